@@ -1,0 +1,31 @@
+// Domain types, derived from the generated schema by operationId, so they follow the spec
+// whatever the backend names its components.
+import type { operations } from './schema';
+
+type JsonOf<R> = R extends { content: { 'application/json': infer T } } ? T : never;
+type OkResponses<O> = O extends { responses: infer R } ? R[Extract<keyof R, 200 | 201 | 202>] : never;
+
+/** The JSON body of an operation's success answer. */
+export type OkOf<K extends keyof operations> = JsonOf<OkResponses<operations[K]>>;
+/** The JSON request body of an operation. */
+export type BodyOf<K extends keyof operations> = operations[K] extends {
+	requestBody?: { content: { 'application/json': infer B } };
+}
+	? B
+	: never;
+
+export type Me = OkOf<'getMe'>;
+export type Membership = Me['memberships'][number];
+export type Role = Membership['role'];
+export type Organization = OkOf<'getOrganization'>;
+export type Member = OkOf<'listMembers'>[number];
+export type Invitation = OkOf<'listInvitations'>[number];
+export type Venue = OkOf<'getVenue'>;
+export type Gate = Venue['gates'][number];
+export type VenuePage = OkOf<'listVenues'>;
+export type EventItem = OkOf<'getEvent'>;
+export type EventStatus = EventItem['status'];
+export type EventPage = OkOf<'listEvents'>;
+export type AuditEntry = OkOf<'listAuditLog'>['items'][number];
+export type VenueCreate = BodyOf<'createVenue'>;
+export type EventCreate = BodyOf<'createEvent'>;
