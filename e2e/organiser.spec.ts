@@ -1,0 +1,108 @@
+import { expect, test, type Page } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const SHOTS = process.env.SCREENSHOTS === '1';
+const IMG_DIR = path.resolve(__dirname, '../docs/img');
+
+async function shot(page: Page, name: string) {
+	if (!SHOTS) return;
+	fs.mkdirSync(IMG_DIR, { recursive: true });
+	await page.screenshot({ path: path.join(IMG_DIR, name), fullPage: false });
+}
+
+/** A datetime-local value `days` from now at `hour`:00 (wall clock; the server applies the zone). */
+function localInput(days: number, hour: number): string {
+	const d = new Date(Date.now() + days * 86_400_000);
+	const pad = (n: number) => String(n).padStart(2, '0');
+	return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(hour)}:00`;
+}
+
+test('an organiser signs up, adds a venue, creates and publishes an event', async ({ page }) => {
+	const stamp = Date.now().toString(36);
+	const email = `organiser-${stamp}@example.test`;
+	const orgName = `Karoo Sounds ${stamp}`;
+	const eventName = `Boereqanniedans Festival ${stamp}`;
+
+	// Sign up: a new account with its own organisation lands on the (empty) events list.
+	await page.goto('/app/sign-up');
+	await page.getByLabel('Your name').fill('Thandi Mokoena');
+	await page.getByLabel('E-mail').fill(email);
+	await page.getByLabel('Password').fill('a-long-and-unguessable-passphrase');
+	await page.getByLabel('Organisation name').fill(orgName);
+	await page.getByRole('button', { name: 'Create account' }).click();
+	await expect(page).toHaveURL(/\/app\/orgs\/[^/]+\/events$/);
+	await expect(page.getByRole('heading', { name: 'Events' })).toBeVisible();
+	await expect(page.getByLabel('Organisation').locator('option:checked')).toHaveText(orgName);
+	await expect(page.getByText('No events yet')).toBeVisible();
+
+	// A venue with a gate.
+	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Venues' }).click();
+	await page.getByRole('link', { name: 'New venue' }).click();
+	await page.getByLabel('Name', { exact: true }).fill('Oude Libertas Amphitheatre');
+	await page.getByLabel('Address line 1').fill('Adam Tas Road');
+	await page.getByLabel('City').fill('Stellenbosch');
+	await page.getByLabel('Province').fill('Western Cape');
+	await page.getByLabel('Capacity').fill('1200');
+	await page.getByRole('button', { name: 'Create venue' }).click();
+	await expect(page.getByRole('heading', { name: 'Oude Libertas Amphitheatre' })).toBeVisible();
+	await page.getByLabel('Gate code').fill('N1');
+	await page.getByLabel('Gate name').fill('North entrance');
+	await page.getByRole('button', { name: 'Add gate' }).click();
+	await expect(page.getByText('North entrance')).toBeVisible();
+
+	// An event: first with its end before its start, which the server refuses at the field.
+	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Events' }).click();
+	await page.getByRole('link', { name: 'New event' }).click();
+	await page.getByLabel('Event name').fill(eventName);
+	await page.getByLabel('Venue').selectOption({ label: 'Oude Libertas Amphitheatre' });
+	await page.getByLabel('Starts').fill(localInput(30, 19));
+	await page.getByLabel('Ends').fill(localInput(30, 17));
+	await page.getByRole('button', { name: 'Create event' }).click();
+	await expect(page.getByLabel('Ends')).toHaveAttribute('aria-invalid', 'true');
+	await page.getByLabel('Ends').fill(localInput(30, 23));
+	await page.getByRole('button', { name: 'Create event' }).click();
+
+	await expect(page.getByRole('heading', { name: eventName })).toBeVisible();
+	await expect(page.getByTestId('status').first()).toHaveText('draft');
+	await expect(page.getByRole('button', { name: 'Publish' })).toBeVisible();
+	await page.getByRole('button', { name: 'Publish' }).click();
+	await expect(page.getByTestId('banner-success')).toContainText('published');
+	await expect(page.getByTestId('status').first()).toHaveText('published');
+	// Transitions follow the server: a published event can be closed or cancelled, not published.
+	await expect(page.getByRole('button', { name: 'Publish' })).toHaveCount(0);
+	await expect(page.getByRole('button', { name: 'Close event' })).toBeVisible();
+	await expect(page.getByRole('button', { name: 'Cancel event' })).toBeVisible();
+	await shot(page, 'organiser-event-edit.png');
+
+	// Listed as published, shown in the event's own time zone.
+	await page.getByRole('link', { name: '‹ Events' }).click();
+	const row = page.getByTestId('event-row').filter({ hasText: eventName });
+	await expect(row).toBeVisible();
+	await expect(row.getByTestId('status')).toHaveText('published');
+	await expect(row).toContainText('19:00');
+	await expect(row).toContainText('Africa/Johannesburg');
+	await page.getByLabel('Status').selectOption('published');
+	await expect(row).toBeVisible();
+	await page.getByLabel('Status').selectOption('draft');
+	await expect(page.getByText('No events match these filters.')).toBeVisible();
+	await page.getByLabel('Status').selectOption('');
+	await expect(row).toBeVisible();
+	await shot(page, 'organiser-events.png');
+
+	// On a phone the navigation collapses behind a Menu button.
+	await page.setViewportSize({ width: 390, height: 844 });
+	await expect(page.getByRole('navigation', { name: 'Main' })).toBeHidden();
+	await shot(page, 'organiser-phone.png');
+	await page.getByRole('button', { name: 'Menu' }).click();
+	await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Venues' })).toBeVisible();
+});
+
+test('signed-out visitors are sent to sign in', async ({ page }) => {
+	await page.goto('/app/orgs/00000000-0000-0000-0000-000000000000/events');
+	await expect(page).toHaveURL(/\/app\/sign-in\?next=/);
+	await page.getByLabel('E-mail').fill('nobody@example.test');
+	await page.getByLabel('Password').fill('wrong-password');
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await expect(page.getByRole('alert')).toBeVisible();
+});
