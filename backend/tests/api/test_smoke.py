@@ -1,0 +1,18 @@
+from tests.conftest import Api, Stack, sign_up
+
+
+async def test_health_and_ready(client: Api) -> None:
+    assert (await client.get("/health")).json() == {"status": "ok"}
+    ready = await client.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert ready.headers["x-request-id"]
+
+
+async def test_sign_up_creates_organisation(client: Api, stack: Stack) -> None:
+    me = await sign_up(client, organization="Jozi Gigs")
+    assert me["memberships"][0]["organization_name"] == "Jozi Gigs"
+    assert me["memberships"][0]["role"] == "owner"
+    again = await client.get("/api/auth/me")
+    assert again.status_code == 200
+    assert again.json()["user"]["email"] == me["user"]["email"]

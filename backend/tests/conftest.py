@@ -1,0 +1,207 @@
+"""Test harness: the real product against real servers.
+
+Once per test session: start the embedded PostgreSQL and Redis in a throw-away folder (or use
+DATABASE_URL / REDIS_URL when set), then run the whole product (`voelgoed run --no-demo`: API,
+worker, local SMTP sink) as a subprocess on a free port. Tests talk to it over HTTP. Between
+tests every table is truncated and rate-limit counters are cleared, so tests do not see each
+other's data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from voelgoed.devservices import resolve_urls, stop_all
+
+
+@dataclass
+class Stack:
+    base_url: str
+    database_url: str
+    redis_url: str
+    data_dir: Path
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    data_dir = Path(tempfile.mkdtemp(prefix="vg-test-"))
+    db_url, redis_url = resolve_urls(data_dir, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"))
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "VOELGOED_ENV": "test",
+           "SECRET_KEY": "test-secret", "LOGIN_ATTEMPTS_PER_WINDOW": "5", "LOGIN_WINDOW_SECONDS": "60"}
+    env.pop("SMTP_HOST", None)
+    log_path = data_dir / "product.log"
+    log_file = log_path.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voelgoed", "run", "--no-demo", "--port", str(port), "--data-dir", str(data_dir)],
+        env=env, stdout=log_file, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(base + "/ready", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("product did not start:\n" + log_path.read_text()[-4000:])
+        time.sleep(0.2)
+    try:
+        yield Stack(base_url=base, database_url=db_url, redis_url=redis_url, data_dir=data_dir)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log_file.close()
+        if "DATABASE_URL" not in os.environ:
+            stop_all(data_dir)
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def engine(stack: Stack) -> AsyncIterator[AsyncEngine]:
+    eng = create_async_engine(stack.database_url, pool_size=5)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture(scope="session")
+async def redis(stack: Stack) -> AsyncIterator[Redis]:
+    client = Redis.from_url(stack.redis_url)
+    yield client
+    await client.aclose()
+
+
+async def reset_state(engine: AsyncEngine, redis: Redis) -> None:
+    """Empty every table and clear rate-limit counters (tests must not see each other's data)."""
+    async with engine.begin() as conn:
+        tables = (await conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
+        ))).scalars().all()
+        if tables:
+            await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+    keys = [k async for k in redis.scan_iter(match="rl:*")]
+    if keys:
+        await redis.delete(*keys)
+
+
+class Api(httpx.AsyncClient):
+    """An HTTP client that behaves like the organiser app: keeps cookies, sends the CSRF header."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url=base_url, timeout=20)
+        self.me: dict[str, Any] = {}
+
+    async def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
+        csrf = self.cookies.get("vg_csrf")
+        if csrf and method.upper() not in {"GET", "HEAD", "OPTIONS"}:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRF-Token", csrf)
+            kwargs["headers"] = headers
+        return await super().request(method, url, *args, **kwargs)
+
+    @property
+    def org_id(self) -> str:
+        return str(self.me["memberships"][0]["organization_id"])
+
+    def org(self, path: str = "") -> str:
+        return f"/api/organizations/{self.org_id}{path}"
+
+
+@pytest.fixture
+async def client(stack: Stack) -> AsyncIterator[Api]:
+    async with Api(stack.base_url) as api:
+        yield api
+
+
+@pytest.fixture
+async def new_client(stack: Stack) -> AsyncIterator[Any]:
+    """Factory for further independent browsers/users in one test."""
+    clients: list[Api] = []
+
+    def make() -> Api:
+        api = Api(stack.base_url)
+        clients.append(api)
+        return api
+
+    yield make
+    for api in clients:
+        await api.aclose()
+
+
+PASSWORD = "correct-horse-battery"
+
+
+async def sign_up(api: Api, *, email: str | None = None, name: str = "Test User",
+                  organization: str | None = "Test Org") -> dict[str, Any]:
+    email = email or f"user-{uuid.uuid4().hex[:10]}@example.co.za"
+    body: dict[str, Any] = {"email": email, "password": PASSWORD, "name": name}
+    if organization:
+        body["organization_name"] = organization
+    response = await api.post("/api/auth/sign-up", json=body)
+    assert response.status_code == 201, response.text
+    api.me = response.json()
+    return api.me
+
+
+async def wait_for_mail(stack: Stack, to: str, subject_contains: str = "", timeout: float = 15) -> EmailMessage:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if stack.mail_dir.is_dir():
+            for path in sorted(stack.mail_dir.glob("*.eml")):
+                msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                if to in str(msg["To"]) and subject_contains in str(msg["Subject"]):
+                    assert isinstance(msg, EmailMessage)
+                    return msg
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no e-mail to {to} containing {subject_contains!r} within {timeout}s")
+
+
+def mail_text(msg: EmailMessage) -> str:
+    body = msg.get_body(preferencelist=("plain",))
+    assert body is not None
+    return str(body.get_content())
+
+
+def future(days: int = 30, hour: int = 19) -> str:
+    """A naive local date-time string `days` from now (read in the event's time zone)."""
+    from datetime import datetime, timedelta
+
+    d = datetime.now() + timedelta(days=days)
+    return d.replace(hour=hour, minute=0, second=0, microsecond=0).isoformat()
+

@@ -1,0 +1,118 @@
+"""create_app(): plugins, routers, dependencies and error handlers, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Contact, License
+from redis.asyncio import Redis
+
+from voelgoed import __version__
+from voelgoed.auth.guard import authorize, provide_auth
+from voelgoed.db import make_alchemy_config
+from voelgoed.domain.accounts.controllers import AuthController
+from voelgoed.domain.audit.controllers import AuditController
+from voelgoed.domain.events.controllers import EventController
+from voelgoed.domain.organizations.controllers import (
+    InvitationController,
+    MemberController,
+    OrganizationController,
+)
+from voelgoed.domain.venues.controllers import VenueController
+from voelgoed.lib.problems import exception_handlers
+from voelgoed.lib.requestid import request_id_middleware
+from voelgoed.settings import Settings
+from voelgoed.web.devmail import DevMailController
+from voelgoed.web.health import HealthController
+from voelgoed.web.public import PublicSiteController
+from voelgoed.web.spa import spa_handlers
+from voelgoed.worker import make_queue
+
+API_CONTROLLERS: list[Any] = [
+    HealthController,
+    AuthController,
+    OrganizationController,
+    MemberController,
+    InvitationController,
+    VenueController,
+    EventController,
+    AuditController,
+]
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="VoelgoedEvents API",
+        version=__version__,
+        description="Event ticketing and check-in. Errors are RFC 9457 problem+json.",
+        contact=Contact(name="VoelgoedEvents"),
+        license=License(name="AGPL-3.0-or-later", identifier="AGPL-3.0-or-later"),
+        path="/schema",
+        render_plugins=[SwaggerRenderPlugin(path="/swagger")],
+        use_handler_docstrings=True,
+    )
+
+
+def check_every_route_declares_access(app: Litestar) -> None:
+    """The authorization layer relies on each handler's `opt["access"]`; refuse to start without."""
+    missing = [
+        f"{sorted(h.http_methods)} {route.path}"
+        for route in app.routes
+        for h in getattr(route, "route_handlers", [])
+        if "access" not in h.opt and not route.path.startswith("/schema") and h.http_methods != {"OPTIONS"}
+    ]
+    if missing:
+        raise RuntimeError("route handlers without an access rule: " + ", ".join(missing))
+
+
+def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Litestar:
+    alchemy = make_alchemy_config(database_url)
+    redis = Redis.from_url(redis_url)
+    queue = make_queue(redis_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await queue.connect()
+        try:
+            yield
+        finally:
+            await queue.disconnect()
+            await redis.aclose()
+
+    handlers: list[Any] = [*API_CONTROLLERS, PublicSiteController]
+    handlers += spa_handlers("/app", settings.organiser_app_dir, "organiser_app")
+    handlers += spa_handlers("/scanner", settings.scanner_app_dir, "scanner_pwa")
+    if settings.environment != "production":  # the local mailbox is a development aid
+        handlers.append(DevMailController)
+
+    app = Litestar(
+        route_handlers=handlers,
+        plugins=[SQLAlchemyPlugin(config=alchemy)],
+        guards=[authorize],
+        dependencies={
+            "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+            "redis": Provide(lambda: redis, use_cache=True, sync_to_thread=False),
+            "queue": Provide(lambda: queue, use_cache=True, sync_to_thread=False),
+            "auth": Provide(provide_auth),
+        },
+        middleware=[request_id_middleware],
+        exception_handlers=exception_handlers,
+        openapi_config=openapi_config(),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        request_max_body_size=settings.max_body_bytes,
+        lifespan=[lifespan],
+        debug=False,
+    )
+    app.state.alchemy = alchemy
+    app.state.redis = redis
+    app.state.queue = queue
+    check_every_route_declares_access(app)
+    return app

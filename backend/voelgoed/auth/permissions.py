@@ -1,0 +1,57 @@
+"""Who may do what: the role x permission matrix. The guard (auth/guard.py) is the only reader."""
+
+from __future__ import annotations
+
+import enum
+
+from voelgoed.domain.organizations.models import Role
+
+
+class Access(enum.StrEnum):
+    """Access levels that are not organisation permissions."""
+
+    PUBLIC = "public"  # anyone, no session needed
+    USER = "user"  # any signed-in user
+
+
+class Permission(enum.StrEnum):
+    ORG_READ = "org:read"
+    ORG_MANAGE = "org:manage"
+    MEMBERS_READ = "members:read"
+    MEMBERS_MANAGE = "members:manage"
+    VENUES_READ = "venues:read"
+    VENUES_WRITE = "venues:write"
+    EVENTS_READ = "events:read"
+    EVENTS_WRITE = "events:write"
+    EVENTS_PUBLISH = "events:publish"
+    AUDIT_READ = "audit:read"
+    CHECKIN = "checkin:scan"
+
+
+_READ = {Permission.ORG_READ, Permission.MEMBERS_READ, Permission.VENUES_READ, Permission.EVENTS_READ}
+_WRITE = {Permission.VENUES_WRITE, Permission.EVENTS_WRITE, Permission.CHECKIN}
+_MANAGE = {Permission.ORG_MANAGE, Permission.MEMBERS_MANAGE, Permission.EVENTS_PUBLISH, Permission.AUDIT_READ}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.OWNER: frozenset(_READ | _WRITE | _MANAGE),
+    Role.ADMIN: frozenset(_READ | _WRITE | _MANAGE),
+    Role.STAFF: frozenset(_READ | _WRITE),
+    Role.VIEWER: frozenset(_READ),
+    Role.SCANNER_ONLY: frozenset({Permission.ORG_READ, Permission.CHECKIN}),
+}
+
+# Higher number, more power: used where one member acts on another (only owners touch owners).
+ROLE_RANK = {Role.OWNER: 4, Role.ADMIN: 3, Role.STAFF: 2, Role.VIEWER: 1, Role.SCANNER_ONLY: 0}
+
+
+def allows(role: str, permission: Permission) -> bool:
+    try:
+        return permission in ROLE_PERMISSIONS[Role(role)]
+    except ValueError:
+        return False
+
+
+def access(level: Access | Permission) -> dict[str, object]:
+    """The `opt` of a route handler: every handler declares its access level, or the app refuses
+    to start (see app.py)."""
+    return {"access": level}

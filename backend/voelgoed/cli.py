@@ -1,0 +1,227 @@
+"""The project CLI: `python -m voelgoed <command>` (also installed as `voelgoed`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from voelgoed.settings import REPO_ROOT, Settings, get_settings
+
+log = logging.getLogger("voelgoed")
+
+
+def _setup(data_dir: str | None = None, port: int | None = None) -> Settings:
+    if data_dir:
+        os.environ["VOELGOED_DATA_DIR"] = str(Path(data_dir).resolve())
+    if port:
+        os.environ["PORT"] = str(port)
+        os.environ.setdefault("PUBLIC_URL", f"http://localhost:{port}")
+    get_settings.cache_clear()
+    settings = get_settings()
+    from voelgoed.lib.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_json)
+    return settings
+
+
+def _urls(settings: Settings) -> tuple[str, str]:
+    from voelgoed.devservices import resolve_urls
+
+    return resolve_urls(settings.data_dir, settings.database_url, settings.redis_url)
+
+
+def run_migrations(database_url: str) -> None:
+    from advanced_alchemy.alembic.commands import AlembicCommands
+
+    from voelgoed.db import make_alchemy_config
+
+    AlembicCommands(sqlalchemy_config=make_alchemy_config(database_url, pool_size=1)).upgrade("head")
+
+
+@click.group()
+def main() -> None:
+    """VoelgoedEvents: event ticketing and check-in."""
+
+
+@main.command()
+@click.option("--data-dir", default=None, help="Data folder for the embedded servers (default .data/).")
+def migrate(data_dir: str | None) -> None:
+    """Apply database migrations (Alembic) up to the newest."""
+    settings = _setup(data_dir)
+    db_url, _ = _urls(settings)
+    run_migrations(db_url)
+    click.echo("database is up to date")
+
+
+@main.command()
+@click.option("--data-dir", default=None)
+def seed(data_dir: str | None) -> None:
+    """Load the demo data (idempotent)."""
+    from voelgoed.seed import seed_demo
+
+    settings = _setup(data_dir)
+    db_url, _ = _urls(settings)
+    run_migrations(db_url)
+    click.echo(asyncio.run(seed_demo(db_url)))
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--organization", default=None, help="Also create this organisation, owned by the user.")
+@click.option("--data-dir", default=None)
+def create_user(email: str, name: str, password: str, organization: str | None, data_dir: str | None) -> None:
+    """Create a user account (and optionally an organisation they own)."""
+    from voelgoed.seed import create_user_account
+
+    settings = _setup(data_dir)
+    db_url, _ = _urls(settings)
+    run_migrations(db_url)
+    click.echo(asyncio.run(create_user_account(db_url, email=email, name=name, password=password,
+                                               organization=organization)))
+
+
+@main.command()
+@click.option("--port", type=int, default=None)
+@click.option("--data-dir", default=None)
+@click.option("--migrate/--no-migrate", "do_migrate", default=False, help="Apply migrations first.")
+def serve(port: int | None, data_dir: str | None, do_migrate: bool) -> None:
+    """Run the API (uvicorn) only."""
+    import uvicorn
+
+    from voelgoed.app import create_app
+
+    settings = _setup(data_dir, port)
+    db_url, redis_url = _urls(settings)
+    if do_migrate:
+        run_migrations(db_url)
+    app = create_app(settings, database_url=db_url, redis_url=redis_url)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
+                proxy_headers=False, timeout_graceful_shutdown=5)
+
+
+@main.command()
+@click.option("--data-dir", default=None)
+def worker(data_dir: str | None) -> None:
+    """Run the SAQ worker only."""
+    from saq import Worker
+
+    from voelgoed.worker import make_queue, worker_settings
+
+    settings = _setup(data_dir)
+    _, redis_url = _urls(settings)
+
+    async def _run() -> None:
+        queue = make_queue(redis_url)
+        w = Worker(**worker_settings(queue, settings.worker_concurrency))
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(w.stop()))
+        log.info("worker started on queue %s", queue.name)
+        await w.start()
+
+    asyncio.run(_run())
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="HTTP port (default 8000 or $PORT).")
+@click.option("--data-dir", default=None, help="Data folder for the embedded servers (default .data/).")
+@click.option("--demo/--no-demo", default=True, help="Load the demo data.")
+def run(port: int | None, data_dir: str | None, demo: bool) -> None:
+    """Run the whole product: embedded servers (unless configured), migrations, demo data, the
+    API with the organiser app, checkout site and scanner, the worker, and a local mail sink."""
+    settings = _setup(data_dir, port)
+    db_url, redis_url = _urls(settings)
+    run_migrations(db_url)
+    if demo:
+        from voelgoed.seed import seed_demo
+
+        click.echo(asyncio.run(seed_demo(db_url)))
+    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "PORT": str(settings.port),
+           "VOELGOED_DATA_DIR": str(settings.data_dir), "PUBLIC_URL": settings.public_url}
+    sink = None
+    if not settings.smtp_host:
+        from voelgoed.mailsink import start_mail_sink
+
+        sink = start_mail_sink(settings)
+        env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(sink.port))
+
+    py = sys.executable
+    children = {
+        "api": subprocess.Popen([py, "-m", "voelgoed", "serve"], env=env, cwd=REPO_ROOT),
+        "worker": subprocess.Popen([py, "-m", "voelgoed", "worker"], env=env, cwd=REPO_ROOT),
+    }
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    base = settings.public_url
+    click.echo(
+        f"\nVoelgoedEvents is starting:\n  organiser app  {base}/app/\n  checkout site  {base}/\n"
+        f"  scanner        {base}/scanner/\n  API docs       {base}/schema/swagger\n"
+        f"  local mailbox  {base}/dev/mail\n" + ("  demo login     demo@voelgoed.local / demo-password-123\n" if demo else "")
+    )
+    exit_code = 0
+    try:
+        while not stopping:
+            for name, proc in children.items():
+                if proc.poll() is not None:
+                    log.error("%s exited with %s; stopping", name, proc.returncode)
+                    stopping, exit_code = True, 1
+            time.sleep(0.3)
+    finally:
+        for proc in children.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in children.values():
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if sink is not None:
+            sink.stop()
+    sys.exit(exit_code)
+
+
+@main.command()
+@click.option("--output", default=str(REPO_ROOT / "shared_schemas" / "openapi.json"))
+@click.option("--check", is_flag=True, help="Fail if the file differs from the app's spec.")
+def openapi(output: str, check: bool) -> None:
+    """Write (or check) the OpenAPI document generated from the app."""
+    from voelgoed.openapi_export import render_spec
+
+    spec = render_spec()
+    path = Path(output)
+    if check:
+        if not path.exists() or path.read_text() != spec:
+            click.echo(f"{path} is stale: run `just openapi` and commit the result", err=True)
+            sys.exit(1)
+        click.echo(f"{path} is current")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(spec)
+    click.echo(f"wrote {path}")
+
+
+@main.command("stop-services")
+@click.option("--data-dir", default=None)
+def stop_services(data_dir: str | None) -> None:
+    """Stop the embedded PostgreSQL and Redis of a data folder."""
+    from voelgoed.devservices import stop_all
+
+    settings = _setup(data_dir)
+    stop_all(settings.data_dir)
+    click.echo("stopped")

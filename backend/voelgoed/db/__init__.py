@@ -1,0 +1,33 @@
+"""Database wiring: the advanced-alchemy config, the model registry, Alembic location."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advanced_alchemy.extensions.litestar import (
+    AlembicAsyncConfig,
+    AsyncSessionConfig,
+    EngineConfig,
+    SQLAlchemyAsyncConfig,
+)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def make_alchemy_config(database_url: str, *, pool_size: int = 10) -> SQLAlchemyAsyncConfig:
+    from voelgoed.db import models  # noqa: F401  (registers every table on the metadata)
+    from voelgoed.db import tenancy
+
+    tenancy.install()
+    return SQLAlchemyAsyncConfig(
+        connection_string=database_url,
+        # One transaction per request: committed when the handler answers 2xx/3xx.
+        before_send_handler="autocommit_include_redirects",
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        engine_config=EngineConfig(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True),
+        alembic_config=AlembicAsyncConfig(
+            script_location=str(MIGRATIONS_DIR),
+            version_table_name="alembic_version",
+        ),
+        create_all=False,
+    )

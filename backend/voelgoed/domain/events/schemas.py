@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern="^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+Description = Annotated[str, msgspec.Meta(max_length=20_000)]
+Capacity = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
+TimeZone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """`starts_at`/`ends_at` without an offset are read in the event's time zone."""
+
+    name: Name
+    starts_at: datetime
+    ends_at: datetime
+    slug: Slug | None = None
+    description: Description | None = None
+    venue_id: uuid.UUID | None = None
+    timezone: TimeZone | None = None
+    capacity: Capacity | None = None
+
+
+class EventUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    slug: Slug | msgspec.UnsetType = msgspec.UNSET
+    description: Description | None | msgspec.UnsetType = msgspec.UNSET
+    venue_id: uuid.UUID | None | msgspec.UnsetType = msgspec.UNSET
+    starts_at: datetime | msgspec.UnsetType = msgspec.UNSET
+    ends_at: datetime | msgspec.UnsetType = msgspec.UNSET
+    timezone: TimeZone | msgspec.UnsetType = msgspec.UNSET
+    capacity: Capacity | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class EventRead(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    slug: str
+    description: str | None
+    venue_id: uuid.UUID | None
+    venue_name: str | None
+    starts_at: datetime
+    ends_at: datetime
+    starts_at_local: datetime
+    ends_at_local: datetime
+    timezone: str
+    capacity: int | None
+    status: str
+    allowed_transitions: list[str]
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class EventPage(msgspec.Struct):
+    items: list[EventRead]
+    total: int
+    page: int
+    page_size: int

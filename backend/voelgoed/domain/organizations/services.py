@@ -1,0 +1,213 @@
+"""Organisations, memberships and invitations."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.auth.permissions import ROLE_RANK
+from voelgoed.domain.accounts.models import User
+from voelgoed.domain.organizations.machines import InvitationLifecycle
+from voelgoed.domain.organizations.models import Invitation, Membership, Organization, Role
+from voelgoed.lib.problems import AppError, Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from voelgoed.lib.secrets import new_token, token_digest
+
+INVITATION_TTL = timedelta(days=7)
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].strip("-") or "item"
+
+
+def parse_role(value: str, field: str = "role") -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise Unprocessable.field(field, f"Unknown role '{value}'; use one of {allowed}.") from None
+
+
+class OrganizationService:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def create(self, *, name: str, owner: User) -> tuple[Organization, Membership]:
+        name = name.strip()
+        if not name:
+            raise Unprocessable.field("name", "Enter the organisation's name.")
+        base = slugify(name)
+        slug, n = base, 1
+        while await self.db.scalar(select(Organization.id).where(Organization.slug == slug)):
+            n += 1
+            slug = f"{base}-{n}"
+        org = Organization(name=name, slug=slug)
+        self.db.add(org)
+        await self.db.flush()
+        membership = Membership(organization_id=org.id, user_id=owner.id, role=Role.OWNER.value)
+        self.db.add(membership)
+        await self.db.flush()
+        membership.organization = org
+        return org, membership
+
+    async def memberships_of(self, user_id: uuid.UUID) -> list[Membership]:
+        rows = await self.db.scalars(
+            select(Membership)
+            .where(Membership.user_id == user_id)
+            .execution_options(skip_tenant_scope=True)
+            .order_by(Membership.created_at)
+        )
+        return list(rows)
+
+    async def get(self, org_id: uuid.UUID) -> Organization:
+        org = await self.db.get(Organization, org_id)
+        if org is None:
+            raise NotFound("No such organisation.")
+        return org
+
+    async def rename(self, org_id: uuid.UUID, name: str) -> Organization:
+        org = await self.get(org_id)
+        if not name.strip():
+            raise Unprocessable.field("name", "Enter the organisation's name.")
+        org.name = name.strip()
+        return org
+
+    # --- members --------------------------------------------------------------------------
+    async def members(self) -> list[tuple[Membership, User]]:
+        rows = await self.db.execute(
+            select(Membership, User).join(User, User.id == Membership.user_id).order_by(User.name)
+        )
+        return [(m, u) for m, u in rows.all()]
+
+    async def _membership(self, user_id: uuid.UUID) -> Membership:
+        membership = await self.db.scalar(select(Membership).where(Membership.user_id == user_id))
+        if membership is None:
+            raise NotFound("No such member.")
+        return membership
+
+    async def _owner_count(self) -> int:
+        return int(await self.db.scalar(select(func.count()).select_from(Membership).where(Membership.role == Role.OWNER.value)) or 0)
+
+    def _check_can_manage(self, actor_role: str, target_role: str, new_role: str | None = None) -> None:
+        # Only owners grant, change or remove the owner role; admins manage everyone below them.
+        touches_owner = Role.OWNER.value in {target_role, new_role}
+        if touches_owner and actor_role != Role.OWNER.value:
+            raise Forbidden("Only an owner can grant, change or remove the owner role.")
+        if ROLE_RANK[Role(actor_role)] < ROLE_RANK[Role(target_role)]:
+            raise Forbidden("You cannot change a member whose role is above yours.")
+
+    async def change_role(self, *, actor_role: str, user_id: uuid.UUID, role: str) -> Membership:
+        new_role = parse_role(role)
+        membership = await self._membership(user_id)
+        self._check_can_manage(actor_role, membership.role, new_role.value)
+        if membership.role == Role.OWNER.value and new_role != Role.OWNER and await self._owner_count() <= 1:
+            raise Conflict("An organisation needs at least one owner.")
+        membership.role = new_role.value
+        return membership
+
+    async def remove_member(self, *, actor_role: str, user_id: uuid.UUID) -> None:
+        membership = await self._membership(user_id)
+        self._check_can_manage(actor_role, membership.role)
+        if membership.role == Role.OWNER.value and await self._owner_count() <= 1:
+            raise Conflict("An organisation needs at least one owner.")
+        await self.db.delete(membership)
+
+    # --- invitations ----------------------------------------------------------------------
+    async def invitations(self) -> list[Invitation]:
+        await self._expire_stale()
+        return list(await self.db.scalars(select(Invitation).order_by(Invitation.created_at.desc())))
+
+    async def _expire_stale(self) -> None:
+        stale = await self.db.scalars(
+            select(Invitation).where(Invitation.status == "pending", Invitation.expires_at <= datetime.now(UTC))
+        )
+        for invitation in stale:
+            InvitationLifecycle(model=invitation, state_field="status").expire()
+
+    async def invite(
+        self, *, organization_id: uuid.UUID, actor: User, actor_role: str, email: str, role: str
+    ) -> tuple[Invitation, str]:
+        from voelgoed.domain.accounts.services import normalise_email
+
+        email = normalise_email(email)
+        new_role = parse_role(role)
+        if new_role == Role.OWNER and actor_role != Role.OWNER.value:
+            raise Forbidden("Only an owner can invite another owner.")
+        existing_member = await self.db.scalar(
+            select(Membership.id).join(User, User.id == Membership.user_id).where(User.email == email)
+        )
+        if existing_member:
+            raise Conflict(
+                "This person is already a member.",
+                errors=[FieldError(field="email", message="already a member")],
+            )
+        pending = await self.db.scalar(
+            select(Invitation).where(
+                Invitation.email == email, Invitation.status == "pending", Invitation.expires_at > datetime.now(UTC)
+            )
+        )
+        if pending is not None:  # re-inviting replaces the old link
+            InvitationLifecycle(model=pending, state_field="status").revoke()
+        token = new_token()
+        invitation = Invitation(
+            organization_id=organization_id,
+            email=email,
+            role=new_role.value,
+            token_hash=token_digest(token),
+            expires_at=datetime.now(UTC) + INVITATION_TTL,
+            invited_by_user_id=actor.id,
+        )
+        self.db.add(invitation)
+        await self.db.flush()
+        return invitation, token
+
+    async def revoke_invitation(self, invitation_id: uuid.UUID) -> Invitation:
+        invitation = await self.db.get(Invitation, invitation_id)
+        if invitation is None:
+            raise NotFound("No such invitation.")
+        InvitationLifecycle(model=invitation, state_field="status").revoke()
+        return invitation
+
+    async def find_invitation(self, token: str) -> tuple[Invitation, Organization]:
+        """Public lookup by token (not tenant-scoped: the token is the proof)."""
+        row = (
+            await self.db.execute(
+                select(Invitation, Organization)
+                .join(Organization, Organization.id == Invitation.organization_id)
+                .where(Invitation.token_hash == token_digest(token))
+                .execution_options(skip_tenant_scope=True)
+            )
+        ).first()
+        if row is None:
+            raise NotFound("This invitation does not exist.")
+        invitation, org = row
+        if invitation.status == "pending" and invitation.expires_at <= datetime.now(UTC):
+            InvitationLifecycle(model=invitation, state_field="status").expire()
+        return invitation, org
+
+    async def accept_invitation(self, token: str, user: User) -> Membership:
+        invitation, org = await self.find_invitation(token)
+        if invitation.status != "pending":
+            raise Conflict(f"This invitation is {invitation.status}.")
+        if invitation.email != user.email:
+            raise Forbidden(f"This invitation was sent to {invitation.email}; sign in with that address to accept it.")
+        already = await self.db.scalar(
+            select(Membership)
+            .where(Membership.organization_id == org.id, Membership.user_id == user.id)
+            .execution_options(skip_tenant_scope=True)
+        )
+        if already is not None:
+            raise Conflict("You are already a member of this organisation.")
+        InvitationLifecycle(model=invitation, state_field="status").accept()
+        invitation.accepted_by_user_id = user.id
+        membership = Membership(organization_id=org.id, user_id=user.id, role=invitation.role)
+        self.db.add(membership)
+        await self.db.flush()
+        membership.organization = org
+        return membership

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Optional200 = Annotated[str, msgspec.Meta(max_length=200)] | None
+Country = Annotated[str, msgspec.Meta(min_length=2, max_length=2, pattern="^[A-Z]{2}$")]
+Capacity = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)] | None
+TimeZone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class GateCreate(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    name: Annotated[str, msgspec.Meta(max_length=120)] = ""
+
+
+class GateUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=40)] | msgspec.UnsetType = msgspec.UNSET
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=120)] | msgspec.UnsetType = msgspec.UNSET
+
+
+class GateRead(msgspec.Struct):
+    id: uuid.UUID
+    code: str
+    name: str
+
+
+class VenueCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Text200
+    address_line1: Text200
+    city: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    address_line2: Optional200 = None
+    province: Annotated[str, msgspec.Meta(max_length=120)] | None = None
+    postal_code: Annotated[str, msgspec.Meta(max_length=20)] | None = None
+    country: Country = "ZA"
+    capacity: Capacity = None
+    timezone: TimeZone = "Africa/Johannesburg"
+    notes: Annotated[str, msgspec.Meta(max_length=5000)] | None = None
+
+
+class VenueUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """Only the fields sent are changed; send null to clear an optional field."""
+
+    name: Text200 | msgspec.UnsetType = msgspec.UNSET
+    address_line1: Text200 | msgspec.UnsetType = msgspec.UNSET
+    city: Annotated[str, msgspec.Meta(min_length=1, max_length=120)] | msgspec.UnsetType = msgspec.UNSET
+    address_line2: Optional200 | msgspec.UnsetType = msgspec.UNSET
+    province: Annotated[str, msgspec.Meta(max_length=120)] | None | msgspec.UnsetType = msgspec.UNSET
+    postal_code: Annotated[str, msgspec.Meta(max_length=20)] | None | msgspec.UnsetType = msgspec.UNSET
+    country: Country | msgspec.UnsetType = msgspec.UNSET
+    capacity: Capacity | msgspec.UnsetType = msgspec.UNSET
+    timezone: TimeZone | msgspec.UnsetType = msgspec.UNSET
+    notes: Annotated[str, msgspec.Meta(max_length=5000)] | None | msgspec.UnsetType = msgspec.UNSET
+
+
+class VenueRead(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    address_line1: str
+    address_line2: str | None
+    city: str
+    province: str | None
+    postal_code: str | None
+    country: str
+    capacity: int | None
+    timezone: str
+    notes: str | None
+    gates: list[GateRead]
+    created_at: datetime
+    updated_at: datetime
+
+
+class VenuePage(msgspec.Struct):
+    items: list[VenueRead]
+    total: int
+    page: int
+    page_size: int

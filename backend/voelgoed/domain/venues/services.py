@@ -1,0 +1,128 @@
+"""Venues and their gates. Reads and writes go through the request's tenant-scoped session."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.domain.audit.services import AuditService, diff
+from voelgoed.domain.events.models import Event
+from voelgoed.domain.venues.models import Gate, Venue
+from voelgoed.lib.pagination import PageParams, order_by, paginate
+from voelgoed.lib.problems import Conflict, FieldError, NotFound, Unprocessable
+
+VENUE_SORTS = {"name": Venue.name, "created_at": Venue.created_at, "capacity": Venue.capacity, "city": Venue.city}
+_ZONES = available_timezones()
+
+
+def check_timezone(name: str, field: str = "timezone") -> str:
+    if name not in _ZONES:
+        raise Unprocessable.field(field, f"Unknown time zone '{name}'. Use an IANA name such as Africa/Johannesburg.")
+    try:
+        ZoneInfo(name)
+    except ZoneInfoNotFoundError:
+        raise Unprocessable.field(field, f"Unknown time zone '{name}'.") from None
+    return name
+
+
+def _check_capacity(value: int | None) -> None:
+    if value is not None and value < 0:
+        raise Unprocessable.field("capacity", "Capacity cannot be negative.")
+
+
+class VenueService:
+    def __init__(self, db: AsyncSession, audit: AuditService) -> None:
+        self.db = db
+        self.audit = audit
+
+    async def list(self, params: PageParams, q: str | None) -> tuple[list[Venue], int]:
+        stmt = select(Venue)
+        if q:
+            like = f"%{q.strip()}%"
+            stmt = stmt.where(or_(Venue.name.ilike(like), Venue.city.ilike(like)))
+        stmt = order_by(stmt, params.sort, VENUE_SORTS, "name")
+        return await paginate(self.db, stmt, params)
+
+    async def get(self, venue_id: uuid.UUID) -> Venue:
+        venue = await self.db.scalar(select(Venue).where(Venue.id == venue_id))
+        if venue is None:
+            raise NotFound("No such venue.")
+        return venue
+
+    async def create(self, organization_id: uuid.UUID, data: dict[str, Any]) -> Venue:
+        check_timezone(data.get("timezone") or "Africa/Johannesburg")
+        _check_capacity(data.get("capacity"))
+        venue = Venue(organization_id=organization_id, **data)
+        venue.gates = []
+        self.db.add(venue)
+        await self.db.flush()
+        self.audit.record(action="venue.created", entity_type="venue", entity_id=venue.id, changes=data)
+        return venue
+
+    async def update(self, venue_id: uuid.UUID, changes: dict[str, Any]) -> Venue:
+        venue = await self.get(venue_id)
+        if "timezone" in changes:
+            check_timezone(changes["timezone"])
+        _check_capacity(changes.get("capacity"))
+        before = {k: getattr(venue, k) for k in changes}
+        for key, value in changes.items():
+            setattr(venue, key, value)
+        await self.db.flush()
+        if d := diff(before, changes):
+            self.audit.record(action="venue.updated", entity_type="venue", entity_id=venue.id, changes=d)
+        return venue
+
+    async def delete(self, venue_id: uuid.UUID) -> None:
+        venue = await self.get(venue_id)
+        if await self.db.scalar(select(Event.id).where(Event.venue_id == venue_id).limit(1)):
+            raise Conflict("This venue has events; move or delete them first.")
+        await self.db.delete(venue)
+        self.audit.record(action="venue.deleted", entity_type="venue", entity_id=venue_id, changes={"name": venue.name})
+
+    # --- gates ----------------------------------------------------------------------------
+    async def add_gate(self, venue_id: uuid.UUID, code: str, name: str) -> Gate:
+        venue = await self.get(venue_id)
+        code = code.strip().upper()
+        if not code:
+            raise Unprocessable.field("code", "Enter a short gate code, e.g. NORTH.")
+        if any(g.code == code for g in venue.gates):
+            raise Conflict("This venue already has a gate with that code.",
+                           errors=[FieldError(field="code", message="already used at this venue")])
+        gate = Gate(organization_id=venue.organization_id, venue_id=venue.id, code=code, name=name.strip() or code)
+        venue.gates.append(gate)
+        await self.db.flush()
+        self.audit.record(action="gate.created", entity_type="venue", entity_id=venue.id,
+                          changes={"gate": code, "name": gate.name})
+        return gate
+
+    async def _gate(self, venue_id: uuid.UUID, gate_id: uuid.UUID) -> Gate:
+        gate = await self.db.scalar(select(Gate).where(Gate.id == gate_id, Gate.venue_id == venue_id))
+        if gate is None:
+            raise NotFound("No such gate.")
+        return gate
+
+    async def update_gate(self, venue_id: uuid.UUID, gate_id: uuid.UUID, changes: dict[str, Any]) -> Gate:
+        gate = await self._gate(venue_id, gate_id)
+        if "code" in changes:
+            changes["code"] = changes["code"].strip().upper()
+            clash = await self.db.scalar(
+                select(Gate.id).where(Gate.venue_id == venue_id, Gate.code == changes["code"], Gate.id != gate_id)
+            )
+            if clash:
+                raise Conflict("This venue already has a gate with that code.",
+                               errors=[FieldError(field="code", message="already used at this venue")])
+        before = {k: getattr(gate, k) for k in changes}
+        for key, value in changes.items():
+            setattr(gate, key, value)
+        await self.db.flush()
+        self.audit.record(action="gate.updated", entity_type="venue", entity_id=venue_id, changes=diff(before, changes))
+        return gate
+
+    async def delete_gate(self, venue_id: uuid.UUID, gate_id: uuid.UUID) -> None:
+        gate = await self._gate(venue_id, gate_id)
+        await self.db.delete(gate)
+        self.audit.record(action="gate.deleted", entity_type="venue", entity_id=venue_id, changes={"gate": gate.code})

@@ -1,0 +1,53 @@
+"""E-mail transport: SMTP when SMTP_HOST is set, else a local folder (embedded default)."""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import time
+import uuid
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from voelgoed.settings import Settings
+
+
+def build_message(
+    settings: Settings, *, to: str, subject: str, text: str, message_id: str | None = None,
+    attachments: list[tuple[str, str, bytes]] | None = None,
+) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = settings.mail_from
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = message_id or make_msgid(domain="voelgoed.local")
+    msg.set_content(text)
+    for filename, mime, payload in attachments or []:
+        maintype, subtype = mime.split("/", 1)
+        msg.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)
+    return msg
+
+
+def _send_smtp(settings: Settings, msg: EmailMessage) -> None:
+    assert settings.smtp_host
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls()
+        if settings.smtp_username:
+            smtp.login(settings.smtp_username, settings.smtp_password or "")
+        smtp.send_message(msg)
+
+
+def write_to_folder(settings: Settings, raw: bytes) -> None:
+    settings.mail_dir.mkdir(parents=True, exist_ok=True)
+    name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"
+    tmp = settings.mail_dir / f".{name}.tmp"
+    tmp.write_bytes(raw)
+    tmp.rename(settings.mail_dir / name)  # atomic: readers never see half a message
+
+
+async def send(settings: Settings, msg: EmailMessage) -> None:
+    if settings.smtp_host:
+        await asyncio.to_thread(_send_smtp, settings, msg)
+    else:
+        await asyncio.to_thread(write_to_folder, settings, msg.as_bytes())

@@ -1,0 +1,187 @@
+"""RFC 9457 problem+json: the one error shape of the API.
+
+Services raise `AppError` subclasses; the handlers here turn those, framework errors, database
+errors and state-machine refusals into problem documents. Anything unexpected becomes a 500
+without internals, logged with the request id.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import msgspec
+from advanced_alchemy.exceptions import (
+    DuplicateKeyError,
+    ForeignKeyError,
+    IntegrityError,
+    NotFoundError,
+)
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from statemachine.exceptions import TransitionNotAllowed
+
+from voelgoed.lib.requestid import current_request_id
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldError(msgspec.Struct):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class AppError(Exception):
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, errors: list[FieldError] | None = None, headers: dict[str, str] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+
+
+class Unauthorized(AppError):
+    status, slug, title = 401, "unauthorized", "Sign-in required"
+
+
+class Forbidden(AppError):
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(AppError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(AppError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class Unprocessable(AppError):
+    status, slug, title = 422, "validation", "The request breaks a rule"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> Unprocessable:
+        return cls(message, errors=[FieldError(field=field, message=message)])
+
+
+class TooManyRequests(AppError):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+
+def _problem_response(request: Request[Any, Any, Any], problem: Problem, headers: dict[str, str] | None = None) -> Response[Any]:
+    problem.instance = request.url.path
+    problem.request_id = current_request_id()
+    return Response(
+        content=msgspec.json.encode(problem),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _type(slug: str) -> str:
+    return f"urn:voelgoed:problem:{slug}"
+
+
+_PATH_IN_MESSAGE = re.compile(r"at `\$\.?([^`]*)`")
+
+
+def _field_errors(extra: Any) -> list[FieldError]:
+    """Turn Litestar/msgspec validation details into `[{field, message}]`."""
+    errors: list[FieldError] = []
+    items = extra if isinstance(extra, list) else [extra] if extra else []
+    for item in items:
+        if isinstance(item, dict):
+            message = str(item.get("message", "invalid value"))
+            field = str(item.get("key") or "")
+        else:
+            message, field = str(item), ""
+        match = _PATH_IN_MESSAGE.search(message)
+        if match and not field:
+            field = match.group(1).replace("[", ".").replace("]", "")
+        unknown = re.search(r"unknown field `([^`]+)`", message)
+        if unknown:
+            field = field.rsplit(".", 1)[0] + "." + unknown.group(1) if "." in field else unknown.group(1)
+        message = _PATH_IN_MESSAGE.sub("", message).strip(" -")
+        errors.append(FieldError(field=field or "body", message=message))
+    return errors
+
+
+def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[Any]:
+    problem = Problem(type=_type(exc.slug), title=exc.title, status=exc.status, detail=exc.detail, errors=exc.errors)
+    return _problem_response(request, problem, exc.headers)
+
+
+def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors = _field_errors(exc.extra)
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or str(exc.detail)
+    problem = Problem(type=_type("invalid-request"), title="Invalid request", status=400, detail=detail, errors=errors or None)
+    return _problem_response(request, problem)
+
+
+def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    titles = {401: "Sign-in required", 403: "Not allowed", 404: "Not found", 405: "Method not allowed",
+              413: "Request body too large", 429: "Too many requests"}
+    detail = str(exc.detail) if exc.detail else titles.get(status, "Error")
+    if status == 413:
+        detail = "The request body is larger than this server accepts."
+    problem = Problem(type=_type(f"http-{status}"), title=titles.get(status, "Error"), status=status, detail=detail)
+    return _problem_response(request, problem, dict(exc.headers or {}))
+
+
+def not_found_handler(request: Request[Any, Any, Any], exc: NotFoundError) -> Response[Any]:
+    problem = Problem(type=_type("not-found"), title="Not found", status=404, detail="No such resource.")
+    return _problem_response(request, problem)
+
+
+def integrity_handler(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    if isinstance(exc, DuplicateKeyError):
+        detail = "A record with the same unique value already exists."
+    elif isinstance(exc, ForeignKeyError):
+        detail = "The record is referenced by, or refers to, another record that blocks this change."
+    else:
+        detail = "The change conflicts with existing data."
+    problem = Problem(type=_type("conflict"), title="Conflict", status=409, detail=detail)
+    return _problem_response(request, problem)
+
+
+def transition_handler(request: Request[Any, Any, Any], exc: TransitionNotAllowed) -> Response[Any]:
+    problem = Problem(type=_type("illegal-transition"), title="Illegal state transition", status=409, detail=str(exc))
+    return _problem_response(request, problem)
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    problem = Problem(
+        type=_type("internal"), title="Internal error", status=500,
+        detail="Something went wrong on our side. The request id identifies it in the logs.",
+    )
+    return _problem_response(request, problem)
+
+
+exception_handlers: dict[Any, Any] = {
+    AppError: app_error_handler,
+    ValidationException: validation_handler,
+    HTTPException: http_exception_handler,
+    NotFoundError: not_found_handler,
+    IntegrityError: integrity_handler,
+    TransitionNotAllowed: transition_handler,
+    Exception: internal_error_handler,
+}

@@ -1,0 +1,42 @@
+"""Fixed-window rate limits in Redis.
+
+Redis is an accelerator here: if it is unreachable the limit is not enforced (logged), because
+refusing every sign-in while Redis restarts would be worse than a short unthrottled window.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from voelgoed.lib.problems import TooManyRequests
+
+log = logging.getLogger(__name__)
+
+
+async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> None:
+    """Count one attempt under `key`; raise 429 once more than `limit` happen in the window."""
+    full_key = f"rl:{key}"
+    try:
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.incr(full_key)
+            pipe.expire(full_key, window_seconds, nx=True)
+            count, _ = await pipe.execute()
+            ttl = await redis.ttl(full_key) if int(count) > limit else 0
+    except RedisError:
+        log.warning("rate limiter unavailable; allowing %s", key)
+        return
+    if int(count) > limit:
+        retry = max(int(ttl), 1)
+        raise TooManyRequests(
+            f"Too many attempts. Try again in {retry} seconds.", headers={"Retry-After": str(retry)}
+        )
+
+
+async def reset(redis: Redis, key: str) -> None:
+    try:
+        await redis.delete(f"rl:{key}")
+    except RedisError:
+        log.warning("rate limiter unavailable; could not reset %s", key)

@@ -1,0 +1,24 @@
+"""Render the OpenAPI document without any server running (no database is touched)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from voelgoed.settings import load_settings
+
+
+def render_spec() -> str:
+    import os
+
+    from voelgoed.app import create_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("SECRET_KEY", "openapi-export")
+        settings = load_settings()
+        settings = type(settings)(**{**settings.__dict__, "data_dir": Path(tmp), "environment": "production"})
+        app = create_app(settings, database_url="postgresql+asyncpg://unused@localhost/unused",
+                         redis_url="redis://localhost:1")
+        schema = app.openapi_schema.to_schema()
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,115 @@
+"""Settings read from the environment, once, with documented defaults.
+
+Every variable is listed in the README's configuration table. `DATABASE_URL` and `REDIS_URL` are
+optional: unset, the embedded servers in `devservices` are started in the data folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def _secret(data_dir: Path) -> str:
+    """A stable secret for development: generated once and kept in the data folder."""
+    configured = os.environ.get("SECRET_KEY")
+    if configured:
+        return configured
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    data_dir: Path
+    database_url: str | None
+    redis_url: str | None
+    secret_key: str
+    public_url: str
+    host: str
+    port: int
+    cookie_secure: bool
+    session_ttl_hours: int
+    max_body_bytes: int
+    login_attempts_per_window: int
+    login_window_seconds: int
+    smtp_host: str | None
+    smtp_port: int
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
+    mail_from: str
+    worker_concurrency: int
+    log_level: str
+    log_json: bool
+    organiser_app_dir: Path = field(default=REPO_ROOT / "organiser_app" / "build")
+    scanner_app_dir: Path = field(default=REPO_ROOT / "scanner_pwa" / "dist")
+
+    @property
+    def embedded(self) -> bool:
+        """True when this process should use the embedded PostgreSQL/Redis in the data folder."""
+        return self.database_url is None or self.redis_url is None
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the local SMTP sink stores captured messages (embedded mode only)."""
+        return self.data_dir / "mail"
+
+
+def load_settings() -> Settings:
+    data_dir = Path(os.environ.get("VOELGOED_DATA_DIR", REPO_ROOT / ".data")).resolve()
+    port = _int("PORT", 8000)
+    public_url = os.environ.get("PUBLIC_URL", f"http://localhost:{port}").rstrip("/")
+    return Settings(
+        environment=os.environ.get("VOELGOED_ENV", "development"),
+        data_dir=data_dir,
+        database_url=os.environ.get("DATABASE_URL") or None,
+        redis_url=os.environ.get("REDIS_URL") or None,
+        secret_key=_secret(data_dir),
+        public_url=public_url,
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=port,
+        cookie_secure=_bool("COOKIE_SECURE", public_url.startswith("https://")),
+        session_ttl_hours=_int("SESSION_TTL_HOURS", 24 * 14),
+        max_body_bytes=_int("MAX_BODY_BYTES", 1_000_000),
+        login_attempts_per_window=_int("LOGIN_ATTEMPTS_PER_WINDOW", 10),
+        login_window_seconds=_int("LOGIN_WINDOW_SECONDS", 300),
+        smtp_host=os.environ.get("SMTP_HOST") or None,
+        smtp_port=_int("SMTP_PORT", 1025),
+        smtp_username=os.environ.get("SMTP_USERNAME") or None,
+        smtp_password=os.environ.get("SMTP_PASSWORD") or None,
+        smtp_starttls=_bool("SMTP_STARTTLS", False),
+        mail_from=os.environ.get("MAIL_FROM", "VoelgoedEvents <no-reply@voelgoed.local>"),
+        worker_concurrency=_int("WORKER_CONCURRENCY", 10),
+        log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        log_json=_bool("LOG_JSON", False),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import asyncio
+
+import msgspec
+from litestar import Controller, Response, get
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.auth.permissions import Access, access
+
+
+class Health(msgspec.Struct):
+    status: str
+
+
+class Readiness(msgspec.Struct):
+    status: str
+    database: str
+    redis: str
+
+
+class HealthController(Controller):
+    tags = ["health"]
+
+    @get("/health", operation_id="health", opt=access(Access.PUBLIC), summary="Liveness")
+    async def health(self) -> Health:
+        return Health(status="ok")
+
+    @get("/ready", operation_id="ready", opt=access(Access.PUBLIC), summary="Readiness: database and Redis answer")
+    async def ready(self, db_session: AsyncSession, redis: Redis) -> Response[Readiness]:
+        async def check_db() -> str:
+            try:
+                await asyncio.wait_for(db_session.execute(text("SELECT 1")), 2)
+                return "ok"
+            except Exception as exc:  # any failure means "not ready"; say which
+                return f"error: {type(exc).__name__}"
+
+        async def check_redis() -> str:
+            try:
+                await asyncio.wait_for(redis.ping(), 2)
+                return "ok"
+            except Exception as exc:
+                return f"error: {type(exc).__name__}"
+
+        db, rd = await check_db(), await check_redis()
+        ok = db == "ok" and rd == "ok"
+        return Response(Readiness(status="ok" if ok else "unavailable", database=db, redis=rd),
+                        status_code=200 if ok else 503)

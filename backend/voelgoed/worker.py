@@ -1,0 +1,50 @@
+"""SAQ: the one queue configuration, the job list and the cron schedule.
+
+The API enqueues; `voelgoed worker` (started beside the API by `voelgoed run`) processes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from redis.asyncio import Redis
+from saq import Queue
+from saq.queue.redis import RedisQueue
+from saq.types import SettingsDict
+
+from voelgoed.domain.notifications.jobs import send_email
+
+log = logging.getLogger("voelgoed.worker")
+QUEUE_NAME = "voelgoed"
+
+FUNCTIONS: list[Any] = [send_email]
+CRON_JOBS: list[Any] = []
+
+
+def make_queue(redis_url: str) -> Queue:
+    # Built from a client rather than Queue.from_url, which rejects unix:// socket URLs.
+    return RedisQueue(Redis.from_url(redis_url), name=QUEUE_NAME)
+
+
+async def _before(ctx: dict[str, Any]) -> None:
+    job = ctx.get("job")
+    if job is not None:
+        log.info("job start %s (attempt %s)", job.function, job.attempts, extra={"job": job.function, "job_id": job.key})
+
+
+async def _after(ctx: dict[str, Any]) -> None:
+    job = ctx.get("job")
+    if job is not None:
+        log.info("job %s %s", job.function, job.status, extra={"job": job.function, "job_id": job.key})
+
+
+def worker_settings(queue: Queue, concurrency: int) -> SettingsDict:
+    return {
+        "queue": queue,
+        "functions": FUNCTIONS,
+        "cron_jobs": CRON_JOBS,
+        "concurrency": concurrency,
+        "before_process": _before,
+        "after_process": _after,
+    }
