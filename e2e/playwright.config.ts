@@ -21,6 +21,7 @@ export default defineConfig({
 	expect: { timeout: 10_000 },
 	forbidOnly: !!process.env.CI,
 	reporter: [['list']],
+	globalTeardown: './global-teardown.ts',
 	outputDir: path.join(repoRoot, 'test-results'),
 	use: {
 		baseURL: `http://127.0.0.1:${port}`,
@@ -40,6 +41,8 @@ export default defineConfig({
 		url: `http://127.0.0.1:${port}/health`,
 		timeout: 120_000,
 		reuseExistingServer: false,
+		// Let `voelgoed run` stop its embedded PostgreSQL/Redis instead of being killed outright.
+		gracefulShutdown: { signal: 'SIGTERM', timeout: 20_000 },
 		stdout: 'pipe',
 		stderr: 'pipe'
 	}
