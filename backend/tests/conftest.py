@@ -58,14 +58,33 @@ def stack() -> Iterator[Stack]:
     data_dir = Path(tempfile.mkdtemp(prefix="vg-test-"))
     db_url, redis_url = resolve_urls(data_dir, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"))
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "VOELGOED_ENV": "test",
-           "SECRET_KEY": "test-secret", "LOGIN_ATTEMPTS_PER_WINDOW": "5", "LOGIN_WINDOW_SECONDS": "60"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "REDIS_URL": redis_url,
+        "VOELGOED_ENV": "test",
+        "SECRET_KEY": "test-secret",
+        "LOGIN_ATTEMPTS_PER_WINDOW": "5",
+        "LOGIN_WINDOW_SECONDS": "60",
+    }
     env.pop("SMTP_HOST", None)
     log_path = data_dir / "product.log"
     log_file = log_path.open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "voelgoed", "run", "--no-demo", "--port", str(port), "--data-dir", str(data_dir)],
-        env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "voelgoed",
+            "run",
+            "--no-demo",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+        ],
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
@@ -110,9 +129,18 @@ async def redis(stack: Stack) -> AsyncIterator[Redis]:
 async def reset_state(engine: AsyncEngine, redis: Redis) -> None:
     """Empty every table and clear rate-limit counters (tests must not see each other's data)."""
     async with engine.begin() as conn:
-        tables = (await conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
-        ))).scalars().all()
+        tables = (
+            (
+                await conn.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables"
+                        " WHERE schemaname='public' AND tablename <> 'alembic_version'"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
         if tables:
             await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
     keys = [k async for k in redis.scan_iter(match="rl:*")]
@@ -167,8 +195,9 @@ async def new_client(stack: Stack) -> AsyncIterator[Any]:
 PASSWORD = "correct-horse-battery"
 
 
-async def sign_up(api: Api, *, email: str | None = None, name: str = "Test User",
-                  organization: str | None = "Test Org") -> dict[str, Any]:
+async def sign_up(
+    api: Api, *, email: str | None = None, name: str = "Test User", organization: str | None = "Test Org"
+) -> dict[str, Any]:
     email = email or f"user-{uuid.uuid4().hex[:10]}@example.co.za"
     body: dict[str, Any] = {"email": email, "password": PASSWORD, "name": name}
     if organization:
@@ -179,7 +208,9 @@ async def sign_up(api: Api, *, email: str | None = None, name: str = "Test User"
     return api.me
 
 
-async def wait_for_mail(stack: Stack, to: str, subject_contains: str = "", timeout: float = 15) -> EmailMessage:
+async def wait_for_mail(
+    stack: Stack, to: str, subject_contains: str = "", timeout: float = 15
+) -> EmailMessage:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if stack.mail_dir.is_dir():
@@ -204,4 +235,3 @@ def future(days: int = 30, hour: int = 19) -> str:
 
     d = datetime.now() + timedelta(days=days)
     return d.replace(hour=hour, minute=0, second=0, microsecond=0).isoformat()
-

@@ -86,8 +86,11 @@ def create_user(email: str, name: str, password: str, organization: str | None, 
     settings = _setup(data_dir)
     db_url, _ = _urls(settings)
     run_migrations(db_url)
-    click.echo(asyncio.run(create_user_account(db_url, email=email, name=name, password=password,
-                                               organization=organization)))
+    click.echo(
+        asyncio.run(
+            create_user_account(db_url, email=email, name=name, password=password, organization=organization)
+        )
+    )
 
 
 @main.command()
@@ -105,8 +108,15 @@ def serve(port: int | None, data_dir: str | None, do_migrate: bool) -> None:
     if do_migrate:
         run_migrations(db_url)
     app = create_app(settings, database_url=db_url, redis_url=redis_url)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
-                proxy_headers=False, timeout_graceful_shutdown=5)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=5,
+    )
 
 
 @main.command()
@@ -146,8 +156,14 @@ def run(port: int | None, data_dir: str | None, demo: bool) -> None:
         from voelgoed.seed import seed_demo
 
         click.echo(asyncio.run(seed_demo(db_url)))
-    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "PORT": str(settings.port),
-           "VOELGOED_DATA_DIR": str(settings.data_dir), "PUBLIC_URL": settings.public_url}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "REDIS_URL": redis_url,
+        "PORT": str(settings.port),
+        "VOELGOED_DATA_DIR": str(settings.data_dir),
+        "PUBLIC_URL": settings.public_url,
+    }
     sink = None
     if not settings.smtp_host:
         from voelgoed.mailsink import start_mail_sink
@@ -172,7 +188,8 @@ def run(port: int | None, data_dir: str | None, demo: bool) -> None:
     click.echo(
         f"\nVoelgoedEvents is starting:\n  organiser app  {base}/app/\n  checkout site  {base}/\n"
         f"  scanner        {base}/scanner/\n  API docs       {base}/schema/swagger\n"
-        f"  local mailbox  {base}/dev/mail\n" + ("  demo login     demo@voelgoed.local / demo-password-123\n" if demo else "")
+        f"  local mailbox  {base}/dev/mail\n"
+        + ("  demo login     demo@voelgoed.local / demo-password-123\n" if demo else "")
     )
     exit_code = 0
     try:

@@ -7,6 +7,7 @@ that started them exits (so the API, the worker and later runs share them); `sto
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -27,7 +28,7 @@ def ensure_postgres(data_dir: Path, database: str = DATABASE_NAME) -> str:
     pgdata = data_dir / "postgres"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode=None)
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")  # noqa: S608 (our own constant)
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')
     socket_dir = server.get_postmaster_info().socket_dir
@@ -86,10 +87,8 @@ def stop_all(data_dir: Path) -> None:
     """Stop the embedded servers of this data folder (used by `voelgoed stop-services` and tests)."""
     pid_file = data_dir / "redis" / "redis.pid"
     if pid_file.exists():
-        try:
+        with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pid_file.read_text().strip()), 15)
-        except (ProcessLookupError, ValueError):
-            pass
     pgdata = data_dir / "postgres"
     if (pgdata / "postmaster.pid").exists():
         import pgserver

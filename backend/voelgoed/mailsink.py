@@ -16,7 +16,7 @@ class _FolderHandler:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd API)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         write_to_folder(self.settings, envelope.original_content or envelope.content)
         return "250 Message accepted for delivery"
 

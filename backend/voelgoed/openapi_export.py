@@ -18,7 +18,10 @@ def render_spec() -> str:
         os.environ.setdefault("SECRET_KEY", "openapi-export")
         settings = load_settings()
         settings = type(settings)(**{**settings.__dict__, "data_dir": Path(tmp), "environment": "production"})
-        app = create_app(settings, database_url="postgresql+asyncpg://unused@localhost/unused",
-                         redis_url="redis://localhost:1")
+        app = create_app(
+            settings,
+            database_url="postgresql+asyncpg://unused@localhost/unused",
+            redis_url="redis://localhost:1",
+        )
         schema = app.openapi_schema.to_schema()
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

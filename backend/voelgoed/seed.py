@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from voelgoed.auth.context import AuthContext
-from voelgoed.db import make_alchemy_config  # noqa: F401  (registers models and tenancy)
+from voelgoed.db import make_alchemy_config
 from voelgoed.db.tenancy import scope_session
 from voelgoed.domain.accounts.models import UserSession
 from voelgoed.domain.accounts.services import AccountService
@@ -17,11 +17,12 @@ from voelgoed.domain.organizations.services import OrganizationService
 from voelgoed.domain.venues.services import VenueService
 
 DEMO_EMAIL = "demo@voelgoed.local"
-DEMO_PASSWORD = "demo-password-123"
+DEMO_PASSWORD = "demo-password-123"  # noqa: S105 (the documented demo login)
 
 
-async def create_user_account(database_url: str, *, email: str, name: str, password: str,
-                              organization: str | None) -> str:
+async def create_user_account(
+    database_url: str, *, email: str, name: str, password: str, organization: str | None
+) -> str:
     make_alchemy_config(database_url)
     engine = create_async_engine(database_url)
     try:
@@ -49,30 +50,55 @@ async def seed_demo(database_url: str) -> str:
             auth = AuthContext(user=user, session=UserSession(), organization_id=org.id, role="owner")
             audit = AuditService(db, auth)
             venues = VenueService(db, audit)
-            artscape = await venues.create(org.id, {
-                "name": "Artscape Theatre", "address_line1": "DF Malan St", "city": "Cape Town",
-                "province": "Western Cape", "postal_code": "8001", "capacity": 1500,
-            })
+            artscape = await venues.create(
+                org.id,
+                {
+                    "name": "Artscape Theatre",
+                    "address_line1": "DF Malan St",
+                    "city": "Cape Town",
+                    "province": "Western Cape",
+                    "postal_code": "8001",
+                    "capacity": 1500,
+                },
+            )
             for code, name in (("MAIN", "Main entrance"), ("EAST", "East foyer")):
                 await venues.add_gate(artscape.id, code, name)
-            kirstenbosch = await venues.create(org.id, {
-                "name": "Kirstenbosch Gardens", "address_line1": "Rhodes Dr", "city": "Cape Town",
-                "province": "Western Cape", "capacity": 5000,
-            })
+            kirstenbosch = await venues.create(
+                org.id,
+                {
+                    "name": "Kirstenbosch Gardens",
+                    "address_line1": "Rhodes Dr",
+                    "city": "Cape Town",
+                    "province": "Western Cape",
+                    "capacity": 5000,
+                },
+            )
             await venues.add_gate(kirstenbosch.id, "GATE1", "Gate 1")
             events = EventService(db, audit)
             soon = datetime.now(UTC).replace(hour=17, minute=0, second=0, microsecond=0) + timedelta(days=21)
-            jazz = await events.create(org.id, {
-                "name": "Cape Jazz Evening", "venue_id": artscape.id, "starts_at": soon,
-                "ends_at": soon + timedelta(hours=4), "capacity": 1200,
-                "description": "An evening of Cape jazz in the Artscape Opera House.",
-            })
+            jazz = await events.create(
+                org.id,
+                {
+                    "name": "Cape Jazz Evening",
+                    "venue_id": artscape.id,
+                    "starts_at": soon,
+                    "ends_at": soon + timedelta(hours=4),
+                    "capacity": 1200,
+                    "description": "An evening of Cape jazz in the Artscape Opera House.",
+                },
+            )
             await events.transition(jazz.id, "publish")
             later = soon + timedelta(days=30)
-            await events.create(org.id, {
-                "name": "Summer Sunset Concert", "venue_id": kirstenbosch.id, "starts_at": later,
-                "ends_at": later + timedelta(hours=3), "capacity": 4000,
-            })
+            await events.create(
+                org.id,
+                {
+                    "name": "Summer Sunset Concert",
+                    "venue_id": kirstenbosch.id,
+                    "starts_at": later,
+                    "ends_at": later + timedelta(hours=3),
+                    "capacity": 4000,
+                },
+            )
             await db.commit()
             return f"demo data loaded (sign in as {DEMO_EMAIL} / {DEMO_PASSWORD})"
     finally:

@@ -30,7 +30,12 @@ def make_queue(redis_url: str) -> Queue:
 async def _before(ctx: dict[str, Any]) -> None:
     job = ctx.get("job")
     if job is not None:
-        log.info("job start %s (attempt %s)", job.function, job.attempts, extra={"job": job.function, "job_id": job.key})
+        log.info(
+            "job start %s (attempt %s)",
+            job.function,
+            job.attempts,
+            extra={"job": job.function, "job_id": job.key},
+        )
 
 
 async def _after(ctx: dict[str, Any]) -> None:

@@ -31,7 +31,7 @@ AUTH_STATE_KEY = "auth"
 
 def request_db(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
     """The request's own database session (the same one the handler's `db_session` gets)."""
-    return connection.app.state.alchemy.provide_session(connection.app.state, connection.scope)  # type: ignore[no-any-return]
+    return connection.app.state.alchemy.provide_session(connection.app.state, connection.scope)
 
 
 async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
@@ -55,7 +55,9 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
     if connection.scope.get("method", "GET") not in SAFE_METHODS:
         sent = connection.headers.get(CSRF_HEADER, "")
         if not sent or not hmac.compare_digest(sent, session.csrf_token):
-            raise Forbidden("Missing or wrong CSRF token: send the X-CSRF-Token header with the vg_csrf cookie value.")
+            raise Forbidden(
+                "Missing or wrong CSRF token: send the X-CSRF-Token header with the vg_csrf cookie value."
+            )
 
     ctx = AuthContext(user=user, session=session)
     if isinstance(level, Permission):
@@ -78,4 +80,4 @@ async def provide_auth(request: Any) -> AuthContext:
     ctx = request.state.get(AUTH_STATE_KEY)
     if ctx is None:
         raise Unauthorized("Sign in to continue.")
-    return ctx  # type: ignore[no-any-return]
+    return ctx

@@ -15,8 +15,10 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def make_alchemy_config(database_url: str, *, pool_size: int = 10) -> SQLAlchemyAsyncConfig:
-    from voelgoed.db import models  # noqa: F401  (registers every table on the metadata)
-    from voelgoed.db import tenancy
+    from voelgoed.db import (
+        models,  # noqa: F401  (registers every table on the metadata)
+        tenancy,
+    )
 
     tenancy.install()
     return SQLAlchemyAsyncConfig(

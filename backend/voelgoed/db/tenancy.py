@@ -30,10 +30,8 @@ class OrgOwned:
     """Mixin for rows that belong to one organisation."""
 
     @declared_attr
-    def organization_id(cls) -> Mapped[uuid.UUID]:  # noqa: N805
-        return mapped_column(
-            ForeignKey("organization.id", ondelete="CASCADE"), nullable=False, index=True
-        )
+    def organization_id(cls) -> Mapped[uuid.UUID]:
+        return mapped_column(ForeignKey("organization.id", ondelete="CASCADE"), nullable=False, index=True)
 
 
 def scope_session(session: Any, organization_id: uuid.UUID) -> None:

@@ -13,7 +13,12 @@ from voelgoed.settings import Settings
 
 
 def build_message(
-    settings: Settings, *, to: str, subject: str, text: str, message_id: str | None = None,
+    settings: Settings,
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    message_id: str | None = None,
     attachments: list[tuple[str, str, bytes]] | None = None,
 ) -> EmailMessage:
     msg = EmailMessage()

@@ -9,7 +9,7 @@ import msgspec
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voelgoed.lib.problems import FieldError, AppError
+from voelgoed.lib.problems import AppError, FieldError
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 200

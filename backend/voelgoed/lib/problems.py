@@ -49,7 +49,9 @@ class AppError(Exception):
     slug = "bad-request"
     title = "Bad request"
 
-    def __init__(self, detail: str, *, errors: list[FieldError] | None = None, headers: dict[str, str] | None = None):
+    def __init__(
+        self, detail: str, *, errors: list[FieldError] | None = None, headers: dict[str, str] | None = None
+    ):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
@@ -84,7 +86,9 @@ class TooManyRequests(AppError):
     status, slug, title = 429, "rate-limited", "Too many requests"
 
 
-def _problem_response(request: Request[Any, Any, Any], problem: Problem, headers: dict[str, str] | None = None) -> Response[Any]:
+def _problem_response(
+    request: Request[Any, Any, Any], problem: Problem, headers: dict[str, str] | None = None
+) -> Response[Any]:
     problem.instance = request.url.path
     problem.request_id = current_request_id()
     return Response(
@@ -124,25 +128,41 @@ def _field_errors(extra: Any) -> list[FieldError]:
 
 
 def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[Any]:
-    problem = Problem(type=_type(exc.slug), title=exc.title, status=exc.status, detail=exc.detail, errors=exc.errors)
+    problem = Problem(
+        type=_type(exc.slug), title=exc.title, status=exc.status, detail=exc.detail, errors=exc.errors
+    )
     return _problem_response(request, problem, exc.headers)
 
 
 def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     errors = _field_errors(exc.extra)
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or str(exc.detail)
-    problem = Problem(type=_type("invalid-request"), title="Invalid request", status=400, detail=detail, errors=errors or None)
+    problem = Problem(
+        type=_type("invalid-request"),
+        title="Invalid request",
+        status=400,
+        detail=detail,
+        errors=errors or None,
+    )
     return _problem_response(request, problem)
 
 
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
-    titles = {401: "Sign-in required", 403: "Not allowed", 404: "Not found", 405: "Method not allowed",
-              413: "Request body too large", 429: "Too many requests"}
+    titles = {
+        401: "Sign-in required",
+        403: "Not allowed",
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Request body too large",
+        429: "Too many requests",
+    }
     detail = str(exc.detail) if exc.detail else titles.get(status, "Error")
     if status == 413:
         detail = "The request body is larger than this server accepts."
-    problem = Problem(type=_type(f"http-{status}"), title=titles.get(status, "Error"), status=status, detail=detail)
+    problem = Problem(
+        type=_type(f"http-{status}"), title=titles.get(status, "Error"), status=status, detail=detail
+    )
     return _problem_response(request, problem, dict(exc.headers or {}))
 
 
@@ -163,14 +183,18 @@ def integrity_handler(request: Request[Any, Any, Any], exc: IntegrityError) -> R
 
 
 def transition_handler(request: Request[Any, Any, Any], exc: TransitionNotAllowed) -> Response[Any]:
-    problem = Problem(type=_type("illegal-transition"), title="Illegal state transition", status=409, detail=str(exc))
+    problem = Problem(
+        type=_type("illegal-transition"), title="Illegal state transition", status=409, detail=str(exc)
+    )
     return _problem_response(request, problem)
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     problem = Problem(
-        type=_type("internal"), title="Internal error", status=500,
+        type=_type("internal"),
+        title="Internal error",
+        status=500,
         detail="Something went wrong on our side. The request id identifies it in the logs.",
     )
     return _problem_response(request, problem)

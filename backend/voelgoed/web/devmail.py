@@ -32,11 +32,15 @@ def read_mailbox(settings: Settings, limit: int = 50) -> list[CapturedMail]:
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         assert isinstance(msg, EmailMessage)
         body = msg.get_body(preferencelist=("plain", "html"))
-        messages.append(CapturedMail(
-            id=path.stem, to=str(msg["To"]), subject=str(msg["Subject"]),
-            text=body.get_content() if body else "",
-            attachments=[p.get_filename() or "" for p in msg.iter_attachments()],
-        ))
+        messages.append(
+            CapturedMail(
+                id=path.stem,
+                to=str(msg["To"]),
+                subject=str(msg["Subject"]),
+                text=body.get_content() if body else "",
+                attachments=[p.get_filename() or "" for p in msg.iter_attachments()],
+            )
+        )
     return messages
 
 
@@ -46,13 +50,16 @@ class DevMailController(Controller):
 
     @get("", opt=access(Access.PUBLIC))
     async def page(self, settings: Settings) -> Response[str]:
-        rows = "".join(
-            f"<article><h2>{html.escape(m.subject)}</h2><p>To: {html.escape(m.to)}</p>"
-            f"<pre>{html.escape(m.text)}</pre>"
-            + (f"<p>Attachments: {html.escape(', '.join(m.attachments))}</p>" if m.attachments else "")
-            + "</article>"
-            for m in read_mailbox(settings)
-        ) or "<p>No mail yet.</p>"
+        rows = (
+            "".join(
+                f"<article><h2>{html.escape(m.subject)}</h2><p>To: {html.escape(m.to)}</p>"
+                f"<pre>{html.escape(m.text)}</pre>"
+                + (f"<p>Attachments: {html.escape(', '.join(m.attachments))}</p>" if m.attachments else "")
+                + "</article>"
+                for m in read_mailbox(settings)
+            )
+            or "<p>No mail yet.</p>"
+        )
         page = (
             "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
             "<title>Local mailbox</title><style>body{font-family:system-ui;max-width:50rem;margin:2rem auto;"

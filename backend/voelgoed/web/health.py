@@ -28,7 +28,12 @@ class HealthController(Controller):
     async def health(self) -> Health:
         return Health(status="ok")
 
-    @get("/ready", operation_id="ready", opt=access(Access.PUBLIC), summary="Readiness: database and Redis answer")
+    @get(
+        "/ready",
+        operation_id="ready",
+        opt=access(Access.PUBLIC),
+        summary="Readiness: database and Redis answer",
+    )
     async def ready(self, db_session: AsyncSession, redis: Redis) -> Response[Readiness]:
         async def check_db() -> str:
             try:
@@ -46,5 +51,7 @@ class HealthController(Controller):
 
         db, rd = await check_db(), await check_redis()
         ok = db == "ok" and rd == "ok"
-        return Response(Readiness(status="ok" if ok else "unavailable", database=db, redis=rd),
-                        status_code=200 if ok else 503)
+        return Response(
+            Readiness(status="ok" if ok else "unavailable", database=db, redis=rd),
+            status_code=200 if ok else 503,
+        )

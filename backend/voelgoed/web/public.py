@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Access, access
-from voelgoed.domain.events.models import Event
 from voelgoed.domain.accounts.services import now
+from voelgoed.domain.events.models import Event
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;margin:0;color:#1a1a2e;background:#f7f7fb}"
@@ -28,7 +28,10 @@ class PublicSiteController(Controller):
     @get("/", opt=access(Access.PUBLIC))
     async def home(self, db_session: AsyncSession) -> Response[str]:
         events = await db_session.scalars(
-            select(Event).where(Event.status == "published", Event.ends_at > now()).order_by(Event.starts_at).limit(50)
+            select(Event)
+            .where(Event.status == "published", Event.ends_at > now())
+            .order_by(Event.starts_at)
+            .limit(50)
         )
         items = []
         for e in events:

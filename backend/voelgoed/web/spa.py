@@ -24,20 +24,35 @@ def spa_handlers(prefix: str, build_dir: Path, name: str) -> list[HTTPRouteHandl
         if candidate.is_relative_to(root) and candidate.is_file():
             immutable = "/_app/immutable/" in f"/{path}"
             media_type = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
-            return File(candidate, media_type=media_type, content_disposition_type="inline", headers={
-                "Cache-Control": "public, max-age=31536000, immutable" if immutable else "no-cache"})
+            return File(
+                candidate,
+                media_type=media_type,
+                content_disposition_type="inline",
+                headers={"Cache-Control": "public, max-age=31536000, immutable" if immutable else "no-cache"},
+            )
         index = root / "index.html"
         if index.is_file():
-            return File(index, media_type="text/html", content_disposition_type="inline",
-                        headers={"Cache-Control": "no-cache"})
+            return File(
+                index,
+                media_type="text/html",
+                content_disposition_type="inline",
+                headers={"Cache-Control": "no-cache"},
+            )
         return Response(_MISSING.format(name=name).encode(), media_type="text/html", status_code=503)
 
-    @get(prefix, include_in_schema=False, opt=access(Access.PUBLIC), name=f"{name}-root", sync_to_thread=False)
+    @get(
+        prefix, include_in_schema=False, opt=access(Access.PUBLIC), name=f"{name}-root", sync_to_thread=False
+    )
     def root() -> Response[bytes] | File:
         return serve("index.html")
 
-    @get(prefix + "/{path:path}", include_in_schema=False, opt=access(Access.PUBLIC), name=f"{name}-files",
-         sync_to_thread=False)
+    @get(
+        prefix + "/{path:path}",
+        include_in_schema=False,
+        opt=access(Access.PUBLIC),
+        name=f"{name}-files",
+        sync_to_thread=False,
+    )
     def files(path: str) -> Response[bytes] | File:
         return serve(path)
 

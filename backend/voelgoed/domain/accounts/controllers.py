@@ -54,11 +54,25 @@ async def build_me(db: AsyncSession, user: User, session: UserSession) -> Me:
 def _session_cookies(settings: Settings, token: str, session: UserSession) -> list[Cookie]:
     max_age = settings.session_ttl_hours * 3600
     return [
-        Cookie(key=SESSION_COOKIE, value=token, httponly=True, samesite="lax", secure=settings.cookie_secure,
-               max_age=max_age, path="/"),
+        Cookie(
+            key=SESSION_COOKIE,
+            value=token,
+            httponly=True,
+            samesite="lax",
+            secure=settings.cookie_secure,
+            max_age=max_age,
+            path="/",
+        ),
         # Readable by the app's JavaScript, which echoes it in X-CSRF-Token (double submit).
-        Cookie(key=CSRF_COOKIE, value=session.csrf_token, httponly=False, samesite="lax",
-               secure=settings.cookie_secure, max_age=max_age, path="/"),
+        Cookie(
+            key=CSRF_COOKIE,
+            value=session.csrf_token,
+            httponly=False,
+            samesite="lax",
+            secure=settings.cookie_secure,
+            max_age=max_age,
+            path="/",
+        ),
     ]
 
 
@@ -70,39 +84,77 @@ class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
 
-    async def _signed_in(self, request: Request[Any, Any, Any], db: AsyncSession, settings: Settings, user: User,
-                         status_code: int) -> Response[Me]:
+    async def _signed_in(
+        self,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        settings: Settings,
+        user: User,
+        status_code: int,
+    ) -> Response[Me]:
         token, session = await AccountService(db).start_session(
-            user, ttl=timedelta(hours=settings.session_ttl_hours), ip=_client_ip(request),
+            user,
+            ttl=timedelta(hours=settings.session_ttl_hours),
+            ip=_client_ip(request),
             user_agent=request.headers.get("user-agent"),
         )
         me = await build_me(db, user, session)
         return Response(me, status_code=status_code, cookies=_session_cookies(settings, token, session))
 
     @post("/sign-up", operation_id="signUp", opt=access(Access.PUBLIC), summary="Create an account")
-    async def sign_up(self, request: Request[Any, Any, Any], data: SignUp, db_session: AsyncSession,
-                      settings: Settings, redis: Redis) -> Response[Me]:
+    async def sign_up(
+        self,
+        request: Request[Any, Any, Any],
+        data: SignUp,
+        db_session: AsyncSession,
+        settings: Settings,
+        redis: Redis,
+    ) -> Response[Me]:
         await ratelimit.hit(redis, f"signup:{_client_ip(request)}", limit=20, window_seconds=3600)
-        user = await AccountService(db_session).create_user(email=data.email, password=data.password, name=data.name)
+        user = await AccountService(db_session).create_user(
+            email=data.email, password=data.password, name=data.name
+        )
         if data.organization_name and data.organization_name.strip():
             await OrganizationService(db_session).create(name=data.organization_name, owner=user)
         return await self._signed_in(request, db_session, settings, user, 201)
 
-    @post("/sign-in", operation_id="signIn", opt=access(Access.PUBLIC), summary="Sign in with e-mail and password",
-          status_code=200)
-    async def sign_in(self, request: Request[Any, Any, Any], data: SignIn, db_session: AsyncSession,
-                      settings: Settings, redis: Redis) -> Response[Me]:
+    @post(
+        "/sign-in",
+        operation_id="signIn",
+        opt=access(Access.PUBLIC),
+        summary="Sign in with e-mail and password",
+        status_code=200,
+    )
+    async def sign_in(
+        self,
+        request: Request[Any, Any, Any],
+        data: SignIn,
+        db_session: AsyncSession,
+        settings: Settings,
+        redis: Redis,
+    ) -> Response[Me]:
         email = data.email.strip().lower()
         # Two limits: per address (guessing one account's password) and per client (spraying).
-        await ratelimit.hit(redis, f"login:email:{email}", settings.login_attempts_per_window, settings.login_window_seconds)
-        await ratelimit.hit(redis, f"login:ip:{_client_ip(request)}", settings.login_attempts_per_window * 5,
-                            settings.login_window_seconds)
+        await ratelimit.hit(
+            redis, f"login:email:{email}", settings.login_attempts_per_window, settings.login_window_seconds
+        )
+        await ratelimit.hit(
+            redis,
+            f"login:ip:{_client_ip(request)}",
+            settings.login_attempts_per_window * 5,
+            settings.login_window_seconds,
+        )
         user = await AccountService(db_session).authenticate(email, data.password)
         await ratelimit.reset(redis, f"login:email:{email}")
         return await self._signed_in(request, db_session, settings, user, 200)
 
-    @post("/sign-out", operation_id="signOut", opt=access(Access.USER), status_code=HTTP_204_NO_CONTENT,
-          summary="End this session")
+    @post(
+        "/sign-out",
+        operation_id="signOut",
+        opt=access(Access.USER),
+        status_code=HTTP_204_NO_CONTENT,
+        summary="End this session",
+    )
     async def sign_out(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[None]:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
@@ -112,14 +164,31 @@ class AuthController(Controller):
         response.delete_cookie(CSRF_COOKIE, path="/")
         return response
 
-    @get("/me", operation_id="getMe", opt=access(Access.USER), summary="The signed-in user and their organisations")
+    @get(
+        "/me",
+        operation_id="getMe",
+        opt=access(Access.USER),
+        summary="The signed-in user and their organisations",
+    )
     async def me(self, auth: AuthContext, db_session: AsyncSession) -> Me:
         return await build_me(db_session, auth.user, auth.session)
 
-    @post("/password-reset", operation_id="requestPasswordReset", opt=access(Access.PUBLIC),
-          status_code=HTTP_202_ACCEPTED, summary="E-mail a password reset link (always answers 202)")
-    async def request_reset(self, request: Request[Any, Any, Any], data: PasswordResetRequest,
-                            db_session: AsyncSession, settings: Settings, redis: Redis, queue: Queue) -> None:
+    @post(
+        "/password-reset",
+        operation_id="requestPasswordReset",
+        opt=access(Access.PUBLIC),
+        status_code=HTTP_202_ACCEPTED,
+        summary="E-mail a password reset link (always answers 202)",
+    )
+    async def request_reset(
+        self,
+        request: Request[Any, Any, Any],
+        data: PasswordResetRequest,
+        db_session: AsyncSession,
+        settings: Settings,
+        redis: Redis,
+        queue: Queue,
+    ) -> None:
         await ratelimit.hit(redis, f"reset:ip:{_client_ip(request)}", 20, 3600)
         try:
             email = normalise_email(data.email)
@@ -132,13 +201,26 @@ class AuthController(Controller):
         user, token = found
         await db_session.commit()  # the link must work by the time the e-mail arrives
         link = f"{settings.public_url}/app/reset-password?token={token}"
-        await enqueue_mail(queue, messages.password_reset(to=user.email, name=user.name, link=link),
-                           key=f"reset:{token[:16]}")
+        await enqueue_mail(
+            queue,
+            messages.password_reset(to=user.email, name=user.name, link=link),
+            key=f"reset:{token[:16]}",
+        )
         return None
 
-    @post("/password-reset/confirm", operation_id="confirmPasswordReset", opt=access(Access.PUBLIC),
-          status_code=HTTP_204_NO_CONTENT, summary="Set a new password with a reset token")
-    async def confirm_reset(self, request: Request[Any, Any, Any], data: PasswordResetConfirm,
-                            db_session: AsyncSession, redis: Redis) -> None:
+    @post(
+        "/password-reset/confirm",
+        operation_id="confirmPasswordReset",
+        opt=access(Access.PUBLIC),
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Set a new password with a reset token",
+    )
+    async def confirm_reset(
+        self,
+        request: Request[Any, Any, Any],
+        data: PasswordResetConfirm,
+        db_session: AsyncSession,
+        redis: Redis,
+    ) -> None:
         await ratelimit.hit(redis, f"reset-confirm:ip:{_client_ip(request)}", 30, 3600)
         await AccountService(db_session).finish_password_reset(data.token, data.password)

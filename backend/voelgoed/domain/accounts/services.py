@@ -116,7 +116,11 @@ class AccountService:
         if user is None or not user.is_active:
             return None
         token = new_token()
-        self.db.add(PasswordResetToken(token_hash=token_digest(token), user_id=user.id, expires_at=now() + RESET_TOKEN_TTL))
+        self.db.add(
+            PasswordResetToken(
+                token_hash=token_digest(token), user_id=user.id, expires_at=now() + RESET_TOKEN_TTL
+            )
+        )
         await self.db.flush()
         return user, token
 

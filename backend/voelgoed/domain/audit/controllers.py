@@ -39,15 +39,36 @@ class AuditController(Controller):
 
     @get("", operation_id="listAuditLog", opt=access(Permission.AUDIT_READ))
     async def list_entries(
-        self, organization_id: uuid.UUID, db_session: AsyncSession,
-        entity_type: str | None = None, entity_id: uuid.UUID | None = None,
-        page: int = Parameter(default=1, ge=1), page_size: int = Parameter(default=50, ge=1, le=200),
+        self,
+        organization_id: uuid.UUID,
+        db_session: AsyncSession,
+        entity_type: str | None = None,
+        entity_id: uuid.UUID | None = None,
+        page: int = Parameter(default=1, ge=1),
+        page_size: int = Parameter(default=50, ge=1, le=200),
     ) -> AuditPage:
-        stmt = order_by(AuditService.query(entity_type, entity_id), "-created_at", {"created_at": AuditEntry.created_at}, "-created_at")
+        stmt = order_by(
+            AuditService.query(entity_type, entity_id),
+            "-created_at",
+            {"created_at": AuditEntry.created_at},
+            "-created_at",
+        )
         items, total = await paginate(db_session, stmt, PageParams(page=page, page_size=page_size))
         return AuditPage(
-            items=[AuditEntryRead(id=a.id, actor_user_id=a.actor_user_id, actor_email=a.actor_email, action=a.action,
-                                  entity_type=a.entity_type, entity_id=a.entity_id, changes=a.changes,
-                                  created_at=a.created_at) for a in items],
-            total=total, page=page, page_size=page_size,
+            items=[
+                AuditEntryRead(
+                    id=a.id,
+                    actor_user_id=a.actor_user_id,
+                    actor_email=a.actor_email,
+                    action=a.action,
+                    entity_type=a.entity_type,
+                    entity_id=a.entity_id,
+                    changes=a.changes,
+                    created_at=a.created_at,
+                )
+                for a in items
+            ],
+            total=total,
+            page=page,
+            page_size=page_size,
         )

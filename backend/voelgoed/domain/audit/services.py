@@ -34,7 +34,9 @@ class AuditService:
         self.db = db
         self.auth = auth
 
-    def record(self, *, action: str, entity_type: str, entity_id: uuid.UUID, changes: dict[str, Any] | None = None) -> None:
+    def record(
+        self, *, action: str, entity_type: str, entity_id: uuid.UUID, changes: dict[str, Any] | None = None
+    ) -> None:
         self.db.add(
             AuditEntry(
                 organization_id=self.auth.require_org(),
@@ -43,7 +45,10 @@ class AuditService:
                 action=action,
                 entity_type=entity_type,
                 entity_id=entity_id,
-                changes={k: _plain(v) if not isinstance(v, list) else [_plain(x) for x in v] for k, v in (changes or {}).items()},
+                changes={
+                    k: _plain(v) if not isinstance(v, list) else [_plain(x) for x in v]
+                    for k, v in (changes or {}).items()
+                },
             )
         )
 

@@ -26,11 +26,23 @@ from voelgoed.lib.patching import sent_fields
 def to_read(e: Event) -> EventRead:
     tz = ZoneInfo(e.timezone)
     return EventRead(
-        id=e.id, name=e.name, slug=e.slug, description=e.description, venue_id=e.venue_id,
-        venue_name=e.venue.name if e.venue else None, starts_at=e.starts_at, ends_at=e.ends_at,
-        starts_at_local=e.starts_at.astimezone(tz), ends_at_local=e.ends_at.astimezone(tz), timezone=e.timezone,
-        capacity=e.capacity, status=e.status, allowed_transitions=EventLifecycle(e).allowed(),
-        published_at=e.published_at, created_at=e.created_at, updated_at=e.updated_at,
+        id=e.id,
+        name=e.name,
+        slug=e.slug,
+        description=e.description,
+        venue_id=e.venue_id,
+        venue_name=e.venue.name if e.venue else None,
+        starts_at=e.starts_at,
+        ends_at=e.ends_at,
+        starts_at_local=e.starts_at.astimezone(tz),
+        ends_at_local=e.ends_at.astimezone(tz),
+        timezone=e.timezone,
+        capacity=e.capacity,
+        status=e.status,
+        allowed_transitions=EventLifecycle(e).allowed(),
+        published_at=e.published_at,
+        created_at=e.created_at,
+        updated_at=e.updated_at,
     )
 
 
@@ -45,44 +57,80 @@ class EventController(Controller):
 
     @get("", operation_id="listEvents", opt=access(Permission.EVENTS_READ))
     async def list_events(
-        self, organization_id: uuid.UUID, events: EventService, db_session: AsyncSession,
-        page: int = Parameter(default=1, ge=1), page_size: int = Parameter(default=25, ge=1, le=200),
-        q: str | None = Parameter(default=None, max_length=200), status: str | None = None,
-        venue_id: uuid.UUID | None = None, sort: str | None = None,
+        self,
+        organization_id: uuid.UUID,
+        events: EventService,
+        db_session: AsyncSession,
+        page: int = Parameter(default=1, ge=1),
+        page_size: int = Parameter(default=25, ge=1, le=200),
+        q: str | None = Parameter(default=None, max_length=200),
+        status: str | None = None,
+        venue_id: uuid.UUID | None = None,
+        sort: str | None = None,
     ) -> EventPage:
         params = PageParams(page=page, page_size=page_size, sort=sort)
-        stmt = order_by(events.list_query(q=q, status=status, venue_id=venue_id), sort, EVENT_SORTS, "starts_at")
+        stmt = order_by(
+            events.list_query(q=q, status=status, venue_id=venue_id), sort, EVENT_SORTS, "starts_at"
+        )
         items, total = await paginate(db_session, stmt, params)
         return EventPage(items=[to_read(e) for e in items], total=total, page=page, page_size=page_size)
 
     @post("", operation_id="createEvent", opt=access(Permission.EVENTS_WRITE))
-    async def create_event(self, organization_id: uuid.UUID, data: EventCreate, events: EventService) -> EventRead:
+    async def create_event(
+        self, organization_id: uuid.UUID, data: EventCreate, events: EventService
+    ) -> EventRead:
         return to_read(await events.create(organization_id, msgspec.structs.asdict(data)))
 
     @get("/{event_id:uuid}", operation_id="getEvent", opt=access(Permission.EVENTS_READ))
-    async def get_event(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> EventRead:
+    async def get_event(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService
+    ) -> EventRead:
         return to_read(await events.get(event_id))
 
     @patch("/{event_id:uuid}", operation_id="updateEvent", opt=access(Permission.EVENTS_WRITE))
-    async def update_event(self, organization_id: uuid.UUID, event_id: uuid.UUID, data: EventUpdate,
-                           events: EventService) -> EventRead:
+    async def update_event(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, data: EventUpdate, events: EventService
+    ) -> EventRead:
         return to_read(await events.update(event_id, sent_fields(data)))
 
-    @delete("/{event_id:uuid}", operation_id="deleteEvent", opt=access(Permission.EVENTS_WRITE),
-            status_code=HTTP_204_NO_CONTENT)
-    async def delete_event(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> None:
+    @delete(
+        "/{event_id:uuid}",
+        operation_id="deleteEvent",
+        opt=access(Permission.EVENTS_WRITE),
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def delete_event(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService
+    ) -> None:
         await events.delete(event_id)
 
-    @post("/{event_id:uuid}/publish", operation_id="publishEvent", opt=access(Permission.EVENTS_PUBLISH),
-          status_code=200)
-    async def publish(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> EventRead:
+    @post(
+        "/{event_id:uuid}/publish",
+        operation_id="publishEvent",
+        opt=access(Permission.EVENTS_PUBLISH),
+        status_code=200,
+    )
+    async def publish(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService
+    ) -> EventRead:
         return to_read(await events.transition(event_id, "publish"))
 
-    @post("/{event_id:uuid}/close", operation_id="closeEvent", opt=access(Permission.EVENTS_PUBLISH), status_code=200)
+    @post(
+        "/{event_id:uuid}/close",
+        operation_id="closeEvent",
+        opt=access(Permission.EVENTS_PUBLISH),
+        status_code=200,
+    )
     async def close(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> EventRead:
         return to_read(await events.transition(event_id, "close"))
 
-    @post("/{event_id:uuid}/cancel", operation_id="cancelEvent", opt=access(Permission.EVENTS_PUBLISH),
-          status_code=200)
-    async def cancel(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> EventRead:
+    @post(
+        "/{event_id:uuid}/cancel",
+        operation_id="cancelEvent",
+        opt=access(Permission.EVENTS_PUBLISH),
+        status_code=200,
+    )
+    async def cancel(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService
+    ) -> EventRead:
         return to_read(await events.transition(event_id, "cancel"))

@@ -29,12 +29,12 @@ class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
 class EventUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     name: Name | msgspec.UnsetType = msgspec.UNSET
     slug: Slug | msgspec.UnsetType = msgspec.UNSET
-    description: Description | None | msgspec.UnsetType = msgspec.UNSET
-    venue_id: uuid.UUID | None | msgspec.UnsetType = msgspec.UNSET
+    description: Description | msgspec.UnsetType | None = msgspec.UNSET
+    venue_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
     starts_at: datetime | msgspec.UnsetType = msgspec.UNSET
     ends_at: datetime | msgspec.UnsetType = msgspec.UNSET
     timezone: TimeZone | msgspec.UnsetType = msgspec.UNSET
-    capacity: Capacity | None | msgspec.UnsetType = msgspec.UNSET
+    capacity: Capacity | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class EventRead(msgspec.Struct):

@@ -72,8 +72,10 @@ class EventService:
             if not await self.db.scalar(stmt):
                 return slug
             if explicit:
-                raise Conflict("This slug is already taken.",
-                               errors=[FieldError(field="slug", message="already taken; choose another")])
+                raise Conflict(
+                    "This slug is already taken.",
+                    errors=[FieldError(field="slug", message="already taken; choose another")],
+                )
             n += 1
             slug = f"{base}-{n}"
 
@@ -110,8 +112,12 @@ class EventService:
         event.venue = venue
         self.db.add(event)
         await self.db.flush()
-        self.audit.record(action="event.created", entity_type="event", entity_id=event.id,
-                          changes={"name": event.name, "slug": event.slug, "starts_at": starts_at})
+        self.audit.record(
+            action="event.created",
+            entity_type="event",
+            entity_id=event.id,
+            changes={"name": event.name, "slug": event.slug, "starts_at": starts_at},
+        )
         return event
 
     async def update(self, event_id: uuid.UUID, changes: dict[str, Any]) -> Event:
@@ -149,7 +155,9 @@ class EventService:
         if event.status != "draft":
             raise Conflict("Only draft events can be deleted; cancel a published event instead.")
         await self.db.delete(event)
-        self.audit.record(action="event.deleted", entity_type="event", entity_id=event_id, changes={"name": event.name})
+        self.audit.record(
+            action="event.deleted", entity_type="event", entity_id=event_id, changes={"name": event.name}
+        )
 
     async def transition(self, event_id: uuid.UUID, name: str) -> Event:
         event = await self.get(event_id)
@@ -159,6 +167,10 @@ class EventService:
             raise Conflict("Cannot publish yet: " + " and ".join(blockers) + ".")
         machine.send(name)  # refuses illegal transitions (409 via the problem handler)
         await self.db.flush()
-        self.audit.record(action=f"event.{name}", entity_type="event", entity_id=event.id,
-                          changes={"status": [before, event.status]})
+        self.audit.record(
+            action=f"event.{name}",
+            entity_type="event",
+            entity_id=event.id,
+            changes={"status": [before, event.status]},
+        )
         return event

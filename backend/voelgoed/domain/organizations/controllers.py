@@ -32,8 +32,9 @@ ORG = "/api/organizations/{organization_id:uuid}"
 
 
 def _invitation(i: Invitation) -> InvitationRead:
-    return InvitationRead(id=i.id, email=i.email, role=i.role, status=i.status, expires_at=i.expires_at,
-                          created_at=i.created_at)
+    return InvitationRead(
+        id=i.id, email=i.email, role=i.role, status=i.status, expires_at=i.expires_at, created_at=i.created_at
+    )
 
 
 def _org(m: Membership) -> OrganizationRead:
@@ -49,20 +50,33 @@ class OrganizationController(Controller):
         return [_org(m) for m in await OrganizationService(db_session).memberships_of(auth.user_id)]
 
     @post("/api/organizations", operation_id="createOrganization", opt=access(Access.USER))
-    async def create(self, data: OrganizationCreate, auth: AuthContext, db_session: AsyncSession) -> OrganizationRead:
+    async def create(
+        self, data: OrganizationCreate, auth: AuthContext, db_session: AsyncSession
+    ) -> OrganizationRead:
         _, membership = await OrganizationService(db_session).create(name=data.name, owner=auth.user)
         return _org(membership)
 
     @get(ORG, operation_id="getOrganization", opt=access(Permission.ORG_READ))
-    async def get_one(self, organization_id: uuid.UUID, auth: AuthContext, db_session: AsyncSession) -> OrganizationRead:
+    async def get_one(
+        self, organization_id: uuid.UUID, auth: AuthContext, db_session: AsyncSession
+    ) -> OrganizationRead:
         org = await OrganizationService(db_session).get(organization_id)
-        return OrganizationRead(id=org.id, name=org.name, slug=org.slug, role=auth.role or "", created_at=org.created_at)
+        return OrganizationRead(
+            id=org.id, name=org.name, slug=org.slug, role=auth.role or "", created_at=org.created_at
+        )
 
     @patch(ORG, operation_id="updateOrganization", opt=access(Permission.ORG_MANAGE))
-    async def update(self, organization_id: uuid.UUID, data: OrganizationUpdate, auth: AuthContext,
-                     db_session: AsyncSession) -> OrganizationRead:
+    async def update(
+        self,
+        organization_id: uuid.UUID,
+        data: OrganizationUpdate,
+        auth: AuthContext,
+        db_session: AsyncSession,
+    ) -> OrganizationRead:
         org = await OrganizationService(db_session).rename(organization_id, data.name)
-        return OrganizationRead(id=org.id, name=org.name, slug=org.slug, role=auth.role or "", created_at=org.created_at)
+        return OrganizationRead(
+            id=org.id, name=org.name, slug=org.slug, role=auth.role or "", created_at=org.created_at
+        )
 
 
 class MemberController(Controller):
@@ -72,22 +86,41 @@ class MemberController(Controller):
     @get("", operation_id="listMembers", opt=access(Permission.MEMBERS_READ))
     async def list_members(self, organization_id: uuid.UUID, db_session: AsyncSession) -> list[MemberRead]:
         rows = await OrganizationService(db_session).members()
-        return [MemberRead(user_id=u.id, email=u.email, name=u.name, role=m.role, joined_at=m.created_at) for m, u in rows]
+        return [
+            MemberRead(user_id=u.id, email=u.email, name=u.name, role=m.role, joined_at=m.created_at)
+            for m, u in rows
+        ]
 
     @patch("/{user_id:uuid}", operation_id="updateMember", opt=access(Permission.MEMBERS_MANAGE))
-    async def update_member(self, organization_id: uuid.UUID, user_id: uuid.UUID, data: MemberUpdate,
-                            auth: AuthContext, db_session: AsyncSession) -> MemberRead:
+    async def update_member(
+        self,
+        organization_id: uuid.UUID,
+        user_id: uuid.UUID,
+        data: MemberUpdate,
+        auth: AuthContext,
+        db_session: AsyncSession,
+    ) -> MemberRead:
         service = OrganizationService(db_session)
         membership = await service.change_role(actor_role=auth.role or "", user_id=user_id, role=data.role)
         rows = {u.id: (m, u) for m, u in await service.members()}
         _, user = rows[membership.user_id]
-        return MemberRead(user_id=user.id, email=user.email, name=user.name, role=membership.role,
-                          joined_at=membership.created_at)
+        return MemberRead(
+            user_id=user.id,
+            email=user.email,
+            name=user.name,
+            role=membership.role,
+            joined_at=membership.created_at,
+        )
 
-    @delete("/{user_id:uuid}", operation_id="removeMember", opt=access(Permission.MEMBERS_MANAGE),
-            status_code=HTTP_204_NO_CONTENT)
-    async def remove_member(self, organization_id: uuid.UUID, user_id: uuid.UUID, auth: AuthContext,
-                            db_session: AsyncSession) -> None:
+    @delete(
+        "/{user_id:uuid}",
+        operation_id="removeMember",
+        opt=access(Permission.MEMBERS_MANAGE),
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def remove_member(
+        self, organization_id: uuid.UUID, user_id: uuid.UUID, auth: AuthContext, db_session: AsyncSession
+    ) -> None:
         await OrganizationService(db_session).remove_member(actor_role=auth.role or "", user_id=user_id)
 
 
@@ -95,41 +128,76 @@ class InvitationController(Controller):
     tags = ["invitations"]
 
     @get(ORG + "/invitations", operation_id="listInvitations", opt=access(Permission.MEMBERS_MANAGE))
-    async def list_invitations(self, organization_id: uuid.UUID, db_session: AsyncSession) -> list[InvitationRead]:
+    async def list_invitations(
+        self, organization_id: uuid.UUID, db_session: AsyncSession
+    ) -> list[InvitationRead]:
         return [_invitation(i) for i in await OrganizationService(db_session).invitations()]
 
     @post(ORG + "/invitations", operation_id="createInvitation", opt=access(Permission.MEMBERS_MANAGE))
-    async def create_invitation(self, organization_id: uuid.UUID, data: InvitationCreate, auth: AuthContext,
-                                db_session: AsyncSession, queue: Queue, settings: Settings) -> InvitationRead:
+    async def create_invitation(
+        self,
+        organization_id: uuid.UUID,
+        data: InvitationCreate,
+        auth: AuthContext,
+        db_session: AsyncSession,
+        queue: Queue,
+        settings: Settings,
+    ) -> InvitationRead:
         service = OrganizationService(db_session)
         invitation, token = await service.invite(
-            organization_id=organization_id, actor=auth.user, actor_role=auth.role or "", email=data.email,
+            organization_id=organization_id,
+            actor=auth.user,
+            actor_role=auth.role or "",
+            email=data.email,
             role=data.role,
         )
         org = await service.get(organization_id)
         await db_session.commit()  # the link must work by the time the e-mail arrives
         link = f"{settings.public_url}/app/invitations/{token}"
-        mail = messages.invitation(to=invitation.email, organization_name=org.name, inviter_name=auth.user.name,
-                                   role=invitation.role, link=link)
+        mail = messages.invitation(
+            to=invitation.email,
+            organization_name=org.name,
+            inviter_name=auth.user.name,
+            role=invitation.role,
+            link=link,
+        )
         await enqueue_mail(queue, mail, key=f"invite:{invitation.id}")
         return _invitation(invitation)
 
-    @delete(ORG + "/invitations/{invitation_id:uuid}", operation_id="revokeInvitation",
-            opt=access(Permission.MEMBERS_MANAGE), status_code=HTTP_204_NO_CONTENT)
-    async def revoke_invitation(self, organization_id: uuid.UUID, invitation_id: uuid.UUID,
-                                db_session: AsyncSession) -> None:
+    @delete(
+        ORG + "/invitations/{invitation_id:uuid}",
+        operation_id="revokeInvitation",
+        opt=access(Permission.MEMBERS_MANAGE),
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def revoke_invitation(
+        self, organization_id: uuid.UUID, invitation_id: uuid.UUID, db_session: AsyncSession
+    ) -> None:
         await OrganizationService(db_session).revoke_invitation(invitation_id)
 
     @get("/api/invitations/{token:str}", operation_id="getInvitation", opt=access(Access.PUBLIC))
     async def preview(self, token: str, db_session: AsyncSession) -> InvitationPreview:
         invitation, org = await OrganizationService(db_session).find_invitation(token)
-        return InvitationPreview(organization_name=org.name, email=invitation.email, role=invitation.role,
-                                 status=invitation.status, expires_at=invitation.expires_at)
+        return InvitationPreview(
+            organization_name=org.name,
+            email=invitation.email,
+            role=invitation.role,
+            status=invitation.status,
+            expires_at=invitation.expires_at,
+        )
 
-    @post("/api/invitations/{token:str}/accept", operation_id="acceptInvitation", opt=access(Access.USER),
-          status_code=200)
+    @post(
+        "/api/invitations/{token:str}/accept",
+        operation_id="acceptInvitation",
+        opt=access(Access.USER),
+        status_code=200,
+    )
     async def accept(self, token: str, auth: AuthContext, db_session: AsyncSession) -> AcceptedInvitation:
         membership = await OrganizationService(db_session).accept_invitation(token, auth.user)
         org = membership.organization
-        return AcceptedInvitation(organization_id=org.id, organization_name=org.name, organization_slug=org.slug,
-                                  role=membership.role)
+        return AcceptedInvitation(
+            organization_id=org.id,
+            organization_name=org.name,
+            organization_slug=org.slug,
+            role=membership.role,
+        )

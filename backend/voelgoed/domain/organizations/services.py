@@ -14,7 +14,7 @@ from voelgoed.auth.permissions import ROLE_RANK
 from voelgoed.domain.accounts.models import User
 from voelgoed.domain.organizations.machines import InvitationLifecycle
 from voelgoed.domain.organizations.models import Invitation, Membership, Organization, Role
-from voelgoed.lib.problems import AppError, Conflict, FieldError, Forbidden, NotFound, Unprocessable
+from voelgoed.lib.problems import Conflict, FieldError, Forbidden, NotFound, Unprocessable
 from voelgoed.lib.secrets import new_token, token_digest
 
 INVITATION_TTL = timedelta(days=7)
@@ -92,7 +92,12 @@ class OrganizationService:
         return membership
 
     async def _owner_count(self) -> int:
-        return int(await self.db.scalar(select(func.count()).select_from(Membership).where(Membership.role == Role.OWNER.value)) or 0)
+        return int(
+            await self.db.scalar(
+                select(func.count()).select_from(Membership).where(Membership.role == Role.OWNER.value)
+            )
+            or 0
+        )
 
     def _check_can_manage(self, actor_role: str, target_role: str, new_role: str | None = None) -> None:
         # Only owners grant, change or remove the owner role; admins manage everyone below them.
@@ -125,7 +130,9 @@ class OrganizationService:
 
     async def _expire_stale(self) -> None:
         stale = await self.db.scalars(
-            select(Invitation).where(Invitation.status == "pending", Invitation.expires_at <= datetime.now(UTC))
+            select(Invitation).where(
+                Invitation.status == "pending", Invitation.expires_at <= datetime.now(UTC)
+            )
         )
         for invitation in stale:
             InvitationLifecycle(model=invitation, state_field="status").expire()
@@ -149,7 +156,9 @@ class OrganizationService:
             )
         pending = await self.db.scalar(
             select(Invitation).where(
-                Invitation.email == email, Invitation.status == "pending", Invitation.expires_at > datetime.now(UTC)
+                Invitation.email == email,
+                Invitation.status == "pending",
+                Invitation.expires_at > datetime.now(UTC),
             )
         )
         if pending is not None:  # re-inviting replaces the old link
@@ -196,7 +205,9 @@ class OrganizationService:
         if invitation.status != "pending":
             raise Conflict(f"This invitation is {invitation.status}.")
         if invitation.email != user.email:
-            raise Forbidden(f"This invitation was sent to {invitation.email}; sign in with that address to accept it.")
+            raise Forbidden(
+                f"This invitation was sent to {invitation.email}; sign in with that address to accept it."
+            )
         already = await self.db.scalar(
             select(Membership)
             .where(Membership.organization_id == org.id, Membership.user_id == user.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+
 import msgspec
 from litestar import Controller, delete, get, patch, post
 from litestar.di import Provide
@@ -30,9 +31,19 @@ from voelgoed.lib.patching import sent_fields
 
 def to_read(v: Venue) -> VenueRead:
     return VenueRead(
-        id=v.id, name=v.name, address_line1=v.address_line1, address_line2=v.address_line2, city=v.city,
-        province=v.province, postal_code=v.postal_code, country=v.country, capacity=v.capacity,
-        timezone=v.timezone, notes=v.notes, gates=[gate_read(g) for g in v.gates], created_at=v.created_at,
+        id=v.id,
+        name=v.name,
+        address_line1=v.address_line1,
+        address_line2=v.address_line2,
+        city=v.city,
+        province=v.province,
+        postal_code=v.postal_code,
+        country=v.country,
+        capacity=v.capacity,
+        timezone=v.timezone,
+        notes=v.notes,
+        gates=[gate_read(g) for g in v.gates],
+        created_at=v.created_at,
         updated_at=v.updated_at,
     )
 
@@ -52,43 +63,74 @@ class VenueController(Controller):
 
     @get("", operation_id="listVenues", opt=access(Permission.VENUES_READ))
     async def list_venues(
-        self, organization_id: uuid.UUID, venues: VenueService,
-        page: int = Parameter(default=1, ge=1), page_size: int = Parameter(default=25, ge=1, le=200),
-        q: str | None = Parameter(default=None, max_length=200), sort: str | None = None,
+        self,
+        organization_id: uuid.UUID,
+        venues: VenueService,
+        page: int = Parameter(default=1, ge=1),
+        page_size: int = Parameter(default=25, ge=1, le=200),
+        q: str | None = Parameter(default=None, max_length=200),
+        sort: str | None = None,
     ) -> VenuePage:
         items, total = await venues.list(PageParams(page=page, page_size=page_size, sort=sort), q)
         return VenuePage(items=[to_read(v) for v in items], total=total, page=page, page_size=page_size)
 
     @post("", operation_id="createVenue", opt=access(Permission.VENUES_WRITE))
-    async def create_venue(self, organization_id: uuid.UUID, data: VenueCreate, venues: VenueService) -> VenueRead:
+    async def create_venue(
+        self, organization_id: uuid.UUID, data: VenueCreate, venues: VenueService
+    ) -> VenueRead:
         return to_read(await venues.create(organization_id, msgspec.structs.asdict(data)))
 
     @get("/{venue_id:uuid}", operation_id="getVenue", opt=access(Permission.VENUES_READ))
-    async def get_venue(self, organization_id: uuid.UUID, venue_id: uuid.UUID, venues: VenueService) -> VenueRead:
+    async def get_venue(
+        self, organization_id: uuid.UUID, venue_id: uuid.UUID, venues: VenueService
+    ) -> VenueRead:
         return to_read(await venues.get(venue_id))
 
     @patch("/{venue_id:uuid}", operation_id="updateVenue", opt=access(Permission.VENUES_WRITE))
-    async def update_venue(self, organization_id: uuid.UUID, venue_id: uuid.UUID, data: VenueUpdate,
-                           venues: VenueService) -> VenueRead:
+    async def update_venue(
+        self, organization_id: uuid.UUID, venue_id: uuid.UUID, data: VenueUpdate, venues: VenueService
+    ) -> VenueRead:
         return to_read(await venues.update(venue_id, sent_fields(data)))
 
-    @delete("/{venue_id:uuid}", operation_id="deleteVenue", opt=access(Permission.VENUES_WRITE),
-            status_code=HTTP_204_NO_CONTENT)
-    async def delete_venue(self, organization_id: uuid.UUID, venue_id: uuid.UUID, venues: VenueService) -> None:
+    @delete(
+        "/{venue_id:uuid}",
+        operation_id="deleteVenue",
+        opt=access(Permission.VENUES_WRITE),
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def delete_venue(
+        self, organization_id: uuid.UUID, venue_id: uuid.UUID, venues: VenueService
+    ) -> None:
         await venues.delete(venue_id)
 
     @post("/{venue_id:uuid}/gates", operation_id="createGate", opt=access(Permission.VENUES_WRITE))
-    async def create_gate(self, organization_id: uuid.UUID, venue_id: uuid.UUID, data: GateCreate,
-                          venues: VenueService) -> GateRead:
+    async def create_gate(
+        self, organization_id: uuid.UUID, venue_id: uuid.UUID, data: GateCreate, venues: VenueService
+    ) -> GateRead:
         return gate_read(await venues.add_gate(venue_id, data.code, data.name))
 
-    @patch("/{venue_id:uuid}/gates/{gate_id:uuid}", operation_id="updateGate", opt=access(Permission.VENUES_WRITE))
-    async def update_gate(self, organization_id: uuid.UUID, venue_id: uuid.UUID, gate_id: uuid.UUID,
-                          data: GateUpdate, venues: VenueService) -> GateRead:
+    @patch(
+        "/{venue_id:uuid}/gates/{gate_id:uuid}",
+        operation_id="updateGate",
+        opt=access(Permission.VENUES_WRITE),
+    )
+    async def update_gate(
+        self,
+        organization_id: uuid.UUID,
+        venue_id: uuid.UUID,
+        gate_id: uuid.UUID,
+        data: GateUpdate,
+        venues: VenueService,
+    ) -> GateRead:
         return gate_read(await venues.update_gate(venue_id, gate_id, sent_fields(data)))
 
-    @delete("/{venue_id:uuid}/gates/{gate_id:uuid}", operation_id="deleteGate", opt=access(Permission.VENUES_WRITE),
-            status_code=HTTP_204_NO_CONTENT)
-    async def delete_gate(self, organization_id: uuid.UUID, venue_id: uuid.UUID, gate_id: uuid.UUID,
-                          venues: VenueService) -> None:
+    @delete(
+        "/{venue_id:uuid}/gates/{gate_id:uuid}",
+        operation_id="deleteGate",
+        opt=access(Permission.VENUES_WRITE),
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def delete_gate(
+        self, organization_id: uuid.UUID, venue_id: uuid.UUID, gate_id: uuid.UUID, venues: VenueService
+    ) -> None:
         await venues.delete_gate(venue_id, gate_id)

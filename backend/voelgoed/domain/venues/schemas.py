@@ -49,12 +49,12 @@ class VenueUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
     address_line1: Text200 | msgspec.UnsetType = msgspec.UNSET
     city: Annotated[str, msgspec.Meta(min_length=1, max_length=120)] | msgspec.UnsetType = msgspec.UNSET
     address_line2: Optional200 | msgspec.UnsetType = msgspec.UNSET
-    province: Annotated[str, msgspec.Meta(max_length=120)] | None | msgspec.UnsetType = msgspec.UNSET
-    postal_code: Annotated[str, msgspec.Meta(max_length=20)] | None | msgspec.UnsetType = msgspec.UNSET
+    province: Annotated[str, msgspec.Meta(max_length=120)] | msgspec.UnsetType | None = msgspec.UNSET
+    postal_code: Annotated[str, msgspec.Meta(max_length=20)] | msgspec.UnsetType | None = msgspec.UNSET
     country: Country | msgspec.UnsetType = msgspec.UNSET
     capacity: Capacity | msgspec.UnsetType = msgspec.UNSET
     timezone: TimeZone | msgspec.UnsetType = msgspec.UNSET
-    notes: Annotated[str, msgspec.Meta(max_length=5000)] | None | msgspec.UnsetType = msgspec.UNSET
+    notes: Annotated[str, msgspec.Meta(max_length=5000)] | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class VenueRead(msgspec.Struct):

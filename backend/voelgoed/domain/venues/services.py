@@ -15,13 +15,20 @@ from voelgoed.domain.venues.models import Gate, Venue
 from voelgoed.lib.pagination import PageParams, order_by, paginate
 from voelgoed.lib.problems import Conflict, FieldError, NotFound, Unprocessable
 
-VENUE_SORTS = {"name": Venue.name, "created_at": Venue.created_at, "capacity": Venue.capacity, "city": Venue.city}
+VENUE_SORTS = {
+    "name": Venue.name,
+    "created_at": Venue.created_at,
+    "capacity": Venue.capacity,
+    "city": Venue.city,
+}
 _ZONES = available_timezones()
 
 
 def check_timezone(name: str, field: str = "timezone") -> str:
     if name not in _ZONES:
-        raise Unprocessable.field(field, f"Unknown time zone '{name}'. Use an IANA name such as Africa/Johannesburg.")
+        raise Unprocessable.field(
+            field, f"Unknown time zone '{name}'. Use an IANA name such as Africa/Johannesburg."
+        )
     try:
         ZoneInfo(name)
     except ZoneInfoNotFoundError:
@@ -81,7 +88,9 @@ class VenueService:
         if await self.db.scalar(select(Event.id).where(Event.venue_id == venue_id).limit(1)):
             raise Conflict("This venue has events; move or delete them first.")
         await self.db.delete(venue)
-        self.audit.record(action="venue.deleted", entity_type="venue", entity_id=venue_id, changes={"name": venue.name})
+        self.audit.record(
+            action="venue.deleted", entity_type="venue", entity_id=venue_id, changes={"name": venue.name}
+        )
 
     # --- gates ----------------------------------------------------------------------------
     async def add_gate(self, venue_id: uuid.UUID, code: str, name: str) -> Gate:
@@ -90,13 +99,21 @@ class VenueService:
         if not code:
             raise Unprocessable.field("code", "Enter a short gate code, e.g. NORTH.")
         if any(g.code == code for g in venue.gates):
-            raise Conflict("This venue already has a gate with that code.",
-                           errors=[FieldError(field="code", message="already used at this venue")])
-        gate = Gate(organization_id=venue.organization_id, venue_id=venue.id, code=code, name=name.strip() or code)
+            raise Conflict(
+                "This venue already has a gate with that code.",
+                errors=[FieldError(field="code", message="already used at this venue")],
+            )
+        gate = Gate(
+            organization_id=venue.organization_id, venue_id=venue.id, code=code, name=name.strip() or code
+        )
         venue.gates.append(gate)
         await self.db.flush()
-        self.audit.record(action="gate.created", entity_type="venue", entity_id=venue.id,
-                          changes={"gate": code, "name": gate.name})
+        self.audit.record(
+            action="gate.created",
+            entity_type="venue",
+            entity_id=venue.id,
+            changes={"gate": code, "name": gate.name},
+        )
         return gate
 
     async def _gate(self, venue_id: uuid.UUID, gate_id: uuid.UUID) -> Gate:
@@ -110,19 +127,27 @@ class VenueService:
         if "code" in changes:
             changes["code"] = changes["code"].strip().upper()
             clash = await self.db.scalar(
-                select(Gate.id).where(Gate.venue_id == venue_id, Gate.code == changes["code"], Gate.id != gate_id)
+                select(Gate.id).where(
+                    Gate.venue_id == venue_id, Gate.code == changes["code"], Gate.id != gate_id
+                )
             )
             if clash:
-                raise Conflict("This venue already has a gate with that code.",
-                               errors=[FieldError(field="code", message="already used at this venue")])
+                raise Conflict(
+                    "This venue already has a gate with that code.",
+                    errors=[FieldError(field="code", message="already used at this venue")],
+                )
         before = {k: getattr(gate, k) for k in changes}
         for key, value in changes.items():
             setattr(gate, key, value)
         await self.db.flush()
-        self.audit.record(action="gate.updated", entity_type="venue", entity_id=venue_id, changes=diff(before, changes))
+        self.audit.record(
+            action="gate.updated", entity_type="venue", entity_id=venue_id, changes=diff(before, changes)
+        )
         return gate
 
     async def delete_gate(self, venue_id: uuid.UUID, gate_id: uuid.UUID) -> None:
         gate = await self._gate(venue_id, gate_id)
         await self.db.delete(gate)
-        self.audit.record(action="gate.deleted", entity_type="venue", entity_id=venue_id, changes={"gate": gate.code})
+        self.audit.record(
+            action="gate.deleted", entity_type="venue", entity_id=venue_id, changes={"gate": gate.code}
+        )

@@ -1,0 +1,71 @@
+# VoelgoedEvents tasks. Run through ./vg (which installs what they need), e.g. `./vg dev`.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+export PATH := justfile_directory() + "/.venv/bin:" + justfile_directory() + "/node_modules/.bin:" + env_var("PATH")
+
+py := ".venv/bin/python"
+
+# List the recipes
+default:
+    @just --list
+
+# Build the apps and run the whole product with demo data (embedded PostgreSQL/Redis unless configured)
+dev port="8000": build
+    {{py}} -m voelgoed run --port {{port}}
+
+# Backend with demo data plus the organiser app's Vite dev server (hot reload on :5173)
+dev-hot:
+    {{py}} -m voelgoed run --port 8000 & npm run dev -w organiser_app; kill %1
+
+# Build the frontends (organiser app, scanner)
+build:
+    npm run build --workspaces
+
+# Every test: lint, spec freshness, backend tests against real servers, frontend checks, browser tests
+test: lint openapi-check test-backend test-frontend test-e2e
+
+# Backend tests (pytest against the embedded PostgreSQL and Redis)
+test-backend *args:
+    {{py}} -m pytest -q {{args}}
+
+# Type checks of the Svelte apps
+test-frontend:
+    npm run check --workspaces --if-present
+
+# Browser tests in Debian's Chromium
+test-e2e: chromium
+    npm run test:e2e
+
+# Static checks: ruff and mypy
+lint:
+    {{py}} -m ruff check backend bench
+    {{py}} -m mypy
+
+# Regenerate the OpenAPI spec and the TypeScript client types from the app
+openapi:
+    {{py}} -m voelgoed openapi
+    npm run gen:api
+
+# Fail when the committed OpenAPI spec differs from the app
+openapi-check:
+    {{py}} -m voelgoed openapi --check
+
+# Apply database migrations
+migrate:
+    {{py}} -m voelgoed migrate
+
+# Load demo data
+seed:
+    {{py}} -m voelgoed seed
+
+# Benchmarks (print figures and a JSON summary)
+bench:
+    @echo "no benchmarks yet"
+
+# Install Debian's Chromium for browser tests when it is missing (needs root)
+chromium:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ -x /usr/bin/chromium ]; then exit 0; fi
+    if [ "$(id -u)" != 0 ]; then echo "install Debian's chromium (sudo apt-get install chromium) for browser tests" >&2; exit 1; fi
+    echo "installing chromium from Debian" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
