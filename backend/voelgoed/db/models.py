@@ -1,19 +1,36 @@
 """Imports every model so that Alembic and the app see the whole schema."""
 
 from voelgoed.domain.accounts.models import PasswordResetToken, User, UserSession
+from voelgoed.domain.analytics.models import AnalyticsEvent
 from voelgoed.domain.audit.models import AuditEntry
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.organizations.models import Invitation, Membership, Organization
+from voelgoed.domain.payments.models import PaymentNotification, PaymentProviderAccount, PaymentTransaction
+from voelgoed.domain.ticketing.models import Coupon, EventInventory, TicketType
+from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument, Ticket
 from voelgoed.domain.venues.models import Gate, Venue
 
 __all__ = [
+    "AnalyticsEvent",
     "AuditEntry",
+    "Coupon",
     "Event",
+    "EventInventory",
+    "EventSigningKey",
     "Gate",
     "Invitation",
     "Membership",
+    "Order",
+    "OrderDocument",
+    "OrderLine",
     "Organization",
     "PasswordResetToken",
+    "PaymentNotification",
+    "PaymentProviderAccount",
+    "PaymentTransaction",
+    "Ticket",
+    "TicketType",
     "User",
     "UserSession",
     "Venue",
