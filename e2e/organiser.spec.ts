@@ -26,41 +26,41 @@ test('an organiser signs up, adds a venue, creates and publishes an event', asyn
 
 	// Sign up: a new account with its own organisation lands on the (empty) events list.
 	await page.goto('/app/sign-up');
-	await page.getByLabel('Your name').fill('Thandi Mokoena');
-	await page.getByLabel('E-mail').fill(email);
-	await page.getByLabel('Password').fill('a-long-and-unguessable-passphrase');
-	await page.getByLabel('Organisation name').fill(orgName);
+	await page.getByLabel('Your name', { exact: true }).fill('Thandi Mokoena');
+	await page.getByLabel('E-mail', { exact: true }).fill(email);
+	await page.getByLabel('Password', { exact: true }).fill('a-long-and-unguessable-passphrase');
+	await page.getByLabel('Organisation name', { exact: true }).fill(orgName);
 	await page.getByRole('button', { name: 'Create account' }).click();
 	await expect(page).toHaveURL(/\/app\/orgs\/[^/]+\/events$/);
 	await expect(page.getByRole('heading', { name: 'Events' })).toBeVisible();
-	await expect(page.getByLabel('Organisation').locator('option:checked')).toHaveText(orgName);
+	await expect(page.getByLabel('Organisation', { exact: true }).locator('option:checked')).toHaveText(orgName);
 	await expect(page.getByText('No events yet')).toBeVisible();
 
 	// A venue with a gate.
 	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Venues' }).click();
 	await page.getByRole('link', { name: 'New venue' }).click();
-	await page.getByLabel('Name', { exact: true }).fill('Oude Libertas Amphitheatre');
-	await page.getByLabel('Address line 1').fill('Adam Tas Road');
-	await page.getByLabel('City').fill('Stellenbosch');
-	await page.getByLabel('Province').fill('Western Cape');
-	await page.getByLabel('Capacity').fill('1200');
+	await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Oude Libertas Amphitheatre');
+	await page.getByLabel('Address line 1', { exact: true }).fill('Adam Tas Road');
+	await page.getByLabel('City', { exact: true }).fill('Stellenbosch');
+	await page.getByLabel('Province', { exact: true }).fill('Western Cape');
+	await page.getByLabel('Capacity', { exact: true }).fill('1200');
 	await page.getByRole('button', { name: 'Create venue' }).click();
 	await expect(page.getByRole('heading', { name: 'Oude Libertas Amphitheatre' })).toBeVisible();
-	await page.getByLabel('Gate code').fill('N1');
-	await page.getByLabel('Gate name').fill('North entrance');
+	await page.getByLabel('Gate code', { exact: true }).fill('N1');
+	await page.getByLabel('Gate name', { exact: true }).fill('North entrance');
 	await page.getByRole('button', { name: 'Add gate' }).click();
 	await expect(page.getByText('North entrance')).toBeVisible();
 
 	// An event: first with its end before its start, which the server refuses at the field.
 	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Events' }).click();
 	await page.getByRole('link', { name: 'New event' }).click();
-	await page.getByLabel('Event name').fill(eventName);
-	await page.getByLabel('Venue').selectOption({ label: 'Oude Libertas Amphitheatre' });
-	await page.getByLabel('Starts').fill(localInput(30, 19));
-	await page.getByLabel('Ends').fill(localInput(30, 17));
+	await page.getByLabel('Event name', { exact: true }).fill(eventName);
+	await page.getByLabel('Venue', { exact: true }).selectOption({ label: 'Oude Libertas Amphitheatre' });
+	await page.getByLabel('Starts', { exact: true }).fill(localInput(30, 19));
+	await page.getByLabel('Ends', { exact: true }).fill(localInput(30, 17));
 	await page.getByRole('button', { name: 'Create event' }).click();
-	await expect(page.getByLabel('Ends')).toHaveAttribute('aria-invalid', 'true');
-	await page.getByLabel('Ends').fill(localInput(30, 23));
+	await expect(page.getByLabel('Ends', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+	await page.getByLabel('Ends', { exact: true }).fill(localInput(30, 23));
 	await page.getByRole('button', { name: 'Create event' }).click();
 
 	await expect(page.getByRole('heading', { name: eventName })).toBeVisible();
@@ -82,11 +82,11 @@ test('an organiser signs up, adds a venue, creates and publishes an event', asyn
 	await expect(row.getByTestId('status')).toHaveText('published');
 	await expect(row).toContainText('19:00');
 	await expect(row).toContainText('Africa/Johannesburg');
-	await page.getByLabel('Status').selectOption('published');
+	await page.getByLabel('Status', { exact: true }).selectOption('published');
 	await expect(row).toBeVisible();
-	await page.getByLabel('Status').selectOption('draft');
+	await page.getByLabel('Status', { exact: true }).selectOption('draft');
 	await expect(page.getByText('No events match these filters.')).toBeVisible();
-	await page.getByLabel('Status').selectOption('');
+	await page.getByLabel('Status', { exact: true }).selectOption('');
 	await expect(row).toBeVisible();
 	await shot(page, 'organiser-events.png');
 
@@ -101,8 +101,8 @@ test('an organiser signs up, adds a venue, creates and publishes an event', asyn
 test('signed-out visitors are sent to sign in', async ({ page }) => {
 	await page.goto('/app/orgs/00000000-0000-0000-0000-000000000000/events');
 	await expect(page).toHaveURL(/\/app\/sign-in\?next=/);
-	await page.getByLabel('E-mail').fill('nobody@example.test');
-	await page.getByLabel('Password').fill('wrong-password');
+	await page.getByLabel('E-mail', { exact: true }).fill('nobody@example.test');
+	await page.getByLabel('Password', { exact: true }).fill('wrong-password');
 	await page.getByRole('button', { name: 'Sign in' }).click();
 	await expect(page.getByRole('alert')).toBeVisible();
 });

@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,22 @@ const port = Number(process.env.VG_E2E_PORT ?? 8765);
 
 // One fresh data directory per run; workers re-read this file, so keep it in the environment.
 if (!process.env.VG_E2E_DATA_DIR) {
-	process.env.VG_E2E_DATA_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'vg-e2e-'));
+	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vg-e2e-'));
+	process.env.VG_E2E_DATA_DIR = dataDir;
+	// After the web server has been stopped (so not in globalTeardown, which runs before that):
+	// make sure the run's embedded PostgreSQL/Redis are down, then drop the folder.
+	process.on('exit', () => {
+		try {
+			execFileSync(path.join(repoRoot, '.venv/bin/python'), ['-m', 'voelgoed', 'stop-services', '--data-dir', dataDir], {
+				cwd: repoRoot,
+				stdio: 'ignore',
+				timeout: 60_000
+			});
+		} catch {
+			// Already stopped.
+		}
+		if (!process.env.VG_E2E_KEEP_DATA) fs.rmSync(dataDir, { recursive: true, force: true });
+	});
 }
 
 export default defineConfig({
@@ -21,7 +37,6 @@ export default defineConfig({
 	expect: { timeout: 10_000 },
 	forbidOnly: !!process.env.CI,
 	reporter: [['list']],
-	globalTeardown: './global-teardown.ts',
 	outputDir: path.join(repoRoot, 'test-results'),
 	use: {
 		baseURL: `http://127.0.0.1:${port}`,
