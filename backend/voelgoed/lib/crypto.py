@@ -3,11 +3,14 @@
 Each use names a `purpose` (e.g. "event-signing-key", "payment-credentials"); HKDF derives a
 separate key per purpose, so a value encrypted for one purpose never decrypts as another.
 Rotating SECRET_KEY makes every stored value unreadable: re-encrypt before rotating.
+`sign`/`verify` give short HMAC signatures for values handed out in links and forms.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -49,3 +52,27 @@ def encrypt_str(plaintext: str, *, purpose: str, secret_key: str | None = None) 
 
 def decrypt_str(token: str, *, purpose: str, secret_key: str | None = None) -> str:
     return decrypt(token.encode("ascii"), purpose=purpose, secret_key=secret_key).decode()
+
+
+def _hmac_key(purpose: str, secret_key: str | None) -> bytes:
+    if secret_key is None:
+        from voelgoed.settings import get_settings
+
+        secret_key = get_settings().secret_key
+    return HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=b"voelgoed-signed-values-v1",
+        info=f"voelgoed:{purpose}".encode(),
+    ).derive(secret_key.encode())
+
+
+def sign(message: str, *, purpose: str, secret_key: str | None = None) -> str:
+    """HMAC-SHA256 of `message` under a per-purpose key; URL-safe base64 without padding."""
+    digest = hmac.new(_hmac_key(purpose, secret_key), message.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def verify(message: str, signature: str, *, purpose: str, secret_key: str | None = None) -> bool:
+    """Constant-time check of a value made by `sign`."""
+    return hmac.compare_digest(sign(message, purpose=purpose, secret_key=secret_key), signature or "")
