@@ -110,6 +110,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
         debug=False,
+        logging_config=None,  # lib/logs.py configures logging (with request ids)
     )
     app.state.alchemy = alchemy
     app.state.redis = redis
