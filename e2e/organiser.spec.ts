@@ -90,12 +90,54 @@ test('an organiser signs up, adds a venue, creates and publishes an event', asyn
 	await expect(row).toBeVisible();
 	await shot(page, 'organiser-events.png');
 
+	// The audit log shows who did what, filterable by kind.
+	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+	const published = page.getByRole('row').filter({ hasText: 'event.publish' });
+	await expect(published).toContainText(email);
+	await page.getByLabel('Show', { exact: true }).selectOption('venue');
+	await expect(page.getByRole('row').filter({ hasText: 'venue.created' })).toBeVisible();
+	await expect(published).toHaveCount(0);
+	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Events' }).click();
+	await expect(row).toBeVisible();
+
 	// On a phone the navigation collapses behind a Menu button.
 	await page.setViewportSize({ width: 390, height: 844 });
 	await expect(page.getByRole('navigation', { name: 'Main' })).toBeHidden();
 	await shot(page, 'organiser-phone.png');
 	await page.getByRole('button', { name: 'Menu' }).click();
 	await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Venues' })).toBeVisible();
+});
+
+test('members and invitations', async ({ page }) => {
+	const stamp = Date.now().toString(36);
+	const email = `owner-${stamp}@example.test`;
+	await page.goto('/app/sign-up');
+	await page.getByLabel('Your name', { exact: true }).fill('Pieter van Wyk');
+	await page.getByLabel('E-mail', { exact: true }).fill(email);
+	await page.getByLabel('Password', { exact: true }).fill('a-long-and-unguessable-passphrase');
+	await page.getByLabel('Organisation name', { exact: true }).fill(`Bosveld Events ${stamp}`);
+	await page.getByRole('button', { name: 'Create account' }).click();
+	await expect(page).toHaveURL(/\/app\/orgs\/[^/]+\/events$/);
+
+	await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Members' }).click();
+	await expect(page.getByRole('row').filter({ hasText: email })).toContainText('(you)');
+
+	// A malformed address is refused by the server at the field.
+	await page.getByLabel('E-mail', { exact: true }).fill('not-an-address');
+	await page.getByRole('button', { name: 'Send invitation' }).click();
+	await expect(page.getByTestId('banner-success')).toHaveCount(0);
+	await expect(page.getByLabel('E-mail', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+	const invitee = `staff-${stamp}@example.test`;
+	await page.getByLabel('E-mail', { exact: true }).fill(invitee);
+	await page.getByLabel('Role', { exact: true }).selectOption('staff');
+	await page.getByRole('button', { name: 'Send invitation' }).click();
+	await expect(page.getByTestId('banner-success')).toContainText(invitee);
+	const invitationRow = page.getByRole('row').filter({ hasText: invitee });
+	await expect(invitationRow).toContainText('pending');
+	page.once('dialog', (d) => d.accept());
+	await invitationRow.getByRole('button', { name: /Revoke/ }).click();
+	await expect(invitationRow).toContainText('revoked');
+
 });
 
 test('signed-out visitors are sent to sign in', async ({ page }) => {
