@@ -1,0 +1,250 @@
+"""The signed ticket QR payload ("VG1"): compact, verifiable offline with the event's public key.
+
+Byte layout (all integers big-endian; the full specification, with a test vector, is in
+docs/scanning-protocol.md, which scanners implement):
+
+    offset len  field
+    0      1    version (0x01)
+    1      6    key_id: the event signing key's id (raw bytes; shown as 12 lower-case hex digits)
+    7      12   serial: the ticket's random serial (shown as 20 base32 characters)
+    19     4    type_ref: first 4 bytes of SHA-256(ticket_type_id as its 16 UUID bytes)
+    23     1    flags: bit 0 valid_from present, bit 1 valid_until present, other bits zero
+    24     4/0  valid_from, Unix seconds (uint32), when flag bit 0
+    ..     4/0  valid_until, Unix seconds (uint32), when flag bit 1
+    ..     64   Ed25519 signature over every byte before it
+
+Text form: "VG1:" + RFC 4648 base32 of those bytes, upper case, no padding. Every character is
+in the QR alphanumeric set, so the 88-byte payload (145 characters) fits a version 6 QR code at
+error correction level M (version 7 with both validity times).
+
+Verification never trusts anything before the signature checks out, and every way a payload can
+be wrong raises a `PayloadError` (a ValueError), never anything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+import secrets
+import struct
+import uuid
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+PREFIX = "VG1:"
+VERSION = 1
+KEY_ID_LEN = 6
+SERIAL_LEN = 12
+TYPE_REF_LEN = 4
+SIGNATURE_LEN = 64
+FLAG_VALID_FROM = 0x01
+FLAG_VALID_UNTIL = 0x02
+_HEADER_LEN = 1 + KEY_ID_LEN + SERIAL_LEN + TYPE_REF_LEN + 1  # up to and including flags
+MIN_BYTES = _HEADER_LEN + SIGNATURE_LEN
+MAX_BYTES = MIN_BYTES + 8
+# Anything longer cannot be ours; checked before any decoding work.
+MAX_TEXT_LEN = len(PREFIX) + (MAX_BYTES * 8 + 4) // 5
+_BASE32 = re.compile(r"[A-Z2-7]+")
+_UINT32_MAX = 2**32 - 1
+
+
+class PayloadError(ValueError):
+    """Not a valid ticket payload; `reason` is a stable machine-readable word."""
+
+    reason = "invalid"
+
+
+class MalformedPayload(PayloadError):
+    reason = "malformed"
+
+
+class UnsupportedVersion(PayloadError):
+    reason = "unsupported_version"
+
+
+class WrongKey(PayloadError):
+    """Signed with another key (e.g. another event's) than the one it is checked against."""
+
+    reason = "wrong_key"
+
+
+class BadSignature(PayloadError):
+    reason = "bad_signature"
+
+
+@dataclass(frozen=True)
+class TicketClaims:
+    """What a payload says about a ticket. Only trust it after `verify_payload`."""
+
+    key_id: bytes
+    serial: bytes
+    type_ref: bytes
+    valid_from: int | None = None  # Unix seconds, UTC
+    valid_until: int | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.key_id) != KEY_ID_LEN or len(self.serial) != SERIAL_LEN or len(self.type_ref) != TYPE_REF_LEN:
+            raise ValueError("key_id, serial and type_ref have fixed lengths (6, 12, 4 bytes)")
+        for value in (self.valid_from, self.valid_until):
+            if value is not None and not 0 <= value <= _UINT32_MAX:
+                raise ValueError("validity times are Unix seconds between 1970 and 2106")
+
+    @property
+    def key_id_text(self) -> str:
+        return key_id_to_text(self.key_id)
+
+    @property
+    def serial_text(self) -> str:
+        return serial_to_text(self.serial)
+
+    def body(self) -> bytes:
+        """The signed bytes: everything before the signature."""
+        flags = (FLAG_VALID_FROM if self.valid_from is not None else 0) | (
+            FLAG_VALID_UNTIL if self.valid_until is not None else 0
+        )
+        out = bytes([VERSION]) + self.key_id + self.serial + self.type_ref + bytes([flags])
+        if self.valid_from is not None:
+            out += struct.pack(">I", self.valid_from)
+        if self.valid_until is not None:
+            out += struct.pack(">I", self.valid_until)
+        return out
+
+
+# --- identifiers -----------------------------------------------------------------------------
+
+
+def _b32(data: bytes) -> str:
+    return base64.b32encode(data).decode("ascii").rstrip("=")
+
+
+def _unb32(text: str) -> bytes:
+    """Strict RFC 4648 base32 without padding: canonical input only (unused bits zero)."""
+    if not _BASE32.fullmatch(text) or len(text) % 8 in (1, 3, 6):
+        raise MalformedPayload("not base32")
+    try:
+        data = base64.b32decode(text + "=" * (-len(text) % 8))
+    except (binascii.Error, ValueError) as exc:
+        raise MalformedPayload("not base32") from exc
+    if _b32(data) != text:  # another spelling of the same bytes: refuse, one ticket has one code
+        raise MalformedPayload("non-canonical base32")
+    return data
+
+
+def new_serial() -> bytes:
+    return secrets.token_bytes(SERIAL_LEN)
+
+
+def new_key_id() -> bytes:
+    return secrets.token_bytes(KEY_ID_LEN)
+
+
+def serial_to_text(serial: bytes) -> str:
+    """The form stored in `ticket.serial` and typed in by hand: 20 base32 characters."""
+    return _b32(serial)
+
+
+def serial_from_text(text: str) -> bytes:
+    data = _unb32(text.strip().upper())
+    if len(data) != SERIAL_LEN:
+        raise MalformedPayload("a serial is 12 bytes")
+    return data
+
+
+def key_id_to_text(key_id: bytes) -> str:
+    return key_id.hex()
+
+
+def key_id_from_text(text: str) -> bytes:
+    try:
+        data = bytes.fromhex(text)
+    except ValueError as exc:
+        raise MalformedPayload("key id is not hex") from exc
+    if len(data) != KEY_ID_LEN:
+        raise MalformedPayload("a key id is 6 bytes")
+    return data
+
+
+def ticket_type_ref(ticket_type_id: uuid.UUID) -> bytes:
+    """A short, stable reference to a ticket type (collisions within one event: ~n²/2³³)."""
+    return hashlib.sha256(ticket_type_id.bytes).digest()[:TYPE_REF_LEN]
+
+
+# --- encoding, parsing, verifying ------------------------------------------------------------
+
+
+def sign_payload(claims: TicketClaims, private_key: Ed25519PrivateKey) -> str:
+    body = claims.body()
+    return PREFIX + _b32(body + private_key.sign(body))
+
+
+def parse_payload(text: str) -> tuple[TicketClaims, bytes, bytes]:
+    """Split a payload into (claims, signed body, signature) WITHOUT checking the signature.
+
+    Use it to find which key to verify with (claims.key_id); trust nothing else from it.
+    """
+    if not isinstance(text, str):
+        raise MalformedPayload("a payload is text")
+    if len(text) > MAX_TEXT_LEN + 8:  # a little slack for surrounding whitespace
+        raise MalformedPayload("too long to be a ticket")
+    text = text.strip()
+    if len(text) > MAX_TEXT_LEN:
+        raise MalformedPayload("too long to be a ticket")
+    if text[: len(PREFIX)].upper() != PREFIX:
+        if text[:2].upper() == "VG" and text[3:4] == ":":
+            raise UnsupportedVersion("unknown payload version")
+        raise MalformedPayload("not a VoelgoedEvents ticket")
+    raw = _unb32(text[len(PREFIX) :].upper())
+    if len(raw) < MIN_BYTES:
+        raise MalformedPayload("truncated")
+    if raw[0] != VERSION:
+        raise UnsupportedVersion(f"unknown payload version {raw[0]}")
+    flags = raw[_HEADER_LEN - 1]
+    if flags & ~(FLAG_VALID_FROM | FLAG_VALID_UNTIL):
+        raise MalformedPayload("unknown flags")
+    body_len = _HEADER_LEN + 4 * bin(flags).count("1")
+    if len(raw) != body_len + SIGNATURE_LEN:
+        raise MalformedPayload("truncated" if len(raw) < body_len + SIGNATURE_LEN else "trailing bytes")
+    pos = 1
+    key_id = raw[pos : pos + KEY_ID_LEN]
+    pos += KEY_ID_LEN
+    serial = raw[pos : pos + SERIAL_LEN]
+    pos += SERIAL_LEN
+    type_ref = raw[pos : pos + TYPE_REF_LEN]
+    pos += TYPE_REF_LEN + 1
+    valid_from = valid_until = None
+    if flags & FLAG_VALID_FROM:
+        (valid_from,) = struct.unpack_from(">I", raw, pos)
+        pos += 4
+    if flags & FLAG_VALID_UNTIL:
+        (valid_until,) = struct.unpack_from(">I", raw, pos)
+        pos += 4
+    claims = TicketClaims(key_id, serial, type_ref, valid_from, valid_until)
+    return claims, raw[:body_len], raw[body_len:]
+
+
+def verify_payload(
+    text: str, public_key: bytes | Ed25519PublicKey, *, key_id: bytes | str | None = None
+) -> TicketClaims:
+    """The payload's claims, if it is well formed and signed by `public_key`.
+
+    When `key_id` is given, a payload naming another key fails with WrongKey before any
+    signature work (the usual case: a ticket of another event).
+    """
+    claims, body, signature = parse_payload(text)
+    if key_id is not None:
+        expected = key_id_from_text(key_id) if isinstance(key_id, str) else key_id
+        if claims.key_id != expected:
+            raise WrongKey("signed with another key")
+    if isinstance(public_key, bytes):
+        if len(public_key) != 32:
+            raise ValueError("an Ed25519 public key is 32 bytes")
+        public_key = Ed25519PublicKey.from_public_bytes(public_key)
+    try:
+        public_key.verify(signature, body)
+    except InvalidSignature as exc:
+        raise BadSignature("signature does not match") from exc
+    return claims

@@ -1,0 +1,68 @@
+"""One PDF per order, a page per ticket (WeasyPrint). No network: only data: URLs load.
+
+`render_tickets_pdf` is CPU work (~100 ms a page): call it from a worker thread
+(`asyncio.to_thread`), never on the event loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from weasyprint import HTML
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from voelgoed.domain.tickets.qr import qr_svg_data_uri
+
+_TEMPLATES = Path(__file__).parent / "templates"
+_env = Environment(
+    loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
+)
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """Refuse every URL that is not a data: URL: a ticket never makes WeasyPrint fetch from the
+    network or read files (and a missing QR must fail the render, not print a blank ticket)."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols={"data"}, fail_on_errors=True)
+
+    def fetch(self, url: str, headers: Any = None) -> Any:
+        if not url.lower().startswith("data:"):
+            raise FatalURLFetchingError(f"refusing to fetch {url[:80]!r} while rendering tickets")
+        return super().fetch(url, headers)
+
+
+@dataclass
+class TicketPage:
+    serial: str
+    payload: str
+    ticket_type: str
+    holder: str | None
+
+
+@dataclass
+class TicketsDocument:
+    event_name: str
+    starts_local: str  # already formatted in the event's time zone
+    timezone: str
+    venue_name: str | None
+    venue_address: list[str]
+    order_reference: str
+    tickets: list[TicketPage] = field(default_factory=list)
+
+
+def render_tickets_html(doc: TicketsDocument) -> str:
+    pages = [{**t.__dict__, "qr_data_uri": qr_svg_data_uri(t.payload)} for t in doc.tickets]
+    return _env.get_template("tickets.html").render(**{**doc.__dict__, "tickets": pages})
+
+
+def render_tickets_pdf(doc: TicketsDocument) -> bytes:
+    if not doc.tickets:
+        raise ValueError("an order without tickets has no ticket PDF")
+    html = render_tickets_html(doc)
+    pdf = HTML(string=html, base_url="data:,", url_fetcher=LocalOnlyFetcher()).write_pdf()
+    assert pdf is not None
+    return bytes(pdf)
