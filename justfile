@@ -37,7 +37,7 @@ test-e2e: chromium
 
 # Static checks: ruff and mypy
 lint:
-    {{py}} -m ruff check backend bench
+    {{py}} -m ruff check
     {{py}} -m mypy
 
 # Regenerate the OpenAPI spec and the TypeScript client types from the app
