@@ -1,0 +1,43 @@
+"""The payment provider registry: `get_provider(name)`.
+
+Every provider implements `PaymentProvider` (base.py): `begin(PaymentContext) -> PaymentRedirect`.
+Notifications are provider-specific and handled in domain/payments (ITN for PayFast; the
+simulated provider's own page in web/simulated_pay.py).
+"""
+
+from __future__ import annotations
+
+from voelgoed.domain.payments.providers.base import PaymentContext, PaymentProvider, PaymentRedirect
+from voelgoed.domain.payments.providers.payfast import PayFastProvider
+from voelgoed.domain.payments.providers.simulated import SimulatedProvider
+from voelgoed.domain.payments.providers.simulated import allowed as simulated_allowed
+from voelgoed.lib.problems import Unprocessable
+
+PROVIDER_NAMES = ("simulated", "payfast")
+
+__all__ = [
+    "PROVIDER_NAMES",
+    "PaymentContext",
+    "PaymentProvider",
+    "PaymentRedirect",
+    "available_providers",
+    "get_provider",
+]
+
+
+def available_providers() -> list[str]:
+    """Providers a buyer may choose here (the simulated one only where it is allowed)."""
+    return [n for n in PROVIDER_NAMES if n != "simulated" or simulated_allowed()]
+
+
+def get_provider(name: str) -> PaymentProvider:
+    """The provider called `name`; Unprocessable (422, field `provider`) if unknown or refused."""
+    if name == "payfast":
+        return PayFastProvider()
+    if name == "simulated":
+        if not simulated_allowed():
+            raise Unprocessable.field(
+                "provider", "The simulated payment provider is switched off here (PAYMENTS_ALLOW_SIMULATED)."
+            )
+        return SimulatedProvider()
+    raise Unprocessable.field("provider", f"Unknown payment provider {name!r}; use one of {', '.join(PROVIDER_NAMES)}.")

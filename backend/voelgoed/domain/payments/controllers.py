@@ -1,0 +1,114 @@
+"""Payments over HTTP: the organiser's provider accounts, and PayFast's ITN. Thin: the rules
+live in services.py (accounts) and itn.py (notifications)."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.di import Provide
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.auth.context import AuthContext
+from voelgoed.auth.permissions import Access, Permission, access
+from voelgoed.domain.audit.services import AuditService
+from voelgoed.domain.payments.itn import process_itn
+from voelgoed.domain.payments.models import PaymentProviderAccount
+from voelgoed.domain.payments.providers import PROVIDER_NAMES, available_providers
+from voelgoed.domain.payments.schemas import PaymentProviderRead, PaymentProviderUpdate
+from voelgoed.domain.payments.services import PaymentAccountService, check_provider_name
+from voelgoed.lib.patching import sent_fields
+from voelgoed.lib.problems import AppError
+
+
+class ServiceUnavailable(AppError):
+    status, slug, title = 503, "unavailable", "Try again later"
+
+
+class NotificationRejected(AppError):
+    status, slug, title = 400, "notification-rejected", "Payment notification rejected"
+
+
+def to_read(provider: str, account: PaymentProviderAccount | None) -> PaymentProviderRead:
+    stored = account.credentials if account else {}
+    merchant_id = stored.get("merchant_id") if isinstance(stored.get("merchant_id"), str) else None
+    sandbox = account.sandbox if account else True
+    return PaymentProviderRead(
+        provider=provider,
+        available=provider in available_providers(),
+        configured=account is not None,
+        active=account.active if account else True,
+        sandbox=sandbox,
+        merchant_id=merchant_id,
+        merchant_key_set=bool(stored.get("merchant_key")),
+        passphrase_set=bool(stored.get("passphrase")),
+        uses_sandbox_test_merchant=provider == "payfast" and sandbox and not merchant_id,
+        updated_at=account.updated_at if account else None,
+    )
+
+
+async def provide_accounts(db_session: AsyncSession, auth: AuthContext) -> PaymentAccountService:
+    return PaymentAccountService(db_session, AuditService(db_session, auth))
+
+
+class PaymentProviderController(Controller):
+    path = "/api/organizations/{organization_id:uuid}/payment-providers"
+    tags = ["payments"]
+    dependencies = {"accounts": Provide(provide_accounts)}
+
+    @get("", operation_id="listPaymentProviders", opt=access(Permission.ORG_MANAGE))
+    async def list_providers(
+        self, organization_id: uuid.UUID, accounts: PaymentAccountService
+    ) -> list[PaymentProviderRead]:
+        """Every provider with this organisation's settings; secrets show only as set or not."""
+        saved = {a.provider: a for a in await accounts.all()}
+        return [to_read(name, saved.get(name)) for name in PROVIDER_NAMES]
+
+    @get("/{provider:str}", operation_id="getPaymentProvider", opt=access(Permission.ORG_MANAGE))
+    async def get_provider_account(
+        self, organization_id: uuid.UUID, provider: str, accounts: PaymentAccountService
+    ) -> PaymentProviderRead:
+        return to_read(check_provider_name(provider), await accounts.get(provider))
+
+    @put("/{provider:str}", operation_id="setPaymentProvider", opt=access(Permission.ORG_MANAGE))
+    async def set_provider_account(
+        self,
+        organization_id: uuid.UUID,
+        provider: str,
+        data: PaymentProviderUpdate,
+        accounts: PaymentAccountService,
+    ) -> PaymentProviderRead:
+        """Save credentials (merchant key and passphrase are encrypted at rest, write-only)."""
+        account = await accounts.put(organization_id, provider, sent_fields(data))
+        return to_read(provider, account)
+
+
+class PayFastItnController(Controller):
+    path = "/api/payments/payfast"
+    tags = ["payments"]
+
+    @post(
+        "/itn",
+        operation_id="receivePayfastItn",
+        opt=access(Access.PUBLIC),
+        status_code=200,
+        media_type="text/plain",
+    )
+    async def itn(self, request: Request, db_session: AsyncSession) -> Response[str]:
+        """PayFast's Instant Transaction Notification (form-encoded, posted by PayFast's servers).
+
+        200: accepted, or a duplicate of one already processed. 400 (problem+json): rejected by one
+        of the four checks; recorded, nothing else changed. 503: PayFast's validate call failed.
+        """
+        result = await process_itn(
+            db_session,
+            body=await request.body(),
+            peer_ip=request.client.host if request.client else None,
+            forwarded_for=request.headers.get("x-forwarded-for"),
+        )
+        if result.status_code == 200:
+            return Response("OK", media_type="text/plain", status_code=200)
+        await db_session.commit()  # keep the record of the refused notification
+        if result.status_code == 503:
+            raise ServiceUnavailable(result.outcome, headers={"Retry-After": "60"})
+        raise NotificationRejected(result.outcome)

@@ -1,0 +1,263 @@
+"""PayFast ITN (Instant Transaction Notification): the four checks, de-duplication, completion.
+
+Every notification is recorded in `payment_notification`, accepted or not. The checks run in
+PayFast's documented order, and the first that fails rejects the notification (400, nothing else
+changes):
+  1. signature: MD5 over the posted fields in posted order (without `signature`), with the
+     organisation's passphrase; the merchant id must be the organisation's too;
+  2. source IP inside PayFast's published ranges (PAYFAST_ALLOWED_IPS; X-Forwarded-For is
+     believed only from PAYFAST_TRUSTED_PROXIES);
+  3. `amount_gross` equals the transaction amount within R0.01;
+  4. PayFast's `/eng/query/validate` answers `VALID` for the same parameter string.
+A notification whose `pf_payment_id` was already processed is answered 200 and changes nothing.
+A rejected one is stored under a unique suffixed id, so a forged copy can never block the real
+notification that follows.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from statemachine.exceptions import TransitionNotAllowed
+
+from voelgoed.domain.payments.models import PaymentNotification, PaymentTransaction
+from voelgoed.domain.payments.providers import payfast
+from voelgoed.domain.payments.services import effective_payfast_credentials, find_account
+from voelgoed.lib.problems import AppError
+from voelgoed.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+PROVIDER = "payfast"
+FINAL_STATUSES = {"COMPLETE": True, "FAILED": False, "CANCELLED": False}
+MAX_FIELDS = 100
+VALIDATE_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class ItnResult:
+    status_code: int  # 200 accepted or duplicate, 400 rejected, 503 PayFast unreachable (it retries)
+    outcome: str
+
+
+def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        ip = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def ip_in(value: str, networks: Iterable[str]) -> bool:
+    ip = _ip(value)
+    if ip is None:
+        return False
+    for cidr in networks:
+        try:
+            if ip in ipaddress.ip_network(cidr.strip(), strict=False):
+                return True
+        except ValueError:
+            log.warning("ignoring malformed network %r in the PayFast IP settings", cidr)
+    return False
+
+
+def client_ip(peer: str | None, forwarded_for: str | None, trusted_proxies: Iterable[str]) -> str:
+    """The notifier's address: the TCP peer, or, when the peer is one of our trusted proxies, the
+    right-most X-Forwarded-For hop that is not itself a trusted proxy (left hops are forgeable)."""
+    trusted = tuple(trusted_proxies)
+    peer = (peer or "").strip()
+    if not peer or not forwarded_for or not trusted or not ip_in(peer, trusted):
+        return peer
+    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not ip_in(hop, trusted):
+            return hop
+    return hops[0] if hops else peer
+
+
+def _record(
+    db: AsyncSession,
+    *,
+    event_id: str,
+    pairs: list[tuple[str, str]],
+    source_ip: str,
+    transaction_id: uuid.UUID | None,
+    verified: bool,
+    outcome: str,
+) -> PaymentNotification:
+    note = PaymentNotification(
+        provider=PROVIDER,
+        provider_event_id=event_id[:100],
+        transaction_id=transaction_id,
+        source_ip=source_ip[:64] or None,
+        payload={"fields": [[k, v] for k, v in pairs]},  # a list keeps PayFast's field order
+        verified=verified,
+        outcome=outcome[:200],
+    )
+    db.add(note)
+    return note
+
+
+async def _validate_with_payfast(sandbox: bool, param_string: str) -> str:
+    """Check 4: ask PayFast whether it sent this notification. Returns the answer's first word."""
+    url = payfast.base_url(sandbox) + "/eng/query/validate"
+    async with httpx.AsyncClient(timeout=VALIDATE_TIMEOUT_SECONDS) as client:
+        response = await client.post(
+            url,
+            content=param_string.encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "VoelgoedEvents"},
+        )
+    words = response.text.strip().split()
+    return words[0] if response.status_code == 200 and words else f"HTTP {response.status_code}"
+
+
+async def process_itn(db: AsyncSession, *, body: bytes, peer_ip: str | None, forwarded_for: str | None) -> ItnResult:
+    settings = get_settings()
+    source_ip = client_ip(peer_ip, forwarded_for, settings.payfast_trusted_proxies)
+    try:
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        pairs = []
+    fields = dict(pairs)
+    pf_id = fields.get("pf_payment_id", "").strip()
+    status = fields.get("payment_status", "").strip().upper()
+
+    def reject(reason: str, txn: PaymentTransaction | None = None, code: int = 400) -> ItnResult:
+        suffix = "#unconfirmed-" if code == 503 else "#rejected-"
+        _record(
+            db,
+            event_id=f"{pf_id[:60] or 'none'}{suffix}{uuid.uuid4().hex[:16]}",
+            pairs=pairs[:MAX_FIELDS],
+            source_ip=source_ip,
+            transaction_id=txn.id if txn else None,
+            verified=False,
+            outcome=reason,
+        )
+        log.warning("PayFast ITN not accepted (pf_payment_id=%r, from %s): %s", pf_id, source_ip, reason)
+        return ItnResult(code, reason)
+
+    if not pairs or len(pairs) > MAX_FIELDS or len(fields) != len(pairs):
+        return reject("malformed notification body")
+    if not pf_id or len(pf_id) > 60:
+        return reject("missing pf_payment_id")
+
+    # A final status is processed once per pf_payment_id; anything else is kept apart from it.
+    event_id = pf_id if status in FINAL_STATUSES else f"{pf_id}#{status or 'NONE'}"
+    seen = await db.scalar(
+        select(PaymentNotification.id).where(
+            PaymentNotification.provider == PROVIDER,
+            PaymentNotification.provider_event_id == event_id,
+            PaymentNotification.verified.is_(True),
+        )
+    )
+    if seen is not None:
+        return ItnResult(200, "duplicate: already processed")
+
+    try:
+        txn_id: uuid.UUID | None = uuid.UUID(fields.get("m_payment_id", ""))
+    except ValueError:
+        txn_id = None
+    txn = None
+    if txn_id is not None:
+        txn = await db.scalar(
+            select(PaymentTransaction).where(PaymentTransaction.id == txn_id).execution_options(skip_tenant_scope=True)
+        )
+    if txn is None or txn.provider != PROVIDER:
+        return reject("unknown m_payment_id")
+
+    account = await find_account(db, txn.organization_id, PROVIDER)
+    creds, sandbox = effective_payfast_credentials(account)
+
+    # 1. signature (with the organisation's passphrase), and the organisation's merchant id
+    expected = payfast.itn_signature(pairs, creds.get("passphrase") or None)
+    if not hmac.compare_digest(expected, fields.get("signature", "").strip().lower()):
+        return reject("signature mismatch", txn)
+    if fields.get("merchant_id", "").strip() != str(creds.get("merchant_id") or ""):
+        return reject("merchant_id is not this organiser's PayFast account", txn)
+    # 2. source IP
+    if not ip_in(source_ip, settings.payfast_allowed_ips):
+        return reject(f"source IP {source_ip or '?'} is not one of PayFast's", txn)
+    # 3. amount
+    paid_cents = payfast.cents(fields.get("amount_gross", ""))
+    if paid_cents is None or abs(paid_cents - txn.amount_cents) > 1:
+        return reject(
+            f"amount_gross {fields.get('amount_gross', '')!r} does not match {payfast.rand(txn.amount_cents)}", txn
+        )
+    # 4. server-to-server confirmation
+    try:
+        answer = await _validate_with_payfast(sandbox, payfast.param_string(pairs))
+    except httpx.HTTPError as exc:
+        return reject(f"could not reach PayFast to validate: {type(exc).__name__}", txn, code=503)
+    if answer != "VALID":
+        return reject(f"PayFast validate answered {answer[:40]!r}", txn)
+
+    # Accepted. Claim the pf_payment_id first: a concurrent copy waits here, then does nothing.
+    claimed = await db.scalar(
+        insert(PaymentNotification)
+        .values(
+            id=uuid.uuid4(),
+            provider=PROVIDER,
+            provider_event_id=event_id,
+            transaction_id=txn.id,
+            source_ip=source_ip[:64] or None,
+            payload={"fields": [[k, v] for k, v in pairs]},
+            verified=True,
+            outcome="verified",
+        )
+        .on_conflict_do_nothing(index_elements=["provider", "provider_event_id"])
+        .returning(PaymentNotification.id)
+    )
+    if claimed is None:
+        return ItnResult(200, "duplicate: already processed")
+
+    outcome = await _apply(db, txn, pf_id=pf_id, status=status, paid_cents=paid_cents)
+    note = await db.get(PaymentNotification, claimed)
+    if note is not None:
+        note.outcome = outcome[:200]
+    return ItnResult(200, outcome)
+
+
+async def _apply(db: AsyncSession, txn: PaymentTransaction, *, pf_id: str, status: str, paid_cents: int) -> str:
+    """Hand a verified final status to the checkout workflow (idempotent there as well)."""
+    if status not in FINAL_STATUSES:
+        return f"verified; status {status or 'none'} needs no action"
+    from voelgoed.workflows.checkout import complete_checkout  # the workflow imports this domain
+
+    succeeded = FINAL_STATUSES[status]
+    try:
+        async with db.begin_nested():
+            result: Any = await complete_checkout(
+                db,
+                transaction_id=txn.id,
+                provider_reference=pf_id,
+                amount_cents=paid_cents,
+                succeeded=succeeded,
+                failure_reason=None if succeeded else f"PayFast: payment {status.lower()}",
+            )
+    except (AppError, TransitionNotAllowed) as exc:
+        # Verified, but it cannot apply (e.g. the transaction already failed): keep it for a person
+        # to look at; PayFast retrying would not change the answer.
+        log.error("verified PayFast ITN %s for transaction %s not applied: %s", pf_id, txn.id, exc)
+        return f"verified; not applied: {exc}"
+    return f"verified; {status.lower()}" + (f" ({_describe(result)})" if result is not None else "")
+
+
+def _describe(result: Any) -> str:
+    for attr in ("outcome", "status"):
+        value = getattr(result, attr, None)
+        if value:
+            return str(value)
+    return "done"

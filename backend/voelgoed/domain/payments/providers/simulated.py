@@ -1,0 +1,78 @@
+"""The simulated provider: a local payment page with Pay and Fail buttons (no money moves).
+
+begin() sends the buyer to `/pay/simulated/{transaction_id}?sig=...&r=...`:
+- `sig` is an HMAC (key derived from SECRET_KEY) over the transaction id, so nobody can open or
+  complete somebody else's transaction by guessing ids;
+- `r` carries the buyer's return and cancel URLs, encrypted and authenticated (Fernet). They hold
+  the order's access token, which the server never stores in clear, so they travel with the buyer.
+The page itself is web/simulated_pay.py. Refused when PAYMENTS_ALLOW_SIMULATED is off (the
+default in production).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from voelgoed.domain.payments.providers.base import PaymentContext, PaymentRedirect
+from voelgoed.lib import crypto
+from voelgoed.settings import get_settings
+
+SIG_PURPOSE = "simulated-payment"
+RETURN_PURPOSE = "simulated-payment-return"
+
+
+def transaction_sig(transaction_id: uuid.UUID | str) -> str:
+    return crypto.sign(str(transaction_id), purpose=SIG_PURPOSE)
+
+
+def sig_ok(transaction_id: uuid.UUID | str, sig: str | None) -> bool:
+    return crypto.verify(str(transaction_id), sig or "", purpose=SIG_PURPOSE)
+
+
+@dataclass(frozen=True)
+class ReturnUrls:
+    return_url: str
+    cancel_url: str
+
+
+def seal_return(transaction_id: uuid.UUID, return_url: str, cancel_url: str) -> str:
+    body = json.dumps({"t": str(transaction_id), "return": return_url, "cancel": cancel_url})
+    return crypto.encrypt_str(body, purpose=RETURN_PURPOSE)
+
+
+def open_return(transaction_id: uuid.UUID, sealed: str | None) -> ReturnUrls | None:
+    """The URLs sealed for this transaction; None when missing, altered, or sealed for another."""
+    if not sealed:
+        return None
+    try:
+        data = json.loads(crypto.decrypt_str(sealed, purpose=RETURN_PURPOSE))
+    except (crypto.DecryptionError, ValueError, UnicodeError):
+        return None
+    if not isinstance(data, dict) or data.get("t") != str(transaction_id):
+        return None
+    return ReturnUrls(return_url=str(data.get("return") or ""), cancel_url=str(data.get("cancel") or ""))
+
+
+def page_path(transaction_id: uuid.UUID) -> str:
+    return f"/pay/simulated/{transaction_id}"
+
+
+def allowed() -> bool:
+    return get_settings().payments_allow_simulated
+
+
+class SimulatedProvider:
+    name = "simulated"
+
+    async def begin(self, ctx: PaymentContext) -> PaymentRedirect:
+        query = urlencode(
+            {
+                "sig": transaction_sig(ctx.transaction_id),
+                "r": seal_return(ctx.transaction_id, ctx.return_url, ctx.cancel_url),
+            }
+        )
+        url = f"{get_settings().public_url}{page_path(ctx.transaction_id)}?{query}"
+        return PaymentRedirect(url=url, method="GET")

@@ -1,0 +1,35 @@
+"""API shapes for payment provider accounts. Secrets go in, never out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+MerchantId = Annotated[str, msgspec.Meta(max_length=40, pattern=r"^[0-9]*$")]
+Secret60 = Annotated[str, msgspec.Meta(max_length=60)]
+Passphrase = Annotated[str, msgspec.Meta(max_length=100)]
+
+
+class PaymentProviderUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """Only the fields sent change. Send "" or null to clear a value; omit it to keep it."""
+
+    merchant_id: MerchantId | msgspec.UnsetType | None = msgspec.UNSET
+    merchant_key: Secret60 | msgspec.UnsetType | None = msgspec.UNSET
+    passphrase: Passphrase | msgspec.UnsetType | None = msgspec.UNSET
+    sandbox: bool | msgspec.UnsetType = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class PaymentProviderRead(msgspec.Struct):
+    provider: str
+    available: bool  # may buyers of this installation use it at all (simulated: PAYMENTS_ALLOW_SIMULATED)
+    configured: bool  # the organisation has saved an account for it
+    active: bool
+    sandbox: bool
+    merchant_id: str | None
+    merchant_key_set: bool
+    passphrase_set: bool
+    uses_sandbox_test_merchant: bool  # PayFast's public test merchant 10000100 stands in
+    updated_at: datetime | None
