@@ -42,6 +42,24 @@ def _secret(data_dir: Path) -> str:
     return value
 
 
+def _list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+# PayFast's published ITN source ranges (developers.payfast.co.za/docs#ports-ips and the support
+# article "What IP addresses does Payfast use?"); the hosts www/w1w/w2w/sandbox.payfast.co.za.
+PAYFAST_DEFAULT_ALLOWED_IPS = (
+    "197.97.145.144/28",
+    "41.74.179.192/27",
+    "102.216.36.0/28",
+    "102.216.36.128/28",
+    "144.126.193.139/32",
+)
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str
@@ -68,6 +86,11 @@ class Settings:
     log_json: bool
     organiser_app_dir: Path = field(default=REPO_ROOT / "organiser_app" / "build")
     scanner_app_dir: Path = field(default=REPO_ROOT / "scanner_pwa" / "dist")
+    # Payments (docs/payments.md)
+    payments_allow_simulated: bool = True
+    payfast_base_url: str | None = None  # None: sandbox or live PayFast, per the organisation's account
+    payfast_allowed_ips: tuple[str, ...] = PAYFAST_DEFAULT_ALLOWED_IPS
+    payfast_trusted_proxies: tuple[str, ...] = ()  # trust X-Forwarded-For only from these peers
 
     @property
     def embedded(self) -> bool:
@@ -107,6 +130,12 @@ def load_settings() -> Settings:
         worker_concurrency=_int("WORKER_CONCURRENCY", 10),
         log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
         log_json=_bool("LOG_JSON", False),
+        payments_allow_simulated=_bool(
+            "PAYMENTS_ALLOW_SIMULATED", os.environ.get("VOELGOED_ENV", "development") != "production"
+        ),
+        payfast_base_url=(os.environ.get("PAYFAST_BASE_URL") or "").rstrip("/") or None,
+        payfast_allowed_ips=_list("PAYFAST_ALLOWED_IPS", PAYFAST_DEFAULT_ALLOWED_IPS),
+        payfast_trusted_proxies=_list("PAYFAST_TRUSTED_PROXIES", ()),
     )
 
 
