@@ -26,6 +26,7 @@ from voelgoed.domain.organizations.controllers import (
     MemberController,
     OrganizationController,
 )
+from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
 from voelgoed.domain.venues.controllers import VenueController
 from voelgoed.lib.problems import exception_handlers
 from voelgoed.lib.requestid import request_id_middleware
@@ -45,6 +46,8 @@ API_CONTROLLERS: list[Any] = [
     VenueController,
     EventController,
     AuditController,
+    TicketDownloadController,
+    SigningKeyController,
 ]
 
 

@@ -14,11 +14,12 @@ from saq.queue.redis import RedisQueue
 from saq.types import SettingsDict
 
 from voelgoed.domain.notifications.jobs import send_email
+from voelgoed.domain.tickets.jobs import deliver_order_tickets
 
 log = logging.getLogger("voelgoed.worker")
 QUEUE_NAME = "voelgoed"
 
-FUNCTIONS: list[Any] = [send_email]
+FUNCTIONS: list[Any] = [send_email, deliver_order_tickets]
 CRON_JOBS: list[Any] = []
 
 

@@ -1,0 +1,79 @@
+"""Ticket downloads for buyers and public signing keys for scanners. Thin: see services.py."""
+
+from __future__ import annotations
+
+import base64
+
+from litestar import Controller, Request, Response, get
+from litestar.params import Parameter
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.auth.permissions import Access, access
+from voelgoed.domain.tickets import payload
+from voelgoed.domain.tickets.schemas import SigningKeyRead
+from voelgoed.domain.tickets.services import ensure_order_pdf, order_for_download, public_signing_key
+from voelgoed.lib import ratelimit
+
+DOWNLOADS_PER_IP = 60  # per 10 minutes: plenty for a family's phones, useless for guessing tokens
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class TicketDownloadController(Controller):
+    tags = ["tickets"]
+
+    @get(
+        "/orders/{reference:str}/tickets.pdf",
+        operation_id="downloadOrderTickets",
+        opt=access(Access.PUBLIC),
+        media_type="application/pdf",
+    )
+    async def download(
+        self,
+        request: Request,
+        reference: str,
+        db_session: AsyncSession,
+        redis: Redis,
+        token: str = Parameter(min_length=1, max_length=200),
+    ) -> Response[bytes]:
+        """The buyer's tickets as one PDF (a page per ticket), behind the order's secret link.
+
+        A wrong reference or token is a 404 either way. Rendered now if the e-mail job has not
+        run yet."""
+        await ratelimit.hit(redis, f"tickets-pdf:{_client_ip(request)}", DOWNLOADS_PER_IP, 600)
+        order = await order_for_download(db_session, reference[:40], token)
+        pdf = await ensure_order_pdf(db_session, order)
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="tickets-{order.reference}.pdf"',
+                "Cache-Control": "private, no-store",
+                "Referrer-Policy": "no-referrer",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+
+class SigningKeyController(Controller):
+    path = "/api/public/events"
+    tags = ["tickets"]
+
+    @get("/{slug:str}/signing-key", operation_id="getEventSigningKey", opt=access(Access.PUBLIC))
+    async def signing_key(self, slug: str, db_session: AsyncSession) -> SigningKeyRead:
+        """The event's Ed25519 public key for verifying ticket QR payloads offline. Public on
+        purpose: it can only verify, never sign. Published and closed events only."""
+        event, key = await public_signing_key(db_session, slug[:120])
+        raw = bytes(key.public_key)
+        return SigningKeyRead(
+            event_id=event.id,
+            event_slug=event.slug,
+            key_id=key.key_id,
+            algorithm="Ed25519",
+            public_key=raw.hex(),
+            public_key_base64url=base64.urlsafe_b64encode(raw).decode().rstrip("="),
+            payload_version=payload.VERSION,
+        )

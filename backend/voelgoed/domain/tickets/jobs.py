@@ -1,0 +1,127 @@
+"""SAQ job: render an order's ticket PDF and e-mail it to the buyer.
+
+Crash and retry safety, step by step:
+1. Tickets and the PDF are made in their own committed transaction: issuing is idempotent per
+   order line position and the PDF is stored once per order, so a retry reuses both.
+2. The e-mail is sent while holding a per-order advisory lock, after re-reading
+   `tickets_emailed_at`; the same transaction then sets it. Two deliveries of one order never
+   both send, and a delivery that finds the stamp set sends nothing (unless `force`, the
+   organiser's "resend").
+3. SMTP down or a PDF failure raises: SAQ retries with exponential backoff; the order stays paid.
+   The one window left is a crash after the SMTP server accepted the message and before the
+   commit: the retry sends again with the same Message-ID, which mail clients de-duplicate.
+A worker killed mid-job leaves the job active; the next worker's sweep retries it after
+`timeout` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from saq import Queue
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from voelgoed.domain.orders.models import Order
+from voelgoed.domain.tickets.services import ensure_order_pdf, format_local, load_event
+from voelgoed.lib import mail
+from voelgoed.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+JOB_TIMEOUT_SECONDS = 120
+JOB_RETRIES = 10  # with backoff from 2 s: about half an hour of SMTP outage before giving up
+_engines: dict[str, AsyncEngine] = {}
+
+
+def _sessions(settings: Settings) -> async_sessionmaker[AsyncSession]:
+    from voelgoed.db import models  # noqa: F401  (registers every table)
+    from voelgoed.devservices import resolve_urls
+
+    url, _ = resolve_urls(settings.data_dir, settings.database_url, settings.redis_url)
+    if url not in _engines:
+        _engines[url] = create_async_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
+    return async_sessionmaker(_engines[url], expire_on_commit=False)
+
+
+def delivery_message_id(order_id: uuid.UUID, sent_before: bool) -> str:
+    # Stable for the first delivery (a retry after a crash repeats it); unique for each resend.
+    suffix = f".{uuid.uuid4().hex[:8]}" if sent_before else ""
+    return f"<tickets.{order_id}{suffix}@voelgoed.local>"
+
+
+async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, force: bool = False) -> str:
+    settings = get_settings()
+    sessions = _sessions(settings)
+    oid = uuid.UUID(order_id)
+
+    async with sessions() as db, db.begin():
+        order = await db.scalar(select(Order).where(Order.id == oid))
+        if order is None:
+            log.warning("ticket delivery: no order %s", order_id)
+            return "missing"
+        if order.status != "paid":
+            log.warning("ticket delivery: order %s is %s, not paid", order.reference, order.status)
+            return "not-paid"
+        if order.tickets_emailed_at is not None and not force:
+            return "already-sent"
+        if not order.buyer_email:
+            log.warning("ticket delivery: order %s has no buyer e-mail", order.reference)
+            return "no-email"
+        pdf = await ensure_order_pdf(db, order)
+        event = await load_event(db, order.event_id)
+        quantity = sum(line.quantity for line in order.lines)
+        when = format_local(event.starts_at, event.timezone)
+        subject = f"Your tickets: {event.name} ({order.reference})"
+        body = (
+            f"Hello {order.buyer_name or 'there'},\n\n"
+            f"Thank you for your order {order.reference}. Your {quantity} "
+            f"ticket{'s are' if quantity != 1 else ' is'} attached as a PDF.\n\n"
+            f"{event.name}\n{when} ({event.timezone})\n"
+            + (f"{event.venue.name}, {event.venue.city}\n" if event.venue else "")
+            + "\nShow the QR code at the gate, on your phone or printed. Each ticket admits once.\n"
+            "You can also download the tickets again from your order page.\n\n"
+            "VoelgoedEvents\n"
+        )
+        recipient, reference = order.buyer_email, order.reference
+
+    async with sessions() as db, db.begin():
+        # One delivery of an order at a time, across workers; released at commit/rollback.
+        await db.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"deliver:{oid}"})
+        emailed_at = await db.scalar(select(Order.tickets_emailed_at).where(Order.id == oid))
+        if emailed_at is not None and not force:
+            return "already-sent"
+        msg = mail.build_message(
+            settings,
+            to=recipient,
+            subject=subject,
+            text=body,
+            message_id=delivery_message_id(oid, emailed_at is not None),
+            attachments=[(f"tickets-{reference}.pdf", "application/pdf", pdf)],
+        )
+        await mail.send(settings, msg)  # raises when SMTP is down: SAQ retries
+        await db.execute(update(Order).where(Order.id == oid).values(tickets_emailed_at=datetime.now(UTC)))
+    log.info("tickets of order %s e-mailed", reference, extra={"job": "deliver_order_tickets"})
+    return "sent"
+
+
+def delivery_job_key(order_id: str | uuid.UUID, force: bool = False) -> str:
+    return f"tickets:{'resend' if force else 'deliver'}:{order_id}"
+
+
+async def enqueue_delivery(queue: Queue, order_id: str | uuid.UUID, force: bool = False) -> None:
+    """Queue the delivery of an order's tickets. While one is queued or running, enqueueing the
+    same order again (same `force`) is a no-op: double enqueues collapse on the job key."""
+    await queue.enqueue(
+        "deliver_order_tickets",
+        key=delivery_job_key(order_id, force),
+        order_id=str(order_id),
+        force=force,
+        retries=JOB_RETRIES,
+        retry_delay=2.0,
+        retry_backoff=300.0,  # exponential with jitter, capped at 5 minutes between tries
+        timeout=JOB_TIMEOUT_SECONDS,
+    )

@@ -1,0 +1,135 @@
+"""Ticket documents and look-ups: the order PDF (rendered once, stored, reused), the buyer's
+download check, and the public signing key for scanners.
+
+These run in public code paths and in the worker, where no tenant scope is set; the queries
+that cross organisations say so with `skip_tenant_scope`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.domain.events.models import Event
+from voelgoed.domain.orders.models import Order
+from voelgoed.domain.ticketing.models import TicketType
+from voelgoed.domain.tickets.issuing import issue_for_order
+from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument
+from voelgoed.domain.tickets.pdf import TicketPage, TicketsDocument, render_tickets_pdf
+from voelgoed.domain.tickets.signing import get_or_create_signing_key, private_key, sign_ticket
+from voelgoed.lib.problems import Conflict, NotFound
+from voelgoed.lib.secrets import token_digest
+
+_UNSCOPED = {"skip_tenant_scope": True}
+# Compared against when the reference is unknown, so a miss takes as long as a wrong token.
+_DUMMY_DIGEST = token_digest("no-such-order")
+# Events whose keys scanners may fetch: a draft has sold nothing, a cancelled one admits no one.
+KEY_VISIBLE_STATUSES = frozenset({"published", "closed"})
+
+
+def format_local(when: datetime, tz: str) -> str:
+    local = when.astimezone(ZoneInfo(tz))
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+
+
+async def load_event(db: AsyncSession, event_id: uuid.UUID) -> Event:
+    event = await db.scalar(select(Event).where(Event.id == event_id).execution_options(**_UNSCOPED))
+    if event is None:
+        raise NotFound("No such event.")
+    return event
+
+
+async def build_document(db: AsyncSession, order: Order) -> TicketsDocument:
+    """Everything the PDF shows, with each ticket's signed payload. Issues missing tickets."""
+    tickets = await issue_for_order(db, order)
+    event = await load_event(db, order.event_id)
+    key = await get_or_create_signing_key(db, event_id=event.id, organization_id=event.organization_id)
+    signer = private_key(key)
+    type_ids = {t.ticket_type_id for t in tickets}
+    names = dict(
+        (
+            await db.execute(
+                select(TicketType.id, TicketType.name)
+                .where(TicketType.id.in_(type_ids))
+                .execution_options(**_UNSCOPED)
+            )
+        ).tuples()
+    )
+    venue = event.venue
+    address = []
+    if venue is not None:
+        address = [venue.address_line1, venue.address_line2 or "", venue.city, venue.province or "",
+                   venue.postal_code or ""]
+        address = [part for part in address if part]
+    return TicketsDocument(
+        event_name=event.name,
+        starts_local=format_local(event.starts_at, event.timezone),
+        timezone=event.timezone,
+        venue_name=venue.name if venue else None,
+        venue_address=address,
+        order_reference=order.reference,
+        tickets=[
+            TicketPage(
+                serial=t.serial,
+                payload=sign_ticket(key, t, signer),
+                ticket_type=names.get(t.ticket_type_id, "Ticket"),
+                holder=t.holder_name,
+            )
+            for t in tickets
+        ],
+    )
+
+
+async def ensure_order_pdf(db: AsyncSession, order: Order) -> bytes:
+    """The order's PDF: the stored one, or rendered now (in a thread) and stored. When two
+    renders race, the first stored wins and both callers return that one."""
+    stored = await db.scalar(
+        select(OrderDocument.pdf).where(OrderDocument.order_id == order.id).execution_options(**_UNSCOPED)
+    )
+    if stored is not None:
+        return bytes(stored)
+    doc = await build_document(db, order)
+    pdf = await asyncio.to_thread(render_tickets_pdf, doc)
+    await db.execute(
+        insert(OrderDocument)
+        .values(
+            id=uuid.uuid4(),
+            organization_id=order.organization_id,
+            order_id=order.id,
+            pdf=pdf,
+            rendered_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing(index_elements=["order_id"])
+    )
+    stored = await db.scalar(
+        select(OrderDocument.pdf).where(OrderDocument.order_id == order.id).execution_options(**_UNSCOPED)
+    )
+    return bytes(stored) if stored is not None else pdf
+
+
+async def order_for_download(db: AsyncSession, reference: str, token: str) -> Order:
+    """The order behind a buyer's link, or 404 whether the reference or the token is wrong."""
+    order = await db.scalar(
+        select(Order).where(Order.reference == reference.strip().upper()).execution_options(**_UNSCOPED)
+    )
+    expected = order.access_token_hash if order is not None else _DUMMY_DIGEST
+    if not hmac.compare_digest(expected.encode(), token_digest(token).encode()) or order is None:
+        raise NotFound("No such order, or the link is not valid.")
+    if order.status != "paid":
+        raise Conflict(f"This order is {order.status.replace('_', ' ')}; it has no tickets to download.")
+    return order
+
+
+async def public_signing_key(db: AsyncSession, slug: str) -> tuple[Event, EventSigningKey]:
+    event = await db.scalar(select(Event).where(Event.slug == slug).execution_options(**_UNSCOPED))
+    if event is None or event.status not in KEY_VISIBLE_STATUSES:
+        raise NotFound("No such event.")
+    key = await get_or_create_signing_key(db, event_id=event.id, organization_id=event.organization_id)
+    return event, key
