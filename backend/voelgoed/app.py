@@ -26,6 +26,7 @@ from voelgoed.domain.organizations.controllers import (
     MemberController,
     OrganizationController,
 )
+from voelgoed.domain.payments.controllers import PayFastItnController, PaymentProviderController
 from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
 from voelgoed.domain.venues.controllers import VenueController
 from voelgoed.lib.problems import exception_handlers
@@ -34,6 +35,7 @@ from voelgoed.settings import Settings
 from voelgoed.web.devmail import DevMailController
 from voelgoed.web.health import HealthController
 from voelgoed.web.public import PublicSiteController
+from voelgoed.web.simulated_pay import SimulatedPaymentController
 from voelgoed.web.spa import spa_handlers
 from voelgoed.worker import make_queue
 
@@ -48,6 +50,8 @@ API_CONTROLLERS: list[Any] = [
     AuditController,
     TicketDownloadController,
     SigningKeyController,
+    PaymentProviderController,
+    PayFastItnController,
 ]
 
 
@@ -95,6 +99,8 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
     handlers += spa_handlers("/scanner", settings.scanner_app_dir, "scanner_pwa")
     if settings.environment != "production":  # the local mailbox is a development aid
         handlers.append(DevMailController)
+    if settings.payments_allow_simulated:  # the simulated provider's page; never in production by default
+        handlers.append(SimulatedPaymentController)
 
     app = Litestar(
         route_handlers=handlers,

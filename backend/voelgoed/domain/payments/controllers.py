@@ -7,6 +7,8 @@ import uuid
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import Provide
+from redis.asyncio import Redis
+from saq import Queue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.context import AuthContext
@@ -94,7 +96,7 @@ class PayFastItnController(Controller):
         status_code=200,
         media_type="text/plain",
     )
-    async def itn(self, request: Request, db_session: AsyncSession) -> Response[str]:
+    async def itn(self, request: Request, db_session: AsyncSession, queue: Queue, redis: Redis) -> Response[str]:
         """PayFast's Instant Transaction Notification (form-encoded, posted by PayFast's servers).
 
         200: accepted, or a duplicate of one already processed. 400 (problem+json): rejected by one
@@ -106,9 +108,11 @@ class PayFastItnController(Controller):
             peer_ip=request.client.host if request.client else None,
             forwarded_for=request.headers.get("x-forwarded-for"),
         )
+        await db_session.commit()  # also keeps the record of a refused notification
         if result.status_code == 200:
+            if result.completion is not None:  # tickets e-mailed, availability refreshed
+                await result.completion.after_commit(queue=queue, redis=redis)
             return Response("OK", media_type="text/plain", status_code=200)
-        await db_session.commit()  # keep the record of the refused notification
         if result.status_code == 503:
             raise ServiceUnavailable(result.outcome, headers={"Retry-After": "60"})
         raise NotificationRejected(result.outcome)

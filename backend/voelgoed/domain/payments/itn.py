@@ -7,7 +7,8 @@ changes):
      organisation's passphrase; the merchant id must be the organisation's too;
   2. source IP inside PayFast's published ranges (PAYFAST_ALLOWED_IPS; X-Forwarded-For is
      believed only from PAYFAST_TRUSTED_PROXIES);
-  3. `amount_gross` equals the transaction amount within R0.01;
+  3. `amount_gross` equals the transaction amount (PayFast's reference code compares floats within
+     0.01; in integer cents that is exact equality, which is what complete_checkout demands too);
   4. PayFast's `/eng/query/validate` answers `VALID` for the same parameter string.
 A notification whose `pf_payment_id` was already processed is answered 200 and changes nothing.
 A rejected one is stored under a unique suffixed id, so a forged copy can never block the real
@@ -49,6 +50,7 @@ VALIDATE_TIMEOUT_SECONDS = 10.0
 class ItnResult:
     status_code: int  # 200 accepted or duplicate, 400 rejected, 503 PayFast unreachable (it retries)
     outcome: str
+    completion: Any = None  # the checkout workflow's CompletionResult: call after_commit() after commit
 
 
 def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -192,7 +194,7 @@ async def process_itn(db: AsyncSession, *, body: bytes, peer_ip: str | None, for
         return reject(f"source IP {source_ip or '?'} is not one of PayFast's", txn)
     # 3. amount
     paid_cents = payfast.cents(fields.get("amount_gross", ""))
-    if paid_cents is None or abs(paid_cents - txn.amount_cents) > 1:
+    if paid_cents is None or paid_cents != txn.amount_cents:
         return reject(
             f"amount_gross {fields.get('amount_gross', '')!r} does not match {payfast.rand(txn.amount_cents)}", txn
         )
@@ -223,17 +225,19 @@ async def process_itn(db: AsyncSession, *, body: bytes, peer_ip: str | None, for
     if claimed is None:
         return ItnResult(200, "duplicate: already processed")
 
-    outcome = await _apply(db, txn, pf_id=pf_id, status=status, paid_cents=paid_cents)
+    outcome, completion = await _apply(db, txn, pf_id=pf_id, status=status, paid_cents=paid_cents)
     note = await db.get(PaymentNotification, claimed)
     if note is not None:
         note.outcome = outcome[:200]
-    return ItnResult(200, outcome)
+    return ItnResult(200, outcome, completion)
 
 
-async def _apply(db: AsyncSession, txn: PaymentTransaction, *, pf_id: str, status: str, paid_cents: int) -> str:
+async def _apply(
+    db: AsyncSession, txn: PaymentTransaction, *, pf_id: str, status: str, paid_cents: int
+) -> tuple[str, Any]:
     """Hand a verified final status to the checkout workflow (idempotent there as well)."""
     if status not in FINAL_STATUSES:
-        return f"verified; status {status or 'none'} needs no action"
+        return f"verified; status {status or 'none'} needs no action", None
     from voelgoed.workflows.checkout import complete_checkout  # the workflow imports this domain
 
     succeeded = FINAL_STATUSES[status]
@@ -251,13 +255,6 @@ async def _apply(db: AsyncSession, txn: PaymentTransaction, *, pf_id: str, statu
         # Verified, but it cannot apply (e.g. the transaction already failed): keep it for a person
         # to look at; PayFast retrying would not change the answer.
         log.error("verified PayFast ITN %s for transaction %s not applied: %s", pf_id, txn.id, exc)
-        return f"verified; not applied: {exc}"
-    return f"verified; {status.lower()}" + (f" ({_describe(result)})" if result is not None else "")
-
-
-def _describe(result: Any) -> str:
-    for attr in ("outcome", "status"):
-        value = getattr(result, attr, None)
-        if value:
-            return str(value)
-    return "done"
+        return f"verified; not applied: {exc}", None
+    order_status = getattr(result, "order_status", "?")
+    return f"verified; transaction {getattr(result, 'transaction_status', '?')}, order {order_status}", result
