@@ -20,11 +20,12 @@ async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> None:
     """Count one attempt under `key`; raise 429 once more than `limit` happen in the window."""
     full_key = f"rl:{key}"
     try:
+        # SET NX starts the window; INCR counts (works on Redis 6.2, which has no EXPIRE NX).
         async with redis.pipeline(transaction=True) as pipe:
+            pipe.set(full_key, 0, ex=window_seconds, nx=True)
             pipe.incr(full_key)
-            pipe.expire(full_key, window_seconds, nx=True)
-            count, _ = await pipe.execute()
-            ttl = await redis.ttl(full_key) if int(count) > limit else 0
+            pipe.ttl(full_key)
+            _, count, ttl = await pipe.execute()
     except RedisError:
         log.warning("rate limiter unavailable; allowing %s", key)
         return
