@@ -29,6 +29,7 @@ from voelgoed.domain.organizations.controllers import (
 from voelgoed.domain.payments.controllers import PayFastItnController, PaymentProviderController
 from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
 from voelgoed.domain.venues.controllers import VenueController
+from voelgoed.lib.openapi_problems import add_problem_responses
 from voelgoed.lib.problems import exception_handlers
 from voelgoed.lib.requestid import request_id_middleware
 from voelgoed.settings import Settings
@@ -125,4 +126,5 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
     app.state.redis = redis
     app.state.queue = queue
     check_every_route_declares_access(app)
+    add_problem_responses(app.openapi_schema)  # the served and the exported spec alike
     return app

@@ -104,6 +104,33 @@ def _type(slug: str) -> str:
 
 
 _PATH_IN_MESSAGE = re.compile(r"at `\$\.?([^`]*)`")
+# msgspec's wording, rewritten for people filling in a form.
+_FRIENDLY: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^Expected `str` of length >= 1$"), "must not be empty"),
+    (re.compile(r"^Expected `str` of length >= (\d+)$"), "must be at least {0} characters"),
+    (re.compile(r"^Expected `str` of length <= (\d+)$"), "must be at most {0} characters"),
+    (re.compile(r"^Expected `(?:int|float)` >= (-?\d+)$"), "must be {0} or more"),
+    (re.compile(r"^Expected `(?:int|float)` <= (-?\d+)$"), "must be {0} or less"),
+    (re.compile(r"^Expected `str` matching regex .*$"), "has an invalid format"),
+    (re.compile(r"^Expected `(\w+)`, got `(\w+)`$"), "must be {0}, not {1}"),
+    (re.compile(r"^Expected `(\w+) \| null`, got `(\w+)`$"), "must be {0} or null, not {1}"),
+    (re.compile(r"^Invalid RFC3339 encoded datetime$"), "must be a date and time like 2026-12-31T19:00"),
+    (re.compile(r"^Invalid UUID$"), "must be a valid id"),
+    (re.compile(r"^Object missing required field `[^`]+`$"), "is required"),
+    (re.compile(r"^Object contains unknown field `[^`]+`$"), "is not a known field"),
+]
+
+
+_TYPE_WORDS = {"int": "a whole number", "str": "text", "float": "a number", "bool": "true or false",
+               "object": "a JSON object", "array": "a list", "null": "null"}
+
+
+def _friendly(message: str) -> str:
+    for pattern, template in _FRIENDLY:
+        match = pattern.match(message)
+        if match:
+            return template.format(*(_TYPE_WORDS.get(g, g) for g in match.groups()))
+    return message
 
 
 def _field_errors(extra: Any) -> list[FieldError]:
@@ -119,11 +146,11 @@ def _field_errors(extra: Any) -> list[FieldError]:
         match = _PATH_IN_MESSAGE.search(message)
         if match and not field:
             field = match.group(1).replace("[", ".").replace("]", "")
-        unknown = re.search(r"unknown field `([^`]+)`", message)
-        if unknown:
-            field = field.rsplit(".", 1)[0] + "." + unknown.group(1) if "." in field else unknown.group(1)
+        named = re.search(r"(?:unknown|required) field `([^`]+)`", message)
+        if named:
+            field = f"{field}.{named.group(1)}" if field else named.group(1)
         message = _PATH_IN_MESSAGE.sub("", message).strip(" -")
-        errors.append(FieldError(field=field or "body", message=message))
+        errors.append(FieldError(field=field or "body", message=_friendly(message)))
     return errors
 
 
