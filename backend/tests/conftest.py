@@ -33,6 +33,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from voelgoed.devservices import resolve_urls, stop_all
+from voelgoed.settings import PAYFAST_DEFAULT_ALLOWED_IPS
 
 
 @dataclass
@@ -58,8 +59,14 @@ def stack() -> Iterator[Stack]:
     data_dir = Path(tempfile.mkdtemp(prefix="vg-test-"))
     db_url, redis_url = resolve_urls(data_dir, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"))
     port = _free_port()
+    # Payments (docs/payments.md#tests): PayFast calls go to the fake PayFast of tests/fakes/payfast.py
+    # on this port, and loopback may send ITNs in tests only; loopback is also the "proxy" through
+    # which the foreign-IP test sends X-Forwarded-For.
+    os.environ.setdefault("PAYFAST_BASE_URL", f"http://127.0.0.1:{_free_port()}")
     env = {
         **os.environ,
+        "PAYFAST_ALLOWED_IPS": ",".join([*PAYFAST_DEFAULT_ALLOWED_IPS, "127.0.0.1/32"]),
+        "PAYFAST_TRUSTED_PROXIES": "127.0.0.1/32",
         "DATABASE_URL": db_url,
         "REDIS_URL": redis_url,
         "VOELGOED_ENV": "test",
