@@ -150,6 +150,10 @@ def run(port: int | None, data_dir: str | None, demo: bool) -> None:
     """Run the whole product: embedded servers (unless configured), migrations, demo data, the
     API with the organiser app, checkout site and scanner, the worker, and a local mail sink."""
     settings = _setup(data_dir, port)
+    from voelgoed.devservices import embedded_running, stop_all
+
+    # Stop the embedded servers on exit only if this run started them.
+    owns_embedded = settings.embedded and not embedded_running(settings.data_dir)
     db_url, redis_url = _urls(settings)
     run_migrations(db_url)
     if demo:
@@ -210,6 +214,8 @@ def run(port: int | None, data_dir: str | None, demo: bool) -> None:
                 proc.kill()
         if sink is not None:
             sink.stop()
+        if owns_embedded:
+            stop_all(settings.data_dir)
     sys.exit(exit_code)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -83,17 +84,32 @@ def ensure_redis(data_dir: Path) -> str:
     return f"unix://{sock}"
 
 
+def embedded_running(data_dir: Path) -> bool:
+    """Whether this data folder's embedded servers are already up (started by another process)."""
+    pid_file = data_dir / "postgres" / "postmaster.pid"
+    pg_up = False
+    if pid_file.exists():
+        with contextlib.suppress(ValueError, ProcessLookupError, PermissionError, IndexError):
+            os.kill(int(pid_file.read_text().splitlines()[0]), 0)
+            pg_up = True
+    return pg_up or _redis_alive(data_dir / "redis" / "redis.sock")
+
+
 def stop_all(data_dir: Path) -> None:
     """Stop the embedded servers of this data folder (used by `voelgoed stop-services` and tests)."""
     pid_file = data_dir / "redis" / "redis.pid"
     if pid_file.exists():
         with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pid_file.read_text().strip()), 15)
-    pgdata = data_dir / "postgres"
-    if (pgdata / "postmaster.pid").exists():
-        import pgserver
-
-        pgserver.get_server(pgdata, cleanup_mode="stop").cleanup()
+    pid_file = data_dir / "postgres" / "postmaster.pid"
+    if pid_file.exists():
+        # SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, then stop cleanly.
+        with contextlib.suppress(ProcessLookupError, ValueError, IndexError):
+            pid = int(pid_file.read_text().splitlines()[0])
+            os.kill(pid, signal.SIGINT)
+            deadline = time.monotonic() + 15
+            while pid_file.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
 
 
 def resolve_urls(settings_data_dir: Path, database_url: str | None, redis_url: str | None) -> tuple[str, str]:
