@@ -28,6 +28,7 @@ from voelgoed.domain.organizations.controllers import (
 )
 from voelgoed.domain.payments.controllers import PayFastItnController, PaymentProviderController
 from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
+from voelgoed.domain.ticketing.controllers import CouponController, TicketTypeController
 from voelgoed.domain.venues.controllers import VenueController
 from voelgoed.lib.openapi_problems import add_problem_responses
 from voelgoed.lib.problems import exception_handlers
@@ -36,6 +37,7 @@ from voelgoed.settings import Settings
 from voelgoed.web.devmail import DevMailController
 from voelgoed.web.health import HealthController
 from voelgoed.web.public import PublicSiteController
+from voelgoed.web.public_api import PublicApiController
 from voelgoed.web.simulated_pay import SimulatedPaymentController
 from voelgoed.web.spa import spa_handlers
 from voelgoed.worker import make_queue
@@ -49,6 +51,9 @@ API_CONTROLLERS: list[Any] = [
     VenueController,
     EventController,
     AuditController,
+    TicketTypeController,
+    CouponController,
+    PublicApiController,
     TicketDownloadController,
     SigningKeyController,
     PaymentProviderController,

@@ -86,6 +86,13 @@ class Settings:
     log_json: bool
     organiser_app_dir: Path = field(default=REPO_ROOT / "organiser_app" / "build")
     scanner_app_dir: Path = field(default=REPO_ROOT / "scanner_pwa" / "dist")
+    # Ticket sales: hold length, group commit of concurrent holds, public API rate limits.
+    hold_minutes: int = 15
+    reserve_batch_window_ms: float = 2.0
+    reserve_batch_max: int = 64
+    public_rate_limit: int = 600  # public API requests per client IP per window (0: off)
+    public_rate_window_seconds: int = 60
+    availability_cache_seconds: int = 5
     # Payments (docs/payments.md)
     payments_allow_simulated: bool = True
     payfast_base_url: str | None = None  # None: sandbox or live PayFast, per the organisation's account
@@ -130,6 +137,12 @@ def load_settings() -> Settings:
         worker_concurrency=_int("WORKER_CONCURRENCY", 10),
         log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
         log_json=_bool("LOG_JSON", False),
+        hold_minutes=_int("HOLD_MINUTES", 15),
+        reserve_batch_window_ms=float(os.environ.get("RESERVE_BATCH_WINDOW_MS") or 2.0),
+        reserve_batch_max=_int("RESERVE_BATCH_MAX", 64),
+        public_rate_limit=_int("PUBLIC_RATE_LIMIT", 600),
+        public_rate_window_seconds=_int("PUBLIC_RATE_WINDOW_SECONDS", 60),
+        availability_cache_seconds=_int("AVAILABILITY_CACHE_SECONDS", 5),
         payments_allow_simulated=_bool(
             "PAYMENTS_ALLOW_SIMULATED", os.environ.get("VOELGOED_ENV", "development") != "production"
         ),

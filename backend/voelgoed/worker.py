@@ -14,13 +14,14 @@ from saq.queue.redis import RedisQueue
 from saq.types import SettingsDict
 
 from voelgoed.domain.notifications.jobs import send_email
+from voelgoed.domain.orders.jobs import RELEASE_EXPIRED_HOLDS_CRON
 from voelgoed.domain.tickets.jobs import deliver_order_tickets
 
 log = logging.getLogger("voelgoed.worker")
 QUEUE_NAME = "voelgoed"
 
 FUNCTIONS: list[Any] = [send_email, deliver_order_tickets]
-CRON_JOBS: list[Any] = []
+CRON_JOBS: list[Any] = [RELEASE_EXPIRED_HOLDS_CRON]
 
 
 def make_queue(redis_url: str) -> Queue:

@@ -1,0 +1,41 @@
+"""Order lifecycle (python-statemachine). The only code that changes `ticket_order.status`.
+
+reserved -> awaiting_payment -> paid -> refunded; reserved | awaiting_payment -> cancelled;
+reserved | awaiting_payment -> expired; expired -> paid only for a late payment that could be
+re-reserved (complete_checkout decides, under the event's inventory lock).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from statemachine import State, StateMachine
+
+HOLDING_STATUSES = ("reserved", "awaiting_payment")  # orders whose lines count in `reserved`
+ORDER_STATUSES = ("reserved", "awaiting_payment", "paid", "refunded", "cancelled", "expired")
+
+
+class OrderLifecycle(StateMachine):
+    reserved = State(initial=True, value="reserved")
+    awaiting_payment = State(value="awaiting_payment")
+    paid = State(value="paid")
+    refunded = State(final=True, value="refunded")
+    cancelled = State(final=True, value="cancelled")
+    expired = State(value="expired")
+
+    start_payment = reserved.to(awaiting_payment) | awaiting_payment.to.itself()
+    pay = awaiting_payment.to(paid)
+    pay_late = expired.to(paid)  # only complete_checkout, after re-reserving the stock
+    refund = paid.to(refunded)
+    cancel = reserved.to(cancelled) | awaiting_payment.to(cancelled)
+    expire = reserved.to(expired) | awaiting_payment.to(expired)
+
+    def __init__(self, order: Any) -> None:
+        super().__init__(model=order, state_field="status")
+
+    def on_enter_paid(self) -> None:
+        self.model.paid_at = datetime.now(UTC)
+
+    def allowed(self) -> list[str]:
+        return [e.id for e in self.allowed_events]

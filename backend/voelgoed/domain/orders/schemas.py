@@ -1,0 +1,196 @@
+"""Request and response bodies for reservations, checkout and the organiser's order views."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+Quantity = Annotated[int, msgspec.Meta(ge=1, le=1000)]
+CouponCode = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+ShortText = Annotated[str, msgspec.Meta(max_length=100)]
+BuyerName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+BuyerEmail = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
+BuyerPhone = Annotated[str, msgspec.Meta(max_length=40)]
+Provider = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+
+
+class ReservationItem(msgspec.Struct, forbid_unknown_fields=True):
+    ticket_type_id: uuid.UUID
+    quantity: Quantity
+
+
+class ReservationCreate(msgspec.Struct, forbid_unknown_fields=True):
+    items: Annotated[list[ReservationItem], msgspec.Meta(min_length=1, max_length=50)]
+    coupon_code: CouponCode | None = None
+    session_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    utm_source: ShortText | None = None
+    utm_medium: ShortText | None = None
+    utm_campaign: ShortText | None = None
+
+
+class OrderLineRead(msgspec.Struct):
+    ticket_type_id: uuid.UUID
+    ticket_type_name: str | None
+    quantity: int
+    unit_price_cents: int
+    discount_cents: int
+    line_total_cents: int
+
+
+class ReservationRead(msgspec.Struct):
+    order_id: uuid.UUID
+    reference: str
+    access_token: str | None  # shown once; null on a replay whose token is no longer known
+    status: str
+    hold_expires_at: datetime
+    subtotal_cents: int
+    discount_cents: int
+    total_cents: int
+    vat_cents: int
+    lines: list[OrderLineRead]
+    coupon_code: str | None = None
+    replayed: bool = False
+
+
+class CheckoutStart(msgspec.Struct, forbid_unknown_fields=True):
+    buyer_name: BuyerName
+    buyer_email: BuyerEmail
+    provider: Provider = "simulated"
+    buyer_phone: BuyerPhone | None = None
+
+
+class PaymentRedirectRead(msgspec.Struct):
+    transaction_id: uuid.UUID
+    provider: str
+    url: str
+    method: str
+    fields: dict[str, str]
+
+
+class PublicOrderRead(msgspec.Struct):
+    """What the buyer (holding the order's token) sees."""
+
+    order_id: uuid.UUID
+    reference: str
+    status: str
+    event_id: uuid.UUID
+    event_name: str
+    event_slug: str
+    hold_expires_at: datetime
+    buyer_name: str | None
+    buyer_email: str | None
+    subtotal_cents: int
+    discount_cents: int
+    total_cents: int
+    vat_cents: int
+    paid_at: datetime | None
+    needs_refund: bool
+    lines: list[OrderLineRead]
+    allowed_transitions: list[str]
+
+
+class CheckoutRead(msgspec.Struct):
+    order: PublicOrderRead
+    payment: PaymentRedirectRead
+
+
+class PaymentTransactionRead(msgspec.Struct):
+    id: uuid.UUID
+    provider: str
+    status: str
+    amount_cents: int
+    provider_reference: str | None
+    failure_reason: str | None
+    created_at: datetime
+    completed_at: datetime | None
+
+
+class TicketRead(msgspec.Struct):
+    id: uuid.UUID
+    serial: str
+    ticket_type_id: uuid.UUID
+    holder_name: str | None
+    status: str
+
+
+class OrderSummaryRead(msgspec.Struct):
+    id: uuid.UUID
+    reference: str
+    event_id: uuid.UUID
+    status: str
+    buyer_name: str | None
+    buyer_email: str | None
+    total_cents: int
+    vat_cents: int
+    tickets: int
+    needs_refund: bool
+    hold_expires_at: datetime
+    paid_at: datetime | None
+    created_at: datetime
+
+
+class OrderPage(msgspec.Struct):
+    items: list[OrderSummaryRead]
+    total: int
+    page: int
+    page_size: int
+
+
+class OrderDetailRead(msgspec.Struct):
+    id: uuid.UUID
+    reference: str
+    event_id: uuid.UUID
+    event_name: str
+    status: str
+    allowed_transitions: list[str]
+    buyer_name: str | None
+    buyer_email: str | None
+    buyer_phone: str | None
+    subtotal_cents: int
+    discount_cents: int
+    total_cents: int
+    vat_cents: int
+    fees_cents: int
+    coupon_code: str | None
+    needs_refund: bool
+    hold_expires_at: datetime
+    paid_at: datetime | None
+    tickets_emailed_at: datetime | None
+    created_at: datetime
+    lines: list[OrderLineRead]
+    payments: list[PaymentTransactionRead]
+    tickets: list[TicketRead]
+
+
+class ResendRead(msgspec.Struct):
+    order_id: uuid.UUID
+    queued: bool
+    job: str
+
+
+class TypeSalesRead(msgspec.Struct):
+    ticket_type_id: uuid.UUID
+    name: str
+    price_cents: int
+    quantity: int
+    sold: int
+    reserved: int
+    available: int
+    gross_cents: int
+
+
+class SalesSummaryRead(msgspec.Struct):
+    event_id: uuid.UUID
+    capacity: int | None
+    sold: int
+    reserved: int
+    available: int | None
+    paid_orders: int
+    gross_revenue_cents: int  # VAT-inclusive, after discounts, of paid orders
+    vat_cents: int
+    discount_cents: int
+    refunds_needed: int
+    types: list[TypeSalesRead]

@@ -1,0 +1,168 @@
+"""Ticket types and coupons of an event (organiser API). Thin: rules live in services.py."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+from litestar import Controller, delete, get, patch, post
+from litestar.di import Provide
+from litestar.status_codes import HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.auth.context import AuthContext
+from voelgoed.auth.permissions import Permission, access
+from voelgoed.domain.audit.services import AuditService
+from voelgoed.domain.orders.services import vat_of
+from voelgoed.domain.ticketing.models import Coupon, TicketType
+from voelgoed.domain.ticketing.schemas import (
+    CouponCreate,
+    CouponRead,
+    CouponUpdate,
+    TicketTypeCreate,
+    TicketTypeRead,
+    TicketTypeUpdate,
+)
+from voelgoed.domain.ticketing.services import CouponService, TicketTypeService
+from voelgoed.lib.patching import sent_fields
+
+
+def type_read(t: TicketType) -> TicketTypeRead:
+    return TicketTypeRead(
+        id=t.id,
+        event_id=t.event_id,
+        name=t.name,
+        description=t.description,
+        price_cents=t.price_cents,
+        vat_cents=vat_of(t.price_cents),
+        quantity=t.quantity,
+        reserved=t.reserved,
+        sold=t.sold,
+        available=max(t.quantity - t.reserved - t.sold, 0),
+        sales_start_at=t.sales_start_at,
+        sales_end_at=t.sales_end_at,
+        min_per_order=t.min_per_order,
+        max_per_order=t.max_per_order,
+        hidden=t.hidden,
+        sort_order=t.sort_order,
+        created_at=t.created_at,
+        updated_at=t.updated_at,
+    )
+
+
+def coupon_read(c: Coupon) -> CouponRead:
+    return CouponRead(
+        id=c.id,
+        event_id=c.event_id,
+        code=c.code,
+        kind=c.kind,
+        value=c.value,
+        ticket_type_ids=list(c.ticket_type_ids) if c.ticket_type_ids else None,
+        valid_from=c.valid_from,
+        valid_until=c.valid_until,
+        usage_limit=c.usage_limit,
+        used=c.used,
+        active=c.active,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+    )
+
+
+async def provide_types(db_session: AsyncSession, auth: AuthContext) -> TicketTypeService:
+    return TicketTypeService(db_session, AuditService(db_session, auth))
+
+
+async def provide_coupons(db_session: AsyncSession, auth: AuthContext) -> CouponService:
+    return CouponService(db_session, AuditService(db_session, auth))
+
+
+class TicketTypeController(Controller):
+    path = "/api/organizations/{organization_id:uuid}/events/{event_id:uuid}/ticket-types"
+    tags = ["ticket types"]
+    dependencies = {"types": Provide(provide_types)}
+
+    @get("", operation_id="listTicketTypes", opt=access(Permission.EVENTS_READ))
+    async def list_types(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, types: TicketTypeService
+    ) -> list[TicketTypeRead]:
+        return [type_read(t) for t in await types.list(event_id)]
+
+    @post("", operation_id="createTicketType", opt=access(Permission.EVENTS_WRITE))
+    async def create_type(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, data: TicketTypeCreate, types: TicketTypeService
+    ) -> TicketTypeRead:
+        return type_read(await types.create(organization_id, event_id, msgspec.structs.asdict(data)))
+
+    @get("/{type_id:uuid}", operation_id="getTicketType", opt=access(Permission.EVENTS_READ))
+    async def get_type(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, type_id: uuid.UUID, types: TicketTypeService
+    ) -> TicketTypeRead:
+        return type_read(await types.get(event_id, type_id))
+
+    @patch("/{type_id:uuid}", operation_id="updateTicketType", opt=access(Permission.EVENTS_WRITE))
+    async def update_type(
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        type_id: uuid.UUID,
+        data: TicketTypeUpdate,
+        types: TicketTypeService,
+    ) -> TicketTypeRead:
+        return type_read(await types.update(event_id, type_id, sent_fields(data)))
+
+    @delete(
+        "/{type_id:uuid}",
+        operation_id="deleteTicketType",
+        opt=access(Permission.EVENTS_WRITE),
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def delete_type(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, type_id: uuid.UUID, types: TicketTypeService
+    ) -> None:
+        await types.delete(event_id, type_id)
+
+
+class CouponController(Controller):
+    path = "/api/organizations/{organization_id:uuid}/events/{event_id:uuid}/coupons"
+    tags = ["coupons"]
+    dependencies = {"coupons": Provide(provide_coupons)}
+
+    @get("", operation_id="listCoupons", opt=access(Permission.EVENTS_READ))
+    async def list_coupons(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, coupons: CouponService
+    ) -> list[CouponRead]:
+        return [coupon_read(c) for c in await coupons.list(event_id)]
+
+    @post("", operation_id="createCoupon", opt=access(Permission.EVENTS_WRITE))
+    async def create_coupon(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, data: CouponCreate, coupons: CouponService
+    ) -> CouponRead:
+        return coupon_read(await coupons.create(organization_id, event_id, msgspec.structs.asdict(data)))
+
+    @get("/{coupon_id:uuid}", operation_id="getCoupon", opt=access(Permission.EVENTS_READ))
+    async def get_coupon(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, coupon_id: uuid.UUID, coupons: CouponService
+    ) -> CouponRead:
+        return coupon_read(await coupons.get(event_id, coupon_id))
+
+    @patch("/{coupon_id:uuid}", operation_id="updateCoupon", opt=access(Permission.EVENTS_WRITE))
+    async def update_coupon(
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        coupon_id: uuid.UUID,
+        data: CouponUpdate,
+        coupons: CouponService,
+    ) -> CouponRead:
+        return coupon_read(await coupons.update(event_id, coupon_id, sent_fields(data)))
+
+    @delete(
+        "/{coupon_id:uuid}",
+        operation_id="deleteCoupon",
+        opt=access(Permission.EVENTS_WRITE),
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def delete_coupon(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, coupon_id: uuid.UUID, coupons: CouponService
+    ) -> None:
+        await coupons.delete(event_id, coupon_id)

@@ -1,0 +1,491 @@
+"""Holds with group commit: concurrent reservations for one event share one transaction.
+
+A request joins the event's queue; one drainer per event takes up to `max_batch` requests (waiting
+at most `window` for company when the queue was idle), and processes them in ONE transaction: one
+lock of the event's inventory row, the ticket types locked in id order, allocation in memory in
+arrival order, one bulk INSERT of orders and of lines, one conditional UPDATE per counter row,
+one commit. Each request gets its own answer; a request that is refused (sold out, over the
+limit) does not affect the others, and if the batch transaction itself fails, each request is
+retried alone so one bad request cannot sink its neighbours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from voelgoed.domain.orders.services import (
+    Amounts,
+    PricedLine,
+    apply_coupon,
+    new_access_token,
+    new_reference,
+    totals,
+)
+from voelgoed.domain.ticketing import inventory as inv_mod
+from voelgoed.domain.ticketing.inventory import CPN, EVT, LINE, ORD, utcnow
+from voelgoed.lib.problems import AppError, Conflict, FieldError, NotFound, Unprocessable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CartItem:
+    ticket_type_id: uuid.UUID
+    quantity: int
+
+
+@dataclass
+class HoldRequest:
+    event_id: uuid.UUID
+    items: list[CartItem]
+    coupon_code: str | None = None
+    idempotency_key: str | None = None
+    session_id: str | None = None
+    hold_minutes: int = 15
+
+    def fingerprint(self) -> str:
+        parts = [str(self.event_id), (self.coupon_code or "").upper()]
+        parts += sorted(f"{i.ticket_type_id}:{i.quantity}" for i in self.items)
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+@dataclass
+class HoldResult:
+    order_id: uuid.UUID
+    organization_id: uuid.UUID
+    event_id: uuid.UUID
+    reference: str
+    access_token: str | None  # None on a replay whose token is no longer known
+    status: str
+    hold_expires_at: datetime
+    lines: list[PricedLine]
+    amounts: Amounts
+    coupon_code: str | None = None
+    replayed: bool = False
+
+
+class _Cached(msgspec.Struct):
+    fingerprint: str
+    token: str
+
+
+@dataclass
+class _Pending:
+    request: HoldRequest
+    future: asyncio.Future[HoldResult] = field(repr=False)
+
+
+def _items_field(index: int, name: str) -> str:
+    return f"items.{index}.{name}"
+
+
+class _Batch:
+    """The in-memory view of one event during one batch transaction (all rows locked)."""
+
+    def __init__(self, event: Any, inv: inv_mod.InventoryRow, types: dict[uuid.UUID, Any]) -> None:
+        self.event = event
+        self.inv = inv
+        self.types = types
+        self.left = {t.id: t.quantity - t.reserved - t.sold for t in types.values()}
+        self.event_left = inv.left
+        self.coupons: dict[str, Any] = {}
+        self.coupon_used: dict[uuid.UUID, int] = {}
+        self.released = False
+
+
+class HoldBatcher:
+    def __init__(
+        self, engine: AsyncEngine, *, window_ms: float = 2.0, max_batch: int = 64, redis: Redis | None = None
+    ) -> None:
+        self.engine = engine
+        self.window = max(window_ms, 0.0) / 1000
+        self.max_batch = max(max_batch, 1)
+        self.redis = redis
+        self._queues: dict[uuid.UUID, list[_Pending]] = {}
+        self._draining: set[uuid.UUID] = set()
+        self._inflight: dict[str, tuple[str, asyncio.Future[HoldResult]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.batches = 0  # for the benchmark's report
+        self.requests = 0
+
+    async def submit(self, request: HoldRequest) -> HoldResult:
+        key = request.idempotency_key
+        if key and key in self._inflight:
+            fingerprint, running = self._inflight[key]
+            if fingerprint != request.fingerprint():
+                raise _key_reused()
+            return await asyncio.shield(running)
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[HoldResult] = loop.create_future()
+        if key:
+            self._inflight[key] = (request.fingerprint(), fut)
+        self._queues.setdefault(request.event_id, []).append(_Pending(request, fut))
+        if request.event_id not in self._draining:
+            self._draining.add(request.event_id)
+            task = asyncio.create_task(self._drain(request.event_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        try:
+            return await asyncio.shield(fut)
+        finally:
+            if key and fut.done():
+                self._inflight.pop(key, None)
+
+    async def _drain(self, event_id: uuid.UUID) -> None:
+        first = True
+        try:
+            while queue := self._queues.get(event_id):
+                if first and len(queue) < self.max_batch and self.window:
+                    await asyncio.sleep(self.window)  # let concurrent requests join
+                first = False
+                batch = queue[: self.max_batch]
+                del queue[: self.max_batch]
+                await self._run(event_id, batch)
+        finally:
+            self._draining.discard(event_id)
+            if not self._queues.get(event_id):
+                self._queues.pop(event_id, None)
+
+    async def _run(self, event_id: uuid.UUID, batch: list[_Pending]) -> None:
+        try:
+            outcomes = await self._transact(event_id, [p.request for p in batch])
+        except Exception as exc:
+            if len(batch) > 1:
+                log.warning("hold batch of %d failed (%s); retrying one by one", len(batch), exc)
+                for p in batch:
+                    await self._run(event_id, [p])
+                return
+            outcome: HoldResult | BaseException = exc
+            if isinstance(exc, IntegrityError) and batch[0].request.idempotency_key:
+                outcome = await self._replay_after_race(batch[0].request)
+            outcomes = [outcome]
+        self.batches += 1
+        self.requests += len(batch)
+        await self._after_commit(event_id, outcomes, batch)
+        for p, out in zip(batch, outcomes, strict=True):
+            if p.future.done():
+                continue
+            if isinstance(out, BaseException):
+                p.future.set_exception(out)
+            else:
+                p.future.set_result(out)
+
+    async def _after_commit(
+        self, event_id: uuid.UUID, outcomes: list[HoldResult | BaseException], batch: list[_Pending]
+    ) -> None:
+        if self.redis is None:
+            return
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.delete(f"avail:{event_id}")
+                for p, out in zip(batch, outcomes, strict=True):
+                    key = p.request.idempotency_key
+                    if key and isinstance(out, HoldResult) and out.access_token and not out.replayed:
+                        cached = _Cached(fingerprint=p.request.fingerprint(), token=out.access_token)
+                        ttl = max(60, p.request.hold_minutes * 60 * 2)
+                        pipe.set(f"idem:reserve:{key}", msgspec.json.encode(cached), ex=ttl)
+                await pipe.execute()
+        except (RedisError, OSError):
+            log.warning("redis unavailable after a hold batch; cache entries expire on their own")
+
+    async def _replay_after_race(self, request: HoldRequest) -> HoldResult | BaseException:
+        try:
+            async with self.engine.connect() as conn:
+                found = await self._replays(conn, [request])
+            return found.get(request.idempotency_key or "") or Conflict("The reservation could not be stored.")
+        except Exception as exc:
+            return exc
+
+    # --- the transaction ------------------------------------------------------------------------
+    async def _transact(self, event_id: uuid.UUID, requests: list[HoldRequest]) -> list[HoldResult | BaseException]:
+        async with self.engine.connect() as conn, conn.begin():
+            return await allocate(conn, event_id, requests, replays=self._replays)
+
+    async def _replays(self, conn: AsyncConnection, requests: list[HoldRequest]) -> dict[str, HoldResult]:
+        keys = [r.idempotency_key for r in requests if r.idempotency_key]
+        if not keys:
+            return {}
+        orders = (await conn.execute(select(ORD).where(ORD.c.idempotency_key.in_(keys)))).all()
+        if not orders:
+            return {}
+        lines = (await conn.execute(select(LINE).where(LINE.c.order_id.in_([o.id for o in orders])))).all()
+        by_order: dict[uuid.UUID, list[PricedLine]] = {}
+        for ln in lines:
+            by_order.setdefault(ln.order_id, []).append(
+                PricedLine(ln.ticket_type_id, ln.quantity, ln.unit_price_cents, ln.discount_cents)
+            )
+        cached: dict[str, _Cached] = {}
+        if self.redis is not None:
+            try:
+                raw = await self.redis.mget([f"idem:reserve:{o.idempotency_key}" for o in orders])
+                for o, value in zip(orders, raw, strict=True):
+                    if value:
+                        cached[o.idempotency_key] = msgspec.json.decode(value, type=_Cached)
+            except (RedisError, OSError, msgspec.DecodeError):
+                pass
+        fingerprints = {r.idempotency_key: r.fingerprint() for r in requests if r.idempotency_key}
+        out: dict[str, HoldResult] = {}
+        for o in orders:
+            c = cached.get(o.idempotency_key)
+            if c is not None and c.fingerprint != fingerprints.get(o.idempotency_key):
+                raise _key_reused()
+            out[o.idempotency_key] = HoldResult(
+                order_id=o.id,
+                organization_id=o.organization_id,
+                event_id=o.event_id,
+                reference=o.reference,
+                access_token=c.token if c else None,
+                status=o.status,
+                hold_expires_at=o.hold_expires_at,
+                lines=by_order.get(o.id, []),
+                amounts=Amounts(o.subtotal_cents, o.discount_cents, o.total_cents, o.vat_cents),
+                replayed=True,
+            )
+        return out
+
+
+def _key_reused() -> Conflict:
+    return Conflict(
+        "This Idempotency-Key was already used for a different reservation.",
+        errors=[FieldError(field="Idempotency-Key", message="use a new key for a new reservation")],
+    )
+
+
+async def allocate(
+    conn: AsyncConnection, event_id: uuid.UUID, requests: list[HoldRequest], *, replays: Any = None
+) -> list[HoldResult | BaseException]:
+    """Process a batch of holds for one event inside the caller's transaction."""
+    now = utcnow()
+    event = (
+        await conn.execute(
+            select(EVT.c.id, EVT.c.organization_id, EVT.c.status, EVT.c.ends_at).where(EVT.c.id == event_id)
+        )
+    ).first()
+    if event is None or event.status != "published":
+        return [NotFound("No such event, or it is not on sale.") for _ in requests]
+    if event.ends_at <= now:
+        return [Unprocessable("This event has ended; tickets are no longer sold.") for _ in requests]
+    inv = await inv_mod.lock_inventory(conn, event_id)
+    assert inv is not None
+    types = {t.id: t for t in (await conn.execute(inv_mod.type_rows_query(event_id))).all()}
+    batch = _Batch(event, inv, types)
+
+    replayed: dict[str, HoldResult] = await replays(conn, requests) if replays else {}
+    codes = {r.coupon_code.strip().upper() for r in requests if r.coupon_code and r.coupon_code.strip()}
+    if codes:
+        for c in (
+            await conn.execute(
+                select(CPN)
+                .where(CPN.c.event_id == event_id, CPN.c.code.in_(codes))
+                .order_by(CPN.c.id)
+                .with_for_update()
+            )
+        ).all():
+            batch.coupons[c.code] = c
+            batch.coupon_used[c.id] = c.used
+
+    outcomes: list[HoldResult | BaseException] = []
+    orders: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
+    type_deltas: Counter[uuid.UUID] = Counter()
+    coupon_deltas: Counter[uuid.UUID] = Counter()
+    for request in requests:
+        if request.idempotency_key and request.idempotency_key in replayed:
+            outcomes.append(replayed[request.idempotency_key])
+            continue
+        try:
+            result, order_row, line_rows = await _allocate_one(conn, batch, request, now)
+        except AppError as exc:
+            outcomes.append(exc)
+            continue
+        outcomes.append(result)
+        orders.append(order_row)
+        lines.extend(line_rows)
+        for ln in result.lines:
+            type_deltas[ln.ticket_type_id] += ln.quantity
+        if order_row["coupon_id"] is not None:
+            coupon_deltas[order_row["coupon_id"]] += 1
+
+    if orders:
+        await conn.execute(insert(ORD), orders)
+        await conn.execute(insert(LINE), lines)
+        await inv_mod.move_event_counters(conn, inv, sum(type_deltas.values()), 0)
+        await inv_mod.move_type_counters(conn, {t: (n, 0) for t, n in type_deltas.items()})
+        for coupon_id, n in sorted(coupon_deltas.items()):
+            done = await conn.execute(
+                CPN.update()
+                .where(
+                    CPN.c.id == coupon_id,
+                    (CPN.c.usage_limit.is_(None)) | (CPN.c.used + n <= CPN.c.usage_limit),
+                )
+                .values(used=CPN.c.used + n)
+            )
+            if done.rowcount != 1:
+                raise inv_mod.StockShort("coupon")  # cannot happen under the lock; abort the batch
+    return outcomes
+
+
+async def _allocate_one(
+    conn: AsyncConnection, b: _Batch, r: HoldRequest, now: datetime
+) -> tuple[HoldResult, dict[str, Any], list[dict[str, Any]]]:
+    if not r.items:
+        raise Unprocessable.field("items", "Choose at least one ticket.")
+    wanted: Counter[uuid.UUID] = Counter()
+    first_index: dict[uuid.UUID, int] = {}
+    for i, item in enumerate(r.items):
+        if item.quantity < 1:
+            raise Unprocessable.field(_items_field(i, "quantity"), "must be at least 1")
+        if item.ticket_type_id not in b.types:
+            raise Unprocessable.field(_items_field(i, "ticket_type_id"), "not a ticket type of this event")
+        wanted[item.ticket_type_id] += item.quantity
+        first_index.setdefault(item.ticket_type_id, i)
+    for tt_id, qty in wanted.items():
+        tt, i = b.types[tt_id], first_index[tt_id]
+        if tt.sales_start_at is not None and now < tt.sales_start_at:
+            raise Unprocessable.field(_items_field(i, "ticket_type_id"), f"sales for {tt.name} have not started")
+        if tt.sales_end_at is not None and now >= tt.sales_end_at:
+            raise Unprocessable.field(_items_field(i, "ticket_type_id"), f"sales for {tt.name} have ended")
+        if qty < tt.min_per_order:
+            raise Unprocessable.field(_items_field(i, "quantity"), f"at least {tt.min_per_order} per order")
+        if qty > tt.max_per_order:
+            raise Unprocessable.field(_items_field(i, "quantity"), f"at most {tt.max_per_order} per order")
+
+    coupon = None
+    if r.coupon_code and r.coupon_code.strip():
+        coupon = _check_coupon(b, r.coupon_code.strip().upper(), set(wanted), now)
+
+    coupon_used_up = (
+        coupon is not None and coupon.usage_limit is not None and b.coupon_used[coupon.id] >= coupon.usage_limit
+    )
+    if (coupon_used_up or not _fits(b, wanted)) and not b.released:
+        # Expired holds (and the coupon uses they held) come back before we say no.
+        b.released = True
+        released = await inv_mod.release_expired(conn, b.inv, now)
+        for tt_id, n in released.per_type.items():
+            if tt_id in b.left:
+                b.left[tt_id] += n
+        if b.event_left is not None:
+            b.event_left = b.inv.left
+        for cid, n in released.per_coupon.items():
+            if cid in b.coupon_used:
+                b.coupon_used[cid] = max(0, b.coupon_used[cid] - n)
+    if coupon is not None:
+        _coupon_has_use(b, coupon)
+    if not _fits(b, wanted):
+        for tt_id, qty in wanted.items():
+            left = b.left[tt_id] if b.event_left is None else min(b.left[tt_id], b.event_left)
+            if qty > left:
+                name = b.types[tt_id].name
+                msg = f"{name} is sold out" if left <= 0 else f"only {left} {name} ticket(s) left"
+                raise Conflict(
+                    f"Not enough tickets: {msg}.",
+                    errors=[FieldError(field=_items_field(first_index[tt_id], "quantity"), message=msg)],
+                )
+        raise Conflict("Not enough tickets left for this event.")
+
+    # Allocate in memory (the counters are written once for the whole batch).
+    for tt_id, qty in wanted.items():
+        b.left[tt_id] -= qty
+    if b.event_left is not None:
+        b.event_left -= sum(wanted.values())
+    if coupon is not None:
+        b.coupon_used[coupon.id] += 1
+
+    priced = [PricedLine(tt_id, qty, b.types[tt_id].price_cents) for tt_id, qty in wanted.items()]
+    if coupon is not None:
+        applies = set(coupon.ticket_type_ids) if coupon.ticket_type_ids else None
+        apply_coupon(priced, coupon.kind, coupon.value, applies)
+    amounts = totals(priced)
+    token, token_hash = new_access_token()
+    order_id = uuid.uuid4()
+    expires = now + timedelta(minutes=r.hold_minutes)
+    reference = new_reference()
+    order_row = {
+        "id": order_id,
+        "organization_id": b.event.organization_id,
+        "event_id": b.event.id,
+        "reference": reference,
+        "status": "reserved",  # the machine's initial state
+        "hold_expires_at": expires,
+        "subtotal_cents": amounts.subtotal_cents,
+        "discount_cents": amounts.discount_cents,
+        "total_cents": amounts.total_cents,
+        "vat_cents": amounts.vat_cents,
+        "fees_cents": 0,
+        "coupon_id": coupon.id if coupon is not None else None,
+        "access_token_hash": token_hash,
+        "idempotency_key": r.idempotency_key,
+        "session_id": r.session_id,
+        "needs_refund": False,
+        "created_at": now,
+        "updated_at": now,
+    }
+    line_rows = [
+        {
+            "id": uuid.uuid4(),
+            "organization_id": b.event.organization_id,
+            "order_id": order_id,
+            "ticket_type_id": ln.ticket_type_id,
+            "quantity": ln.quantity,
+            "unit_price_cents": ln.unit_price_cents,
+            "discount_cents": ln.discount_cents,
+            "line_total_cents": ln.line_total_cents,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for ln in priced
+    ]
+    result = HoldResult(
+        order_id=order_id,
+        organization_id=b.event.organization_id,
+        event_id=b.event.id,
+        reference=reference,
+        access_token=token,
+        status="reserved",
+        hold_expires_at=expires,
+        lines=priced,
+        amounts=amounts,
+        coupon_code=coupon.code if coupon is not None else None,
+    )
+    return result, order_row, line_rows
+
+
+def _fits(b: _Batch, wanted: Counter[uuid.UUID]) -> bool:
+    if b.event_left is not None and sum(wanted.values()) > b.event_left:
+        return False
+    return all(qty <= b.left[tt_id] for tt_id, qty in wanted.items())
+
+
+def _check_coupon(b: _Batch, code: str, type_ids: set[uuid.UUID], now: datetime) -> Any:
+    coupon = b.coupons.get(code)
+    if coupon is None or not coupon.active:
+        raise Unprocessable.field("coupon_code", "This coupon code is not valid for this event.")
+    if coupon.valid_from is not None and now < coupon.valid_from:
+        raise Unprocessable.field("coupon_code", "This coupon is not valid yet.")
+    if coupon.valid_until is not None and now >= coupon.valid_until:
+        raise Unprocessable.field("coupon_code", "This coupon has expired.")
+    if coupon.ticket_type_ids and not type_ids & set(coupon.ticket_type_ids):
+        raise Unprocessable.field("coupon_code", "This coupon does not apply to the chosen tickets.")
+    return coupon
+
+
+def _coupon_has_use(b: _Batch, coupon: Any) -> None:
+    if coupon.usage_limit is not None and b.coupon_used[coupon.id] >= coupon.usage_limit:
+        raise Conflict(
+            "This coupon has been used up.",
+            errors=[FieldError(field="coupon_code", message="no uses left")],
+        )

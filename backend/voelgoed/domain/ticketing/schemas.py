@@ -1,0 +1,141 @@
+"""Bodies for ticket types, coupons and the public event view."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+Description = Annotated[str, msgspec.Meta(max_length=5000)]
+Cents = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
+Quantity = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
+PerOrder = Annotated[int, msgspec.Meta(ge=1, le=1000)]
+SortOrder = Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)]
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^\s*[A-Za-z0-9_-]+\s*$")]
+Kind = Annotated[str, msgspec.Meta(pattern="^(percent|fixed)$")]
+CouponValue = Annotated[int, msgspec.Meta(ge=1, le=100_000_000)]
+UsageLimit = Annotated[int, msgspec.Meta(ge=1, le=10_000_000)]
+
+
+class TicketTypeCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """`price_cents` is VAT-inclusive. Sales times without an offset are read in the event's zone."""
+
+    name: Name
+    price_cents: Cents
+    quantity: Quantity
+    description: Description | None = None
+    sales_start_at: datetime | None = None
+    sales_end_at: datetime | None = None
+    min_per_order: PerOrder = 1
+    max_per_order: PerOrder = 10
+    hidden: bool = False
+    sort_order: SortOrder = 0
+
+
+class TicketTypeUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    price_cents: Cents | msgspec.UnsetType = msgspec.UNSET
+    quantity: Quantity | msgspec.UnsetType = msgspec.UNSET
+    description: Description | msgspec.UnsetType | None = msgspec.UNSET
+    sales_start_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
+    sales_end_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
+    min_per_order: PerOrder | msgspec.UnsetType = msgspec.UNSET
+    max_per_order: PerOrder | msgspec.UnsetType = msgspec.UNSET
+    hidden: bool | msgspec.UnsetType = msgspec.UNSET
+    sort_order: SortOrder | msgspec.UnsetType = msgspec.UNSET
+
+
+class TicketTypeRead(msgspec.Struct):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    name: str
+    description: str | None
+    price_cents: int
+    vat_cents: int
+    quantity: int
+    reserved: int
+    sold: int
+    available: int
+    sales_start_at: datetime | None
+    sales_end_at: datetime | None
+    min_per_order: int
+    max_per_order: int
+    hidden: bool
+    sort_order: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CouponCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """`value`: 1..100 for percent, cents for fixed (taken off the order, never below zero)."""
+
+    code: Code
+    kind: Kind
+    value: CouponValue
+    ticket_type_ids: list[uuid.UUID] | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    usage_limit: UsageLimit | None = None
+    active: bool = True
+
+
+class CouponUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    code: Code | msgspec.UnsetType = msgspec.UNSET
+    kind: Kind | msgspec.UnsetType = msgspec.UNSET
+    value: CouponValue | msgspec.UnsetType = msgspec.UNSET
+    ticket_type_ids: list[uuid.UUID] | msgspec.UnsetType | None = msgspec.UNSET
+    valid_from: datetime | msgspec.UnsetType | None = msgspec.UNSET
+    valid_until: datetime | msgspec.UnsetType | None = msgspec.UNSET
+    usage_limit: UsageLimit | msgspec.UnsetType | None = msgspec.UNSET
+    active: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class CouponRead(msgspec.Struct):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    code: str
+    kind: str
+    value: int
+    ticket_type_ids: list[uuid.UUID] | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+    usage_limit: int | None
+    used: int
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class PublicTicketTypeRead(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    description: str | None
+    price_cents: int
+    vat_cents: int
+    available: int
+    sold_out: bool
+    on_sale: bool
+    sales_start_at: datetime | None
+    sales_end_at: datetime | None
+    min_per_order: int
+    max_per_order: int
+
+
+class PublicEventRead(msgspec.Struct):
+    id: uuid.UUID
+    slug: str
+    name: str
+    description: str | None
+    starts_at: datetime
+    ends_at: datetime
+    starts_at_local: datetime
+    ends_at_local: datetime
+    timezone: str
+    venue_name: str | None
+    venue_city: str | None
+    status: str
+    available: int | None
+    ticket_types: list[PublicTicketTypeRead]

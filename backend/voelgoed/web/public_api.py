@@ -1,0 +1,328 @@
+"""The public JSON API for buyers: event with availability, reservations, checkout, order view,
+cancel. No session; rate limited per client IP (PUBLIC_RATE_LIMIT per PUBLIC_RATE_WINDOW_SECONDS).
+Orders are reached with their reference plus the access token (header `X-Order-Token`)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from voelgoed.auth.permissions import Access, access
+from voelgoed.domain.events.models import Event
+from voelgoed.domain.orders.machines import OrderLifecycle
+from voelgoed.domain.orders.models import Order
+from voelgoed.domain.orders.schemas import (
+    CheckoutRead,
+    CheckoutStart,
+    OrderLineRead,
+    PaymentRedirectRead,
+    PublicOrderRead,
+    ReservationCreate,
+    ReservationRead,
+)
+from voelgoed.domain.orders.services import vat_of
+from voelgoed.domain.ticketing import inventory
+from voelgoed.domain.ticketing.holds import CartItem, HoldResult
+from voelgoed.domain.ticketing.models import TicketType
+from voelgoed.domain.ticketing.schemas import PublicEventRead, PublicTicketTypeRead
+from voelgoed.lib import ratelimit
+from voelgoed.lib.problems import NotFound, Unprocessable
+from voelgoed.settings import Settings
+from voelgoed.workflows import checkout
+
+ORDER_TOKEN_HEADER = "X-Order-Token"  # noqa: S105 (a header name)
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_SLUG_TTL = 5.0
+_slugs: dict[str, tuple[float, uuid.UUID]] = {}
+
+
+def _engine(request: Request[Any, Any, Any]) -> AsyncEngine:
+    engine: AsyncEngine = request.app.state.alchemy.get_engine()
+    return engine
+
+
+async def _limit(request: Request[Any, Any, Any], redis: Redis, settings: Settings) -> None:
+    if settings.public_rate_limit > 0:
+        ip = request.client.host if request.client else "unknown"
+        await ratelimit.hit(redis, f"public:{ip}", settings.public_rate_limit, settings.public_rate_window_seconds)
+
+
+async def _event_id_for(engine: AsyncEngine, slug: str) -> uuid.UUID:
+    """Slug -> event id, cached in-process for a few seconds (the hold itself re-checks the event)."""
+    now = time.monotonic()
+    hit = _slugs.get(slug)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    async with engine.connect() as conn:
+        event_id = await conn.scalar(select(Event.id).where(Event.slug == slug, Event.status == "published"))
+    if event_id is None:
+        raise NotFound("No such event, or it is not on sale.")
+    if len(_slugs) > 10_000:
+        _slugs.clear()
+    _slugs[slug] = (now + _SLUG_TTL, event_id)
+    return event_id
+
+
+def _idempotency_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    key = key.strip()
+    if not 8 <= len(key) <= 100 or not key.isprintable():
+        raise Unprocessable.field(IDEMPOTENCY_HEADER, "8 to 100 printable characters (a UUID is ideal)")
+    return key
+
+
+def reservation_read(held: HoldResult, names: dict[uuid.UUID, str] | None = None) -> ReservationRead:
+    names = names or {}
+    return ReservationRead(
+        order_id=held.order_id,
+        reference=held.reference,
+        access_token=held.access_token,
+        status=held.status,
+        hold_expires_at=held.hold_expires_at,
+        subtotal_cents=held.amounts.subtotal_cents,
+        discount_cents=held.amounts.discount_cents,
+        total_cents=held.amounts.total_cents,
+        vat_cents=held.amounts.vat_cents,
+        lines=[
+            OrderLineRead(
+                ticket_type_id=ln.ticket_type_id,
+                ticket_type_name=names.get(ln.ticket_type_id),
+                quantity=ln.quantity,
+                unit_price_cents=ln.unit_price_cents,
+                discount_cents=ln.discount_cents,
+                line_total_cents=ln.line_total_cents,
+            )
+            for ln in held.lines
+        ],
+        coupon_code=held.coupon_code,
+        replayed=held.replayed,
+    )
+
+
+async def public_order_read(db: AsyncSession, order: Order) -> PublicOrderRead:
+    skip = {"skip_tenant_scope": True}
+    event = await db.scalar(select(Event).where(Event.id == order.event_id).execution_options(**skip))
+    assert event is not None
+    ids = [ln.ticket_type_id for ln in order.lines]
+    names = dict(
+        (await db.execute(select(TicketType.id, TicketType.name).where(TicketType.id.in_(ids)))).tuples().all()
+    )
+    return PublicOrderRead(
+        order_id=order.id,
+        reference=order.reference,
+        status=order.status,
+        event_id=event.id,
+        event_name=event.name,
+        event_slug=event.slug,
+        hold_expires_at=order.hold_expires_at,
+        buyer_name=order.buyer_name,
+        buyer_email=order.buyer_email,
+        subtotal_cents=order.subtotal_cents,
+        discount_cents=order.discount_cents,
+        total_cents=order.total_cents,
+        vat_cents=order.vat_cents,
+        paid_at=order.paid_at,
+        needs_refund=order.needs_refund,
+        lines=[
+            OrderLineRead(
+                ticket_type_id=ln.ticket_type_id,
+                ticket_type_name=names.get(ln.ticket_type_id),
+                quantity=ln.quantity,
+                unit_price_cents=ln.unit_price_cents,
+                discount_cents=ln.discount_cents,
+                line_total_cents=ln.line_total_cents,
+            )
+            for ln in order.lines
+        ],
+        allowed_transitions=[t for t in OrderLifecycle(order).allowed() if t == "cancel"],
+    )
+
+
+class PublicApiController(Controller):
+    path = "/api/public"
+    tags = ["public"]
+
+    @get("/events/{slug:str}", operation_id="getPublicEvent", opt=access(Access.PUBLIC))
+    async def get_event(
+        self, slug: str, request: Request[Any, Any, Any], db_session: AsyncSession, redis: Redis, settings: Settings
+    ) -> PublicEventRead:
+        """A published event with its listed ticket types and live availability (cached)."""
+        await _limit(request, redis, settings)
+        event = await db_session.scalar(
+            select(Event).where(Event.slug == slug, Event.status.in_(("published", "closed")))
+        )
+        if event is None:
+            raise NotFound("No such event.")
+        types = (
+            await db_session.scalars(
+                select(TicketType)
+                .where(TicketType.event_id == event.id, TicketType.hidden.is_(False))
+                .order_by(TicketType.sort_order, TicketType.name)
+            )
+        ).all()
+        avail = await inventory.availability(_engine(request), redis, event.id, ttl=settings.availability_cache_seconds)
+        now = inventory.utcnow()
+        selling = event.status == "published" and event.ends_at > now
+        tz = ZoneInfo(event.timezone)
+        return PublicEventRead(
+            id=event.id,
+            slug=event.slug,
+            name=event.name,
+            description=event.description,
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            starts_at_local=event.starts_at.astimezone(tz),
+            ends_at_local=event.ends_at.astimezone(tz),
+            timezone=event.timezone,
+            venue_name=event.venue.name if event.venue else None,
+            venue_city=event.venue.city if event.venue else None,
+            status=event.status,
+            available=avail.event_available,
+            ticket_types=[
+                PublicTicketTypeRead(
+                    id=t.id,
+                    name=t.name,
+                    description=t.description,
+                    price_cents=t.price_cents,
+                    vat_cents=vat_of(t.price_cents),
+                    available=avail.of(t.id),
+                    sold_out=avail.of(t.id) <= 0,
+                    on_sale=selling
+                    and (t.sales_start_at is None or t.sales_start_at <= now)
+                    and (t.sales_end_at is None or now < t.sales_end_at),
+                    sales_start_at=t.sales_start_at,
+                    sales_end_at=t.sales_end_at,
+                    min_per_order=t.min_per_order,
+                    max_per_order=t.max_per_order,
+                )
+                for t in types
+            ],
+        )
+
+    @post(
+        "/events/{slug:str}/reservations",
+        operation_id="createReservation",
+        opt=access(Access.PUBLIC),
+        status_code=201,
+    )
+    async def create_reservation(
+        self,
+        slug: str,
+        data: ReservationCreate,
+        request: Request[Any, Any, Any],
+        redis: Redis,
+        settings: Settings,
+        idempotency_key: str | None = Parameter(header=IDEMPOTENCY_HEADER, default=None, max_length=100),
+    ) -> ReservationRead:
+        """Hold tickets (HOLD_MINUTES). The `access_token` in the answer is shown once: send it as
+        `X-Order-Token` to see, pay or cancel the order. The same `Idempotency-Key` returns the
+        same order."""
+        await _limit(request, redis, settings)
+        engine = _engine(request)
+        key = _idempotency_key(idempotency_key)
+        for attempt in (1, 2):
+            event_id = await _event_id_for(engine, slug)
+            try:
+                held = await checkout.reserve(
+                    engine,
+                    event_id=event_id,
+                    items=[CartItem(i.ticket_type_id, i.quantity) for i in data.items],
+                    coupon_code=data.coupon_code,
+                    idempotency_key=key,
+                    session_id=data.session_id,
+                    redis=redis,
+                    settings=settings,
+                )
+            except NotFound:
+                _slugs.pop(slug, None)  # the cached slug may be stale (renamed, unpublished)
+                if attempt == 2:
+                    raise
+                continue
+            return reservation_read(held)
+        raise NotFound("No such event.")  # not reached
+
+    @post(
+        "/orders/{reference:str}/checkout",
+        operation_id="startCheckout",
+        opt=access(Access.PUBLIC),
+        status_code=200,
+    )
+    async def start_checkout(
+        self,
+        reference: str,
+        data: CheckoutStart,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        redis: Redis,
+        settings: Settings,
+        order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
+    ) -> CheckoutRead:
+        """Buyer details and payment: answers where to send the buyer (GET link or POST form).
+        Retrying while a payment is open answers the same transaction."""
+        await _limit(request, redis, settings)
+        started = await checkout.start_checkout(
+            db_session,
+            reference=reference,
+            token=order_token,
+            buyer_name=data.buyer_name,
+            buyer_email=data.buyer_email,
+            buyer_phone=data.buyer_phone,
+            provider=data.provider,
+        )
+        r = started.redirect
+        return CheckoutRead(
+            order=await public_order_read(db_session, started.order),
+            payment=PaymentRedirectRead(
+                transaction_id=started.transaction.id,
+                provider=started.transaction.provider,
+                url=r.url,
+                method=r.method,
+                fields=dict(r.fields),
+            ),
+        )
+
+    @get("/orders/{reference:str}", operation_id="getPublicOrder", opt=access(Access.PUBLIC))
+    async def get_order(
+        self,
+        reference: str,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        redis: Redis,
+        settings: Settings,
+        order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
+    ) -> PublicOrderRead:
+        await _limit(request, redis, settings)
+        order = await checkout.order_for_buyer(db_session, reference, order_token)
+        return await public_order_read(db_session, order)
+
+    @post(
+        "/orders/{reference:str}/cancel",
+        operation_id="cancelPublicOrder",
+        opt=access(Access.PUBLIC),
+        status_code=200,
+    )
+    async def cancel_order(
+        self,
+        reference: str,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        redis: Redis,
+        settings: Settings,
+        order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
+    ) -> PublicOrderRead:
+        """Give the hold back (reserved or awaiting payment): the tickets are free again at once."""
+        await _limit(request, redis, settings)
+        order = await checkout.cancel_order(db_session, reference=reference, token=order_token)
+        read = await public_order_read(db_session, order)
+        await db_session.commit()
+        await inventory.invalidate_availability(redis, order.event_id)
+        return read

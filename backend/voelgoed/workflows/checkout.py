@@ -1,0 +1,452 @@
+"""The checkout workflow: the one place that crosses ticketing, orders, payments and tickets.
+
+- `reserve(...)`: validate the cart and hold stock; an order in `reserved` with a hold expiry.
+  Group-committed with concurrent holds of the same event (domain/ticketing/holds.py), so it
+  commits on its own (the session passed in only tells which database to use).
+- `start_checkout(...)`: buyer details, order reserved -> awaiting_payment, a payment transaction
+  opened, and the provider's redirect. Runs in the caller's transaction.
+- `complete_checkout(...)`: confirm (or fail) a payment, idempotently, in one transaction.
+- `cancel_order(...)`: the buyer gives the hold back.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from redis.asyncio import Redis
+from saq import Queue
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from voelgoed.domain.events.models import Event
+from voelgoed.domain.orders.machines import HOLDING_STATUSES, OrderLifecycle
+from voelgoed.domain.orders.models import Order
+from voelgoed.domain.orders.services import normalise_reference, token_matches
+from voelgoed.domain.payments.models import PaymentTransaction
+from voelgoed.domain.payments.providers.base import PaymentContext, PaymentRedirect
+from voelgoed.domain.ticketing import inventory
+from voelgoed.domain.ticketing.holds import CartItem, HoldBatcher, HoldRequest, HoldResult
+from voelgoed.domain.ticketing.models import Coupon
+from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
+from voelgoed.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+
+_batchers: dict[int, HoldBatcher] = {}
+
+
+def _engine_of(db: AsyncSession | AsyncEngine) -> AsyncEngine:
+    if isinstance(db, AsyncEngine):
+        return db
+    bind = db.bind
+    if isinstance(bind, AsyncEngine):
+        return bind
+    raise RuntimeError("reserve() needs a session bound to an AsyncEngine")
+
+
+def get_batcher(engine: AsyncEngine, redis: Redis | None = None, settings: Settings | None = None) -> HoldBatcher:
+    """The process's group-commit batcher for this database (created on first use)."""
+    batcher = _batchers.get(id(engine))
+    if batcher is None or batcher.engine is not engine:
+        s = settings or get_settings()
+        batcher = HoldBatcher(engine, window_ms=s.reserve_batch_window_ms, max_batch=s.reserve_batch_max, redis=redis)
+        _batchers[id(engine)] = batcher
+    elif batcher.redis is None and redis is not None:
+        batcher.redis = redis
+    return batcher
+
+
+async def reserve(
+    db: AsyncSession | AsyncEngine,
+    *,
+    event_id: uuid.UUID,
+    items: Sequence[CartItem] | Mapping[uuid.UUID, int],
+    coupon_code: str | None = None,
+    idempotency_key: str | None = None,
+    session_id: str | None = None,
+    redis: Redis | None = None,
+    settings: Settings | None = None,
+) -> HoldResult:
+    """Hold tickets: an order in `reserved` until now + HOLD_MINUTES. Raises 404 (unknown or
+    unpublished event), 422 (a rule says no: window, min/max, wrong type, coupon) or 409 (sold out,
+    coupon used up). Idempotent per `idempotency_key`."""
+    s = settings or get_settings()
+    cart = (
+        [CartItem(ticket_type_id=k, quantity=v) for k, v in items.items()]
+        if isinstance(items, Mapping)
+        else list(items)
+    )
+    request = HoldRequest(
+        event_id=event_id,
+        items=cart,
+        coupon_code=coupon_code,
+        idempotency_key=idempotency_key,
+        session_id=session_id,
+        hold_minutes=s.hold_minutes,
+    )
+    return await get_batcher(_engine_of(db), redis, s).submit(request)
+
+
+# --- loading an order the buyer holds the token of ---------------------------------------------
+async def order_for_buyer(db: AsyncSession, reference: str, token: str | None, *, lock: bool = False) -> Order:
+    stmt = select(Order).where(Order.reference == normalise_reference(reference))
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    order = await db.scalar(stmt.execution_options(skip_tenant_scope=True))
+    if order is None or not token_matches(order, token):
+        raise NotFound("No such order, or the link is not valid.")  # same answer: nothing leaks
+    return order
+
+
+async def _relock(db: AsyncSession, order_id: uuid.UUID) -> Order:
+    order = await db.scalar(
+        select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True, skip_tenant_scope=True)
+    )
+    assert order is not None
+    return order
+
+
+def _line_counts(order: Order) -> dict[uuid.UUID, int]:
+    counts: dict[uuid.UUID, int] = {}
+    for line in order.lines:
+        counts[line.ticket_type_id] = counts.get(line.ticket_type_id, 0) + line.quantity
+    return counts
+
+
+async def cancel_order(db: AsyncSession, *, reference: str, token: str | None) -> Order:
+    """The buyer cancels a hold: stock and the coupon use go back at once."""
+    order = await order_for_buyer(db, reference, token)
+    conn = await db.connection()
+    inv = await inventory.lock_inventory(conn, order.event_id)  # lock order: inventory first
+    assert inv is not None
+    order = await _relock(db, order.id)
+    OrderLifecycle(order).send("cancel")  # 409 unless reserved / awaiting payment
+    counts = _line_counts(order)
+    await inventory.move_type_counters(conn, {t: (-n, 0) for t, n in counts.items()}, check=False)
+    await inventory.move_event_counters(conn, inv, -sum(counts.values()), 0)
+    if order.coupon_id is not None:
+        await conn.execute(
+            inventory.CPN.update()
+            .where(inventory.CPN.c.id == order.coupon_id, inventory.CPN.c.used > 0)
+            .values(used=inventory.CPN.c.used - 1)
+        )
+    await db.flush()
+    return order
+
+
+# --- start checkout ----------------------------------------------------------------------------
+@dataclass
+class CheckoutStarted:
+    order: Order
+    transaction: PaymentTransaction
+    redirect: PaymentRedirect
+
+
+def _clean_buyer(name: str, email: str, phone: str | None) -> tuple[str, str, str | None]:
+    name = " ".join(name.split())
+    email = email.strip().lower()
+    phone = " ".join((phone or "").split()) or None
+    if not name:
+        raise Unprocessable.field("buyer_name", "Tell us the name for the tickets.")
+    if not EMAIL.match(email):
+        raise Unprocessable.field("buyer_email", "Enter a valid e-mail address; the tickets are sent there.")
+    if phone is not None and not PHONE.match(phone):
+        raise Unprocessable.field("buyer_phone", "Enter a phone number of digits, optionally starting with +.")
+    return name, email, phone
+
+
+async def start_checkout(
+    db: AsyncSession,
+    *,
+    reference: str,
+    token: str | None,
+    buyer_name: str,
+    buyer_email: str,
+    buyer_phone: str | None = None,
+    provider: str = "simulated",
+    return_url: str | None = None,
+    cancel_url: str | None = None,
+) -> CheckoutStarted:
+    """Order reserved -> awaiting_payment, a payment transaction opened (initiated -> pending) and
+    the provider's redirect. Calling it again while a transaction is open reuses that
+    transaction (a retried request opens no second payment)."""
+    from voelgoed.domain.payments.machines import OPEN_STATUSES, PaymentLifecycle
+    from voelgoed.domain.payments.providers import get_provider
+    from voelgoed.domain.payments.services import provider_setup
+
+    name, email, phone = _clean_buyer(buyer_name, buyer_email, buyer_phone)
+    order = await order_for_buyer(db, reference, token, lock=True)
+    if order.status == "paid":
+        raise Conflict("This order is already paid.")
+    if order.status not in HOLDING_STATUSES:
+        raise Conflict(f"This order is {order.status.replace('_', ' ')}; choose your tickets again.")
+    if order.hold_expires_at <= datetime.now(UTC):
+        raise Conflict("Your hold on these tickets has expired; choose your tickets again.")
+    chosen = get_provider(provider)  # 422 at `provider` when unknown or switched off
+    setup = await provider_setup(db, order.organization_id, provider)
+
+    order.buyer_name, order.buyer_email, order.buyer_phone = name, email, phone
+    OrderLifecycle(order).send("start_payment")
+    tx = await db.scalar(
+        select(PaymentTransaction)
+        .where(
+            PaymentTransaction.order_id == order.id,
+            PaymentTransaction.provider == provider,
+            PaymentTransaction.status.in_(OPEN_STATUSES),
+            PaymentTransaction.amount_cents == order.total_cents,
+        )
+        .order_by(PaymentTransaction.created_at.desc())
+        .limit(1)
+        .execution_options(skip_tenant_scope=True)
+    )
+    if tx is None:
+        tx = PaymentTransaction(
+            organization_id=order.organization_id,
+            order_id=order.id,
+            provider=provider,
+            status="initiated",
+            amount_cents=order.total_cents,
+        )
+        db.add(tx)
+        await db.flush()
+    event = await db.scalar(select(Event).where(Event.id == order.event_id).execution_options(skip_tenant_scope=True))
+    tickets = sum(line.quantity for line in order.lines)
+    base = get_settings().public_url
+    page = f"{base}/orders/{order.reference}?token={token}"
+    redirect = await chosen.begin(
+        PaymentContext(
+            transaction_id=tx.id,
+            order_reference=order.reference,
+            amount_cents=order.total_cents,
+            item_name=f"{event.name if event else 'Tickets'}: {tickets} ticket{'s' if tickets != 1 else ''}"[:100],
+            buyer_name=name,
+            buyer_email=email,
+            return_url=return_url or page,
+            cancel_url=cancel_url or page,
+            notify_url=setup.notify_url,
+            credentials=setup.credentials,
+            sandbox=setup.sandbox,
+        )
+    )
+    if tx.status == "initiated":
+        PaymentLifecycle(tx).send("begin")
+    await db.flush()
+    return CheckoutStarted(order=order, transaction=tx, redirect=redirect)
+
+
+# --- complete checkout -------------------------------------------------------------------------
+@dataclass
+class CompletionResult:
+    transaction_id: uuid.UUID
+    transaction_status: str  # succeeded | failed
+    order_id: uuid.UUID
+    order_reference: str
+    order_status: str
+    event_id: uuid.UUID
+    already_completed: bool = False  # a repeated call: nothing changed
+    needs_refund: bool = False
+    tickets_issued: int = 0
+    failure_reason: str | None = None
+
+    @property
+    def deliver_tickets(self) -> bool:
+        """True when the caller should enqueue `deliver_order_tickets` after commit."""
+        return self.transaction_status == "succeeded" and self.order_status == "paid"
+
+    async def after_commit(self, *, queue: Queue | None = None, redis: Redis | None = None) -> None:
+        """Refresh the availability cache and queue the ticket e-mail (call after commit)."""
+        await inventory.invalidate_availability(redis, self.event_id)
+        if queue is not None and self.deliver_tickets:
+            await enqueue_delivery(queue, self.order_id)
+
+
+async def enqueue_delivery(queue: Queue, order_id: uuid.UUID, *, force: bool = False) -> None:
+    try:
+        from voelgoed.domain.tickets.jobs import enqueue_delivery as tickets_enqueue
+    except ImportError:  # the tickets module is not there yet: enqueue by name
+        await queue.enqueue(
+            "deliver_order_tickets",
+            key=f"deliver:{order_id}:{int(force)}",
+            order_id=str(order_id),
+            force=force,
+            retries=8,
+            retry_delay=2.0,
+            retry_backoff=True,
+            timeout=120,
+        )
+        return
+    await tickets_enqueue(queue, order_id, force=force)
+
+
+def _result(tx: PaymentTransaction, order: Order, **kw: Any) -> CompletionResult:
+    return CompletionResult(
+        transaction_id=tx.id,
+        transaction_status=tx.status,
+        order_id=order.id,
+        order_reference=order.reference,
+        order_status=order.status,
+        event_id=order.event_id,
+        needs_refund=order.needs_refund,
+        failure_reason=tx.failure_reason,
+        **kw,
+    )
+
+
+async def complete_checkout(
+    db: AsyncSession,
+    *,
+    transaction_id: uuid.UUID,
+    provider_reference: str | None,
+    amount_cents: int,
+    succeeded: bool,
+    failure_reason: str | None = None,
+    queue: Queue | None = None,
+    redis: Redis | None = None,
+) -> CompletionResult:
+    """Confirm or fail a payment, in one transaction, idempotently.
+
+    On success: transaction -> succeeded, order -> paid, counters reserved -> sold (a payment that
+    lands after its hold was released is re-reserved if stock allows, else the order is flagged
+    `needs_refund`; never an oversell), tickets issued, analytics `checkout_success` recorded.
+    A wrong amount fails the transaction. A repeated call changes nothing and answers the same.
+    Without `queue`, the caller commits and then calls `result.after_commit(queue=..., redis=...)`;
+    with `queue`, this function commits and does that itself."""
+    from voelgoed.domain.payments.machines import PaymentLifecycle
+
+    skip = {"skip_tenant_scope": True}
+    found = await db.scalar(
+        select(PaymentTransaction).where(PaymentTransaction.id == transaction_id).execution_options(**skip)
+    )
+    if found is None:
+        raise NotFound("No such payment transaction.")
+    event_id = await db.scalar(select(Order.event_id).where(Order.id == found.order_id).execution_options(**skip))
+    assert event_id is not None
+    conn = await db.connection()
+    inv = await inventory.lock_inventory(conn, event_id)  # lock order: inventory, order, transaction
+    assert inv is not None
+    order = await _relock(db, found.order_id)
+    tx = await db.scalar(
+        select(PaymentTransaction)
+        .where(PaymentTransaction.id == transaction_id)
+        .with_for_update()
+        .execution_options(populate_existing=True, **skip)
+    )
+    assert tx is not None
+
+    if tx.status in ("succeeded", "failed"):
+        result = _result(tx, order, already_completed=True)
+        if tx.status == "succeeded" and order.status == "paid":
+            result.tickets_issued = len(await _issue(db, order))
+        return await _finish(db, result, queue, redis, commit=False)
+
+    machine = PaymentLifecycle(tx)
+    if tx.status == "initiated":
+        machine.send("begin")
+    if not succeeded:
+        machine.send("fail", failure_reason=failure_reason or "declined", provider_reference=provider_reference)
+        await db.flush()
+        return await _finish(db, _result(tx, order), queue, redis)
+    if amount_cents != order.total_cents or amount_cents != tx.amount_cents:
+        reason = f"amount mismatch: paid {amount_cents} cents, order total {order.total_cents} cents"
+        machine.send("fail", failure_reason=reason, provider_reference=provider_reference)
+        await db.flush()
+        log.warning("payment %s failed: %s", tx.id, reason)
+        return await _finish(db, _result(tx, order), queue, redis)
+
+    machine.send("succeed", provider_reference=provider_reference)
+    await _settle(db, conn, inv, order)
+    await db.flush()
+    tickets = await _issue(db, order) if order.status == "paid" else []
+    if order.status == "paid":
+        await _record_success(db, order)
+    return await _finish(db, _result(tx, order, tickets_issued=len(tickets)), queue, redis)
+
+
+async def _settle(db: AsyncSession, conn: Any, inv: inventory.InventoryRow, order: Order) -> None:
+    """Move the order to paid and its counters from reserved to sold (or re-reserve them)."""
+    counts = _line_counts(order)
+    lifecycle = OrderLifecycle(order)
+    if order.status in HOLDING_STATUSES:  # still held (even if the time ran out, nobody released it)
+        await inventory.move_type_counters(conn, {t: (-n, n) for t, n in counts.items()})
+        await inventory.move_event_counters(conn, inv, -sum(counts.values()), sum(counts.values()))
+        if order.status == "reserved":
+            lifecycle.send("start_payment")
+        lifecycle.send("pay")
+        return
+    if order.status == "expired":  # the hold was released: sell only if the stock is still there
+        try:
+            async with db.begin_nested():
+                await inventory.move_type_counters(conn, {t: (0, n) for t, n in counts.items()})
+                await inventory.move_event_counters(conn, inv, 0, sum(counts.values()))
+        except inventory.StockShort:  # the savepoint undid any partial move
+            order.needs_refund = True
+            log.warning("late payment for %s: stock gone, flagged for refund", order.reference)
+            return
+        if order.coupon_id is not None:
+            await conn.execute(
+                inventory.CPN.update()
+                .where(
+                    inventory.CPN.c.id == order.coupon_id,
+                    (inventory.CPN.c.usage_limit.is_(None)) | (inventory.CPN.c.used < inventory.CPN.c.usage_limit),
+                )
+                .values(used=inventory.CPN.c.used + 1)
+            )
+        lifecycle.send("pay_late")
+        return
+    # paid already (a second payment) or cancelled: keep the money's trail, flag the refund.
+    order.needs_refund = True
+    log.warning("payment for %s order %s: flagged for refund", order.status, order.reference)
+
+
+async def _issue(db: AsyncSession, order: Order) -> list[Any]:
+    try:
+        from voelgoed.domain.tickets.issuing import issue_for_order
+    except ImportError as exc:  # pragma: no cover - until the tickets module lands
+        raise RuntimeError("voelgoed.domain.tickets.issuing.issue_for_order is not available yet") from exc
+    return list(await issue_for_order(db, order))
+
+
+async def _record_success(db: AsyncSession, order: Order) -> None:
+    try:
+        from voelgoed.domain.analytics.services import record
+    except ImportError:  # pragma: no cover - until the analytics module lands
+        log.warning("analytics module missing: checkout_success not recorded")
+        return
+    await record(
+        db,
+        organization_id=order.organization_id,
+        event_id=order.event_id,
+        name="checkout_success",
+        session_id=order.session_id or f"order-{order.id.hex[:16]}",
+        order_id=order.id,
+    )
+
+
+async def _finish(
+    db: AsyncSession, result: CompletionResult, queue: Queue | None, redis: Redis | None, *, commit: bool = True
+) -> CompletionResult:
+    if queue is not None:
+        if commit:
+            await db.commit()
+        await result.after_commit(queue=queue, redis=redis)
+    return result
+
+
+async def coupon_code_of(db: AsyncSession, order: Order) -> str | None:
+    if order.coupon_id is None:
+        return None
+    return await db.scalar(
+        select(Coupon.code).where(Coupon.id == order.coupon_id).execution_options(skip_tenant_scope=True)
+    )
