@@ -3,18 +3,40 @@ and the provider registry's refusals."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.helpers import assert_problem
-from tests.conftest import Api, future, sign_up
+from tests.conftest import Api, Stack, future, sign_up
+from voelgoed.worker import make_queue
 
 BUYER = {"buyer_name": "Thandi Nkosi", "buyer_email": "thandi@example.co.za"}
+
+
+@pytest.fixture(autouse=True)
+async def _worker_idle(stack: Stack) -> AsyncIterator[None]:
+    """Paid orders queue ticket delivery in the product's worker; let it finish before the tables
+    are emptied for the next test (a TRUNCATE racing a running job can deadlock)."""
+    yield
+    queue = make_queue(stack.redis_url)
+    await queue.connect()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if await queue.count("queued") == 0 and await queue.count("active") == 0:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await queue.disconnect()
 
 
 async def on_sale_event(api: Api, *, price_cents: int = 15000, quantity: int = 20) -> dict[str, Any]:
@@ -70,7 +92,8 @@ async def order_state(engine: AsyncEngine, reference: str) -> dict[str, Any]:
                 text(
                     "SELECT o.status, o.id,"
                     " (SELECT count(*) FROM ticket t WHERE t.order_id = o.id) AS tickets,"
-                    " (SELECT string_agg(p.status, ',') FROM payment_transaction p WHERE p.order_id = o.id) AS payments,"
+                    " (SELECT string_agg(p.status, ',') FROM payment_transaction p"
+                    "   WHERE p.order_id = o.id) AS payments,"
                     " (SELECT string_agg(coalesce(p.failure_reason, ''), ',') FROM payment_transaction p"
                     "   WHERE p.order_id = o.id) AS reasons"
                     " FROM ticket_order o WHERE o.reference = :r"
