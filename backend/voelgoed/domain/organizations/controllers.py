@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Access, Permission, access
+from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.notifications import messages
 from voelgoed.domain.notifications.jobs import enqueue_mail
 from voelgoed.domain.organizations.models import Invitation, Membership
@@ -73,7 +74,7 @@ class OrganizationController(Controller):
         auth: AuthContext,
         db_session: AsyncSession,
     ) -> OrganizationRead:
-        org = await OrganizationService(db_session).rename(organization_id, data.name)
+        org = await OrganizationService(db_session, AuditService(db_session, auth)).rename(organization_id, data.name)
         return OrganizationRead(
             id=org.id, name=org.name, slug=org.slug, role=auth.role or "", created_at=org.created_at
         )
@@ -100,7 +101,7 @@ class MemberController(Controller):
         auth: AuthContext,
         db_session: AsyncSession,
     ) -> MemberRead:
-        service = OrganizationService(db_session)
+        service = OrganizationService(db_session, AuditService(db_session, auth))
         membership = await service.change_role(actor_role=auth.role or "", user_id=user_id, role=data.role)
         rows = {u.id: (m, u) for m, u in await service.members()}
         _, user = rows[membership.user_id]
@@ -121,7 +122,9 @@ class MemberController(Controller):
     async def remove_member(
         self, organization_id: uuid.UUID, user_id: uuid.UUID, auth: AuthContext, db_session: AsyncSession
     ) -> None:
-        await OrganizationService(db_session).remove_member(actor_role=auth.role or "", user_id=user_id)
+        await OrganizationService(db_session, AuditService(db_session, auth)).remove_member(
+            actor_role=auth.role or "", user_id=user_id
+        )
 
 
 class InvitationController(Controller):
@@ -143,7 +146,7 @@ class InvitationController(Controller):
         queue: Queue,
         settings: Settings,
     ) -> InvitationRead:
-        service = OrganizationService(db_session)
+        service = OrganizationService(db_session, AuditService(db_session, auth))
         invitation, token = await service.invite(
             organization_id=organization_id,
             actor=auth.user,
@@ -171,9 +174,9 @@ class InvitationController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def revoke_invitation(
-        self, organization_id: uuid.UUID, invitation_id: uuid.UUID, db_session: AsyncSession
+        self, organization_id: uuid.UUID, invitation_id: uuid.UUID, auth: AuthContext, db_session: AsyncSession
     ) -> None:
-        await OrganizationService(db_session).revoke_invitation(invitation_id)
+        await OrganizationService(db_session, AuditService(db_session, auth)).revoke_invitation(invitation_id)
 
     @get("/api/invitations/{token:str}", operation_id="getInvitation", opt=access(Access.PUBLIC))
     async def preview(self, token: str, db_session: AsyncSession) -> InvitationPreview:

@@ -6,12 +6,14 @@ import re
 import unicodedata
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import ROLE_RANK
 from voelgoed.domain.accounts.models import User
+from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.organizations.machines import InvitationLifecycle
 from voelgoed.domain.organizations.models import Invitation, Membership, Organization, Role
 from voelgoed.lib.problems import Conflict, FieldError, Forbidden, NotFound, Unprocessable
@@ -35,8 +37,13 @@ def parse_role(value: str, field: str = "role") -> Role:
 
 
 class OrganizationService:
-    def __init__(self, db: AsyncSession) -> None:
+    def __init__(self, db: AsyncSession, audit: AuditService | None = None) -> None:
         self.db = db
+        self.audit = audit
+
+    def _record(self, action: str, entity_type: str, entity_id: uuid.UUID, changes: dict[str, Any]) -> None:
+        if self.audit is not None:
+            self.audit.record(action=action, entity_type=entity_type, entity_id=entity_id, changes=changes)
 
     async def create(self, *, name: str, owner: User) -> tuple[Organization, Membership]:
         name = name.strip()
@@ -75,6 +82,7 @@ class OrganizationService:
         org = await self.get(org_id)
         if not name.strip():
             raise Unprocessable.field("name", "Enter the organisation's name.")
+        self._record("organization.renamed", "organization", org.id, {"name": [org.name, name.strip()]})
         org.name = name.strip()
         return org
 
@@ -113,6 +121,7 @@ class OrganizationService:
         self._check_can_manage(actor_role, membership.role, new_role.value)
         if membership.role == Role.OWNER.value and new_role != Role.OWNER and await self._owner_count() <= 1:
             raise Conflict("An organisation needs at least one owner.")
+        self._record("member.role_changed", "member", user_id, {"role": [membership.role, new_role.value]})
         membership.role = new_role.value
         return membership
 
@@ -122,6 +131,7 @@ class OrganizationService:
         if membership.role == Role.OWNER.value and await self._owner_count() <= 1:
             raise Conflict("An organisation needs at least one owner.")
         await self.db.delete(membership)
+        self._record("member.removed", "member", user_id, {"role": membership.role})
 
     # --- invitations ----------------------------------------------------------------------
     async def invitations(self) -> list[Invitation]:
@@ -174,6 +184,7 @@ class OrganizationService:
         )
         self.db.add(invitation)
         await self.db.flush()
+        self._record("invitation.created", "invitation", invitation.id, {"email": email, "role": new_role.value})
         return invitation, token
 
     async def revoke_invitation(self, invitation_id: uuid.UUID) -> Invitation:
@@ -181,6 +192,7 @@ class OrganizationService:
         if invitation is None:
             raise NotFound("No such invitation.")
         InvitationLifecycle(model=invitation, state_field="status").revoke()
+        self._record("invitation.revoked", "invitation", invitation.id, {"email": invitation.email})
         return invitation
 
     async def find_invitation(self, token: str) -> tuple[Invitation, Organization]:
