@@ -1,0 +1,100 @@
+"""The app's operations, read from its own OpenAPI document and route table (no server needed).
+
+Tests derive what to call from here rather than from a hand-written list, so a new endpoint is
+covered (and must declare an access rule) the moment it exists.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from voelgoed.auth.permissions import ROLE_PERMISSIONS, Access, Permission
+from voelgoed.domain.organizations.models import Role
+
+ORG_PREFIX = "/api/organizations/{organization_id}"
+METHODS = ("get", "post", "put", "patch", "delete")
+MISSING = object()
+_TYPED_PARAM = re.compile(r"\{(\w+):[^}]+\}")
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: str  # upper case
+    path: str  # as in the spec: /api/organizations/{organization_id}/venues
+    access: Any  # Access | Permission | MISSING
+
+    @property
+    def org_scoped(self) -> bool:
+        return self.path == ORG_PREFIX or self.path.startswith(ORG_PREFIX + "/")
+
+    @property
+    def params(self) -> list[str]:
+        return re.findall(r"\{(\w+)\}", self.path)
+
+    def allowed_roles(self) -> frozenset[str]:
+        if not isinstance(self.access, Permission):
+            return frozenset()
+        return frozenset(role.value for role in Role if self.access in ROLE_PERMISSIONS[role])
+
+    def __str__(self) -> str:
+        return f"{self.operation_id} ({self.method} {self.path})"
+
+
+def _build() -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:
+    from voelgoed.app import create_app
+    from voelgoed.settings import load_settings
+
+    saved = os.environ.get("SECRET_KEY")
+    os.environ["SECRET_KEY"] = saved or "route-table"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = load_settings()
+            settings = type(settings)(**{**settings.__dict__, "data_dir": Path(tmp), "environment": "test"})
+            app = create_app(
+                settings, database_url="postgresql+asyncpg://unused@localhost/unused", redis_url="redis://localhost:1"
+            )
+            spec = app.openapi_schema.to_schema()
+            table: dict[tuple[str, str], Any] = {}
+            for route in app.routes:
+                for handler in getattr(route, "route_handlers", []):
+                    for method in handler.http_methods:
+                        table[(method.upper(), _TYPED_PARAM.sub(r"{\1}", route.path))] = handler.opt.get(
+                            "access", MISSING
+                        )
+    finally:
+        if saved is None:
+            os.environ.pop("SECRET_KEY", None)
+    return spec, table
+
+
+@lru_cache(maxsize=1)
+def spec_and_routes() -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:
+    return _build()
+
+
+@lru_cache(maxsize=1)
+def operations() -> tuple[Operation, ...]:
+    spec, table = spec_and_routes()
+    found = []
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method not in METHODS:
+                continue
+            access = table.get((method.upper(), path), MISSING)
+            found.append(Operation(op.get("operationId", f"{method} {path}"), method.upper(), path, access))
+    return tuple(sorted(found, key=lambda o: (o.path, o.method)))
+
+
+def org_operations() -> list[Operation]:
+    return [op for op in operations() if op.org_scoped]
+
+
+def non_public_operations() -> list[Operation]:
+    return [op for op in operations() if op.access != Access.PUBLIC]
