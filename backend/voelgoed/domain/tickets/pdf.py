@@ -17,9 +17,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 from voelgoed.domain.tickets.qr import qr_svg_data_uri
 
 _TEMPLATES = Path(__file__).parent / "templates"
-_env = Environment(
-    loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False
-)
+_env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False)
 
 
 class LocalOnlyFetcher(URLFetcher):

@@ -53,20 +53,20 @@ async def build_document(db: AsyncSession, order: Order) -> TicketsDocument:
     key = await get_or_create_signing_key(db, event_id=event.id, organization_id=event.organization_id)
     signer = private_key(key)
     type_ids = {t.ticket_type_id for t in tickets}
-    names = dict(
-        (
-            await db.execute(
-                select(TicketType.id, TicketType.name)
-                .where(TicketType.id.in_(type_ids))
-                .execution_options(**_UNSCOPED)
-            )
-        ).tuples()
+    rows = await db.execute(
+        select(TicketType.id, TicketType.name).where(TicketType.id.in_(type_ids)).execution_options(**_UNSCOPED)
     )
+    names = {type_id: name for type_id, name in rows.tuples()}
     venue = event.venue
     address = []
     if venue is not None:
-        address = [venue.address_line1, venue.address_line2 or "", venue.city, venue.province or "",
-                   venue.postal_code or ""]
+        address = [
+            venue.address_line1,
+            venue.address_line2 or "",
+            venue.city,
+            venue.province or "",
+            venue.postal_code or "",
+        ]
         address = [part for part in address if part]
     return TicketsDocument(
         event_name=event.name,

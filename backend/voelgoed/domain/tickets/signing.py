@@ -24,9 +24,7 @@ PURPOSE = "event-signing-key"
 
 async def find_signing_key(db: AsyncSession, event_id: uuid.UUID) -> EventSigningKey | None:
     return await db.scalar(
-        select(EventSigningKey)
-        .where(EventSigningKey.event_id == event_id)
-        .execution_options(skip_tenant_scope=True)
+        select(EventSigningKey).where(EventSigningKey.event_id == event_id).execution_options(skip_tenant_scope=True)
     )
 
 
