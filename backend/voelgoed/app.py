@@ -21,6 +21,7 @@ from voelgoed.db import make_alchemy_config
 from voelgoed.domain.accounts.controllers import AuthController
 from voelgoed.domain.audit.controllers import AuditController
 from voelgoed.domain.events.controllers import EventController
+from voelgoed.domain.orders.controllers import OrderController
 from voelgoed.domain.organizations.controllers import (
     InvitationController,
     MemberController,
@@ -54,6 +55,7 @@ API_CONTROLLERS: list[Any] = [
     TicketTypeController,
     CouponController,
     PublicApiController,
+    OrderController,
     TicketDownloadController,
     SigningKeyController,
     PaymentProviderController,

@@ -1,0 +1,246 @@
+"""Orders for organisers: list with search and filters, detail, resend tickets, sales summary.
+Thin: queries live in services.py and the ticketing inventory module."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, get, post
+from litestar.params import Parameter
+from saq import Queue
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.auth.permissions import Permission, access
+from voelgoed.domain.events.models import Event
+from voelgoed.domain.orders import services
+from voelgoed.domain.orders.machines import OrderLifecycle
+from voelgoed.domain.orders.models import Order, OrderLine
+from voelgoed.domain.orders.schemas import (
+    OrderDetailRead,
+    OrderLineRead,
+    OrderPage,
+    OrderSummaryRead,
+    PaymentTransactionRead,
+    ResendRead,
+    SalesSummaryRead,
+    TicketRead,
+    TypeSalesRead,
+)
+from voelgoed.domain.payments.models import PaymentTransaction
+from voelgoed.domain.ticketing.inventory import compute_availability
+from voelgoed.domain.ticketing.models import Coupon, TicketType
+from voelgoed.domain.ticketing.services import get_event
+from voelgoed.lib.pagination import PageParams, order_by, paginate
+from voelgoed.lib.problems import Conflict
+from voelgoed.workflows.checkout import enqueue_delivery
+
+
+def _summary(o: Order) -> OrderSummaryRead:
+    return OrderSummaryRead(
+        id=o.id,
+        reference=o.reference,
+        event_id=o.event_id,
+        status=o.status,
+        buyer_name=o.buyer_name,
+        buyer_email=o.buyer_email,
+        total_cents=o.total_cents,
+        vat_cents=o.vat_cents,
+        tickets=sum(ln.quantity for ln in o.lines),
+        needs_refund=o.needs_refund,
+        hold_expires_at=o.hold_expires_at,
+        paid_at=o.paid_at,
+        created_at=o.created_at,
+    )
+
+
+async def _tickets(db: AsyncSession, order_id: uuid.UUID) -> list[TicketRead]:
+    try:
+        from voelgoed.domain.tickets.models import Ticket
+    except ImportError:  # pragma: no cover
+        return []
+    rows = await db.scalars(select(Ticket).where(Ticket.order_id == order_id).order_by(Ticket.created_at))
+    return [
+        TicketRead(
+            id=t.id, serial=t.serial, ticket_type_id=t.ticket_type_id, holder_name=t.holder_name, status=t.status
+        )
+        for t in rows
+    ]
+
+
+class OrderController(Controller):
+    path = "/api/organizations/{organization_id:uuid}"
+    tags = ["orders"]
+
+    @get("/orders", operation_id="listOrders", opt=access(Permission.EVENTS_READ))
+    async def list_orders(
+        self,
+        organization_id: uuid.UUID,
+        db_session: AsyncSession,
+        page: int = Parameter(default=1, ge=1),
+        page_size: int = Parameter(default=25, ge=1, le=200),
+        q: str | None = Parameter(default=None, max_length=200),
+        status: str | None = None,
+        event_id: uuid.UUID | None = None,
+        sort: str | None = None,
+    ) -> OrderPage:
+        """Search by reference, buyer e-mail or name; filter by status and event."""
+        stmt = order_by(
+            services.list_query(q=q, status=status, event_id=event_id), sort, services.ORDER_SORTS, "-created_at"
+        )
+        items, total = await paginate(db_session, stmt, PageParams(page=page, page_size=page_size, sort=sort))
+        return OrderPage(items=[_summary(o) for o in items], total=total, page=page, page_size=page_size)
+
+    @get("/orders/{order_id:uuid}", operation_id="getOrder", opt=access(Permission.EVENTS_READ))
+    async def get_order(
+        self, organization_id: uuid.UUID, order_id: uuid.UUID, db_session: AsyncSession
+    ) -> OrderDetailRead:
+        o = await services.get_order(db_session, order_id)
+        event = await get_event(db_session, o.event_id)
+        names = dict(
+            (
+                await db_session.execute(
+                    select(TicketType.id, TicketType.name).where(
+                        TicketType.id.in_([ln.ticket_type_id for ln in o.lines])
+                    )
+                )
+            )
+            .tuples()
+            .all()
+        )
+        code = await db_session.scalar(select(Coupon.code).where(Coupon.id == o.coupon_id)) if o.coupon_id else None
+        payments = await db_session.scalars(
+            select(PaymentTransaction)
+            .where(PaymentTransaction.order_id == o.id)
+            .order_by(PaymentTransaction.created_at)
+        )
+        return OrderDetailRead(
+            id=o.id,
+            reference=o.reference,
+            event_id=o.event_id,
+            event_name=event.name,
+            status=o.status,
+            allowed_transitions=OrderLifecycle(o).allowed(),
+            buyer_name=o.buyer_name,
+            buyer_email=o.buyer_email,
+            buyer_phone=o.buyer_phone,
+            subtotal_cents=o.subtotal_cents,
+            discount_cents=o.discount_cents,
+            total_cents=o.total_cents,
+            vat_cents=o.vat_cents,
+            fees_cents=o.fees_cents,
+            coupon_code=code,
+            needs_refund=o.needs_refund,
+            hold_expires_at=o.hold_expires_at,
+            paid_at=o.paid_at,
+            tickets_emailed_at=o.tickets_emailed_at,
+            created_at=o.created_at,
+            lines=[
+                OrderLineRead(
+                    ticket_type_id=ln.ticket_type_id,
+                    ticket_type_name=names.get(ln.ticket_type_id),
+                    quantity=ln.quantity,
+                    unit_price_cents=ln.unit_price_cents,
+                    discount_cents=ln.discount_cents,
+                    line_total_cents=ln.line_total_cents,
+                )
+                for ln in o.lines
+            ],
+            payments=[
+                PaymentTransactionRead(
+                    id=p.id,
+                    provider=p.provider,
+                    status=p.status,
+                    amount_cents=p.amount_cents,
+                    provider_reference=p.provider_reference,
+                    failure_reason=p.failure_reason,
+                    created_at=p.created_at,
+                    completed_at=p.completed_at,
+                )
+                for p in payments
+            ],
+            tickets=await _tickets(db_session, o.id),
+        )
+
+    @post(
+        "/orders/{order_id:uuid}/resend-tickets",
+        operation_id="resendOrderTickets",
+        opt=access(Permission.EVENTS_WRITE),
+        status_code=202,
+    )
+    async def resend(
+        self, organization_id: uuid.UUID, order_id: uuid.UUID, db_session: AsyncSession, queue: Queue
+    ) -> ResendRead:
+        """Queue the ticket e-mail again (the PDF goes to the buyer's address on the order)."""
+        o = await services.get_order(db_session, order_id)
+        if o.status != "paid":
+            raise Conflict(f"Only paid orders have tickets; this one is {o.status.replace('_', ' ')}.")
+        await enqueue_delivery(queue, o.id, force=True)
+        return ResendRead(order_id=o.id, queued=True, job="deliver_order_tickets")
+
+    @get("/events/{event_id:uuid}/sales", operation_id="getEventSales", opt=access(Permission.EVENTS_READ))
+    async def sales(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
+    ) -> SalesSummaryRead:
+        """Sold / held / available per ticket type, and the paid orders' revenue and VAT."""
+        event: Event = await get_event(db_session, event_id)
+        avail = await compute_availability(await db_session.connection(), event.id)
+        types = (
+            await db_session.scalars(
+                select(TicketType)
+                .where(TicketType.event_id == event.id)
+                .order_by(TicketType.sort_order, TicketType.name)
+            )
+        ).all()
+        paid = (
+            await db_session.execute(
+                select(
+                    func.count(),
+                    func.coalesce(func.sum(Order.total_cents), 0),
+                    func.coalesce(func.sum(Order.vat_cents), 0),
+                    func.coalesce(func.sum(Order.discount_cents), 0),
+                ).where(Order.event_id == event.id, Order.status == "paid")
+            )
+        ).one()
+        refunds = await db_session.scalar(
+            select(func.count()).where(Order.event_id == event.id, Order.needs_refund.is_(True))
+        )
+        gross: dict[Any, Any] = dict(
+            (
+                await db_session.execute(
+                    select(OrderLine.ticket_type_id, func.coalesce(func.sum(OrderLine.line_total_cents), 0))
+                    .join(Order, Order.id == OrderLine.order_id)
+                    .where(Order.event_id == event.id, Order.status == "paid")
+                    .group_by(OrderLine.ticket_type_id)
+                )
+            )
+            .tuples()
+            .all()
+        )
+        rows = [
+            TypeSalesRead(
+                ticket_type_id=t.id,
+                name=t.name,
+                price_cents=t.price_cents,
+                quantity=t.quantity,
+                sold=t.sold,
+                reserved=t.reserved,
+                available=avail.of(t.id),
+                gross_cents=int(gross.get(t.id, 0)),
+            )
+            for t in types
+        ]
+        return SalesSummaryRead(
+            event_id=event.id,
+            capacity=event.capacity,
+            sold=sum(t.sold for t in types),
+            reserved=sum(t.reserved for t in types),
+            available=avail.event_available if avail.event_available is not None else sum(r.available for r in rows),
+            paid_orders=int(paid[0]),
+            gross_revenue_cents=int(paid[1]),
+            vat_cents=int(paid[2]),
+            discount_cents=int(paid[3]),
+            refunds_needed=int(refunds or 0),
+            types=rows,
+        )
