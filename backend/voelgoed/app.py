@@ -35,6 +35,7 @@ from voelgoed.lib.openapi_problems import add_problem_responses
 from voelgoed.lib.problems import exception_handlers
 from voelgoed.lib.requestid import request_id_middleware
 from voelgoed.settings import Settings
+from voelgoed.web.checkout import CHECKOUT_SITE_HANDLERS
 from voelgoed.web.devmail import DevMailController
 from voelgoed.web.health import HealthController
 from voelgoed.web.public import PublicSiteController
@@ -102,7 +103,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
             await queue.disconnect()
             await redis.aclose()
 
-    handlers: list[Any] = [*API_CONTROLLERS, PublicSiteController]
+    handlers: list[Any] = [*API_CONTROLLERS, PublicSiteController, *CHECKOUT_SITE_HANDLERS]
     handlers += spa_handlers("/app", settings.organiser_app_dir, "organiser_app")
     handlers += spa_handlers("/scanner", settings.scanner_app_dir, "scanner_pwa")
     if settings.environment != "production":  # the local mailbox is a development aid

@@ -1,53 +1,51 @@
-"""The buyers' site (server-rendered, light on mobile data). For now: upcoming published events;
-the ticket-sales issue grows it into the checkout site."""
+"""The buyers' site front door: `/` lists upcoming published events, plus the privacy notice and
+the site's two static files (served with long cache lifetimes under content-hashed names).
+The event pages and checkout live in web/checkout/."""
 
 from __future__ import annotations
 
-import html
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from litestar import Controller, Response, get
-from sqlalchemy import select
+from litestar import Controller, Request, Response, get
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Access, access
-from voelgoed.domain.accounts.services import now
-from voelgoed.domain.events.models import Event
+from voelgoed.settings import Settings
+from voelgoed.web.checkout.catalog import upcoming_events
+from voelgoed.web.checkout.render import CSS_BYTES, CSS_VERSION, JS_BYTES, JS_VERSION, render
+from voelgoed.web.checkout.security import Visit
 
-_STYLE = (
-    "body{font-family:system-ui,sans-serif;margin:0;color:#1a1a2e;background:#f7f7fb}"
-    "header{background:#1f3a5f;color:#fff;padding:1rem}main{max-width:46rem;margin:auto;padding:1rem}"
-    "li{background:#fff;border-radius:.5rem;padding:1rem;margin:.5rem 0;list-style:none}"
-    "ul{padding:0}a{color:#1f3a5f}small{color:#555}"
-)
+_IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
 
 
 class PublicSiteController(Controller):
     include_in_schema = False
 
     @get("/", opt=access(Access.PUBLIC))
-    async def home(self, db_session: AsyncSession) -> Response[str]:
-        events = await db_session.scalars(
-            select(Event)
-            .where(Event.status == "published", Event.ends_at > now())
-            .order_by(Event.starts_at)
-            .limit(50)
+    async def home(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, settings: Settings
+    ) -> Response[str]:
+        visit = Visit(request, settings)  # lands UTM parameters of links to the listing too
+        return render(
+            "events.html",
+            cookies=visit.cookies(),
+            events=await upcoming_events(db_session),
+            canonical=f"{settings.public_url}/",
+            description="Tickets for upcoming events on VoelgoedEvents.",
         )
-        items = []
-        for e in events:
-            local = e.starts_at.astimezone(ZoneInfo(e.timezone))
-            where = f" · {html.escape(e.venue.name)}, {html.escape(e.venue.city)}" if e.venue else ""
-            items.append(
-                f"<li><strong>{html.escape(e.name)}</strong><br>"
-                f"<small>{local:%a %d %b %Y, %H:%M}{where}</small></li>"
-            )
-        body = "".join(items) or "<p>No upcoming events yet.</p>"
-        page = (
-            "<!doctype html><html lang=en><meta charset=utf-8>"
-            "<meta name=viewport content='width=device-width,initial-scale=1'>"
-            f"<title>VoelgoedEvents</title><style>{_STYLE}</style>"
-            "<header><strong>VoelgoedEvents</strong></header>"
-            f"<main><h1>Upcoming events</h1><ul>{body}</ul>"
-            "<p><a href='/app/'>Organisers: sign in</a></p></main></html>"
-        )
-        return Response(page, media_type="text/html")
+
+    @get("/privacy", opt=access(Access.PUBLIC))
+    async def privacy(self) -> Response[str]:
+        return render("privacy.html")
+
+    @get("/assets/{name:str}", opt=access(Access.PUBLIC))
+    async def asset(self, name: str) -> Response[bytes]:
+        """The stylesheet and the small script, under content-hashed names (cached for a year)."""
+        files = {
+            f"site.{CSS_VERSION}.css": (CSS_BYTES, "text/css; charset=utf-8"),
+            f"site.{JS_VERSION}.js": (JS_BYTES, "text/javascript; charset=utf-8"),
+        }
+        if name not in files:
+            return Response(b"Not found", status_code=404, media_type="text/plain")
+        body, media_type = files[name]
+        return Response(body, media_type=media_type, headers=_IMMUTABLE)

@@ -1,0 +1,10 @@
+"""The buyers' checkout site: server-rendered HTML, light on mobile data, usable without JS."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voelgoed.web.checkout.orders import CheckoutController, OrderPagesController
+from voelgoed.web.checkout.pages import EventPagesController
+
+CHECKOUT_SITE_HANDLERS: list[Any] = [EventPagesController, CheckoutController, OrderPagesController]

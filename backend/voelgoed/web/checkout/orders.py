@@ -1,0 +1,332 @@
+"""Buyer details, payment hand-off, the order page and order lookup.
+
+GET/POST /checkout/{reference}: the order's access token comes from the path-scoped HttpOnly
+cookie set at reserve, never from the URL. GET /orders/{reference}?token=...: the link the buyer
+returns to from the provider and finds in their e-mail. /orders/lookup e-mails that link again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect
+from redis.asyncio import Redis
+from saq import Queue
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.auth.permissions import Access, access
+from voelgoed.domain.orders.models import Order
+from voelgoed.domain.ticketing.models import TicketType
+from voelgoed.domain.tickets.models import Ticket
+from voelgoed.lib import ratelimit
+from voelgoed.lib.problems import AppError
+from voelgoed.settings import Settings
+from voelgoed.web.checkout import flow
+from voelgoed.web.checkout.render import render
+from voelgoed.web.checkout.security import Visit, order_cookie_name, record_step
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+PHONE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
+LOOKUPS_PER_IP = 5  # per 15 minutes
+LOOKUPS_PER_REFERENCE = 3  # per hour
+
+
+def _gone(visit: Visit) -> Response[str]:
+    return render(
+        "message.html",
+        status=404,
+        cookies=visit.cookies(),
+        heading="We cannot find this checkout",
+        paragraphs=[
+            "Checkouts continue only in the browser where the tickets were reserved.",
+            "If you already paid, use the link in your e-mail, or find your order below.",
+        ],
+        link=("/orders/lookup", "Find my order"),
+        robots="noindex",
+    )
+
+
+def _order_url(reference: str, token: str) -> str:
+    return f"/orders/{reference}?token={token}"
+
+
+async def _checkout_page(
+    db: AsyncSession,
+    settings: Settings,
+    visit: Visit,
+    order: Order,
+    *,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    error: str | None = None,
+) -> Response[str]:
+    event = await flow.event_of(db, order)
+    providers = await flow.providers_for(db, settings, order.organization_id)
+    shown = {
+        "buyer_name": order.buyer_name or "",
+        "buyer_email": order.buyer_email or "",
+        "buyer_phone": order.buyer_phone or "",
+        "provider": providers[0].name if providers else "",
+        **(values or {}),
+    }
+    return render(
+        "checkout.html",
+        status=status,
+        cookies=visit.cookies(),
+        order=order,
+        event=event,
+        lines=await flow.lines_of(db, order),
+        providers=providers,
+        values=shown,
+        errors=errors or {},
+        error=error,
+        csrf=visit.form_token(f"checkout:{order.reference}"),
+        robots="noindex",
+    )
+
+
+def _validate_buyer(values: dict[str, str], providers: list[str], free: bool) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    name = values["buyer_name"]
+    if not name:
+        errors["buyer_name"] = "Enter your full name."
+    elif len(name) > 200:
+        errors["buyer_name"] = "Your name can be at most 200 characters."
+    if not values["buyer_email"]:
+        errors["buyer_email"] = "Enter your e-mail address: your tickets are sent there."
+    elif len(values["buyer_email"]) > 320 or not EMAIL.match(values["buyer_email"]):
+        errors["buyer_email"] = "Enter an e-mail address like name@example.co.za."
+    if values["buyer_phone"] and not PHONE.match(values["buyer_phone"]):
+        errors["buyer_phone"] = "Enter a phone number like 082 123 4567, or leave it empty."
+    if not free and values["provider"] not in providers:
+        errors["provider"] = "Choose how to pay."
+    return errors
+
+
+class CheckoutController(Controller):
+    include_in_schema = False
+
+    @get("/checkout/{reference:str}", opt=access(Access.PUBLIC))
+    async def details(
+        self, reference: str, request: Request[Any, Any, Any], db_session: AsyncSession, settings: Settings
+    ) -> Response[Any]:
+        visit = Visit(request, settings)
+        token = request.cookies.get(order_cookie_name(reference))
+        order = await flow.order_for_token(db_session, reference, token)
+        if order is None or token is None:
+            return _gone(visit)
+        if order.status not in ("reserved", "awaiting_payment"):
+            return Redirect(_order_url(order.reference, token), status_code=303, cookies=visit.cookies())
+        return await _checkout_page(db_session, settings, visit, order)
+
+    @post("/checkout/{reference:str}", opt=access(Access.PUBLIC), status_code=303)
+    async def pay(
+        self,
+        reference: str,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        redis: Redis,
+        settings: Settings,
+    ) -> Response[Any]:
+        visit = Visit(request, settings)
+        token = request.cookies.get(order_cookie_name(reference))
+        order = await flow.order_for_token(db_session, reference, token)
+        if order is None or token is None:
+            return _gone(visit)
+        form = await request.form()
+        values = {
+            k: " ".join(str(form.get(k) or "").split())
+            for k in ("buyer_name", "buyer_email", "buyer_phone", "provider")
+        }
+        values["buyer_email"] = values["buyer_email"].replace(" ", "")
+        if not visit.check_form_token(f"checkout:{order.reference}", str(form.get("csrf") or "")):
+            return await _checkout_page(
+                db_session,
+                settings,
+                visit,
+                order,
+                status=403,
+                values=values,
+                error="This form has expired or did not come from this site. Please check your details and try again.",
+            )
+        if order.status not in ("reserved", "awaiting_payment"):
+            return Redirect(_order_url(order.reference, token), status_code=303, cookies=visit.cookies())
+        providers = [p.name for p in await flow.providers_for(db_session, settings, order.organization_id)]
+        free = order.total_cents == 0
+        if free and not values["provider"]:
+            values["provider"] = providers[0] if providers else "simulated"
+        errors = _validate_buyer(values, providers, free)
+        if errors:
+            return await _checkout_page(
+                db_session,
+                settings,
+                visit,
+                order,
+                status=422,
+                values=values,
+                errors=errors,
+                error="Please correct the details below.",
+            )
+        try:
+            redirect = await flow.start_checkout(
+                db_session,
+                order=order,
+                token=token,
+                buyer_name=values["buyer_name"],
+                buyer_email=values["buyer_email"],
+                buyer_phone=values["buyer_phone"] or None,
+                provider=values["provider"],
+            )
+        except AppError as exc:
+            problem = flow.explain(exc)
+            await db_session.rollback()
+            fresh = await flow.order_for_token(db_session, reference, token)
+            if fresh is None or fresh.status not in ("reserved", "awaiting_payment"):
+                return Redirect(_order_url(reference, token), status_code=303, cookies=visit.cookies())
+            return await _checkout_page(
+                db_session,
+                settings,
+                visit,
+                fresh,
+                status=exc.status,
+                values=values,
+                errors={k: v for k, v in problem.fields.items() if k in values},
+                error=problem.message,
+            )
+        await record_step(
+            db_session,
+            visit,
+            "checkout_started",
+            organization_id=order.organization_id,
+            event_id=order.event_id,
+            order_id=order.id,
+        )
+        if redirect.method.upper() == "POST":
+            return render(
+                "redirect.html",
+                cookies=visit.cookies(),
+                url=redirect.url,
+                fields=redirect.fields,
+                reference=order.reference,
+                amount=order.total_cents,
+                provider_label=flow.PROVIDER_LABELS.get(values["provider"], values["provider"]),
+                robots="noindex",
+            )
+        return Redirect(redirect.url, status_code=303, cookies=visit.cookies())
+
+
+class OrderPagesController(Controller):
+    include_in_schema = False
+
+    @get("/orders/{reference:str}", opt=access(Access.PUBLIC))
+    async def order(
+        self,
+        reference: str,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        settings: Settings,
+        token: str | None = None,
+    ) -> Response[str]:
+        visit = Visit(request, settings)
+        order = await flow.order_for_token(db_session, reference, token)
+        if order is None or token is None:
+            return render(
+                "message.html",
+                status=404,
+                cookies=visit.cookies(),
+                heading="Order not found",
+                paragraphs=["This link is not valid, or it has been replaced by a newer one."],
+                link=("/orders/lookup", "E-mail me a new link"),
+                robots="noindex",
+            )
+        event = await flow.event_of(db_session, order)
+        rows = (
+            await db_session.execute(
+                select(Ticket.serial, Ticket.holder_name, Ticket.status, TicketType.name)
+                .join(TicketType, TicketType.id == Ticket.ticket_type_id)
+                .where(Ticket.order_id == order.id)
+                .order_by(TicketType.name, Ticket.position)
+                .execution_options(**flow.UNSCOPED)
+            )
+        ).all()
+        tickets = [
+            {"serial": r.serial, "holder_name": r.holder_name, "status": r.status, "type_name": r.name} for r in rows
+        ]
+        failed = await flow.last_payment_failed(db_session, order)
+        return render(
+            "order.html",
+            cookies=visit.cookies(),
+            order=order,
+            event=event,
+            lines=await flow.lines_of(db_session, order),
+            tickets=tickets if order.status == "paid" else [],
+            pdf_url=f"/orders/{order.reference}/tickets.pdf?token={token}",
+            refresh=order.status == "awaiting_payment" and not failed,
+            failed=failed,
+            retry=f"/checkout/{order.reference}",
+            robots="noindex",
+            headers={"Referrer-Policy": "no-referrer"},
+        )
+
+    @get("/orders/lookup", opt=access(Access.PUBLIC))
+    async def lookup_form(self, request: Request[Any, Any, Any], settings: Settings) -> Response[str]:
+        visit = Visit(request, settings)
+        return render(
+            "lookup.html",
+            cookies=visit.cookies(),
+            csrf=visit.form_token("lookup"),
+            values={"reference": "", "email": ""},
+            errors={},
+            sent=False,
+        )
+
+    @post("/orders/lookup", opt=access(Access.PUBLIC), status_code=200)
+    async def lookup(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        redis: Redis,
+        queue: Queue,
+        settings: Settings,
+    ) -> Response[str]:
+        visit = Visit(request, settings)
+        form = await request.form()
+        values = {
+            "reference": str(form.get("reference") or "").strip().upper()[:20],
+            "email": str(form.get("email") or "").strip()[:320],
+        }
+        errors: dict[str, str] = {}
+        if not re.fullmatch(r"(VG-)?[A-Z0-9]{8}", values["reference"]):
+            errors["reference"] = "Enter the reference from your e-mail, like VG-7K3M9QX2."
+        if not EMAIL.match(values["email"]):
+            errors["email"] = "Enter an e-mail address like name@example.co.za."
+
+        def page(status: int, *, sent: bool = False, error: str | None = None) -> Response[str]:
+            return render(
+                "lookup.html",
+                status=status,
+                cookies=visit.cookies(),
+                csrf=visit.form_token("lookup"),
+                values=values,
+                errors=errors,
+                sent=sent,
+                error=error,
+            )
+
+        if not visit.check_form_token("lookup", str(form.get("csrf") or "")):
+            return page(403, error="This form has expired or did not come from this site. Please try again.")
+        if errors:
+            return page(422, error="Please correct the details below.")
+        client_ip = request.client.host if request.client else "unknown"
+        try:
+            await ratelimit.hit(redis, f"site-lookup-ip:{client_ip}", LOOKUPS_PER_IP, 900)
+            await ratelimit.hit(redis, f"site-lookup-ref:{values['reference']}", LOOKUPS_PER_REFERENCE, 3600)
+        except AppError as exc:
+            return page(exc.status, error=exc.detail)
+        # The same answer whether or not the pair exists: nothing about orders leaks from here.
+        await flow.send_order_link(db_session, queue, settings, values["reference"], values["email"])
+        return page(200, sent=True)

@@ -1,0 +1,210 @@
+"""The event page and ticket selection: GET /events/{slug}, POST /events/{slug}/reserve.
+
+Thin: availability comes from catalog.py, the reservation from the checkout workflow (flow.py),
+funnel steps from domain/analytics. Every failure re-renders the page with the buyer's choices
+kept and the reason shown, with a 4xx status; never a 500 page for bad input.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.response import Redirect
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.auth.permissions import Access, access
+from voelgoed.domain.events.models import Event
+from voelgoed.lib import ratelimit
+from voelgoed.lib.problems import AppError
+from voelgoed.settings import Settings
+from voelgoed.web.checkout import flow
+from voelgoed.web.checkout.catalog import event_by_slug, ticket_types
+from voelgoed.web.checkout.render import render
+from voelgoed.web.checkout.security import Visit, order_cookie, record_step
+
+RESERVES_PER_VISIT = 30  # per 10 minutes: plenty for a person, a brake for a script
+COUPON_MAX = 40
+
+
+def not_found(visit: Visit | None = None) -> Response[str]:
+    return render(
+        "message.html",
+        status=404,
+        cookies=visit.cookies() if visit else None,
+        heading="Page not found",
+        paragraphs=["We could not find that page. The link may be mistyped, or the event is no longer listed."],
+        link=("/", "See upcoming events"),
+        robots="noindex",
+    )
+
+
+def _address(event: Event) -> str:
+    v = event.venue
+    if v is None:
+        return ""
+    parts = [v.address_line1, v.address_line2, v.city, v.province, v.postal_code]
+    return ", ".join(p for p in parts if p)
+
+
+def _summary(event: Event) -> str:
+    text = " ".join((event.description or "").split())
+    if len(text) > 180:
+        text = text[:177].rsplit(" ", 1)[0] + "…"
+    return text or f"Tickets for {event.name}."
+
+
+async def event_page(
+    *,
+    db: AsyncSession,
+    redis: Redis,
+    settings: Settings,
+    visit: Visit,
+    event: Event,
+    status: int = 200,
+    error: str | None = None,
+    field_errors: list[str] | None = None,
+    chosen: dict[uuid.UUID, int] | None = None,
+    bad_types: set[uuid.UUID] | None = None,
+    coupon: str = "",
+    coupon_error: str | None = None,
+) -> Response[str]:
+    types = await ticket_types(db, redis, event, ttl=settings.availability_cache_seconds)
+    for t in types:
+        t.selected = (chosen or {}).get(t.id, 0)
+        if t.choices and t.selected not in t.choices:  # keep what the buyer sent, even if now too many
+            t.choices = sorted({*t.choices, t.selected})
+    on_sale = any(t.state == "on_sale" for t in types)
+    notice = None
+    if event.status == "cancelled":
+        notice = "This event has been cancelled."
+    elif event.status == "closed":
+        notice = "Ticket sales for this event have closed."
+    elif types and not on_sale:
+        notice = "No tickets are on sale right now."
+    return render(
+        "event.html",
+        status=status,
+        cookies=visit.cookies(),
+        event=event,
+        address=_address(event),
+        types=types,
+        on_sale=on_sale and event.status == "published",
+        notice=notice,
+        error=error,
+        field_errors=field_errors or [],
+        bad_types=bad_types or set(),
+        coupon=coupon,
+        coupon_error=coupon_error,
+        csrf=visit.form_token(f"reserve:{event.slug}"),
+        hold_minutes=settings.hold_minutes,
+        description=_summary(event),
+        canonical=f"{settings.public_url}/events/{event.slug}",
+        ends_fmt="%H:%M" if event.starts_at.date() == event.ends_at.date() else "%a %-d %b %Y, %H:%M %Z",
+    )
+
+
+class EventPagesController(Controller):
+    include_in_schema = False
+
+    @get("/events/{slug:str}", opt=access(Access.PUBLIC))
+    async def show(
+        self, slug: str, request: Request[Any, Any, Any], db_session: AsyncSession, redis: Redis, settings: Settings
+    ) -> Response[str]:
+        visit = Visit(request, settings)
+        event = await event_by_slug(db_session, slug)
+        if event is None:
+            return not_found(visit)
+        await record_step(db_session, visit, "page_view", organization_id=event.organization_id, event_id=event.id)
+        return await event_page(db=db_session, redis=redis, settings=settings, visit=visit, event=event)
+
+    @post("/events/{slug:str}/reserve", opt=access(Access.PUBLIC), status_code=303)
+    async def reserve(
+        self, slug: str, request: Request[Any, Any, Any], db_session: AsyncSession, redis: Redis, settings: Settings
+    ) -> Response[Any]:
+        visit = Visit(request, settings)
+        event = await event_by_slug(db_session, slug)
+        if event is None:
+            return not_found(visit)
+        form = await request.form()
+
+        chosen: dict[uuid.UUID, int] = {}
+        field_errors: list[str] = []
+        bad: set[uuid.UUID] = set()
+        for key, raw in form.items():
+            if not key.startswith("qty_"):
+                continue
+            try:
+                type_id = uuid.UUID(key[4:])
+            except ValueError:
+                continue
+            value = str(raw).strip() or "0"
+            if not value.isdigit() or int(value) > 1000:
+                field_errors.append("Choose a quantity from the list.")
+                bad.add(type_id)
+                continue
+            if int(value) > 0:
+                chosen[type_id] = int(value)
+        coupon = " ".join(str(form.get("coupon") or "").split()).upper()
+
+        def again(status: int, error: str, **kw: Any) -> Any:
+            return event_page(
+                db=db_session,
+                redis=redis,
+                settings=settings,
+                visit=visit,
+                event=event,
+                status=status,
+                error=error,
+                field_errors=field_errors,
+                chosen=chosen,
+                bad_types=bad,
+                coupon=coupon,
+                **kw,
+            )
+
+        if not visit.check_form_token(f"reserve:{event.slug}", str(form.get("csrf") or "")):
+            return await again(
+                403, "This form has expired or did not come from this site. Please choose your tickets again."
+            )
+        if len(coupon) > COUPON_MAX:
+            return await again(422, "That coupon code is too long.", coupon_error="At most 40 characters.")
+        if field_errors:
+            return await again(422, "Some quantities are not valid.")
+        if not chosen:
+            return await again(422, "Choose at least one ticket.")
+        if event.status != "published":
+            return await again(409, "Tickets for this event are not on sale.")
+        try:
+            await ratelimit.hit(redis, f"site-reserve:{visit.session_id}", RESERVES_PER_VISIT, 600)
+            held = await flow.reserve(
+                db_session,
+                redis=redis,
+                settings=settings,
+                event=event,
+                items=chosen,
+                coupon_code=coupon or None,
+                session_id=visit.session_id,
+                form_token=str(form.get("csrf") or ""),
+            )
+        except AppError as exc:
+            problem = flow.explain(exc)
+            bad |= {t for t in chosen if str(t) in problem.fields}
+            coupon_error = problem.fields.get("coupon_code")
+            field_errors.extend(m for f, m in problem.fields.items() if f != "coupon_code")
+            return await again(exc.status, problem.message, coupon_error=coupon_error)
+
+        await record_step(
+            db_session,
+            visit,
+            "add_to_cart",
+            organization_id=event.organization_id,
+            event_id=event.id,
+            order_id=held.order_id,
+        )
+        visit.extra_cookies.append(
+            order_cookie(settings, held.reference, held.access_token, max_age=held.cookie_seconds)
+        )
+        return Redirect(f"/checkout/{held.reference}", status_code=303, cookies=visit.cookies())

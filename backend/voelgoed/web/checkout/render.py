@@ -1,0 +1,80 @@
+"""HTML rendering for the checkout site: one Jinja environment (autoescaped), formatting helpers
+(money as "R 1 250.00", times in the event's own zone) and the stylesheet's versioned URL."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Response
+from litestar.datastructures import Cookie
+
+HERE = Path(__file__).parent
+CSS_BYTES = (HERE / "static" / "site.css").read_bytes()
+CSS_VERSION = hashlib.sha256(CSS_BYTES).hexdigest()[:12]
+CSS_URL = f"/assets/site.{CSS_VERSION}.css"
+JS_BYTES = (HERE / "static" / "site.js").read_bytes()
+JS_VERSION = hashlib.sha256(JS_BYTES).hexdigest()[:12]
+JS_URL = f"/assets/site.{JS_VERSION}.js"
+
+
+def money(cents: int) -> str:
+    """Integer cents as rand: 25000 -> "R 250.00", 125000 -> "R 1 250.00"."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}R {whole:,}.{part:02d}".replace(",", "\u00a0")
+
+
+def local_time(value: datetime, tz: str, fmt: str = "%a %-d %b %Y, %H:%M %Z") -> str:
+    """A UTC instant shown in the event's zone, e.g. "Sat 12 Dec 2026, 19:00 SAST"."""
+    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
+def iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+_env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    auto_reload=False,
+)
+_env.filters["money"] = money
+_env.filters["local_time"] = local_time
+_env.filters["iso"] = iso
+_env.globals["css_url"] = CSS_URL
+_env.globals["js_url"] = JS_URL
+
+
+def render(
+    template: str,
+    *,
+    status: int = 200,
+    cookies: list[Cookie] | None = None,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response[str]:
+    html = _env.get_template(template).render(**context)
+    return Response(
+        html,
+        status_code=status,
+        media_type="text/html; charset=utf-8",
+        cookies=cookies or [],
+        headers={
+            # Pages carry per-visit form tokens and order data: never stored by shared caches.
+            "Cache-Control": "private, no-store",
+            "Referrer-Policy": "same-origin",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": (
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                "frame-ancestors 'none'; base-uri 'self'"
+            ),
+            **(headers or {}),
+        },
+    )

@@ -1,0 +1,17 @@
+// Progressive enhancement only: the pages work without it.
+// 1) data-countdown="<ISO time>": show the minutes left on a hold.
+// 2) form[data-autosubmit]: continue to the payment provider without a click.
+(function () {
+  var el = document.querySelector('[data-countdown]');
+  if (el) {
+    var end = Date.parse(el.getAttribute('data-countdown'));
+    var tick = function () {
+      var s = Math.max(0, Math.round((end - Date.now()) / 1000));
+      el.textContent = s > 0 ? Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0') + ' left' : 'time is up';
+      if (s > 0) setTimeout(tick, 1000);
+    };
+    tick();
+  }
+  var f = document.querySelector('form[data-autosubmit]');
+  if (f) f.submit();
+})();
