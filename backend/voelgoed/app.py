@@ -20,6 +20,8 @@ from voelgoed.auth.guard import authorize, provide_auth
 from voelgoed.db import make_alchemy_config
 from voelgoed.domain.accounts.controllers import AuthController
 from voelgoed.domain.audit.controllers import AuditController
+from voelgoed.domain.checkin.controllers import CheckinAdminController, DeviceCheckinController
+from voelgoed.domain.devices.controllers import DeviceController, DevicePairController
 from voelgoed.domain.events.controllers import EventController
 from voelgoed.domain.orders.controllers import OrderController
 from voelgoed.domain.organizations.controllers import (
@@ -61,6 +63,10 @@ API_CONTROLLERS: list[Any] = [
     SigningKeyController,
     PaymentProviderController,
     PayFastItnController,
+    DeviceController,
+    DevicePairController,
+    DeviceCheckinController,
+    CheckinAdminController,
 ]
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.context import AuthContext
+from voelgoed.auth.device import authorize_device
 from voelgoed.auth.permissions import Access, Permission, allows
 from voelgoed.db.tenancy import scope_session
 from voelgoed.domain.accounts.services import AccountService
@@ -41,6 +42,9 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
     if level is None:  # app.py refuses to start with such a handler; this is a second lock
         raise Forbidden("This endpoint declares no access rule.")
     if level == Access.PUBLIC:
+        return
+    if level == Access.DEVICE:  # scanners: bearer device token only, never the session cookie
+        await authorize_device(connection, request_db(connection))
         return
 
     token = connection.cookies.get(SESSION_COOKIE)

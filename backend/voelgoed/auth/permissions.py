@@ -12,6 +12,7 @@ class Access(enum.StrEnum):
 
     PUBLIC = "public"  # anyone, no session needed
     USER = "user"  # any signed-in user
+    DEVICE = "device"  # a paired scanner's bearer token (auth/device.py); nothing else
 
 
 class Permission(enum.StrEnum):
@@ -26,10 +27,11 @@ class Permission(enum.StrEnum):
     EVENTS_PUBLISH = "events:publish"
     AUDIT_READ = "audit:read"
     CHECKIN = "checkin:scan"
+    DEVICES_MANAGE = "devices:manage"
 
 
 _READ = {Permission.ORG_READ, Permission.MEMBERS_READ, Permission.VENUES_READ, Permission.EVENTS_READ}
-_WRITE = {Permission.VENUES_WRITE, Permission.EVENTS_WRITE, Permission.CHECKIN}
+_WRITE = {Permission.VENUES_WRITE, Permission.EVENTS_WRITE, Permission.CHECKIN, Permission.DEVICES_MANAGE}
 _MANAGE = {Permission.ORG_MANAGE, Permission.MEMBERS_MANAGE, Permission.EVENTS_PUBLISH, Permission.AUDIT_READ}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -3,6 +3,14 @@
 from voelgoed.domain.accounts.models import PasswordResetToken, User, UserSession
 from voelgoed.domain.analytics.models import AnalyticsEvent
 from voelgoed.domain.audit.models import AuditEntry
+from voelgoed.domain.checkin.models import (
+    CheckinChange,
+    CheckinConfig,
+    CheckinScan,
+    ScanSession,
+    TicketCheckinState,
+)
+from voelgoed.domain.devices.models import Device, DevicePairingCode
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.organizations.models import Invitation, Membership, Organization
@@ -14,7 +22,12 @@ from voelgoed.domain.venues.models import Gate, Venue
 __all__ = [
     "AnalyticsEvent",
     "AuditEntry",
+    "CheckinChange",
+    "CheckinConfig",
+    "CheckinScan",
     "Coupon",
+    "Device",
+    "DevicePairingCode",
     "Event",
     "EventInventory",
     "EventSigningKey",
@@ -29,7 +42,9 @@ __all__ = [
     "PaymentNotification",
     "PaymentProviderAccount",
     "PaymentTransaction",
+    "ScanSession",
     "Ticket",
+    "TicketCheckinState",
     "TicketType",
     "User",
     "UserSession",

@@ -1,0 +1,82 @@
+"""Device-token authentication for scanners (`Access.DEVICE` routes only).
+
+A device sends `Authorization: Bearer <token>`; we keep only SHA-256(token). One statement both
+authenticates and records the last contact (written at most every 15 s, so the hot scan path
+rarely writes the device row). A revoked token matches no row: 401 on its very next request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from sqlalchemy import text
+
+from voelgoed.lib.problems import Unauthorized
+
+TOKEN_PREFIX = "vgd_"  # noqa: S105 (a marker, not a secret)
+DEVICE_STATE_KEY = "device"
+
+_AUTH_SQL = text(
+    """
+    WITH d AS (
+        SELECT id, organization_id, name, event_ids, gate_id, last_seen_at
+        FROM device WHERE token_hash = :h AND revoked_at IS NULL
+    ), touched AS (
+        UPDATE device SET last_seen_at = now()
+        FROM d WHERE device.id = d.id
+          AND (d.last_seen_at IS NULL OR d.last_seen_at < now() - interval '15 seconds')
+        RETURNING device.id
+    )
+    SELECT d.id, d.organization_id, d.name, d.event_ids, d.gate_id, (SELECT count(*) FROM touched) FROM d
+    """
+)
+
+
+@dataclass(frozen=True)
+class DeviceContext:
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    name: str
+    event_ids: tuple[uuid.UUID, ...]
+    gate_id: uuid.UUID | None
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    header = connection.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+async def authorize_device(connection: ASGIConnection[Any, Any, Any, Any], db: Any) -> None:
+    token = bearer_token(connection)
+    if token is None or len(token) > 200:
+        raise Unauthorized("Send the device token: Authorization: Bearer <token>.")
+    row = (await db.execute(_AUTH_SQL, {"h": token_hash(token)})).first()
+    if row is None:
+        raise Unauthorized("This device is not paired (or was revoked). Pair it again.")
+    # The last-contact touch commits with the handler's transaction (one round trip fewer).
+    connection.state[DEVICE_STATE_KEY] = DeviceContext(
+        id=row[0], organization_id=row[1], name=row[2], event_ids=tuple(row[3] or ()), gate_id=row[4]
+    )
+
+
+async def provide_device(request: Any) -> DeviceContext:
+    ctx = request.state.get(DEVICE_STATE_KEY)
+    if ctx is None:
+        raise Unauthorized("Send the device token: Authorization: Bearer <token>.")
+    return ctx

@@ -1,0 +1,166 @@
+"""Check-in HTTP API: device endpoints (bearer device token) and organiser monitoring. Thin."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import msgspec
+from litestar import Controller, Response, get, post, put
+from litestar.di import Provide
+from litestar.params import Parameter
+from litestar.response import ServerSentEvent, Stream
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.auth.device import DeviceContext, provide_device
+from voelgoed.auth.permissions import Access, Permission, access
+from voelgoed.domain.checkin import services
+from voelgoed.domain.checkin.schemas import (
+    CheckinConfigRead,
+    CheckinConfigUpdate,
+    CheckinCounts,
+    DuplicateList,
+    OfflineUpload,
+    OfflineUploadResult,
+    ScanFeed,
+    ScanRequest,
+    ScanVerdict,
+    SessionList,
+)
+from voelgoed.domain.devices.schemas import DeviceSession
+from voelgoed.domain.devices.services import device_session
+from voelgoed.workflows import offline_sync
+from voelgoed.workflows.check_in import ScanInput, scan_online
+
+DEVICE = {"device": Provide(provide_device)}
+
+
+class DeviceCheckinController(Controller):
+    path = "/api/checkin"
+    tags = ["check-in (device)"]
+    dependencies = DEVICE
+
+    @get("/device", operation_id="getDeviceSession", opt=access(Access.DEVICE))
+    async def get_device(self, device: DeviceContext, db_session: AsyncSession) -> DeviceSession:
+        return await device_session(
+            db_session, device.id, device.organization_id, device.name, device.event_ids, device.gate_id
+        )
+
+    @post("/scans", operation_id="scanTicket", opt=access(Access.DEVICE), status_code=200)
+    async def scan(self, data: ScanRequest, device: DeviceContext, db_session: AsyncSession) -> ScanVerdict:
+        """Decide one scan online (idempotent by client_scan_id)."""
+        return await scan_online(
+            db_session,
+            device,
+            ScanInput(
+                payload=data.payload,
+                gate_id=data.gate_id,
+                direction=data.direction,
+                client_scan_id=data.client_scan_id,
+                client_time=data.client_time,
+            ),
+        )
+
+    @post("/offline-scans", operation_id="uploadOfflineScans", opt=access(Access.DEVICE), status_code=200)
+    async def upload(self, data: OfflineUpload, device: DeviceContext, db_session: AsyncSession) -> OfflineUploadResult:
+        """Upload queued offline scans (idempotent by client_scan_id); do this before downloading."""
+        return await offline_sync.upload(db_session, device, data)
+
+    @get("/snapshot", operation_id="getCheckinSnapshot", opt=access(Access.DEVICE))
+    async def snapshot(self, event_id: uuid.UUID, device: DeviceContext, db_session: AsyncSession) -> Stream:
+        """Everything an offline scanner needs for one event, streamed as one JSON object."""
+        snap = await offline_sync.snapshot(db_session, device, event_id)
+        return Stream(offline_sync.stream_snapshot(snap), media_type="application/json")
+
+    @get("/changes", operation_id="getCheckinChanges", opt=access(Access.DEVICE))
+    async def changes(
+        self,
+        event_id: uuid.UUID,
+        device: DeviceContext,
+        db_session: AsyncSession,
+        cursor: int = Parameter(ge=0),
+        limit: int = Parameter(default=2000, ge=1, le=5000),
+    ) -> Response[bytes]:
+        """Ticket records changed after `cursor` (no gaps), and the next cursor."""
+        body = await offline_sync.changes(db_session, device, event_id, cursor, limit)
+        return Response(msgspec.json.encode(body), media_type="application/json")
+
+
+class CheckinAdminController(Controller):
+    path = "/api/organizations/{organization_id:uuid}/events/{event_id:uuid}"
+    tags = ["check-in"]
+
+    @get("/checkin-config", operation_id="getCheckinConfig", opt=access(Permission.EVENTS_READ))
+    async def get_config(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
+    ) -> CheckinConfigRead:
+        return await services.config_read(db_session, await services.get_event(db_session, event_id))
+
+    @put("/checkin-config", operation_id="updateCheckinConfig", opt=access(Permission.EVENTS_WRITE))
+    async def update_config(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, data: CheckinConfigUpdate, db_session: AsyncSession
+    ) -> CheckinConfigRead:
+        event = await services.get_event(db_session, event_id)
+        return await services.update_config(db_session, event, data)
+
+    @get("/scans", operation_id="listScans", opt=access(Permission.EVENTS_READ))
+    async def scans(
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        db_session: AsyncSession,
+        after: int = Parameter(default=0, ge=0),
+        limit: int = Parameter(default=100, ge=1, le=1000),
+    ) -> ScanFeed:
+        """The live scan feed: poll with the last `last_seq` as `after`."""
+        await services.get_event(db_session, event_id)
+        items = await services.scan_feed(db_session, event_id, after, limit)
+        return ScanFeed(items=items, last_seq=items[-1].seq if items else after)
+
+    @get("/scans/stream", operation_id="streamScans", opt=access(Permission.EVENTS_READ))
+    async def stream(
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        db_session: AsyncSession,
+        after: int = Parameter(default=0, ge=0),
+    ) -> ServerSentEvent:
+        """Server-Sent Events: one `scan` event per scan (id = seq). Polls the database every second
+        on its own connection (the request's session ends when the response starts)."""
+        await services.get_event(db_session, event_id)
+        bind = db_session.bind
+
+        async def events() -> AsyncIterator[dict[str, str]]:
+            from sqlalchemy.ext.asyncio import AsyncSession as Session
+
+            last, idle = after, 0
+            while True:
+                async with Session(bind) as db:
+                    items = await services.scan_feed(db, event_id, last, 200)
+                for item in items:
+                    last = item.seq
+                    yield {"event": "scan", "id": str(item.seq), "data": msgspec.json.encode(item).decode()}
+                idle = 0 if items else idle + 1
+                if idle and idle % 15 == 0:
+                    yield {"comment": "ping"}
+                await asyncio.sleep(1)
+
+        return ServerSentEvent(events())
+
+    @get("/checkin-counts", operation_id="getCheckinCounts", opt=access(Permission.EVENTS_READ))
+    async def counts(self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession) -> CheckinCounts:
+        return await services.counts(db_session, await services.get_event(db_session, event_id))
+
+    @get("/offline-duplicates", operation_id="listOfflineDuplicates", opt=access(Permission.EVENTS_READ))
+    async def duplicates(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
+    ) -> DuplicateList:
+        await services.get_event(db_session, event_id)
+        return DuplicateList(items=await services.offline_duplicates(db_session, event_id))
+
+    @get("/scan-sessions", operation_id="listScanSessions", opt=access(Permission.EVENTS_READ))
+    async def scan_sessions(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
+    ) -> SessionList:
+        return SessionList(items=await services.sessions(db_session, await services.get_event(db_session, event_id)))

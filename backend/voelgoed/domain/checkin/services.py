@@ -1,0 +1,238 @@
+"""Check-in configuration and the organiser's monitoring queries (feed, counts, duplicates)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.domain.checkin import rules as R
+from voelgoed.domain.checkin.models import CheckinChange, CheckinConfig
+from voelgoed.domain.checkin.schemas import (
+    CheckinConfigRead,
+    CheckinConfigUpdate,
+    CheckinCounts,
+    CountTotals,
+    DuplicateRead,
+    GateCount,
+    GateRuleRead,
+    ScanRead,
+    SessionRead,
+)
+from voelgoed.domain.events.models import Event
+from voelgoed.domain.ticketing.models import TicketType
+from voelgoed.domain.tickets.payload import ticket_type_ref
+from voelgoed.domain.venues.models import Gate
+from voelgoed.lib.problems import FieldError, NotFound, Unprocessable
+
+
+async def get_event(db: AsyncSession, event_id: uuid.UUID, *, unscoped: bool = False) -> Event:
+    stmt = select(Event).where(Event.id == event_id)
+    if unscoped:
+        stmt = stmt.execution_options(skip_tenant_scope=True)
+    event = await db.scalar(stmt)
+    if event is None:
+        raise NotFound("No such event.")
+    return event
+
+
+async def config_read(db: AsyncSession, event: Event) -> CheckinConfigRead:
+    """The event's rules with defaults filled in; gates = every gate of the event's venue."""
+    config = await db.scalar(
+        select(CheckinConfig).where(CheckinConfig.event_id == event.id).execution_options(skip_tenant_scope=True)
+    )
+    gates: list[Gate] = []
+    if event.venue_id is not None:
+        gates = list(
+            await db.scalars(
+                select(Gate)
+                .where(Gate.venue_id == event.venue_id)
+                .order_by(Gate.code)
+                .execution_options(skip_tenant_scope=True)
+            )
+        )
+    rules = R.make_rules(
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        exit_allowed=config.exit_allowed if config else None,
+        reentry_allowed=config.reentry_allowed if config else None,
+        valid_from=config.valid_from if config else None,
+        valid_until=config.valid_until if config else None,
+        gates=config.gates if config else None,
+    )
+    out = []
+    for g in gates:
+        rule = rules.gate(g.id)
+        types = sorted(rule.ticket_type_ids, key=str) if rule.ticket_type_ids is not None else None
+        out.append(
+            GateRuleRead(
+                gate_id=g.id,
+                gate_code=g.code,
+                gate_name=g.name,
+                entry=rule.entry,
+                exit=rule.exit and rules.exit_allowed,
+                ticket_type_ids=types,
+                type_refs=[ticket_type_ref(t).hex() for t in types] if types is not None else None,
+            )
+        )
+    return CheckinConfigRead(
+        event_id=event.id,
+        exit_allowed=rules.exit_allowed,
+        reentry_allowed=rules.reentry_allowed,
+        valid_from=config.valid_from if config else None,
+        valid_until=config.valid_until if config else None,
+        effective_valid_from=rules.valid_from,
+        effective_valid_until=rules.valid_until,
+        gates=out,
+        updated_at=config.updated_at if config else None,
+    )
+
+
+async def update_config(db: AsyncSession, event: Event, data: CheckinConfigUpdate) -> CheckinConfigRead:
+    errors = []
+    if data.valid_from and data.valid_until and data.valid_until <= data.valid_from:
+        errors.append(FieldError(field="valid_until", message="must be after valid_from"))
+    gate_ids = {g.gate_id for g in data.gates}
+    if len(gate_ids) != len(data.gates):
+        errors.append(FieldError(field="gates", message="a gate is listed twice"))
+    venue_gates = set(
+        await db.scalars(select(Gate.id).where(Gate.venue_id == event.venue_id)) if event.venue_id else []
+    )
+    if gate_ids - venue_gates:
+        errors.append(FieldError(field="gates", message="every gate must belong to the event's venue"))
+    type_ids = {t for g in data.gates for t in (g.ticket_type_ids or [])}
+    if type_ids:
+        known = set(await db.scalars(select(TicketType.id).where(TicketType.event_id == event.id)))
+        if type_ids - known:
+            errors.append(FieldError(field="gates", message="unknown ticket type for this event"))
+    if errors:
+        raise Unprocessable("The check-in rules are not valid.", errors=errors)
+    gates: list[dict[str, Any]] = [
+        {
+            "gate_id": str(g.gate_id),
+            "entry": g.entry,
+            "exit": g.exit,
+            "ticket_type_ids": None if g.ticket_type_ids is None else [str(t) for t in g.ticket_type_ids],
+        }
+        for g in data.gates
+    ]
+    config = await db.scalar(select(CheckinConfig).where(CheckinConfig.event_id == event.id))
+    if config is None:
+        config = CheckinConfig(id=uuid.uuid4(), organization_id=event.organization_id, event_id=event.id)
+        db.add(config)
+    config.exit_allowed = data.exit_allowed
+    config.reentry_allowed = data.reentry_allowed
+    config.valid_from = data.valid_from
+    config.valid_until = data.valid_until
+    config.gates = gates
+    # Scanners learn new rules through the change feed.
+    db.add(CheckinChange(organization_id=event.organization_id, event_id=event.id, kind="rules"))
+    await db.flush()
+    return await config_read(db, event)
+
+
+_SCAN_COLUMNS = """
+    s.seq, s.id, s.device_id, d.name, s.gate_id, g.name, s.direction, s.result, s.reason, s.offline,
+    s.offline_duplicate, s.local_verdict, s.client_time, s.server_time, s.effective_time, s.session_id,
+    s.ticket_id, tt.name, t.holder_name
+"""
+_SCAN_FROM = """
+    FROM checkin_scan s
+    LEFT JOIN device d ON d.id = s.device_id
+    LEFT JOIN gate g ON g.id = s.gate_id
+    LEFT JOIN ticket t ON t.id = s.ticket_id
+    LEFT JOIN ticket_type tt ON tt.id = t.ticket_type_id
+"""
+
+
+def _scan(row: Any) -> ScanRead:
+    return ScanRead(*row)
+
+
+async def scan_feed(db: AsyncSession, event_id: uuid.UUID, after: int, limit: int) -> list[ScanRead]:
+    rows = await db.execute(
+        text(f"SELECT {_SCAN_COLUMNS} {_SCAN_FROM} WHERE s.event_id = :e AND s.seq > :after ORDER BY s.seq LIMIT :n"),
+        {"e": event_id, "after": after, "n": limit},
+    )
+    return [_scan(r) for r in rows]
+
+
+async def offline_duplicates(db: AsyncSession, event_id: uuid.UUID) -> list[DuplicateRead]:
+    rows = list(
+        await db.execute(
+            text(f"SELECT {_SCAN_COLUMNS} {_SCAN_FROM} WHERE s.event_id = :e AND s.offline_duplicate ORDER BY s.seq"),
+            {"e": event_id},
+        )
+    )
+    ticket_ids = list({r[16] for r in rows})
+    winners = {
+        r[16]: _scan(r)
+        for r in await db.execute(
+            text(
+                f"SELECT {_SCAN_COLUMNS} {_SCAN_FROM} JOIN ticket_checkin_state st ON st.ticket_id = s.ticket_id "
+                "WHERE s.ticket_id = ANY(:ids) AND s.claim AND s.direction = 'entry' AND NOT s.offline_duplicate "
+                "ORDER BY s.effective_time DESC"
+            ),
+            {"ids": ticket_ids},
+        )
+    }
+    return [DuplicateRead(scan=_scan(r), winner=winners.get(r[16])) for r in rows]
+
+
+async def counts(db: AsyncSession, event: Event) -> CheckinCounts:
+    gates = {
+        g.id: g.name
+        for g in (
+            await db.scalars(select(Gate).where(Gate.venue_id == event.venue_id).order_by(Gate.code))
+            if event.venue_id
+            else []
+        )
+    }
+    per_gate = {
+        r[0]: (int(r[1]), int(r[2]))
+        for r in await db.execute(
+            text(
+                "SELECT gate_id, count(*) FILTER (WHERE direction = 'entry'),"
+                " count(*) FILTER (WHERE direction = 'exit') "
+                "FROM checkin_scan WHERE event_id = :e AND claim AND NOT offline_duplicate AND gate_id IS NOT NULL "
+                "GROUP BY gate_id"
+            ),
+            {"e": event.id},
+        )
+    }
+    items = []
+    for gate_id, name in gates.items():
+        entries, exits = per_gate.get(gate_id, (0, 0))
+        items.append(GateCount(gate_id=gate_id, gate_name=name, entries=entries, exits=exits, inside=entries - exits))
+    totals = (
+        await db.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE entries > 0), count(*) FILTER (WHERE inside),"
+                " (SELECT count(*) FROM checkin_scan WHERE event_id = :e AND offline_duplicate)"
+                " FROM ticket_checkin_state WHERE event_id = :e"
+            ),
+            {"e": event.id},
+        )
+    ).one()
+    entries = sum(g.entries for g in items)
+    exits = sum(g.exits for g in items)
+    return CheckinCounts(
+        gates=items,
+        total=CountTotals(entries=entries, exits=exits, inside=int(totals[1])),
+        admitted_tickets=int(totals[0]),
+        offline_duplicates=int(totals[2]),
+    )
+
+
+async def sessions(db: AsyncSession, event: Event, limit: int = 200) -> list[SessionRead]:
+    rows = await db.execute(
+        text(
+            "SELECT ss.id, ss.device_id, d.name, ss.gate_id, ss.started_at, ss.last_scan_at, ss.scan_count,"
+            " ss.clock_offset_ms FROM checkin_scan_session ss JOIN device d ON d.id = ss.device_id"
+            " WHERE :e = ANY(d.event_ids) ORDER BY ss.last_scan_at DESC LIMIT :n"
+        ),
+        {"e": event.id, "n": limit},
+    )
+    return [SessionRead(*r) for r in rows]

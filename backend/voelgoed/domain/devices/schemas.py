@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+DeviceName = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+
+
+class PairingCodeCreate(msgspec.Struct, forbid_unknown_fields=True):
+    event_ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=20)]
+    gate_id: uuid.UUID | None = None
+    device_name: DeviceName | None = None
+    ttl_minutes: Annotated[int, msgspec.Meta(ge=1, le=60)] = 10
+
+
+class PairingCodeRead(msgspec.Struct):
+    id: uuid.UUID
+    code: str
+    qr_text: str
+    expires_at: datetime
+    event_ids: list[uuid.UUID]
+    gate_id: uuid.UUID | None
+    device_name: str | None
+
+
+class PairRequest(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+    device_name: DeviceName | None = None
+
+
+class GateInfo(msgspec.Struct):
+    id: uuid.UUID
+    code: str
+    name: str
+
+
+class DeviceEvent(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    status: str
+    venue_id: uuid.UUID | None
+    gates: list[GateInfo]
+
+
+class DeviceSession(msgspec.Struct, omit_defaults=True):
+    device_id: uuid.UUID
+    organization_id: uuid.UUID
+    name: str
+    gate_id: uuid.UUID | None
+    events: list[DeviceEvent]
+    server_time: datetime
+    token: str | None = None
+
+
+class DeviceRead(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    gate_id: uuid.UUID | None
+    event_ids: list[uuid.UUID]
+    created_at: datetime
+    last_seen_at: datetime | None
+    revoked_at: datetime | None
+    clock_offset_ms: int | None
+
+
+class DevicePage(msgspec.Struct):
+    items: list[DeviceRead]
+    total: int
+    page: int
+    page_size: int

@@ -1,0 +1,229 @@
+"""Pairing codes and devices: who may scan, for which events, at which gate."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.auth.device import new_token, token_hash
+from voelgoed.domain.devices.models import Device, DevicePairingCode
+from voelgoed.domain.devices.schemas import DeviceEvent, DeviceRead, DeviceSession, GateInfo, PairingCodeRead
+from voelgoed.domain.events.models import Event
+from voelgoed.domain.venues.models import Gate
+from voelgoed.lib.problems import AppError, FieldError, NotFound, Unprocessable
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read out and type
+CODE_LEN = 12
+QR_PREFIX = "VGPAIR1:"
+
+
+class InvalidPairingCode(AppError):
+    status, slug, title = 400, "invalid-pairing-code", "Invalid pairing code"
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LEN))
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LEN, 4))
+
+
+def normalize_code(text_: str) -> str | None:
+    value = text_.strip().upper()
+    if value.startswith(QR_PREFIX):
+        value = value[len(QR_PREFIX) :]
+    value = "".join(ch for ch in value if ch not in "- ")
+    if len(value) != CODE_LEN or any(ch not in CODE_ALPHABET for ch in value):
+        return None
+    return value
+
+
+def code_hash(normalized: str) -> str:
+    return hashlib.sha256(normalized.encode("ascii")).hexdigest()
+
+
+async def _check_scope(db: AsyncSession, event_ids: list[uuid.UUID], gate_id: uuid.UUID | None) -> None:
+    """Every event must be this organisation's (the session is tenant-scoped), and the gate
+    must be one of the venue of every event."""
+    events = list(await db.scalars(select(Event).where(Event.id.in_(event_ids))))
+    if len(events) != len(set(event_ids)):
+        raise Unprocessable("Unknown event.", errors=[FieldError(field="event_ids", message="an event does not exist")])
+    if gate_id is not None:
+        gate = await db.scalar(select(Gate).where(Gate.id == gate_id))
+        if gate is None or any(e.venue_id != gate.venue_id for e in events):
+            raise Unprocessable(
+                "The gate is not at the venue of every chosen event.",
+                errors=[FieldError(field="gate_id", message="not a gate of the events' venue")],
+            )
+
+
+async def create_pairing_code(
+    db: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+    event_ids: list[uuid.UUID],
+    gate_id: uuid.UUID | None,
+    device_name: str | None,
+    ttl_minutes: int,
+) -> PairingCodeRead:
+    event_ids = list(dict.fromkeys(event_ids))
+    await _check_scope(db, event_ids, gate_id)
+    code = new_code()
+    row = DevicePairingCode(
+        id=uuid.uuid4(),
+        organization_id=organization_id,
+        code_hash=code_hash(code.replace("-", "")),
+        event_ids=event_ids,
+        gate_id=gate_id,
+        device_name=device_name,
+        expires_at=datetime.now(UTC) + timedelta(minutes=ttl_minutes),
+        created_by_id=user_id,
+    )
+    db.add(row)
+    await db.flush()
+    return PairingCodeRead(
+        id=row.id,
+        code=code,
+        qr_text=QR_PREFIX + code,
+        expires_at=row.expires_at,
+        event_ids=event_ids,
+        gate_id=gate_id,
+        device_name=device_name,
+    )
+
+
+async def pair(db: AsyncSession, *, code: str, device_name: str | None) -> DeviceSession:
+    """Redeem a code exactly once (conditional UPDATE) and create the device."""
+    normalized = normalize_code(code)
+    if normalized is None:
+        raise InvalidPairingCode("This pairing code is not valid. Ask for a new one.")
+    claimed = (
+        await db.execute(
+            update(DevicePairingCode)
+            .where(
+                DevicePairingCode.code_hash == code_hash(normalized),
+                DevicePairingCode.redeemed_at.is_(None),
+                DevicePairingCode.expires_at > func.now(),
+            )
+            .values(redeemed_at=func.now())
+            .returning(DevicePairingCode)
+            .execution_options(skip_tenant_scope=True, synchronize_session=False)
+        )
+    ).scalar_one_or_none()
+    if claimed is None:
+        raise InvalidPairingCode("This pairing code is not valid, already used or expired. Ask for a new one.")
+    token = new_token()
+    device = Device(
+        id=uuid.uuid4(),
+        organization_id=claimed.organization_id,
+        name=device_name or claimed.device_name or "Scanner",
+        token_hash=token_hash(token),
+        event_ids=claimed.event_ids,
+        gate_id=claimed.gate_id,
+        last_seen_at=datetime.now(UTC),
+        created_by_id=claimed.created_by_id,
+    )
+    db.add(device)
+    await db.flush()
+    claimed.device_id = device.id
+    session = await device_session(
+        db, device.id, claimed.organization_id, device.name, device.event_ids, device.gate_id
+    )
+    session.token = token
+    return session
+
+
+async def device_session(
+    db: AsyncSession,
+    device_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    name: str,
+    event_ids: list[uuid.UUID] | tuple[uuid.UUID, ...],
+    gate_id: uuid.UUID | None,
+) -> DeviceSession:
+    events = list(
+        await db.scalars(
+            select(Event)
+            .where(Event.id.in_(list(event_ids)), Event.organization_id == organization_id)
+            .order_by(Event.starts_at)
+            .execution_options(skip_tenant_scope=True)
+        )
+    )
+    venue_ids = {e.venue_id for e in events if e.venue_id}
+    gates = list(
+        await db.scalars(
+            select(Gate)
+            .where(Gate.venue_id.in_(venue_ids))
+            .order_by(Gate.code)
+            .execution_options(skip_tenant_scope=True)
+        )
+    )
+    return DeviceSession(
+        device_id=device_id,
+        organization_id=organization_id,
+        name=name,
+        gate_id=gate_id,
+        events=[
+            DeviceEvent(
+                id=e.id,
+                name=e.name,
+                starts_at=e.starts_at,
+                ends_at=e.ends_at,
+                timezone=e.timezone,
+                status=e.status,
+                venue_id=e.venue_id,
+                gates=[GateInfo(id=g.id, code=g.code, name=g.name) for g in gates if g.venue_id == e.venue_id],
+            )
+            for e in events
+        ],
+        server_time=datetime.now(UTC),
+    )
+
+
+_OFFSETS_SQL = text(
+    """
+    SELECT DISTINCT ON (device_id) device_id, clock_offset_ms FROM checkin_scan_session
+    WHERE device_id = ANY(:ids) AND clock_offset_ms IS NOT NULL ORDER BY device_id, last_scan_at DESC
+    """
+)
+
+
+async def list_devices(db: AsyncSession, *, page: int, page_size: int) -> tuple[list[DeviceRead], int]:
+    total = int(await db.scalar(select(func.count()).select_from(Device)) or 0)
+    devices = list(
+        await db.scalars(
+            select(Device)
+            .order_by(Device.revoked_at.is_not(None), Device.created_at.desc())
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        )
+    )
+    offsets = dict((await db.execute(_OFFSETS_SQL, {"ids": [d.id for d in devices]})).tuples().all())
+    return [to_read(d, offsets.get(d.id)) for d in devices], total
+
+
+def to_read(d: Device, offset: int | None = None) -> DeviceRead:
+    return DeviceRead(
+        id=d.id,
+        name=d.name,
+        gate_id=d.gate_id,
+        event_ids=list(d.event_ids),
+        created_at=d.created_at,
+        last_seen_at=d.last_seen_at,
+        revoked_at=d.revoked_at,
+        clock_offset_ms=offset,
+    )
+
+
+async def revoke(db: AsyncSession, device_id: uuid.UUID) -> DeviceRead:
+    device = await db.scalar(select(Device).where(Device.id == device_id))
+    if device is None:
+        raise NotFound("No such device.")
+    if device.revoked_at is None:
+        device.revoked_at = datetime.now(UTC)
+        await db.flush()
+    return to_read(device)

@@ -1,0 +1,384 @@
+"""Scan processing: verify the signed payload, decide, and record the scan in ONE transaction.
+
+Hot path (online, valid ticket): device auth (guard, 1 statement), lookup (1), admission upsert
+(1), session touch (1), scan insert (1), commit. Exactly-once admission: the upsert on
+`ticket_checkin_state` only changes the row `WHERE inside = false` (and, without re-entry,
+`entries = 0`); PostgreSQL re-evaluates that under the row lock against the latest committed
+version, so of N concurrent entries exactly one gets a row back. A unique index alone could not
+express re-entry after exit; the state row can, and it also carries occupancy.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.auth.device import DeviceContext
+from voelgoed.domain.checkin import rules as R
+from voelgoed.domain.checkin.crypto import serial_hash
+from voelgoed.domain.checkin.schemas import AdmittedInfo, ScanVerdict, TicketInfo
+from voelgoed.domain.tickets import payload as vg1
+
+MAX_PAYLOAD_CHARS = 512
+SESSION_IDLE_MINUTES = 30  # a new scan session after this long without scans (SQL below)
+
+
+@dataclass(frozen=True)
+class EventKey:
+    event_id: uuid.UUID
+    organization_id: uuid.UUID
+    public_key: Ed25519PublicKey
+
+
+_keys: dict[bytes, EventKey] = {}  # keys are never replaced, so caching them forever is safe
+
+
+async def event_key(db: AsyncSession, key_id: bytes) -> EventKey | None:
+    cached = _keys.get(key_id)
+    if cached is not None:
+        return cached
+    row = (
+        await db.execute(
+            text("SELECT event_id, organization_id, public_key FROM event_signing_key WHERE key_id = :k"),
+            {"k": vg1.key_id_to_text(key_id)},
+        )
+    ).first()
+    if row is None:
+        return None
+    key = EventKey(row[0], row[1], Ed25519PublicKey.from_public_bytes(bytes(row[2])))
+    if len(_keys) > 10_000:
+        _keys.clear()
+    _keys[key_id] = key
+    return key
+
+
+@dataclass
+class Checked:
+    """A payload after signature checking: either claims + key, or an `invalid` reason."""
+
+    claims: vg1.TicketClaims | None
+    key: EventKey | None
+    reason: str | None
+
+
+async def check_payload(db: AsyncSession, device: DeviceContext, text_: str) -> Checked:
+    if len(text_) > MAX_PAYLOAD_CHARS:
+        return Checked(None, None, "too_long")
+    try:
+        claims, body, signature = vg1.parse_payload(text_)
+    except vg1.PayloadError:
+        return Checked(None, None, "malformed")
+    key = await event_key(db, claims.key_id)
+    if key is None:
+        return Checked(None, None, "unknown_key")
+    if key.organization_id != device.organization_id or key.event_id not in device.event_ids:
+        return Checked(None, key, "other_event")
+    try:
+        key.public_key.verify(signature, body)
+    except Exception:  # cryptography's InvalidSignature
+        return Checked(None, key, "bad_signature")
+    return Checked(claims, key, None)
+
+
+_LOOKUP = text(
+    """
+    SELECT e.status, e.starts_at, e.ends_at, e.venue_id,
+           c.exit_allowed, c.reentry_allowed, c.valid_from, c.valid_until, c.gates,
+           g.venue_id, t.id, t.status, t.ticket_type_id, t.holder_name, tt.name, o.status,
+           prev.id
+    FROM event e
+    LEFT JOIN checkin_config c ON c.event_id = e.id
+    LEFT JOIN gate g ON g.id = :gate_id
+    LEFT JOIN ticket t ON t.serial = :serial AND t.event_id = e.id
+    LEFT JOIN ticket_type tt ON tt.id = t.ticket_type_id
+    LEFT JOIN ticket_order o ON o.id = t.order_id
+    LEFT JOIN checkin_scan prev ON prev.device_id = :device_id AND prev.client_scan_id = :csid
+    WHERE e.id = :event_id
+    """
+)
+
+_ENTER = text(
+    """
+    INSERT INTO ticket_checkin_state AS s
+        (ticket_id, organization_id, event_id, inside, entries, exits, admitted_scan_id, admitted_at, updated_at)
+    VALUES (:t, :org, :ev, true, 1, 0, :scan, :now, :now)
+    ON CONFLICT (ticket_id) DO UPDATE
+        SET inside = true, entries = s.entries + 1, admitted_scan_id = EXCLUDED.admitted_scan_id,
+            admitted_at = COALESCE(s.admitted_at, EXCLUDED.admitted_at), updated_at = EXCLUDED.updated_at
+        WHERE s.inside = false AND (:reentry OR s.entries = 0)
+    RETURNING s.entries
+    """
+)
+
+_LEAVE = text(
+    """
+    UPDATE ticket_checkin_state SET inside = false, exits = exits + 1, updated_at = :now
+    WHERE ticket_id = :t AND inside RETURNING exits
+    """
+)
+
+_SESSION_TOUCH = text(
+    """
+    UPDATE checkin_scan_session SET last_scan_at = greatest(last_scan_at, :now), scan_count = scan_count + 1,
+           clock_offset_ms = coalesce(:offset, clock_offset_ms)
+    WHERE id = (SELECT id FROM checkin_scan_session WHERE device_id = :d ORDER BY started_at DESC LIMIT 1)
+      AND gate_id = :g AND last_scan_at > CAST(:now AS timestamptz) - interval '30 minutes'
+    RETURNING id
+    """
+)
+
+_SESSION_NEW = text(
+    """
+    INSERT INTO checkin_scan_session
+        (id, organization_id, device_id, gate_id, started_at, last_scan_at, scan_count, clock_offset_ms)
+    VALUES (:id, :org, :d, :g, :now, :now, 1, :offset)
+    """
+)
+
+_INSERT_SCAN = text(
+    """
+    INSERT INTO checkin_scan (id, organization_id, event_id, device_id, gate_id, session_id, ticket_id,
+        client_scan_id, direction, result, reason, offline, local_verdict, claim, offline_duplicate,
+        client_time, server_time, effective_time, clock_offset_ms)
+    VALUES (:id, :org, :ev, :d, :g, :session, :t, :csid, :direction, :result, :reason, :offline, :local,
+        :claim, false, :client_time, :now, :effective, :offset)
+    ON CONFLICT (device_id, client_scan_id) DO NOTHING
+    RETURNING seq
+    """
+)
+
+_STORED = text(
+    """
+    SELECT s.id, s.result, s.reason, s.direction, s.offline_duplicate, t.serial, t.ticket_type_id, tt.name,
+           t.holder_name, s.ticket_id
+    FROM checkin_scan s
+    LEFT JOIN ticket t ON t.id = s.ticket_id
+    LEFT JOIN ticket_type tt ON tt.id = t.ticket_type_id
+    WHERE s.device_id = :d AND s.client_scan_id = :csid
+    """
+)
+
+_ADMITTED = text(
+    """
+    SELECT s.effective_time, s.gate_id, g.name, s.device_id, d.name
+    FROM ticket_checkin_state st
+    JOIN checkin_scan s ON s.id = st.admitted_scan_id
+    LEFT JOIN gate g ON g.id = s.gate_id
+    LEFT JOIN device d ON d.id = s.device_id
+    WHERE st.ticket_id = :t
+    """
+)
+
+
+@dataclass
+class ScanInput:
+    payload: str
+    gate_id: uuid.UUID
+    direction: str
+    client_scan_id: uuid.UUID
+    client_time: datetime | None
+    offline: bool = False
+    local_verdict: str | None = None
+    clock_offset_ms: int = 0  # offline: added to client_time to get the effective time
+
+
+@dataclass
+class Recorded:
+    verdict: ScanVerdict
+    ticket_id: uuid.UUID | None
+    claim: bool
+    inserted: bool
+
+
+def _ticket_info(serial_text: str | None, type_id: Any, type_name: Any, holder: Any) -> TicketInfo | None:
+    if serial_text is None:
+        return None
+    return TicketInfo(
+        serial_hash=serial_hash(vg1.serial_from_text(serial_text)),
+        ticket_type_id=type_id,
+        ticket_type_name=type_name,
+        holder_name=holder,
+    )
+
+
+async def admitted_info(db: AsyncSession, ticket_id: uuid.UUID) -> AdmittedInfo | None:
+    row = (await db.execute(_ADMITTED, {"t": ticket_id})).first()
+    return (
+        None
+        if row is None
+        else AdmittedInfo(at=row[0], gate_id=row[1], gate_name=row[2], device_id=row[3], device_name=row[4])
+    )
+
+
+async def stored_verdict(db: AsyncSession, device: DeviceContext, client_scan_id: uuid.UUID) -> ScanVerdict | None:
+    row = (await db.execute(_STORED, {"d": device.id, "csid": client_scan_id})).first()
+    if row is None:
+        return None
+    admitted = await admitted_info(db, row[9]) if row[1] == R.ALREADY_REDEEMED and row[9] else None
+    return ScanVerdict(
+        result=row[1],
+        reason=row[2],
+        scan_id=row[0],
+        client_scan_id=client_scan_id,
+        direction=row[3],
+        ticket=_ticket_info(row[5], row[6], row[7], row[8]),
+        admitted=admitted,
+        server_time=datetime.now(UTC),
+        replayed=True,
+        offline_duplicate=row[4],
+    )
+
+
+async def _gate_exists(db: AsyncSession, gate_id: uuid.UUID, organization_id: uuid.UUID) -> bool:
+    found = await db.scalar(
+        text("SELECT 1 FROM gate WHERE id = :g AND organization_id = :o"), {"g": gate_id, "o": organization_id}
+    )
+    return found is not None
+
+
+async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) -> Recorded:
+    """Decide and write one scan (flushes, never commits). Offline scans only record their claim;
+    workflows/offline_sync.py resolves admissions afterwards."""
+    now = datetime.now(UTC)
+    client_time = scan.client_time.astimezone(UTC) if scan.client_time and scan.client_time.tzinfo else scan.client_time
+    if scan.offline and client_time is not None:
+        effective = client_time + timedelta(milliseconds=scan.clock_offset_ms)
+    else:
+        effective = now
+    checked = await check_payload(db, device, scan.payload)
+    scan_id = uuid.uuid4()
+    event_id = checked.key.event_id if checked.key else (device.event_ids[0] if len(device.event_ids) == 1 else None)
+    ticket_id = None
+    info: TicketInfo | None = None
+    claim = False
+    result: str
+    reason: str | None
+    gate_ok: bool
+    if checked.claims is None or checked.key is None:
+        result, reason = R.INVALID, checked.reason
+        prev = await stored_verdict(db, device, scan.client_scan_id)
+        if prev is not None:
+            return Recorded(prev, None, False, False)
+        gate_ok = await _gate_exists(db, scan.gate_id, device.organization_id)
+    else:
+        row = (
+            await db.execute(
+                _LOOKUP,
+                {
+                    "gate_id": scan.gate_id,
+                    "serial": checked.claims.serial_text,
+                    "event_id": checked.key.event_id,
+                    "device_id": device.id,
+                    "csid": scan.client_scan_id,
+                },
+            )
+        ).one()
+        if row[16] is not None:
+            prev = await stored_verdict(db, device, scan.client_scan_id)
+            if prev is not None:
+                return Recorded(prev, None, False, False)
+        rules = R.make_rules(
+            starts_at=row[1], ends_at=row[2], exit_allowed=row[4], reentry_allowed=row[5],
+            valid_from=row[6], valid_until=row[7], gates=row[8],
+        )  # fmt: skip
+        facts = R.TicketFacts(
+            event_status=row[0], event_venue_id=row[3], gate_venue_id=row[9], ticket_id=row[10],
+            ticket_status=row[11], ticket_type_id=row[12], order_status=row[15],
+        )  # fmt: skip
+        gate_ok = row[9] is not None
+        ticket_id = row[10]
+        if ticket_id is not None:
+            info = TicketInfo(
+                serial_hash=serial_hash(checked.claims.serial),
+                ticket_type_id=row[12],
+                ticket_type_name=row[14],
+                holder_name=row[13],
+            )
+        result, reason = R.precheck(
+            facts, rules, device_gate_id=device.gate_id, gate_id=scan.gate_id, direction=scan.direction,
+            at=effective, claim_valid_from=checked.claims.valid_from, claim_valid_until=checked.claims.valid_until,
+        )  # fmt: skip
+        if result == R.OK and ticket_id is not None:
+            if scan.offline:
+                # Only a scan the device let through claims an admission; resolution comes later.
+                claim = scan.local_verdict == R.OK
+            elif scan.direction == "entry":
+                entered = (
+                    await db.execute(
+                        _ENTER,
+                        {"t": ticket_id, "org": device.organization_id, "ev": event_id, "scan": scan_id,
+                         "now": now, "reentry": rules.reentry_allowed},
+                    )
+                ).first()  # fmt: skip
+                if entered is None:
+                    result, reason = R.ALREADY_REDEEMED, "inside" if rules.reentry_allowed else "no_reentry"
+                else:
+                    claim = True
+            else:
+                left = (await db.execute(_LEAVE, {"t": ticket_id, "now": now})).first()
+                if left is None:
+                    result, reason = R.NOT_INSIDE, None
+                else:
+                    claim = True  # an exit that happened: part of the admission history
+
+    offset = None if scan.offline or client_time is None else int((now - client_time).total_seconds() * 1000)
+    session_id = None
+    if gate_ok:
+        session_params = {"now": effective, "d": device.id, "g": scan.gate_id, "offset": offset}
+        session_id = await db.scalar(_SESSION_TOUCH, session_params)
+        if session_id is None:
+            session_id = uuid.uuid4()
+            await db.execute(_SESSION_NEW, {**session_params, "id": session_id, "org": device.organization_id})
+    inserted = (
+        await db.execute(
+            _INSERT_SCAN,
+            {
+                "id": scan_id, "org": device.organization_id, "ev": event_id, "d": device.id,
+                "g": scan.gate_id if gate_ok else None, "session": session_id, "t": ticket_id,
+                "csid": scan.client_scan_id, "direction": scan.direction, "result": result, "reason": reason,
+                "offline": scan.offline, "local": scan.local_verdict, "claim": claim,
+                "client_time": client_time, "now": now, "effective": effective,
+                "offset": scan.clock_offset_ms if scan.offline else 0,
+            },
+        )
+    ).first()  # fmt: skip
+    if inserted is None:
+        raise DuplicateScan(scan.client_scan_id)
+    admitted = None
+    if result == R.ALREADY_REDEEMED and ticket_id is not None:
+        admitted = await admitted_info(db, ticket_id)
+    verdict = ScanVerdict(
+        result=result,
+        reason=reason,
+        scan_id=scan_id,
+        client_scan_id=scan.client_scan_id,
+        direction=scan.direction,
+        ticket=info,
+        admitted=admitted,
+        server_time=now,
+    )
+    return Recorded(verdict, ticket_id, claim, True)
+
+
+class DuplicateScan(Exception):
+    """The same (device, client_scan_id) was stored by a concurrent request."""
+
+
+async def scan_online(db: AsyncSession, device: DeviceContext, scan: ScanInput) -> ScanVerdict:
+    """One scan, decided and committed; a concurrent replay of the same client_scan_id gets the
+    stored verdict (its own attempt is rolled back whole, admission included)."""
+    try:
+        recorded = await record_scan(db, device, scan)
+        await db.commit()
+        return recorded.verdict
+    except DuplicateScan:
+        await db.rollback()
+        prev = await stored_verdict(db, device, scan.client_scan_id)
+        assert prev is not None
+        return prev
