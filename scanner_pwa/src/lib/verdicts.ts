@@ -1,0 +1,51 @@
+import type { Result, Verdict } from './verify/types';
+
+export const RESULT_TITLE: Record<Result, string> = {
+	ok: 'OK',
+	already_redeemed: 'Already scanned',
+	not_inside: 'Not inside',
+	invalid: 'Invalid ticket',
+	revoked: 'Ticket revoked',
+	cancelled: 'Order cancelled',
+	unpaid: 'Not paid',
+	wrong_gate: 'Wrong gate',
+	wrong_ticket_type: 'Wrong ticket type',
+	outside_window: 'Outside entry times',
+	event_not_live: 'Event not live'
+};
+
+const REASON_TEXT: Record<string, string> = {
+	malformed: 'Not a VoelgoedEvents ticket code',
+	bad_signature: 'Forged or damaged code (signature does not match)',
+	unknown_key: 'Signed by an unknown key (another event?)',
+	other_event: 'A ticket of another event',
+	unknown_ticket: 'Ticket not known for this event',
+	too_long: 'Code far too long to be a ticket',
+	unsupported_version: 'Unknown ticket code version',
+	inside: 'Already inside',
+	no_reentry: 'Admitted before; re-entry not allowed',
+	not_this_device: 'This device is bound to another gate',
+	not_event_venue: 'This gate is not at the event venue',
+	exit_not_allowed: 'Exit not allowed here',
+	entry_not_allowed: 'Entry not allowed here',
+	too_early: 'Too early',
+	too_late: 'Too late'
+};
+
+export function tone(v: Verdict): 'ok' | 'warn' | 'bad' {
+	if (v.result === 'ok') return 'ok';
+	if (v.result === 'already_redeemed' || v.result === 'not_inside') return 'warn';
+	return 'bad';
+}
+
+export function reasonText(reason: string | null): string | null {
+	if (!reason) return null;
+	return REASON_TEXT[reason] ?? reason;
+}
+
+export function when(iso: string | null | undefined): string {
+	if (!iso) return 'earlier';
+	const d = new Date(iso);
+	if (isNaN(d.getTime())) return 'earlier';
+	return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}

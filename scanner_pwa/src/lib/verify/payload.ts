@@ -1,0 +1,85 @@
+/**
+ * The signed ticket QR payload "VG1" (docs/scanning-protocol.md, "QR payload";
+ * backend/voelgoed/domain/tickets/payload.py). All integers big-endian:
+ *
+ *   version(1)=0x01 key_id(6) serial(12) type_ref(4) flags(1) [valid_from u32] [valid_until u32] sig(64)
+ *
+ * Text form: "VG1:" + upper-case base32 without padding. The Ed25519 signature covers every byte
+ * before it. Nothing parsed here is trusted before the signature has been checked.
+ */
+import { base32Decode, base32Encode, toHex } from './codec';
+
+export const PREFIX = 'VG1:';
+export const VERSION = 1;
+const KEY_ID_LEN = 6;
+const SERIAL_LEN = 12;
+const TYPE_REF_LEN = 4;
+const SIG_LEN = 64;
+const HEADER_LEN = 1 + KEY_ID_LEN + SERIAL_LEN + TYPE_REF_LEN + 1;
+const MIN_BYTES = HEADER_LEN + SIG_LEN;
+const MAX_BYTES = MIN_BYTES + 8;
+export const MAX_TEXT_LEN = PREFIX.length + Math.floor((MAX_BYTES * 8 + 4) / 5);
+/** The server does not parse payloads longer than this: invalid/too_long. */
+export const SERVER_MAX_LEN = 512;
+
+export interface Claims {
+	keyId: string; // 12 lower-case hex
+	serial: Uint8Array; // 12 raw bytes
+	typeRef: string; // 8 lower-case hex
+	validFrom: number | null; // Unix seconds
+	validUntil: number | null;
+}
+
+export interface Parsed {
+	claims: Claims;
+	body: Uint8Array;
+	signature: Uint8Array;
+}
+
+export type ParseError = 'malformed' | 'too_long' | 'unsupported_version';
+
+export function parsePayload(text: unknown): Parsed | ParseError {
+	if (typeof text !== 'string') return 'malformed';
+	if (text.length > SERVER_MAX_LEN) return 'too_long';
+	const t = text.trim();
+	if (t.length > MAX_TEXT_LEN) return 'malformed';
+	if (t.slice(0, PREFIX.length).toUpperCase() !== PREFIX) {
+		if (t.slice(0, 2).toUpperCase() === 'VG' && t.slice(3, 4) === ':') return 'unsupported_version';
+		return 'malformed';
+	}
+	const raw = base32Decode(t.slice(PREFIX.length).toUpperCase());
+	if (!raw || raw.length < MIN_BYTES) return 'malformed';
+	if (raw[0] !== VERSION) return 'unsupported_version';
+	const flags = raw[HEADER_LEN - 1];
+	if (flags & ~0x03) return 'malformed';
+	const bodyLen = HEADER_LEN + 4 * ((flags & 1) + ((flags >> 1) & 1));
+	if (raw.length !== bodyLen + SIG_LEN) return 'malformed';
+	const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+	let pos = HEADER_LEN;
+	let validFrom: number | null = null;
+	let validUntil: number | null = null;
+	if (flags & 1) {
+		validFrom = view.getUint32(pos);
+		pos += 4;
+	}
+	if (flags & 2) {
+		validUntil = view.getUint32(pos);
+		pos += 4;
+	}
+	return {
+		claims: {
+			keyId: toHex(raw.subarray(1, 7)),
+			serial: raw.slice(7, 19),
+			typeRef: toHex(raw.subarray(19, 23)),
+			validFrom,
+			validUntil
+		},
+		body: raw.slice(0, bodyLen),
+		signature: raw.slice(bodyLen)
+	};
+}
+
+/** The serial's printed form (20 base32 characters). */
+export function serialText(serial: Uint8Array): string {
+	return base32Encode(serial);
+}

@@ -1,0 +1,147 @@
+/** Shapes of the scanning protocol (docs/scanning-protocol.md), as the scanner uses them. */
+
+export type Direction = 'entry' | 'exit';
+
+export type Result =
+	| 'ok'
+	| 'already_redeemed'
+	| 'not_inside'
+	| 'invalid'
+	| 'revoked'
+	| 'cancelled'
+	| 'unpaid'
+	| 'wrong_gate'
+	| 'wrong_ticket_type'
+	| 'outside_window'
+	| 'event_not_live';
+
+export interface Gate {
+	id: string;
+	code: string;
+	name: string;
+}
+
+export interface SessionEvent {
+	id: string;
+	name: string;
+	starts_at: string;
+	ends_at: string;
+	timezone: string;
+	status: string;
+	venue_id: string | null;
+	gates: Gate[];
+}
+
+export interface DeviceSession {
+	device_id: string;
+	organization_id: string;
+	name: string | null;
+	gate_id: string | null;
+	events: SessionEvent[];
+	server_time?: string;
+}
+
+export interface GateRule {
+	gate_id: string;
+	gate_code?: string;
+	gate_name?: string;
+	entry: boolean;
+	exit: boolean;
+	ticket_type_ids: string[] | null;
+	type_refs?: string[] | null;
+}
+
+export interface Rules {
+	event_id?: string;
+	exit_allowed: boolean;
+	reentry_allowed: boolean;
+	valid_from?: string | null;
+	valid_until?: string | null;
+	effective_valid_from?: string | null;
+	effective_valid_until?: string | null;
+	gates: GateRule[];
+}
+
+export interface PublicKey {
+	key_id: string;
+	public_key: string; // base64url of 32 raw bytes
+	alg: string;
+}
+
+export interface TicketRecord {
+	h: string;
+	s: 'v' | 'r' | 'c' | 'u' | string;
+	a: 0 | 1 | 2 | number;
+	e: string;
+}
+
+export interface SnapshotEvent {
+	id: string;
+	name: string;
+	status: string;
+	starts_at: string;
+	ends_at: string;
+	timezone: string;
+}
+
+export interface Snapshot {
+	format: number;
+	event_id: string;
+	cursor: number;
+	server_time: string;
+	event: SnapshotEvent;
+	keys: PublicKey[];
+	rules: Rules | null;
+	revoked: string[];
+	tickets: TicketRecord[];
+}
+
+export interface Changes {
+	cursor: number;
+	more: boolean;
+	server_time: string;
+	tickets: TicketRecord[];
+	rules: Rules | null;
+	keys: PublicKey[] | null;
+	event?: SnapshotEvent | null;
+}
+
+export interface Admitted {
+	at: string;
+	gate_id: string | null;
+	gate_name: string | null;
+	device_id?: string | null;
+	device_name?: string | null;
+}
+
+export interface TicketInfo {
+	serial_hash: string;
+	ticket_type_id?: string | null;
+	ticket_type_name?: string | null;
+	holder_name?: string | null;
+}
+
+export interface Verdict {
+	result: Result;
+	reason: string | null;
+	ticket: TicketInfo | null;
+	admitted: Admitted | null;
+	direction: Direction;
+	client_scan_id: string;
+	/** Decided on this device (no answer from the server in time). */
+	offline: boolean;
+	/** The server's verdict replayed an earlier identical scan. */
+	replayed?: boolean;
+}
+
+/** What this device knows about a ticket on top of the server's `a` (its own scans). */
+export interface LocalState {
+	h: string;
+	event_id: string;
+	inside: boolean;
+	entries: number;
+	admitted: Admitted | null;
+	updated_at: string;
+	/** Set once the server has acknowledged every scan behind this state. */
+	acked: boolean;
+}

@@ -1,0 +1,173 @@
+/**
+ * Offline verification: the same verdicts as the server's online check, from the snapshot.
+ *
+ * Order of checks follows the server (backend/voelgoed/domain/checkin/rules.py `precheck`):
+ * payload -> key -> signature -> event live -> known ticket -> device gate -> venue gate ->
+ * status -> direction -> ticket type -> window -> admission state (server `a` + local scans).
+ */
+import { base64urlDecode, buf } from './codec';
+import { parsePayload, type Claims } from './payload';
+import { openRecord, serialHash } from './records';
+import type {
+	Direction,
+	LocalState,
+	PublicKey,
+	Result,
+	Rules,
+	TicketInfo,
+	TicketRecord,
+	Verdict,
+	Admitted
+} from './types';
+
+export interface OfflineEvent {
+	id: string;
+	status: string;
+	starts_at: string;
+	ends_at: string;
+	/** Gates of the event's venue. */
+	gate_ids: Set<string>;
+	gate_names: Map<string, string>;
+	rules: Rules | null;
+}
+
+export interface VerifyContext {
+	keys: Map<string, { key: CryptoKey; eventId: string }>;
+	events: Map<string, OfflineEvent>;
+	deviceGateId: string | null;
+	record(h: string): TicketRecord | undefined | Promise<TicketRecord | undefined>;
+	local(h: string): LocalState | undefined | Promise<LocalState | undefined>;
+}
+
+export interface ScanInput {
+	payload: string;
+	gateId: string;
+	direction: Direction;
+	at: Date;
+	clientScanId: string;
+}
+
+export interface OfflineOutcome {
+	verdict: Verdict;
+	/** Set when the ticket was identified (signature good, record found). */
+	h: string | null;
+	eventId: string | null;
+}
+
+export async function importPublicKey(k: PublicKey): Promise<CryptoKey> {
+	const raw = base64urlDecode(k.public_key);
+	if (raw.length !== 32) throw new Error('an Ed25519 public key is 32 bytes');
+	return crypto.subtle.importKey('raw', buf(raw), { name: 'Ed25519' }, false, ['verify']);
+}
+
+export async function verifySignature(key: CryptoKey, body: Uint8Array, sig: Uint8Array): Promise<boolean> {
+	try {
+		return await crypto.subtle.verify({ name: 'Ed25519' }, key, buf(sig), buf(body));
+	} catch {
+		return false;
+	}
+}
+
+function windowOf(ev: OfflineEvent): [number, number] {
+	const r = ev.rules;
+	const from = r?.effective_valid_from ?? r?.valid_from ?? null;
+	const until = r?.effective_valid_until ?? r?.valid_until ?? null;
+	return [
+		from ? Date.parse(from) : Date.parse(ev.starts_at) - 3 * 3600_000,
+		until ? Date.parse(until) : Date.parse(ev.ends_at)
+	];
+}
+
+export async function verifyOffline(input: ScanInput, ctx: VerifyContext): Promise<OfflineOutcome> {
+	const base = { direction: input.direction, client_scan_id: input.clientScanId, offline: true };
+	const refuse = (
+		result: Result,
+		reason: string | null,
+		ticket: TicketInfo | null = null,
+		admitted: Admitted | null = null,
+		h: string | null = null,
+		eventId: string | null = null
+	): OfflineOutcome => ({ verdict: { ...base, result, reason, ticket, admitted }, h, eventId });
+
+	const parsed = parsePayload(input.payload);
+	if (typeof parsed === 'string') return refuse('invalid', parsed === 'too_long' ? 'too_long' : 'malformed');
+	const claims: Claims = parsed.claims;
+	const signer = ctx.keys.get(claims.keyId);
+	if (!signer) return refuse('invalid', 'unknown_key');
+	if (!(await verifySignature(signer.key, parsed.body, parsed.signature))) return refuse('invalid', 'bad_signature');
+	const ev = ctx.events.get(signer.eventId);
+	if (!ev) return refuse('invalid', 'other_event');
+
+	const h = await serialHash(claims.serial);
+	if (ev.status !== 'published') return refuse('event_not_live', ev.status, { serial_hash: h });
+	const rec = await ctx.record(h);
+	if (!rec) return refuse('invalid', 'unknown_ticket', { serial_hash: h });
+
+	// Only now, for this one scanned ticket, open its sealed details.
+	const details = await openRecord(claims.serial, h, rec.e);
+	const ticket: TicketInfo = {
+		serial_hash: h,
+		ticket_type_id: details?.i ?? null,
+		ticket_type_name: details?.t ?? null,
+		holder_name: details?.n ?? null
+	};
+	const out = (result: Result, reason: string | null, admitted: Admitted | null = null) =>
+		refuse(result, reason, ticket, admitted, h, ev.id);
+
+	if (ctx.deviceGateId && input.gateId !== ctx.deviceGateId) return out('wrong_gate', 'not_this_device');
+	if (!ev.gate_ids.has(input.gateId)) return out('wrong_gate', 'not_event_venue');
+	if (rec.s === 'r') return out('revoked', null);
+	if (rec.s === 'c') return out('cancelled', null);
+	if (rec.s !== 'v') return out('unpaid', rec.s === 'u' ? null : rec.s);
+
+	const rules = ev.rules;
+	const gate = rules?.gates.find((g) => g.gate_id === input.gateId);
+	const exitAllowed = rules ? rules.exit_allowed : true;
+	if (input.direction === 'exit' && !(exitAllowed && (gate?.exit ?? true))) return out('wrong_gate', 'exit_not_allowed');
+	if (input.direction === 'entry' && !(gate?.entry ?? true)) return out('wrong_gate', 'entry_not_allowed');
+	if (gate && gate.ticket_type_ids) {
+		const byRef = gate.type_refs ? gate.type_refs.includes(claims.typeRef) : false;
+		const byId = details ? gate.ticket_type_ids.includes(details.i) : false;
+		if (!byRef && !byId) return out('wrong_ticket_type', null);
+	}
+	const at = input.at.getTime();
+	const [from, until] = windowOf(ev);
+	if (at < from || (claims.validFrom !== null && at / 1000 < claims.validFrom)) return out('outside_window', 'too_early');
+	if (at > until || (claims.validUntil !== null && at / 1000 > claims.validUntil)) return out('outside_window', 'too_late');
+
+	// Admission state: this device's own scans on top of what the server last told us.
+	const local = await ctx.local(h);
+	const inside = local ? local.inside : rec.a === 1;
+	const admittedBefore = rec.a >= 1 || (local?.entries ?? 0) > 0;
+	const admitted: Admitted | null = local?.admitted ?? (rec.a >= 1 ? { at: '', gate_id: null, gate_name: null } : null);
+	if (input.direction === 'entry') {
+		if (inside) return out('already_redeemed', 'inside', admitted);
+		if (admittedBefore && !(rules?.reentry_allowed ?? false)) return out('already_redeemed', 'no_reentry', admitted);
+		return out('ok', null);
+	}
+	if (!inside) return out('not_inside', null);
+	return out('ok', null);
+}
+
+/** The local state after an `ok` verdict this device showed (or got from the server). */
+export function nextLocalState(
+	prev: LocalState | undefined,
+	v: Verdict,
+	h: string,
+	eventId: string,
+	gate: { id: string; name: string | null },
+	acked: boolean
+): LocalState | null {
+	if (v.result !== 'ok') return null;
+	const now = new Date().toISOString();
+	const entry = v.direction === 'entry';
+	return {
+		h,
+		event_id: eventId,
+		inside: entry,
+		entries: (prev?.entries ?? 0) + (entry ? 1 : 0),
+		admitted: entry ? { at: now, gate_id: gate.id, gate_name: gate.name } : (prev?.admitted ?? null),
+		updated_at: now,
+		acked: acked && (prev?.acked ?? true)
+	};
+}
