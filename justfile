@@ -58,8 +58,12 @@ seed:
     {{py}} -m voelgoed seed
 
 # Benchmarks (print figures and a JSON summary)
-bench:
-    @echo "no benchmarks yet"
+bench: bench-flash-sale
+
+# Flash sale: reserve throughput and latency vs raw PostgreSQL, oversold count, full purchases (needs wrk)
+bench-flash-sale *args:
+    command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "wrk missing: using the httpx load generator" >&2
+    {{py}} bench/flash_sale/run.py {{args}}
 
 # Install Debian's Chromium for browser tests when it is missing (needs root)
 chromium:

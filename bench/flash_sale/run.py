@@ -1,0 +1,402 @@
+"""Flash-sale benchmark: reservations over HTTP vs the raw PostgreSQL single-row rate.
+
+Starts the product (embedded PostgreSQL/Redis in a temp folder, `python -m voelgoed run --no-demo`
+on a free port) unless --url/--database-url are given, creates an event with N tickets through
+the API, fires M > N buyers (C concurrent connections) at the reserve endpoint with `wrk`
+(Debian's wrk + reserve.lua), and prints reservations/s, latency percentiles, sold and oversold
+(from the database). Then it measures, on the same server and concurrency, the raw rate of one
+conditional `UPDATE ... SET sold = sold + 1 WHERE id = $1 AND sold + 1 <= capacity` plus one INSERT
+per transaction on one hot row (asyncpg), and prints the ratio. Finally a full purchase run
+(reserve, checkout with the simulated provider, pay) reports orders/s.
+Writes bench/results/flash_sale.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "bench" / "results"
+LUA = Path(__file__).with_name("reserve.lua")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_product(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+    sys.path.insert(0, str(ROOT / "backend"))
+    from voelgoed.devservices import resolve_urls
+
+    db_url, redis_url = resolve_urls(data_dir, None, None)
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "REDIS_URL": redis_url,
+        "VOELGOED_ENV": "test",
+        "LOG_LEVEL": "WARNING",
+        "PUBLIC_RATE_LIMIT": "0",  # the benchmark is one client IP
+        "SECRET_KEY": "bench-secret",
+    }
+    env.pop("SMTP_HOST", None)
+    log = (data_dir / "product.log").open("w")
+    cmd = [sys.executable, "-m", "voelgoed", "run", "--no-demo", "--port", str(port), "--data-dir", str(data_dir)]
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(base + "/ready", timeout=1).status_code == 200:
+                return proc, base, db_url
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise SystemExit("product did not start:\n" + (data_dir / "product.log").read_text()[-3000:])
+        time.sleep(0.3)
+
+
+def pg_dsn(db_url: str) -> str:
+    return db_url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def setup_event(base: str, tickets: int, max_per_order: int = 10) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as api:
+        email = f"bench-{uuid.uuid4().hex[:8]}@example.co.za"
+        r = await api.post(
+            "/api/auth/sign-up",
+            json={"email": email, "password": "bench-password-123", "name": "Bench", "organization_name": "Bench"},
+        )
+        r.raise_for_status()
+        org = r.json()["memberships"][0]["organization_id"]
+        api.headers["X-CSRF-Token"] = api.cookies["vg_csrf"]
+        venue = (
+            await api.post(
+                f"/api/organizations/{org}/venues",
+                json={"name": "Bench Arena", "address_line1": "1 Main Rd", "city": "Cape Town"},
+            )
+        ).json()
+        start = (datetime.now() + timedelta(days=30)).replace(microsecond=0)
+        event = (
+            await api.post(
+                f"/api/organizations/{org}/events",
+                json={
+                    "name": f"Flash sale {uuid.uuid4().hex[:6]}",
+                    "venue_id": venue["id"],
+                    "starts_at": start.isoformat(),
+                    "ends_at": (start + timedelta(hours=4)).isoformat(),
+                    "capacity": tickets,
+                },
+            )
+        ).json()
+        (await api.post(f"/api/organizations/{org}/events/{event['id']}/publish")).raise_for_status()
+        tt = await api.post(
+            f"/api/organizations/{org}/events/{event['id']}/ticket-types",
+            json={"name": "General", "price_cents": 25000, "quantity": tickets, "max_per_order": max_per_order},
+        )
+        tt.raise_for_status()
+        return {"slug": event["slug"], "event_id": event["id"], "type_id": tt.json()["id"]}
+
+
+def run_wrk(base: str, ev: dict[str, Any], buyers: int, concurrency: int, threads: int) -> dict[str, Any]:
+    body = json.dumps({"items": [{"ticket_type_id": ev["type_id"], "quantity": 1}]})
+    env = {
+        **os.environ,
+        "BENCH_PATH": f"/api/public/events/{ev['slug']}/reservations",
+        "BENCH_BODY": body,
+        "BENCH_PER_THREAD": str(max(buyers // threads, 1)),
+    }
+    out = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", "120s", "--latency", "-s", str(LUA), base],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"^JSON (.*)$", out, re.M)
+    if not match:
+        raise SystemExit("wrk gave no summary:\n" + out)
+    return dict(json.loads(match.group(1)))
+
+
+async def httpx_load(base: str, ev: dict[str, Any], buyers: int, concurrency: int) -> dict[str, Any]:
+    """Fallback load generator when wrk is missing (heavier on the CPU the server also uses)."""
+    body = {"items": [{"ticket_type_id": ev["type_id"], "quantity": 1}]}
+    lat: list[float] = []
+    counts = {"ok": 0, "sold_out": 0, "other": 0}
+    left = buyers
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+
+        async def worker() -> None:
+            nonlocal left
+            while left > 0:
+                left -= 1
+                t0 = time.perf_counter()
+                r = await http.post(f"/api/public/events/{ev['slug']}/reservations", json=body)
+                lat.append(time.perf_counter() - t0)
+                key = "ok" if r.status_code == 201 else "sold_out" if r.status_code == 409 else "other"
+                counts[key] += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        duration = time.perf_counter() - t0
+    lat.sort()
+
+    def pct(p: float) -> int:
+        return int(lat[min(len(lat) - 1, int(len(lat) * p))] * 1e6)
+
+    return {**counts, "requests": len(lat), "duration_us": int(duration * 1e6), "errors": 0,
+            "p50_us": pct(0.50), "p95_us": pct(0.95), "p99_us": pct(0.99), "max_us": pct(1.0)}
+
+
+async def db_figures(dsn: str, ev: dict[str, Any]) -> dict[str, Any]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        tid, eid = uuid.UUID(ev["type_id"]), uuid.UUID(ev["event_id"])
+        q, reserved, sold = await conn.fetchrow("SELECT quantity, reserved, sold FROM ticket_type WHERE id = $1", tid)
+        in_orders = await conn.fetchval(
+            "SELECT coalesce(sum(l.quantity), 0) FROM order_line l JOIN ticket_order o ON o.id = l.order_id"
+            " WHERE l.ticket_type_id = $1 AND o.status IN ('reserved', 'awaiting_payment', 'paid')",
+            tid,
+        )
+        first, last, orders = await conn.fetchrow(
+            "SELECT min(created_at), max(created_at), count(*) FROM ticket_order WHERE event_id = $1", eid
+        )
+        inv = await conn.fetchrow("SELECT capacity, reserved, sold FROM event_inventory WHERE event_id = $1", eid)
+    finally:
+        await conn.close()
+    span = (last - first).total_seconds() if first and last else 0.0
+    return {
+        "quantity": q,
+        "held_or_sold": reserved + sold,
+        "orders": orders,
+        "tickets_in_orders": int(in_orders),
+        "oversold_counters": max(0, reserved + sold - q),
+        "oversold_orders": max(0, int(in_orders) - q),
+        "oversold_event": max(0, inv["reserved"] + inv["sold"] - inv["capacity"]) if inv else 0,
+        "sell_span_s": span,
+    }
+
+
+async def raw_rate(dsn: str, concurrency: int, transactions: int) -> dict[str, Any]:
+    setup = await asyncpg.connect(dsn)
+    await setup.execute(
+        "DROP TABLE IF EXISTS bench_hot, bench_log;"
+        "CREATE TABLE bench_hot (id int PRIMARY KEY, capacity int NOT NULL, sold int NOT NULL);"
+        "CREATE TABLE bench_log (id uuid PRIMARY KEY, hot_id int NOT NULL, created_at timestamptz NOT NULL);"
+    )
+    await setup.execute("INSERT INTO bench_hot VALUES (1, $1, 0)", transactions)
+    pool = await asyncpg.create_pool(dsn, min_size=concurrency, max_size=concurrency)
+    left = transactions
+    done = 0
+
+    async def worker() -> None:
+        nonlocal left, done
+        async with pool.acquire() as conn:
+            while left > 0:
+                left -= 1
+                async with conn.transaction():
+                    row = await conn.fetchrow(
+                        "UPDATE bench_hot SET sold = sold + 1 WHERE id = $1 AND sold + 1 <= capacity RETURNING sold", 1
+                    )
+                    if row is not None:
+                        await conn.execute(
+                            "INSERT INTO bench_log VALUES ($1, 1, now())", uuid.uuid4()
+                        )
+                        done += 1
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - t0
+    await pool.close()
+    await setup.execute("DROP TABLE IF EXISTS bench_hot, bench_log")
+    await setup.close()
+    return {"transactions": done, "seconds": elapsed, "tx_per_s": done / elapsed}
+
+
+async def purchase_run(base: str, ev: dict[str, Any], orders: int, concurrency: int) -> dict[str, Any]:
+    """Reserve, start checkout with the simulated provider, press Pay: a whole purchase."""
+    ok = failed = 0
+    left = orders
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+
+        async def buyer() -> None:
+            nonlocal left, ok, failed
+            while left > 0:
+                left -= 1
+                r = await http.post(
+                    f"/api/public/events/{ev['slug']}/reservations",
+                    json={"items": [{"ticket_type_id": ev["type_id"], "quantity": 1}]},
+                )
+                if r.status_code != 201:
+                    failed += 1
+                    continue
+                held = r.json()
+                c = await http.post(
+                    f"/api/public/orders/{held['reference']}/checkout",
+                    headers={"X-Order-Token": held["access_token"]},
+                    json={"buyer_name": "Bench Buyer", "buyer_email": "buyer@example.co.za", "provider": "simulated"},
+                )
+                if c.status_code != 200:
+                    failed += 1
+                    continue
+                url = urlsplit(c.json()["payment"]["url"])
+                q = {k: v[0] for k, v in parse_qs(url.query).items()}
+                p = await http.post(url.path, data={"sig": q["sig"], "r": q["r"], "outcome": "pay"})
+                o = await http.get(
+                    f"/api/public/orders/{held['reference']}", headers={"X-Order-Token": held["access_token"]}
+                )
+                if p.status_code in (200, 303) and o.json().get("status") == "paid":
+                    ok += 1
+                else:
+                    failed += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(buyer() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - t0
+    return {"orders_paid": ok, "failed": failed, "seconds": elapsed, "orders_per_s": ok / elapsed if elapsed else 0}
+
+
+async def tickets_issued(dsn: str, event_id: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM ticket WHERE event_id = $1", uuid.UUID(event_id)))
+    finally:
+        await conn.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tickets", type=int, default=20000, help="N: tickets on sale")
+    ap.add_argument("--buyers", type=int, default=26000, help="M (> N): reserve requests fired")
+    ap.add_argument("--concurrency", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--purchases", type=int, default=300, help="orders in the full purchase run")
+    ap.add_argument("--url", help="use a running product instead of starting one")
+    ap.add_argument("--database-url", help="its database (needed with --url)")
+    ap.add_argument("--load", choices=["wrk", "httpx"], default="wrk" if shutil.which("wrk") else "httpx")
+    args = ap.parse_args()
+    if args.buyers <= args.tickets:
+        raise SystemExit("--buyers must exceed --tickets")
+
+    proc = None
+    data_dir = None
+    if args.url:
+        base, db_url = args.url.rstrip("/"), args.database_url
+        if not db_url:
+            raise SystemExit("--database-url is needed with --url")
+    else:
+        data_dir = Path(tempfile.mkdtemp(prefix="vg-bench-"))
+        proc, base, db_url = start_product(data_dir)
+    dsn = pg_dsn(db_url)
+    try:
+        ev = asyncio.run(setup_event(base, args.tickets))
+        # warm-up: a few holds on a separate event (connections, caches, JIT of the code paths)
+        warm = asyncio.run(setup_event(base, 1000))
+        asyncio.run(httpx_load(base, warm, 400, args.concurrency))
+
+        if args.load == "wrk":
+            load = run_wrk(base, ev, args.buyers, args.concurrency, args.threads)
+        else:
+            load = asyncio.run(httpx_load(base, ev, args.buyers, args.concurrency))
+        figures = asyncio.run(db_figures(dsn, ev))
+        raw = asyncio.run(raw_rate(dsn, args.concurrency, min(args.tickets, 20000)))
+
+        duration = load["duration_us"] / 1e6
+        holds_per_s = figures["held_or_sold"] / figures["sell_span_s"] if figures["sell_span_s"] else 0.0
+        requests_per_s = load["requests"] / duration if duration else 0.0
+
+        buy_ev = asyncio.run(setup_event(base, args.purchases))
+        purchase = asyncio.run(purchase_run(base, buy_ev, args.purchases, min(args.concurrency, 32)))
+        purchase["tickets_issued"] = asyncio.run(tickets_issued(dsn, buy_ev["event_id"]))
+
+        summary = {
+            "when": datetime.now().isoformat(timespec="seconds"),
+            "cpus": os.cpu_count(),
+            "load_generator": args.load,
+            "tickets": args.tickets,
+            "buyers": args.buyers,
+            "concurrency": args.concurrency,
+            "reserve": {
+                "holds_per_s": round(holds_per_s, 1),
+                "requests_per_s": round(requests_per_s, 1),
+                "ok": load["ok"],
+                "sold_out_answers": load["sold_out"],
+                "other_answers": load["other"],
+                "socket_errors": load["errors"],
+                "p50_ms": load["p50_us"] / 1000,
+                "p95_ms": load["p95_us"] / 1000,
+                "p99_ms": load["p99_us"] / 1000,
+                "max_ms": load["max_us"] / 1000,
+            },
+            "sold": figures["held_or_sold"],
+            "oversold": max(figures["oversold_counters"], figures["oversold_orders"], figures["oversold_event"]),
+            "db": figures,
+            "raw_postgres": {k: round(v, 3) if isinstance(v, float) else v for k, v in raw.items()},
+            "ratio_holds_vs_raw": round(holds_per_s / raw["tx_per_s"], 3) if raw["tx_per_s"] else None,
+            "ratio_requests_vs_raw": round(requests_per_s / raw["tx_per_s"], 3) if raw["tx_per_s"] else None,
+            "purchase": {k: round(v, 3) if isinstance(v, float) else v for k, v in purchase.items()},
+        }
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "flash_sale.json").write_text(json.dumps(summary, indent=2) + "\n")
+        r = summary["reserve"]
+        print(
+            f"flash sale: {args.tickets} tickets, {args.buyers} buyers, {args.concurrency} concurrent "
+            f"({args.load}, {os.cpu_count()} CPUs)\n"
+            f"  reservations/s  {r['holds_per_s']:.0f} holds/s while selling out "
+            f"({r['requests_per_s']:.0f} requests/s incl. sold-out answers)\n"
+            f"  latency         p50 {r['p50_ms']:.1f} ms  p95 {r['p95_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms"
+            f"  max {r['max_ms']:.1f} ms\n"
+            f"  answers         {r['ok']} held, {r['sold_out_answers']} sold out, {r['other_answers']} other, "
+            f"{r['socket_errors']} socket errors\n"
+            f"  sold            {summary['sold']} of {args.tickets}; oversold {summary['oversold']} "
+            f"(counters {figures['oversold_counters']}, orders {figures['oversold_orders']}, "
+            f"event {figures['oversold_event']})\n"
+            f"  raw PostgreSQL  {raw['tx_per_s']:.0f} tx/s (conditional UPDATE + INSERT, one hot row, "
+            f"{args.concurrency} connections)\n"
+            f"  ratio           {summary['ratio_holds_vs_raw']} (holds/s vs raw tx/s)\n"
+            f"  full purchase   {purchase['orders_paid']} orders paid in {purchase['seconds']:.1f} s = "
+            f"{purchase['orders_per_s']:.1f} orders/s ({purchase['failed']} failed, "
+            f"{purchase['tickets_issued']} tickets issued; reserve + checkout + simulated pay)\n"
+            f"  JSON            {RESULTS / 'flash_sale.json'}"
+        )
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if data_dir is not None:
+            sys.path.insert(0, str(ROOT / "backend"))
+            from voelgoed.devservices import stop_all
+
+            stop_all(data_dir)
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
