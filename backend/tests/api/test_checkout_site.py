@@ -430,3 +430,33 @@ async def test_static_pages(buyer: Buyer) -> None:
     asset = await buyer.get(css.group(1))
     assert asset.status_code == 200 and asset.headers["content-type"].startswith("text/css")
     assert ":focus-visible" in asset.text
+
+
+async def test_coupon_discount_is_shown_at_checkout(client: Api, engine: AsyncEngine, buyer: Buyer) -> None:
+    s = await sale(client, engine)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO coupon (id, organization_id, event_id, code, kind, value, used, active, created_at,"
+                " updated_at) VALUES (:id, :org, :ev, 'VRIEND', 'percent', 20, 0, true, now(), now())"
+            ),
+            {"id": uuid.uuid4(), "org": client.org_id, "ev": s["id"]},
+        )
+    reference = reference_of(await reserve(buyer, s["slug"], {s["types"]["General"]: 2}, coupon=" vriend "))
+    page = await buyer.get(f"/checkout/{reference}")
+    assert "Discount" in page.text and "-R 100.00" in page.text  # 20% of R 500.00
+    assert "R 400.00" in page.text
+
+
+async def test_post_provider_gets_a_form_that_works_without_js(client: Api, engine: AsyncEngine, buyer: Buyer) -> None:
+    s = await sale(client, engine)
+    reference = reference_of(await reserve(buyer, s["slug"], {s["types"]["General"]: 1}))
+    details = await buyer.get(f"/checkout/{reference}")
+    if 'value="payfast"' not in details.text:
+        pytest.skip("PayFast is not offered in this configuration")
+    r = await checkout(buyer, reference, provider="payfast")
+    assert r.status_code == 200, r.text[:2000]
+    assert "data-autosubmit" in r.text and '<button class="wide" type="submit">Continue to payment</button>' in r.text
+    action = re.search(r'<form method="post" action="([^"]+)"', r.text)
+    assert action and action.group(1).startswith("http")
+    assert 'name="signature"' in r.text and 'name="amount" value="250.00"' in r.text
