@@ -30,6 +30,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from voelgoed.devservices import resolve_urls, stop_all
@@ -133,23 +134,52 @@ async def redis(stack: Stack) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-async def reset_state(engine: AsyncEngine, redis: Redis) -> None:
-    """Empty every table and clear rate-limit counters (tests must not see each other's data)."""
-    async with engine.begin() as conn:
-        tables = (
-            (
-                await conn.execute(
-                    text(
-                        "SELECT tablename FROM pg_tables"
-                        " WHERE schemaname='public' AND tablename <> 'alembic_version'"
+async def wait_for_worker_idle(redis_url: str, timeout: float = 30) -> None:
+    """Let the product's worker finish queued jobs (e.g. ticket delivery) before the next step."""
+    from voelgoed.worker import make_queue
+
+    queue = make_queue(redis_url)
+    await queue.connect()
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if await queue.count("queued") == 0 and await queue.count("active") == 0:
+                return
+            await asyncio.sleep(0.1)
+    finally:
+        await queue.disconnect()
+
+
+async def reset_state(engine: AsyncEngine, redis: Redis, redis_url: str | None = None) -> None:
+    """Empty every table and clear rate-limit counters (tests must not see each other's data).
+
+    Waits for the worker first: a TRUNCATE racing a running job can deadlock; and retries if it
+    still does (a job may start between the two)."""
+    if redis_url:
+        await wait_for_worker_idle(redis_url)
+    for attempt in range(5):
+        try:
+            async with engine.begin() as conn:
+                tables = (
+                    (
+                        await conn.execute(
+                            text(
+                                "SELECT tablename FROM pg_tables"
+                                " WHERE schemaname='public' AND tablename <> 'alembic_version'"
+                            )
+                        )
                     )
+                    .scalars()
+                    .all()
                 )
-            )
-            .scalars()
-            .all()
-        )
-        if tables:
-            await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+                if tables:
+                    await conn.execute(text("SET LOCAL lock_timeout = '5s'"))
+                    await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+            break
+        except DBAPIError:
+            if attempt == 4:
+                raise
+            await asyncio.sleep(0.5)
     keys = [k async for k in redis.scan_iter(match="rl:*")]
     if keys:
         await redis.delete(*keys)
@@ -215,9 +245,7 @@ async def sign_up(
     return api.me
 
 
-async def wait_for_mail(
-    stack: Stack, to: str, subject_contains: str = "", timeout: float = 15
-) -> EmailMessage:
+async def wait_for_mail(stack: Stack, to: str, subject_contains: str = "", timeout: float = 15) -> EmailMessage:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if stack.mail_dir.is_dir():
