@@ -327,7 +327,7 @@ async def test_smtp_down_and_pdf_failure_raise_for_retry_and_lose_nothing(
     def broken_render(doc: Any) -> bytes:
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr("voelgoed.domain.tickets.services.render_tickets_pdf", broken_render)
+    monkeypatch.setattr("voelgoed.domain.tickets.jobs.render_tickets_pdf", broken_render)
     with pytest.raises(RuntimeError, match="renderer crashed"):
         await jobs.deliver_order_tickets(None, order_id=str(order.id))
     monkeypatch.undo()

@@ -1,8 +1,8 @@
 """SAQ job: render an order's ticket PDF and e-mail it to the buyer.
 
 Crash and retry safety, step by step:
-1. Tickets and the PDF are made in their own committed transaction: issuing is idempotent per
-   order line position and the PDF is stored once per order, so a retry reuses both.
+1. Tickets are issued in their own committed transaction (idempotent per order line position),
+   the PDF is rendered outside any transaction and stored once per order: a retry reuses both.
 2. The e-mail is sent while holding a per-order advisory lock, after re-reading
    `tickets_emailed_at`; the same transaction then sets it. Two deliveries of one order never
    both send, and a delivery that finds the stamp set sends nothing (unless `force`, the
@@ -16,6 +16,7 @@ A worker killed mid-job leaves the job active; the next worker's sweep retries i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from datetime import UTC, datetime
@@ -26,7 +27,8 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from voelgoed.domain.orders.models import Order
-from voelgoed.domain.tickets.services import ensure_order_pdf, format_local, load_event
+from voelgoed.domain.tickets.pdf import render_tickets_pdf
+from voelgoed.domain.tickets.services import build_document, format_local, load_event, store_pdf, stored_pdf
 from voelgoed.lib import mail
 from voelgoed.settings import Settings, get_settings
 
@@ -71,7 +73,9 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
         if not order.buyer_email:
             log.warning("ticket delivery: order %s has no buyer e-mail", order.reference)
             return "no-email"
-        pdf = await ensure_order_pdf(db, order)
+        pdf = await stored_pdf(db, order.id)
+        # Issue any missing tickets and gather what the PDF shows; committed before rendering.
+        doc = await build_document(db, order) if pdf is None else None
         event = await load_event(db, order.event_id)
         quantity = sum(line.quantity for line in order.lines)
         when = format_local(event.starts_at, event.timezone)
@@ -87,6 +91,13 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
             "VoelgoedEvents\n"
         )
         recipient, reference = order.buyer_email, order.reference
+
+    if doc is not None:
+        # CPU work outside any transaction: no locks are held while WeasyPrint runs.
+        rendered = await asyncio.to_thread(render_tickets_pdf, doc)
+        async with sessions() as db, db.begin():
+            pdf = await store_pdf(db, order, rendered)
+    assert pdf is not None
 
     async with sessions() as db, db.begin():
         # One delivery of an order at a time, across workers; released at commit/rollback.

@@ -56,7 +56,7 @@ async def build_document(db: AsyncSession, order: Order) -> TicketsDocument:
     rows = await db.execute(
         select(TicketType.id, TicketType.name).where(TicketType.id.in_(type_ids)).execution_options(**_UNSCOPED)
     )
-    names = {type_id: name for type_id, name in rows.tuples()}
+    names = {row[0]: row[1] for row in rows}
     venue = event.venue
     address = []
     if venue is not None:
@@ -87,16 +87,15 @@ async def build_document(db: AsyncSession, order: Order) -> TicketsDocument:
     )
 
 
-async def ensure_order_pdf(db: AsyncSession, order: Order) -> bytes:
-    """The order's PDF: the stored one, or rendered now (in a thread) and stored. When two
-    renders race, the first stored wins and both callers return that one."""
+async def stored_pdf(db: AsyncSession, order_id: uuid.UUID) -> bytes | None:
     stored = await db.scalar(
-        select(OrderDocument.pdf).where(OrderDocument.order_id == order.id).execution_options(**_UNSCOPED)
+        select(OrderDocument.pdf).where(OrderDocument.order_id == order_id).execution_options(**_UNSCOPED)
     )
-    if stored is not None:
-        return bytes(stored)
-    doc = await build_document(db, order)
-    pdf = await asyncio.to_thread(render_tickets_pdf, doc)
+    return bytes(stored) if stored is not None else None
+
+
+async def store_pdf(db: AsyncSession, order: Order, pdf: bytes) -> bytes:
+    """Keep the rendered PDF; when two renders race, the first stored wins and is returned."""
     await db.execute(
         insert(OrderDocument)
         .values(
@@ -108,10 +107,16 @@ async def ensure_order_pdf(db: AsyncSession, order: Order) -> bytes:
         )
         .on_conflict_do_nothing(index_elements=["order_id"])
     )
-    stored = await db.scalar(
-        select(OrderDocument.pdf).where(OrderDocument.order_id == order.id).execution_options(**_UNSCOPED)
-    )
-    return bytes(stored) if stored is not None else pdf
+    return await stored_pdf(db, order.id) or pdf
+
+
+async def ensure_order_pdf(db: AsyncSession, order: Order) -> bytes:
+    """The order's PDF: the stored one, or rendered now (in a thread) and stored."""
+    stored = await stored_pdf(db, order.id)
+    if stored is not None:
+        return stored
+    doc = await build_document(db, order)
+    return await store_pdf(db, order, await asyncio.to_thread(render_tickets_pdf, doc))
 
 
 async def order_for_download(db: AsyncSession, reference: str, token: str) -> Order:
