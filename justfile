@@ -65,6 +65,10 @@ bench-flash-sale *args:
     command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "wrk missing: using the httpx load generator" >&2
     {{py}} bench/flash_sale/run.py {{args}}
 
+# Gate-rush benchmark: online scans (wrk), double admissions, 100k-ticket snapshot
+bench-gate-rush *args:
+    {{py}} bench/gate_rush/run.py {{args}}
+
 # Install Debian's Chromium for browser tests when it is missing (needs root)
 chromium:
     #!/usr/bin/env bash

@@ -82,7 +82,7 @@ async def upload(db: AsyncSession, device: DeviceContext, body: OfflineUpload) -
     for ticket_id in sorted(claimed):  # fixed lock order: no deadlock between concurrent uploads
         await resolve_ticket(db, ticket_id)
     if claimed:
-        flags = dict(
+        flags: dict[uuid.UUID, bool] = dict(
             (
                 await db.execute(
                     text("SELECT id, offline_duplicate FROM checkin_scan WHERE id = ANY(:ids)"),

@@ -202,7 +202,9 @@ async def list_devices(db: AsyncSession, *, page: int, page_size: int) -> tuple[
             .limit(page_size)
         )
     )
-    offsets = dict((await db.execute(_OFFSETS_SQL, {"ids": [d.id for d in devices]})).tuples().all())
+    offsets: dict[uuid.UUID, int] = dict(
+        (await db.execute(_OFFSETS_SQL, {"ids": [d.id for d in devices]})).tuples().all()
+    )
     return [to_read(d, offsets.get(d.id)) for d in devices], total
 
 
