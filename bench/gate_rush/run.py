@@ -171,7 +171,7 @@ def main() -> None:
         delay = max(int(args.conns * 1000 / args.rate) - 2, 0)  # per connection, minus ~latency
         env = {"BENCH_TOKENS": ",".join(ev["tokens"]), "BENCH_GATES": ",".join(ev["gates"]),
                "BENCH_PAYLOADS": str(payload_file), "BENCH_PER_THREAD": str(10**9)}  # fmt: skip
-        # Payloads are picked with a stride per device: threads overlap, so later scans repeat tickets.
+        # Devices walk the same payload list 3 apart: first scans plus repeats from other devices.
         paced = wrk(HERE / "scan.lua", base, conns=args.conns, threads=threads, seconds=args.seconds,
                     env={**env, "BENCH_DELAY_MS": str(delay)})  # fmt: skip
         unpaced = wrk(HERE / "scan.lua", base, conns=args.conns, threads=threads, seconds=args.seconds,
