@@ -26,7 +26,9 @@ def make_alchemy_config(database_url: str, *, pool_size: int = 10) -> SQLAlchemy
         # One transaction per request: committed when the handler answers 2xx/3xx.
         before_send_handler="autocommit_include_redirects",
         session_config=AsyncSessionConfig(expire_on_commit=False),
-        engine_config=EngineConfig(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True),
+        # No pre-ping: it costs a round trip per checkout on the hot paths; a dropped connection
+        # invalidates the pool on first use instead, and pool_recycle retires idle ones.
+        engine_config=EngineConfig(pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800),
         alembic_config=AlembicAsyncConfig(
             script_location=str(MIGRATIONS_DIR),
             version_table_name="alembic_version",
