@@ -69,6 +69,11 @@ bench-flash-sale *args:
 bench-gate-rush *args:
     {{py}} bench/gate_rush/run.py {{args}}
 
+# Offline verifier of the scanner PWA timed in headless Chromium (verifications/s, p50/p99 ms)
+bench-scanner *args: chromium
+    npm run build -w scanner_pwa
+    node bench/scanner_offline/run.mjs {{args}}
+
 # Install Debian's Chromium for browser tests when it is missing (needs root)
 chromium:
     #!/usr/bin/env bash

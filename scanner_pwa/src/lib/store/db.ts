@@ -113,6 +113,8 @@ export interface LoadedData {
 }
 
 export class ScannerStore {
+	private queueN: number | undefined;
+
 	private constructor(
 		private db: DB,
 		readonly name: string
@@ -183,6 +185,7 @@ export class ScannerStore {
 		}
 		this.db.close();
 		await deleteDB(this.name);
+		this.queueN = undefined;
 		this.db = await openDB<Schema>(this.name, DB_VERSION, { upgrade });
 		const tx = this.db.transaction(['queue', 'meta'], 'readwrite');
 		for (const q of queue) await tx.objectStore('queue').put(q);
@@ -284,7 +287,31 @@ export class ScannerStore {
 		await meta.put(n + 1, 'queue_n');
 		await q.add({ ...scan, n: n + 1 });
 		await tx.done;
+		this.queueN = n + 1;
 		return true;
+	}
+
+	/** An offline scan in one transaction: the local redemption state (if any) and the queued scan. */
+	async recordOffline(state: LocalState | null, scan: Omit<QueuedScan, 'n'>): Promise<boolean> {
+		const tx = this.db.transaction(['queue', 'meta', 'local'], 'readwrite');
+		if (state) tx.objectStore('local').put(state);
+		const q = tx.objectStore('queue');
+		let added = false;
+		if (!(await q.getKey(scan.client_scan_id))) {
+			// The counter is cached in memory after the first read (one fewer round trip per scan).
+			const n = (this.queueN ??= ((await tx.objectStore('meta').get('queue_n')) as number | undefined) ?? 0) + 1;
+			this.queueN = n;
+			tx.objectStore('meta').put(n, 'queue_n');
+			q.add({ ...scan, n });
+			added = true;
+		}
+		try {
+			await tx.done;
+		} catch (e) {
+			this.queueN = undefined;
+			throw e;
+		}
+		return added;
 	}
 
 	/** The oldest `limit` queued scans, in scanning order. */

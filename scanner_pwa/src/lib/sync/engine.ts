@@ -239,11 +239,16 @@ export class ScannerEngine {
 		} else {
 			this.emit({ online: false });
 		}
-		// Offline: decide locally and queue the scan with the same client_scan_id.
+		// Offline: decide locally; the local state and the queued scan (same client_scan_id) are
+		// written in one transaction before the verdict shows, so nothing shown is ever lost.
 		const out = await this.decideOffline(payload, gateId, direction, at, clientScanId);
-		if (out.h && out.eventId) await this.recordLocal(out.verdict, out.h, out.eventId, gateId, false);
+		let state: LocalState | null = null;
+		if (out.h && out.eventId) {
+			state = nextLocalState(this.local.get(out.h), out.verdict, out.h, out.eventId, { id: gateId, name: this.gateName(gateId) }, false);
+			if (state) this.local.set(out.h, state);
+		}
 		if (payload.length <= 512) {
-			await this.store.enqueue({
+			const added = await this.store.recordOffline(state, {
 				client_scan_id: clientScanId,
 				payload,
 				gate_id: gateId,
@@ -252,7 +257,9 @@ export class ScannerEngine {
 				local_verdict: out.verdict.result,
 				h: out.h
 			});
-			this.emit({ queued: await this.store.queueCount() });
+			if (added) this.emit({ queued: this.status.queued + 1 });
+		} else if (state) {
+			await this.store.putLocal(state);
 		}
 		return out.verdict;
 	}
