@@ -190,6 +190,7 @@ test('pair, scan through the camera, go offline, scan more, sync every scan', as
 		await expect(page.getByTestId('gate')).toContainText('North entrance');
 		await expect(page.getByTestId('decoder')).toHaveText('Bundled decoder'); // no native detector here
 		await expect(page.getByTestId('net-status')).toHaveText('Online');
+		await shot(page, 'scanner-scan.png');
 		// The snapshot is on the device (2 sealed records) before the network goes.
 		await expect(page.getByText('2 tickets offline')).toBeVisible({ timeout: 15_000 });
 		await page.evaluate(() => navigator.serviceWorker?.ready);
@@ -215,6 +216,16 @@ test('pair, scan through the camera, go offline, scan more, sync every scan', as
 		await expect(page.getByTestId('queue-count')).toHaveText('2 unsynced');
 		await shot(page, 'scanner-offline-queue.png');
 
+		// Still offline, the app reloads from its service worker cache with its state from IndexedDB;
+		// the camera (bundled wasm decoder, also from the cache) reads the first ticket again.
+		await page.reload();
+		await page.waitForLoadState();
+		await expect(page.getByTestId('net-status')).toHaveText('Offline');
+		await expect(verdict).toHaveAttribute('data-result', 'already_redeemed', { timeout: 15_000 });
+		await expect(verdict).toHaveAttribute('data-offline', 'true');
+		await verdict.click();
+		await expect(page.getByTestId('queue-count')).toHaveText('3 unsynced');
+
 		// --- back online: the queue drains ---
 		await context.setOffline(false);
 		await expect(page.getByTestId('net-status')).toHaveText('Online');
@@ -223,8 +234,8 @@ test('pair, scan through the camera, go offline, scan more, sync every scan', as
 		// --- the server has every scan ---
 		const feed = await call('get', `${org}/events/${event.id}/scans?after=0&limit=100`);
 		const scans = [...feed.items].sort((a: { seq: number }, b: { seq: number }) => a.seq - b.seq);
-		expect(scans.map((s: { offline: boolean }) => s.offline)).toEqual([false, true, true]);
-		expect(scans.map((s: { local_verdict: string | null }) => s.local_verdict)).toEqual([null, 'already_redeemed', 'ok']);
+		expect(scans.map((s: { offline: boolean }) => s.offline)).toEqual([false, true, true, true]);
+		expect(scans.map((s: { local_verdict: string | null }) => s.local_verdict)).toEqual([null, 'already_redeemed', 'ok', 'already_redeemed']);
 		// The server's own verdicts: both admissions ok. (The refused re-scan is stored with the
 		// server's precheck result and no admission claim; the counts below show it admitted nobody.)
 		expect([scans[0].result, scans[2].result]).toEqual(['ok', 'ok']);
