@@ -8,12 +8,14 @@ import msgspec
 from litestar import Controller, delete, get, patch, post
 from litestar.di import Provide
 from litestar.status_codes import HTTP_204_NO_CONTENT
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.orders.services import vat_of
+from voelgoed.domain.ticketing import inventory
 from voelgoed.domain.ticketing.models import Coupon, TicketType
 from voelgoed.domain.ticketing.schemas import (
     CouponCreate,
@@ -68,6 +70,13 @@ def coupon_read(c: Coupon) -> CouponRead:
     )
 
 
+async def _commit_and_refresh(db: AsyncSession, redis: Redis, event_id: uuid.UUID) -> None:
+    """Quantities and types shape the public availability: commit, then drop the cached figures
+    (after the commit, so a concurrent page view cannot cache the old numbers again)."""
+    await db.commit()
+    await inventory.invalidate_availability(redis, event_id)
+
+
 async def provide_types(db_session: AsyncSession, auth: AuthContext) -> TicketTypeService:
     return TicketTypeService(db_session, AuditService(db_session, auth))
 
@@ -89,9 +98,17 @@ class TicketTypeController(Controller):
 
     @post("", operation_id="createTicketType", opt=access(Permission.EVENTS_WRITE))
     async def create_type(
-        self, organization_id: uuid.UUID, event_id: uuid.UUID, data: TicketTypeCreate, types: TicketTypeService
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        data: TicketTypeCreate,
+        types: TicketTypeService,
+        db_session: AsyncSession,
+        redis: Redis,
     ) -> TicketTypeRead:
-        return type_read(await types.create(organization_id, event_id, msgspec.structs.asdict(data)))
+        read = type_read(await types.create(organization_id, event_id, msgspec.structs.asdict(data)))
+        await _commit_and_refresh(db_session, redis, event_id)
+        return read
 
     @get("/{type_id:uuid}", operation_id="getTicketType", opt=access(Permission.EVENTS_READ))
     async def get_type(
@@ -107,8 +124,12 @@ class TicketTypeController(Controller):
         type_id: uuid.UUID,
         data: TicketTypeUpdate,
         types: TicketTypeService,
+        db_session: AsyncSession,
+        redis: Redis,
     ) -> TicketTypeRead:
-        return type_read(await types.update(event_id, type_id, sent_fields(data)))
+        read = type_read(await types.update(event_id, type_id, sent_fields(data)))
+        await _commit_and_refresh(db_session, redis, event_id)
+        return read
 
     @delete(
         "/{type_id:uuid}",
@@ -117,9 +138,16 @@ class TicketTypeController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def delete_type(
-        self, organization_id: uuid.UUID, event_id: uuid.UUID, type_id: uuid.UUID, types: TicketTypeService
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        type_id: uuid.UUID,
+        types: TicketTypeService,
+        db_session: AsyncSession,
+        redis: Redis,
     ) -> None:
         await types.delete(event_id, type_id)
+        await _commit_and_refresh(db_session, redis, event_id)
 
 
 class CouponController(Controller):
