@@ -40,5 +40,7 @@ export default defineConfig({
 			}
 		})
 	],
-	build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' }
+	build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
+	// `npm run dev -w scanner_pwa` next to `voelgoed run --port 8000`: same-origin API calls.
+	server: { proxy: { '/api': process.env.VG_BACKEND_URL ?? 'http://127.0.0.1:8000' } }
 });
