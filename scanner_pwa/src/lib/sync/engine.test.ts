@@ -43,12 +43,14 @@ beforeAll(async () => {
 /** A fake server: `offline` makes every request fail like a dropped network. */
 function fakeServer() {
 	const calls: Call[] = [];
-	const state = { offline: false, uploaded: [] as string[] };
+	const state = { offline: false, revoked: false, uploaded: [] as string[] };
 	const fetchMock = vi.fn(async (url: string, init: RequestInit) => {
 		const u = new URL(url);
 		const body = init.body ? JSON.parse(String(init.body)) : null;
 		calls.push({ method: init.method ?? 'GET', path: u.pathname, body });
 		if (state.offline) throw new TypeError('Failed to fetch');
+		if (state.revoked && u.pathname.startsWith('/api/checkin/'))
+			return new Response(JSON.stringify({ status: 401, title: 'Unauthorized' }), { status: 401, headers: { 'Content-Type': 'application/problem+json' } });
 		const json = (status: number, data: unknown) => new Response(JSON.stringify(data), { status, headers: { 'Content-Type': 'application/json' } });
 		const session = {
 			device_id: 'dev1',
@@ -145,4 +147,29 @@ describe('the sync engine', () => {
 		expect(v.offline).toBe(false);
 		expect(engine.status.queued).toBe(0);
 	});
+
+	it('a revoked token sends the device back to pairing and keeps the unsynced queue', async () => {
+		const server = fakeServer();
+		const engine = new ScannerEngine('http://scanner.test', `engine-${Date.now()}-d`);
+		await engine.init();
+		await engine.pair('ABCD-EFGH-JKLM');
+		await engine.sync();
+		server.state.offline = true;
+		await engine.scan(payloads[0]);
+		server.state.offline = false;
+		server.state.revoked = true;
+		await engine.sync();
+		expect(engine.status.phase).toBe('unpaired');
+		expect(engine.status.notice).toMatch(/Pair it again/);
+		expect(engine.status.queued).toBe(1);
+		expect(engine.records.size).toBe(0); // event data dropped with the token
+		expect(await engine.store.getDevice()).toBeNull();
+		// Paired again: the kept scan uploads.
+		server.state.revoked = false;
+		await engine.pair('ABCD-EFGH-JKLM');
+		await engine.sync();
+		expect(engine.status.queued).toBe(0);
+		expect(server.state.uploaded).toHaveLength(1);
+	});
 });
+
