@@ -38,6 +38,7 @@ from voelgoed.lib.problems import exception_handlers
 from voelgoed.lib.requestid import request_id_middleware
 from voelgoed.settings import Settings
 from voelgoed.web.checkout import CHECKOUT_SITE_HANDLERS
+from voelgoed.web.debug import DebugController
 from voelgoed.web.devmail import DevMailController
 from voelgoed.web.health import HealthController
 from voelgoed.web.public import PublicSiteController
@@ -113,7 +114,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
     handlers += spa_handlers("/app", settings.organiser_app_dir, "organiser_app")
     handlers += spa_handlers("/scanner", settings.scanner_app_dir, "scanner_pwa")
     if settings.environment != "production":  # the local mailbox is a development aid
-        handlers.append(DevMailController)
+        handlers += [DevMailController, DebugController]  # DebugController: benchmark figures
     if settings.payments_allow_simulated:  # the simulated provider's page; never in production by default
         handlers.append(SimulatedPaymentController)
 

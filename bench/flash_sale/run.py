@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -120,24 +121,38 @@ async def setup_event(base: str, tickets: int, max_per_order: int = 10) -> dict[
 
 
 def run_wrk(base: str, ev: dict[str, Any], buyers: int, concurrency: int, threads: int) -> dict[str, Any]:
+    """Exactly `buyers` requests: each wrk thread sends its share and stops (reserve.lua); wrk's main
+    thread would still sleep for the whole -d, so it gets SIGINT once every thread is done and then
+    reports the real elapsed time. -d is only a safety net (then `stopped_early` is False)."""
     body = json.dumps({"items": [{"ticket_type_id": ev["type_id"], "quantity": 1}]})
     env = {
         **os.environ,
         "BENCH_PATH": f"/api/public/events/{ev['slug']}/reservations",
         "BENCH_BODY": body,
-        "BENCH_PER_THREAD": str(max(buyers // threads, 1)),
+        "BENCH_TOTAL": str(buyers),
+        "BENCH_THREADS": str(threads),
     }
-    out = subprocess.run(
-        ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", "120s", "--latency", "-s", str(LUA), base],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    cmd = ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", "300s", "--latency", "-s", str(LUA), base]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None and proc.stdout is not None
+    done_threads = 0
+    other_stderr: list[str] = []
+    for line in proc.stderr:  # wrk's stdout stays small (its summary), so reading stderr first is safe
+        if line.startswith("VG-THREAD-DONE"):
+            done_threads += 1
+            if done_threads == threads:
+                proc.send_signal(signal.SIGINT)  # wake wrk's main thread: print the summary now
+        else:
+            other_stderr.append(line)
+    out = proc.stdout.read()
+    if proc.wait() != 0:
+        raise SystemExit(f"wrk failed ({proc.returncode}):\n{out}{''.join(other_stderr)}")
     match = re.search(r"^JSON (.*)$", out, re.M)
     if not match:
-        raise SystemExit("wrk gave no summary:\n" + out)
-    return dict(json.loads(match.group(1)))
+        raise SystemExit("wrk gave no summary:\n" + out + "".join(other_stderr))
+    result = dict(json.loads(match.group(1)))
+    result["stopped_early"] = done_threads == threads
+    return result
 
 
 async def httpx_load(base: str, ev: dict[str, Any], buyers: int, concurrency: int) -> dict[str, Any]:
@@ -167,8 +182,48 @@ async def httpx_load(base: str, ev: dict[str, Any], buyers: int, concurrency: in
     def pct(p: float) -> int:
         return int(lat[min(len(lat) - 1, int(len(lat) * p))] * 1e6)
 
-    return {**counts, "requests": len(lat), "duration_us": int(duration * 1e6), "errors": 0,
-            "p50_us": pct(0.50), "p95_us": pct(0.95), "p99_us": pct(0.99), "max_us": pct(1.0)}
+    return {
+        **counts,
+        "requests": len(lat),
+        "duration_us": int(duration * 1e6),
+        "errors": 0,
+        "p50_us": pct(0.50),
+        "p95_us": pct(0.95),
+        "p99_us": pct(0.99),
+        "max_us": pct(1.0),
+    }
+
+
+def batcher_counters(base: str) -> dict[str, Any] | None:
+    """The server's hold-batcher counters (GET /debug/hold-batcher, mounted outside production)."""
+    try:
+        r = httpx.get(base + "/debug/hold-batcher", timeout=10)
+    except httpx.HTTPError:
+        return None
+    return dict(r.json()) if r.status_code == 200 else None
+
+
+def batcher_delta(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any] | None:
+    if before is None or after is None:
+        return None
+    batches = after["batches"] - before["batches"]
+    requests = after["requests"] - before["requests"]
+    return {
+        "batches": batches,
+        "requests": requests,
+        "average_batch": round(requests / batches, 2) if batches else 0.0,
+        "max_batch": after["max_batch"],
+        "window_ms": after["window_ms"],
+    }
+
+
+def batcher_line(stats: dict[str, Any] | None) -> str:
+    if stats is None:
+        return "n/a (GET /debug/hold-batcher unavailable: production server?)"
+    return (
+        f"{stats['batches']} batches for {stats['requests']} hold requests = "
+        f"{stats['average_batch']:.2f} per batch (max {stats['max_batch']}, window {stats['window_ms']:g} ms)"
+    )
 
 
 async def db_figures(dsn: str, ev: dict[str, Any]) -> dict[str, Any]:
@@ -222,9 +277,7 @@ async def raw_rate(dsn: str, concurrency: int, transactions: int) -> dict[str, A
                         "UPDATE bench_hot SET sold = sold + 1 WHERE id = $1 AND sold + 1 <= capacity RETURNING sold", 1
                     )
                     if row is not None:
-                        await conn.execute(
-                            "INSERT INTO bench_log VALUES ($1, 1, now())", uuid.uuid4()
-                        )
+                        await conn.execute("INSERT INTO bench_log VALUES ($1, 1, now())", uuid.uuid4())
                         done += 1
 
     t0 = time.perf_counter()
@@ -318,10 +371,12 @@ def main() -> None:
         warm = asyncio.run(setup_event(base, 1000))
         asyncio.run(httpx_load(base, warm, 400, args.concurrency))
 
+        before = batcher_counters(base)
         if args.load == "wrk":
             load = run_wrk(base, ev, args.buyers, args.concurrency, args.threads)
         else:
             load = asyncio.run(httpx_load(base, ev, args.buyers, args.concurrency))
+        reserve_batches = batcher_delta(before, batcher_counters(base))
         figures = asyncio.run(db_figures(dsn, ev))
         raw = asyncio.run(raw_rate(dsn, args.concurrency, min(args.tickets, 20000)))
 
@@ -330,7 +385,9 @@ def main() -> None:
         requests_per_s = load["requests"] / duration if duration else 0.0
 
         buy_ev = asyncio.run(setup_event(base, args.purchases))
+        before = batcher_counters(base)
         purchase = asyncio.run(purchase_run(base, buy_ev, args.purchases, min(args.concurrency, 32)))
+        purchase_batches = batcher_delta(before, batcher_counters(base))
         purchase["tickets_issued"] = asyncio.run(tickets_issued(dsn, buy_ev["event_id"]))
 
         summary = {
@@ -343,6 +400,10 @@ def main() -> None:
             "reserve": {
                 "holds_per_s": round(holds_per_s, 1),
                 "requests_per_s": round(requests_per_s, 1),
+                "requests": load["requests"],
+                "requests_sent": load.get("sent", load["requests"]),
+                "seconds": round(duration, 3),
+                "stopped_after_share": load.get("stopped_early", True),
                 "ok": load["ok"],
                 "sold_out_answers": load["sold_out"],
                 "other_answers": load["other"],
@@ -359,6 +420,7 @@ def main() -> None:
             "ratio_holds_vs_raw": round(holds_per_s / raw["tx_per_s"], 3) if raw["tx_per_s"] else None,
             "ratio_requests_vs_raw": round(requests_per_s / raw["tx_per_s"], 3) if raw["tx_per_s"] else None,
             "purchase": {k: round(v, 3) if isinstance(v, float) else v for k, v in purchase.items()},
+            "hold_batcher": {"reserve": reserve_batches, "purchase": purchase_batches},
         }
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / "flash_sale.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -367,7 +429,9 @@ def main() -> None:
             f"flash sale: {args.tickets} tickets, {args.buyers} buyers, {args.concurrency} concurrent "
             f"({args.load}, {os.cpu_count()} CPUs)\n"
             f"  reservations/s  {r['holds_per_s']:.0f} holds/s while selling out "
-            f"({r['requests_per_s']:.0f} requests/s incl. sold-out answers)\n"
+            f"({r['requests_per_s']:.0f} requests/s incl. sold-out answers: {r['requests']} answered "
+            f"of {r['requests_sent']} sent in {r['seconds']:.2f} s"
+            f"{'' if r['stopped_after_share'] else '; WARNING: wrk ran into -d, figure not exact'})\n"
             f"  latency         p50 {r['p50_ms']:.1f} ms  p95 {r['p95_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms"
             f"  max {r['max_ms']:.1f} ms\n"
             f"  answers         {r['ok']} held, {r['sold_out_answers']} sold out, {r['other_answers']} other, "
@@ -378,6 +442,8 @@ def main() -> None:
             f"  raw PostgreSQL  {raw['tx_per_s']:.0f} tx/s (conditional UPDATE + INSERT, one hot row, "
             f"{args.concurrency} connections)\n"
             f"  ratio           {summary['ratio_holds_vs_raw']} (holds/s vs raw tx/s)\n"
+            f"  hold batcher    reserve run: {batcher_line(reserve_batches)}\n"
+            f"                  purchase run: {batcher_line(purchase_batches)}\n"
             f"  full purchase   {purchase['orders_paid']} orders paid in {purchase['seconds']:.1f} s = "
             f"{purchase['orders_per_s']:.1f} orders/s ({purchase['failed']} failed, "
             f"{purchase['tickets_issued']} tickets issued; reserve + checkout + simulated pay)\n"
