@@ -101,6 +101,7 @@ test('pair, scan through the camera, go offline, scan more, sync every scan', as
 		capacity: 1200
 	});
 	const gate = await call('post', `${org}/venues/${venue.id}/gates`, { code: 'N1', name: 'North entrance' });
+	await call('post', `${org}/venues/${venue.id}/gates`, { code: 'S1', name: 'South entrance' });
 	const event = await call('post', `${org}/events`, {
 		name: `Vastrap Nights ${stamp}`,
 		venue_id: venue.id,
@@ -180,7 +181,10 @@ test('pair, scan through the camera, go offline, scan more, sync every scan', as
 		await shot(page, 'scanner-pair.png');
 		await page.getByRole('button', { name: 'Pair device' }).click();
 
-		// The device covers one gate: straight to scanning. The camera reads the ticket: admitted online.
+		// The device may use any gate of the venue: pick one. Then the camera reads the ticket: admitted online.
+		await expect(page.getByRole('heading', { name: 'Which gate are you at?' })).toBeVisible();
+		await shot(page, 'scanner-gates.png');
+		await page.getByRole('button', { name: /North entrance/ }).click();
 		const verdict = page.getByTestId('verdict');
 		await expect(verdict).toHaveAttribute('data-result', 'ok', { timeout: 20_000 });
 		await expect(verdict).toHaveAttribute('data-offline', 'false');
