@@ -95,6 +95,7 @@ describe('the sync engine', () => {
 		expect(engine.status.settings.gate_id).toBe(GATE); // the only gate is chosen
 
 		server.state.offline = true;
+		server.calls.length = 0;
 		const v1 = await engine.scan(payloads[0]);
 		const v2 = await engine.scan(payloads[0]);
 		const v3 = await engine.scan(payloads[1]);
@@ -103,6 +104,8 @@ describe('the sync engine', () => {
 		expect(v3.ticket?.holder_name).toBe('Guest 1');
 		expect(engine.status.queued).toBe(3);
 		expect(engine.status.online).toBe(false);
+		// Only the first scan waited for the network; the next ones decided at once.
+		expect(server.calls.filter((c) => c.path === '/api/checkin/scans')).toHaveLength(1);
 
 		// A reload keeps the queue and the local redemption.
 		const again = new ScannerEngine('http://scanner.test', engine.store.name);

@@ -10,6 +10,8 @@ import { Api, ApiError, NetworkError, type UploadScan } from './api';
 
 export const ONLINE_TIMEOUT_MS = 800;
 export const SYNC_INTERVAL_MS = 15_000;
+/** After a network failure, scans skip the online attempt this long (no 800 ms wait per scan). */
+export const OFFLINE_BACKOFF_MS = 10_000;
 
 export interface Status {
 	phase: 'loading' | 'unpaired' | 'ready';
@@ -58,7 +60,11 @@ export class ScannerEngine {
 	private listeners = new Set<(s: Status) => void>();
 	private timer: ReturnType<typeof setInterval> | null = null;
 	private syncing: Promise<void> | null = null;
-	private onlineHandler = () => void this.sync();
+	private skipOnlineUntil = 0;
+	private onlineHandler = () => {
+		this.skipOnlineUntil = 0;
+		void this.sync();
+	};
 
 	constructor(
 		base: string,
@@ -217,10 +223,12 @@ export class ScannerEngine {
 		const parsed = parsePayload(payload);
 		const eventId = typeof parsed === 'string' ? null : (this.ctx.keys.get(parsed.claims.keyId)?.eventId ?? null);
 
-		if (this.device && (typeof navigator === 'undefined' || navigator.onLine)) {
+		const tryOnline = Date.now() >= this.skipOnlineUntil && (typeof navigator === 'undefined' || navigator.onLine);
+		if (this.device && tryOnline) {
 			try {
 				const v = await this.api.scan(body, ONLINE_TIMEOUT_MS);
 				const verdict: Verdict = { ...v, offline: false };
+				this.skipOnlineUntil = 0;
 				const h = verdict.ticket?.serial_hash;
 				if (h && eventId) await this.recordLocal(verdict, h, eventId, gateId, true);
 				this.emit({ online: true });
@@ -233,6 +241,7 @@ export class ScannerEngine {
 					const out = await this.decideOffline(payload, gateId, direction, at, clientScanId);
 					return out.verdict;
 				} else {
+					this.skipOnlineUntil = Date.now() + OFFLINE_BACKOFF_MS;
 					this.emit({ online: false });
 				}
 			}
@@ -303,11 +312,13 @@ export class ScannerEngine {
 			for (const ev of this.device?.session.events ?? []) await this.pullEvent(ev.id);
 			for (const h of await this.store.dropAckedLocal(pullStart)) this.local.delete(h);
 			await this.rebuildContext();
+			this.skipOnlineUntil = 0;
 			this.emit({ online: true, lastSyncAt: new Date().toISOString(), lastError: null, tickets: this.records.size });
 		} catch (e) {
 			if (e instanceof ApiError && e.status === 401) {
 				await this.unpair('This device was signed out (token revoked or unknown). Pair it again; unsynced scans are kept.');
 			} else if (e instanceof NetworkError) {
+				this.skipOnlineUntil = Date.now() + OFFLINE_BACKOFF_MS;
 				this.emit({ online: false, lastError: e.message });
 			} else {
 				this.emit({ lastError: (e as Error)?.message ?? String(e) });
