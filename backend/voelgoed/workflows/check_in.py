@@ -28,6 +28,12 @@ from voelgoed.domain.tickets import payload as vg1
 MAX_PAYLOAD_CHARS = 512
 SESSION_IDLE_MINUTES = 30  # a new scan session after this long without scans (SQL below)
 
+# Verdicts a device may have shown offline that refused entry.
+_DEVICE_REFUSALS = frozenset({
+    R.ALREADY_REDEEMED, R.NOT_INSIDE, R.INVALID, R.REVOKED, R.CANCELLED, R.UNPAID, R.WRONG_GATE,
+    R.WRONG_TICKET_TYPE, R.OUTSIDE_WINDOW, R.EVENT_NOT_LIVE,
+})
+
 
 @dataclass(frozen=True)
 class EventKey:
@@ -308,6 +314,9 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
             if scan.offline:
                 # Only a scan the device let through claims an admission; resolution comes later.
                 claim = scan.local_verdict == R.OK
+                if not claim and scan.local_verdict in _DEVICE_REFUSALS:
+                    # The gate refused this person: record what they were told, not "ok".
+                    result, reason = scan.local_verdict, "refused_on_device"
             elif scan.direction == "entry":
                 entered = (
                     await db.execute(
