@@ -66,7 +66,7 @@ bench-flash-sale *args:
     {{py}} bench/flash_sale/run.py {{args}}
 
 # Gate-rush benchmark: online scans (wrk), double admissions, 100k-ticket snapshot
-bench-gate-rush *args:
+bench-gate-rush *args: wrk
     {{py}} bench/gate_rush/run.py {{args}}
 
 # Offline verifier of the scanner PWA timed in headless Chromium (verifications/s, p50/p99 ms)
