@@ -299,7 +299,9 @@ async def test_reserve_errors_are_shown_with_values_kept(client: Api, engine: As
     over = await reserve(buyer, s["slug"], {general: 11})  # max 10 per order
     assert over.status_code == 422, over.text[:2000]
     assert 'role="alert"' in over.text
-    assert re.search(rf'id="qty-{general}"[^>]*>.*?<option value="11" selected>', over.text, re.S)
+    assert re.search(
+        rf'id="qty-{general}"[^>]*aria-invalid="true"[^>]*>.*?<option value="11" selected>', over.text, re.S
+    )
 
     junk = await reserve(buyer, s["slug"], {general: "lots"})  # type: ignore[dict-item]
     assert junk.status_code == 422 and "Choose a quantity" in junk.text

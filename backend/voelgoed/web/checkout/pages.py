@@ -191,7 +191,12 @@ class EventPagesController(Controller):
             )
         except AppError as exc:
             problem = flow.explain(exc)
-            bad |= {t for t in chosen if str(t) in problem.fields}
+            # The workflow names cart fields `items.<index>.<field>`, in the order sent.
+            order = list(chosen)
+            for name in problem.fields:
+                parts = name.split(".")
+                if len(parts) >= 2 and parts[0] == "items" and parts[1].isdigit() and int(parts[1]) < len(order):
+                    bad.add(order[int(parts[1])])
             coupon_error = problem.fields.get("coupon_code")
             field_errors.extend(m for f, m in problem.fields.items() if f != "coupon_code")
             return await again(exc.status, problem.message, coupon_error=coupon_error)
