@@ -22,8 +22,10 @@ from voelgoed.db import make_alchemy_config
 from voelgoed.domain.accounts.controllers import AuthController
 from voelgoed.domain.audit.controllers import AuditController
 from voelgoed.domain.checkin.controllers import CheckinAdminController, DeviceCheckinController
+from voelgoed.domain.dashboards.controllers import DashboardController
 from voelgoed.domain.devices.controllers import DeviceController, DevicePairController
 from voelgoed.domain.events.controllers import EventController
+from voelgoed.domain.exports.controllers import ExportController
 from voelgoed.domain.orders.controllers import OrderController
 from voelgoed.domain.organizations.controllers import (
     InvitationController,
@@ -69,6 +71,8 @@ API_CONTROLLERS: list[Any] = [
     DevicePairController,
     DeviceCheckinController,
     CheckinAdminController,
+    DashboardController,
+    ExportController,
 ]
 
 

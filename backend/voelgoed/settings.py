@@ -98,6 +98,8 @@ class Settings:
     payfast_base_url: str | None = None  # None: sandbox or live PayFast, per the organisation's account
     payfast_allowed_ips: tuple[str, ...] = PAYFAST_DEFAULT_ALLOWED_IPS
     payfast_trusted_proxies: tuple[str, ...] = ()  # trust X-Forwarded-For only from these peers
+    # Exports (docs/dashboards.md): above this many rows a CSV is made by a SAQ job, not streamed at once.
+    export_sync_max_rows: int = 50_000
 
     @property
     def embedded(self) -> bool:
@@ -149,6 +151,7 @@ def load_settings() -> Settings:
         payfast_base_url=(os.environ.get("PAYFAST_BASE_URL") or "").rstrip("/") or None,
         payfast_allowed_ips=_list("PAYFAST_ALLOWED_IPS", PAYFAST_DEFAULT_ALLOWED_IPS),
         payfast_trusted_proxies=_list("PAYFAST_TRUSTED_PROXIES", ()),
+        export_sync_max_rows=_int("EXPORT_SYNC_MAX_ROWS", 50_000),
     )
 
 

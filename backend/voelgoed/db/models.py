@@ -10,8 +10,10 @@ from voelgoed.domain.checkin.models import (
     ScanSession,
     TicketCheckinState,
 )
+from voelgoed.domain.dashboards.models import CheckinBucket, DashboardSnapshotState, FunnelBucket
 from voelgoed.domain.devices.models import Device, DevicePairingCode
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.exports.models import DataExport, DataExportChunk
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.organizations.models import Invitation, Membership, Organization
 from voelgoed.domain.payments.models import PaymentNotification, PaymentProviderAccount, PaymentTransaction
@@ -22,15 +24,20 @@ from voelgoed.domain.venues.models import Gate, Venue
 __all__ = [
     "AnalyticsEvent",
     "AuditEntry",
+    "CheckinBucket",
     "CheckinChange",
     "CheckinConfig",
     "CheckinScan",
     "Coupon",
+    "DashboardSnapshotState",
+    "DataExport",
+    "DataExportChunk",
     "Device",
     "DevicePairingCode",
     "Event",
     "EventInventory",
     "EventSigningKey",
+    "FunnelBucket",
     "Gate",
     "Invitation",
     "Membership",

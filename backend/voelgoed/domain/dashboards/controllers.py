@@ -1,0 +1,105 @@
+"""Organiser dashboards: per-event figures, the live stream, the funnel, the organisation overview.
+Thin: figures come from services.py."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.params import Parameter
+from litestar.response import ServerSentEvent
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.auth.permissions import Permission, access
+from voelgoed.db.tenancy import scope_session
+from voelgoed.domain.dashboards import services
+from voelgoed.domain.dashboards.schemas import EventDashboard, Funnel, OrganizationOverview
+
+STREAM_INTERVAL_SECONDS = 2.0
+STREAM_PING_SECONDS = 15.0
+STREAM_LIFETIME_SECONDS = 600.0  # then the browser's EventSource reconnects (retry below)
+
+
+class DashboardController(Controller):
+    path = "/api/organizations/{organization_id:uuid}"
+    tags = ["dashboards"]
+
+    @get("/dashboard", operation_id="getOrganizationOverview", opt=access(Permission.EVENTS_READ))
+    async def overview(self, organization_id: uuid.UUID, db_session: AsyncSession) -> OrganizationOverview:
+        """Every event of the organisation with its key figures (sold, capacity, gross, checked in)."""
+        return await services.organization_overview(db_session, organization_id)
+
+    @get("/events/{event_id:uuid}/dashboard", operation_id="getEventDashboard", opt=access(Permission.EVENTS_READ))
+    async def dashboard(
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        db_session: AsyncSession,
+        granularity: str = Parameter(default="hour", pattern="^(hour|day)$"),
+    ) -> EventDashboard:
+        """Sales per ticket type, revenue, sales and check-ins over time, occupancy per gate."""
+        event = await services.get_event(db_session, event_id)
+        return await services.event_dashboard(db_session, event, granularity)
+
+    @get(
+        "/events/{event_id:uuid}/dashboard/stream",
+        operation_id="streamEventDashboard",
+        opt=access(Permission.EVENTS_READ),
+    )
+    async def stream(
+        self,
+        request: Request,  # type: ignore[type-arg,unused-ignore]
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        db_session: AsyncSession,
+        granularity: str = Parameter(default="hour", pattern="^(hour|day)$"),
+    ) -> ServerSentEvent:
+        """Server-Sent Events: a `summary` event (the whole dashboard, JSON) at once, then again
+        whenever something changed (checked every 2 s); a `ping` comment every 15 s. The stream
+        ends after 10 minutes and EventSource reconnects. A client that does not ask for
+        `text/event-stream` in `Accept` gets the first summary only (then the stream ends)."""
+        await services.get_event(db_session, event_id)
+        bind = db_session.bind
+        live = "text/event-stream" in request.headers.get("accept", "")
+
+        async def events() -> AsyncIterator[dict[str, str] | str]:
+            from sqlalchemy.ext.asyncio import AsyncSession as Session
+
+            last_token: tuple[object, ...] | None = None
+            started = last_sent = time.monotonic()
+            while True:
+                async with Session(bind) as db:
+                    scope_session(db, organization_id)
+                    token = await services.change_token(db, event_id)
+                    if token != last_token:
+                        event = await services.get_event(db, event_id)
+                        body = await services.event_dashboard(db, event, granularity)
+                        last_token, last_sent = token, time.monotonic()
+                        yield {"event": "summary", "data": msgspec.json.encode(body).decode()}
+                if not live or time.monotonic() - started > STREAM_LIFETIME_SECONDS:
+                    return
+                if time.monotonic() - last_sent > STREAM_PING_SECONDS:
+                    last_sent = time.monotonic()
+                    yield {"comment": "ping"}
+                await asyncio.sleep(STREAM_INTERVAL_SECONDS)
+
+        return ServerSentEvent(events(), retry_duration=2000)
+
+    @get("/events/{event_id:uuid}/funnel", operation_id="getEventFunnel", opt=access(Permission.EVENTS_READ))
+    async def funnel(
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        db_session: AsyncSession,
+        start: datetime | None = Parameter(default=None, description="inclusive, with offset"),
+        end: datetime | None = Parameter(default=None, description="exclusive, with offset"),
+    ) -> Funnel:
+        """page_view -> add_to_cart -> checkout_started -> checkout_success: events per step in
+        [start, end), conversion between steps, and the same split by UTM source."""
+        event = await services.get_event(db_session, event_id)
+        return await services.funnel(db_session, event, start, end)

@@ -1,0 +1,33 @@
+"""SAQ cron job: extend every event's dashboard snapshots up to the safe hour boundary."""
+
+from __future__ import annotations
+
+import logging
+
+from saq import CronJob
+from saq.types import Context
+from sqlalchemy import text
+
+from voelgoed.domain.dashboards import snapshots
+from voelgoed.domain.orders.jobs import _engine_and_redis
+
+log = logging.getLogger(__name__)
+
+
+async def build_dashboard_snapshots(ctx: Context | None = None) -> int:
+    """One short transaction per event (locks only that event's state row)."""
+    engine, _ = _engine_and_redis()
+    async with engine.connect() as conn:
+        boundary = await snapshots.safe_boundary(conn)
+        event_ids = (await conn.execute(text("SELECT id FROM event ORDER BY id"))).scalars().all()
+        await conn.rollback()
+    built = 0
+    for event_id in event_ids:
+        async with engine.begin() as conn:
+            built += await snapshots.build_event(conn, event_id, boundary)
+    if built:
+        log.info("dashboard snapshots extended to %s for %d events", boundary.isoformat(), built)
+    return built
+
+
+BUILD_DASHBOARD_SNAPSHOTS_CRON = CronJob(build_dashboard_snapshots, cron="* * * * *", timeout=300)

@@ -1,0 +1,286 @@
+"""Dashboard figures. Sales and revenue are read live from orders (they change with refunds);
+the funnel and check-ins read snapshots plus the live tail (snapshots.py)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.domain.analytics.models import FUNNEL_STEPS
+from voelgoed.domain.dashboards import snapshots
+from voelgoed.domain.dashboards.schemas import (
+    CheckinBucketRead,
+    EventDashboard,
+    EventOverview,
+    Funnel,
+    FunnelSource,
+    FunnelStep,
+    GateOccupancy,
+    Occupancy,
+    OccupancyTotal,
+    OrganizationOverview,
+    Revenue,
+    SalesBucket,
+    SnapshotInfo,
+    TicketTypeFigures,
+)
+from voelgoed.domain.events.models import Event
+from voelgoed.domain.venues.models import Gate
+from voelgoed.lib.problems import NotFound, Unprocessable
+
+GRANULARITIES = ("hour", "day")
+
+
+async def get_event(db: AsyncSession, event_id: uuid.UUID) -> Event:
+    """Through the tenant-scoped session: another organisation's event is simply not found."""
+    event = await db.scalar(select(Event).where(Event.id == event_id))
+    if event is None:
+        raise NotFound("No such event.")
+    return event
+
+
+def _local(t: datetime, tz: ZoneInfo, granularity: str) -> datetime:
+    local = t.astimezone(tz).replace(minute=0, second=0, microsecond=0)
+    return local.replace(hour=0) if granularity == "day" else local
+
+
+async def _ticket_types(db: AsyncSession, event_id: uuid.UUID) -> list[TicketTypeFigures]:
+    rows = await db.execute(
+        text(
+            "SELECT id, name, quantity, sold, reserved FROM ticket_type WHERE event_id = :e ORDER BY sort_order, name"
+        ),
+        {"e": event_id},
+    )
+    return [
+        TicketTypeFigures(id=r[0], name=r[1], quantity=r[2], sold=r[3], reserved=r[4], available=r[2] - r[3] - r[4])
+        for r in rows
+    ]
+
+
+async def _sales(db: AsyncSession, event: Event, granularity: str) -> tuple[Revenue, list[SalesBucket]]:
+    """One pass over the event's paid orders: buckets in the event's time zone, totals from them."""
+    rows = (
+        await db.execute(
+            text(
+                "SELECT date_trunc(:g, paid_at AT TIME ZONE :tz) AT TIME ZONE :tz, count(*),"
+                " sum(total_cents), sum(fees_cents), sum(vat_cents)"
+                " FROM ticket_order WHERE event_id = :e AND status = 'paid' GROUP BY 1 ORDER BY 1"
+            ),
+            {"e": event.id, "g": granularity, "tz": event.timezone},
+        )
+    ).all()
+    tz = ZoneInfo(event.timezone)
+    buckets = [
+        SalesBucket(
+            start=r[0] or datetime(1970, 1, 1, tzinfo=UTC),
+            local=(r[0] or datetime(1970, 1, 1, tzinfo=UTC)).astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
+            orders=int(r[1]),
+            gross_cents=int(r[2] or 0),
+        )
+        for r in rows
+    ]
+    gross = sum(int(r[2] or 0) for r in rows)
+    fees = sum(int(r[3] or 0) for r in rows)
+    revenue = Revenue(
+        gross_cents=gross,
+        fees_cents=fees,
+        net_cents=gross - fees,
+        vat_cents=sum(int(r[4] or 0) for r in rows),
+        paid_orders=sum(int(r[1]) for r in rows),
+    )
+    return revenue, buckets
+
+
+async def _checkins(
+    db: AsyncSession, event: Event, granularity: str
+) -> tuple[list[CheckinBucketRead], Occupancy, datetime | None]:
+    """Snapshot buckets + live tail - offline duplicates (flags may change at any time)."""
+    rows = (await db.execute(text(snapshots.CHECKIN_SQL), {"e": event.id})).all()
+    tz = ZoneInfo(event.timezone)
+    per_bucket: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
+    per_gate: dict[uuid.UUID, list[int]] = defaultdict(lambda: [0, 0])
+    cut: datetime | None = None
+    for start, gate_id, entries, exits, dup_entries, dup_exits, until in rows:
+        cut = until
+        e, x = int(entries) - int(dup_entries), int(exits) - int(dup_exits)
+        b = per_bucket[_local(start, tz, granularity)]
+        b[0] += e
+        b[1] += x
+        g = per_gate[gate_id]
+        g[0] += e
+        g[1] += x
+    if cut is None:
+        cut = await db.scalar(
+            text("SELECT checkin_until FROM dashboard_snapshot_state WHERE event_id = :e"), {"e": event.id}
+        )
+    buckets = [
+        CheckinBucketRead(start=k.astimezone(UTC), local=k.strftime("%Y-%m-%dT%H:%M"), entries=v[0], exits=v[1])
+        for k, v in sorted(per_bucket.items())
+        if v != [0, 0]
+    ]
+    gates = (
+        (await db.execute(select(Gate.id, Gate.name).where(Gate.venue_id == event.venue_id).order_by(Gate.code))).all()
+        if event.venue_id
+        else []
+    )
+    names = {g[0]: g[1] for g in gates}
+    for gate_id in per_gate:  # a gate of another venue (venue changed after scanning) still counts
+        names.setdefault(gate_id, "Other gate")
+    items = [
+        GateOccupancy(
+            gate_id=gid,
+            gate_name=name,
+            entries=per_gate[gid][0] if gid in per_gate else 0,
+            exits=per_gate[gid][1] if gid in per_gate else 0,
+            inside=(per_gate[gid][0] - per_gate[gid][1]) if gid in per_gate else 0,
+        )
+        for gid, name in names.items()
+    ]
+    total = OccupancyTotal(
+        entries=sum(g.entries for g in items), exits=sum(g.exits for g in items), inside=sum(g.inside for g in items)
+    )
+    finite = cut if cut is not None and cut.year > 1 else None
+    return buckets, Occupancy(gates=items, total=total), finite
+
+
+async def event_dashboard(db: AsyncSession, event: Event, granularity: str = "hour") -> EventDashboard:
+    if granularity not in GRANULARITIES:
+        raise Unprocessable.field("granularity", "Choose hour or day.")
+    types = await _ticket_types(db, event.id)
+    revenue, sales = await _sales(db, event, granularity)
+    checkins, occupancy, checkin_until = await _checkins(db, event, granularity)
+    funnel_until = await db.scalar(
+        text("SELECT funnel_until FROM dashboard_snapshot_state WHERE event_id = :e"), {"e": event.id}
+    )
+    sold = sum(t.sold for t in types)
+    capacity = event.capacity if event.capacity is not None else sum(t.quantity for t in types)
+    reserved = sum(t.reserved for t in types)
+    return EventDashboard(
+        event_id=event.id,
+        event_name=event.name,
+        timezone=event.timezone,
+        granularity=granularity,
+        generated_at=datetime.now(UTC),
+        capacity=event.capacity,
+        sold=sold,
+        available=max(0, min(capacity - sold - reserved, sum(t.available for t in types))),
+        ticket_types=types,
+        revenue=revenue,
+        sales_over_time=sales,
+        checkins_over_time=checkins,
+        occupancy=occupancy,
+        snapshot=SnapshotInfo(funnel_until=funnel_until, checkin_until=checkin_until),
+    )
+
+
+def _steps(counts: dict[str, int]) -> list[FunnelStep]:
+    out: list[FunnelStep] = []
+    previous: int | None = None
+    for step in FUNNEL_STEPS:
+        n = counts.get(step, 0)
+        conversion = None if not previous else round(n / previous, 4)
+        out.append(FunnelStep(step=step, events=n, conversion=conversion))
+        previous = n
+    return out
+
+
+async def funnel(db: AsyncSession, event: Event, start: datetime | None, end: datetime | None) -> Funnel:
+    if start is not None and end is not None and end <= start:
+        raise Unprocessable.field("end", "The end must be after the start.")
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and value.tzinfo is None:
+            raise Unprocessable.field(name, "Give a time zone offset, e.g. 2026-03-01T00:00:00+02:00.")
+    params = snapshots.funnel_params(event.id, start, end, list(FUNNEL_STEPS))
+    rows = (await db.execute(text(snapshots.FUNNEL_SQL), params)).all()
+    totals: dict[str, int] = defaultdict(int)
+    by_source: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    until: datetime | None = None
+    for step, source, n, cut in rows:
+        totals[step] += int(n)
+        by_source[source][step] += int(n)
+        until = cut
+    if until is None:
+        until = await db.scalar(
+            text("SELECT funnel_until FROM dashboard_snapshot_state WHERE event_id = :e"), {"e": event.id}
+        )
+    sources = sorted(by_source.items(), key=lambda kv: (-kv[1].get(FUNNEL_STEPS[0], 0), kv[0]))
+    return Funnel(
+        event_id=event.id,
+        start=start,
+        end=end,
+        counting="events",
+        steps=_steps(totals),
+        by_utm_source=[FunnelSource(utm_source=s or None, steps=_steps(c)) for s, c in sources],
+        snapshot_until=until if until is not None and 1900 < until.year < 9000 else None,
+    )
+
+
+async def organization_overview(db: AsyncSession, organization_id: uuid.UUID) -> OrganizationOverview:
+    events = (await db.scalars(select(Event).order_by(Event.starts_at.desc()))).all()
+    params: dict[str, Any] = {"o": organization_id}
+    types = {
+        r[0]: (int(r[1]), int(r[2]))
+        for r in await db.execute(
+            text("SELECT event_id, sum(sold), sum(quantity) FROM ticket_type WHERE organization_id = :o GROUP BY 1"),
+            params,
+        )
+    }
+    gross = {
+        r[0]: int(r[1])
+        for r in await db.execute(
+            text(
+                "SELECT event_id, sum(total_cents) FROM ticket_order WHERE organization_id = :o AND status = 'paid'"
+                " GROUP BY 1"
+            ),
+            params,
+        )
+    }
+    checked = {
+        r[0]: int(r[1])
+        for r in await db.execute(
+            text(
+                "SELECT event_id, count(*) FROM ticket_checkin_state WHERE organization_id = :o AND entries > 0"
+                " GROUP BY 1"
+            ),
+            params,
+        )
+    }
+    return OrganizationOverview(
+        items=[
+            EventOverview(
+                event_id=e.id,
+                name=e.name,
+                status=e.status,
+                starts_at=e.starts_at,
+                timezone=e.timezone,
+                sold=types.get(e.id, (0, 0))[0],
+                capacity=e.capacity if e.capacity is not None else types.get(e.id, (0, 0))[1],
+                gross_cents=gross.get(e.id, 0),
+                checked_in=checked.get(e.id, 0),
+            )
+            for e in events
+        ],
+        generated_at=datetime.now(UTC),
+    )
+
+
+async def change_token(db: AsyncSession, event_id: uuid.UUID) -> tuple[Any, ...]:
+    """Cheap change detection for the live stream: ticket-type counters (every hold, sale, refund),
+    the newest scan, and the last snapshot build. Index-only look-ups, no scans of big tables."""
+    row = (
+        await db.execute(
+            text(
+                "SELECT (SELECT array_agg(ARRAY[sold, reserved] ORDER BY id) FROM ticket_type WHERE event_id = :e),"
+                " (SELECT max(seq) FROM checkin_scan WHERE event_id = :e),"
+                " (SELECT built_at FROM dashboard_snapshot_state WHERE event_id = :e)"
+            ),
+            {"e": event_id},
+        )
+    ).one()
+    return (str(row[0]), row[1], row[2])

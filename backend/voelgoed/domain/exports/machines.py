@@ -1,0 +1,22 @@
+"""Export lifecycle: queued -> running -> done | failed (a failed or stuck export may be re-queued)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from statemachine import State, StateMachine
+
+
+class ExportLifecycle(StateMachine):
+    queued = State(initial=True, value="queued")
+    running = State(value="running")
+    done = State(final=True, value="done")
+    failed = State(value="failed")
+
+    start = queued.to(running) | running.to.itself()  # a retried job restarts from the beginning
+    finish = running.to(done)
+    fail = queued.to(failed) | running.to(failed)
+    retry = failed.to(queued)
+
+    def __init__(self, export: Any) -> None:
+        super().__init__(model=export, state_field="status")
