@@ -69,6 +69,10 @@ bench-flash-sale *args:
 bench-gate-rush *args: wrk
     {{py}} bench/gate_rush/run.py {{args}}
 
+# Dashboards: 1M funnel events + 200k tickets loaded by SQL, dashboard endpoints' p50/p95 vs GET /health (needs wrk)
+bench-dashboards *args:
+    {{py}} bench/dashboards/run.py {{args}}
+
 # Offline verifier of the scanner PWA timed in headless Chromium (verifications/s, p50/p99 ms)
 bench-scanner *args: chromium
     npm run build -w scanner_pwa

@@ -100,6 +100,8 @@ class Settings:
     payfast_trusted_proxies: tuple[str, ...] = ()  # trust X-Forwarded-For only from these peers
     # Exports (docs/dashboards.md): above this many rows a CSV is made by a SAQ job, not streamed at once.
     export_sync_max_rows: int = 50_000
+    # Dashboards: Redis cache lifetime (s) of a computed dashboard; 0 turns the cache off.
+    dashboard_cache_seconds: int = 30
 
     @property
     def embedded(self) -> bool:
@@ -152,6 +154,7 @@ def load_settings() -> Settings:
         payfast_allowed_ips=_list("PAYFAST_ALLOWED_IPS", PAYFAST_DEFAULT_ALLOWED_IPS),
         payfast_trusted_proxies=_list("PAYFAST_TRUSTED_PROXIES", ()),
         export_sync_max_rows=_int("EXPORT_SYNC_MAX_ROWS", 50_000),
+        dashboard_cache_seconds=_int("DASHBOARD_CACHE_SECONDS", 30),
     )
 
 

@@ -77,6 +77,8 @@ async def test_occupancy_per_gate_after_scans(client: Api, engine: AsyncEngine, 
     north, south = setup.gates
     device = await pair(client, stack.base_url, [setup.event_id])
     t = setup.event.tickets
+    url = client.org(f"/events/{setup.event_id}/dashboard")
+    assert (await client.get(url)).json()["occupancy"]["total"]["inside"] == 0  # cached now
     try:
         for ticket, gate in ((t[0], north), (t[1], north), (t[2], south)):
             ok = await device.post("/api/checkin/scans", json=scan_body(setup.event.sign(ticket), gate.id))
@@ -87,7 +89,7 @@ async def test_occupancy_per_gate_after_scans(client: Api, engine: AsyncEngine, 
         assert again.json()["result"] == "already_redeemed"
     finally:
         await device.aclose()
-    d = (await client.get(client.org(f"/events/{setup.event_id}/dashboard"))).json()
+    d = (await client.get(url)).json()  # a new scan makes a new cache key: fresh figures
     gates = {g["gate_id"]: g for g in d["occupancy"]["gates"]}
     assert (gates[north.id]["entries"], gates[north.id]["exits"], gates[north.id]["inside"]) == (2, 0, 2)
     assert (gates[south.id]["entries"], gates[south.id]["exits"], gates[south.id]["inside"]) == (1, 1, 0)

@@ -13,12 +13,14 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.db.tenancy import scope_session
-from voelgoed.domain.dashboards import services
+from voelgoed.domain.dashboards import cache, services
 from voelgoed.domain.dashboards.schemas import EventDashboard, Funnel, OrganizationOverview
+from voelgoed.settings import Settings
 
 STREAM_INTERVAL_SECONDS = 2.0
 STREAM_PING_SECONDS = 15.0
@@ -30,9 +32,12 @@ class DashboardController(Controller):
     tags = ["dashboards"]
 
     @get("/dashboard", operation_id="getOrganizationOverview", opt=access(Permission.EVENTS_READ))
-    async def overview(self, organization_id: uuid.UUID, db_session: AsyncSession) -> OrganizationOverview:
-        """Every event of the organisation with its key figures (sold, capacity, gross, checked in)."""
-        return await services.organization_overview(db_session, organization_id)
+    async def overview(
+        self, organization_id: uuid.UUID, db_session: AsyncSession, redis: Redis, settings: Settings
+    ) -> OrganizationOverview:
+        """Every event of the organisation with its key figures (sold, capacity, gross, checked in);
+        may be up to 5 s old."""
+        return await cache.organization_overview(db_session, redis, organization_id, settings.dashboard_cache_seconds)
 
     @get("/events/{event_id:uuid}/dashboard", operation_id="getEventDashboard", opt=access(Permission.EVENTS_READ))
     async def dashboard(
@@ -40,11 +45,13 @@ class DashboardController(Controller):
         organization_id: uuid.UUID,
         event_id: uuid.UUID,
         db_session: AsyncSession,
+        redis: Redis,
+        settings: Settings,
         granularity: str = Parameter(default="hour", pattern="^(hour|day)$"),
     ) -> EventDashboard:
         """Sales per ticket type, revenue, sales and check-ins over time, occupancy per gate."""
         event = await services.get_event(db_session, event_id)
-        return await services.event_dashboard(db_session, event, granularity)
+        return await cache.event_dashboard(db_session, redis, event, granularity, settings.dashboard_cache_seconds)
 
     @get(
         "/events/{event_id:uuid}/dashboard/stream",
@@ -57,6 +64,8 @@ class DashboardController(Controller):
         organization_id: uuid.UUID,
         event_id: uuid.UUID,
         db_session: AsyncSession,
+        redis: Redis,
+        settings: Settings,
         granularity: str = Parameter(default="hour", pattern="^(hour|day)$"),
     ) -> ServerSentEvent:
         """Server-Sent Events: a `summary` event (the whole dashboard, JSON) at once, then again
@@ -66,6 +75,7 @@ class DashboardController(Controller):
         await services.get_event(db_session, event_id)
         bind = db_session.bind
         live = "text/event-stream" in request.headers.get("accept", "")
+        ttl = settings.dashboard_cache_seconds
 
         async def events() -> AsyncIterator[dict[str, str] | str]:
             from sqlalchemy.ext.asyncio import AsyncSession as Session
@@ -78,7 +88,7 @@ class DashboardController(Controller):
                     token = await services.change_token(db, event_id)
                     if token != last_token:
                         event = await services.get_event(db, event_id)
-                        body = await services.event_dashboard(db, event, granularity)
+                        body = await cache.event_dashboard(db, redis, event, granularity, ttl)
                         last_token, last_sent = token, time.monotonic()
                         yield {"event": "summary", "data": msgspec.json.encode(body).decode()}
                 if not live or time.monotonic() - started > STREAM_LIFETIME_SECONDS:

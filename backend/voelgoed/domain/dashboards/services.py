@@ -64,36 +64,34 @@ async def _ticket_types(db: AsyncSession, event_id: uuid.UUID) -> list[TicketTyp
 
 
 async def _sales(db: AsyncSession, event: Event, granularity: str) -> tuple[Revenue, list[SalesBucket]]:
-    """One pass over the event's paid orders: buckets in the event's time zone, totals from them."""
+    """One pass over the event's paid orders, grouped by UTC quarter-hour (cheap: no time zone
+    arithmetic per row); the few groups are then put into local hours/days here. Exact for every
+    zone, as all UTC offsets in use are whole quarter-hours."""
     rows = (
         await db.execute(
             text(
-                "SELECT date_trunc(:g, paid_at AT TIME ZONE :tz) AT TIME ZONE :tz, count(*),"
+                "SELECT date_bin('15 minutes', paid_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*),"
                 " sum(total_cents), sum(fees_cents), sum(vat_cents)"
-                " FROM ticket_order WHERE event_id = :e AND status = 'paid' GROUP BY 1 ORDER BY 1"
+                " FROM ticket_order WHERE event_id = :e AND status = 'paid' GROUP BY 1"
             ),
-            {"e": event.id, "g": granularity, "tz": event.timezone},
+            {"e": event.id},
         )
     ).all()
     tz = ZoneInfo(event.timezone)
+    per_bucket: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
+    gross = fees = vat = orders = 0
+    for start, n, total, fee, v in rows:
+        orders, gross, fees, vat = orders + int(n), gross + int(total or 0), fees + int(fee or 0), vat + int(v or 0)
+        if start is None:  # a paid order without paid_at (not written by the product): revenue only
+            continue
+        b = per_bucket[_local(start, tz, granularity)]
+        b[0] += int(n)
+        b[1] += int(total or 0)
     buckets = [
-        SalesBucket(
-            start=r[0] or datetime(1970, 1, 1, tzinfo=UTC),
-            local=(r[0] or datetime(1970, 1, 1, tzinfo=UTC)).astimezone(tz).strftime("%Y-%m-%dT%H:%M"),
-            orders=int(r[1]),
-            gross_cents=int(r[2] or 0),
-        )
-        for r in rows
+        SalesBucket(start=k.astimezone(UTC), local=k.strftime("%Y-%m-%dT%H:%M"), orders=v[0], gross_cents=v[1])
+        for k, v in sorted(per_bucket.items())
     ]
-    gross = sum(int(r[2] or 0) for r in rows)
-    fees = sum(int(r[3] or 0) for r in rows)
-    revenue = Revenue(
-        gross_cents=gross,
-        fees_cents=fees,
-        net_cents=gross - fees,
-        vat_cents=sum(int(r[4] or 0) for r in rows),
-        paid_orders=sum(int(r[1]) for r in rows),
-    )
+    revenue = Revenue(gross_cents=gross, fees_cents=fees, net_cents=gross - fees, vat_cents=vat, paid_orders=orders)
     return revenue, buckets
 
 

@@ -12,8 +12,12 @@ When is a bucket complete? Rows get their timestamp (`occurred_at`, `server_time
 application inside the transaction that inserts them, so a row that is not yet committed has a
 timestamp no earlier than its transaction's start (minus clock skew between the app host and
 PostgreSQL). The builder therefore snapshots only up to
-    boundary = floor_hour(min(now, oldest open transaction start) - SAFETY)
+    boundary = min(now, oldest open transaction start) - SAFETY
 and a row committed after the snapshot always lands at or after the boundary: in the live tail.
+The boundary need not be hour-aligned: the last hour bucket then holds [hour, boundary) only, the
+next build adds [boundary, new boundary) into the same bucket, and readers count bucket rows
+with `bucket_start < boundary` plus raw rows from the boundary on. So the raw tail is a few
+minutes of rows (the cron runs every minute), not up to an hour.
 Readers count buckets in [.., boundary) and raw rows in [boundary, ..); a row exactly at the
 boundary belongs to the tail (half-open intervals). Assumption: no code inserts funnel events or
 scans back-dated by more than SAFETY (true for `analytics.record()` and the scan workflows).
@@ -42,7 +46,7 @@ def ceil_hour(t: datetime) -> datetime:
 
 
 async def safe_boundary(conn: AsyncConnection) -> datetime:
-    """The latest hour boundary that no open transaction can still insert rows before."""
+    """The latest instant that no open transaction can still insert rows before."""
     now, oldest = (
         await conn.execute(
             text(
@@ -53,7 +57,14 @@ async def safe_boundary(conn: AsyncConnection) -> datetime:
         )
     ).one()
     limit = now if oldest is None else min(now, oldest)
-    return floor_hour(limit - SAFETY)
+    return limit - SAFETY  # not hour-aligned: the last bucket may be partial (see module docstring)
+
+
+async def reset_event(conn: AsyncConnection, event_id: uuid.UUID) -> None:
+    """Forget an event's snapshots (after a bulk import of back-dated rows); the next build
+    recounts everything from the raw tables."""
+    for table in ("dashboard_funnel_bucket", "dashboard_checkin_bucket", "dashboard_snapshot_state"):
+        await conn.execute(text(f"DELETE FROM {table} WHERE event_id = :e"), {"e": event_id})  # noqa: S608
 
 
 async def build_event(conn: AsyncConnection, event_id: uuid.UUID, boundary: datetime) -> bool:

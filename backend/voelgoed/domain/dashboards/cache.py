@@ -1,0 +1,71 @@
+"""Redis cache of computed dashboards (an accelerator: lost, it is simply recomputed).
+
+The key carries the event's change token (services.change_token: ticket-type counters, newest
+scan, last snapshot build), so any sale, hold or scan makes a new key and the next reader
+recomputes; every organiser (and every live stream) watching the same event then shares that one
+computation. Changes the token does not see (fees filled in later, an offline-duplicate flag
+flip) show after at most DASHBOARD_CACHE_SECONDS. Overviews have no cheap token; they are cached
+for a few seconds per organisation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+
+import msgspec
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voelgoed.domain.dashboards import services
+from voelgoed.domain.dashboards.schemas import EventDashboard, OrganizationOverview
+from voelgoed.domain.events.models import Event
+
+log = logging.getLogger(__name__)
+OVERVIEW_SECONDS = 5
+
+
+async def _get(redis: Redis, key: str) -> bytes | None:
+    try:
+        value = await redis.get(key)
+    except RedisError:  # Redis is an accelerator: carry on without it
+        log.warning("dashboard cache unavailable", exc_info=True)
+        return None
+    return value if isinstance(value, bytes) else None
+
+
+async def _set(redis: Redis, key: str, value: bytes, ttl: int) -> None:
+    try:
+        await redis.set(key, value, ex=ttl)
+    except RedisError:
+        log.warning("dashboard cache unavailable", exc_info=True)
+
+
+async def event_dashboard(db: AsyncSession, redis: Redis, event: Event, granularity: str, ttl: int) -> EventDashboard:
+    if ttl <= 0:
+        return await services.event_dashboard(db, event, granularity)
+    token = hashlib.sha256(repr(await services.change_token(db, event.id)).encode()).hexdigest()[:24]
+    key = f"dash:event:{event.id}:{granularity}:{token}"
+    cached = await _get(redis, key)
+    if cached is not None:
+        return msgspec.json.decode(cached, type=EventDashboard)
+    body = await services.event_dashboard(db, event, granularity)
+    await _set(redis, key, msgspec.json.encode(body), ttl)
+    return body
+
+
+async def organization_overview(
+    db: AsyncSession, redis: Redis, organization_id: uuid.UUID, ttl: int
+) -> OrganizationOverview:
+    ttl = min(ttl, OVERVIEW_SECONDS)
+    if ttl <= 0:
+        return await services.organization_overview(db, organization_id)
+    key = f"dash:org:{organization_id}"
+    cached = await _get(redis, key)
+    if cached is not None:
+        return msgspec.json.decode(cached, type=OrganizationOverview)
+    body = await services.organization_overview(db, organization_id)
+    await _set(redis, key, msgspec.json.encode(body), ttl)
+    return body
