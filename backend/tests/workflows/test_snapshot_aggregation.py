@@ -241,3 +241,30 @@ async def test_builder_waits_for_open_transactions(engine: AsyncEngine) -> None:
             boundary = await snapshots.safe_boundary(conn)
         assert boundary <= started - snapshots.SAFETY
         await holder.rollback()
+
+
+async def test_the_worker_cron_job_builds_snapshots(client: Api, engine: AsyncEngine, stack: Stack) -> None:
+    """The product's own SAQ job (run on demand here instead of waiting for the minute)."""
+    from voelgoed.worker import make_queue
+
+    await sign_up(client)
+    setup = await live_event(client, engine, tickets=0)
+    now = datetime.now(UTC)
+    await _insert_funnel(engine, setup, [now - timedelta(minutes=m) for m in range(5, 300, 7)])
+    queue = make_queue(stack.redis_url)
+    await queue.connect()
+    try:
+        await queue.apply("build_dashboard_snapshots", timeout=60)
+    finally:
+        await queue.disconnect()
+    by, _, until = await _api_funnel(client, setup.event_id, None, None)
+    assert until is not None and now - timedelta(minutes=3) < datetime.fromisoformat(until) <= now
+    async with engine.connect() as conn:
+        in_buckets = (
+            await conn.execute(
+                text("SELECT coalesce(sum(events), 0) FROM dashboard_funnel_bucket WHERE event_id = :e"),
+                {"e": setup.event.event_id},
+            )
+        ).scalar()
+    assert int(in_buckets or 0) == 43  # every row older than the boundary is in a bucket
+    assert by == await _raw_funnel(engine, setup.event.event_id, None, None)

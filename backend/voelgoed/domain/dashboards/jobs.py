@@ -19,7 +19,20 @@ async def build_dashboard_snapshots(ctx: Context | None = None) -> int:
     engine, _ = _engine_and_redis()
     async with engine.connect() as conn:
         boundary = await snapshots.safe_boundary(conn)
-        event_ids = (await conn.execute(text("SELECT id FROM event ORDER BY id"))).scalars().all()
+        # Events still selling or checking in (and any never snapshotted). Readers stay exact for
+        # older events too: their live tail is simply everything since their last build.
+        event_ids = (
+            (
+                await conn.execute(
+                    text(
+                        "SELECT e.id FROM event e LEFT JOIN dashboard_snapshot_state s ON s.event_id = e.id"
+                        " WHERE s.event_id IS NULL OR e.ends_at > now() - interval '30 days' ORDER BY e.id"
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
         await conn.rollback()
     built = 0
     for event_id in event_ids:
