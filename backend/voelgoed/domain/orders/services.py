@@ -38,6 +38,14 @@ def new_access_token() -> tuple[str, str]:
     return token, hash_token(token)
 
 
+def rotate_access_token(order: Any) -> str:
+    """Give the order a new buyer link (e.g. a lookup by reference + e-mail): only the hash is
+    kept, so a new link needs a new token, and earlier links stop working."""
+    token, digest = new_access_token()
+    order.access_token_hash = digest
+    return token
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -216,7 +216,7 @@ async def send_order_link(db: AsyncSession, queue: Any, settings: Settings, refe
     from voelgoed.domain.accounts.services import normalise_email
     from voelgoed.domain.notifications.jobs import enqueue_mail
     from voelgoed.domain.notifications.messages import Mail
-    from voelgoed.domain.orders.services import new_access_token, normalise_reference
+    from voelgoed.domain.orders.services import normalise_reference, rotate_access_token
 
     order = await order_by_reference(db, normalise_reference(reference))
     if order is None or not order.buyer_email or normalise_email(order.buyer_email) != normalise_email(email):
@@ -229,8 +229,7 @@ async def send_order_link(db: AsyncSession, queue: Any, settings: Settings, refe
             f"tickets, or choose tickets again:\n\n{settings.public_url}/events/{event.slug}\n"
         )
     else:
-        token, digest = new_access_token()
-        order.access_token_hash = digest
+        token = rotate_access_token(order)
         await db.flush()
         text = (
             f"Hi {order.buyer_name or ''},\n\nHere is the link to order {order.reference} for {event.name} "
