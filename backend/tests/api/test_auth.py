@@ -7,7 +7,6 @@ from collections.abc import Callable
 from http.cookies import SimpleCookie
 
 import httpx
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -155,13 +154,6 @@ async def test_write_without_csrf_header_is_403_and_writes_nothing(
     assert (await client.get(client.org())).json()["name"] == "Test Org"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: lib/ratelimit.py hit() sends EXPIRE ... NX, which Redis < 7 (the embedded server is 6.2) "
-        "rejects; the RedisError is swallowed, so no rate limit is ever enforced"
-    ),
-)
 async def test_login_rate_limit(client: Api, new_client: Callable[[], Api]) -> None:
     me = await sign_up(client)
     email = me["user"]["email"]
