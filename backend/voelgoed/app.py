@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 
 from voelgoed import __version__
 from voelgoed.auth.guard import authorize, provide_auth
+from voelgoed.auth.permissions import Access
 from voelgoed.db import make_alchemy_config
 from voelgoed.domain.accounts.controllers import AuthController
 from voelgoed.domain.audit.controllers import AuditController

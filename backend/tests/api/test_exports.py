@@ -215,3 +215,25 @@ async def test_only_staff_and_up_may_export(client: Api, new_client: Callable[[]
         assert_problem(await other.request(method, own, json=body), 404)
     async with httpx.AsyncClient(base_url=stack.base_url) as anonymous:
         assert_problem(await anonymous.get(f"{base}/csv/orders"), 401)
+
+
+async def test_too_many_rows_to_stream_at_once_needs_a_job(client: Api, engine: AsyncEngine) -> None:
+    await sign_up(client)
+    setup = await live_event(client, engine, tickets=0)
+    async with engine.begin() as conn:  # EXPORT_SYNC_MAX_ROWS (default 50,000) + 1 orders
+        await conn.execute(
+            text(
+                "INSERT INTO ticket_order (id, organization_id, event_id, reference, status, hold_expires_at,"
+                " subtotal_cents, discount_cents, total_cents, vat_cents, fees_cents, access_token_hash, needs_refund,"
+                " created_at, updated_at) SELECT gen_random_uuid(), :o, :e,"
+                " left('X' || g || md5(CAST(:e AS uuid)::text), 16), 'expired', now(), 0, 0, 0, 0, 0,"
+                " md5(g::text || CAST(:e AS uuid)::text), false, now(), now() FROM generate_series(1, 50001) g"
+            ),
+            {"o": setup.event.organization_id, "e": setup.event.event_id},
+        )
+    base = client.org(f"/events/{setup.event_id}/exports")
+    problem = assert_problem(await client.get(f"{base}/csv/orders"), 409)
+    assert "50001" in problem["detail"]
+    created = await client.post(base, json={"kind": "orders"})
+    done = await _wait_done(client, f"{base}/{created.json()['id']}", timeout=120)
+    assert done["status"] == "done" and done["rows_written"] == 50001

@@ -20,6 +20,7 @@ from voelgoed.auth.permissions import Permission, access
 from voelgoed.db.tenancy import scope_session
 from voelgoed.domain.dashboards import cache, services
 from voelgoed.domain.dashboards.schemas import EventDashboard, Funnel, OrganizationOverview
+from voelgoed.lib.problems import NotFound
 from voelgoed.settings import Settings
 
 STREAM_INTERVAL_SECONDS = 2.0
@@ -87,7 +88,10 @@ class DashboardController(Controller):
                     scope_session(db, organization_id)
                     token = await services.change_token(db, event_id)
                     if token != last_token:
-                        event = await services.get_event(db, event_id)
+                        try:
+                            event = await services.get_event(db, event_id)
+                        except NotFound:  # deleted while watched: end the stream
+                            return
                         body = await cache.event_dashboard(db, redis, event, granularity, ttl)
                         last_token, last_sent = token, time.monotonic()
                         yield {"event": "summary", "data": msgspec.json.encode(body).decode()}
