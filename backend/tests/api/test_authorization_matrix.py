@@ -158,13 +158,6 @@ def test_organisation_operations_require_an_organisation_permission() -> None:
     assert not loose, loose
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: the documented OpenAPI/Swagger pages (/schema, /schema/openapi.json, /schema/swagger) answer "
-        "403 'declares no access rule': app.py exempts /schema from the start-up check, auth/guard.py does not"
-    ),
-)
 async def test_running_server_serves_the_same_operations(client: Api) -> None:
     response = await client.get("/schema/openapi.json")
     assert response.status_code == 200

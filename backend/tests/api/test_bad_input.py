@@ -85,13 +85,6 @@ async def test_unknown_fields_are_400(owner: Api, engine: AsyncEngine) -> None:
     assert await _rows(engine, "user_account") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: lib/problems.py _field_errors() prefixes Litestar's body parameter name: an unknown or "
-        "missing field is reported at 'data.colour' / 'data.starts_at' instead of 'colour' / 'starts_at'"
-    ),
-)
 async def test_unknown_and_missing_fields_are_named_as_sent(owner: Api) -> None:
     unknown = await owner.post(owner.org("/venues"), json={**VENUE, "colour": "red"})
     assert [e["field"] for e in assert_problem(unknown, 400)["errors"]] == ["colour"]
@@ -227,13 +220,6 @@ async def test_references_and_rules_are_422(owner: Api, engine: AsyncEngine) -> 
     assert await _rows(engine, "invitation") == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: events/services.py to_utc() overflows for dates at the edge of the calendar "
-        "(0001-01-01 local, 9999-12-31 west of UTC) and the OverflowError becomes a 500"
-    ),
-)
 async def test_out_of_range_dates_are_4xx(owner: Api, engine: AsyncEngine) -> None:
     for starts, ends, tz in (
         ("0001-01-01T00:00:00", "0001-01-01T05:00:00", "Africa/Johannesburg"),
@@ -247,13 +233,6 @@ async def test_out_of_range_dates_are_4xx(owner: Api, engine: AsyncEngine) -> No
     assert await _rows(engine, "event") == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a NUL character (\\u0000) in any text field or in ?q= reaches PostgreSQL, which rejects it; "
-        "the asyncpg error becomes a 500"
-    ),
-)
 async def test_nul_characters_are_4xx(owner: Api, engine: AsyncEngine) -> None:
     created = await owner.post(owner.org("/venues"), json={**VENUE, "name": "Bad\u0000Name"})
     assert created.status_code in (400, 422), created.text
@@ -262,13 +241,6 @@ async def test_nul_characters_are_4xx(owner: Api, engine: AsyncEngine) -> None:
     assert await _rows(engine, "venue") == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: ?page is only bounded below; a huge page (10**17 with page_size=200, or beyond int64) "
-        "makes an OFFSET PostgreSQL cannot take and the list answers 500"
-    ),
-)
 async def test_huge_page_numbers_are_4xx(owner: Api) -> None:
     for params in ({"page": str(10**17), "page_size": "200"}, {"page": str(10**30)}):
         for url in (owner.org("/venues"), owner.org("/events"), owner.org("/audit-log")):
@@ -276,13 +248,6 @@ async def test_huge_page_numbers_are_4xx(owner: Api) -> None:
             assert response.status_code in (200, 400), f"{url} {params}: {response.status_code}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: names are stripped (events) or not (venues) but never checked afterwards: a blank name "
-        "'   ' is stored ('' for events, slug 'item'); it should be 422 at name"
-    ),
-)
 async def test_blank_names_are_422(owner: Api, engine: AsyncEngine) -> None:
     venue = await owner.post(owner.org("/venues"), json={**VENUE, "name": "   "})
     assert_problem(venue, 422, field="name")
@@ -291,13 +256,6 @@ async def test_blank_names_are_422(owner: Api, engine: AsyncEngine) -> None:
     assert await _rows(engine, "event") == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: an empty JSON body answers errors=[{field: 'data', message: \"'data'\"}]: the field is "
-        "Litestar's internal parameter name and the message a KeyError repr, not a clear message"
-    ),
-)
 async def test_empty_body_has_a_clear_message(owner: Api) -> None:
     response = await owner.post(owner.org("/venues"), content=b"", headers={"content-type": "application/json"})
     body = assert_problem(response, 400)

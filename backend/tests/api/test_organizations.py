@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -223,13 +222,6 @@ async def test_remove_member(client: Api, new_client: Clients, stack: Stack) -> 
     assert_problem(await client.delete(client.org(f"/members/{staff.me['user']['id']}")), 404)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: organizations/services.py change_role()/remove_member() count owners without a lock; two "
-        "owners demoting each other at the same moment both see 2 owners and leave the organisation with none"
-    ),
-)
 async def test_concurrent_demotions_keep_an_owner(client: Api, new_client: Clients, stack: Stack) -> None:
     me = await sign_up(client)
     second = await add_member(client, new_client, stack, "owner")

@@ -13,6 +13,7 @@ from voelgoed.lib.problems import AppError, FieldError
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000  # keeps OFFSET far inside int64
 
 
 class Page(msgspec.Struct, Generic[T]):
@@ -31,6 +32,8 @@ class PageParams(msgspec.Struct):
         errors = []
         if self.page < 1:
             errors.append(FieldError(field="page", message="must be 1 or more"))
+        if self.page > MAX_PAGE:
+            errors.append(FieldError(field="page", message=f"must be {MAX_PAGE} or less"))
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             errors.append(FieldError(field="page_size", message=f"must be between 1 and {MAX_PAGE_SIZE}"))
         if errors:

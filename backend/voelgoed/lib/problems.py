@@ -20,6 +20,7 @@ from advanced_alchemy.exceptions import (
 )
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from sqlalchemy.exc import DBAPIError
 from statemachine.exceptions import TransitionNotAllowed
 
 from voelgoed.lib.requestid import current_request_id
@@ -49,9 +50,7 @@ class AppError(Exception):
     slug = "bad-request"
     title = "Bad request"
 
-    def __init__(
-        self, detail: str, *, errors: list[FieldError] | None = None, headers: dict[str, str] | None = None
-    ):
+    def __init__(self, detail: str, *, errors: list[FieldError] | None = None, headers: dict[str, str] | None = None):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
@@ -121,8 +120,15 @@ _FRIENDLY: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-_TYPE_WORDS = {"int": "a whole number", "str": "text", "float": "a number", "bool": "true or false",
-               "object": "a JSON object", "array": "a list", "null": "null"}
+_TYPE_WORDS = {
+    "int": "a whole number",
+    "str": "text",
+    "float": "a number",
+    "bool": "true or false",
+    "object": "a JSON object",
+    "array": "a list",
+    "null": "null",
+}
 
 
 def _friendly(message: str) -> str:
@@ -146,18 +152,21 @@ def _field_errors(extra: Any) -> list[FieldError]:
         match = _PATH_IN_MESSAGE.search(message)
         if match and not field:
             field = match.group(1).replace("[", ".").replace("]", "")
+        # Litestar names the request body "data"; clients know it as the body itself.
+        if field == "data" or field.startswith("data."):
+            field = field[5:]
         named = re.search(r"(?:unknown|required) field `([^`]+)`", message)
         if named:
             field = f"{field}.{named.group(1)}" if field else named.group(1)
         message = _PATH_IN_MESSAGE.sub("", message).strip(" -")
+        if not field and message.strip("'\"") == "data":  # no body at all
+            message = "send a JSON object"
         errors.append(FieldError(field=field or "body", message=_friendly(message)))
     return errors
 
 
 def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[Any]:
-    problem = Problem(
-        type=_type(exc.slug), title=exc.title, status=exc.status, detail=exc.detail, errors=exc.errors
-    )
+    problem = Problem(type=_type(exc.slug), title=exc.title, status=exc.status, detail=exc.detail, errors=exc.errors)
     return _problem_response(request, problem, exc.headers)
 
 
@@ -187,9 +196,7 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
     detail = str(exc.detail) if exc.detail else titles.get(status, "Error")
     if status == 413:
         detail = "The request body is larger than this server accepts."
-    problem = Problem(
-        type=_type(f"http-{status}"), title=titles.get(status, "Error"), status=status, detail=detail
-    )
+    problem = Problem(type=_type(f"http-{status}"), title=titles.get(status, "Error"), status=status, detail=detail)
     return _problem_response(request, problem, dict(exc.headers or {}))
 
 
@@ -209,10 +216,33 @@ def integrity_handler(request: Request[Any, Any, Any], exc: IntegrityError) -> R
     return _problem_response(request, problem)
 
 
+# SQLSTATE class 22 ("data exception": NUL in text, number or date out of range, ...) means the
+# input was bad, not the server: a 400, never a 500. Nothing was written (the request rolls back).
+_DATA_EXCEPTION_CLASS = "22"
+_INTEGRITY_CLASS = "23"  # unique, foreign key, check: the constraint is the authority -> 409
+
+
+def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    orig = getattr(exc, "orig", None)
+    sqlstate = str(getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", "") or "")
+    client_side = type(orig).__name__ == "DataError" or "invalid input for query argument" in str(orig)
+    if sqlstate.startswith(_INTEGRITY_CLASS):
+        problem = Problem(
+            type=_type("conflict"), title="Conflict", status=409,
+            detail="The change conflicts with existing data (a unique value, a reference or a limit).",
+        )  # fmt: skip
+        return _problem_response(request, problem)
+    if sqlstate.startswith(_DATA_EXCEPTION_CLASS) or client_side:
+        problem = Problem(
+            type=_type("invalid-value"), title="Invalid value", status=400,
+            detail="A value in the request cannot be stored (e.g. a NUL character, or a number or date out of range).",
+        )  # fmt: skip
+        return _problem_response(request, problem)
+    return internal_error_handler(request, exc)
+
+
 def transition_handler(request: Request[Any, Any, Any], exc: TransitionNotAllowed) -> Response[Any]:
-    problem = Problem(
-        type=_type("illegal-transition"), title="Illegal state transition", status=409, detail=str(exc)
-    )
+    problem = Problem(type=_type("illegal-transition"), title="Illegal state transition", status=409, detail=str(exc))
     return _problem_response(request, problem)
 
 
@@ -234,5 +264,6 @@ exception_handlers: dict[Any, Any] = {
     NotFoundError: not_found_handler,
     IntegrityError: integrity_handler,
     TransitionNotAllowed: transition_handler,
+    DBAPIError: database_error_handler,
     Exception: internal_error_handler,
 }

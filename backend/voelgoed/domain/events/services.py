@@ -24,7 +24,19 @@ EVENT_STATUSES = ("draft", "published", "closed", "cancelled")
 EDITABLE_WHEN = {"draft", "published"}
 
 
-def to_utc(value: datetime, tz: str) -> datetime:
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2200
+
+
+def required_text(value: str, field: str) -> str:
+    value = value.strip()
+    if not value:
+        raise Unprocessable.field(field, "must not be blank")
+    return value
+
+
+def to_utc(value: datetime, tz: str, field: str) -> datetime:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise Unprocessable.field(field, f"Choose a date between {EARLIEST_YEAR} and {LATEST_YEAR}.")
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
     return value.astimezone(UTC)
@@ -92,9 +104,10 @@ class EventService:
             raise Unprocessable.field("capacity", f"The venue holds at most {venue.capacity} people.")
 
     async def create(self, organization_id: uuid.UUID, data: dict[str, Any]) -> Event:
+        data = {**data, "name": required_text(data["name"], "name")}
         venue = await self._venue(data["venue_id"]) if data.get("venue_id") else None
         tz = check_timezone(data.get("timezone") or (venue.timezone if venue else DEFAULT_TIMEZONE))
-        starts_at, ends_at = to_utc(data["starts_at"], tz), to_utc(data["ends_at"], tz)
+        starts_at, ends_at = to_utc(data["starts_at"], tz, "starts_at"), to_utc(data["ends_at"], tz, "ends_at")
         self._check_times(starts_at, ends_at)
         self._check_capacity(data.get("capacity"), venue)
         event = Event(
@@ -132,12 +145,12 @@ class EventService:
         tz = check_timezone(changes.get("timezone") or event.timezone)
         new = dict(changes)
         if "name" in new:
-            new["name"] = new["name"].strip()
+            new["name"] = required_text(new["name"], "name")
         if "slug" in new:
             new["slug"] = await self._unique_slug(new["slug"], event.name, exclude=event.id)
         for key in ("starts_at", "ends_at"):
             if key in new:
-                new[key] = to_utc(new[key], tz)
+                new[key] = to_utc(new[key], tz, key)
         self._check_times(new.get("starts_at", event.starts_at), new.get("ends_at", event.ends_at))
         self._check_capacity(new.get("capacity", event.capacity), venue)
         before = {k: getattr(event, k) for k in new}
@@ -155,9 +168,7 @@ class EventService:
         if event.status != "draft":
             raise Conflict("Only draft events can be deleted; cancel a published event instead.")
         await self.db.delete(event)
-        self.audit.record(
-            action="event.deleted", entity_type="event", entity_id=event_id, changes={"name": event.name}
-        )
+        self.audit.record(action="event.deleted", entity_type="event", entity_id=event_id, changes={"name": event.name})
 
     async def transition(self, event_id: uuid.UUID, name: str) -> Event:
         event = await self.get(event_id)

@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import ROLE_RANK
@@ -100,12 +100,12 @@ class OrganizationService:
         return membership
 
     async def _owner_count(self) -> int:
-        return int(
-            await self.db.scalar(
-                select(func.count()).select_from(Membership).where(Membership.role == Role.OWNER.value)
-            )
-            or 0
+        # Lock the owners' rows: two owners demoting each other at once are serialised, and the
+        # second sees one owner left (409) instead of both succeeding.
+        owners = await self.db.scalars(
+            select(Membership.id).where(Membership.role == Role.OWNER.value).with_for_update()
         )
+        return len(list(owners))
 
     def _check_can_manage(self, actor_role: str, target_role: str, new_role: str | None = None) -> None:
         # Only owners grant, change or remove the owner role; admins manage everyone below them.
@@ -140,9 +140,7 @@ class OrganizationService:
 
     async def _expire_stale(self) -> None:
         stale = await self.db.scalars(
-            select(Invitation).where(
-                Invitation.status == "pending", Invitation.expires_at <= datetime.now(UTC)
-            )
+            select(Invitation).where(Invitation.status == "pending", Invitation.expires_at <= datetime.now(UTC))
         )
         for invitation in stale:
             InvitationLifecycle(model=invitation, state_field="status").expire()
@@ -217,9 +215,7 @@ class OrganizationService:
         if invitation.status != "pending":
             raise Conflict(f"This invitation is {invitation.status}.")
         if invitation.email != user.email:
-            raise Forbidden(
-                f"This invitation was sent to {invitation.email}; sign in with that address to accept it."
-            )
+            raise Forbidden(f"This invitation was sent to {invitation.email}; sign in with that address to accept it.")
         already = await self.db.scalar(
             select(Membership)
             .where(Membership.organization_id == org.id, Membership.user_id == user.id)

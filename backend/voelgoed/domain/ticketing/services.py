@@ -87,7 +87,7 @@ class TicketTypeService:
         out = dict(data)
         for key in ("sales_start_at", "sales_end_at"):
             if out.get(key) is not None:
-                out[key] = to_utc(out[key], event.timezone)
+                out[key] = to_utc(out[key], event.timezone, key)
         return out
 
     async def create(self, organization_id: uuid.UUID, event_id: uuid.UUID, data: dict[str, Any]) -> TicketType:
@@ -188,7 +188,7 @@ class CouponService:
                 )
         for key in ("valid_from", "valid_until"):
             if isinstance(out.get(key), datetime):
-                out[key] = to_utc(out[key], event.timezone)
+                out[key] = to_utc(out[key], event.timezone, key)
         if out.get("ticket_type_ids"):
             wanted = set(out["ticket_type_ids"])
             found = set(

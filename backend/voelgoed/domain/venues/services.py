@@ -26,14 +26,24 @@ _ZONES = available_timezones()
 
 def check_timezone(name: str, field: str = "timezone") -> str:
     if name not in _ZONES:
-        raise Unprocessable.field(
-            field, f"Unknown time zone '{name}'. Use an IANA name such as Africa/Johannesburg."
-        )
+        raise Unprocessable.field(field, f"Unknown time zone '{name}'. Use an IANA name such as Africa/Johannesburg.")
     try:
         ZoneInfo(name)
     except ZoneInfoNotFoundError:
         raise Unprocessable.field(field, f"Unknown time zone '{name}'.") from None
     return name
+
+
+_REQUIRED = ("name", "address_line1", "city")
+
+
+def _cleaned(data: dict[str, Any]) -> dict[str, Any]:
+    """Trim text fields; a required one left blank is refused at its field."""
+    out = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+    for field in _REQUIRED:
+        if field in out and not out[field]:
+            raise Unprocessable.field(field, "must not be blank")
+    return out
 
 
 def _check_capacity(value: int | None) -> None:
@@ -61,6 +71,7 @@ class VenueService:
         return venue
 
     async def create(self, organization_id: uuid.UUID, data: dict[str, Any]) -> Venue:
+        data = _cleaned(data)
         check_timezone(data.get("timezone") or "Africa/Johannesburg")
         _check_capacity(data.get("capacity"))
         venue = Venue(organization_id=organization_id, **data)
@@ -75,6 +86,7 @@ class VenueService:
         if "timezone" in changes:
             check_timezone(changes["timezone"])
         _check_capacity(changes.get("capacity"))
+        changes = _cleaned(changes)
         before = {k: getattr(venue, k) for k in changes}
         for key, value in changes.items():
             setattr(venue, key, value)
@@ -88,9 +100,7 @@ class VenueService:
         if await self.db.scalar(select(Event.id).where(Event.venue_id == venue_id).limit(1)):
             raise Conflict("This venue has events; move or delete them first.")
         await self.db.delete(venue)
-        self.audit.record(
-            action="venue.deleted", entity_type="venue", entity_id=venue_id, changes={"name": venue.name}
-        )
+        self.audit.record(action="venue.deleted", entity_type="venue", entity_id=venue_id, changes={"name": venue.name})
 
     # --- gates ----------------------------------------------------------------------------
     async def add_gate(self, venue_id: uuid.UUID, code: str, name: str) -> Gate:
@@ -103,9 +113,7 @@ class VenueService:
                 "This venue already has a gate with that code.",
                 errors=[FieldError(field="code", message="already used at this venue")],
             )
-        gate = Gate(
-            organization_id=venue.organization_id, venue_id=venue.id, code=code, name=name.strip() or code
-        )
+        gate = Gate(organization_id=venue.organization_id, venue_id=venue.id, code=code, name=name.strip() or code)
         venue.gates.append(gate)
         await self.db.flush()
         self.audit.record(
@@ -127,9 +135,7 @@ class VenueService:
         if "code" in changes:
             changes["code"] = changes["code"].strip().upper()
             clash = await self.db.scalar(
-                select(Gate.id).where(
-                    Gate.venue_id == venue_id, Gate.code == changes["code"], Gate.id != gate_id
-                )
+                select(Gate.id).where(Gate.venue_id == venue_id, Gate.code == changes["code"], Gate.id != gate_id)
             )
             if clash:
                 raise Conflict(
@@ -140,14 +146,10 @@ class VenueService:
         for key, value in changes.items():
             setattr(gate, key, value)
         await self.db.flush()
-        self.audit.record(
-            action="gate.updated", entity_type="venue", entity_id=venue_id, changes=diff(before, changes)
-        )
+        self.audit.record(action="gate.updated", entity_type="venue", entity_id=venue_id, changes=diff(before, changes))
         return gate
 
     async def delete_gate(self, venue_id: uuid.UUID, gate_id: uuid.UUID) -> None:
         gate = await self._gate(venue_id, gate_id)
         await self.db.delete(gate)
-        self.audit.record(
-            action="gate.deleted", entity_type="venue", entity_id=venue_id, changes={"gate": gate.code}
-        )
+        self.audit.record(action="gate.deleted", entity_type="venue", entity_id=venue_id, changes={"gate": gate.code})
