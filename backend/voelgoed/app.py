@@ -34,8 +34,8 @@ from voelgoed.domain.organizations.controllers import (
     OrganizationController,
 )
 from voelgoed.domain.payments.controllers import PayFastItnController, PaymentProviderController
-from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
 from voelgoed.domain.ticketing.controllers import CouponController, TicketTypeController
+from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
 from voelgoed.domain.venues.controllers import VenueController
 from voelgoed.lib.openapi_problems import add_problem_responses
 from voelgoed.lib.problems import exception_handlers
@@ -91,7 +91,12 @@ def openapi_config() -> OpenAPIConfig:
 
 
 def check_every_route_declares_access(app: Litestar) -> None:
-    """The authorization layer relies on each handler's `opt["access"]`; refuse to start without."""
+    """The authorization layer relies on each handler's `opt["access"]`; refuse to start without.
+    The OpenAPI document and its viewers (Litestar's own /schema routes) are public."""
+    for route in app.routes:
+        if route.path.startswith("/schema"):
+            for h in getattr(route, "route_handlers", []):
+                h.opt.setdefault("access", Access.PUBLIC)
     missing = [
         f"{sorted(h.http_methods)} {route.path}"
         for route in app.routes
@@ -138,6 +143,14 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
         exception_handlers=exception_handlers,
         openapi_config=openapi_config(),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        # The scanner wrapped by Capacitor runs at these origins and calls the device API with a
+        # bearer token (no cookies, so no credentials are allowed cross-origin).
+        cors_config=CORSConfig(
+            allow_origins=["capacitor://localhost", "https://localhost", "http://localhost"],
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            allow_credentials=False,
+        ),
         request_max_body_size=settings.max_body_bytes,
         lifespan=[lifespan],
         debug=False,
