@@ -319,7 +319,8 @@ export interface paths {
         };
         /**
          * Overview
-         * @description Every event of the organisation with its key figures (sold, capacity, gross, checked in).
+         * @description Every event of the organisation with its key figures (sold, capacity, gross, checked in);
+         *     may be up to 5 s old.
          */
         get: operations["getOrganizationOverview"];
         put?: never;
