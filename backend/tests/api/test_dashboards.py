@@ -143,6 +143,9 @@ async def test_live_stream_pushes_a_summary_after_a_sale_and_a_scan(
             await device.aclose()
         after_scan = await _next_summary(lines)
         assert after_scan["occupancy"]["total"]["inside"] == 1
+        # the sales part came from its own cache entry (only scans changed), still right
+        assert after_scan["revenue"] == after_sale["revenue"]
+        assert after_scan["sales_over_time"] == after_sale["sales_over_time"]
 
 
 async def test_non_streaming_client_gets_one_summary(client: Api) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import msgspec
 from redis.asyncio import Redis
@@ -43,15 +45,46 @@ async def _set(redis: Redis, key: str, value: bytes, ttl: int) -> None:
         log.warning("dashboard cache unavailable", exc_info=True)
 
 
+def _hash(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+
+
+async def _part(redis: Redis, key: str, ttl: int, kind: type[Any], compute: Callable[[], Awaitable[Any]]) -> Any:
+    cached = await _get(redis, key)
+    if cached is not None:
+        return msgspec.json.decode(cached, type=kind)
+    value = await compute()
+    await _set(redis, key, msgspec.json.encode(value), ttl)
+    return value
+
+
 async def event_dashboard(db: AsyncSession, redis: Redis, event: Event, granularity: str, ttl: int) -> EventDashboard:
+    """Whole dashboards are cached per change token. On a change only the part it touches is
+    recomputed: a hold (reserved) recomputes neither sales nor check-ins, a payment the sales
+    part, a scan or snapshot build the check-in part."""
     if ttl <= 0:
         return await services.event_dashboard(db, event, granularity)
-    token = hashlib.sha256(repr(await services.change_token(db, event.id)).encode()).hexdigest()[:24]
-    key = f"dash:event:{event.id}:{granularity}:{token}"
+    token = await services.change_token(db, event.id)
+    prefix = f"dash:{event.id}:{granularity}"
+    key = f"{prefix}:all:{_hash(token)}"
     cached = await _get(redis, key)
     if cached is not None:
         return msgspec.json.decode(cached, type=EventDashboard)
-    body = await services.event_dashboard(db, event, granularity)
+    sales = await _part(
+        redis,
+        f"{prefix}:sales:{_hash(token.sold)}",
+        ttl,
+        services.SalesPart,
+        lambda: services.sales_part(db, event, granularity),
+    )
+    checkins = await _part(
+        redis,
+        f"{prefix}:checkins:{_hash(token.scan_seq, token.built_at)}",
+        ttl,
+        services.CheckinPart,
+        lambda: services.checkin_part(db, event, granularity),
+    )
+    body = await services.event_dashboard(db, event, granularity, sales=sales, checkins=checkins)
     await _set(redis, key, msgspec.json.encode(body), ttl)
     return body
 

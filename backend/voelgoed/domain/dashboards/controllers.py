@@ -81,7 +81,7 @@ class DashboardController(Controller):
         async def events() -> AsyncIterator[dict[str, str] | str]:
             from sqlalchemy.ext.asyncio import AsyncSession as Session
 
-            last_token: tuple[object, ...] | None = None
+            last_token: services.ChangeToken | None = None
             started = last_sent = time.monotonic()
             while True:
                 async with Session(bind) as db:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -147,12 +148,43 @@ async def _checkins(
     return buckets, Occupancy(gates=items, total=total), finite
 
 
-async def event_dashboard(db: AsyncSession, event: Event, granularity: str = "hour") -> EventDashboard:
+class SalesPart(msgspec.Struct):
+    revenue: Revenue
+    buckets: list[SalesBucket]
+
+
+class CheckinPart(msgspec.Struct):
+    buckets: list[CheckinBucketRead]
+    occupancy: Occupancy
+    until: datetime | None
+
+
+async def sales_part(db: AsyncSession, event: Event, granularity: str) -> SalesPart:
+    revenue, buckets = await _sales(db, event, granularity)
+    return SalesPart(revenue=revenue, buckets=buckets)
+
+
+async def checkin_part(db: AsyncSession, event: Event, granularity: str) -> CheckinPart:
+    buckets, occupancy, until = await _checkins(db, event, granularity)
+    return CheckinPart(buckets=buckets, occupancy=occupancy, until=until)
+
+
+async def event_dashboard(
+    db: AsyncSession,
+    event: Event,
+    granularity: str = "hour",
+    *,
+    sales: SalesPart | None = None,
+    checkins: CheckinPart | None = None,
+) -> EventDashboard:
+    """The whole dashboard; `sales`/`checkins` may come ready from the cache (cache.py)."""
     if granularity not in GRANULARITIES:
         raise Unprocessable.field("granularity", "Choose hour or day.")
     types = await _ticket_types(db, event.id)
-    revenue, sales = await _sales(db, event, granularity)
-    checkins, occupancy, checkin_until = await _checkins(db, event, granularity)
+    if sales is None:
+        sales = await sales_part(db, event, granularity)
+    if checkins is None:
+        checkins = await checkin_part(db, event, granularity)
     funnel_until = await db.scalar(
         text("SELECT funnel_until FROM dashboard_snapshot_state WHERE event_id = :e"), {"e": event.id}
     )
@@ -169,11 +201,11 @@ async def event_dashboard(db: AsyncSession, event: Event, granularity: str = "ho
         sold=sold,
         available=max(0, min(capacity - sold - reserved, sum(t.available for t in types))),
         ticket_types=types,
-        revenue=revenue,
-        sales_over_time=sales,
-        checkins_over_time=checkins,
-        occupancy=occupancy,
-        snapshot=SnapshotInfo(funnel_until=funnel_until, checkin_until=checkin_until),
+        revenue=sales.revenue,
+        sales_over_time=sales.buckets,
+        checkins_over_time=checkins.buckets,
+        occupancy=checkins.occupancy,
+        snapshot=SnapshotInfo(funnel_until=funnel_until, checkin_until=checkins.until),
     )
 
 
@@ -268,17 +300,27 @@ async def organization_overview(db: AsyncSession, organization_id: uuid.UUID) ->
     )
 
 
-async def change_token(db: AsyncSession, event_id: uuid.UUID) -> tuple[Any, ...]:
-    """Cheap change detection for the live stream: ticket-type counters (every hold, sale, refund),
-    the newest scan, and the last snapshot build. Index-only look-ups, no scans of big tables."""
+class ChangeToken(msgspec.Struct, frozen=True):
+    """What the dashboard depends on, cheaply: `sold` moves with every payment (and refund),
+    `reserved` with every hold, `scan_seq` with every scan, `built_at` with every snapshot build.
+    Index look-ups only, no scans of big tables."""
+
+    sold: str
+    reserved: str
+    scan_seq: int | None
+    built_at: datetime | None
+
+
+async def change_token(db: AsyncSession, event_id: uuid.UUID) -> ChangeToken:
     row = (
         await db.execute(
             text(
-                "SELECT (SELECT array_agg(ARRAY[sold, reserved] ORDER BY id) FROM ticket_type WHERE event_id = :e),"
+                "SELECT (SELECT array_agg(sold ORDER BY id) FROM ticket_type WHERE event_id = :e),"
+                " (SELECT array_agg(reserved ORDER BY id) FROM ticket_type WHERE event_id = :e),"
                 " (SELECT max(seq) FROM checkin_scan WHERE event_id = :e),"
                 " (SELECT built_at FROM dashboard_snapshot_state WHERE event_id = :e)"
             ),
             {"e": event_id},
         )
     ).one()
-    return (str(row[0]), row[1], row[2])
+    return ChangeToken(sold=str(row[0]), reserved=str(row[1]), scan_seq=row[2], built_at=row[3])
