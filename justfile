@@ -58,11 +58,18 @@ seed:
     {{py}} -m voelgoed seed
 
 # Benchmarks (print figures and a JSON summary)
-bench: bench-flash-sale
+bench: bench-flash-sale bench-gate-rush bench-dashboards bench-scanner
+
+# Install Debian's wrk (the lean HTTP load generator the benchmarks use) when it is missing
+wrk:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if command -v wrk >/dev/null; then exit 0; fi
+    if [ "$(id -u)" != 0 ]; then echo "install Debian's wrk (sudo apt-get install wrk) for the benchmarks" >&2; exit 1; fi
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 
 # Flash sale: reserve throughput and latency vs raw PostgreSQL, oversold count, full purchases (needs wrk)
-bench-flash-sale *args:
-    command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "wrk missing: using the httpx load generator" >&2
+bench-flash-sale *args: wrk
     {{py}} bench/flash_sale/run.py {{args}}
 
 # Gate-rush benchmark: online scans (wrk), double admissions, 100k-ticket snapshot
@@ -70,7 +77,7 @@ bench-gate-rush *args: wrk
     {{py}} bench/gate_rush/run.py {{args}}
 
 # Dashboards: 1M funnel events + 200k tickets loaded by SQL, dashboard endpoints' p50/p95 vs GET /health (needs wrk)
-bench-dashboards *args:
+bench-dashboards *args: wrk
     {{py}} bench/dashboards/run.py {{args}}
 
 # Offline verifier of the scanner PWA timed in headless Chromium (verifications/s, p50/p99 ms)
