@@ -40,9 +40,7 @@ def spa_handlers(prefix: str, build_dir: Path, name: str) -> list[HTTPRouteHandl
             )
         return Response(_MISSING.format(name=name).encode(), media_type="text/html", status_code=503)
 
-    @get(
-        prefix, include_in_schema=False, opt=access(Access.PUBLIC), name=f"{name}-root", sync_to_thread=False
-    )
+    @get(prefix, include_in_schema=False, opt=access(Access.PUBLIC), name=f"{name}-root", sync_to_thread=False)
     def root() -> Response[bytes] | File:
         return serve("index.html")
 

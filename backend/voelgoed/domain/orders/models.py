@@ -42,9 +42,7 @@ class Order(OrgOwned, UUIDAuditBase):
     needs_refund: Mapped[bool] = mapped_column(default=False)
     tickets_emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
-    lines: Mapped[list[OrderLine]] = relationship(
-        back_populates="order", lazy="selectin", cascade="all, delete-orphan"
-    )
+    lines: Mapped[list[OrderLine]] = relationship(back_populates="order", lazy="selectin", cascade="all, delete-orphan")
 
 
 class OrderLine(OrgOwned, UUIDAuditBase):
