@@ -142,6 +142,15 @@ def worker(data_dir: str | None) -> None:
     asyncio.run(_run())
 
 
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM when `voelgoed run` dies, however it dies (no orphans)."""
+    import contextlib
+    import ctypes
+
+    with contextlib.suppress(OSError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 @main.command()
 @click.option("--port", type=int, default=None, help="HTTP port (default 8000 or $PORT).")
 @click.option("--data-dir", default=None, help="Data folder for the embedded servers (default .data/).")
@@ -177,8 +186,10 @@ def run(port: int | None, data_dir: str | None, demo: bool) -> None:
 
     py = sys.executable
     children = {
-        "api": subprocess.Popen([py, "-m", "voelgoed", "serve"], env=env, cwd=REPO_ROOT),
-        "worker": subprocess.Popen([py, "-m", "voelgoed", "worker"], env=env, cwd=REPO_ROOT),
+        "api": subprocess.Popen([py, "-m", "voelgoed", "serve"], env=env, cwd=REPO_ROOT, preexec_fn=_die_with_parent),
+        "worker": subprocess.Popen(
+            [py, "-m", "voelgoed", "worker"], env=env, cwd=REPO_ROOT, preexec_fn=_die_with_parent
+        ),
     }
     stopping = False
 

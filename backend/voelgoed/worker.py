@@ -9,6 +9,9 @@ import logging
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError
 from saq import Queue
 from saq.queue.redis import RedisQueue
 from saq.types import SettingsDict
@@ -28,7 +31,10 @@ CRON_JOBS: list[Any] = [RELEASE_EXPIRED_HOLDS_CRON, BUILD_DASHBOARD_SNAPSHOTS_CR
 
 def make_queue(redis_url: str) -> Queue:
     # Built from a client rather than Queue.from_url, which rejects unix:// socket URLs.
-    return RedisQueue(Redis.from_url(redis_url), name=QUEUE_NAME)
+    # Back off while Redis is unreachable instead of retrying in a tight loop.
+    retry = Retry(ExponentialBackoff(cap=5.0, base=0.2), retries=8)
+    client = Redis.from_url(redis_url, retry=retry, retry_on_error=[ConnectionError, TimeoutError])
+    return RedisQueue(client, name=QUEUE_NAME)
 
 
 async def _before(ctx: dict[str, Any]) -> None:
