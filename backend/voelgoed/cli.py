@@ -97,7 +97,8 @@ def create_user(email: str, name: str, password: str, organization: str | None, 
 @click.option("--port", type=int, default=None)
 @click.option("--data-dir", default=None)
 @click.option("--migrate/--no-migrate", "do_migrate", default=False, help="Apply migrations first.")
-def serve(port: int | None, data_dir: str | None, do_migrate: bool) -> None:
+@click.option("--workers", type=int, default=None, help="API processes (default $WEB_CONCURRENCY or 1).")
+def serve(port: int | None, data_dir: str | None, do_migrate: bool, workers: int | None) -> None:
     """Run the API (uvicorn) only."""
     import uvicorn
 
@@ -107,16 +108,15 @@ def serve(port: int | None, data_dir: str | None, do_migrate: bool) -> None:
     db_url, redis_url = _urls(settings)
     if do_migrate:
         run_migrations(db_url)
-    app = create_app(settings, database_url=db_url, redis_url=redis_url)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=False,
-        timeout_graceful_shutdown=5,
-    )
+    workers = workers or int(os.environ.get("WEB_CONCURRENCY") or 1)
+    common = {"host": settings.host, "port": settings.port, "log_config": None, "access_log": False,
+              "proxy_headers": False, "timeout_graceful_shutdown": 5}  # fmt: skip
+    if workers > 1:
+        # Worker processes import voelgoed.asgi, which reads the resolved URLs from the environment.
+        os.environ.update(DATABASE_URL=db_url, REDIS_URL=redis_url)
+        uvicorn.run("voelgoed.asgi:app", workers=workers, **common)  # type: ignore[arg-type]
+        return
+    uvicorn.run(create_app(settings, database_url=db_url, redis_url=redis_url), **common)  # type: ignore[arg-type]
 
 
 @main.command()

@@ -176,9 +176,9 @@ def main() -> None:
                     env={**env, "BENCH_DELAY_MS": str(delay)})  # fmt: skip
         unpaced = wrk(HERE / "scan.lua", base, conns=args.conns, threads=threads, seconds=args.seconds,
                       env={**env, "BENCH_DELAY_MS": "0"})  # fmt: skip
-        base_paced = wrk(HERE / "baseline.lua", base, conns=args.conns, threads=threads, seconds=10,
+        base_paced = wrk(HERE / "baseline.lua", base + "/health", conns=args.conns, threads=threads, seconds=10,
                          env={"BENCH_DELAY_MS": str(delay)})  # fmt: skip
-        base_max = wrk(HERE / "baseline.lua", base, conns=args.conns, threads=threads, seconds=10, env={})
+        base_max = wrk(HERE / "baseline.lua", base + "/health", conns=args.conns, threads=threads, seconds=10, env={})
         db = asyncio.run(double_admissions(db_url, ev["event_id"]))
         snap = snapshot_time(base, ev["tokens"][0], ev["event_id"])
         summary = {
