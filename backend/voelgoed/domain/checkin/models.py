@@ -84,6 +84,9 @@ class CheckinScan(OrgOwned, _Base):
         UniqueConstraint("device_id", "client_scan_id", name="uq_checkin_scan_device_client_scan"),
         Index("ix_checkin_scan_event_seq", "event_id", "seq"),
         Index("ix_checkin_scan_ticket", "ticket_id"),
+        # Dashboards: check-ins over time, and the (rare) offline duplicates.
+        Index("ix_checkin_scan_event_server_time", "event_id", "server_time"),
+        Index("ix_checkin_scan_event_offline_duplicate", "event_id", postgresql_where=text("offline_duplicate")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

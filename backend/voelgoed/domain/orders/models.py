@@ -18,6 +18,7 @@ class Order(OrgOwned, UUIDAuditBase):
         CheckConstraint("total_cents >= 0 AND subtotal_cents >= 0 AND discount_cents >= 0", name="order_amounts"),
         Index("ix_ticket_order_hold_expiry", "status", "hold_expires_at"),
         Index("ix_ticket_order_event_created", "event_id", "created_at"),
+        Index("ix_ticket_order_event_paid", "event_id", "paid_at"),  # dashboards: sales over time
     )
 
     event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("event.id", ondelete="RESTRICT"))
