@@ -27,9 +27,10 @@ test: lint openapi-check test-backend test-frontend test-e2e
 test-backend *args:
     {{py}} -m pytest -q {{args}}
 
-# Type checks of the Svelte apps
+# Type checks of the Svelte apps and their unit tests (vitest)
 test-frontend:
     npm run check --workspaces --if-present
+    npm test
 
 # Browser tests in Debian's Chromium
 test-e2e: chromium
@@ -45,9 +46,10 @@ openapi:
     {{py}} -m voelgoed openapi
     npm run gen:api
 
-# Fail when the committed OpenAPI spec differs from the app
+# Fail when the committed OpenAPI spec differs from the app, or the TypeScript types from the spec
 openapi-check:
     {{py}} -m voelgoed openapi --check
+    t=$(mktemp --suffix=.d.ts) && (cd organiser_app && npx openapi-typescript ../shared_schemas/openapi.json -o "$t" >/dev/null) && diff -q "$t" organiser_app/src/lib/api/schema.d.ts && echo "organiser_app/src/lib/api/schema.d.ts is current"
 
 # Apply database migrations
 migrate:
