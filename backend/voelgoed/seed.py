@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from voelgoed.auth.context import AuthContext
@@ -14,6 +15,8 @@ from voelgoed.domain.accounts.services import AccountService
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.events.services import EventService
 from voelgoed.domain.organizations.services import OrganizationService
+from voelgoed.domain.ticketing.schemas import CouponCreate, TicketTypeCreate
+from voelgoed.domain.ticketing.services import CouponService, TicketTypeService
 from voelgoed.domain.venues.services import VenueService
 
 DEMO_EMAIL = "demo@voelgoed.local"
@@ -87,6 +90,16 @@ async def seed_demo(database_url: str) -> str:
                     "description": "An evening of Cape jazz in the Artscape Opera House.",
                 },
             )
+            types = TicketTypeService(db, audit)
+            for name, price, qty, description in (
+                ("General admission", 25000, 1000, "Standing and open seating."),
+                ("Golden circle", 65000, 150, "Reserved seats in the first rows."),
+                ("Student", 15000, 50, "Bring your student card."),
+            ):
+                tt = TicketTypeCreate(name=name, price_cents=price, quantity=qty, description=description)
+                await types.create(org.id, jazz.id, msgspec.structs.asdict(tt))
+            early = CouponCreate(code="EARLYBIRD", kind="percent", value=10)
+            await CouponService(db, audit).create(org.id, jazz.id, msgspec.structs.asdict(early))
             await events.transition(jazz.id, "publish")
             later = soon + timedelta(days=30)
             await events.create(
