@@ -119,7 +119,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
         # GC's generations, and collect less often, so collections do not stall hot requests.
         gc.collect()
         gc.freeze()
-        gc.set_threshold(50_000, 20, 100)
+        gc.set_threshold(200_000, 50, 1000)
         await queue.connect()
         try:
             yield
