@@ -22,13 +22,13 @@ from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.schemas import (
     CheckoutRead,
     CheckoutStart,
-    OrderLineRead,
     PaymentRedirectRead,
     PublicOrderRead,
     ReservationCreate,
     ReservationRead,
+    line_reads,
 )
-from voelgoed.domain.orders.services import vat_of
+from voelgoed.domain.orders.services import ticket_type_names, vat_of
 from voelgoed.domain.ticketing import inventory
 from voelgoed.domain.ticketing.holds import CartItem, HoldResult
 from voelgoed.domain.ticketing.models import TicketType
@@ -92,17 +92,7 @@ def reservation_read(held: HoldResult, names: dict[uuid.UUID, str] | None = None
         discount_cents=held.amounts.discount_cents,
         total_cents=held.amounts.total_cents,
         vat_cents=held.amounts.vat_cents,
-        lines=[
-            OrderLineRead(
-                ticket_type_id=ln.ticket_type_id,
-                ticket_type_name=names.get(ln.ticket_type_id),
-                quantity=ln.quantity,
-                unit_price_cents=ln.unit_price_cents,
-                discount_cents=ln.discount_cents,
-                line_total_cents=ln.line_total_cents,
-            )
-            for ln in held.lines
-        ],
+        lines=line_reads(held.lines, names),
         coupon_code=held.coupon_code,
         replayed=held.replayed,
     )
@@ -112,10 +102,7 @@ async def public_order_read(db: AsyncSession, order: Order) -> PublicOrderRead:
     skip = {"skip_tenant_scope": True}
     event = await db.scalar(select(Event).where(Event.id == order.event_id).execution_options(**skip))
     assert event is not None
-    ids = [ln.ticket_type_id for ln in order.lines]
-    names = dict(
-        (await db.execute(select(TicketType.id, TicketType.name).where(TicketType.id.in_(ids)))).tuples().all()
-    )
+    names = await ticket_type_names(db, order.lines)
     return PublicOrderRead(
         order_id=order.id,
         reference=order.reference,
@@ -132,17 +119,7 @@ async def public_order_read(db: AsyncSession, order: Order) -> PublicOrderRead:
         vat_cents=order.vat_cents,
         paid_at=order.paid_at,
         needs_refund=order.needs_refund,
-        lines=[
-            OrderLineRead(
-                ticket_type_id=ln.ticket_type_id,
-                ticket_type_name=names.get(ln.ticket_type_id),
-                quantity=ln.quantity,
-                unit_price_cents=ln.unit_price_cents,
-                discount_cents=ln.discount_cents,
-                line_total_cents=ln.line_total_cents,
-            )
-            for ln in order.lines
-        ],
+        lines=line_reads(order.lines, names),
         allowed_transitions=[t for t in OrderLifecycle(order).allowed() if t == "cancel"],
     )
 

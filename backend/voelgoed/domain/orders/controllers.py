@@ -19,7 +19,6 @@ from voelgoed.domain.orders.machines import OrderLifecycle
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.orders.schemas import (
     OrderDetailRead,
-    OrderLineRead,
     OrderPage,
     OrderSummaryRead,
     PaymentTransactionRead,
@@ -27,6 +26,7 @@ from voelgoed.domain.orders.schemas import (
     SalesSummaryRead,
     TicketRead,
     TypeSalesRead,
+    line_reads,
 )
 from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.ticketing.inventory import compute_availability
@@ -98,17 +98,7 @@ class OrderController(Controller):
     ) -> OrderDetailRead:
         o = await services.get_order(db_session, order_id)
         event = await get_event(db_session, o.event_id)
-        names = dict(
-            (
-                await db_session.execute(
-                    select(TicketType.id, TicketType.name).where(
-                        TicketType.id.in_([ln.ticket_type_id for ln in o.lines])
-                    )
-                )
-            )
-            .tuples()
-            .all()
-        )
+        names = await services.ticket_type_names(db_session, o.lines)
         code = await db_session.scalar(select(Coupon.code).where(Coupon.id == o.coupon_id)) if o.coupon_id else None
         payments = await db_session.scalars(
             select(PaymentTransaction)
@@ -136,17 +126,7 @@ class OrderController(Controller):
             paid_at=o.paid_at,
             tickets_emailed_at=o.tickets_emailed_at,
             created_at=o.created_at,
-            lines=[
-                OrderLineRead(
-                    ticket_type_id=ln.ticket_type_id,
-                    ticket_type_name=names.get(ln.ticket_type_id),
-                    quantity=ln.quantity,
-                    unit_price_cents=ln.unit_price_cents,
-                    discount_cents=ln.discount_cents,
-                    line_total_cents=ln.line_total_cents,
-                )
-                for ln in o.lines
-            ],
+            lines=line_reads(o.lines, names),
             payments=[
                 PaymentTransactionRead(
                     id=p.id,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -38,6 +39,21 @@ class OrderLineRead(msgspec.Struct):
     unit_price_cents: int
     discount_cents: int
     line_total_cents: int
+
+
+def line_reads(lines: Iterable[Any], names: Mapping[uuid.UUID, str]) -> list[OrderLineRead]:
+    """Order lines (stored rows or lines priced in memory) as the API shows them."""
+    return [
+        OrderLineRead(
+            ticket_type_id=ln.ticket_type_id,
+            ticket_type_name=names.get(ln.ticket_type_id),
+            quantity=ln.quantity,
+            unit_price_cents=ln.unit_price_cents,
+            discount_cents=ln.discount_cents,
+            line_total_cents=ln.line_total_cents,
+        )
+        for ln in lines
+    ]
 
 
 class ReservationRead(msgspec.Struct):

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,13 +15,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.orders.machines import ORDER_STATUSES
 from voelgoed.domain.orders.models import Order
-from voelgoed.domain.ticketing.models import VAT_RATE_PERCENT
+from voelgoed.domain.ticketing.models import VAT_RATE_PERCENT, TicketType
 from voelgoed.lib.problems import NotFound, Unprocessable
 
 # No 0/O, 1/I/L, 5/S, 2/Z, 8/B: a reference read out over the phone is not misheard.
 REFERENCE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
 REFERENCE_PREFIX = "VG-"
 REFERENCE_LENGTH = 8
+
+
+async def ticket_type_names(db: AsyncSession, lines: Iterable[Any]) -> dict[uuid.UUID, str]:
+    """The names of the ticket types an order's lines refer to, in one query."""
+    ids = {ln.ticket_type_id for ln in lines}
+    if not ids:
+        return {}
+    rows = await db.execute(select(TicketType.id, TicketType.name).where(TicketType.id.in_(ids)))
+    return dict(rows.tuples().all())
 
 
 def new_reference() -> str:

@@ -16,9 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.models import Order
-from voelgoed.domain.orders.services import token_matches
+from voelgoed.domain.orders.services import ticket_type_names, token_matches
 from voelgoed.domain.payments.providers.base import PaymentRedirect
-from voelgoed.domain.ticketing.models import TicketType
 from voelgoed.lib.problems import AppError, Conflict
 from voelgoed.settings import Settings
 
@@ -132,14 +131,7 @@ async def event_of(db: AsyncSession, order: Order) -> Event:
 
 
 async def lines_of(db: AsyncSession, order: Order) -> list[LineView]:
-    ids = [ln.ticket_type_id for ln in order.lines]
-    names = dict(
-        (
-            await db.execute(
-                select(TicketType.id, TicketType.name).where(TicketType.id.in_(ids)).execution_options(**UNSCOPED)
-            )
-        ).all()
-    )
+    names = await ticket_type_names(db, order.lines)  # public pages carry no tenant scope
     return [
         LineView(
             name=names.get(ln.ticket_type_id, "Ticket"),
