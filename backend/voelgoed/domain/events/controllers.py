@@ -18,8 +18,8 @@ from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.events.machines import EventLifecycle
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.events.schemas import EventCreate, EventPage, EventRead, EventUpdate
-from voelgoed.domain.events.services import EVENT_SORTS, EventService
-from voelgoed.lib.pagination import PageParams, order_by, paginate
+from voelgoed.domain.events.services import EventService
+from voelgoed.lib.pagination import PageParams
 from voelgoed.lib.patching import sent_fields
 
 
@@ -60,7 +60,6 @@ class EventController(Controller):
         self,
         organization_id: uuid.UUID,
         events: EventService,
-        db_session: AsyncSession,
         page: int = Parameter(default=1, ge=1),
         page_size: int = Parameter(default=25, ge=1, le=200),
         q: str | None = Parameter(default=None, max_length=200),
@@ -69,22 +68,15 @@ class EventController(Controller):
         sort: str | None = None,
     ) -> EventPage:
         params = PageParams(page=page, page_size=page_size, sort=sort)
-        stmt = order_by(
-            events.list_query(q=q, status=status, venue_id=venue_id), sort, EVENT_SORTS, "starts_at"
-        )
-        items, total = await paginate(db_session, stmt, params)
+        items, total = await events.list(params, q=q, status=status, venue_id=venue_id)
         return EventPage(items=[to_read(e) for e in items], total=total, page=page, page_size=page_size)
 
     @post("", operation_id="createEvent", opt=access(Permission.EVENTS_WRITE))
-    async def create_event(
-        self, organization_id: uuid.UUID, data: EventCreate, events: EventService
-    ) -> EventRead:
+    async def create_event(self, organization_id: uuid.UUID, data: EventCreate, events: EventService) -> EventRead:
         return to_read(await events.create(organization_id, msgspec.structs.asdict(data)))
 
     @get("/{event_id:uuid}", operation_id="getEvent", opt=access(Permission.EVENTS_READ))
-    async def get_event(
-        self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService
-    ) -> EventRead:
+    async def get_event(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> EventRead:
         return to_read(await events.get(event_id))
 
     @patch("/{event_id:uuid}", operation_id="updateEvent", opt=access(Permission.EVENTS_WRITE))
@@ -99,9 +91,7 @@ class EventController(Controller):
         opt=access(Permission.EVENTS_WRITE),
         status_code=HTTP_204_NO_CONTENT,
     )
-    async def delete_event(
-        self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService
-    ) -> None:
+    async def delete_event(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> None:
         await events.delete(event_id)
 
     @post(
@@ -110,9 +100,7 @@ class EventController(Controller):
         opt=access(Permission.EVENTS_PUBLISH),
         status_code=200,
     )
-    async def publish(
-        self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService
-    ) -> EventRead:
+    async def publish(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> EventRead:
         return to_read(await events.transition(event_id, "publish"))
 
     @post(
@@ -130,7 +118,5 @@ class EventController(Controller):
         opt=access(Permission.EVENTS_PUBLISH),
         status_code=200,
     )
-    async def cancel(
-        self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService
-    ) -> EventRead:
+    async def cancel(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> EventRead:
         return to_read(await events.transition(event_id, "cancel"))

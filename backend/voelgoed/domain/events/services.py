@@ -17,6 +17,7 @@ from voelgoed.domain.events.models import Event
 from voelgoed.domain.organizations.services import slugify
 from voelgoed.domain.venues.models import DEFAULT_TIMEZONE, Venue
 from voelgoed.domain.venues.services import check_timezone
+from voelgoed.lib.pagination import PageParams, order_by, paginate
 from voelgoed.lib.problems import Conflict, FieldError, NotFound, Unprocessable
 
 EVENT_SORTS = {"starts_at": Event.starts_at, "name": Event.name, "created_at": Event.created_at}
@@ -46,6 +47,12 @@ class EventService:
     def __init__(self, db: AsyncSession, audit: AuditService) -> None:
         self.db = db
         self.audit = audit
+
+    async def list(
+        self, params: PageParams, *, q: str | None, status: str | None, venue_id: uuid.UUID | None
+    ) -> tuple[list[Event], int]:
+        stmt = order_by(self.list_query(q=q, status=status, venue_id=venue_id), params.sort, EVENT_SORTS, "starts_at")
+        return await paginate(self.db, stmt, params)
 
     def list_query(self, *, q: str | None, status: str | None, venue_id: uuid.UUID | None) -> Any:
         stmt = select(Event)
