@@ -213,6 +213,9 @@ async def test_forged_payloads_get_a_clean_invalid(forge: str, client: Api, stac
     async with engine.connect() as conn:
         recorded = await conn.scalar(text("SELECT count(*) FROM checkin_scan WHERE result = 'invalid'"))
     assert recorded == 1
+    if forge == "other_event_key":  # filed under the device's own event, never the other one
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("SELECT event_id FROM checkin_scan")) == s.event.event_id
     await device.aclose()
 
 

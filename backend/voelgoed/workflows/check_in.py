@@ -29,10 +29,20 @@ MAX_PAYLOAD_CHARS = 512
 SESSION_IDLE_MINUTES = 30  # a new scan session after this long without scans (SQL below)
 
 # Verdicts a device may have shown offline that refused entry.
-_DEVICE_REFUSALS = frozenset({
-    R.ALREADY_REDEEMED, R.NOT_INSIDE, R.INVALID, R.REVOKED, R.CANCELLED, R.UNPAID, R.WRONG_GATE,
-    R.WRONG_TICKET_TYPE, R.OUTSIDE_WINDOW, R.EVENT_NOT_LIVE,
-})
+_DEVICE_REFUSALS = frozenset(
+    {
+        R.ALREADY_REDEEMED,
+        R.NOT_INSIDE,
+        R.INVALID,
+        R.REVOKED,
+        R.CANCELLED,
+        R.UNPAID,
+        R.WRONG_GATE,
+        R.WRONG_TICKET_TYPE,
+        R.OUTSIDE_WINDOW,
+        R.EVENT_NOT_LIVE,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -66,16 +76,51 @@ async def event_key(db: AsyncSession, key_id: bytes) -> EventKey | None:
 
 @dataclass
 class Checked:
-    """A payload after signature checking: either claims + key, or an `invalid` reason."""
+    """What a scan identifies: a serial within one of the device's events, or an `invalid` reason.
 
-    claims: vg1.TicketClaims | None
-    key: EventKey | None
+    A QR payload is trusted once its signature checks out. A typed ticket code (the serial printed
+    under the QR) carries no signature: it is 96 random bits, as unguessable as the signature, and
+    identifies a ticket only when the database has it in one of the device's events.
+    """
+
+    serial: bytes | None
+    event_id: uuid.UUID | None
     reason: str | None
+    valid_from: int | None = None
+    valid_until: int | None = None
+    manual: bool = False
+
+
+_CODE_LOOKUP = text(
+    "SELECT event_id FROM ticket WHERE serial = :s AND organization_id = :o AND event_id = ANY(:events)"
+)
+
+
+async def check_code(db: AsyncSession, device: DeviceContext, text_: str) -> Checked:
+    try:
+        serial = vg1.serial_from_code(text_)
+    except vg1.PayloadError:
+        return Checked(None, None, "malformed", manual=True)
+    event_id = await db.scalar(
+        _CODE_LOOKUP,
+        {"s": vg1.serial_to_text(serial), "o": device.organization_id, "events": list(device.event_ids)},
+    )
+    if event_id is None:
+        return Checked(None, None, "unknown_ticket", manual=True)
+    return Checked(serial, event_id, None, manual=True)
+
+
+def is_ticket_code(text_: str) -> bool:
+    """Typed codes are short and never start like a payload ("VG1:")."""
+    stripped = text_.strip()
+    return len(stripped) <= 64 and stripped[2:3] != ":" and stripped[3:4] != ":"
 
 
 async def check_payload(db: AsyncSession, device: DeviceContext, text_: str) -> Checked:
     if len(text_) > MAX_PAYLOAD_CHARS:
         return Checked(None, None, "too_long")
+    if is_ticket_code(text_):
+        return await check_code(db, device, text_)
     try:
         claims, body, signature = vg1.parse_payload(text_)
     except vg1.PayloadError:
@@ -84,12 +129,12 @@ async def check_payload(db: AsyncSession, device: DeviceContext, text_: str) -> 
     if key is None:
         return Checked(None, None, "unknown_key")
     if key.organization_id != device.organization_id or key.event_id not in device.event_ids:
-        return Checked(None, key, "other_event")
+        return Checked(None, None, "other_event")  # never file a scan under another tenant's event
     try:
         key.public_key.verify(signature, body)
     except Exception:  # cryptography's InvalidSignature
-        return Checked(None, key, "bad_signature")
-    return Checked(claims, key, None)
+        return Checked(None, key.event_id, "bad_signature")
+    return Checked(claims.serial, key.event_id, None, claims.valid_from, claims.valid_until)
 
 
 _LOOKUP = text(
@@ -150,10 +195,10 @@ _SESSION_NEW = text(
 _INSERT_SCAN = text(
     """
     INSERT INTO checkin_scan (id, organization_id, event_id, device_id, gate_id, session_id, ticket_id,
-        client_scan_id, direction, result, reason, offline, local_verdict, claim, offline_duplicate,
+        client_scan_id, direction, result, reason, offline, manual, local_verdict, claim, offline_duplicate,
         client_time, server_time, effective_time, clock_offset_ms)
-    VALUES (:id, :org, :ev, :d, :g, :session, :t, :csid, :direction, :result, :reason, :offline, :local,
-        :claim, false, :client_time, :now, :effective, :offset)
+    VALUES (:id, :org, :ev, :d, :g, :session, :t, :csid, :direction, :result, :reason, :offline, :manual,
+        :local, :claim, false, :client_time, :now, :effective, :offset)
     ON CONFLICT (device_id, client_scan_id) DO NOTHING
     RETURNING seq
     """
@@ -259,14 +304,14 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
         effective = now
     checked = await check_payload(db, device, scan.payload)
     scan_id = uuid.uuid4()
-    event_id = checked.key.event_id if checked.key else (device.event_ids[0] if len(device.event_ids) == 1 else None)
+    event_id = checked.event_id or (device.event_ids[0] if len(device.event_ids) == 1 else None)
     ticket_id = None
     info: TicketInfo | None = None
     claim = False
     result: str
     reason: str | None
     gate_ok: bool
-    if checked.claims is None or checked.key is None:
+    if checked.serial is None or checked.event_id is None:
         result, reason = R.INVALID, checked.reason
         prev = await stored_verdict(db, device, scan.client_scan_id)
         if prev is not None:
@@ -278,8 +323,8 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
                 _LOOKUP,
                 {
                     "gate_id": scan.gate_id,
-                    "serial": checked.claims.serial_text,
-                    "event_id": checked.key.event_id,
+                    "serial": vg1.serial_to_text(checked.serial),
+                    "event_id": checked.event_id,
                     "device_id": device.id,
                     "csid": scan.client_scan_id,
                 },
@@ -301,14 +346,14 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
         ticket_id = row[10]
         if ticket_id is not None:
             info = TicketInfo(
-                serial_hash=serial_hash(checked.claims.serial),
+                serial_hash=serial_hash(checked.serial),
                 ticket_type_id=row[12],
                 ticket_type_name=row[14],
                 holder_name=row[13],
             )
         result, reason = R.precheck(
             facts, rules, device_gate_id=device.gate_id, gate_id=scan.gate_id, direction=scan.direction,
-            at=effective, claim_valid_from=checked.claims.valid_from, claim_valid_until=checked.claims.valid_until,
+            at=effective, claim_valid_from=checked.valid_from, claim_valid_until=checked.valid_until,
         )  # fmt: skip
         if result == R.OK and ticket_id is not None:
             if scan.offline:
@@ -351,7 +396,7 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
                 "id": scan_id, "org": device.organization_id, "ev": event_id, "d": device.id,
                 "g": scan.gate_id if gate_ok else None, "session": session_id, "t": ticket_id,
                 "csid": scan.client_scan_id, "direction": scan.direction, "result": result, "reason": reason,
-                "offline": scan.offline, "local": scan.local_verdict, "claim": claim,
+                "offline": scan.offline, "manual": checked.manual, "local": scan.local_verdict, "claim": claim,
                 "client_time": client_time, "now": now, "effective": effective,
                 "offset": scan.clock_offset_ms if scan.offline else 0,
             },

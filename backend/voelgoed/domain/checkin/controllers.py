@@ -49,7 +49,10 @@ class DeviceCheckinController(Controller):
 
     @post("/scans", operation_id="scanTicket", opt=access(Access.DEVICE), status_code=200)
     async def scan(self, data: ScanRequest, device: DeviceContext, db_session: AsyncSession) -> ScanVerdict:
-        """Decide one scan online (idempotent by client_scan_id)."""
+        """Decide one scan online (idempotent by client_scan_id).
+
+        `payload` is the QR text (`VG1:…`) or the ticket code printed under it, typed in by hand
+        (20 characters, any case or grouping)."""
         return await scan_online(
             db_session,
             device,

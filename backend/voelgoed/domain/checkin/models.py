@@ -94,15 +94,14 @@ class CheckinScan(OrgOwned, _Base):
     event_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
     device_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("device.id", ondelete="CASCADE"))
     gate_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("gate.id", ondelete="SET NULL"))
-    session_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("checkin_scan_session.id", ondelete="SET NULL")
-    )
+    session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("checkin_scan_session.id", ondelete="SET NULL"))
     ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"))
     client_scan_id: Mapped[uuid.UUID] = mapped_column()
     direction: Mapped[str] = mapped_column(String(5))
     result: Mapped[str] = mapped_column(String(24))
     reason: Mapped[str | None] = mapped_column(String(40), default=None)
     offline: Mapped[bool] = mapped_column(default=False)
+    manual: Mapped[bool] = mapped_column(default=False, server_default=text("false"))  # a typed ticket code
     local_verdict: Mapped[str | None] = mapped_column(String(24), default=None)
     claim: Mapped[bool] = mapped_column(default=False)  # an admission claim (ok entry, online or offline)
     offline_duplicate: Mapped[bool] = mapped_column(default=False)

@@ -136,6 +136,7 @@ class ScanRead(msgspec.Struct):
     ticket_id: uuid.UUID | None
     ticket_type_name: str | None
     holder_name: str | None
+    manual: bool  # the ticket code was typed in, not scanned
 
 
 class ScanFeed(msgspec.Struct):

@@ -136,7 +136,7 @@ async def update_config(db: AsyncSession, event: Event, data: CheckinConfigUpdat
 _SCAN_COLUMNS = """
     s.seq, s.id, s.device_id, d.name, s.gate_id, g.name, s.direction, s.result, s.reason, s.offline,
     s.offline_duplicate, s.local_verdict, s.client_time, s.server_time, s.effective_time, s.session_id,
-    s.ticket_id, tt.name, t.holder_name
+    s.ticket_id, tt.name, t.holder_name, s.manual
 """
 _SCAN_FROM = """
     FROM checkin_scan s

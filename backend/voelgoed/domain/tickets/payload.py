@@ -154,6 +154,27 @@ def serial_from_text(text: str) -> bytes:
     return data
 
 
+# Characters a person may read for a base32 letter: the digits 0, 1 and 8 are not in the alphabet.
+_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B"})
+_CODE_SEPARATORS = re.compile(r"[\s\-_.]+")
+CODE_GROUP = 5
+
+
+def ticket_code(serial_text: str) -> str:
+    """The serial as printed under the QR for typing in by hand: "ABCDE-FGHIJ-KLMNO-PQRST"."""
+    return "-".join(serial_text[i : i + CODE_GROUP] for i in range(0, len(serial_text), CODE_GROUP))
+
+
+def serial_from_code(text: str) -> bytes:
+    """A typed ticket code: any case, any grouping (spaces, dashes), 0/1/8 read as O/I/B."""
+    if not isinstance(text, str) or len(text) > 64:
+        raise MalformedPayload("not a ticket code")
+    compact = _CODE_SEPARATORS.sub("", text).upper().translate(_LOOKALIKES)
+    if len(compact) != 20:
+        raise MalformedPayload("a ticket code has 20 characters")
+    return serial_from_text(compact)
+
+
 def key_id_to_text(key_id: bytes) -> str:
     return key_id.hex()
 

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from voelgoed.domain.tickets.payload import ticket_code
 from voelgoed.domain.tickets.qr import qr_svg_data_uri
 
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -53,7 +54,9 @@ class TicketsDocument:
 
 
 def render_tickets_html(doc: TicketsDocument) -> str:
-    pages = [{**t.__dict__, "qr_data_uri": qr_svg_data_uri(t.payload)} for t in doc.tickets]
+    pages = [
+        {**t.__dict__, "qr_data_uri": qr_svg_data_uri(t.payload), "code": ticket_code(t.serial)} for t in doc.tickets
+    ]
     return _env.get_template("tickets.html").render(**{**doc.__dict__, "tickets": pages})
 
 

@@ -175,6 +175,9 @@ export interface paths {
         /**
          * Scan
          * @description Decide one scan online (idempotent by client_scan_id).
+         *
+         *     `payload` is the QR text (`VG1:…`) or the ticket code printed under it, typed in by hand
+         *     (20 characters, any case or grouping).
          */
         post: operations["scanTicket"];
         delete?: never;
@@ -2120,6 +2123,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             local_verdict: string | null;
+            manual: boolean;
             offline: boolean;
             offline_duplicate: boolean;
             reason: string | null;

@@ -230,7 +230,8 @@ export class ScannerEngine {
 				const verdict: Verdict = { ...v, offline: false };
 				this.skipOnlineUntil = 0;
 				const h = verdict.ticket?.serial_hash;
-				if (h && eventId) await this.recordLocal(verdict, h, eventId, gateId, true);
+				const ticketEvent = eventId ?? (h ? this.records.get(h)?.ev : undefined); // typed codes: by record
+				if (h && ticketEvent) await this.recordLocal(verdict, h, ticketEvent, gateId, true);
 				this.emit({ online: true });
 				return verdict;
 			} catch (e) {

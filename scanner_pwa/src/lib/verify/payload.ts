@@ -83,3 +83,32 @@ export function parsePayload(text: unknown): Parsed | ParseError {
 export function serialText(serial: Uint8Array): string {
 	return base32Encode(serial);
 }
+
+/**
+ * A ticket code typed by hand: the 20-character serial printed under the QR ("ABCDE-FGHIJ-…").
+ * Any case and grouping; the digits 0, 1 and 8 (not in the alphabet) are read as O, I and B.
+ * Mirrors backend `serial_from_code`. Returns the 12 serial bytes, or null.
+ */
+export function serialFromCode(text: string): Uint8Array | null {
+	if (typeof text !== 'string' || text.length > 64) return null;
+	const compact = text
+		.replace(/[\s\-_.]+/g, '')
+		.toUpperCase()
+		.replace(/0/g, 'O')
+		.replace(/1/g, 'I')
+		.replace(/8/g, 'B');
+	if (compact.length !== 20) return null;
+	const raw = base32Decode(compact);
+	return raw && raw.length === SERIAL_LEN ? raw : null;
+}
+
+/** Typed codes are short and never start like a payload ("VG1:"); mirrors the server's test. */
+export function isTicketCode(text: string): boolean {
+	const t = text.trim();
+	return t.length <= 64 && t.charAt(2) !== ':' && t.charAt(3) !== ':';
+}
+
+/** The printed form of a serial: groups of five. */
+export function ticketCode(serial: Uint8Array): string {
+	return (serialText(serial).match(/.{1,5}/g) ?? []).join('-');
+}

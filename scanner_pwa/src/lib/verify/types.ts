@@ -73,6 +73,8 @@ export interface TicketRecord {
 	s: 'v' | 'r' | 'c' | 'u' | string;
 	a: 0 | 1 | 2 | number;
 	e: string;
+	/** The event it belongs to: added by the device's store, not sent by the server. */
+	ev?: string;
 }
 
 export interface SnapshotEvent {

@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { base32Decode, base32Encode, base64urlEncode, fromHex, toHex } from './codec';
-import { parsePayload, PREFIX } from './payload';
+import { isTicketCode, parsePayload, PREFIX, serialFromCode, ticketCode } from './payload';
 import { openRecord, serialHash, detailsKey } from './records';
 import { newKeyPair, privateKeyFromSeed, sealRecord, signPayload, typeRefOf } from './encode';
 import { importPublicKey, nextLocalState, verifyOffline, type OfflineEvent, type VerifyContext } from './verifier';
@@ -279,5 +279,32 @@ describe('the offline verifier', () => {
 		expect((await scan(s.ctx, VECTOR_PAYLOAD)).verdict).toMatchObject({ result: 'already_redeemed', reason: 'inside' });
 		s.records.set(vectorRecord.h, { ...vectorRecord, a: 2 });
 		expect((await scan(s.ctx, VECTOR_PAYLOAD)).verdict).toMatchObject({ result: 'already_redeemed', reason: 'no_reentry' });
+	});
+
+	it('admits a typed ticket code like its QR, from the snapshot alone', async () => {
+		const code = ticketCode(fromHex(VECTOR_SERIAL));
+		expect(code).toBe('AAISE-M2EKV-THPCE-ZVK5Q');
+		expect(toHex(serialFromCode('aaise m2ekv thpce zvk5q')!)).toBe(VECTOR_SERIAL);
+		expect(toHex(serialFromCode('AA1SE-M2EKV-THPCE-ZVK5Q')!)).toBe(VECTOR_SERIAL); // a one for an I
+		expect(serialFromCode('AAISE-M2EKV-THPCE')).toBeNull();
+		expect(serialFromCode('AAISE-M2EKV-THPCE-ZVK5R')).toBeNull(); // non-canonical last character
+		expect(isTicketCode(VECTOR_PAYLOAD)).toBe(false);
+		expect(isTicketCode(code)).toBe(true);
+
+		const s = await withVectorKey(setup({ records: [{ ...vectorRecord, ev: EVENT }] }));
+		const typed = await scan(s.ctx, code.toLowerCase());
+		expect(typed.verdict).toMatchObject({ result: 'ok', ticket: { holder_name: 'Thandi Nkosi' } });
+		expect(typed.h).toBe(vectorRecord.h);
+		expect(typed.eventId).toBe(EVENT);
+		s.local.set(typed.h!, nextLocalState(undefined, typed.verdict, typed.h!, EVENT, { id: GATE_A, name: 'Gate A' }, false)!);
+		// The QR of the same ticket now finds it inside: one admission state for both ways in.
+		expect((await scan(s.ctx, VECTOR_PAYLOAD)).verdict).toMatchObject({ result: 'already_redeemed', reason: 'inside' });
+
+		// Unknown to this device's snapshot, or not a code at all: invalid, nothing revealed.
+		expect((await scan(s.ctx, ticketCode(fromHex(REC.serial)))).verdict).toMatchObject({ result: 'invalid', reason: 'unknown_ticket', ticket: null });
+		expect((await scan(s.ctx, 'ABCDE-12345')).verdict).toMatchObject({ result: 'invalid', reason: 'malformed' });
+		// Rules still apply: a closed event.
+		const closed = setup({ records: [vectorRecord], status: 'closed' });
+		expect((await scan(closed.ctx, code)).verdict).toMatchObject({ result: 'event_not_live' });
 	});
 });

@@ -4,9 +4,10 @@
  * Order of checks follows the server (backend/voelgoed/domain/checkin/rules.py `precheck`):
  * payload -> key -> signature -> event live -> known ticket -> device gate -> venue gate ->
  * status -> direction -> ticket type -> window -> admission state (server `a` + local scans).
+ * A typed ticket code skips the signature steps: its serial must be in the snapshot.
  */
 import { base64urlDecode, buf } from './codec';
-import { parsePayload, type Claims } from './payload';
+import { isTicketCode, parsePayload, serialFromCode, type Claims } from './payload';
 import { openRecord, serialHash } from './records';
 import type {
 	Direction,
@@ -89,19 +90,36 @@ export async function verifyOffline(input: ScanInput, ctx: VerifyContext): Promi
 		eventId: string | null = null
 	): OfflineOutcome => ({ verdict: { ...base, result, reason, ticket, admitted }, h, eventId });
 
-	const parsed = parsePayload(input.payload);
-	if (typeof parsed === 'string') return refuse('invalid', parsed === 'too_long' ? 'too_long' : 'malformed');
-	const claims: Claims = parsed.claims;
-	const signer = ctx.keys.get(claims.keyId);
-	if (!signer) return refuse('invalid', 'unknown_key');
-	if (!(await verifySignature(signer.key, parsed.body, parsed.signature))) return refuse('invalid', 'bad_signature');
-	const ev = ctx.events.get(signer.eventId);
-	if (!ev) return refuse('invalid', 'other_event');
+	let claims: Claims;
+	let ev: OfflineEvent | undefined;
+	let h: string;
+	let rec: TicketRecord | undefined;
+	if (isTicketCode(input.payload)) {
+		// A typed code has no signature: it names a ticket only if this device's snapshot has it.
+		const serial = serialFromCode(input.payload);
+		if (!serial) return refuse('invalid', 'malformed');
+		claims = { keyId: '', serial, typeRef: '', validFrom: null, validUntil: null };
+		h = await serialHash(serial);
+		rec = await ctx.record(h);
+		const evId = rec?.ev ?? (ctx.events.size === 1 ? [...ctx.events.keys()][0] : undefined);
+		ev = evId ? ctx.events.get(evId) : undefined;
+		if (!rec || !ev) return refuse('invalid', 'unknown_ticket');
+		if (ev.status !== 'published') return refuse('event_not_live', ev.status, { serial_hash: h });
+	} else {
+		const parsed = parsePayload(input.payload);
+		if (typeof parsed === 'string') return refuse('invalid', parsed === 'too_long' ? 'too_long' : 'malformed');
+		claims = parsed.claims;
+		const signer = ctx.keys.get(claims.keyId);
+		if (!signer) return refuse('invalid', 'unknown_key');
+		if (!(await verifySignature(signer.key, parsed.body, parsed.signature))) return refuse('invalid', 'bad_signature');
+		ev = ctx.events.get(signer.eventId);
+		if (!ev) return refuse('invalid', 'other_event');
 
-	const h = await serialHash(claims.serial);
-	if (ev.status !== 'published') return refuse('event_not_live', ev.status, { serial_hash: h });
-	const rec = await ctx.record(h);
-	if (!rec) return refuse('invalid', 'unknown_ticket', { serial_hash: h });
+		h = await serialHash(claims.serial);
+		if (ev.status !== 'published') return refuse('event_not_live', ev.status, { serial_hash: h });
+		rec = await ctx.record(h);
+		if (!rec) return refuse('invalid', 'unknown_ticket', { serial_hash: h });
+	}
 
 	// Only now, for this one scanned ticket, open its sealed details.
 	const details = await openRecord(claims.serial, h, rec.e);
@@ -126,7 +144,7 @@ export async function verifyOffline(input: ScanInput, ctx: VerifyContext): Promi
 	if (input.direction === 'exit' && !(exitAllowed && (gate?.exit ?? true))) return out('wrong_gate', 'exit_not_allowed');
 	if (input.direction === 'entry' && !(gate?.entry ?? true)) return out('wrong_gate', 'entry_not_allowed');
 	if (gate && gate.ticket_type_ids) {
-		const byRef = gate.type_refs ? gate.type_refs.includes(claims.typeRef) : false;
+		const byRef = gate.type_refs && claims.typeRef ? gate.type_refs.includes(claims.typeRef) : false;
 		const byId = details ? gate.ticket_type_ids.includes(details.i) : false;
 		if (!byRef && !byId) return out('wrong_ticket_type', null);
 	}
