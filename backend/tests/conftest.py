@@ -117,7 +117,10 @@ def stack() -> Iterator[Stack]:
         log_file.close()
         if "DATABASE_URL" not in os.environ:
             stop_all(data_dir)
-            shutil.rmtree(data_dir, ignore_errors=True)
+            if os.environ.get("VG_KEEP_TEST_DATA"):  # keep product.log (and the data) to debug a failure
+                print(f"\ntest data kept in {data_dir}")
+            else:
+                shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,8 @@ function init(args)
   gate = gates[(id % #gates) + 1]
   limit = tonumber(os.getenv("BENCH_PER_THREAD") or "1000")
   pause = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+  -- Each run has its own client scan ids: a later run must not replay an earlier one's scans.
+  run = tonumber(os.getenv("BENCH_RUN") or "0")
   n, done_count, ok, redeemed, other = 0, 0, 0, 0, 0
   wrk.method = "POST"
   wrk.path = "/api/checkin/scans"
@@ -39,7 +41,7 @@ function request()
   -- Threads walk the list 3 apart: most tickets are scanned first by one device, then again by others.
   local p = payloads[((n + id * 3) % #payloads) + 1]
   local body = '{"payload":"' .. p .. '","gate_id":"' .. gate .. '","direction":"entry","client_scan_id":"'
-    .. string.format("%08x-0000-4000-8000-%012x", id, n) .. '"}'
+    .. string.format("%08x-%04x-4000-8000-%012x", id, run, n) .. '"}'
   return wrk.format(nil, nil, nil, body)
 end
 

@@ -1,15 +1,15 @@
-"""Scan processing: verify the signed payload, decide, and record the scan in ONE transaction.
+"""Scan processing: verify the signed payload (or typed code), decide, and record the scan in ONE
+transaction.
 
-Hot path (online, valid ticket): device auth (guard, 1 statement), lookup (1), admission upsert
-(1), session touch (1), scan insert (1), commit. Exactly-once admission: the upsert on
-`ticket_checkin_state` only changes the row `WHERE inside = false` (and, without re-entry,
-`entries = 0`); PostgreSQL re-evaluates that under the row lock against the latest committed
-version, so of N concurrent entries exactly one gets a row back. A unique index alone could not
-express re-entry after exit; the state row can, and it also carries occupancy.
+Hot path (online, valid ticket): device auth (guard, 1 statement), LOOKUP (1), the verdict rules
+(domain/checkin/rules.py), WRITE (1: admission, session, scan row), commit. The two statements and
+how they keep admission exactly-once are in check_in_sql.py. A unique index alone could not
+express re-entry after exit; the per-ticket state row can, and it also carries occupancy.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,10 +20,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.device import DeviceContext
+from voelgoed.db.driver import driver_connection
 from voelgoed.domain.checkin import rules as R
 from voelgoed.domain.checkin.crypto import serial_hash
 from voelgoed.domain.checkin.schemas import AdmittedInfo, ScanVerdict, TicketInfo
 from voelgoed.domain.tickets import payload as vg1
+from voelgoed.workflows.check_in_sql import LOOKUP, WRITE
 
 MAX_PAYLOAD_CHARS = 512
 SESSION_IDLE_MINUTES = 30  # a new scan session after this long without scans (SQL below)
@@ -137,73 +139,6 @@ async def check_payload(db: AsyncSession, device: DeviceContext, text_: str) -> 
     return Checked(claims.serial, key.event_id, None, claims.valid_from, claims.valid_until)
 
 
-_LOOKUP = text(
-    """
-    SELECT e.status, e.starts_at, e.ends_at, e.venue_id,
-           c.exit_allowed, c.reentry_allowed, c.valid_from, c.valid_until, c.gates,
-           g.venue_id, t.id, t.status, t.ticket_type_id, t.holder_name, tt.name, o.status,
-           prev.id
-    FROM event e
-    LEFT JOIN checkin_config c ON c.event_id = e.id
-    LEFT JOIN gate g ON g.id = :gate_id
-    LEFT JOIN ticket t ON t.serial = :serial AND t.event_id = e.id
-    LEFT JOIN ticket_type tt ON tt.id = t.ticket_type_id
-    LEFT JOIN ticket_order o ON o.id = t.order_id
-    LEFT JOIN checkin_scan prev ON prev.device_id = :device_id AND prev.client_scan_id = :csid
-    WHERE e.id = :event_id
-    """
-)
-
-_ENTER = text(
-    """
-    INSERT INTO ticket_checkin_state AS s
-        (ticket_id, organization_id, event_id, inside, entries, exits, admitted_scan_id, admitted_at, updated_at)
-    VALUES (:t, :org, :ev, true, 1, 0, :scan, :now, :now)
-    ON CONFLICT (ticket_id) DO UPDATE
-        SET inside = true, entries = s.entries + 1, admitted_scan_id = EXCLUDED.admitted_scan_id,
-            admitted_at = COALESCE(s.admitted_at, EXCLUDED.admitted_at), updated_at = EXCLUDED.updated_at
-        WHERE s.inside = false AND (:reentry OR s.entries = 0)
-    RETURNING s.entries
-    """
-)
-
-_LEAVE = text(
-    """
-    UPDATE ticket_checkin_state SET inside = false, exits = exits + 1, updated_at = :now
-    WHERE ticket_id = :t AND inside RETURNING exits
-    """
-)
-
-_SESSION_TOUCH = text(
-    """
-    UPDATE checkin_scan_session SET last_scan_at = greatest(last_scan_at, :now), scan_count = scan_count + 1,
-           clock_offset_ms = coalesce(:offset, clock_offset_ms)
-    WHERE id = (SELECT id FROM checkin_scan_session WHERE device_id = :d ORDER BY started_at DESC LIMIT 1)
-      AND gate_id = :g AND last_scan_at > CAST(:now AS timestamptz) - interval '30 minutes'
-    RETURNING id
-    """
-)
-
-_SESSION_NEW = text(
-    """
-    INSERT INTO checkin_scan_session
-        (id, organization_id, device_id, gate_id, started_at, last_scan_at, scan_count, clock_offset_ms)
-    VALUES (:id, :org, :d, :g, :now, :now, 1, :offset)
-    """
-)
-
-_INSERT_SCAN = text(
-    """
-    INSERT INTO checkin_scan (id, organization_id, event_id, device_id, gate_id, session_id, ticket_id,
-        client_scan_id, direction, result, reason, offline, manual, local_verdict, claim, offline_duplicate,
-        client_time, server_time, effective_time, clock_offset_ms)
-    VALUES (:id, :org, :ev, :d, :g, :session, :t, :csid, :direction, :result, :reason, :offline, :manual,
-        :local, :claim, false, :client_time, :now, :effective, :offset)
-    ON CONFLICT (device_id, client_scan_id) DO NOTHING
-    RETURNING seq
-    """
-)
-
 _STORED = text(
     """
     SELECT s.id, s.result, s.reason, s.direction, s.offline_duplicate, t.serial, t.ticket_type_id, tt.name,
@@ -294,7 +229,7 @@ async def _gate_exists(db: AsyncSession, gate_id: uuid.UUID, organization_id: uu
 
 
 async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) -> Recorded:
-    """Decide and write one scan (flushes, never commits). Offline scans only record their claim;
+    """Decide and write one scan (never commits). Offline scans only record their claim;
     workflows/offline_sync.py resolves admissions afterwards."""
     now = datetime.now(UTC)
     client_time = scan.client_time.astimezone(UTC) if scan.client_time and scan.client_time.tzinfo else scan.client_time
@@ -307,10 +242,15 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
     event_id = checked.event_id or (device.event_ids[0] if len(device.event_ids) == 1 else None)
     ticket_id = None
     info: TicketInfo | None = None
-    claim = False
+    admitted: AdmittedInfo | None = None
+    claim = enter = leave = reentry = False
     result: str
     reason: str | None
     gate_ok: bool
+    # Online: LOOKUP and the single WRITE statement each commit on their own (WRITE is atomic by
+    # itself), sparing BEGIN and COMMIT round trips. Offline uploads resolve claims afterwards in
+    # the same transaction, so they run inside the session's.
+    conn = await driver_connection(db, begin=scan.offline)
     if checked.serial is None or checked.event_id is None:
         result, reason = R.INVALID, checked.reason
         prev = await stored_verdict(db, device, scan.client_scan_id)
@@ -318,25 +258,18 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
             return Recorded(prev, None, False, False)
         gate_ok = await _gate_exists(db, scan.gate_id, device.organization_id)
     else:
-        row = (
-            await db.execute(
-                _LOOKUP,
-                {
-                    "gate_id": scan.gate_id,
-                    "serial": vg1.serial_to_text(checked.serial),
-                    "event_id": checked.event_id,
-                    "device_id": device.id,
-                    "csid": scan.client_scan_id,
-                },
-            )
-        ).one()
+        row = await LOOKUP.fetchrow(
+            conn,
+            {"gate_id": scan.gate_id, "serial": vg1.serial_to_text(checked.serial), "event_id": checked.event_id,
+             "device_id": device.id, "csid": scan.client_scan_id},
+        )  # fmt: skip
         if row[16] is not None:
             prev = await stored_verdict(db, device, scan.client_scan_id)
             if prev is not None:
                 return Recorded(prev, None, False, False)
         rules = R.make_rules(
             starts_at=row[1], ends_at=row[2], exit_allowed=row[4], reentry_allowed=row[5],
-            valid_from=row[6], valid_until=row[7], gates=row[8],
+            valid_from=row[6], valid_until=row[7], gates=json.loads(row[8]) if row[8] else None,
         )  # fmt: skip
         facts = R.TicketFacts(
             event_status=row[0], event_venue_id=row[3], gate_venue_id=row[9], ticket_id=row[10],
@@ -351,10 +284,15 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
                 ticket_type_name=row[14],
                 holder_name=row[13],
             )
+        if row[17] is not None:
+            admitted = AdmittedInfo(
+                at=row[17], gate_id=row[18], gate_name=row[19], device_id=row[20], device_name=row[21]
+            )
         result, reason = R.precheck(
             facts, rules, device_gate_id=device.gate_id, gate_id=scan.gate_id, direction=scan.direction,
             at=effective, claim_valid_from=checked.valid_from, claim_valid_until=checked.valid_until,
         )  # fmt: skip
+        reentry = rules.reentry_allowed
         if result == R.OK and ticket_id is not None:
             if scan.offline:
                 # Only a scan the device let through claims an admission; resolution comes later.
@@ -363,49 +301,31 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
                     # The gate refused this person: record what they were told, not "ok".
                     result, reason = scan.local_verdict, "refused_on_device"
             elif scan.direction == "entry":
-                entered = (
-                    await db.execute(
-                        _ENTER,
-                        {"t": ticket_id, "org": device.organization_id, "ev": event_id, "scan": scan_id,
-                         "now": now, "reentry": rules.reentry_allowed},
-                    )
-                ).first()  # fmt: skip
-                if entered is None:
-                    result, reason = R.ALREADY_REDEEMED, "inside" if rules.reentry_allowed else "no_reentry"
-                else:
-                    claim = True
+                enter = True
             else:
-                left = (await db.execute(_LEAVE, {"t": ticket_id, "now": now})).first()
-                if left is None:
-                    result, reason = R.NOT_INSIDE, None
-                else:
-                    claim = True  # an exit that happened: part of the admission history
+                leave = True
 
-    offset = None if scan.offline or client_time is None else int((now - client_time).total_seconds() * 1000)
-    session_id = None
-    if gate_ok:
-        session_params = {"now": effective, "d": device.id, "g": scan.gate_id, "offset": offset}
-        session_id = await db.scalar(_SESSION_TOUCH, session_params)
-        if session_id is None:
-            session_id = uuid.uuid4()
-            await db.execute(_SESSION_NEW, {**session_params, "id": session_id, "org": device.organization_id})
-    inserted = (
-        await db.execute(
-            _INSERT_SCAN,
-            {
-                "id": scan_id, "org": device.organization_id, "ev": event_id, "d": device.id,
-                "g": scan.gate_id if gate_ok else None, "session": session_id, "t": ticket_id,
-                "csid": scan.client_scan_id, "direction": scan.direction, "result": result, "reason": reason,
-                "offline": scan.offline, "manual": checked.manual, "local": scan.local_verdict, "claim": claim,
-                "client_time": client_time, "now": now, "effective": effective,
-                "offset": scan.clock_offset_ms if scan.offline else 0,
-            },
-        )
-    ).first()  # fmt: skip
-    if inserted is None:
+    stored = await WRITE.fetchrow(
+        conn,
+        {
+            "enter": enter, "leave": leave, "reentry": reentry, "t": ticket_id, "org": device.organization_id,
+            "ev": event_id, "scan": scan_id, "now": now, "effective": effective, "gate_ok": gate_ok,
+            "d": device.id, "g": scan.gate_id, "new_session": uuid.uuid4(),
+            "session_offset": None if scan.offline or client_time is None
+            else int((now - client_time).total_seconds() * 1000),
+            "csid": scan.client_scan_id, "direction": scan.direction, "result": result, "reason": reason,
+            "fail_result": R.ALREADY_REDEEMED if enter else R.NOT_INSIDE,
+            "fail_reason": ("inside" if reentry else "no_reentry") if enter else None,
+            "offline": scan.offline, "manual": checked.manual, "local": scan.local_verdict, "claim": claim,
+            "client_time": client_time, "offset": scan.clock_offset_ms if scan.offline else 0,
+        },
+    )  # fmt: skip
+    if stored is None:
         raise DuplicateScan(scan.client_scan_id)
-    admitted = None
-    if result == R.ALREADY_REDEEMED and ticket_id is not None:
+    result, reason, claim = stored[0], stored[1], stored[2]
+    if result != R.ALREADY_REDEEMED or ticket_id is None:
+        admitted = None
+    elif admitted is None:  # admitted by a concurrent scan after our lookup
         admitted = await admitted_info(db, ticket_id)
     verdict = ScanVerdict(
         result=result,

@@ -1,0 +1,90 @@
+"""The two statements of a scan's hot path (workflows/check_in.py decides; these read and write).
+
+A scan is: device auth (guard), LOOKUP, the verdict rules in Python, WRITE, commit. WRITE does in
+one round trip what used to be four: the admission (exactly once), the exit, the scan session,
+and the scan row. Exactly-once admission: the upsert on `ticket_checkin_state` only changes the
+row `WHERE inside = false` (and, without re-entry, `entries = 0`); PostgreSQL re-evaluates that
+under the row lock against the latest committed version, so of N concurrent entries exactly one
+gets a row back. The verdict words come in as parameters: the rules stay in Python.
+"""
+
+from __future__ import annotations
+
+from voelgoed.db.driver import Statement
+
+# Everything a verdict needs about one serial in one event, plus this device's earlier scan with
+# the same client_scan_id (a replay) and who admitted the ticket (for already_redeemed).
+LOOKUP = Statement(
+    """
+    SELECT e.status, e.starts_at, e.ends_at, e.venue_id,
+           c.exit_allowed, c.reentry_allowed, c.valid_from, c.valid_until, c.gates::text,
+           g.venue_id, t.id, t.status, t.ticket_type_id, t.holder_name, tt.name, o.status,
+           prev.id,
+           adm.effective_time, adm.gate_id, ag.name, adm.device_id, ad.name
+    FROM event e
+    LEFT JOIN checkin_config c ON c.event_id = e.id
+    LEFT JOIN gate g ON g.id = :gate_id::uuid
+    LEFT JOIN ticket t ON t.serial = :serial::text AND t.event_id = e.id
+    LEFT JOIN ticket_type tt ON tt.id = t.ticket_type_id
+    LEFT JOIN ticket_order o ON o.id = t.order_id
+    LEFT JOIN checkin_scan prev ON prev.device_id = :device_id::uuid AND prev.client_scan_id = :csid::uuid
+    LEFT JOIN ticket_checkin_state st ON st.ticket_id = t.id
+    LEFT JOIN checkin_scan adm ON adm.id = st.admitted_scan_id
+    LEFT JOIN gate ag ON ag.id = adm.gate_id
+    LEFT JOIN device ad ON ad.id = adm.device_id
+    WHERE e.id = :event_id::uuid
+    """
+)
+
+# :enter / :leave say whether to move the admission state; when the move finds nothing to move
+# (already inside / not inside) the scan is stored with :fail_result / :fail_reason instead of
+# :result / :reason. No row back: this device stored the same client_scan_id meanwhile.
+WRITE = Statement(
+    """
+    WITH entered AS (
+        INSERT INTO ticket_checkin_state AS s
+            (ticket_id, organization_id, event_id, inside, entries, exits, admitted_scan_id, admitted_at,
+             updated_at)
+        SELECT :t::uuid, :org::uuid, :ev::uuid, true, 1, 0, :scan::uuid, :now::timestamptz, :now::timestamptz
+        WHERE :enter::boolean
+        ON CONFLICT (ticket_id) DO UPDATE
+            SET inside = true, entries = s.entries + 1, admitted_scan_id = EXCLUDED.admitted_scan_id,
+                admitted_at = COALESCE(s.admitted_at, EXCLUDED.admitted_at), updated_at = EXCLUDED.updated_at
+            WHERE s.inside = false AND (:reentry::boolean OR s.entries = 0)
+        RETURNING 1
+    ), exited AS (
+        UPDATE ticket_checkin_state SET inside = false, exits = exits + 1, updated_at = :now
+        WHERE :leave::boolean AND ticket_id = :t AND inside
+        RETURNING 1
+    ), touched AS (
+        UPDATE checkin_scan_session
+        SET last_scan_at = greatest(last_scan_at, :effective::timestamptz), scan_count = scan_count + 1,
+            clock_offset_ms = coalesce(:session_offset::integer, clock_offset_ms)
+        WHERE :gate_ok::boolean
+          AND id = (SELECT id FROM checkin_scan_session WHERE device_id = :d::uuid ORDER BY started_at DESC LIMIT 1)
+          AND gate_id = :g::uuid AND last_scan_at > :effective::timestamptz - interval '30 minutes'
+        RETURNING id
+    ), created AS (
+        INSERT INTO checkin_scan_session
+            (id, organization_id, device_id, gate_id, started_at, last_scan_at, scan_count, clock_offset_ms)
+        SELECT :new_session::uuid, :org, :d, :g, :effective, :effective, 1, :session_offset
+        WHERE :gate_ok AND NOT EXISTS (SELECT 1 FROM touched)
+        RETURNING id
+    ), moved AS (
+        SELECT CASE WHEN :enter THEN EXISTS (SELECT 1 FROM entered)
+                    WHEN :leave THEN EXISTS (SELECT 1 FROM exited) END AS ok
+    )
+    INSERT INTO checkin_scan (id, organization_id, event_id, device_id, gate_id, session_id, ticket_id,
+        client_scan_id, direction, result, reason, offline, manual, local_verdict, claim, offline_duplicate,
+        client_time, server_time, effective_time, clock_offset_ms)
+    SELECT :scan, :org, :ev, :d, CASE WHEN :gate_ok THEN :g END,
+           (SELECT id FROM touched UNION ALL SELECT id FROM created LIMIT 1), :t, :csid::uuid, :direction::text,
+           CASE WHEN m.ok IS FALSE THEN :fail_result::text ELSE :result::text END,
+           CASE WHEN m.ok IS FALSE THEN :fail_reason::text ELSE :reason::text END,
+           :offline::boolean, :manual::boolean, :local::text, coalesce(m.ok, false) OR :claim::boolean, false,
+           :client_time::timestamptz, :now, :effective, :offset::integer
+    FROM moved m
+    ON CONFLICT (device_id, client_scan_id) DO NOTHING
+    RETURNING result, reason, claim
+    """
+)
