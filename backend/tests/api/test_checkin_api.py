@@ -298,3 +298,26 @@ async def test_other_organisation_cannot_see_devices_or_scans(
     revoke = await stranger.post(stranger.org(f"/devices/{listed.json()['items'][0]['id']}/revoke"))
     assert revoke.status_code == 404
     await device.aclose()
+
+
+async def test_broken_device_clocks_still_get_verdicts_and_sync(client: Api, stack: Stack, engine: AsyncEngine) -> None:
+    await sign_up(client)
+    s = await live_event(client, engine, tickets=4)
+    device = await pair(client, stack.base_url, [s.event_id])
+    gate = s.gates[0].id
+    for i, when in enumerate(("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z")):
+        online = await device.post(
+            "/api/checkin/scans", json=scan_body(s.event.tickets[i].payload, gate, client_time=when)
+        )
+        assert online.status_code == 200, online.text
+        scan = {
+            "client_scan_id": str(uuid.uuid4()), "payload": s.event.tickets[2 + i].payload, "gate_id": gate,
+            "direction": "entry", "client_time": when, "local_verdict": "ok",
+        }  # fmt: skip
+        for device_time in (None, "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"):
+            body = {"scans": [scan]} if device_time is None else {"scans": [scan], "device_time": device_time}
+            offline = await device.post("/api/checkin/offline-scans", json=body)
+            # A device with a broken clock must still be able to hand in its scans: never a 4xx here.
+            assert offline.status_code == 200, offline.text
+            assert len(offline.json()["results"]) == 1
+    await device.aclose()

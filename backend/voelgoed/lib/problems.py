@@ -11,6 +11,7 @@ import logging
 import re
 from typing import Any
 
+import asyncpg
 import msgspec
 from advanced_alchemy.exceptions import (
     DuplicateKeyError,
@@ -222,8 +223,9 @@ _DATA_EXCEPTION_CLASS = "22"
 _INTEGRITY_CLASS = "23"  # unique, foreign key, check: the constraint is the authority -> 409
 
 
-def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
-    orig = getattr(exc, "orig", None)
+def database_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """SQLAlchemy's wrapped errors, and asyncpg's own from the hot paths that use it directly."""
+    orig = getattr(exc, "orig", exc)
     sqlstate = str(getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", "") or "")
     client_side = type(orig).__name__ == "DataError" or "invalid input for query argument" in str(orig)
     if sqlstate.startswith(_INTEGRITY_CLASS):
@@ -265,5 +267,7 @@ exception_handlers: dict[Any, Any] = {
     IntegrityError: integrity_handler,
     TransitionNotAllowed: transition_handler,
     DBAPIError: database_error_handler,
+    asyncpg.PostgresError: database_error_handler,
+    asyncpg.InterfaceError: database_error_handler,
     Exception: internal_error_handler,
 }

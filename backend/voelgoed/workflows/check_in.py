@@ -228,13 +228,38 @@ async def _gate_exists(db: AsyncSession, gate_id: uuid.UUID, organization_id: uu
     return found is not None
 
 
+_INT32 = 2**31 - 1
+
+
+def _online_clock_offset(now: datetime, client_time: datetime | None) -> int | None:
+    """Server minus device clock in ms, for the organiser; a clock more than ~24 days off is
+    not worth a number (and would not fit the column): the scan still gets its verdict."""
+    if client_time is None:
+        return None
+    offset = int((now - client_time).total_seconds() * 1000)
+    return offset if -_INT32 <= offset <= _INT32 else None
+
+
+def _offline_effective_time(client_time: datetime, offset_ms: int, now: datetime) -> datetime:
+    """The device's clock corrected by its measured skew. A time no real scan can have (over a
+    year ago, or after it reached us) falls back to the receipt time: such a scan is still kept,
+    but never outranks a plausible one in conflict resolution."""
+    try:
+        effective = client_time + timedelta(milliseconds=offset_ms)
+    except OverflowError:
+        return now
+    if not now - timedelta(days=366) <= effective <= now + timedelta(minutes=5):
+        return now
+    return effective
+
+
 async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) -> Recorded:
     """Decide and write one scan (never commits). Offline scans only record their claim;
     workflows/offline_sync.py resolves admissions afterwards."""
     now = datetime.now(UTC)
     client_time = scan.client_time.astimezone(UTC) if scan.client_time and scan.client_time.tzinfo else scan.client_time
     if scan.offline and client_time is not None:
-        effective = client_time + timedelta(milliseconds=scan.clock_offset_ms)
+        effective = _offline_effective_time(client_time, scan.clock_offset_ms, now)
     else:
         effective = now
     checked = await check_payload(db, device, scan.payload)
@@ -311,13 +336,13 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
             "enter": enter, "leave": leave, "reentry": reentry, "t": ticket_id, "org": device.organization_id,
             "ev": event_id, "scan": scan_id, "now": now, "effective": effective, "gate_ok": gate_ok,
             "d": device.id, "g": scan.gate_id, "new_session": uuid.uuid4(),
-            "session_offset": None if scan.offline or client_time is None
-            else int((now - client_time).total_seconds() * 1000),
+            "session_offset": _online_clock_offset(now, client_time) if not scan.offline else None,
             "csid": scan.client_scan_id, "direction": scan.direction, "result": result, "reason": reason,
             "fail_result": R.ALREADY_REDEEMED if enter else R.NOT_INSIDE,
             "fail_reason": ("inside" if reentry else "no_reentry") if enter else None,
             "offline": scan.offline, "manual": checked.manual, "local": scan.local_verdict, "claim": claim,
-            "client_time": client_time, "offset": scan.clock_offset_ms if scan.offline else 0,
+            "client_time": client_time,
+            "offset": max(-_INT32, min(_INT32, scan.clock_offset_ms)) if scan.offline else 0,
         },
     )  # fmt: skip
     if stored is None:
