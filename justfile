@@ -74,8 +74,9 @@ wrk:
 bench-flash-sale *args: wrk
     {{py}} bench/flash_sale/run.py {{args}}
 
-# Gate-rush benchmark: online scans (wrk), double admissions, 100k-ticket snapshot
-bench-gate-rush *args: wrk
+# Gate-rush benchmark: online scans (wrk), double admissions, 100k-ticket snapshot, offline verifier (Chromium)
+bench-gate-rush *args: wrk chromium
+    npm run build -w scanner_pwa
     {{py}} bench/gate_rush/run.py {{args}}
 
 # Dashboards: 1M funnel events + 200k tickets loaded by SQL, dashboard endpoints' p50/p95 vs GET /health (needs wrk)

@@ -6,7 +6,8 @@ Debian's `wrk` + scan.lua: a paced run (target rate, default 500 scans/s) and an
 (max rate), each mixing first scans with repeats of the same tickets across devices. Prints
 scans/s, p50/p95/p99 verdict latency, double admissions (from the database: tickets with more
 than one ok entry), the raw baseline (GET /health with the same generator, pacing and
-connections) and the time to download + parse the 100,000-ticket snapshot (gzip).
+connections), the time to download + parse the 100,000-ticket snapshot (gzip), and then the
+scanner PWA's own offline verifier timed in headless Chromium (bench/scanner_offline).
 Writes bench/results/gate_rush.json.
 """
 
@@ -150,6 +151,16 @@ def snapshot_time(base: str, token: str, event_id: str) -> dict[str, Any]:
     }
 
 
+def scanner_offline() -> dict[str, Any]:
+    """The PWA's own offline verifier, timed in headless Chromium (bench/scanner_offline; needs
+    scanner_pwa/dist, which the `just bench-gate-rush` recipe builds)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "scanner.json"
+        subprocess.run(["node", str(ROOT / "bench/scanner_offline/run.mjs"), "--json", str(out)], check=True,
+                       cwd=ROOT, stdout=subprocess.DEVNULL)  # fmt: skip
+        return dict(json.loads(out.read_text()))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tickets", type=int, default=100_000, help="tickets in the event (snapshot size)")
@@ -158,6 +169,7 @@ def main() -> None:
     ap.add_argument("--conns", type=int, default=16)
     ap.add_argument("--rate", type=int, default=500, help="target scans/s of the paced run")
     ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--skip-scanner", action="store_true", help="skip the PWA offline verifier in Chromium")
     ap.add_argument("--warmup-tickets", type=int, default=2000, help="tickets scanned in a 3 s warm-up, not measured")
     args = ap.parse_args()
     if not shutil.which("wrk"):
@@ -216,6 +228,9 @@ def main() -> None:
 
         stop_all(data_dir)
         shutil.rmtree(data_dir, ignore_errors=True)
+    if not args.skip_scanner:
+        summary["scanner_offline"] = scanner_offline()
+        summary["targets"]["offline_verdict_under_5ms"] = summary["scanner_offline"]["verifier"]["p99_ms"] < 5
     print(f"gate rush on {summary['cpus']} CPUs")
     for name in ("paced", "max"):
         r = summary[name]
@@ -230,6 +245,13 @@ def main() -> None:
           f"scans recorded {db['scans_recorded']})")  # fmt: skip
     print(f"  snapshot {snap['tickets']} tickets: download+parse {snap['download_and_parse_s']} s, "
           f"{snap['json_bytes'] / 1e6:.1f} MB JSON, encoding {snap['content_encoding']}")  # fmt: skip
+    if "scanner_offline" in summary:
+        v = summary["scanner_offline"]
+        print(f"  scanner PWA offline verifier (headless Chromium): {v['verifier']['verifications_per_s']} "
+              f"verifications/s, p99 {v['verifier']['p99_ms']} ms; bare crypto.subtle.verify "
+              f"{v['baseline_bare_verify_per_s']}/s (ratio {v['ratio_verifier_to_bare_verify']}); with the "
+              f"IndexedDB write p99 {v['offline_scan_with_storage']['p99_ms']} ms")  # fmt: skip
+    print(f"  targets: {summary['targets']}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "gate_rush.json").write_text(json.dumps(summary, indent=2))
     print("JSON " + json.dumps(summary))
