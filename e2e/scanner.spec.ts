@@ -227,6 +227,7 @@ test('pair, scan through the camera, go offline, scan more, sync every scan', as
 		// The second ticket's printed code, typed in by hand (lower case, spaces): admitted offline
 		// from the snapshot alone, its details opened locally.
 		await page.getByLabel('Ticket code').fill(codes[1].toLowerCase().replace(/-/g, ' '));
+		await shot(page, 'scanner-typed-code.png');
 		await page.getByRole('button', { name: 'Check' }).click();
 		await expect(verdict).toHaveAttribute('data-result', 'ok');
 		await expect(verdict).toHaveAttribute('data-offline', 'true');
