@@ -20,13 +20,13 @@ from voelgoed.domain.dashboards.jobs import BUILD_DASHBOARD_SNAPSHOTS_CRON
 from voelgoed.domain.exports.jobs import run_export
 from voelgoed.domain.notifications.jobs import send_email
 from voelgoed.domain.orders.jobs import RELEASE_EXPIRED_HOLDS_CRON
-from voelgoed.domain.tickets.jobs import deliver_order_tickets
+from voelgoed.domain.tickets.jobs import REDELIVER_MISSED_TICKETS_CRON, deliver_order_tickets
 
 log = logging.getLogger("voelgoed.worker")
 QUEUE_NAME = "voelgoed"
 
 FUNCTIONS: list[Any] = [send_email, deliver_order_tickets, run_export]
-CRON_JOBS: list[Any] = [RELEASE_EXPIRED_HOLDS_CRON, BUILD_DASHBOARD_SNAPSHOTS_CRON]
+CRON_JOBS: list[Any] = [RELEASE_EXPIRED_HOLDS_CRON, BUILD_DASHBOARD_SNAPSHOTS_CRON, REDELIVER_MISSED_TICKETS_CRON]
 
 
 def make_queue(redis_url: str) -> Queue:

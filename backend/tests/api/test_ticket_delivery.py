@@ -22,7 +22,7 @@ import pypdfium2
 import pytest
 import zxingcpp
 from saq import Queue
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.conftest import Api, Stack, future, sign_up, wait_for_mail
@@ -34,7 +34,7 @@ from voelgoed.domain.tickets.issuing import issue_for_order
 from voelgoed.domain.tickets.models import OrderDocument, Ticket
 from voelgoed.lib.secrets import token_digest
 from voelgoed.settings import get_settings
-from voelgoed.worker import make_queue
+from voelgoed.worker import CRON_JOBS, make_queue
 
 
 @pytest.fixture
@@ -227,6 +227,10 @@ async def test_paid_order_gets_one_email_with_verifiable_pdf_tickets(
         assert "Thandiwe Mokoena" in text and order.reference in text
         assert f"{local_start:%H:%M}" in text  # shown in the event's time zone
     assert sum("Type 1 (2)" in t for t in texts) == 2 and sum("Type 2 (1)" in t for t in texts) == 1
+    # Each page prints its ticket code (the serial, grouped) for typing in at the gate.
+    assert sorted(t for text in texts for t in serials if f"Ticket code {payload.ticket_code(t)}" in text) == sorted(
+        serials
+    )
 
     # The stamp is set; delivering again sends nothing.
     assert await job_result(queue, jobs.delivery_job_key(order.id)) == "sent"
@@ -380,3 +384,29 @@ async def test_unpaid_order_gets_no_tickets(client: Api, engine: AsyncEngine, st
     assert response.status_code == 409
     assert await ticket_count(engine, order.id) == 0
     assert mails_to(stack, order.buyer_email or "") == []
+
+
+async def test_paid_orders_never_e_mailed_are_redelivered_by_the_sweep(
+    client: Api, engine: AsyncEngine, stack: Stack, queue: Queue, worker_env: None
+) -> None:
+    """The queued job can be lost (Redis gone, the API dying between the payment commit and the
+    enqueue): PostgreSQL says what is owed, and the cron sweep hands it to the worker again."""
+    event = await published_event(client)
+    lost, _ = await paid_order(engine, event, client.org_id, [1])  # paid, never enqueued
+    too_new, _ = await paid_order(engine, event, client.org_id, [1])
+    too_old, _ = await paid_order(engine, event, client.org_id, [1])
+    async with AsyncSession(engine) as db, db.begin():
+        for order, age in ((lost, timedelta(minutes=10)), (too_old, timedelta(days=8))):
+            await db.execute(update(Order).where(Order.id == order.id).values(paid_at=datetime.now(UTC) - age))
+    assert jobs.REDELIVER_MISSED_TICKETS_CRON in CRON_JOBS
+
+    assert await jobs.redeliver_missed_tickets({"queue": queue}) == 1  # type: ignore[typeddict-item]
+    await wait_for_mail(stack, lost.buyer_email or "", subject_contains=lost.reference)
+    assert await job_result(queue, jobs.delivery_job_key(lost.id)) == "sent"
+    async with AsyncSession(engine) as db:
+        emailed = dict((await db.execute(select(Order.id, Order.tickets_emailed_at))).tuples().all())
+    assert emailed[lost.id] is not None
+    assert emailed[too_new.id] is None and emailed[too_old.id] is None  # not yet; a person's job
+    assert await jobs.redeliver_missed_tickets({"queue": queue}) == 0  # type: ignore[typeddict-item]
+    assert len(mails_to(stack, lost.buyer_email or "")) == 1
+    assert mails_to(stack, too_new.buyer_email or "") == [] and mails_to(stack, too_old.buyer_email or "") == []

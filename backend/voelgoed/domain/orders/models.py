@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from advanced_alchemy.base import UUIDAuditBase
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voelgoed.db.tenancy import OrgOwned
@@ -19,6 +19,12 @@ class Order(OrgOwned, UUIDAuditBase):
         Index("ix_ticket_order_hold_expiry", "status", "hold_expires_at"),
         Index("ix_ticket_order_event_created", "event_id", "created_at"),
         Index("ix_ticket_order_event_paid", "event_id", "paid_at"),  # dashboards: sales over time
+        # The redelivery sweep (tickets/jobs.py): paid orders whose tickets were never e-mailed.
+        Index(
+            "ix_ticket_order_undelivered",
+            "paid_at",
+            postgresql_where=text("status = 'paid' AND tickets_emailed_at IS NULL"),
+        ),
     )
 
     event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("event.id", ondelete="RESTRICT"))

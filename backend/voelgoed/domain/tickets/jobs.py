@@ -12,6 +12,10 @@ Crash and retry safety, step by step:
    commit: the retry sends again with the same Message-ID, which mail clients de-duplicate.
 A worker killed mid-job leaves the job active; the next worker's sweep retries it after
 `timeout` seconds.
+4. PostgreSQL, not the queue, is the record of what is owed: `redeliver_missed_tickets` (cron)
+   re-enqueues every paid order of the last week still without `tickets_emailed_at`. Tickets are
+   therefore still e-mailed when Redis lost the queued job, when the API died between the payment
+   commit and the enqueue, or when SMTP stayed down longer than the job's retries.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from saq import Queue
+from saq import CronJob, Queue
+from saq.types import Context
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -136,3 +141,31 @@ async def enqueue_delivery(queue: Queue, order_id: str | uuid.UUID, force: bool 
         retry_backoff=300.0,  # exponential with jitter, capped at 5 minutes between tries
         timeout=JOB_TIMEOUT_SECONDS,
     )
+
+
+# After 2 minutes the normal path's job has had its chance; after a week of failures a person
+# should look, not a cron job.
+_MISSED = text(
+    """
+    SELECT id FROM ticket_order
+    WHERE status = 'paid' AND tickets_emailed_at IS NULL AND buyer_email IS NOT NULL
+      AND paid_at < now() - interval '2 minutes' AND paid_at > now() - interval '7 days'
+    ORDER BY paid_at LIMIT 500
+    """
+)
+
+
+async def redeliver_missed_tickets(ctx: Context) -> int:
+    """Enqueue the delivery of paid orders whose tickets were never e-mailed. An order whose job
+    is still queued or running is skipped by the job key; a finished one only re-runs while the
+    order still has no `tickets_emailed_at`."""
+    async with _sessions(get_settings())() as db:
+        missed = list(await db.scalars(_MISSED))
+    for order_id in missed:
+        await enqueue_delivery(ctx["queue"], order_id)
+    if missed:
+        log.warning("re-enqueued the ticket delivery of %d paid orders", len(missed), extra={"job": "redeliver"})
+    return len(missed)
+
+
+REDELIVER_MISSED_TICKETS_CRON = CronJob(redeliver_missed_tickets, cron="*/2 * * * *", timeout=60)
