@@ -297,6 +297,20 @@ async def test_other_organisation_cannot_see_devices_or_scans(
     listed = await client.get(client.org("/devices"))
     revoke = await stranger.post(stranger.org(f"/devices/{listed.json()['items'][0]['id']}/revoke"))
     assert revoke.status_code == 404
+    # A scan naming the stranger's gate is refused, and nothing of ours points at their gate.
+    theirs = await live_event(stranger, engine, tickets=1)
+    for payload in (s.event.tickets[0].payload, "not a ticket"):
+        r = await device.post("/api/checkin/scans", json=scan_body(payload, theirs.gates[0].id))
+        assert r.status_code == 200 and r.json()["result"] in ("wrong_gate", "invalid"), r.text
+    async with engine.connect() as conn:
+        pointing = await conn.scalar(
+            text(
+                "SELECT count(*) FROM checkin_scan s LEFT JOIN checkin_scan_session ss ON ss.id = s.session_id"
+                " WHERE s.gate_id = :g OR ss.gate_id = :g"
+            ),
+            {"g": uuid.UUID(theirs.gates[0].id)},
+        )
+    assert pointing == 0
     await device.aclose()
 
 

@@ -285,8 +285,8 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
     else:
         row = await LOOKUP.fetchrow(
             conn,
-            {"gate_id": scan.gate_id, "serial": vg1.serial_to_text(checked.serial), "event_id": checked.event_id,
-             "device_id": device.id, "csid": scan.client_scan_id},
+            {"gate_id": scan.gate_id, "org": device.organization_id, "serial": vg1.serial_to_text(checked.serial),
+             "event_id": checked.event_id, "device_id": device.id, "csid": scan.client_scan_id},
         )  # fmt: skip
         if row[16] is not None:
             prev = await stored_verdict(db, device, scan.client_scan_id)

@@ -23,7 +23,7 @@ LOOKUP = Statement(
            adm.effective_time, adm.gate_id, ag.name, adm.device_id, ad.name
     FROM event e
     LEFT JOIN checkin_config c ON c.event_id = e.id
-    LEFT JOIN gate g ON g.id = :gate_id::uuid
+    LEFT JOIN gate g ON g.id = :gate_id::uuid AND g.organization_id = :org::uuid  -- never another tenant's gate
     LEFT JOIN ticket t ON t.serial = :serial::text AND t.event_id = e.id
     LEFT JOIN ticket_type tt ON tt.id = t.ticket_type_id
     LEFT JOIN ticket_order o ON o.id = t.order_id
