@@ -335,3 +335,38 @@ async def test_broken_device_clocks_still_get_verdicts_and_sync(client: Api, sta
             assert offline.status_code == 200, offline.text
             assert len(offline.json()["results"]) == 1
     await device.aclose()
+
+
+async def test_scans_are_grouped_in_sessions_per_device_and_gate(
+    client: Api, stack: Stack, engine: AsyncEngine
+) -> None:
+    """A session is one device's run of scans at one gate: a new one on a gate change or after
+    30 minutes without scans (offline scans count at their corrected time)."""
+    await sign_up(client)
+    s = await live_event(client, engine, tickets=8)
+    device = await pair(client, stack.base_url, [s.event_id])
+    north, south = s.gates[0].id, s.gates[1].id
+    t = s.event.tickets
+    for ticket, gate in ((t[0], north), (t[1], north), (t[0], north), (t[2], south), (t[3], south), (t[4], north)):
+        r = await device.post("/api/checkin/scans", json=scan_body(ticket.payload, gate))
+        assert r.status_code == 200, r.text
+    # Offline, 3 h and 2 h ago at the south gate: an hour apart, so two sessions of their own.
+    now = datetime.now(UTC)
+    offline = [
+        {"client_scan_id": str(uuid.uuid4()), "payload": t[5 + i].payload, "gate_id": south, "direction": "entry",
+         "client_time": (now - timedelta(hours=3 - i)).isoformat(), "local_verdict": "outside_window"}
+        for i in range(2)
+    ]  # fmt: skip
+    r = await device.post("/api/checkin/offline-scans", json={"scans": offline, "device_time": now.isoformat()})
+    assert r.status_code == 200, r.text
+
+    listed = await client.get(client.org(f"/events/{s.event_id}/scan-sessions"))
+    assert listed.status_code == 200
+    sessions = sorted(listed.json()["items"], key=lambda x: x["started_at"])
+    assert [(x["gate_id"], x["scan_count"]) for x in sessions] == [
+        (south, 1), (south, 1), (north, 3), (south, 2), (north, 1)
+    ]  # fmt: skip
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT session_id, count(*) FROM checkin_scan GROUP BY session_id"))).all()
+    assert {str(session_id): n for session_id, n in rows} == {x["id"]: x["scan_count"] for x in sessions}
+    await device.aclose()
