@@ -15,11 +15,11 @@ export const RESULT_TITLE: Record<Result, string> = {
 };
 
 const REASON_TEXT: Record<string, string> = {
-	malformed: 'Not a VoelgoedEvents ticket code',
+	malformed: 'Not a ticket code (a typed code is the 20 letters and digits under the QR)',
 	bad_signature: 'Forged or damaged code (signature does not match)',
 	unknown_key: 'Signed by an unknown key (another event?)',
 	other_event: 'A ticket of another event',
-	unknown_ticket: 'Ticket not known for this event',
+	unknown_ticket: 'Ticket not known for this event (typed? check for a typo)',
 	too_long: 'Code far too long to be a ticket',
 	unsupported_version: 'Unknown ticket code version',
 	inside: 'Already inside',
