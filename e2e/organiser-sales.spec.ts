@@ -199,6 +199,7 @@ test('ticket types, coupon, an order paid through the public API, sales, devices
 	await expect(page.getByTestId('payments-table')).toContainText('simulated');
 	await expect(page.getByTestId('payments-table')).toContainText('succeeded');
 	await expect(page.getByTestId('ticket-row')).toHaveCount(2, { timeout: 20_000 });
+	await expect(page.getByTestId('ticket-row').first()).toContainText(/[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{5}/);
 	await page.getByRole('button', { name: 'Resend tickets' }).click();
 	await expect(page.getByTestId('banner-success')).toContainText(buyerEmail);
 

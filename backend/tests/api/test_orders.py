@@ -103,6 +103,8 @@ async def test_checkout_and_pay_moves_counters_to_sold(client: Api, new_client: 
     detail = (await client.get(client.org(f"/orders/{held['order_id']}"))).json()
     assert [p["status"] for p in detail["payments"]] == ["succeeded"]
     assert len(detail["tickets"]) == 2 and detail["lines"][0]["ticket_type_name"] == "General"
+    # The code printed under each QR, for reading out to the gate when a buyer has no phone.
+    assert all(t["code"] == "-".join(t["serial"][i : i + 5] for i in range(0, 20, 5)) for t in detail["tickets"])
     sales = (await client.get(client.org(f"/events/{event['id']}/sales"))).json()
     assert sales["sold"] == 2 and sales["gross_revenue_cents"] == 40000 and sales["vat_cents"] == 5217
     assert sales["types"][0]["available"] == 3

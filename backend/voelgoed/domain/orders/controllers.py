@@ -56,14 +56,18 @@ def _summary(o: Order) -> OrderSummaryRead:
 
 
 async def _tickets(db: AsyncSession, order_id: uuid.UUID) -> list[TicketRead]:
-    try:
-        from voelgoed.domain.tickets.models import Ticket
-    except ImportError:  # pragma: no cover
-        return []
+    from voelgoed.domain.tickets.models import Ticket
+    from voelgoed.domain.tickets.payload import ticket_code
+
     rows = await db.scalars(select(Ticket).where(Ticket.order_id == order_id).order_by(Ticket.created_at))
     return [
         TicketRead(
-            id=t.id, serial=t.serial, ticket_type_id=t.ticket_type_id, holder_name=t.holder_name, status=t.status
+            id=t.id,
+            serial=t.serial,
+            code=ticket_code(t.serial),
+            ticket_type_id=t.ticket_type_id,
+            holder_name=t.holder_name,
+            status=t.status,
         )
         for t in rows
     ]

@@ -127,6 +127,7 @@ class PaymentTransactionRead(msgspec.Struct):
 class TicketRead(msgspec.Struct):
     id: uuid.UUID
     serial: str
+    code: str  # the serial as printed under the QR, for typing in at the gate: "ABCDE-FGHIJ-KLMNO-PQRST"
     ticket_type_id: uuid.UUID
     holder_name: str | None
     status: str

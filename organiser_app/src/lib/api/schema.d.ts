@@ -2221,6 +2221,7 @@ export interface components {
         };
         /** TicketRead */
         TicketRead: {
+            code: string;
             holder_name: string | null;
             /** Format: uuid */
             id: string;
