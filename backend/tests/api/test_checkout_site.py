@@ -262,6 +262,8 @@ async def test_buyer_reserves_fills_details_pays_and_sees_the_order(
     assert "Paid" in order_page.text
     assert "on their way to <strong>thandi@example.co.za</strong>" in order_page.text
     assert order_page.text.count("<li>General") == 2
+    # Each ticket's code, as printed under its QR, for a buyer whose phone cannot open the PDF.
+    assert len(re.findall(r"code <code>[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{5}</code>", order_page.text)) == 2
     assert f"/orders/{reference}/tickets.pdf?token=" in order_page.text
     pdf_url = re.search(r'href="(/orders/[^"]+/tickets\.pdf\?token=[^"]+)"', order_page.text)
     assert pdf_url

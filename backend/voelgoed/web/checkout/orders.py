@@ -21,6 +21,7 @@ from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.ticketing.models import TicketType
 from voelgoed.domain.tickets.models import Ticket
+from voelgoed.domain.tickets.payload import ticket_code
 from voelgoed.lib import ratelimit
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
@@ -254,7 +255,8 @@ class OrderPagesController(Controller):
             )
         ).all()
         tickets = [
-            {"serial": r.serial, "holder_name": r.holder_name, "status": r.status, "type_name": r.name} for r in rows
+            {"code": ticket_code(r.serial), "holder_name": r.holder_name, "status": r.status, "type_name": r.name}
+            for r in rows
         ]
         failed = await flow.last_payment_failed(db_session, order)
         return render(
