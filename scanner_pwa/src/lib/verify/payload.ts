@@ -112,3 +112,15 @@ export function isTicketCode(text: string): boolean {
 export function ticketCode(serial: Uint8Array): string {
 	return (serialText(serial).match(/.{1,5}/g) ?? []).join('-');
 }
+
+/**
+ * What the manual-entry field shows while a person types a ticket code: upper case, grouped in
+ * fives ("abcde fgh" -> "ABCDE-FGH"). Anything that looks like a pasted payload ("VG1:…") or is
+ * longer than a code is left exactly as it is.
+ */
+export function formatTypedCode(text: string): string {
+	if (text.includes(':') || text.length > 30) return text;
+	const compact = text.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
+	if (compact.length > 20) return text;
+	return (compact.match(/.{1,5}/g) ?? []).join('-');
+}

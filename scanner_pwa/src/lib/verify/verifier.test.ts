@@ -1,6 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { base32Decode, base32Encode, base64urlEncode, fromHex, toHex } from './codec';
-import { isTicketCode, parsePayload, PREFIX, serialFromCode, ticketCode } from './payload';
+import { formatTypedCode, isTicketCode, parsePayload, PREFIX, serialFromCode, ticketCode } from './payload';
 import { openRecord, serialHash, detailsKey } from './records';
 import { newKeyPair, privateKeyFromSeed, sealRecord, signPayload, typeRefOf } from './encode';
 import { importPublicKey, nextLocalState, verifyOffline, type OfflineEvent, type VerifyContext } from './verifier';
@@ -290,6 +290,11 @@ describe('the offline verifier', () => {
 		expect(serialFromCode('AAISE-M2EKV-THPCE-ZVK5R')).toBeNull(); // non-canonical last character
 		expect(isTicketCode(VECTOR_PAYLOAD)).toBe(false);
 		expect(isTicketCode(code)).toBe(true);
+		// The field groups what a person types, and leaves a pasted payload alone.
+		expect(formatTypedCode('aaise m2ek')).toBe('AAISE-M2EK');
+		expect(formatTypedCode('aaisem2ekvthpcezvk5q')).toBe(code);
+		expect(formatTypedCode(VECTOR_PAYLOAD)).toBe(VECTOR_PAYLOAD);
+		expect(formatTypedCode('VG1:AGQ')).toBe('VG1:AGQ');
 
 		const s = await withVectorKey(setup({ records: [{ ...vectorRecord, ev: EVENT }] }));
 		const typed = await scan(s.ctx, code.toLowerCase());
