@@ -1,8 +1,9 @@
-import { expect, request as playwrightRequest, test, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, request as playwrightRequest, test, type APIRequestContext } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { PYTHON, localInput, qrPayloadsOfPdf, shot } from './support';
 
 // A buyer on a phone buys two tickets on the checkout site with the simulated provider; the
 // e-mail with the PDF arrives in the local mailbox, and each QR in the PDF decodes to a payload
@@ -11,25 +12,7 @@ import path from 'node:path';
 // QR decoding runs in the project's virtualenv: pypdfium2 renders the PDF pages and zxing-cpp
 // reads the codes (both pip wheels from the dev dependencies; no system packages needed).
 
-const SHOTS = process.env.SCREENSHOTS === '1';
-const REPO = path.resolve(__dirname, '..');
-const IMG_DIR = path.join(REPO, 'docs/img');
-const PYTHON = path.join(REPO, '.venv/bin/python');
-
 test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 });
-
-async function shot(page: Page, name: string) {
-	if (!SHOTS) return;
-	fs.mkdirSync(IMG_DIR, { recursive: true });
-	await page.screenshot({ path: path.join(IMG_DIR, name), fullPage: false });
-}
-
-/** A naive local date-time `days` from now at `hour`:00 (the server reads it in the event's zone). */
-function localInput(days: number, hour: number): string {
-	const d = new Date(Date.now() + days * 86_400_000);
-	const pad = (n: number) => String(n).padStart(2, '0');
-	return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(hour)}:00:00`;
-}
 
 /** The organiser's side through the JSON API: session cookie plus the X-CSRF-Token header. */
 async function organiserApi(baseURL: string) {
@@ -53,21 +36,6 @@ async function organiserApi(baseURL: string) {
 		return r.json();
 	};
 	return { api, org, send, stamp };
-}
-
-/** Python in the project's venv: every QR code on every page of the PDF, as text. */
-function qrPayloadsOfPdf(pdfPath: string): string[] {
-	const script = `
-import json, sys
-import pypdfium2, zxingcpp
-pdf = pypdfium2.PdfDocument(sys.argv[1])
-found = []
-for i in range(len(pdf)):
-    image = pdf[i].render(scale=3).to_pil()
-    found += [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
-print(json.dumps(found))
-`;
-	return JSON.parse(execFileSync(PYTHON, ['-c', script, pdfPath], { encoding: 'utf8' }));
 }
 
 function base32Decode(text: string): Buffer {

@@ -1,34 +1,12 @@
 import { expect, request as playwrightRequest, test, type APIRequestContext } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { localInput, qrPayloadsOfPdf } from './support';
 
 // The event dashboard updates live (Server-Sent Events, no reload) while a buyer pays and a
 // scanner admits one of the bought tickets; charts have their table fallback; the organisation
 // overview lists the event; on a phone the page does not scroll sideways.
-
-const PYTHON = path.join(path.resolve(__dirname, '..'), '.venv/bin/python');
-
-function qrPayloadsOfPdf(pdfPath: string): string[] {
-	const script = `
-import json, sys
-import pypdfium2, zxingcpp
-pdf = pypdfium2.PdfDocument(sys.argv[1])
-found = []
-for i in range(len(pdf)):
-    image = pdf[i].render(scale=3).to_pil()
-    found += [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
-print(json.dumps(found))
-`;
-	return JSON.parse(execFileSync(PYTHON, ['-c', script, pdfPath], { encoding: 'utf8' }));
-}
-
-function localInput(days: number, hour: number): string {
-	const d = new Date(Date.now() + days * 86_400_000);
-	const pad = (n: number) => String(n).padStart(2, '0');
-	return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(hour)}:00:00`;
-}
 
 test('the event dashboard updates live after a sale and a scan', async ({ page, baseURL }) => {
 	test.setTimeout(120_000);

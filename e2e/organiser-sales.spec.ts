@@ -1,46 +1,14 @@
-import { expect, request as playwrightRequest, test, type APIRequestContext, type Page } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
+import { expect, request as playwrightRequest, test, type APIRequestContext } from '@playwright/test';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { localInput, qrPayloadsOfPdf, shot } from './support';
 
 // The organiser's selling and check-in screens against the real product: ticket types (one
 // hidden) and a coupon made in the app; a buyer pays through the public API with the simulated
 // provider; the order shows in the orders list, its detail and the sales summary; a scanner is
 // paired with a code from the Devices tab, admits one real ticket, and the scan shows in the
 // live check-in feed and the gate counts; the device is then revoked.
-
-const SHOTS = process.env.SCREENSHOTS === '1';
-const REPO = path.resolve(__dirname, '..');
-const IMG_DIR = path.join(REPO, 'docs/img');
-const PYTHON = path.join(REPO, '.venv/bin/python');
-
-async function shot(page: Page, name: string) {
-	if (!SHOTS) return;
-	fs.mkdirSync(IMG_DIR, { recursive: true });
-	await page.screenshot({ path: path.join(IMG_DIR, name), fullPage: false });
-}
-
-function localInput(days: number, hour: number): string {
-	const d = new Date(Date.now() + days * 86_400_000);
-	const pad = (n: number) => String(n).padStart(2, '0');
-	return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(hour)}:00:00`;
-}
-
-/** Every QR code in a PDF, as text (pypdfium2 + zxing-cpp from the venv's dev dependencies). */
-function qrPayloadsOfPdf(pdfPath: string): string[] {
-	const script = `
-import json, sys
-import pypdfium2, zxingcpp
-pdf = pypdfium2.PdfDocument(sys.argv[1])
-found = []
-for i in range(len(pdf)):
-    image = pdf[i].render(scale=3).to_pil()
-    found += [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
-print(json.dumps(found))
-`;
-	return JSON.parse(execFileSync(PYTHON, ['-c', script, pdfPath], { encoding: 'utf8' }));
-}
 
 test('ticket types, coupon, an order paid through the public API, sales, devices and the check-in feed', async ({ page, baseURL }) => {
 	test.setTimeout(150_000);

@@ -1,15 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import fs from 'node:fs';
-import path from 'node:path';
-
-const SHOTS = process.env.SCREENSHOTS === '1';
-const IMG_DIR = path.resolve(__dirname, '../docs/img');
-
-async function shot(page: Page, name: string) {
-	if (!SHOTS) return;
-	fs.mkdirSync(IMG_DIR, { recursive: true });
-	await page.screenshot({ path: path.join(IMG_DIR, name), fullPage: false });
-}
+import { expect, test } from '@playwright/test';
+import { shot } from './support';
 
 /** A datetime-local value `days` from now at `hour`:00 (wall clock; the server applies the zone). */
 function localInput(days: number, hour: number): string {

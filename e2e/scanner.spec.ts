@@ -1,32 +1,17 @@
-import { chromium, expect, request as playwrightRequest, test, type APIRequestContext, type Page } from '@playwright/test';
+import { chromium, expect, request as playwrightRequest, test, type APIRequestContext } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { PYTHON, localInput, qrPayloadsOfPdf, shot, ticketCodesOfPdf } from './support';
 
 // The gate scanner end to end: an organiser sets up an event and sells two tickets through the
 // simulated provider; the real ticket QR (decoded from the buyer's PDF) is played to Chromium as a
 // fake camera (a Y4M video). The scanner pairs with a code, admits the ticket through the camera
 // online, then goes offline: the same ticket again is already_redeemed (decided on the device),
-// the second ticket's printed code typed in is admitted offline and queued; back online the queue drains and the
-// organiser's scan feed has every scan.
+// the second ticket's printed code, typed in, is admitted offline and queued; back online the
+// queue drains and the organiser's scan feed has every scan.
 
-const SHOTS = process.env.SCREENSHOTS === '1';
-const REPO = path.resolve(__dirname, '..');
-const IMG_DIR = path.join(REPO, 'docs/img');
-const PYTHON = path.join(REPO, '.venv/bin/python');
 const CHROMIUM = process.env.VG_CHROMIUM ?? '/usr/bin/chromium';
-
-async function shot(page: Page, name: string) {
-	if (!SHOTS) return;
-	fs.mkdirSync(IMG_DIR, { recursive: true });
-	await page.screenshot({ path: path.join(IMG_DIR, name), fullPage: false });
-}
-
-function localInput(days: number, hour: number): string {
-	const d = new Date(Date.now() + days * 86_400_000);
-	const pad = (n: number) => String(n).padStart(2, '0');
-	return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(hour)}:00:00`;
-}
 
 async function organiserApi(baseURL: string) {
 	const api: APIRequestContext = await playwrightRequest.newContext({ baseURL });
@@ -49,33 +34,6 @@ async function organiserApi(baseURL: string) {
 		return r.json();
 	};
 	return { api, org, call, stamp };
-}
-
-/** Every QR code in a PDF, as text (pypdfium2 + zxing-cpp from the venv's dev dependencies). */
-function qrPayloadsOfPdf(pdfPath: string): string[] {
-	const script = `
-import json, sys
-import pypdfium2, zxingcpp
-pdf = pypdfium2.PdfDocument(sys.argv[1])
-found = []
-for i in range(len(pdf)):
-    image = pdf[i].render(scale=3).to_pil()
-    found += [r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode]
-print(json.dumps(found))
-`;
-	return JSON.parse(execFileSync(PYTHON, ['-c', script, pdfPath], { encoding: 'utf8' }));
-}
-
-/** The ticket codes printed under the QR codes ("Ticket code ABCDE-…"), page by page. */
-function ticketCodesOfPdf(pdfPath: string): string[] {
-	const script = `
-import json, re, sys
-import pypdfium2
-pdf = pypdfium2.PdfDocument(sys.argv[1])
-text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
-print(json.dumps(re.findall(r"Ticket code ([A-Z2-7]{5}(?:-[A-Z2-7]{5}){3})", text)))
-`;
-	return JSON.parse(execFileSync(PYTHON, ['-c', script, pdfPath], { encoding: 'utf8' }));
 }
 
 /** A 640x480 Y4M video (2 s at 10 fps) showing `text` as a QR code, for Chromium's fake camera. */
