@@ -17,7 +17,7 @@ from statemachine.exceptions import TransitionNotAllowed
 
 from tests.api.helpers import assert_problem
 from tests.api.sales_helpers import add_type, counters, expire_hold, organiser_with_event, reserve, scalar
-from tests.conftest import Api, Stack
+from tests.conftest import Api, Stack, sign_up
 from voelgoed.domain.orders.machines import OrderLifecycle
 
 
@@ -105,6 +105,14 @@ async def test_checkout_and_pay_moves_counters_to_sold(client: Api, new_client: 
     assert len(detail["tickets"]) == 2 and detail["lines"][0]["ticket_type_name"] == "General"
     # The code printed under each QR, for reading out to the gate when a buyer has no phone.
     assert all(t["code"] == "-".join(t["serial"][i : i + 5] for i in range(0, 20, 5)) for t in detail["tickets"])
+    # ... and searching for that code, however it was typed, finds the order; a made-up one nothing.
+    typed = detail["tickets"][1]["code"].lower().replace("-", " ")
+    found = (await client.get(client.org("/orders"), params={"q": typed})).json()
+    assert [o["id"] for o in found["items"]] == [held["order_id"]]
+    assert (await client.get(client.org("/orders"), params={"q": "AAAAA-AAAAA-AAAAA-AAAAA"})).json()["total"] == 0
+    stranger = new_client()
+    await sign_up(stranger)
+    assert (await stranger.get(stranger.org("/orders"), params={"q": typed})).json()["total"] == 0
     sales = (await client.get(client.org(f"/events/{event['id']}/sales"))).json()
     assert sales["sold"] == 2 and sales["gross_revenue_cents"] == 40000 and sales["vat_cents"] == 5217
     assert sales["types"][0]["available"] == 3
@@ -155,7 +163,6 @@ async def test_late_payment_with_stock_left_is_re_reserved(client: Api, engine: 
 
 
 async def test_other_organisations_cannot_see_orders(client: Api, new_client: Callable[[], Api]) -> None:
-    from tests.conftest import sign_up
 
     event = await organiser_with_event(client)
     tt = await add_type(client, event["id"])

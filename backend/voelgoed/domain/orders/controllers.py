@@ -89,7 +89,7 @@ class OrderController(Controller):
         event_id: uuid.UUID | None = None,
         sort: str | None = None,
     ) -> OrderPage:
-        """Search by reference, buyer e-mail or name; filter by status and event."""
+        """Search by reference, buyer e-mail or name, or a ticket code (any grouping); filter by status and event."""
         stmt = order_by(
             services.list_query(q=q, status=status, event_id=event_id), sort, services.ORDER_SORTS, "-created_at"
         )

@@ -117,18 +117,27 @@ def totals(lines: list[PricedLine]) -> Amounts:
 ORDER_SORTS = {"created_at": Order.created_at, "total_cents": Order.total_cents, "reference": Order.reference}
 
 
+def _ticket_serial(text: str) -> str | None:
+    from voelgoed.domain.tickets import payload
+
+    try:
+        return payload.serial_to_text(payload.serial_from_code(text))
+    except payload.PayloadError:
+        return None
+
+
 def list_query(*, q: str | None, status: str | None, event_id: uuid.UUID | None) -> Select[Any]:
     stmt = select(Order)
     if q:
         text = q.strip()
         like = f"%{text}%"
-        stmt = stmt.where(
-            or_(
-                Order.reference.ilike(like),
-                Order.buyer_email.ilike(like),
-                Order.buyer_name.ilike(like),
-            )
-        )
+        matches = [Order.reference.ilike(like), Order.buyer_email.ilike(like), Order.buyer_name.ilike(like)]
+        serial = _ticket_serial(text)
+        if serial is not None:  # a ticket code read out at the gate finds its order
+            from voelgoed.domain.tickets.models import Ticket
+
+            matches.append(Order.id.in_(select(Ticket.order_id).where(Ticket.serial == serial)))
+        stmt = stmt.where(or_(*matches))
     if status:
         if status not in ORDER_STATUSES:
             raise Unprocessable.field("status", f"one of {', '.join(ORDER_STATUSES)}")

@@ -909,7 +909,7 @@ export interface paths {
         };
         /**
          * ListOrders
-         * @description Search by reference, buyer e-mail or name; filter by status and event.
+         * @description Search by reference, buyer e-mail or name, or a ticket code (any grouping); filter by status and event.
          */
         get: operations["listOrders"];
         put?: never;
