@@ -370,3 +370,20 @@ async def test_scans_are_grouped_in_sessions_per_device_and_gate(
         rows = (await conn.execute(text("SELECT session_id, count(*) FROM checkin_scan GROUP BY session_id"))).all()
     assert {str(session_id): n for session_id, n in rows} == {x["id"]: x["scan_count"] for x in sessions}
     await device.aclose()
+
+
+
+async def test_scans_for_an_event_that_is_gone_get_a_verdict(client: Api, stack: Stack, engine: AsyncEngine) -> None:
+    await sign_up(client)
+    s = await live_event(client, engine, tickets=2)
+    device = await pair(client, stack.base_url, [s.event_id])
+    first = await device.post("/api/checkin/scans", json=scan_body(s.event.tickets[0].payload, s.gates[0].id))
+    assert first.json()["result"] == "ok"  # the API process now caches the event's signing key
+    async with engine.begin() as conn:  # an operator removes the event by hand, orders and all
+        for table in ("checkin_scan", "ticket", "ticket_order"):
+            await conn.execute(text(f"DELETE FROM {table} WHERE event_id = :e"), {"e": s.event.event_id})  # noqa: S608
+        await conn.execute(text("DELETE FROM event WHERE id = :e"), {"e": s.event.event_id})
+    r = await device.post("/api/checkin/scans", json=scan_body(s.event.tickets[1].payload, s.gates[0].id))
+    assert r.status_code == 200, r.text
+    assert (r.json()["result"], r.json()["reason"]) == ("invalid", "unknown_ticket")
+    await device.aclose()

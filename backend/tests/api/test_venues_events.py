@@ -208,6 +208,23 @@ async def test_only_drafts_are_deletable(owner: Api) -> None:
     assert (await owner.get(owner.org(f"/events/{cancelled['id']}"))).status_code == 200
 
 
+async def test_a_delete_refused_at_commit_is_a_409_not_a_silent_204(owner: Api, engine: AsyncEngine) -> None:
+    """The ORM sends an event's DELETE at commit; orders still point at it (here: a draft with
+    orders, made by hand). The answer must say so, and the event must still be there."""
+    from tests.api.checkin_support import live_event
+
+    s = await live_event(owner, engine, tickets=1)
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE event SET status = 'draft' WHERE id = :e"), {"e": s.event.event_id})
+    url = owner.org(f"/events/{s.event_id}")
+    refused = await owner.delete(url)
+    assert_problem(refused, 409)
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    body = refused.json()
+    assert body["request_id"] and body["instance"] == f"/api/organizations/{owner.org_id}/events/{s.event_id}"
+    assert (await owner.get(url)).status_code == 200
+
+
 async def test_event_list_filters_and_sort(owner: Api) -> None:
     kirstenbosch = await make_venue(owner, name="Kirstenbosch")
     grand_west = await make_venue(owner, name="GrandWest")

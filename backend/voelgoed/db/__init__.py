@@ -19,12 +19,11 @@ def make_alchemy_config(database_url: str, *, pool_size: int = 10) -> SQLAlchemy
         models,  # noqa: F401  (registers every table on the metadata)
         tenancy,
     )
+    from voelgoed.db.commit import commit_or_fail_handler
 
     tenancy.install()
-    return SQLAlchemyAsyncConfig(
+    config = SQLAlchemyAsyncConfig(
         connection_string=database_url,
-        # One transaction per request: committed when the handler answers 2xx/3xx.
-        before_send_handler="autocommit_include_redirects",
         session_config=AsyncSessionConfig(expire_on_commit=False),
         # No pre-ping: it costs a round trip per checkout on the hot paths; a dropped connection
         # invalidates the pool on first use instead, and pool_recycle retires idle ones.
@@ -35,3 +34,7 @@ def make_alchemy_config(database_url: str, *, pool_size: int = 10) -> SQLAlchemy
         ),
         create_all=False,
     )
+    # One transaction per request: committed when the handler answers 2xx/3xx, before the answer
+    # leaves; a failed commit turns the answer into a problem response (db/commit.py).
+    config.before_send_handler = commit_or_fail_handler(config.session_scope_key)
+    return config

@@ -223,24 +223,39 @@ _DATA_EXCEPTION_CLASS = "22"
 _INTEGRITY_CLASS = "23"  # unique, foreign key, check: the constraint is the authority -> 409
 
 
-def database_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """SQLAlchemy's wrapped errors, and asyncpg's own from the hot paths that use it directly."""
+def database_problem(exc: BaseException) -> Problem | None:
+    """The client's share of a database error (409 conflict, 400 bad value), or None: ours (500)."""
     orig = getattr(exc, "orig", exc)
     sqlstate = str(getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", "") or "")
     client_side = type(orig).__name__ == "DataError" or "invalid input for query argument" in str(orig)
     if sqlstate.startswith(_INTEGRITY_CLASS):
-        problem = Problem(
+        return Problem(
             type=_type("conflict"), title="Conflict", status=409,
             detail="The change conflicts with existing data (a unique value, a reference or a limit).",
         )  # fmt: skip
-        return _problem_response(request, problem)
     if sqlstate.startswith(_DATA_EXCEPTION_CLASS) or client_side:
-        problem = Problem(
+        return Problem(
             type=_type("invalid-value"), title="Invalid value", status=400,
             detail="A value in the request cannot be stored (e.g. a NUL character, or a number or date out of range).",
         )  # fmt: skip
-        return _problem_response(request, problem)
-    return internal_error_handler(request, exc)
+    return None
+
+
+def internal_problem() -> Problem:
+    return Problem(
+        type=_type("internal"),
+        title="Internal error",
+        status=500,
+        detail="Something went wrong on our side. The request id identifies it in the logs.",
+    )
+
+
+def database_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """SQLAlchemy's wrapped errors, and asyncpg's own from the hot paths that use it directly."""
+    problem = database_problem(exc)
+    if problem is None:
+        return internal_error_handler(request, exc)
+    return _problem_response(request, problem)
 
 
 def transition_handler(request: Request[Any, Any, Any], exc: TransitionNotAllowed) -> Response[Any]:
@@ -250,13 +265,7 @@ def transition_handler(request: Request[Any, Any, Any], exc: TransitionNotAllowe
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    problem = Problem(
-        type=_type("internal"),
-        title="Internal error",
-        status=500,
-        detail="Something went wrong on our side. The request id identifies it in the logs.",
-    )
-    return _problem_response(request, problem)
+    return _problem_response(request, internal_problem())
 
 
 exception_handlers: dict[Any, Any] = {

@@ -276,18 +276,22 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
     # itself), sparing BEGIN and COMMIT round trips. Offline uploads resolve claims afterwards in
     # the same transaction, so they run inside the session's.
     conn = await driver_connection(db, begin=scan.offline)
-    if checked.serial is None or checked.event_id is None:
+    row = None
+    if checked.serial is not None and checked.event_id is not None:
+        row = await LOOKUP.fetchrow(
+            conn,
+            {"gate_id": scan.gate_id, "org": device.organization_id, "serial": vg1.serial_to_text(checked.serial),
+             "event_id": checked.event_id, "device_id": device.id, "csid": scan.client_scan_id},
+        )  # fmt: skip
+        if row is None:  # the event itself is gone
+            checked, event_id = Checked(None, None, "unknown_ticket", manual=checked.manual), None
+    if row is None or checked.serial is None:
         result, reason = R.INVALID, checked.reason
         prev = await stored_verdict(db, device, scan.client_scan_id)
         if prev is not None:
             return Recorded(prev, None, False, False)
         gate_ok = await _gate_exists(db, scan.gate_id, device.organization_id)
     else:
-        row = await LOOKUP.fetchrow(
-            conn,
-            {"gate_id": scan.gate_id, "org": device.organization_id, "serial": vg1.serial_to_text(checked.serial),
-             "event_id": checked.event_id, "device_id": device.id, "csid": scan.client_scan_id},
-        )  # fmt: skip
         if row[16] is not None:
             prev = await stored_verdict(db, device, scan.client_scan_id)
             if prev is not None:
