@@ -95,12 +95,27 @@ def embedded_running(data_dir: Path) -> bool:
     return pg_up or _redis_alive(data_dir / "redis" / "redis.sock")
 
 
+def _stop_redis(pid: int) -> None:
+    """SIGTERM makes Redis save and exit; wait for it. A caller that deletes the folder right after
+    must not race the save: Redis refuses to exit when its final save fails, and lives on."""
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    log.warning("embedded Redis (pid %s) did not stop after SIGTERM; killing it", pid)
+    os.kill(pid, signal.SIGKILL)
+
+
 def stop_all(data_dir: Path) -> None:
     """Stop the embedded servers of this data folder (used by `voelgoed stop-services` and tests)."""
     pid_file = data_dir / "redis" / "redis.pid"
     if pid_file.exists():
         with contextlib.suppress(ProcessLookupError, ValueError):
-            os.kill(int(pid_file.read_text().strip()), 15)
+            _stop_redis(int(pid_file.read_text().strip()))
     pid_file = data_dir / "postgres" / "postmaster.pid"
     if pid_file.exists():
         # SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, then stop cleanly.
