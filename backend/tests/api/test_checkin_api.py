@@ -281,6 +281,37 @@ async def test_fifty_concurrent_scans_admit_once(client: Api, stack: Stack, engi
         await d.aclose()
 
 
+async def test_one_client_scan_id_sent_twice_at_once_is_one_scan(
+    client: Api, stack: Stack, engine: AsyncEngine
+) -> None:
+    """A device retrying while its first attempt is still in flight (same client_scan_id): one
+    scan row, one verdict for both, and never an admission without its scan row, even when the
+    two attempts carry different codes (a misbehaving client)."""
+    await sign_up(client)
+    s = await live_event(client, engine, tickets=20)
+    device = await pair(client, stack.base_url, [s.event_id])
+    gate = s.gates[0].id
+    for i, t in enumerate(s.event.tickets):
+        body = scan_body(t.payload, gate)
+        other = {**body, "payload": "not a ticket"} if i % 2 else body
+        first, second = await asyncio.gather(
+            device.post("/api/checkin/scans", json=body), device.post("/api/checkin/scans", json=other)
+        )
+        assert first.status_code == second.status_code == 200, (first.text, second.text)
+        assert first.json()["scan_id"] == second.json()["scan_id"]
+        assert first.json()["result"] == second.json()["result"]
+    async with engine.connect() as conn:
+        scans = await conn.scalar(text("SELECT count(*) FROM checkin_scan"))
+        orphans = await conn.scalar(
+            text(
+                "SELECT count(*) FROM ticket_checkin_state st"
+                " WHERE NOT EXISTS (SELECT 1 FROM checkin_scan s WHERE s.id = st.admitted_scan_id)"
+            )
+        )
+    assert scans == len(s.event.tickets) and orphans == 0
+    await device.aclose()
+
+
 async def test_other_organisation_cannot_see_devices_or_scans(
     client: Api, new_client: Any, stack: Stack, engine: AsyncEngine
 ) -> None:

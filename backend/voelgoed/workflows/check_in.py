@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +26,7 @@ from voelgoed.domain.checkin import rules as R
 from voelgoed.domain.checkin.crypto import serial_hash
 from voelgoed.domain.checkin.schemas import AdmittedInfo, ScanVerdict, TicketInfo
 from voelgoed.domain.tickets import payload as vg1
-from voelgoed.workflows.check_in_sql import LOOKUP, WRITE
+from voelgoed.workflows.check_in_sql import LOOKUP, SCAN_UNIQUE, WRITE
 
 MAX_PAYLOAD_CHARS = 512
 SESSION_IDLE_MINUTES = 30  # a new scan session after this long without scans (SQL below)
@@ -334,8 +335,9 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
             else:
                 leave = True
 
-    stored = await WRITE.fetchrow(
+    stored = await _write(
         conn,
+        scan.client_scan_id,
         {
             "enter": enter, "leave": leave, "reentry": reentry, "t": ticket_id, "org": device.organization_id,
             "ev": event_id, "scan": scan_id, "now": now, "effective": effective, "gate_ok": gate_ok,
@@ -349,8 +351,6 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
             "offset": max(-_INT32, min(_INT32, scan.clock_offset_ms)) if scan.offline else 0,
         },
     )  # fmt: skip
-    if stored is None:
-        raise DuplicateScan(scan.client_scan_id)
     result, reason, claim = stored[0], stored[1], stored[2]
     if result != R.ALREADY_REDEEMED or ticket_id is None:
         admitted = None
@@ -371,6 +371,20 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
 
 class DuplicateScan(Exception):
     """The same (device, client_scan_id) was stored by a concurrent request."""
+
+
+async def _write(conn: Any, client_scan_id: uuid.UUID, params: dict[str, Any]) -> Any:
+    """WRITE, undone whole when the same scan was stored meanwhile. Inside a transaction (offline
+    uploads) a savepoint keeps the rest of the upload; outside, the statement is its own."""
+    try:
+        if conn.is_in_transaction():
+            async with conn.transaction():
+                return await WRITE.fetchrow(conn, params)
+        return await WRITE.fetchrow(conn, params)
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == SCAN_UNIQUE:
+            raise DuplicateScan(client_scan_id) from exc
+        raise
 
 
 async def scan_online(db: AsyncSession, device: DeviceContext, scan: ScanInput) -> ScanVerdict:

@@ -38,7 +38,9 @@ LOOKUP = Statement(
 
 # :enter / :leave say whether to move the admission state; when the move finds nothing to move
 # (already inside / not inside) the scan is stored with :fail_result / :fail_reason instead of
-# :result / :reason. No row back: this device stored the same client_scan_id meanwhile.
+# :result / :reason. When this device stored the same client_scan_id meanwhile, the unique
+# constraint fails the whole statement: no admission without its scan row.
+SCAN_UNIQUE = "uq_checkin_scan_device_client_scan"
 WRITE = Statement(
     """
     WITH entered AS (
@@ -84,7 +86,6 @@ WRITE = Statement(
            :offline::boolean, :manual::boolean, :local::text, coalesce(m.ok, false) OR :claim::boolean, false,
            :client_time::timestamptz, :now, :effective, :offset::integer
     FROM moved m
-    ON CONFLICT (device_id, client_scan_id) DO NOTHING
     RETURNING result, reason, claim
     """
 )
