@@ -135,6 +135,9 @@ async def test_export_job_with_progress_and_download(client: Api, engine: AsyncE
         ok = await device.post("/api/checkin/scans", json=scan_body(setup.event.sign(setup.event.tickets[0]),
                                                                     setup.gates[0].id))  # fmt: skip
         assert ok.json()["result"] == "ok"
+        code = setup.event.tickets[1].serial  # typed in by hand at the gate
+        typed = await device.post("/api/checkin/scans", json=scan_body(code, setup.gates[0].id))
+        assert typed.json()["result"] == "ok"
     finally:
         await device.aclose()
     async with engine.begin() as conn:
@@ -153,14 +156,16 @@ async def test_export_job_with_progress_and_download(client: Api, engine: AsyncE
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = _rows(r.text)
     assert len(rows) == 12_003 and len(r.content) == done["size_bytes"]
-    assert sum(r["checked_in"] == "yes" for r in rows) == 1
+    assert sum(r["checked_in"] == "yes" for r in rows) == 2
     listed = (await client.get(base)).json()["items"]
     assert [x["id"] for x in listed] == [export["id"]]
 
     scans = await client.post(base, json={"kind": "scans"})
     scans_done = await _wait_done(client, f"{base}/{scans.json()['id']}")
     rows = _rows((await client.get(scans_done["download_path"])).text)
-    assert len(rows) == 1 and rows[0]["result"] == "ok" and rows[0]["direction"] == "entry"
+    assert [(r["result"], r["direction"], r["code_typed_in"]) for r in rows] == [
+        ("ok", "entry", "no"), ("ok", "entry", "yes")
+    ]  # fmt: skip
     orders = (await client.get(client.org(f"/events/{setup.event_id}/exports/csv/orders"))).text
     assert len(_rows(orders)) == 12_003 and _rows(orders)[0]["total_zar"] == "150.00"
 

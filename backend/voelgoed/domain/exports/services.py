@@ -41,9 +41,9 @@ _QUERIES: dict[str, tuple[list[str], str]] = {
     ),
     "scans": (
         ["seq", "server_time", "effective_time", "gate", "device", "direction", "result", "reason", "offline",
-         "offline_duplicate", "ticket_serial", "holder_name"],
+         "offline_duplicate", "code_typed_in", "ticket_serial", "holder_name"],
         "SELECT s.seq, s.server_time, s.effective_time, g.name, d.name, s.direction, s.result, s.reason,"
-        " s.offline, s.offline_duplicate, t.serial, t.holder_name"
+        " s.offline, s.offline_duplicate, s.manual, t.serial, t.holder_name"
         " FROM checkin_scan s LEFT JOIN gate g ON g.id = s.gate_id LEFT JOIN device d ON d.id = s.device_id"
         " LEFT JOIN ticket t ON t.id = s.ticket_id WHERE s.event_id = :e ORDER BY s.seq",
     ),
