@@ -66,7 +66,7 @@ class DeviceRead(msgspec.Struct):
     created_at: datetime
     last_seen_at: datetime | None
     revoked_at: datetime | None
-    clock_offset_ms: int | None
+    clock_offset_ms: int | None  # server clock minus the device's (online scans): positive = device behind
 
 
 class DevicePage(msgspec.Struct):
