@@ -29,7 +29,6 @@ from voelgoed.domain.tickets import payload as vg1
 from voelgoed.workflows.check_in_sql import LOOKUP, SCAN_UNIQUE, WRITE
 
 MAX_PAYLOAD_CHARS = 512
-SESSION_IDLE_MINUTES = 30  # a new scan session after this long without scans (SQL below)
 
 # Verdicts a device may have shown offline that refused entry.
 _DEVICE_REFUSALS = frozenset(
@@ -183,14 +182,9 @@ class Recorded:
     inserted: bool
 
 
-def _ticket_info(serial_text: str | None, type_id: Any, type_name: Any, holder: Any) -> TicketInfo | None:
-    if serial_text is None:
-        return None
+def _ticket_info(serial: bytes, type_id: Any, type_name: Any, holder: Any) -> TicketInfo:
     return TicketInfo(
-        serial_hash=serial_hash(vg1.serial_from_text(serial_text)),
-        ticket_type_id=type_id,
-        ticket_type_name=type_name,
-        holder_name=holder,
+        serial_hash=serial_hash(serial), ticket_type_id=type_id, ticket_type_name=type_name, holder_name=holder
     )
 
 
@@ -214,7 +208,7 @@ async def stored_verdict(db: AsyncSession, device: DeviceContext, client_scan_id
         scan_id=row[0],
         client_scan_id=client_scan_id,
         direction=row[3],
-        ticket=_ticket_info(row[5], row[6], row[7], row[8]),
+        ticket=None if row[5] is None else _ticket_info(vg1.serial_from_text(row[5]), row[6], row[7], row[8]),
         admitted=admitted,
         server_time=datetime.now(UTC),
         replayed=True,
@@ -308,12 +302,7 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
         gate_ok = row[9] is not None
         ticket_id = row[10]
         if ticket_id is not None:
-            info = TicketInfo(
-                serial_hash=serial_hash(checked.serial),
-                ticket_type_id=row[12],
-                ticket_type_name=row[14],
-                holder_name=row[13],
-            )
+            info = _ticket_info(checked.serial, row[12], row[14], row[13])
         if row[17] is not None:
             admitted = AdmittedInfo(
                 at=row[17], gate_id=row[18], gate_name=row[19], device_id=row[20], device_name=row[21]

@@ -3,7 +3,7 @@
  * scanner itself never signs or seals anything). Tree-shaken out of the app bundle.
  */
 import { ascii, base32Encode, base64urlEncode, buf, concat, fromHex } from './codec';
-import { PREFIX } from './payload';
+import { formatTypedCode, PREFIX } from './payload';
 import { detailsKey, serialHash, type Details } from './records';
 
 export interface ClaimsIn {
@@ -58,4 +58,9 @@ export async function sealRecord(serial: Uint8Array, details: Details, nonce?: U
 export async function typeRefOf(ticketTypeId: string): Promise<string> {
 	const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', buf(fromHex(ticketTypeId.replace(/-/g, '')))));
 	return Array.from(digest.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The ticket code printed under a ticket's QR (the serial in groups of five). */
+export function ticketCode(serial: Uint8Array): string {
+	return formatTypedCode(base32Encode(serial));
 }

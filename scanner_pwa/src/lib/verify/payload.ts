@@ -7,7 +7,7 @@
  * Text form: "VG1:" + upper-case base32 without padding. The Ed25519 signature covers every byte
  * before it. Nothing parsed here is trusted before the signature has been checked.
  */
-import { base32Decode, base32Encode, toHex } from './codec';
+import { base32Decode, toHex } from './codec';
 
 export const PREFIX = 'VG1:';
 export const VERSION = 1;
@@ -79,10 +79,6 @@ export function parsePayload(text: unknown): Parsed | ParseError {
 	};
 }
 
-/** The serial's printed form (20 base32 characters). */
-export function serialText(serial: Uint8Array): string {
-	return base32Encode(serial);
-}
 
 /**
  * A ticket code typed by hand: the 20-character serial printed under the QR ("ABCDE-FGHIJ-…").
@@ -106,11 +102,6 @@ export function serialFromCode(text: string): Uint8Array | null {
 export function isTicketCode(text: string): boolean {
 	const t = text.trim();
 	return t.length <= 64 && t.charAt(2) !== ':' && t.charAt(3) !== ':';
-}
-
-/** The printed form of a serial: groups of five. */
-export function ticketCode(serial: Uint8Array): string {
-	return (serialText(serial).match(/.{1,5}/g) ?? []).join('-');
 }
 
 /**

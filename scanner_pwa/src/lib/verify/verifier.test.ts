@@ -1,8 +1,8 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { base32Decode, base32Encode, base64urlEncode, fromHex, toHex } from './codec';
-import { formatTypedCode, isTicketCode, parsePayload, PREFIX, serialFromCode, ticketCode } from './payload';
+import { formatTypedCode, isTicketCode, parsePayload, PREFIX, serialFromCode } from './payload';
 import { openRecord, serialHash, detailsKey } from './records';
-import { newKeyPair, privateKeyFromSeed, sealRecord, signPayload, typeRefOf } from './encode';
+import { newKeyPair, privateKeyFromSeed, sealRecord, signPayload, ticketCode, typeRefOf } from './encode';
 import { importPublicKey, nextLocalState, verifyOffline, type OfflineEvent, type VerifyContext } from './verifier';
 import type { LocalState, Rules, TicketRecord } from './types';
 
