@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.services import AuditService
-from voelgoed.domain.events.machines import EventLifecycle
+from voelgoed.domain.events.machines import allowed_transitions
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.events.schemas import EventCreate, EventPage, EventRead, EventUpdate
 from voelgoed.domain.events.services import EventService
@@ -39,7 +39,7 @@ def to_read(e: Event) -> EventRead:
         timezone=e.timezone,
         capacity=e.capacity,
         status=e.status,
-        allowed_transitions=EventLifecycle(e).allowed(),
+        allowed_transitions=list(allowed_transitions(e.status)),
         published_at=e.published_at,
         created_at=e.created_at,
         updated_at=e.updated_at,

@@ -6,7 +6,9 @@ transition would be refused, so the API can answer 409 with a reason a person un
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from statemachine import State, StateMachine
@@ -42,3 +44,10 @@ class EventLifecycle(StateMachine):
 
     def allowed(self) -> list[str]:
         return [e.id for e in self.allowed_events]
+
+
+@functools.cache
+def allowed_transitions(status: str) -> tuple[str, ...]:
+    """What an event in `status` offers, computed once per status: lists show it on every row, and
+    `allowed()` depends on the status alone (a refused guard answers 409 when tried)."""
+    return tuple(EventLifecycle(SimpleNamespace(status=status)).allowed())
