@@ -7,8 +7,6 @@ rarely writes the device row). A revoked token matches no row: 401 on its very n
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +15,7 @@ from litestar.connection import ASGIConnection
 
 from voelgoed.db.driver import Statement, driver_connection
 from voelgoed.lib.problems import Unauthorized
+from voelgoed.lib.secrets import new_token, token_digest
 
 TOKEN_PREFIX = "vgd_"  # noqa: S105 (a marker, not a secret)
 DEVICE_STATE_KEY = "device"
@@ -46,12 +45,8 @@ class DeviceContext:
     gate_id: uuid.UUID | None
 
 
-def new_token() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+def new_device_token() -> str:
+    return TOKEN_PREFIX + new_token()
 
 
 def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -67,7 +62,7 @@ async def authorize_device(connection: ASGIConnection[Any, Any, Any, Any], db: A
     if token is None or len(token) > 200:
         raise Unauthorized("Send the device token: Authorization: Bearer <token>.")
     # Plain asyncpg, committing on its own: the last-contact touch holds no lock past this statement.
-    row = await _AUTH_SQL.fetchrow(await driver_connection(db), {"h": token_hash(token)})
+    row = await _AUTH_SQL.fetchrow(await driver_connection(db), {"h": token_digest(token)})
     if row is None:
         raise Unauthorized("This device is not paired (or was revoked). Pair it again.")
     connection.state[DEVICE_STATE_KEY] = DeviceContext(

@@ -40,12 +40,6 @@ def scope_session(session: Any, organization_id: uuid.UUID) -> None:
     sync_session.info[SCOPE_KEY] = organization_id
 
 
-def scoped_organization(session: Any) -> uuid.UUID | None:
-    sync_session = getattr(session, "sync_session", session)
-    value = sync_session.info.get(SCOPE_KEY)
-    return value if isinstance(value, uuid.UUID) else None
-
-
 def _add_scope(state: ORMExecuteState) -> None:
     org_id = state.session.info.get(SCOPE_KEY)
     if org_id is None or state.execution_options.get("skip_tenant_scope", False):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 from sqlalchemy import Select, func, select
@@ -14,13 +14,6 @@ from voelgoed.lib.problems import AppError, FieldError
 T = TypeVar("T")
 MAX_PAGE_SIZE = 200
 MAX_PAGE = 1_000_000  # keeps OFFSET far inside int64
-
-
-class Page(msgspec.Struct, Generic[T]):
-    items: list[T]
-    total: int
-    page: int
-    page_size: int
 
 
 class PageParams(msgspec.Struct):

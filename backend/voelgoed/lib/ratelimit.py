@@ -7,13 +7,22 @@ refusing every sign-in while Redis restarts would be worse than a short unthrott
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from voelgoed.lib.problems import TooManyRequests
 
+if TYPE_CHECKING:
+    from litestar.connection import ASGIConnection
+
 log = logging.getLogger(__name__)
+
+
+def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The peer address rate limits count by ("unknown" when the server was not told)."""
+    return connection.client.host if connection.client else "unknown"
 
 
 async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> None:

@@ -51,7 +51,7 @@ def _engine(request: Request[Any, Any, Any]) -> AsyncEngine:
 
 async def _limit(request: Request[Any, Any, Any], redis: Redis, settings: Settings) -> None:
     if settings.public_rate_limit > 0:
-        ip = request.client.host if request.client else "unknown"
+        ip = ratelimit.client_ip(request)
         await ratelimit.hit(redis, f"public:{ip}", settings.public_rate_limit, settings.public_rate_window_seconds)
 
 
@@ -80,8 +80,7 @@ def _idempotency_key(key: str | None) -> str | None:
     return key
 
 
-def reservation_read(held: HoldResult, names: dict[uuid.UUID, str] | None = None) -> ReservationRead:
-    names = names or {}
+def reservation_read(held: HoldResult) -> ReservationRead:
     return ReservationRead(
         order_id=held.order_id,
         reference=held.reference,
@@ -92,7 +91,7 @@ def reservation_read(held: HoldResult, names: dict[uuid.UUID, str] | None = None
         discount_cents=held.amounts.discount_cents,
         total_cents=held.amounts.total_cents,
         vat_cents=held.amounts.vat_cents,
-        lines=line_reads(held.lines, names),
+        lines=line_reads(held.lines, {}),
         coupon_code=held.coupon_code,
         replayed=held.replayed,
     )

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.device import DeviceContext
-from voelgoed.db.driver import driver_connection
+from voelgoed.db.driver import Statement, driver_connection
 from voelgoed.domain.checkin import rules as R
 from voelgoed.domain.checkin.crypto import serial_hash
 from voelgoed.domain.checkin.schemas import AdmittedInfo, ScanVerdict, TicketInfo
@@ -31,20 +31,7 @@ from voelgoed.workflows.check_in_sql import LOOKUP, SCAN_UNIQUE, WRITE
 MAX_PAYLOAD_CHARS = 512
 
 # Verdicts a device may have shown offline that refused entry.
-_DEVICE_REFUSALS = frozenset(
-    {
-        R.ALREADY_REDEEMED,
-        R.NOT_INSIDE,
-        R.INVALID,
-        R.REVOKED,
-        R.CANCELLED,
-        R.UNPAID,
-        R.WRONG_GATE,
-        R.WRONG_TICKET_TYPE,
-        R.OUTSIDE_WINDOW,
-        R.EVENT_NOT_LIVE,
-    }
-)
+_DEVICE_REFUSALS = frozenset(R.RESULTS) - {R.OK}
 
 
 @dataclass(frozen=True)
@@ -93,8 +80,9 @@ class Checked:
     manual: bool = False
 
 
-_CODE_LOOKUP = text(
-    "SELECT event_id FROM ticket WHERE serial = :s AND organization_id = :o AND event_id = ANY(:events)"
+_CODE_LOOKUP = Statement(
+    "SELECT event_id FROM ticket"
+    " WHERE serial = :s::text AND organization_id = :o::uuid AND event_id = ANY(:events::uuid[])"
 )
 
 
@@ -103,10 +91,12 @@ async def check_code(db: AsyncSession, device: DeviceContext, text_: str) -> Che
         serial = vg1.serial_from_code(text_)
     except vg1.PayloadError:
         return Checked(None, None, "malformed", manual=True)
-    event_id = await db.scalar(
-        _CODE_LOOKUP,
+    # On the driver like the rest of the scan, so a typed code opens no transaction either.
+    row = await _CODE_LOOKUP.fetchrow(
+        await driver_connection(db),
         {"s": vg1.serial_to_text(serial), "o": device.organization_id, "events": list(device.event_ids)},
     )
+    event_id = row[0] if row else None
     if event_id is None:
         return Checked(None, None, "unknown_ticket", manual=True)
     return Checked(serial, event_id, None, manual=True)
@@ -179,7 +169,6 @@ class Recorded:
     verdict: ScanVerdict
     ticket_id: uuid.UUID | None
     claim: bool
-    inserted: bool
 
 
 def _ticket_info(serial: bytes, type_id: Any, type_name: Any, holder: Any) -> TicketInfo:
@@ -284,13 +273,13 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
         result, reason = R.INVALID, checked.reason
         prev = await stored_verdict(db, device, scan.client_scan_id)
         if prev is not None:
-            return Recorded(prev, None, False, False)
+            return Recorded(prev, None, False)
         gate_ok = await _gate_exists(db, scan.gate_id, device.organization_id)
     else:
         if row[16] is not None:
             prev = await stored_verdict(db, device, scan.client_scan_id)
             if prev is not None:
-                return Recorded(prev, None, False, False)
+                return Recorded(prev, None, False)
         rules = R.make_rules(
             starts_at=row[1], ends_at=row[2], exit_allowed=row[4], reentry_allowed=row[5],
             valid_from=row[6], valid_until=row[7], gates=json.loads(row[8]) if row[8] else None,
@@ -355,7 +344,7 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
         admitted=admitted,
         server_time=now,
     )
-    return Recorded(verdict, ticket_id, claim, True)
+    return Recorded(verdict, ticket_id, claim)
 
 
 class DuplicateScan(Exception):

@@ -24,6 +24,7 @@ from saq import Queue
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from voelgoed.domain.analytics.services import record
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.machines import HOLDING_STATUSES, OrderLifecycle
 from voelgoed.domain.orders.models import Order
@@ -32,7 +33,8 @@ from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.payments.providers.base import PaymentContext, PaymentRedirect
 from voelgoed.domain.ticketing import inventory
 from voelgoed.domain.ticketing.holds import CartItem, HoldBatcher, HoldRequest, HoldResult
-from voelgoed.domain.ticketing.models import Coupon
+from voelgoed.domain.tickets.issuing import issue_for_order
+from voelgoed.domain.tickets.jobs import enqueue_delivery
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
 from voelgoed.settings import Settings, get_settings
 
@@ -272,24 +274,6 @@ class CompletionResult:
             await enqueue_delivery(queue, self.order_id)
 
 
-async def enqueue_delivery(queue: Queue, order_id: uuid.UUID, *, force: bool = False) -> None:
-    try:
-        from voelgoed.domain.tickets.jobs import enqueue_delivery as tickets_enqueue
-    except ImportError:  # the tickets module is not there yet: enqueue by name
-        await queue.enqueue(
-            "deliver_order_tickets",
-            key=f"deliver:{order_id}:{int(force)}",
-            order_id=str(order_id),
-            force=force,
-            retries=8,
-            retry_delay=2.0,
-            retry_backoff=True,
-            timeout=120,
-        )
-        return
-    await tickets_enqueue(queue, order_id, force=force)
-
-
 def _result(tx: PaymentTransaction, order: Order, **kw: Any) -> CompletionResult:
     return CompletionResult(
         transaction_id=tx.id,
@@ -312,8 +296,6 @@ async def complete_checkout(
     amount_cents: int,
     succeeded: bool,
     failure_reason: str | None = None,
-    queue: Queue | None = None,
-    redis: Redis | None = None,
 ) -> CompletionResult:
     """Confirm or fail a payment, in one transaction, idempotently.
 
@@ -321,8 +303,7 @@ async def complete_checkout(
     lands after its hold was released is re-reserved if stock allows, else the order is flagged
     `needs_refund`; never an oversell), tickets issued, analytics `checkout_success` recorded.
     A wrong amount fails the transaction. A repeated call changes nothing and answers the same.
-    Without `queue`, the caller commits and then calls `result.after_commit(queue=..., redis=...)`;
-    with `queue`, this function commits and does that itself."""
+    The caller commits, then calls `result.after_commit(queue=..., redis=...)`."""
     from voelgoed.domain.payments.machines import PaymentLifecycle
 
     skip = {"skip_tenant_scope": True}
@@ -349,7 +330,7 @@ async def complete_checkout(
         result = _result(tx, order, already_completed=True)
         if tx.status == "succeeded" and order.status == "paid":
             result.tickets_issued = len(await _issue(db, order))
-        return await _finish(db, result, queue, redis, commit=False)
+        return result
 
     machine = PaymentLifecycle(tx)
     if tx.status == "initiated":
@@ -357,13 +338,13 @@ async def complete_checkout(
     if not succeeded:
         machine.send("fail", failure_reason=failure_reason or "declined", provider_reference=provider_reference)
         await db.flush()
-        return await _finish(db, _result(tx, order), queue, redis)
+        return _result(tx, order)
     if amount_cents != order.total_cents or amount_cents != tx.amount_cents:
         reason = f"amount mismatch: paid {amount_cents} cents, order total {order.total_cents} cents"
         machine.send("fail", failure_reason=reason, provider_reference=provider_reference)
         await db.flush()
         log.warning("payment %s failed: %s", tx.id, reason)
-        return await _finish(db, _result(tx, order), queue, redis)
+        return _result(tx, order)
 
     machine.send("succeed", provider_reference=provider_reference)
     await _settle(db, conn, inv, order)
@@ -371,7 +352,7 @@ async def complete_checkout(
     tickets = await _issue(db, order) if order.status == "paid" else []
     if order.status == "paid":
         await _record_success(db, order)
-    return await _finish(db, _result(tx, order, tickets_issued=len(tickets)), queue, redis)
+    return _result(tx, order, tickets_issued=len(tickets))
 
 
 async def _settle(db: AsyncSession, conn: Any, inv: inventory.InventoryRow, order: Order) -> None:
@@ -411,19 +392,10 @@ async def _settle(db: AsyncSession, conn: Any, inv: inventory.InventoryRow, orde
 
 
 async def _issue(db: AsyncSession, order: Order) -> list[Any]:
-    try:
-        from voelgoed.domain.tickets.issuing import issue_for_order
-    except ImportError as exc:  # pragma: no cover - until the tickets module lands
-        raise RuntimeError("voelgoed.domain.tickets.issuing.issue_for_order is not available yet") from exc
     return list(await issue_for_order(db, order))
 
 
 async def _record_success(db: AsyncSession, order: Order) -> None:
-    try:
-        from voelgoed.domain.analytics.services import record
-    except ImportError:  # pragma: no cover - until the analytics module lands
-        log.warning("analytics module missing: checkout_success not recorded")
-        return
     await record(
         db,
         organization_id=order.organization_id,
@@ -431,22 +403,4 @@ async def _record_success(db: AsyncSession, order: Order) -> None:
         name="checkout_success",
         session_id=order.session_id or f"order-{order.id.hex[:16]}",
         order_id=order.id,
-    )
-
-
-async def _finish(
-    db: AsyncSession, result: CompletionResult, queue: Queue | None, redis: Redis | None, *, commit: bool = True
-) -> CompletionResult:
-    if queue is not None:
-        if commit:
-            await db.commit()
-        await result.after_commit(queue=queue, redis=redis)
-    return result
-
-
-async def coupon_code_of(db: AsyncSession, order: Order) -> str | None:
-    if order.coupon_id is None:
-        return None
-    return await db.scalar(
-        select(Coupon.code).where(Coupon.id == order.coupon_id).execution_options(skip_tenant_scope=True)
     )

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.device import DeviceContext
 from voelgoed.domain.checkin import crypto
+from voelgoed.domain.checkin.rules import CANCELLED_ORDER_STATUSES
 from voelgoed.domain.checkin.schemas import OfflineResult, OfflineUpload, OfflineUploadResult
 from voelgoed.domain.checkin.services import config_read, get_event
 from voelgoed.domain.tickets import payload as vg1
@@ -63,7 +64,7 @@ async def upload(db: AsyncSession, device: DeviceContext, body: OfflineUpload) -
                 ),
             )
             verdict = recorded.verdict
-            if recorded.inserted and recorded.claim and recorded.ticket_id is not None:
+            if recorded.claim and recorded.ticket_id is not None:
                 claimed.add(recorded.ticket_id)
         except DuplicateScan:  # the same scan, stored meanwhile by a concurrent upload
             prev = await stored_verdict(db, device, scan.client_scan_id)
@@ -209,7 +210,7 @@ class Record(msgspec.Struct):
 def _status(ticket_status: str, order_status: str) -> str:
     if ticket_status == "void":
         return "r"
-    if order_status in ("cancelled", "refunded"):
+    if order_status in CANCELLED_ORDER_STATUSES:
         return "c"
     if order_status != "paid":
         return "u"

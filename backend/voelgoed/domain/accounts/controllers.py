@@ -76,10 +76,6 @@ def _session_cookies(settings: Settings, token: str, session: UserSession) -> li
     ]
 
 
-def _client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 class AuthController(Controller):
     path = "/api/auth"
     tags = ["auth"]
@@ -95,7 +91,7 @@ class AuthController(Controller):
         token, session = await AccountService(db).start_session(
             user,
             ttl=timedelta(hours=settings.session_ttl_hours),
-            ip=_client_ip(request),
+            ip=ratelimit.client_ip(request),
             user_agent=request.headers.get("user-agent"),
         )
         me = await build_me(db, user, session)
@@ -110,7 +106,7 @@ class AuthController(Controller):
         settings: Settings,
         redis: Redis,
     ) -> Response[Me]:
-        await ratelimit.hit(redis, f"signup:{_client_ip(request)}", limit=20, window_seconds=3600)
+        await ratelimit.hit(redis, f"signup:{ratelimit.client_ip(request)}", limit=20, window_seconds=3600)
         user = await AccountService(db_session).create_user(
             email=data.email, password=data.password, name=data.name
         )
@@ -140,7 +136,7 @@ class AuthController(Controller):
         )
         await ratelimit.hit(
             redis,
-            f"login:ip:{_client_ip(request)}",
+            f"login:ip:{ratelimit.client_ip(request)}",
             settings.login_attempts_per_window * 5,
             settings.login_window_seconds,
         )
@@ -189,7 +185,7 @@ class AuthController(Controller):
         redis: Redis,
         queue: Queue,
     ) -> None:
-        await ratelimit.hit(redis, f"reset:ip:{_client_ip(request)}", 20, 3600)
+        await ratelimit.hit(redis, f"reset:ip:{ratelimit.client_ip(request)}", 20, 3600)
         try:
             email = normalise_email(data.email)
         except AppError:  # a malformed address gets the same answer as an unknown one
@@ -222,5 +218,5 @@ class AuthController(Controller):
         db_session: AsyncSession,
         redis: Redis,
     ) -> None:
-        await ratelimit.hit(redis, f"reset-confirm:ip:{_client_ip(request)}", 30, 3600)
+        await ratelimit.hit(redis, f"reset-confirm:ip:{ratelimit.client_ip(request)}", 30, 3600)
         await AccountService(db_session).finish_password_reset(data.token, data.password)

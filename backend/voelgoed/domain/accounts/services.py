@@ -43,9 +43,6 @@ class AccountService:
     async def get_by_email(self, email: str) -> User | None:
         return await self.db.scalar(select(User).where(User.email == email.strip().lower()))
 
-    async def get(self, user_id: uuid.UUID) -> User | None:
-        return await self.db.get(User, user_id)
-
     async def create_user(self, *, email: str, password: str, name: str) -> User:
         email = normalise_email(email)
         name = name.strip()

@@ -135,11 +135,9 @@ class CheckinAdminController(Controller):
         bind = db_session.bind
 
         async def events() -> AsyncIterator[dict[str, str]]:
-            from sqlalchemy.ext.asyncio import AsyncSession as Session
-
             last, idle = after, 0
             while True:
-                async with Session(bind) as db:
+                async with AsyncSession(bind) as db:
                     items = await services.scan_feed(db, event_id, last, 200)
                 for item in items:
                     last = item.seq

@@ -53,8 +53,7 @@ def serial_hash(serial: bytes) -> str:
 
 @lru_cache(maxsize=250_000)
 def _keys(serial: bytes) -> tuple[str, AESGCM]:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=KDF_SALT, info=KDF_INFO).derive(serial)
-    return serial_hash(serial), AESGCM(key)
+    return serial_hash(serial), AESGCM(details_key(serial))
 
 
 def details_key(serial: bytes) -> bytes:

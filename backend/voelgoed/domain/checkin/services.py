@@ -167,6 +167,8 @@ async def offline_duplicates(db: AsyncSession, event_id: uuid.UUID) -> list[Dupl
         )
     )
     ticket_ids = list({r[16] for r in rows})
+    if not ticket_ids:
+        return []
     winners = {
         r[16]: _scan(r)
         for r in await db.execute(

@@ -58,13 +58,20 @@ async def _part(redis: Redis, key: str, ttl: int, kind: type[Any], compute: Call
     return value
 
 
-async def event_dashboard(db: AsyncSession, redis: Redis, event: Event, granularity: str, ttl: int) -> EventDashboard:
-    """Whole dashboards are cached per change token. On a change only the part it touches is
-    recomputed: a hold (reserved) recomputes neither sales nor check-ins, a payment the sales
-    part, a scan or snapshot build the check-in part."""
+async def event_dashboard(
+    db: AsyncSession,
+    redis: Redis,
+    event: Event,
+    granularity: str,
+    ttl: int,
+    token: services.ChangeToken | None = None,
+) -> EventDashboard:
+    """Whole dashboards are cached per change token (`token`: one the caller just read). On a
+    change only the part it touches is recomputed: a hold (reserved) recomputes neither sales nor
+    check-ins, a payment the sales part, a scan or snapshot build the check-in part."""
     if ttl <= 0:
         return await services.event_dashboard(db, event, granularity)
-    token = await services.change_token(db, event.id)
+    token = token or await services.change_token(db, event.id)
     prefix = f"dash:{event.id}:{granularity}"
     key = f"{prefix}:all:{_hash(token)}"
     cached = await _get(redis, key)

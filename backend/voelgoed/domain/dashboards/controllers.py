@@ -20,6 +20,7 @@ from voelgoed.auth.permissions import Permission, access
 from voelgoed.db.tenancy import scope_session
 from voelgoed.domain.dashboards import cache, services
 from voelgoed.domain.dashboards.schemas import EventDashboard, Funnel, OrganizationOverview
+from voelgoed.domain.ticketing.services import get_event
 from voelgoed.lib.problems import NotFound
 from voelgoed.settings import Settings
 
@@ -51,7 +52,7 @@ class DashboardController(Controller):
         granularity: str = Parameter(default="hour", pattern="^(hour|day)$"),
     ) -> EventDashboard:
         """Sales per ticket type, revenue, sales and check-ins over time, occupancy per gate."""
-        event = await services.get_event(db_session, event_id)
+        event = await get_event(db_session, event_id)
         return await cache.event_dashboard(db_session, redis, event, granularity, settings.dashboard_cache_seconds)
 
     @get(
@@ -73,26 +74,24 @@ class DashboardController(Controller):
         whenever something changed (checked every 2 s); a `ping` comment every 15 s. The stream
         ends after 10 minutes and EventSource reconnects. A client that does not ask for
         `text/event-stream` in `Accept` gets the first summary only (then the stream ends)."""
-        await services.get_event(db_session, event_id)
+        await get_event(db_session, event_id)
         bind = db_session.bind
         live = "text/event-stream" in request.headers.get("accept", "")
         ttl = settings.dashboard_cache_seconds
 
         async def events() -> AsyncIterator[dict[str, str] | str]:
-            from sqlalchemy.ext.asyncio import AsyncSession as Session
-
             last_token: services.ChangeToken | None = None
             started = last_sent = time.monotonic()
             while True:
-                async with Session(bind) as db:
+                async with AsyncSession(bind) as db:
                     scope_session(db, organization_id)
                     token = await services.change_token(db, event_id)
                     if token != last_token:
                         try:
-                            event = await services.get_event(db, event_id)
+                            event = await get_event(db, event_id)
                         except NotFound:  # deleted while watched: end the stream
                             return
-                        body = await cache.event_dashboard(db, redis, event, granularity, ttl)
+                        body = await cache.event_dashboard(db, redis, event, granularity, ttl, token)
                         last_token, last_sent = token, time.monotonic()
                         yield {"event": "summary", "data": msgspec.json.encode(body).decode()}
                 if not live or time.monotonic() - started > STREAM_LIFETIME_SECONDS:
@@ -115,5 +114,5 @@ class DashboardController(Controller):
     ) -> Funnel:
         """page_view -> add_to_cart -> checkout_started -> checkout_success: events per step in
         [start, end), conversion between steps, and the same split by UTM source."""
-        event = await services.get_event(db_session, event_id)
+        event = await get_event(db_session, event_id)
         return await services.funnel(db_session, event, start, end)

@@ -33,17 +33,9 @@ from voelgoed.domain.dashboards.schemas import (
 )
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.venues.models import Gate
-from voelgoed.lib.problems import NotFound, Unprocessable
+from voelgoed.lib.problems import Unprocessable
 
 GRANULARITIES = ("hour", "day")
-
-
-async def get_event(db: AsyncSession, event_id: uuid.UUID) -> Event:
-    """Through the tenant-scoped session: another organisation's event is simply not found."""
-    event = await db.scalar(select(Event).where(Event.id == event_id))
-    if event is None:
-        raise NotFound("No such event.")
-    return event
 
 
 def _local(t: datetime, tz: ZoneInfo, granularity: str) -> datetime:

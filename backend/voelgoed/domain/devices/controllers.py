@@ -76,6 +76,6 @@ class DevicePairController(Controller):
         self, data: PairRequest, db_session: AsyncSession, redis: Redis, request: Request[Any, Any, Any]
     ) -> DeviceSession:
         """Redeem a pairing code for a device token (shown once)."""
-        ip = request.client.host if request.client else "unknown"
+        ip = ratelimit.client_ip(request)
         await ratelimit.hit(redis, f"device-pair:{ip}", limit=20, window_seconds=600)
         return await services.pair(db_session, code=data.code, device_name=data.device_name)

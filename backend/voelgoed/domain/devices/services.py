@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voelgoed.auth.device import new_token, token_hash
+from voelgoed.auth.device import new_device_token
 from voelgoed.domain.devices.models import Device, DevicePairingCode
 from voelgoed.domain.devices.schemas import DeviceEvent, DeviceRead, DeviceSession, GateInfo, PairingCodeRead
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.venues.models import Gate
 from voelgoed.lib.problems import AppError, FieldError, NotFound, Unprocessable
+from voelgoed.lib.secrets import token_digest
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read out and type
 CODE_LEN = 12
@@ -116,12 +117,12 @@ async def pair(db: AsyncSession, *, code: str, device_name: str | None) -> Devic
     ).scalar_one_or_none()
     if claimed is None:
         raise InvalidPairingCode("This pairing code is not valid, already used or expired. Ask for a new one.")
-    token = new_token()
+    token = new_device_token()
     device = Device(
         id=uuid.uuid4(),
         organization_id=claimed.organization_id,
         name=device_name or claimed.device_name or "Scanner",
-        token_hash=token_hash(token),
+        token_hash=token_digest(token),
         event_ids=claimed.event_ids,
         gate_id=claimed.gate_id,
         last_seen_at=datetime.now(UTC),

@@ -32,9 +32,9 @@ from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.ticketing.inventory import compute_availability
 from voelgoed.domain.ticketing.models import Coupon, TicketType
 from voelgoed.domain.ticketing.services import get_event
+from voelgoed.domain.tickets.jobs import enqueue_delivery
 from voelgoed.lib.pagination import PageParams, order_by, paginate
 from voelgoed.lib.problems import Conflict
-from voelgoed.workflows.checkout import enqueue_delivery
 
 
 def _summary(o: Order) -> OrderSummaryRead:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import uuid
@@ -10,13 +9,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.orders.machines import ORDER_STATUSES
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.ticketing.models import VAT_RATE_PERCENT, TicketType
 from voelgoed.lib.problems import NotFound, Unprocessable
+from voelgoed.lib.secrets import new_token, token_digest
 
 # No 0/O, 1/I/L, 5/S, 2/Z, 8/B: a reference read out over the phone is not misheard.
 REFERENCE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
@@ -44,8 +44,8 @@ def normalise_reference(reference: str) -> str:
 
 def new_access_token() -> tuple[str, str]:
     """(token for the buyer, sha256 hex to store). The token itself is never stored."""
-    token = secrets.token_urlsafe(32)
-    return token, hash_token(token)
+    token = new_token()
+    return token, token_digest(token)
 
 
 def rotate_access_token(order: Any) -> str:
@@ -56,12 +56,8 @@ def rotate_access_token(order: Any) -> str:
     return token
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def token_matches(order: Any, token: str | None) -> bool:
-    return bool(token) and hmac.compare_digest(order.access_token_hash, hash_token(token or ""))
+    return bool(token) and hmac.compare_digest(order.access_token_hash, token_digest(token or ""))
 
 
 def vat_of(total_cents: int) -> int:
@@ -154,5 +150,3 @@ async def get_order(db: AsyncSession, order_id: uuid.UUID) -> Order:
     return order
 
 
-async def count_orders(db: AsyncSession, event_id: uuid.UUID) -> int:
-    return int(await db.scalar(select(func.count()).where(Order.event_id == event_id)) or 0)

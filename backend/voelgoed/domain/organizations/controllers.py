@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Access, Permission, access
+from voelgoed.domain.accounts.models import User
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.notifications import messages
 from voelgoed.domain.notifications.jobs import enqueue_mail
@@ -103,8 +104,8 @@ class MemberController(Controller):
     ) -> MemberRead:
         service = OrganizationService(db_session, AuditService(db_session, auth))
         membership = await service.change_role(actor_role=auth.role or "", user_id=user_id, role=data.role)
-        rows = {u.id: (m, u) for m, u in await service.members()}
-        _, user = rows[membership.user_id]
+        user = await db_session.get(User, membership.user_id)
+        assert user is not None  # the membership references it
         return MemberRead(
             user_id=user.id,
             email=user.email,

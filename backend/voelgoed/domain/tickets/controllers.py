@@ -18,10 +18,6 @@ from voelgoed.lib import ratelimit
 DOWNLOADS_PER_IP = 60  # per 10 minutes: plenty for a family's phones, useless for guessing tokens
 
 
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 class TicketDownloadController(Controller):
     tags = ["tickets"]
 
@@ -43,7 +39,7 @@ class TicketDownloadController(Controller):
 
         A wrong reference or token is a 404 either way. Rendered now if the e-mail job has not
         run yet."""
-        await ratelimit.hit(redis, f"tickets-pdf:{_client_ip(request)}", DOWNLOADS_PER_IP, 600)
+        await ratelimit.hit(redis, f"tickets-pdf:{ratelimit.client_ip(request)}", DOWNLOADS_PER_IP, 600)
         order = await order_for_download(db_session, reference[:40], token)
         pdf = await ensure_order_pdf(db_session, order)
         return Response(

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
 import segno
 
 
 def make_qr(data: str) -> segno.QRCode:
     # Level M at least; segno raises the level further when it fits the same version for free.
     return segno.make_qr(data, error="m")
-
-
-def qr_svg(data: str, *, scale: int = 4) -> str:
-    """A standalone SVG document (black modules, white background, 4-module quiet zone)."""
-    out = io.BytesIO()
-    make_qr(data).save(out, kind="svg", scale=scale, border=4, dark="#000", light="#fff", xmldecl=False)
-    return out.getvalue().decode()
 
 
 def qr_svg_data_uri(data: str, *, scale: int = 4) -> str:

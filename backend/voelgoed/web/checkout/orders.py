@@ -323,7 +323,7 @@ class OrderPagesController(Controller):
             return page(403, error="This form has expired or did not come from this site. Please try again.")
         if errors:
             return page(422, error="Please correct the details below.")
-        client_ip = request.client.host if request.client else "unknown"
+        client_ip = ratelimit.client_ip(request)
         try:
             await ratelimit.hit(redis, f"site-lookup-ip:{client_ip}", LOOKUPS_PER_IP, 900)
             await ratelimit.hit(redis, f"site-lookup-ref:{values['reference']}", LOOKUPS_PER_REFERENCE, 3600)

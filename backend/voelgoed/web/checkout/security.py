@@ -159,15 +159,12 @@ async def record_step(
     """One funnel row for this visit, with its UTM attribution; automated clients are not counted."""
     if is_bot(visit.user_agent):
         return
-    a = visit.attribution
     await record(
         db,
         organization_id=organization_id,
         event_id=event_id,
         name=name,
         session_id=visit.session_id,
-        utm_source=a.utm_source,
-        utm_medium=a.utm_medium,
-        utm_campaign=a.utm_campaign,
+        **visit.utm(),
         order_id=order_id,
     )
