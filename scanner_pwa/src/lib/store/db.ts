@@ -275,20 +275,8 @@ export class ScannerStore {
 	// --- the queue of unsynced scans ---------------------------------------------------------
 
 	/** Add a scan; a second call with the same client_scan_id changes nothing. Returns true if added. */
-	async enqueue(scan: Omit<QueuedScan, 'n'>): Promise<boolean> {
-		const tx = this.db.transaction(['queue', 'meta'], 'readwrite');
-		const q = tx.objectStore('queue');
-		if (await q.get(scan.client_scan_id)) {
-			await tx.done;
-			return false;
-		}
-		const meta = tx.objectStore('meta');
-		const n = ((await meta.get('queue_n')) as number | undefined) ?? 0;
-		await meta.put(n + 1, 'queue_n');
-		await q.add({ ...scan, n: n + 1 });
-		await tx.done;
-		this.queueN = n + 1;
-		return true;
+	enqueue(scan: Omit<QueuedScan, 'n'>): Promise<boolean> {
+		return this.recordOffline(null, scan);
 	}
 
 	/** An offline scan in one transaction: the local redemption state (if any) and the queued scan. */
@@ -339,10 +327,6 @@ export class ScannerStore {
 
 	async putLocal(state: LocalState): Promise<void> {
 		await this.db.put('local', state);
-	}
-
-	async getLocal(h: string): Promise<LocalState | undefined> {
-		return this.db.get('local', h);
 	}
 
 	/** Drop local states the server now reflects: acked, and last changed before `before` (ISO). */

@@ -3,7 +3,7 @@
  * the unsynced queue and the sync loop (upload queued scans first, then pull changes by cursor).
  */
 import { ScannerStore, type DeviceRecord, type EventData, type Settings, type StoredTicket } from '../store/db';
-import { parsePayload } from '../verify/payload';
+import { parsePayload, SERVER_MAX_LEN } from '../verify/payload';
 import { importPublicKey, nextLocalState, verifyOffline, type OfflineEvent, type VerifyContext } from '../verify/verifier';
 import type { DeviceSession, Direction, LocalState, Verdict } from '../verify/types';
 import { Api, ApiError, NetworkError, type UploadScan } from './api';
@@ -160,7 +160,6 @@ export class ScannerEngine {
 				starts_at: data.event.starts_at,
 				ends_at: data.event.ends_at,
 				gate_ids: new Set(sev.gates.map((g) => g.id)),
-				gate_names: new Map(sev.gates.map((g) => [g.id, g.name])),
 				rules: data.rules
 			};
 			this.ctx.events.set(eventId, ev);
@@ -257,7 +256,7 @@ export class ScannerEngine {
 			state = nextLocalState(this.local.get(out.h), out.verdict, out.h, out.eventId, { id: gateId, name: this.gateName(gateId) }, false);
 			if (state) this.local.set(out.h, state);
 		}
-		if (payload.length <= 512) {
+		if (payload.length <= SERVER_MAX_LEN) {
 			const added = await this.store.recordOffline(state, {
 				client_scan_id: clientScanId,
 				payload,

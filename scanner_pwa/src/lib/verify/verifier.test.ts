@@ -42,10 +42,6 @@ function setup(over: { rules?: Rules | null; status?: string; records?: TicketRe
 		starts_at: '2030-06-01T17:00:00Z',
 		ends_at: '2030-06-01T23:00:00Z',
 		gate_ids: new Set([GATE_A, GATE_B]),
-		gate_names: new Map([
-			[GATE_A, 'Gate A'],
-			[GATE_B, 'Gate B']
-		]),
 		rules: over.rules ?? null
 	};
 	const ctx: VerifyContext = {

@@ -28,7 +28,6 @@ export interface OfflineEvent {
 	ends_at: string;
 	/** Gates of the event's venue. */
 	gate_ids: Set<string>;
-	gate_names: Map<string, string>;
 	rules: Rules | null;
 }
 
