@@ -1,6 +1,5 @@
 -- wrk script: GET one path (BENCH_PATH) with the organiser's session cookie (BENCH_COOKIE);
 -- prints one JSON line with rate and latency percentiles, plus the count of non-2xx answers.
-local bad = 0
 local threads = {}
 
 function setup(thread)

@@ -187,8 +187,7 @@ def main() -> None:
             files[name].write_text("\n".join(part) + "\n")
         threads = min(args.devices, 4)
         delay = max(int(args.conns * 1000 / args.rate) - 6, 0)  # per connection, minus ~p50 latency
-        env = {"BENCH_TOKENS": ",".join(ev["tokens"]), "BENCH_GATES": ",".join(ev["gates"]),
-               "BENCH_PER_THREAD": str(10**9)}  # fmt: skip
+        env = {"BENCH_TOKENS": ",".join(ev["tokens"]), "BENCH_GATES": ",".join(ev["gates"])}
         wrk(HERE / "scan.lua", base, conns=args.conns, threads=threads, seconds=3,
             env={**env, "BENCH_PAYLOADS": str(files["warm"]), "BENCH_DELAY_MS": "0", "BENCH_RUN": "1"})  # fmt: skip
         # Devices walk the same payload list 3 apart: first scans plus repeats from other devices.

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.models import Order
-from voelgoed.domain.ticketing.models import TicketType
+from voelgoed.domain.orders.services import ticket_type_names
 from voelgoed.domain.tickets.issuing import issue_for_order
 from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument
 from voelgoed.domain.tickets.pdf import TicketPage, TicketsDocument, render_tickets_pdf
@@ -52,11 +52,7 @@ async def build_document(db: AsyncSession, order: Order) -> TicketsDocument:
     event = await load_event(db, order.event_id)
     key = await get_or_create_signing_key(db, event_id=event.id, organization_id=event.organization_id)
     signer = private_key(key)
-    type_ids = {t.ticket_type_id for t in tickets}
-    rows = await db.execute(
-        select(TicketType.id, TicketType.name).where(TicketType.id.in_(type_ids)).execution_options(**_UNSCOPED)
-    )
-    names = {row[0]: row[1] for row in rows}
+    names = await ticket_type_names(db, tickets)
     venue = event.venue
     address = []
     if venue is not None:

@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from voelgoed.domain.accounts.services import now
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.ticketing.models import EventInventory, TicketType
 
 log = logging.getLogger(__name__)
-HOLDING_STATUSES = ("reserved", "awaiting_payment")
 PUBLIC = {"skip_tenant_scope": True}  # the public site reads across organisations
 
 

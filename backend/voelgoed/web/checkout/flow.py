@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.services import ticket_type_names, token_matches
 from voelgoed.domain.payments.providers.base import PaymentRedirect
@@ -214,7 +215,7 @@ async def send_order_link(db: AsyncSession, queue: Any, settings: Settings, refe
     if order is None or not order.buyer_email or normalise_email(order.buyer_email) != normalise_email(email):
         return False
     event = await event_of(db, order)
-    if order.status in ("reserved", "awaiting_payment"):
+    if order.status in HOLDING_STATUSES:
         text = (
             f"Hi {order.buyer_name or ''},\n\nSomeone (hopefully you) asked for a link to order {order.reference} "
             f"for {event.name}.\n\nThis order is not paid yet. Continue in the browser where you chose the "

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Access, access
+from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.ticketing.models import TicketType
 from voelgoed.domain.tickets.models import Ticket
@@ -28,8 +29,8 @@ from voelgoed.settings import Settings
 from voelgoed.web.checkout import flow
 from voelgoed.web.checkout.render import render
 from voelgoed.web.checkout.security import Visit, order_cookie_name, record_step
+from voelgoed.workflows.checkout import EMAIL
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
 LOOKUPS_PER_IP = 5  # per 15 minutes
 LOOKUPS_PER_REFERENCE = 3  # per hour
@@ -120,7 +121,7 @@ class CheckoutController(Controller):
         order = await flow.order_for_token(db_session, reference, token)
         if order is None or token is None:
             return _gone(visit)
-        if order.status not in ("reserved", "awaiting_payment"):
+        if order.status not in HOLDING_STATUSES:
             return Redirect(_order_url(order.reference, token), status_code=303, cookies=visit.cookies())
         return await _checkout_page(db_session, settings, visit, order)
 
@@ -154,7 +155,7 @@ class CheckoutController(Controller):
                 values=values,
                 error="This form has expired or did not come from this site. Please check your details and try again.",
             )
-        if order.status not in ("reserved", "awaiting_payment"):
+        if order.status not in HOLDING_STATUSES:
             return Redirect(_order_url(order.reference, token), status_code=303, cookies=visit.cookies())
         providers = [p.name for p in await flow.providers_for(db_session, settings, order.organization_id)]
         free = order.total_cents == 0
@@ -186,7 +187,7 @@ class CheckoutController(Controller):
             problem = flow.explain(exc)
             await db_session.rollback()
             fresh = await flow.order_for_token(db_session, reference, token)
-            if fresh is None or fresh.status not in ("reserved", "awaiting_payment"):
+            if fresh is None or fresh.status not in HOLDING_STATUSES:
                 return Redirect(_order_url(reference, token), status_code=303, cookies=visit.cookies())
             return await _checkout_page(
                 db_session,
