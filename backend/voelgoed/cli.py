@@ -33,9 +33,12 @@ def _setup(data_dir: str | None = None, port: int | None = None) -> Settings:
 
 
 def _urls(settings: Settings) -> tuple[str, str]:
-    from voelgoed.devservices import resolve_urls
+    from voelgoed.devservices import EmbeddedServerMissing, resolve_urls
 
-    return resolve_urls(settings.data_dir, settings.database_url, settings.redis_url)
+    try:
+        return resolve_urls(settings.data_dir, settings.database_url, settings.redis_url)
+    except EmbeddedServerMissing as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def run_migrations(database_url: str) -> None:
@@ -179,9 +182,13 @@ def run(port: int | None, data_dir: str | None, demo: bool) -> None:
     }
     sink = None
     if not settings.smtp_host:
+        from voelgoed.devservices import EmbeddedServerMissing
         from voelgoed.mailsink import start_mail_sink
 
-        sink = start_mail_sink(settings)
+        try:
+            sink = start_mail_sink(settings)
+        except EmbeddedServerMissing as exc:
+            raise click.ClickException(str(exc)) from exc
         env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(sink.port))
 
     py = sys.executable

