@@ -162,9 +162,8 @@ async def test_look_alike_characters_never_admit_a_ticket(client: Api, stack: St
         assert r.status_code == 200, (name, r.text)
         verdict = r.json()
         assert (verdict["result"], verdict["reason"], verdict["ticket"]) == ("invalid", "malformed", None), name
-    offline = [
-        {**scan_body(variant, gate), "local_verdict": "ok"} for variant in (variants["qr, long s"], variants["code, dotless i"])
-    ]
+    shown_ok = (variants["qr, long s"], variants["code, dotless i"])
+    offline = [{**scan_body(variant, gate), "local_verdict": "ok"} for variant in shown_ok]
     uploaded = await device.post("/api/checkin/offline-scans", json={"scans": offline})
     assert uploaded.status_code == 200, uploaded.text
     assert [(x["result"], x["reason"]) for x in uploaded.json()["results"]] == [("invalid", "malformed")] * 2
