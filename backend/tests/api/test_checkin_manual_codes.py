@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -117,4 +118,63 @@ async def test_offline_typed_code_is_synced_and_claims_the_admission(
     async with engine.connect() as conn:
         manual = await conn.scalar(text("SELECT manual FROM checkin_scan WHERE offline"))
     assert manual is True
+    await device.aclose()
+
+
+def look_alikes(genuine: str) -> dict[str, str]:
+    """Texts a Unicode-aware upper-case, lower-case or trim turns back into `genuine`."""
+    body_at = len(vg1.PREFIX) if genuine.startswith(vg1.PREFIX) else 0
+
+    def swap(text_: str, letter: str, by: str) -> str:
+        i = text_.index(letter, body_at)
+        return text_[:i] + by + text_[i + 1 :]
+
+    return {
+        "long s": swap(genuine, "S", "\u017f"),
+        "dotless i": swap(genuine, "I", "\u0131"),
+        "kelvin sign": swap(genuine, "K", "\u212a"),
+        "kelvin sign, lower case": swap(genuine.lower(), "k", "\u212a"),
+        "no-break spaces": "\u00a0" + genuine + "\u00a0",
+    }
+
+
+async def test_look_alike_characters_never_admit_a_ticket(client: Api, stack: Stack, engine: AsyncEngine) -> None:
+    """One ticket, one code: a non-ASCII look-alike of a genuine unused ticket's QR text or typed
+    code is invalid/malformed, online and offline, and the genuine text still admits after them."""
+    await sign_up(client)
+    s = await live_event(client, engine, tickets=1)
+    device = await pair(client, stack.base_url, [s.event_id])
+    gate = s.gates[0].id
+    # A serial whose code and QR text both have an S, an I and a K to stand in for.
+    while True:
+        ticket = dataclasses.replace(s.event.tickets[0], serial=vg1.serial_to_text(vg1.new_serial()))
+        qr, code = s.event.sign(ticket), vg1.ticket_code(ticket.serial)
+        if set("SIK") <= set(code) and set("SIK") <= set(qr[len(vg1.PREFIX) :]):
+            break
+    async with engine.begin() as conn:
+        await conn.execute(text("UPDATE ticket SET serial = :s WHERE id = :t"), {"s": ticket.serial, "t": ticket.id})
+    variants = {f"qr, {k}": v for k, v in look_alikes(qr).items()} | {
+        f"code, {k}": v for k, v in look_alikes(code).items()
+    }
+
+    for name, variant in variants.items():
+        r = await device.post("/api/checkin/scans", json=scan_body(variant, gate))
+        assert r.status_code == 200, (name, r.text)
+        verdict = r.json()
+        assert (verdict["result"], verdict["reason"], verdict["ticket"]) == ("invalid", "malformed", None), name
+    shown_ok = (variants["qr, long s"], variants["code, dotless i"])
+    offline = [{**scan_body(variant, gate), "local_verdict": "ok"} for variant in shown_ok]
+    uploaded = await device.post("/api/checkin/offline-scans", json={"scans": offline})
+    assert uploaded.status_code == 200, uploaded.text
+    assert [(x["result"], x["reason"]) for x in uploaded.json()["results"]] == [("invalid", "malformed")] * 2
+
+    genuine = await device.post("/api/checkin/scans", json=scan_body(qr, gate))
+    assert (genuine.json()["result"], genuine.json()["ticket"]["holder_name"] is not None) == ("ok", True)
+    again = await device.post("/api/checkin/scans", json=scan_body(code, gate))
+    assert again.json()["result"] == "already_redeemed"
+    async with engine.connect() as conn:
+        admissions = await conn.scalar(
+            text("SELECT count(*) FROM checkin_scan WHERE ticket_id = :t AND result = 'ok'"), {"t": ticket.id}
+        )
+    assert admissions == 1
     await device.aclose()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
+import re
 import uuid
+from pathlib import Path
 
 import pytest
 import segno
@@ -12,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from voelgoed.domain.tickets import payload as p
 from voelgoed.lib import crypto
+from voelgoed.workflows.check_in import is_ticket_code
 
 # The test vector in docs/scanning-protocol.md: keep both in step.
 VECTOR_SEED = bytes(range(32))
@@ -23,6 +27,14 @@ VECTOR_TYPE_REF = "a939b790"
 VECTOR_PAYLOAD = (
     "VG1:AGQ3FQ6U4X3AAEJCGNCFKZTXRCM2VO5JHG3ZAAB7UUE675OYZYD3C53N2ZEJYSQ4PS5AR3N6DBGMGKZJHR4B2DEM"
     "T5SJ6GHLZKICHD3OKHAKDHJLA6M2A6AMXLRTAB5WG2ZU2OM5ZDOAY"
+)
+
+
+# The text vectors: the JSON block in docs/scanning-protocol.md, read as it stands (the scanner's
+# vitest reads the same block), so both implementations accept and refuse exactly the same texts.
+PROTOCOL_DOC = Path(__file__).resolve().parents[3] / "docs" / "scanning-protocol.md"
+_TEXT_VECTORS = json.loads(
+    re.search(r"```json text-vectors\n(.*?)\n```", PROTOCOL_DOC.read_text("utf-8"), re.S).group(1)  # type: ignore[union-attr]
 )
 
 
@@ -62,6 +74,29 @@ def test_test_vector_signs_and_verifies_exactly() -> None:
     assert verified == claims()
     assert verified.serial_text == "AAISEM2EKVTHPCEZVK5Q"
     assert verified.key_id_text == VECTOR_KEY_ID
+
+
+def _serial_of(text: str) -> bytes:
+    """What the server does with a scanned text: a typed code or a QR payload."""
+    if is_ticket_code(text):
+        return p.serial_from_code(text)
+    return p.verify_payload(text, bytes.fromhex(VECTOR_PUBLIC_KEY), key_id=VECTOR_KEY_ID).serial
+
+
+@pytest.mark.parametrize("case", _TEXT_VECTORS["accepted"], ids=lambda c: c["note"])
+def test_text_vectors_accepted(case: dict[str, str]) -> None:
+    assert _serial_of(case["text"]).hex() == _TEXT_VECTORS["serial"] == VECTOR_SERIAL
+
+
+@pytest.mark.parametrize("case", _TEXT_VECTORS["refused"], ids=lambda c: c["note"])
+def test_text_vectors_refused(case: dict[str, str]) -> None:
+    # One ticket has exactly one code: a look-alike is refused whichever way it is read.
+    with pytest.raises(p.MalformedPayload):
+        _serial_of(case["text"])
+    with pytest.raises(p.MalformedPayload):
+        p.parse_payload(case["text"])
+    with pytest.raises(p.MalformedPayload):
+        p.serial_from_code(case["text"])
 
 
 def test_layout_is_the_documented_one() -> None:

@@ -103,8 +103,8 @@ async def check_code(db: AsyncSession, device: DeviceContext, text_: str) -> Che
 
 
 def is_ticket_code(text_: str) -> bool:
-    """Typed codes are short and never start like a payload ("VG1:")."""
-    stripped = text_.strip()
+    """Typed codes are short and never start like a payload ("VG1:"). Trims like the scanner does."""
+    stripped = text_.strip(vg1.ASCII_WHITESPACE)
     return len(stripped) <= 64 and stripped[2:3] != ":" and stripped[3:4] != ":"
 
 

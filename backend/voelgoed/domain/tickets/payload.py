@@ -17,6 +17,12 @@ Text form: "VG1:" + RFC 4648 base32 of those bytes, upper case, no padding. Ever
 in the QR alphanumeric set, so the 88-byte payload (145 characters) fits a version 6 QR code at
 error correction level M (version 7 with both validity times).
 
+One ticket has exactly one code: any character outside ASCII is refused before anything is
+trimmed or upper-cased (Unicode case mapping turns a long s, U+017F, into "S", a dotless i,
+U+0131, into "I", the Kelvin sign, U+212A, into "k"; Unicode trimming drops no-break spaces), and
+trimming removes ASCII white space only.
+The text vectors in docs/scanning-protocol.md hold this and the scanner's verifier to it.
+
 Verification never trusts anything before the signature checks out, and every way a payload can
 be wrong raises a `PayloadError` (a ValueError), never anything else.
 """
@@ -49,6 +55,9 @@ MAX_BYTES = MIN_BYTES + 8
 # Anything longer cannot be ours; checked before any decoding work.
 MAX_TEXT_LEN = len(PREFIX) + (MAX_BYTES * 8 + 4) // 5
 _BASE32 = re.compile(r"[A-Z2-7]+")
+# What "trim" removes: ASCII white space only, the same six characters JavaScript's trim() removes
+# from ASCII text (str.strip() would also drop \x1c-\x1f, and any Unicode space).
+ASCII_WHITESPACE = " \t\n\r\x0b\x0c"
 _UINT32_MAX = 2**32 - 1
 
 
@@ -134,6 +143,17 @@ def _unb32(text: str) -> bytes:
     return data
 
 
+def ascii_text(text: str) -> str:
+    """`text` trimmed of ASCII white space, after refusing any non-ASCII character in it.
+
+    Every reading of a scanned or typed text starts here, before any case change: a look-alike
+    (U+017F, U+0131, U+212A, a no-break space, ...) must not become another spelling of a real code.
+    """
+    if not text.isascii():
+        raise MalformedPayload("not ASCII")
+    return text.strip(ASCII_WHITESPACE)
+
+
 def new_serial() -> bytes:
     return secrets.token_bytes(SERIAL_LEN)
 
@@ -148,7 +168,7 @@ def serial_to_text(serial: bytes) -> str:
 
 
 def serial_from_text(text: str) -> bytes:
-    data = _unb32(text.strip().upper())
+    data = _unb32(ascii_text(text).upper())
     if len(data) != SERIAL_LEN:
         raise MalformedPayload("a serial is 12 bytes")
     return data
@@ -156,7 +176,7 @@ def serial_from_text(text: str) -> bytes:
 
 # Characters a person may read for a base32 letter: the digits 0, 1 and 8 are not in the alphabet.
 _LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B"})
-_CODE_SEPARATORS = re.compile(r"[\s\-_.]+")
+_CODE_SEPARATORS = re.compile(r"[ \t\n\r\x0b\x0c\-_.]+")  # ASCII only: str patterns' \s is Unicode
 CODE_GROUP = 5
 
 
@@ -169,7 +189,7 @@ def serial_from_code(text: str) -> bytes:
     """A typed ticket code: any case, any grouping (spaces, dashes), 0/1/8 read as O/I/B."""
     if not isinstance(text, str) or len(text) > 64:
         raise MalformedPayload("not a ticket code")
-    compact = _CODE_SEPARATORS.sub("", text).upper().translate(_LOOKALIKES)
+    compact = _CODE_SEPARATORS.sub("", ascii_text(text)).upper().translate(_LOOKALIKES)
     if len(compact) != 20:
         raise MalformedPayload("a ticket code has 20 characters")
     return serial_from_text(compact)
@@ -211,7 +231,7 @@ def parse_payload(text: str) -> tuple[TicketClaims, bytes, bytes]:
         raise MalformedPayload("a payload is text")
     if len(text) > MAX_TEXT_LEN + 8:  # a little slack for surrounding whitespace
         raise MalformedPayload("too long to be a ticket")
-    text = text.strip()
+    text = ascii_text(text)
     if len(text) > MAX_TEXT_LEN:
         raise MalformedPayload("too long to be a ticket")
     if text[: len(PREFIX)].upper() != PREFIX:

@@ -6,6 +6,11 @@
  *
  * Text form: "VG1:" + upper-case base32 without padding. The Ed25519 signature covers every byte
  * before it. Nothing parsed here is trusted before the signature has been checked.
+ *
+ * One ticket has exactly one code: any character outside ASCII is refused before anything is
+ * trimmed or upper-cased, because toUpperCase() turns "ſ" into "S" and "ı" into "I", the Kelvin
+ * sign lower-cases to "k", and trim() drops no-break spaces and byte order marks. The text vectors
+ * in docs/scanning-protocol.md hold this and the server to the same answers.
  */
 import { base32Decode, toHex } from './codec';
 
@@ -38,11 +43,25 @@ export interface Parsed {
 
 export type ParseError = 'malformed' | 'too_long' | 'unsupported_version';
 
+const NON_ASCII = /[^\x00-\x7f]/;
+/** ASCII white space only (what the server's trim removes); trim() would also drop Unicode spaces. */
+const EDGE_SPACE = /^[ \t\n\r\v\f]+|[ \t\n\r\v\f]+$/g;
+
+/** `text` without ASCII white space at either end; any other character is left for the verifier. */
+export function trimAscii(text: string): string {
+	return text.replace(EDGE_SPACE, '');
+}
+
+/** `text` trimmed of ASCII white space, or null when it has any non-ASCII character at all. */
+export function asciiText(text: string): string | null {
+	return NON_ASCII.test(text) ? null : trimAscii(text);
+}
+
 export function parsePayload(text: unknown): Parsed | ParseError {
 	if (typeof text !== 'string') return 'malformed';
 	if (text.length > SERVER_MAX_LEN) return 'too_long';
-	const t = text.trim();
-	if (t.length > MAX_TEXT_LEN) return 'malformed';
+	const t = asciiText(text);
+	if (t === null || t.length > MAX_TEXT_LEN) return 'malformed';
 	if (t.slice(0, PREFIX.length).toUpperCase() !== PREFIX) {
 		if (t.slice(0, 2).toUpperCase() === 'VG' && t.slice(3, 4) === ':') return 'unsupported_version';
 		return 'malformed';
@@ -87,8 +106,10 @@ export function parsePayload(text: unknown): Parsed | ParseError {
  */
 export function serialFromCode(text: string): Uint8Array | null {
 	if (typeof text !== 'string' || text.length > 64) return null;
-	const compact = text
-		.replace(/[\s\-_.]+/g, '')
+	const ascii = asciiText(text);
+	if (ascii === null) return null;
+	const compact = ascii
+		.replace(/[ \t\n\r\v\f\-_.]+/g, '')
 		.toUpperCase()
 		.replace(/0/g, 'O')
 		.replace(/1/g, 'I')
@@ -100,17 +121,19 @@ export function serialFromCode(text: string): Uint8Array | null {
 
 /** Typed codes are short and never start like a payload ("VG1:"); mirrors the server's test. */
 export function isTicketCode(text: string): boolean {
-	const t = text.trim();
+	const t = trimAscii(text);
 	return t.length <= 64 && t.charAt(2) !== ':' && t.charAt(3) !== ':';
 }
 
 /**
  * What the manual-entry field shows while a person types a ticket code: upper case, grouped in
- * fives ("abcde fgh" -> "ABCDE-FGH"). Anything that looks like a pasted payload ("VG1:…") or is
- * longer than a code is left exactly as it is.
+ * fives ("abcde fgh" -> "ABCDE-FGH"). Anything that looks like a pasted payload ("VG1:…"), is
+ * longer than a code, or has a character other than letters, digits and the separators
+ * `serialFromCode` drops is left exactly as it is: a look-alike ("ſ", a no-break space) is not
+ * quietly tidied into a real code, the verifier refuses it.
  */
 export function formatTypedCode(text: string): string {
-	if (text.includes(':') || text.length > 30) return text;
+	if (text.includes(':') || text.length > 30 || /[^A-Za-z0-9 \t\n\r\v\f\-_.]/.test(text)) return text;
 	const compact = text.replace(/[^A-Za-z0-9]/g, '').toUpperCase();
 	if (compact.length > 20) return text;
 	return (compact.match(/.{1,5}/g) ?? []).join('-');

@@ -5,6 +5,8 @@ import { openRecord, serialHash, detailsKey } from './records';
 import { newKeyPair, privateKeyFromSeed, sealRecord, signPayload, ticketCode, typeRefOf } from './encode';
 import { importPublicKey, nextLocalState, verifyOffline, type OfflineEvent, type VerifyContext } from './verifier';
 import type { LocalState, Rules, TicketRecord } from './types';
+// The text vectors live in the protocol document itself; the backend's unit tests read the same block.
+import protocolDoc from '../../../../docs/scanning-protocol.md?raw';
 
 // The VG1 test vector (backend/tests/unit/test_ticket_payload.py; docs/scanning-protocol.md).
 const VECTOR_SEED = Uint8Array.from({ length: 32 }, (_, i) => i);
@@ -25,6 +27,15 @@ const REC = {
 	plaintext: '{"n":"Thandi Nkosi","t":"General admission","i":"0b6f7e52-3f7a-4c1e-9a55-2d0c3b1f4e77"}',
 	e: 'ZGVmZ2hpamtsbW5vuHMpNQfmpf2XswSFE7rX9FGkjulouI3uuzo8I0GF6UKHMMpKu09R23haOdVj8fZ2WYyKKKTDgwZUYNBJmrzLe4O2n3HnhM4Mz6uaM1OEJNKALawpZedFsU2wwUm0cj3PjCj_1fh1Zg'
 };
+
+// docs/scanning-protocol.md, "Text vectors": spellings of the test vector's ticket to accept or refuse.
+interface TextVector {
+	text: string;
+	note: string;
+}
+const TEXT_VECTORS: { serial: string; accepted: TextVector[]; refused: TextVector[] } = JSON.parse(
+	/```json text-vectors\n([\s\S]*?)\n```/.exec(protocolDoc)![1]
+);
 
 const EVENT = 'e0000000-0000-4000-8000-000000000001';
 const GATE_A = 'a0000000-0000-4000-8000-00000000000a';
@@ -307,5 +318,27 @@ describe('the offline verifier', () => {
 		// Rules still apply: a closed event.
 		const closed = setup({ records: [vectorRecord], status: 'closed' });
 		expect((await scan(closed.ctx, code)).verdict).toMatchObject({ result: 'event_not_live' });
+	});
+});
+
+describe('the text vectors (one ticket, one code)', () => {
+	it.each(TEXT_VECTORS.accepted)('accepts $note', async ({ text }) => {
+		const s = await withVectorKey(setup({ records: [{ ...vectorRecord, ev: EVENT }] }));
+		const { verdict, h } = await scan(s.ctx, text);
+		expect(verdict).toMatchObject({ result: 'ok', reason: null });
+		expect(h).toBe(vectorRecord.h);
+		const serial = isTicketCode(text) ? serialFromCode(text) : (parsePayload(text) as { claims: { serial: Uint8Array } }).claims.serial;
+		expect(toHex(serial!)).toBe(TEXT_VECTORS.serial);
+	});
+
+	it.each(TEXT_VECTORS.refused)('refuses $note', async ({ text }) => {
+		expect(parsePayload(text)).toBe('malformed');
+		expect(serialFromCode(text)).toBeNull();
+		const s = await withVectorKey(setup({ records: [{ ...vectorRecord, ev: EVENT }] }));
+		const { verdict, h } = await scan(s.ctx, text);
+		expect(verdict).toMatchObject({ result: 'invalid', reason: 'malformed', ticket: null });
+		expect(h).toBeNull();
+		// The manual-entry field does not tidy a look-alike into the real code either.
+		if (isTicketCode(text)) expect(formatTypedCode(text)).toBe(text);
 	});
 });
