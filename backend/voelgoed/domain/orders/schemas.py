@@ -94,7 +94,7 @@ class PublicOrderRead(msgspec.Struct):
     needs_refund: bool
     lines: list[OrderLineRead]
     allowed_transitions: list[str]
-    coupon_code: str | None = None
+    coupon_code: str | None
 
 
 class CheckoutRead(msgspec.Struct):
@@ -120,7 +120,7 @@ class TicketRead(msgspec.Struct):
     ticket_type_id: uuid.UUID
     holder_name: str | None
     status: str
-    ticket_type_name: str | None = None
+    ticket_type_name: str
 
 
 class OrderSummaryRead(msgspec.Struct):
