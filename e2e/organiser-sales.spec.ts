@@ -163,11 +163,16 @@ test('ticket types, coupon, an order paid through the public API, sales, devices
 	await orderRow.getByRole('link', { name: reservation.reference }).click();
 	await expect(page.getByRole('heading', { name: `Order ${reservation.reference}` })).toBeVisible();
 	await expect(page.getByTestId('order-total')).toHaveText('R 2 000.80');
+	// The amounts as the API computed them (one summary for every view): qty x price, the discount once.
+	await expect(page.getByTestId('line-subtotal')).toHaveText('R 2 501.00');
+	await expect(page.getByTestId('order-subtotal')).toHaveText('R 2 501.00');
+	await expect(page.getByTestId('order-discount')).toHaveText('-R 500.20');
 	await expect(page.getByText('JAZZ20')).toBeVisible();
 	await expect(page.getByTestId('payments-table')).toContainText('simulated');
 	await expect(page.getByTestId('payments-table')).toContainText('succeeded');
 	await expect(page.getByTestId('ticket-row')).toHaveCount(2, { timeout: 20_000 });
 	await expect(page.getByTestId('ticket-row').first()).toContainText(/[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{5}-[A-Z2-7]{5}/);
+	await expect(page.getByTestId('ticket-row').first()).toContainText('General admission');
 	await page.getByRole('button', { name: 'Resend tickets' }).click();
 	await expect(page.getByTestId('banner-success')).toContainText(buyerEmail);
 

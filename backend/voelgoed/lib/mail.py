@@ -18,15 +18,24 @@ def build_message(
     to: str,
     subject: str,
     text: str,
+    html: str | None = None,
+    reply_to: str | None = None,
     message_id: str | None = None,
     attachments: list[tuple[str, str, bytes]] | None = None,
 ) -> EmailMessage:
+    """A message with a plain-text body and, when given, an HTML alternative of it (mail clients
+    show the one they prefer); attachments after both. `reply_to`: where answers go, since the
+    sender (MAIL_FROM) is usually a no-reply address."""
     msg = EmailMessage()
     msg["From"] = settings.mail_from
     msg["To"] = to
+    if reply_to:
+        msg["Reply-To"] = reply_to
     msg["Subject"] = subject
     msg["Message-ID"] = message_id or make_msgid(domain="voelgoed.local")
     msg.set_content(text)
+    if html is not None:
+        msg.add_alternative(html, subtype="html")
     for filename, mime, payload in attachments or []:
         maintype, subtype = mime.split("/", 1)
         msg.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)

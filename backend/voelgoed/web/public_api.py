@@ -19,6 +19,7 @@ from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.machines import OrderLifecycle
 from voelgoed.domain.orders.models import Order
+from voelgoed.domain.orders.pricing import order_summary, summarise, vat_of
 from voelgoed.domain.orders.schemas import (
     CheckoutRead,
     CheckoutStart,
@@ -26,9 +27,7 @@ from voelgoed.domain.orders.schemas import (
     PublicOrderRead,
     ReservationCreate,
     ReservationRead,
-    line_reads,
 )
-from voelgoed.domain.orders.services import ticket_type_names, vat_of
 from voelgoed.domain.ticketing import inventory
 from voelgoed.domain.ticketing.holds import CartItem, HoldResult
 from voelgoed.domain.ticketing.models import TicketType
@@ -81,17 +80,18 @@ def _idempotency_key(key: str | None) -> str | None:
 
 
 def reservation_read(held: HoldResult) -> ReservationRead:
+    summary = summarise(held.lines, {}, held.coupon_code)  # the same sums as every order view
     return ReservationRead(
         order_id=held.order_id,
         reference=held.reference,
         access_token=held.access_token,
         status=held.status,
         hold_expires_at=held.hold_expires_at,
-        subtotal_cents=held.amounts.subtotal_cents,
-        discount_cents=held.amounts.discount_cents,
-        total_cents=held.amounts.total_cents,
-        vat_cents=held.amounts.vat_cents,
-        lines=line_reads(held.lines, {}),
+        subtotal_cents=summary.subtotal_cents,
+        discount_cents=summary.discount_cents,
+        total_cents=summary.total_cents,
+        vat_cents=summary.vat_cents,
+        lines=summary.lines,
         coupon_code=held.coupon_code,
         replayed=held.replayed,
     )
@@ -101,7 +101,7 @@ async def public_order_read(db: AsyncSession, order: Order) -> PublicOrderRead:
     skip = {"skip_tenant_scope": True}
     event = await db.scalar(select(Event).where(Event.id == order.event_id).execution_options(**skip))
     assert event is not None
-    names = await ticket_type_names(db, order.lines)
+    summary = await order_summary(db, order)
     return PublicOrderRead(
         order_id=order.id,
         reference=order.reference,
@@ -112,14 +112,15 @@ async def public_order_read(db: AsyncSession, order: Order) -> PublicOrderRead:
         hold_expires_at=order.hold_expires_at,
         buyer_name=order.buyer_name,
         buyer_email=order.buyer_email,
-        subtotal_cents=order.subtotal_cents,
-        discount_cents=order.discount_cents,
-        total_cents=order.total_cents,
-        vat_cents=order.vat_cents,
+        subtotal_cents=summary.subtotal_cents,
+        discount_cents=summary.discount_cents,
+        total_cents=summary.total_cents,
+        vat_cents=summary.vat_cents,
         paid_at=order.paid_at,
         needs_refund=order.needs_refund,
-        lines=line_reads(order.lines, names),
+        lines=summary.lines,
         allowed_transitions=[t for t in OrderLifecycle(order).allowed() if t == "cancel"],
+        coupon_code=summary.coupon_code,
     )
 
 

@@ -14,9 +14,20 @@ from voelgoed.settings import get_settings
 log = logging.getLogger(__name__)
 
 
-async def send_email(ctx: dict[str, Any], *, to: str, subject: str, text: str, message_id: str) -> str:
+async def send_email(
+    ctx: dict[str, Any],
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    message_id: str,
+    html: str | None = None,
+    reply_to: str | None = None,
+) -> str:
     settings = get_settings()
-    msg = mail.build_message(settings, to=to, subject=subject, text=text, message_id=message_id)
+    msg = mail.build_message(
+        settings, to=to, subject=subject, text=text, html=html, reply_to=reply_to, message_id=message_id
+    )
     await mail.send(settings, msg)
     log.info("sent e-mail %r to %s", subject, to, extra={"job": "send_email"})
     return message_id
@@ -32,6 +43,8 @@ async def enqueue_mail(queue: Queue, message: Mail, *, key: str) -> None:
         to=message.to,
         subject=message.subject,
         text=message.text,
+        html=message.html,
+        reply_to=message.reply_to,
         message_id=make_msgid(idstring=key.replace(":", "."), domain="voelgoed.local"),
         retries=8,
         retry_delay=2.0,

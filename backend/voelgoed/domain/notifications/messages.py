@@ -1,8 +1,26 @@
-"""The texts of the e-mails we send. Plain text first: it reads well on every phone."""
+"""The texts of the e-mails we send. Plain text first: it reads well on every phone. The tickets
+e-mail also has an HTML alternative (templates/, inline styles only, no remote images or fonts:
+mail clients block them and buyers pay for mobile data)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from voelgoed.domain.orders.pricing import OrderSummary, format_rand
+
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),  # the .txt templates are not escaped
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    auto_reload=False,
+)
+_env.filters["money"] = format_rand
 
 
 @dataclass(frozen=True)
@@ -10,6 +28,8 @@ class Mail:
     to: str
     subject: str
     text: str
+    html: str | None = None
+    reply_to: str | None = None
 
 
 def password_reset(*, to: str, name: str, link: str) -> Mail:
@@ -35,4 +55,34 @@ def invitation(*, to: str, organization_name: str, inviter_name: str, role: str,
             f"Accept the invitation (valid for 7 days):\n\n{link}\n\n"
             "If you do not know this organisation, ignore this e-mail.\n"
         ),
+    )
+
+
+@dataclass(frozen=True)
+class TicketsMail:
+    """What the tickets e-mail says; `tickets` are (ticket type, ticket code) in the order the
+    order page and the PDF list them, `summary` the order's amounts (domain/orders/pricing.py)."""
+
+    to: str
+    buyer_name: str | None
+    reference: str
+    event_name: str
+    starts_local: str
+    timezone: str
+    venue: str | None
+    summary: OrderSummary
+    order_url: str
+    organiser_name: str
+    reply_to: str | None
+    tickets: list[tuple[str, str]] = field(default_factory=list)
+
+
+def tickets_delivery(m: TicketsMail) -> Mail:
+    context = {**m.__dict__, "count": len(m.tickets)}
+    return Mail(
+        to=m.to,
+        subject=f"Your tickets: {m.event_name} ({m.reference})",
+        text=_env.get_template("tickets.txt").render(context),
+        html=_env.get_template("tickets.html").render(context),
+        reply_to=m.reply_to,
     )

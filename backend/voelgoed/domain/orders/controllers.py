@@ -17,6 +17,7 @@ from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders import services
 from voelgoed.domain.orders.machines import OrderLifecycle
 from voelgoed.domain.orders.models import Order, OrderLine
+from voelgoed.domain.orders.pricing import order_summary
 from voelgoed.domain.orders.schemas import (
     OrderDetailRead,
     OrderPage,
@@ -26,11 +27,10 @@ from voelgoed.domain.orders.schemas import (
     SalesSummaryRead,
     TicketRead,
     TypeSalesRead,
-    line_reads,
 )
 from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.ticketing.inventory import compute_availability
-from voelgoed.domain.ticketing.models import Coupon, TicketType
+from voelgoed.domain.ticketing.models import TicketType
 from voelgoed.domain.ticketing.services import get_event
 from voelgoed.domain.tickets.jobs import enqueue_delivery
 from voelgoed.lib.pagination import PageParams, order_by, paginate
@@ -56,20 +56,19 @@ def _summary(o: Order) -> OrderSummaryRead:
 
 
 async def _tickets(db: AsyncSession, order_id: uuid.UUID) -> list[TicketRead]:
-    from voelgoed.domain.tickets.models import Ticket
-    from voelgoed.domain.tickets.payload import ticket_code
+    from voelgoed.domain.tickets.issuing import listed_tickets
 
-    rows = await db.scalars(select(Ticket).where(Ticket.order_id == order_id).order_by(Ticket.created_at))
     return [
         TicketRead(
-            id=t.id,
-            serial=t.serial,
-            code=ticket_code(t.serial),
-            ticket_type_id=t.ticket_type_id,
-            holder_name=t.holder_name,
-            status=t.status,
+            id=t.ticket.id,
+            serial=t.ticket.serial,
+            code=t.code,
+            ticket_type_id=t.ticket.ticket_type_id,
+            holder_name=t.ticket.holder_name,
+            status=t.ticket.status,
+            ticket_type_name=t.type_name,
         )
-        for t in rows
+        for t in await listed_tickets(db, order_id)  # the order the buyer's page, PDF and e-mail use
     ]
 
 
@@ -102,8 +101,7 @@ class OrderController(Controller):
     ) -> OrderDetailRead:
         o = await services.get_order(db_session, order_id)
         event = await get_event(db_session, o.event_id)
-        names = await services.ticket_type_names(db_session, o.lines)
-        code = await db_session.scalar(select(Coupon.code).where(Coupon.id == o.coupon_id)) if o.coupon_id else None
+        summary = await order_summary(db_session, o)
         payments = await db_session.scalars(
             select(PaymentTransaction)
             .where(PaymentTransaction.order_id == o.id)
@@ -119,18 +117,18 @@ class OrderController(Controller):
             buyer_name=o.buyer_name,
             buyer_email=o.buyer_email,
             buyer_phone=o.buyer_phone,
-            subtotal_cents=o.subtotal_cents,
-            discount_cents=o.discount_cents,
-            total_cents=o.total_cents,
-            vat_cents=o.vat_cents,
+            subtotal_cents=summary.subtotal_cents,
+            discount_cents=summary.discount_cents,
+            total_cents=summary.total_cents,
+            vat_cents=summary.vat_cents,
             fees_cents=o.fees_cents,
-            coupon_code=code,
+            coupon_code=summary.coupon_code,
             needs_refund=o.needs_refund,
             hold_expires_at=o.hold_expires_at,
             paid_at=o.paid_at,
             tickets_emailed_at=o.tickets_emailed_at,
             created_at=o.created_at,
-            lines=line_reads(o.lines, names),
+            lines=summary.lines,
             payments=[
                 PaymentTransactionRead(
                     id=p.id,

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 
@@ -33,27 +32,16 @@ class ReservationCreate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class OrderLineRead(msgspec.Struct):
+    """One line as domain/orders/pricing.py computes it: line_subtotal = quantity x unit price,
+    line_total = line_subtotal - discount. The lines' subtotals add up to the order's subtotal."""
+
     ticket_type_id: uuid.UUID
     ticket_type_name: str | None
     quantity: int
     unit_price_cents: int
     discount_cents: int
     line_total_cents: int
-
-
-def line_reads(lines: Iterable[Any], names: Mapping[uuid.UUID, str]) -> list[OrderLineRead]:
-    """Order lines (stored rows or lines priced in memory) as the API shows them."""
-    return [
-        OrderLineRead(
-            ticket_type_id=ln.ticket_type_id,
-            ticket_type_name=names.get(ln.ticket_type_id),
-            quantity=ln.quantity,
-            unit_price_cents=ln.unit_price_cents,
-            discount_cents=ln.discount_cents,
-            line_total_cents=ln.line_total_cents,
-        )
-        for ln in lines
-    ]
+    line_subtotal_cents: int
 
 
 class ReservationRead(msgspec.Struct):
@@ -106,6 +94,7 @@ class PublicOrderRead(msgspec.Struct):
     needs_refund: bool
     lines: list[OrderLineRead]
     allowed_transitions: list[str]
+    coupon_code: str | None
 
 
 class CheckoutRead(msgspec.Struct):
@@ -131,6 +120,7 @@ class TicketRead(msgspec.Struct):
     ticket_type_id: uuid.UUID
     holder_name: str | None
     status: str
+    ticket_type_name: str
 
 
 class OrderSummaryRead(msgspec.Struct):

@@ -6,7 +6,6 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -14,7 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.orders.machines import ORDER_STATUSES
 from voelgoed.domain.orders.models import Order
-from voelgoed.domain.ticketing.models import VAT_RATE_PERCENT, TicketType
+from voelgoed.domain.orders.pricing import (  # noqa: F401  (re-exported: reservations price carts with them)
+    Amounts,
+    PricedLine,
+    apply_coupon,
+    totals,
+    vat_of,
+)
+from voelgoed.domain.ticketing.models import TicketType
+from voelgoed.lib import crypto
 from voelgoed.lib.problems import NotFound, Unprocessable
 from voelgoed.lib.secrets import new_token, token_digest
 
@@ -56,58 +63,20 @@ def rotate_access_token(order: Any) -> str:
     return token
 
 
+def order_link_token(order: Any) -> str:
+    """The token of links we e-mail later (the tickets e-mail). Only a hash of the buyer's own
+    token is kept, so such a link carries a signature of the order and that hash instead: it
+    opens what the buyer's token opens, and stops working with it when the token is rotated
+    (an order lookup), so "earlier links no longer work" stays true."""
+    return crypto.sign(f"{order.id}:{order.access_token_hash}", purpose="order-link")
+
+
 def token_matches(order: Any, token: str | None) -> bool:
-    return bool(token) and hmac.compare_digest(order.access_token_hash, token_digest(token or ""))
-
-
-def vat_of(total_cents: int) -> int:
-    """The VAT contained in a VAT-inclusive amount, rounded half up: round(total * 15 / 115)."""
-    return (total_cents * VAT_RATE_PERCENT * 2 + 100 + VAT_RATE_PERCENT) // (2 * (100 + VAT_RATE_PERCENT))
-
-
-@dataclass
-class PricedLine:
-    ticket_type_id: uuid.UUID
-    quantity: int
-    unit_price_cents: int
-    discount_cents: int = 0
-
-    @property
-    def gross_cents(self) -> int:
-        return self.quantity * self.unit_price_cents
-
-    @property
-    def line_total_cents(self) -> int:
-        return self.gross_cents - self.discount_cents
-
-
-@dataclass
-class Amounts:
-    subtotal_cents: int
-    discount_cents: int
-    total_cents: int
-    vat_cents: int
-
-
-def apply_coupon(lines: list[PricedLine], kind: str, value: int, applies_to: set[uuid.UUID] | None) -> None:
-    """Percent coupons round half up per line; a fixed coupon (cents per order) is spread over the
-    eligible lines in order and never takes a line below zero."""
-    eligible = [ln for ln in lines if applies_to is None or ln.ticket_type_id in applies_to]
-    if kind == "percent":
-        for ln in eligible:
-            ln.discount_cents = min(ln.gross_cents, (ln.gross_cents * value * 2 + 100) // 200)
-    else:
-        left = value
-        for ln in eligible:
-            take = min(left, ln.gross_cents)
-            ln.discount_cents, left = take, left - take
-
-
-def totals(lines: list[PricedLine]) -> Amounts:
-    subtotal = sum(ln.gross_cents for ln in lines)
-    discount = sum(ln.discount_cents for ln in lines)
-    total = subtotal - discount
-    return Amounts(subtotal, discount, total, vat_of(total))
+    if not token:
+        return False
+    own = hmac.compare_digest(order.access_token_hash, token_digest(token))
+    linked = crypto.verify(f"{order.id}:{order.access_token_hash}", token, purpose="order-link")
+    return own or linked
 
 
 ORDER_SORTS = {"created_at": Order.created_at, "total_cents": Order.total_cents, "reference": Order.reference}
@@ -148,5 +117,3 @@ async def get_order(db: AsyncSession, order_id: uuid.UUID) -> Order:
     if order is None:
         raise NotFound("No such order.")
     return order
-
-

@@ -8,12 +8,14 @@ a concurrent one, insert nothing: `ON CONFLICT DO NOTHING`, then read back what 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.orders.models import Order, OrderLine
+from voelgoed.domain.ticketing.models import TicketType
 from voelgoed.domain.tickets import payload
 from voelgoed.domain.tickets.models import Ticket
 from voelgoed.domain.tickets.signing import get_or_create_signing_key
@@ -25,15 +27,36 @@ class TicketIssueError(ValueError):
     """The order cannot have tickets (not paid)."""
 
 
-async def order_tickets(db: AsyncSession, order_id: uuid.UUID) -> list[Ticket]:
-    rows = await db.scalars(
-        select(Ticket)
+@dataclass(frozen=True)
+class ListedTicket:
+    ticket: Ticket
+    type_name: str
+
+    @property
+    def code(self) -> str:
+        return payload.ticket_code(self.ticket.serial)
+
+
+# The one order of an order's tickets, for every view (order page, PDF, e-mail, API): the
+# organiser's ticket type order (as the order's lines, domain/orders/pricing.py), then the line,
+# then the ticket's position in it. (Lines of one order share created_at: not an order.)
+_TICKET_ORDER = (TicketType.sort_order, TicketType.name, TicketType.id, OrderLine.id, Ticket.position)
+
+
+async def listed_tickets(db: AsyncSession, order_id: uuid.UUID) -> list[ListedTicket]:
+    rows = await db.execute(
+        select(Ticket, TicketType.name)
         .join(OrderLine, OrderLine.id == Ticket.order_line_id)
+        .join(TicketType, TicketType.id == Ticket.ticket_type_id)
         .where(Ticket.order_id == order_id)
-        .order_by(OrderLine.created_at, OrderLine.id, Ticket.position)
+        .order_by(*_TICKET_ORDER)
         .execution_options(skip_tenant_scope=True)
     )
-    return list(rows)
+    return [ListedTicket(ticket, name) for ticket, name in rows.tuples()]
+
+
+async def order_tickets(db: AsyncSession, order_id: uuid.UUID) -> list[Ticket]:
+    return [t.ticket for t in await listed_tickets(db, order_id)]
 
 
 async def issue_for_order(db: AsyncSession, order: Order) -> list[Ticket]:

@@ -31,7 +31,12 @@ from saq.types import Context
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from voelgoed.domain.notifications.contacts import organiser_contact
+from voelgoed.domain.notifications.messages import TicketsMail, tickets_delivery
 from voelgoed.domain.orders.models import Order
+from voelgoed.domain.orders.pricing import order_summary
+from voelgoed.domain.orders.services import order_link_token
+from voelgoed.domain.tickets.issuing import listed_tickets
 from voelgoed.domain.tickets.pdf import render_tickets_pdf
 from voelgoed.domain.tickets.services import build_document, format_local, load_event, store_pdf, stored_pdf
 from voelgoed.lib import mail
@@ -82,20 +87,25 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
         # Issue any missing tickets and gather what the PDF shows; committed before rendering.
         doc = await build_document(db, order) if pdf is None else None
         event = await load_event(db, order.event_id)
-        quantity = sum(line.quantity for line in order.lines)
-        when = format_local(event.starts_at, event.timezone)
-        subject = f"Your tickets: {event.name} ({order.reference})"
-        body = (
-            f"Hello {order.buyer_name or 'there'},\n\n"
-            f"Thank you for your order {order.reference}. Your {quantity} "
-            f"ticket{'s are' if quantity != 1 else ' is'} attached as a PDF.\n\n"
-            f"{event.name}\n{when} ({event.timezone})\n"
-            + (f"{event.venue.name}, {event.venue.city}\n" if event.venue else "")
-            + "\nShow the QR code at the gate, on your phone or printed. Each ticket admits once.\n"
-            "You can also download the tickets again from your order page.\n\n"
-            "VoelgoedEvents\n"
+        organiser = await organiser_contact(db, order.organization_id)
+        message = tickets_delivery(
+            TicketsMail(
+                to=order.buyer_email,
+                buyer_name=order.buyer_name,
+                reference=order.reference,
+                event_name=event.name,
+                starts_local=format_local(event.starts_at, event.timezone),
+                timezone=event.timezone,
+                venue=f"{event.venue.name}, {event.venue.city}" if event.venue else None,
+                summary=await order_summary(db, order),
+                # The buyer's own token is not stored: the link carries the order-link token.
+                order_url=f"{settings.public_url}/orders/{order.reference}?token={order_link_token(order)}",
+                organiser_name=organiser.name,
+                reply_to=organiser.reply_to,
+                tickets=[(t.type_name, t.code) for t in await listed_tickets(db, order.id)],
+            )
         )
-        recipient, reference = order.buyer_email, order.reference
+        reference = order.reference
 
     if doc is not None:
         # CPU work outside any transaction: no locks are held while WeasyPrint runs.
@@ -112,9 +122,11 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
             return "already-sent"
         msg = mail.build_message(
             settings,
-            to=recipient,
-            subject=subject,
-            text=body,
+            to=message.to,
+            subject=message.subject,
+            text=message.text,
+            html=message.html,
+            reply_to=message.reply_to,
             message_id=delivery_message_id(oid, emailed_at is not None),
             attachments=[(f"tickets-{reference}.pdf", "application/pdf", pdf)],
         )

@@ -1,4 +1,5 @@
-"""One PDF per order, a page per ticket (WeasyPrint). No network: only data: URLs load.
+"""One PDF per order, a page per ticket and a last page with the order's amounts (WeasyPrint).
+No network: only data: URLs load.
 
 `render_tickets_pdf` is CPU work (~100 ms a page): call it from a worker thread
 (`asyncio.to_thread`), never on the event loop.
@@ -14,11 +15,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from voelgoed.domain.orders.pricing import OrderSummary, format_rand
 from voelgoed.domain.tickets.payload import ticket_code
 from voelgoed.domain.tickets.qr import qr_svg_data_uri
 
 _TEMPLATES = Path(__file__).parent / "templates"
 _env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False)
+_env.filters["money"] = format_rand
 
 
 class LocalOnlyFetcher(URLFetcher):
@@ -51,6 +54,7 @@ class TicketsDocument:
     venue_address: list[str]
     order_reference: str
     tickets: list[TicketPage] = field(default_factory=list)
+    summary: OrderSummary | None = None  # the order's amounts, on a last page after the tickets
 
 
 def render_tickets_html(doc: TicketsDocument) -> str:

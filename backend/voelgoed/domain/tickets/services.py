@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.models import Order
-from voelgoed.domain.orders.services import ticket_type_names
-from voelgoed.domain.tickets.issuing import issue_for_order
+from voelgoed.domain.orders.pricing import order_summary
+from voelgoed.domain.orders.services import token_matches
+from voelgoed.domain.tickets.issuing import issue_for_order, listed_tickets
 from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument
 from voelgoed.domain.tickets.pdf import TicketPage, TicketsDocument, render_tickets_pdf
 from voelgoed.domain.tickets.signing import get_or_create_signing_key, private_key, sign_ticket
@@ -48,11 +49,11 @@ async def load_event(db: AsyncSession, event_id: uuid.UUID) -> Event:
 
 async def build_document(db: AsyncSession, order: Order) -> TicketsDocument:
     """Everything the PDF shows, with each ticket's signed payload. Issues missing tickets."""
-    tickets = await issue_for_order(db, order)
+    await issue_for_order(db, order)
+    tickets = await listed_tickets(db, order.id)  # the order every view lists them in
     event = await load_event(db, order.event_id)
     key = await get_or_create_signing_key(db, event_id=event.id, organization_id=event.organization_id)
     signer = private_key(key)
-    names = await ticket_type_names(db, tickets)
     venue = event.venue
     address = []
     if venue is not None:
@@ -73,13 +74,14 @@ async def build_document(db: AsyncSession, order: Order) -> TicketsDocument:
         order_reference=order.reference,
         tickets=[
             TicketPage(
-                serial=t.serial,
-                payload=sign_ticket(key, t, signer),
-                ticket_type=names.get(t.ticket_type_id, "Ticket"),
-                holder=t.holder_name,
+                serial=t.ticket.serial,
+                payload=sign_ticket(key, t.ticket, signer),
+                ticket_type=t.type_name,
+                holder=t.ticket.holder_name,
             )
             for t in tickets
         ],
+        summary=await order_summary(db, order),
     )
 
 
@@ -120,8 +122,10 @@ async def order_for_download(db: AsyncSession, reference: str, token: str) -> Or
     order = await db.scalar(
         select(Order).where(Order.reference == reference.strip().upper()).execution_options(**_UNSCOPED)
     )
-    expected = order.access_token_hash if order is not None else _DUMMY_DIGEST
-    if not hmac.compare_digest(expected.encode(), token_digest(token).encode()) or order is None:
+    if order is None:
+        hmac.compare_digest(_DUMMY_DIGEST, token_digest(token))  # a miss takes as long as a wrong token
+        raise NotFound("No such order, or the link is not valid.")
+    if not token_matches(order, token):  # the buyer's token, or the e-mailed link's
         raise NotFound("No such order, or the link is not valid.")
     if order.status != "paid":
         raise Conflict(f"This order is {order.status.replace('_', ' ')}; it has no tickets to download.")

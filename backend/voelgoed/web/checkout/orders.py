@@ -14,15 +14,13 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect
 from redis.asyncio import Redis
 from saq import Queue
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import Order
-from voelgoed.domain.ticketing.models import TicketType
-from voelgoed.domain.tickets.models import Ticket
-from voelgoed.domain.tickets.payload import ticket_code
+from voelgoed.domain.orders.pricing import order_summary
+from voelgoed.domain.tickets.issuing import listed_tickets
 from voelgoed.lib import ratelimit
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
@@ -81,7 +79,7 @@ async def _checkout_page(
         cookies=visit.cookies(),
         order=order,
         event=event,
-        lines=await flow.lines_of(db, order),
+        summary=await order_summary(db, order),
         providers=providers,
         values=shown,
         errors=errors or {},
@@ -246,18 +244,9 @@ class OrderPagesController(Controller):
                 robots="noindex",
             )
         event = await flow.event_of(db_session, order)
-        rows = (
-            await db_session.execute(
-                select(Ticket.serial, Ticket.holder_name, Ticket.status, TicketType.name)
-                .join(TicketType, TicketType.id == Ticket.ticket_type_id)
-                .where(Ticket.order_id == order.id)
-                .order_by(TicketType.name, Ticket.position)
-                .execution_options(**flow.UNSCOPED)
-            )
-        ).all()
         tickets = [
-            {"code": ticket_code(r.serial), "holder_name": r.holder_name, "status": r.status, "type_name": r.name}
-            for r in rows
+            {"code": t.code, "holder_name": t.ticket.holder_name, "status": t.ticket.status, "type_name": t.type_name}
+            for t in await listed_tickets(db_session, order.id)  # the order the PDF and e-mail use
         ]
         failed = await flow.last_payment_failed(db_session, order)
         return render(
@@ -265,7 +254,7 @@ class OrderPagesController(Controller):
             cookies=visit.cookies(),
             order=order,
             event=event,
-            lines=await flow.lines_of(db_session, order),
+            summary=await order_summary(db_session, order),
             tickets=tickets if order.status == "paid" else [],
             pdf_url=f"/orders/{order.reference}/tickets.pdf?token={token}",
             refresh=order.status == "awaiting_payment" and not failed,

@@ -13,6 +13,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Response
 from litestar.datastructures import Cookie
 
+from voelgoed.domain.orders.pricing import format_rand as money  # one rand format: pages, e-mail, PDF
+
 HERE = Path(__file__).parent
 CSS_BYTES = (HERE / "static" / "site.css").read_bytes()
 CSS_VERSION = hashlib.sha256(CSS_BYTES).hexdigest()[:12]
@@ -20,13 +22,6 @@ CSS_URL = f"/assets/site.{CSS_VERSION}.css"
 JS_BYTES = (HERE / "static" / "site.js").read_bytes()
 JS_VERSION = hashlib.sha256(JS_BYTES).hexdigest()[:12]
 JS_URL = f"/assets/site.{JS_VERSION}.js"
-
-
-def money(cents: int) -> str:
-    """Integer cents as rand: 25000 -> "R 250.00", 125000 -> "R 1 250.00"."""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), 100)
-    return f"{sign}R {whole:,}.{part:02d}".replace(",", "\u00a0")
 
 
 def local_time(value: datetime, tz: str, fmt: str = "%a %-d %b %Y, %H:%M %Z") -> str:

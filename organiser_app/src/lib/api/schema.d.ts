@@ -1814,6 +1814,7 @@ export interface components {
         /** OrderLineRead */
         OrderLineRead: {
             discount_cents: number;
+            line_subtotal_cents: number;
             line_total_cents: number;
             quantity: number;
             /** Format: uuid */
@@ -1992,6 +1993,7 @@ export interface components {
             allowed_transitions: string[];
             buyer_email: string | null;
             buyer_name: string | null;
+            coupon_code: string | null;
             discount_cents: number;
             /** Format: uuid */
             event_id: string;
@@ -2229,6 +2231,7 @@ export interface components {
             status: string;
             /** Format: uuid */
             ticket_type_id: string;
+            ticket_type_name: string;
         };
         /** TicketTypeCreate */
         TicketTypeCreate: {
