@@ -231,6 +231,7 @@ test('a secret link unlocks a hidden type; errors take focus; the header focus r
 	await page.goto(link.pathname + link.search);
 	await expect(page.getByRole('heading', { level: 3, name: 'Crew' })).toBeVisible();
 	await expect(page.getByText('Unlocked by your access code')).toBeVisible();
+	await shot(page, 'checkout-access-code.png');
 	await page.getByLabel('Quantity of Crew', { exact: true }).selectOption('2');
 	await page.getByRole('button', { name: 'Reserve tickets' }).click();
 	await expect(page).toHaveURL(/\/checkout\/VG-[A-Z0-9]+$/);
@@ -240,6 +241,7 @@ test('a secret link unlocks a hidden type; errors take focus; the header focus r
 	await page.getByLabel('E-mail address', { exact: true }).fill('not-an-address');
 	await page.getByRole('button', { name: 'Get my tickets' }).click();
 	await expect(page.locator('#form-error')).toBeVisible();
+	await shot(page, 'checkout-error-summary.png');
 	await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('form-error');
 	await expect(page.locator('#buyer_email')).toHaveAttribute('aria-invalid', 'true');
 	await api.dispose();
