@@ -174,3 +174,75 @@ test('a buyer on a phone buys two tickets and gets a PDF whose QR codes verify',
 	expect(new Set(payloads).size).toBe(2);
 	await api.dispose();
 });
+
+/** WCAG relative luminance contrast of two computed CSS colours (`rgb(r, g, b)`). */
+function contrast(a: string, b: string): number {
+	const lum = (css: string) => {
+		const [r, g, bl] = (css.match(/[\d.]+/g) ?? []).slice(0, 3).map((v) => {
+			const c = Number(v) / 255;
+			return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+		});
+		return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+	};
+	const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+	return (hi + 0.05) / (lo + 0.05);
+}
+
+test('a secret link unlocks a hidden type; errors take focus; the header focus ring is visible', async ({ page, baseURL }) => {
+	const { api, org, send, stamp } = await organiserApi(baseURL!);
+	const venue = await send(`${org}/venues`, { name: 'Boskloof Farm', address_line1: 'Boskloof Road', city: 'Clanwilliam', province: 'Western Cape' });
+	const event = await send(`${org}/events`, {
+		name: `Braai ${stamp}`,
+		venue_id: venue.id,
+		starts_at: localInput(25, 18),
+		ends_at: localInput(25, 23)
+	});
+	await send(`${org}/events/${event.id}/ticket-types`, { name: 'General', price_cents: 15000, quantity: 100 });
+	const crew = await send(`${org}/events/${event.id}/ticket-types`, { name: 'Crew', price_cents: 0, quantity: 10, hidden: true });
+	expect(crew.access_code).toMatch(/^[A-Z2-9]{12}$/);
+	await send(`${org}/events/${event.id}/publish`);
+
+	// --- the focus ring in the dark header: at least 3:1 against the header (WCAG 2.2, 1.4.11) ---
+	await page.goto(`/events/${event.slug}`);
+	await expect(page.getByRole('heading', { name: 'Crew' })).toHaveCount(0);
+	const headerBg = await page.locator('header.site').evaluate((h) => getComputedStyle(h).backgroundColor);
+	for (const name of ['Skip to content', 'VoelgoedEvents']) {
+		await page.keyboard.press('Tab');
+		await expect(page.getByRole('link', { name, exact: true })).toBeFocused();
+		const ring = await page.evaluate(() => {
+			const s = getComputedStyle(document.activeElement!);
+			return { color: s.outlineColor, style: s.outlineStyle, width: parseFloat(s.outlineWidth) };
+		});
+		expect(ring.style).toBe('solid');
+		expect(ring.width).toBeGreaterThanOrEqual(2);
+		expect(contrast(ring.color, headerBg), `${name}: ${ring.color} on ${headerBg}`).toBeGreaterThanOrEqual(3);
+	}
+
+	// --- a wrong code is told at its field; the right one shows the hidden type ---
+	await page.getByText('Have an access code?').click();
+	await page.getByLabel('Access code', { exact: true }).fill('NOT-THE-CODE');
+	await page.getByRole('button', { name: 'Show tickets' }).click();
+	await expect(page.getByLabel('Access code', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+	await expect(page.locator('#access-error')).toHaveText('This access code is not valid for this event.');
+	await expect(page.getByRole('heading', { name: 'Crew' })).toHaveCount(0);
+
+	const link = new URL(crew.access_link);
+	expect(link.pathname + link.search).toBe(`/events/${event.slug}?access=${crew.access_code}`);
+	await page.goto(link.pathname + link.search);
+	await expect(page.getByRole('heading', { level: 3, name: 'Crew' })).toBeVisible();
+	await expect(page.getByText('Unlocked by your access code')).toBeVisible();
+	await shot(page, 'checkout-access-code.png');
+	await page.getByLabel('Quantity of Crew', { exact: true }).selectOption('2');
+	await page.getByRole('button', { name: 'Reserve tickets' }).click();
+	await expect(page).toHaveURL(/\/checkout\/VG-[A-Z0-9]+$/);
+	await expect(page.getByRole('cell', { name: /Crew/ })).toBeVisible();
+
+	// --- a failed checkout submit moves focus to the error summary ---
+	await page.getByLabel('E-mail address', { exact: true }).fill('not-an-address');
+	await page.getByRole('button', { name: 'Get my tickets' }).click();
+	await expect(page.locator('#form-error')).toBeVisible();
+	await shot(page, 'checkout-error-summary.png');
+	await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('form-error');
+	await expect(page.locator('#buyer_email')).toHaveAttribute('aria-invalid', 'true');
+	await api.dispose();
+});

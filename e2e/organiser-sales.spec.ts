@@ -89,6 +89,12 @@ test('ticket types, coupon, an order paid through the public API, sales, devices
 	await expect(general.getByTestId('hidden-tag')).toHaveCount(0);
 	await expect(crew).toContainText('Free');
 	await expect(crew.getByTestId('hidden-tag')).toBeVisible();
+	// A hidden type shows its access code and the secret link that sells it.
+	await expect(crew.getByTestId('access-code')).toHaveText(/^[A-Z2-9]{12}$/);
+	const crewCode = await crew.getByTestId('access-code').textContent();
+	await expect(crew.getByTestId('access-link')).toHaveValue(new RegExp(`/events/${event.slug}\\?access=${crewCode}$`));
+	await expect(crew.getByRole('button', { name: 'Copy the secret link for Crew and guests' })).toBeVisible();
+	await expect(general.getByTestId('access')).toHaveCount(0);
 	await expect(page.getByTestId('capacity-note')).toContainText("340 tickets across 2 types; the event's capacity is 500");
 	await shot(page, 'organiser-ticket-types.png');
 

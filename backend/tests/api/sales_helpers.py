@@ -40,10 +40,13 @@ async def reserve(
     *,
     coupon: str | None = None,
     key: str | None = None,
+    access_code: str | None = None,
 ) -> httpx.Response:
     body: dict[str, Any] = {"items": [{"ticket_type_id": t, "quantity": q} for t, q in items.items()]}
     if coupon:
         body["coupon_code"] = coupon
+    if access_code:
+        body["access_code"] = access_code
     headers = {"Idempotency-Key": key} if key else {}
     return await http.post(f"/api/public/events/{slug}/reservations", json=body, headers=headers)
 

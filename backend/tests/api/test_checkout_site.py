@@ -464,3 +464,78 @@ async def test_post_provider_gets_a_form_that_works_without_js(client: Api, engi
     action = re.search(r'<form method="post" action="([^"]+)"', r.text)
     assert action and action.group(1).startswith("http")
     assert 'name="signature"' in r.text and 'name="amount" value="250.00"' in r.text
+
+
+# --- hidden ticket types: the secret link and the access-code form ------------------------------
+async def test_secret_link_shows_a_hidden_type_and_the_buyer_reserves_it(
+    client: Api, engine: AsyncEngine, buyer: Buyer
+) -> None:
+    s = await sale(client, engine, capacity=None)
+    made = await client.post(
+        client.org(f"/events/{s['id']}/ticket-types"),
+        json={"name": "Crew and guests", "price_cents": 0, "quantity": 20, "hidden": True},
+    )
+    assert made.status_code == 201, made.text
+    crew, code = made.json()["id"], made.json()["access_code"]
+
+    plain, csrf = await buyer.page(f"/events/{s['slug']}")
+    assert "Crew and guests" not in plain.text and f"qty_{crew}" not in plain.text
+    assert 'name="access"' in plain.text and "Have an access code?" in plain.text
+    # the id alone, posted by hand, is refused on the page as in the API
+    refused = await reserve(buyer, s["slug"], {crew: 1}, csrf=csrf)
+    assert refused.status_code == 422 and "Crew and guests" not in refused.text
+    async with engine.connect() as conn:
+        assert (await conn.scalar(text("SELECT count(*) FROM ticket_order"))) == 0
+
+    # a wrong code: told so at the access-code field
+    wrong = await buyer.get(f"/events/{s['slug']}", params={"access": "WRONG-CODE"})
+    assert wrong.status_code == 200 and "Crew and guests" not in wrong.text
+    assert re.search(r'id="access"[^>]*aria-invalid="true"[^>]*aria-describedby="[^"]*access-error', wrong.text)
+    assert "This access code is not valid for this event." in wrong.text
+
+    # the secret link (the code in any case) shows the type, and the form carries the code
+    linked = await buyer.get(f"/events/{s['slug']}", params={"access": code.lower()})
+    assert linked.status_code == 200 and "Crew and guests" in linked.text
+    assert f'name="qty_{crew}"' in linked.text
+    assert f'<input type="hidden" name="access" value="{code}">' in linked.text
+    assert '<meta name="robots" content="noindex">' in linked.text  # a secret page is not indexed
+    csrf = CSRF.search(linked.text).group(1)  # type: ignore[union-attr]
+    form = {"csrf": csrf, "access": code, f"qty_{crew}": "2", f"qty_{s['types']['General']}": "1"}
+    held = await buyer.post(f"/events/{s['slug']}/reserve", data=form)
+    reference = reference_of(held)
+    page = await buyer.get(f"/checkout/{reference}")
+    assert page.status_code == 200 and "Crew and guests" in page.text and "General" in page.text
+    # a failed reserve keeps the unlocked type on the page (the code travels with the form)
+    over = await buyer.post(f"/events/{s['slug']}/reserve", data={**form, f"qty_{crew}": "11"})
+    assert over.status_code == 422 and f'name="qty_{crew}"' in over.text
+
+
+async def test_a_quantity_error_is_shown_once_at_its_field_and_in_the_summary(
+    client: Api, engine: AsyncEngine, buyer: Buyer
+) -> None:
+    s = await sale(client, engine)
+    general = s["types"]["General"]
+    over = await reserve(buyer, s["slug"], {general: 11})  # max 10 per order
+    assert over.status_code == 422
+    message = "At most 10 General tickets per order."
+    summary = re.search(r'<div class="alert error"[^>]*>(.*?)</div>', over.text, re.S)
+    assert summary and 'tabindex="-1"' in summary.group(0) and "autofocus" in summary.group(0)
+    assert summary.group(1).count(message) == 1
+    assert f'<a href="#qty-{general}">{message}</a>' in summary.group(1)
+    assert over.text.count(message) == 2  # the summary, and next to the field
+    assert "at most" not in over.text
+    select = re.search(rf'<select[^>]*id="qty-{general}"[^>]*>', over.text)
+    assert select and 'aria-invalid="true"' in select.group(0)
+    assert f'aria-describedby="qty-{general}-error"' in select.group(0)
+    assert re.search(rf'<p class="field-error" id="qty-{general}-error">{re.escape(message)}</p>', over.text)
+
+
+async def test_favicon(buyer: Buyer) -> None:
+    home = await buyer.get("/")
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', home.text)
+    assert icon and icon.group(1).startswith("/")
+    for url in (icon.group(1), "/favicon.ico"):
+        r = await buyer.get(url)
+        assert r.status_code == 200, url
+        assert r.headers["content-type"].startswith(("image/svg+xml", "image/x-icon", "image/vnd.microsoft.icon"))
+        assert len(r.content) < 2048

@@ -95,10 +95,61 @@ async def test_cart_rules(client: Api, new_client: Callable[[], Api]) -> None:
         ),
         400,
     )
-    # hidden: not listed, but purchasable by id
+    # hidden: not listed, and its id alone buys nothing (as if it did not exist)
     listed = [t["id"] for t in (await buyer.get(f"/api/public/events/{slug}")).json()["ticket_types"]]
     assert hidden["id"] not in listed and tt["id"] in listed
-    assert (await reserve(buyer, slug, {hidden["id"]: 1})).status_code == 201
+    body = assert_problem(await reserve(buyer, slug, {hidden["id"]: 1}), 422, "items.0.ticket_type_id")
+    assert body["errors"][0]["message"] == "Not a ticket type of this event."
+
+
+async def test_hidden_type_is_sold_only_with_its_access_code(
+    client: Api, new_client: Callable[[], Api], engine: AsyncEngine
+) -> None:
+    event = await organiser_with_event(client)
+    general = await add_type(client, event["id"], name="General")
+    crew = await add_type(client, event["id"], name="Crew", hidden=True, price_cents=0, quantity=5)
+    other = await add_type(client, event["id"], name="Sponsors", hidden=True, quantity=5)
+    code = crew["access_code"]
+    assert code and code != other["access_code"]
+    buyer, slug = new_client(), event["slug"]
+
+    # no code, a wrong code, another hidden type's code: refused, nothing held
+    assert_problem(await reserve(buyer, slug, {crew["id"]: 1}), 422, "items.0.ticket_type_id")
+    wrong = assert_problem(await reserve(buyer, slug, {crew["id"]: 1}, access_code="NOT-THE-CODE"), 422, "access_code")
+    assert wrong["errors"][0]["message"] == "This access code is not valid for this event."
+    assert_problem(
+        await reserve(buyer, slug, {general["id"]: 1, crew["id"]: 1}, access_code=other["access_code"]),
+        422,
+        "items.1.ticket_type_id",
+    )
+    assert await counters(engine, crew["id"]) == (5, 0, 0)
+
+    # the code (in any case, with spaces) unlocks its type, alone or with listed types
+    held = await reserve(buyer, slug, {general["id"]: 2, crew["id"]: 2}, access_code=f"  {code.lower()} ")
+    assert held.status_code == 201, held.text
+    assert {ln["ticket_type_id"]: ln["quantity"] for ln in held.json()["lines"]} == {general["id"]: 2, crew["id"]: 2}
+    assert await counters(engine, crew["id"]) == (5, 2, 0)
+
+    # the public event shows the unlocked type only to whoever brings the code
+    page = (await buyer.get(f"/api/public/events/{slug}", params={"access": code})).json()
+    assert page["access_code_accepted"] is True
+    shown = {t["id"]: t for t in page["ticket_types"]}
+    assert set(shown) == {general["id"], crew["id"]} and shown[crew["id"]]["unlocked"] is True
+    assert shown[crew["id"]]["available"] == 3
+    page = (await buyer.get(f"/api/public/events/{slug}", params={"access": "NOPE1234"})).json()
+    assert page["access_code_accepted"] is False
+    assert [t["id"] for t in page["ticket_types"]] == [general["id"]]
+
+    # a regenerated code retires the old one
+    r = await client.post(client.org(f"/events/{event['id']}/ticket-types/{crew['id']}/access-code"))
+    assert r.status_code == 200, r.text
+    new_code = r.json()["access_code"]
+    assert new_code != code
+    assert_problem(await reserve(buyer, slug, {crew["id"]: 1}, access_code=code), 422, "access_code")
+    assert (await reserve(buyer, slug, {crew["id"]: 1}, access_code=new_code)).status_code == 201
+
+    # a listed type needs no code, and a code does not stop one from being bought
+    assert (await reserve(buyer, slug, {general["id"]: 1})).status_code == 201
 
 
 async def test_draft_event_is_not_on_sale(client: Api) -> None:

@@ -134,24 +134,58 @@ async def test_sales_times_without_offset_are_read_in_the_event_zone(client: Api
     assert datetime.fromisoformat(tt["sales_start_at"]) == datetime(2030, 3, 1, 7, 0, tzinfo=UTC)
 
 
-async def test_hidden_types_are_not_listed_but_can_be_bought_by_id(client: Api, new_client: Callable[[], Api]) -> None:
+async def test_hidden_types_are_not_listed_and_carry_an_access_code_and_link(
+    client: Api, new_client: Callable[[], Api], stack: Stack
+) -> None:
     event = await organiser_with_event(client)
     public = await add_type(client, event["id"], name="General")
     crew = await add_type(client, event["id"], name="Crew", hidden=True, price_cents=0)
+    assert public["access_code"] is None and public["access_link"] is None
+    code = crew["access_code"]
+    assert code and len(code) >= 10 and code == code.upper()
+    port = stack.base_url.rsplit(":", 1)[1]  # PUBLIC_URL defaults to http://localhost:<port>
+    assert crew["access_link"] == f"http://localhost:{port}/events/{event['slug']}?access={code}"
     buyer = new_client()
     page = await public_types(buyer, event["slug"])
     assert set(page) == {public["id"]}
-    assert {t["id"] for t in (await client.get(types_url(client, event["id"]))).json()} == {public["id"], crew["id"]}
-    held = await reserve(buyer, event["slug"], {crew["id"]: 2})
+    listed = (await client.get(types_url(client, event["id"]))).json()
+    assert {t["id"]: t["access_code"] for t in listed} == {public["id"]: None, crew["id"]: code}
+    assert_problem(await reserve(buyer, event["slug"], {crew["id"]: 2}), 422, "items.0.ticket_type_id")
+    held = await reserve(buyer, event["slug"], {crew["id"]: 2}, access_code=code)
     assert held.status_code == 201, held.text
     assert held.json()["total_cents"] == 0
 
-    # hiding and showing again takes effect on the public page
+    # the organiser chooses a code (stored upper-cased); unique per event; or regenerates it
+    r = await client.patch(types_url(client, event["id"], crew["id"]), json={"access_code": " crew-2026 "})
+    assert r.status_code == 200, r.text
+    assert r.json()["access_code"] == "CREW-2026" and r.json()["access_link"].endswith("?access=CREW-2026")
+    vip = await add_type(client, event["id"], name="VIP", hidden=True)
+    assert_problem(
+        await client.patch(types_url(client, event["id"], vip["id"]), json={"access_code": "Crew-2026"}),
+        409,
+        "access_code",
+    )
+    assert_problem(await client.patch(types_url(client, event["id"], vip["id"]), json={"access_code": "ab"}), 400)
+    regenerate = types_url(client, event["id"], crew["id"]) + "/access-code"
+    r = await client.post(regenerate)
+    assert r.status_code == 200 and r.json()["access_code"] not in (None, "CREW-2026", code)
+    assert_problem(await client.post(types_url(client, event["id"], public["id"]) + "/access-code"), 409)
+
+    # hiding and showing again takes effect on the public page; hiding gives a code
     r = await client.patch(types_url(client, event["id"], public["id"]), json={"hidden": True})
-    assert r.status_code == 200 and r.json()["hidden"] is True
+    assert r.status_code == 200 and r.json()["hidden"] is True and r.json()["access_code"]
     assert await public_types(buyer, event["slug"]) == {}
     await client.patch(types_url(client, event["id"], crew["id"]), json={"hidden": False})
     assert set(await public_types(buyer, event["slug"])) == {crew["id"]}
+    assert (await reserve(buyer, event["slug"], {crew["id"]: 1})).status_code == 201  # listed: no code needed
+
+    # another organisation cannot regenerate (or see) the code
+    outsider = new_client()
+    await sign_up(outsider)
+    foreign = outsider.org(f"/events/{event['id']}/ticket-types/{vip['id']}/access-code").replace(
+        str(outsider.org_id), str(client.org_id)
+    )
+    assert (await outsider.post(foreign)).status_code in (403, 404)
 
 
 async def test_event_capacity_caps_the_sum_of_quantities(client: Api) -> None:

@@ -1,5 +1,6 @@
 """The buyers' site front door: `/` lists upcoming published events, plus the privacy notice and
-the site's two static files (served with long cache lifetimes under content-hashed names).
+the site's static files (served with long cache lifetimes under content-hashed names) and its
+favicon (also at /favicon.ico, where browsers look for it on their own).
 The event pages and checkout live in web/checkout/."""
 
 from __future__ import annotations
@@ -12,7 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.permissions import Access, access
 from voelgoed.settings import Settings
 from voelgoed.web.checkout.catalog import upcoming_events
-from voelgoed.web.checkout.render import CSS_BYTES, CSS_VERSION, JS_BYTES, JS_VERSION, render
+from voelgoed.web.checkout.render import (
+    CSS_BYTES,
+    CSS_VERSION,
+    FAVICON_ICO,
+    FAVICON_SVG,
+    FAVICON_SVG_NAME,
+    JS_BYTES,
+    JS_VERSION,
+    render,
+)
 from voelgoed.web.checkout.security import Visit
 
 _IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
@@ -44,8 +54,18 @@ class PublicSiteController(Controller):
         files = {
             f"site.{CSS_VERSION}.css": (CSS_BYTES, "text/css; charset=utf-8"),
             f"site.{JS_VERSION}.js": (JS_BYTES, "text/javascript; charset=utf-8"),
+            FAVICON_SVG_NAME: (FAVICON_SVG, "image/svg+xml"),
         }
         if name not in files:
             return Response(b"Not found", status_code=404, media_type="text/plain")
         body, media_type = files[name]
         return Response(body, media_type=media_type, headers=_IMMUTABLE)
+
+    @get("/favicon.ico", opt=access(Access.PUBLIC))
+    async def favicon(self) -> Response[bytes]:
+        """Browsers ask for it on every site; a day's cache (the name cannot carry a version)."""
+        return Response(
+            FAVICON_ICO,
+            media_type="image/x-icon",
+            headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+        )

@@ -30,8 +30,8 @@ from voelgoed.domain.orders.schemas import (
 )
 from voelgoed.domain.ticketing import inventory
 from voelgoed.domain.ticketing.holds import CartItem, HoldResult
-from voelgoed.domain.ticketing.models import TicketType
 from voelgoed.domain.ticketing.schemas import PublicEventRead, PublicTicketTypeRead
+from voelgoed.domain.ticketing.services import public_types
 from voelgoed.lib import ratelimit
 from voelgoed.lib.problems import NotFound, Unprocessable
 from voelgoed.settings import Settings
@@ -130,22 +130,24 @@ class PublicApiController(Controller):
 
     @get("/events/{slug:str}", operation_id="getPublicEvent", opt=access(Access.PUBLIC))
     async def get_event(
-        self, slug: str, request: Request[Any, Any, Any], db_session: AsyncSession, redis: Redis, settings: Settings
+        self,
+        slug: str,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        redis: Redis,
+        settings: Settings,
+        access_code: str | None = Parameter(query="access", default=None, max_length=60),
     ) -> PublicEventRead:
-        """A published event with its listed ticket types and live availability (cached)."""
+        """A published event with its listed ticket types and live availability (cached). With
+        `?access=CODE` (a hidden type's access code) that hidden type is included too."""
         await _limit(request, redis, settings)
         event = await db_session.scalar(
             select(Event).where(Event.slug == slug, Event.status.in_(("published", "closed")))
         )
         if event is None:
             raise NotFound("No such event.")
-        types = (
-            await db_session.scalars(
-                select(TicketType)
-                .where(TicketType.event_id == event.id, TicketType.hidden.is_(False))
-                .order_by(TicketType.sort_order, TicketType.name)
-            )
-        ).all()
+        shown = await public_types(db_session, event.id, access_code)
+        types = shown.types
         avail = await inventory.availability(_engine(request), redis, event.id, ttl=settings.availability_cache_seconds)
         now = inventory.utcnow()
         selling = event.status == "published" and event.ends_at > now
@@ -180,9 +182,11 @@ class PublicApiController(Controller):
                     sales_end_at=t.sales_end_at,
                     min_per_order=t.min_per_order,
                     max_per_order=t.max_per_order,
+                    unlocked=t.id in shown.unlocked,
                 )
                 for t in types
             ],
+            access_code_accepted=shown.accepted,
         )
 
     @post(
@@ -214,6 +218,7 @@ class PublicApiController(Controller):
                     event_id=event_id,
                     items=[CartItem(i.ticket_type_id, i.quantity) for i in data.items],
                     coupon_code=data.coupon_code,
+                    access_code=data.access_code,
                     idempotency_key=key,
                     session_id=data.session_id,
                     redis=redis,

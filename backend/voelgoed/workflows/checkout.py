@@ -77,10 +77,11 @@ async def reserve(
     session_id: str | None = None,
     redis: Redis | None = None,
     settings: Settings | None = None,
+    access_code: str | None = None,
 ) -> HoldResult:
     """Hold tickets: an order in `reserved` until now + HOLD_MINUTES. Raises 404 (unknown or
-    unpublished event), 422 (a rule says no: window, min/max, wrong type, coupon) or 409 (sold out,
-    coupon used up). Idempotent per `idempotency_key`."""
+    unpublished event), 422 (a rule says no: window, min/max, wrong type, a hidden type without
+    its `access_code`, coupon) or 409 (sold out, coupon used up). Idempotent per `idempotency_key`."""
     s = settings or get_settings()
     cart = (
         [CartItem(ticket_type_id=k, quantity=v) for k, v in items.items()]
@@ -94,6 +95,7 @@ async def reserve(
         idempotency_key=idempotency_key,
         session_id=session_id,
         hold_minutes=s.hold_minutes,
+        access_code=access_code,
     )
     return await get_batcher(_engine_of(db), redis, s).submit(request)
 

@@ -25,6 +25,9 @@ class ReservationItem(msgspec.Struct, forbid_unknown_fields=True):
 class ReservationCreate(msgspec.Struct, forbid_unknown_fields=True):
     items: Annotated[list[ReservationItem], msgspec.Meta(min_length=1, max_length=50)]
     coupon_code: CouponCode | None = None
+    # The code of a hidden ticket type (from the organiser's secret link): without it, a hidden
+    # type cannot be reserved.
+    access_code: Annotated[str, msgspec.Meta(max_length=60)] | None = None
     session_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None
     utm_source: ShortText | None = None
     utm_medium: ShortText | None = None

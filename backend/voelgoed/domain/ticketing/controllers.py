@@ -25,11 +25,13 @@ from voelgoed.domain.ticketing.schemas import (
     TicketTypeRead,
     TicketTypeUpdate,
 )
-from voelgoed.domain.ticketing.services import CouponService, TicketTypeService
+from voelgoed.domain.ticketing.services import CouponService, TicketTypeService, access_link
 from voelgoed.lib.patching import sent_fields
 
 
-def type_read(t: TicketType) -> TicketTypeRead:
+def type_read(t: TicketType, event_slug: str) -> TicketTypeRead:
+    """`event_slug` builds a hidden type's secret link (the slug can change; the link follows)."""
+    code = t.access_code if t.hidden else None
     return TicketTypeRead(
         id=t.id,
         event_id=t.event_id,
@@ -49,6 +51,8 @@ def type_read(t: TicketType) -> TicketTypeRead:
         sort_order=t.sort_order,
         created_at=t.created_at,
         updated_at=t.updated_at,
+        access_code=code,
+        access_link=access_link(event_slug, code) if code else None,
     )
 
 
@@ -94,7 +98,9 @@ class TicketTypeController(Controller):
     async def list_types(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, types: TicketTypeService
     ) -> list[TicketTypeRead]:
-        return [type_read(t) for t in await types.list(event_id)]
+        listed = await types.list(event_id)
+        slug = await types.event_slug(event_id)
+        return [type_read(t, slug) for t in listed]
 
     @post("", operation_id="createTicketType", opt=access(Permission.EVENTS_WRITE))
     async def create_type(
@@ -106,7 +112,8 @@ class TicketTypeController(Controller):
         db_session: AsyncSession,
         redis: Redis,
     ) -> TicketTypeRead:
-        read = type_read(await types.create(organization_id, event_id, msgspec.structs.asdict(data)))
+        tt = await types.create(organization_id, event_id, msgspec.structs.asdict(data))
+        read = type_read(tt, await types.event_slug(event_id))
         await _commit_and_refresh(db_session, redis, event_id)
         return read
 
@@ -114,7 +121,7 @@ class TicketTypeController(Controller):
     async def get_type(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, type_id: uuid.UUID, types: TicketTypeService
     ) -> TicketTypeRead:
-        return type_read(await types.get(event_id, type_id))
+        return type_read(await types.get(event_id, type_id), await types.event_slug(event_id))
 
     @patch("/{type_id:uuid}", operation_id="updateTicketType", opt=access(Permission.EVENTS_WRITE))
     async def update_type(
@@ -127,8 +134,29 @@ class TicketTypeController(Controller):
         db_session: AsyncSession,
         redis: Redis,
     ) -> TicketTypeRead:
-        read = type_read(await types.update(event_id, type_id, sent_fields(data)))
+        tt = await types.update(event_id, type_id, sent_fields(data))
+        read = type_read(tt, await types.event_slug(event_id))
         await _commit_and_refresh(db_session, redis, event_id)
+        return read
+
+    @post(
+        "/{type_id:uuid}/access-code",
+        operation_id="regenerateTicketTypeAccessCode",
+        opt=access(Permission.EVENTS_WRITE),
+        status_code=200,
+    )
+    async def regenerate_access_code(
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        type_id: uuid.UUID,
+        types: TicketTypeService,
+        db_session: AsyncSession,
+    ) -> TicketTypeRead:
+        """A hidden type's new random access code: the old code and secret link stop working."""
+        tt = await types.regenerate_access_code(event_id, type_id)
+        read = type_read(tt, await types.event_slug(event_id))
+        await db_session.commit()
         return read
 
     @delete(

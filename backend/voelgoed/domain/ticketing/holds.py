@@ -37,6 +37,7 @@ from voelgoed.domain.orders.services import (
 )
 from voelgoed.domain.ticketing import inventory as inv_mod
 from voelgoed.domain.ticketing.inventory import CPN, EVT, LINE, ORD, utcnow
+from voelgoed.domain.ticketing.services import normalise_access_code
 from voelgoed.lib.problems import AppError, Conflict, FieldError, NotFound, Unprocessable
 
 log = logging.getLogger(__name__)
@@ -56,9 +57,10 @@ class HoldRequest:
     idempotency_key: str | None = None
     session_id: str | None = None
     hold_minutes: int = 15
+    access_code: str | None = None  # unlocks a hidden ticket type (services.py)
 
     def fingerprint(self) -> str:
-        parts = [str(self.event_id), (self.coupon_code or "").upper()]
+        parts = [str(self.event_id), (self.coupon_code or "").upper(), (self.access_code or "").strip().upper()]
         parts += sorted(f"{i.ticket_type_id}:{i.quantity}" for i in self.items)
         return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
@@ -261,7 +263,7 @@ class HoldBatcher:
 def _key_reused() -> Conflict:
     return Conflict(
         "This Idempotency-Key was already used for a different reservation.",
-        errors=[FieldError(field="Idempotency-Key", message="use a new key for a new reservation")],
+        errors=[FieldError(field="Idempotency-Key", message="Use a new key for a new reservation.")],
     )
 
 
@@ -344,25 +346,34 @@ async def _allocate_one(
 ) -> tuple[HoldResult, dict[str, Any], list[dict[str, Any]]]:
     if not r.items:
         raise Unprocessable.field("items", "Choose at least one ticket.")
+    access = normalise_access_code(r.access_code)
+    if access is not None and not any(t.hidden and t.access_code == access for t in b.types.values()):
+        raise Unprocessable.field("access_code", "This access code is not valid for this event.")
     wanted: Counter[uuid.UUID] = Counter()
     first_index: dict[uuid.UUID, int] = {}
     for i, item in enumerate(r.items):
         if item.quantity < 1:
-            raise Unprocessable.field(_items_field(i, "quantity"), "must be at least 1")
-        if item.ticket_type_id not in b.types:
-            raise Unprocessable.field(_items_field(i, "ticket_type_id"), "not a ticket type of this event")
+            raise Unprocessable.field(_items_field(i, "quantity"), "Choose at least 1 ticket.")
+        tt = b.types.get(item.ticket_type_id)
+        # A hidden type without its access code answers exactly as a type that does not exist.
+        if tt is None or (tt.hidden and (access is None or tt.access_code != access)):
+            raise Unprocessable.field(_items_field(i, "ticket_type_id"), "Not a ticket type of this event.")
         wanted[item.ticket_type_id] += item.quantity
         first_index.setdefault(item.ticket_type_id, i)
     for tt_id, qty in wanted.items():
         tt, i = b.types[tt_id], first_index[tt_id]
         if tt.sales_start_at is not None and now < tt.sales_start_at:
-            raise Unprocessable.field(_items_field(i, "ticket_type_id"), f"sales for {tt.name} have not started")
+            raise Unprocessable.field(_items_field(i, "ticket_type_id"), f"Sales for {tt.name} have not started.")
         if tt.sales_end_at is not None and now >= tt.sales_end_at:
-            raise Unprocessable.field(_items_field(i, "ticket_type_id"), f"sales for {tt.name} have ended")
+            raise Unprocessable.field(_items_field(i, "ticket_type_id"), f"Sales for {tt.name} have ended.")
         if qty < tt.min_per_order:
-            raise Unprocessable.field(_items_field(i, "quantity"), f"at least {tt.min_per_order} per order")
+            raise Unprocessable.field(
+                _items_field(i, "quantity"), f"At least {tt.min_per_order} {tt.name} tickets per order."
+            )
         if qty > tt.max_per_order:
-            raise Unprocessable.field(_items_field(i, "quantity"), f"at most {tt.max_per_order} per order")
+            raise Unprocessable.field(
+                _items_field(i, "quantity"), f"At most {tt.max_per_order} {tt.name} tickets per order."
+            )
 
     coupon = None
     if r.coupon_code and r.coupon_code.strip():
@@ -390,9 +401,9 @@ async def _allocate_one(
             left = b.left[tt_id] if b.event_left is None else min(b.left[tt_id], b.event_left)
             if qty > left:
                 name = b.types[tt_id].name
-                msg = f"{name} is sold out" if left <= 0 else f"only {left} {name} ticket(s) left"
+                msg = f"{name} is sold out." if left <= 0 else f"Only {left} {name} ticket(s) left."
                 raise Conflict(
-                    f"Not enough tickets: {msg}.",
+                    f"Not enough tickets: {msg[0].lower()}{msg[1:]}",
                     errors=[FieldError(field=_items_field(first_index[tt_id], "quantity"), message=msg)],
                 )
         raise Conflict("Not enough tickets left for this event.")
@@ -487,5 +498,5 @@ def _coupon_has_use(b: _Batch, coupon: Any) -> None:
     if coupon.usage_limit is not None and b.coupon_used[coupon.id] >= coupon.usage_limit:
         raise Conflict(
             "This coupon has been used up.",
-            errors=[FieldError(field="coupon_code", message="no uses left")],
+            errors=[FieldError(field="coupon_code", message="No uses left.")],
         )

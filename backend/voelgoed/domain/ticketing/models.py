@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 
 from advanced_alchemy.base import UUIDAuditBase
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +28,14 @@ class TicketType(OrgOwned, UUIDAuditBase):
         CheckConstraint("reserved >= 0 AND sold >= 0", name="ticket_type_counters_non_negative"),
         CheckConstraint("reserved + sold <= quantity", name="ticket_type_no_oversell"),
         CheckConstraint("min_per_order >= 1 AND max_per_order >= min_per_order", name="ticket_type_order_limits"),
+        # One code opens one type: the checkout site reveals the type a code names.
+        Index(
+            "uq_ticket_type_event_access_code",
+            "event_id",
+            "access_code",
+            unique=True,
+            postgresql_where=text("access_code IS NOT NULL"),
+        ),
     )
 
     event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
@@ -42,6 +50,10 @@ class TicketType(OrgOwned, UUIDAuditBase):
     min_per_order: Mapped[int] = mapped_column(default=1)
     max_per_order: Mapped[int] = mapped_column(default=10)
     hidden: Mapped[bool] = mapped_column(default=False)
+    # A hidden type is sold only to a request that carries this code (the organiser's secret
+    # link or a code typed at checkout). Stored upper-cased; kept when the type is listed again,
+    # so hiding it later brings the same link back.
+    access_code: Mapped[str | None] = mapped_column(String(40), default=None)
     sort_order: Mapped[int] = mapped_column(default=0)
 
 

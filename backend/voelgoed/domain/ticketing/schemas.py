@@ -15,6 +15,8 @@ Quantity = Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
 PerOrder = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 SortOrder = Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^\s*[A-Za-z0-9_-]+\s*$")]
+# An organiser's own access code: at least 6 characters, so a secret link is not guessed by trying.
+AccessCode = Annotated[str, msgspec.Meta(min_length=6, max_length=40, pattern=r"^\s*[A-Za-z0-9_-]{6,40}\s*$")]
 Kind = Annotated[str, msgspec.Meta(pattern="^(percent|fixed)$")]
 CouponValue = Annotated[int, msgspec.Meta(ge=1, le=100_000_000)]
 UsageLimit = Annotated[int, msgspec.Meta(ge=1, le=10_000_000)]
@@ -33,6 +35,7 @@ class TicketTypeCreate(msgspec.Struct, forbid_unknown_fields=True):
     max_per_order: PerOrder = 10
     hidden: bool = False
     sort_order: SortOrder = 0
+    access_code: AccessCode | None = None  # hidden types get a random one when none is given
 
 
 class TicketTypeUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -46,6 +49,7 @@ class TicketTypeUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults
     max_per_order: PerOrder | msgspec.UnsetType = msgspec.UNSET
     hidden: bool | msgspec.UnsetType = msgspec.UNSET
     sort_order: SortOrder | msgspec.UnsetType = msgspec.UNSET
+    access_code: AccessCode | msgspec.UnsetType = msgspec.UNSET
 
 
 class TicketTypeRead(msgspec.Struct):
@@ -67,6 +71,9 @@ class TicketTypeRead(msgspec.Struct):
     sort_order: int
     created_at: datetime
     updated_at: datetime
+    # Hidden types only: the code that unlocks the type, and the secret link to hand out.
+    access_code: str | None = None
+    access_link: str | None = None
 
 
 class CouponCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -122,6 +129,7 @@ class PublicTicketTypeRead(msgspec.Struct):
     sales_end_at: datetime | None
     min_per_order: int
     max_per_order: int
+    unlocked: bool = False  # a hidden type shown because the request carried its access code
 
 
 class PublicEventRead(msgspec.Struct):
@@ -139,3 +147,4 @@ class PublicEventRead(msgspec.Struct):
     status: str
     available: int | None
     ticket_types: list[PublicTicketTypeRead]
+    access_code_accepted: bool | None = None  # None when no `access` code was sent

@@ -3,11 +3,19 @@
 Quantity changes take the event's inventory lock (the same lock holds take), so "quantity never
 below reserved + sold" and "the sum of quantities never above the event's capacity" are checked
 against counters nobody is moving at that moment.
+
+A hidden type is not listed and is sold only with its access code (as pretix's vouchers unlock
+hidden products and Hi.Events' promo codes reveal hidden tickets): every hidden type has one,
+random unless the organiser chooses it, unique within the event. The organiser hands out the
+code or the secret link `<PUBLIC_URL>/events/<slug>?access=<code>`; holds.py refuses a hidden
+type without it, and `public_types(...)` decides what an event page shows.
 """
 
 from __future__ import annotations
 
+import secrets
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +29,7 @@ from voelgoed.domain.orders.models import OrderLine
 from voelgoed.domain.ticketing import inventory
 from voelgoed.domain.ticketing.models import Coupon, TicketType
 from voelgoed.lib.problems import Conflict, FieldError, NotFound, Unprocessable
+from voelgoed.settings import get_settings
 
 TYPE_FIELDS = (
     "name",
@@ -33,8 +42,59 @@ TYPE_FIELDS = (
     "max_per_order",
     "hidden",
     "sort_order",
+    "access_code",
 )
 COUPON_FIELDS = ("code", "kind", "value", "ticket_type_ids", "valid_from", "valid_until", "usage_limit", "active")
+
+
+# No 0/O or 1/I/L: a code read out over the phone or copied by hand still works.
+ACCESS_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+ACCESS_CODE_LENGTH = 12  # about 59 bits: not found by trying, behind the public rate limit
+
+
+def new_access_code() -> str:
+    return "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(ACCESS_CODE_LENGTH))
+
+
+def normalise_access_code(raw: str | None) -> str | None:
+    """Codes compare without case and surrounding spaces; an empty code is no code."""
+    code = (raw or "").strip().upper()
+    return code or None
+
+
+def access_link(event_slug: str, code: str) -> str:
+    return f"{get_settings().public_url}/events/{event_slug}?access={code}"
+
+
+@dataclass
+class PublicTypes:
+    """What an event page may show: listed types plus the hidden type an access code unlocks."""
+
+    types: list[TicketType] = field(default_factory=list)
+    unlocked: set[uuid.UUID] = field(default_factory=set)
+    accepted: bool | None = None  # None: no code sent; False: a code that opens nothing
+    has_hidden: bool = False  # whether offering an access-code field makes sense
+
+
+async def public_types(db: AsyncSession, event_id: uuid.UUID, access_code: str | None) -> PublicTypes:
+    code = normalise_access_code(access_code)
+    rows = await db.scalars(
+        select(TicketType)
+        .where(TicketType.event_id == event_id)
+        .order_by(TicketType.sort_order, TicketType.price_cents, TicketType.name)
+        .execution_options(skip_tenant_scope=True)  # public pages; the event id scopes it
+    )
+    out = PublicTypes(accepted=None if code is None else False)
+    for t in rows:
+        if not t.hidden:
+            out.types.append(t)
+            continue
+        out.has_hidden = True
+        if code is not None and t.access_code is not None and secrets.compare_digest(t.access_code, code):
+            out.types.append(t)
+            out.unlocked.add(t.id)
+            out.accepted = True
+    return out
 
 
 async def get_event(db: AsyncSession, event_id: uuid.UUID) -> Event:
@@ -99,6 +159,7 @@ class TicketTypeService:
         self._check(values)
         await inventory.lock_inventory(await self.db.connection(), event.id)  # serialise with holds
         await self._check_capacity(event, None, values["quantity"])
+        values["access_code"] = await self._access_code(event.id, None, values.get("access_code"), values["hidden"])
         tt = TicketType(organization_id=organization_id, event_id=event.id, reserved=0, sold=0, **values)
         self.db.add(tt)
         await self.db.flush()
@@ -131,6 +192,8 @@ class TicketTypeService:
                 raise Unprocessable.field("name", "A ticket type needs a name.")
         merged = {k: new.get(k, getattr(tt, k)) for k in TYPE_FIELDS}
         self._check(merged)
+        if "access_code" in new or (merged["hidden"] and tt.access_code is None):
+            new["access_code"] = await self._access_code(event.id, tt.id, new.get("access_code"), merged["hidden"])
         if "quantity" in new:
             taken = tt.reserved + tt.sold
             if new["quantity"] < taken:
@@ -144,8 +207,50 @@ class TicketTypeService:
             setattr(tt, key, value)
         await self.db.flush()
         if d := diff(before, new):
+            if "access_code" in d:
+                d["access_code"] = "changed"  # a secret that opens a sale; not kept in the log
             self.audit.record(action="ticket_type.updated", entity_type="ticket_type", entity_id=tt.id, changes=d)
         return tt
+
+    async def _access_code(
+        self, event_id: uuid.UUID, exclude: uuid.UUID | None, wanted: str | None, hidden: bool
+    ) -> str | None:
+        """The organiser's code (upper-cased, unique in the event), or a random one for a hidden type."""
+        code = normalise_access_code(wanted)
+        if code is None:
+            return new_access_code() if hidden else None
+        stmt = select(TicketType.id).where(TicketType.event_id == event_id, TicketType.access_code == code)
+        if exclude is not None:
+            stmt = stmt.where(TicketType.id != exclude)
+        if await self.db.scalar(stmt):
+            raise Conflict(
+                "Another ticket type of this event already has that access code.",
+                errors=[FieldError(field="access_code", message="Already used for this event.")],
+            )
+        return code
+
+    async def regenerate_access_code(self, event_id: uuid.UUID, type_id: uuid.UUID) -> TicketType:
+        """A new random code: the old code and secret link stop working at once."""
+        tt = await self.db.scalar(
+            select(TicketType)
+            .where(TicketType.id == type_id, TicketType.event_id == event_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if tt is None:
+            raise NotFound("No such ticket type.")
+        if not tt.hidden:
+            raise Conflict("Only a hidden ticket type has an access code; this one is listed for everyone.")
+        tt.access_code = new_access_code()
+        await self.db.flush()
+        # The code itself stays out of the audit log: it is a secret that opens a sale.
+        self.audit.record(
+            action="ticket_type.access_code_regenerated", entity_type="ticket_type", entity_id=tt.id, changes={}
+        )
+        return tt
+
+    async def event_slug(self, event_id: uuid.UUID) -> str:
+        return (await get_event(self.db, event_id)).slug
 
     async def delete(self, event_id: uuid.UUID, type_id: uuid.UUID) -> None:
         tt = await self.get(event_id, type_id)

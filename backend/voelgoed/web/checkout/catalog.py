@@ -22,6 +22,7 @@ from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.ticketing.models import EventInventory, TicketType
+from voelgoed.domain.ticketing.services import PublicTypes, public_types
 
 log = logging.getLogger(__name__)
 PUBLIC = {"skip_tenant_scope": True}  # the public site reads across organisations
@@ -40,6 +41,7 @@ class TypeView:
     sales_start_at: datetime | None
     selected: int = 0
     choices: list[int] = field(default_factory=list)
+    unlocked: bool = False  # a hidden type this visitor's access code opened
 
 
 async def upcoming_events(db: AsyncSession, limit: int = 50) -> list[Event]:
@@ -108,15 +110,13 @@ async def availability_for(
     return await _db_availability(db, event.id, types)
 
 
-async def ticket_types(db: AsyncSession, redis: Redis | None, event: Event, ttl: int = 5) -> list[TypeView]:
-    types = list(
-        await db.scalars(
-            select(TicketType)
-            .where(TicketType.event_id == event.id, TicketType.hidden.is_(False))
-            .order_by(TicketType.sort_order, TicketType.price_cents, TicketType.name)
-            .execution_options(**PUBLIC)
-        )
-    )
+async def ticket_types(
+    db: AsyncSession, redis: Redis | None, event: Event, ttl: int = 5, shown: PublicTypes | None = None
+) -> list[TypeView]:
+    """`shown`: the types this visitor may see (listed ones plus any their access code opens)."""
+    if shown is None:
+        shown = await public_types(db, event.id, None)
+    types = shown.types
     if not types:
         return []
     left = await availability_for(db, redis, event, types, ttl)
@@ -146,6 +146,7 @@ async def ticket_types(db: AsyncSession, redis: Redis | None, event: Event, ttl:
                 max_per_order=t.max_per_order,
                 sales_start_at=t.sales_start_at,
                 choices=choices,
+                unlocked=t.id in shown.unlocked,
             )
         )
     return views

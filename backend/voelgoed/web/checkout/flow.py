@@ -84,18 +84,21 @@ async def reserve(
     coupon_code: str | None,
     session_id: str,
     form_token: str,
+    access_code: str | None = None,
 ) -> Held:
     """Hold the tickets. The same form posted twice with the same cart (a double click, a resend
     after a dropped connection) is one reservation: the idempotency key is derived from them."""
     from voelgoed.workflows import checkout
 
     cart = "|".join(f"{k}:{v}" for k, v in sorted((str(k), v) for k, v in items.items()))
-    key = "site:" + hashlib.sha256(f"{session_id}|{form_token}|{cart}|{coupon_code or ''}".encode()).hexdigest()[:48]
+    seed = f"{session_id}|{form_token}|{cart}|{coupon_code or ''}|{access_code or ''}"
+    key = "site:" + hashlib.sha256(seed.encode()).hexdigest()[:48]
     result = await checkout.reserve(
         db,
         event_id=event.id,
         items=items,
         coupon_code=coupon_code,
+        access_code=access_code,
         idempotency_key=key,
         session_id=session_id,
         redis=redis,

@@ -2,7 +2,11 @@
 
 Thin: availability comes from catalog.py, the reservation from the checkout workflow (flow.py),
 funnel steps from domain/analytics. Every failure re-renders the page with the buyer's choices
-kept and the reason shown, with a 4xx status; never a 500 page for bad input.
+kept and the reason shown, with a 4xx status; never a 500 page for bad input. Errors appear once
+in a summary at the top (focused on load, each linking to its field) and once next to the field.
+
+`?access=CODE` (the organiser's secret link, or the "Have an access code?" form) shows the hidden
+type that code unlocks; the reserve form carries the code on, and the workflow checks it again.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.ticketing.services import public_types
 from voelgoed.lib import ratelimit
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
@@ -27,6 +32,8 @@ from voelgoed.web.checkout.security import Visit, order_cookie, record_step
 
 RESERVES_PER_VISIT = 30  # per 10 minutes: plenty for a person, a brake for a script
 COUPON_MAX = 40
+ACCESS_MAX = 40
+BAD_ACCESS_CODE = "This access code is not valid for this event."
 
 
 def not_found(visit: Visit | None = None) -> Response[str]:
@@ -65,13 +72,22 @@ async def event_page(
     event: Event,
     status: int = 200,
     error: str | None = None,
-    field_errors: list[str] | None = None,
+    other_errors: list[str] | None = None,
     chosen: dict[uuid.UUID, int] | None = None,
-    bad_types: set[uuid.UUID] | None = None,
+    type_errors: dict[uuid.UUID, str] | None = None,
     coupon: str = "",
     coupon_error: str | None = None,
+    access: str = "",
+    access_error: str | None = None,
 ) -> Response[str]:
-    types = await ticket_types(db, redis, event, ttl=settings.availability_cache_seconds)
+    shown = await public_types(db, event.id, access[:ACCESS_MAX] or None)
+    if shown.accepted is False and access_error is None:
+        access_error = BAD_ACCESS_CODE
+    types = await ticket_types(db, redis, event, ttl=settings.availability_cache_seconds, shown=shown)
+    visible = {t.id for t in types}
+    other_errors = list(other_errors or [])
+    other_errors += [m for k, m in (type_errors or {}).items() if k not in visible]  # no field to show it at
+    type_errors = {k: m for k, m in (type_errors or {}).items() if k in visible}
     for t in types:
         t.selected = (chosen or {}).get(t.id, 0)
         if t.choices and t.selected not in t.choices:  # keep what the buyer sent, even if now too many
@@ -94,10 +110,15 @@ async def event_page(
         on_sale=on_sale and event.status == "published",
         notice=notice,
         error=error,
-        field_errors=field_errors or [],
-        bad_types=bad_types or set(),
+        other_errors=other_errors,
+        type_errors=type_errors,
         coupon=coupon,
         coupon_error=coupon_error,
+        access=access,
+        access_code=next((t.access_code for t in shown.types if t.id in shown.unlocked), None),
+        access_error=access_error,
+        offer_access=shown.has_hidden and event.status == "published",
+        robots="noindex" if access else None,  # a secret link's page stays out of search engines
         csrf=visit.form_token(f"reserve:{event.slug}"),
         hold_minutes=settings.hold_minutes,
         description=_summary(event),
@@ -118,7 +139,8 @@ class EventPagesController(Controller):
         if event is None:
             return not_found(visit)
         await record_step(db_session, visit, "page_view", organization_id=event.organization_id, event_id=event.id)
-        return await event_page(db=db_session, redis=redis, settings=settings, visit=visit, event=event)
+        access = " ".join(str(request.query_params.get("access") or "").split())
+        return await event_page(db=db_session, redis=redis, settings=settings, visit=visit, event=event, access=access)
 
     @post("/events/{slug:str}/reserve", opt=access(Access.PUBLIC), status_code=303)
     async def reserve(
@@ -131,8 +153,8 @@ class EventPagesController(Controller):
         form = await request.form()
 
         chosen: dict[uuid.UUID, int] = {}
-        field_errors: list[str] = []
-        bad: set[uuid.UUID] = set()
+        other_errors: list[str] = []
+        type_errors: dict[uuid.UUID, str] = {}
         for key, raw in form.items():
             if not key.startswith("qty_"):
                 continue
@@ -142,12 +164,12 @@ class EventPagesController(Controller):
                 continue
             value = str(raw).strip() or "0"
             if not value.isdigit() or int(value) > 1000:
-                field_errors.append("Choose a quantity from the list.")
-                bad.add(type_id)
+                type_errors[type_id] = "Choose a quantity from the list."
                 continue
             if int(value) > 0:
                 chosen[type_id] = int(value)
         coupon = " ".join(str(form.get("coupon") or "").split()).upper()
+        access = " ".join(str(form.get("access") or "").split())[:ACCESS_MAX]
 
         def again(status: int, error: str, **kw: Any) -> Any:
             return event_page(
@@ -158,10 +180,11 @@ class EventPagesController(Controller):
                 event=event,
                 status=status,
                 error=error,
-                field_errors=field_errors,
+                other_errors=other_errors,
                 chosen=chosen,
-                bad_types=bad,
+                type_errors=type_errors,
                 coupon=coupon,
+                access=access,
                 **kw,
             )
 
@@ -171,7 +194,7 @@ class EventPagesController(Controller):
             )
         if len(coupon) > COUPON_MAX:
             return await again(422, "That coupon code is too long.", coupon_error="At most 40 characters.")
-        if field_errors:
+        if type_errors:
             return await again(422, "Some quantities are not valid.")
         if not chosen:
             return await again(422, "Choose at least one ticket.")
@@ -186,6 +209,7 @@ class EventPagesController(Controller):
                 event=event,
                 items=chosen,
                 coupon_code=coupon or None,
+                access_code=access or None,
                 session_id=visit.session_id,
                 form_token=str(form.get("csrf") or ""),
             )
@@ -193,13 +217,22 @@ class EventPagesController(Controller):
             problem = flow.explain(exc)
             # The workflow names cart fields `items.<index>.<field>`, in the order sent.
             order = list(chosen)
-            for name in problem.fields:
+            for name, message in problem.fields.items():
                 parts = name.split(".")
                 if len(parts) >= 2 and parts[0] == "items" and parts[1].isdigit() and int(parts[1]) < len(order):
-                    bad.add(order[int(parts[1])])
-            coupon_error = problem.fields.get("coupon_code")
-            field_errors.extend(m for f, m in problem.fields.items() if f != "coupon_code")
-            return await again(exc.status, problem.message, coupon_error=coupon_error)
+                    type_errors[order[int(parts[1])]] = message
+                elif name not in ("coupon_code", "access_code"):
+                    other_errors.append(message)
+            # Said once: a headline that only repeats the one field message gives way to a general one.
+            headline = problem.message
+            if headline in problem.fields.values():
+                headline = "There is a problem with your choice."
+            return await again(
+                exc.status,
+                headline,
+                coupon_error=problem.fields.get("coupon_code"),
+                access_error=problem.fields.get("access_code"),
+            )
 
         await record_step(
             db_session,

@@ -22,6 +22,9 @@ CSS_URL = f"/assets/site.{CSS_VERSION}.css"
 JS_BYTES = (HERE / "static" / "site.js").read_bytes()
 JS_VERSION = hashlib.sha256(JS_BYTES).hexdigest()[:12]
 JS_URL = f"/assets/site.{JS_VERSION}.js"
+FAVICON_SVG = (HERE / "static" / "favicon.svg").read_bytes()
+FAVICON_SVG_NAME = f"favicon.{hashlib.sha256(FAVICON_SVG).hexdigest()[:12]}.svg"
+FAVICON_ICO = (HERE / "static" / "favicon.ico").read_bytes()
 
 
 def local_time(value: datetime, tz: str, fmt: str = "%a %-d %b %Y, %H:%M %Z") -> str:
@@ -45,6 +48,7 @@ _env.filters["local_time"] = local_time
 _env.filters["iso"] = iso
 _env.globals["css_url"] = CSS_URL
 _env.globals["js_url"] = JS_URL
+_env.globals["icon_url"] = f"/assets/{FAVICON_SVG_NAME}"
 
 
 def render(

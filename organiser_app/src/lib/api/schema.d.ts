@@ -830,6 +830,26 @@ export interface paths {
         patch: operations["updateTicketType"];
         trace?: never;
     };
+    "/api/organizations/{organization_id}/events/{event_id}/ticket-types/{type_id}/access-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * RegenerateAccessCode
+         * @description A hidden type's new random access code: the old code and secret link stop working.
+         */
+        post: operations["regenerateTicketTypeAccessCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/organizations/{organization_id}/invitations": {
         parameters: {
             query?: never;
@@ -1102,7 +1122,8 @@ export interface paths {
         };
         /**
          * GetEvent
-         * @description A published event with its listed ticket types and live availability (cached).
+         * @description A published event with its listed ticket types and live availability (cached). With
+         *     `?access=CODE` (a hidden type's access code) that hidden type is included too.
          */
         get: operations["getPublicEvent"];
         put?: never;
@@ -1968,6 +1989,7 @@ export interface components {
         };
         /** PublicEventRead */
         PublicEventRead: {
+            access_code_accepted?: boolean | null;
             available: number | null;
             description: string | null;
             /** Format: date-time */
@@ -2026,6 +2048,8 @@ export interface components {
             sales_end_at: string | null;
             sales_start_at: string | null;
             sold_out: boolean;
+            /** @default false */
+            unlocked: boolean;
             vat_cents: number;
         };
         /** Readiness */
@@ -2043,6 +2067,7 @@ export interface components {
         };
         /** ReservationCreate */
         ReservationCreate: {
+            access_code?: string | null;
             coupon_code?: string | null;
             items: components["schemas"]["ReservationItem"][];
             session_id?: string | null;
@@ -2235,6 +2260,7 @@ export interface components {
         };
         /** TicketTypeCreate */
         TicketTypeCreate: {
+            access_code?: string | null;
             description?: string | null;
             /** @default false */
             hidden: boolean;
@@ -2262,6 +2288,8 @@ export interface components {
         };
         /** TicketTypeRead */
         TicketTypeRead: {
+            access_code?: string | null;
+            access_link?: string | null;
             available: number;
             /** Format: date-time */
             created_at: string;
@@ -2287,6 +2315,7 @@ export interface components {
         };
         /** TicketTypeUpdate */
         TicketTypeUpdate: {
+            access_code?: string;
             description?: string | null;
             hidden?: boolean;
             max_per_order?: number;
@@ -7852,6 +7881,102 @@ export interface operations {
             };
         };
     };
+    regenerateTicketTypeAccessCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                event_id: string;
+                type_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketTypeRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listInvitations: {
         parameters: {
             query?: never;
@@ -9873,7 +9998,9 @@ export interface operations {
     };
     getPublicEvent: {
         parameters: {
-            query?: never;
+            query?: {
+                access?: string | null;
+            };
             header?: never;
             path: {
                 slug: string;

@@ -1,7 +1,11 @@
 // Progressive enhancement only: the pages work without it.
 // 1) data-countdown="<ISO time>": show the minutes left on a hold.
 // 2) form[data-autosubmit]: continue to the payment provider without a click.
+// 3) [data-error-summary]: the summary carries `autofocus`; browsers that ignore autofocus on a
+//    non-control still get focus moved there, so a screen reader reads the errors first.
 (function () {
+  var summary = document.querySelector('[data-error-summary]');
+  if (summary && (document.activeElement === document.body || !document.activeElement)) summary.focus();
   var el = document.querySelector('[data-countdown]');
   if (el) {
     var end = Date.parse(el.getAttribute('data-countdown'));
