@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 import secrets
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -20,7 +19,6 @@ from voelgoed.domain.orders.pricing import (  # noqa: F401  (re-exported: reserv
     totals,
     vat_of,
 )
-from voelgoed.domain.ticketing.models import TicketType
 from voelgoed.lib import crypto
 from voelgoed.lib.problems import NotFound, Unprocessable
 from voelgoed.lib.secrets import new_token, token_digest
@@ -29,15 +27,6 @@ from voelgoed.lib.secrets import new_token, token_digest
 REFERENCE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
 REFERENCE_PREFIX = "VG-"
 REFERENCE_LENGTH = 8
-
-
-async def ticket_type_names(db: AsyncSession, lines: Iterable[Any]) -> dict[uuid.UUID, str]:
-    """The names of the ticket types an order's lines refer to, in one query."""
-    ids = {ln.ticket_type_id for ln in lines}
-    if not ids:
-        return {}
-    rows = await db.execute(select(TicketType.id, TicketType.name).where(TicketType.id.in_(ids)))
-    return dict(rows.tuples().all())
 
 
 def new_reference() -> str:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import Order
-from voelgoed.domain.orders.services import ticket_type_names, token_matches
+from voelgoed.domain.orders.services import token_matches
 from voelgoed.domain.payments.providers.base import PaymentRedirect
 from voelgoed.lib.problems import AppError, Conflict
 from voelgoed.settings import Settings
@@ -48,14 +48,6 @@ class Held:
 class Explained:
     message: str
     fields: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class LineView:
-    name: str
-    quantity: int
-    unit_price_cents: int
-    line_total_cents: int
 
 
 @dataclass
@@ -132,19 +124,6 @@ async def event_of(db: AsyncSession, order: Order) -> Event:
     event = await db.scalar(select(Event).where(Event.id == order.event_id).execution_options(**UNSCOPED))
     assert event is not None  # order.event_id is a RESTRICT foreign key
     return event
-
-
-async def lines_of(db: AsyncSession, order: Order) -> list[LineView]:
-    names = await ticket_type_names(db, order.lines)  # public pages carry no tenant scope
-    return [
-        LineView(
-            name=names.get(ln.ticket_type_id, "Ticket"),
-            quantity=ln.quantity,
-            unit_price_cents=ln.unit_price_cents,
-            line_total_cents=ln.line_total_cents,
-        )
-        for ln in order.lines
-    ]
 
 
 async def providers_for(db: AsyncSession, settings: Settings, organization_id: uuid.UUID) -> list[Provider]:
