@@ -88,6 +88,7 @@ async def test_a_buyer_buys_on_the_site_while_redis_is_paused(
 ) -> None:
     s = await sale(client, engine)
     email = f"paused-{uuid.uuid4().hex[:8]}@example.co.za"
+    log_from = (stack.data_dir / "product.log").stat().st_size
     async with Buyer(stack.base_url) as buyer:
         buyer.timeout = CLIENT_TIMEOUT
         async with redis_paused(stack):
@@ -104,6 +105,10 @@ async def test_a_buyer_buys_on_the_site_while_redis_is_paused(
             order_page = await buyer.get(back)
             _answered(order_page, 200)
             assert "Paid" in order_page.text
+    # The outage is logged once, not once per request (each of which touched Redis).
+    logged = (stack.data_dir / "product.log").read_bytes()[log_from:].decode(errors="replace").splitlines()
+    warnings = [line for line in logged if " WARNING " in line and "unavailable" in line]
+    assert len(warnings) == 1 and "Redis unavailable" in warnings[0], warnings
     # Owed work was found again once Redis answered: the tickets e-mail arrives.
     mail = await wait_delivered(engine, stack, email)
     assert reference in str(mail["Subject"])
