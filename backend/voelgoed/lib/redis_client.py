@@ -32,6 +32,7 @@ from redis.asyncio.client import Pipeline
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from saq.job import Job
 from saq.queue.redis import RedisQueue
@@ -92,6 +93,9 @@ class RedisBreaker:
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:  # TimeoutError is an OSError
             self._failed(exc)
             raise RedisUnavailable(str(exc) or type(exc).__name__) from exc
+        except RedisError:  # an error reply (e.g. NOSCRIPT after a restart): Redis did answer
+            self._answered()
+            raise
         self._answered()
         return result
 
