@@ -15,7 +15,6 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Contact, License
-from redis.asyncio import Redis
 
 from voelgoed import __version__
 from voelgoed.auth.guard import authorize, provide_auth
@@ -40,6 +39,7 @@ from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDown
 from voelgoed.domain.venues.controllers import VenueController
 from voelgoed.lib.openapi_problems import add_problem_responses
 from voelgoed.lib.problems import exception_handlers
+from voelgoed.lib.redis_client import RedisBreaker, make_request_redis
 from voelgoed.lib.requestid import request_id_middleware
 from voelgoed.settings import Settings
 from voelgoed.web.checkout import CHECKOUT_SITE_HANDLERS
@@ -50,7 +50,7 @@ from voelgoed.web.public import PublicSiteController
 from voelgoed.web.public_api import PublicApiController
 from voelgoed.web.simulated_pay import SimulatedPaymentController
 from voelgoed.web.spa import spa_handlers
-from voelgoed.worker import make_queue
+from voelgoed.worker import make_request_queue
 
 API_CONTROLLERS: list[Any] = [
     HealthController,
@@ -110,8 +110,11 @@ def check_every_route_declares_access(app: Litestar) -> None:
 
 def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Litestar:
     alchemy = make_alchemy_config(database_url)
-    redis = Redis.from_url(redis_url)
-    queue = make_queue(redis_url)
+    # Requests never wait long on Redis: short timeouts, and a breaker shared by the cache/rate-limit
+    # client and the queue (lib/redis_client.py).
+    breaker = RedisBreaker(settings.redis_request_timeout_ms / 1000, settings.redis_breaker_seconds)
+    redis = make_request_redis(redis_url, breaker)
+    queue = make_request_queue(redis_url, breaker)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

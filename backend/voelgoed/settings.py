@@ -102,6 +102,10 @@ class Settings:
     export_sync_max_rows: int = 50_000
     # Dashboards: Redis cache lifetime (s) of a computed dashboard; 0 turns the cache off.
     dashboard_cache_seconds: int = 30
+    # Redis on request paths (lib/redis_client.py): each call's time limit, and how long Redis is
+    # skipped after a failure before one call tries it again.
+    redis_request_timeout_ms: int = 500
+    redis_breaker_seconds: float = 5.0
 
     @property
     def embedded(self) -> bool:
@@ -155,6 +159,8 @@ def load_settings() -> Settings:
         payfast_trusted_proxies=_list("PAYFAST_TRUSTED_PROXIES", ()),
         export_sync_max_rows=_int("EXPORT_SYNC_MAX_ROWS", 50_000),
         dashboard_cache_seconds=_int("DASHBOARD_CACHE_SECONDS", 30),
+        redis_request_timeout_ms=_int("REDIS_REQUEST_TIMEOUT_MS", 500),
+        redis_breaker_seconds=float(os.environ.get("REDIS_BREAKER_SECONDS") or 5.0),
     )
 
 

@@ -21,6 +21,7 @@ from voelgoed.domain.exports.jobs import run_export
 from voelgoed.domain.notifications.jobs import send_email
 from voelgoed.domain.orders.jobs import RELEASE_EXPIRED_HOLDS_CRON
 from voelgoed.domain.tickets.jobs import REDELIVER_MISSED_TICKETS_CRON, deliver_order_tickets
+from voelgoed.lib.redis_client import DeferringQueue, RedisBreaker, make_request_redis
 
 log = logging.getLogger("voelgoed.worker")
 QUEUE_NAME = "voelgoed"
@@ -35,6 +36,12 @@ def make_queue(redis_url: str) -> Queue:
     retry = Retry(ExponentialBackoff(cap=5.0, base=0.2), retries=8)
     client = Redis.from_url(redis_url, retry=retry, retry_on_error=[ConnectionError, TimeoutError])
     return RedisQueue(client, name=QUEUE_NAME)
+
+
+def make_request_queue(redis_url: str, breaker: RedisBreaker) -> Queue:
+    """The API's queue: enqueues bounded by the breaker's timeout; a job Redis does not take is
+    kept and enqueued later, never making the response wait (lib/redis_client.py)."""
+    return DeferringQueue(make_request_redis(redis_url, breaker), name=QUEUE_NAME)
 
 
 async def _before(ctx: dict[str, Any]) -> None:

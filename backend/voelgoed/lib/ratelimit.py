@@ -1,7 +1,8 @@
 """Fixed-window rate limits in Redis.
 
-Redis is an accelerator here: if it is unreachable the limit is not enforced (logged), because
-refusing every sign-in while Redis restarts would be worse than a short unthrottled window.
+Redis is an accelerator here: if it is unreachable the limit is not enforced, because refusing
+every sign-in (or every purchase) while Redis restarts would be worse than a short unthrottled
+window. The request client (lib/redis_client.py) bounds each call and logs the outage once.
 """
 
 from __future__ import annotations
@@ -13,11 +14,17 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from voelgoed.lib.problems import TooManyRequests
+from voelgoed.lib.redis_client import RedisUnavailable
 
 if TYPE_CHECKING:
     from litestar.connection import ASGIConnection
 
 log = logging.getLogger(__name__)
+
+
+def _level(exc: Exception) -> int:
+    # An outage is logged once per period by the breaker; anything else is worth a warning here.
+    return logging.DEBUG if isinstance(exc, RedisUnavailable) else logging.WARNING
 
 
 def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -35,8 +42,8 @@ async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> None:
             pipe.incr(full_key)
             pipe.ttl(full_key)
             _, count, ttl = await pipe.execute()
-    except RedisError:
-        log.warning("rate limiter unavailable; allowing %s", key)
+    except RedisError as exc:
+        log.log(_level(exc), "rate limiter unavailable; allowing %s", key)
         return
     if int(count) > limit:
         retry = max(int(ttl), 1)
@@ -48,5 +55,5 @@ async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> None:
 async def reset(redis: Redis, key: str) -> None:
     try:
         await redis.delete(f"rl:{key}")
-    except RedisError:
-        log.warning("rate limiter unavailable; could not reset %s", key)
+    except RedisError as exc:
+        log.log(_level(exc), "rate limiter unavailable; could not reset %s", key)

@@ -32,7 +32,7 @@ class HealthController(Controller):
         "/ready",
         operation_id="ready",
         opt=access(Access.PUBLIC),
-        summary="Readiness: database and Redis answer",
+        summary="Readiness: the database answers (Redis is reported, not required)",
     )
     async def ready(self, db_session: AsyncSession, redis: Redis) -> Response[Readiness]:
         async def check_db() -> str:
@@ -50,8 +50,11 @@ class HealthController(Controller):
                 return f"error: {type(exc).__name__}"
 
         db, rd = await check_db(), await check_redis()
-        ok = db == "ok" and rd == "ok"
+        # PostgreSQL is the authority; without Redis the API still sells and scans (slower caches,
+        # rate limits open, jobs kept to enqueue later), so a Redis outage must not take every
+        # instance out of a load balancer: "degraded", still 200.
+        status = "unavailable" if db != "ok" else "ok" if rd == "ok" else "degraded"
         return Response(
-            Readiness(status="ok" if ok else "unavailable", database=db, redis=rd),
-            status_code=200 if ok else 503,
+            Readiness(status=status, database=db, redis=rd),
+            status_code=503 if db != "ok" else 200,
         )

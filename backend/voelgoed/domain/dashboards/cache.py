@@ -24,16 +24,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.domain.dashboards import services
 from voelgoed.domain.dashboards.schemas import EventDashboard, OrganizationOverview
 from voelgoed.domain.events.models import Event
+from voelgoed.lib.redis_client import RedisUnavailable
 
 log = logging.getLogger(__name__)
 OVERVIEW_SECONDS = 5
 
 
+def _unavailable(exc: RedisError) -> None:
+    if isinstance(exc, RedisUnavailable):  # an outage: the request client logs it once per period
+        log.debug("dashboard cache unavailable: %s", exc)
+    else:
+        log.warning("dashboard cache unavailable", exc_info=True)
+
+
 async def _get(redis: Redis, key: str) -> bytes | None:
     try:
         value = await redis.get(key)
-    except RedisError:  # Redis is an accelerator: carry on without it
-        log.warning("dashboard cache unavailable", exc_info=True)
+    except RedisError as exc:  # Redis is an accelerator: carry on without it
+        _unavailable(exc)
         return None
     return value if isinstance(value, bytes) else None
 
@@ -41,8 +49,8 @@ async def _get(redis: Redis, key: str) -> bytes | None:
 async def _set(redis: Redis, key: str, value: bytes, ttl: int) -> None:
     try:
         await redis.set(key, value, ex=ttl)
-    except RedisError:
-        log.warning("dashboard cache unavailable", exc_info=True)
+    except RedisError as exc:
+        _unavailable(exc)
 
 
 def _hash(*parts: object) -> str:

@@ -201,8 +201,8 @@ class HoldBatcher:
                         ttl = max(60, p.request.hold_minutes * 60 * 2)
                         pipe.set(f"idem:reserve:{key}", msgspec.json.encode(cached), ex=ttl)
                 await pipe.execute()
-        except (RedisError, OSError):
-            log.warning("redis unavailable after a hold batch; cache entries expire on their own")
+        except (RedisError, OSError):  # an outage is logged once per period by lib/redis_client.py
+            log.debug("redis unavailable after a hold batch; cache entries expire on their own")
 
     async def _replay_after_race(self, request: HoldRequest) -> HoldResult | BaseException:
         try:

@@ -319,8 +319,8 @@ async def invalidate_availability(redis: Redis | None, *event_ids: uuid.UUID) ->
         return
     try:
         await redis.delete(*[_cache_key(e) for e in event_ids])
-    except (RedisError, OSError):
-        log.warning("availability cache unavailable; entries expire on their own")
+    except (RedisError, OSError):  # an outage is logged once per period by lib/redis_client.py
+        log.debug("availability cache unavailable; entries expire on their own")
 
 
 def type_rows_query(event_id: uuid.UUID) -> Any:

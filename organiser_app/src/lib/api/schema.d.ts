@@ -1282,7 +1282,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: database and Redis answer */
+        /** Readiness: the database answers (Redis is reported, not required) */
         get: operations["ready"];
         put?: never;
         post?: never;
