@@ -195,3 +195,37 @@ async def test_itn_for_unknown_payment_or_garbage_is_refused(client: Api, engine
     async with engine.connect() as conn:
         count = await conn.scalar(text("SELECT count(*) FROM payment_notification WHERE NOT verified"))
     assert count == 3
+
+
+NON_ASCII_200 = {  # superscript two, Arabic-Indic, fullwidth digits; escaped so nothing "fixes" them
+    "superscript": "\u00b200.00",
+    "arabic-indic": "\u0662\u0660\u0660.\u0660\u0660",
+    "fullwidth": "\uff12\uff10\uff10.\uff10\uff10",
+    "superscript-cents": "200.0\u00b2",
+}
+
+
+@pytest.mark.parametrize("amount", list(NON_ASCII_200.values()), ids=list(NON_ASCII_200))
+async def test_signed_itn_with_non_ascii_digits_is_refused(
+    amount: str, client: Api, new_client: Any, engine: AsyncEngine, fake: FakePayFast
+) -> None:
+    """`str.isdigit()` and `int()` accept other scripts' digits: the amount must be refused by check
+    3 (400, recorded), neither a 500 nor read as R 200.00, even correctly signed from PayFast.
+    (Before lib/money.py: superscript 500, Arabic-Indic and fullwidth accepted as paid.)"""
+    event = await on_sale_event(client, price_cents=20000)
+    await own_merchant(client)
+    order = await reserve_and_checkout(new_client(), event, "payfast", quantity=1)
+    pf_id = await at_payfast(fake, order)
+
+    refused = await send(fake, pf_id, pairs=fake.itn_pairs(pf_id, signed={"amount_gross": amount}))
+    assert refused.status_code == 400, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "amount_gross" in refused.json()["detail"]
+    state = await order_state(engine, order["reference"])
+    assert state["status"] == "awaiting_payment" and state["tickets"] == 0 and state["payments"] == "pending"
+    [note] = await notifications(engine, pf_id)
+    assert note["verified"] is False and "amount_gross" in note["outcome"]
+
+    genuine = await send(fake, pf_id)  # PayFast's real notification still goes through
+    assert genuine.status_code == 200, genuine.text
+    assert (await order_state(engine, order["reference"]))["status"] == "paid"

@@ -69,7 +69,8 @@ def test_itn_signature_uses_posted_order_and_keeps_blanks() -> None:
 @pytest.mark.parametrize(
     ("text", "value"),
     [("251.00", 25100), ("251", 25100), ("0.5", 50), ("12.34", 1234), ("-1.00", None), ("1.234", None),
-     ("1e3", None), ("", None), (" 10.00 ", 1000), ("1,000.00", None)],
+     ("1e3", None), ("", None), (" 10.00 ", 1000), ("1,000.00", None),
+     ("\u00b200.00", None), ("\u0662\u0660\u0660.\u0660\u0660", None), ("\uff12\uff10\uff10", None)],
 )  # fmt: skip
 def test_amounts(text: str, value: int | None) -> None:
     assert cents(text) == value

@@ -28,6 +28,7 @@ from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.payments.machines import OPEN_STATUSES
 from voelgoed.domain.payments.models import PaymentTransaction
+from voelgoed.domain.payments.notifications import PaymentNotice, confirm_payment
 from voelgoed.domain.payments.providers import simulated
 from voelgoed.domain.payments.providers.payfast import rand
 
@@ -150,23 +151,23 @@ class SimulatedPaymentController(Controller):
         if txn is None:
             return _not_found()
 
-        completion = None
+        status = txn.status
         if txn.status in OPEN_STATUSES:  # a second click after completion changes nothing
-            from voelgoed.workflows.checkout import complete_checkout  # the workflow imports payments
-
-            completion = await complete_checkout(
+            # The path (lock order, retries) every provider's notification takes; it commits.
+            confirmation = await confirm_payment(
                 db_session,
-                transaction_id=txn.id,
-                provider_reference=f"sim-{uuid.uuid4()}",
-                amount_cents=txn.amount_cents,
-                succeeded=outcome == "pay",
-                failure_reason=None if outcome == "pay" else FAILURE_REASON,
+                PaymentNotice(
+                    provider="simulated",
+                    transaction_id=txn.id,
+                    succeeded=outcome == "pay",
+                    amount_cents=txn.amount_cents,
+                    provider_reference=f"sim-{uuid.uuid4()}",
+                    status=outcome,
+                    failure_reason=None if outcome == "pay" else FAILURE_REASON,
+                ),
             )
-            await db_session.commit()
-            await completion.after_commit(queue=queue, redis=redis)
-            status = completion.transaction_status
-        else:
-            status = txn.status
+            await confirmation.after_commit(queue=queue, redis=redis)
+            status = confirmation.transaction_status or status
         target = _safe_return(urls.return_url, request)
         if status == "failed":
             target = _with_param(target, payment="failed")

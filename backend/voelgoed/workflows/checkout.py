@@ -307,26 +307,22 @@ async def complete_checkout(
     A wrong amount fails the transaction. A repeated call changes nothing and answers the same.
     The caller commits, then calls `result.after_commit(queue=..., redis=...)`."""
     from voelgoed.domain.payments.machines import PaymentLifecycle
+    from voelgoed.domain.payments.services import lock_transaction
 
-    skip = {"skip_tenant_scope": True}
-    found = await db.scalar(
-        select(PaymentTransaction).where(PaymentTransaction.id == transaction_id).execution_options(**skip)
-    )
-    if found is None:
+    # Lock order, the same for every provider (domain/payments/notifications.py says why): the
+    # payment transaction first, then the event's inventory, then the order. A concurrent
+    # confirmation of the same transaction waits at the first lock holding nothing else.
+    tx = await lock_transaction(db, transaction_id)
+    if tx is None:
         raise NotFound("No such payment transaction.")
-    event_id = await db.scalar(select(Order.event_id).where(Order.id == found.order_id).execution_options(**skip))
+    event_id = await db.scalar(
+        select(Order.event_id).where(Order.id == tx.order_id).execution_options(skip_tenant_scope=True)
+    )
     assert event_id is not None
     conn = await db.connection()
-    inv = await inventory.lock_inventory(conn, event_id)  # lock order: inventory, order, transaction
+    inv = await inventory.lock_inventory(conn, event_id)
     assert inv is not None
-    order = await _relock(db, found.order_id)
-    tx = await db.scalar(
-        select(PaymentTransaction)
-        .where(PaymentTransaction.id == transaction_id)
-        .with_for_update()
-        .execution_options(populate_existing=True, **skip)
-    )
-    assert tx is not None
+    order = await _relock(db, tx.order_id)
 
     if tx.status in ("succeeded", "failed"):
         result = _result(tx, order, already_completed=True)

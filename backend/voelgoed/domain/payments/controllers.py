@@ -16,6 +16,7 @@ from voelgoed.auth.permissions import Access, Permission, access
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.payments.itn import process_itn
 from voelgoed.domain.payments.models import PaymentProviderAccount
+from voelgoed.domain.payments.notifications import confirm_payment
 from voelgoed.domain.payments.providers import PROVIDER_NAMES, available_providers
 from voelgoed.domain.payments.schemas import PaymentProviderRead, PaymentProviderUpdate
 from voelgoed.domain.payments.services import PaymentAccountService, check_provider_name
@@ -99,8 +100,10 @@ class PayFastItnController(Controller):
     async def itn(self, request: Request, db_session: AsyncSession, queue: Queue, redis: Redis) -> Response[str]:
         """PayFast's Instant Transaction Notification (form-encoded, posted by PayFast's servers).
 
-        200: accepted, or a duplicate of one already processed. 400 (problem+json): rejected by one
-        of the four checks; recorded, nothing else changed. 503: PayFast's validate call failed.
+        200: accepted, or a duplicate of one already processed, or one that arrived while another
+        notification for the same payment was being applied (it waits for that one's commit).
+        400 (problem+json): rejected by one of the four checks; recorded, nothing else changed.
+        503: PayFast's validate call failed, or lock conflicts outlasted the retries (PayFast retries).
         """
         result = await process_itn(
             db_session,
@@ -108,10 +111,12 @@ class PayFastItnController(Controller):
             peer_ip=request.client.host if request.client else None,
             forwarded_for=request.headers.get("x-forwarded-for"),
         )
-        await db_session.commit()  # also keeps the record of a refused notification
+        if result.notice is not None:  # verified: the path every provider shares (locks, retries)
+            confirmation = await confirm_payment(db_session, result.notice)
+            await confirmation.after_commit(queue=queue, redis=redis)  # tickets e-mailed, availability
+            return Response("OK", media_type="text/plain", status_code=200)
+        await db_session.commit()  # keeps the record of a refused notification
         if result.status_code == 200:
-            if result.completion is not None:  # tickets e-mailed, availability refreshed
-                await result.completion.after_commit(queue=queue, redis=redis)
             return Response("OK", media_type="text/plain", status_code=200)
         if result.status_code == 503:
             raise ServiceUnavailable(result.outcome, headers={"Retry-After": "60"})

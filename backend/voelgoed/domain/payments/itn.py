@@ -13,6 +13,10 @@ changes):
 A notification whose `pf_payment_id` was already processed is answered 200 and changes nothing.
 A rejected one is stored under a unique suffixed id, so a forged copy can never block the real
 notification that follows.
+
+process_itn only reads (and records refusals): it takes no lock and holds none while it asks
+PayFast. A verified notification comes back as a PaymentNotice, which the controller hands to
+notifications.confirm_payment, the path (lock order, de-duplication, retries) every provider shares.
 """
 
 from __future__ import annotations
@@ -23,19 +27,16 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from statemachine.exceptions import TransitionNotAllowed
 
 from voelgoed.domain.payments.models import PaymentNotification, PaymentTransaction
+from voelgoed.domain.payments.notifications import PaymentNotice
 from voelgoed.domain.payments.providers import payfast
 from voelgoed.domain.payments.services import effective_payfast_credentials, find_account
-from voelgoed.lib.problems import AppError
 from voelgoed.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,9 @@ VALIDATE_TIMEOUT_SECONDS = 10.0
 
 @dataclass(frozen=True)
 class ItnResult:
-    status_code: int  # 200 accepted or duplicate, 400 rejected, 503 PayFast unreachable (it retries)
+    status_code: int  # 200 verified or duplicate, 400 rejected, 503 PayFast unreachable (it retries)
     outcome: str
-    completion: Any = None  # the checkout workflow's CompletionResult: call after_commit() after commit
+    notice: PaymentNotice | None = None  # verified: give it to notifications.confirm_payment
 
 
 def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -206,55 +207,19 @@ async def process_itn(db: AsyncSession, *, body: bytes, peer_ip: str | None, for
     if answer != "VALID":
         return reject(f"PayFast validate answered {answer[:40]!r}", txn)
 
-    # Accepted. Claim the pf_payment_id first: a concurrent copy waits here, then does nothing.
-    claimed = await db.scalar(
-        insert(PaymentNotification)
-        .values(
-            id=uuid.uuid4(),
-            provider=PROVIDER,
-            provider_event_id=event_id,
-            transaction_id=txn.id,
-            source_ip=source_ip[:64] or None,
-            payload={"fields": [[k, v] for k, v in pairs]},
-            verified=True,
-            outcome="verified",
-        )
-        .on_conflict_do_nothing(index_elements=["provider", "provider_event_id"])
-        .returning(PaymentNotification.id)
+    # Verified. Claiming the pf_payment_id, locking and completing is the shared path of every
+    # provider (notifications.confirm_payment): the caller hands this notice to it.
+    succeeded = FINAL_STATUSES.get(status)
+    notice = PaymentNotice(
+        provider=PROVIDER,
+        transaction_id=txn.id,
+        succeeded=succeeded,
+        amount_cents=paid_cents,
+        provider_reference=pf_id,
+        status=status,
+        failure_reason=None if succeeded is not False else f"PayFast: payment {status.lower()}",
+        event_id=event_id,
+        source_ip=source_ip,
+        payload={"fields": [[k, v] for k, v in pairs]},
     )
-    if claimed is None:
-        return ItnResult(200, "duplicate: already processed")
-
-    outcome, completion = await _apply(db, txn, pf_id=pf_id, status=status, paid_cents=paid_cents)
-    note = await db.get(PaymentNotification, claimed)
-    if note is not None:
-        note.outcome = outcome[:200]
-    return ItnResult(200, outcome, completion)
-
-
-async def _apply(
-    db: AsyncSession, txn: PaymentTransaction, *, pf_id: str, status: str, paid_cents: int
-) -> tuple[str, Any]:
-    """Hand a verified final status to the checkout workflow (idempotent there as well)."""
-    if status not in FINAL_STATUSES:
-        return f"verified; status {status or 'none'} needs no action", None
-    from voelgoed.workflows.checkout import complete_checkout  # the workflow imports this domain
-
-    succeeded = FINAL_STATUSES[status]
-    try:
-        async with db.begin_nested():
-            result: Any = await complete_checkout(
-                db,
-                transaction_id=txn.id,
-                provider_reference=pf_id,
-                amount_cents=paid_cents,
-                succeeded=succeeded,
-                failure_reason=None if succeeded else f"PayFast: payment {status.lower()}",
-            )
-    except (AppError, TransitionNotAllowed) as exc:
-        # Verified, but it cannot apply (e.g. the transaction already failed): keep it for a person
-        # to look at; PayFast retrying would not change the answer.
-        log.error("verified PayFast ITN %s for transaction %s not applied: %s", pf_id, txn.id, exc)
-        return f"verified; not applied: {exc}", None
-    order_status = getattr(result, "order_status", "?")
-    return f"verified; transaction {getattr(result, 'transaction_status', '?')}, order {order_status}", result
+    return ItnResult(200, "verified", notice)

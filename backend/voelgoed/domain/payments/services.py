@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.audit.services import AuditService
-from voelgoed.domain.payments.models import PaymentProviderAccount
+from voelgoed.domain.payments.models import PaymentProviderAccount, PaymentTransaction
 from voelgoed.domain.payments.providers import PROVIDER_NAMES
 from voelgoed.domain.payments.providers.payfast import SANDBOX_MERCHANT_ID, SANDBOX_MERCHANT_KEY
 from voelgoed.lib import crypto
@@ -69,6 +69,17 @@ async def find_account(db: AsyncSession, organization_id: uuid.UUID, provider: s
         select(PaymentProviderAccount)
         .where(PaymentProviderAccount.organization_id == organization_id, PaymentProviderAccount.provider == provider)
         .execution_options(skip_tenant_scope=True)
+    )
+
+
+async def lock_transaction(db: AsyncSession, transaction_id: uuid.UUID) -> PaymentTransaction | None:
+    """SELECT ... FOR UPDATE of one payment transaction, fresh from the database. The first lock
+    of every payment confirmation (see notifications.py for the order and why)."""
+    return await db.scalar(
+        select(PaymentTransaction)
+        .where(PaymentTransaction.id == transaction_id)
+        .with_for_update()
+        .execution_options(populate_existing=True, skip_tenant_scope=True)
     )
 
 

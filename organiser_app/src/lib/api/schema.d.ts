@@ -1103,8 +1103,10 @@ export interface paths {
          * Itn
          * @description PayFast's Instant Transaction Notification (form-encoded, posted by PayFast's servers).
          *
-         *     200: accepted, or a duplicate of one already processed. 400 (problem+json): rejected by one
-         *     of the four checks; recorded, nothing else changed. 503: PayFast's validate call failed.
+         *     200: accepted, or a duplicate of one already processed, or one that arrived while another
+         *     notification for the same payment was being applied (it waits for that one's commit).
+         *     400 (problem+json): rejected by one of the four checks; recorded, nothing else changed.
+         *     503: PayFast's validate call failed, or lock conflicts outlasted the retries (PayFast retries).
          */
         post: operations["receivePayfastItn"];
         delete?: never;

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from urllib.parse import quote_plus
 
 from voelgoed.domain.payments.providers.base import PaymentContext, PaymentRedirect
+from voelgoed.lib.money import format_rand, parse_rand_or_none
 from voelgoed.lib.problems import Unprocessable
 from voelgoed.settings import get_settings
 
@@ -70,18 +71,13 @@ def base_url(sandbox: bool) -> str:
 
 def rand(amount_cents: int) -> str:
     """Integer cents -> PayFast's amount: rand with two decimals ("150.00")."""
-    if amount_cents < 0:
-        raise ValueError("negative amount")
-    return f"{amount_cents // 100}.{amount_cents % 100:02d}"
+    return format_rand(amount_cents)
 
 
 def cents(amount: str) -> int | None:
-    """PayFast's "150.00" (or "150", "150.5") -> integer cents; None when it is not an amount."""
-    text = (amount or "").strip()
-    whole, _, frac = text.partition(".")
-    if not whole.isdigit() or (frac and not frac.isdigit()) or len(frac) > 2 or len(whole) > 12:
-        return None
-    return int(whole) * 100 + int((frac + "00")[:2])
+    """PayFast's "150.00" (or "150", "150.5") -> integer cents; None when it is not an amount
+    (lib/money.py's one rule: ASCII digits only, so "²00.00" is refused, not a crash)."""
+    return parse_rand_or_none(amount or "")
 
 
 def _encode(value: str) -> str:
