@@ -1443,6 +1443,7 @@ export interface components {
             clock_offset_ms: number | null;
             /** Format: date-time */
             created_at: string;
+            current_gate: components["schemas"]["GateInfo"] | null;
             event_ids: string[];
             gate_id: string | null;
             /** Format: uuid */
