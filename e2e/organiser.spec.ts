@@ -14,8 +14,15 @@ test('an organiser signs up, adds a venue, creates and publishes an event', asyn
 	const orgName = `Karoo Sounds ${stamp}`;
 	const eventName = `Boereqanniedans Festival ${stamp}`;
 
-	// Sign up: a new account with its own organisation lands on the (empty) events list.
+	// An empty form: the server reports every missing field and each one is marked.
 	await page.goto('/app/sign-up');
+	await page.getByRole('button', { name: 'Create account' }).click();
+	for (const label of ['Your name', 'E-mail', 'Password']) {
+		await expect(page.getByLabel(label, { exact: true })).toHaveAttribute('aria-invalid', 'true');
+	}
+	await expect(page.getByLabel('Organisation name', { exact: true })).not.toHaveAttribute('aria-invalid', 'true');
+
+	// Sign up: a new account with its own organisation lands on the (empty) events list.
 	await page.getByLabel('Your name', { exact: true }).fill('Thandi Mokoena');
 	await page.getByLabel('E-mail', { exact: true }).fill(email);
 	await page.getByLabel('Password', { exact: true }).fill('a-long-and-unguessable-passphrase');
