@@ -145,3 +145,33 @@ test('signed-out visitors are sent to sign in', async ({ page }) => {
 	await page.getByRole('button', { name: 'Sign in' }).click();
 	await expect(page.getByRole('alert')).toBeVisible();
 });
+
+test.describe('with the browser in New York', () => {
+	test.use({ timezoneId: 'America/New_York' });
+
+	test("the audit log shows times in the organisation's zone, labelled", async ({ page }) => {
+		const stamp = Date.now().toString(36);
+		const signUp = await page.request.post('/api/auth/sign-up', {
+			data: { email: `zone-${stamp}@example.test`, password: 'a-long-and-unguessable-passphrase', name: 'Lerato Dlamini', organization_name: `Zone ${stamp}` }
+		});
+		expect(signUp.status(), await signUp.text()).toBe(201);
+		const me = await signUp.json();
+		const org = `/api/organizations/${me.memberships[0].organization_id}`;
+		const venue = await page.request.post(`${org}/venues`, {
+			data: { name: 'Baxter Theatre', address_line1: 'Main Road', city: 'Cape Town' },
+			headers: { 'X-CSRF-Token': me.csrf_token }
+		});
+		expect(venue.ok(), await venue.text()).toBeTruthy();
+		const [entry] = (await (await page.request.get(`${org}/audit-log`)).json()).items;
+		// The same instant on a Johannesburg and on a New York wall clock (7 or 6 hours apart).
+		const clock = (timeZone: string) =>
+			new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(entry.created_at));
+		expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe('America/New_York');
+
+		await page.goto(`/app/orgs/${me.memberships[0].organization_id}/audit-log`);
+		await expect(page.getByRole('columnheader', { name: /When/ })).toContainText('Africa/Johannesburg');
+		const when = page.getByRole('row').filter({ hasText: 'venue.created' }).getByTestId('audit-when');
+		await expect(when).toContainText(`${clock('Africa/Johannesburg')} SAST`);
+		await expect(when).not.toContainText(clock('America/New_York'));
+	});
+});

@@ -37,7 +37,7 @@ export function fromInputValue(value: string): string {
 	return value.length === 16 ? `${value}:00` : value;
 }
 
-/** A UTC timestamp shown in the browser's zone (audit log, invitations: not event times). */
+/** A UTC timestamp shown in the browser's zone (invitation expiry: not event times; the audit log uses the organisation's zone). */
 export function formatStamp(iso: string | null | undefined): string {
 	if (!iso) return '';
 	const d = new Date(iso);

@@ -1313,6 +1313,7 @@ export interface components {
             items: components["schemas"]["AuditEntryRead"][];
             page: number;
             page_size: number;
+            time_zone: string;
             total: number;
         };
         /** CheckinBucketRead */
@@ -1868,10 +1869,12 @@ export interface components {
             name: string;
             role: string;
             slug: string;
+            time_zone: string;
         };
         /** OrganizationUpdate */
         OrganizationUpdate: {
-            name: string;
+            name?: string;
+            time_zone?: string;
         };
         /** PairRequest */
         PairRequest: {
