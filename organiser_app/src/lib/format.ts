@@ -45,6 +45,13 @@ export function formatStamp(iso: string | null | undefined): string {
 	return d.toLocaleString('en-ZA', { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+const PLURAL_RULES = new Intl.PluralRules('en-ZA');
+
+/** "1 event", "2 events", "1 234 tickets": a count with its noun in the right number. */
+export function plural(n: number, one: string, other: string): string {
+	return `${n.toLocaleString('en-ZA')} ${PLURAL_RULES.select(n) === 'one' ? one : other}`;
+}
+
 export const TIMEZONES: string[] = (() => {
 	try {
 		return (Intl as unknown as { supportedValuesOf(k: string): string[] }).supportedValuesOf('timeZone');

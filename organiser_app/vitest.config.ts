@@ -1,0 +1,6 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests of plain TypeScript helpers (chart axes, formatting) in Node; pages are tested in e2e/.
+export default defineConfig({
+	test: { environment: 'node', include: ['src/**/*.test.ts'] }
+});
