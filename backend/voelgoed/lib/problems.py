@@ -184,7 +184,7 @@ def _struct_errors(struct_type: type[msgspec.Struct], value: dict[str, Any]) -> 
             msgspec.convert(value[f.encode_name], type=f.type, strict=False)
         except msgspec.ValidationError as exc:
             for e in _field_errors(str(exc)):
-                field = f.encode_name if e.field == "body" else f"{f.encode_name}.{e.field}"
+                field = f.encode_name if e.field == "body" else f"{f.encode_name}.{e.field.lstrip('.')}"
                 errors.append(FieldError(field=field, message=e.message))
     if struct_type.__struct_config__.forbid_unknown_fields:
         errors += [FieldError(field=k, message="is not a known field") for k in value if k not in known]
@@ -205,7 +205,13 @@ def _body_errors(request: Request[Any, Any, Any]) -> list[FieldError]:
             value = msgspec.json.decode(state.body)
         except msgspec.DecodeError:
             return []
-    return _struct_errors(struct_type, value) if isinstance(value, dict) else []
+    if not isinstance(value, dict):
+        return []
+    try:
+        return _struct_errors(struct_type, value)
+    except Exception:  # a field type msgspec cannot convert alone: keep the decoder's own error
+        log.debug("per-field validation of %s failed", struct_type.__name__, exc_info=True)
+        return []
 
 
 def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[Any]:
