@@ -62,6 +62,7 @@ test('the event dashboard updates live after a sale and a scan', async ({ page, 
 
 	await expect(page.getByTestId('dash-sold')).toContainText('2', { timeout: 15_000 });
 	await expect(page.getByTestId('dash-gross')).toContainText('R 500.00');
+	await expect(page.getByTestId('dash-gross')).toContainText('1 paid order, VAT incl.');
 	await expect(page.getByTestId('dashboard-types')).toContainText('General');
 	const sales = page.getByTestId('chart-sales');
 	await expect(sales.getByRole('img')).toHaveAttribute('aria-label', /Orders total 1/);
@@ -92,6 +93,7 @@ test('the event dashboard updates live after a sale and a scan', async ({ page, 
 	const row = page.getByTestId('overview-table').getByRole('row').filter({ hasText: event.name });
 	await expect(row).toContainText('R 500.00');
 	await expect(row).toContainText('200');
+	await expect(page.getByTestId('overview-totals')).toContainText(/^\s*1 event · 2 tickets sold · R 500.00 gross/);
 
 	// --- on a phone: readable, no sideways scrolling ---
 	await page.setViewportSize({ width: 390, height: 844 });

@@ -173,6 +173,7 @@ test('ticket types, coupon, an order paid through the public API, sales, devices
 	await expect(page.getByTestId('line-subtotal')).toHaveText('R 2 501.00');
 	await expect(page.getByTestId('order-subtotal')).toHaveText('R 2 501.00');
 	await expect(page.getByTestId('order-discount')).toHaveText('-R 500.20');
+	await expect(page.getByText(/^Placed /)).toContainText(/\d\d:\d\d · paid \w{3} \d+ \w{3} \d{4}, \d\d:\d\d · times in /);
 	await expect(page.getByText('JAZZ20')).toBeVisible();
 	await expect(page.getByTestId('payments-table')).toContainText('simulated');
 	await expect(page.getByTestId('payments-table')).toContainText('succeeded');
@@ -196,22 +197,23 @@ test('ticket types, coupon, an order paid through the public API, sales, devices
 	// --- devices: a pairing code as QR and text; a scanner pairs with it ---
 	await tabs.getByRole('link', { name: 'Devices' }).click();
 	await expect(page.getByText('No devices are paired for this event yet.')).toBeVisible();
-	await page.getByLabel('Gate', { exact: true }).selectOption(gate.id);
+	// Paired for any gate: the gate is chosen on the device, and the list shows the one it scans at.
+	await expect(page.getByLabel('Gate', { exact: true })).toHaveValue('');
 	await page.getByLabel('Device name', { exact: true }).fill('East doors phone');
 	await page.getByRole('button', { name: 'Create pairing code' }).click();
 	await expect(page.getByTestId('pairing-qr').locator('svg')).toBeVisible();
 	const code = (await page.getByTestId('pairing-code').textContent())?.trim() ?? '';
 	expect(code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
-	await expect(page.getByTestId('pairing-expiry')).toContainText('East doors');
+	await expect(page.getByTestId('pairing-expiry')).toContainText('Any gate.');
 
 	const scanner = await playwrightRequest.newContext({ baseURL });
 	const paired = await scanner.post('/api/devices/pair', { data: { code } });
 	expect(paired.status(), await paired.text()).toBe(201);
 	const device = await paired.json();
-	expect(device.gate_id).toBe(gate.id);
+	expect(device.gate_id).toBeNull();
 	await page.reload();
 	const deviceRow = page.getByTestId('device-row').filter({ hasText: 'East doors phone' });
-	await expect(deviceRow).toContainText('East doors (E1)');
+	await expect(deviceRow.getByTestId('device-gate')).toHaveText('Any gate (not chosen yet)');
 	await expect(deviceRow.getByTestId('tag')).toHaveText('active');
 
 	// --- the live check-in feed: the scanner admits one real ticket from the buyer's PDF ---
@@ -249,6 +251,7 @@ test('ticket types, coupon, an order paid through the public API, sales, devices
 	// --- revoke the device ---
 	await tabs.getByRole('link', { name: 'Devices' }).click();
 	await expect(deviceRow).toContainText('clock 10 min behind');
+	await expect(deviceRow.getByTestId('device-gate')).toHaveText('East doors (E1), chosen on the device');
 	page.once('dialog', (d) => d.accept());
 	await deviceRow.getByRole('button', { name: 'Revoke East doors phone' }).click();
 	await expect(deviceRow.getByTestId('tag')).toHaveText('revoked');

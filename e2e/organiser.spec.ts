@@ -14,8 +14,15 @@ test('an organiser signs up, adds a venue, creates and publishes an event', asyn
 	const orgName = `Karoo Sounds ${stamp}`;
 	const eventName = `Boereqanniedans Festival ${stamp}`;
 
-	// Sign up: a new account with its own organisation lands on the (empty) events list.
+	// An empty form: the server reports every missing field and each one is marked.
 	await page.goto('/app/sign-up');
+	await page.getByRole('button', { name: 'Create account' }).click();
+	for (const label of ['Your name', 'E-mail', 'Password']) {
+		await expect(page.getByLabel(label, { exact: true })).toHaveAttribute('aria-invalid', 'true');
+	}
+	await expect(page.getByLabel('Organisation name', { exact: true })).not.toHaveAttribute('aria-invalid', 'true');
+
+	// Sign up: a new account with its own organisation lands on the (empty) events list.
 	await page.getByLabel('Your name', { exact: true }).fill('Thandi Mokoena');
 	await page.getByLabel('E-mail', { exact: true }).fill(email);
 	await page.getByLabel('Password', { exact: true }).fill('a-long-and-unguessable-passphrase');
@@ -137,4 +144,34 @@ test('signed-out visitors are sent to sign in', async ({ page }) => {
 	await page.getByLabel('Password', { exact: true }).fill('wrong-password');
 	await page.getByRole('button', { name: 'Sign in' }).click();
 	await expect(page.getByRole('alert')).toBeVisible();
+});
+
+test.describe('with the browser in New York', () => {
+	test.use({ timezoneId: 'America/New_York' });
+
+	test("the audit log shows times in the organisation's zone, labelled", async ({ page }) => {
+		const stamp = Date.now().toString(36);
+		const signUp = await page.request.post('/api/auth/sign-up', {
+			data: { email: `zone-${stamp}@example.test`, password: 'a-long-and-unguessable-passphrase', name: 'Lerato Dlamini', organization_name: `Zone ${stamp}` }
+		});
+		expect(signUp.status(), await signUp.text()).toBe(201);
+		const me = await signUp.json();
+		const org = `/api/organizations/${me.memberships[0].organization_id}`;
+		const venue = await page.request.post(`${org}/venues`, {
+			data: { name: 'Baxter Theatre', address_line1: 'Main Road', city: 'Cape Town' },
+			headers: { 'X-CSRF-Token': me.csrf_token }
+		});
+		expect(venue.ok(), await venue.text()).toBeTruthy();
+		const [entry] = (await (await page.request.get(`${org}/audit-log`)).json()).items;
+		// The same instant on a Johannesburg and on a New York wall clock (7 or 6 hours apart).
+		const clock = (timeZone: string) =>
+			new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(entry.created_at));
+		expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe('America/New_York');
+
+		await page.goto(`/app/orgs/${me.memberships[0].organization_id}/audit-log`);
+		await expect(page.getByRole('columnheader', { name: /When/ })).toContainText('Africa/Johannesburg');
+		const when = page.getByRole('row').filter({ hasText: 'venue.created' }).getByTestId('audit-when');
+		await expect(when).toContainText(`${clock('Africa/Johannesburg')} SAST`);
+		await expect(when).not.toContainText(clock('America/New_York'));
+	});
 });

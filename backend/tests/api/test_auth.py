@@ -98,6 +98,23 @@ async def test_invalid_email_is_422_at_email(client: Api) -> None:
         assert_problem(response, 422, field="email")
 
 
+async def test_empty_sign_up_reports_every_field(client: Api, engine: AsyncEngine) -> None:
+    """An empty form: the problem names every field, not only the first one the decoder met."""
+    response = await client.post("/api/auth/sign-up", json={"name": "", "email": "", "password": ""})
+    problem = assert_problem(response, 400)
+    assert {e["field"] for e in problem["errors"]} == {"name", "email", "password"}, problem
+    missing = assert_problem(await client.post("/api/auth/sign-up", json={}), 400)
+    assert {e["field"] for e in missing["errors"]} == {"name", "email", "password"}, missing
+    assert all(e["message"] == "is required" for e in missing["errors"])
+    assert await _count(engine, "SELECT count(*) FROM user_account") == 0
+
+
+async def test_sign_up_breaking_several_rules_reports_each(client: Api) -> None:
+    response = await client.post("/api/auth/sign-up", json={"name": "  ", "email": "nope", "password": "short"})
+    problem = assert_problem(response, 422)
+    assert {e["field"] for e in problem["errors"]} == {"name", "email", "password"}, problem
+
+
 # --- sign-in, sessions -----------------------------------------------------------------------
 async def test_sign_in_good_and_bad(client: Api, new_client: Callable[[], Api]) -> None:
     me = await sign_up(client)

@@ -70,6 +70,24 @@ async def test_rename_owner_admin_ok_viewer_forbidden(client: Api, new_client: C
     assert (await client.get("/api/organizations")).json()[0]["name"] == "Admin Name"
 
 
+async def test_time_zone_defaults_to_johannesburg_and_the_audit_log_carries_it(
+    client: Api, new_client: Clients, stack: Stack
+) -> None:
+    await sign_up(client, organization="Zoned Org")
+    assert (await client.get(client.org())).json()["time_zone"] == "Africa/Johannesburg"
+    assert (await client.get(client.org("/audit-log"))).json()["time_zone"] == "Africa/Johannesburg"
+    changed = await client.patch(client.org(), json={"time_zone": "Europe/London"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["time_zone"] == "Europe/London" and changed.json()["name"] == "Zoned Org"
+    audit = (await client.get(client.org("/audit-log"))).json()
+    assert audit["time_zone"] == "Europe/London"
+    assert audit["items"][0]["action"] == "organization.time_zone_changed"
+    assert_problem(await client.patch(client.org(), json={"time_zone": "Mars/Olympus"}), 422, field="time_zone")
+    viewer = await add_member(client, new_client, stack, "viewer")
+    assert_problem(await viewer.patch(client.org(), json={"time_zone": "UTC"}), 403)
+    assert (await client.get(client.org())).json()["time_zone"] == "Europe/London"
+
+
 async def test_invitation_end_to_end(client: Api, new_client: Clients, stack: Stack) -> None:
     await sign_up(client, name="Olwethu Owner", organization="Soweto Sound")
     email = unique_email("guest")

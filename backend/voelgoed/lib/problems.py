@@ -21,6 +21,7 @@ from advanced_alchemy.exceptions import (
 )
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.utils.scope.state import ScopeState
 from sqlalchemy.exc import DBAPIError
 from statemachine.exceptions import TransitionNotAllowed
 
@@ -166,6 +167,53 @@ def _field_errors(extra: Any) -> list[FieldError]:
     return errors
 
 
+def _struct_errors(struct_type: type[msgspec.Struct], value: dict[str, Any]) -> list[FieldError]:
+    """Every field's error in a JSON object meant for `struct_type`, each field checked on its own.
+
+    msgspec (and so Litestar) stops at the first bad field; a person who sent an empty form needs
+    to see every field that is wrong at once."""
+    errors: list[FieldError] = []
+    fields = msgspec.structs.fields(struct_type)
+    known = {f.encode_name for f in fields}
+    for f in fields:
+        if f.encode_name not in value:
+            if f.required:
+                errors.append(FieldError(field=f.encode_name, message="is required"))
+            continue
+        try:
+            msgspec.convert(value[f.encode_name], type=f.type, strict=False)
+        except msgspec.ValidationError as exc:
+            for e in _field_errors(str(exc)):
+                field = f.encode_name if e.field == "body" else f"{f.encode_name}.{e.field.lstrip('.')}"
+                errors.append(FieldError(field=field, message=e.message))
+    if struct_type.__struct_config__.forbid_unknown_fields:
+        errors += [FieldError(field=k, message="is not a known field") for k in value if k not in known]
+    return errors
+
+
+def _body_errors(request: Request[Any, Any, Any]) -> list[FieldError]:
+    """All field errors of the request's JSON body when the handler takes one msgspec Struct;
+    empty when that cannot be told (another body type, not a JSON object)."""
+    data_field = getattr(request.route_handler, "parsed_data_field", None)
+    struct_type = getattr(data_field, "annotation", None)
+    if not (isinstance(struct_type, type) and issubclass(struct_type, msgspec.Struct)):
+        return []
+    state = ScopeState.from_scope(request.scope)
+    value = state.json
+    if not isinstance(value, dict) and isinstance(state.body, bytes):
+        try:
+            value = msgspec.json.decode(state.body)
+        except msgspec.DecodeError:
+            return []
+    if not isinstance(value, dict):
+        return []
+    try:
+        return _struct_errors(struct_type, value)
+    except Exception:  # a field type msgspec cannot convert alone: keep the decoder's own error
+        log.debug("per-field validation of %s failed", struct_type.__name__, exc_info=True)
+        return []
+
+
 def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[Any]:
     problem = Problem(type=_type(exc.slug), title=exc.title, status=exc.status, detail=exc.detail, errors=exc.errors)
     return _problem_response(request, problem, exc.headers)
@@ -173,6 +221,10 @@ def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Respons
 
 def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     errors = _field_errors(exc.extra)
+    items = exc.extra if isinstance(exc.extra, list) else []
+    if items and all(isinstance(i, dict) and i.get("source") == "body" and i.get("key") for i in items):
+        # The decoder reported the first bad field of the body only: check every field of it.
+        errors = _body_errors(request) or errors
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or str(exc.detail)
     problem = Problem(
         type=_type("invalid-request"),

@@ -37,12 +37,19 @@ export function fromInputValue(value: string): string {
 	return value.length === 16 ? `${value}:00` : value;
 }
 
-/** A UTC timestamp shown in the browser's zone (audit log, invitations: not event times). */
+/** A UTC timestamp shown in the browser's zone (invitation expiry: not event times; the audit log uses the organisation's zone). */
 export function formatStamp(iso: string | null | undefined): string {
 	if (!iso) return '';
 	const d = new Date(iso);
 	if (Number.isNaN(d.getTime())) return iso;
 	return d.toLocaleString('en-ZA', { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+const PLURAL_RULES = new Intl.PluralRules('en-ZA');
+
+/** "1 event", "2 events", "1 234 tickets": a count with its noun in the right number. */
+export function plural(n: number, one: string, other: string): string {
+	return `${n.toLocaleString('en-ZA')} ${PLURAL_RULES.select(n) === 'one' ? one : other}`;
 }
 
 export const TIMEZONES: string[] = (() => {

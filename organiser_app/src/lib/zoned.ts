@@ -44,6 +44,23 @@ export function formatInZone(iso: string | null | undefined, tz: string | null |
 	return local ? formatLocal(local) : '';
 }
 
+/** The zone's short name at that instant ("SAST", "GMT+1"), or the IANA name when Intl has none. */
+export function zoneAbbreviation(iso: string | null | undefined, tz: string): string {
+	const d = iso ? new Date(iso) : new Date();
+	try {
+		const parts = new Intl.DateTimeFormat('en-ZA', { timeZone: tz, timeZoneName: 'short' }).formatToParts(Number.isNaN(d.getTime()) ? new Date() : d);
+		return parts.find((p) => p.type === 'timeZoneName')?.value || tz;
+	} catch {
+		return tz;
+	}
+}
+
+/** "Mon 30 Nov 2026, 14:05 SAST": a UTC instant in `tz`, saying which zone (audit log). */
+export function formatInZoneLabelled(iso: string | null | undefined, tz: string): string {
+	const shown = formatInZone(iso, tz);
+	return shown ? `${shown} ${zoneAbbreviation(iso, tz)}` : '';
+}
+
 /** "19:00:05" in the event's zone (scan feed). */
 export function timeInZone(iso: string | null | undefined, tz: string | null | undefined): string {
 	const local = wallClock(iso, tz);

@@ -44,11 +44,21 @@ class AccountService:
         return await self.db.scalar(select(User).where(User.email == email.strip().lower()))
 
     async def create_user(self, *, email: str, password: str, name: str) -> User:
-        email = normalise_email(email)
+        # Every broken rule at once, so a form can mark each field, not only the first.
+        problems: list[FieldError] = []
+        try:
+            email = normalise_email(email)
+        except Unprocessable as exc:
+            problems += exc.errors or []
         name = name.strip()
         if not name:
-            raise Unprocessable.field("name", "Enter your name.")
-        check_password_strength(password)
+            problems.append(FieldError(field="name", message="Enter your name."))
+        try:
+            check_password_strength(password)
+        except Unprocessable as exc:
+            problems += exc.errors or []
+        if problems:
+            raise Unprocessable(" ".join(p.message for p in problems), errors=problems)
         if await self.get_by_email(email):
             raise Conflict(
                 "An account with this e-mail address already exists.",

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.models import AuditEntry
 from voelgoed.domain.audit.services import AuditService
+from voelgoed.domain.organizations.services import OrganizationService
 from voelgoed.lib.pagination import PageParams, order_by, paginate
 
 
@@ -31,6 +32,7 @@ class AuditPage(msgspec.Struct):
     total: int
     page: int
     page_size: int
+    time_zone: str  # the organisation's: `created_at` is UTC, shown in this zone
 
 
 class AuditController(Controller):
@@ -54,6 +56,7 @@ class AuditController(Controller):
             "-created_at",
         )
         items, total = await paginate(db_session, stmt, PageParams(page=page, page_size=page_size))
+        org = await OrganizationService(db_session).get(organization_id)
         return AuditPage(
             items=[
                 AuditEntryRead(
@@ -71,4 +74,5 @@ class AuditController(Controller):
             total=total,
             page=page,
             page_size=page_size,
+            time_zone=org.time_zone,
         )

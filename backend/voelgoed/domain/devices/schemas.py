@@ -67,6 +67,9 @@ class DeviceRead(msgspec.Struct):
     last_seen_at: datetime | None
     revoked_at: datetime | None
     clock_offset_ms: int | None  # server clock minus the device's (online scans): positive = device behind
+    # The gate the device last scanned at: `gate_id` when it is locked to one, else the one chosen
+    # on the device (None until its first scan).
+    current_gate: GateInfo | None
 
 
 class DevicePage(msgspec.Struct):

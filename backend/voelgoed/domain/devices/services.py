@@ -185,10 +185,19 @@ async def device_session(
     )
 
 
+# Per device, from its scan sessions (a new one starts on every gate change): the clock offset of
+# its last online scan, and the gate it last scanned at. A device paired for "any gate" has its
+# gate chosen on the device, so that gate is known from where it scans, not from the pairing.
 _OFFSETS_SQL = text(
     """
     SELECT DISTINCT ON (device_id) device_id, clock_offset_ms FROM checkin_scan_session
     WHERE device_id = ANY(:ids) AND clock_offset_ms IS NOT NULL ORDER BY device_id, last_scan_at DESC
+    """
+)
+_CURRENT_GATES_SQL = text(
+    """
+    SELECT DISTINCT ON (s.device_id) s.device_id, g.id, g.code, g.name FROM checkin_scan_session s
+    JOIN gate g ON g.id = s.gate_id WHERE s.device_id = ANY(:ids) ORDER BY s.device_id, s.last_scan_at DESC
     """
 )
 
@@ -203,13 +212,18 @@ async def list_devices(db: AsyncSession, *, page: int, page_size: int) -> tuple[
             .limit(page_size)
         )
     )
-    offsets: dict[uuid.UUID, int] = dict(
-        (await db.execute(_OFFSETS_SQL, {"ids": [d.id for d in devices]})).tuples().all()
-    )
-    return [to_read(d, offsets.get(d.id)) for d in devices], total
+    ids = [d.id for d in devices]
+    offsets: dict[uuid.UUID, int] = dict((await db.execute(_OFFSETS_SQL, {"ids": ids})).tuples().all())
+    gates = await _current_gates(db, ids)
+    return [to_read(d, offsets.get(d.id), gates.get(d.id)) for d in devices], total
 
 
-def to_read(d: Device, offset: int | None = None) -> DeviceRead:
+async def _current_gates(db: AsyncSession, device_ids: list[uuid.UUID]) -> dict[uuid.UUID, GateInfo]:
+    rows = (await db.execute(_CURRENT_GATES_SQL, {"ids": device_ids})).tuples().all()
+    return {device_id: GateInfo(id=gate_id, code=code, name=name) for device_id, gate_id, code, name in rows}
+
+
+def to_read(d: Device, offset: int | None = None, current_gate: GateInfo | None = None) -> DeviceRead:
     return DeviceRead(
         id=d.id,
         name=d.name,
@@ -219,6 +233,7 @@ def to_read(d: Device, offset: int | None = None) -> DeviceRead:
         last_seen_at=d.last_seen_at,
         revoked_at=d.revoked_at,
         clock_offset_ms=offset,
+        current_gate=current_gate,
     )
 
 
@@ -229,4 +244,4 @@ async def revoke(db: AsyncSession, device_id: uuid.UUID) -> DeviceRead:
     if device.revoked_at is None:
         device.revoked_at = datetime.now(UTC)
         await db.flush()
-    return to_read(device)
+    return to_read(device, current_gate=(await _current_gates(db, [device.id])).get(device.id))

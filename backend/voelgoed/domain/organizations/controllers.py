@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import msgspec
 from litestar import Controller, delete, get, patch, post
 from litestar.status_codes import HTTP_204_NO_CONTENT
 from saq import Queue
@@ -15,7 +16,7 @@ from voelgoed.domain.accounts.models import User
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.notifications import messages
 from voelgoed.domain.notifications.jobs import enqueue_mail
-from voelgoed.domain.organizations.models import Invitation, Membership
+from voelgoed.domain.organizations.models import Invitation, Membership, Organization
 from voelgoed.domain.organizations.schemas import (
     AcceptedInvitation,
     InvitationCreate,
@@ -41,7 +42,13 @@ def _invitation(i: Invitation) -> InvitationRead:
 
 def _org(m: Membership) -> OrganizationRead:
     o = m.organization
-    return OrganizationRead(id=o.id, name=o.name, slug=o.slug, role=m.role, created_at=o.created_at)
+    return _read(o, m.role)
+
+
+def _read(o: Organization, role: str) -> OrganizationRead:
+    return OrganizationRead(
+        id=o.id, name=o.name, slug=o.slug, role=role, created_at=o.created_at, time_zone=o.time_zone
+    )
 
 
 class OrganizationController(Controller):
@@ -63,9 +70,7 @@ class OrganizationController(Controller):
         self, organization_id: uuid.UUID, auth: AuthContext, db_session: AsyncSession
     ) -> OrganizationRead:
         org = await OrganizationService(db_session).get(organization_id)
-        return OrganizationRead(
-            id=org.id, name=org.name, slug=org.slug, role=auth.role or "", created_at=org.created_at
-        )
+        return _read(org, auth.role or "")
 
     @patch(ORG, operation_id="updateOrganization", opt=access(Permission.ORG_MANAGE))
     async def update(
@@ -75,10 +80,13 @@ class OrganizationController(Controller):
         auth: AuthContext,
         db_session: AsyncSession,
     ) -> OrganizationRead:
-        org = await OrganizationService(db_session, AuditService(db_session, auth)).rename(organization_id, data.name)
-        return OrganizationRead(
-            id=org.id, name=org.name, slug=org.slug, role=auth.role or "", created_at=org.created_at
-        )
+        service = OrganizationService(db_session, AuditService(db_session, auth))
+        org = await service.get(organization_id)
+        if data.name is not msgspec.UNSET:
+            org = await service.rename(organization_id, data.name)
+        if data.time_zone is not msgspec.UNSET:
+            org = await service.set_time_zone(organization_id, data.time_zone)
+        return _read(org, auth.role or "")
 
 
 class MemberController(Controller):

@@ -19,11 +19,18 @@ class Role(enum.StrEnum):
     SCANNER_ONLY = "scanner_only"
 
 
+DEFAULT_ORG_TIME_ZONE = "Africa/Johannesburg"
+
+
 class Organization(UUIDAuditBase):
     __tablename__ = "organization"
 
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(120), unique=True)
+    # Where the organisation works: times not tied to an event (audit log) are shown in it.
+    time_zone: Mapped[str] = mapped_column(
+        String(64), default=DEFAULT_ORG_TIME_ZONE, server_default=DEFAULT_ORG_TIME_ZONE
+    )
 
 
 class Membership(OrgOwned, UUIDAuditBase):

@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 
 OrgName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+TimeZone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
 class OrganizationCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -14,7 +15,8 @@ class OrganizationCreate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class OrganizationUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    name: OrgName
+    name: OrgName | msgspec.UnsetType = msgspec.UNSET
+    time_zone: TimeZone | msgspec.UnsetType = msgspec.UNSET  # IANA name, e.g. Africa/Johannesburg
 
 
 class OrganizationRead(msgspec.Struct):
@@ -23,6 +25,7 @@ class OrganizationRead(msgspec.Struct):
     slug: str
     role: str
     created_at: datetime
+    time_zone: str
 
 
 class MemberRead(msgspec.Struct):

@@ -16,6 +16,7 @@ from voelgoed.domain.accounts.models import User
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.organizations.machines import InvitationLifecycle
 from voelgoed.domain.organizations.models import Invitation, Membership, Organization, Role
+from voelgoed.domain.venues.services import check_timezone
 from voelgoed.lib.problems import Conflict, FieldError, Forbidden, NotFound, Unprocessable
 from voelgoed.lib.secrets import new_token, token_digest
 
@@ -84,6 +85,15 @@ class OrganizationService:
             raise Unprocessable.field("name", "Enter the organisation's name.")
         self._record("organization.renamed", "organization", org.id, {"name": [org.name, name.strip()]})
         org.name = name.strip()
+        return org
+
+    async def set_time_zone(self, org_id: uuid.UUID, time_zone: str) -> Organization:
+        org = await self.get(org_id)
+        time_zone = check_timezone(time_zone.strip(), field="time_zone")
+        if time_zone != org.time_zone:
+            changes = {"time_zone": [org.time_zone, time_zone]}
+            self._record("organization.time_zone_changed", "organization", org.id, changes)
+            org.time_zone = time_zone
         return org
 
     # --- members --------------------------------------------------------------------------

@@ -1336,6 +1336,7 @@ export interface components {
             items: components["schemas"]["AuditEntryRead"][];
             page: number;
             page_size: number;
+            time_zone: string;
             total: number;
         };
         /** CheckinBucketRead */
@@ -1466,6 +1467,7 @@ export interface components {
             clock_offset_ms: number | null;
             /** Format: date-time */
             created_at: string;
+            current_gate: components["schemas"]["GateInfo"] | null;
             event_ids: string[];
             gate_id: string | null;
             /** Format: uuid */
@@ -1891,10 +1893,12 @@ export interface components {
             name: string;
             role: string;
             slug: string;
+            time_zone: string;
         };
         /** OrganizationUpdate */
         OrganizationUpdate: {
-            name: string;
+            name?: string;
+            time_zone?: string;
         };
         /** PairRequest */
         PairRequest: {
