@@ -102,6 +102,14 @@ class Settings:
     export_sync_max_rows: int = 50_000
     # Dashboards: Redis cache lifetime (s) of a computed dashboard; 0 turns the cache off.
     dashboard_cache_seconds: int = 30
+    # Database connection pools (docs/design/ticket-sales.md#connections). Requests use one pool
+    # (size + overflow per API process) and never take a second connection while holding one; the
+    # hold batcher has its own small pool, so requests waiting on it never hold what it waits for.
+    # A request that waits longer than the timeout for a connection gets a 503 with Retry-After.
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_pool_timeout_seconds: int = 10
+    db_hold_pool_size: int = 4
 
     @property
     def embedded(self) -> bool:
@@ -155,6 +163,10 @@ def load_settings() -> Settings:
         payfast_trusted_proxies=_list("PAYFAST_TRUSTED_PROXIES", ()),
         export_sync_max_rows=_int("EXPORT_SYNC_MAX_ROWS", 50_000),
         dashboard_cache_seconds=_int("DASHBOARD_CACHE_SECONDS", 30),
+        db_pool_size=max(1, _int("DB_POOL_SIZE", 10)),
+        db_max_overflow=max(0, _int("DB_MAX_OVERFLOW", 10)),
+        db_pool_timeout_seconds=max(1, _int("DB_POOL_TIMEOUT_SECONDS", 10)),
+        db_hold_pool_size=max(1, _int("DB_HOLD_POOL_SIZE", 4)),
     )
 
 

@@ -145,7 +145,9 @@ class PublicApiController(Controller):
                 .order_by(TicketType.sort_order, TicketType.name)
             )
         ).all()
-        avail = await inventory.availability(_engine(request), redis, event.id, ttl=settings.availability_cache_seconds)
+        avail = await inventory.availability(
+            await db_session.connection(), redis, event.id, ttl=settings.availability_cache_seconds
+        )
         now = inventory.utcnow()
         selling = event.status == "published" and event.ends_at > now
         tz = ZoneInfo(event.timezone)

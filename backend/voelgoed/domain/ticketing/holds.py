@@ -7,6 +7,10 @@ arrival order, one bulk INSERT of orders and of lines, one conditional UPDATE pe
 one commit. Each request gets its own answer; a request that is refused (sold out, over the
 limit) does not affect the others, and if the batch transaction itself fails, each request is
 retried alone so one bad request cannot sink its neighbours.
+
+Its transactions run on a pool of its own (`pool_size` connections on the same database, see
+db/pool.py): requests wait on the batcher while holding a connection of the request pool, so if
+the batcher drew from that pool too, enough waiting requests would hold every connection it needs.
 """
 
 from __future__ import annotations
@@ -109,9 +113,19 @@ class _Batch:
 
 class HoldBatcher:
     def __init__(
-        self, engine: AsyncEngine, *, window_ms: float = 2.0, max_batch: int = 64, redis: Redis | None = None
+        self,
+        engine: AsyncEngine,
+        *,
+        window_ms: float = 2.0,
+        max_batch: int = 64,
+        redis: Redis | None = None,
+        pool_size: int = 4,
+        pool_timeout: float = 10.0,
     ) -> None:
-        self.engine = engine
+        self.engine = engine  # the request pool's engine: names the database (and this batcher)
+        self.pool_size = max(pool_size, 1)
+        self.pool_timeout = pool_timeout
+        self._pool: AsyncEngine | None = None
         self.window = max(window_ms, 0.0) / 1000
         self.max_batch = max(max_batch, 1)
         self.redis = redis
@@ -144,6 +158,14 @@ class HoldBatcher:
         finally:
             if key and fut.done():
                 self._inflight.pop(key, None)
+
+    def _connections(self) -> AsyncEngine:
+        """The batcher's own pool, created on first use (inside the running event loop)."""
+        if self._pool is None:
+            from voelgoed.db.pool import separate_pool
+
+            self._pool = separate_pool(self.engine, pool_size=self.pool_size, pool_timeout=self.pool_timeout)
+        return self._pool
 
     async def _drain(self, event_id: uuid.UUID) -> None:
         first = True
@@ -204,7 +226,7 @@ class HoldBatcher:
 
     async def _replay_after_race(self, request: HoldRequest) -> HoldResult | BaseException:
         try:
-            async with self.engine.connect() as conn:
+            async with self._connections().connect() as conn:
                 found = await self._replays(conn, [request])
             return found.get(request.idempotency_key or "") or Conflict("The reservation could not be stored.")
         except Exception as exc:
@@ -212,7 +234,7 @@ class HoldBatcher:
 
     # --- the transaction ------------------------------------------------------------------------
     async def _transact(self, event_id: uuid.UUID, requests: list[HoldRequest]) -> list[HoldResult | BaseException]:
-        async with self.engine.connect() as conn, conn.begin():
+        async with self._connections().connect() as conn, conn.begin():
             return await allocate(conn, event_id, requests, replays=self._replays)
 
     async def _replays(self, conn: AsyncConnection, requests: list[HoldRequest]) -> dict[str, HoldResult]:

@@ -293,9 +293,12 @@ async def compute_availability(conn: AsyncConnection, event_id: uuid.UUID, now: 
     return Availability(event_id=event_id, event_available=event_left, types=types)
 
 
-async def availability(engine: AsyncEngine, redis: Redis | None, event_id: uuid.UUID, ttl: int = 5) -> Availability:
+async def availability(conn: AsyncConnection, redis: Redis | None, event_id: uuid.UUID, ttl: int = 5) -> Availability:
     """Availability for event pages: Redis first (short TTL, dropped after every counter change),
-    PostgreSQL when missing or when Redis is down. Never used to decide a sale."""
+    PostgreSQL when missing or when Redis is down. Never used to decide a sale.
+
+    `conn` is the request's own connection (`await session.connection()`): taking a second one
+    from the pool while the request holds one deadlocks under load (db/pool.py)."""
     key = _cache_key(event_id)
     if redis is not None:
         try:
@@ -306,8 +309,7 @@ async def availability(engine: AsyncEngine, redis: Redis | None, event_id: uuid.
             redis = None
         except msgspec.DecodeError:
             pass
-    async with engine.connect() as conn:
-        result = await compute_availability(conn, event_id)
+    result = await compute_availability(conn, event_id)
     if redis is not None and ttl > 0:
         with contextlib.suppress(RedisError, OSError):
             await redis.set(key, msgspec.json.encode(result), ex=ttl)
