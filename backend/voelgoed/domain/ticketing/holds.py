@@ -27,7 +27,7 @@ from typing import Any
 import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -158,6 +158,9 @@ class HoldBatcher:
         finally:
             if key and fut.done():
                 self._inflight.pop(key, None)
+            # A refusal raised here carries a traceback holding this frame, whose `fut` holds the
+            # refusal: drop the reference so the answer is freed at once, not by the cyclic GC.
+            del fut
 
     def _connections(self) -> AsyncEngine:
         """The batcher's own pool, created on first use (inside the running event loop)."""
@@ -280,6 +283,12 @@ class HoldBatcher:
         return out
 
 
+# Built once (see inventory.py: per-call expressions leave garbage only the cyclic GC frees).
+_EVENT_FOR_HOLD = select(EVT.c.id, EVT.c.organization_id, EVT.c.status, EVT.c.ends_at).where(
+    EVT.c.id == bindparam("event_id")
+)
+
+
 def _key_reused() -> Conflict:
     return Conflict(
         "This Idempotency-Key was already used for a different reservation.",
@@ -292,18 +301,14 @@ async def allocate(
 ) -> list[HoldResult | BaseException]:
     """Process a batch of holds for one event inside the caller's transaction."""
     now = utcnow()
-    event = (
-        await conn.execute(
-            select(EVT.c.id, EVT.c.organization_id, EVT.c.status, EVT.c.ends_at).where(EVT.c.id == event_id)
-        )
-    ).first()
+    event = (await conn.execute(_EVENT_FOR_HOLD, {"event_id": event_id})).first()
     if event is None or event.status != "published":
         return [NotFound("No such event, or it is not on sale.") for _ in requests]
     if event.ends_at <= now:
         return [Unprocessable("This event has ended; tickets are no longer sold.") for _ in requests]
     inv = await inv_mod.lock_inventory(conn, event_id)
     assert inv is not None
-    types = {t.id: t for t in (await conn.execute(inv_mod.type_rows_query(event_id))).all()}
+    types = {t.id: t for t in await inv_mod.lock_type_rows(conn, event_id)}
     batch = _Batch(event, inv, types)
 
     replayed: dict[str, HoldResult] = await replays(conn, requests) if replays else {}
@@ -332,7 +337,11 @@ async def allocate(
         try:
             result, order_row, line_rows = await _allocate_one(conn, batch, request, now)
         except AppError as exc:
-            outcomes.append(exc)
+            # Without its traceback: the traceback holds this frame, whose `outcomes` holds the
+            # exception, a reference cycle that kept the whole batch (connection, requests, rows)
+            # alive until the cyclic GC ran, and that collection stalled every request (sold-out
+            # answers are most of a flash sale's answers).
+            outcomes.append(exc.with_traceback(None))
             continue
         outcomes.append(result)
         orders.append(order_row)
