@@ -10,17 +10,23 @@ until the pool timed out (500s, orders left reserved). Every buyer must now end 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import subprocess
+import sys
+import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.sales_helpers import add_type, organiser_with_event, scalar
 from tests.api.test_checkout_site import Buyer
-from tests.conftest import Api, Stack
+from tests.conftest import Api, Stack, _free_port
 
 BUYERS = 50
 TICKETS = 200
@@ -105,9 +111,7 @@ async def test_fifty_concurrent_buyers_walk_the_html_journey_and_all_pay(
     event = await organiser_with_event(client)
     tt = await add_type(client, event["id"], quantity=TICKETS, max_per_order=10)
 
-    walks = await asyncio.gather(
-        *(_walk(stack.base_url, event["slug"], tt["id"], n) for n in range(BUYERS))
-    )
+    walks = await asyncio.gather(*(_walk(stack.base_url, event["slug"], tt["id"], n) for n in range(BUYERS)))
 
     server_errors = [(step, status) for w in walks for step, status in w.statuses if status >= 500]
     assert server_errors == [], f"{len(server_errors)} answers were 5xx, e.g. {server_errors[:5]}"
@@ -136,3 +140,73 @@ async def test_fifty_concurrent_buyers_walk_the_html_journey_and_all_pay(
         await scalar(engine, "SELECT sold FROM ticket_type WHERE id = :t", t=uuid.UUID(tt["id"])),
     )
     assert (reserved, sold) == (0, BUYERS)
+
+
+@pytest.fixture
+def one_connection_api(stack: Stack) -> Iterator[str]:
+    """A second API process on the test database whose request pool is one connection, given up
+    after one second (DB_POOL_SIZE=1, DB_MAX_OVERFLOW=0, DB_POOL_TIMEOUT_SECONDS=1)."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": stack.database_url,
+        "REDIS_URL": stack.redis_url,
+        "VOELGOED_ENV": "test",
+        "SECRET_KEY": "test-secret",
+        "PORT": str(port),
+        "DB_POOL_SIZE": "1",
+        "DB_MAX_OVERFLOW": "0",
+        "DB_POOL_TIMEOUT_SECONDS": "1",
+    }
+    log = (stack.data_dir / "one-connection-api.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "voelgoed", "serve", "--port", str(port), "--data-dir", str(stack.data_dir)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, (stack.data_dir / "one-connection-api.log").read_text()[-3000:]
+            time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        log.close()
+
+
+async def test_a_request_that_finds_no_free_connection_gets_503_with_retry_after(
+    client: Api, engine: AsyncEngine, one_connection_api: str
+) -> None:
+    event = await organiser_with_event(client)
+    await add_type(client, event["id"], quantity=10)
+    async with engine.connect() as locker, Buyer(one_connection_api) as first, Buyer(one_connection_api) as second:
+        # The first page view takes the pool's only connection and waits there on a table lock.
+        await locker.execute(text("BEGIN"))
+        await locker.execute(text("LOCK TABLE event IN ACCESS EXCLUSIVE MODE"))
+        waiting = asyncio.create_task(first.get(f"/events/{event['slug']}"))
+        for _ in range(600):
+            blocked = await scalar(
+                engine,
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query ILIKE '%FROM event%'",
+            )
+            if blocked:
+                break
+            await asyncio.sleep(0.05)
+        assert blocked, "the first request never reached the lock"
+        # The second finds no free connection: 503 problem+json with Retry-After, not a 500.
+        busy = await second.get(f"/events/{event['slug']}")
+        assert busy.status_code == 503, busy.text[:500]
+        assert busy.headers["content-type"].startswith("application/problem+json")
+        assert int(busy.headers["retry-after"]) >= 1
+        assert busy.json()["status"] == 503
+        await locker.execute(text("ROLLBACK"))
+        page = await waiting
+        assert page.status_code == 200
