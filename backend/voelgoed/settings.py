@@ -108,7 +108,7 @@ class Settings:
     # A request that waits longer than the timeout for a connection gets a 503 with Retry-After.
     db_pool_size: int = 10
     db_max_overflow: int = 10
-    db_pool_timeout_seconds: int = 10
+    db_pool_timeout_seconds: int = 30
     db_hold_pool_size: int = 4
 
     @property
@@ -165,7 +165,7 @@ def load_settings() -> Settings:
         dashboard_cache_seconds=_int("DASHBOARD_CACHE_SECONDS", 30),
         db_pool_size=max(1, _int("DB_POOL_SIZE", 10)),
         db_max_overflow=max(0, _int("DB_MAX_OVERFLOW", 10)),
-        db_pool_timeout_seconds=max(1, _int("DB_POOL_TIMEOUT_SECONDS", 10)),
+        db_pool_timeout_seconds=max(1, _int("DB_POOL_TIMEOUT_SECONDS", 30)),
         db_hold_pool_size=max(1, _int("DB_HOLD_POOL_SIZE", 4)),
     )
 

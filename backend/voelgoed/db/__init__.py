@@ -15,7 +15,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def make_alchemy_config(
-    database_url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_timeout: int = 10
+    database_url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_timeout: int = 30
 ) -> SQLAlchemyAsyncConfig:
     """The request pool: `pool_size` kept open plus `max_overflow` on demand per API process; a
     request that waits `pool_timeout` seconds for one gets a 503 (db/pool.py)."""

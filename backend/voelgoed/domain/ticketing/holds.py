@@ -120,7 +120,7 @@ class HoldBatcher:
         max_batch: int = 64,
         redis: Redis | None = None,
         pool_size: int = 4,
-        pool_timeout: float = 10.0,
+        pool_timeout: float = 30.0,
     ) -> None:
         self.engine = engine  # the request pool's engine: names the database (and this batcher)
         self.pool_size = max(pool_size, 1)
