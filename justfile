@@ -60,7 +60,7 @@ seed:
     {{py}} -m voelgoed seed
 
 # Benchmarks (print figures and a JSON summary)
-bench: bench-flash-sale bench-gate-rush bench-dashboards bench-scanner
+bench: bench-flash-sale bench-checkout-journey bench-gate-rush bench-dashboards bench-scanner
 
 # Install Debian's wrk (the lean HTTP load generator the benchmarks use) when it is missing
 wrk:
@@ -73,6 +73,10 @@ wrk:
 # Flash sale: reserve throughput and latency vs raw PostgreSQL, oversold count, full purchases (needs wrk)
 bench-flash-sale *args: wrk
     {{py}} bench/flash_sale/run.py {{args}}
+
+# Checkout site: 50 concurrent buyers walking the HTML journey (event page, reserve, details, simulated pay, order page): orders/s, p50/p99 per step, CPU per order
+bench-checkout-journey *args:
+    {{py}} bench/checkout_journey/run.py {{args}}
 
 # Gate-rush benchmark: online scans (wrk), double admissions, 100k-ticket snapshot, offline verifier (Chromium)
 bench-gate-rush *args: wrk chromium

@@ -20,6 +20,7 @@ from voelgoed import __version__
 from voelgoed.auth.guard import authorize, provide_auth
 from voelgoed.auth.permissions import Access
 from voelgoed.db import make_alchemy_config
+from voelgoed.db import pool as db_pool
 from voelgoed.domain.accounts.controllers import AuthController
 from voelgoed.domain.audit.controllers import AuditController
 from voelgoed.domain.checkin.controllers import CheckinAdminController, DeviceCheckinController
@@ -109,7 +110,12 @@ def check_every_route_declares_access(app: Litestar) -> None:
 
 
 def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Litestar:
-    alchemy = make_alchemy_config(database_url)
+    alchemy = make_alchemy_config(
+        database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
     # Requests never wait long on Redis: short timeouts, and a breaker shared by the cache/rate-limit
     # client and the queue (lib/redis_client.py).
     breaker = RedisBreaker(settings.redis_request_timeout_ms / 1000, settings.redis_breaker_seconds)
@@ -129,6 +135,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
         finally:
             await queue.disconnect()
             await redis.aclose()
+            await db_pool.dispose_separate_pools()
 
     handlers: list[Any] = [*API_CONTROLLERS, PublicSiteController, *CHECKOUT_SITE_HANDLERS]
     handlers += spa_handlers("/app", settings.organiser_app_dir, "organiser_app")
@@ -149,7 +156,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
             "auth": Provide(provide_auth),
         },
         middleware=[request_id_middleware],
-        exception_handlers=exception_handlers,
+        exception_handlers={**exception_handlers, **db_pool.exception_handlers},
         openapi_config=openapi_config(),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         # The scanner wrapped by Capacitor runs at these origins and calls the device API with a

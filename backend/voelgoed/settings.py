@@ -106,6 +106,14 @@ class Settings:
     # skipped after a failure before one call tries it again.
     redis_request_timeout_ms: int = 500
     redis_breaker_seconds: float = 5.0
+    # Database connection pools (docs/design/ticket-sales.md#connections). Requests use one pool
+    # (size + overflow per API process) and never take a second connection while holding one; the
+    # hold batcher has its own small pool, so requests waiting on it never hold what it waits for.
+    # A request that waits longer than the timeout for a connection gets a 503 with Retry-After.
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_pool_timeout_seconds: int = 30
+    db_hold_pool_size: int = 4
 
     @property
     def embedded(self) -> bool:
@@ -161,6 +169,10 @@ def load_settings() -> Settings:
         dashboard_cache_seconds=_int("DASHBOARD_CACHE_SECONDS", 30),
         redis_request_timeout_ms=_int("REDIS_REQUEST_TIMEOUT_MS", 500),
         redis_breaker_seconds=float(os.environ.get("REDIS_BREAKER_SECONDS") or 5.0),
+        db_pool_size=max(1, _int("DB_POOL_SIZE", 10)),
+        db_max_overflow=max(0, _int("DB_MAX_OVERFLOW", 10)),
+        db_pool_timeout_seconds=max(1, _int("DB_POOL_TIMEOUT_SECONDS", 30)),
+        db_hold_pool_size=max(1, _int("DB_HOLD_POOL_SIZE", 4)),
     )
 
 

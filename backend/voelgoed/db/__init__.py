@@ -14,7 +14,11 @@ from advanced_alchemy.extensions.litestar import (
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def make_alchemy_config(database_url: str, *, pool_size: int = 10) -> SQLAlchemyAsyncConfig:
+def make_alchemy_config(
+    database_url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_timeout: int = 30
+) -> SQLAlchemyAsyncConfig:
+    """The request pool: `pool_size` kept open plus `max_overflow` on demand per API process; a
+    request that waits `pool_timeout` seconds for one gets a 503 (db/pool.py)."""
     from voelgoed.db import (
         models,  # noqa: F401  (registers every table on the metadata)
         tenancy,
@@ -27,7 +31,9 @@ def make_alchemy_config(database_url: str, *, pool_size: int = 10) -> SQLAlchemy
         session_config=AsyncSessionConfig(expire_on_commit=False),
         # No pre-ping: it costs a round trip per checkout on the hot paths; a dropped connection
         # invalidates the pool on first use instead, and pool_recycle retires idle ones.
-        engine_config=EngineConfig(pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800),
+        engine_config=EngineConfig(
+            pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout, pool_recycle=1800
+        ),
         alembic_config=AlembicAsyncConfig(
             script_location=str(MIGRATIONS_DIR),
             version_table_name="alembic_version",

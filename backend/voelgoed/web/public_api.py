@@ -148,7 +148,9 @@ class PublicApiController(Controller):
             raise NotFound("No such event.")
         shown = await public_types(db_session, event.id, access_code)
         types = shown.types
-        avail = await inventory.availability(_engine(request), redis, event.id, ttl=settings.availability_cache_seconds)
+        avail = await inventory.availability(
+            await db_session.connection(), redis, event.id, ttl=settings.availability_cache_seconds
+        )
         now = inventory.utcnow()
         selling = event.status == "published" and event.ends_at > now
         tz = ZoneInfo(event.timezone)

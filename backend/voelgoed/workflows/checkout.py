@@ -60,7 +60,14 @@ def get_batcher(engine: AsyncEngine, redis: Redis | None = None, settings: Setti
     batcher = _batchers.get(id(engine))
     if batcher is None or batcher.engine is not engine:
         s = settings or get_settings()
-        batcher = HoldBatcher(engine, window_ms=s.reserve_batch_window_ms, max_batch=s.reserve_batch_max, redis=redis)
+        batcher = HoldBatcher(
+            engine,
+            window_ms=s.reserve_batch_window_ms,
+            max_batch=s.reserve_batch_max,
+            redis=redis,
+            pool_size=s.db_hold_pool_size,
+            pool_timeout=s.db_pool_timeout_seconds,
+        )
         _batchers[id(engine)] = batcher
     elif batcher.redis is None and redis is not None:
         batcher.redis = redis

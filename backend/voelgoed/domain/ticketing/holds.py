@@ -7,6 +7,10 @@ arrival order, one bulk INSERT of orders and of lines, one conditional UPDATE pe
 one commit. Each request gets its own answer; a request that is refused (sold out, over the
 limit) does not affect the others, and if the batch transaction itself fails, each request is
 retried alone so one bad request cannot sink its neighbours.
+
+Its transactions run on a pool of its own (`pool_size` connections on the same database, see
+db/pool.py): requests wait on the batcher while holding a connection of the request pool, so if
+the batcher drew from that pool too, enough waiting requests would hold every connection it needs.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from typing import Any
 import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -111,9 +115,19 @@ class _Batch:
 
 class HoldBatcher:
     def __init__(
-        self, engine: AsyncEngine, *, window_ms: float = 2.0, max_batch: int = 64, redis: Redis | None = None
+        self,
+        engine: AsyncEngine,
+        *,
+        window_ms: float = 2.0,
+        max_batch: int = 64,
+        redis: Redis | None = None,
+        pool_size: int = 4,
+        pool_timeout: float = 30.0,
     ) -> None:
-        self.engine = engine
+        self.engine = engine  # the request pool's engine: names the database (and this batcher)
+        self.pool_size = max(pool_size, 1)
+        self.pool_timeout = pool_timeout
+        self._pool: AsyncEngine | None = None
         self.window = max(window_ms, 0.0) / 1000
         self.max_batch = max(max_batch, 1)
         self.redis = redis
@@ -146,6 +160,17 @@ class HoldBatcher:
         finally:
             if key and fut.done():
                 self._inflight.pop(key, None)
+            # A refusal raised here carries a traceback holding this frame, whose `fut` holds the
+            # refusal: drop the reference so the answer is freed at once, not by the cyclic GC.
+            del fut
+
+    def _connections(self) -> AsyncEngine:
+        """The batcher's own pool, created on first use (inside the running event loop)."""
+        if self._pool is None:
+            from voelgoed.db.pool import separate_pool
+
+            self._pool = separate_pool(self.engine, pool_size=self.pool_size, pool_timeout=self.pool_timeout)
+        return self._pool
 
     async def _drain(self, event_id: uuid.UUID) -> None:
         first = True
@@ -206,7 +231,7 @@ class HoldBatcher:
 
     async def _replay_after_race(self, request: HoldRequest) -> HoldResult | BaseException:
         try:
-            async with self.engine.connect() as conn:
+            async with self._connections().connect() as conn:
                 found = await self._replays(conn, [request])
             return found.get(request.idempotency_key or "") or Conflict("The reservation could not be stored.")
         except Exception as exc:
@@ -214,7 +239,7 @@ class HoldBatcher:
 
     # --- the transaction ------------------------------------------------------------------------
     async def _transact(self, event_id: uuid.UUID, requests: list[HoldRequest]) -> list[HoldResult | BaseException]:
-        async with self.engine.connect() as conn, conn.begin():
+        async with self._connections().connect() as conn, conn.begin():
             return await allocate(conn, event_id, requests, replays=self._replays)
 
     async def _replays(self, conn: AsyncConnection, requests: list[HoldRequest]) -> dict[str, HoldResult]:
@@ -260,6 +285,12 @@ class HoldBatcher:
         return out
 
 
+# Built once (see inventory.py: per-call expressions leave garbage only the cyclic GC frees).
+_EVENT_FOR_HOLD = select(EVT.c.id, EVT.c.organization_id, EVT.c.status, EVT.c.ends_at).where(
+    EVT.c.id == bindparam("event_id")
+)
+
+
 def _key_reused() -> Conflict:
     return Conflict(
         "This Idempotency-Key was already used for a different reservation.",
@@ -272,18 +303,14 @@ async def allocate(
 ) -> list[HoldResult | BaseException]:
     """Process a batch of holds for one event inside the caller's transaction."""
     now = utcnow()
-    event = (
-        await conn.execute(
-            select(EVT.c.id, EVT.c.organization_id, EVT.c.status, EVT.c.ends_at).where(EVT.c.id == event_id)
-        )
-    ).first()
+    event = (await conn.execute(_EVENT_FOR_HOLD, {"event_id": event_id})).first()
     if event is None or event.status != "published":
         return [NotFound("No such event, or it is not on sale.") for _ in requests]
     if event.ends_at <= now:
         return [Unprocessable("This event has ended; tickets are no longer sold.") for _ in requests]
     inv = await inv_mod.lock_inventory(conn, event_id)
     assert inv is not None
-    types = {t.id: t for t in (await conn.execute(inv_mod.type_rows_query(event_id))).all()}
+    types = {t.id: t for t in await inv_mod.lock_type_rows(conn, event_id)}
     batch = _Batch(event, inv, types)
 
     replayed: dict[str, HoldResult] = await replays(conn, requests) if replays else {}
@@ -312,7 +339,11 @@ async def allocate(
         try:
             result, order_row, line_rows = await _allocate_one(conn, batch, request, now)
         except AppError as exc:
-            outcomes.append(exc)
+            # Without its traceback: the traceback holds this frame, whose `outcomes` holds the
+            # exception, a reference cycle that kept the whole batch (connection, requests, rows)
+            # alive until the cyclic GC ran, and that collection stalled every request (sold-out
+            # answers are most of a flash sale's answers).
+            outcomes.append(exc.with_traceback(None))
             continue
         outcomes.append(result)
         orders.append(order_row)

@@ -28,7 +28,7 @@ from typing import Any, cast
 import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from voelgoed.domain.events.models import Event
@@ -48,6 +48,33 @@ EVT = cast(Table, Event.__table__)
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# The statements every hold batch and payment runs, built once with bind parameters. Building an
+# expression like `reserved + sold + n <= quantity` per call leaves reference cycles (SQLAlchemy
+# memoizes each operand's comparator on it) that only the cyclic GC frees, and its collections
+# stall every request in the API process; prebuilt statements also skip the construction work.
+_EVENT_CAPACITY = select(EVT.c.organization_id, EVT.c.capacity).where(EVT.c.id == bindparam("event_id"))
+_LOCK_INVENTORY = (
+    select(INV.c.id, INV.c.capacity, INV.c.reserved, INV.c.sold)
+    .where(INV.c.event_id == bindparam("event_id"))
+    .with_for_update()
+)
+_MOVE_TYPE = (
+    update(TT)
+    .where(TT.c.id == bindparam("row_id"))
+    .values(reserved=TT.c.reserved + bindparam("d_res"), sold=TT.c.sold + bindparam("d_sold"))
+)
+_MOVE_TYPE_CHECKED = _MOVE_TYPE.where(TT.c.reserved + TT.c.sold + bindparam("growth") <= TT.c.quantity)
+_MOVE_EVENT = (
+    update(INV)
+    .where(INV.c.id == bindparam("row_id"))
+    .values(reserved=INV.c.reserved + bindparam("d_res"), sold=INV.c.sold + bindparam("d_sold"))
+)
+_MOVE_EVENT_CHECKED = _MOVE_EVENT.where(
+    INV.c.capacity.is_(None) | (INV.c.reserved + INV.c.sold + bindparam("growth") <= INV.c.capacity)
+)
+_TYPE_ROWS = select(TT).where(TT.c.event_id == bindparam("event_id")).order_by(TT.c.id).with_for_update()
 
 
 @dataclass
@@ -72,16 +99,10 @@ async def lock_inventory(conn: AsyncConnection, event_id: uuid.UUID) -> Inventor
 
     Returns None for an unknown event. Keeps `capacity` in sync with `event.capacity`: a capacity
     lowered below what is already held/sold caps at that (nothing more is sold)."""
-    ev = (await conn.execute(select(EVT.c.organization_id, EVT.c.capacity).where(EVT.c.id == event_id))).first()
+    ev = (await conn.execute(_EVENT_CAPACITY, {"event_id": event_id})).first()
     if ev is None:
         return None
-    row = (
-        await conn.execute(
-            select(INV.c.id, INV.c.capacity, INV.c.reserved, INV.c.sold)
-            .where(INV.c.event_id == event_id)
-            .with_for_update()
-        )
-    ).first()
+    row = (await conn.execute(_LOCK_INVENTORY, {"event_id": event_id})).first()
     if row is None:
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -100,13 +121,7 @@ async def lock_inventory(conn: AsyncConnection, event_id: uuid.UUID) -> Inventor
             )
             .on_conflict_do_nothing(index_elements=["event_id"])
         )
-        row = (
-            await conn.execute(
-                select(INV.c.id, INV.c.capacity, INV.c.reserved, INV.c.sold)
-                .where(INV.c.event_id == event_id)
-                .with_for_update()
-            )
-        ).one()
+        row = (await conn.execute(_LOCK_INVENTORY, {"event_id": event_id})).one()
     inv = InventoryRow(row.id, event_id, row.capacity, row.reserved, row.sold)
     wanted = ev.capacity
     if wanted is not None and wanted < inv.reserved + inv.sold:
@@ -127,10 +142,8 @@ async def move_type_counters(
         if d_res == 0 and d_sold == 0:
             continue
         growth = d_res + d_sold
-        stmt = update(TT).where(TT.c.id == tt_id).values(reserved=TT.c.reserved + d_res, sold=TT.c.sold + d_sold)
-        if check and growth > 0:
-            stmt = stmt.where(TT.c.reserved + TT.c.sold + growth <= TT.c.quantity)
-        result = await conn.execute(stmt)
+        stmt = _MOVE_TYPE_CHECKED if check and growth > 0 else _MOVE_TYPE
+        result = await conn.execute(stmt, {"row_id": tt_id, "d_res": d_res, "d_sold": d_sold, "growth": growth})
         if result.rowcount != 1:
             raise StockShort(str(tt_id))
 
@@ -139,10 +152,8 @@ async def move_event_counters(conn: AsyncConnection, inv: InventoryRow, d_res: i
     if d_res == 0 and d_sold == 0:
         return
     growth = d_res + d_sold
-    stmt = update(INV).where(INV.c.id == inv.id).values(reserved=INV.c.reserved + d_res, sold=INV.c.sold + d_sold)
-    if growth > 0:
-        stmt = stmt.where((INV.c.capacity.is_(None)) | (INV.c.reserved + INV.c.sold + growth <= INV.c.capacity))
-    result = await conn.execute(stmt)
+    stmt = _MOVE_EVENT_CHECKED if growth > 0 else _MOVE_EVENT
+    result = await conn.execute(stmt, {"row_id": inv.id, "d_res": d_res, "d_sold": d_sold, "growth": growth})
     if result.rowcount != 1:
         raise StockShort("event")
     inv.reserved += d_res
@@ -293,9 +304,12 @@ async def compute_availability(conn: AsyncConnection, event_id: uuid.UUID, now: 
     return Availability(event_id=event_id, event_available=event_left, types=types)
 
 
-async def availability(engine: AsyncEngine, redis: Redis | None, event_id: uuid.UUID, ttl: int = 5) -> Availability:
+async def availability(conn: AsyncConnection, redis: Redis | None, event_id: uuid.UUID, ttl: int = 5) -> Availability:
     """Availability for event pages: Redis first (short TTL, dropped after every counter change),
-    PostgreSQL when missing or when Redis is down. Never used to decide a sale."""
+    PostgreSQL when missing or when Redis is down. Never used to decide a sale.
+
+    `conn` is the request's own connection (`await session.connection()`): taking a second one
+    from the pool while the request holds one deadlocks under load (db/pool.py)."""
     key = _cache_key(event_id)
     if redis is not None:
         try:
@@ -306,8 +320,7 @@ async def availability(engine: AsyncEngine, redis: Redis | None, event_id: uuid.
             redis = None
         except msgspec.DecodeError:
             pass
-    async with engine.connect() as conn:
-        result = await compute_availability(conn, event_id)
+    result = await compute_availability(conn, event_id)
     if redis is not None and ttl > 0:
         with contextlib.suppress(RedisError, OSError):
             await redis.set(key, msgspec.json.encode(result), ex=ttl)
@@ -323,6 +336,6 @@ async def invalidate_availability(redis: Redis | None, *event_ids: uuid.UUID) ->
         log.debug("availability cache unavailable; entries expire on their own")
 
 
-def type_rows_query(event_id: uuid.UUID) -> Any:
+async def lock_type_rows(conn: AsyncConnection, event_id: uuid.UUID) -> list[Any]:
     """Ticket types of an event, locked in id order (after the inventory row)."""
-    return select(TT).where(TT.c.event_id == event_id).order_by(TT.c.id).with_for_update()
+    return list((await conn.execute(_TYPE_ROWS, {"event_id": event_id})).all())

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 from sqlalchemy import and_, func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.accounts.services import now
 from voelgoed.domain.events.models import Event
@@ -101,10 +101,8 @@ async def availability_for(
     try:
         from voelgoed.domain.ticketing import inventory
 
-        engine = db.bind
-        if isinstance(engine, AsyncEngine):
-            result = await inventory.availability(engine, redis, event.id, ttl=ttl)
-            return {t.id: max(result.of(t.id), 0) for t in types}
+        result = await inventory.availability(await db.connection(), redis, event.id, ttl=ttl)
+        return {t.id: max(result.of(t.id), 0) for t in types}
     except Exception:  # an accelerator failing must not take the event page down
         log.warning("inventory availability failed for event %s; computing from the database", event.id, exc_info=True)
     return await _db_availability(db, event.id, types)

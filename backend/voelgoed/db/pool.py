@@ -1,0 +1,68 @@
+"""Connection pools: the hold batcher's own pool, and a 503 when no connection is free in time.
+
+Rule for every request path: hold at most one pooled connection of the request pool at a time,
+and never wait for a second one while holding it (pass the session's connection down instead of
+the engine). Enough concurrent requests each holding one and waiting for another hold every
+connection of the pool and wait on each other until the pool times out.
+
+The hold batcher (domain/ticketing/holds.py) commits reservations in its own transactions while
+requests wait on it, some of them holding a request connection (the checkout site's reserve form).
+Its connections therefore come from a separate small pool that no request holds: the wait always
+goes one way (request pool -> batcher pool), so it cannot close into a cycle.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from voelgoed.lib.problems import PROBLEM_MEDIA_TYPE, Problem
+from voelgoed.lib.requestid import current_request_id
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 2
+
+_own_engines: list[AsyncEngine] = []
+
+
+def separate_pool(engine: AsyncEngine, *, pool_size: int, pool_timeout: float) -> AsyncEngine:
+    """An engine on the same database as `engine` with a pool of its own (`pool_size`, no
+    overflow). Disposed by `dispose_separate_pools()` at shutdown."""
+    own = create_async_engine(
+        engine.url, pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout, pool_recycle=1800
+    )
+    _own_engines.append(own)
+    return own
+
+
+async def dispose_separate_pools() -> None:
+    while _own_engines:
+        await _own_engines.pop().dispose()
+
+
+def pool_timeout_handler(request: Request[Any, Any, Any], exc: PoolTimeout) -> Response[Any]:
+    """No database connection came free in time: the server is saturated, not broken. A 503 with
+    Retry-After tells the client (and a load balancer) to come back, instead of a 500."""
+    log.warning("database pool exhausted on %s %s: %s", request.method, request.url.path, exc)
+    problem = Problem(
+        type="urn:voelgoed:problem:unavailable",
+        title="Try again later",
+        status=503,
+        detail="The server is busy. Please try again in a few seconds.",
+        instance=request.url.path,
+        request_id=current_request_id(),
+    )
+    return Response(
+        content=msgspec.json.encode(problem),
+        status_code=503,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+exception_handlers: dict[Any, Any] = {PoolTimeout: pool_timeout_handler}
