@@ -1,9 +1,9 @@
 """What the event page shows: published events by slug and their ticket types with availability.
 
 Availability comes from the inventory module's `availability(...)` (Redis-cached, dropped after
-every change); if that fails it is computed here from PostgreSQL, counting only unexpired holds,
-so an expired hold stops counting at once. The server decides at reserve time
-in any case: this is only what the buyer sees.
+every change, computed from PostgreSQL with expired holds counted as free when the cache is
+missing or Redis is down). The server decides at reserve time in any case: this is only what the
+buyer sees.
 """
 
 from __future__ import annotations
@@ -14,14 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from redis.asyncio import Redis
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.accounts.services import now
 from voelgoed.domain.events.models import Event
-from voelgoed.domain.orders.machines import HOLDING_STATUSES
-from voelgoed.domain.orders.models import Order, OrderLine
-from voelgoed.domain.ticketing.models import EventInventory, TicketType
+from voelgoed.domain.ticketing.models import TicketType
 from voelgoed.domain.ticketing.services import PublicTypes, public_types
 
 log = logging.getLogger(__name__)
@@ -64,48 +62,15 @@ async def event_by_slug(db: AsyncSession, slug: str) -> Event | None:
     )
 
 
-async def _db_availability(db: AsyncSession, event_id: uuid.UUID, types: list[TicketType]) -> dict[uuid.UUID, int]:
-    """Per type: quantity - sold - live holds, capped by what is left of the event's capacity."""
-    at = now()
-    held_rows = await db.execute(
-        select(OrderLine.ticket_type_id, func.coalesce(func.sum(OrderLine.quantity), 0))
-        .join(Order, and_(Order.id == OrderLine.order_id))
-        .where(
-            Order.event_id == event_id,
-            Order.status.in_(HOLDING_STATUSES),
-            Order.hold_expires_at > at,
-        )
-        .group_by(OrderLine.ticket_type_id)
-        .execution_options(**PUBLIC)
-    )
-    held = {tid: int(n) for tid, n in held_rows.all()}
-    inventory = await db.scalar(
-        select(EventInventory).where(EventInventory.event_id == event_id).execution_options(**PUBLIC)
-    )
-    event_left: int | None = None
-    if inventory is not None and inventory.capacity is not None:
-        event_left = inventory.capacity - inventory.sold - sum(held.values())
-    out = {}
-    for t in types:
-        left = t.quantity - t.sold - held.get(t.id, 0)
-        if event_left is not None:
-            left = min(left, event_left)
-        out[t.id] = max(left, 0)
-    return out
-
-
 async def availability_for(
     db: AsyncSession, redis: Redis | None, event: Event, types: list[TicketType], ttl: int
 ) -> dict[uuid.UUID, int]:
-    """The inventory module's cached availability; computed here if that fails for any reason."""
-    try:
-        from voelgoed.domain.ticketing import inventory
+    """Per type, what is left: the inventory module's availability (Redis-cached, computed on the
+    request's own connection when the cache is missing or Redis is down)."""
+    from voelgoed.domain.ticketing import inventory
 
-        result = await inventory.availability(await db.connection(), redis, event.id, ttl=ttl)
-        return {t.id: max(result.of(t.id), 0) for t in types}
-    except Exception:  # an accelerator failing must not take the event page down
-        log.warning("inventory availability failed for event %s; computing from the database", event.id, exc_info=True)
-    return await _db_availability(db, event.id, types)
+    result = await inventory.availability(await db.connection(), redis, event.id, ttl=ttl)
+    return {t.id: max(result.of(t.id), 0) for t in types}
 
 
 async def ticket_types(
