@@ -42,6 +42,7 @@ from voelgoed.lib.openapi_problems import add_problem_responses
 from voelgoed.lib.problems import exception_handlers
 from voelgoed.lib.redis_client import RedisBreaker, make_request_redis
 from voelgoed.lib.requestid import request_id_middleware
+from voelgoed.lib.strict_body import strict_json_body
 from voelgoed.settings import Settings
 from voelgoed.web.checkout import CHECKOUT_SITE_HANDLERS
 from voelgoed.web.debug import DebugController
@@ -149,6 +150,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
         route_handlers=handlers,
         plugins=[SQLAlchemyPlugin(config=alchemy)],
         guards=[authorize],
+        before_request=strict_json_body,  # JSON bodies decoded strictly: "200.00" is not 200 cents
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "redis": Provide(lambda: redis, use_cache=True, sync_to_thread=False),

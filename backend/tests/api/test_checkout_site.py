@@ -539,3 +539,25 @@ async def test_favicon(buyer: Buyer) -> None:
         assert r.status_code == 200, url
         assert r.headers["content-type"].startswith(("image/svg+xml", "image/x-icon", "image/vnd.microsoft.icon"))
         assert len(r.content) < 2048
+
+
+async def test_form_numbers_in_other_scripts_are_field_errors_not_500s(
+    client: Api, engine: AsyncEngine, buyer: Buyer
+) -> None:
+    """str.isdigit() accepts "²" (int() then fails: a 500) and "٣" (int() reads 3): the site reads
+    form numbers as ASCII digits only (lib/digits.py)."""
+    s = await sale(client, engine)
+    general = s["types"]["General"]
+    for odd in ("\u00b2", "\u0663", "\uff13", "+3", " 3 x"):
+        r = await reserve(buyer, s["slug"], {general: odd})  # type: ignore[dict-item]
+        assert r.status_code == 422, (odd, r.status_code, r.text[:500])
+        assert "Choose a quantity" in r.text
+    # The form token's timestamp is read the same way: a token with another script's digits is
+    # refused as expired (403), never a 500.
+    _, csrf = await buyer.page(f"/events/{s['slug']}")
+    mac = csrf.partition(".")[2]
+    for odd_ts in ("\u00b2" * 10, "\u0663" * 10):
+        r = await reserve(buyer, s["slug"], {general: 1}, csrf=f"{odd_ts}.{mac}")
+        assert r.status_code == 403 and "expired" in r.text, (odd_ts, r.status_code)
+    async with engine.connect() as conn:
+        assert (await conn.scalar(text("SELECT count(*) FROM ticket_order"))) == 0

@@ -141,6 +141,14 @@ def _friendly(message: str) -> str:
     return message
 
 
+def field_path_and_reason(message: str) -> tuple[str, str]:
+    """A msgspec error message -> ("lines.0.quantity", "Expected `int`, got `str`"); the path is
+    "data" (the body itself) when the error is about the whole body."""
+    match = _PATH_IN_MESSAGE.search(message)
+    path = match.group(1).replace("[", ".").replace("]", "") if match else ""
+    return path or "data", _PATH_IN_MESSAGE.sub("", message).strip(" -")
+
+
 def _field_errors(extra: Any) -> list[FieldError]:
     """Turn Litestar/msgspec validation details into `[{field, message}]`."""
     errors: list[FieldError] = []
@@ -181,7 +189,8 @@ def _struct_errors(struct_type: type[msgspec.Struct], value: dict[str, Any]) -> 
                 errors.append(FieldError(field=f.encode_name, message="is required"))
             continue
         try:
-            msgspec.convert(value[f.encode_name], type=f.type, strict=False)
+            # strict, as the body is decoded (lib/strict_body.py): "200" is not the number 200
+            msgspec.convert(value[f.encode_name], type=f.type, strict=True)
         except msgspec.ValidationError as exc:
             for e in _field_errors(str(exc)):
                 field = f.encode_name if e.field == "body" else f"{f.encode_name}.{e.field.lstrip('.')}"

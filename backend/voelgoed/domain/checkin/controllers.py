@@ -28,8 +28,8 @@ from voelgoed.domain.checkin.schemas import (
     ScanVerdict,
     SessionList,
 )
-from voelgoed.domain.devices.schemas import DeviceSession
-from voelgoed.domain.devices.services import device_session
+from voelgoed.domain.devices.schemas import DeviceGateChoice, DeviceGateChosen, DeviceSession
+from voelgoed.domain.devices.services import choose_gate, device_session
 from voelgoed.workflows import offline_sync
 from voelgoed.workflows.check_in import ScanInput, scan_online
 
@@ -46,6 +46,15 @@ class DeviceCheckinController(Controller):
         return await device_session(
             db_session, device.id, device.organization_id, device.name, device.event_ids, device.gate_id
         )
+
+    @post("/device/gate", operation_id="reportDeviceGate", opt=access(Access.DEVICE), status_code=200)
+    async def report_gate(
+        self, data: DeviceGateChoice, device: DeviceContext, db_session: AsyncSession
+    ) -> DeviceGateChosen:
+        """The gate a person picked on this device (paired for any gate), so the organiser's
+        Devices list shows it before the first scan. Idempotent; the scanner sends it again on
+        its next sync when it was offline. (POST, not PUT: the app's CORS allows GET and POST.)"""
+        return await choose_gate(db_session, device, data.gate_id)
 
     @post("/scans", operation_id="scanTicket", opt=access(Access.DEVICE), status_code=200)
     async def scan(self, data: ScanRequest, device: DeviceContext, db_session: AsyncSession) -> ScanVerdict:

@@ -14,7 +14,10 @@ from voelgoed.db.tenancy import OrgOwned
 
 
 class Device(OrgOwned, UUIDAuditBase):
-    """A paired scanner. Its token can only check in, for `event_ids`, at `gate_id` (None: any gate)."""
+    """A paired scanner. Its token can only check in, for `event_ids`, at `gate_id` (None: any gate).
+
+    A device paired for any gate reports the gate a person picks on it: `chosen_gate_id`, at
+    `gate_chosen_at` (the organiser's Devices list shows it before the first scan there)."""
 
     __tablename__ = "device"
 
@@ -22,6 +25,8 @@ class Device(OrgOwned, UUIDAuditBase):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     event_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(UUID(as_uuid=True)))
     gate_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("gate.id", ondelete="SET NULL"), default=None)
+    chosen_gate_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("gate.id", ondelete="SET NULL"), default=None)
+    gate_chosen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -58,6 +58,17 @@ class DeviceSession(msgspec.Struct, omit_defaults=True):
     token: str | None = None
 
 
+class DeviceGateChoice(msgspec.Struct, forbid_unknown_fields=True):
+    """The gate a person picked on a device paired for any gate (null: none chosen)."""
+
+    gate_id: uuid.UUID | None
+
+
+class DeviceGateChosen(msgspec.Struct):
+    gate_id: uuid.UUID | None
+    gate: GateInfo | None
+
+
 class DeviceRead(msgspec.Struct):
     id: uuid.UUID
     name: str
@@ -67,8 +78,8 @@ class DeviceRead(msgspec.Struct):
     last_seen_at: datetime | None
     revoked_at: datetime | None
     clock_offset_ms: int | None  # server clock minus the device's (online scans): positive = device behind
-    # The gate the device last scanned at: `gate_id` when it is locked to one, else the one chosen
-    # on the device (None until its first scan).
+    # The gate the device is at: `gate_id` when it is locked to one, else the one chosen on the
+    # device (reported when picked, or where it last scanned, whichever is newer; None before both).
     current_gate: GateInfo | None
 
 

@@ -10,9 +10,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voelgoed.auth.device import new_device_token
+from voelgoed.auth.device import DeviceContext, new_device_token
 from voelgoed.domain.devices.models import Device, DevicePairingCode
-from voelgoed.domain.devices.schemas import DeviceEvent, DeviceRead, DeviceSession, GateInfo, PairingCodeRead
+from voelgoed.domain.devices.schemas import (
+    DeviceEvent,
+    DeviceGateChosen,
+    DeviceRead,
+    DeviceSession,
+    GateInfo,
+    PairingCodeRead,
+)
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.venues.models import Gate
 from voelgoed.lib.problems import AppError, FieldError, NotFound, Unprocessable
@@ -186,8 +193,9 @@ async def device_session(
 
 
 # Per device, from its scan sessions (a new one starts on every gate change): the clock offset of
-# its last online scan, and the gate it last scanned at. A device paired for "any gate" has its
-# gate chosen on the device, so that gate is known from where it scans, not from the pairing.
+# its last online scan. A device paired for "any gate" has its gate chosen on the device: the one
+# it reported when a person picked it (`chosen_gate_id`), or the one it last scanned at, whichever
+# is newer (a scan queued offline at another gate can be newer than the report).
 _OFFSETS_SQL = text(
     """
     SELECT DISTINCT ON (device_id) device_id, clock_offset_ms FROM checkin_scan_session
@@ -196,8 +204,16 @@ _OFFSETS_SQL = text(
 )
 _CURRENT_GATES_SQL = text(
     """
-    SELECT DISTINCT ON (s.device_id) s.device_id, g.id, g.code, g.name FROM checkin_scan_session s
-    JOIN gate g ON g.id = s.gate_id WHERE s.device_id = ANY(:ids) ORDER BY s.device_id, s.last_scan_at DESC
+    SELECT d.id, g.id, g.code, g.name FROM device d
+    LEFT JOIN LATERAL (
+        SELECT s.gate_id, s.last_scan_at FROM checkin_scan_session s
+        WHERE s.device_id = d.id ORDER BY s.last_scan_at DESC LIMIT 1
+    ) latest ON true
+    JOIN gate g ON g.id = CASE
+        WHEN d.chosen_gate_id IS NOT NULL
+             AND (latest.last_scan_at IS NULL OR d.gate_chosen_at >= latest.last_scan_at)
+        THEN d.chosen_gate_id ELSE latest.gate_id END
+    WHERE d.id = ANY(:ids)
     """
 )
 
@@ -245,3 +261,36 @@ async def revoke(db: AsyncSession, device_id: uuid.UUID) -> DeviceRead:
         device.revoked_at = datetime.now(UTC)
         await db.flush()
     return to_read(device, current_gate=(await _current_gates(db, [device.id])).get(device.id))
+
+
+async def choose_gate(db: AsyncSession, device: DeviceContext, gate_id: uuid.UUID | None) -> DeviceGateChosen:
+    """Record the gate a person picked on a device paired for any gate.
+
+    The gate must be one of the device's events' venues, in its organisation; a device locked to a
+    gate can only "choose" that one."""
+    if gate_id is None:
+        gate = None
+    else:
+        if device.gate_id is not None and gate_id != device.gate_id:
+            raise Unprocessable.field("gate_id", "this device is paired for one gate only")
+        gate = await db.scalar(
+            select(Gate)
+            .join(Event, Event.venue_id == Gate.venue_id)
+            .where(
+                Gate.id == gate_id,
+                Event.id.in_(list(device.event_ids)),
+                Event.organization_id == device.organization_id,
+            )
+            .limit(1)
+            .execution_options(skip_tenant_scope=True)
+        )
+        if gate is None:
+            raise Unprocessable.field("gate_id", "is not a gate of this device's events")
+    await db.execute(
+        update(Device)
+        .where(Device.id == device.id, Device.organization_id == device.organization_id)
+        .values(chosen_gate_id=gate_id, gate_chosen_at=func.now())
+        .execution_options(skip_tenant_scope=True)
+    )
+    info = GateInfo(id=gate.id, code=gate.code, name=gate.name) if gate is not None else None
+    return DeviceGateChosen(gate_id=gate_id, gate=info)

@@ -23,6 +23,7 @@ from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.ticketing.services import public_types
 from voelgoed.lib import ratelimit
+from voelgoed.lib.digits import parse_whole_number
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
 from voelgoed.web.checkout import flow
@@ -162,12 +163,12 @@ class EventPagesController(Controller):
                 type_id = uuid.UUID(key[4:])
             except ValueError:
                 continue
-            value = str(raw).strip() or "0"
-            if not value.isdigit() or int(value) > 1000:
+            quantity = parse_whole_number(str(raw).strip() or "0", max_digits=4)
+            if quantity is None or quantity > 1000:
                 type_errors[type_id] = "Choose a quantity from the list."
                 continue
-            if int(value) > 0:
-                chosen[type_id] = int(value)
+            if quantity > 0:
+                chosen[type_id] = quantity
         coupon = " ".join(str(form.get("coupon") or "").split()).upper()
         access = " ".join(str(form.get("access") or "").split())[:ACCESS_MAX]
 
@@ -219,8 +220,9 @@ class EventPagesController(Controller):
             order = list(chosen)
             for name, message in problem.fields.items():
                 parts = name.split(".")
-                if len(parts) >= 2 and parts[0] == "items" and parts[1].isdigit() and int(parts[1]) < len(order):
-                    type_errors[order[int(parts[1])]] = message
+                index = parse_whole_number(parts[1]) if len(parts) >= 2 and parts[0] == "items" else None
+                if index is not None and index < len(order):
+                    type_errors[order[index]] = message
                 elif name not in ("coupon_code", "access_code"):
                     other_errors.append(message)
             # Said once: a headline that only repeats the one field message gives way to a general one.

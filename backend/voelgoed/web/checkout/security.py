@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.analytics.schemas import UTM_FIELDS, Attribution
 from voelgoed.domain.analytics.services import attribution_from, is_bot, record, valid_session_id
+from voelgoed.lib.digits import parse_whole_number
 from voelgoed.settings import Settings
 
 SESSION_COOKIE = "vg_sid"
@@ -126,9 +127,9 @@ def sign_form_token(secret: str, session_id: str, purpose: str, *, at: int | Non
 
 def verify_form_token(secret: str, session_id: str, purpose: str, token: str, *, now: int | None = None) -> bool:
     ts_text, _, mac = token.partition(".")
-    if not ts_text.isdigit() or not mac:
+    ts = parse_whole_number(ts_text, max_digits=12)
+    if ts is None or not mac:
         return False
-    ts = int(ts_text)
     current = int(time.time()) if now is None else now
     if not (current - FORM_TOKEN_MAX_AGE <= ts <= current + 60):
         return False

@@ -89,6 +89,11 @@ export class Api {
 		return this.req('GET', '/api/checkin/device', undefined, 5000);
 	}
 
+	/** The gate a person picked on this device (paired for any gate): the organiser's Devices list shows it. */
+	reportGate(gateId: string | null): Promise<{ gate_id: string | null }> {
+		return this.req('POST', '/api/checkin/device/gate', { gate_id: gateId }, 5000);
+	}
+
 	scan(body: UploadScan extends infer U ? Omit<U, 'local_verdict'> : never, timeoutMs: number): Promise<Verdict> {
 		return this.req('POST', '/api/checkin/scans', body, timeoutMs);
 	}

@@ -73,6 +73,8 @@ function fakeServer() {
 				state.uploaded.push(...scans.map((s) => s.client_scan_id));
 				return json(200, { server_time: '', results: scans.map((s) => ({ client_scan_id: s.client_scan_id, scan_id: 'x', result: 'ok', reason: null, offline_duplicate: false, replayed: false })) });
 			}
+			case '/api/checkin/device/gate':
+				return json(200, { gate_id: body.gate_id, gate: null });
 			case '/api/checkin/scans':
 				return json(200, { result: 'ok', reason: null, scan_id: 's', client_scan_id: body.client_scan_id, direction: body.direction, ticket: null, admitted: null, server_time: '', replayed: false });
 		}
@@ -122,6 +124,33 @@ describe('the sync engine', () => {
 		expect(order.indexOf('/api/checkin/offline-scans')).toBeLessThan(order.indexOf('/api/checkin/changes'));
 		const uploaded = server.calls.find((c) => c.path === '/api/checkin/offline-scans')!.body as { scans: { local_verdict: string }[] };
 		expect(uploaded.scans.map((s) => s.local_verdict)).toEqual(['ok', 'already_redeemed', 'ok', 'already_redeemed']);
+	});
+
+	it('reports the gate chosen on the device to the server, once, and on the next sync when offline', async () => {
+		const server = fakeServer();
+		const engine = new ScannerEngine('http://scanner.test', `engine-${Date.now()}-gate`);
+		await engine.init();
+		await engine.pair('ABCD-EFGH-JKLM');
+		await engine.sync();
+		const reports = () => server.calls.filter((c) => c.path === '/api/checkin/device/gate');
+		expect(engine.status.settings.gate_id).toBe(GATE); // the only gate, chosen for the person
+		expect(reports().map((c) => [c.method, c.body])).toEqual([['POST', { gate_id: GATE }]]);
+		await engine.sync();
+		await engine.setSettings({ gate_id: GATE });
+		expect(reports()).toHaveLength(1); // nothing new to tell
+
+		// Restarted while offline: the report waits for the next sync that reaches the server.
+		server.state.offline = true;
+		const again = new ScannerEngine('http://scanner.test', engine.store.name);
+		await again.init();
+		await again.setSettings({ gate_id: GATE });
+		await again.sync(); // tried, did not reach the server
+		server.state.offline = false;
+		server.calls.length = 0;
+		await again.sync();
+		expect(reports().map((c) => c.body)).toEqual([{ gate_id: GATE }]);
+		await again.sync();
+		expect(reports()).toHaveLength(1);
 	});
 
 	it('a network drop mid-upload loses nothing; a retry is idempotent', async () => {

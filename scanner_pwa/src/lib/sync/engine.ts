@@ -61,6 +61,8 @@ export class ScannerEngine {
 	private timer: ReturnType<typeof setInterval> | null = null;
 	private syncing: Promise<void> | null = null;
 	private skipOnlineUntil = 0;
+	/** The gate the server last acknowledged as chosen here (null: not reported since start). */
+	private reportedGateId: string | null = null;
 	private onlineHandler = () => {
 		this.skipOnlineUntil = 0;
 		void this.sync();
@@ -190,6 +192,7 @@ export class ScannerEngine {
 
 	async unpair(notice: string | null = null): Promise<void> {
 		this.device = null;
+		this.reportedGateId = null;
 		this.api.token = null;
 		this.eventData.clear();
 		this.records.clear();
@@ -203,6 +206,21 @@ export class ScannerEngine {
 		const settings = this.fixSettings({ ...this.status.settings, ...patch });
 		await this.store.setSettings(settings);
 		this.emit({ settings });
+		// Tell the server at once; offline, the next sync round sends it.
+		void this.reportGate().catch(() => undefined);
+	}
+
+	/** Report the chosen gate when the server does not know it yet (devices paired for any gate). */
+	private async reportGate(): Promise<void> {
+		const gateId = this.status.settings.gate_id;
+		if (!this.device || this.device.session.gate_id || !gateId || gateId === this.reportedGateId) return;
+		try {
+			await this.api.reportGate(gateId);
+		} catch (e) {
+			// Refused (a gate removed meanwhile...): scanning goes on; the scan sessions still tell.
+			if (!(e instanceof ApiError) || e.status === 401) throw e;
+		}
+		this.reportedGateId = gateId;
 	}
 
 	// --- scanning -----------------------------------------------------------------------------
@@ -308,6 +326,7 @@ export class ScannerEngine {
 			} catch (e) {
 				if (e instanceof ApiError && e.status === 401) throw e;
 			}
+			await this.reportGate();
 			const pullStart = new Date().toISOString();
 			for (const ev of this.device?.session.events ?? []) await this.pullEvent(ev.id);
 			for (const h of await this.store.dropAckedLocal(pullStart)) this.local.delete(h);
