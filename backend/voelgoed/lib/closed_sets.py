@@ -30,7 +30,6 @@ def closed_set(name: str, words: Iterable[str], doc: str) -> type[enum.StrEnum]:
     members = list(dict.fromkeys(words))
     made = enum.StrEnum(name, [(w, w) for w in members])  # type: ignore[misc]
     made.__doc__ = doc  # the schema's description
-    made.__module__ = _caller_module()
     return made
 
 
@@ -56,8 +55,3 @@ def path_documented_as(words: Iterable[str]) -> Any:
     """The same for a path parameter (`kind: Annotated[str, path_documented_as(KINDS)]`)."""
     return Parameter(schema_extra={"enum": [str(w) for w in words]})
 
-
-def _caller_module() -> str:
-    import sys
-
-    return str(sys._getframe(2).f_globals.get("__name__", __name__))
