@@ -49,7 +49,7 @@ openapi:
 # Fail when the committed OpenAPI spec differs from the app, or the TypeScript types from the spec
 openapi-check:
     {{py}} -m voelgoed openapi --check
-    t=$(mktemp --suffix=.d.ts) && (cd organiser_app && npx openapi-typescript ../shared_schemas/openapi.json -o "$t" >/dev/null) && diff -q "$t" organiser_app/src/lib/api/schema.d.ts && echo "organiser_app/src/lib/api/schema.d.ts is current"
+    for app in organiser_app scanner_pwa; do t=$(mktemp --suffix=.d.ts) && (cd $app && npx openapi-typescript ../shared_schemas/openapi.json -o "$t" >/dev/null) && diff -q "$t" $app/src/lib/api/schema.d.ts && echo "$app/src/lib/api/schema.d.ts is current" || exit 1; done
 
 # Apply database migrations
 migrate:

@@ -26,3 +26,40 @@ def test_every_operation_has_a_unique_operation_id() -> None:
             assert op_id not in seen, f"{op_id} used by {seen[op_id]} and {method.upper()} {path}"
             seen[op_id] = f"{method.upper()} {path}"
     assert len(seen) > 20
+
+
+# A property or query parameter named like one of these carries a word from a closed set (a machine
+# state, a role, a verdict, a sort key...): the spec must list the words, so the generated TypeScript
+# of the apps is a union and no app keeps a hand-written copy (lib/closed_sets.py).
+CLOSED_SET_NAMES = ("status", "role", "verdict", "reason", "sort", "kind", "provider", "direction", "result")
+# Free text that only looks like one of them: a provider's own words about a failed payment.
+FREE_TEXT = {"failure_reason"}
+
+
+def _names_a_closed_set(name: str) -> bool:
+    return name not in FREE_TEXT and any(name == word or name.endswith(f"_{word}") for word in CLOSED_SET_NAMES)
+
+
+def _bare_strings(schema: dict, spec: dict) -> bool:
+    """True when `schema` (or a branch of its oneOf/anyOf) is a string with no `enum`."""
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    branches = schema.get("oneOf") or schema.get("anyOf")
+    if branches:
+        return any(_bare_strings(b, spec) for b in branches if b.get("type") != "null")
+    return schema.get("type") == "string" and "enum" not in schema and "const" not in schema
+
+
+def test_closed_sets_are_enums_in_the_spec() -> None:
+    spec = json.loads(render_spec())
+    bare = []
+    for name, schema in spec["components"]["schemas"].items():
+        for prop, sub in (schema.get("properties") or {}).items():
+            if _names_a_closed_set(prop) and _bare_strings(sub, spec):
+                bare.append(f"{name}.{prop}")
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if _names_a_closed_set(parameter["name"]) and _bare_strings(parameter.get("schema", {}), spec):
+                    bare.append(f"{method.upper()} {path} ?{parameter['name']}")
+    assert not bare, f"plain strings where the spec should list the words (an enum): {bare}"

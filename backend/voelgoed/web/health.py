@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 import msgspec
 from litestar import Controller, Response, get
@@ -12,11 +13,11 @@ from voelgoed.auth.permissions import Access, access
 
 
 class Health(msgspec.Struct):
-    status: str
+    status: Literal["ok"]
 
 
 class Readiness(msgspec.Struct):
-    status: str
+    status: Literal["ok", "degraded", "unavailable"]
     database: str
     redis: str
 
@@ -53,7 +54,9 @@ class HealthController(Controller):
         # PostgreSQL is the authority; without Redis the API still sells and scans (slower caches,
         # rate limits open, jobs kept to enqueue later), so a Redis outage must not take every
         # instance out of a load balancer: "degraded", still 200.
-        status = "unavailable" if db != "ok" else "ok" if rd == "ok" else "degraded"
+        status: Literal["ok", "degraded", "unavailable"] = (
+            "unavailable" if db != "ok" else "ok" if rd == "ok" else "degraded"
+        )
         return Response(
             Readiness(status=status, database=db, redis=rd),
             status_code=503 if db != "ok" else 200,

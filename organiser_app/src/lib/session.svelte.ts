@@ -1,6 +1,6 @@
 // The signed-in user and their memberships, shared by every page.
 import { api, call, send, ApiError } from './api/client';
-import type { Me, Membership } from './api/types';
+import type { Me, Membership, Role } from './api/types';
 
 class Session {
 	me = $state<Me | null>(null);
@@ -39,9 +39,9 @@ class Session {
 
 export const session = new Session();
 
-const RANK: Record<string, number> = { owner: 4, admin: 3, staff: 2, viewer: 1, scanner_only: 0 };
+const RANK = { owner: 4, admin: 3, staff: 2, viewer: 1, scanner_only: 0 } satisfies Record<Role, number>;
 
 /** UX pre-check only: the server decides. */
-export function atLeast(role: string | undefined, wanted: 'owner' | 'admin' | 'staff' | 'viewer'): boolean {
-	return role !== undefined && (RANK[role] ?? -1) >= RANK[wanted];
+export function atLeast(role: Role | undefined, wanted: Exclude<Role, 'scanner_only'>): boolean {
+	return role !== undefined && RANK[role] >= RANK[wanted];
 }

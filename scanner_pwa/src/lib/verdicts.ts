@@ -1,6 +1,8 @@
-import type { Result, Verdict } from './verify/types';
+import type { Reason, Result, Verdict } from './verify/types';
 
-export const RESULT_TITLE: Record<Result, string> = {
+// Keyed by the spec's closed sets (verify/types.ts): a verdict or reason the server adds fails the
+// type check here until it has words (verdicts.test.ts checks the same against openapi.json).
+export const RESULT_TITLE = {
 	ok: 'OK',
 	already_redeemed: 'Already scanned',
 	not_inside: 'Not inside',
@@ -12,9 +14,10 @@ export const RESULT_TITLE: Record<Result, string> = {
 	wrong_ticket_type: 'Wrong ticket type',
 	outside_window: 'Outside entry times',
 	event_not_live: 'Event not live'
-};
+} satisfies Record<Result, string>;
 
-const REASON_TEXT: Record<string, string> = {
+/** null: the reason word itself is the text (an event or order status, e.g. "draft", "expired"). */
+export const REASON_TEXT = {
 	malformed: 'Not a ticket code (a typed code is the 20 letters and digits under the QR)',
 	bad_signature: 'Forged or damaged code (signature does not match)',
 	unknown_key: 'Signed by an unknown key (another event?)',
@@ -29,8 +32,15 @@ const REASON_TEXT: Record<string, string> = {
 	exit_not_allowed: 'Exit not allowed here',
 	entry_not_allowed: 'Entry not allowed here',
 	too_early: 'Too early',
-	too_late: 'Too late'
-};
+	too_late: 'Too late',
+	refused_on_device: null,
+	draft: null,
+	closed: null,
+	cancelled: null,
+	reserved: null,
+	awaiting_payment: null,
+	expired: null
+} satisfies Record<Reason, string | null>;
 
 export function tone(v: Verdict): 'ok' | 'warn' | 'bad' {
 	if (v.result === 'ok') return 'ok';
@@ -38,7 +48,7 @@ export function tone(v: Verdict): 'ok' | 'warn' | 'bad' {
 	return 'bad';
 }
 
-export function reasonText(reason: string | null): string | null {
+export function reasonText(reason: Reason | null): string | null {
 	if (!reason) return null;
 	return REASON_TEXT[reason] ?? reason;
 }

@@ -5,6 +5,8 @@ from typing import Annotated
 
 import msgspec
 
+from voelgoed.domain.organizations.schemas import RoleName
+
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -41,7 +43,7 @@ class MembershipRead(msgspec.Struct):
     organization_id: uuid.UUID
     organization_name: str
     organization_slug: str
-    role: str
+    role: RoleName
 
 
 class Me(msgspec.Struct):

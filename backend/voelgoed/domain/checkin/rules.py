@@ -5,7 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from voelgoed.domain.events.machines import EventLifecycle
+from voelgoed.domain.orders.machines import OrderLifecycle
+from voelgoed.lib.closed_sets import closed_set, states_of
 
 DEFAULT_OPEN_BEFORE = timedelta(hours=3)
 
@@ -28,6 +32,27 @@ RESULTS = (
 
 LIVE_EVENT_STATUSES = frozenset({"published"})
 CANCELLED_ORDER_STATUSES = frozenset({"cancelled", "refunded"})
+
+# Reason words beside a verdict (null when the verdict says it all). `invalid`: why the code is not
+# a ticket of this event (tickets/payload.py, workflows/check_in.py); `wrong_gate`,
+# `outside_window`, `already_redeemed`: which rule refused; `event_not_live`: the event's status;
+# `unpaid`: the order's status; "refused_on_device": an offline scan the gate refused although the
+# server would have admitted (workflows/check_in.py records what the person was told).
+REASONS = (
+    "malformed", "too_long", "unsupported_version", "bad_signature", "unknown_key", "other_event", "unknown_ticket",
+    "not_this_device", "not_event_venue", "exit_not_allowed", "entry_not_allowed", "too_early", "too_late",
+    "inside", "no_reentry", "refused_on_device",
+    *(s for s in states_of(EventLifecycle) if s not in LIVE_EVENT_STATUSES),
+    *(s for s in states_of(OrderLifecycle) if s != "paid" and s not in CANCELLED_ORDER_STATUSES),
+)  # fmt: skip
+
+# The same words as API types (lib/closed_sets.py): the scanner's offline verifier is typed by them.
+if TYPE_CHECKING:
+    ScanResult = str
+    ScanReason = str
+else:
+    ScanResult = closed_set("ScanResult", RESULTS, "The verdict of a scan (domain/checkin/rules.py).")
+    ScanReason = closed_set("ScanReason", REASONS, "Why a scan got its verdict (domain/checkin/rules.py).")
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 
-Direction = Literal["entry", "exit"]
+from voelgoed.domain.checkin.rules import RESULTS, ScanReason, ScanResult
+from voelgoed.lib.closed_sets import closed_set, documented_as
+
+if TYPE_CHECKING:
+    Direction = str
+else:
+    Direction = closed_set("Direction", ("entry", "exit"), "Which way a person goes through the gate.")
 # Longer text cannot be a ticket; accepted here so that it gets a clean `invalid` verdict.
 PayloadText = Annotated[str, msgspec.Meta(max_length=200_000)]
-Verdict = Literal[
-    "ok", "already_redeemed", "not_inside", "invalid", "revoked", "cancelled", "unpaid",
-    "wrong_gate", "wrong_ticket_type", "outside_window", "event_not_live",
-]  # fmt: skip
 
 
 class ScanRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -39,11 +41,11 @@ class AdmittedInfo(msgspec.Struct):
 
 
 class ScanVerdict(msgspec.Struct):
-    result: str
-    reason: str | None
+    result: ScanResult
+    reason: ScanReason | None
     scan_id: uuid.UUID
     client_scan_id: uuid.UUID
-    direction: str
+    direction: Direction
     ticket: TicketInfo | None
     admitted: AdmittedInfo | None
     server_time: datetime
@@ -57,7 +59,7 @@ class OfflineScan(msgspec.Struct, forbid_unknown_fields=True):
     gate_id: uuid.UUID
     direction: Direction
     client_time: datetime
-    local_verdict: Annotated[str, msgspec.Meta(max_length=24)]
+    local_verdict: Annotated[str, msgspec.Meta(max_length=24), documented_as(RESULTS)]
 
 
 class OfflineUpload(msgspec.Struct, forbid_unknown_fields=True):
@@ -68,8 +70,8 @@ class OfflineUpload(msgspec.Struct, forbid_unknown_fields=True):
 class OfflineResult(msgspec.Struct):
     client_scan_id: uuid.UUID
     scan_id: uuid.UUID
-    result: str
-    reason: str | None
+    result: ScanResult
+    reason: ScanReason | None
     offline_duplicate: bool
     replayed: bool
 
@@ -123,12 +125,12 @@ class ScanRead(msgspec.Struct):
     device_name: str | None
     gate_id: uuid.UUID | None
     gate_name: str | None
-    direction: str
-    result: str
-    reason: str | None
+    direction: Direction
+    result: ScanResult
+    reason: ScanReason | None
     offline: bool
     offline_duplicate: bool
-    local_verdict: str | None
+    local_verdict: ScanResult | None
     client_time: datetime | None
     server_time: datetime
     effective_time: datetime

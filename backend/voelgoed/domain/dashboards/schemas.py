@@ -7,6 +7,8 @@ from datetime import datetime
 
 import msgspec
 
+from voelgoed.domain.events.machines import EventStatus
+
 
 class TicketTypeFigures(msgspec.Struct):
     id: uuid.UUID
@@ -104,7 +106,7 @@ class Funnel(msgspec.Struct):
 class EventOverview(msgspec.Struct):
     event_id: uuid.UUID
     name: str
-    status: str
+    status: EventStatus
     starts_at: datetime
     timezone: str
     sold: int

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import msgspec
 
+from voelgoed.domain.events.machines import EventStatus
+
 DeviceName = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 
 
@@ -43,7 +45,7 @@ class DeviceEvent(msgspec.Struct):
     starts_at: datetime
     ends_at: datetime
     timezone: str
-    status: str
+    status: EventStatus
     venue_id: uuid.UUID | None
     gates: list[GateInfo]
 

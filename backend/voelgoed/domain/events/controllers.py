@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.services import AuditService
-from voelgoed.domain.events.machines import allowed_transitions
+from voelgoed.domain.events.machines import EventStatus, allowed_transitions
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.events.schemas import EventCreate, EventPage, EventRead, EventUpdate
-from voelgoed.domain.events.services import EventService
+from voelgoed.domain.events.services import EventService, EventSort
 from voelgoed.lib.pagination import PageParams
 from voelgoed.lib.patching import sent_fields
 
@@ -63,9 +63,9 @@ class EventController(Controller):
         page: int = Parameter(default=1, ge=1),
         page_size: int = Parameter(default=25, ge=1, le=200),
         q: str | None = Parameter(default=None, max_length=200),
-        status: str | None = None,
+        status: EventStatus | None = None,
         venue_id: uuid.UUID | None = None,
-        sort: str | None = None,
+        sort: EventSort | None = None,
     ) -> EventPage:
         params = PageParams(page=page, page_size=page_size, sort=sort)
         items, total = await events.list(params, q=q, status=status, venue_id=venue_id)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from statemachine import State, StateMachine
+
+from voelgoed.lib.closed_sets import closed_set, states_of
 
 
 class EventLifecycle(StateMachine):
@@ -44,6 +46,15 @@ class EventLifecycle(StateMachine):
 
     def allowed(self) -> list[str]:
         return [e.id for e in self.allowed_events]
+
+
+# The API's `status` words of this area: one enum per machine, made from its states (lib/closed_sets.py).
+if TYPE_CHECKING:
+    EventStatus = str
+else:
+    EventStatus = closed_set(
+        "EventStatus", states_of(EventLifecycle), "Where an event is in its lifecycle (domain/events/machines.py)."
+    )
 
 
 @functools.cache

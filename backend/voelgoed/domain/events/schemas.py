@@ -6,6 +6,8 @@ from typing import Annotated
 
 import msgspec
 
+from voelgoed.domain.events.machines import EventStatus
+
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern="^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 Description = Annotated[str, msgspec.Meta(max_length=20_000)]
@@ -50,7 +52,7 @@ class EventRead(msgspec.Struct):
     ends_at_local: datetime
     timezone: str
     capacity: int | None
-    status: str
+    status: EventStatus
     allowed_transitions: list[str]
     published_at: datetime | None
     created_at: datetime

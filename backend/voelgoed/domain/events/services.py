@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -17,10 +17,16 @@ from voelgoed.domain.events.models import Event
 from voelgoed.domain.organizations.services import slugify
 from voelgoed.domain.venues.models import DEFAULT_TIMEZONE, Venue
 from voelgoed.domain.venues.services import check_timezone
+from voelgoed.lib.closed_sets import closed_set, sorts_of
 from voelgoed.lib.pagination import PageParams, order_by, paginate
 from voelgoed.lib.problems import Conflict, FieldError, NotFound, Unprocessable
 
 EVENT_SORTS = {"starts_at": Event.starts_at, "name": Event.name, "created_at": Event.created_at}
+if TYPE_CHECKING:
+    EventSort = str
+else:  # `sort` of the events list: a key of EVENT_SORTS, '-' first for descending
+    EventSort = closed_set("EventSort", sorts_of(EVENT_SORTS), "Sort of the events list ('-': descending).")
+
 EVENT_STATUSES = ("draft", "published", "closed", "cancelled")
 EDITABLE_WHEN = {"draft", "published"}
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, get, post
@@ -24,6 +25,7 @@ from voelgoed.domain.exports import services
 from voelgoed.domain.exports.models import DataExport
 from voelgoed.domain.exports.schemas import ExportCreate, ExportList, ExportRead
 from voelgoed.domain.ticketing.services import get_event
+from voelgoed.lib.closed_sets import path_documented_as
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
 from voelgoed.settings import Settings
 
@@ -74,7 +76,7 @@ class ExportController(Controller):
         self,
         organization_id: uuid.UUID,
         event_id: uuid.UUID,
-        kind: str,
+        kind: Annotated[str, path_documented_as(services.KINDS)],
         db_session: AsyncSession,
         auth: AuthContext,
         settings: Settings,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from statemachine import State, StateMachine
+
+from voelgoed.lib.closed_sets import closed_set, states_of
 
 
 class ExportLifecycle(StateMachine):
@@ -20,3 +22,12 @@ class ExportLifecycle(StateMachine):
 
     def __init__(self, export: Any) -> None:
         super().__init__(model=export, state_field="status")
+
+
+# The API's `status` words of this area: one enum per machine, made from its states (lib/closed_sets.py).
+if TYPE_CHECKING:
+    ExportStatus = str
+else:
+    ExportStatus = closed_set(
+        "ExportStatus", states_of(ExportLifecycle), "Where an export is in its lifecycle (domain/exports/machines.py)."
+    )

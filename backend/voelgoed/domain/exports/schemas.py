@@ -2,19 +2,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
+from voelgoed.domain.exports.machines import ExportStatus
+from voelgoed.domain.exports.services import KINDS, ExportKind
+from voelgoed.lib.closed_sets import documented_as
+
 
 class ExportCreate(msgspec.Struct, forbid_unknown_fields=True):
-    kind: str  # orders | attendees | scans
+    kind: Annotated[str, documented_as(KINDS)]  # orders | attendees | scans
 
 
 class ExportRead(msgspec.Struct):
     id: uuid.UUID
     event_id: uuid.UUID
-    kind: str
-    status: str  # queued | running | done | failed
+    kind: ExportKind
+    status: ExportStatus  # queued | running | done | failed
     total_rows: int | None
     rows_written: int
     progress: float | None  # 0..1 once total_rows is known

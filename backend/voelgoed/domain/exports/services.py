@@ -12,15 +12,20 @@ import io
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from voelgoed.domain.tickets.payload import ticket_code
+from voelgoed.lib.closed_sets import closed_set
 
 KINDS = ("orders", "attendees", "scans")
+if TYPE_CHECKING:
+    ExportKind = str
+else:
+    ExportKind = closed_set("ExportKind", KINDS, "What an export lists (domain/exports/services.py).")
 CHUNK_ROWS = 2000
 
 _QUERIES: dict[str, tuple[list[str], str]] = {

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders import services
-from voelgoed.domain.orders.machines import OrderLifecycle
+from voelgoed.domain.orders.machines import OrderLifecycle, OrderStatus
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.orders.pricing import order_summary
 from voelgoed.domain.orders.schemas import (
@@ -84,9 +84,9 @@ class OrderController(Controller):
         page: int = Parameter(default=1, ge=1),
         page_size: int = Parameter(default=25, ge=1, le=200),
         q: str | None = Parameter(default=None, max_length=200),
-        status: str | None = None,
+        status: OrderStatus | None = None,
         event_id: uuid.UUID | None = None,
-        sort: str | None = None,
+        sort: services.OrderSort | None = None,
     ) -> OrderPage:
         """Search by reference, buyer e-mail or name, or a ticket code (any grouping); filter by status and event."""
         stmt = order_by(

@@ -8,9 +8,11 @@ re-reserved (complete_checkout decides, under the event's inventory lock).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from statemachine import State, StateMachine
+
+from voelgoed.lib.closed_sets import closed_set, states_of
 
 HOLDING_STATUSES = ("reserved", "awaiting_payment")  # orders whose lines count in `reserved`
 ORDER_STATUSES = ("reserved", "awaiting_payment", "paid", "refunded", "cancelled", "expired")
@@ -39,3 +41,12 @@ class OrderLifecycle(StateMachine):
 
     def allowed(self) -> list[str]:
         return [e.id for e in self.allowed_events]
+
+
+# The API's `status` words of this area: one enum per machine, made from its states (lib/closed_sets.py).
+if TYPE_CHECKING:
+    OrderStatus = str
+else:
+    OrderStatus = closed_set(
+        "OrderStatus", states_of(OrderLifecycle), "Where an order is in its lifecycle (domain/orders/machines.py)."
+    )

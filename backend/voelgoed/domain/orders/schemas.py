@@ -8,13 +8,20 @@ from typing import Annotated
 
 import msgspec
 
+from voelgoed.domain.orders.machines import OrderStatus
+from voelgoed.domain.payments.machines import PaymentStatus
+from voelgoed.domain.payments.providers import PROVIDER_NAMES, PaymentProviderName
+from voelgoed.domain.tickets.machines import TicketStatus
+from voelgoed.lib.closed_sets import documented_as
+
 Quantity = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 CouponCode = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 ShortText = Annotated[str, msgspec.Meta(max_length=100)]
 BuyerName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 BuyerEmail = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
 BuyerPhone = Annotated[str, msgspec.Meta(max_length=40)]
-Provider = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+# Any name decodes; get_provider() refuses an unknown one with 422 at field `provider`.
+Provider = Annotated[str, msgspec.Meta(min_length=1, max_length=20), documented_as(PROVIDER_NAMES)]
 
 
 class ReservationItem(msgspec.Struct, forbid_unknown_fields=True):
@@ -51,7 +58,7 @@ class ReservationRead(msgspec.Struct):
     order_id: uuid.UUID
     reference: str
     access_token: str | None  # shown once; null on a replay whose token is no longer known
-    status: str
+    status: OrderStatus
     hold_expires_at: datetime
     subtotal_cents: int
     discount_cents: int
@@ -71,7 +78,7 @@ class CheckoutStart(msgspec.Struct, forbid_unknown_fields=True):
 
 class PaymentRedirectRead(msgspec.Struct):
     transaction_id: uuid.UUID
-    provider: str
+    provider: PaymentProviderName
     url: str
     method: str
     fields: dict[str, str]
@@ -82,7 +89,7 @@ class PublicOrderRead(msgspec.Struct):
 
     order_id: uuid.UUID
     reference: str
-    status: str
+    status: OrderStatus
     event_id: uuid.UUID
     event_name: str
     event_slug: str
@@ -107,8 +114,8 @@ class CheckoutRead(msgspec.Struct):
 
 class PaymentTransactionRead(msgspec.Struct):
     id: uuid.UUID
-    provider: str
-    status: str
+    provider: PaymentProviderName
+    status: PaymentStatus
     amount_cents: int
     provider_reference: str | None
     failure_reason: str | None
@@ -122,7 +129,7 @@ class TicketRead(msgspec.Struct):
     code: str  # the serial as printed under the QR, for typing in at the gate: "ABCDE-FGHIJ-KLMNO-PQRST"
     ticket_type_id: uuid.UUID
     holder_name: str | None
-    status: str
+    status: TicketStatus
     ticket_type_name: str
 
 
@@ -130,7 +137,7 @@ class OrderSummaryRead(msgspec.Struct):
     id: uuid.UUID
     reference: str
     event_id: uuid.UUID
-    status: str
+    status: OrderStatus
     buyer_name: str | None
     buyer_email: str | None
     total_cents: int
@@ -154,7 +161,7 @@ class OrderDetailRead(msgspec.Struct):
     reference: str
     event_id: uuid.UUID
     event_name: str
-    status: str
+    status: OrderStatus
     allowed_transitions: list[str]
     buyer_name: str | None
     buyer_email: str | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ from voelgoed.domain.orders.pricing import (  # noqa: F401  (re-exported: reserv
     vat_of,
 )
 from voelgoed.lib import crypto
+from voelgoed.lib.closed_sets import closed_set, sorts_of
 from voelgoed.lib.problems import NotFound, Unprocessable
 from voelgoed.lib.secrets import new_token, token_digest
 
@@ -69,6 +70,11 @@ def token_matches(order: Any, token: str | None) -> bool:
 
 
 ORDER_SORTS = {"created_at": Order.created_at, "total_cents": Order.total_cents, "reference": Order.reference}
+if TYPE_CHECKING:
+    OrderSort = str
+else:  # `sort` of the orders list: a key of ORDER_SORTS, '-' first for descending
+    OrderSort = closed_set("OrderSort", sorts_of(ORDER_SORTS), "Sort of the orders list ('-': descending).")
+
 
 
 def _ticket_serial(text: str) -> str | None:

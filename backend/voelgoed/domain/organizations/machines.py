@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from statemachine import State, StateMachine
+
+from voelgoed.lib.closed_sets import closed_set, states_of
 
 
 class InvitationLifecycle(StateMachine):
@@ -14,3 +18,14 @@ class InvitationLifecycle(StateMachine):
     accept = pending.to(accepted)
     revoke = pending.to(revoked)
     expire = pending.to(expired)
+
+
+# The API's `status` words of this area: one enum per machine, made from its states (lib/closed_sets.py).
+if TYPE_CHECKING:
+    InvitationStatus = str
+else:
+    InvitationStatus = closed_set(
+        "InvitationStatus",
+        states_of(InvitationLifecycle),
+        "Where an invitation is in its lifecycle (domain/organizations/machines.py).",
+    )

@@ -2,12 +2,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 
+from voelgoed.domain.organizations.machines import InvitationStatus
+from voelgoed.domain.organizations.models import Role
+from voelgoed.lib.closed_sets import documented_as
+
 OrgName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 TimeZone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+# The roles of auth/permissions.py: `Role` in the spec. A role sent in may be any word: parse_role()
+# refuses an unknown one with 422 and the list (organizations/services.py).
+RoleChoice = Annotated[str, documented_as(Role)]
+if TYPE_CHECKING:
+    RoleName = str  # rows hold plain words; the enum is for the spec (see lib/closed_sets.py)
+else:
+    RoleName = Role
 
 
 class OrganizationCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -23,7 +34,7 @@ class OrganizationRead(msgspec.Struct):
     id: uuid.UUID
     name: str
     slug: str
-    role: str
+    role: RoleName
     created_at: datetime
     time_zone: str
 
@@ -32,24 +43,24 @@ class MemberRead(msgspec.Struct):
     user_id: uuid.UUID
     email: str
     name: str
-    role: str
+    role: RoleName
     joined_at: datetime
 
 
 class MemberUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    role: str
+    role: RoleChoice
 
 
 class InvitationCreate(msgspec.Struct, forbid_unknown_fields=True):
     email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
-    role: str
+    role: RoleChoice
 
 
 class InvitationRead(msgspec.Struct):
     id: uuid.UUID
     email: str
-    role: str
-    status: str
+    role: RoleName
+    status: InvitationStatus
     expires_at: datetime
     created_at: datetime
 
@@ -57,8 +68,8 @@ class InvitationRead(msgspec.Struct):
 class InvitationPreview(msgspec.Struct):
     organization_name: str
     email: str
-    role: str
-    status: str
+    role: RoleName
+    status: InvitationStatus
     expires_at: datetime
 
 
@@ -66,4 +77,4 @@ class AcceptedInvitation(msgspec.Struct):
     organization_id: uuid.UUID
     organization_name: str
     organization_slug: str
-    role: str
+    role: RoleName

@@ -4,6 +4,7 @@ live in services.py (accounts) and itn.py (notifications)."""
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import Provide
@@ -20,6 +21,7 @@ from voelgoed.domain.payments.notifications import confirm_payment
 from voelgoed.domain.payments.providers import PROVIDER_NAMES, available_providers
 from voelgoed.domain.payments.schemas import PaymentProviderRead, PaymentProviderUpdate
 from voelgoed.domain.payments.services import PaymentAccountService, check_provider_name
+from voelgoed.lib.closed_sets import path_documented_as
 from voelgoed.lib.patching import sent_fields
 from voelgoed.lib.problems import AppError
 
@@ -30,6 +32,9 @@ class ServiceUnavailable(AppError):
 
 class NotificationRejected(AppError):
     status, slug, title = 400, "notification-rejected", "Payment notification rejected"
+
+# Any name routes here; check_provider_name() refuses an unknown one with 422 at field `provider`.
+ProviderInPath = Annotated[str, path_documented_as(PROVIDER_NAMES)]
 
 
 def to_read(provider: str, account: PaymentProviderAccount | None) -> PaymentProviderRead:
@@ -69,7 +74,7 @@ class PaymentProviderController(Controller):
 
     @get("/{provider:str}", operation_id="getPaymentProvider", opt=access(Permission.ORG_MANAGE))
     async def get_provider_account(
-        self, organization_id: uuid.UUID, provider: str, accounts: PaymentAccountService
+        self, organization_id: uuid.UUID, provider: ProviderInPath, accounts: PaymentAccountService
     ) -> PaymentProviderRead:
         return to_read(check_provider_name(provider), await accounts.get(provider))
 
@@ -77,7 +82,7 @@ class PaymentProviderController(Controller):
     async def set_provider_account(
         self,
         organization_id: uuid.UUID,
-        provider: str,
+        provider: ProviderInPath,
         data: PaymentProviderUpdate,
         accounts: PaymentAccountService,
     ) -> PaymentProviderRead:

@@ -13,9 +13,11 @@ illegal move raises TransitionNotAllowed, which the API answers with 409.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from statemachine import State, StateMachine
+
+from voelgoed.lib.closed_sets import closed_set, states_of
 
 PAYMENT_STATUSES = ("initiated", "pending", "succeeded", "failed")
 OPEN_STATUSES = ("initiated", "pending")
@@ -47,3 +49,14 @@ class PaymentLifecycle(StateMachine):
 
     def allowed(self) -> list[str]:
         return [e.id for e in self.allowed_events]
+
+
+# The API's `status` words of this area: one enum per machine, made from its states (lib/closed_sets.py).
+if TYPE_CHECKING:
+    PaymentStatus = str
+else:
+    PaymentStatus = closed_set(
+        "PaymentStatus",
+        states_of(PaymentLifecycle),
+        "Where a payment transaction is in its lifecycle (domain/payments/machines.py).",
+    )

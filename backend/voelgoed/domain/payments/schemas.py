@@ -7,6 +7,8 @@ from typing import Annotated
 
 import msgspec
 
+from voelgoed.domain.payments.providers import PaymentProviderName
+
 MerchantId = Annotated[str, msgspec.Meta(max_length=40, pattern=r"^[0-9]*$")]
 Secret60 = Annotated[str, msgspec.Meta(max_length=60)]
 Passphrase = Annotated[str, msgspec.Meta(max_length=100)]
@@ -23,7 +25,7 @@ class PaymentProviderUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_def
 
 
 class PaymentProviderRead(msgspec.Struct):
-    provider: str
+    provider: PaymentProviderName
     available: bool  # may buyers of this installation use it at all (simulated: PAYMENTS_ALLOW_SIMULATED)
     configured: bool  # the organisation has saved an account for it
     active: bool

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
+
+from voelgoed.domain.events.machines import EventStatus
+from voelgoed.lib.closed_sets import closed_set
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 Description = Annotated[str, msgspec.Meta(max_length=5000)]
@@ -17,7 +20,11 @@ SortOrder = Annotated[int, msgspec.Meta(ge=-1_000_000, le=1_000_000)]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^\s*[A-Za-z0-9_-]+\s*$")]
 # An organiser's own access code: at least 6 characters, so a secret link is not guessed by trying.
 AccessCode = Annotated[str, msgspec.Meta(min_length=6, max_length=40, pattern=r"^\s*[A-Za-z0-9_-]{6,40}\s*$")]
-Kind = Annotated[str, msgspec.Meta(pattern="^(percent|fixed)$")]
+# How a coupon's `value` reads: a percentage or cents (domain/orders/pricing.py).
+if TYPE_CHECKING:
+    CouponKind = str
+else:
+    CouponKind = closed_set("CouponKind", ("percent", "fixed"), "How a coupon's value reads: a percentage or cents.")
 CouponValue = Annotated[int, msgspec.Meta(ge=1, le=100_000_000)]
 UsageLimit = Annotated[int, msgspec.Meta(ge=1, le=10_000_000)]
 
@@ -80,7 +87,7 @@ class CouponCreate(msgspec.Struct, forbid_unknown_fields=True):
     """`value`: 1..100 for percent, cents for fixed (taken off the order, never below zero)."""
 
     code: Code
-    kind: Kind
+    kind: CouponKind
     value: CouponValue
     ticket_type_ids: list[uuid.UUID] | None = None
     valid_from: datetime | None = None
@@ -91,7 +98,7 @@ class CouponCreate(msgspec.Struct, forbid_unknown_fields=True):
 
 class CouponUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     code: Code | msgspec.UnsetType = msgspec.UNSET
-    kind: Kind | msgspec.UnsetType = msgspec.UNSET
+    kind: CouponKind | msgspec.UnsetType = msgspec.UNSET
     value: CouponValue | msgspec.UnsetType = msgspec.UNSET
     ticket_type_ids: list[uuid.UUID] | msgspec.UnsetType | None = msgspec.UNSET
     valid_from: datetime | msgspec.UnsetType | None = msgspec.UNSET
@@ -104,7 +111,7 @@ class CouponRead(msgspec.Struct):
     id: uuid.UUID
     event_id: uuid.UUID
     code: str
-    kind: str
+    kind: CouponKind
     value: int
     ticket_type_ids: list[uuid.UUID] | None
     valid_from: datetime | None
@@ -144,7 +151,7 @@ class PublicEventRead(msgspec.Struct):
     timezone: str
     venue_name: str | None
     venue_city: str | None
-    status: str
+    status: EventStatus
     available: int | None
     ticket_types: list[PublicTicketTypeRead]
     access_code_accepted: bool | None = None  # None when no `access` code was sent

@@ -24,7 +24,7 @@ from voelgoed.domain.venues.schemas import (
     VenueRead,
     VenueUpdate,
 )
-from voelgoed.domain.venues.services import VenueService
+from voelgoed.domain.venues.services import VenueService, VenueSort
 from voelgoed.lib.pagination import PageParams
 from voelgoed.lib.patching import sent_fields
 
@@ -69,7 +69,7 @@ class VenueController(Controller):
         page: int = Parameter(default=1, ge=1),
         page_size: int = Parameter(default=25, ge=1, le=200),
         q: str | None = Parameter(default=None, max_length=200),
-        sort: str | None = None,
+        sort: VenueSort | None = None,
     ) -> VenuePage:
         items, total = await venues.list(PageParams(page=page, page_size=page_size, sort=sort), q)
         return VenuePage(items=[to_read(v) for v in items], total=total, page=page, page_size=page_size)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import or_, select
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.domain.audit.services import AuditService, diff
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.venues.models import Gate, Venue
+from voelgoed.lib.closed_sets import closed_set, sorts_of
 from voelgoed.lib.pagination import PageParams, order_by, paginate
 from voelgoed.lib.problems import Conflict, FieldError, NotFound, Unprocessable
 
@@ -21,6 +22,11 @@ VENUE_SORTS = {
     "capacity": Venue.capacity,
     "city": Venue.city,
 }
+if TYPE_CHECKING:
+    VenueSort = str
+else:  # `sort` of the venues list: a key of VENUE_SORTS, '-' first for descending
+    VenueSort = closed_set("VenueSort", sorts_of(VENUE_SORTS), "Sort of the venues list ('-': descending).")
+
 _ZONES = available_timezones()
 
 

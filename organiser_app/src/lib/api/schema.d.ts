@@ -1326,7 +1326,7 @@ export interface components {
             organization_id: string;
             organization_name: string;
             organization_slug: string;
-            role: string;
+            role: components["schemas"]["Role"];
         };
         /** AdmittedInfo */
         AdmittedInfo: {
@@ -1411,8 +1411,11 @@ export interface components {
             buyer_email: string;
             buyer_name: string;
             buyer_phone?: string | null;
-            /** @default simulated */
-            provider: string;
+            /**
+             * @default simulated
+             * @enum {string}
+             */
+            provider: "simulated" | "payfast";
         };
         /** CountTotals */
         CountTotals: {
@@ -1425,13 +1428,19 @@ export interface components {
             /** @default true */
             active: boolean;
             code: string;
-            kind: string;
+            kind: components["schemas"]["CouponKind"];
             ticket_type_ids?: string[] | null;
             usage_limit?: number | null;
             valid_from?: string | null;
             valid_until?: string | null;
             value: number;
         };
+        /**
+         * CouponKind
+         * @description How a coupon's value reads: a percentage or cents.
+         * @enum {string}
+         */
+        CouponKind: "percent" | "fixed";
         /** CouponRead */
         CouponRead: {
             active: boolean;
@@ -1442,7 +1451,7 @@ export interface components {
             event_id: string;
             /** Format: uuid */
             id: string;
-            kind: string;
+            kind: components["schemas"]["CouponKind"];
             ticket_type_ids: string[] | null;
             /** Format: date-time */
             updated_at: string;
@@ -1456,7 +1465,7 @@ export interface components {
         CouponUpdate: {
             active?: boolean;
             code?: string;
-            kind?: string;
+            kind?: components["schemas"]["CouponKind"];
             ticket_type_ids?: string[] | null;
             usage_limit?: number | null;
             valid_from?: string | null;
@@ -1473,7 +1482,7 @@ export interface components {
             name: string;
             /** Format: date-time */
             starts_at: string;
-            status: string;
+            status: components["schemas"]["EventStatus"];
             timezone: string;
             venue_id: string | null;
         };
@@ -1520,6 +1529,12 @@ export interface components {
             server_time: string;
             token?: string | null;
         };
+        /**
+         * Direction
+         * @description Which way a person goes through the gate.
+         * @enum {string}
+         */
+        Direction: "entry" | "exit";
         /** DuplicateList */
         DuplicateList: {
             items: components["schemas"]["DuplicateRead"][];
@@ -1572,7 +1587,7 @@ export interface components {
             sold: number;
             /** Format: date-time */
             starts_at: string;
-            status: string;
+            status: components["schemas"]["EventStatus"];
             timezone: string;
         };
         /** EventPage */
@@ -1602,13 +1617,25 @@ export interface components {
             starts_at: string;
             /** Format: date-time */
             starts_at_local: string;
-            status: string;
+            status: components["schemas"]["EventStatus"];
             timezone: string;
             /** Format: date-time */
             updated_at: string;
             venue_id: string | null;
             venue_name: string | null;
         };
+        /**
+         * EventSort
+         * @description Sort of the events list ('-': descending).
+         * @enum {string}
+         */
+        EventSort: "starts_at" | "name" | "created_at" | "-starts_at" | "-name" | "-created_at";
+        /**
+         * EventStatus
+         * @description Where an event is in its lifecycle (domain/events/machines.py).
+         * @enum {string}
+         */
+        EventStatus: "draft" | "published" | "closed" | "cancelled";
         /** EventUpdate */
         EventUpdate: {
             capacity?: number | null;
@@ -1622,8 +1649,15 @@ export interface components {
         };
         /** ExportCreate */
         ExportCreate: {
-            kind: string;
+            /** @enum {string} */
+            kind: "orders" | "attendees" | "scans";
         };
+        /**
+         * ExportKind
+         * @description What an export lists (domain/exports/services.py).
+         * @enum {string}
+         */
+        ExportKind: "orders" | "attendees" | "scans";
         /** ExportList */
         ExportList: {
             items: components["schemas"]["ExportRead"][];
@@ -1639,14 +1673,20 @@ export interface components {
             finished_at: string | null;
             /** Format: uuid */
             id: string;
-            kind: string;
+            kind: components["schemas"]["ExportKind"];
             progress: number | null;
             rows_written: number;
             size_bytes: number;
             started_at: string | null;
-            status: string;
+            status: components["schemas"]["ExportStatus"];
             total_rows: number | null;
         };
+        /**
+         * ExportStatus
+         * @description Where an export is in its lifecycle (domain/exports/machines.py).
+         * @enum {string}
+         */
+        ExportStatus: "queued" | "running" | "done" | "failed";
         /** Funnel */
         Funnel: {
             by_utm_source: components["schemas"]["FunnelSource"][];
@@ -1735,12 +1775,14 @@ export interface components {
         };
         /** Health */
         Health: {
-            status: string;
+            /** @constant */
+            status: "ok";
         };
         /** InvitationCreate */
         InvitationCreate: {
             email: string;
-            role: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "staff" | "viewer" | "scanner_only";
         };
         /** InvitationPreview */
         InvitationPreview: {
@@ -1748,8 +1790,8 @@ export interface components {
             /** Format: date-time */
             expires_at: string;
             organization_name: string;
-            role: string;
-            status: string;
+            role: components["schemas"]["Role"];
+            status: components["schemas"]["InvitationStatus"];
         };
         /** InvitationRead */
         InvitationRead: {
@@ -1760,9 +1802,15 @@ export interface components {
             expires_at: string;
             /** Format: uuid */
             id: string;
-            role: string;
-            status: string;
+            role: components["schemas"]["Role"];
+            status: components["schemas"]["InvitationStatus"];
         };
+        /**
+         * InvitationStatus
+         * @description Where an invitation is in its lifecycle (domain/organizations/machines.py).
+         * @enum {string}
+         */
+        InvitationStatus: "pending" | "accepted" | "revoked" | "expired";
         /** Me */
         Me: {
             csrf_token: string;
@@ -1775,13 +1823,14 @@ export interface components {
             /** Format: date-time */
             joined_at: string;
             name: string;
-            role: string;
+            role: components["schemas"]["Role"];
             /** Format: uuid */
             user_id: string;
         };
         /** MemberUpdate */
         MemberUpdate: {
-            role: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "staff" | "viewer" | "scanner_only";
         };
         /** MembershipRead */
         MembershipRead: {
@@ -1789,7 +1838,7 @@ export interface components {
             organization_id: string;
             organization_name: string;
             organization_slug: string;
-            role: string;
+            role: components["schemas"]["Role"];
         };
         /** Occupancy */
         Occupancy: {
@@ -1807,9 +1856,9 @@ export interface components {
             /** Format: uuid */
             client_scan_id: string;
             offline_duplicate: boolean;
-            reason: string | null;
+            reason: components["schemas"]["ScanReason"] | null;
             replayed: boolean;
-            result: string;
+            result: components["schemas"]["ScanResult"];
             /** Format: uuid */
             scan_id: string;
         };
@@ -1819,11 +1868,11 @@ export interface components {
             client_scan_id: string;
             /** Format: date-time */
             client_time: string;
-            /** @enum {string} */
-            direction: "entry" | "exit";
+            direction: components["schemas"]["Direction"];
             /** Format: uuid */
             gate_id: string;
-            local_verdict: string;
+            /** @enum {string} */
+            local_verdict: "ok" | "already_redeemed" | "not_inside" | "invalid" | "revoked" | "cancelled" | "unpaid" | "wrong_gate" | "wrong_ticket_type" | "outside_window" | "event_not_live";
             payload: string;
         };
         /** OfflineUpload */
@@ -1860,7 +1909,7 @@ export interface components {
             paid_at: string | null;
             payments: components["schemas"]["PaymentTransactionRead"][];
             reference: string;
-            status: string;
+            status: components["schemas"]["OrderStatus"];
             subtotal_cents: number;
             tickets: components["schemas"]["TicketRead"][];
             tickets_emailed_at: string | null;
@@ -1885,6 +1934,18 @@ export interface components {
             page_size: number;
             total: number;
         };
+        /**
+         * OrderSort
+         * @description Sort of the orders list ('-': descending).
+         * @enum {string}
+         */
+        OrderSort: "created_at" | "total_cents" | "reference" | "-created_at" | "-total_cents" | "-reference";
+        /**
+         * OrderStatus
+         * @description Where an order is in its lifecycle (domain/orders/machines.py).
+         * @enum {string}
+         */
+        OrderStatus: "reserved" | "awaiting_payment" | "paid" | "refunded" | "cancelled" | "expired";
         /** OrderSummaryRead */
         OrderSummaryRead: {
             buyer_email: string | null;
@@ -1900,7 +1961,7 @@ export interface components {
             needs_refund: boolean;
             paid_at: string | null;
             reference: string;
-            status: string;
+            status: components["schemas"]["OrderStatus"];
             tickets: number;
             total_cents: number;
             vat_cents: number;
@@ -1922,7 +1983,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
-            role: string;
+            role: components["schemas"]["Role"];
             slug: string;
             time_zone: string;
         };
@@ -1965,6 +2026,12 @@ export interface components {
         PasswordResetRequest: {
             email: string;
         };
+        /**
+         * PaymentProviderName
+         * @description A payment provider the product knows.
+         * @enum {string}
+         */
+        PaymentProviderName: "simulated" | "payfast";
         /** PaymentProviderRead */
         PaymentProviderRead: {
             active: boolean;
@@ -1973,7 +2040,7 @@ export interface components {
             merchant_id: string | null;
             merchant_key_set: boolean;
             passphrase_set: boolean;
-            provider: string;
+            provider: components["schemas"]["PaymentProviderName"];
             sandbox: boolean;
             updated_at: string | null;
             uses_sandbox_test_merchant: boolean;
@@ -1992,11 +2059,17 @@ export interface components {
                 [key: string]: string;
             };
             method: string;
-            provider: string;
+            provider: components["schemas"]["PaymentProviderName"];
             /** Format: uuid */
             transaction_id: string;
             url: string;
         };
+        /**
+         * PaymentStatus
+         * @description Where a payment transaction is in its lifecycle (domain/payments/machines.py).
+         * @enum {string}
+         */
+        PaymentStatus: "initiated" | "pending" | "succeeded" | "failed";
         /** PaymentTransactionRead */
         PaymentTransactionRead: {
             amount_cents: number;
@@ -2006,9 +2079,9 @@ export interface components {
             failure_reason: string | null;
             /** Format: uuid */
             id: string;
-            provider: string;
+            provider: components["schemas"]["PaymentProviderName"];
             provider_reference: string | null;
-            status: string;
+            status: components["schemas"]["PaymentStatus"];
         };
         Problem: {
             /** @description What went wrong, for people */
@@ -2041,7 +2114,7 @@ export interface components {
             starts_at: string;
             /** Format: date-time */
             starts_at_local: string;
-            status: string;
+            status: components["schemas"]["EventStatus"];
             ticket_types: components["schemas"]["PublicTicketTypeRead"][];
             timezone: string;
             venue_city: string | null;
@@ -2066,7 +2139,7 @@ export interface components {
             order_id: string;
             paid_at: string | null;
             reference: string;
-            status: string;
+            status: components["schemas"]["OrderStatus"];
             subtotal_cents: number;
             total_cents: number;
             vat_cents: number;
@@ -2093,7 +2166,8 @@ export interface components {
         Readiness: {
             database: string;
             redis: string;
-            status: string;
+            /** @enum {string} */
+            status: "ok" | "degraded" | "unavailable";
         };
         /** ResendRead */
         ResendRead: {
@@ -2131,7 +2205,7 @@ export interface components {
             reference: string;
             /** @default false */
             replayed: boolean;
-            status: string;
+            status: components["schemas"]["OrderStatus"];
             subtotal_cents: number;
             total_cents: number;
             vat_cents: number;
@@ -2144,6 +2218,11 @@ export interface components {
             paid_orders: number;
             vat_cents: number;
         };
+        /**
+         * Role
+         * @enum {string}
+         */
+        Role: "owner" | "admin" | "staff" | "viewer" | "scanner_only";
         /** SalesBucket */
         SalesBucket: {
             gross_cents: number;
@@ -2178,7 +2257,7 @@ export interface components {
             /** Format: uuid */
             device_id: string;
             device_name: string | null;
-            direction: string;
+            direction: components["schemas"]["Direction"];
             /** Format: date-time */
             effective_time: string;
             gate_id: string | null;
@@ -2186,12 +2265,12 @@ export interface components {
             holder_name: string | null;
             /** Format: uuid */
             id: string;
-            local_verdict: string | null;
+            local_verdict: components["schemas"]["ScanResult"] | null;
             manual: boolean;
             offline: boolean;
             offline_duplicate: boolean;
-            reason: string | null;
-            result: string;
+            reason: components["schemas"]["ScanReason"] | null;
+            result: components["schemas"]["ScanResult"];
             seq: number;
             /** Format: date-time */
             server_time: string;
@@ -2199,29 +2278,40 @@ export interface components {
             ticket_id: string | null;
             ticket_type_name: string | null;
         };
+        /**
+         * ScanReason
+         * @description Why a scan got its verdict (domain/checkin/rules.py).
+         * @enum {string}
+         */
+        ScanReason: "malformed" | "too_long" | "unsupported_version" | "bad_signature" | "unknown_key" | "other_event" | "unknown_ticket" | "not_this_device" | "not_event_venue" | "exit_not_allowed" | "entry_not_allowed" | "too_early" | "too_late" | "inside" | "no_reentry" | "refused_on_device" | "draft" | "closed" | "cancelled" | "reserved" | "awaiting_payment" | "expired";
         /** ScanRequest */
         ScanRequest: {
             /** Format: uuid */
             client_scan_id: string;
             client_time?: string | null;
-            /** @enum {string} */
-            direction: "entry" | "exit";
+            direction: components["schemas"]["Direction"];
             /** Format: uuid */
             gate_id: string;
             payload: string;
         };
+        /**
+         * ScanResult
+         * @description The verdict of a scan (domain/checkin/rules.py).
+         * @enum {string}
+         */
+        ScanResult: "ok" | "already_redeemed" | "not_inside" | "invalid" | "revoked" | "cancelled" | "unpaid" | "wrong_gate" | "wrong_ticket_type" | "outside_window" | "event_not_live";
         /** ScanVerdict */
         ScanVerdict: {
             admitted: components["schemas"]["AdmittedInfo"] | null;
             /** Format: uuid */
             client_scan_id: string;
-            direction: string;
+            direction: components["schemas"]["Direction"];
             /** @default false */
             offline_duplicate: boolean;
-            reason: string | null;
+            reason: components["schemas"]["ScanReason"] | null;
             /** @default false */
             replayed: boolean;
-            result: string;
+            result: components["schemas"]["ScanResult"];
             /** Format: uuid */
             scan_id: string;
             /** Format: date-time */
@@ -2290,11 +2380,17 @@ export interface components {
             /** Format: uuid */
             id: string;
             serial: string;
-            status: string;
+            status: components["schemas"]["TicketStatus"];
             /** Format: uuid */
             ticket_type_id: string;
             ticket_type_name: string;
         };
+        /**
+         * TicketStatus
+         * @description Whether a ticket still admits (domain/tickets/machines.py).
+         * @enum {string}
+         */
+        TicketStatus: "valid" | "void";
         /** TicketTypeCreate */
         TicketTypeCreate: {
             access_code?: string | null;
@@ -2425,6 +2521,12 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /**
+         * VenueSort
+         * @description Sort of the venues list ('-': descending).
+         * @enum {string}
+         */
+        VenueSort: "name" | "created_at" | "capacity" | "city" | "-name" | "-created_at" | "-capacity" | "-city";
         /** VenueUpdate */
         VenueUpdate: {
             address_line1?: string;
@@ -4734,9 +4836,9 @@ export interface operations {
                 page?: number;
                 page_size?: number;
                 q?: string | null;
-                status?: string | null;
+                status?: components["schemas"]["EventStatus"] | null;
                 venue_id?: string | null;
-                sort?: string | null;
+                sort?: components["schemas"]["EventSort"] | null;
             };
             header?: never;
             path: {
@@ -6574,7 +6676,7 @@ export interface operations {
             path: {
                 organization_id: string;
                 event_id: string;
-                kind: string;
+                kind: "orders" | "attendees" | "scans";
             };
             cookie?: never;
         };
@@ -8687,9 +8789,9 @@ export interface operations {
                 page?: number;
                 page_size?: number;
                 q?: string | null;
-                status?: string | null;
+                status?: components["schemas"]["OrderStatus"] | null;
                 event_id?: string | null;
-                sort?: string | null;
+                sort?: components["schemas"]["OrderSort"] | null;
             };
             header?: never;
             path: {
@@ -9072,7 +9174,7 @@ export interface operations {
             header?: never;
             path: {
                 organization_id: string;
-                provider: string;
+                provider: "simulated" | "payfast";
             };
             cookie?: never;
         };
@@ -9167,7 +9269,7 @@ export interface operations {
             header?: never;
             path: {
                 organization_id: string;
-                provider: string;
+                provider: "simulated" | "payfast";
             };
             cookie?: never;
         };
@@ -9266,7 +9368,7 @@ export interface operations {
                 page?: number;
                 page_size?: number;
                 q?: string | null;
-                sort?: string | null;
+                sort?: components["schemas"]["VenueSort"] | null;
             };
             header?: never;
             path: {

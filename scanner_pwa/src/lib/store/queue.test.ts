@@ -89,7 +89,7 @@ describe('the queue of unsynced scans', () => {
 
 	it('applies changes as upserts and moves the cursor', async () => {
 		const s = await ScannerStore.open(freshName());
-		const event = { id: 'ev', name: 'E', status: 'published', starts_at: '', ends_at: '', timezone: 'UTC' };
+		const event = { id: 'ev', name: 'E', status: 'published' as const, starts_at: '', ends_at: '', timezone: 'UTC' };
 		await s.saveSnapshot({ event_id: 'ev', event, keys: [], rules: null, cursor: 5 }, [
 			{ h: 'h1', s: 'v', a: 0, e: 'x' },
 			{ h: 'h2', s: 'v', a: 0, e: 'y' }

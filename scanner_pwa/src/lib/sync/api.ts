@@ -1,5 +1,5 @@
 /** HTTP client of the scanning protocol (docs/scanning-protocol.md), with short timeouts. */
-import type { Changes, DeviceSession, Direction, Result, Snapshot, Verdict } from '../verify/types';
+import type { Changes, DeviceSession, Direction, Reason, Result, Snapshot, Verdict } from '../verify/types';
 
 export class NetworkError extends Error {
 	constructor(message = 'network unreachable') {
@@ -35,7 +35,7 @@ export interface UploadResult {
 	client_scan_id: string;
 	scan_id: string | null;
 	result: Result;
-	reason: string | null;
+	reason: Reason | null;
 	offline_duplicate: boolean;
 	replayed: boolean;
 }

@@ -1,19 +1,17 @@
 /** Shapes of the scanning protocol (docs/scanning-protocol.md), as the scanner uses them. */
+import type { components } from '../api/schema';
 
-export type Direction = 'entry' | 'exit';
+type Schemas = components['schemas'];
 
-export type Result =
-	| 'ok'
-	| 'already_redeemed'
-	| 'not_inside'
-	| 'invalid'
-	| 'revoked'
-	| 'cancelled'
-	| 'unpaid'
-	| 'wrong_gate'
-	| 'wrong_ticket_type'
-	| 'outside_window'
-	| 'event_not_live';
+// The closed sets come from the backend's OpenAPI spec (`npm run gen:api`, made from
+// domain/checkin/rules.py and the event state machine): the offline verifier can only give
+// verdicts and reasons the server can give, and a new one fails the type check until handled.
+export type Direction = Schemas['Direction'];
+/** A verdict word: what the gate shows (`ok`, `already_redeemed`, `wrong_gate`, ...). */
+export type Result = Schemas['ScanResult'];
+/** Why, beside the verdict (null when the verdict says it all). */
+export type Reason = Schemas['ScanReason'];
+export type EventStatus = Schemas['EventStatus'];
 
 export interface Gate {
 	id: string;
@@ -27,7 +25,7 @@ export interface SessionEvent {
 	starts_at: string;
 	ends_at: string;
 	timezone: string;
-	status: string;
+	status: EventStatus;
 	venue_id: string | null;
 	gates: Gate[];
 }
@@ -80,7 +78,7 @@ export interface TicketRecord {
 export interface SnapshotEvent {
 	id: string;
 	name: string;
-	status: string;
+	status: EventStatus;
 	starts_at: string;
 	ends_at: string;
 	timezone: string;
@@ -125,7 +123,7 @@ export interface TicketInfo {
 
 export interface Verdict {
 	result: Result;
-	reason: string | null;
+	reason: Reason | null;
 	ticket: TicketInfo | null;
 	admitted: Admitted | null;
 	direction: Direction;

@@ -4,7 +4,7 @@ import { formatTypedCode, isTicketCode, parsePayload, PREFIX, serialFromCode } f
 import { openRecord, serialHash, detailsKey } from './records';
 import { newKeyPair, privateKeyFromSeed, sealRecord, signPayload, ticketCode, typeRefOf } from './encode';
 import { importPublicKey, nextLocalState, verifyOffline, type OfflineEvent, type VerifyContext } from './verifier';
-import type { LocalState, Rules, TicketRecord } from './types';
+import type { EventStatus, LocalState, Rules, TicketRecord } from './types';
 // The text vectors live in the protocol document itself; the backend's unit tests read the same block.
 import protocolDoc from '../../../../docs/scanning-protocol.md?raw';
 
@@ -44,7 +44,7 @@ const OTHER_VENUE_GATE = 'a0000000-0000-4000-8000-0000000000ff';
 const VIP_TYPE = '11111111-1111-4111-8111-111111111111';
 const NOW = new Date('2030-06-01T18:00:00Z');
 
-function setup(over: { rules?: Rules | null; status?: string; records?: TicketRecord[]; deviceGate?: string | null } = {}) {
+function setup(over: { rules?: Rules | null; status?: EventStatus; records?: TicketRecord[]; deviceGate?: string | null } = {}) {
 	const records = new Map<string, TicketRecord>();
 	const local = new Map<string, LocalState>();
 	const ev: OfflineEvent = {

@@ -11,8 +11,10 @@ import { isTicketCode, parsePayload, serialFromCode, type Claims } from './paylo
 import { openRecord, serialHash } from './records';
 import type {
 	Direction,
+	EventStatus,
 	LocalState,
 	PublicKey,
+	Reason,
 	Result,
 	Rules,
 	TicketInfo,
@@ -23,7 +25,7 @@ import type {
 
 export interface OfflineEvent {
 	id: string;
-	status: string;
+	status: EventStatus;
 	starts_at: string;
 	ends_at: string;
 	/** Gates of the event's venue. */
@@ -82,7 +84,7 @@ export async function verifyOffline(input: ScanInput, ctx: VerifyContext): Promi
 	const base = { direction: input.direction, client_scan_id: input.clientScanId, offline: true };
 	const refuse = (
 		result: Result,
-		reason: string | null,
+		reason: Reason | null,
 		ticket: TicketInfo | null = null,
 		admitted: Admitted | null = null,
 		h: string | null = null,
@@ -128,14 +130,14 @@ export async function verifyOffline(input: ScanInput, ctx: VerifyContext): Promi
 		ticket_type_name: details?.t ?? null,
 		holder_name: details?.n ?? null
 	};
-	const out = (result: Result, reason: string | null, admitted: Admitted | null = null) =>
+	const out = (result: Result, reason: Reason | null, admitted: Admitted | null = null) =>
 		refuse(result, reason, ticket, admitted, h, ev.id);
 
 	if (ctx.deviceGateId && input.gateId !== ctx.deviceGateId) return out('wrong_gate', 'not_this_device');
 	if (!ev.gate_ids.has(input.gateId)) return out('wrong_gate', 'not_event_venue');
 	if (rec.s === 'r') return out('revoked', null);
 	if (rec.s === 'c') return out('cancelled', null);
-	if (rec.s !== 'v') return out('unpaid', rec.s === 'u' ? null : rec.s);
+	if (rec.s !== 'v') return out('unpaid', null); // 'u' (the snapshot does not say which unpaid status)
 
 	const rules = ev.rules;
 	const gate = rules?.gates.find((g) => g.gate_id === input.gateId);

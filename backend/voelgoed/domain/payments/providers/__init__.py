@@ -7,18 +7,27 @@ simulated provider's own page in web/simulated_pay.py).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from voelgoed.domain.payments.providers.base import PaymentContext, PaymentProvider, PaymentRedirect
 from voelgoed.domain.payments.providers.payfast import PayFastProvider
 from voelgoed.domain.payments.providers.simulated import SimulatedProvider
 from voelgoed.domain.payments.providers.simulated import allowed as simulated_allowed
+from voelgoed.lib.closed_sets import closed_set
 from voelgoed.lib.problems import Unprocessable
 
 PROVIDER_NAMES = ("simulated", "payfast")
+if TYPE_CHECKING:
+    PaymentProviderName = str
+else:
+    PaymentProviderName = closed_set("PaymentProviderName", PROVIDER_NAMES, "A payment provider the product knows.")
+
 
 __all__ = [
     "PROVIDER_NAMES",
     "PaymentContext",
     "PaymentProvider",
+    "PaymentProviderName",
     "PaymentRedirect",
     "available_providers",
     "get_provider",

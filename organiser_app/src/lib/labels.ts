@@ -1,0 +1,90 @@
+// Words shown for the API's closed sets. Each map is keyed by the generated type of its set
+// (api/types.ts): `satisfies Record<X, string>` makes svelte-check fail when the backend adds a
+// word nobody labelled; `Partial<Record<...>>` where a <select> offers a chosen few.
+import type { CouponKind, EventSort, EventStatus, ExportKind, OrderSort, OrderStatus, Role, ScanResult, VenueSort } from './api/types';
+
+export type Option = { value: string; label: string };
+
+/** <select> options from a label map, in the map's order, after an optional "any" entry. */
+export function options(labels: Partial<Record<string, string>>, any?: string): Option[] {
+	const out = Object.entries(labels).map(([value, label]) => ({ value, label: label ?? value }));
+	return any === undefined ? out : [{ value: '', label: any }, ...out];
+}
+
+/** `word` if it is a key of `labels` (e.g. a filter read from the URL), else ''. */
+export function known<K extends string>(labels: Partial<Record<K, string>>, word: string | null | undefined): K | '' {
+	return word && Object.hasOwn(labels, word) ? (word as K) : '';
+}
+
+export const ORDER_STATUS_LABEL = {
+	paid: 'Paid',
+	awaiting_payment: 'Awaiting payment',
+	reserved: 'Reserved',
+	expired: 'Expired',
+	cancelled: 'Cancelled',
+	refunded: 'Refunded'
+} satisfies Record<OrderStatus, string>;
+
+export const EVENT_STATUS_LABEL = {
+	draft: 'Draft',
+	published: 'Published',
+	closed: 'Closed',
+	cancelled: 'Cancelled'
+} satisfies Record<EventStatus, string>;
+
+export const ROLE_LABEL = {
+	owner: 'Owner',
+	admin: 'Admin',
+	staff: 'Staff',
+	viewer: 'Viewer',
+	scanner_only: 'Scanner only'
+} satisfies Record<Role, string>;
+
+export const COUPON_KIND_LABEL = {
+	percent: 'Percentage off',
+	fixed: 'Fixed amount off (R)'
+} satisfies Record<CouponKind, string>;
+
+export const EXPORT_KIND_LABEL = {
+	orders: 'Orders',
+	attendees: 'Attendees',
+	scans: 'Scans'
+} satisfies Record<ExportKind, string>;
+
+export const SCAN_RESULT_LABEL = {
+	ok: 'Admitted',
+	already_redeemed: 'Already in',
+	not_inside: 'Not inside',
+	invalid: 'Invalid',
+	revoked: 'Revoked',
+	cancelled: 'Cancelled',
+	unpaid: 'Unpaid',
+	wrong_gate: 'Wrong gate',
+	wrong_ticket_type: 'Wrong type',
+	outside_window: 'Outside hours',
+	event_not_live: 'Not live'
+} satisfies Record<ScanResult, string>;
+
+export const EVENT_SORT_LABEL = {
+	starts_at: 'Soonest first',
+	'-starts_at': 'Latest first',
+	name: 'Name (A–Z)',
+	'-name': 'Name (Z–A)',
+	'-created_at': 'Recently created'
+} satisfies Partial<Record<EventSort, string>>;
+
+export const ORDER_SORT_LABEL = {
+	'-created_at': 'Newest first',
+	created_at: 'Oldest first',
+	'-total_cents': 'Largest total',
+	reference: 'Reference'
+} satisfies Partial<Record<OrderSort, string>>;
+
+export const VENUE_SORT_LABEL = {
+	name: 'Name (A–Z)',
+	'-name': 'Name (Z–A)',
+	'-created_at': 'Newest first',
+	created_at: 'Oldest first',
+	'-capacity': 'Largest capacity',
+	capacity: 'Smallest capacity'
+} satisfies Partial<Record<VenueSort, string>>;
