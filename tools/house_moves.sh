@@ -36,6 +36,7 @@ rewrite() {
   for f in $hits; do
     sed -i -E "s#${from}#${to}#g" "$f"
     echo "  rewrote $f: ${from} -> ${to}"
+    case $f in *.py) echo "$f" >> "$CHANGED_PY" ;; esac
   done
 }
 
@@ -176,16 +177,30 @@ moves_event_pages() { move $PKG/web/checkout/pages.py $PKG/web/checkout/event_pa
 moves_workflow_bridge() { move $PKG/web/checkout/flow.py $PKG/web/checkout/workflow_bridge.py; }
 moves_aliases() { :; }
 
+# A renamed import can land out of isort order: re-sort the imports (only) of the files rewritten.
+CHANGED_PY=$(mktemp)
+trap 'rm -f "$CHANGED_PY"' EXIT
+sort_imports() {
+  [ -s "$CHANGED_PY" ] || return 0
+  local ruff=(.venv/bin/python -m ruff)
+  [ -x .venv/bin/python ] || ruff=(ruff)
+  # shellcheck disable=SC2046
+  "${ruff[@]}" check --select I --fix --quiet $(sort -u "$CHANGED_PY") || true
+  : > "$CHANGED_PY"
+}
+
 step() {
   echo "== $1"
   "moves_$1"
   "imports_$1"
+  sort_imports
 }
 
 if [ $# -eq 0 ]; then
   for s in "${STEPS[@]}"; do step "$s"; done
 elif [ "$1" = imports ]; then
   for s in "${STEPS[@]}"; do echo "== imports: $s"; "imports_$s"; done
+  sort_imports
 else
   for s in "$@"; do
     if ! declare -F "moves_$s" >/dev/null; then echo "unknown step: $s (steps: ${STEPS[*]} | imports)" >&2; exit 2; fi

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.orders.holds import CartItem, HoldResult
 from voelgoed.domain.orders.machines import OrderLifecycle
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.pricing import order_summary, summarise, vat_of
@@ -29,7 +30,6 @@ from voelgoed.domain.orders.schemas import (
     ReservationRead,
 )
 from voelgoed.domain.ticketing import inventory
-from voelgoed.domain.ticketing.holds import CartItem, HoldResult
 from voelgoed.domain.ticketing.schemas import PublicEventRead, PublicTicketTypeRead
 from voelgoed.domain.ticketing.services import public_types
 from voelgoed.lib import ratelimit
