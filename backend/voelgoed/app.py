@@ -22,6 +22,7 @@ from voelgoed.auth.permissions import Access
 from voelgoed.db import make_alchemy_config
 from voelgoed.domain.accounts.controllers import AuthController
 from voelgoed.domain.audit.controllers import AuditController
+from voelgoed.domain.catalog.controllers import CouponController, TicketTypeController
 from voelgoed.domain.checkin.controllers import CheckinAdminController, DeviceCheckinController
 from voelgoed.domain.dashboards.controllers import DashboardController
 from voelgoed.domain.devices.controllers import DeviceController, DevicePairController
@@ -34,7 +35,6 @@ from voelgoed.domain.organizations.controllers import (
     OrganizationController,
 )
 from voelgoed.domain.payments.controllers import PayFastItnController, PaymentProviderController
-from voelgoed.domain.ticketing.controllers import CouponController, TicketTypeController
 from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
 from voelgoed.domain.venues.controllers import VenueController
 from voelgoed.lib.openapi_problems import add_problem_responses

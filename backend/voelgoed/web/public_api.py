@@ -16,6 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from voelgoed.auth.permissions import Access, access
+from voelgoed.domain.catalog import inventory
+from voelgoed.domain.catalog.schemas import PublicEventRead, PublicTicketTypeRead
+from voelgoed.domain.catalog.services import public_types
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.holds import CartItem, HoldResult
 from voelgoed.domain.orders.machines import OrderLifecycle
@@ -29,9 +32,6 @@ from voelgoed.domain.orders.schemas import (
     ReservationCreate,
     ReservationRead,
 )
-from voelgoed.domain.ticketing import inventory
-from voelgoed.domain.ticketing.schemas import PublicEventRead, PublicTicketTypeRead
-from voelgoed.domain.ticketing.services import public_types
 from voelgoed.lib import ratelimit
 from voelgoed.lib.problems import NotFound, Unprocessable
 from voelgoed.settings import Settings

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from voelgoed.domain.analytics.services import record
+from voelgoed.domain.catalog import inventory
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.holds import CartItem, HoldBatcher, HoldRequest, HoldResult
 from voelgoed.domain.orders.machines import HOLDING_STATUSES, OrderLifecycle
@@ -32,7 +33,6 @@ from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.services import normalise_reference, token_matches
 from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.payments.providers.base import PaymentContext, PaymentRedirect
-from voelgoed.domain.ticketing import inventory
 from voelgoed.domain.tickets.issuing import issue_for_order
 from voelgoed.domain.tickets.jobs import enqueue_delivery
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.domain.catalog.models import TicketType
 from voelgoed.domain.checkin import rules as R
 from voelgoed.domain.checkin.models import CheckinChange, CheckinConfig
 from voelgoed.domain.checkin.schemas import (
@@ -22,7 +23,6 @@ from voelgoed.domain.checkin.schemas import (
     SessionRead,
 )
 from voelgoed.domain.events.models import Event
-from voelgoed.domain.ticketing.models import TicketType
 from voelgoed.domain.tickets.payload import ticket_type_ref
 from voelgoed.domain.venues.models import Gate
 from voelgoed.lib.problems import FieldError, NotFound, Unprocessable

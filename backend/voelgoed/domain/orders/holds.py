@@ -27,6 +27,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from voelgoed.domain.catalog import inventory as inv_mod
+from voelgoed.domain.catalog.inventory import CPN, EVT, LINE, ORD, utcnow
+from voelgoed.domain.catalog.services import normalise_access_code
 from voelgoed.domain.orders.services import (
     Amounts,
     PricedLine,
@@ -35,9 +38,6 @@ from voelgoed.domain.orders.services import (
     new_reference,
     totals,
 )
-from voelgoed.domain.ticketing import inventory as inv_mod
-from voelgoed.domain.ticketing.inventory import CPN, EVT, LINE, ORD, utcnow
-from voelgoed.domain.ticketing.services import normalise_access_code
 from voelgoed.lib.problems import AppError, Conflict, FieldError, NotFound, Unprocessable
 
 log = logging.getLogger(__name__)

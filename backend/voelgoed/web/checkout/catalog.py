@@ -18,11 +18,11 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from voelgoed.domain.accounts.services import now
+from voelgoed.domain.catalog.models import EventInventory, TicketType
+from voelgoed.domain.catalog.services import PublicTypes, public_types
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import Order, OrderLine
-from voelgoed.domain.ticketing.models import EventInventory, TicketType
-from voelgoed.domain.ticketing.services import PublicTypes, public_types
 
 log = logging.getLogger(__name__)
 PUBLIC = {"skip_tenant_scope": True}  # the public site reads across organisations
@@ -99,7 +99,7 @@ async def availability_for(
 ) -> dict[uuid.UUID, int]:
     """The inventory module's cached availability; computed here if that fails for any reason."""
     try:
-        from voelgoed.domain.ticketing import inventory
+        from voelgoed.domain.catalog import inventory
 
         engine = db.bind
         if isinstance(engine, AsyncEngine):

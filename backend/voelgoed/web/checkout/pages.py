@@ -20,8 +20,8 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Access, access
+from voelgoed.domain.catalog.services import public_types
 from voelgoed.domain.events.models import Event
-from voelgoed.domain.ticketing.services import public_types
 from voelgoed.lib import ratelimit
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
