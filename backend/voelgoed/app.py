@@ -23,7 +23,7 @@ from voelgoed.db import make_alchemy_config
 from voelgoed.domain.accounts.controllers import AuthController
 from voelgoed.domain.audit.controllers import AuditController
 from voelgoed.domain.catalog.controllers import CouponController, TicketTypeController
-from voelgoed.domain.checkin.controllers import CheckinAdminController, DeviceCheckinController
+from voelgoed.domain.check_in.controllers import CheckinAdminController, DeviceCheckinController
 from voelgoed.domain.dashboards.controllers import DashboardController
 from voelgoed.domain.devices.controllers import DeviceController, DevicePairController
 from voelgoed.domain.events.controllers import EventController

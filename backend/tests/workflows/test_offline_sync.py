@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.checkin_support import live_event, pair
 from tests.conftest import Api, Stack, reset_state, sign_up
-from voelgoed.domain.checkin import crypto
+from voelgoed.domain.check_in import crypto
 from voelgoed.domain.tickets import payload as vg1
 
 

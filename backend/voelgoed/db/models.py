@@ -4,7 +4,7 @@ from voelgoed.domain.accounts.models import PasswordResetToken, User, UserSessio
 from voelgoed.domain.analytics.models import AnalyticsEvent
 from voelgoed.domain.audit.models import AuditEntry
 from voelgoed.domain.catalog.models import Coupon, EventInventory, TicketType
-from voelgoed.domain.checkin.models import (
+from voelgoed.domain.check_in.models import (
     CheckinChange,
     CheckinConfig,
     CheckinScan,

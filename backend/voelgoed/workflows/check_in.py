@@ -2,7 +2,7 @@
 transaction.
 
 Hot path (online, valid ticket): device auth (guard, 1 statement), LOOKUP (1), the verdict rules
-(domain/checkin/rules.py), WRITE (1: admission, session, scan row), commit. The two statements and
+(domain/check_in/rules.py), WRITE (1: admission, session, scan row), commit. The two statements and
 how they keep admission exactly-once are in check_in_sql.py. A unique index alone could not
 express re-entry after exit; the per-ticket state row can, and it also carries occupancy.
 """
@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.device import DeviceContext
 from voelgoed.db.driver import Statement, driver_connection
-from voelgoed.domain.checkin import rules as R
-from voelgoed.domain.checkin.crypto import serial_hash
-from voelgoed.domain.checkin.schemas import AdmittedInfo, ScanVerdict, TicketInfo
+from voelgoed.domain.check_in import rules as R
+from voelgoed.domain.check_in.crypto import serial_hash
+from voelgoed.domain.check_in.schemas import AdmittedInfo, ScanVerdict, TicketInfo
 from voelgoed.domain.tickets import payload as vg1
 from voelgoed.workflows.check_in_sql import LOOKUP, SCAN_UNIQUE, WRITE
 

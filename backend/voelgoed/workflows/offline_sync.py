@@ -15,10 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.device import DeviceContext
-from voelgoed.domain.checkin import crypto
-from voelgoed.domain.checkin.rules import CANCELLED_ORDER_STATUSES
-from voelgoed.domain.checkin.schemas import OfflineResult, OfflineUpload, OfflineUploadResult
-from voelgoed.domain.checkin.services import config_read, get_event
+from voelgoed.domain.check_in import crypto
+from voelgoed.domain.check_in.rules import CANCELLED_ORDER_STATUSES
+from voelgoed.domain.check_in.schemas import OfflineResult, OfflineUpload, OfflineUploadResult
+from voelgoed.domain.check_in.services import config_read, get_event
 from voelgoed.domain.tickets import payload as vg1
 from voelgoed.domain.tickets.signing import get_or_create_signing_key
 from voelgoed.lib.problems import AppError, FieldError, NotFound

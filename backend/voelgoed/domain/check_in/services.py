@@ -9,9 +9,9 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.catalog.models import TicketType
-from voelgoed.domain.checkin import rules as R
-from voelgoed.domain.checkin.models import CheckinChange, CheckinConfig
-from voelgoed.domain.checkin.schemas import (
+from voelgoed.domain.check_in import rules as R
+from voelgoed.domain.check_in.models import CheckinChange, CheckinConfig
+from voelgoed.domain.check_in.schemas import (
     CheckinConfigRead,
     CheckinConfigUpdate,
     CheckinCounts,
