@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.device import DeviceContext
 from voelgoed.db.driver import Statement, driver_connection
 from voelgoed.domain.check_in import rules as R
-from voelgoed.domain.check_in.crypto import serial_hash
+from voelgoed.domain.check_in.offline_records import serial_hash
 from voelgoed.domain.check_in.schemas import AdmittedInfo, ScanVerdict, TicketInfo
 from voelgoed.domain.tickets import payload as vg1
 from voelgoed.workflows.check_in_sql import LOOKUP, SCAN_UNIQUE, WRITE

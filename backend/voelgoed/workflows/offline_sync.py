@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.device import DeviceContext
-from voelgoed.domain.check_in import crypto
+from voelgoed.domain.check_in import offline_records
 from voelgoed.domain.check_in.rules import CANCELLED_ORDER_STATUSES
 from voelgoed.domain.check_in.schemas import OfflineResult, OfflineUpload, OfflineUploadResult
 from voelgoed.domain.check_in.services import config_read, get_event
@@ -219,13 +219,13 @@ def _status(ticket_status: str, order_status: str) -> str:
 
 def to_record(row: Any) -> Record:
     serial = vg1.serial_from_text(row[0])
-    h, e = crypto.seal(serial, crypto.Details(n=row[5], t=row[6], i=str(row[7])))
+    h, e = offline_records.seal(serial, offline_records.Details(n=row[5], t=row[6], i=str(row[7])))
     return Record(h=h, s=_status(row[1], row[2]), a=1 if row[3] else (2 if row[4] else 0), e=e)
 
 
 async def _keys(db: AsyncSession, event: Any) -> list[dict[str, str]]:
     key = await get_or_create_signing_key(db, event_id=event.id, organization_id=event.organization_id)
-    return [{"key_id": key.key_id, "public_key": crypto.b64url(bytes(key.public_key)), "alg": "Ed25519"}]
+    return [{"key_id": key.key_id, "public_key": offline_records.b64url(bytes(key.public_key)), "alg": "Ed25519"}]
 
 
 @dataclass
