@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.api.checkin_support import live_event, pair, scan_body
 from tests.api.helpers import assert_problem, make_event
 from tests.conftest import Api, Stack, sign_up
-from voelgoed.domain.check_in.seeding import SeededEvent, seed_signing_key, seed_tickets
 from voelgoed.domain.tickets import payload as vg1
+from voelgoed.testing.seeding import SeededEvent, seed_signing_key, seed_tickets
 
 
 async def _admissions(engine: AsyncEngine, ticket_id: uuid.UUID) -> int:
@@ -201,7 +201,7 @@ async def test_forged_payloads_get_a_clean_invalid(forge: str, client: Api, stac
         payload, reason = "", "malformed"
     else:
         fake = SeededEvent(s.event.organization_id, s.event.event_id, s.event.key_id, s.event.private_key, [])
-        from voelgoed.domain.check_in.seeding import SeededTicket
+        from voelgoed.testing.seeding import SeededTicket
 
         ghost = SeededTicket(
             uuid.uuid4(), uuid.uuid4(), vg1.serial_to_text(vg1.new_serial()), s.event.ticket_type_ids[0], ""
