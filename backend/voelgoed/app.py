@@ -42,12 +42,12 @@ from voelgoed.lib.problems import exception_handlers
 from voelgoed.lib.redis_client import RedisBreaker, make_request_redis
 from voelgoed.lib.requestid import request_id_middleware
 from voelgoed.settings import Settings
+from voelgoed.web.buyer_api import PublicApiController
 from voelgoed.web.checkout import CHECKOUT_SITE_HANDLERS
 from voelgoed.web.debug import DebugController
 from voelgoed.web.devmail import DevMailController
 from voelgoed.web.health import HealthController
 from voelgoed.web.public import PublicSiteController
-from voelgoed.web.public_api import PublicApiController
 from voelgoed.web.simulated_pay import SimulatedPaymentController
 from voelgoed.web.spa import spa_handlers
 from voelgoed.worker import make_request_queue
