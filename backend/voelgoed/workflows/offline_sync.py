@@ -19,7 +19,7 @@ from voelgoed.domain.check_in import offline_records
 from voelgoed.domain.check_in.rules import CANCELLED_ORDER_STATUSES
 from voelgoed.domain.check_in.schemas import OfflineResult, OfflineUpload, OfflineUploadResult
 from voelgoed.domain.check_in.services import config_read, get_event
-from voelgoed.domain.tickets import payload as vg1
+from voelgoed.domain.tickets import payload as ticket_payload
 from voelgoed.domain.tickets.signing import get_or_create_signing_key
 from voelgoed.lib.problems import AppError, FieldError, NotFound
 from voelgoed.workflows.check_in import DuplicateScan, ScanInput, record_scan, stored_verdict
@@ -218,7 +218,7 @@ def _status(ticket_status: str, order_status: str) -> str:
 
 
 def to_record(row: Any) -> Record:
-    serial = vg1.serial_from_text(row[0])
+    serial = ticket_payload.serial_from_text(row[0])
     h, e = offline_records.seal(serial, offline_records.Details(n=row[5], t=row[6], i=str(row[7])))
     return Record(h=h, s=_status(row[1], row[2]), a=1 if row[3] else (2 if row[4] else 0), e=e)
 

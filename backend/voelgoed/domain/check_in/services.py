@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.catalog.models import TicketType
-from voelgoed.domain.check_in import rules as R
+from voelgoed.domain.check_in import rules as check_in_rules
 from voelgoed.domain.check_in.models import CheckinChange, CheckinConfig
 from voelgoed.domain.check_in.schemas import (
     CheckinConfigRead,
@@ -53,7 +53,7 @@ async def config_read(db: AsyncSession, event: Event) -> CheckinConfigRead:
                 .execution_options(skip_tenant_scope=True)
             )
         )
-    rules = R.make_rules(
+    rules = check_in_rules.make_rules(
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         exit_allowed=config.exit_allowed if config else None,
