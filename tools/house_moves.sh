@@ -65,6 +65,8 @@ imports_catalog() {  # what is on sale: ticket types, coupons, inventory/availab
   rewrite 'voelgoed\.domain\.ticketing\b' 'voelgoed.domain.catalog'
   rewrite 'domain/ticketing/' 'domain/catalog/'
   rewrite 'domain/\{ticketing,' 'domain/{catalog,'
+  rewrite 'crosses ticketing, orders' 'crosses catalog, orders'
+  rewrite 'the ticketing inventory module' 'the catalog inventory module'
 }
 
 imports_check_in() {  # one spelling, as workflows/check_in.py

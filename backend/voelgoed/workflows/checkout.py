@@ -1,4 +1,4 @@
-"""The checkout workflow: the one place that crosses ticketing, orders, payments and tickets.
+"""The checkout workflow: the one place that crosses catalog, orders, payments and tickets.
 
 - `reserve(...)`: validate the cart and hold stock; an order in `reserved` with a hold expiry.
   Group-committed with concurrent holds of the same event (domain/orders/holds.py), so it

@@ -1,5 +1,5 @@
 """Orders for organisers: list with search and filters, detail, resend tickets, sales summary.
-Thin: queries live in services.py and the ticketing inventory module."""
+Thin: queries live in services.py and the catalog inventory module."""
 
 from __future__ import annotations
 
