@@ -23,7 +23,8 @@ from voelgoed.db import make_alchemy_config
 from voelgoed.db import pool as db_pool
 from voelgoed.domain.accounts.controllers import AuthController
 from voelgoed.domain.audit.controllers import AuditController
-from voelgoed.domain.checkin.controllers import CheckinAdminController, DeviceCheckinController
+from voelgoed.domain.catalog.controllers import CouponController, TicketTypeController
+from voelgoed.domain.check_in.controllers import CheckinAdminController, DeviceCheckinController
 from voelgoed.domain.dashboards.controllers import DashboardController
 from voelgoed.domain.devices.controllers import DeviceController, DevicePairController
 from voelgoed.domain.events.controllers import EventController
@@ -35,7 +36,6 @@ from voelgoed.domain.organizations.controllers import (
     OrganizationController,
 )
 from voelgoed.domain.payments.controllers import PayFastItnController, PaymentProviderController
-from voelgoed.domain.ticketing.controllers import CouponController, TicketTypeController
 from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
 from voelgoed.domain.venues.controllers import VenueController
 from voelgoed.lib.openapi_problems import add_problem_responses
@@ -44,12 +44,12 @@ from voelgoed.lib.redis_client import RedisBreaker, make_request_redis
 from voelgoed.lib.requestid import request_id_middleware
 from voelgoed.lib.strict_body import strict_json_body
 from voelgoed.settings import Settings
+from voelgoed.web.buyer_api import PublicApiController
 from voelgoed.web.checkout import CHECKOUT_SITE_HANDLERS
 from voelgoed.web.debug import DebugController
 from voelgoed.web.devmail import DevMailController
 from voelgoed.web.health import HealthController
 from voelgoed.web.public import PublicSiteController
-from voelgoed.web.public_api import PublicApiController
 from voelgoed.web.simulated_pay import SimulatedPaymentController
 from voelgoed.web.spa import spa_handlers
 from voelgoed.worker import make_request_queue

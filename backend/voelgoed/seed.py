@@ -13,10 +13,10 @@ from voelgoed.db.tenancy import scope_session
 from voelgoed.domain.accounts.models import UserSession
 from voelgoed.domain.accounts.services import AccountService
 from voelgoed.domain.audit.services import AuditService
+from voelgoed.domain.catalog.schemas import CouponCreate, TicketTypeCreate
+from voelgoed.domain.catalog.services import CouponService, TicketTypeService
 from voelgoed.domain.events.services import EventService
 from voelgoed.domain.organizations.services import OrganizationService
-from voelgoed.domain.ticketing.schemas import CouponCreate, TicketTypeCreate
-from voelgoed.domain.ticketing.services import CouponService, TicketTypeService
 from voelgoed.domain.venues.services import VenueService
 
 DEMO_EMAIL = "demo@voelgoed.local"

@@ -93,8 +93,8 @@ async def setup(base: str, db_url: str, events: int, tickets: int, scans: int) -
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from voelgoed.domain.checkin.seeding import seed_ticket_types
     from voelgoed.domain.dashboards import snapshots
+    from voelgoed.testing.seeding import seed_ticket_types
 
     async with httpx.AsyncClient(base_url=base, timeout=120) as api:
         r = await api.post(

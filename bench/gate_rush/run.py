@@ -43,7 +43,7 @@ async def setup(base: str, db_url: str, online_tickets: int, snapshot_tickets: i
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from voelgoed.domain.checkin.seeding import SeededEvent, seed_signing_key, seed_ticket_types, seed_tickets
+    from voelgoed.testing.seeding import SeededEvent, seed_signing_key, seed_ticket_types, seed_tickets
 
     async with httpx.AsyncClient(base_url=base, timeout=60) as api:
         r = await api.post(

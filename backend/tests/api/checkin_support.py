@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.helpers import make_event, make_gate, make_venue
 from tests.conftest import Api, future
-from voelgoed.domain.checkin.seeding import SeededEvent, seed_signing_key, seed_ticket_types, seed_tickets
+from voelgoed.testing.seeding import SeededEvent, seed_signing_key, seed_ticket_types, seed_tickets
 
 
 @dataclass

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.api.checkin_support import live_event, pair, scan_body
 from tests.api.helpers import assert_problem, make_event
 from tests.conftest import Api, Stack, sign_up
-from voelgoed.domain.checkin.seeding import SeededEvent, seed_signing_key, seed_tickets
-from voelgoed.domain.tickets import payload as vg1
+from voelgoed.domain.tickets import payload as ticket_payload
+from voelgoed.testing.seeding import SeededEvent, seed_signing_key, seed_tickets
 
 
 async def _admissions(engine: AsyncEngine, ticket_id: uuid.UUID) -> int:
@@ -178,9 +178,9 @@ async def test_forged_payloads_get_a_clean_invalid(forge: str, client: Api, stac
     device = await pair(client, stack.base_url, [s.event_id])
     good = s.event.tickets[0].payload
     if forge == "wrong_signature":
-        raw = bytearray(vg1._unb32(good[4:]))
+        raw = bytearray(ticket_payload._unb32(good[4:]))
         raw[-1] ^= 0x01
-        payload = "VG1:" + vg1._b32(bytes(raw))
+        payload = "VG1:" + ticket_payload._b32(bytes(raw))
         reason = "bad_signature"
     elif forge == "other_event_key":
         other = await make_event(client, s.venue_id)
@@ -201,10 +201,14 @@ async def test_forged_payloads_get_a_clean_invalid(forge: str, client: Api, stac
         payload, reason = "", "malformed"
     else:
         fake = SeededEvent(s.event.organization_id, s.event.event_id, s.event.key_id, s.event.private_key, [])
-        from voelgoed.domain.checkin.seeding import SeededTicket
+        from voelgoed.testing.seeding import SeededTicket
 
         ghost = SeededTicket(
-            uuid.uuid4(), uuid.uuid4(), vg1.serial_to_text(vg1.new_serial()), s.event.ticket_type_ids[0], ""
+            uuid.uuid4(),
+            uuid.uuid4(),
+            ticket_payload.serial_to_text(ticket_payload.new_serial()),
+            s.event.ticket_type_ids[0],
+            "",
         )
         payload, reason = fake.sign(ghost), "unknown_ticket"
     r = await device.post("/api/checkin/scans", json=scan_body(payload, s.gates[0].id))

@@ -13,24 +13,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.checkin_support import live_event, pair, scan_body
 from tests.conftest import Api, Stack, sign_up
-from voelgoed.domain.tickets import payload as vg1
+from voelgoed.domain.tickets import payload as ticket_payload
 
 
 def typed(serial: str) -> str:
     """How a person types the printed code: lower case, spaces, and a zero for an O."""
-    return vg1.ticket_code(serial).lower().replace("-", " ").replace("o", "0")
+    return ticket_payload.ticket_code(serial).lower().replace("-", " ").replace("o", "0")
 
 
 def test_ticket_code_forms() -> None:
     serial = "AAISEM2EKVTHPCEZVK5Q"
-    assert vg1.ticket_code(serial) == "AAISE-M2EKV-THPCE-ZVK5Q"
+    assert ticket_payload.ticket_code(serial) == "AAISE-M2EKV-THPCE-ZVK5Q"
     for form in (
         "AAISE-M2EKV-THPCE-ZVK5Q",
         "aaise m2ekv thpce zvk5q",
         " AAISEM2EKVTHPCEZVK5Q ",
         "AA1SE-M2EKV-THPCE-ZVK5Q",
     ):
-        assert vg1.serial_from_code(form) == vg1.serial_from_text(serial), form
+        assert ticket_payload.serial_from_code(form) == ticket_payload.serial_from_text(serial), form
     for bad in (
         "",
         "AAISE-M2EKV-THPCE",
@@ -39,8 +39,8 @@ def test_ticket_code_forms() -> None:
         "A" * 65,
         "AAISEM2EKVTHPCEZVK5R",
     ):
-        with pytest.raises(vg1.PayloadError):
-            vg1.serial_from_code(bad)
+        with pytest.raises(ticket_payload.PayloadError):
+            ticket_payload.serial_from_code(bad)
 
 
 async def test_typed_code_admits_once_and_is_marked_manual(client: Api, stack: Stack, engine: AsyncEngine) -> None:
@@ -57,7 +57,7 @@ async def test_typed_code_admits_once_and_is_marked_manual(client: Api, stack: S
     # The same ticket's QR, and the code again, now find it admitted.
     by_qr = await device.post("/api/checkin/scans", json=scan_body(t.payload, gate))
     assert (by_qr.json()["result"], by_qr.json()["reason"]) == ("already_redeemed", "no_reentry")
-    again = await device.post("/api/checkin/scans", json=scan_body(vg1.ticket_code(t.serial), gate))
+    again = await device.post("/api/checkin/scans", json=scan_body(ticket_payload.ticket_code(t.serial), gate))
     assert again.json()["result"] == "already_redeemed"
 
     feed = await client.get(client.org(f"/events/{s.event_id}/scans"))
@@ -81,7 +81,7 @@ async def test_codes_that_identify_nothing_here_are_invalid(
     cases = {
         theirs.event.tickets[0].serial: "unknown_ticket",
         other_event.event.tickets[0].serial: "unknown_ticket",
-        vg1.serial_to_text(vg1.new_serial()): "unknown_ticket",
+        ticket_payload.serial_to_text(ticket_payload.new_serial()): "unknown_ticket",
         "ABCDE-12345": "malformed",
         "hello there": "malformed",
     }
@@ -105,7 +105,7 @@ async def test_offline_typed_code_is_synced_and_claims_the_admission(
     t = s.event.tickets[0]
     scan = {
         "client_scan_id": str(uuid.uuid4()),
-        "payload": vg1.ticket_code(t.serial),
+        "payload": ticket_payload.ticket_code(t.serial),
         "gate_id": s.gates[0].id,
         "direction": "entry",
         "client_time": datetime.now(UTC).isoformat(),
@@ -123,7 +123,7 @@ async def test_offline_typed_code_is_synced_and_claims_the_admission(
 
 def look_alikes(genuine: str) -> dict[str, str]:
     """Texts a Unicode-aware upper-case, lower-case or trim turns back into `genuine`."""
-    body_at = len(vg1.PREFIX) if genuine.startswith(vg1.PREFIX) else 0
+    body_at = len(ticket_payload.PREFIX) if genuine.startswith(ticket_payload.PREFIX) else 0
 
     def swap(text_: str, letter: str, by: str) -> str:
         i = text_.index(letter, body_at)
@@ -147,9 +147,10 @@ async def test_look_alike_characters_never_admit_a_ticket(client: Api, stack: St
     gate = s.gates[0].id
     # A serial whose code and QR text both have an S, an I and a K to stand in for.
     while True:
-        ticket = dataclasses.replace(s.event.tickets[0], serial=vg1.serial_to_text(vg1.new_serial()))
-        qr, code = s.event.sign(ticket), vg1.ticket_code(ticket.serial)
-        if set("SIK") <= set(code) and set("SIK") <= set(qr[len(vg1.PREFIX) :]):
+        serial = ticket_payload.serial_to_text(ticket_payload.new_serial())
+        ticket = dataclasses.replace(s.event.tickets[0], serial=serial)
+        qr, code = s.event.sign(ticket), ticket_payload.ticket_code(ticket.serial)
+        if set("SIK") <= set(code) and set("SIK") <= set(qr[len(ticket_payload.PREFIX) :]):
             break
     async with engine.begin() as conn:
         await conn.execute(text("UPDATE ticket SET serial = :s WHERE id = :t"), {"s": ticket.serial, "t": ticket.id})

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.api.checkin_support import live_event, pair, scan_body
 from tests.api.helpers import add_member, assert_problem
 from tests.conftest import Api, Stack, sign_up
-from voelgoed.domain.checkin.seeding import seed_tickets
+from voelgoed.testing.seeding import seed_tickets
 
 BIG = 20_000
 

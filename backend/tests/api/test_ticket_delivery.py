@@ -27,8 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.conftest import Api, Stack, future, sign_up, wait_for_mail
 from voelgoed.db import models as _all_models  # noqa: F401  (registers every table for the ORM)
+from voelgoed.domain.catalog.models import TicketType
 from voelgoed.domain.orders.models import Order, OrderLine
-from voelgoed.domain.ticketing.models import TicketType
 from voelgoed.domain.tickets import jobs, payload
 from voelgoed.domain.tickets.issuing import issue_for_order
 from voelgoed.domain.tickets.models import OrderDocument, Ticket

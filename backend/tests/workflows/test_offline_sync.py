@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.checkin_support import live_event, pair
 from tests.conftest import Api, Stack, reset_state, sign_up
-from voelgoed.domain.checkin import crypto
-from voelgoed.domain.tickets import payload as vg1
+from voelgoed.domain.check_in import offline_records
+from voelgoed.domain.tickets import payload as ticket_payload
 
 
 @pytest.fixture(autouse=True)
@@ -149,9 +149,9 @@ async def test_snapshot_and_gap_free_changes(client: Api, stack: Stack, engine: 
     assert len(body["tickets"]) == 30 and body["revoked"] == []
     by_h = {r["h"]: r for r in body["tickets"]}
     first = s.event.tickets[0]
-    serial = vg1.serial_from_text(first.serial)
-    record = by_h[crypto.serial_hash(serial)]
-    details = crypto.open_sealed(serial, record["e"])
+    serial = ticket_payload.serial_from_text(first.serial)
+    record = by_h[offline_records.serial_hash(serial)]
+    details = offline_records.open_sealed(serial, record["e"])
     assert details.t == "General" and details.i == str(first.ticket_type_id)
     assert "Guest" not in snap.text, "no readable personal data in the snapshot"
     cursor = body["cursor"]
@@ -192,7 +192,7 @@ async def test_snapshot_and_gap_free_changes(client: Api, stack: Stack, engine: 
         if not r.json()["more"]:
             break
     for i in range(1, 21):
-        h = crypto.serial_hash(vg1.serial_from_text(s.event.tickets[i].serial))
+        h = offline_records.serial_hash(ticket_payload.serial_from_text(s.event.tickets[i].serial))
         assert h in seen, f"change of ticket {i} lost"
         assert seen[h]["s"] == ("r" if i % 2 else "v")
         if not i % 2:

@@ -3,7 +3,8 @@
 from voelgoed.domain.accounts.models import PasswordResetToken, User, UserSession
 from voelgoed.domain.analytics.models import AnalyticsEvent
 from voelgoed.domain.audit.models import AuditEntry
-from voelgoed.domain.checkin.models import (
+from voelgoed.domain.catalog.models import Coupon, EventInventory, TicketType
+from voelgoed.domain.check_in.models import (
     CheckinChange,
     CheckinConfig,
     CheckinScan,
@@ -17,7 +18,6 @@ from voelgoed.domain.exports.models import DataExport, DataExportChunk
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.organizations.models import Invitation, Membership, Organization
 from voelgoed.domain.payments.models import PaymentNotification, PaymentProviderAccount, PaymentTransaction
-from voelgoed.domain.ticketing.models import Coupon, EventInventory, TicketType
 from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument, Ticket
 from voelgoed.domain.venues.models import Gate, Venue
 

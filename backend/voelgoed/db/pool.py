@@ -5,7 +5,7 @@ and never wait for a second one while holding it (pass the session's connection 
 the engine). Enough concurrent requests each holding one and waiting for another hold every
 connection of the pool and wait on each other until the pool times out.
 
-The hold batcher (domain/ticketing/holds.py) commits reservations in its own transactions while
+The hold batcher (domain/orders/holds.py) commits reservations in its own transactions while
 requests wait on it, some of them holding a request connection (the checkout site's reserve form).
 Its connections therefore come from a separate small pool that no request holds: the wait always
 goes one way (request pool -> batcher pool), so it cannot close into a cycle.

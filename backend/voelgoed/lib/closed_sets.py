@@ -1,7 +1,7 @@
 """Closed sets of words in the API contract, made from the code that owns them.
 
 A status field of the API says which machine state a row is in, a verdict field which verdict
-domain/checkin/rules.py gave, a sort parameter which key of a service's sort allow-list to use.
+domain/check_in/rules.py gave, a sort parameter which key of a service's sort allow-list to use.
 Typing those fields with an enum puts the set into openapi.json (`enum`, as a named component
 schema), so the generated TypeScript of both apps carries it and neither app keeps a copy.
 

@@ -2,7 +2,7 @@
 transaction.
 
 Hot path (online, valid ticket): device auth (guard, 1 statement), LOOKUP (1), the verdict rules
-(domain/checkin/rules.py), WRITE (1: admission, session, scan row), commit. The two statements and
+(domain/check_in/rules.py), WRITE (1: admission, session, scan row), commit. The two statements and
 how they keep admission exactly-once are in check_in_sql.py. A unique index alone could not
 express re-entry after exit; the per-ticket state row can, and it also carries occupancy.
 """
@@ -22,16 +22,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.device import DeviceContext
 from voelgoed.db.driver import Statement, driver_connection
-from voelgoed.domain.checkin import rules as R
-from voelgoed.domain.checkin.crypto import serial_hash
-from voelgoed.domain.checkin.schemas import AdmittedInfo, ScanVerdict, TicketInfo
-from voelgoed.domain.tickets import payload as vg1
+from voelgoed.domain.check_in import rules as check_in_rules
+from voelgoed.domain.check_in.offline_records import serial_hash
+from voelgoed.domain.check_in.schemas import AdmittedInfo, ScanVerdict, TicketInfo
+from voelgoed.domain.tickets import payload as ticket_payload
 from voelgoed.workflows.check_in_sql import LOOKUP, SCAN_UNIQUE, WRITE
 
 MAX_PAYLOAD_CHARS = 512
 
 # Verdicts a device may have shown offline that refused entry.
-_DEVICE_REFUSALS = frozenset(R.RESULTS) - {R.OK}
+_DEVICE_REFUSALS = frozenset(check_in_rules.RESULTS) - {check_in_rules.OK}
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ async def event_key(db: AsyncSession, key_id: bytes) -> EventKey | None:
     row = (
         await db.execute(
             text("SELECT event_id, organization_id, public_key FROM event_signing_key WHERE key_id = :k"),
-            {"k": vg1.key_id_to_text(key_id)},
+            {"k": ticket_payload.key_id_to_text(key_id)},
         )
     ).first()
     if row is None:
@@ -88,13 +88,13 @@ _CODE_LOOKUP = Statement(
 
 async def check_code(db: AsyncSession, device: DeviceContext, text_: str) -> Checked:
     try:
-        serial = vg1.serial_from_code(text_)
-    except vg1.PayloadError:
+        serial = ticket_payload.serial_from_code(text_)
+    except ticket_payload.PayloadError:
         return Checked(None, None, "malformed", manual=True)
     # On the driver like the rest of the scan, so a typed code opens no transaction either.
     row = await _CODE_LOOKUP.fetchrow(
         await driver_connection(db),
-        {"s": vg1.serial_to_text(serial), "o": device.organization_id, "events": list(device.event_ids)},
+        {"s": ticket_payload.serial_to_text(serial), "o": device.organization_id, "events": list(device.event_ids)},
     )
     event_id = row[0] if row else None
     if event_id is None:
@@ -104,7 +104,7 @@ async def check_code(db: AsyncSession, device: DeviceContext, text_: str) -> Che
 
 def is_ticket_code(text_: str) -> bool:
     """Typed codes are short and never start like a payload ("VG1:"). Trims like the scanner does."""
-    stripped = text_.strip(vg1.ASCII_WHITESPACE)
+    stripped = text_.strip(ticket_payload.ASCII_WHITESPACE)
     return len(stripped) <= 64 and stripped[2:3] != ":" and stripped[3:4] != ":"
 
 
@@ -114,8 +114,8 @@ async def check_payload(db: AsyncSession, device: DeviceContext, text_: str) -> 
     if is_ticket_code(text_):
         return await check_code(db, device, text_)
     try:
-        claims, body, signature = vg1.parse_payload(text_)
-    except vg1.PayloadError:
+        claims, body, signature = ticket_payload.parse_payload(text_)
+    except ticket_payload.PayloadError:
         return Checked(None, None, "malformed")
     key = await event_key(db, claims.key_id)
     if key is None:
@@ -190,14 +190,16 @@ async def stored_verdict(db: AsyncSession, device: DeviceContext, client_scan_id
     row = (await db.execute(_STORED, {"d": device.id, "csid": client_scan_id})).first()
     if row is None:
         return None
-    admitted = await admitted_info(db, row[9]) if row[1] == R.ALREADY_REDEEMED and row[9] else None
+    admitted = await admitted_info(db, row[9]) if row[1] == check_in_rules.ALREADY_REDEEMED and row[9] else None
     return ScanVerdict(
         result=row[1],
         reason=row[2],
         scan_id=row[0],
         client_scan_id=client_scan_id,
         direction=row[3],
-        ticket=None if row[5] is None else _ticket_info(vg1.serial_from_text(row[5]), row[6], row[7], row[8]),
+        ticket=None
+        if row[5] is None
+        else _ticket_info(ticket_payload.serial_from_text(row[5]), row[6], row[7], row[8]),
         admitted=admitted,
         server_time=datetime.now(UTC),
         replayed=True,
@@ -264,13 +266,14 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
     if checked.serial is not None and checked.event_id is not None:
         row = await LOOKUP.fetchrow(
             conn,
-            {"gate_id": scan.gate_id, "org": device.organization_id, "serial": vg1.serial_to_text(checked.serial),
+            {"gate_id": scan.gate_id, "org": device.organization_id,
+             "serial": ticket_payload.serial_to_text(checked.serial),
              "event_id": checked.event_id, "device_id": device.id, "csid": scan.client_scan_id},
         )  # fmt: skip
         if row is None:  # the event itself is gone
             checked, event_id = Checked(None, None, "unknown_ticket", manual=checked.manual), None
     if row is None or checked.serial is None:
-        result, reason = R.INVALID, checked.reason
+        result, reason = check_in_rules.INVALID, checked.reason
         prev = await stored_verdict(db, device, scan.client_scan_id)
         if prev is not None:
             return Recorded(prev, None, False)
@@ -280,11 +283,11 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
             prev = await stored_verdict(db, device, scan.client_scan_id)
             if prev is not None:
                 return Recorded(prev, None, False)
-        rules = R.make_rules(
+        rules = check_in_rules.make_rules(
             starts_at=row[1], ends_at=row[2], exit_allowed=row[4], reentry_allowed=row[5],
             valid_from=row[6], valid_until=row[7], gates=json.loads(row[8]) if row[8] else None,
         )  # fmt: skip
-        facts = R.TicketFacts(
+        facts = check_in_rules.TicketFacts(
             event_status=row[0], event_venue_id=row[3], gate_venue_id=row[9], ticket_id=row[10],
             ticket_status=row[11], ticket_type_id=row[12], order_status=row[15],
         )  # fmt: skip
@@ -296,15 +299,15 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
             admitted = AdmittedInfo(
                 at=row[17], gate_id=row[18], gate_name=row[19], device_id=row[20], device_name=row[21]
             )
-        result, reason = R.precheck(
+        result, reason = check_in_rules.precheck(
             facts, rules, device_gate_id=device.gate_id, gate_id=scan.gate_id, direction=scan.direction,
             at=effective, claim_valid_from=checked.valid_from, claim_valid_until=checked.valid_until,
         )  # fmt: skip
         reentry = rules.reentry_allowed
-        if result == R.OK and ticket_id is not None:
+        if result == check_in_rules.OK and ticket_id is not None:
             if scan.offline:
                 # Only a scan the device let through claims an admission; resolution comes later.
-                claim = scan.local_verdict == R.OK
+                claim = scan.local_verdict == check_in_rules.OK
                 if not claim and scan.local_verdict in _DEVICE_REFUSALS:
                     # The gate refused this person: record what they were told, not "ok".
                     result, reason = scan.local_verdict, "refused_on_device"
@@ -322,7 +325,7 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
             "d": device.id, "g": scan.gate_id, "new_session": uuid.uuid4(),
             "session_offset": _online_clock_offset(now, client_time) if not scan.offline else None,
             "csid": scan.client_scan_id, "direction": scan.direction, "result": result, "reason": reason,
-            "fail_result": R.ALREADY_REDEEMED if enter else R.NOT_INSIDE,
+            "fail_result": check_in_rules.ALREADY_REDEEMED if enter else check_in_rules.NOT_INSIDE,
             "fail_reason": ("inside" if reentry else "no_reentry") if enter else None,
             "offline": scan.offline, "manual": checked.manual, "local": scan.local_verdict, "claim": claim,
             "client_time": client_time,
@@ -330,7 +333,7 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
         },
     )  # fmt: skip
     result, reason, claim = stored[0], stored[1], stored[2]
-    if result != R.ALREADY_REDEEMED or ticket_id is None:
+    if result != check_in_rules.ALREADY_REDEEMED or ticket_id is None:
         admitted = None
     elif admitted is None:  # admitted by a concurrent scan after our lookup
         admitted = await admitted_info(db, ticket_id)

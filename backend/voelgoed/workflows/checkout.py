@@ -1,7 +1,7 @@
-"""The checkout workflow: the one place that crosses ticketing, orders, payments and tickets.
+"""The checkout workflow: the one place that crosses catalog, orders, payments and tickets.
 
 - `reserve(...)`: validate the cart and hold stock; an order in `reserved` with a hold expiry.
-  Group-committed with concurrent holds of the same event (domain/ticketing/holds.py), so it
+  Group-committed with concurrent holds of the same event (domain/orders/holds.py), so it
   commits on its own (the session passed in only tells which database to use).
 - `start_checkout(...)`: buyer details, order reserved -> awaiting_payment, a payment transaction
   opened, and the provider's redirect. Runs in the caller's transaction.
@@ -25,14 +25,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from voelgoed.domain.analytics.services import record
+from voelgoed.domain.catalog import inventory
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.orders.holds import CartItem, HoldBatcher, HoldRequest, HoldResult
 from voelgoed.domain.orders.machines import HOLDING_STATUSES, OrderLifecycle
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.services import normalise_reference, token_matches
 from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.payments.providers.base import PaymentContext, PaymentRedirect
-from voelgoed.domain.ticketing import inventory
-from voelgoed.domain.ticketing.holds import CartItem, HoldBatcher, HoldRequest, HoldResult
 from voelgoed.domain.tickets.issuing import issue_for_order
 from voelgoed.domain.tickets.jobs import enqueue_delivery
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable

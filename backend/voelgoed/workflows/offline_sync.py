@@ -15,11 +15,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.device import DeviceContext
-from voelgoed.domain.checkin import crypto
-from voelgoed.domain.checkin.rules import CANCELLED_ORDER_STATUSES
-from voelgoed.domain.checkin.schemas import OfflineResult, OfflineUpload, OfflineUploadResult
-from voelgoed.domain.checkin.services import config_read, get_event
-from voelgoed.domain.tickets import payload as vg1
+from voelgoed.domain.check_in import offline_records
+from voelgoed.domain.check_in.rules import CANCELLED_ORDER_STATUSES
+from voelgoed.domain.check_in.schemas import OfflineResult, OfflineUpload, OfflineUploadResult
+from voelgoed.domain.check_in.services import config_read, get_event
+from voelgoed.domain.tickets import payload as ticket_payload
 from voelgoed.domain.tickets.signing import get_or_create_signing_key
 from voelgoed.lib.problems import AppError, FieldError, NotFound
 from voelgoed.workflows.check_in import DuplicateScan, ScanInput, record_scan, stored_verdict
@@ -218,14 +218,14 @@ def _status(ticket_status: str, order_status: str) -> str:
 
 
 def to_record(row: Any) -> Record:
-    serial = vg1.serial_from_text(row[0])
-    h, e = crypto.seal(serial, crypto.Details(n=row[5], t=row[6], i=str(row[7])))
+    serial = ticket_payload.serial_from_text(row[0])
+    h, e = offline_records.seal(serial, offline_records.Details(n=row[5], t=row[6], i=str(row[7])))
     return Record(h=h, s=_status(row[1], row[2]), a=1 if row[3] else (2 if row[4] else 0), e=e)
 
 
 async def _keys(db: AsyncSession, event: Any) -> list[dict[str, str]]:
     key = await get_or_create_signing_key(db, event_id=event.id, organization_id=event.organization_id)
-    return [{"key_id": key.key_id, "public_key": crypto.b64url(bytes(key.public_key)), "alg": "Ed25519"}]
+    return [{"key_id": key.key_id, "public_key": offline_records.b64url(bytes(key.public_key)), "alg": "Ed25519"}]
 
 
 @dataclass

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.db.tenancy import scope_session
+from voelgoed.domain.catalog.services import get_event
 from voelgoed.domain.dashboards import cache, services
 from voelgoed.domain.dashboards.schemas import EventDashboard, Funnel, OrganizationOverview
-from voelgoed.domain.ticketing.services import get_event
 from voelgoed.lib.problems import NotFound
 from voelgoed.settings import Settings
 

@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.services import AuditService
+from voelgoed.domain.catalog.services import get_event
 from voelgoed.domain.exports import services
 from voelgoed.domain.exports.models import DataExport
 from voelgoed.domain.exports.schemas import ExportCreate, ExportList, ExportRead
-from voelgoed.domain.ticketing.services import get_event
 from voelgoed.lib.closed_sets import path_documented_as
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
 from voelgoed.settings import Settings

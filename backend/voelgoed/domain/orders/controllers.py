@@ -1,5 +1,5 @@
 """Orders for organisers: list with search and filters, detail, resend tickets, sales summary.
-Thin: queries live in services.py and the ticketing inventory module."""
+Thin: queries live in services.py and the catalog inventory module."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Permission, access
+from voelgoed.domain.catalog.inventory import compute_availability
+from voelgoed.domain.catalog.models import TicketType
+from voelgoed.domain.catalog.services import get_event
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders import services
 from voelgoed.domain.orders.machines import OrderLifecycle, OrderStatus
@@ -29,9 +32,6 @@ from voelgoed.domain.orders.schemas import (
     TypeSalesRead,
 )
 from voelgoed.domain.payments.models import PaymentTransaction
-from voelgoed.domain.ticketing.inventory import compute_availability
-from voelgoed.domain.ticketing.models import TicketType
-from voelgoed.domain.ticketing.services import get_event
 from voelgoed.domain.tickets.jobs import enqueue_delivery
 from voelgoed.lib.pagination import PageParams, order_by, paginate
 from voelgoed.lib.problems import Conflict

@@ -22,8 +22,8 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.domain.catalog.models import VAT_RATE_PERCENT, Coupon, TicketType
 from voelgoed.domain.orders.schemas import OrderLineRead
-from voelgoed.domain.ticketing.models import VAT_RATE_PERCENT, Coupon, TicketType
 
 # Public pages and the worker have no tenant scope; the order itself was found by its token/id.
 _UNSCOPED = {"skip_tenant_scope": True}

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.domain.catalog.models import TicketType
 from voelgoed.domain.orders.models import Order, OrderLine
-from voelgoed.domain.ticketing.models import TicketType
 from voelgoed.domain.tickets import payload
 from voelgoed.domain.tickets.models import Ticket
 from voelgoed.domain.tickets.signing import get_or_create_signing_key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voelgoed.web.checkout.orders import CheckoutController, OrderPagesController
-from voelgoed.web.checkout.pages import EventPagesController
+from voelgoed.web.checkout.checkout_pages import CheckoutController, OrderPagesController
+from voelgoed.web.checkout.event_pages import EventPagesController
 
 CHECKOUT_SITE_HANDLERS: list[Any] = [EventPagesController, CheckoutController, OrderPagesController]

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.accounts.services import now
+from voelgoed.domain.catalog.models import TicketType
+from voelgoed.domain.catalog.services import PublicTypes, public_types
 from voelgoed.domain.events.models import Event
-from voelgoed.domain.ticketing.models import TicketType
-from voelgoed.domain.ticketing.services import PublicTypes, public_types
 
 log = logging.getLogger(__name__)
 PUBLIC = {"skip_tenant_scope": True}  # the public site reads across organisations
@@ -67,7 +67,7 @@ async def availability_for(
 ) -> dict[uuid.UUID, int]:
     """Per type, what is left: the inventory module's availability (Redis-cached, computed on the
     request's own connection when the cache is missing or Redis is down)."""
-    from voelgoed.domain.ticketing import inventory
+    from voelgoed.domain.catalog import inventory
 
     result = await inventory.availability(await db.connection(), redis, event.id, ttl=ttl)
     return {t.id: max(result.of(t.id), 0) for t in types}

@@ -2280,7 +2280,7 @@ export interface components {
         };
         /**
          * ScanReason
-         * @description Why a scan got its verdict (domain/checkin/rules.py).
+         * @description Why a scan got its verdict (domain/check_in/rules.py).
          * @enum {string}
          */
         ScanReason: "malformed" | "too_long" | "unsupported_version" | "bad_signature" | "unknown_key" | "other_event" | "unknown_ticket" | "not_this_device" | "not_event_venue" | "exit_not_allowed" | "entry_not_allowed" | "too_early" | "too_late" | "inside" | "no_reentry" | "refused_on_device" | "draft" | "closed" | "cancelled" | "reserved" | "awaiting_payment" | "expired";
@@ -2296,7 +2296,7 @@ export interface components {
         };
         /**
          * ScanResult
-         * @description The verdict of a scan (domain/checkin/rules.py).
+         * @description The verdict of a scan (domain/check_in/rules.py).
          * @enum {string}
          */
         ScanResult: "ok" | "already_redeemed" | "not_inside" | "invalid" | "revoked" | "cancelled" | "unpaid" | "wrong_gate" | "wrong_ticket_type" | "outside_window" | "event_not_live";

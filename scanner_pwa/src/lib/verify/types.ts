@@ -4,7 +4,7 @@ import type { components } from '../api/schema';
 type Schemas = components['schemas'];
 
 // The closed sets come from the backend's OpenAPI spec (`npm run gen:api`, made from
-// domain/checkin/rules.py and the event state machine): the offline verifier can only give
+// domain/check_in/rules.py and the event state machine): the offline verifier can only give
 // verdicts and reasons the server can give, and a new one fails the type check until handled.
 export type Direction = Schemas['Direction'];
 /** A verdict word: what the gate shows (`ok`, `already_redeemed`, `wrong_gate`, ...). */

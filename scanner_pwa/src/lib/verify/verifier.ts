@@ -1,7 +1,7 @@
 /**
  * Offline verification: the same verdicts as the server's online check, from the snapshot.
  *
- * Order of checks follows the server (backend/voelgoed/domain/checkin/rules.py `precheck`):
+ * Order of checks follows the server (backend/voelgoed/domain/check_in/rules.py `precheck`):
  * payload -> key -> signature -> event live -> known ticket -> device gate -> venue gate ->
  * status -> direction -> ticket type -> window -> admission state (server `a` + local scans).
  * A typed ticket code skips the signature steps: its serial must be in the snapshot.

@@ -17,7 +17,7 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # the same as domain/ticketing/services.py
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # the same as domain/catalog/services.py
 
 
 def upgrade() -> None:

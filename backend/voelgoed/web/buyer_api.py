@@ -16,7 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from voelgoed.auth.permissions import Access, access
+from voelgoed.domain.catalog import inventory
+from voelgoed.domain.catalog.schemas import PublicEventRead, PublicTicketTypeRead
+from voelgoed.domain.catalog.services import public_types
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.orders.holds import CartItem, HoldResult
 from voelgoed.domain.orders.machines import OrderLifecycle
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.pricing import order_summary, summarise, vat_of
@@ -28,10 +32,6 @@ from voelgoed.domain.orders.schemas import (
     ReservationCreate,
     ReservationRead,
 )
-from voelgoed.domain.ticketing import inventory
-from voelgoed.domain.ticketing.holds import CartItem, HoldResult
-from voelgoed.domain.ticketing.schemas import PublicEventRead, PublicTicketTypeRead
-from voelgoed.domain.ticketing.services import public_types
 from voelgoed.lib import ratelimit
 from voelgoed.lib.problems import NotFound, Unprocessable
 from voelgoed.settings import Settings

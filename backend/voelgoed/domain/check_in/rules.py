@@ -51,8 +51,8 @@ if TYPE_CHECKING:
     ScanResult = str
     ScanReason = str
 else:
-    ScanResult = closed_set("ScanResult", RESULTS, "The verdict of a scan (domain/checkin/rules.py).")
-    ScanReason = closed_set("ScanReason", REASONS, "Why a scan got its verdict (domain/checkin/rules.py).")
+    ScanResult = closed_set("ScanResult", RESULTS, "The verdict of a scan (domain/check_in/rules.py).")
+    ScanReason = closed_set("ScanReason", REASONS, "Why a scan got its verdict (domain/check_in/rules.py).")
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from voelgoed.domain.tickets.issuing import listed_tickets
 from voelgoed.lib import ratelimit
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
-from voelgoed.web.checkout import flow
+from voelgoed.web.checkout import workflow_bridge
 from voelgoed.web.checkout.render import render
 from voelgoed.web.checkout.security import Visit, order_cookie_name, record_step
 from voelgoed.workflows.checkout import EMAIL
@@ -64,8 +64,8 @@ async def _checkout_page(
     errors: dict[str, str] | None = None,
     error: str | None = None,
 ) -> Response[str]:
-    event = await flow.event_of(db, order)
-    providers = await flow.providers_for(db, settings, order.organization_id)
+    event = await workflow_bridge.event_of(db, order)
+    providers = await workflow_bridge.providers_for(db, settings, order.organization_id)
     shown = {
         "buyer_name": order.buyer_name or "",
         "buyer_email": order.buyer_email or "",
@@ -116,7 +116,7 @@ class CheckoutController(Controller):
     ) -> Response[Any]:
         visit = Visit(request, settings)
         token = request.cookies.get(order_cookie_name(reference))
-        order = await flow.order_for_token(db_session, reference, token)
+        order = await workflow_bridge.order_for_token(db_session, reference, token)
         if order is None or token is None:
             return _gone(visit)
         if order.status not in HOLDING_STATUSES:
@@ -134,7 +134,7 @@ class CheckoutController(Controller):
     ) -> Response[Any]:
         visit = Visit(request, settings)
         token = request.cookies.get(order_cookie_name(reference))
-        order = await flow.order_for_token(db_session, reference, token)
+        order = await workflow_bridge.order_for_token(db_session, reference, token)
         if order is None or token is None:
             return _gone(visit)
         form = await request.form()
@@ -155,7 +155,7 @@ class CheckoutController(Controller):
             )
         if order.status not in HOLDING_STATUSES:
             return Redirect(_order_url(order.reference, token), status_code=303, cookies=visit.cookies())
-        providers = [p.name for p in await flow.providers_for(db_session, settings, order.organization_id)]
+        providers = [p.name for p in await workflow_bridge.providers_for(db_session, settings, order.organization_id)]
         free = order.total_cents == 0
         if free and not values["provider"]:
             values["provider"] = providers[0] if providers else "simulated"
@@ -172,7 +172,7 @@ class CheckoutController(Controller):
                 error="Please correct the details below.",
             )
         try:
-            redirect = await flow.start_checkout(
+            redirect = await workflow_bridge.start_checkout(
                 db_session,
                 order=order,
                 token=token,
@@ -182,9 +182,9 @@ class CheckoutController(Controller):
                 provider=values["provider"],
             )
         except AppError as exc:
-            problem = flow.explain(exc)
+            problem = workflow_bridge.explain(exc)
             await db_session.rollback()
-            fresh = await flow.order_for_token(db_session, reference, token)
+            fresh = await workflow_bridge.order_for_token(db_session, reference, token)
             if fresh is None or fresh.status not in HOLDING_STATUSES:
                 return Redirect(_order_url(reference, token), status_code=303, cookies=visit.cookies())
             return await _checkout_page(
@@ -213,7 +213,7 @@ class CheckoutController(Controller):
                 fields=redirect.fields,
                 reference=order.reference,
                 amount=order.total_cents,
-                provider_label=flow.PROVIDER_LABELS.get(values["provider"], values["provider"]),
+                provider_label=workflow_bridge.PROVIDER_LABELS.get(values["provider"], values["provider"]),
                 robots="noindex",
             )
         return Redirect(redirect.url, status_code=303, cookies=visit.cookies())
@@ -232,7 +232,7 @@ class OrderPagesController(Controller):
         token: str | None = None,
     ) -> Response[str]:
         visit = Visit(request, settings)
-        order = await flow.order_for_token(db_session, reference, token)
+        order = await workflow_bridge.order_for_token(db_session, reference, token)
         if order is None or token is None:
             return render(
                 "message.html",
@@ -243,12 +243,12 @@ class OrderPagesController(Controller):
                 link=("/orders/lookup", "E-mail me a new link"),
                 robots="noindex",
             )
-        event = await flow.event_of(db_session, order)
+        event = await workflow_bridge.event_of(db_session, order)
         tickets = [
             {"code": t.code, "holder_name": t.ticket.holder_name, "status": t.ticket.status, "type_name": t.type_name}
             for t in await listed_tickets(db_session, order.id)  # the order the PDF and e-mail use
         ]
-        failed = await flow.last_payment_failed(db_session, order)
+        failed = await workflow_bridge.last_payment_failed(db_session, order)
         return render(
             "order.html",
             cookies=visit.cookies(),
@@ -320,5 +320,5 @@ class OrderPagesController(Controller):
         except AppError as exc:
             return page(exc.status, error=exc.detail)
         # The same answer whether or not the pair exists: nothing about orders leaks from here.
-        await flow.send_order_link(db_session, queue, settings, values["reference"], values["email"])
+        await workflow_bridge.send_order_link(db_session, queue, settings, values["reference"], values["email"])
         return page(200, sent=True)

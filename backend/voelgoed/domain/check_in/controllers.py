@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.device import DeviceContext, provide_device
 from voelgoed.auth.permissions import Access, Permission, access
-from voelgoed.domain.checkin import services
-from voelgoed.domain.checkin.schemas import (
+from voelgoed.domain.check_in import services
+from voelgoed.domain.check_in.schemas import (
     CheckinConfigRead,
     CheckinConfigUpdate,
     CheckinCounts,

@@ -14,10 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.services import AuditService
-from voelgoed.domain.orders.services import vat_of
-from voelgoed.domain.ticketing import inventory
-from voelgoed.domain.ticketing.models import Coupon, TicketType
-from voelgoed.domain.ticketing.schemas import (
+from voelgoed.domain.catalog import inventory
+from voelgoed.domain.catalog.models import Coupon, TicketType
+from voelgoed.domain.catalog.schemas import (
     CouponCreate,
     CouponRead,
     CouponUpdate,
@@ -25,7 +24,8 @@ from voelgoed.domain.ticketing.schemas import (
     TicketTypeRead,
     TicketTypeUpdate,
 )
-from voelgoed.domain.ticketing.services import CouponService, TicketTypeService, access_link
+from voelgoed.domain.catalog.services import CouponService, TicketTypeService, access_link
+from voelgoed.domain.orders.services import vat_of
 from voelgoed.lib.patching import sent_fields
 
 

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voelgoed.domain.checkin import rules as R
-from voelgoed.domain.checkin.models import CheckinChange, CheckinConfig
-from voelgoed.domain.checkin.schemas import (
+from voelgoed.domain.catalog.models import TicketType
+from voelgoed.domain.check_in import rules as check_in_rules
+from voelgoed.domain.check_in.models import CheckinChange, CheckinConfig
+from voelgoed.domain.check_in.schemas import (
     CheckinConfigRead,
     CheckinConfigUpdate,
     CheckinCounts,
@@ -22,7 +23,6 @@ from voelgoed.domain.checkin.schemas import (
     SessionRead,
 )
 from voelgoed.domain.events.models import Event
-from voelgoed.domain.ticketing.models import TicketType
 from voelgoed.domain.tickets.payload import ticket_type_ref
 from voelgoed.domain.venues.models import Gate
 from voelgoed.lib.problems import FieldError, NotFound, Unprocessable
@@ -53,7 +53,7 @@ async def config_read(db: AsyncSession, event: Event) -> CheckinConfigRead:
                 .execution_options(skip_tenant_scope=True)
             )
         )
-    rules = R.make_rules(
+    rules = check_in_rules.make_rules(
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         exit_allowed=config.exit_allowed if config else None,

@@ -31,10 +31,10 @@ from redis.exceptions import RedisError
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from voelgoed.domain.catalog.models import Coupon, EventInventory, TicketType
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.machines import HOLDING_STATUSES, OrderLifecycle
 from voelgoed.domain.orders.models import Order, OrderLine
-from voelgoed.domain.ticketing.models import Coupon, EventInventory, TicketType
 
 log = logging.getLogger(__name__)
 

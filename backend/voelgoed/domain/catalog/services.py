@@ -23,11 +23,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.audit.services import AuditService, diff
+from voelgoed.domain.catalog import inventory
+from voelgoed.domain.catalog.models import Coupon, TicketType
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.events.services import to_utc
 from voelgoed.domain.orders.models import OrderLine
-from voelgoed.domain.ticketing import inventory
-from voelgoed.domain.ticketing.models import Coupon, TicketType
 from voelgoed.lib.problems import Conflict, FieldError, NotFound, Unprocessable
 from voelgoed.settings import get_settings
 

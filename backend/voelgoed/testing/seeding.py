@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voelgoed.domain.tickets import payload as vg1
+from voelgoed.domain.tickets import payload as ticket_payload
 
 
 @dataclass
@@ -35,20 +35,20 @@ class SeededEvent:
     tickets: list[SeededTicket] = field(default_factory=list)
 
     def sign(self, ticket: SeededTicket, **validity: int) -> str:
-        claims = vg1.TicketClaims(
-            vg1.key_id_from_text(self.key_id),
-            vg1.serial_from_text(ticket.serial),
-            vg1.ticket_type_ref(ticket.ticket_type_id),
+        claims = ticket_payload.TicketClaims(
+            ticket_payload.key_id_from_text(self.key_id),
+            ticket_payload.serial_from_text(ticket.serial),
+            ticket_payload.ticket_type_ref(ticket.ticket_type_id),
             **validity,
         )
-        return vg1.sign_payload(claims, self.private_key)
+        return ticket_payload.sign_payload(claims, self.private_key)
 
 
 async def seed_signing_key(
     conn: AsyncConnection, organization_id: uuid.UUID, event_id: uuid.UUID
 ) -> tuple[str, Ed25519PrivateKey]:
     private = Ed25519PrivateKey.generate()
-    key_id = vg1.key_id_to_text(vg1.new_key_id())
+    key_id = ticket_payload.key_id_to_text(ticket_payload.new_key_id())
     now = datetime.now(UTC)
     await conn.execute(
         text(
@@ -99,7 +99,7 @@ async def seed_tickets(
         for i in range(n):
             type_id = ticket_type_id or event.ticket_type_ids[(start + i) % len(event.ticket_type_ids)]
             oid, lid, tid = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-            serial = vg1.serial_to_text(vg1.new_serial())
+            serial = ticket_payload.serial_to_text(ticket_payload.new_serial())
             orders.append({"id": oid, "o": event.organization_id, "e": event.event_id,
                            "ref": "SD" + secrets.token_hex(7).upper(), "st": order_status, "now": now,
                            "tok": secrets.token_hex(32), "name": f"Guest {start + i}"})  # fmt: skip

@@ -1,6 +1,6 @@
 """The event page and ticket selection: GET /events/{slug}, POST /events/{slug}/reserve.
 
-Thin: availability comes from catalog.py, the reservation from the checkout workflow (flow.py),
+Thin: availability comes from catalog.py, the reservation from the checkout workflow (workflow_bridge.py),
 funnel steps from domain/analytics. Every failure re-renders the page with the buyer's choices
 kept and the reason shown, with a 4xx status; never a 500 page for bad input. Errors appear once
 in a summary at the top (focused on load, each linking to its field) and once next to the field.
@@ -20,13 +20,13 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Access, access
+from voelgoed.domain.catalog.services import public_types
 from voelgoed.domain.events.models import Event
-from voelgoed.domain.ticketing.services import public_types
 from voelgoed.lib import ratelimit
 from voelgoed.lib.digits import parse_whole_number
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
-from voelgoed.web.checkout import flow
+from voelgoed.web.checkout import workflow_bridge
 from voelgoed.web.checkout.catalog import event_by_slug, ticket_types
 from voelgoed.web.checkout.render import render
 from voelgoed.web.checkout.security import Visit, order_cookie, record_step
@@ -203,7 +203,7 @@ class EventPagesController(Controller):
             return await again(409, "Tickets for this event are not on sale.")
         try:
             await ratelimit.hit(redis, f"site-reserve:{visit.session_id}", RESERVES_PER_VISIT, 600)
-            held = await flow.reserve(
+            held = await workflow_bridge.reserve(
                 db_session,
                 redis=redis,
                 settings=settings,
@@ -215,7 +215,7 @@ class EventPagesController(Controller):
                 form_token=str(form.get("csrf") or ""),
             )
         except AppError as exc:
-            problem = flow.explain(exc)
+            problem = workflow_bridge.explain(exc)
             # The workflow names cart fields `items.<index>.<field>`, in the order sent.
             order = list(chosen)
             for name, message in problem.fields.items():

@@ -31,6 +31,9 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from voelgoed.domain.catalog import inventory
+from voelgoed.domain.catalog.inventory import CPN, EVT, LINE, ORD, utcnow
+from voelgoed.domain.catalog.services import normalise_access_code
 from voelgoed.domain.orders.services import (
     Amounts,
     PricedLine,
@@ -39,9 +42,6 @@ from voelgoed.domain.orders.services import (
     new_reference,
     totals,
 )
-from voelgoed.domain.ticketing import inventory as inv_mod
-from voelgoed.domain.ticketing.inventory import CPN, EVT, LINE, ORD, utcnow
-from voelgoed.domain.ticketing.services import normalise_access_code
 from voelgoed.lib.problems import AppError, Conflict, FieldError, NotFound, Unprocessable
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def _items_field(index: int, name: str) -> str:
 class _Batch:
     """The in-memory view of one event during one batch transaction (all rows locked)."""
 
-    def __init__(self, event: Any, inv: inv_mod.InventoryRow, types: dict[uuid.UUID, Any]) -> None:
+    def __init__(self, event: Any, inv: inventory.InventoryRow, types: dict[uuid.UUID, Any]) -> None:
         self.event = event
         self.inv = inv
         self.types = types
@@ -308,9 +308,9 @@ async def allocate(
         return [NotFound("No such event, or it is not on sale.") for _ in requests]
     if event.ends_at <= now:
         return [Unprocessable("This event has ended; tickets are no longer sold.") for _ in requests]
-    inv = await inv_mod.lock_inventory(conn, event_id)
+    inv = await inventory.lock_inventory(conn, event_id)
     assert inv is not None
-    types = {t.id: t for t in await inv_mod.lock_type_rows(conn, event_id)}
+    types = {t.id: t for t in await inventory.lock_type_rows(conn, event_id)}
     batch = _Batch(event, inv, types)
 
     replayed: dict[str, HoldResult] = await replays(conn, requests) if replays else {}
@@ -356,8 +356,8 @@ async def allocate(
     if orders:
         await conn.execute(insert(ORD), orders)
         await conn.execute(insert(LINE), lines)
-        await inv_mod.move_event_counters(conn, inv, sum(type_deltas.values()), 0)
-        await inv_mod.move_type_counters(conn, {t: (n, 0) for t, n in type_deltas.items()})
+        await inventory.move_event_counters(conn, inv, sum(type_deltas.values()), 0)
+        await inventory.move_type_counters(conn, {t: (n, 0) for t, n in type_deltas.items()})
         for coupon_id, n in sorted(coupon_deltas.items()):
             done = await conn.execute(
                 CPN.update()
@@ -368,7 +368,7 @@ async def allocate(
                 .values(used=CPN.c.used + n)
             )
             if done.rowcount != 1:
-                raise inv_mod.StockShort("coupon")  # cannot happen under the lock; abort the batch
+                raise inventory.StockShort("coupon")  # cannot happen under the lock; abort the batch
     return outcomes
 
 
@@ -416,7 +416,7 @@ async def _allocate_one(
     if (coupon_used_up or not _fits(b, wanted)) and not b.released:
         # Expired holds (and the coupon uses they held) come back before we say no.
         b.released = True
-        released = await inv_mod.release_expired(conn, b.inv, now)
+        released = await inventory.release_expired(conn, b.inv, now)
         for tt_id, n in released.per_type.items():
             if tt_id in b.left:
                 b.left[tt_id] += n

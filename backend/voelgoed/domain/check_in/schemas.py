@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 
-from voelgoed.domain.checkin.rules import RESULTS, ScanReason, ScanResult
+from voelgoed.domain.check_in.rules import RESULTS, ScanReason, ScanResult
 from voelgoed.lib.closed_sets import closed_set, documented_as
 
 if TYPE_CHECKING:
