@@ -38,6 +38,7 @@ from voelgoed.domain.payments.controllers import PayFastItnController, PaymentPr
 from voelgoed.domain.ticketing.controllers import CouponController, TicketTypeController
 from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
 from voelgoed.domain.venues.controllers import VenueController
+from voelgoed.lib.compression import EventStreamSafeCompression
 from voelgoed.lib.openapi_problems import add_problem_responses
 from voelgoed.lib.problems import exception_handlers
 from voelgoed.lib.requestid import request_id_middleware
@@ -148,7 +149,10 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
         middleware=[request_id_middleware],
         exception_handlers=exception_handlers,
         openapi_config=openapi_config(),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        # Never applied to event streams (lib/compression.py): they must reach the browser at once.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, middleware_class=EventStreamSafeCompression
+        ),
         # The scanner wrapped by Capacitor runs at these origins and calls the device API with a
         # bearer token (no cookies, so no credentials are allowed cross-origin).
         cors_config=CORSConfig(
