@@ -13,7 +13,6 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Contact, License
 from redis.asyncio import Redis
 
@@ -43,6 +42,7 @@ from voelgoed.lib.openapi_problems import add_problem_responses
 from voelgoed.lib.problems import exception_handlers
 from voelgoed.lib.requestid import request_id_middleware
 from voelgoed.settings import Settings
+from voelgoed.web.api_docs import api_docs_asset, swagger_render_plugin
 from voelgoed.web.checkout import CHECKOUT_SITE_HANDLERS
 from voelgoed.web.debug import DebugController
 from voelgoed.web.devmail import DevMailController
@@ -87,7 +87,7 @@ def openapi_config() -> OpenAPIConfig:
         contact=Contact(name="VoelgoedEvents"),
         license=License(name="AGPL-3.0-or-later", identifier="AGPL-3.0-or-later"),
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin(path="/swagger")],
+        render_plugins=[swagger_render_plugin()],  # assets served locally (web/api_docs.py)
         use_handler_docstrings=True,
     )
 
@@ -128,7 +128,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
             await queue.disconnect()
             await redis.aclose()
 
-    handlers: list[Any] = [*API_CONTROLLERS, PublicSiteController, *CHECKOUT_SITE_HANDLERS]
+    handlers: list[Any] = [*API_CONTROLLERS, api_docs_asset, PublicSiteController, *CHECKOUT_SITE_HANDLERS]
     handlers += spa_handlers("/app", settings.organiser_app_dir, "organiser_app")
     handlers += spa_handlers("/scanner", settings.scanner_app_dir, "scanner_pwa")
     if settings.environment != "production":  # the local mailbox is a development aid
