@@ -21,7 +21,8 @@ build:
     npm run build --workspaces
 
 # Every test: lint, spec freshness, backend tests against real servers, frontend checks, browser tests
-test: lint openapi-check test-backend test-frontend test-e2e
+# (the apps are built first: the backend tests request every URL the README names, /app/ too)
+test: lint openapi-check build test-backend test-frontend test-e2e
 
 # Backend tests (pytest against the embedded PostgreSQL and Redis)
 test-backend *args:

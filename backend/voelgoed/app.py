@@ -43,6 +43,7 @@ from voelgoed.lib.problems import exception_handlers
 from voelgoed.lib.requestid import request_id_middleware
 from voelgoed.settings import Settings
 from voelgoed.web.api_docs import api_docs_asset, swagger_render_plugin
+from voelgoed.web.api_index import api_index
 from voelgoed.web.checkout import CHECKOUT_SITE_HANDLERS
 from voelgoed.web.debug import DebugController
 from voelgoed.web.devmail import DevMailController
@@ -128,7 +129,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
             await queue.disconnect()
             await redis.aclose()
 
-    handlers: list[Any] = [*API_CONTROLLERS, api_docs_asset, PublicSiteController, *CHECKOUT_SITE_HANDLERS]
+    handlers: list[Any] = [*API_CONTROLLERS, api_index, api_docs_asset, PublicSiteController, *CHECKOUT_SITE_HANDLERS]
     handlers += spa_handlers("/app", settings.organiser_app_dir, "organiser_app")
     handlers += spa_handlers("/scanner", settings.scanner_app_dir, "scanner_pwa")
     if settings.environment != "production":  # the local mailbox is a development aid
