@@ -21,11 +21,15 @@ from voelgoed.domain.exports.jobs import run_export
 from voelgoed.domain.notifications.jobs import send_email
 from voelgoed.domain.orders.jobs import RELEASE_EXPIRED_HOLDS_CRON
 from voelgoed.domain.tickets.jobs import REDELIVER_MISSED_TICKETS_CRON, deliver_order_tickets
+from voelgoed.lib.memory import limit_malloc_arenas, release_free_memory
 
 log = logging.getLogger("voelgoed.worker")
 QUEUE_NAME = "voelgoed"
 
 FUNCTIONS: list[Any] = [send_email, deliver_order_tickets, run_export]
+# Jobs that build large native buffers (WeasyPrint, CSV chunks): their freed memory goes back to
+# the kernel after each run (lib/memory.py; measured by bench/memory).
+HEAVY_JOBS = frozenset({"deliver_order_tickets", "run_export"})
 CRON_JOBS: list[Any] = [RELEASE_EXPIRED_HOLDS_CRON, BUILD_DASHBOARD_SNAPSHOTS_CRON, REDELIVER_MISSED_TICKETS_CRON]
 
 
@@ -35,6 +39,10 @@ def make_queue(redis_url: str) -> Queue:
     retry = Retry(ExponentialBackoff(cap=5.0, base=0.2), retries=8)
     client = Redis.from_url(redis_url, retry=retry, retry_on_error=[ConnectionError, TimeoutError])
     return RedisQueue(client, name=QUEUE_NAME)
+
+
+async def _startup(ctx: dict[str, Any]) -> None:
+    limit_malloc_arenas()  # before the first asyncio.to_thread starts the worker threads
 
 
 async def _before(ctx: dict[str, Any]) -> None:
@@ -52,6 +60,8 @@ async def _after(ctx: dict[str, Any]) -> None:
     job = ctx.get("job")
     if job is not None:
         log.info("job %s %s", job.function, job.status, extra={"job": job.function, "job_id": job.key})
+        if job.function in HEAVY_JOBS:
+            release_free_memory()
 
 
 def worker_settings(queue: Queue, concurrency: int) -> SettingsDict:
@@ -60,6 +70,7 @@ def worker_settings(queue: Queue, concurrency: int) -> SettingsDict:
         "functions": FUNCTIONS,
         "cron_jobs": CRON_JOBS,
         "concurrency": concurrency,
+        "startup": _startup,
         "before_process": _before,
         "after_process": _after,
     }
