@@ -38,6 +38,7 @@ from voelgoed.domain.ticketing.controllers import CouponController, TicketTypeCo
 from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
 from voelgoed.domain.venues.controllers import VenueController
 from voelgoed.lib.compression import EventStreamSafeCompression
+from voelgoed.lib.memory import limit_malloc_arenas
 from voelgoed.lib.openapi_problems import add_problem_responses
 from voelgoed.lib.problems import exception_handlers
 from voelgoed.lib.requestid import request_id_middleware
@@ -122,6 +123,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
         gc.collect()
         gc.freeze()
         gc.set_threshold(200_000, 50, 1000)
+        limit_malloc_arenas()  # threads (sync handlers, password hashing) share 2 arenas: lib/memory.py
         await queue.connect()
         try:
             yield

@@ -16,7 +16,7 @@ A leak shows as RSS that keeps growing batch after batch (the slope over the sec
 near the slope over the first); a plateau (caches, allocator arenas) as growth that flattens.
 No timing is asserted anywhere: this prints figures.
 
-    just bench-memory                     # 2,000 deliveries in batches of 250, 600 in-process
+    just bench-memory                     # 2,000 deliveries in batches of 250, 300 in-process
     just bench-memory --orders 10000 --batch 1000
     just bench-memory --product-env MALLOC_ARENA_MAX=8   # compare an allocator setting
 """
@@ -310,7 +310,7 @@ def in_process_part(renders: int, batch: int) -> dict[str, Any]:
         deliver_once(i)
     gc.collect()
     me = os.getpid()
-    tracemalloc.start(10)
+    tracemalloc.start(1)  # one frame: the allocating line (more frames make WeasyPrint crawl)
     first = tracemalloc.take_snapshot()
     samples = [{"renders": 0, "rss_mb": rss_mb(me), "traced_mb": tracemalloc.get_traced_memory()[0] / 2**20}]
     print(f"in-process: after {warm} warm-up renders RSS {samples[0]['rss_mb']:.0f} MB", flush=True)
@@ -350,7 +350,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=2000, help="purchases = ticket deliveries (default 2000)")
     parser.add_argument("--batch", type=int, default=250, help="deliveries between RSS samples")
     parser.add_argument("--concurrency", type=int, default=8, help="buyers at once")
-    parser.add_argument("--in-process", type=int, default=600, help="in-process traced renders (0: skip)")
+    parser.add_argument("--in-process", type=int, default=300, help="in-process traced renders (0: skip)")
     parser.add_argument(
         "--product-env",
         action="append",

@@ -1,11 +1,10 @@
 """Bounds on native (C heap) memory for the long-running processes.
 
-Measured with bench/memory (`just bench-memory`, docs/operations.md#memory): the worker's resident
-memory rose from ~130 MB to ~360 MB over a few thousand ticket deliveries while the memory that
-Python itself holds (tracemalloc) stayed flat. The growth is glibc's allocator: WeasyPrint renders
-in `asyncio.to_thread` worker threads, glibc gives each thread its own malloc arena (up to 8 per
-core), each arena grows to the peak of a render and keeps its freed pages. So: at most two arenas
-per process, and after a heavy job the free pages go back to the kernel.
+bench/memory (`just bench-memory`, docs/operations.md#memory) found the worker's growth to be
+WeasyPrint's per-document font configuration (fixed in domain/tickets/pdf.py). These two bounds
+are for what remains outside Python's view: PDFs render in `asyncio.to_thread` threads and glibc
+gives each thread its own malloc arena (up to 8 per core), each kept at the peak of its renders.
+So: at most two arenas per process, and after a heavy job the free pages go back to the kernel.
 
 Both are no-ops where the C library is not glibc (musl, macOS)."""
 
