@@ -250,6 +250,9 @@ async def product_part(args: argparse.Namespace) -> dict[str, Any]:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
+        from voelgoed.devservices import stop_all
+
+        stop_all(data_dir)  # the embedded servers were started here, not by `voelgoed run`
         shutil.rmtree(data_dir, ignore_errors=True)
     per = [r["deliveries"] for r in rows[1:]]
     return {
@@ -275,8 +278,10 @@ def in_process_part(renders: int, batch: int) -> dict[str, Any]:
     from voelgoed.settings import load_settings
 
     os.environ.setdefault("SECRET_KEY", "bench-secret")
-    os.environ.setdefault("VOELGOED_DATA_DIR", tempfile.mkdtemp(prefix="vg-bench-memory-inproc-"))
+    data_dir = tempfile.mkdtemp(prefix="vg-bench-memory-inproc-")
+    os.environ["VOELGOED_DATA_DIR"] = data_dir  # load_settings() keeps a generated secret there
     settings = load_settings()
+    shutil.rmtree(data_dir, ignore_errors=True)
 
     def deliver_once(i: int) -> int:
         doc = TicketsDocument(
