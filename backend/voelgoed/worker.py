@@ -21,12 +21,16 @@ from voelgoed.domain.exports.jobs import run_export
 from voelgoed.domain.notifications.jobs import send_email
 from voelgoed.domain.orders.jobs import RELEASE_EXPIRED_HOLDS_CRON
 from voelgoed.domain.tickets.jobs import REDELIVER_MISSED_TICKETS_CRON, deliver_order_tickets
+from voelgoed.lib.memory import limit_malloc_arenas, release_free_memory
 from voelgoed.lib.redis_client import DeferringQueue, RedisBreaker, make_request_redis
 
 log = logging.getLogger("voelgoed.worker")
 QUEUE_NAME = "voelgoed"
 
 FUNCTIONS: list[Any] = [send_email, deliver_order_tickets, run_export]
+# Jobs that build large native buffers (WeasyPrint, CSV chunks): their freed memory goes back to
+# the kernel after each run (lib/memory.py; measured by bench/memory).
+HEAVY_JOBS = frozenset({"deliver_order_tickets", "run_export"})
 CRON_JOBS: list[Any] = [RELEASE_EXPIRED_HOLDS_CRON, BUILD_DASHBOARD_SNAPSHOTS_CRON, REDELIVER_MISSED_TICKETS_CRON]
 
 
@@ -44,6 +48,10 @@ def make_request_queue(redis_url: str, breaker: RedisBreaker) -> Queue:
     return DeferringQueue(make_request_redis(redis_url, breaker), name=QUEUE_NAME)
 
 
+async def _startup(ctx: dict[str, Any]) -> None:
+    limit_malloc_arenas()  # before the first asyncio.to_thread starts the worker threads
+
+
 async def _before(ctx: dict[str, Any]) -> None:
     job = ctx.get("job")
     if job is not None:
@@ -59,6 +67,8 @@ async def _after(ctx: dict[str, Any]) -> None:
     job = ctx.get("job")
     if job is not None:
         log.info("job %s %s", job.function, job.status, extra={"job": job.function, "job_id": job.key})
+        if job.function in HEAVY_JOBS:
+            release_free_memory()
 
 
 def worker_settings(queue: Queue, concurrency: int) -> SettingsDict:
@@ -67,6 +77,7 @@ def worker_settings(queue: Queue, concurrency: int) -> SettingsDict:
         "functions": FUNCTIONS,
         "cron_jobs": CRON_JOBS,
         "concurrency": concurrency,
+        "startup": _startup,
         "before_process": _before,
         "after_process": _after,
     }
