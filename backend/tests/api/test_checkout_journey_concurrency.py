@@ -190,6 +190,8 @@ async def test_a_request_that_finds_no_free_connection_gets_503_with_retry_after
     async with engine.connect() as locker, Buyer(one_connection_api) as first, Buyer(one_connection_api) as second:
         # The first page view takes the pool's only connection and waits there on a table lock.
         await locker.execute(text("BEGIN"))
+        # Fail, not hang, if some other session holds a lock on the table (e.g. a leaked stream).
+        await locker.execute(text("SET LOCAL lock_timeout = '20s'"))
         await locker.execute(text("LOCK TABLE event IN ACCESS EXCLUSIVE MODE"))
         waiting = asyncio.create_task(first.get(f"/events/{event['slug']}"))
         for _ in range(600):
