@@ -80,7 +80,7 @@ def _safe_return(url: str, request: Request[Any, Any, Any]) -> str:
     from voelgoed.settings import get_settings
 
     parts = urlsplit(url)
-    own = urlsplit(get_settings().public_url)
+    own = urlsplit(get_settings().server.public_url)
     if not parts.scheme and not parts.netloc and url.startswith("/") and not url.startswith("//"):
         return url
     if (parts.scheme, parts.netloc) in {(own.scheme, own.netloc), (request.url.scheme, request.url.netloc)}:

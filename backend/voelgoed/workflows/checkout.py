@@ -62,11 +62,11 @@ def get_batcher(engine: AsyncEngine, redis: Redis | None = None, settings: Setti
         s = settings or get_settings()
         batcher = HoldBatcher(
             engine,
-            window_ms=s.reserve_batch_window_ms,
-            max_batch=s.reserve_batch_max,
+            window_ms=s.limits.reserve_batch_window_ms,
+            max_batch=s.limits.reserve_batch_max,
             redis=redis,
-            pool_size=s.db_hold_pool_size,
-            pool_timeout=s.db_pool_timeout_seconds,
+            pool_size=s.database.hold_pool_size,
+            pool_timeout=s.database.pool_timeout_seconds,
         )
         _batchers[id(engine)] = batcher
     elif batcher.redis is None and redis is not None:
@@ -101,7 +101,7 @@ async def reserve(
         coupon_code=coupon_code,
         idempotency_key=idempotency_key,
         session_id=session_id,
-        hold_minutes=s.hold_minutes,
+        hold_minutes=s.limits.hold_minutes,
         access_code=access_code,
     )
     return await get_batcher(_engine_of(db), redis, s).submit(request)
@@ -234,7 +234,7 @@ async def start_checkout(
         await db.flush()
     event = await db.scalar(select(Event).where(Event.id == order.event_id).execution_options(skip_tenant_scope=True))
     tickets = sum(line.quantity for line in order.lines)
-    base = get_settings().public_url
+    base = get_settings().server.public_url
     page = f"{base}/orders/{order.reference}?token={token}"
     redirect = await chosen.begin(
         PaymentContext(

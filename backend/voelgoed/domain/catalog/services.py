@@ -63,7 +63,7 @@ def normalise_access_code(raw: str | None) -> str | None:
 
 
 def access_link(event_slug: str, code: str) -> str:
-    return f"{get_settings().public_url}/events/{event_slug}?access={code}"
+    return f"{get_settings().server.public_url}/events/{event_slug}?access={code}"
 
 
 @dataclass

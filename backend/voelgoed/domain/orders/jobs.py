@@ -25,7 +25,7 @@ def _engine_and_redis() -> tuple[AsyncEngine, str]:
     from voelgoed.devservices import resolve_urls
 
     settings = get_settings()
-    db_url, redis_url = resolve_urls(settings.data_dir, settings.database_url, settings.redis_url)
+    db_url, redis_url = resolve_urls(settings.server.data_dir, settings.database.url, settings.redis.url)
     if db_url not in _engines:
         _engines[db_url] = create_async_engine(db_url, pool_size=2, max_overflow=2, pool_pre_ping=True)
     return _engines[db_url], redis_url

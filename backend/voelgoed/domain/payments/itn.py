@@ -129,7 +129,7 @@ async def _validate_with_payfast(sandbox: bool, param_string: str) -> str:
 
 async def process_itn(db: AsyncSession, *, body: bytes, peer_ip: str | None, forwarded_for: str | None) -> ItnResult:
     settings = get_settings()
-    source_ip = client_ip(peer_ip, forwarded_for, settings.payfast_trusted_proxies)
+    source_ip = client_ip(peer_ip, forwarded_for, settings.payments.payfast_trusted_proxies)
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:
@@ -191,7 +191,7 @@ async def process_itn(db: AsyncSession, *, body: bytes, peer_ip: str | None, for
     if fields.get("merchant_id", "").strip() != str(creds.get("merchant_id") or ""):
         return reject("merchant_id is not this organiser's PayFast account", txn)
     # 2. source IP
-    if not ip_in(source_ip, settings.payfast_allowed_ips):
+    if not ip_in(source_ip, settings.payments.payfast_allowed_ips):
         return reject(f"source IP {source_ip or '?'} is not one of PayFast's", txn)
     # 3. amount
     paid_cents = payfast.cents(fields.get("amount_gross", ""))

@@ -43,7 +43,7 @@ class ProviderSetup:
 
 def notify_url(provider: str) -> str:
     """Where the provider posts its server-to-server notifications."""
-    base = get_settings().public_url
+    base = get_settings().server.public_url
     return f"{base}/api/payments/{provider}/itn" if provider == "payfast" else ""
 
 
@@ -91,7 +91,7 @@ async def provider_setup(db: AsyncSession, organization_id: uuid.UUID, provider:
     if account is not None and not account.active:
         raise Unprocessable.field("provider", f"This organiser has switched {provider} off.")
     if provider == "payfast" and account is None:
-        if get_settings().environment == "production":
+        if get_settings().server.environment == "production":
             raise Unprocessable.field("provider", "PayFast is not set up for this organiser yet.")
         return ProviderSetup(
             provider=provider,

@@ -53,7 +53,7 @@ def _sessions(settings: Settings) -> async_sessionmaker[AsyncSession]:
     from voelgoed.db import models  # noqa: F401  (registers every table)
     from voelgoed.devservices import resolve_urls
 
-    url, _ = resolve_urls(settings.data_dir, settings.database_url, settings.redis_url)
+    url, _ = resolve_urls(settings.server.data_dir, settings.database.url, settings.redis.url)
     if url not in _engines:
         _engines[url] = create_async_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
     return async_sessionmaker(_engines[url], expire_on_commit=False)
@@ -99,7 +99,7 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
                 venue=f"{event.venue.name}, {event.venue.city}" if event.venue else None,
                 summary=await order_summary(db, order),
                 # The buyer's own token is not stored: the link carries the order-link token.
-                order_url=f"{settings.public_url}/orders/{order.reference}?token={order_link_token(order)}",
+                order_url=f"{settings.server.public_url}/orders/{order.reference}?token={order_link_token(order)}",
                 organiser_name=organiser.name,
                 reply_to=organiser.reply_to,
                 tickets=[(t.type_name, t.code) for t in await listed_tickets(db, order.id)],

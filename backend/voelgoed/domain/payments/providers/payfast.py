@@ -63,7 +63,7 @@ CHECKOUT_FIELD_ORDER = (
 
 
 def base_url(sandbox: bool) -> str:
-    configured = get_settings().payfast_base_url
+    configured = get_settings().payments.payfast_base_url
     if configured:
         return configured
     return SANDBOX_BASE_URL if sandbox else LIVE_BASE_URL

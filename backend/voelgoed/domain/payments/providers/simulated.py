@@ -61,7 +61,7 @@ def page_path(transaction_id: uuid.UUID) -> str:
 
 
 def allowed() -> bool:
-    return get_settings().payments_allow_simulated
+    return get_settings().payments.allow_simulated
 
 
 class SimulatedProvider:
@@ -74,5 +74,5 @@ class SimulatedProvider:
                 "r": seal_return(ctx.transaction_id, ctx.return_url, ctx.cancel_url),
             }
         )
-        url = f"{get_settings().public_url}{page_path(ctx.transaction_id)}?{query}"
+        url = f"{get_settings().server.public_url}{page_path(ctx.transaction_id)}?{query}"
         return PaymentRedirect(url=url, method="GET")
