@@ -139,7 +139,7 @@ def worker(data_dir: str | None) -> None:
 
     async def _run() -> None:
         queue = make_queue(redis_url)
-        w = Worker(**worker_settings(queue, settings.server.worker_concurrency))
+        w = Worker(**worker_settings(queue, settings))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, lambda: asyncio.ensure_future(w.stop()))

@@ -353,9 +353,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+def job_settings(ctx: Mapping[str, object] | None) -> Settings:
+    """The settings `voelgoed worker` put into SAQ's context at startup (worker.py)."""
+    settings = (ctx or {}).get("settings")
+    if not isinstance(settings, Settings):
+        raise RuntimeError("this job needs the worker's context: SAQ's startup puts `settings` in it (worker.py)")
+    return settings
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process's settings, for the entry points that have nothing to receive them from: uvicorn's
-    worker processes import `voelgoed.asgi`, and SAQ jobs run without a worker context in tests and
-    one-off scripts. Everything else receives the object built by its entry point."""
+    """The one process-wide accessor, kept for lib/crypto.py only: SECRET_KEY derives the keys of
+    signed links and encrypted columns deep inside services (ticket signing keys, payment
+    credentials, order links), where passing it down every call would thread it through every
+    workflow for one process-wide constant. Everything else receives the object its entry point built."""
     return load_settings()

@@ -22,6 +22,7 @@ from voelgoed.domain.notifications.jobs import send_email
 from voelgoed.domain.orders.jobs import RELEASE_EXPIRED_HOLDS_CRON
 from voelgoed.domain.tickets.jobs import REDELIVER_MISSED_TICKETS_CRON, deliver_order_tickets
 from voelgoed.lib.redis_client import DeferringQueue, RedisBreaker, make_request_redis
+from voelgoed.settings import Settings
 
 log = logging.getLogger("voelgoed.worker")
 QUEUE_NAME = "voelgoed"
@@ -61,12 +62,16 @@ async def _after(ctx: dict[str, Any]) -> None:
         log.info("job %s %s", job.function, job.status, extra={"job": job.function, "job_id": job.key})
 
 
-def worker_settings(queue: Queue, concurrency: int) -> SettingsDict:
+def worker_settings(queue: Queue, settings: Settings) -> SettingsDict:
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx["settings"] = settings  # jobs read it with settings.job_settings(ctx)
+
     return {
         "queue": queue,
         "functions": FUNCTIONS,
         "cron_jobs": CRON_JOBS,
-        "concurrency": concurrency,
+        "concurrency": settings.server.worker_concurrency,
+        "startup": startup,
         "before_process": _before,
         "after_process": _after,
     }

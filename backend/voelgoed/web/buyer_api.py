@@ -263,6 +263,7 @@ class PublicApiController(Controller):
             buyer_email=data.buyer_email,
             buyer_phone=data.buyer_phone,
             provider=data.provider,
+            settings=settings,
         )
         r = started.redirect
         return CheckoutRead(

@@ -133,7 +133,7 @@ async def providers_for(db: AsyncSession, settings: Settings, organization_id: u
     from voelgoed.domain.payments.services import find_account
 
     out = []
-    for name in available_providers():
+    for name in available_providers(settings.payments):
         if name != "simulated":
             account = await find_account(db, organization_id, name)
             if account is not None and not account.active:
@@ -153,6 +153,7 @@ async def start_checkout(
     buyer_email: str,
     buyer_phone: str | None,
     provider: str,
+    settings: Settings,
 ) -> PaymentRedirect:
     """Start (or restart) payment; returns where to send the buyer (url, method, fields)."""
     from voelgoed.workflows import checkout
@@ -165,6 +166,7 @@ async def start_checkout(
         buyer_email=buyer_email,
         buyer_phone=buyer_phone,
         provider=provider,
+        settings=settings,
     )
     return started.redirect
 
