@@ -116,13 +116,13 @@ def check_every_route_declares_access(app: Litestar) -> None:
 def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Litestar:
     alchemy = make_alchemy_config(
         database_url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=settings.db_pool_timeout_seconds,
+        pool_size=settings.database.pool_size,
+        max_overflow=settings.database.max_overflow,
+        pool_timeout=settings.database.pool_timeout_seconds,
     )
     # Requests never wait long on Redis: short timeouts, and a breaker shared by the cache/rate-limit
     # client and the queue (lib/redis_client.py).
-    breaker = RedisBreaker(settings.redis_request_timeout_ms / 1000, settings.redis_breaker_seconds)
+    breaker = RedisBreaker(settings.redis.request_timeout_ms / 1000, settings.redis.breaker_seconds)
     redis = make_request_redis(redis_url, breaker)
     queue = make_request_queue(redis_url, breaker)
 
@@ -143,11 +143,11 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
             await db_pool.dispose_separate_pools()
 
     handlers: list[Any] = [*API_CONTROLLERS, api_index, api_docs_asset, PublicSiteController, *CHECKOUT_SITE_HANDLERS]
-    handlers += spa_handlers("/app", settings.organiser_app_dir, "organiser_app")
-    handlers += spa_handlers("/scanner", settings.scanner_app_dir, "scanner_pwa")
-    if settings.environment != "production":  # the local mailbox is a development aid
+    handlers += spa_handlers("/app", settings.server.organiser_app_dir, "organiser_app")
+    handlers += spa_handlers("/scanner", settings.server.scanner_app_dir, "scanner_pwa")
+    if settings.server.environment != "production":  # the local mailbox is a development aid
         handlers += [DevMailController, DebugController]  # DebugController: benchmark figures
-    if settings.payments_allow_simulated:  # the simulated provider's page; never in production by default
+    if settings.payments.allow_simulated:  # the simulated provider's page; never in production by default
         handlers.append(SimulatedPaymentController)
 
     app = Litestar(
@@ -176,7 +176,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
             allow_headers=["Authorization", "Content-Type"],
             allow_credentials=False,
         ),
-        request_max_body_size=settings.max_body_bytes,
+        request_max_body_size=settings.limits.max_body_bytes,
         lifespan=[lifespan],
         debug=False,
         logging_config=None,  # lib/logs.py configures logging (with request ids)

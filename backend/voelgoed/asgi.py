@@ -4,9 +4,9 @@ import it). DATABASE_URL and REDIS_URL are set by `serve` before the workers sta
 from voelgoed.app import create_app
 from voelgoed.devservices import resolve_urls
 from voelgoed.lib.logs import configure_logging
-from voelgoed.settings import get_settings
+from voelgoed.settings import load_settings
 
-_settings = get_settings()
-configure_logging(_settings.log_level, _settings.log_json)
-_database_url, _redis_url = resolve_urls(_settings.data_dir, _settings.database_url, _settings.redis_url)
+_settings = load_settings()
+configure_logging(_settings.logging.level, _settings.logging.json)
+_database_url, _redis_url = resolve_urls(_settings.server.data_dir, _settings.database.url, _settings.redis.url)
 app = create_app(_settings, database_url=_database_url, redis_url=_redis_url)

@@ -13,22 +13,26 @@ from pathlib import Path
 
 import click
 
-from voelgoed.settings import REPO_ROOT, Settings, get_settings
+from voelgoed.settings import REPO_ROOT, Settings, SettingsError, load_settings
 
 log = logging.getLogger("voelgoed")
 
 
 def _setup(data_dir: str | None = None, port: int | None = None) -> Settings:
+    """Build this command's settings once (the options override the environment, and are written
+    back to it for the child processes `run` starts); a bad value is a clean error, no traceback."""
     if data_dir:
         os.environ["VOELGOED_DATA_DIR"] = str(Path(data_dir).resolve())
     if port:
         os.environ["PORT"] = str(port)
         os.environ.setdefault("PUBLIC_URL", f"http://localhost:{port}")
-    get_settings.cache_clear()
-    settings = get_settings()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise click.ClickException("invalid configuration:\n  " + "\n  ".join(exc.problems)) from None
     from voelgoed.lib.logs import configure_logging
 
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.logging.level, settings.logging.json)
     return settings
 
 
@@ -36,7 +40,7 @@ def _urls(settings: Settings) -> tuple[str, str]:
     from voelgoed.devservices import EmbeddedServerMissing, resolve_urls
 
     try:
-        return resolve_urls(settings.data_dir, settings.database_url, settings.redis_url)
+        return resolve_urls(settings.server.data_dir, settings.database.url, settings.redis.url)
     except EmbeddedServerMissing as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -111,8 +115,8 @@ def serve(port: int | None, data_dir: str | None, do_migrate: bool, workers: int
     db_url, redis_url = _urls(settings)
     if do_migrate:
         run_migrations(db_url)
-    workers = workers or int(os.environ.get("WEB_CONCURRENCY") or 1)
-    common = {"host": settings.host, "port": settings.port, "log_config": None, "access_log": False,
+    workers = workers or settings.server.web_concurrency
+    common = {"host": settings.server.host, "port": settings.server.port, "log_config": None, "access_log": False,
               "proxy_headers": False, "timeout_graceful_shutdown": 5}  # fmt: skip
     if workers > 1:
         # Worker processes import voelgoed.asgi, which reads the resolved URLs from the environment.
@@ -135,7 +139,7 @@ def worker(data_dir: str | None) -> None:
 
     async def _run() -> None:
         queue = make_queue(redis_url)
-        w = Worker(**worker_settings(queue, settings.worker_concurrency))
+        w = Worker(**worker_settings(queue, settings))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, lambda: asyncio.ensure_future(w.stop()))
@@ -165,7 +169,7 @@ def run(port: int | None, data_dir: str | None, demo: bool) -> None:
     from voelgoed.devservices import embedded_running, stop_all
 
     # Stop the embedded servers on exit only if this run started them.
-    owns_embedded = settings.embedded and not embedded_running(settings.data_dir)
+    owns_embedded = settings.embedded and not embedded_running(settings.server.data_dir)
     db_url, redis_url = _urls(settings)
     run_migrations(db_url)
     if demo:
@@ -176,12 +180,12 @@ def run(port: int | None, data_dir: str | None, demo: bool) -> None:
         **os.environ,
         "DATABASE_URL": db_url,
         "REDIS_URL": redis_url,
-        "PORT": str(settings.port),
-        "VOELGOED_DATA_DIR": str(settings.data_dir),
-        "PUBLIC_URL": settings.public_url,
+        "PORT": str(settings.server.port),
+        "VOELGOED_DATA_DIR": str(settings.server.data_dir),
+        "PUBLIC_URL": settings.server.public_url,
     }
     sink = None
-    if not settings.smtp_host:
+    if not settings.mail.smtp_host:
         from voelgoed.devservices import EmbeddedServerMissing
         from voelgoed.mailsink import start_mail_sink
 
@@ -206,7 +210,7 @@ def run(port: int | None, data_dir: str | None, demo: bool) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    base = settings.public_url
+    base = settings.server.public_url
     click.echo(
         f"\nVoelgoedEvents is starting:\n  organiser app  {base}/app/\n  checkout site  {base}/\n"
         f"  scanner        {base}/scanner/\n  API docs       {base}/schema/swagger\n"
@@ -233,7 +237,7 @@ def run(port: int | None, data_dir: str | None, demo: bool) -> None:
         if sink is not None:
             sink.stop()
         if owns_embedded:
-            stop_all(settings.data_dir)
+            stop_all(settings.server.data_dir)
     sys.exit(exit_code)
 
 
@@ -264,5 +268,5 @@ def stop_services(data_dir: str | None) -> None:
     from voelgoed.devservices import stop_all
 
     settings = _setup(data_dir)
-    stop_all(settings.data_dir)
+    stop_all(settings.server.data_dir)
     click.echo("stopped")

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from voelgoed.settings import load_settings
 
 
 def render_spec() -> str:
-    import os
-
     from voelgoed.app import create_app
 
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ.setdefault("SECRET_KEY", "openapi-export")
-        settings = load_settings()
-        settings = type(settings)(**{**settings.__dict__, "data_dir": Path(tmp), "environment": "production"})
+        settings = load_settings({"SECRET_KEY": "openapi-export", **os.environ})
+        settings = replace(settings, server=replace(settings.server, data_dir=Path(tmp), environment="production"))
         app = create_app(
             settings,
             database_url="postgresql+asyncpg://unused@localhost/unused",

@@ -1,35 +1,257 @@
-"""Settings read from the environment, once, with documented defaults.
+"""Settings: one typed object in groups, built once from the environment and validated.
 
-Every variable is listed in the README's configuration table. `DATABASE_URL` and `REDIS_URL` are
-optional: unset, the embedded servers in `devservices` are started in the data folder.
+`load_settings()` is the only place that reads configuration from the environment. It checks every
+value and raises one `SettingsError` naming each bad variable and what it expects, so a typo stops
+the process at start-up instead of failing later on a request. The CLI, the ASGI entry point and the
+worker build the object once and pass it down (Litestar dependency `settings`, SAQ context).
+
+Every variable is listed in the README's configuration table (a unit test checks this).
+`DATABASE_URL` and `REDIS_URL` are optional: unset, the embedded servers in `devservices` are
+started in the data folder.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
+# PayFast's published ITN source ranges (developers.payfast.co.za/docs#ports-ips and the support
+# article "What IP addresses does Payfast use?"); the hosts www/w1w/w2w/sandbox.payfast.co.za.
+PAYFAST_DEFAULT_ALLOWED_IPS = (
+    "197.97.145.144/28",
+    "41.74.179.192/27",
+    "102.216.36.0/28",
+    "102.216.36.128/28",
+    "144.126.193.139/32",
+)
 
-def _bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+ENVIRONMENTS = ("development", "test", "production")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw else default
+class SettingsError(ValueError):
+    """One or more environment variables have values the product cannot use."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration: " + "; ".join(problems))
 
 
-def _secret(data_dir: Path) -> str:
+@dataclass(frozen=True)
+class ServerSettings:
+    environment: str  # VOELGOED_ENV: development | test | production
+    data_dir: Path
+    host: str
+    port: int
+    public_url: str  # no trailing slash
+    web_concurrency: int  # API processes of `voelgoed serve` without --workers
+    worker_concurrency: int  # SAQ jobs in parallel
+    organiser_app_dir: Path = field(default=REPO_ROOT / "organiser_app" / "build")
+    scanner_app_dir: Path = field(default=REPO_ROOT / "scanner_pwa" / "dist")
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """Connection pools (docs/design/ticket-sales.md#connections). Requests use one pool (size +
+    overflow per API process) and never take a second connection while holding one; the hold
+    batcher has its own small pool, so requests waiting on it never hold what it waits for. A
+    request that waits longer than the timeout for a connection gets a 503 with Retry-After."""
+
+    url: str | None  # None: the embedded PostgreSQL in the data folder
+    pool_size: int = 10
+    max_overflow: int = 10
+    pool_timeout_seconds: int = 30
+    hold_pool_size: int = 4
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    """Redis on request paths (lib/redis_client.py): each call's time limit, and how long Redis is
+    skipped after a failure before one call tries it again."""
+
+    url: str | None  # None: the embedded Redis in the data folder
+    request_timeout_ms: int = 500
+    breaker_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    smtp_host: str | None  # None: the local mail sink (embedded mode)
+    smtp_port: int
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
+    sender: str  # MAIL_FROM
+
+
+@dataclass(frozen=True)
+class PaymentSettings:
+    """docs/payments.md"""
+
+    allow_simulated: bool = True
+    payfast_base_url: str | None = None  # None: sandbox or live PayFast, per the organisation's account
+    payfast_allowed_ips: tuple[str, ...] = PAYFAST_DEFAULT_ALLOWED_IPS
+    payfast_trusted_proxies: tuple[str, ...] = ()  # trust X-Forwarded-For only from these peers
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    secret_key: str
+    cookie_secure: bool
+    session_ttl_hours: int
+    login_attempts_per_window: int
+    login_window_seconds: int
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    max_body_bytes: int = 1_000_000
+    # Ticket sales: hold length, group commit of concurrent holds, public API rate limits.
+    hold_minutes: int = 15
+    reserve_batch_window_ms: float = 2.0
+    reserve_batch_max: int = 64
+    public_rate_limit: int = 600  # public API requests per client IP per window (0: off)
+    public_rate_window_seconds: int = 60
+    # Exports (docs/dashboards.md): above this many rows a CSV is made by a SAQ job, not streamed at once.
+    export_sync_max_rows: int = 50_000
+
+
+@dataclass(frozen=True)
+class CacheSettings:
+    availability_seconds: int = 5  # public availability cached in Redis; 0 turns it off
+    dashboard_seconds: int = 30  # a computed dashboard cached in Redis; 0 turns it off
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    level: str = "INFO"
+    json: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    server: ServerSettings
+    database: DatabaseSettings
+    redis: RedisSettings
+    mail: MailSettings
+    payments: PaymentSettings
+    security: SecuritySettings
+    limits: LimitSettings
+    cache: CacheSettings
+    logging: LoggingSettings
+
+    @property
+    def embedded(self) -> bool:
+        """True when this process should use the embedded PostgreSQL/Redis in the data folder."""
+        return self.database.url is None or self.redis.url is None
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the local SMTP sink stores captured messages (embedded mode only)."""
+        return self.server.data_dir / "mail"
+
+
+class _Environment:
+    """Reads variables from one mapping and collects every problem instead of stopping at the first."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.problems: list[str] = []
+
+    def _raw(self, name: str) -> str | None:
+        raw = self.environ.get(name)
+        return None if raw is None or raw.strip() == "" else raw.strip()
+
+    def _bad(self, name: str, expects: str, raw: str) -> None:
+        self.problems.append(f"{name} must be {expects}, got {raw!r}")
+
+    def text(self, name: str, default: str) -> str:
+        return self._raw(name) or default
+
+    def optional(self, name: str) -> str | None:
+        return self._raw(name)
+
+    def integer(self, name: str, default: int, *, minimum: int = 0) -> int:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            self._bad(name, f"a whole number >= {minimum}", raw)
+            return default
+        return value
+
+    def number(self, name: str, default: float, *, minimum: float = 0.0) -> float:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            value = minimum - 1
+        if not value >= minimum:  # also rejects nan
+            self._bad(name, f"a number >= {minimum:g}", raw)
+            return default
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        if raw.lower() in _TRUE:
+            return True
+        if raw.lower() not in _FALSE:
+            self._bad(name, "one of 1/true/yes/on or 0/false/no/off", raw)
+        return False
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...], *, upper: bool = False) -> str:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        value = raw.upper() if upper else raw
+        if value not in choices:
+            self._bad(name, "one of " + ", ".join(choices), raw)
+            return default
+        return value
+
+    def url(self, name: str, schemes: tuple[str, ...], default: str | None = None) -> str | None:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        parts = urlsplit(raw)
+        if parts.scheme not in schemes or not (parts.netloc or parts.path):
+            self._bad(name, "a URL starting with " + " or ".join(f"{s}://" for s in schemes), raw)
+            return default
+        return raw
+
+    def networks(self, name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        raw = self.environ.get(name)
+        if raw is None:
+            return default
+        items = tuple(part.strip() for part in raw.split(",") if part.strip())
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                self._bad(name, "a comma-separated list of IP addresses or CIDR ranges", item)
+        return items
+
+
+def _secret(configured: str | None, data_dir: Path) -> str:
     """A stable secret for development: generated once and kept in the data folder."""
-    configured = os.environ.get("SECRET_KEY")
     if configured:
         return configured
     path = data_dir / "secret_key"
@@ -42,140 +264,107 @@ def _secret(data_dir: Path) -> str:
     return value
 
 
-def _list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return tuple(part.strip() for part in raw.split(",") if part.strip())
-
-
-# PayFast's published ITN source ranges (developers.payfast.co.za/docs#ports-ips and the support
-# article "What IP addresses does Payfast use?"); the hosts www/w1w/w2w/sandbox.payfast.co.za.
-PAYFAST_DEFAULT_ALLOWED_IPS = (
-    "197.97.145.144/28",
-    "41.74.179.192/27",
-    "102.216.36.0/28",
-    "102.216.36.128/28",
-    "144.126.193.139/32",
-)
-
-
-@dataclass(frozen=True)
-class Settings:
-    environment: str
-    data_dir: Path
-    database_url: str | None
-    redis_url: str | None
-    secret_key: str
-    public_url: str
-    host: str
-    port: int
-    cookie_secure: bool
-    session_ttl_hours: int
-    max_body_bytes: int
-    login_attempts_per_window: int
-    login_window_seconds: int
-    smtp_host: str | None
-    smtp_port: int
-    smtp_username: str | None
-    smtp_password: str | None
-    smtp_starttls: bool
-    mail_from: str
-    worker_concurrency: int
-    log_level: str
-    log_json: bool
-    organiser_app_dir: Path = field(default=REPO_ROOT / "organiser_app" / "build")
-    scanner_app_dir: Path = field(default=REPO_ROOT / "scanner_pwa" / "dist")
-    # Ticket sales: hold length, group commit of concurrent holds, public API rate limits.
-    hold_minutes: int = 15
-    reserve_batch_window_ms: float = 2.0
-    reserve_batch_max: int = 64
-    public_rate_limit: int = 600  # public API requests per client IP per window (0: off)
-    public_rate_window_seconds: int = 60
-    availability_cache_seconds: int = 5
-    # Payments (docs/payments.md)
-    payments_allow_simulated: bool = True
-    payfast_base_url: str | None = None  # None: sandbox or live PayFast, per the organisation's account
-    payfast_allowed_ips: tuple[str, ...] = PAYFAST_DEFAULT_ALLOWED_IPS
-    payfast_trusted_proxies: tuple[str, ...] = ()  # trust X-Forwarded-For only from these peers
-    # Exports (docs/dashboards.md): above this many rows a CSV is made by a SAQ job, not streamed at once.
-    export_sync_max_rows: int = 50_000
-    # Dashboards: Redis cache lifetime (s) of a computed dashboard; 0 turns the cache off.
-    dashboard_cache_seconds: int = 30
-    # Redis on request paths (lib/redis_client.py): each call's time limit, and how long Redis is
-    # skipped after a failure before one call tries it again.
-    redis_request_timeout_ms: int = 500
-    redis_breaker_seconds: float = 5.0
-    # Database connection pools (docs/design/ticket-sales.md#connections). Requests use one pool
-    # (size + overflow per API process) and never take a second connection while holding one; the
-    # hold batcher has its own small pool, so requests waiting on it never hold what it waits for.
-    # A request that waits longer than the timeout for a connection gets a 503 with Retry-After.
-    db_pool_size: int = 10
-    db_max_overflow: int = 10
-    db_pool_timeout_seconds: int = 30
-    db_hold_pool_size: int = 4
-
-    @property
-    def embedded(self) -> bool:
-        """True when this process should use the embedded PostgreSQL/Redis in the data folder."""
-        return self.database_url is None or self.redis_url is None
-
-    @property
-    def mail_dir(self) -> Path:
-        """Where the local SMTP sink stores captured messages (embedded mode only)."""
-        return self.data_dir / "mail"
-
-
-def load_settings() -> Settings:
-    data_dir = Path(os.environ.get("VOELGOED_DATA_DIR", REPO_ROOT / ".data")).resolve()
-    port = _int("PORT", 8000)
-    public_url = os.environ.get("PUBLIC_URL", f"http://localhost:{port}").rstrip("/")
-    return Settings(
-        environment=os.environ.get("VOELGOED_ENV", "development"),
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from the environment (default `os.environ`); `SettingsError` lists every
+    variable whose value cannot be used."""
+    env = _Environment(os.environ if environ is None else environ)
+    environment = env.choice("VOELGOED_ENV", "development", ENVIRONMENTS)
+    data_dir = Path(env.text("VOELGOED_DATA_DIR", str(REPO_ROOT / ".data"))).resolve()
+    port = env.integer("PORT", 8000, minimum=1)
+    if port > 65535:
+        env.problems.append(f"PORT must be a whole number from 1 to 65535, got {port}")
+    public_url = (env.url("PUBLIC_URL", ("http", "https")) or f"http://localhost:{port}").rstrip("/")
+    server = ServerSettings(
+        environment=environment,
         data_dir=data_dir,
-        database_url=os.environ.get("DATABASE_URL") or None,
-        redis_url=os.environ.get("REDIS_URL") or None,
-        secret_key=_secret(data_dir),
-        public_url=public_url,
-        host=os.environ.get("HOST", "127.0.0.1"),
+        host=env.text("HOST", "127.0.0.1"),
         port=port,
-        cookie_secure=_bool("COOKIE_SECURE", public_url.startswith("https://")),
-        session_ttl_hours=_int("SESSION_TTL_HOURS", 24 * 14),
-        max_body_bytes=_int("MAX_BODY_BYTES", 1_000_000),
-        login_attempts_per_window=_int("LOGIN_ATTEMPTS_PER_WINDOW", 10),
-        login_window_seconds=_int("LOGIN_WINDOW_SECONDS", 300),
-        smtp_host=os.environ.get("SMTP_HOST") or None,
-        smtp_port=_int("SMTP_PORT", 1025),
-        smtp_username=os.environ.get("SMTP_USERNAME") or None,
-        smtp_password=os.environ.get("SMTP_PASSWORD") or None,
-        smtp_starttls=_bool("SMTP_STARTTLS", False),
-        mail_from=os.environ.get("MAIL_FROM", "VoelgoedEvents <no-reply@voelgoed.local>"),
-        worker_concurrency=_int("WORKER_CONCURRENCY", 10),
-        log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        log_json=_bool("LOG_JSON", False),
-        hold_minutes=_int("HOLD_MINUTES", 15),
-        reserve_batch_window_ms=float(os.environ.get("RESERVE_BATCH_WINDOW_MS") or 2.0),
-        reserve_batch_max=_int("RESERVE_BATCH_MAX", 64),
-        public_rate_limit=_int("PUBLIC_RATE_LIMIT", 600),
-        public_rate_window_seconds=_int("PUBLIC_RATE_WINDOW_SECONDS", 60),
-        availability_cache_seconds=_int("AVAILABILITY_CACHE_SECONDS", 5),
-        payments_allow_simulated=_bool(
-            "PAYMENTS_ALLOW_SIMULATED", os.environ.get("VOELGOED_ENV", "development") != "production"
-        ),
-        payfast_base_url=(os.environ.get("PAYFAST_BASE_URL") or "").rstrip("/") or None,
-        payfast_allowed_ips=_list("PAYFAST_ALLOWED_IPS", PAYFAST_DEFAULT_ALLOWED_IPS),
-        payfast_trusted_proxies=_list("PAYFAST_TRUSTED_PROXIES", ()),
-        export_sync_max_rows=_int("EXPORT_SYNC_MAX_ROWS", 50_000),
-        dashboard_cache_seconds=_int("DASHBOARD_CACHE_SECONDS", 30),
-        redis_request_timeout_ms=_int("REDIS_REQUEST_TIMEOUT_MS", 500),
-        redis_breaker_seconds=float(os.environ.get("REDIS_BREAKER_SECONDS") or 5.0),
-        db_pool_size=max(1, _int("DB_POOL_SIZE", 10)),
-        db_max_overflow=max(0, _int("DB_MAX_OVERFLOW", 10)),
-        db_pool_timeout_seconds=max(1, _int("DB_POOL_TIMEOUT_SECONDS", 30)),
-        db_hold_pool_size=max(1, _int("DB_HOLD_POOL_SIZE", 4)),
+        public_url=public_url,
+        web_concurrency=env.integer("WEB_CONCURRENCY", 1, minimum=1),
+        worker_concurrency=env.integer("WORKER_CONCURRENCY", 10, minimum=1),
     )
+    database = DatabaseSettings(
+        url=env.url("DATABASE_URL", ("postgres", "postgresql", "postgresql+asyncpg")),
+        pool_size=env.integer("DB_POOL_SIZE", 10, minimum=1),
+        max_overflow=env.integer("DB_MAX_OVERFLOW", 10, minimum=0),
+        pool_timeout_seconds=env.integer("DB_POOL_TIMEOUT_SECONDS", 30, minimum=1),
+        hold_pool_size=env.integer("DB_HOLD_POOL_SIZE", 4, minimum=1),
+    )
+    redis = RedisSettings(
+        url=env.url("REDIS_URL", ("redis", "rediss", "unix")),
+        request_timeout_ms=env.integer("REDIS_REQUEST_TIMEOUT_MS", 500, minimum=1),
+        breaker_seconds=env.number("REDIS_BREAKER_SECONDS", 5.0),
+    )
+    mail = MailSettings(
+        smtp_host=env.optional("SMTP_HOST"),
+        smtp_port=env.integer("SMTP_PORT", 1025, minimum=1),
+        smtp_username=env.optional("SMTP_USERNAME"),
+        smtp_password=env.optional("SMTP_PASSWORD"),
+        smtp_starttls=env.flag("SMTP_STARTTLS", False),
+        sender=env.text("MAIL_FROM", "VoelgoedEvents <no-reply@voelgoed.local>"),
+    )
+    payments = PaymentSettings(
+        allow_simulated=env.flag("PAYMENTS_ALLOW_SIMULATED", environment != "production"),
+        payfast_base_url=(env.url("PAYFAST_BASE_URL", ("http", "https")) or "").rstrip("/") or None,
+        payfast_allowed_ips=env.networks("PAYFAST_ALLOWED_IPS", PAYFAST_DEFAULT_ALLOWED_IPS),
+        payfast_trusted_proxies=env.networks("PAYFAST_TRUSTED_PROXIES", ()),
+    )
+    limits = LimitSettings(
+        max_body_bytes=env.integer("MAX_BODY_BYTES", 1_000_000, minimum=1),
+        hold_minutes=env.integer("HOLD_MINUTES", 15, minimum=1),
+        reserve_batch_window_ms=env.number("RESERVE_BATCH_WINDOW_MS", 2.0),
+        reserve_batch_max=env.integer("RESERVE_BATCH_MAX", 64, minimum=1),
+        public_rate_limit=env.integer("PUBLIC_RATE_LIMIT", 600),
+        public_rate_window_seconds=env.integer("PUBLIC_RATE_WINDOW_SECONDS", 60, minimum=1),
+        export_sync_max_rows=env.integer("EXPORT_SYNC_MAX_ROWS", 50_000),
+    )
+    cache = CacheSettings(
+        availability_seconds=env.integer("AVAILABILITY_CACHE_SECONDS", 5),
+        dashboard_seconds=env.integer("DASHBOARD_CACHE_SECONDS", 30),
+    )
+    logging = LoggingSettings(
+        level=env.choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
+        json=env.flag("LOG_JSON", False),
+    )
+    login_attempts = env.integer("LOGIN_ATTEMPTS_PER_WINDOW", 10, minimum=1)
+    login_window = env.integer("LOGIN_WINDOW_SECONDS", 300, minimum=1)
+    session_ttl = env.integer("SESSION_TTL_HOURS", 24 * 14, minimum=1)
+    cookie_secure = env.flag("COOKIE_SECURE", public_url.startswith("https://"))
+    secret_key = env.optional("SECRET_KEY")
+    if env.problems:
+        raise SettingsError(env.problems)
+    security = SecuritySettings(
+        secret_key=_secret(secret_key, data_dir),  # only now: never write a secret for a bad configuration
+        cookie_secure=cookie_secure,
+        session_ttl_hours=session_ttl,
+        login_attempts_per_window=login_attempts,
+        login_window_seconds=login_window,
+    )
+    return Settings(
+        server=server,
+        database=database,
+        redis=redis,
+        mail=mail,
+        payments=payments,
+        security=security,
+        limits=limits,
+        cache=cache,
+        logging=logging,
+    )
+
+
+def job_settings(ctx: Mapping[str, object] | None) -> Settings:
+    """The settings `voelgoed worker` put into SAQ's context at startup (worker.py)."""
+    settings = (ctx or {}).get("settings")
+    if not isinstance(settings, Settings):
+        raise RuntimeError("this job needs the worker's context: SAQ's startup puts `settings` in it (worker.py)")
+    return settings
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    """The one process-wide accessor, kept for lib/crypto.py only: SECRET_KEY derives the keys of
+    signed links and encrypted columns deep inside services (ticket signing keys, payment
+    credentials, order links), where passing it down every call would thread it through every
+    workflow for one process-wide constant. Everything else receives the object its entry point built."""
     return load_settings()

@@ -23,6 +23,7 @@ from voelgoed.domain.orders.jobs import RELEASE_EXPIRED_HOLDS_CRON
 from voelgoed.domain.tickets.jobs import REDELIVER_MISSED_TICKETS_CRON, deliver_order_tickets
 from voelgoed.lib.memory import limit_malloc_arenas, release_free_memory
 from voelgoed.lib.redis_client import DeferringQueue, RedisBreaker, make_request_redis
+from voelgoed.settings import Settings
 
 log = logging.getLogger("voelgoed.worker")
 QUEUE_NAME = "voelgoed"
@@ -48,10 +49,6 @@ def make_request_queue(redis_url: str, breaker: RedisBreaker) -> Queue:
     return DeferringQueue(make_request_redis(redis_url, breaker), name=QUEUE_NAME)
 
 
-async def _startup(ctx: dict[str, Any]) -> None:
-    limit_malloc_arenas()  # before the first asyncio.to_thread starts the worker threads
-
-
 async def _before(ctx: dict[str, Any]) -> None:
     job = ctx.get("job")
     if job is not None:
@@ -71,13 +68,17 @@ async def _after(ctx: dict[str, Any]) -> None:
             release_free_memory()
 
 
-def worker_settings(queue: Queue, concurrency: int) -> SettingsDict:
+def worker_settings(queue: Queue, settings: Settings) -> SettingsDict:
+    async def startup(ctx: dict[str, Any]) -> None:
+        limit_malloc_arenas()  # before the first asyncio.to_thread starts the worker threads
+        ctx["settings"] = settings  # jobs read it with settings.job_settings(ctx)
+
     return {
         "queue": queue,
         "functions": FUNCTIONS,
         "cron_jobs": CRON_JOBS,
-        "concurrency": concurrency,
-        "startup": _startup,
+        "concurrency": settings.server.worker_concurrency,
+        "startup": startup,
         "before_process": _before,
         "after_process": _after,
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -59,7 +59,7 @@ def _build() -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             settings = load_settings()
-            settings = type(settings)(**{**settings.__dict__, "data_dir": Path(tmp), "environment": "test"})
+            settings = replace(settings, server=replace(settings.server, data_dir=Path(tmp), environment="test"))
             app = create_app(
                 settings, database_url="postgresql+asyncpg://unused@localhost/unused", redis_url="redis://localhost:1"
             )

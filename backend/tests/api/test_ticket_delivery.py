@@ -33,7 +33,7 @@ from voelgoed.domain.tickets import jobs, payload
 from voelgoed.domain.tickets.issuing import issue_for_order
 from voelgoed.domain.tickets.models import OrderDocument, Ticket
 from voelgoed.lib.secrets import token_digest
-from voelgoed.settings import get_settings
+from voelgoed.settings import load_settings
 from voelgoed.worker import CRON_JOBS, make_queue
 
 
@@ -308,14 +308,17 @@ def worker_env(stack: Stack) -> Iterator[None]:
         VOELGOED_DATA_DIR=str(stack.data_dir),
     )
     os.environ.pop("SMTP_HOST", None)
-    get_settings.cache_clear()
     yield
     for k, v in saved.items():
         if v is None:
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
-    get_settings.cache_clear()
+
+
+def job_ctx() -> dict[str, Any]:
+    """What the worker's SAQ startup gives every job: the settings, built from the environment now."""
+    return {"settings": load_settings()}
 
 
 def closed_port() -> int:
@@ -339,7 +342,7 @@ async def test_smtp_down_and_pdf_failure_raise_for_retry_and_lose_nothing(
 
     monkeypatch.setattr("voelgoed.domain.tickets.jobs.render_tickets_pdf", broken_render)
     with pytest.raises(RuntimeError, match="renderer crashed"):
-        await jobs.deliver_order_tickets(None, order_id=str(order.id))
+        await jobs.deliver_order_tickets(job_ctx(), order_id=str(order.id))
     monkeypatch.undo()
     async with AsyncSession(engine) as db:
         assert await db.scalar(select(func.count()).select_from(OrderDocument)) == 0
@@ -349,9 +352,8 @@ async def test_smtp_down_and_pdf_failure_raise_for_retry_and_lose_nothing(
     # SMTP down: the job raises; the PDF made on the way is kept for the retry.
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SMTP_PORT", str(closed_port()))
-    get_settings.cache_clear()
     with pytest.raises(OSError):
-        await jobs.deliver_order_tickets(None, order_id=str(order.id))
+        await jobs.deliver_order_tickets(job_ctx(), order_id=str(order.id))
     async with AsyncSession(engine) as db:
         assert await db.scalar(select(func.count()).select_from(OrderDocument)) == 1
         fresh = await db.scalar(select(Order).where(Order.id == order.id))
@@ -360,9 +362,8 @@ async def test_smtp_down_and_pdf_failure_raise_for_retry_and_lose_nothing(
 
     # SMTP back (the local mailbox): the retry sends once; later retries send nothing.
     monkeypatch.delenv("SMTP_HOST")
-    get_settings.cache_clear()
-    assert await jobs.deliver_order_tickets(None, order_id=str(order.id)) == "sent"
-    assert await jobs.deliver_order_tickets(None, order_id=str(order.id)) == "already-sent"
+    assert await jobs.deliver_order_tickets(job_ctx(), order_id=str(order.id)) == "sent"
+    assert await jobs.deliver_order_tickets(job_ctx(), order_id=str(order.id)) == "already-sent"
     assert len(mails_to(stack, to)) == 1
     assert await ticket_count(engine, order.id) == 1
 
@@ -372,7 +373,7 @@ async def test_concurrent_deliveries_send_one_email(
 ) -> None:
     event = await published_event(client)
     order, _ = await paid_order(engine, event, client.org_id, [3])
-    results = await asyncio.gather(*(jobs.deliver_order_tickets(None, order_id=str(order.id)) for _ in range(4)))
+    results = await asyncio.gather(*(jobs.deliver_order_tickets(job_ctx(), order_id=str(order.id)) for _ in range(4)))
     assert sorted(results) == ["already-sent"] * 3 + ["sent"]
     assert len(mails_to(stack, order.buyer_email or "")) == 1
     assert await ticket_count(engine, order.id) == 3
@@ -385,7 +386,7 @@ async def test_unpaid_order_gets_no_tickets(client: Api, engine: AsyncEngine, st
         fresh = await db.scalar(select(Order).where(Order.id == order.id))
         assert fresh is not None
         fresh.status = "awaiting_payment"  # test set-up only: the machine is not under test here
-    assert await jobs.deliver_order_tickets(None, order_id=str(order.id)) == "not-paid"
+    assert await jobs.deliver_order_tickets(job_ctx(), order_id=str(order.id)) == "not-paid"
     response = await client.get(f"/orders/{order.reference}/tickets.pdf", params={"token": token})
     assert response.status_code == 409
     assert await ticket_count(engine, order.id) == 0
@@ -406,13 +407,13 @@ async def test_paid_orders_never_e_mailed_are_redelivered_by_the_sweep(
             await db.execute(update(Order).where(Order.id == order.id).values(paid_at=datetime.now(UTC) - age))
     assert jobs.REDELIVER_MISSED_TICKETS_CRON in CRON_JOBS
 
-    assert await jobs.redeliver_missed_tickets({"queue": queue}) == 1  # type: ignore[typeddict-item]
+    assert await jobs.redeliver_missed_tickets({**job_ctx(), "queue": queue}) == 1  # type: ignore[typeddict-item]
     await wait_for_mail(stack, lost.buyer_email or "", subject_contains=lost.reference)
     assert await job_result(queue, jobs.delivery_job_key(lost.id)) == "sent"
     async with AsyncSession(engine) as db:
         emailed = dict((await db.execute(select(Order.id, Order.tickets_emailed_at))).tuples().all())
     assert emailed[lost.id] is not None
     assert emailed[too_new.id] is None and emailed[too_old.id] is None  # not yet; a person's job
-    assert await jobs.redeliver_missed_tickets({"queue": queue}) == 0  # type: ignore[typeddict-item]
+    assert await jobs.redeliver_missed_tickets({**job_ctx(), "queue": queue}) == 0  # type: ignore[typeddict-item]
     assert len(mails_to(stack, lost.buyer_email or "")) == 1
     assert mails_to(stack, too_new.buyer_email or "") == [] and mails_to(stack, too_old.buyer_email or "") == []

@@ -25,7 +25,7 @@ def _fernet(purpose: str, secret_key: str | None) -> Fernet:
     if secret_key is None:
         from voelgoed.settings import get_settings
 
-        secret_key = get_settings().secret_key
+        secret_key = get_settings().security.secret_key
     raw = HKDF(
         algorithm=hashes.SHA256(),
         length=32,
@@ -58,7 +58,7 @@ def _hmac_key(purpose: str, secret_key: str | None) -> bytes:
     if secret_key is None:
         from voelgoed.settings import get_settings
 
-        secret_key = get_settings().secret_key
+        secret_key = get_settings().security.secret_key
     return HKDF(
         algorithm=hashes.SHA256(),
         length=32,

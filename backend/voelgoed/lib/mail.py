@@ -27,7 +27,7 @@ def build_message(
     show the one they prefer); attachments after both. `reply_to`: where answers go, since the
     sender (MAIL_FROM) is usually a no-reply address."""
     msg = EmailMessage()
-    msg["From"] = settings.mail_from
+    msg["From"] = settings.mail.sender
     msg["To"] = to
     if reply_to:
         msg["Reply-To"] = reply_to
@@ -43,12 +43,12 @@ def build_message(
 
 
 def _send_smtp(settings: Settings, msg: EmailMessage) -> None:
-    assert settings.smtp_host
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
-        if settings.smtp_starttls:
+    assert settings.mail.smtp_host
+    with smtplib.SMTP(settings.mail.smtp_host, settings.mail.smtp_port, timeout=15) as smtp:
+        if settings.mail.smtp_starttls:
             smtp.starttls()
-        if settings.smtp_username:
-            smtp.login(settings.smtp_username, settings.smtp_password or "")
+        if settings.mail.smtp_username:
+            smtp.login(settings.mail.smtp_username, settings.mail.smtp_password or "")
         smtp.send_message(msg)
 
 
@@ -61,7 +61,7 @@ def write_to_folder(settings: Settings, raw: bytes) -> None:
 
 
 async def send(settings: Settings, msg: EmailMessage) -> None:
-    if settings.smtp_host:
+    if settings.mail.smtp_host:
         await asyncio.to_thread(_send_smtp, settings, msg)
     else:
         await asyncio.to_thread(write_to_folder, settings, msg.as_bytes())

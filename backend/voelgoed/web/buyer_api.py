@@ -49,9 +49,11 @@ def _engine(request: Request[Any, Any, Any]) -> AsyncEngine:
 
 
 async def _limit(request: Request[Any, Any, Any], redis: Redis, settings: Settings) -> None:
-    if settings.public_rate_limit > 0:
+    if settings.limits.public_rate_limit > 0:
         ip = ratelimit.client_ip(request)
-        await ratelimit.hit(redis, f"public:{ip}", settings.public_rate_limit, settings.public_rate_window_seconds)
+        await ratelimit.hit(
+            redis, f"public:{ip}", settings.limits.public_rate_limit, settings.limits.public_rate_window_seconds
+        )
 
 
 async def _event_id_for(engine: AsyncEngine, slug: str) -> uuid.UUID:
@@ -149,7 +151,7 @@ class PublicApiController(Controller):
         shown = await public_types(db_session, event.id, access_code)
         types = shown.types
         avail = await inventory.availability(
-            await db_session.connection(), redis, event.id, ttl=settings.availability_cache_seconds
+            await db_session.connection(), redis, event.id, ttl=settings.cache.availability_seconds
         )
         now = inventory.utcnow()
         selling = event.status == "published" and event.ends_at > now
@@ -261,6 +263,7 @@ class PublicApiController(Controller):
             buyer_email=data.buyer_email,
             buyer_phone=data.buyer_phone,
             provider=data.provider,
+            settings=settings,
         )
         r = started.redirect
         return CheckoutRead(

@@ -40,7 +40,7 @@ class PublicSiteController(Controller):
             "events.html",
             cookies=visit.cookies(),
             events=await upcoming_events(db_session),
-            canonical=f"{settings.public_url}/",
+            canonical=f"{settings.server.public_url}/",
             description="Tickets for upcoming events on VoelgoedEvents.",
         )
 

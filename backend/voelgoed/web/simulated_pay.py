@@ -31,6 +31,7 @@ from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.payments.notifications import PaymentNotice, confirm_payment
 from voelgoed.domain.payments.providers import simulated
 from voelgoed.domain.payments.providers.payfast import rand
+from voelgoed.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +76,10 @@ def _with_param(url: str, **params: str) -> str:
     return urlunsplit(parts._replace(query=urlencode([*query, *params.items()])))
 
 
-def _safe_return(url: str, request: Request[Any, Any, Any]) -> str:
+def _safe_return(url: str, request: Request[Any, Any, Any], public_url: str) -> str:
     """Only same-site targets: a relative path, or our own origin (no open redirect)."""
-    from voelgoed.settings import get_settings
-
     parts = urlsplit(url)
-    own = urlsplit(get_settings().public_url)
+    own = urlsplit(public_url)
     if not parts.scheme and not parts.netloc and url.startswith("/") and not url.startswith("//"):
         return url
     if (parts.scheme, parts.netloc) in {(own.scheme, own.netloc), (request.url.scheme, request.url.netloc)}:
@@ -103,9 +102,9 @@ class SimulatedPaymentController(Controller):
 
     @get("/{transaction_id:uuid}", opt=access(Access.PUBLIC))
     async def show(
-        self, transaction_id: uuid.UUID, db_session: AsyncSession, sig: str = "", r: str = ""
+        self, transaction_id: uuid.UUID, db_session: AsyncSession, settings: Settings, sig: str = "", r: str = ""
     ) -> Response[str]:
-        if not simulated.allowed() or not simulated.sig_ok(transaction_id, sig):
+        if not settings.payments.allow_simulated or not simulated.sig_ok(transaction_id, sig):
             return _not_found()
         txn = await _load(db_session, transaction_id)
         if txn is None:
@@ -139,9 +138,10 @@ class SimulatedPaymentController(Controller):
         db_session: AsyncSession,
         queue: Queue,
         redis: Redis,
+        settings: Settings,
     ) -> Response[Any]:
         form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))
-        if not simulated.allowed() or not simulated.sig_ok(transaction_id, form.get("sig")):
+        if not settings.payments.allow_simulated or not simulated.sig_ok(transaction_id, form.get("sig")):
             return _not_found()
         urls = simulated.open_return(transaction_id, form.get("r"))
         outcome = form.get("outcome")
@@ -168,7 +168,7 @@ class SimulatedPaymentController(Controller):
             )
             await confirmation.after_commit(queue=queue, redis=redis)
             status = confirmation.transaction_status or status
-        target = _safe_return(urls.return_url, request)
+        target = _safe_return(urls.return_url, request, settings.server.public_url)
         if status == "failed":
             target = _with_param(target, payment="failed")
         return Redirect(path=target, status_code=303)

@@ -36,7 +36,7 @@ from voelgoed.domain.payments.providers.base import PaymentContext, PaymentRedir
 from voelgoed.domain.tickets.issuing import issue_for_order
 from voelgoed.domain.tickets.jobs import enqueue_delivery
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
-from voelgoed.settings import Settings, get_settings
+from voelgoed.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -55,18 +55,17 @@ def _engine_of(db: AsyncSession | AsyncEngine) -> AsyncEngine:
     raise RuntimeError("reserve() needs a session bound to an AsyncEngine")
 
 
-def get_batcher(engine: AsyncEngine, redis: Redis | None = None, settings: Settings | None = None) -> HoldBatcher:
+def get_batcher(engine: AsyncEngine, settings: Settings, redis: Redis | None = None) -> HoldBatcher:
     """The process's group-commit batcher for this database (created on first use)."""
     batcher = _batchers.get(id(engine))
     if batcher is None or batcher.engine is not engine:
-        s = settings or get_settings()
         batcher = HoldBatcher(
             engine,
-            window_ms=s.reserve_batch_window_ms,
-            max_batch=s.reserve_batch_max,
+            window_ms=settings.limits.reserve_batch_window_ms,
+            max_batch=settings.limits.reserve_batch_max,
             redis=redis,
-            pool_size=s.db_hold_pool_size,
-            pool_timeout=s.db_pool_timeout_seconds,
+            pool_size=settings.database.hold_pool_size,
+            pool_timeout=settings.database.pool_timeout_seconds,
         )
         _batchers[id(engine)] = batcher
     elif batcher.redis is None and redis is not None:
@@ -82,14 +81,13 @@ async def reserve(
     coupon_code: str | None = None,
     idempotency_key: str | None = None,
     session_id: str | None = None,
+    settings: Settings,
     redis: Redis | None = None,
-    settings: Settings | None = None,
     access_code: str | None = None,
 ) -> HoldResult:
     """Hold tickets: an order in `reserved` until now + HOLD_MINUTES. Raises 404 (unknown or
     unpublished event), 422 (a rule says no: window, min/max, wrong type, a hidden type without
     its `access_code`, coupon) or 409 (sold out, coupon used up). Idempotent per `idempotency_key`."""
-    s = settings or get_settings()
     cart = (
         [CartItem(ticket_type_id=k, quantity=v) for k, v in items.items()]
         if isinstance(items, Mapping)
@@ -101,10 +99,10 @@ async def reserve(
         coupon_code=coupon_code,
         idempotency_key=idempotency_key,
         session_id=session_id,
-        hold_minutes=s.hold_minutes,
+        hold_minutes=settings.limits.hold_minutes,
         access_code=access_code,
     )
-    return await get_batcher(_engine_of(db), redis, s).submit(request)
+    return await get_batcher(_engine_of(db), settings, redis).submit(request)
 
 
 # --- loading an order the buyer holds the token of ---------------------------------------------
@@ -186,6 +184,7 @@ async def start_checkout(
     buyer_name: str,
     buyer_email: str,
     buyer_phone: str | None = None,
+    settings: Settings,
     provider: str = "simulated",
     return_url: str | None = None,
     cancel_url: str | None = None,
@@ -205,8 +204,8 @@ async def start_checkout(
         raise Conflict(f"This order is {order.status.replace('_', ' ')}; choose your tickets again.")
     if order.hold_expires_at <= datetime.now(UTC):
         raise Conflict("Your hold on these tickets has expired; choose your tickets again.")
-    chosen = get_provider(provider)  # 422 at `provider` when unknown or switched off
-    setup = await provider_setup(db, order.organization_id, provider)
+    chosen = get_provider(provider, settings)  # 422 at `provider` when unknown or switched off
+    setup = await provider_setup(db, order.organization_id, provider, settings)
 
     order.buyer_name, order.buyer_email, order.buyer_phone = name, email, phone
     OrderLifecycle(order).send("start_payment")
@@ -234,7 +233,7 @@ async def start_checkout(
         await db.flush()
     event = await db.scalar(select(Event).where(Event.id == order.event_id).execution_options(skip_tenant_scope=True))
     tickets = sum(line.quantity for line in order.lines)
-    base = get_settings().public_url
+    base = settings.server.public_url
     page = f"{base}/orders/{order.reference}?token={token}"
     redirect = await chosen.begin(
         PaymentContext(

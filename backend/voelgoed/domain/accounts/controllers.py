@@ -52,14 +52,14 @@ async def build_me(db: AsyncSession, user: User, session: UserSession) -> Me:
 
 
 def _session_cookies(settings: Settings, token: str, session: UserSession) -> list[Cookie]:
-    max_age = settings.session_ttl_hours * 3600
+    max_age = settings.security.session_ttl_hours * 3600
     return [
         Cookie(
             key=SESSION_COOKIE,
             value=token,
             httponly=True,
             samesite="lax",
-            secure=settings.cookie_secure,
+            secure=settings.security.cookie_secure,
             max_age=max_age,
             path="/",
         ),
@@ -69,7 +69,7 @@ def _session_cookies(settings: Settings, token: str, session: UserSession) -> li
             value=session.csrf_token,
             httponly=False,
             samesite="lax",
-            secure=settings.cookie_secure,
+            secure=settings.security.cookie_secure,
             max_age=max_age,
             path="/",
         ),
@@ -90,7 +90,7 @@ class AuthController(Controller):
     ) -> Response[Me]:
         token, session = await AccountService(db).start_session(
             user,
-            ttl=timedelta(hours=settings.session_ttl_hours),
+            ttl=timedelta(hours=settings.security.session_ttl_hours),
             ip=ratelimit.client_ip(request),
             user_agent=request.headers.get("user-agent"),
         )
@@ -132,13 +132,16 @@ class AuthController(Controller):
         email = data.email.strip().lower()
         # Two limits: per address (guessing one account's password) and per client (spraying).
         await ratelimit.hit(
-            redis, f"login:email:{email}", settings.login_attempts_per_window, settings.login_window_seconds
+            redis,
+            f"login:email:{email}",
+            settings.security.login_attempts_per_window,
+            settings.security.login_window_seconds,
         )
         await ratelimit.hit(
             redis,
             f"login:ip:{ratelimit.client_ip(request)}",
-            settings.login_attempts_per_window * 5,
-            settings.login_window_seconds,
+            settings.security.login_attempts_per_window * 5,
+            settings.security.login_window_seconds,
         )
         user = await AccountService(db_session).authenticate(email, data.password)
         await ratelimit.reset(redis, f"login:email:{email}")
@@ -196,7 +199,7 @@ class AuthController(Controller):
             return None
         user, token = found
         await db_session.commit()  # the link must work by the time the e-mail arrives
-        link = f"{settings.public_url}/app/reset-password?token={token}"
+        link = f"{settings.server.public_url}/app/reset-password?token={token}"
         await enqueue_mail(
             queue,
             messages.password_reset(to=user.email, name=user.name, link=link),

@@ -27,9 +27,10 @@ from voelgoed.domain.catalog.schemas import (
 from voelgoed.domain.catalog.services import CouponService, TicketTypeService, access_link
 from voelgoed.domain.orders.services import vat_of
 from voelgoed.lib.patching import sent_fields
+from voelgoed.settings import Settings
 
 
-def type_read(t: TicketType, event_slug: str) -> TicketTypeRead:
+def type_read(t: TicketType, event_slug: str, public_url: str) -> TicketTypeRead:
     """`event_slug` builds a hidden type's secret link (the slug can change; the link follows)."""
     code = t.access_code if t.hidden else None
     return TicketTypeRead(
@@ -52,7 +53,7 @@ def type_read(t: TicketType, event_slug: str) -> TicketTypeRead:
         created_at=t.created_at,
         updated_at=t.updated_at,
         access_code=code,
-        access_link=access_link(event_slug, code) if code else None,
+        access_link=access_link(public_url, event_slug, code) if code else None,
     )
 
 
@@ -96,11 +97,11 @@ class TicketTypeController(Controller):
 
     @get("", operation_id="listTicketTypes", opt=access(Permission.EVENTS_READ))
     async def list_types(
-        self, organization_id: uuid.UUID, event_id: uuid.UUID, types: TicketTypeService
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, types: TicketTypeService, settings: Settings
     ) -> list[TicketTypeRead]:
         listed = await types.list(event_id)
         slug = await types.event_slug(event_id)
-        return [type_read(t, slug) for t in listed]
+        return [type_read(t, slug, settings.server.public_url) for t in listed]
 
     @post("", operation_id="createTicketType", opt=access(Permission.EVENTS_WRITE))
     async def create_type(
@@ -111,17 +112,24 @@ class TicketTypeController(Controller):
         types: TicketTypeService,
         db_session: AsyncSession,
         redis: Redis,
+        settings: Settings,
     ) -> TicketTypeRead:
         tt = await types.create(organization_id, event_id, msgspec.structs.asdict(data))
-        read = type_read(tt, await types.event_slug(event_id))
+        read = type_read(tt, await types.event_slug(event_id), settings.server.public_url)
         await _commit_and_refresh(db_session, redis, event_id)
         return read
 
     @get("/{type_id:uuid}", operation_id="getTicketType", opt=access(Permission.EVENTS_READ))
     async def get_type(
-        self, organization_id: uuid.UUID, event_id: uuid.UUID, type_id: uuid.UUID, types: TicketTypeService
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        type_id: uuid.UUID,
+        types: TicketTypeService,
+        settings: Settings,
     ) -> TicketTypeRead:
-        return type_read(await types.get(event_id, type_id), await types.event_slug(event_id))
+        tt = await types.get(event_id, type_id)
+        return type_read(tt, await types.event_slug(event_id), settings.server.public_url)
 
     @patch("/{type_id:uuid}", operation_id="updateTicketType", opt=access(Permission.EVENTS_WRITE))
     async def update_type(
@@ -133,9 +141,10 @@ class TicketTypeController(Controller):
         types: TicketTypeService,
         db_session: AsyncSession,
         redis: Redis,
+        settings: Settings,
     ) -> TicketTypeRead:
         tt = await types.update(event_id, type_id, sent_fields(data))
-        read = type_read(tt, await types.event_slug(event_id))
+        read = type_read(tt, await types.event_slug(event_id), settings.server.public_url)
         await _commit_and_refresh(db_session, redis, event_id)
         return read
 
@@ -152,10 +161,11 @@ class TicketTypeController(Controller):
         type_id: uuid.UUID,
         types: TicketTypeService,
         db_session: AsyncSession,
+        settings: Settings,
     ) -> TicketTypeRead:
         """A hidden type's new random access code: the old code and secret link stop working."""
         tt = await types.regenerate_access_code(event_id, type_id)
-        read = type_read(tt, await types.event_slug(event_id))
+        read = type_read(tt, await types.event_slug(event_id), settings.server.public_url)
         await db_session.commit()
         return read
 

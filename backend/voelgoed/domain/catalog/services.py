@@ -29,7 +29,6 @@ from voelgoed.domain.events.models import Event
 from voelgoed.domain.events.services import to_utc
 from voelgoed.domain.orders.models import OrderLine
 from voelgoed.lib.problems import Conflict, FieldError, NotFound, Unprocessable
-from voelgoed.settings import get_settings
 
 TYPE_FIELDS = (
     "name",
@@ -62,8 +61,8 @@ def normalise_access_code(raw: str | None) -> str | None:
     return code or None
 
 
-def access_link(event_slug: str, code: str) -> str:
-    return f"{get_settings().public_url}/events/{event_slug}?access={code}"
+def access_link(public_url: str, event_slug: str, code: str) -> str:
+    return f"{public_url}/events/{event_slug}?access={code}"
 
 
 @dataclass

@@ -39,7 +39,7 @@ class DashboardController(Controller):
     ) -> OrganizationOverview:
         """Every event of the organisation with its key figures (sold, capacity, gross, checked in);
         may be up to 5 s old."""
-        return await cache.organization_overview(db_session, redis, organization_id, settings.dashboard_cache_seconds)
+        return await cache.organization_overview(db_session, redis, organization_id, settings.cache.dashboard_seconds)
 
     @get("/events/{event_id:uuid}/dashboard", operation_id="getEventDashboard", opt=access(Permission.EVENTS_READ))
     async def dashboard(
@@ -53,7 +53,7 @@ class DashboardController(Controller):
     ) -> EventDashboard:
         """Sales per ticket type, revenue, sales and check-ins over time, occupancy per gate."""
         event = await get_event(db_session, event_id)
-        return await cache.event_dashboard(db_session, redis, event, granularity, settings.dashboard_cache_seconds)
+        return await cache.event_dashboard(db_session, redis, event, granularity, settings.cache.dashboard_seconds)
 
     @get(
         "/events/{event_id:uuid}/dashboard/stream",
@@ -77,7 +77,7 @@ class DashboardController(Controller):
         await get_event(db_session, event_id)
         bind = db_session.bind
         live = "text/event-stream" in request.headers.get("accept", "")
-        ttl = settings.dashboard_cache_seconds
+        ttl = settings.cache.dashboard_seconds
 
         async def events() -> AsyncIterator[dict[str, str] | str]:
             last_token: services.ChangeToken | None = None

@@ -86,9 +86,9 @@ class ExportController(Controller):
         event = await get_event(db_session, event_id)
         _kind(kind)
         rows = await services.count_rows(db_session, kind, event.id)
-        if rows > settings.export_sync_max_rows:
+        if rows > settings.limits.export_sync_max_rows:
             raise Conflict(
-                f"This export has {rows} rows, more than {settings.export_sync_max_rows}: create an export job "
+                f"This export has {rows} rows, more than {settings.limits.export_sync_max_rows}: create an export job "
                 "(POST .../exports) and download it when it is done."
             )
         AuditService(db_session, auth).record(

@@ -21,6 +21,7 @@ from voelgoed.domain.exports import services
 from voelgoed.domain.exports.machines import ExportLifecycle
 from voelgoed.domain.exports.models import DataExport
 from voelgoed.domain.orders.jobs import _engine_and_redis
+from voelgoed.settings import job_settings
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ async def _transition(session_factory: Any, export_id: uuid.UUID, event: str, **
 
 
 async def run_export(ctx: dict[str, Any] | None, *, export_id: str) -> int:
-    engine, _ = _engine_and_redis()
+    engine, _ = _engine_and_redis(job_settings(ctx))
 
     def session_factory() -> AsyncSession:
         return AsyncSession(engine, expire_on_commit=False)

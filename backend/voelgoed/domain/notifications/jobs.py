@@ -9,7 +9,7 @@ from saq import Queue
 
 from voelgoed.domain.notifications.messages import Mail
 from voelgoed.lib import mail
-from voelgoed.settings import get_settings
+from voelgoed.settings import job_settings
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ async def send_email(
     html: str | None = None,
     reply_to: str | None = None,
 ) -> str:
-    settings = get_settings()
+    settings = job_settings(ctx)
     msg = mail.build_message(
         settings, to=to, subject=subject, text=text, html=html, reply_to=reply_to, message_id=message_id
     )

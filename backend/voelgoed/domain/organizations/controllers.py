@@ -165,7 +165,7 @@ class InvitationController(Controller):
         )
         org = await service.get(organization_id)
         await db_session.commit()  # the link must work by the time the e-mail arrives
-        link = f"{settings.public_url}/app/invitations/{token}"
+        link = f"{settings.server.public_url}/app/invitations/{token}"
         mail = messages.invitation(
             to=invitation.email,
             organization_name=org.name,

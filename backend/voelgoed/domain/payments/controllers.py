@@ -24,6 +24,7 @@ from voelgoed.domain.payments.services import PaymentAccountService, check_provi
 from voelgoed.lib.closed_sets import path_documented_as
 from voelgoed.lib.patching import sent_fields
 from voelgoed.lib.problems import AppError
+from voelgoed.settings import PaymentSettings, Settings
 
 
 class ServiceUnavailable(AppError):
@@ -37,13 +38,13 @@ class NotificationRejected(AppError):
 ProviderInPath = Annotated[str, path_documented_as(PROVIDER_NAMES)]
 
 
-def to_read(provider: str, account: PaymentProviderAccount | None) -> PaymentProviderRead:
+def to_read(provider: str, account: PaymentProviderAccount | None, payments: PaymentSettings) -> PaymentProviderRead:
     stored = account.credentials if account else {}
     merchant_id = stored.get("merchant_id") if isinstance(stored.get("merchant_id"), str) else None
     sandbox = account.sandbox if account else True
     return PaymentProviderRead(
         provider=provider,
-        available=provider in available_providers(),
+        available=provider in available_providers(payments),
         configured=account is not None,
         active=account.active if account else True,
         sandbox=sandbox,
@@ -66,17 +67,17 @@ class PaymentProviderController(Controller):
 
     @get("", operation_id="listPaymentProviders", opt=access(Permission.ORG_MANAGE))
     async def list_providers(
-        self, organization_id: uuid.UUID, accounts: PaymentAccountService
+        self, organization_id: uuid.UUID, accounts: PaymentAccountService, settings: Settings
     ) -> list[PaymentProviderRead]:
         """Every provider with this organisation's settings; secrets show only as set or not."""
         saved = {a.provider: a for a in await accounts.all()}
-        return [to_read(name, saved.get(name)) for name in PROVIDER_NAMES]
+        return [to_read(name, saved.get(name), settings.payments) for name in PROVIDER_NAMES]
 
     @get("/{provider:str}", operation_id="getPaymentProvider", opt=access(Permission.ORG_MANAGE))
     async def get_provider_account(
-        self, organization_id: uuid.UUID, provider: ProviderInPath, accounts: PaymentAccountService
+        self, organization_id: uuid.UUID, provider: ProviderInPath, accounts: PaymentAccountService, settings: Settings
     ) -> PaymentProviderRead:
-        return to_read(check_provider_name(provider), await accounts.get(provider))
+        return to_read(check_provider_name(provider), await accounts.get(provider), settings.payments)
 
     @put("/{provider:str}", operation_id="setPaymentProvider", opt=access(Permission.ORG_MANAGE))
     async def set_provider_account(
@@ -85,10 +86,11 @@ class PaymentProviderController(Controller):
         provider: ProviderInPath,
         data: PaymentProviderUpdate,
         accounts: PaymentAccountService,
+        settings: Settings,
     ) -> PaymentProviderRead:
         """Save credentials (merchant key and passphrase are encrypted at rest, write-only)."""
         account = await accounts.put(organization_id, provider, sent_fields(data))
-        return to_read(provider, account)
+        return to_read(provider, account, settings.payments)
 
 
 class PayFastItnController(Controller):
@@ -102,7 +104,9 @@ class PayFastItnController(Controller):
         status_code=200,
         media_type="text/plain",
     )
-    async def itn(self, request: Request, db_session: AsyncSession, queue: Queue, redis: Redis) -> Response[str]:
+    async def itn(
+        self, request: Request, db_session: AsyncSession, queue: Queue, redis: Redis, settings: Settings
+    ) -> Response[str]:
         """PayFast's Instant Transaction Notification (form-encoded, posted by PayFast's servers).
 
         200: accepted, or a duplicate of one already processed, or one that arrived while another
@@ -112,6 +116,7 @@ class PayFastItnController(Controller):
         """
         result = await process_itn(
             db_session,
+            payments=settings.payments,
             body=await request.body(),
             peer_ip=request.client.host if request.client else None,
             forwarded_for=request.headers.get("x-forwarded-for"),

@@ -37,7 +37,7 @@ from voelgoed.domain.payments.models import PaymentNotification, PaymentTransact
 from voelgoed.domain.payments.notifications import PaymentNotice
 from voelgoed.domain.payments.providers import payfast
 from voelgoed.domain.payments.services import effective_payfast_credentials, find_account
-from voelgoed.settings import get_settings
+from voelgoed.settings import PaymentSettings
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +114,9 @@ def _record(
     return note
 
 
-async def _validate_with_payfast(sandbox: bool, param_string: str) -> str:
+async def _validate_with_payfast(sandbox: bool, param_string: str, configured_base_url: str | None) -> str:
     """Check 4: ask PayFast whether it sent this notification. Returns the answer's first word."""
-    url = payfast.base_url(sandbox) + "/eng/query/validate"
+    url = payfast.base_url(sandbox, configured_base_url) + "/eng/query/validate"
     async with httpx.AsyncClient(timeout=VALIDATE_TIMEOUT_SECONDS) as client:
         response = await client.post(
             url,
@@ -127,9 +127,10 @@ async def _validate_with_payfast(sandbox: bool, param_string: str) -> str:
     return words[0] if response.status_code == 200 and words else f"HTTP {response.status_code}"
 
 
-async def process_itn(db: AsyncSession, *, body: bytes, peer_ip: str | None, forwarded_for: str | None) -> ItnResult:
-    settings = get_settings()
-    source_ip = client_ip(peer_ip, forwarded_for, settings.payfast_trusted_proxies)
+async def process_itn(
+    db: AsyncSession, *, payments: PaymentSettings, body: bytes, peer_ip: str | None, forwarded_for: str | None
+) -> ItnResult:
+    source_ip = client_ip(peer_ip, forwarded_for, payments.payfast_trusted_proxies)
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:
@@ -191,7 +192,7 @@ async def process_itn(db: AsyncSession, *, body: bytes, peer_ip: str | None, for
     if fields.get("merchant_id", "").strip() != str(creds.get("merchant_id") or ""):
         return reject("merchant_id is not this organiser's PayFast account", txn)
     # 2. source IP
-    if not ip_in(source_ip, settings.payfast_allowed_ips):
+    if not ip_in(source_ip, payments.payfast_allowed_ips):
         return reject(f"source IP {source_ip or '?'} is not one of PayFast's", txn)
     # 3. amount
     paid_cents = payfast.cents(fields.get("amount_gross", ""))
@@ -201,7 +202,7 @@ async def process_itn(db: AsyncSession, *, body: bytes, peer_ip: str | None, for
         )
     # 4. server-to-server confirmation
     try:
-        answer = await _validate_with_payfast(sandbox, payfast.param_string(pairs))
+        answer = await _validate_with_payfast(sandbox, payfast.param_string(pairs), payments.payfast_base_url)
     except httpx.HTTPError as exc:
         return reject(f"could not reach PayFast to validate: {type(exc).__name__}", txn, code=503)
     if answer != "VALID":

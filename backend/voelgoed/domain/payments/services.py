@@ -21,7 +21,7 @@ from voelgoed.domain.payments.providers import PROVIDER_NAMES
 from voelgoed.domain.payments.providers.payfast import SANDBOX_MERCHANT_ID, SANDBOX_MERCHANT_KEY
 from voelgoed.lib import crypto
 from voelgoed.lib.problems import Unprocessable
-from voelgoed.settings import get_settings
+from voelgoed.settings import Settings
 
 CREDENTIALS_PURPOSE = "payment-credentials"
 # Which credential fields each provider takes, and which of them are secret (encrypted, never shown).
@@ -41,9 +41,8 @@ class ProviderSetup:
     notify_url: str = ""
 
 
-def notify_url(provider: str) -> str:
-    """Where the provider posts its server-to-server notifications."""
-    base = get_settings().public_url
+def notify_url(provider: str, base: str) -> str:
+    """Where the provider posts its server-to-server notifications (`base`: PUBLIC_URL)."""
     return f"{base}/api/payments/{provider}/itn" if provider == "payfast" else ""
 
 
@@ -83,7 +82,9 @@ async def lock_transaction(db: AsyncSession, transaction_id: uuid.UUID) -> Payme
     )
 
 
-async def provider_setup(db: AsyncSession, organization_id: uuid.UUID, provider: str) -> ProviderSetup:
+async def provider_setup(
+    db: AsyncSession, organization_id: uuid.UUID, provider: str, settings: Settings
+) -> ProviderSetup:
     """Credentials for checkout. Without an account PayFast runs against its public sandbox test
     merchant, except in production, where an organiser must set their own first."""
     check_provider_name(provider)
@@ -91,17 +92,22 @@ async def provider_setup(db: AsyncSession, organization_id: uuid.UUID, provider:
     if account is not None and not account.active:
         raise Unprocessable.field("provider", f"This organiser has switched {provider} off.")
     if provider == "payfast" and account is None:
-        if get_settings().environment == "production":
+        if settings.server.environment == "production":
             raise Unprocessable.field("provider", "PayFast is not set up for this organiser yet.")
         return ProviderSetup(
             provider=provider,
             credentials={"merchant_id": SANDBOX_MERCHANT_ID, "merchant_key": SANDBOX_MERCHANT_KEY},
             sandbox=True,
-            notify_url=notify_url(provider),
+            notify_url=notify_url(provider, settings.server.public_url),
         )
     creds = decrypt_credentials(provider, account.credentials) if account else {}
     sandbox = account.sandbox if account else True
-    return ProviderSetup(provider=provider, credentials=creds, sandbox=sandbox, notify_url=notify_url(provider))
+    return ProviderSetup(
+        provider=provider,
+        credentials=creds,
+        sandbox=sandbox,
+        notify_url=notify_url(provider, settings.server.public_url),
+    )
 
 
 def effective_payfast_credentials(account: PaymentProviderAccount | None) -> tuple[dict[str, Any], bool]:

@@ -40,7 +40,7 @@ from voelgoed.domain.tickets.issuing import listed_tickets
 from voelgoed.domain.tickets.pdf import render_tickets_pdf
 from voelgoed.domain.tickets.services import build_document, format_local, load_event, store_pdf, stored_pdf
 from voelgoed.lib import mail
-from voelgoed.settings import Settings, get_settings
+from voelgoed.settings import Settings, job_settings
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def _sessions(settings: Settings) -> async_sessionmaker[AsyncSession]:
     from voelgoed.db import models  # noqa: F401  (registers every table)
     from voelgoed.devservices import resolve_urls
 
-    url, _ = resolve_urls(settings.data_dir, settings.database_url, settings.redis_url)
+    url, _ = resolve_urls(settings.server.data_dir, settings.database.url, settings.redis.url)
     if url not in _engines:
         _engines[url] = create_async_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
     return async_sessionmaker(_engines[url], expire_on_commit=False)
@@ -66,7 +66,7 @@ def delivery_message_id(order_id: uuid.UUID, sent_before: bool) -> str:
 
 
 async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, force: bool = False) -> str:
-    settings = get_settings()
+    settings = job_settings(ctx)
     sessions = _sessions(settings)
     oid = uuid.UUID(order_id)
 
@@ -99,7 +99,7 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
                 venue=f"{event.venue.name}, {event.venue.city}" if event.venue else None,
                 summary=await order_summary(db, order),
                 # The buyer's own token is not stored: the link carries the order-link token.
-                order_url=f"{settings.public_url}/orders/{order.reference}?token={order_link_token(order)}",
+                order_url=f"{settings.server.public_url}/orders/{order.reference}?token={order_link_token(order)}",
                 organiser_name=organiser.name,
                 reply_to=organiser.reply_to,
                 tickets=[(t.type_name, t.code) for t in await listed_tickets(db, order.id)],
@@ -171,7 +171,7 @@ async def redeliver_missed_tickets(ctx: Context) -> int:
     """Enqueue the delivery of paid orders whose tickets were never e-mailed. An order whose job
     is still queued or running is skipped by the job key; a finished one only re-runs while the
     order still has no `tickets_emailed_at`."""
-    async with _sessions(get_settings())() as db:
+    async with _sessions(job_settings(ctx))() as db:
         missed = list(await db.scalars(_MISSED))
     for order_id in missed:
         await enqueue_delivery(ctx["queue"], order_id)

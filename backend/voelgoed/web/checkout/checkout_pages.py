@@ -180,6 +180,7 @@ class CheckoutController(Controller):
                 buyer_email=values["buyer_email"],
                 buyer_phone=values["buyer_phone"] or None,
                 provider=values["provider"],
+                settings=settings,
             )
         except AppError as exc:
             problem = workflow_bridge.explain(exc)

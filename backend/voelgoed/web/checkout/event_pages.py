@@ -84,7 +84,7 @@ async def event_page(
     shown = await public_types(db, event.id, access[:ACCESS_MAX] or None)
     if shown.accepted is False and access_error is None:
         access_error = BAD_ACCESS_CODE
-    types = await ticket_types(db, redis, event, ttl=settings.availability_cache_seconds, shown=shown)
+    types = await ticket_types(db, redis, event, ttl=settings.cache.availability_seconds, shown=shown)
     visible = {t.id for t in types}
     other_errors = list(other_errors or [])
     other_errors += [m for k, m in (type_errors or {}).items() if k not in visible]  # no field to show it at
@@ -121,9 +121,9 @@ async def event_page(
         offer_access=shown.has_hidden and event.status == "published",
         robots="noindex" if access else None,  # a secret link's page stays out of search engines
         csrf=visit.form_token(f"reserve:{event.slug}"),
-        hold_minutes=settings.hold_minutes,
+        hold_minutes=settings.limits.hold_minutes,
         description=_summary(event),
-        canonical=f"{settings.public_url}/events/{event.slug}",
+        canonical=f"{settings.server.public_url}/events/{event.slug}",
         ends_fmt="%H:%M" if event.starts_at.date() == event.ends_at.date() else "%a %-d %b %Y, %H:%M %Z",
     )
 

@@ -60,7 +60,7 @@ class Visit:
 
     def cookies(self) -> list[Cookie]:
         """`vg_sid` is re-sent on every page so its 30 minutes slide; `vg_utm` when it changed."""
-        secure = self.settings.cookie_secure
+        secure = self.settings.security.cookie_secure
         out = [
             Cookie(
                 key=SESSION_COOKIE,
@@ -87,13 +87,13 @@ class Visit:
         return out + self.extra_cookies
 
     def form_token(self, purpose: str) -> str:
-        return sign_form_token(self.settings.secret_key, self.session_id, purpose)
+        return sign_form_token(self.settings.security.secret_key, self.session_id, purpose)
 
     def check_form_token(self, purpose: str, token: str | None) -> bool:
         """False for a missing, forged, foreign or stale token, or when the visit is new (no cookie)."""
         if self.is_new:
             return False
-        return verify_form_token(self.settings.secret_key, self.session_id, purpose, token or "")
+        return verify_form_token(self.settings.security.secret_key, self.session_id, purpose, token or "")
 
     def utm(self) -> dict[str, str | None]:
         a = self.attribution
@@ -143,7 +143,7 @@ def order_cookie(settings: Settings, reference: str, access_token: str, max_age:
         max_age=max_age,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=settings.security.cookie_secure,
         path=f"/checkout/{reference}",
     )
 

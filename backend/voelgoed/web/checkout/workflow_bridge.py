@@ -133,12 +133,12 @@ async def providers_for(db: AsyncSession, settings: Settings, organization_id: u
     from voelgoed.domain.payments.services import find_account
 
     out = []
-    for name in available_providers():
+    for name in available_providers(settings.payments):
         if name != "simulated":
             account = await find_account(db, organization_id, name)
             if account is not None and not account.active:
                 continue
-            if account is None and settings.environment == "production":
+            if account is None and settings.server.environment == "production":
                 continue
         out.append(Provider(name=name, label=PROVIDER_LABELS.get(name, name)))
     return out
@@ -153,6 +153,7 @@ async def start_checkout(
     buyer_email: str,
     buyer_phone: str | None,
     provider: str,
+    settings: Settings,
 ) -> PaymentRedirect:
     """Start (or restart) payment; returns where to send the buyer (url, method, fields)."""
     from voelgoed.workflows import checkout
@@ -165,6 +166,7 @@ async def start_checkout(
         buyer_email=buyer_email,
         buyer_phone=buyer_phone,
         provider=provider,
+        settings=settings,
     )
     return started.redirect
 
@@ -201,7 +203,7 @@ async def send_order_link(db: AsyncSession, queue: Any, settings: Settings, refe
         text = (
             f"Hi {order.buyer_name or ''},\n\nSomeone (hopefully you) asked for a link to order {order.reference} "
             f"for {event.name}.\n\nThis order is not paid yet. Continue in the browser where you chose the "
-            f"tickets, or choose tickets again:\n\n{settings.public_url}/events/{event.slug}\n"
+            f"tickets, or choose tickets again:\n\n{settings.server.public_url}/events/{event.slug}\n"
         )
     else:
         token = rotate_access_token(order)
@@ -209,7 +211,7 @@ async def send_order_link(db: AsyncSession, queue: Any, settings: Settings, refe
         text = (
             f"Hi {order.buyer_name or ''},\n\nHere is the link to order {order.reference} for {event.name} "
             f"(status: {order.status.replace('_', ' ')}). It opens your order and your tickets:\n\n"
-            f"{settings.public_url}/orders/{order.reference}?token={token}\n\n"
+            f"{settings.server.public_url}/orders/{order.reference}?token={token}\n\n"
             "Earlier links to this order no longer work. Keep this one private.\n"
             "If you did not ask for this, you can ignore this e-mail.\n"
         )

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from voelgoed.domain.payments.providers.base import PaymentContext, PaymentProvider, PaymentRedirect
 from voelgoed.domain.payments.providers.payfast import PayFastProvider
 from voelgoed.domain.payments.providers.simulated import SimulatedProvider
-from voelgoed.domain.payments.providers.simulated import allowed as simulated_allowed
 from voelgoed.lib.closed_sets import closed_set
 from voelgoed.lib.problems import Unprocessable
+from voelgoed.settings import PaymentSettings, Settings
 
 PROVIDER_NAMES = ("simulated", "payfast")
 if TYPE_CHECKING:
@@ -34,19 +34,19 @@ __all__ = [
 ]
 
 
-def available_providers() -> list[str]:
+def available_providers(payments: PaymentSettings) -> list[str]:
     """Providers a buyer may choose here (the simulated one only where it is allowed)."""
-    return [n for n in PROVIDER_NAMES if n != "simulated" or simulated_allowed()]
+    return [n for n in PROVIDER_NAMES if n != "simulated" or payments.allow_simulated]
 
 
-def get_provider(name: str) -> PaymentProvider:
+def get_provider(name: str, settings: Settings) -> PaymentProvider:
     """The provider called `name`; Unprocessable (422, field `provider`) if unknown or refused."""
     if name == "payfast":
-        return PayFastProvider()
+        return PayFastProvider(settings.payments.payfast_base_url)
     if name == "simulated":
-        if not simulated_allowed():
+        if not settings.payments.allow_simulated:
             raise Unprocessable.field(
                 "provider", "The simulated payment provider is switched off here (PAYMENTS_ALLOW_SIMULATED)."
             )
-        return SimulatedProvider()
+        return SimulatedProvider(settings.server.public_url)
     raise Unprocessable.field("provider", f"Unknown payment provider {name!r}; use one of {', '.join(PROVIDER_NAMES)}.")

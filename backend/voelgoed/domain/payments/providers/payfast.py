@@ -21,7 +21,6 @@ from urllib.parse import quote_plus
 from voelgoed.domain.payments.providers.base import PaymentContext, PaymentRedirect
 from voelgoed.lib.money import format_rand, parse_rand_or_none
 from voelgoed.lib.problems import Unprocessable
-from voelgoed.settings import get_settings
 
 SANDBOX_BASE_URL = "https://sandbox.payfast.co.za"
 LIVE_BASE_URL = "https://www.payfast.co.za"
@@ -62,8 +61,8 @@ CHECKOUT_FIELD_ORDER = (
 )
 
 
-def base_url(sandbox: bool) -> str:
-    configured = get_settings().payfast_base_url
+def base_url(sandbox: bool, configured: str | None) -> str:
+    """`configured`: PAYFAST_BASE_URL (settings.payments.payfast_base_url), which wins when set."""
     if configured:
         return configured
     return SANDBOX_BASE_URL if sandbox else LIVE_BASE_URL
@@ -120,6 +119,9 @@ def _split_name(full: str) -> tuple[str, str]:
 class PayFastProvider:
     name = "payfast"
 
+    def __init__(self, configured_base_url: str | None) -> None:
+        self.configured_base_url = configured_base_url
+
     async def begin(self, ctx: PaymentContext) -> PaymentRedirect:
         creds = ctx.credentials or {}
         merchant_id = str(creds.get("merchant_id") or "")
@@ -145,4 +147,5 @@ class PayFastProvider:
         }
         fields = {k: v for k, v in fields.items() if v.strip() != ""}
         fields["signature"] = checkout_signature(fields, creds.get("passphrase") or None)
-        return PaymentRedirect(url=base_url(ctx.sandbox) + "/eng/process", method="POST", fields=fields)
+        url = base_url(ctx.sandbox, self.configured_base_url) + "/eng/process"
+        return PaymentRedirect(url=url, method="POST", fields=fields)

@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 
 from voelgoed.domain.payments.providers.base import PaymentContext, PaymentRedirect
 from voelgoed.lib import crypto
-from voelgoed.settings import get_settings
 
 SIG_PURPOSE = "simulated-payment"
 RETURN_PURPOSE = "simulated-payment-return"
@@ -60,12 +59,11 @@ def page_path(transaction_id: uuid.UUID) -> str:
     return f"/pay/simulated/{transaction_id}"
 
 
-def allowed() -> bool:
-    return get_settings().payments_allow_simulated
-
-
 class SimulatedProvider:
     name = "simulated"
+
+    def __init__(self, public_url: str) -> None:
+        self.public_url = public_url
 
     async def begin(self, ctx: PaymentContext) -> PaymentRedirect:
         query = urlencode(
@@ -74,5 +72,5 @@ class SimulatedProvider:
                 "r": seal_return(ctx.transaction_id, ctx.return_url, ctx.cancel_url),
             }
         )
-        url = f"{get_settings().public_url}{page_path(ctx.transaction_id)}?{query}"
+        url = f"{self.public_url}{page_path(ctx.transaction_id)}?{query}"
         return PaymentRedirect(url=url, method="GET")

@@ -1,0 +1,167 @@
+"""Settings: one typed object built from the environment, validated at start-up, every variable
+documented.
+
+A bad value must stop the product at start-up with a message naming the variable and what it
+expects (not a traceback, not a silent fallback), and every variable the code reads must be in the
+README's configuration table or docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from voelgoed.settings import PAYFAST_DEFAULT_ALLOWED_IPS, REPO_ROOT, SettingsError, load_settings
+
+PACKAGE = REPO_ROOT / "backend" / "voelgoed"
+BASE = {"SECRET_KEY": "unit-test-secret"}  # no secret file is written into a data folder
+
+
+def test_defaults_are_the_documented_ones(tmp_path: Path) -> None:
+    s = load_settings({**BASE, "VOELGOED_DATA_DIR": str(tmp_path)})
+    assert s.server.environment == "development" and s.server.data_dir == tmp_path.resolve()
+    assert (s.server.host, s.server.port, s.server.public_url) == ("127.0.0.1", 8000, "http://localhost:8000")
+    assert (s.server.web_concurrency, s.server.worker_concurrency) == (1, 10)
+    assert (s.database.url, s.database.pool_size, s.database.max_overflow) == (None, 10, 10)
+    assert (s.database.pool_timeout_seconds, s.database.hold_pool_size) == (30, 4)
+    assert (s.redis.url, s.redis.request_timeout_ms, s.redis.breaker_seconds) == (None, 500, 5.0)
+    assert (s.mail.smtp_host, s.mail.smtp_port, s.mail.smtp_starttls) == (None, 1025, False)
+    assert s.mail.sender == "VoelgoedEvents <no-reply@voelgoed.local>"
+    assert s.payments.allow_simulated is True and s.payments.payfast_base_url is None
+    assert s.payments.payfast_allowed_ips == PAYFAST_DEFAULT_ALLOWED_IPS and s.payments.payfast_trusted_proxies == ()
+    assert (s.security.cookie_secure, s.security.session_ttl_hours) == (False, 336)
+    assert (s.security.login_attempts_per_window, s.security.login_window_seconds) == (10, 300)
+    assert (s.limits.max_body_bytes, s.limits.hold_minutes, s.limits.export_sync_max_rows) == (1_000_000, 15, 50_000)
+    assert (s.limits.reserve_batch_window_ms, s.limits.reserve_batch_max) == (2.0, 64)
+    assert (s.limits.public_rate_limit, s.limits.public_rate_window_seconds) == (600, 60)
+    assert (s.cache.availability_seconds, s.cache.dashboard_seconds) == (5, 30)
+    assert (s.logging.level, s.logging.json) == ("INFO", False)
+    assert s.embedded and s.mail_dir == tmp_path.resolve() / "mail"
+
+
+def test_values_are_parsed_into_their_types() -> None:
+    s = load_settings(
+        {
+            **BASE,
+            "VOELGOED_ENV": "production",
+            "PUBLIC_URL": "https://tickets.example.org/",
+            "DATABASE_URL": "postgresql://u:p@db/voelgoed",
+            "REDIS_URL": "unix:///run/redis.sock",
+            "WEB_CONCURRENCY": "4",
+            "RESERVE_BATCH_WINDOW_MS": "0.5",
+            "LOG_LEVEL": "debug",
+            "SMTP_STARTTLS": "yes",
+            "PAYFAST_TRUSTED_PROXIES": "10.0.0.1, 10.1.0.0/16",
+        }
+    )
+    assert s.server.public_url == "https://tickets.example.org" and s.security.cookie_secure is True
+    assert s.payments.allow_simulated is False  # production's default
+    assert s.server.web_concurrency == 4 and s.limits.reserve_batch_window_ms == 0.5
+    assert s.logging.level == "DEBUG" and s.mail.smtp_starttls is True
+    assert s.payments.payfast_trusted_proxies == ("10.0.0.1", "10.1.0.0/16")
+    assert not s.embedded
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expects"),
+    [
+        ("DB_POOL_SIZE", "ten", "DB_POOL_SIZE must be a whole number >= 1, got 'ten'"),
+        ("DB_POOL_SIZE", "0", "DB_POOL_SIZE must be a whole number >= 1, got '0'"),
+        ("PUBLIC_RATE_LIMIT", "-1", "PUBLIC_RATE_LIMIT must be a whole number >= 0, got '-1'"),
+        ("REDIS_BREAKER_SECONDS", "soon", "REDIS_BREAKER_SECONDS must be a number >= 0, got 'soon'"),
+        ("COOKIE_SECURE", "maybe", "COOKIE_SECURE must be one of 1/true/yes/on or 0/false/no/off, got 'maybe'"),
+        ("DATABASE_URL", "mysql://db/x", "DATABASE_URL must be a URL starting with postgres://"),
+        ("PUBLIC_URL", "tickets.example.org", "PUBLIC_URL must be a URL starting with http:// or https://"),
+        ("VOELGOED_ENV", "prod", "VOELGOED_ENV must be one of development, test, production, got 'prod'"),
+        ("LOG_LEVEL", "loud", "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got 'loud'"),
+        ("PAYFAST_ALLOWED_IPS", "1.2.3.4,payfast", "PAYFAST_ALLOWED_IPS must be a comma-separated list"),
+        ("PORT", "70000", "PORT must be a whole number from 1 to 65535, got 70000"),
+    ],
+)
+def test_a_bad_value_is_an_error_naming_the_variable(name: str, value: str, expects: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({**BASE, name: value})
+    assert expects in str(caught.value)
+
+
+def test_every_bad_variable_is_named_at_once() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({**BASE, "DB_POOL_SIZE": "ten", "LOG_JSON": "sometimes", "HOLD_MINUTES": "15m"})
+    assert [p.split(" ")[0] for p in caught.value.problems] == ["DB_POOL_SIZE", "HOLD_MINUTES", "LOG_JSON"]
+
+
+def test_cli_reports_a_bad_value_without_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "DB_POOL_SIZE": "ten", "SECRET_KEY": "unit-test-secret"}
+    done = subprocess.run(
+        [sys.executable, "-m", "voelgoed", "migrate", "--data-dir", str(tmp_path)],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "DB_POOL_SIZE must be a whole number >= 1, got 'ten'" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert list(tmp_path.iterdir()) == []  # stopped before starting or writing anything
+
+
+def _names_read_by_settings() -> set[str]:
+    """The first argument of every `env.<kind>("NAME", ...)` call in settings.py."""
+    tree = ast.parse((PACKAGE / "settings.py").read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "env"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names.add(node.args[0].value)
+    return names
+
+
+def _environ_reads_elsewhere() -> dict[str, str]:
+    """Environment variables read (not written) anywhere else in the package, by name -> file."""
+    found: dict[str, str] = {}
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "settings.py" and path.parent == PACKAGE:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            name = None
+            if (
+                isinstance(node, ast.Subscript)
+                and isinstance(node.ctx, ast.Load)
+                and "environ" in ast.unparse(node.value)
+            ):
+                name = node.slice
+            elif (
+                isinstance(node, ast.Call) and re.search(r"environ\.get$|getenv$", ast.unparse(node.func)) and node.args
+            ):
+                name = node.args[0]
+            if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                found[name.value] = str(path.relative_to(REPO_ROOT))
+    return found
+
+
+def test_every_variable_the_code_reads_is_documented() -> None:
+    read = _names_read_by_settings()
+    assert {"DB_POOL_SIZE", "RESERVE_BATCH_MAX", "PUBLIC_RATE_LIMIT", "WEB_CONCURRENCY"} <= read  # the parse works
+    read |= set(_environ_reads_elsewhere())
+    docs = (REPO_ROOT / "README.md").read_text() + (REPO_ROOT / "docs" / "operations.md").read_text()
+    documented = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", docs))
+    missing = sorted(read - documented)
+    assert not missing, f"read by the code but not in README.md's configuration table or docs/operations.md: {missing}"
+
+
+def test_only_settings_reads_the_environment() -> None:
+    assert _environ_reads_elsewhere() == {}
