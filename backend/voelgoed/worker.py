@@ -1,6 +1,7 @@
 """SAQ: the one queue configuration, the job list and the cron schedule.
 
-The API enqueues; `voelgoed worker` (started beside the API by `voelgoed run`) processes.
+The API enqueues; `voelgoed worker` (started beside the API by `voelgoed run`) processes. What
+jobs use (database, Redis, the queue) is made at start-up and closed at shutdown: worker_context.py.
 """
 
 from __future__ import annotations
@@ -8,12 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError, TimeoutError
 from saq import Queue
-from saq.queue.redis import RedisQueue
 from saq.types import SettingsDict
 
 from voelgoed.domain.dashboards.jobs import BUILD_DASHBOARD_SNAPSHOTS_CRON
@@ -22,20 +18,14 @@ from voelgoed.domain.notifications.jobs import send_email
 from voelgoed.domain.orders.jobs import RELEASE_EXPIRED_HOLDS_CRON
 from voelgoed.domain.tickets.jobs import REDELIVER_MISSED_TICKETS_CRON, deliver_order_tickets
 from voelgoed.lib.redis_client import DeferringQueue, RedisBreaker, make_request_redis
+from voelgoed.worker_context import QUEUE_NAME, make_queue, shutdown, startup
+
+__all__ = ["CRON_JOBS", "FUNCTIONS", "QUEUE_NAME", "make_queue", "make_request_queue", "worker_settings"]
 
 log = logging.getLogger("voelgoed.worker")
-QUEUE_NAME = "voelgoed"
 
 FUNCTIONS: list[Any] = [send_email, deliver_order_tickets, run_export]
 CRON_JOBS: list[Any] = [RELEASE_EXPIRED_HOLDS_CRON, BUILD_DASHBOARD_SNAPSHOTS_CRON, REDELIVER_MISSED_TICKETS_CRON]
-
-
-def make_queue(redis_url: str) -> Queue:
-    # Built from a client rather than Queue.from_url, which rejects unix:// socket URLs.
-    # Back off while Redis is unreachable instead of retrying in a tight loop.
-    retry = Retry(ExponentialBackoff(cap=5.0, base=0.2), retries=8)
-    client = Redis.from_url(redis_url, retry=retry, retry_on_error=[ConnectionError, TimeoutError])
-    return RedisQueue(client, name=QUEUE_NAME)
 
 
 def make_request_queue(redis_url: str, breaker: RedisBreaker) -> Queue:
@@ -67,6 +57,8 @@ def worker_settings(queue: Queue, concurrency: int) -> SettingsDict:
         "functions": FUNCTIONS,
         "cron_jobs": CRON_JOBS,
         "concurrency": concurrency,
+        "startup": startup,
+        "shutdown": shutdown,
         "before_process": _before,
         "after_process": _after,
     }
