@@ -21,7 +21,8 @@ build:
     npm run build --workspaces
 
 # Every test: lint, spec freshness, backend tests against real servers, frontend checks, browser tests
-test: lint openapi-check test-backend test-frontend test-e2e
+# (the apps are built first: the backend tests request every URL the README names, /app/ too)
+test: lint openapi-check build test-backend test-frontend test-e2e
 
 # Backend tests (pytest against the embedded PostgreSQL and Redis)
 test-backend *args:
@@ -60,7 +61,7 @@ seed:
     {{py}} -m voelgoed seed
 
 # Benchmarks (print figures and a JSON summary)
-bench: bench-flash-sale bench-checkout-journey bench-gate-rush bench-dashboards bench-scanner
+bench: bench-flash-sale bench-checkout-journey bench-gate-rush bench-dashboards bench-scanner bench-memory
 
 # Install Debian's wrk (the lean HTTP load generator the benchmarks use) when it is missing
 wrk:
@@ -100,3 +101,7 @@ chromium:
     if [ "$(id -u)" != 0 ]; then echo "install Debian's chromium (sudo apt-get install chromium) for browser tests" >&2; exit 1; fi
     echo "installing chromium from Debian" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+# Memory: N ticket deliveries (WeasyPrint + e-mail) through the worker and N purchases through the API, RSS per batch, tracemalloc growth sites
+bench-memory *args:
+    {{py}} bench/memory/run.py {{args}}

@@ -6,7 +6,8 @@ import { localInput, qrPayloadsOfPdf } from './support';
 
 // The event dashboard updates live (Server-Sent Events, no reload) while a buyer pays and a
 // scanner admits one of the bought tickets; charts have their table fallback; the organisation
-// overview lists the event; on a phone the page does not scroll sideways.
+// overview lists the event; the check-in page's scan feed is live too; on a phone the page does
+// not scroll sideways.
 
 test('the event dashboard updates live after a sale and a scan', async ({ page, baseURL }) => {
 	test.setTimeout(120_000);
@@ -88,6 +89,20 @@ test('the event dashboard updates live after a sale and a scan', async ({ page, 
 	await expect(page.getByTestId('dashboard-gates')).toContainText('North gate');
 	await expect(page.getByTestId('dashboard-mode')).toContainText('Live');
 
+	// --- the check-in page's scan feed goes live (Server-Sent Events, not polling) even with
+	// nothing new to send: the browser asks for gzip, and an event stream must not wait for a
+	// compressor. A second scan then arrives over the stream. ---
+	await page.goto(`/app/orgs/${orgId}/events/${event.id}/check-in`);
+	await expect(page.getByTestId('scan-row')).toHaveCount(1);
+	await expect(page.getByTestId('feed-mode')).toHaveText('Live');
+	const second = await scanner.post('/api/checkin/scans', {
+		data: { payload: payloads[1], gate_id: gate.id, direction: 'entry', client_scan_id: randomUUID(), client_time: new Date().toISOString() },
+		headers: { Authorization: `Bearer ${device.token}` }
+	});
+	expect((await second.json()).result).toBe('ok');
+	await expect(page.getByTestId('scan-row')).toHaveCount(2);
+	await expect(page.getByTestId('feed-mode')).toHaveText('Live');
+
 	// --- the organisation overview ---
 	await page.goto(`/app/orgs/${orgId}/dashboard`);
 	const row = page.getByTestId('overview-table').getByRole('row').filter({ hasText: event.name });
@@ -98,7 +113,7 @@ test('the event dashboard updates live after a sale and a scan', async ({ page, 
 	// --- on a phone: readable, no sideways scrolling ---
 	await page.setViewportSize({ width: 390, height: 844 });
 	await page.goto(`/app/orgs/${orgId}/events/${event.id}/dashboard`);
-	await expect(page.getByTestId('dash-inside-total')).toHaveText('1');
+	await expect(page.getByTestId('dash-inside-total')).toHaveText('2') // both bought tickets were scanned in;
 	const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 	expect(overflow).toBeLessThanOrEqual(1);
 });

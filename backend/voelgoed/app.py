@@ -13,7 +13,6 @@ from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Contact, License
 
 from voelgoed import __version__
@@ -38,12 +37,16 @@ from voelgoed.domain.organizations.controllers import (
 from voelgoed.domain.payments.controllers import PayFastItnController, PaymentProviderController
 from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
 from voelgoed.domain.venues.controllers import VenueController
+from voelgoed.lib.compression import EventStreamSafeCompression
+from voelgoed.lib.memory import limit_malloc_arenas
 from voelgoed.lib.openapi_problems import add_problem_responses
 from voelgoed.lib.problems import exception_handlers
 from voelgoed.lib.redis_client import RedisBreaker, make_request_redis
 from voelgoed.lib.requestid import request_id_middleware
 from voelgoed.lib.strict_body import strict_json_body
 from voelgoed.settings import Settings
+from voelgoed.web.api_docs import api_docs_asset, swagger_render_plugin
+from voelgoed.web.api_index import api_index
 from voelgoed.web.buyer_api import PublicApiController
 from voelgoed.web.checkout import CHECKOUT_SITE_HANDLERS
 from voelgoed.web.debug import DebugController
@@ -88,7 +91,7 @@ def openapi_config() -> OpenAPIConfig:
         contact=Contact(name="VoelgoedEvents"),
         license=License(name="AGPL-3.0-or-later", identifier="AGPL-3.0-or-later"),
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin(path="/swagger")],
+        render_plugins=[swagger_render_plugin()],  # assets served locally (web/api_docs.py)
         use_handler_docstrings=True,
     )
 
@@ -130,6 +133,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
         gc.collect()
         gc.freeze()
         gc.set_threshold(200_000, 50, 1000)
+        limit_malloc_arenas()  # threads (sync handlers, password hashing) share 2 arenas: lib/memory.py
         await queue.connect()
         try:
             yield
@@ -138,7 +142,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
             await redis.aclose()
             await db_pool.dispose_separate_pools()
 
-    handlers: list[Any] = [*API_CONTROLLERS, PublicSiteController, *CHECKOUT_SITE_HANDLERS]
+    handlers: list[Any] = [*API_CONTROLLERS, api_index, api_docs_asset, PublicSiteController, *CHECKOUT_SITE_HANDLERS]
     handlers += spa_handlers("/app", settings.organiser_app_dir, "organiser_app")
     handlers += spa_handlers("/scanner", settings.scanner_app_dir, "scanner_pwa")
     if settings.environment != "production":  # the local mailbox is a development aid
@@ -160,7 +164,10 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
         middleware=[request_id_middleware],
         exception_handlers={**exception_handlers, **db_pool.exception_handlers},
         openapi_config=openapi_config(),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        # Never applied to event streams (lib/compression.py): they must reach the browser at once.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, middleware_class=EventStreamSafeCompression
+        ),
         # The scanner wrapped by Capacitor runs at these origins and calls the device API with a
         # bearer token (no cookies, so no credentials are allowed cross-origin).
         cors_config=CORSConfig(

@@ -17,6 +17,7 @@ from voelgoed.domain.exports.jobs import run_export
 from voelgoed.domain.notifications.jobs import send_email
 from voelgoed.domain.orders.jobs import RELEASE_EXPIRED_HOLDS_CRON
 from voelgoed.domain.tickets.jobs import REDELIVER_MISSED_TICKETS_CRON, deliver_order_tickets
+from voelgoed.lib.memory import limit_malloc_arenas, release_free_memory
 from voelgoed.lib.redis_client import DeferringQueue, RedisBreaker, make_request_redis
 from voelgoed.worker_context import QUEUE_NAME, make_queue, shutdown, startup
 
@@ -25,6 +26,9 @@ __all__ = ["CRON_JOBS", "FUNCTIONS", "QUEUE_NAME", "make_queue", "make_request_q
 log = logging.getLogger("voelgoed.worker")
 
 FUNCTIONS: list[Any] = [send_email, deliver_order_tickets, run_export]
+# Jobs that build large native buffers (WeasyPrint, CSV chunks): their freed memory goes back to
+# the kernel after each run (lib/memory.py; measured by bench/memory).
+HEAVY_JOBS = frozenset({"deliver_order_tickets", "run_export"})
 CRON_JOBS: list[Any] = [RELEASE_EXPIRED_HOLDS_CRON, BUILD_DASHBOARD_SNAPSHOTS_CRON, REDELIVER_MISSED_TICKETS_CRON]
 
 
@@ -32,6 +36,11 @@ def make_request_queue(redis_url: str, breaker: RedisBreaker) -> Queue:
     """The API's queue: enqueues bounded by the breaker's timeout; a job Redis does not take is
     kept and enqueued later, never making the response wait (lib/redis_client.py)."""
     return DeferringQueue(make_request_redis(redis_url, breaker), name=QUEUE_NAME)
+
+
+async def _startup(ctx: dict[str, Any]) -> None:
+    limit_malloc_arenas()  # before the first asyncio.to_thread starts the worker threads
+    await startup(ctx)  # what every job uses (worker_context.py)
 
 
 async def _before(ctx: dict[str, Any]) -> None:
@@ -49,6 +58,8 @@ async def _after(ctx: dict[str, Any]) -> None:
     job = ctx.get("job")
     if job is not None:
         log.info("job %s %s", job.function, job.status, extra={"job": job.function, "job_id": job.key})
+        if job.function in HEAVY_JOBS:
+            release_free_memory()
 
 
 def worker_settings(queue: Queue, concurrency: int) -> SettingsDict:
@@ -57,7 +68,7 @@ def worker_settings(queue: Queue, concurrency: int) -> SettingsDict:
         "functions": FUNCTIONS,
         "cron_jobs": CRON_JOBS,
         "concurrency": concurrency,
-        "startup": startup,
+        "startup": _startup,
         "shutdown": shutdown,
         "before_process": _before,
         "after_process": _after,
