@@ -133,7 +133,8 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
         gc.collect()
         gc.freeze()
         gc.set_threshold(200_000, 50, 1000)
-        limit_malloc_arenas()  # threads (sync handlers, password hashing) share 2 arenas: lib/memory.py
+        # Threads (sync handlers, password hashing) share a few arenas: lib/memory.py.
+        limit_malloc_arenas(settings.server.malloc_arena_max)
         await queue.connect()
         try:
             yield

@@ -56,6 +56,7 @@ class ServerSettings:
     public_url: str  # no trailing slash
     web_concurrency: int  # API processes of `voelgoed serve` without --workers
     worker_concurrency: int  # SAQ jobs in parallel
+    malloc_arena_max: int  # glibc malloc arenas per process (lib/memory.py)
     organiser_app_dir: Path = field(default=REPO_ROOT / "organiser_app" / "build")
     scanner_app_dir: Path = field(default=REPO_ROOT / "scanner_pwa" / "dist")
 
@@ -281,6 +282,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         port=port,
         public_url=public_url,
         web_concurrency=env.integer("WEB_CONCURRENCY", 1, minimum=1),
+        malloc_arena_max=env.integer("MALLOC_ARENA_MAX", 2, minimum=1),
         worker_concurrency=env.integer("WORKER_CONCURRENCY", 10, minimum=1),
     )
     database = DatabaseSettings(

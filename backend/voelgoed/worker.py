@@ -1,6 +1,7 @@
 """SAQ: the one queue configuration, the job list and the cron schedule.
 
-The API enqueues; `voelgoed worker` (started beside the API by `voelgoed run`) processes.
+The API enqueues; `voelgoed worker` (started beside the API by `voelgoed run`) processes. What
+jobs use (database, Redis, the queue) is made at start-up and closed at shutdown: worker_context.py.
 """
 
 from __future__ import annotations
@@ -8,14 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError, TimeoutError
 from saq import Queue
-from saq.queue.redis import RedisQueue
 from saq.types import SettingsDict
 
+from voelgoed import worker_context
 from voelgoed.domain.dashboards.jobs import BUILD_DASHBOARD_SNAPSHOTS_CRON
 from voelgoed.domain.exports.jobs import run_export
 from voelgoed.domain.notifications.jobs import send_email
@@ -24,23 +21,17 @@ from voelgoed.domain.tickets.jobs import REDELIVER_MISSED_TICKETS_CRON, deliver_
 from voelgoed.lib.memory import limit_malloc_arenas, release_free_memory
 from voelgoed.lib.redis_client import DeferringQueue, RedisBreaker, make_request_redis
 from voelgoed.settings import Settings
+from voelgoed.worker_context import QUEUE_NAME, make_queue
+
+__all__ = ["CRON_JOBS", "FUNCTIONS", "QUEUE_NAME", "make_queue", "make_request_queue", "worker_settings"]
 
 log = logging.getLogger("voelgoed.worker")
-QUEUE_NAME = "voelgoed"
 
 FUNCTIONS: list[Any] = [send_email, deliver_order_tickets, run_export]
 # Jobs that build large native buffers (WeasyPrint, CSV chunks): their freed memory goes back to
 # the kernel after each run (lib/memory.py; measured by bench/memory).
 HEAVY_JOBS = frozenset({"deliver_order_tickets", "run_export"})
 CRON_JOBS: list[Any] = [RELEASE_EXPIRED_HOLDS_CRON, BUILD_DASHBOARD_SNAPSHOTS_CRON, REDELIVER_MISSED_TICKETS_CRON]
-
-
-def make_queue(redis_url: str) -> Queue:
-    # Built from a client rather than Queue.from_url, which rejects unix:// socket URLs.
-    # Back off while Redis is unreachable instead of retrying in a tight loop.
-    retry = Retry(ExponentialBackoff(cap=5.0, base=0.2), retries=8)
-    client = Redis.from_url(redis_url, retry=retry, retry_on_error=[ConnectionError, TimeoutError])
-    return RedisQueue(client, name=QUEUE_NAME)
 
 
 def make_request_queue(redis_url: str, breaker: RedisBreaker) -> Queue:
@@ -70,8 +61,10 @@ async def _after(ctx: dict[str, Any]) -> None:
 
 def worker_settings(queue: Queue, settings: Settings) -> SettingsDict:
     async def startup(ctx: dict[str, Any]) -> None:
-        limit_malloc_arenas()  # before the first asyncio.to_thread starts the worker threads
+        # Before the first asyncio.to_thread starts the worker threads (lib/memory.py).
+        limit_malloc_arenas(settings.server.malloc_arena_max)
         ctx["settings"] = settings  # jobs read it with settings.job_settings(ctx)
+        await worker_context.startup(ctx)  # what every job uses (database, Redis, the queue)
 
     return {
         "queue": queue,
@@ -79,6 +72,7 @@ def worker_settings(queue: Queue, settings: Settings) -> SettingsDict:
         "cron_jobs": CRON_JOBS,
         "concurrency": settings.server.worker_concurrency,
         "startup": startup,
+        "shutdown": worker_context.shutdown,
         "before_process": _before,
         "after_process": _after,
     }

@@ -1,4 +1,9 @@
-"""Connection pools: the hold batcher's own pool, and a 503 when no connection is free in time.
+"""Connection pools: every engine the product makes itself, and a 503 when no connection is free.
+
+Who gets which pool (docs/architecture.md, "Database sessions"): API requests use the request
+pool that advanced-alchemy's plugin makes from `db.make_alchemy_config`; the hold batcher uses
+`separate_pool` below; the worker's jobs use `worker_engine` below, made once at worker start-up
+(worker_context.py). No other module calls `create_async_engine` (tests/unit/test_job_sessions.py).
 
 Rule for every request path: hold at most one pooled connection of the request pool at a time,
 and never wait for a second one while holding it (pass the session's connection down instead of
@@ -38,6 +43,16 @@ def separate_pool(engine: AsyncEngine, *, pool_size: int, pool_timeout: float) -
     )
     _own_engines.append(own)
     return own
+
+
+def worker_engine(database_url: str, *, concurrency: int) -> AsyncEngine:
+    """The SAQ worker's one engine, shared by all its jobs. A job holds at most two connections at
+    once (an export reads in one snapshot while it writes chunks in another), so `concurrency`
+    jobs never wait on each other for the pool. Pre-ping: the worker is not a hot path, and a job
+    that starts after a database restart should not fail on a dead connection."""
+    return create_async_engine(
+        database_url, pool_size=concurrency, max_overflow=concurrency, pool_pre_ping=True, pool_recycle=1800
+    )
 
 
 async def dispose_separate_pools() -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
-import os
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +31,11 @@ def _glibc() -> ctypes.CDLL | None:
 _libc = _glibc()
 
 
-def limit_malloc_arenas() -> None:
-    """Cap glibc's malloc arenas (MALLOC_ARENA_MAX overrides the default of 2). Call at start-up,
-    before worker threads exist: arenas already created stay."""
+def limit_malloc_arenas(arenas: int = DEFAULT_ARENAS) -> None:
+    """Cap glibc's malloc arenas (settings: MALLOC_ARENA_MAX, default 2). Call at start-up, before
+    worker threads exist: arenas already created stay."""
     if _libc is None:
         return
-    arenas = int(os.environ.get("MALLOC_ARENA_MAX") or DEFAULT_ARENAS)
     if _libc.mallopt(M_ARENA_MAX, arenas) != 1:
         log.warning("mallopt(M_ARENA_MAX, %d) failed", arenas)
 

@@ -9,15 +9,15 @@ from saq.types import Context
 from sqlalchemy import text
 
 from voelgoed.domain.dashboards import snapshots
-from voelgoed.domain.orders.jobs import _engine_and_redis
-from voelgoed.settings import job_settings
+from voelgoed.worker_context import db_engine, worker_job
 
 log = logging.getLogger(__name__)
 
 
+@worker_job
 async def build_dashboard_snapshots(ctx: Context | None = None) -> int:
     """One short transaction per event (locks only that event's state row)."""
-    engine, _ = _engine_and_redis(job_settings(ctx))
+    engine = db_engine(ctx)
     async with engine.connect() as conn:
         boundary = await snapshots.safe_boundary(conn)
         # Events still selling or checking in (and any never snapshotted). Readers stay exact for

@@ -20,8 +20,7 @@ from voelgoed.domain.events.models import Event
 from voelgoed.domain.exports import services
 from voelgoed.domain.exports.machines import ExportLifecycle
 from voelgoed.domain.exports.models import DataExport
-from voelgoed.domain.orders.jobs import _engine_and_redis
-from voelgoed.settings import job_settings
+from voelgoed.worker_context import db_engine, db_session, worker_job
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +36,12 @@ async def _transition(session_factory: Any, export_id: uuid.UUID, event: str, **
         return export
 
 
+@worker_job
 async def run_export(ctx: dict[str, Any] | None, *, export_id: str) -> int:
-    engine, _ = _engine_and_redis(job_settings(ctx))
+    engine = db_engine(ctx)
 
     def session_factory() -> AsyncSession:
-        return AsyncSession(engine, expire_on_commit=False)
+        return db_session(ctx)
 
     xid = uuid.UUID(export_id)
     export = await _transition(

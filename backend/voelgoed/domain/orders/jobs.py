@@ -8,35 +8,18 @@ from __future__ import annotations
 
 import logging
 
-from redis.asyncio import Redis
 from saq import CronJob
 from saq.types import Context
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from voelgoed.domain.catalog.inventory import release_all_expired
-from voelgoed.settings import Settings, job_settings
+from voelgoed.worker_context import db_engine, job_redis, worker_job
 
 log = logging.getLogger(__name__)
-_engines: dict[str, AsyncEngine] = {}
 
 
-def _engine_and_redis(settings: Settings) -> tuple[AsyncEngine, str]:
-    from voelgoed.db import models  # noqa: F401  (registers every table)
-    from voelgoed.devservices import resolve_urls
-
-    db_url, redis_url = resolve_urls(settings.server.data_dir, settings.database.url, settings.redis.url)
-    if db_url not in _engines:
-        _engines[db_url] = create_async_engine(db_url, pool_size=2, max_overflow=2, pool_pre_ping=True)
-    return _engines[db_url], redis_url
-
-
+@worker_job
 async def release_expired_holds(ctx: Context) -> int:
-    engine, redis_url = _engine_and_redis(job_settings(ctx))
-    redis = Redis.from_url(redis_url)
-    try:
-        released = await release_all_expired(engine, redis)
-    finally:
-        await redis.aclose()
+    released = await release_all_expired(db_engine(ctx), job_redis(ctx))
     if released:
         log.info("released %d expired holds", released, extra={"job": "release_expired_holds"})
     return released

@@ -29,7 +29,6 @@ from typing import Any
 from saq import CronJob, Queue
 from saq.types import Context
 from sqlalchemy import select, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from voelgoed.domain.notifications.contacts import organiser_contact
 from voelgoed.domain.notifications.messages import TicketsMail, tickets_delivery
@@ -40,23 +39,13 @@ from voelgoed.domain.tickets.issuing import listed_tickets
 from voelgoed.domain.tickets.pdf import render_tickets_pdf
 from voelgoed.domain.tickets.services import build_document, format_local, load_event, store_pdf, stored_pdf
 from voelgoed.lib import mail
-from voelgoed.settings import Settings, job_settings
+from voelgoed.settings import job_settings
+from voelgoed.worker_context import db_session, job_queue, worker_job
 
 log = logging.getLogger(__name__)
 
 JOB_TIMEOUT_SECONDS = 120
 JOB_RETRIES = 10  # with backoff from 2 s: about half an hour of SMTP outage before giving up
-_engines: dict[str, AsyncEngine] = {}
-
-
-def _sessions(settings: Settings) -> async_sessionmaker[AsyncSession]:
-    from voelgoed.db import models  # noqa: F401  (registers every table)
-    from voelgoed.devservices import resolve_urls
-
-    url, _ = resolve_urls(settings.server.data_dir, settings.database.url, settings.redis.url)
-    if url not in _engines:
-        _engines[url] = create_async_engine(url, pool_size=5, max_overflow=5, pool_pre_ping=True)
-    return async_sessionmaker(_engines[url], expire_on_commit=False)
 
 
 def delivery_message_id(order_id: uuid.UUID, sent_before: bool) -> str:
@@ -65,12 +54,12 @@ def delivery_message_id(order_id: uuid.UUID, sent_before: bool) -> str:
     return f"<tickets.{order_id}{suffix}@voelgoed.local>"
 
 
+@worker_job
 async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, force: bool = False) -> str:
     settings = job_settings(ctx)
-    sessions = _sessions(settings)
     oid = uuid.UUID(order_id)
 
-    async with sessions() as db, db.begin():
+    async with db_session(ctx) as db, db.begin():
         order = await db.scalar(select(Order).where(Order.id == oid))
         if order is None:
             log.warning("ticket delivery: no order %s", order_id)
@@ -110,11 +99,11 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
     if doc is not None:
         # CPU work outside any transaction: no locks are held while WeasyPrint runs.
         rendered = await asyncio.to_thread(render_tickets_pdf, doc)
-        async with sessions() as db, db.begin():
+        async with db_session(ctx) as db, db.begin():
             pdf = await store_pdf(db, order, rendered)
     assert pdf is not None
 
-    async with sessions() as db, db.begin():
+    async with db_session(ctx) as db, db.begin():
         # One delivery of an order at a time, across workers; released at commit/rollback.
         await db.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"deliver:{oid}"})
         emailed_at = await db.scalar(select(Order.tickets_emailed_at).where(Order.id == oid))
@@ -167,14 +156,15 @@ _MISSED = text(
 )
 
 
+@worker_job
 async def redeliver_missed_tickets(ctx: Context) -> int:
     """Enqueue the delivery of paid orders whose tickets were never e-mailed. An order whose job
     is still queued or running is skipped by the job key; a finished one only re-runs while the
     order still has no `tickets_emailed_at`."""
-    async with _sessions(job_settings(ctx))() as db:
+    async with db_session(ctx) as db:
         missed = list(await db.scalars(_MISSED))
     for order_id in missed:
-        await enqueue_delivery(ctx["queue"], order_id)
+        await enqueue_delivery(job_queue(ctx), order_id)
     if missed:
         log.warning("re-enqueued the ticket delivery of %d paid orders", len(missed), extra={"job": "redeliver"})
     return len(missed)

@@ -1,0 +1,155 @@
+"""What every job works with, made once when the worker starts and handed to jobs by SAQ's context.
+
+SAQ calls `startup(ctx)` before the first job and `shutdown(ctx)` after the last; every job then
+gets that same `ctx` (plus its `job`). At start-up the worker makes one `JobResources`: the engine
+(its pool sized for the worker's concurrency, db/pool.py), a session factory on it, one Redis
+client for caches, and the worker's own queue for jobs that enqueue others. Jobs take them with
+`db_session(ctx)`, `db_engine(ctx)`, `job_redis(ctx)` and `job_queue(ctx)`, never by dict key and
+never by making an engine of their own.
+
+Tenancy: jobs are system work, not a user's request, so their sessions are not scoped to an
+organisation (db/tenancy.py: no `scope_session`). Each job selects by the ids it was given (an
+order, an export) or runs over every organisation on purpose (the sweeps, snapshots, hold release).
+
+A job function called outside a worker (a test, a one-off from a shell) with no resources in its
+`ctx` gets resources made by the same `open_resources` for that one call, disposed when it returns:
+`@worker_job` does that, so the job's body always finds them in `ctx`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, TimeoutError
+from saq import Queue
+from saq.queue.redis import RedisQueue
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from voelgoed.settings import Settings, job_settings, load_settings
+
+QUEUE_NAME = "voelgoed"
+RESOURCES_KEY = "voelgoed"
+STANDALONE_CONCURRENCY = 1  # a job called outside the worker runs alone
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def make_queue(redis_url: str) -> Queue:
+    """The worker's queue, patient with Redis: it has no request waiting on it."""
+    # Built from a client rather than Queue.from_url, which rejects unix:// socket URLs.
+    # Back off while Redis is unreachable instead of retrying in a tight loop.
+    retry = Retry(ExponentialBackoff(cap=5.0, base=0.2), retries=8)
+    client = Redis.from_url(redis_url, retry=retry, retry_on_error=[ConnectionError, TimeoutError])
+    return RedisQueue(client, name=QUEUE_NAME)
+
+
+@dataclass(frozen=True, slots=True)
+class JobResources:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    redis: Redis
+    queue: Queue
+
+
+def _urls(settings: Settings) -> tuple[str, str]:
+    from voelgoed.devservices import resolve_urls
+
+    return resolve_urls(settings.server.data_dir, settings.database.url, settings.redis.url)
+
+
+async def open_resources(settings: Settings, queue: Queue | None, concurrency: int) -> JobResources:
+    """The one factory of what jobs use. `queue`: the worker's own (None: make one)."""
+    from voelgoed.db import (
+        models,  # noqa: F401  (registers every table)
+        tenancy,
+    )
+    from voelgoed.db.pool import worker_engine
+
+    tenancy.install()  # so that a job that does scope a session is filtered like a request
+    database_url, redis_url = _urls(settings)
+    engine = worker_engine(database_url, concurrency=concurrency)
+    if queue is None:
+        queue = make_queue(redis_url)
+        await queue.connect()
+    return JobResources(
+        engine=engine,
+        sessions=async_sessionmaker(engine, expire_on_commit=False),
+        redis=Redis.from_url(redis_url),
+        queue=queue,
+    )
+
+
+async def close_resources(resources: JobResources, *, own_queue: bool) -> None:
+    if own_queue:
+        await resources.queue.disconnect()
+    await resources.redis.aclose()
+    await resources.engine.dispose()
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    """SAQ start-up: make the resources every job of this worker shares."""
+    worker = ctx["worker"]
+    ctx[RESOURCES_KEY] = await open_resources(job_settings(ctx), worker.queue, worker.concurrency)
+    ctx["queue"] = worker.queue
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    """SAQ shutdown (after the last job): close what `startup` made. The queue is the worker's."""
+    resources = ctx.pop(RESOURCES_KEY, None)
+    if resources is not None:
+        await close_resources(resources, own_queue=False)
+
+
+def worker_job(
+    job: Callable[Concatenate[Any, P], Awaitable[R]],
+) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, R]]:
+    """Run `job` with the worker's resources in `ctx`; called outside a worker, with resources
+    made for this one call (see the module's docstring)."""
+
+    @functools.wraps(job)
+    async def run(ctx: Any, *args: P.args, **kwargs: P.kwargs) -> R:
+        if ctx is not None and RESOURCES_KEY in ctx:
+            return await job(ctx, *args, **kwargs)
+        given: Queue | None = ctx.get("queue") if ctx else None
+        settings = (ctx or {}).get("settings") or load_settings()
+        resources = await open_resources(settings, given, STANDALONE_CONCURRENCY)
+        try:
+            run_ctx = {**(ctx or {}), RESOURCES_KEY: resources, "queue": resources.queue, "settings": settings}
+            return await job(run_ctx, *args, **kwargs)
+        finally:
+            await close_resources(resources, own_queue=given is None)
+
+    return run
+
+
+def _resources(ctx: Mapping[str, Any] | None) -> JobResources:
+    resources = ctx.get(RESOURCES_KEY) if ctx is not None else None
+    if not isinstance(resources, JobResources):
+        raise RuntimeError("no worker resources in the job's context: decorate the job with @worker_job")
+    return resources
+
+
+def db_session(ctx: Mapping[str, Any] | None) -> AsyncSession:
+    """A new ORM session on the worker's engine (unscoped: system work). Use as
+    `async with db_session(ctx) as db, db.begin():`."""
+    return _resources(ctx).sessions()
+
+
+def db_engine(ctx: Mapping[str, Any] | None) -> AsyncEngine:
+    """The worker's engine, for Core work on connections (snapshot reads, chunked writes)."""
+    return _resources(ctx).engine
+
+
+def job_redis(ctx: Mapping[str, Any] | None) -> Redis:
+    return _resources(ctx).redis
+
+
+def job_queue(ctx: Mapping[str, Any] | None) -> Queue:
+    return _resources(ctx).queue
