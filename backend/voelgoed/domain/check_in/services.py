@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.catalog.models import TicketType
 from voelgoed.domain.check_in import rules as check_in_rules
 from voelgoed.domain.check_in.models import CheckinChange, CheckinConfig
@@ -31,7 +32,7 @@ from voelgoed.lib.problems import FieldError, NotFound, Unprocessable
 async def get_event(db: AsyncSession, event_id: uuid.UUID, *, unscoped: bool = False) -> Event:
     stmt = select(Event).where(Event.id == event_id)
     if unscoped:
-        stmt = stmt.execution_options(skip_tenant_scope=True)
+        stmt = stmt.execution_options(**UNSCOPED)
     event = await db.scalar(stmt)
     if event is None:
         raise NotFound("No such event.")
@@ -41,7 +42,7 @@ async def get_event(db: AsyncSession, event_id: uuid.UUID, *, unscoped: bool = F
 async def config_read(db: AsyncSession, event: Event) -> CheckinConfigRead:
     """The event's rules with defaults filled in; gates = every gate of the event's venue."""
     config = await db.scalar(
-        select(CheckinConfig).where(CheckinConfig.event_id == event.id).execution_options(skip_tenant_scope=True)
+        select(CheckinConfig).where(CheckinConfig.event_id == event.id).execution_options(**UNSCOPED)
     )
     gates: list[Gate] = []
     if event.venue_id is not None:
@@ -50,7 +51,7 @@ async def config_read(db: AsyncSession, event: Event) -> CheckinConfigRead:
                 select(Gate)
                 .where(Gate.venue_id == event.venue_id)
                 .order_by(Gate.code)
-                .execution_options(skip_tenant_scope=True)
+                .execution_options(**UNSCOPED)
             )
         )
     rules = check_in_rules.make_rules(

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.device import DeviceContext, new_device_token
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.devices.models import Device, DevicePairingCode
 from voelgoed.domain.devices.schemas import (
     DeviceEvent,
@@ -119,7 +120,7 @@ async def pair(db: AsyncSession, *, code: str, device_name: str | None) -> Devic
             )
             .values(redeemed_at=func.now())
             .returning(DevicePairingCode)
-            .execution_options(skip_tenant_scope=True, synchronize_session=False)
+            .execution_options(**UNSCOPED, synchronize_session=False)
         )
     ).scalar_one_or_none()
     if claimed is None:
@@ -158,7 +159,7 @@ async def device_session(
             select(Event)
             .where(Event.id.in_(list(event_ids)), Event.organization_id == organization_id)
             .order_by(Event.starts_at)
-            .execution_options(skip_tenant_scope=True)
+            .execution_options(**UNSCOPED)
         )
     )
     venue_ids = {e.venue_id for e in events if e.venue_id}
@@ -167,7 +168,7 @@ async def device_session(
             select(Gate)
             .where(Gate.venue_id.in_(venue_ids))
             .order_by(Gate.code)
-            .execution_options(skip_tenant_scope=True)
+            .execution_options(**UNSCOPED)
         )
     )
     return DeviceSession(
@@ -282,7 +283,7 @@ async def choose_gate(db: AsyncSession, device: DeviceContext, gate_id: uuid.UUI
                 Event.organization_id == device.organization_id,
             )
             .limit(1)
-            .execution_options(skip_tenant_scope=True)
+            .execution_options(**UNSCOPED)
         )
         if gate is None:
             raise Unprocessable.field("gate_id", "is not a gate of this device's events")
@@ -290,7 +291,7 @@ async def choose_gate(db: AsyncSession, device: DeviceContext, gate_id: uuid.UUI
         update(Device)
         .where(Device.id == device.id, Device.organization_id == device.organization_id)
         .values(chosen_gate_id=gate_id, gate_chosen_at=func.now())
-        .execution_options(skip_tenant_scope=True)
+        .execution_options(**UNSCOPED)
     )
     info = GateInfo(id=gate.id, code=gate.code, name=gate.name) if gate is not None else None
     return DeviceGateChosen(gate_id=gate_id, gate=info)
