@@ -7,11 +7,12 @@ import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.device import DeviceContext, new_device_token
 from voelgoed.db.tenancy import UNSCOPED
+from voelgoed.domain.devices import queries
 from voelgoed.domain.devices.models import Device, DevicePairingCode
 from voelgoed.domain.devices.schemas import (
     DeviceEvent,
@@ -193,32 +194,6 @@ async def device_session(
     )
 
 
-# Per device, from its scan sessions (a new one starts on every gate change): the clock offset of
-# its last online scan. A device paired for "any gate" has its gate chosen on the device: the one
-# it reported when a person picked it (`chosen_gate_id`), or the one it last scanned at, whichever
-# is newer (a scan queued offline at another gate can be newer than the report).
-_OFFSETS_SQL = text(
-    """
-    SELECT DISTINCT ON (device_id) device_id, clock_offset_ms FROM checkin_scan_session
-    WHERE device_id = ANY(:ids) AND clock_offset_ms IS NOT NULL ORDER BY device_id, last_scan_at DESC
-    """
-)
-_CURRENT_GATES_SQL = text(
-    """
-    SELECT d.id, g.id, g.code, g.name FROM device d
-    LEFT JOIN LATERAL (
-        SELECT s.gate_id, s.last_scan_at FROM checkin_scan_session s
-        WHERE s.device_id = d.id ORDER BY s.last_scan_at DESC LIMIT 1
-    ) latest ON true
-    JOIN gate g ON g.id = CASE
-        WHEN d.chosen_gate_id IS NOT NULL
-             AND (latest.last_scan_at IS NULL OR d.gate_chosen_at >= latest.last_scan_at)
-        THEN d.chosen_gate_id ELSE latest.gate_id END
-    WHERE d.id = ANY(:ids)
-    """
-)
-
-
 async def list_devices(db: AsyncSession, *, page: int, page_size: int) -> tuple[list[DeviceRead], int]:
     total = int(await db.scalar(select(func.count()).select_from(Device)) or 0)
     devices = list(
@@ -230,13 +205,13 @@ async def list_devices(db: AsyncSession, *, page: int, page_size: int) -> tuple[
         )
     )
     ids = [d.id for d in devices]
-    offsets: dict[uuid.UUID, int] = dict((await db.execute(_OFFSETS_SQL, {"ids": ids})).tuples().all())
+    offsets: dict[uuid.UUID, int] = dict((await db.execute(queries.CLOCK_OFFSETS, {"ids": ids})).tuples().all())
     gates = await _current_gates(db, ids)
     return [to_read(d, offsets.get(d.id), gates.get(d.id)) for d in devices], total
 
 
 async def _current_gates(db: AsyncSession, device_ids: list[uuid.UUID]) -> dict[uuid.UUID, GateInfo]:
-    rows = (await db.execute(_CURRENT_GATES_SQL, {"ids": device_ids})).tuples().all()
+    rows = (await db.execute(queries.CURRENT_GATES, {"ids": device_ids})).tuples().all()
     return {device_id: GateInfo(id=gate_id, code=code, name=name) for device_id, gate_id, code, name in rows}
 
 
