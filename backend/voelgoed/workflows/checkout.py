@@ -323,9 +323,7 @@ async def complete_checkout(
     tx = await lock_transaction(db, transaction_id)
     if tx is None:
         raise NotFound("No such payment transaction.")
-    event_id = await db.scalar(
-        select(Order.event_id).where(Order.id == tx.order_id).execution_options(**UNSCOPED)
-    )
+    event_id = await db.scalar(select(Order.event_id).where(Order.id == tx.order_id).execution_options(**UNSCOPED))
     assert event_id is not None
     conn = await db.connection()
     inv = await inventory.lock_inventory(conn, event_id)

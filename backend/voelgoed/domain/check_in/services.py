@@ -49,10 +49,7 @@ async def config_read(db: AsyncSession, event: Event) -> CheckinConfigRead:
     if event.venue_id is not None:
         gates = list(
             await db.scalars(
-                select(Gate)
-                .where(Gate.venue_id == event.venue_id)
-                .order_by(Gate.code)
-                .execution_options(**UNSCOPED)
+                select(Gate).where(Gate.venue_id == event.venue_id).order_by(Gate.code).execution_options(**UNSCOPED)
             )
         )
     rules = check_in_rules.make_rules(

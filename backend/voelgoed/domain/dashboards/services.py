@@ -226,18 +226,9 @@ async def funnel(db: AsyncSession, event: Event, start: datetime | None, end: da
 async def organization_overview(db: AsyncSession, organization_id: uuid.UUID) -> OrganizationOverview:
     events = (await db.scalars(select(Event).order_by(Event.starts_at.desc()))).all()
     params: dict[str, Any] = {"o": organization_id}
-    types = {
-        r[0]: (int(r[1]), int(r[2]))
-        for r in await db.execute(queries.OVERVIEW_TYPES, params)
-    }
-    gross = {
-        r[0]: int(r[1])
-        for r in await db.execute(queries.OVERVIEW_GROSS, params)
-    }
-    checked = {
-        r[0]: int(r[1])
-        for r in await db.execute(queries.OVERVIEW_CHECKED_IN, params)
-    }
+    types = {r[0]: (int(r[1]), int(r[2])) for r in await db.execute(queries.OVERVIEW_TYPES, params)}
+    gross = {r[0]: int(r[1]) for r in await db.execute(queries.OVERVIEW_GROSS, params)}
+    checked = {r[0]: int(r[1]) for r in await db.execute(queries.OVERVIEW_CHECKED_IN, params)}
     return OrganizationOverview(
         items=[
             EventOverview(

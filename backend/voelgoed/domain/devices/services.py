@@ -166,10 +166,7 @@ async def device_session(
     venue_ids = {e.venue_id for e in events if e.venue_id}
     gates = list(
         await db.scalars(
-            select(Gate)
-            .where(Gate.venue_id.in_(venue_ids))
-            .order_by(Gate.code)
-            .execution_options(**UNSCOPED)
+            select(Gate).where(Gate.venue_id.in_(venue_ids)).order_by(Gate.code).execution_options(**UNSCOPED)
         )
     )
     return DeviceSession(
