@@ -13,27 +13,13 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 
-from voelgoed.db.driver import Statement, driver_connection
+from voelgoed.auth.queries import DEVICE_AUTH
+from voelgoed.db.driver import driver_connection
 from voelgoed.lib.problems import Unauthorized
 from voelgoed.lib.secrets import new_token, token_digest
 
 TOKEN_PREFIX = "vgd_"  # noqa: S105 (a marker, not a secret)
 DEVICE_STATE_KEY = "device"
-
-_AUTH_SQL = Statement(
-    """
-    WITH d AS (
-        SELECT id, organization_id, name, event_ids, gate_id, last_seen_at
-        FROM device WHERE token_hash = :h::text AND revoked_at IS NULL
-    ), touched AS (
-        UPDATE device SET last_seen_at = now()
-        FROM d WHERE device.id = d.id
-          AND (d.last_seen_at IS NULL OR d.last_seen_at < now() - interval '15 seconds')
-        RETURNING device.id
-    )
-    SELECT d.id, d.organization_id, d.name, d.event_ids, d.gate_id, (SELECT count(*) FROM touched) FROM d
-    """
-)
 
 
 @dataclass(frozen=True)
@@ -62,7 +48,7 @@ async def authorize_device(connection: ASGIConnection[Any, Any, Any, Any], db: A
     if token is None or len(token) > 200:
         raise Unauthorized("Send the device token: Authorization: Bearer <token>.")
     # Plain asyncpg, committing on its own: the last-contact touch holds no lock past this statement.
-    row = await _AUTH_SQL.fetchrow(await driver_connection(db), {"h": token_digest(token)})
+    row = await DEVICE_AUTH.fetchrow(await driver_connection(db), {"h": token_digest(token)})
     if row is None:
         raise Unauthorized("This device is not paired (or was revoked). Pair it again.")
     connection.state[DEVICE_STATE_KEY] = DeviceContext(

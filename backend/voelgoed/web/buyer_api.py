@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from voelgoed.auth.permissions import Access, access
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.catalog import inventory
 from voelgoed.domain.catalog.schemas import PublicEventRead, PublicTicketTypeRead
 from voelgoed.domain.catalog.services import public_types
@@ -100,8 +101,7 @@ def reservation_read(held: HoldResult) -> ReservationRead:
 
 
 async def public_order_read(db: AsyncSession, order: Order) -> PublicOrderRead:
-    skip = {"skip_tenant_scope": True}
-    event = await db.scalar(select(Event).where(Event.id == order.event_id).execution_options(**skip))
+    event = await db.scalar(select(Event).where(Event.id == order.event_id).execution_options(**UNSCOPED))
     assert event is not None
     summary = await order_summary(db, order)
     return PublicOrderRead(

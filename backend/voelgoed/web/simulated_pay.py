@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Access, access
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.payments.machines import OPEN_STATUSES
 from voelgoed.domain.payments.models import PaymentTransaction
@@ -35,7 +36,6 @@ from voelgoed.settings import Settings
 
 log = logging.getLogger(__name__)
 
-UNSCOPED = {"skip_tenant_scope": True}
 FAILURE_REASON = "declined (simulated)"
 
 _STYLE = (

@@ -17,16 +17,24 @@ from typing import Any
 
 import asyncpg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.device import DeviceContext
-from voelgoed.db.driver import Statement, driver_connection
+from voelgoed.db.driver import driver_connection
 from voelgoed.domain.check_in import rules as check_in_rules
 from voelgoed.domain.check_in.offline_records import serial_hash
 from voelgoed.domain.check_in.schemas import AdmittedInfo, ScanVerdict, TicketInfo
 from voelgoed.domain.tickets import payload as ticket_payload
-from voelgoed.workflows.check_in_sql import LOOKUP, SCAN_UNIQUE, WRITE
+from voelgoed.workflows.check_in_sql import (
+    ADMITTED,
+    CODE_LOOKUP,
+    EVENT_KEY,
+    GATE_EXISTS,
+    LOOKUP,
+    SCAN_UNIQUE,
+    STORED,
+    WRITE,
+)
 
 MAX_PAYLOAD_CHARS = 512
 
@@ -50,7 +58,7 @@ async def event_key(db: AsyncSession, key_id: bytes) -> EventKey | None:
         return cached
     row = (
         await db.execute(
-            text("SELECT event_id, organization_id, public_key FROM event_signing_key WHERE key_id = :k"),
+            EVENT_KEY,
             {"k": ticket_payload.key_id_to_text(key_id)},
         )
     ).first()
@@ -80,19 +88,13 @@ class Checked:
     manual: bool = False
 
 
-_CODE_LOOKUP = Statement(
-    "SELECT event_id FROM ticket"
-    " WHERE serial = :s::text AND organization_id = :o::uuid AND event_id = ANY(:events::uuid[])"
-)
-
-
 async def check_code(db: AsyncSession, device: DeviceContext, text_: str) -> Checked:
     try:
         serial = ticket_payload.serial_from_code(text_)
     except ticket_payload.PayloadError:
         return Checked(None, None, "malformed", manual=True)
     # On the driver like the rest of the scan, so a typed code opens no transaction either.
-    row = await _CODE_LOOKUP.fetchrow(
+    row = await CODE_LOOKUP.fetchrow(
         await driver_connection(db),
         {"s": ticket_payload.serial_to_text(serial), "o": device.organization_id, "events": list(device.event_ids)},
     )
@@ -129,29 +131,6 @@ async def check_payload(db: AsyncSession, device: DeviceContext, text_: str) -> 
     return Checked(claims.serial, key.event_id, None, claims.valid_from, claims.valid_until)
 
 
-_STORED = text(
-    """
-    SELECT s.id, s.result, s.reason, s.direction, s.offline_duplicate, t.serial, t.ticket_type_id, tt.name,
-           t.holder_name, s.ticket_id
-    FROM checkin_scan s
-    LEFT JOIN ticket t ON t.id = s.ticket_id
-    LEFT JOIN ticket_type tt ON tt.id = t.ticket_type_id
-    WHERE s.device_id = :d AND s.client_scan_id = :csid
-    """
-)
-
-_ADMITTED = text(
-    """
-    SELECT s.effective_time, s.gate_id, g.name, s.device_id, d.name
-    FROM ticket_checkin_state st
-    JOIN checkin_scan s ON s.id = st.admitted_scan_id
-    LEFT JOIN gate g ON g.id = s.gate_id
-    LEFT JOIN device d ON d.id = s.device_id
-    WHERE st.ticket_id = :t
-    """
-)
-
-
 @dataclass
 class ScanInput:
     payload: str
@@ -178,7 +157,7 @@ def _ticket_info(serial: bytes, type_id: Any, type_name: Any, holder: Any) -> Ti
 
 
 async def admitted_info(db: AsyncSession, ticket_id: uuid.UUID) -> AdmittedInfo | None:
-    row = (await db.execute(_ADMITTED, {"t": ticket_id})).first()
+    row = (await db.execute(ADMITTED, {"t": ticket_id})).first()
     return (
         None
         if row is None
@@ -187,7 +166,7 @@ async def admitted_info(db: AsyncSession, ticket_id: uuid.UUID) -> AdmittedInfo 
 
 
 async def stored_verdict(db: AsyncSession, device: DeviceContext, client_scan_id: uuid.UUID) -> ScanVerdict | None:
-    row = (await db.execute(_STORED, {"d": device.id, "csid": client_scan_id})).first()
+    row = (await db.execute(STORED, {"d": device.id, "csid": client_scan_id})).first()
     if row is None:
         return None
     admitted = await admitted_info(db, row[9]) if row[1] == check_in_rules.ALREADY_REDEEMED and row[9] else None
@@ -208,9 +187,7 @@ async def stored_verdict(db: AsyncSession, device: DeviceContext, client_scan_id
 
 
 async def _gate_exists(db: AsyncSession, gate_id: uuid.UUID, organization_id: uuid.UUID) -> bool:
-    found = await db.scalar(
-        text("SELECT 1 FROM gate WHERE id = :g AND organization_id = :o"), {"g": gate_id, "o": organization_id}
-    )
+    found = await db.scalar(GATE_EXISTS, {"g": gate_id, "o": organization_id})
     return found is not None
 
 

@@ -1,4 +1,5 @@
-"""The two statements of a scan's hot path (workflows/check_in.py decides; these read and write).
+"""The statements of a scan (workflows/check_in.py decides; these read and write): the two of the
+hot path, LOOKUP and WRITE, and the few around it (signing key, typed code, replay, gate).
 
 A scan is: device auth (guard), LOOKUP, the verdict rules in Python, WRITE, commit. WRITE does in
 one round trip what used to be four: the admission (exactly once), the exit, the scan session,
@@ -9,6 +10,8 @@ gets a row back. The verdict words come in as parameters: the rules stay in Pyth
 """
 
 from __future__ import annotations
+
+from sqlalchemy import text
 
 from voelgoed.db.driver import Statement
 
@@ -89,3 +92,40 @@ WRITE = Statement(
     RETURNING result, reason, claim
     """
 )
+
+# --- around the hot path (workflows/check_in.py) ------------------------------------------------
+
+# A signing key by its id: the caller then checks that the key is of the device's organisation
+# and one of its events (else "other_event"); cached for the process.
+EVENT_KEY = text("SELECT event_id, organization_id, public_key FROM event_signing_key WHERE key_id = :k")
+
+# A typed ticket code: one of the device's events, in the device's organisation.
+CODE_LOOKUP = Statement(
+    "SELECT event_id FROM ticket"
+    " WHERE serial = :s::text AND organization_id = :o::uuid AND event_id = ANY(:events::uuid[])"
+)
+
+# A replayed scan: this device's earlier scan with the same client_scan_id.
+STORED = text(
+    """
+    SELECT s.id, s.result, s.reason, s.direction, s.offline_duplicate, t.serial, t.ticket_type_id, tt.name,
+           t.holder_name, s.ticket_id
+    FROM checkin_scan s
+    LEFT JOIN ticket t ON t.id = s.ticket_id
+    LEFT JOIN ticket_type tt ON tt.id = t.ticket_type_id
+    WHERE s.device_id = :d AND s.client_scan_id = :csid
+    """
+)
+
+ADMITTED = text(
+    """
+    SELECT s.effective_time, s.gate_id, g.name, s.device_id, d.name
+    FROM ticket_checkin_state st
+    JOIN checkin_scan s ON s.id = st.admitted_scan_id
+    LEFT JOIN gate g ON g.id = s.gate_id
+    LEFT JOIN device d ON d.id = s.device_id
+    WHERE st.ticket_id = :t
+    """
+)
+
+GATE_EXISTS = text("SELECT 1 FROM gate WHERE id = :g AND organization_id = :o")

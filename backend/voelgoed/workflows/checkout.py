@@ -24,6 +24,7 @@ from saq import Queue
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.analytics.services import record
 from voelgoed.domain.catalog import inventory
 from voelgoed.domain.events.models import Event
@@ -110,7 +111,7 @@ async def order_for_buyer(db: AsyncSession, reference: str, token: str | None, *
     stmt = select(Order).where(Order.reference == normalise_reference(reference))
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    order = await db.scalar(stmt.execution_options(skip_tenant_scope=True))
+    order = await db.scalar(stmt.execution_options(**UNSCOPED))
     if order is None or not token_matches(order, token):
         raise NotFound("No such order, or the link is not valid.")  # same answer: nothing leaks
     return order
@@ -121,7 +122,7 @@ async def _relock(db: AsyncSession, order_id: uuid.UUID) -> Order:
         select(Order)
         .where(Order.id == order_id)
         .with_for_update()
-        .execution_options(populate_existing=True, skip_tenant_scope=True)
+        .execution_options(populate_existing=True, **UNSCOPED)
     )
     assert order is not None
     return order
@@ -219,7 +220,7 @@ async def start_checkout(
         )
         .order_by(PaymentTransaction.created_at.desc())
         .limit(1)
-        .execution_options(skip_tenant_scope=True)
+        .execution_options(**UNSCOPED)
     )
     if tx is None:
         tx = PaymentTransaction(
@@ -231,7 +232,7 @@ async def start_checkout(
         )
         db.add(tx)
         await db.flush()
-    event = await db.scalar(select(Event).where(Event.id == order.event_id).execution_options(skip_tenant_scope=True))
+    event = await db.scalar(select(Event).where(Event.id == order.event_id).execution_options(**UNSCOPED))
     tickets = sum(line.quantity for line in order.lines)
     base = settings.server.public_url
     page = f"{base}/orders/{order.reference}?token={token}"
@@ -321,9 +322,7 @@ async def complete_checkout(
     tx = await lock_transaction(db, transaction_id)
     if tx is None:
         raise NotFound("No such payment transaction.")
-    event_id = await db.scalar(
-        select(Order.event_id).where(Order.id == tx.order_id).execution_options(skip_tenant_scope=True)
-    )
+    event_id = await db.scalar(select(Order.event_id).where(Order.id == tx.order_id).execution_options(**UNSCOPED))
     assert event_id is not None
     conn = await db.connection()
     inv = await inventory.lock_inventory(conn, event_id)

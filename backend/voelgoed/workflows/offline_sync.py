@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.device import DeviceContext
@@ -22,6 +21,7 @@ from voelgoed.domain.check_in.services import config_read, get_event
 from voelgoed.domain.tickets import payload as ticket_payload
 from voelgoed.domain.tickets.signing import get_or_create_signing_key
 from voelgoed.lib.problems import AppError, FieldError, NotFound
+from voelgoed.workflows import offline_sync_sql as sql
 from voelgoed.workflows.check_in import DuplicateScan, ScanInput, record_scan, stored_verdict
 
 SKEW_IGNORED = timedelta(seconds=2)
@@ -86,7 +86,7 @@ async def upload(db: AsyncSession, device: DeviceContext, body: OfflineUpload) -
         flags: dict[uuid.UUID, bool] = dict(
             (
                 await db.execute(
-                    text("SELECT id, offline_duplicate FROM checkin_scan WHERE id = ANY(:ids)"),
+                    sql.DUPLICATE_FLAGS,
                     {"ids": [r.scan_id for r in results]},
                 )
             )
@@ -99,37 +99,22 @@ async def upload(db: AsyncSession, device: DeviceContext, body: OfflineUpload) -
     return OfflineUploadResult(results=results, server_time=now)
 
 
-_LOCK_STATE = text(
-    """
-    INSERT INTO ticket_checkin_state (ticket_id, organization_id, event_id, inside, entries, exits, updated_at)
-    SELECT id, organization_id, event_id, false, 0, 0, now() FROM ticket WHERE id = :t
-    ON CONFLICT (ticket_id) DO NOTHING
-    """
-)
-
-
 async def resolve_ticket(db: AsyncSession, ticket_id: uuid.UUID) -> None:
     """Re-derive a ticket's admissions from all its claims, ordered by effective (client) time:
     the first admission wins, a claim while already inside (or, without re-entry, after any
     admission) is flagged offline_duplicate. Holds the state row lock, so concurrent resolutions
     and online admissions of this ticket serialise; any upload order gives the same result."""
-    await db.execute(_LOCK_STATE, {"t": ticket_id})
+    await db.execute(sql.ENSURE_STATE, {"t": ticket_id})
     state = (
         await db.execute(
-            text(
-                "SELECT st.event_id, coalesce(c.reentry_allowed, false) FROM ticket_checkin_state st"
-                " LEFT JOIN checkin_config c ON c.event_id = st.event_id WHERE st.ticket_id = :t FOR UPDATE OF st"
-            ),
+            sql.LOCK_STATE,
             {"t": ticket_id},
         )
     ).one()
     reentry = bool(state[1])
     claims = list(
         await db.execute(
-            text(
-                "SELECT id, direction, effective_time, offline_duplicate FROM checkin_scan"
-                " WHERE ticket_id = :t AND claim ORDER BY effective_time, seq"
-            ),
+            sql.CLAIMS,
             {"t": ticket_id},
         )
     )
@@ -152,14 +137,11 @@ async def resolve_ticket(db: AsyncSession, ticket_id: uuid.UUID) -> None:
     changed = [sid for sid, _, _, dup in claims if flags.get(sid, False) != dup]
     if changed:
         await db.execute(
-            text("UPDATE checkin_scan SET offline_duplicate = NOT offline_duplicate WHERE id = ANY(:ids)"),
+            sql.FLIP_DUPLICATES,
             {"ids": changed},
         )
     await db.execute(
-        text(
-            "UPDATE ticket_checkin_state SET inside = :inside, entries = :entries, exits = :exits,"
-            " admitted_scan_id = :last, admitted_at = :first, updated_at = now() WHERE ticket_id = :t"
-        ),
+        sql.SET_STATE,
         {"inside": inside, "entries": entries, "exits": exits, "last": last_admit, "first": first_at, "t": ticket_id},
     )
 
@@ -175,11 +157,11 @@ async def sequence(db: AsyncSession, event_id: uuid.UUID) -> None:
     """The sequencer: number the event's committed, unnumbered changes, in its own transaction."""
     await db.commit()
     await db.execute(
-        text("SELECT pg_advisory_xact_lock(hashtext('checkin_change'), hashtext(CAST(:e AS text)))"),
+        sql.SEQUENCER_LOCK,
         {"e": str(event_id)},
     )
     await db.execute(
-        text("UPDATE checkin_change SET seq = nextval('checkin_change_seq') WHERE event_id = :e AND seq IS NULL"),
+        sql.NUMBER_CHANGES,
         {"e": event_id},
     )
     await db.commit()
@@ -188,16 +170,6 @@ async def sequence(db: AsyncSession, event_id: uuid.UUID) -> None:
 def _require_event(device: DeviceContext, event_id: uuid.UUID) -> None:
     if event_id not in device.event_ids:
         raise NotFound("This device is not paired for that event.")
-
-
-_RECORDS = """
-    SELECT t.serial, t.status, o.status, coalesce(st.inside, false), coalesce(st.entries, 0),
-           t.holder_name, tt.name, t.ticket_type_id
-    FROM ticket t
-    JOIN ticket_order o ON o.id = t.order_id
-    JOIN ticket_type tt ON tt.id = t.ticket_type_id
-    LEFT JOIN ticket_checkin_state st ON st.ticket_id = t.id
-"""
 
 
 class Record(msgspec.Struct):
@@ -239,7 +211,7 @@ async def snapshot(db: AsyncSession, device: DeviceContext, event_id: uuid.UUID)
     await sequence(db, event_id)
     cursor = int(
         await db.scalar(
-            text("SELECT coalesce(max(seq), 0) FROM checkin_change WHERE event_id = :e AND seq IS NOT NULL"),
+            sql.SNAPSHOT_CURSOR,
             {"e": event_id},
         )
         or 0
@@ -248,7 +220,7 @@ async def snapshot(db: AsyncSession, device: DeviceContext, event_id: uuid.UUID)
     event = await get_event(db, event_id, unscoped=True)
     rules = await config_read(db, event)
     keys = await _keys(db, event)
-    rows = list(await db.execute(text(_RECORDS + " WHERE t.event_id = :e"), {"e": event_id}))
+    rows = list(await db.execute(sql.EVENT_RECORDS, {"e": event_id}))
     await db.commit()
     head = {
         "format": 1,
@@ -295,19 +267,14 @@ async def changes(
 ) -> dict[str, Any]:
     _require_event(device, event_id)
     await sequence(db, event_id)
-    head = int(
-        await db.scalar(text("SELECT coalesce(max(seq), 0) FROM checkin_change WHERE event_id = :e"), {"e": event_id})
-        or 0
-    )
+    head = int(await db.scalar(sql.FEED_HEAD, {"e": event_id}) or 0)
     if cursor < 0 or cursor > head:
         raise BadCursor(
             "This cursor is not from this event's feed.", errors=[FieldError(field="cursor", message="unknown")]
         )
     rows = list(
         await db.execute(
-            text(
-                "SELECT seq, kind, ticket_id FROM checkin_change WHERE event_id = :e AND seq > :c ORDER BY seq LIMIT :n"
-            ),
+            sql.CHANGES_AFTER,
             {"e": event_id, "c": cursor, "n": limit},
         )
     )
@@ -315,9 +282,7 @@ async def changes(
     ticket_ids = list({r[2] for r in rows if r[1] == "ticket" and r[2] is not None})
     records = []
     if ticket_ids:
-        records = [
-            to_record(r) for r in await db.execute(text(_RECORDS + " WHERE t.id = ANY(:ids)"), {"ids": ticket_ids})
-        ]
+        records = [to_record(r) for r in await db.execute(sql.TICKET_RECORDS, {"ids": ticket_ids})]
     rules = keys = None
     if any(r[1] in ("rules", "keys") for r in rows):
         event = await get_event(db, event_id, unscoped=True)

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.audit.services import AuditService, diff
 from voelgoed.domain.catalog import inventory
 from voelgoed.domain.catalog.models import Coupon, TicketType
@@ -81,7 +82,7 @@ async def public_types(db: AsyncSession, event_id: uuid.UUID, access_code: str |
         select(TicketType)
         .where(TicketType.event_id == event_id)
         .order_by(TicketType.sort_order, TicketType.price_cents, TicketType.name)
-        .execution_options(skip_tenant_scope=True)  # public pages; the event id scopes it
+        .execution_options(**UNSCOPED)  # public pages; the event id scopes it
     )
     out = PublicTypes(accepted=None if code is None else False)
     for t in rows:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.catalog.models import TicketType
+from voelgoed.domain.check_in import queries
 from voelgoed.domain.check_in import rules as check_in_rules
 from voelgoed.domain.check_in.models import CheckinChange, CheckinConfig
 from voelgoed.domain.check_in.schemas import (
@@ -31,7 +33,7 @@ from voelgoed.lib.problems import FieldError, NotFound, Unprocessable
 async def get_event(db: AsyncSession, event_id: uuid.UUID, *, unscoped: bool = False) -> Event:
     stmt = select(Event).where(Event.id == event_id)
     if unscoped:
-        stmt = stmt.execution_options(skip_tenant_scope=True)
+        stmt = stmt.execution_options(**UNSCOPED)
     event = await db.scalar(stmt)
     if event is None:
         raise NotFound("No such event.")
@@ -41,16 +43,13 @@ async def get_event(db: AsyncSession, event_id: uuid.UUID, *, unscoped: bool = F
 async def config_read(db: AsyncSession, event: Event) -> CheckinConfigRead:
     """The event's rules with defaults filled in; gates = every gate of the event's venue."""
     config = await db.scalar(
-        select(CheckinConfig).where(CheckinConfig.event_id == event.id).execution_options(skip_tenant_scope=True)
+        select(CheckinConfig).where(CheckinConfig.event_id == event.id).execution_options(**UNSCOPED)
     )
     gates: list[Gate] = []
     if event.venue_id is not None:
         gates = list(
             await db.scalars(
-                select(Gate)
-                .where(Gate.venue_id == event.venue_id)
-                .order_by(Gate.code)
-                .execution_options(skip_tenant_scope=True)
+                select(Gate).where(Gate.venue_id == event.venue_id).order_by(Gate.code).execution_options(**UNSCOPED)
             )
         )
     rules = check_in_rules.make_rules(
@@ -133,27 +132,13 @@ async def update_config(db: AsyncSession, event: Event, data: CheckinConfigUpdat
     return await config_read(db, event)
 
 
-_SCAN_COLUMNS = """
-    s.seq, s.id, s.device_id, d.name, s.gate_id, g.name, s.direction, s.result, s.reason, s.offline,
-    s.offline_duplicate, s.local_verdict, s.client_time, s.server_time, s.effective_time, s.session_id,
-    s.ticket_id, tt.name, t.holder_name, s.manual
-"""
-_SCAN_FROM = """
-    FROM checkin_scan s
-    LEFT JOIN device d ON d.id = s.device_id
-    LEFT JOIN gate g ON g.id = s.gate_id
-    LEFT JOIN ticket t ON t.id = s.ticket_id
-    LEFT JOIN ticket_type tt ON tt.id = t.ticket_type_id
-"""
-
-
 def _scan(row: Any) -> ScanRead:
     return ScanRead(*row)
 
 
 async def scan_feed(db: AsyncSession, event_id: uuid.UUID, after: int, limit: int) -> list[ScanRead]:
     rows = await db.execute(
-        text(f"SELECT {_SCAN_COLUMNS} {_SCAN_FROM} WHERE s.event_id = :e AND s.seq > :after ORDER BY s.seq LIMIT :n"),
+        queries.SCAN_FEED,
         {"e": event_id, "after": after, "n": limit},
     )
     return [_scan(r) for r in rows]
@@ -162,7 +147,7 @@ async def scan_feed(db: AsyncSession, event_id: uuid.UUID, after: int, limit: in
 async def offline_duplicates(db: AsyncSession, event_id: uuid.UUID) -> list[DuplicateRead]:
     rows = list(
         await db.execute(
-            text(f"SELECT {_SCAN_COLUMNS} {_SCAN_FROM} WHERE s.event_id = :e AND s.offline_duplicate ORDER BY s.seq"),
+            queries.OFFLINE_DUPLICATES,
             {"e": event_id},
         )
     )
@@ -172,11 +157,7 @@ async def offline_duplicates(db: AsyncSession, event_id: uuid.UUID) -> list[Dupl
     winners = {
         r[16]: _scan(r)
         for r in await db.execute(
-            text(
-                f"SELECT {_SCAN_COLUMNS} {_SCAN_FROM} JOIN ticket_checkin_state st ON st.ticket_id = s.ticket_id "
-                "WHERE s.ticket_id = ANY(:ids) AND s.claim AND s.direction = 'entry' AND NOT s.offline_duplicate "
-                "ORDER BY s.effective_time DESC"
-            ),
+            queries.DUPLICATE_WINNERS,
             {"ids": ticket_ids},
         )
     }
@@ -195,12 +176,7 @@ async def counts(db: AsyncSession, event: Event) -> CheckinCounts:
     per_gate = {
         r[0]: (int(r[1]), int(r[2]))
         for r in await db.execute(
-            text(
-                "SELECT gate_id, count(*) FILTER (WHERE direction = 'entry'),"
-                " count(*) FILTER (WHERE direction = 'exit') "
-                "FROM checkin_scan WHERE event_id = :e AND claim AND NOT offline_duplicate AND gate_id IS NOT NULL "
-                "GROUP BY gate_id"
-            ),
+            queries.GATE_COUNTS,
             {"e": event.id},
         )
     }
@@ -210,11 +186,7 @@ async def counts(db: AsyncSession, event: Event) -> CheckinCounts:
         items.append(GateCount(gate_id=gate_id, gate_name=name, entries=entries, exits=exits, inside=entries - exits))
     totals = (
         await db.execute(
-            text(
-                "SELECT count(*) FILTER (WHERE entries > 0), count(*) FILTER (WHERE inside),"
-                " (SELECT count(*) FROM checkin_scan WHERE event_id = :e AND offline_duplicate)"
-                " FROM ticket_checkin_state WHERE event_id = :e"
-            ),
+            queries.COUNT_TOTALS,
             {"e": event.id},
         )
     ).one()
@@ -230,11 +202,7 @@ async def counts(db: AsyncSession, event: Event) -> CheckinCounts:
 
 async def sessions(db: AsyncSession, event: Event, limit: int = 200) -> list[SessionRead]:
     rows = await db.execute(
-        text(
-            "SELECT ss.id, ss.device_id, d.name, ss.gate_id, ss.started_at, ss.last_scan_at, ss.scan_count,"
-            " ss.clock_offset_ms FROM checkin_scan_session ss JOIN device d ON d.id = ss.device_id"
-            " WHERE :e = ANY(d.event_ids) ORDER BY ss.last_scan_at DESC LIMIT :n"
-        ),
+        queries.SESSIONS,
         {"e": event.id, "n": limit},
     )
     return [SessionRead(*r) for r in rows]

@@ -6,9 +6,8 @@ import logging
 
 from saq import CronJob
 from saq.types import Context
-from sqlalchemy import text
 
-from voelgoed.domain.dashboards import snapshots
+from voelgoed.domain.dashboards import queries, snapshots
 from voelgoed.worker_context import db_engine, worker_job
 
 log = logging.getLogger(__name__)
@@ -22,18 +21,7 @@ async def build_dashboard_snapshots(ctx: Context | None = None) -> int:
         boundary = await snapshots.safe_boundary(conn)
         # Events still selling or checking in (and any never snapshotted). Readers stay exact for
         # older events too: their live tail is simply everything since their last build.
-        event_ids = (
-            (
-                await conn.execute(
-                    text(
-                        "SELECT e.id FROM event e LEFT JOIN dashboard_snapshot_state s ON s.event_id = e.id"
-                        " WHERE s.event_id IS NULL OR e.ends_at > now() - interval '30 days' ORDER BY e.id"
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
+        event_ids = (await conn.execute(queries.EVENTS_TO_BUILD)).scalars().all()
         await conn.rollback()
     built = 0
     for event_id in event_ids:

@@ -10,11 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.analytics.models import FUNNEL_STEPS
-from voelgoed.domain.dashboards import snapshots
+from voelgoed.domain.dashboards import queries, snapshots
 from voelgoed.domain.dashboards.schemas import (
     CheckinBucketRead,
     EventDashboard,
@@ -44,12 +44,7 @@ def _local(t: datetime, tz: ZoneInfo, granularity: str) -> datetime:
 
 
 async def _ticket_types(db: AsyncSession, event_id: uuid.UUID) -> list[TicketTypeFigures]:
-    rows = await db.execute(
-        text(
-            "SELECT id, name, quantity, sold, reserved FROM ticket_type WHERE event_id = :e ORDER BY sort_order, name"
-        ),
-        {"e": event_id},
-    )
+    rows = await db.execute(queries.TICKET_TYPES, {"e": event_id})
     return [
         TicketTypeFigures(id=r[0], name=r[1], quantity=r[2], sold=r[3], reserved=r[4], available=r[2] - r[3] - r[4])
         for r in rows
@@ -60,16 +55,7 @@ async def _sales(db: AsyncSession, event: Event, granularity: str) -> tuple[Reve
     """One pass over the event's paid orders, grouped by UTC quarter-hour (cheap: no time zone
     arithmetic per row); the few groups are then put into local hours/days here. Exact for every
     zone, as all UTC offsets in use are whole quarter-hours."""
-    rows = (
-        await db.execute(
-            text(
-                "SELECT date_bin('15 minutes', paid_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'), count(*),"
-                " sum(total_cents), sum(fees_cents), sum(vat_cents)"
-                " FROM ticket_order WHERE event_id = :e AND status = 'paid' GROUP BY 1"
-            ),
-            {"e": event.id},
-        )
-    ).all()
+    rows = (await db.execute(queries.SALES, {"e": event.id})).all()
     tz = ZoneInfo(event.timezone)
     per_bucket: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
     gross = fees = vat = orders = 0
@@ -92,7 +78,7 @@ async def _checkins(
     db: AsyncSession, event: Event, granularity: str
 ) -> tuple[list[CheckinBucketRead], Occupancy, datetime | None]:
     """Snapshot buckets + live tail - offline duplicates (flags may change at any time)."""
-    rows = (await db.execute(text(snapshots.CHECKIN_SQL), {"e": event.id})).all()
+    rows = (await db.execute(queries.CHECKIN, {"e": event.id})).all()
     tz = ZoneInfo(event.timezone)
     per_bucket: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
     per_gate: dict[uuid.UUID, list[int]] = defaultdict(lambda: [0, 0])
@@ -107,9 +93,7 @@ async def _checkins(
         g[0] += e
         g[1] += x
     if cut is None:
-        cut = await db.scalar(
-            text("SELECT checkin_until FROM dashboard_snapshot_state WHERE event_id = :e"), {"e": event.id}
-        )
+        cut = await db.scalar(queries.CHECKIN_UNTIL, {"e": event.id})
     buckets = [
         CheckinBucketRead(start=k.astimezone(UTC), local=k.strftime("%Y-%m-%dT%H:%M"), entries=v[0], exits=v[1])
         for k, v in sorted(per_bucket.items())
@@ -177,9 +161,7 @@ async def event_dashboard(
         sales = await sales_part(db, event, granularity)
     if checkins is None:
         checkins = await checkin_part(db, event, granularity)
-    funnel_until = await db.scalar(
-        text("SELECT funnel_until FROM dashboard_snapshot_state WHERE event_id = :e"), {"e": event.id}
-    )
+    funnel_until = await db.scalar(queries.FUNNEL_UNTIL, {"e": event.id})
     sold = sum(t.sold for t in types)
     capacity = event.capacity if event.capacity is not None else sum(t.quantity for t in types)
     reserved = sum(t.reserved for t in types)
@@ -219,7 +201,7 @@ async def funnel(db: AsyncSession, event: Event, start: datetime | None, end: da
         if value is not None and value.tzinfo is None:
             raise Unprocessable.field(name, "Give a time zone offset, e.g. 2026-03-01T00:00:00+02:00.")
     params = snapshots.funnel_params(event.id, start, end, list(FUNNEL_STEPS))
-    rows = (await db.execute(text(snapshots.FUNNEL_SQL), params)).all()
+    rows = (await db.execute(queries.FUNNEL, params)).all()
     totals: dict[str, int] = defaultdict(int)
     by_source: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     until: datetime | None = None
@@ -228,9 +210,7 @@ async def funnel(db: AsyncSession, event: Event, start: datetime | None, end: da
         by_source[source][step] += int(n)
         until = cut
     if until is None:
-        until = await db.scalar(
-            text("SELECT funnel_until FROM dashboard_snapshot_state WHERE event_id = :e"), {"e": event.id}
-        )
+        until = await db.scalar(queries.FUNNEL_UNTIL, {"e": event.id})
     sources = sorted(by_source.items(), key=lambda kv: (-kv[1].get(FUNNEL_STEPS[0], 0), kv[0]))
     return Funnel(
         event_id=event.id,
@@ -246,33 +226,9 @@ async def funnel(db: AsyncSession, event: Event, start: datetime | None, end: da
 async def organization_overview(db: AsyncSession, organization_id: uuid.UUID) -> OrganizationOverview:
     events = (await db.scalars(select(Event).order_by(Event.starts_at.desc()))).all()
     params: dict[str, Any] = {"o": organization_id}
-    types = {
-        r[0]: (int(r[1]), int(r[2]))
-        for r in await db.execute(
-            text("SELECT event_id, sum(sold), sum(quantity) FROM ticket_type WHERE organization_id = :o GROUP BY 1"),
-            params,
-        )
-    }
-    gross = {
-        r[0]: int(r[1])
-        for r in await db.execute(
-            text(
-                "SELECT event_id, sum(total_cents) FROM ticket_order WHERE organization_id = :o AND status = 'paid'"
-                " GROUP BY 1"
-            ),
-            params,
-        )
-    }
-    checked = {
-        r[0]: int(r[1])
-        for r in await db.execute(
-            text(
-                "SELECT event_id, count(*) FROM ticket_checkin_state WHERE organization_id = :o AND entries > 0"
-                " GROUP BY 1"
-            ),
-            params,
-        )
-    }
+    types = {r[0]: (int(r[1]), int(r[2])) for r in await db.execute(queries.OVERVIEW_TYPES, params)}
+    gross = {r[0]: int(r[1]) for r in await db.execute(queries.OVERVIEW_GROSS, params)}
+    checked = {r[0]: int(r[1]) for r in await db.execute(queries.OVERVIEW_CHECKED_IN, params)}
     return OrganizationOverview(
         items=[
             EventOverview(
@@ -304,15 +260,5 @@ class ChangeToken(msgspec.Struct, frozen=True):
 
 
 async def change_token(db: AsyncSession, event_id: uuid.UUID) -> ChangeToken:
-    row = (
-        await db.execute(
-            text(
-                "SELECT (SELECT array_agg(sold ORDER BY id) FROM ticket_type WHERE event_id = :e),"
-                " (SELECT array_agg(reserved ORDER BY id) FROM ticket_type WHERE event_id = :e),"
-                " (SELECT max(seq) FROM checkin_scan WHERE event_id = :e),"
-                " (SELECT built_at FROM dashboard_snapshot_state WHERE event_id = :e)"
-            ),
-            {"e": event_id},
-        )
-    ).one()
+    row = (await db.execute(queries.CHANGE_TOKEN, {"e": event_id})).one()
     return ChangeToken(sold=str(row[0]), reserved=str(row[1]), scan_seq=row[2], built_at=row[3])

@@ -7,10 +7,12 @@ import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.device import DeviceContext, new_device_token
+from voelgoed.db.tenancy import UNSCOPED
+from voelgoed.domain.devices import queries
 from voelgoed.domain.devices.models import Device, DevicePairingCode
 from voelgoed.domain.devices.schemas import (
     DeviceEvent,
@@ -119,7 +121,7 @@ async def pair(db: AsyncSession, *, code: str, device_name: str | None) -> Devic
             )
             .values(redeemed_at=func.now())
             .returning(DevicePairingCode)
-            .execution_options(skip_tenant_scope=True, synchronize_session=False)
+            .execution_options(**UNSCOPED, synchronize_session=False)
         )
     ).scalar_one_or_none()
     if claimed is None:
@@ -158,16 +160,13 @@ async def device_session(
             select(Event)
             .where(Event.id.in_(list(event_ids)), Event.organization_id == organization_id)
             .order_by(Event.starts_at)
-            .execution_options(skip_tenant_scope=True)
+            .execution_options(**UNSCOPED)
         )
     )
     venue_ids = {e.venue_id for e in events if e.venue_id}
     gates = list(
         await db.scalars(
-            select(Gate)
-            .where(Gate.venue_id.in_(venue_ids))
-            .order_by(Gate.code)
-            .execution_options(skip_tenant_scope=True)
+            select(Gate).where(Gate.venue_id.in_(venue_ids)).order_by(Gate.code).execution_options(**UNSCOPED)
         )
     )
     return DeviceSession(
@@ -192,32 +191,6 @@ async def device_session(
     )
 
 
-# Per device, from its scan sessions (a new one starts on every gate change): the clock offset of
-# its last online scan. A device paired for "any gate" has its gate chosen on the device: the one
-# it reported when a person picked it (`chosen_gate_id`), or the one it last scanned at, whichever
-# is newer (a scan queued offline at another gate can be newer than the report).
-_OFFSETS_SQL = text(
-    """
-    SELECT DISTINCT ON (device_id) device_id, clock_offset_ms FROM checkin_scan_session
-    WHERE device_id = ANY(:ids) AND clock_offset_ms IS NOT NULL ORDER BY device_id, last_scan_at DESC
-    """
-)
-_CURRENT_GATES_SQL = text(
-    """
-    SELECT d.id, g.id, g.code, g.name FROM device d
-    LEFT JOIN LATERAL (
-        SELECT s.gate_id, s.last_scan_at FROM checkin_scan_session s
-        WHERE s.device_id = d.id ORDER BY s.last_scan_at DESC LIMIT 1
-    ) latest ON true
-    JOIN gate g ON g.id = CASE
-        WHEN d.chosen_gate_id IS NOT NULL
-             AND (latest.last_scan_at IS NULL OR d.gate_chosen_at >= latest.last_scan_at)
-        THEN d.chosen_gate_id ELSE latest.gate_id END
-    WHERE d.id = ANY(:ids)
-    """
-)
-
-
 async def list_devices(db: AsyncSession, *, page: int, page_size: int) -> tuple[list[DeviceRead], int]:
     total = int(await db.scalar(select(func.count()).select_from(Device)) or 0)
     devices = list(
@@ -229,13 +202,13 @@ async def list_devices(db: AsyncSession, *, page: int, page_size: int) -> tuple[
         )
     )
     ids = [d.id for d in devices]
-    offsets: dict[uuid.UUID, int] = dict((await db.execute(_OFFSETS_SQL, {"ids": ids})).tuples().all())
+    offsets: dict[uuid.UUID, int] = dict((await db.execute(queries.CLOCK_OFFSETS, {"ids": ids})).tuples().all())
     gates = await _current_gates(db, ids)
     return [to_read(d, offsets.get(d.id), gates.get(d.id)) for d in devices], total
 
 
 async def _current_gates(db: AsyncSession, device_ids: list[uuid.UUID]) -> dict[uuid.UUID, GateInfo]:
-    rows = (await db.execute(_CURRENT_GATES_SQL, {"ids": device_ids})).tuples().all()
+    rows = (await db.execute(queries.CURRENT_GATES, {"ids": device_ids})).tuples().all()
     return {device_id: GateInfo(id=gate_id, code=code, name=name) for device_id, gate_id, code, name in rows}
 
 
@@ -282,7 +255,7 @@ async def choose_gate(db: AsyncSession, device: DeviceContext, gate_id: uuid.UUI
                 Event.organization_id == device.organization_id,
             )
             .limit(1)
-            .execution_options(skip_tenant_scope=True)
+            .execution_options(**UNSCOPED)
         )
         if gate is None:
             raise Unprocessable.field("gate_id", "is not a gate of this device's events")
@@ -290,7 +263,7 @@ async def choose_gate(db: AsyncSession, device: DeviceContext, gate_id: uuid.UUI
         update(Device)
         .where(Device.id == device.id, Device.organization_id == device.organization_id)
         .values(chosen_gate_id=gate_id, gate_chosen_at=func.now())
-        .execution_options(skip_tenant_scope=True)
+        .execution_options(**UNSCOPED)
     )
     info = GateInfo(id=gate.id, code=gate.code, name=gate.name) if gate is not None else None
     return DeviceGateChosen(gate_id=gate_id, gate=info)

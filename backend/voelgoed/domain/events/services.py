@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.audit.services import AuditService, diff
 from voelgoed.domain.events.machines import EventLifecycle
 from voelgoed.domain.events.models import Event
@@ -91,7 +92,7 @@ class EventService:
         slug, n = base, 1
         while True:
             # Slugs are global (they appear in public URLs), so look beyond this organisation.
-            stmt = select(Event.id).where(Event.slug == slug).execution_options(skip_tenant_scope=True)
+            stmt = select(Event.id).where(Event.slug == slug).execution_options(**UNSCOPED)
             if exclude:
                 stmt = stmt.where(Event.id != exclude)
             if not await self.db.scalar(stmt):

@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.events.models import Event
-from voelgoed.domain.exports import services
+from voelgoed.domain.exports import queries, services
 from voelgoed.domain.exports.machines import ExportLifecycle
 from voelgoed.domain.exports.models import DataExport
 from voelgoed.worker_context import db_engine, db_session, worker_job
@@ -53,26 +53,23 @@ async def run_export(ctx: dict[str, Any] | None, *, export_id: str) -> int:
             assert event is not None
         tz = ZoneInfo(event.timezone)
         async with engine.begin() as w:
-            await w.execute(text("DELETE FROM data_export_chunk WHERE export_id = :x"), {"x": xid})
+            await w.execute(queries.DELETE_CHUNKS, {"x": xid})
         written = size = seq = 0
         async with engine.connect() as reader:
-            await reader.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+            await reader.execute(queries.READ_ONLY_SNAPSHOT)
             total = await services.count_rows(reader, export.kind, export.event_id)
             async with engine.begin() as w:
-                await w.execute(text("UPDATE data_export SET total_rows = :n WHERE id = :x"), {"n": total, "x": xid})
+                await w.execute(queries.SET_TOTAL_ROWS, {"n": total, "x": xid})
             async for data, n in services.stream_chunks(reader, export.kind, export.event_id, tz, chunk_rows=5000):
                 written += n
                 size += len(data)
                 async with engine.begin() as w:
                     await w.execute(
-                        text(
-                            "INSERT INTO data_export_chunk (export_id, organization_id, seq, data)"
-                            " VALUES (:x, :o, :s, :d)"
-                        ),
+                        queries.INSERT_CHUNK,
                         {"x": xid, "o": export.organization_id, "s": seq, "d": data},
                     )
                     await w.execute(
-                        text("UPDATE data_export SET rows_written = :w, size_bytes = :b WHERE id = :x"),
+                        queries.SET_PROGRESS,
                         {"w": written, "b": size, "x": xid},
                     )
                 seq += 1

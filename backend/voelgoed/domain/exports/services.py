@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from voelgoed.domain.exports import queries
 from voelgoed.domain.tickets.payload import ticket_code
 from voelgoed.lib.closed_sets import closed_set
 
@@ -28,43 +28,55 @@ else:
     ExportKind = closed_set("ExportKind", KINDS, "What an export lists (domain/exports/services.py).")
 CHUNK_ROWS = 2000
 
-_QUERIES: dict[str, tuple[list[str], str]] = {
-    "orders": (
-        ["reference", "status", "buyer_name", "buyer_email", "buyer_phone", "tickets", "subtotal_zar",
-         "discount_zar", "total_zar", "vat_zar", "fees_zar", "created_at", "paid_at"],
-        "SELECT o.reference, o.status, o.buyer_name, o.buyer_email, o.buyer_phone,"
-        " (SELECT coalesce(sum(l.quantity), 0) FROM order_line l WHERE l.order_id = o.id),"
-        " o.subtotal_cents, o.discount_cents, o.total_cents, o.vat_cents, o.fees_cents, o.created_at, o.paid_at"
-        " FROM ticket_order o WHERE o.event_id = :e ORDER BY o.created_at, o.id",
-    ),
-    "attendees": (
-        ["ticket_code", "holder_name", "ticket_type", "ticket_status", "order_reference", "order_status",
-         "buyer_email", "checked_in", "inside", "first_admitted_at"],
-        "SELECT t.serial, t.holder_name, tt.name, t.status, o.reference, o.status, o.buyer_email,"
-        " coalesce(cs.entries, 0) > 0, coalesce(cs.inside, false), cs.admitted_at"
-        " FROM ticket t JOIN ticket_type tt ON tt.id = t.ticket_type_id JOIN ticket_order o ON o.id = t.order_id"
-        " LEFT JOIN ticket_checkin_state cs ON cs.ticket_id = t.id"
-        " WHERE t.event_id = :e ORDER BY o.created_at, t.id",
-    ),
-    "scans": (
-        ["seq", "server_time", "effective_time", "gate", "device", "direction", "result", "reason", "offline",
-         "offline_duplicate", "code_typed_in", "ticket_code", "holder_name"],
-        "SELECT s.seq, s.server_time, s.effective_time, g.name, d.name, s.direction, s.result, s.reason,"
-        " s.offline, s.offline_duplicate, s.manual, t.serial, t.holder_name"
-        " FROM checkin_scan s LEFT JOIN gate g ON g.id = s.gate_id LEFT JOIN device d ON d.id = s.device_id"
-        " LEFT JOIN ticket t ON t.id = s.ticket_id WHERE s.event_id = :e ORDER BY s.seq",
-    ),
-}  # fmt: skip
-_MONEY_COLUMNS = {"subtotal_zar", "discount_zar", "total_zar", "vat_zar", "fees_zar"}
-_COUNT = {
-    "orders": "SELECT count(*) FROM ticket_order WHERE event_id = :e",
-    "attendees": "SELECT count(*) FROM ticket WHERE event_id = :e",
-    "scans": "SELECT count(*) FROM checkin_scan WHERE event_id = :e",
+_COLUMNS: dict[str, list[str]] = {
+    "orders": [
+        "reference",
+        "status",
+        "buyer_name",
+        "buyer_email",
+        "buyer_phone",
+        "tickets",
+        "subtotal_zar",
+        "discount_zar",
+        "total_zar",
+        "vat_zar",
+        "fees_zar",
+        "created_at",
+        "paid_at",
+    ],
+    "attendees": [
+        "ticket_code",
+        "holder_name",
+        "ticket_type",
+        "ticket_status",
+        "order_reference",
+        "order_status",
+        "buyer_email",
+        "checked_in",
+        "inside",
+        "first_admitted_at",
+    ],
+    "scans": [
+        "seq",
+        "server_time",
+        "effective_time",
+        "gate",
+        "device",
+        "direction",
+        "result",
+        "reason",
+        "offline",
+        "offline_duplicate",
+        "code_typed_in",
+        "ticket_code",
+        "holder_name",
+    ],
 }
+_MONEY_COLUMNS = {"subtotal_zar", "discount_zar", "total_zar", "vat_zar", "fees_zar"}
 
 
 def header(kind: str) -> list[str]:
-    return _QUERIES[kind][0]
+    return _COLUMNS[kind]
 
 
 def filename(kind: str, event_name: str, when: datetime) -> str:
@@ -101,7 +113,7 @@ def encode_rows(kind: str, rows: Sequence[Sequence[Any]], tz: ZoneInfo, *, with_
 
 
 async def count_rows(conn: AsyncConnection | Any, kind: str, event_id: uuid.UUID) -> int:
-    return int((await conn.execute(text(_COUNT[kind]), {"e": event_id})).scalar() or 0)
+    return int((await conn.execute(queries.COUNT_ROWS[kind], {"e": event_id})).scalar() or 0)
 
 
 async def stream_chunks(
@@ -110,7 +122,7 @@ async def stream_chunks(
     """(CSV bytes, rows in them) per chunk, the header first; one consistent snapshot (the caller's
     transaction), fetched by a server-side cursor."""
     yield encode_rows(kind, [], tz, with_header=True), 0
-    result = await conn.stream(text(_QUERIES[kind][1]), {"e": event_id})
+    result = await conn.stream(queries.ROWS[kind], {"e": event_id})
     async for rows in result.partitions(chunk_rows):
         yield encode_rows(kind, rows, tz), len(rows)
 
@@ -118,7 +130,7 @@ async def stream_chunks(
 async def stream_csv(engine: AsyncEngine, kind: str, event_id: uuid.UUID, tz: ZoneInfo) -> AsyncIterator[bytes]:
     """For the streamed download: a connection of its own (the request's session has ended)."""
     async with engine.connect() as conn:
-        await conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+        await conn.execute(queries.READ_ONLY_SNAPSHOT)
         async for data, _ in stream_chunks(conn, kind, event_id, tz):
             yield data
 
@@ -126,9 +138,7 @@ async def stream_csv(engine: AsyncEngine, kind: str, event_id: uuid.UUID, tz: Zo
 async def stream_file(engine: AsyncEngine, export_id: uuid.UUID) -> AsyncIterator[bytes]:
     """A finished export's stored chunks, in order, one at a time."""
     async with engine.connect() as conn:
-        result = await conn.stream(
-            text("SELECT data FROM data_export_chunk WHERE export_id = :x ORDER BY seq"), {"x": export_id}
-        )
+        result = await conn.stream(queries.STORED_CHUNKS, {"x": export_id})
         async for rows in result.partitions(1):
             for row in rows:
                 yield bytes(row[0])

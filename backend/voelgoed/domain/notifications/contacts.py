@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.accounts.models import User
 from voelgoed.domain.organizations.models import Membership, Organization, Role
 
@@ -31,6 +32,6 @@ async def organiser_contact(db: AsyncSession, organization_id: uuid.UUID) -> Org
         .where(Membership.organization_id == organization_id, Membership.role == Role.OWNER.value)
         .order_by(Membership.created_at, Membership.id)
         .limit(1)
-        .execution_options(skip_tenant_scope=True)
+        .execution_options(**UNSCOPED)
     )
     return Organiser(name=name or "the organiser", reply_to=email)

@@ -22,11 +22,12 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.catalog.models import VAT_RATE_PERCENT, Coupon, TicketType
 from voelgoed.domain.orders.schemas import OrderLineRead
 
-# Public pages and the worker have no tenant scope; the order itself was found by its token/id.
-_UNSCOPED = {"skip_tenant_scope": True}
+# Public pages and the worker have no tenant scope, hence UNSCOPED below; the order itself was
+# found by its token/id.
 
 
 def vat_of(total_cents: int) -> int:
@@ -154,7 +155,7 @@ async def type_infos(db: AsyncSession, type_ids: Iterable[uuid.UUID]) -> dict[uu
     rows = await db.execute(
         select(TicketType.id, TicketType.name, TicketType.sort_order)
         .where(TicketType.id.in_(ids))
-        .execution_options(**_UNSCOPED)
+        .execution_options(**UNSCOPED)
     )
     return {r.id: TypeInfo(r.name, r.sort_order) for r in rows}
 
@@ -163,5 +164,5 @@ async def order_summary(db: AsyncSession, order: Any) -> OrderSummary:
     """The summary of a stored order (an `Order` with its `lines` loaded)."""
     code = None
     if order.coupon_id is not None:
-        code = await db.scalar(select(Coupon.code).where(Coupon.id == order.coupon_id).execution_options(**_UNSCOPED))
+        code = await db.scalar(select(Coupon.code).where(Coupon.id == order.coupon_id).execution_options(**UNSCOPED))
     return summarise(order.lines, await type_infos(db, (ln.ticket_type_id for ln in order.lines)), code)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import ROLE_RANK
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.accounts.models import User
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.organizations.machines import InvitationLifecycle
@@ -68,7 +69,7 @@ class OrganizationService:
         rows = await self.db.scalars(
             select(Membership)
             .where(Membership.user_id == user_id)
-            .execution_options(skip_tenant_scope=True)
+            .execution_options(**UNSCOPED)
             .order_by(Membership.created_at)
         )
         return list(rows)
@@ -210,7 +211,7 @@ class OrganizationService:
                 select(Invitation, Organization)
                 .join(Organization, Organization.id == Invitation.organization_id)
                 .where(Invitation.token_hash == token_digest(token))
-                .execution_options(skip_tenant_scope=True)
+                .execution_options(**UNSCOPED)
             )
         ).first()
         if row is None:
@@ -229,7 +230,7 @@ class OrganizationService:
         already = await self.db.scalar(
             select(Membership)
             .where(Membership.organization_id == org.id, Membership.user_id == user.id)
-            .execution_options(skip_tenant_scope=True)
+            .execution_options(**UNSCOPED)
         )
         if already is not None:
             raise Conflict("You are already a member of this organisation.")

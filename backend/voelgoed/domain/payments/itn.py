@@ -33,6 +33,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.payments.models import PaymentNotification, PaymentTransaction
 from voelgoed.domain.payments.notifications import PaymentNotice
 from voelgoed.domain.payments.providers import payfast
@@ -177,7 +178,7 @@ async def process_itn(
     txn = None
     if txn_id is not None:
         txn = await db.scalar(
-            select(PaymentTransaction).where(PaymentTransaction.id == txn_id).execution_options(skip_tenant_scope=True)
+            select(PaymentTransaction).where(PaymentTransaction.id == txn_id).execution_options(**UNSCOPED)
         )
     if txn is None or txn.provider != PROVIDER:
         return reject("unknown m_payment_id")

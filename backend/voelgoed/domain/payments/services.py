@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.payments.models import PaymentProviderAccount, PaymentTransaction
 from voelgoed.domain.payments.providers import PROVIDER_NAMES
@@ -67,7 +68,7 @@ async def find_account(db: AsyncSession, organization_id: uuid.UUID, provider: s
     return await db.scalar(
         select(PaymentProviderAccount)
         .where(PaymentProviderAccount.organization_id == organization_id, PaymentProviderAccount.provider == provider)
-        .execution_options(skip_tenant_scope=True)
+        .execution_options(**UNSCOPED)
     )
 
 
@@ -78,7 +79,7 @@ async def lock_transaction(db: AsyncSession, transaction_id: uuid.UUID) -> Payme
         select(PaymentTransaction)
         .where(PaymentTransaction.id == transaction_id)
         .with_for_update()
-        .execution_options(populate_existing=True, skip_tenant_scope=True)
+        .execution_options(populate_existing=True, **UNSCOPED)
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.catalog.models import TicketType
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.tickets import payload
@@ -50,7 +51,7 @@ async def listed_tickets(db: AsyncSession, order_id: uuid.UUID) -> list[ListedTi
         .join(TicketType, TicketType.id == Ticket.ticket_type_id)
         .where(Ticket.order_id == order_id)
         .order_by(*_TICKET_ORDER)
-        .execution_options(skip_tenant_scope=True)
+        .execution_options(**UNSCOPED)
     )
     return [ListedTicket(ticket, name) for ticket, name in rows.tuples()]
 

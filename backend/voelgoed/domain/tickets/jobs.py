@@ -28,13 +28,14 @@ from typing import Any
 
 from saq import CronJob, Queue
 from saq.types import Context
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from voelgoed.domain.notifications.contacts import organiser_contact
 from voelgoed.domain.notifications.messages import TicketsMail, tickets_delivery
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.pricing import order_summary
 from voelgoed.domain.orders.services import order_link_token
+from voelgoed.domain.tickets import queries
 from voelgoed.domain.tickets.issuing import listed_tickets
 from voelgoed.domain.tickets.pdf import render_tickets_pdf
 from voelgoed.domain.tickets.services import build_document, format_local, load_event, store_pdf, stored_pdf
@@ -105,7 +106,7 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
 
     async with db_session(ctx) as db, db.begin():
         # One delivery of an order at a time, across workers; released at commit/rollback.
-        await db.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"deliver:{oid}"})
+        await db.execute(queries.DELIVERY_LOCK, {"k": f"deliver:{oid}"})
         emailed_at = await db.scalar(select(Order.tickets_emailed_at).where(Order.id == oid))
         if emailed_at is not None and not force:
             return "already-sent"
@@ -144,25 +145,13 @@ async def enqueue_delivery(queue: Queue, order_id: str | uuid.UUID, force: bool 
     )
 
 
-# After 2 minutes the normal path's job has had its chance; after a week of failures a person
-# should look, not a cron job.
-_MISSED = text(
-    """
-    SELECT id FROM ticket_order
-    WHERE status = 'paid' AND tickets_emailed_at IS NULL AND buyer_email IS NOT NULL
-      AND paid_at < now() - interval '2 minutes' AND paid_at > now() - interval '7 days'
-    ORDER BY paid_at LIMIT 500
-    """
-)
-
-
 @worker_job
 async def redeliver_missed_tickets(ctx: Context) -> int:
     """Enqueue the delivery of paid orders whose tickets were never e-mailed. An order whose job
     is still queued or running is skipped by the job key; a finished one only re-runs while the
     order still has no `tickets_emailed_at`."""
     async with db_session(ctx) as db:
-        missed = list(await db.scalars(_MISSED))
+        missed = list(await db.scalars(queries.MISSED_DELIVERIES))
     for order_id in missed:
         await enqueue_delivery(job_queue(ctx), order_id)
     if missed:

@@ -2,7 +2,7 @@
 download check, and the public signing key for scanners.
 
 These run in public code paths and in the worker, where no tenant scope is set; the queries
-that cross organisations say so with `skip_tenant_scope`.
+that cross organisations say so with `UNSCOPED` (db/tenancy.py).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.pricing import order_summary
@@ -28,7 +29,6 @@ from voelgoed.domain.tickets.signing import get_or_create_signing_key, private_k
 from voelgoed.lib.problems import Conflict, NotFound
 from voelgoed.lib.secrets import token_digest
 
-_UNSCOPED = {"skip_tenant_scope": True}
 # Compared against when the reference is unknown, so a miss takes as long as a wrong token.
 _DUMMY_DIGEST = token_digest("no-such-order")
 # Events whose keys scanners may fetch: a draft has sold nothing, a cancelled one admits no one.
@@ -41,7 +41,7 @@ def format_local(when: datetime, tz: str) -> str:
 
 
 async def load_event(db: AsyncSession, event_id: uuid.UUID) -> Event:
-    event = await db.scalar(select(Event).where(Event.id == event_id).execution_options(**_UNSCOPED))
+    event = await db.scalar(select(Event).where(Event.id == event_id).execution_options(**UNSCOPED))
     if event is None:
         raise NotFound("No such event.")
     return event
@@ -87,7 +87,7 @@ async def build_document(db: AsyncSession, order: Order) -> TicketsDocument:
 
 async def stored_pdf(db: AsyncSession, order_id: uuid.UUID) -> bytes | None:
     stored = await db.scalar(
-        select(OrderDocument.pdf).where(OrderDocument.order_id == order_id).execution_options(**_UNSCOPED)
+        select(OrderDocument.pdf).where(OrderDocument.order_id == order_id).execution_options(**UNSCOPED)
     )
     return bytes(stored) if stored is not None else None
 
@@ -120,7 +120,7 @@ async def ensure_order_pdf(db: AsyncSession, order: Order) -> bytes:
 async def order_for_download(db: AsyncSession, reference: str, token: str) -> Order:
     """The order behind a buyer's link, or 404 whether the reference or the token is wrong."""
     order = await db.scalar(
-        select(Order).where(Order.reference == reference.strip().upper()).execution_options(**_UNSCOPED)
+        select(Order).where(Order.reference == reference.strip().upper()).execution_options(**UNSCOPED)
     )
     if order is None:
         hmac.compare_digest(_DUMMY_DIGEST, token_digest(token))  # a miss takes as long as a wrong token
@@ -133,7 +133,7 @@ async def order_for_download(db: AsyncSession, reference: str, token: str) -> Or
 
 
 async def public_signing_key(db: AsyncSession, slug: str) -> tuple[Event, EventSigningKey]:
-    event = await db.scalar(select(Event).where(Event.slug == slug).execution_options(**_UNSCOPED))
+    event = await db.scalar(select(Event).where(Event.slug == slug).execution_options(**UNSCOPED))
     if event is None or event.status not in KEY_VISIBLE_STATUSES:
         raise NotFound("No such event.")
     key = await get_or_create_signing_key(db, event_id=event.id, organization_id=event.organization_id)

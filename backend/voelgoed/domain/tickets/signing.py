@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.tickets import payload
 from voelgoed.domain.tickets.models import EventSigningKey, Ticket
 from voelgoed.lib import crypto
@@ -24,7 +25,7 @@ PURPOSE = "event-signing-key"
 
 async def find_signing_key(db: AsyncSession, event_id: uuid.UUID) -> EventSigningKey | None:
     return await db.scalar(
-        select(EventSigningKey).where(EventSigningKey.event_id == event_id).execution_options(skip_tenant_scope=True)
+        select(EventSigningKey).where(EventSigningKey.event_id == event_id).execution_options(**UNSCOPED)
     )
 
 

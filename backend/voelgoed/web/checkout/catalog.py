@@ -17,13 +17,14 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.accounts.services import now
 from voelgoed.domain.catalog.models import TicketType
 from voelgoed.domain.catalog.services import PublicTypes, public_types
 from voelgoed.domain.events.models import Event
 
 log = logging.getLogger(__name__)
-PUBLIC = {"skip_tenant_scope": True}  # the public site reads across organisations
+# The public site reads across organisations: its statements run UNSCOPED.
 
 
 @dataclass
@@ -48,7 +49,7 @@ async def upcoming_events(db: AsyncSession, limit: int = 50) -> list[Event]:
         .where(Event.status == "published", Event.ends_at > now())
         .order_by(Event.starts_at)
         .limit(limit)
-        .execution_options(**PUBLIC)
+        .execution_options(**UNSCOPED)
     )
     return list(rows)
 
@@ -58,7 +59,7 @@ async def event_by_slug(db: AsyncSession, slug: str) -> Event | None:
     return await db.scalar(
         select(Event)
         .where(Event.slug == slug, Event.status.in_(("published", "closed", "cancelled")))
-        .execution_options(**PUBLIC)
+        .execution_options(**UNSCOPED)
     )
 
 

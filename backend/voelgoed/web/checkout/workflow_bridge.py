@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import Order
@@ -21,8 +22,6 @@ from voelgoed.domain.orders.services import token_matches
 from voelgoed.domain.payments.providers.base import PaymentRedirect
 from voelgoed.lib.problems import AppError, Conflict
 from voelgoed.settings import Settings
-
-UNSCOPED = {"skip_tenant_scope": True}
 
 PROVIDER_LABELS = {
     "simulated": "Test payment (simulated: no real money, not for production)",
