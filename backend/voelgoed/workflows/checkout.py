@@ -316,7 +316,7 @@ async def complete_checkout(
     from voelgoed.domain.payments.machines import PaymentLifecycle
     from voelgoed.domain.payments.services import lock_transaction
 
-    # Lock order, the same for every provider (domain/payments/notifications.py says why): the
+    # Lock order, the same for every provider (workflows/payment_confirmation.py says why): the
     # payment transaction first, then the event's inventory, then the order. A concurrent
     # confirmation of the same transaction waits at the first lock holding nothing else.
     tx = await lock_transaction(db, transaction_id)
