@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +14,7 @@ from voelgoed.domain.venues.models import Gate, Venue
 from voelgoed.lib.closed_sets import closed_set, sorts_of
 from voelgoed.lib.pagination import PageParams, order_by, paginate
 from voelgoed.lib.problems import Conflict, FieldError, NotFound, Unprocessable
+from voelgoed.lib.timezones import check_timezone
 
 VENUE_SORTS = {
     "name": Venue.name,
@@ -26,19 +26,6 @@ if TYPE_CHECKING:
     VenueSort = str
 else:  # `sort` of the venues list: a key of VENUE_SORTS, '-' first for descending
     VenueSort = closed_set("VenueSort", sorts_of(VENUE_SORTS), "Sort of the venues list ('-': descending).")
-
-_ZONES = available_timezones()
-
-
-def check_timezone(name: str, field: str = "timezone") -> str:
-    if name not in _ZONES:
-        raise Unprocessable.field(field, f"Unknown time zone '{name}'. Use an IANA name such as Africa/Johannesburg.")
-    try:
-        ZoneInfo(name)
-    except ZoneInfoNotFoundError:
-        raise Unprocessable.field(field, f"Unknown time zone '{name}'.") from None
-    return name
-
 
 _REQUIRED = ("name", "address_line1", "city")
 
