@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from voelgoed.domain.analytics.services import record
 from voelgoed.domain.catalog import inventory
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.orders import availability
 from voelgoed.domain.orders.holds import CartItem, HoldBatcher, HoldRequest, HoldResult
 from voelgoed.domain.orders.machines import HOLDING_STATUSES, OrderLifecycle
 from voelgoed.domain.orders.models import Order
@@ -278,7 +279,7 @@ class CompletionResult:
 
     async def after_commit(self, *, queue: Queue | None = None, redis: Redis | None = None) -> None:
         """Refresh the availability cache and queue the ticket e-mail (call after commit)."""
-        await inventory.invalidate_availability(redis, self.event_id)
+        await availability.invalidate_availability(redis, self.event_id)
         if queue is not None and self.deliver_tickets:
             await enqueue_delivery(queue, self.order_id)
 

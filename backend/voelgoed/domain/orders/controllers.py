@@ -1,5 +1,5 @@
 """Orders for organisers: list with search and filters, detail, resend tickets, sales summary.
-Thin: queries live in services.py and the catalog inventory module."""
+Thin: queries live in services.py and availability.py."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Permission, access
-from voelgoed.domain.catalog.inventory import compute_availability
 from voelgoed.domain.catalog.models import TicketType
 from voelgoed.domain.catalog.services import get_event
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders import services
+from voelgoed.domain.orders.availability import compute_availability
 from voelgoed.domain.orders.machines import OrderLifecycle, OrderStatus
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.orders.pricing import order_summary

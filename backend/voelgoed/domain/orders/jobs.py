@@ -13,7 +13,7 @@ from saq import CronJob
 from saq.types import Context
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from voelgoed.domain.catalog.inventory import release_all_expired
+from voelgoed.domain.orders.expiry import release_all_expired
 from voelgoed.settings import get_settings
 
 log = logging.getLogger(__name__)
