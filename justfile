@@ -37,10 +37,11 @@ test-frontend:
 test-e2e: chromium
     npm run test:e2e
 
-# Static checks: ruff and mypy
+# Static checks: ruff, mypy, and the import direction (lint-imports: contracts in pyproject.toml)
 lint:
     {{py}} -m ruff check
     {{py}} -m mypy
+    lint-imports
 
 # Regenerate the OpenAPI spec and the TypeScript client types from the app
 openapi:

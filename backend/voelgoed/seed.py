@@ -16,6 +16,7 @@ from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.catalog.schemas import CouponCreate, TicketTypeCreate
 from voelgoed.domain.catalog.services import CouponService, TicketTypeService
 from voelgoed.domain.events.services import EventService
+from voelgoed.domain.orders.expiry import release_expired
 from voelgoed.domain.organizations.services import OrganizationService
 from voelgoed.domain.venues.services import VenueService
 
@@ -90,7 +91,7 @@ async def seed_demo(database_url: str) -> str:
                     "description": "An evening of Cape jazz in the Artscape Opera House.",
                 },
             )
-            types = TicketTypeService(db, audit)
+            types = TicketTypeService(db, audit, release_expired_holds=release_expired)
             for name, price, qty, description in (
                 ("General admission", 25000, 1000, "Standing and open seating."),
                 ("Golden circle", 65000, 150, "Reserved seats in the first rows."),

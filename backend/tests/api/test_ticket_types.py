@@ -247,14 +247,15 @@ async def test_deleting_a_type_with_orders_is_refused(client: Api, engine: Async
     spare = await add_type(client, event["id"], name="Spare")
     held = (await reserve(client, event["slug"], {tt["id"]: 1})).json()
     one = types_url(client, event["id"], tt["id"])
-    assert_problem(await client.delete(one), 409)
+    in_orders = "This ticket type is in orders; hide it instead (hidden: true) or set quantity to sold."
+    assert assert_problem(await client.delete(one), 409)["detail"] == in_orders
     assert (await client.get(one)).status_code == 200
     # even once the order is cancelled the type stays: the order still refers to it
     cancel = await client.post(
         f"/api/public/orders/{held['reference']}/cancel", headers={"X-Order-Token": held["access_token"]}
     )
     assert cancel.status_code == 200, cancel.text
-    assert_problem(await client.delete(one), 409)
+    assert assert_problem(await client.delete(one), 409)["detail"] == in_orders
     assert await scalar(engine, "SELECT count(*) FROM ticket_type WHERE event_id = :e", e=uuid.UUID(event["id"])) == 2
     assert (await client.delete(types_url(client, event["id"], spare["id"]))).status_code == 204
 

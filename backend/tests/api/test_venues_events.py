@@ -54,7 +54,8 @@ async def test_venue_crud(owner: Api) -> None:
 async def test_venue_with_events_cannot_be_deleted(owner: Api) -> None:
     venue = await make_venue(owner)
     await make_event(owner, venue["id"])
-    assert_problem(await owner.delete(owner.org(f"/venues/{venue['id']}")), 409)
+    problem = assert_problem(await owner.delete(owner.org(f"/venues/{venue['id']}")), 409)
+    assert problem["detail"] == "This venue has events; move or delete them first."
     assert (await owner.get(owner.org(f"/venues/{venue['id']}"))).status_code == 200
 
 

@@ -42,10 +42,6 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SCANNER_ONLY: frozenset({Permission.ORG_READ, Permission.CHECKIN}),
 }
 
-# Higher number, more power: used where one member acts on another (only owners touch owners).
-ROLE_RANK = {Role.OWNER: 4, Role.ADMIN: 3, Role.STAFF: 2, Role.VIEWER: 1, Role.SCANNER_ONLY: 0}
-
-
 def allows(role: str, permission: Permission) -> bool:
     try:
         return permission in ROLE_PERMISSIONS[Role(role)]

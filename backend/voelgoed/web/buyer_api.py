@@ -21,6 +21,7 @@ from voelgoed.domain.catalog import inventory
 from voelgoed.domain.catalog.schemas import PublicEventRead, PublicTicketTypeRead
 from voelgoed.domain.catalog.services import public_types
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.orders import availability
 from voelgoed.domain.orders.holds import CartItem, HoldResult
 from voelgoed.domain.orders.machines import OrderLifecycle
 from voelgoed.domain.orders.models import Order
@@ -150,7 +151,7 @@ class PublicApiController(Controller):
             raise NotFound("No such event.")
         shown = await public_types(db_session, event.id, access_code)
         types = shown.types
-        avail = await inventory.availability(
+        avail = await availability.availability(
             await db_session.connection(), redis, event.id, ttl=settings.cache.availability_seconds
         )
         now = inventory.utcnow()
@@ -311,5 +312,5 @@ class PublicApiController(Controller):
         order = await checkout.cancel_order(db_session, reference=reference, token=order_token)
         read = await public_order_read(db_session, order)
         await db_session.commit()
-        await inventory.invalidate_availability(redis, order.event_id)
+        await availability.invalidate_availability(redis, order.event_id)
         return read

@@ -29,10 +29,11 @@ from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.payments.machines import OPEN_STATUSES
 from voelgoed.domain.payments.models import PaymentTransaction
-from voelgoed.domain.payments.notifications import PaymentNotice, confirm_payment
+from voelgoed.domain.payments.notifications import PaymentNotice
 from voelgoed.domain.payments.providers import simulated
 from voelgoed.domain.payments.providers.payfast import rand
 from voelgoed.settings import Settings
+from voelgoed.workflows.payment_confirmation import confirm_payment
 
 log = logging.getLogger(__name__)
 

@@ -28,6 +28,7 @@ from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.analytics.services import record
 from voelgoed.domain.catalog import inventory
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.orders import availability
 from voelgoed.domain.orders.holds import CartItem, HoldBatcher, HoldRequest, HoldResult
 from voelgoed.domain.orders.machines import HOLDING_STATUSES, OrderLifecycle
 from voelgoed.domain.orders.models import Order
@@ -278,7 +279,7 @@ class CompletionResult:
 
     async def after_commit(self, *, queue: Queue | None = None, redis: Redis | None = None) -> None:
         """Refresh the availability cache and queue the ticket e-mail (call after commit)."""
-        await inventory.invalidate_availability(redis, self.event_id)
+        await availability.invalidate_availability(redis, self.event_id)
         if queue is not None and self.deliver_tickets:
             await enqueue_delivery(queue, self.order_id)
 
@@ -316,7 +317,7 @@ async def complete_checkout(
     from voelgoed.domain.payments.machines import PaymentLifecycle
     from voelgoed.domain.payments.services import lock_transaction
 
-    # Lock order, the same for every provider (domain/payments/notifications.py says why): the
+    # Lock order, the same for every provider (workflows/payment_confirmation.py says why): the
     # payment transaction first, then the event's inventory, then the order. A concurrent
     # confirmation of the same transaction waits at the first lock holding nothing else.
     tx = await lock_transaction(db, transaction_id)

@@ -17,8 +17,6 @@ from voelgoed.auth.guard import CSRF_COOKIE, SESSION_COOKIE
 from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.accounts.models import User, UserSession
 from voelgoed.domain.accounts.schemas import (
-    Me,
-    MembershipRead,
     PasswordResetConfirm,
     PasswordResetRequest,
     SignIn,
@@ -28,6 +26,7 @@ from voelgoed.domain.accounts.schemas import (
 from voelgoed.domain.accounts.services import AccountService, normalise_email
 from voelgoed.domain.notifications import messages
 from voelgoed.domain.notifications.jobs import enqueue_mail
+from voelgoed.domain.organizations.schemas import Me, MembershipRead
 from voelgoed.domain.organizations.services import OrganizationService
 from voelgoed.lib import ratelimit
 from voelgoed.lib.problems import AppError

@@ -5,8 +5,6 @@ from typing import Annotated
 
 import msgspec
 
-from voelgoed.domain.organizations.schemas import RoleName
-
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -37,16 +35,3 @@ class UserRead(msgspec.Struct):
     id: uuid.UUID
     email: str
     name: str
-
-
-class MembershipRead(msgspec.Struct):
-    organization_id: uuid.UUID
-    organization_name: str
-    organization_slug: str
-    role: RoleName
-
-
-class Me(msgspec.Struct):
-    user: UserRead
-    memberships: list[MembershipRead]
-    csrf_token: str

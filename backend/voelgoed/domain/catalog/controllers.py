@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.services import AuditService
-from voelgoed.domain.catalog import inventory
 from voelgoed.domain.catalog.models import Coupon, TicketType
 from voelgoed.domain.catalog.schemas import (
     CouponCreate,
@@ -25,6 +24,8 @@ from voelgoed.domain.catalog.schemas import (
     TicketTypeUpdate,
 )
 from voelgoed.domain.catalog.services import CouponService, TicketTypeService, access_link
+from voelgoed.domain.orders.availability import invalidate_availability
+from voelgoed.domain.orders.expiry import release_expired
 from voelgoed.domain.orders.services import vat_of
 from voelgoed.lib.patching import sent_fields
 from voelgoed.settings import Settings
@@ -79,11 +80,11 @@ async def _commit_and_refresh(db: AsyncSession, redis: Redis, event_id: uuid.UUI
     """Quantities and types shape the public availability: commit, then drop the cached figures
     (after the commit, so a concurrent page view cannot cache the old numbers again)."""
     await db.commit()
-    await inventory.invalidate_availability(redis, event_id)
+    await invalidate_availability(redis, event_id)
 
 
 async def provide_types(db_session: AsyncSession, auth: AuthContext) -> TicketTypeService:
-    return TicketTypeService(db_session, AuditService(db_session, auth))
+    return TicketTypeService(db_session, AuditService(db_session, auth), release_expired_holds=release_expired)
 
 
 async def provide_coupons(db_session: AsyncSession, auth: AuthContext) -> CouponService:

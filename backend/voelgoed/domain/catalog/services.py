@@ -15,20 +15,22 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from voelgoed.db.errors import blocked_by_reference
 from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.audit.services import AuditService, diff
 from voelgoed.domain.catalog import inventory
 from voelgoed.domain.catalog.models import Coupon, TicketType
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.events.services import to_utc
-from voelgoed.domain.orders.models import OrderLine
 from voelgoed.lib.problems import Conflict, FieldError, NotFound, Unprocessable
 
 TYPE_FIELDS = (
@@ -104,10 +106,16 @@ async def get_event(db: AsyncSession, event_id: uuid.UUID) -> Event:
     return event
 
 
+# Releases an event's expired holds under its inventory lock (orders/expiry.py `release_expired`).
+# Handed in, not imported: holds are orders', and orders sit above the catalog.
+ReleaseExpiredHolds = Callable[[AsyncConnection, inventory.InventoryRow], Awaitable[object]]
+
+
 class TicketTypeService:
-    def __init__(self, db: AsyncSession, audit: AuditService) -> None:
+    def __init__(self, db: AsyncSession, audit: AuditService, *, release_expired_holds: ReleaseExpiredHolds) -> None:
         self.db = db
         self.audit = audit
+        self.release_expired_holds = release_expired_holds
 
     async def list(self, event_id: uuid.UUID) -> list[TicketType]:
         await get_event(self.db, event_id)
@@ -176,7 +184,7 @@ class TicketTypeService:
         conn = await self.db.connection()
         inv = await inventory.lock_inventory(conn, event.id)
         if "quantity" in changes and inv is not None:
-            await inventory.release_expired(conn, inv)  # expired holds do not block a lower quantity
+            await self.release_expired_holds(conn, inv)  # expired holds do not block a lower quantity
         tt = await self.db.scalar(
             select(TicketType)
             .where(TicketType.id == type_id, TicketType.event_id == event_id)
@@ -254,11 +262,18 @@ class TicketTypeService:
 
     async def delete(self, event_id: uuid.UUID, type_id: uuid.UUID) -> None:
         tt = await self.get(event_id, type_id)
-        used = await self.db.scalar(select(func.count()).where(OrderLine.ticket_type_id == tt.id))
-        if used:
-            raise Conflict("This ticket type is in orders; hide it instead (hidden: true) or set quantity to sold.")
-        await self.db.delete(tt)
-        await self.db.flush()
+        try:
+            # Order lines (and tickets) refer to their ticket type ON DELETE RESTRICT: PostgreSQL
+            # refuses the delete of a type in orders (the catalog does not read orders' rows).
+            async with self.db.begin_nested():
+                await self.db.delete(tt)
+                await self.db.flush()
+        except IntegrityError as exc:
+            if not blocked_by_reference(exc):
+                raise
+            raise Conflict(
+                "This ticket type is in orders; hide it instead (hidden: true) or set quantity to sold."
+            ) from None
         self.audit.record(
             action="ticket_type.deleted", entity_type="ticket_type", entity_id=type_id, changes={"name": tt.name}
         )

@@ -17,10 +17,10 @@ from voelgoed.domain.events.machines import EventLifecycle
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.organizations.services import slugify
 from voelgoed.domain.venues.models import DEFAULT_TIMEZONE, Venue
-from voelgoed.domain.venues.services import check_timezone
 from voelgoed.lib.closed_sets import closed_set, sorts_of
 from voelgoed.lib.pagination import PageParams, order_by, paginate
 from voelgoed.lib.problems import Conflict, FieldError, NotFound, Unprocessable
+from voelgoed.lib.timezones import check_timezone
 
 EVENT_SORTS = {"starts_at": Event.starts_at, "name": Event.name, "created_at": Event.created_at}
 if TYPE_CHECKING:

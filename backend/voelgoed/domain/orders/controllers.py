@@ -1,5 +1,5 @@
 """Orders for organisers: list with search and filters, detail, resend tickets, sales summary.
-Thin: queries live in services.py and the catalog inventory module."""
+Thin: queries live in services.py and availability.py."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Permission, access
-from voelgoed.domain.catalog.inventory import compute_availability
 from voelgoed.domain.catalog.models import TicketType
 from voelgoed.domain.catalog.services import get_event
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders import services
+from voelgoed.domain.orders.availability import compute_availability
 from voelgoed.domain.orders.machines import OrderLifecycle, OrderStatus
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.orders.pricing import order_summary
@@ -32,6 +32,7 @@ from voelgoed.domain.orders.schemas import (
     TypeSalesRead,
 )
 from voelgoed.domain.payments.models import PaymentTransaction
+from voelgoed.domain.tickets import services as ticket_services
 from voelgoed.domain.tickets.jobs import enqueue_delivery
 from voelgoed.lib.pagination import PageParams, order_by, paginate
 from voelgoed.lib.problems import Conflict
@@ -90,7 +91,15 @@ class OrderController(Controller):
     ) -> OrderPage:
         """Search by reference, buyer e-mail or name, or a ticket code (any grouping); filter by status and event."""
         stmt = order_by(
-            services.list_query(q=q, status=status, event_id=event_id), sort, services.ORDER_SORTS, "-created_at"
+            services.list_query(
+                q=q,
+                status=status,
+                event_id=event_id,
+                ticket_order_ids=ticket_services.order_ids_of_ticket_code(q) if q else None,
+            ),
+            sort,
+            services.ORDER_SORTS,
+            "-created_at",
         )
         items, total = await paginate(db_session, stmt, PageParams(page=page, page_size=page_size, sort=sort))
         return OrderPage(items=[_summary(o) for o in items], total=total, page=page, page_size=page_size)

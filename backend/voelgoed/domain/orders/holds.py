@@ -32,8 +32,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from voelgoed.domain.catalog import inventory
-from voelgoed.domain.catalog.inventory import CPN, EVT, LINE, ORD, utcnow
+from voelgoed.domain.catalog.inventory import CPN, EVT, utcnow
 from voelgoed.domain.catalog.services import normalise_access_code
+from voelgoed.domain.orders import expiry
+from voelgoed.domain.orders.models import LINE, ORD
 from voelgoed.domain.orders.services import (
     Amounts,
     PricedLine,
@@ -416,7 +418,7 @@ async def _allocate_one(
     if (coupon_used_up or not _fits(b, wanted)) and not b.released:
         # Expired holds (and the coupon uses they held) come back before we say no.
         b.released = True
-        released = await inventory.release_expired(conn, b.inv, now)
+        released = await expiry.release_expired(conn, b.inv, now)
         for tt_id, n in released.per_type.items():
             if tt_id in b.left:
                 b.left[tt_id] += n

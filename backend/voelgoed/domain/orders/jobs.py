@@ -11,7 +11,7 @@ import logging
 from saq import CronJob
 from saq.types import Context
 
-from voelgoed.domain.catalog.inventory import release_all_expired
+from voelgoed.domain.orders.expiry import release_all_expired
 from voelgoed.worker_context import db_engine, job_redis, worker_job
 
 log = logging.getLogger(__name__)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import cast
 
 from advanced_alchemy.base import UUIDAuditBase
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, Table, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voelgoed.db.tenancy import OrgOwned
@@ -64,3 +65,9 @@ class OrderLine(OrgOwned, UUIDAuditBase):
     line_total_cents: Mapped[int] = mapped_column()
 
     order: Mapped[Order] = relationship(back_populates="lines")
+
+
+# The tables for the statement-level paths (holds.py, expiry.py, availability.py: core SQL on a
+# connection, no ORM events).
+ORD = cast(Table, Order.__table__)
+LINE = cast(Table, OrderLine.__table__)

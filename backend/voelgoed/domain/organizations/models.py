@@ -19,6 +19,11 @@ class Role(enum.StrEnum):
     SCANNER_ONLY = "scanner_only"
 
 
+# Higher number, more power: used where one member acts on another (only owners touch owners).
+# Here with the roles, not in auth/: a rule of memberships that organizations/services.py applies.
+ROLE_RANK = {Role.OWNER: 4, Role.ADMIN: 3, Role.STAFF: 2, Role.VIEWER: 1, Role.SCANNER_ONLY: 0}
+
+
 DEFAULT_ORG_TIME_ZONE = "Africa/Johannesburg"
 
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 
+from voelgoed.domain.accounts.schemas import UserRead
 from voelgoed.domain.organizations.machines import InvitationStatus
 from voelgoed.domain.organizations.models import Role
 from voelgoed.lib.closed_sets import documented_as
@@ -78,3 +79,19 @@ class AcceptedInvitation(msgspec.Struct):
     organization_name: str
     organization_slug: str
     role: RoleName
+
+
+class MembershipRead(msgspec.Struct):
+    organization_id: uuid.UUID
+    organization_name: str
+    organization_slug: str
+    role: RoleName
+
+
+class Me(msgspec.Struct):
+    """The signed-in user and the organisations they belong to (here, not in accounts: accounts
+    sit below organisations and know nothing of memberships)."""
+
+    user: UserRead
+    memberships: list[MembershipRead]
+    csrf_token: str

@@ -6,20 +6,21 @@ import re
 import unicodedata
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voelgoed.auth.permissions import ROLE_RANK
 from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.accounts.models import User
-from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.organizations.machines import InvitationLifecycle
-from voelgoed.domain.organizations.models import Invitation, Membership, Organization, Role
-from voelgoed.domain.venues.services import check_timezone
+from voelgoed.domain.organizations.models import ROLE_RANK, Invitation, Membership, Organization, Role
 from voelgoed.lib.problems import Conflict, FieldError, Forbidden, NotFound, Unprocessable
 from voelgoed.lib.secrets import new_token, token_digest
+from voelgoed.lib.timezones import check_timezone
+
+if TYPE_CHECKING:  # passed in by the caller: organisations sit below audit (docs/architecture.md)
+    from voelgoed.domain.audit.services import AuditService
 
 INVITATION_TTL = timedelta(days=7)
 

@@ -1,5 +1,6 @@
 """Payments over HTTP: the organiser's provider accounts, and PayFast's ITN. Thin: the rules
-live in services.py (accounts) and itn.py (notifications)."""
+live in services.py (accounts) and itn.py (notifications); confirming one is a workflow
+(workflows/payment_confirmation.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from voelgoed.auth.permissions import Access, Permission, access
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.payments.itn import process_itn
 from voelgoed.domain.payments.models import PaymentProviderAccount
-from voelgoed.domain.payments.notifications import confirm_payment
 from voelgoed.domain.payments.providers import PROVIDER_NAMES, available_providers
 from voelgoed.domain.payments.schemas import PaymentProviderRead, PaymentProviderUpdate
 from voelgoed.domain.payments.services import PaymentAccountService, check_provider_name
@@ -25,6 +25,7 @@ from voelgoed.lib.closed_sets import path_documented_as
 from voelgoed.lib.patching import sent_fields
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import PaymentSettings, Settings
+from voelgoed.workflows.payment_confirmation import confirm_payment
 
 
 class ServiceUnavailable(AppError):

@@ -16,7 +16,7 @@ notification that follows.
 
 process_itn only reads (and records refusals): it takes no lock and holds none while it asks
 PayFast. A verified notification comes back as a PaymentNotice, which the controller hands to
-notifications.confirm_payment, the path (lock order, de-duplication, retries) every provider shares.
+workflows/payment_confirmation.confirm_payment, the path (lock order, de-duplication, retries) every provider shares.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ VALIDATE_TIMEOUT_SECONDS = 10.0
 class ItnResult:
     status_code: int  # 200 verified or duplicate, 400 rejected, 503 PayFast unreachable (it retries)
     outcome: str
-    notice: PaymentNotice | None = None  # verified: give it to notifications.confirm_payment
+    notice: PaymentNotice | None = None  # verified: give it to payment_confirmation.confirm_payment
 
 
 def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

@@ -11,9 +11,10 @@ import asyncio
 import hmac
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,8 +23,9 @@ from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.pricing import order_summary
 from voelgoed.domain.orders.services import token_matches
+from voelgoed.domain.tickets import payload
 from voelgoed.domain.tickets.issuing import issue_for_order, listed_tickets
-from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument
+from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument, Ticket
 from voelgoed.domain.tickets.pdf import TicketPage, TicketsDocument, render_tickets_pdf
 from voelgoed.domain.tickets.signing import get_or_create_signing_key, private_key, sign_ticket
 from voelgoed.lib.problems import Conflict, NotFound
@@ -138,3 +140,13 @@ async def public_signing_key(db: AsyncSession, slug: str) -> tuple[Event, EventS
         raise NotFound("No such event.")
     key = await get_or_create_signing_key(db, event_id=event.id, organization_id=event.organization_id)
     return event, key
+
+
+def order_ids_of_ticket_code(text: str) -> Select[Any] | None:
+    """The order ids of the ticket whose code (any grouping) `text` is, as a subquery for the
+    orders search; None when `text` is no ticket code."""
+    try:
+        serial = payload.serial_to_text(payload.serial_from_code(text.strip()))
+    except payload.PayloadError:
+        return None
+    return select(Ticket.order_id).where(Ticket.serial == serial)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import uuid
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.db.errors import blocked_by_reference
 from voelgoed.domain.audit.services import AuditService, diff
-from voelgoed.domain.events.models import Event
 from voelgoed.domain.venues.models import Gate, Venue
 from voelgoed.lib.closed_sets import closed_set, sorts_of
 from voelgoed.lib.pagination import PageParams, order_by, paginate
 from voelgoed.lib.problems import Conflict, FieldError, NotFound, Unprocessable
+from voelgoed.lib.timezones import check_timezone
+
+EVENT_VENUE_REFERENCE = "fk_event_venue_id_venue"  # event.venue_id (migration 0001)
 
 VENUE_SORTS = {
     "name": Venue.name,
@@ -26,19 +29,6 @@ if TYPE_CHECKING:
     VenueSort = str
 else:  # `sort` of the venues list: a key of VENUE_SORTS, '-' first for descending
     VenueSort = closed_set("VenueSort", sorts_of(VENUE_SORTS), "Sort of the venues list ('-': descending).")
-
-_ZONES = available_timezones()
-
-
-def check_timezone(name: str, field: str = "timezone") -> str:
-    if name not in _ZONES:
-        raise Unprocessable.field(field, f"Unknown time zone '{name}'. Use an IANA name such as Africa/Johannesburg.")
-    try:
-        ZoneInfo(name)
-    except ZoneInfoNotFoundError:
-        raise Unprocessable.field(field, f"Unknown time zone '{name}'.") from None
-    return name
-
 
 _REQUIRED = ("name", "address_line1", "city")
 
@@ -103,9 +93,16 @@ class VenueService:
 
     async def delete(self, venue_id: uuid.UUID) -> None:
         venue = await self.get(venue_id)
-        if await self.db.scalar(select(Event.id).where(Event.venue_id == venue_id).limit(1)):
-            raise Conflict("This venue has events; move or delete them first.")
-        await self.db.delete(venue)
+        try:
+            # Events refer to their venue ON DELETE RESTRICT: PostgreSQL refuses the delete of a
+            # venue with events (venues sit below events and do not read them).
+            async with self.db.begin_nested():
+                await self.db.delete(venue)
+                await self.db.flush()
+        except IntegrityError as exc:
+            if not blocked_by_reference(exc, EVENT_VENUE_REFERENCE):
+                raise
+            raise Conflict("This venue has events; move or delete them first.") from None
         self.audit.record(action="venue.deleted", entity_type="venue", entity_id=venue_id, changes={"name": venue.name})
 
     # --- gates ----------------------------------------------------------------------------

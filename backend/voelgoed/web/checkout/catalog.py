@@ -1,6 +1,6 @@
 """What the event page shows: published events by slug and their ticket types with availability.
 
-Availability comes from the inventory module's `availability(...)` (Redis-cached, dropped after
+Availability comes from orders/availability.py's `availability(...)` (Redis-cached, dropped after
 every change, computed from PostgreSQL with expired holds counted as free when the cache is
 missing or Redis is down). The server decides at reserve time in any case: this is only what the
 buyer sees.
@@ -66,11 +66,11 @@ async def event_by_slug(db: AsyncSession, slug: str) -> Event | None:
 async def availability_for(
     db: AsyncSession, redis: Redis | None, event: Event, types: list[TicketType], ttl: int
 ) -> dict[uuid.UUID, int]:
-    """Per type, what is left: the inventory module's availability (Redis-cached, computed on the
+    """Per type, what is left: orders/availability.py (Redis-cached, computed on the
     request's own connection when the cache is missing or Redis is down)."""
-    from voelgoed.domain.catalog import inventory
+    from voelgoed.domain.orders import availability
 
-    result = await inventory.availability(await db.connection(), redis, event.id, ttl=ttl)
+    result = await availability.availability(await db.connection(), redis, event.id, ttl=ttl)
     return {t.id: max(result.of(t.id), 0) for t in types}
 
 
