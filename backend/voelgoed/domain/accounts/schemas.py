@@ -6,8 +6,8 @@ from typing import Annotated
 import msgspec
 
 from voelgoed.domain.organizations.schemas import RoleName
+from voelgoed.lib.contact import Email
 
-Email = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 

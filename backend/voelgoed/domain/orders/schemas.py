@@ -13,12 +13,12 @@ from voelgoed.domain.payments.machines import PaymentStatus
 from voelgoed.domain.payments.providers import PROVIDER_NAMES, PaymentProviderName
 from voelgoed.domain.tickets.machines import TicketStatus
 from voelgoed.lib.closed_sets import documented_as
+from voelgoed.lib.contact import Email
 
 Quantity = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 CouponCode = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 ShortText = Annotated[str, msgspec.Meta(max_length=100)]
 BuyerName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-BuyerEmail = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
 BuyerPhone = Annotated[str, msgspec.Meta(max_length=40)]
 # Any name decodes; get_provider() refuses an unknown one with 422 at field `provider`.
 Provider = Annotated[str, msgspec.Meta(min_length=1, max_length=20), documented_as(PROVIDER_NAMES)]
@@ -71,7 +71,7 @@ class ReservationRead(msgspec.Struct):
 
 class CheckoutStart(msgspec.Struct, forbid_unknown_fields=True):
     buyer_name: BuyerName
-    buyer_email: BuyerEmail
+    buyer_email: Email
     provider: Provider = "simulated"
     buyer_phone: BuyerPhone | None = None
 
