@@ -34,13 +34,6 @@ def vat_of(total_cents: int) -> int:
     return (total_cents * VAT_RATE_PERCENT * 2 + 100 + VAT_RATE_PERCENT) // (2 * (100 + VAT_RATE_PERCENT))
 
 
-def format_rand(cents: int) -> str:
-    """Integer cents as rand: 25000 -> "R 250.00", 125000 -> "R 1 250.00", -10000 -> "-R 100.00"."""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), 100)
-    return f"{sign}R {whole:,}.{part:02d}".replace(",", "\u00a0")
-
-
 @dataclass
 class PricedLine:
     ticket_type_id: uuid.UUID
