@@ -1,4 +1,6 @@
-"""Money as text -> integer cents: the one rule the backend reads amounts by.
+"""Money as text <-> integer cents: the one rule the backend reads amounts by, and its two ways of
+writing them: `format_rand` for machines (PayFast, CSV exports: "1250.00") and `display_rand` for
+people (pages, e-mails, PDFs: "R 1 250.00").
 
 A rand amount is ASCII digits, optionally a point and one or two more ASCII digits: "200",
 "200.5", "200.00". Nothing else: no sign, no thousands separators, no comma, no currency sign, and
@@ -51,3 +53,11 @@ def format_rand(cents: int) -> str:
     if cents < 0:
         raise ValueError("negative amount")
     return f"{cents // 100}.{cents % 100:02d}"
+
+
+def display_rand(cents: int) -> str:
+    """Integer cents as rand for people: 25000 -> "R 250.00", 125000 -> "R 1 250.00" (a no-break
+    space groups thousands), -10000 -> "-R 100.00"."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}R {whole:,}.{part:02d}".replace(",", "\u00a0")

@@ -22,10 +22,10 @@ from voelgoed.domain.catalog.schemas import PublicEventRead, PublicTicketTypeRea
 from voelgoed.domain.catalog.services import public_types
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders import availability
-from voelgoed.domain.orders.holds import CartItem, HoldResult
+from voelgoed.domain.orders.holds import CartItem
 from voelgoed.domain.orders.machines import OrderLifecycle
 from voelgoed.domain.orders.models import Order
-from voelgoed.domain.orders.pricing import order_summary, summarise, vat_of
+from voelgoed.domain.orders.pricing import order_summary, vat_of
 from voelgoed.domain.orders.schemas import (
     CheckoutRead,
     CheckoutStart,
@@ -33,6 +33,7 @@ from voelgoed.domain.orders.schemas import (
     PublicOrderRead,
     ReservationCreate,
     ReservationRead,
+    reservation_read,
 )
 from voelgoed.lib import ratelimit
 from voelgoed.lib.problems import NotFound, Unprocessable
@@ -81,24 +82,6 @@ def _idempotency_key(key: str | None) -> str | None:
     if not 8 <= len(key) <= 100 or not key.isprintable():
         raise Unprocessable.field(IDEMPOTENCY_HEADER, "8 to 100 printable characters (a UUID is ideal)")
     return key
-
-
-def reservation_read(held: HoldResult) -> ReservationRead:
-    summary = summarise(held.lines, {}, held.coupon_code)  # the same sums as every order view
-    return ReservationRead(
-        order_id=held.order_id,
-        reference=held.reference,
-        access_token=held.access_token,
-        status=held.status,
-        hold_expires_at=held.hold_expires_at,
-        subtotal_cents=summary.subtotal_cents,
-        discount_cents=summary.discount_cents,
-        total_cents=summary.total_cents,
-        vat_cents=summary.vat_cents,
-        lines=summary.lines,
-        coupon_code=held.coupon_code,
-        replayed=held.replayed,
-    )
 
 
 async def public_order_read(db: AsyncSession, order: Order) -> PublicOrderRead:

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,13 +36,12 @@ from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.payments.providers.base import PaymentContext, PaymentRedirect
 from voelgoed.domain.tickets.issuing import issue_for_order
 from voelgoed.domain.tickets.jobs import enqueue_delivery
+from voelgoed.lib.contact import clean_phone, is_phone, normalise_email
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
 from voelgoed.settings import Settings
 
 log = logging.getLogger(__name__)
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 
 _batchers: dict[int, HoldBatcher] = {}
 
@@ -167,13 +165,13 @@ class CheckoutStarted:
 
 def _clean_buyer(name: str, email: str, phone: str | None) -> tuple[str, str, str | None]:
     name = " ".join(name.split())
-    email = email.strip().lower()
-    phone = " ".join((phone or "").split()) or None
+    phone = clean_phone(phone)
     if not name:
         raise Unprocessable.field("buyer_name", "Tell us the name for the tickets.")
-    if not EMAIL.match(email):
-        raise Unprocessable.field("buyer_email", "Enter a valid e-mail address; the tickets are sent there.")
-    if phone is not None and not PHONE.match(phone):
+    email = normalise_email(
+        email, field="buyer_email", message="Enter a valid e-mail address; the tickets are sent there."
+    )
+    if phone is not None and not is_phone(phone):
         raise Unprocessable.field("buyer_phone", "Enter a phone number of digits, optionally starting with +.")
     return name, email, phone
 

@@ -23,12 +23,13 @@ from voelgoed.domain.accounts.schemas import (
     SignUp,
     UserRead,
 )
-from voelgoed.domain.accounts.services import AccountService, normalise_email
+from voelgoed.domain.accounts.services import AccountService
 from voelgoed.domain.notifications import messages
 from voelgoed.domain.notifications.jobs import enqueue_mail
 from voelgoed.domain.organizations.schemas import Me, MembershipRead
 from voelgoed.domain.organizations.services import OrganizationService
 from voelgoed.lib import ratelimit
+from voelgoed.lib.contact import fold_email, normalise_email
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
 
@@ -128,7 +129,7 @@ class AuthController(Controller):
         settings: Settings,
         redis: Redis,
     ) -> Response[Me]:
-        email = data.email.strip().lower()
+        email = fold_email(data.email)
         # Two limits: per address (guessing one account's password) and per client (spraying).
         await ratelimit.hit(
             redis,

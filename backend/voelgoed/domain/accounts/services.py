@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -10,23 +9,16 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.accounts.models import PasswordResetToken, User, UserSession
+from voelgoed.lib.contact import fold_email, normalise_email
 from voelgoed.lib.problems import AppError, Conflict, FieldError, Unauthorized, Unprocessable
 from voelgoed.lib.secrets import hash_password, new_token, token_digest, verify_password
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
 RESET_TOKEN_TTL = timedelta(hours=1)
 
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def normalise_email(email: str) -> str:
-    value = email.strip().lower()
-    if not EMAIL_PATTERN.match(value):
-        raise Unprocessable.field("email", "Enter a valid e-mail address.")
-    return value
 
 
 def check_password_strength(password: str, field: str = "password") -> None:
@@ -41,7 +33,7 @@ class AccountService:
         self.db = db
 
     async def get_by_email(self, email: str) -> User | None:
-        return await self.db.scalar(select(User).where(User.email == email.strip().lower()))
+        return await self.db.scalar(select(User).where(User.email == fold_email(email)))
 
     async def create_user(self, *, email: str, password: str, name: str) -> User:
         # Every broken rule at once, so a form can mark each field, not only the first.

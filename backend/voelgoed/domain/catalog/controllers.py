@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.services import AuditService
-from voelgoed.domain.catalog.models import Coupon, TicketType
 from voelgoed.domain.catalog.schemas import (
     CouponCreate,
     CouponRead,
@@ -22,58 +21,14 @@ from voelgoed.domain.catalog.schemas import (
     TicketTypeCreate,
     TicketTypeRead,
     TicketTypeUpdate,
+    coupon_read,
+    type_read,
 )
-from voelgoed.domain.catalog.services import CouponService, TicketTypeService, access_link
+from voelgoed.domain.catalog.services import CouponService, TicketTypeService
 from voelgoed.domain.orders.availability import invalidate_availability
 from voelgoed.domain.orders.expiry import release_expired
-from voelgoed.domain.orders.services import vat_of
 from voelgoed.lib.patching import sent_fields
 from voelgoed.settings import Settings
-
-
-def type_read(t: TicketType, event_slug: str, public_url: str) -> TicketTypeRead:
-    """`event_slug` builds a hidden type's secret link (the slug can change; the link follows)."""
-    code = t.access_code if t.hidden else None
-    return TicketTypeRead(
-        id=t.id,
-        event_id=t.event_id,
-        name=t.name,
-        description=t.description,
-        price_cents=t.price_cents,
-        vat_cents=vat_of(t.price_cents),
-        quantity=t.quantity,
-        reserved=t.reserved,
-        sold=t.sold,
-        available=max(t.quantity - t.reserved - t.sold, 0),
-        sales_start_at=t.sales_start_at,
-        sales_end_at=t.sales_end_at,
-        min_per_order=t.min_per_order,
-        max_per_order=t.max_per_order,
-        hidden=t.hidden,
-        sort_order=t.sort_order,
-        created_at=t.created_at,
-        updated_at=t.updated_at,
-        access_code=code,
-        access_link=access_link(public_url, event_slug, code) if code else None,
-    )
-
-
-def coupon_read(c: Coupon) -> CouponRead:
-    return CouponRead(
-        id=c.id,
-        event_id=c.event_id,
-        code=c.code,
-        kind=c.kind,
-        value=c.value,
-        ticket_type_ids=list(c.ticket_type_ids) if c.ticket_type_ids else None,
-        valid_from=c.valid_from,
-        valid_until=c.valid_until,
-        usage_limit=c.usage_limit,
-        used=c.used,
-        active=c.active,
-        created_at=c.created_at,
-        updated_at=c.updated_at,
-    )
 
 
 async def _commit_and_refresh(db: AsyncSession, redis: Redis, event_id: uuid.UUID) -> None:

@@ -20,6 +20,11 @@ from voelgoed.db.tenancy import OrgOwned
 VAT_RATE_PERCENT = 15  # South African VAT; prices are VAT-inclusive
 
 
+def vat_of(total_cents: int) -> int:
+    """The VAT contained in a VAT-inclusive amount, rounded half up: round(total * 15 / 115)."""
+    return (total_cents * VAT_RATE_PERCENT * 2 + 100 + VAT_RATE_PERCENT) // (2 * (100 + VAT_RATE_PERCENT))
+
+
 class TicketType(OrgOwned, UUIDAuditBase):
     __tablename__ = "ticket_type"
     __table_args__ = (

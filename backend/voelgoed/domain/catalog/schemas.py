@@ -8,8 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 
+from voelgoed.domain.catalog.models import vat_of
+from voelgoed.domain.catalog.services import access_link
 from voelgoed.domain.events.machines import EventStatus
 from voelgoed.lib.closed_sets import closed_set
+
+if TYPE_CHECKING:
+    from voelgoed.domain.catalog.models import Coupon, TicketType
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 Description = Annotated[str, msgspec.Meta(max_length=5000)]
@@ -155,3 +160,51 @@ class PublicEventRead(msgspec.Struct):
     available: int | None
     ticket_types: list[PublicTicketTypeRead]
     access_code_accepted: bool | None = None  # None when no `access` code was sent
+
+
+# --- mappers: stored rows -> response bodies (the one place each response is built) ---
+
+
+def type_read(t: TicketType, event_slug: str, public_url: str) -> TicketTypeRead:
+    """`event_slug` builds a hidden type's secret link (the slug can change; the link follows)."""
+    code = t.access_code if t.hidden else None
+    return TicketTypeRead(
+        id=t.id,
+        event_id=t.event_id,
+        name=t.name,
+        description=t.description,
+        price_cents=t.price_cents,
+        vat_cents=vat_of(t.price_cents),
+        quantity=t.quantity,
+        reserved=t.reserved,
+        sold=t.sold,
+        available=max(t.quantity - t.reserved - t.sold, 0),
+        sales_start_at=t.sales_start_at,
+        sales_end_at=t.sales_end_at,
+        min_per_order=t.min_per_order,
+        max_per_order=t.max_per_order,
+        hidden=t.hidden,
+        sort_order=t.sort_order,
+        created_at=t.created_at,
+        updated_at=t.updated_at,
+        access_code=code,
+        access_link=access_link(public_url, event_slug, code) if code else None,
+    )
+
+
+def coupon_read(c: Coupon) -> CouponRead:
+    return CouponRead(
+        id=c.id,
+        event_id=c.event_id,
+        code=c.code,
+        kind=c.kind,
+        value=c.value,
+        ticket_type_ids=list(c.ticket_type_ids) if c.ticket_type_ids else None,
+        valid_from=c.valid_from,
+        valid_until=c.valid_until,
+        usage_limit=c.usage_limit,
+        used=c.used,
+        active=c.active,
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+    )

@@ -124,8 +124,11 @@ class TicketTypeService:
         )
         return list(rows)
 
-    async def get(self, event_id: uuid.UUID, type_id: uuid.UUID) -> TicketType:
-        tt = await self.db.scalar(select(TicketType).where(TicketType.id == type_id, TicketType.event_id == event_id))
+    async def get(self, event_id: uuid.UUID, type_id: uuid.UUID, *, for_update: bool = False) -> TicketType:
+        query = select(TicketType).where(TicketType.id == type_id, TicketType.event_id == event_id)
+        if for_update:  # locked, and re-read so a change committed while we waited is what we see
+            query = query.with_for_update().execution_options(populate_existing=True)
+        tt = await self.db.scalar(query)
         if tt is None:
             raise NotFound("No such ticket type.")
         return tt
@@ -185,14 +188,7 @@ class TicketTypeService:
         inv = await inventory.lock_inventory(conn, event.id)
         if "quantity" in changes and inv is not None:
             await self.release_expired_holds(conn, inv)  # expired holds do not block a lower quantity
-        tt = await self.db.scalar(
-            select(TicketType)
-            .where(TicketType.id == type_id, TicketType.event_id == event_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        if tt is None:
-            raise NotFound("No such ticket type.")
+        tt = await self.get(event_id, type_id, for_update=True)
         new = self._times(event, changes)
         if "name" in new:
             new["name"] = new["name"].strip()
@@ -239,14 +235,7 @@ class TicketTypeService:
 
     async def regenerate_access_code(self, event_id: uuid.UUID, type_id: uuid.UUID) -> TicketType:
         """A new random code: the old code and secret link stop working at once."""
-        tt = await self.db.scalar(
-            select(TicketType)
-            .where(TicketType.id == type_id, TicketType.event_id == event_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        if tt is None:
-            raise NotFound("No such ticket type.")
+        tt = await self.get(event_id, type_id, for_update=True)
         if not tt.hidden:
             raise Conflict("Only a hidden ticket type has an access code; this one is listed for everyone.")
         tt.access_code = new_access_code()

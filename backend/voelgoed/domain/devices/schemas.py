@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 
 from voelgoed.domain.events.machines import EventStatus
+
+if TYPE_CHECKING:
+    from voelgoed.domain.devices.models import Device
 
 DeviceName = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 
@@ -90,3 +93,20 @@ class DevicePage(msgspec.Struct):
     total: int
     page: int
     page_size: int
+
+
+# --- mappers: stored rows -> response bodies (the one place each response is built) ---
+
+
+def device_read(d: Device, offset: int | None = None, current_gate: GateInfo | None = None) -> DeviceRead:
+    return DeviceRead(
+        id=d.id,
+        name=d.name,
+        gate_id=d.gate_id,
+        event_ids=list(d.event_ids),
+        created_at=d.created_at,
+        last_seen_at=d.last_seen_at,
+        revoked_at=d.revoked_at,
+        clock_offset_ms=offset,
+        current_gate=current_gate,
+    )

@@ -21,6 +21,7 @@ from voelgoed.domain.devices.schemas import (
     DeviceSession,
     GateInfo,
     PairingCodeRead,
+    device_read,
 )
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.venues.models import Gate
@@ -204,26 +205,12 @@ async def list_devices(db: AsyncSession, *, page: int, page_size: int) -> tuple[
     ids = [d.id for d in devices]
     offsets: dict[uuid.UUID, int] = dict((await db.execute(queries.CLOCK_OFFSETS, {"ids": ids})).tuples().all())
     gates = await _current_gates(db, ids)
-    return [to_read(d, offsets.get(d.id), gates.get(d.id)) for d in devices], total
+    return [device_read(d, offsets.get(d.id), gates.get(d.id)) for d in devices], total
 
 
 async def _current_gates(db: AsyncSession, device_ids: list[uuid.UUID]) -> dict[uuid.UUID, GateInfo]:
     rows = (await db.execute(queries.CURRENT_GATES, {"ids": device_ids})).tuples().all()
     return {device_id: GateInfo(id=gate_id, code=code, name=name) for device_id, gate_id, code, name in rows}
-
-
-def to_read(d: Device, offset: int | None = None, current_gate: GateInfo | None = None) -> DeviceRead:
-    return DeviceRead(
-        id=d.id,
-        name=d.name,
-        gate_id=d.gate_id,
-        event_ids=list(d.event_ids),
-        created_at=d.created_at,
-        last_seen_at=d.last_seen_at,
-        revoked_at=d.revoked_at,
-        clock_offset_ms=offset,
-        current_gate=current_gate,
-    )
 
 
 async def revoke(db: AsyncSession, device_id: uuid.UUID) -> DeviceRead:
@@ -233,7 +220,7 @@ async def revoke(db: AsyncSession, device_id: uuid.UUID) -> DeviceRead:
     if device.revoked_at is None:
         device.revoked_at = datetime.now(UTC)
         await db.flush()
-    return to_read(device, current_gate=(await _current_gates(db, [device.id])).get(device.id))
+    return device_read(device, current_gate=(await _current_gates(db, [device.id])).get(device.id))
 
 
 async def choose_gate(db: AsyncSession, device: DeviceContext, gate_id: uuid.UUID | None) -> DeviceGateChosen:

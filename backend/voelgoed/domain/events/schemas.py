@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import msgspec
 
-from voelgoed.domain.events.machines import EventStatus
+from voelgoed.domain.events.machines import EventStatus, allowed_transitions
+
+if TYPE_CHECKING:
+    from voelgoed.domain.events.models import Event
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Slug = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern="^[a-z0-9]+(?:-[a-z0-9]+)*$")]
@@ -64,3 +68,29 @@ class EventPage(msgspec.Struct):
     total: int
     page: int
     page_size: int
+
+
+# --- mappers: stored rows -> response bodies (the one place each response is built) ---
+
+
+def event_read(e: Event) -> EventRead:
+    tz = ZoneInfo(e.timezone)
+    return EventRead(
+        id=e.id,
+        name=e.name,
+        slug=e.slug,
+        description=e.description,
+        venue_id=e.venue_id,
+        venue_name=e.venue.name if e.venue else None,
+        starts_at=e.starts_at,
+        ends_at=e.ends_at,
+        starts_at_local=e.starts_at.astimezone(tz),
+        ends_at_local=e.ends_at.astimezone(tz),
+        timezone=e.timezone,
+        capacity=e.capacity,
+        status=e.status,
+        allowed_transitions=list(allowed_transitions(e.status)),
+        published_at=e.published_at,
+        created_at=e.created_at,
+        updated_at=e.updated_at,
+    )

@@ -24,37 +24,12 @@ from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.catalog.services import get_event
 from voelgoed.domain.exports import services
 from voelgoed.domain.exports.models import DataExport
-from voelgoed.domain.exports.schemas import ExportCreate, ExportList, ExportRead
+from voelgoed.domain.exports.schemas import ExportCreate, ExportList, ExportRead, export_read
 from voelgoed.lib.closed_sets import path_documented_as
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
 from voelgoed.settings import Settings
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-def _read(x: DataExport) -> ExportRead:
-    progress = None
-    if x.total_rows is not None:
-        progress = 1.0 if x.total_rows == 0 or x.status == "done" else round(min(1.0, x.rows_written / x.total_rows), 4)
-    return ExportRead(
-        id=x.id,
-        event_id=x.event_id,
-        kind=x.kind,
-        status=x.status,
-        total_rows=x.total_rows,
-        rows_written=x.rows_written,
-        progress=progress,
-        size_bytes=x.size_bytes,
-        error=x.error,
-        created_at=x.created_at,
-        started_at=x.started_at,
-        finished_at=x.finished_at,
-        download_path=(
-            f"/api/organizations/{x.organization_id}/events/{x.event_id}/exports/{x.id}/download"
-            if x.status == "done"
-            else None
-        ),
-    )
 
 
 def _kind(kind: str) -> str:
@@ -121,7 +96,7 @@ class ExportController(Controller):
         if idempotency_key:
             existing = await db_session.scalar(select(DataExport).where(DataExport.idempotency_key == idempotency_key))
             if existing is not None:
-                return _read(existing)
+                return export_read(existing)
         export = DataExport(
             organization_id=organization_id,
             event_id=event.id,
@@ -141,7 +116,7 @@ class ExportController(Controller):
         )  # fmt: skip
         await db_session.commit()  # the job must find the row
         await queue.enqueue("run_export", key=f"export:{export.id}", export_id=str(export.id), timeout=3600)
-        return _read(export)
+        return export_read(export)
 
     @get("/", operation_id="listExports", opt=access(Permission.EVENTS_WRITE))
     async def list_exports(
@@ -151,7 +126,7 @@ class ExportController(Controller):
         rows = await db_session.scalars(
             select(DataExport).where(DataExport.event_id == event_id).order_by(DataExport.created_at.desc()).limit(50)
         )
-        return ExportList(items=[_read(x) for x in rows])
+        return ExportList(items=[export_read(x) for x in rows])
 
     async def _get(self, db: AsyncSession, event_id: uuid.UUID, export_id: uuid.UUID) -> DataExport:
         export = await db.scalar(select(DataExport).where(DataExport.id == export_id, DataExport.event_id == event_id))
@@ -164,7 +139,7 @@ class ExportController(Controller):
         self, organization_id: uuid.UUID, event_id: uuid.UUID, export_id: uuid.UUID, db_session: AsyncSession
     ) -> ExportRead:
         """Status and progress (rows written of total)."""
-        return _read(await self._get(db_session, event_id, export_id))
+        return export_read(await self._get(db_session, event_id, export_id))
 
     @get("/{export_id:uuid}/download", operation_id="downloadExport", opt=access(Permission.EVENTS_WRITE))
     async def download(

@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 
 from voelgoed.domain.exports.machines import ExportStatus
 from voelgoed.domain.exports.services import KINDS, ExportKind
 from voelgoed.lib.closed_sets import documented_as
+
+if TYPE_CHECKING:
+    from voelgoed.domain.exports.models import DataExport
 
 
 class ExportCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -33,3 +36,31 @@ class ExportRead(msgspec.Struct):
 
 class ExportList(msgspec.Struct):
     items: list[ExportRead]
+
+
+# --- mappers: stored rows -> response bodies (the one place each response is built) ---
+
+
+def export_read(x: DataExport) -> ExportRead:
+    progress = None
+    if x.total_rows is not None:
+        progress = 1.0 if x.total_rows == 0 or x.status == "done" else round(min(1.0, x.rows_written / x.total_rows), 4)
+    return ExportRead(
+        id=x.id,
+        event_id=x.event_id,
+        kind=x.kind,
+        status=x.status,
+        total_rows=x.total_rows,
+        rows_written=x.rows_written,
+        progress=progress,
+        size_bytes=x.size_bytes,
+        error=x.error,
+        created_at=x.created_at,
+        started_at=x.started_at,
+        finished_at=x.finished_at,
+        download_path=(
+            f"/api/organizations/{x.organization_id}/events/{x.event_id}/exports/{x.id}/download"
+            if x.status == "done"
+            else None
+        ),
+    )

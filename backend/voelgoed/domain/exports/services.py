@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from voelgoed.domain.exports import queries
 from voelgoed.domain.tickets.payload import ticket_code
 from voelgoed.lib.closed_sets import closed_set
+from voelgoed.lib.money import format_rand
 
 KINDS = ("orders", "attendees", "scans")
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ def _cell(column: str, value: Any, tz: ZoneInfo) -> str:
     if value is None:
         return ""
     if column in _MONEY_COLUMNS:
-        return f"{int(value) / 100:.2f}"
+        return format_rand(int(value))  # plain decimals: a spreadsheet sums them
     if column == "ticket_code":  # grouped as printed under the QR, so a door list matches the ticket
         return ticket_code(str(value))
     if isinstance(value, bool):

@@ -7,20 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from voelgoed.domain.orders.pricing import OrderSummary
+from voelgoed.lib.templates import environment
 
-from voelgoed.domain.orders.pricing import OrderSummary, format_rand
-
-_env = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["html"]),  # the .txt templates are not escaped
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-    auto_reload=False,
-)
-_env.filters["money"] = format_rand
+_env = environment(Path(__file__).parent / "templates", strict=True, keep_trailing_newline=True)
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,13 @@ from voelgoed.domain.orders.pricing import order_summary
 from voelgoed.domain.orders.schemas import (
     OrderDetailRead,
     OrderPage,
-    OrderSummaryRead,
-    PaymentTransactionRead,
     ResendRead,
     SalesSummaryRead,
     TicketRead,
     TypeSalesRead,
+    order_summary_read,
+    payment_transaction_read,
+    ticket_read,
 )
 from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.tickets import services as ticket_services
@@ -38,39 +39,11 @@ from voelgoed.lib.pagination import PageParams, order_by, paginate
 from voelgoed.lib.problems import Conflict
 
 
-def _summary(o: Order) -> OrderSummaryRead:
-    return OrderSummaryRead(
-        id=o.id,
-        reference=o.reference,
-        event_id=o.event_id,
-        status=o.status,
-        buyer_name=o.buyer_name,
-        buyer_email=o.buyer_email,
-        total_cents=o.total_cents,
-        vat_cents=o.vat_cents,
-        tickets=sum(ln.quantity for ln in o.lines),
-        needs_refund=o.needs_refund,
-        hold_expires_at=o.hold_expires_at,
-        paid_at=o.paid_at,
-        created_at=o.created_at,
-    )
-
-
 async def _tickets(db: AsyncSession, order_id: uuid.UUID) -> list[TicketRead]:
     from voelgoed.domain.tickets.issuing import listed_tickets
 
-    return [
-        TicketRead(
-            id=t.ticket.id,
-            serial=t.ticket.serial,
-            code=t.code,
-            ticket_type_id=t.ticket.ticket_type_id,
-            holder_name=t.ticket.holder_name,
-            status=t.ticket.status,
-            ticket_type_name=t.type_name,
-        )
-        for t in await listed_tickets(db, order_id)  # the order the buyer's page, PDF and e-mail use
-    ]
+    # in the order the buyer's page, PDF and e-mail use
+    return [ticket_read(t) for t in await listed_tickets(db, order_id)]
 
 
 class OrderController(Controller):
@@ -102,7 +75,7 @@ class OrderController(Controller):
             "-created_at",
         )
         items, total = await paginate(db_session, stmt, PageParams(page=page, page_size=page_size, sort=sort))
-        return OrderPage(items=[_summary(o) for o in items], total=total, page=page, page_size=page_size)
+        return OrderPage(items=[order_summary_read(o) for o in items], total=total, page=page, page_size=page_size)
 
     @get("/orders/{order_id:uuid}", operation_id="getOrder", opt=access(Permission.EVENTS_READ))
     async def get_order(
@@ -138,19 +111,7 @@ class OrderController(Controller):
             tickets_emailed_at=o.tickets_emailed_at,
             created_at=o.created_at,
             lines=summary.lines,
-            payments=[
-                PaymentTransactionRead(
-                    id=p.id,
-                    provider=p.provider,
-                    status=p.status,
-                    amount_cents=p.amount_cents,
-                    provider_reference=p.provider_reference,
-                    failure_reason=p.failure_reason,
-                    created_at=p.created_at,
-                    completed_at=p.completed_at,
-                )
-                for p in payments
-            ],
+            payments=[payment_transaction_read(p) for p in payments],
             tickets=await _tickets(db_session, o.id),
         )
 

@@ -23,23 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.db.tenancy import UNSCOPED
-from voelgoed.domain.catalog.models import VAT_RATE_PERCENT, Coupon, TicketType
+from voelgoed.domain.catalog.models import Coupon, TicketType, vat_of
 from voelgoed.domain.orders.schemas import OrderLineRead
 
 # Public pages and the worker have no tenant scope, hence UNSCOPED below; the order itself was
 # found by its token/id.
-
-
-def vat_of(total_cents: int) -> int:
-    """The VAT contained in a VAT-inclusive amount, rounded half up: round(total * 15 / 115)."""
-    return (total_cents * VAT_RATE_PERCENT * 2 + 100 + VAT_RATE_PERCENT) // (2 * (100 + VAT_RATE_PERCENT))
-
-
-def format_rand(cents: int) -> str:
-    """Integer cents as rand: 25000 -> "R 250.00", 125000 -> "R 1 250.00", -10000 -> "-R 100.00"."""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), 100)
-    return f"{sign}R {whole:,}.{part:02d}".replace(",", "\u00a0")
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 
@@ -13,12 +13,18 @@ from voelgoed.domain.payments.machines import PaymentStatus
 from voelgoed.domain.payments.providers import PROVIDER_NAMES, PaymentProviderName
 from voelgoed.domain.tickets.machines import TicketStatus
 from voelgoed.lib.closed_sets import documented_as
+from voelgoed.lib.contact import Email
+
+if TYPE_CHECKING:
+    from voelgoed.domain.orders.holds import HoldResult
+    from voelgoed.domain.orders.models import Order
+    from voelgoed.domain.payments.models import PaymentTransaction
+    from voelgoed.domain.tickets.issuing import ListedTicket
 
 Quantity = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 CouponCode = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 ShortText = Annotated[str, msgspec.Meta(max_length=100)]
 BuyerName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-BuyerEmail = Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
 BuyerPhone = Annotated[str, msgspec.Meta(max_length=40)]
 # Any name decodes; get_provider() refuses an unknown one with 422 at field `provider`.
 Provider = Annotated[str, msgspec.Meta(min_length=1, max_length=20), documented_as(PROVIDER_NAMES)]
@@ -71,7 +77,7 @@ class ReservationRead(msgspec.Struct):
 
 class CheckoutStart(msgspec.Struct, forbid_unknown_fields=True):
     buyer_name: BuyerName
-    buyer_email: BuyerEmail
+    buyer_email: Email
     provider: Provider = "simulated"
     buyer_phone: BuyerPhone | None = None
 
@@ -211,3 +217,69 @@ class SalesSummaryRead(msgspec.Struct):
     discount_cents: int
     refunds_needed: int
     types: list[TypeSalesRead]
+
+
+# --- mappers: stored rows -> response bodies (the one place each response is built) ---
+
+
+def order_summary_read(o: Order) -> OrderSummaryRead:
+    return OrderSummaryRead(
+        id=o.id,
+        reference=o.reference,
+        event_id=o.event_id,
+        status=o.status,
+        buyer_name=o.buyer_name,
+        buyer_email=o.buyer_email,
+        total_cents=o.total_cents,
+        vat_cents=o.vat_cents,
+        tickets=sum(ln.quantity for ln in o.lines),
+        needs_refund=o.needs_refund,
+        hold_expires_at=o.hold_expires_at,
+        paid_at=o.paid_at,
+        created_at=o.created_at,
+    )
+
+
+def reservation_read(held: HoldResult) -> ReservationRead:
+    from voelgoed.domain.orders.pricing import summarise  # pricing builds OrderLineRead from this module
+
+    summary = summarise(held.lines, {}, held.coupon_code)  # the same sums as every order view
+    return ReservationRead(
+        order_id=held.order_id,
+        reference=held.reference,
+        access_token=held.access_token,
+        status=held.status,
+        hold_expires_at=held.hold_expires_at,
+        subtotal_cents=summary.subtotal_cents,
+        discount_cents=summary.discount_cents,
+        total_cents=summary.total_cents,
+        vat_cents=summary.vat_cents,
+        lines=summary.lines,
+        coupon_code=held.coupon_code,
+        replayed=held.replayed,
+    )
+
+
+def payment_transaction_read(p: PaymentTransaction) -> PaymentTransactionRead:
+    return PaymentTransactionRead(
+        id=p.id,
+        provider=p.provider,
+        status=p.status,
+        amount_cents=p.amount_cents,
+        provider_reference=p.provider_reference,
+        failure_reason=p.failure_reason,
+        created_at=p.created_at,
+        completed_at=p.completed_at,
+    )
+
+
+def ticket_read(t: ListedTicket) -> TicketRead:
+    return TicketRead(
+        id=t.ticket.id,
+        serial=t.ticket.serial,
+        code=t.code,
+        ticket_type_id=t.ticket.ticket_type_id,
+        holder_name=t.ticket.holder_name,
+        status=t.ticket.status,
+        ticket_type_name=t.type_name,
+    )

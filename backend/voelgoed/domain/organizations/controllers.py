@@ -16,7 +16,6 @@ from voelgoed.domain.accounts.models import User
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.notifications import messages
 from voelgoed.domain.notifications.jobs import enqueue_mail
-from voelgoed.domain.organizations.models import Invitation, Membership, Organization
 from voelgoed.domain.organizations.schemas import (
     AcceptedInvitation,
     InvitationCreate,
@@ -27,6 +26,10 @@ from voelgoed.domain.organizations.schemas import (
     OrganizationCreate,
     OrganizationRead,
     OrganizationUpdate,
+    invitation_read,
+    member_read,
+    membership_organization_read,
+    organization_read,
 )
 from voelgoed.domain.organizations.services import OrganizationService
 from voelgoed.settings import Settings
@@ -34,43 +37,27 @@ from voelgoed.settings import Settings
 ORG = "/api/organizations/{organization_id:uuid}"
 
 
-def _invitation(i: Invitation) -> InvitationRead:
-    return InvitationRead(
-        id=i.id, email=i.email, role=i.role, status=i.status, expires_at=i.expires_at, created_at=i.created_at
-    )
-
-
-def _org(m: Membership) -> OrganizationRead:
-    o = m.organization
-    return _read(o, m.role)
-
-
-def _read(o: Organization, role: str) -> OrganizationRead:
-    return OrganizationRead(
-        id=o.id, name=o.name, slug=o.slug, role=role, created_at=o.created_at, time_zone=o.time_zone
-    )
-
-
 class OrganizationController(Controller):
     tags = ["organizations"]
 
     @get("/api/organizations", operation_id="listMyOrganizations", opt=access(Access.USER))
     async def list_mine(self, auth: AuthContext, db_session: AsyncSession) -> list[OrganizationRead]:
-        return [_org(m) for m in await OrganizationService(db_session).memberships_of(auth.user_id)]
+        memberships = await OrganizationService(db_session).memberships_of(auth.user_id)
+        return [membership_organization_read(m) for m in memberships]
 
     @post("/api/organizations", operation_id="createOrganization", opt=access(Access.USER))
     async def create(
         self, data: OrganizationCreate, auth: AuthContext, db_session: AsyncSession
     ) -> OrganizationRead:
         _, membership = await OrganizationService(db_session).create(name=data.name, owner=auth.user)
-        return _org(membership)
+        return membership_organization_read(membership)
 
     @get(ORG, operation_id="getOrganization", opt=access(Permission.ORG_READ))
     async def get_one(
         self, organization_id: uuid.UUID, auth: AuthContext, db_session: AsyncSession
     ) -> OrganizationRead:
         org = await OrganizationService(db_session).get(organization_id)
-        return _read(org, auth.role or "")
+        return organization_read(org, auth.role or "")
 
     @patch(ORG, operation_id="updateOrganization", opt=access(Permission.ORG_MANAGE))
     async def update(
@@ -86,7 +73,7 @@ class OrganizationController(Controller):
             org = await service.rename(organization_id, data.name)
         if data.time_zone is not msgspec.UNSET:
             org = await service.set_time_zone(organization_id, data.time_zone)
-        return _read(org, auth.role or "")
+        return organization_read(org, auth.role or "")
 
 
 class MemberController(Controller):
@@ -96,10 +83,7 @@ class MemberController(Controller):
     @get("", operation_id="listMembers", opt=access(Permission.MEMBERS_READ))
     async def list_members(self, organization_id: uuid.UUID, db_session: AsyncSession) -> list[MemberRead]:
         rows = await OrganizationService(db_session).members()
-        return [
-            MemberRead(user_id=u.id, email=u.email, name=u.name, role=m.role, joined_at=m.created_at)
-            for m, u in rows
-        ]
+        return [member_read(m, u) for m, u in rows]
 
     @patch("/{user_id:uuid}", operation_id="updateMember", opt=access(Permission.MEMBERS_MANAGE))
     async def update_member(
@@ -114,13 +98,7 @@ class MemberController(Controller):
         membership = await service.change_role(actor_role=auth.role or "", user_id=user_id, role=data.role)
         user = await db_session.get(User, membership.user_id)
         assert user is not None  # the membership references it
-        return MemberRead(
-            user_id=user.id,
-            email=user.email,
-            name=user.name,
-            role=membership.role,
-            joined_at=membership.created_at,
-        )
+        return member_read(membership, user)
 
     @delete(
         "/{user_id:uuid}",
@@ -143,7 +121,7 @@ class InvitationController(Controller):
     async def list_invitations(
         self, organization_id: uuid.UUID, db_session: AsyncSession
     ) -> list[InvitationRead]:
-        return [_invitation(i) for i in await OrganizationService(db_session).invitations()]
+        return [invitation_read(i) for i in await OrganizationService(db_session).invitations()]
 
     @post(ORG + "/invitations", operation_id="createInvitation", opt=access(Permission.MEMBERS_MANAGE))
     async def create_invitation(
@@ -174,7 +152,7 @@ class InvitationController(Controller):
             link=link,
         )
         await enqueue_mail(queue, mail, key=f"invite:{invitation.id}")
-        return _invitation(invitation)
+        return invitation_read(invitation)
 
     @delete(
         ORG + "/invitations/{invitation_id:uuid}",

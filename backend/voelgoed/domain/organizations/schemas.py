@@ -10,6 +10,11 @@ from voelgoed.domain.accounts.schemas import UserRead
 from voelgoed.domain.organizations.machines import InvitationStatus
 from voelgoed.domain.organizations.models import Role
 from voelgoed.lib.closed_sets import documented_as
+from voelgoed.lib.contact import Email
+
+if TYPE_CHECKING:
+    from voelgoed.domain.accounts.models import User
+    from voelgoed.domain.organizations.models import Invitation, Membership, Organization
 
 OrgName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 TimeZone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -53,7 +58,7 @@ class MemberUpdate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class InvitationCreate(msgspec.Struct, forbid_unknown_fields=True):
-    email: Annotated[str, msgspec.Meta(min_length=3, max_length=320)]
+    email: Email
     role: RoleChoice
 
 
@@ -95,3 +100,27 @@ class Me(msgspec.Struct):
     user: UserRead
     memberships: list[MembershipRead]
     csrf_token: str
+
+
+# --- mappers: stored rows -> response bodies (the one place each response is built) ---
+
+
+def invitation_read(i: Invitation) -> InvitationRead:
+    return InvitationRead(
+        id=i.id, email=i.email, role=i.role, status=i.status, expires_at=i.expires_at, created_at=i.created_at
+    )
+
+
+def membership_organization_read(m: Membership) -> OrganizationRead:
+    o = m.organization
+    return organization_read(o, m.role)
+
+
+def organization_read(o: Organization, role: str) -> OrganizationRead:
+    return OrganizationRead(
+        id=o.id, name=o.name, slug=o.slug, role=role, created_at=o.created_at, time_zone=o.time_zone
+    )
+
+
+def member_read(m: Membership, u: User) -> MemberRead:
+    return MemberRead(user_id=u.id, email=u.email, name=u.name, role=m.role, joined_at=m.created_at)

@@ -160,7 +160,7 @@ class OrganizationService:
     async def invite(
         self, *, organization_id: uuid.UUID, actor: User, actor_role: str, email: str, role: str
     ) -> tuple[Invitation, str]:
-        from voelgoed.domain.accounts.services import normalise_email
+        from voelgoed.lib.contact import normalise_email
 
         email = normalise_email(email)
         new_role = parse_role(role)

@@ -17,14 +17,13 @@ from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Access, Permission, access
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.payments.itn import process_itn
-from voelgoed.domain.payments.models import PaymentProviderAccount
-from voelgoed.domain.payments.providers import PROVIDER_NAMES, available_providers
-from voelgoed.domain.payments.schemas import PaymentProviderRead, PaymentProviderUpdate
+from voelgoed.domain.payments.providers import PROVIDER_NAMES
+from voelgoed.domain.payments.schemas import PaymentProviderRead, PaymentProviderUpdate, provider_account_read
 from voelgoed.domain.payments.services import PaymentAccountService, check_provider_name
 from voelgoed.lib.closed_sets import path_documented_as
 from voelgoed.lib.patching import sent_fields
 from voelgoed.lib.problems import AppError
-from voelgoed.settings import PaymentSettings, Settings
+from voelgoed.settings import Settings
 from voelgoed.workflows.payment_confirmation import confirm_payment
 
 
@@ -37,24 +36,6 @@ class NotificationRejected(AppError):
 
 # Any name routes here; check_provider_name() refuses an unknown one with 422 at field `provider`.
 ProviderInPath = Annotated[str, path_documented_as(PROVIDER_NAMES)]
-
-
-def to_read(provider: str, account: PaymentProviderAccount | None, payments: PaymentSettings) -> PaymentProviderRead:
-    stored = account.credentials if account else {}
-    merchant_id = stored.get("merchant_id") if isinstance(stored.get("merchant_id"), str) else None
-    sandbox = account.sandbox if account else True
-    return PaymentProviderRead(
-        provider=provider,
-        available=provider in available_providers(payments),
-        configured=account is not None,
-        active=account.active if account else True,
-        sandbox=sandbox,
-        merchant_id=merchant_id,
-        merchant_key_set=bool(stored.get("merchant_key")),
-        passphrase_set=bool(stored.get("passphrase")),
-        uses_sandbox_test_merchant=provider == "payfast" and sandbox and not merchant_id,
-        updated_at=account.updated_at if account else None,
-    )
 
 
 async def provide_accounts(db_session: AsyncSession, auth: AuthContext) -> PaymentAccountService:
@@ -72,13 +53,13 @@ class PaymentProviderController(Controller):
     ) -> list[PaymentProviderRead]:
         """Every provider with this organisation's settings; secrets show only as set or not."""
         saved = {a.provider: a for a in await accounts.all()}
-        return [to_read(name, saved.get(name), settings.payments) for name in PROVIDER_NAMES]
+        return [provider_account_read(name, saved.get(name), settings.payments) for name in PROVIDER_NAMES]
 
     @get("/{provider:str}", operation_id="getPaymentProvider", opt=access(Permission.ORG_MANAGE))
     async def get_provider_account(
         self, organization_id: uuid.UUID, provider: ProviderInPath, accounts: PaymentAccountService, settings: Settings
     ) -> PaymentProviderRead:
-        return to_read(check_provider_name(provider), await accounts.get(provider), settings.payments)
+        return provider_account_read(check_provider_name(provider), await accounts.get(provider), settings.payments)
 
     @put("/{provider:str}", operation_id="setPaymentProvider", opt=access(Permission.ORG_MANAGE))
     async def set_provider_account(
@@ -91,7 +72,7 @@ class PaymentProviderController(Controller):
     ) -> PaymentProviderRead:
         """Save credentials (merchant key and passphrase are encrypted at rest, write-only)."""
         account = await accounts.put(organization_id, provider, sent_fields(data))
-        return to_read(provider, account, settings.payments)
+        return provider_account_read(provider, account, settings.payments)
 
 
 class PayFastItnController(Controller):

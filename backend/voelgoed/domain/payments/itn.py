@@ -210,7 +210,7 @@ async def process_itn(
         return reject(f"PayFast validate answered {answer[:40]!r}", txn)
 
     # Verified. Claiming the pf_payment_id, locking and completing is the shared path of every
-    # provider (notifications.confirm_payment): the caller hands this notice to it.
+    # provider (workflows/payment_confirmation.confirm_payment): the caller hands this notice to it.
     succeeded = FINAL_STATUSES.get(status)
     notice = PaymentNotice(
         provider=PROVIDER,

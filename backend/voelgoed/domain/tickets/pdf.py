@@ -18,18 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-from voelgoed.domain.orders.pricing import OrderSummary, format_rand
+from voelgoed.domain.orders.pricing import OrderSummary
 from voelgoed.domain.tickets.payload import ticket_code
 from voelgoed.domain.tickets.qr import qr_svg_data_uri
+from voelgoed.lib.templates import environment
 
 _TEMPLATES = Path(__file__).parent / "templates"
-_env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]), auto_reload=False)
-_env.filters["money"] = format_rand
+_env = environment(_TEMPLATES, trim_blocks=False)
 
 _per_thread = threading.local()
 

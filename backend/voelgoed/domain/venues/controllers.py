@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.services import AuditService
-from voelgoed.domain.venues.models import Gate, Venue
 from voelgoed.domain.venues.schemas import (
     GateCreate,
     GateRead,
@@ -23,33 +22,12 @@ from voelgoed.domain.venues.schemas import (
     VenuePage,
     VenueRead,
     VenueUpdate,
+    gate_read,
+    venue_read,
 )
 from voelgoed.domain.venues.services import VenueService, VenueSort
 from voelgoed.lib.pagination import PageParams
 from voelgoed.lib.patching import sent_fields
-
-
-def to_read(v: Venue) -> VenueRead:
-    return VenueRead(
-        id=v.id,
-        name=v.name,
-        address_line1=v.address_line1,
-        address_line2=v.address_line2,
-        city=v.city,
-        province=v.province,
-        postal_code=v.postal_code,
-        country=v.country,
-        capacity=v.capacity,
-        timezone=v.timezone,
-        notes=v.notes,
-        gates=[gate_read(g) for g in v.gates],
-        created_at=v.created_at,
-        updated_at=v.updated_at,
-    )
-
-
-def gate_read(g: Gate) -> GateRead:
-    return GateRead(id=g.id, code=g.code, name=g.name)
 
 
 async def provide_venue_service(db_session: AsyncSession, auth: AuthContext) -> VenueService:
@@ -72,25 +50,25 @@ class VenueController(Controller):
         sort: VenueSort | None = None,
     ) -> VenuePage:
         items, total = await venues.list(PageParams(page=page, page_size=page_size, sort=sort), q)
-        return VenuePage(items=[to_read(v) for v in items], total=total, page=page, page_size=page_size)
+        return VenuePage(items=[venue_read(v) for v in items], total=total, page=page, page_size=page_size)
 
     @post("", operation_id="createVenue", opt=access(Permission.VENUES_WRITE))
     async def create_venue(
         self, organization_id: uuid.UUID, data: VenueCreate, venues: VenueService
     ) -> VenueRead:
-        return to_read(await venues.create(organization_id, msgspec.structs.asdict(data)))
+        return venue_read(await venues.create(organization_id, msgspec.structs.asdict(data)))
 
     @get("/{venue_id:uuid}", operation_id="getVenue", opt=access(Permission.VENUES_READ))
     async def get_venue(
         self, organization_id: uuid.UUID, venue_id: uuid.UUID, venues: VenueService
     ) -> VenueRead:
-        return to_read(await venues.get(venue_id))
+        return venue_read(await venues.get(venue_id))
 
     @patch("/{venue_id:uuid}", operation_id="updateVenue", opt=access(Permission.VENUES_WRITE))
     async def update_venue(
         self, organization_id: uuid.UUID, venue_id: uuid.UUID, data: VenueUpdate, venues: VenueService
     ) -> VenueRead:
-        return to_read(await venues.update(venue_id, sent_fields(data)))
+        return venue_read(await venues.update(venue_id, sent_fields(data)))
 
     @delete(
         "/{venue_id:uuid}",

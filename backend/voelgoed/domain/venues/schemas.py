@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
+
+if TYPE_CHECKING:
+    from voelgoed.domain.venues.models import Gate, Venue
 
 Text200 = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Optional200 = Annotated[str, msgspec.Meta(max_length=200)] | None
@@ -79,3 +82,29 @@ class VenuePage(msgspec.Struct):
     total: int
     page: int
     page_size: int
+
+
+# --- mappers: stored rows -> response bodies (the one place each response is built) ---
+
+
+def venue_read(v: Venue) -> VenueRead:
+    return VenueRead(
+        id=v.id,
+        name=v.name,
+        address_line1=v.address_line1,
+        address_line2=v.address_line2,
+        city=v.city,
+        province=v.province,
+        postal_code=v.postal_code,
+        country=v.country,
+        capacity=v.capacity,
+        timezone=v.timezone,
+        notes=v.notes,
+        gates=[gate_read(g) for g in v.gates],
+        created_at=v.created_at,
+        updated_at=v.updated_at,
+    )
+
+
+def gate_read(g: Gate) -> GateRead:
+    return GateRead(id=g.id, code=g.code, name=g.name)

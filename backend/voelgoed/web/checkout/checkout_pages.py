@@ -22,14 +22,13 @@ from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.pricing import order_summary
 from voelgoed.domain.tickets.issuing import listed_tickets
 from voelgoed.lib import ratelimit
+from voelgoed.lib.contact import fold_email, is_email, is_phone
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
 from voelgoed.web.checkout import workflow_bridge
 from voelgoed.web.checkout.render import render
 from voelgoed.web.checkout.security import Visit, order_cookie_name, record_step
-from voelgoed.workflows.checkout import EMAIL
 
-PHONE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
 LOOKUPS_PER_IP = 5  # per 15 minutes
 LOOKUPS_PER_REFERENCE = 3  # per hour
 
@@ -98,9 +97,9 @@ def _validate_buyer(values: dict[str, str], providers: list[str], free: bool) ->
         errors["buyer_name"] = "Your name can be at most 200 characters."
     if not values["buyer_email"]:
         errors["buyer_email"] = "Enter your e-mail address: your tickets are sent there."
-    elif len(values["buyer_email"]) > 320 or not EMAIL.match(values["buyer_email"]):
+    elif not is_email(fold_email(values["buyer_email"])):
         errors["buyer_email"] = "Enter an e-mail address like name@example.co.za."
-    if values["buyer_phone"] and not PHONE.match(values["buyer_phone"]):
+    if values["buyer_phone"] and not is_phone(values["buyer_phone"]):
         errors["buyer_phone"] = "Enter a phone number like 082 123 4567, or leave it empty."
     if not free and values["provider"] not in providers:
         errors["provider"] = "Choose how to pay."
@@ -295,7 +294,7 @@ class OrderPagesController(Controller):
         errors: dict[str, str] = {}
         if not re.fullmatch(r"(VG-)?[A-Z0-9]{8}", values["reference"]):
             errors["reference"] = "Enter the reference from your e-mail, like VG-7K3M9QX2."
-        if not EMAIL.match(values["email"]):
+        if not is_email(fold_email(values["email"])):
             errors["email"] = "Enter an e-mail address like name@example.co.za."
 
         def page(status: int, *, sent: bool = False, error: str | None = None) -> Response[str]:

@@ -1,19 +1,16 @@
-"""HTML rendering for the checkout site: one Jinja environment (autoescaped), formatting helpers
-(money as "R 1 250.00", times in the event's own zone) and the stylesheet's versioned URL."""
+"""HTML rendering for the checkout site: its Jinja environment (lib/templates.py: autoescaped, with
+the money and time filters) and the stylesheet's versioned URL."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Response
 from litestar.datastructures import Cookie
 
-from voelgoed.domain.orders.pricing import format_rand as money  # one rand format: pages, e-mail, PDF
+from voelgoed.lib.templates import environment
 
 HERE = Path(__file__).parent
 CSS_BYTES = (HERE / "static" / "site.css").read_bytes()
@@ -27,25 +24,7 @@ FAVICON_SVG_NAME = f"favicon.{hashlib.sha256(FAVICON_SVG).hexdigest()[:12]}.svg"
 FAVICON_ICO = (HERE / "static" / "favicon.ico").read_bytes()
 
 
-def local_time(value: datetime, tz: str, fmt: str = "%a %-d %b %Y, %H:%M %Z") -> str:
-    """A UTC instant shown in the event's zone, e.g. "Sat 12 Dec 2026, 19:00 SAST"."""
-    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
-
-
-def iso(value: datetime) -> str:
-    return value.isoformat()
-
-
-_env = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-    auto_reload=False,
-)
-_env.filters["money"] = money
-_env.filters["local_time"] = local_time
-_env.filters["iso"] = iso
+_env = environment(HERE / "templates")
 _env.globals["css_url"] = CSS_URL
 _env.globals["js_url"] = JS_URL
 _env.globals["icon_url"] = f"/assets/{FAVICON_SVG_NAME}"

@@ -189,10 +189,10 @@ async def send_order_link(db: AsyncSession, queue: Any, settings: Settings, refe
     Only a hash of the access token is stored, so a new link means a new token: the old link
     stops working. An order still in checkout keeps its token (the buyer's checkout and the
     provider's return link rely on it); its e-mail says how to continue instead."""
-    from voelgoed.domain.accounts.services import normalise_email
     from voelgoed.domain.notifications.jobs import enqueue_mail
     from voelgoed.domain.notifications.messages import Mail
     from voelgoed.domain.orders.services import normalise_reference, rotate_access_token
+    from voelgoed.lib.contact import normalise_email
 
     order = await order_by_reference(db, normalise_reference(reference))
     if order is None or not order.buyer_email or normalise_email(order.buyer_email) != normalise_email(email):

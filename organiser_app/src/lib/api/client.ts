@@ -5,43 +5,9 @@ import { goto } from '$app/navigation';
 import { base } from '$app/paths';
 import type { paths } from './schema';
 
-export type FieldError = { field: string; message: string };
+import { ApiError, problemOf } from '../../../../shared_schemas/problem';
 
-/** A failed API call, from an RFC 9457 problem+json answer (or a network failure, status 0). */
-export class ApiError extends Error {
-	readonly status: number;
-	readonly title: string;
-	readonly detail: string;
-	readonly type: string;
-	readonly errors: FieldError[];
-
-	constructor(status: number, problem: Partial<{ type: string; title: string; detail: string; errors: FieldError[] }>) {
-		const title = problem.title || (status === 0 ? 'Cannot reach the server' : `Request failed (${status})`);
-		super(problem.detail || title);
-		this.status = status;
-		this.title = title;
-		this.detail = problem.detail || '';
-		this.type = problem.type || 'about:blank';
-		this.errors = Array.isArray(problem.errors) ? problem.errors : [];
-	}
-
-	/** Messages keyed by request field, for showing at the inputs. */
-	get fields(): Record<string, string> {
-		const out: Record<string, string> = {};
-		for (const e of this.errors) {
-			const key = e.field || '';
-			out[key] = out[key] ? `${out[key]} ${e.message}` : e.message;
-		}
-		return out;
-	}
-
-	/** The banner text: detail, plus any field errors that no input will show. */
-	bannerText(shownFields: string[] = []): string {
-		const extra = this.errors.filter((e) => !shownFields.includes(e.field)).map((e) => (e.field ? `${e.field}: ${e.message}` : e.message));
-		const head = this.detail || this.title;
-		return extra.length ? `${head} ${extra.join('; ')}` : head;
-	}
-}
+export { ApiError, type FieldError } from '../../../../shared_schemas/problem';
 
 export function readCookie(name: string): string | null {
 	if (typeof document === 'undefined') return null;
@@ -84,13 +50,7 @@ api.use(sessionMiddleware);
 type Result = { data?: unknown; error?: unknown; response: Response };
 
 function toApiError(result: Result): ApiError {
-	const body = (result.error && typeof result.error === 'object' ? result.error : {}) as Record<string, unknown>;
-	return new ApiError(result.response.status, {
-		type: typeof body.type === 'string' ? body.type : undefined,
-		title: typeof body.title === 'string' ? body.title : result.response.statusText,
-		detail: typeof body.detail === 'string' ? body.detail : undefined,
-		errors: Array.isArray(body.errors) ? (body.errors as FieldError[]) : undefined
-	});
+	return new ApiError(result.response.status, problemOf(result.error, result.response.statusText));
 }
 
 async function settle<R extends Result>(request: Promise<R>): Promise<R> {

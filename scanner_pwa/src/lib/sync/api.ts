@@ -1,4 +1,5 @@
 /** HTTP client of the scanning protocol (docs/scanning-protocol.md), with short timeouts. */
+import { ApiError, problemOf } from '../../../../shared_schemas/problem';
 import type { Changes, DeviceSession, Direction, Reason, Result, Snapshot, Verdict } from '../verify/types';
 
 export class NetworkError extends Error {
@@ -8,15 +9,7 @@ export class NetworkError extends Error {
 	}
 }
 
-export class ApiError extends Error {
-	constructor(
-		readonly status: number,
-		readonly problem: { type?: string; title?: string; detail?: string } | null
-	) {
-		super(problem?.detail || problem?.title || `HTTP ${status}`);
-		this.name = 'ApiError';
-	}
-}
+export { ApiError } from '../../../../shared_schemas/problem';
 
 export interface PairResult extends DeviceSession {
 	token: string;
@@ -68,15 +61,15 @@ export class Api {
 			clearTimeout(timer);
 		}
 		if (!res.ok) {
-			let problem = null;
+			let body: unknown = null;
 			try {
-				problem = await res.json();
+				body = await res.json();
 			} catch {
 				/* not JSON */
 			}
 			// A gateway without the backend behind it is the network failing, not a verdict.
 			if (res.status >= 500) throw new NetworkError(`server error ${res.status}`);
-			throw new ApiError(res.status, problem);
+			throw new ApiError(res.status, problemOf(body, res.statusText));
 		}
 		return (await res.json()) as T;
 	}

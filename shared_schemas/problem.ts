@@ -1,0 +1,56 @@
+// The one client-side form of a failed API call, for the organiser app and the scanner: every
+// error the backend sends is an RFC 9457 problem+json body (type, title, status, detail, and
+// `errors` naming request fields). Imported by path from both apps (organiser_app/src/lib/api/
+// client.ts, scanner_pwa/src/lib/sync/api.ts): the contract lives beside the OpenAPI spec.
+
+export type FieldError = { field: string; message: string };
+
+export type Problem = Partial<{ type: string; title: string; detail: string; errors: FieldError[] }>;
+
+/** The problem fields of a parsed response body; anything that is not a problem gives {}. */
+export function problemOf(body: unknown, statusText = ''): Problem {
+	const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+	return {
+		type: typeof b.type === 'string' ? b.type : undefined,
+		title: typeof b.title === 'string' ? b.title : statusText || undefined,
+		detail: typeof b.detail === 'string' ? b.detail : undefined,
+		errors: Array.isArray(b.errors) ? (b.errors as FieldError[]) : undefined
+	};
+}
+
+/** A failed API call, from an RFC 9457 problem+json answer (or a network failure, status 0). */
+export class ApiError extends Error {
+	readonly status: number;
+	readonly title: string;
+	readonly detail: string;
+	readonly type: string;
+	readonly errors: FieldError[];
+
+	constructor(status: number, problem: Problem) {
+		const title = problem.title || (status === 0 ? 'Cannot reach the server' : `Request failed (${status})`);
+		super(problem.detail || title);
+		this.name = 'ApiError';
+		this.status = status;
+		this.title = title;
+		this.detail = problem.detail || '';
+		this.type = problem.type || 'about:blank';
+		this.errors = Array.isArray(problem.errors) ? problem.errors : [];
+	}
+
+	/** Messages keyed by request field, for showing at the inputs. */
+	get fields(): Record<string, string> {
+		const out: Record<string, string> = {};
+		for (const e of this.errors) {
+			const key = e.field || '';
+			out[key] = out[key] ? `${out[key]} ${e.message}` : e.message;
+		}
+		return out;
+	}
+
+	/** The banner text: detail, plus any field errors that no input will show. */
+	bannerText(shownFields: string[] = []): string {
+		const extra = this.errors.filter((e) => !shownFields.includes(e.field)).map((e) => (e.field ? `${e.field}: ${e.message}` : e.message));
+		const head = this.detail || this.title;
+		return extra.length ? `${head} ${extra.join('; ')}` : head;
+	}
+}
