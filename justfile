@@ -36,10 +36,11 @@ test-frontend:
 test-e2e: chromium
     npm run test:e2e
 
-# Static checks: ruff and mypy
+# Static checks: ruff and mypy; Prettier and ESLint over the frontends and e2e/
 lint:
     {{py}} -m ruff check
     {{py}} -m mypy
+    npm run lint
 
 # Regenerate the OpenAPI spec and the TypeScript client types from the app
 openapi:
