@@ -98,7 +98,6 @@ export function parsePayload(text: unknown): Parsed | ParseError {
 	};
 }
 
-
 /**
  * A ticket code typed by hand: the 20-character serial printed under the QR ("ABCDE-FGHIJ-…").
  * Any case and grouping; the digits 0, 1 and 8 (not in the alphabet) are read as O, I and B.
