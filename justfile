@@ -37,11 +37,13 @@ test-frontend:
 test-e2e: chromium
     npm run test:e2e
 
-# Static checks: ruff, mypy, and the import direction (lint-imports: contracts in pyproject.toml)
+# Static checks: ruff, mypy, the import direction (lint-imports: contracts in pyproject.toml),
+# Prettier and ESLint over the frontends and e2e/
 lint:
     {{py}} -m ruff check
     {{py}} -m mypy
     lint-imports
+    npm run lint
 
 # Regenerate the OpenAPI spec and the TypeScript client types from the app
 openapi:

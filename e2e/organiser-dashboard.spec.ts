@@ -26,7 +26,13 @@ test('the event dashboard updates live after a sale and a scan', async ({ page, 
 	};
 	const venue = await call('post', `${org}/venues`, { name: 'Market Theatre', address_line1: '56 Margaret Mcingana St', city: 'Johannesburg' });
 	const gate = await call('post', `${org}/venues/${venue.id}/gates`, { code: 'N', name: 'North gate' });
-	const event = await call('post', `${org}/events`, { name: `Township Jazz ${stamp}`, venue_id: venue.id, starts_at: localInput(10, 19), ends_at: localInput(10, 23), capacity: 200 });
+	const event = await call('post', `${org}/events`, {
+		name: `Township Jazz ${stamp}`,
+		venue_id: venue.id,
+		starts_at: localInput(10, 19),
+		ends_at: localInput(10, 23),
+		capacity: 200
+	});
 	const type = await call('post', `${org}/events/${event.id}/ticket-types`, { name: 'General', price_cents: 25000, quantity: 150 });
 	await call('post', `${org}/events/${event.id}/publish`);
 	await call('put', `${org}/events/${event.id}/checkin-config`, {
@@ -50,7 +56,9 @@ test('the event dashboard updates live after a sale and a scan', async ({ page, 
 
 	// --- a buyer pays (public API, simulated provider): the page updates without a reload ---
 	const buyer = await playwrightRequest.newContext({ baseURL });
-	const reservation = await (await buyer.post(`/api/public/events/${event.slug}/reservations`, { data: { items: [{ ticket_type_id: type.id, quantity: 2 }] } })).json();
+	const reservation = await (
+		await buyer.post(`/api/public/events/${event.slug}/reservations`, { data: { items: [{ ticket_type_id: type.id, quantity: 2 }] } })
+	).json();
 	const started = await buyer.post(`/api/public/orders/${reservation.reference}/checkout`, {
 		data: { buyer_name: 'Naledi Sithole', buyer_email: `naledi-${stamp}@example.test`, provider: 'simulated' },
 		headers: { 'X-Order-Token': reservation.access_token }
@@ -113,7 +121,7 @@ test('the event dashboard updates live after a sale and a scan', async ({ page, 
 	// --- on a phone: readable, no sideways scrolling ---
 	await page.setViewportSize({ width: 390, height: 844 });
 	await page.goto(`/app/orgs/${orgId}/events/${event.id}/dashboard`);
-	await expect(page.getByTestId('dash-inside-total')).toHaveText('2') // both bought tickets were scanned in;
+	await expect(page.getByTestId('dash-inside-total')).toHaveText('2'); // both bought tickets were scanned in;
 	const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 	expect(overflow).toBeLessThanOrEqual(1);
 });

@@ -134,7 +134,6 @@ test('members and invitations', async ({ page }) => {
 	page.once('dialog', (d) => d.accept());
 	await invitationRow.getByRole('button', { name: /Revoke/ }).click();
 	await expect(invitationRow).toContainText('revoked');
-
 });
 
 test('signed-out visitors are sent to sign in', async ({ page }) => {

@@ -32,7 +32,7 @@ export function parseRand(text: string): number | null {
 	s = s.replace(/[\s\u00a0\u202f]/g, '');
 	if (!s) return null;
 	let whole: string;
-	let frac = '';
+	let frac: string;
 	let m = /^([0-9]+)(?:[.,]([0-9]{1,2}))?$/.exec(s);
 	if (m) {
 		whole = m[1];

@@ -28,9 +28,10 @@ async function make(): Promise<DetectorInfo> {
 }
 
 export function getDetector(): Promise<DetectorInfo> {
-	if (!cached) cached = make().catch((e) => {
-		cached = null;
-		throw e;
-	});
+	if (!cached)
+		cached = make().catch((e) => {
+			cached = null;
+			throw e;
+		});
 	return cached;
 }

@@ -12,8 +12,7 @@ export function createPonyfill(): BarcodeDetector {
 	if (!prepared) {
 		prepareZXingModule({
 			overrides: {
-				locateFile: (path: string, prefix: string) =>
-					path.endsWith('.wasm') ? new URL(wasmUrl, location.href).href : prefix + path
+				locateFile: (path: string, prefix: string) => (path.endsWith('.wasm') ? new URL(wasmUrl, location.href).href : prefix + path)
 			},
 			fireImmediately: true
 		});

@@ -94,7 +94,15 @@ describe('the queue of unsynced scans', () => {
 			{ h: 'h1', s: 'v', a: 0, e: 'x' },
 			{ h: 'h2', s: 'v', a: 0, e: 'y' }
 		]);
-		const next = await s.applyChanges('ev', { cursor: 9, tickets: [{ h: 'h2', s: 'r', a: 0, e: 'y' }, { h: 'h3', s: 'v', a: 1, e: 'z' }], rules: null, keys: null });
+		const next = await s.applyChanges('ev', {
+			cursor: 9,
+			tickets: [
+				{ h: 'h2', s: 'r', a: 0, e: 'y' },
+				{ h: 'h3', s: 'v', a: 1, e: 'z' }
+			],
+			rules: null,
+			keys: null
+		});
 		expect(next.cursor).toBe(9);
 		const loaded = await s.load();
 		expect(Object.fromEntries(loaded.tickets.map((t) => [t.h, t.s]))).toEqual({ h1: 'v', h2: 'r', h3: 'v' });

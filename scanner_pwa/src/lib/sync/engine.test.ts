@@ -32,7 +32,14 @@ beforeAll(async () => {
 		event_id: EVENT,
 		cursor: 10,
 		server_time: new Date().toISOString(),
-		event: { id: EVENT, name: 'Fest', status: 'published', starts_at: new Date(now - 3600e3).toISOString(), ends_at: new Date(now + 3600e3).toISOString(), timezone: 'UTC' },
+		event: {
+			id: EVENT,
+			name: 'Fest',
+			status: 'published',
+			starts_at: new Date(now - 3600e3).toISOString(),
+			ends_at: new Date(now + 3600e3).toISOString(),
+			timezone: 'UTC'
+		},
 		keys: [{ key_id: KEY_ID, public_key: kp.publicKey, alg: 'Ed25519' }],
 		rules: null,
 		revoked: [],
@@ -57,7 +64,18 @@ function fakeServer() {
 			organization_id: 'org',
 			name: 'Phone',
 			gate_id: null,
-			events: [{ id: EVENT, name: 'Fest', status: 'published', starts_at: snapshot.event.starts_at, ends_at: snapshot.event.ends_at, timezone: 'UTC', venue_id: 'v', gates: [{ id: GATE, code: 'A', name: 'Gate A' }] }]
+			events: [
+				{
+					id: EVENT,
+					name: 'Fest',
+					status: 'published',
+					starts_at: snapshot.event.starts_at,
+					ends_at: snapshot.event.ends_at,
+					timezone: 'UTC',
+					venue_id: 'v',
+					gates: [{ id: GATE, code: 'A', name: 'Gate A' }]
+				}
+			]
 		};
 		switch (u.pathname) {
 			case '/api/devices/pair':
@@ -71,12 +89,25 @@ function fakeServer() {
 			case '/api/checkin/offline-scans': {
 				const scans = (body as { scans: { client_scan_id: string }[] }).scans;
 				state.uploaded.push(...scans.map((s) => s.client_scan_id));
-				return json(200, { server_time: '', results: scans.map((s) => ({ client_scan_id: s.client_scan_id, scan_id: 'x', result: 'ok', reason: null, offline_duplicate: false, replayed: false })) });
+				return json(200, {
+					server_time: '',
+					results: scans.map((s) => ({ client_scan_id: s.client_scan_id, scan_id: 'x', result: 'ok', reason: null, offline_duplicate: false, replayed: false }))
+				});
 			}
 			case '/api/checkin/device/gate':
 				return json(200, { gate_id: body.gate_id, gate: null });
 			case '/api/checkin/scans':
-				return json(200, { result: 'ok', reason: null, scan_id: 's', client_scan_id: body.client_scan_id, direction: body.direction, ticket: null, admitted: null, server_time: '', replayed: false });
+				return json(200, {
+					result: 'ok',
+					reason: null,
+					scan_id: 's',
+					client_scan_id: body.client_scan_id,
+					direction: body.direction,
+					ticket: null,
+					admitted: null,
+					server_time: '',
+					replayed: false
+				});
 		}
 		return json(404, {});
 	});
@@ -204,4 +235,3 @@ describe('the sync engine', () => {
 		expect(server.state.uploaded).toHaveLength(1);
 	});
 });
-

@@ -375,10 +375,7 @@ export class ScannerEngine {
 		let data = this.eventData.get(eventId);
 		if (!data) {
 			const snap = await this.api.snapshot(eventId);
-			await this.store.saveSnapshot(
-				{ event_id: eventId, event: snap.event, keys: snap.keys, rules: snap.rules, cursor: snap.cursor },
-				snap.tickets
-			);
+			await this.store.saveSnapshot({ event_id: eventId, event: snap.event, keys: snap.keys, rules: snap.rules, cursor: snap.cursor }, snap.tickets);
 			for (const [h, t] of this.records) if (t.ev === eventId) this.records.delete(h);
 			for (const t of snap.tickets) this.records.set(t.h, { ...t, ev: eventId });
 			data = await this.store.getEvent(eventId);

@@ -38,11 +38,7 @@ export async function openRecord(serial: Uint8Array, h: string, e: string): Prom
 		const raw = base64urlDecode(e);
 		if (raw.length < 12 + 16) return null;
 		const key = await detailsKey(serial);
-		const plain = await crypto.subtle.decrypt(
-			{ name: 'AES-GCM', iv: buf(raw.subarray(0, 12)), additionalData: buf(ascii(h)) },
-			key,
-			buf(raw.subarray(12))
-		);
+		const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: buf(raw.subarray(0, 12)), additionalData: buf(ascii(h)) }, key, buf(raw.subarray(12)));
 		const d = JSON.parse(new TextDecoder().decode(plain)) as Details;
 		if (typeof d !== 'object' || d === null || typeof d.t !== 'string') return null;
 		return d;

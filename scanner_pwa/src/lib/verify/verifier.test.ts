@@ -16,8 +16,7 @@ const VECTOR_SERIAL = '00112233445566778899aabb';
 const VECTOR_TICKET_TYPE = '0192f5e4-7b3a-7cde-8f01-23456789abcd';
 const VECTOR_TYPE_REF = 'a939b790';
 const VECTOR_PAYLOAD =
-	'VG1:AGQ3FQ6U4X3AAEJCGNCFKZTXRCM2VO5JHG3ZAAB7UUE675OYZYD3C53N2ZEJYSQ4PS5AR3N6DBGMGKZJHR4B2DEM' +
-	'T5SJ6GHLZKICHD3OKHAKDHJLA6M2A6AMXLRTAB5WG2ZU2OM5ZDOAY';
+	'VG1:AGQ3FQ6U4X3AAEJCGNCFKZTXRCM2VO5JHG3ZAAB7UUE675OYZYD3C53N2ZEJYSQ4PS5AR3N6DBGMGKZJHR4B2DEM' + 'T5SJ6GHLZKICHD3OKHAKDHJLA6M2A6AMXLRTAB5WG2ZU2OM5ZDOAY';
 
 // The offline-record test vector (docs/scanning-protocol.md, "Offline records").
 const REC = {
@@ -70,10 +69,7 @@ let vectorRecord: TicketRecord;
 let ctxBase: ReturnType<typeof setup>;
 
 async function scan(ctx: VerifyContext, payload: string, o: { gate?: string; direction?: 'entry' | 'exit'; at?: Date } = {}) {
-	return verifyOffline(
-		{ payload, gateId: o.gate ?? GATE_A, direction: o.direction ?? 'entry', at: o.at ?? NOW, clientScanId: crypto.randomUUID() },
-		ctx
-	);
+	return verifyOffline({ payload, gateId: o.gate ?? GATE_A, direction: o.direction ?? 'entry', at: o.at ?? NOW, clientScanId: crypto.randomUUID() }, ctx);
 }
 
 async function withVectorKey(s: ReturnType<typeof setup>) {

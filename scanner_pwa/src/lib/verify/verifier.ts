@@ -9,19 +9,7 @@
 import { base64urlDecode, buf } from './codec';
 import { isTicketCode, parsePayload, serialFromCode, type Claims } from './payload';
 import { openRecord, serialHash } from './records';
-import type {
-	Direction,
-	EventStatus,
-	LocalState,
-	PublicKey,
-	Reason,
-	Result,
-	Rules,
-	TicketInfo,
-	TicketRecord,
-	Verdict,
-	Admitted
-} from './types';
+import type { Direction, EventStatus, LocalState, PublicKey, Reason, Result, Rules, TicketInfo, TicketRecord, Verdict, Admitted } from './types';
 
 export interface OfflineEvent {
 	id: string;
@@ -74,10 +62,7 @@ function windowOf(ev: OfflineEvent): [number, number] {
 	const r = ev.rules;
 	const from = r?.effective_valid_from ?? r?.valid_from ?? null;
 	const until = r?.effective_valid_until ?? r?.valid_until ?? null;
-	return [
-		from ? Date.parse(from) : Date.parse(ev.starts_at) - 3 * 3600_000,
-		until ? Date.parse(until) : Date.parse(ev.ends_at)
-	];
+	return [from ? Date.parse(from) : Date.parse(ev.starts_at) - 3 * 3600_000, until ? Date.parse(until) : Date.parse(ev.ends_at)];
 }
 
 export async function verifyOffline(input: ScanInput, ctx: VerifyContext): Promise<OfflineOutcome> {
@@ -130,8 +115,7 @@ export async function verifyOffline(input: ScanInput, ctx: VerifyContext): Promi
 		ticket_type_name: details?.t ?? null,
 		holder_name: details?.n ?? null
 	};
-	const out = (result: Result, reason: Reason | null, admitted: Admitted | null = null) =>
-		refuse(result, reason, ticket, admitted, h, ev.id);
+	const out = (result: Result, reason: Reason | null, admitted: Admitted | null = null) => refuse(result, reason, ticket, admitted, h, ev.id);
 
 	if (ctx.deviceGateId && input.gateId !== ctx.deviceGateId) return out('wrong_gate', 'not_this_device');
 	if (!ev.gate_ids.has(input.gateId)) return out('wrong_gate', 'not_event_venue');
