@@ -25,8 +25,6 @@ import asyncio
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +39,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from bench.flash_sale.run import pg_dsn, setup_event, start_product  # noqa: E402
+from bench.flash_sale.run import pg_dsn, setup_event, start_product, stop_product  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -305,18 +303,7 @@ def main() -> None:
         if summary["error_count"] or figures["stuck"]:
             sys.exit(1)
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        if data_dir is not None:
-            sys.path.insert(0, str(ROOT / "backend"))
-            from voelgoed.devservices import stop_all
-
-            stop_all(data_dir)
-            shutil.rmtree(data_dir, ignore_errors=True)
+        stop_product(proc, data_dir)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "backend"))
-from bench.flash_sale.run import start_product  # noqa: E402
+from bench.flash_sale.run import start_product, stop_product  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 HERE = Path(__file__).parent
@@ -225,15 +225,7 @@ def main() -> None:
                 f"{args.conns}_connections": wrk(base, path, s["cookie"], conns=args.conns, seconds=args.seconds),
             }
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        from voelgoed.devservices import stop_all
-
-        stop_all(data_dir)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        stop_product(proc, data_dir)
     health1 = results["health"]["one_connection"]["p50_ms"]
     summary = {
         "cache": not args.no_cache,

@@ -45,7 +45,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_product(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+def start_product(data_dir: Path, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str, str]:
+    """`voelgoed run` on a free port with embedded servers in `data_dir`; (process, base URL, database URL).
+    Every benchmark starts the product here and stops it with `stop_product`."""
     sys.path.insert(0, str(ROOT / "backend"))
     from voelgoed.devservices import resolve_urls
 
@@ -59,6 +61,7 @@ def start_product(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, str]:
         "LOG_LEVEL": "WARNING",
         "PUBLIC_RATE_LIMIT": "0",  # the benchmark is one client IP
         "SECRET_KEY": "bench-secret",
+        **(extra_env or {}),
     }
     env.pop("SMTP_HOST", None)
     log = (data_dir / "product.log").open("w")
@@ -76,6 +79,22 @@ def start_product(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, str]:
             proc.kill()
             raise SystemExit("product did not start:\n" + (data_dir / "product.log").read_text()[-3000:])
         time.sleep(0.3)
+
+
+def stop_product(proc: subprocess.Popen[bytes] | None, data_dir: Path | None) -> None:
+    """Stop the product, then the embedded servers `start_product` started, and drop the folder."""
+    if proc is not None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    if data_dir is not None:
+        sys.path.insert(0, str(ROOT / "backend"))
+        from voelgoed.devservices import stop_all
+
+        stop_all(data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def pg_dsn(db_url: str) -> str:
@@ -450,18 +469,7 @@ def main() -> None:
             f"  JSON            {RESULTS / 'flash_sale.json'}"
         )
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        if data_dir is not None:
-            sys.path.insert(0, str(ROOT / "backend"))
-            from voelgoed.devservices import stop_all
-
-            stop_all(data_dir)
-            shutil.rmtree(data_dir, ignore_errors=True)
+        stop_product(proc, data_dir)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "backend"))
-from bench.flash_sale.run import start_product  # noqa: E402
+from bench.flash_sale.run import start_product, stop_product  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 HERE = Path(__file__).parent
@@ -218,15 +218,7 @@ def main() -> None:
             },
         }
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        from voelgoed.devservices import stop_all
-
-        stop_all(data_dir)
-        shutil.rmtree(data_dir, ignore_errors=True)
+        stop_product(proc, data_dir)
     if not args.skip_scanner:
         summary["scanner_offline"] = scanner_offline()
         summary["targets"]["offline_verdict_under_5ms"] = summary["scanner_offline"]["verifier"]["p99_ms"] < 5

@@ -29,9 +29,6 @@ import gc
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,12 +45,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT / "backend"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+sys.path.insert(0, str(ROOT))
+from bench.flash_sale.run import pg_dsn, start_product, stop_product  # noqa: E402
 
 
 def rss_mb(pid: int) -> float:
@@ -79,39 +72,6 @@ def children(pid: int) -> dict[str, int]:
                 if role.encode() in argv:
                     found["api" if role == "serve" else "worker"] = int(proc.name)
     return found
-
-
-def start_product(data_dir: Path, extra_env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str, str]:
-    from voelgoed.devservices import resolve_urls
-
-    db_url, redis_url = resolve_urls(data_dir, None, None)
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "REDIS_URL": redis_url,
-        "VOELGOED_ENV": "test",
-        "LOG_LEVEL": "WARNING",
-        "PUBLIC_RATE_LIMIT": "0",  # every buyer comes from one IP
-        "SECRET_KEY": "bench-secret",
-        **extra_env,
-    }
-    env.pop("SMTP_HOST", None)
-    log = (data_dir / "product.log").open("w")
-    cmd = [sys.executable, "-m", "voelgoed", "run", "--no-demo", "--port", str(port), "--data-dir", str(data_dir)]
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(base + "/ready", timeout=1).status_code == 200:
-                return proc, base, db_url.replace("postgresql+asyncpg://", "postgresql://")
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise SystemExit("product did not start:\n" + (data_dir / "product.log").read_text()[-3000:])
-        time.sleep(0.3)
 
 
 async def setup_event(base: str, tickets: int) -> dict[str, Any]:
@@ -216,7 +176,8 @@ def slopes(series: list[float], per: list[int]) -> dict[str, float]:
 async def product_part(args: argparse.Namespace) -> dict[str, Any]:
     extra_env = dict(kv.split("=", 1) for kv in args.product_env)
     data_dir = Path(tempfile.mkdtemp(prefix="vg-bench-memory-"))
-    proc, base, dsn = start_product(data_dir, extra_env)
+    proc, base, db_url = start_product(data_dir, extra_env)
+    dsn = pg_dsn(db_url)
     rows: list[dict[str, Any]] = []
     try:
         pids: dict[str, int] = {}
@@ -245,15 +206,7 @@ async def product_part(args: argparse.Namespace) -> dict[str, Any]:
                 print(f"  only {done} of {paid_total} delivered within 600 s; see {data_dir}/product.log")
                 break
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        from voelgoed.devservices import stop_all
-
-        stop_all(data_dir)  # the embedded servers were started here, not by `voelgoed run`
-        shutil.rmtree(data_dir, ignore_errors=True)
+        stop_product(proc, data_dir)
     per = [r["deliveries"] for r in rows[1:]]
     return {
         "product_env": extra_env,
