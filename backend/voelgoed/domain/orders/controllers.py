@@ -22,19 +22,17 @@ from voelgoed.domain.orders.machines import OrderLifecycle, OrderStatus
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.orders.pricing import order_summary
 from voelgoed.domain.orders.schemas import (
-    OrderDetailRead,
     OrderPage,
     ResendRead,
     SalesSummaryRead,
-    TicketRead,
     TypeSalesRead,
     order_summary_read,
     payment_transaction_read,
-    ticket_read,
 )
 from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.tickets import services as ticket_services
 from voelgoed.domain.tickets.jobs import enqueue_delivery
+from voelgoed.domain.tickets.schemas import OrderDetailRead, TicketRead, ticket_read
 from voelgoed.lib.pagination import PageParams, order_by, paginate
 from voelgoed.lib.problems import Conflict
 

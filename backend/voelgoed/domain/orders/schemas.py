@@ -11,7 +11,6 @@ import msgspec
 from voelgoed.domain.orders.machines import OrderStatus
 from voelgoed.domain.payments.machines import PaymentStatus
 from voelgoed.domain.payments.providers import PROVIDER_NAMES, PaymentProviderName
-from voelgoed.domain.tickets.machines import TicketStatus
 from voelgoed.lib.closed_sets import documented_as
 from voelgoed.lib.contact import Email
 
@@ -19,7 +18,6 @@ if TYPE_CHECKING:
     from voelgoed.domain.orders.holds import HoldResult
     from voelgoed.domain.orders.models import Order
     from voelgoed.domain.payments.models import PaymentTransaction
-    from voelgoed.domain.tickets.issuing import ListedTicket
 
 Quantity = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 CouponCode = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
@@ -129,16 +127,6 @@ class PaymentTransactionRead(msgspec.Struct):
     completed_at: datetime | None
 
 
-class TicketRead(msgspec.Struct):
-    id: uuid.UUID
-    serial: str
-    code: str  # the serial as printed under the QR, for typing in at the gate: "ABCDE-FGHIJ-KLMNO-PQRST"
-    ticket_type_id: uuid.UUID
-    holder_name: str | None
-    status: TicketStatus
-    ticket_type_name: str
-
-
 class OrderSummaryRead(msgspec.Struct):
     id: uuid.UUID
     reference: str
@@ -160,32 +148,6 @@ class OrderPage(msgspec.Struct):
     total: int
     page: int
     page_size: int
-
-
-class OrderDetailRead(msgspec.Struct):
-    id: uuid.UUID
-    reference: str
-    event_id: uuid.UUID
-    event_name: str
-    status: OrderStatus
-    allowed_transitions: list[str]
-    buyer_name: str | None
-    buyer_email: str | None
-    buyer_phone: str | None
-    subtotal_cents: int
-    discount_cents: int
-    total_cents: int
-    vat_cents: int
-    fees_cents: int
-    coupon_code: str | None
-    needs_refund: bool
-    hold_expires_at: datetime
-    paid_at: datetime | None
-    tickets_emailed_at: datetime | None
-    created_at: datetime
-    lines: list[OrderLineRead]
-    payments: list[PaymentTransactionRead]
-    tickets: list[TicketRead]
 
 
 class ResendRead(msgspec.Struct):
@@ -270,16 +232,4 @@ def payment_transaction_read(p: PaymentTransaction) -> PaymentTransactionRead:
         failure_reason=p.failure_reason,
         created_at=p.created_at,
         completed_at=p.completed_at,
-    )
-
-
-def ticket_read(t: ListedTicket) -> TicketRead:
-    return TicketRead(
-        id=t.ticket.id,
-        serial=t.ticket.serial,
-        code=t.code,
-        ticket_type_id=t.ticket.ticket_type_id,
-        holder_name=t.ticket.holder_name,
-        status=t.ticket.status,
-        ticket_type_name=t.type_name,
     )

@@ -1,10 +1,20 @@
-"""Response bodies of the ticket endpoints."""
+"""Response bodies of the ticket endpoints, and the organiser's order detail: it joins an order,
+its payments and its tickets, so it lives with the highest of those areas (tickets)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import msgspec
+
+from voelgoed.domain.orders.machines import OrderStatus
+from voelgoed.domain.orders.schemas import OrderLineRead, PaymentTransactionRead
+from voelgoed.domain.tickets.machines import TicketStatus
+
+if TYPE_CHECKING:
+    from voelgoed.domain.tickets.issuing import ListedTicket
 
 
 class SigningKeyRead(msgspec.Struct):
@@ -18,3 +28,54 @@ class SigningKeyRead(msgspec.Struct):
     public_key: str  # the 32 raw bytes, lower-case hex
     public_key_base64url: str  # the same bytes, base64url without padding (a JWK's "x")
     payload_version: int  # the VG payload version this key signs (1)
+
+
+class TicketRead(msgspec.Struct):
+    id: uuid.UUID
+    serial: str
+    code: str  # the serial as printed under the QR, for typing in at the gate: "ABCDE-FGHIJ-KLMNO-PQRST"
+    ticket_type_id: uuid.UUID
+    holder_name: str | None
+    status: TicketStatus
+    ticket_type_name: str
+
+
+class OrderDetailRead(msgspec.Struct):
+    id: uuid.UUID
+    reference: str
+    event_id: uuid.UUID
+    event_name: str
+    status: OrderStatus
+    allowed_transitions: list[str]
+    buyer_name: str | None
+    buyer_email: str | None
+    buyer_phone: str | None
+    subtotal_cents: int
+    discount_cents: int
+    total_cents: int
+    vat_cents: int
+    fees_cents: int
+    coupon_code: str | None
+    needs_refund: bool
+    hold_expires_at: datetime
+    paid_at: datetime | None
+    tickets_emailed_at: datetime | None
+    created_at: datetime
+    lines: list[OrderLineRead]
+    payments: list[PaymentTransactionRead]
+    tickets: list[TicketRead]
+
+
+# --- mappers: stored rows -> response bodies ---
+
+
+def ticket_read(t: ListedTicket) -> TicketRead:
+    return TicketRead(
+        id=t.ticket.id,
+        serial=t.ticket.serial,
+        code=t.code,
+        ticket_type_id=t.ticket.ticket_type_id,
+        holder_name=t.ticket.holder_name,
+        status=t.ticket.status,
+        ticket_type_name=t.type_name,
+    )
