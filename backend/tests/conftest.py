@@ -265,7 +265,12 @@ async def wait_for_mail(stack: Stack, to: str, subject_contains: str = "", timeo
                     assert isinstance(msg, EmailMessage)
                     return msg
         await asyncio.sleep(0.1)
-    raise AssertionError(f"no e-mail to {to} containing {subject_contains!r} within {timeout}s")
+    # What the product did meanwhile (jobs, Redis, mail), to tell a slow worker from a lost job.
+    log = stack.data_dir / "product.log"
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    wanted = ("job", "Redis", "e-mail", "mail", "Traceback", "Error")
+    recent = "\n".join(line[:300] for line in lines if any(w in line for w in wanted))[-6000:]
+    raise AssertionError(f"no e-mail to {to} containing {subject_contains!r} within {timeout}s\n{recent}")
 
 
 def mail_text(msg: EmailMessage) -> str:
