@@ -56,6 +56,7 @@ class ServerSettings:
     public_url: str  # no trailing slash
     web_concurrency: int  # API processes of `voelgoed serve` without --workers
     worker_concurrency: int  # SAQ jobs in parallel
+    worker_nice: int  # the worker's CPU priority below the API's (0-19): responses first, e-mails and PDFs after
     malloc_arena_max: int  # glibc malloc arenas per process (lib/memory.py)
     organiser_app_dir: Path = field(default=REPO_ROOT / "organiser_app" / "build")
     scanner_app_dir: Path = field(default=REPO_ROOT / "scanner_pwa" / "dist")
@@ -284,6 +285,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         web_concurrency=env.integer("WEB_CONCURRENCY", 1, minimum=1),
         malloc_arena_max=env.integer("MALLOC_ARENA_MAX", 2, minimum=1),
         worker_concurrency=env.integer("WORKER_CONCURRENCY", 10, minimum=1),
+        worker_nice=min(env.integer("WORKER_NICE", 10, minimum=0), 19),
     )
     database = DatabaseSettings(
         url=env.url("DATABASE_URL", ("postgres", "postgresql", "postgresql+asyncpg")),

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from tests.conftest import Api, Stack, sign_up
 
 
@@ -30,3 +32,25 @@ async def test_sign_in_is_rate_limited_per_address(client: Api) -> None:
     assert refused.status_code == 429
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert 1 <= int(refused.headers["retry-after"]) <= 60
+
+
+def _worker_nice(data_dir: Path) -> list[int]:
+    """The nice value of this stack's `voelgoed worker` processes (from /proc)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            if b"worker" not in cmdline or b"voelgoed" not in cmdline:
+                continue
+            if f"VOELGOED_DATA_DIR={data_dir}".encode() not in (proc / "environ").read_bytes().split(b"\0"):
+                continue
+            found.append(int((proc / "stat").read_text().rsplit(")", 1)[1].split()[16]))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+async def test_the_worker_yields_the_cpu_to_the_api(stack: Stack) -> None:
+    """Ticket PDFs and e-mails are work no request waits for: the worker runs at WORKER_NICE (10),
+    so on a shared machine a sale's responses are not slowed by its own deliveries."""
+    assert _worker_nice(stack.data_dir) == [10]
