@@ -227,7 +227,7 @@ async def deliveries_caught_up(dsn: str, ev: dict[str, Any], limit_s: float) -> 
         while time.monotonic() - t0 < limit_s:  # polling the database: nothing to wait on in-process
             if not await conn.fetchval(UNDELIVERED, uuid.UUID(ev["event_id"])):
                 return round(time.monotonic() - t0, 1)
-            await asyncio.sleep(0.5)  # noqa: ASYNC110
+            await asyncio.sleep(0.5)
         return None
     finally:
         await conn.close()
