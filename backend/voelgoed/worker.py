@@ -14,7 +14,7 @@ from saq.types import SettingsDict
 
 from voelgoed import worker_context
 from voelgoed.domain.dashboards.jobs import BUILD_DASHBOARD_SNAPSHOTS_CRON
-from voelgoed.domain.exports.jobs import run_export
+from voelgoed.domain.exports.jobs import REQUEUE_STALLED_EXPORTS_CRON, run_export
 from voelgoed.domain.notifications.jobs import send_email
 from voelgoed.domain.orders.jobs import RELEASE_EXPIRED_HOLDS_CRON
 from voelgoed.domain.tickets.jobs import REDELIVER_MISSED_TICKETS_CRON, deliver_order_tickets
@@ -31,7 +31,12 @@ FUNCTIONS: list[Any] = [send_email, deliver_order_tickets, run_export]
 # Jobs that build large native buffers (WeasyPrint, CSV chunks): their freed memory goes back to
 # the kernel after each run (lib/memory.py; measured by bench/memory).
 HEAVY_JOBS = frozenset({"deliver_order_tickets", "run_export"})
-CRON_JOBS: list[Any] = [RELEASE_EXPIRED_HOLDS_CRON, BUILD_DASHBOARD_SNAPSHOTS_CRON, REDELIVER_MISSED_TICKETS_CRON]
+CRON_JOBS: list[Any] = [
+    RELEASE_EXPIRED_HOLDS_CRON,
+    BUILD_DASHBOARD_SNAPSHOTS_CRON,
+    REDELIVER_MISSED_TICKETS_CRON,
+    REQUEUE_STALLED_EXPORTS_CRON,
+]
 
 
 def make_request_queue(redis_url: str, breaker: RedisBreaker) -> Queue:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.checkin_support import live_event, pair, scan_body
 from tests.api.helpers import add_member, assert_problem
+from tests.api.test_ticket_delivery import job_ctx, worker_env  # noqa: F401  (fixture)
 from tests.conftest import Api, Stack, sign_up
 from voelgoed.testing.seeding import seed_tickets
 
@@ -254,3 +255,30 @@ async def test_attendee_csv_prints_the_ticket_code_as_on_the_ticket(client: Api,
     attendees = _rows((await client.get(client.org(f"/events/{setup.event_id}/exports/csv/attendees"))).text)
     assert {r["ticket_code"] for r in attendees} == printed
     assert all(re.fullmatch(r"[A-Z2-7]{5}(-[A-Z2-7]{5}){3}", r["ticket_code"]) for r in attendees)
+
+
+async def test_an_export_whose_job_was_lost_is_run_by_the_sweep(
+    client: Api, engine: AsyncEngine, stack: Stack, worker_env: None  # noqa: F811
+) -> None:
+    """The export row is written before its job is enqueued; a job Redis never got (lost, or kept
+    in an API process that then stopped) must not leave the export queued forever."""
+    from voelgoed.domain.exports.jobs import requeue_stalled_exports
+
+    await sign_up(client)
+    setup = await live_event(client, engine, tickets=3)
+    export_id = uuid.uuid4()
+    async with engine.begin() as conn:  # what the request wrote before the enqueue that never happened
+        await conn.execute(
+            text(
+                "INSERT INTO data_export (id, organization_id, event_id, kind, status, rows_written, size_bytes,"
+                " created_at, updated_at) VALUES (:i, :o, :e, 'attendees', 'queued', 0, 0,"
+                " now() - interval '5 minutes', now() - interval '5 minutes')"
+            ),
+            {"i": export_id, "o": uuid.UUID(client.org_id), "e": uuid.UUID(setup.event_id)},
+        )
+    path = client.org(f"/events/{setup.event_id}/exports/{export_id}")
+    await asyncio.sleep(1)
+    assert (await client.get(path)).json()["status"] == "queued"  # nothing else would ever run it
+    assert await requeue_stalled_exports(job_ctx()) == 1
+    done = await _wait_done(client, path)
+    assert done["status"] == "done" and done["rows_written"] == 3

@@ -68,6 +68,7 @@ ALLOWED: dict[str, str] = {
     "voelgoed.domain.exports.queries:SET_TOTAL_ROWS": "export job: keyed by its own export id",
     "voelgoed.domain.exports.queries:SET_PROGRESS": "export job: keyed by its own export id",
     "voelgoed.domain.tickets.queries:MISSED_DELIVERIES": _SYSTEM,
+    "voelgoed.domain.exports.queries:STALLED_QUEUED": _SYSTEM,
     "voelgoed.workflows.check_in_sql:WRITE": "device path: writes the device's organisation id; "
     "keyed by the ticket/device/gate LOOKUP just checked",
     # The caller compares the key's organisation and event with the device's before using it.

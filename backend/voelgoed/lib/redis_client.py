@@ -12,7 +12,8 @@ only means one more timeout. The outage is logged once per minute, not once per 
 Jobs enqueued by a request after its commit go through `DeferringQueue`: when Redis does not take
 the job, it is kept in this process and handed to Redis when Redis answers again, and the response
 does not wait. Kept jobs are lost if the process stops first; the work they stand for is then found
-again from PostgreSQL (ticket e-mails: the `redeliver_missed_tickets` sweep).
+again from PostgreSQL (ticket e-mails: the `redeliver_missed_tickets` sweep; exports:
+`requeue_stalled_exports`).
 
 The worker keeps its own patient client (`worker.make_queue`): it has no request waiting on it.
 """

@@ -23,6 +23,7 @@ from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.catalog.services import get_event
 from voelgoed.domain.exports import services
+from voelgoed.domain.exports.jobs import enqueue_kwargs
 from voelgoed.domain.exports.models import DataExport
 from voelgoed.domain.exports.schemas import ExportCreate, ExportList, ExportRead, export_read
 from voelgoed.lib.closed_sets import path_documented_as
@@ -115,7 +116,7 @@ class ExportController(Controller):
                                                                                        "export_id": export.id}
         )  # fmt: skip
         await db_session.commit()  # the job must find the row
-        await queue.enqueue("run_export", key=f"export:{export.id}", export_id=str(export.id), timeout=3600)
+        await queue.enqueue("run_export", **enqueue_kwargs(export.id))
         return export_read(export)
 
     @get("/", operation_id="listExports", opt=access(Permission.EVENTS_WRITE))

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from saq import CronJob
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +21,7 @@ from voelgoed.domain.events.models import Event
 from voelgoed.domain.exports import queries, services
 from voelgoed.domain.exports.machines import ExportLifecycle
 from voelgoed.domain.exports.models import DataExport
-from voelgoed.worker_context import db_engine, db_session, worker_job
+from voelgoed.worker_context import db_engine, db_session, job_queue, worker_job
 
 log = logging.getLogger(__name__)
 
@@ -80,3 +81,25 @@ async def run_export(ctx: dict[str, Any] | None, *, export_id: str) -> int:
     await _transition(session_factory, xid, "finish", finished_at=datetime.now(UTC))
     log.info("export %s done: %d rows, %d bytes", export_id, written, size)
     return written
+
+
+def enqueue_kwargs(export_id: uuid.UUID) -> dict[str, Any]:
+    """One job per export (the key), whoever enqueues it: the request, or the sweep below."""
+    return {"key": f"export:{export_id}", "export_id": str(export_id), "timeout": 3600}
+
+
+@worker_job
+async def requeue_stalled_exports(ctx: dict[str, Any] | None) -> int:
+    """Enqueue the job of exports still queued after 2 minutes: PostgreSQL, not the queue, says what
+    is owed (as `redeliver_missed_tickets` does for ticket e-mails). A job still queued or running
+    is not doubled: the key is the export's."""
+    async with db_session(ctx) as db:
+        stalled = list(await db.scalars(queries.STALLED_QUEUED))
+    for export_id in stalled:
+        await job_queue(ctx).enqueue("run_export", **enqueue_kwargs(export_id))
+    if stalled:
+        log.warning("re-enqueued %d stalled exports", len(stalled), extra={"job": "requeue_exports"})
+    return len(stalled)
+
+
+REQUEUE_STALLED_EXPORTS_CRON = CronJob(requeue_stalled_exports, cron="*/2 * * * *", timeout=60)

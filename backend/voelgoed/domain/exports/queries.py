@@ -45,3 +45,12 @@ DELETE_CHUNKS = text("DELETE FROM data_export_chunk WHERE export_id = :x")
 INSERT_CHUNK = text("INSERT INTO data_export_chunk (export_id, organization_id, seq, data) VALUES (:x, :o, :s, :d)")
 SET_TOTAL_ROWS = text("UPDATE data_export SET total_rows = :n WHERE id = :x")
 SET_PROGRESS = text("UPDATE data_export SET rows_written = :w, size_bytes = :b WHERE id = :x")
+
+
+# Exports whose job never reached the queue (Redis lost it, or the API kept it in memory while
+# Redis was away and then stopped): queued for over 2 minutes. A day later a person should look.
+STALLED_QUEUED = text(
+    "SELECT id FROM data_export WHERE status = 'queued'"
+    " AND created_at < now() - interval '2 minutes' AND created_at > now() - interval '1 day'"
+    " ORDER BY created_at LIMIT 100"
+)
