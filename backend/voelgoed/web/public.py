@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Access, access
 from voelgoed.settings import Settings
-from voelgoed.web.checkout.catalog import upcoming_events
+from voelgoed.web.checkout.event_listing import upcoming_events
 from voelgoed.web.checkout.render import (
     CSS_BYTES,
     CSS_VERSION,

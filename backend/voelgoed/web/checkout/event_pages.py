@@ -27,7 +27,7 @@ from voelgoed.lib.digits import parse_whole_number
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
 from voelgoed.web.checkout import workflow_bridge
-from voelgoed.web.checkout.catalog import event_by_slug, ticket_types
+from voelgoed.web.checkout.event_listing import event_by_slug, ticket_types
 from voelgoed.web.checkout.render import render
 from voelgoed.web.checkout.security import Visit, order_cookie, record_step
 
