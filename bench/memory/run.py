@@ -34,7 +34,6 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -46,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT / "backend"))
 sys.path.insert(0, str(ROOT))
-from bench.flash_sale.run import pg_dsn, start_product, stop_product  # noqa: E402
+from bench.flash_sale.run import pg_dsn, setup_event, start_product, stop_product  # noqa: E402
 
 
 def rss_mb(pid: int) -> float:
@@ -72,48 +71,6 @@ def children(pid: int) -> dict[str, int]:
                 if role.encode() in argv:
                     found["api" if role == "serve" else "worker"] = int(proc.name)
     return found
-
-
-async def setup_event(base: str, tickets: int) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=base, timeout=30) as api:
-        r = await api.post(
-            "/api/auth/sign-up",
-            json={
-                "email": f"bench-{uuid.uuid4().hex[:8]}@example.co.za",
-                "password": "bench-password-123",
-                "name": "Bench",
-                "organization_name": "Bench",
-            },
-        )
-        r.raise_for_status()
-        org = r.json()["memberships"][0]["organization_id"]
-        api.headers["X-CSRF-Token"] = api.cookies["vg_csrf"]
-        venue = (
-            await api.post(
-                f"/api/organizations/{org}/venues",
-                json={"name": "Bench Arena", "address_line1": "1 Main Rd", "city": "Cape Town"},
-            )
-        ).json()
-        start = (datetime.now() + timedelta(days=30)).replace(microsecond=0)
-        event = (
-            await api.post(
-                f"/api/organizations/{org}/events",
-                json={
-                    "name": "Memory bench",
-                    "venue_id": venue["id"],
-                    "starts_at": start.isoformat(),
-                    "ends_at": (start + timedelta(hours=4)).isoformat(),
-                    "capacity": tickets,
-                },
-            )
-        ).json()
-        (await api.post(f"/api/organizations/{org}/events/{event['id']}/publish")).raise_for_status()
-        tt = await api.post(
-            f"/api/organizations/{org}/events/{event['id']}/ticket-types",
-            json={"name": "General", "price_cents": 25000, "quantity": tickets},
-        )
-        tt.raise_for_status()
-        return {"slug": event["slug"], "event_id": event["id"], "type_id": tt.json()["id"]}
 
 
 async def purchases(base: str, ev: dict[str, Any], orders: int, concurrency: int) -> int:
