@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.api.sales_helpers import add_type, organiser_with_event, scalar
+from tests.api.sales_helpers import add_type, counters, organiser_with_event, scalar
 from tests.api.test_checkout_site import Buyer
 from tests.conftest import Api, Stack, _free_port
 
@@ -135,10 +135,7 @@ async def test_fifty_concurrent_buyers_walk_the_html_journey_and_all_pay(
     assert by_status == {"paid": BUYERS}, by_status
     tickets = await scalar(engine, "SELECT count(*) FROM ticket WHERE event_id = :e", e=event_id)
     assert tickets == BUYERS
-    reserved, sold = (
-        await scalar(engine, "SELECT reserved FROM ticket_type WHERE id = :t", t=uuid.UUID(tt["id"])),
-        await scalar(engine, "SELECT sold FROM ticket_type WHERE id = :t", t=uuid.UUID(tt["id"])),
-    )
+    _, reserved, sold = await counters(engine, tt["id"])
     assert (reserved, sold) == (0, BUYERS)
 
 
@@ -175,6 +172,8 @@ def one_connection_api(stack: Stack) -> Iterator[str]:
                 pass
             assert proc.poll() is None, (stack.data_dir / "one-connection-api.log").read_text()[-3000:]
             time.sleep(0.1)
+        else:
+            raise AssertionError("the one-connection API did not answer /health within 60 s")
         yield base
     finally:
         proc.terminate()

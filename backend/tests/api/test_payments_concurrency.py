@@ -15,6 +15,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.api.sales_helpers import counters
 from tests.api.test_payments_payfast import at_payfast, fake, own_merchant
 from tests.api.test_payments_simulated import _worker_idle, hidden_fields, on_sale_event, order_state, page_path
 from tests.conftest import Api, Stack, wait_for_worker_idle
@@ -90,13 +91,8 @@ async def verified_notes(engine: AsyncEngine, transaction_id: str) -> list[dict[
 
 
 async def sold(engine: AsyncEngine, type_id: str) -> tuple[int, int]:
-    async with engine.connect() as conn:
-        row = (
-            await conn.execute(
-                text("SELECT reserved, sold FROM ticket_type WHERE id = CAST(:t AS uuid)"), {"t": type_id}
-            )
-        ).one()
-    return int(row[0]), int(row[1])
+    """(reserved, sold) of a ticket type."""
+    return (await counters(engine, type_id))[1:]
 
 
 async def test_concurrent_itns_with_distinct_payment_ids_all_get_200(
@@ -169,8 +165,9 @@ async def test_concurrent_simulated_pay_and_fail_clicks_settle_once(
 
 
 async def wait_until_blocked_on(engine: AsyncEngine, table: str) -> None:
-    """Until some other session waits for a row lock of `table` (the ITN, queued behind us)."""
-    while True:
+    """Until some other session waits for a row lock of `table` (the ITN, queued behind us); fails
+    after 60 s instead of hanging the run."""
+    for _ in range(1200):
         async with engine.connect() as conn:
             waiting = await conn.scalar(
                 text(
@@ -182,6 +179,7 @@ async def wait_until_blocked_on(engine: AsyncEngine, table: str) -> None:
         if waiting:
             return
         await asyncio.sleep(0.05)
+    raise AssertionError(f"no session ever waited for a lock on {table}")
 
 
 async def test_itn_that_loses_a_deadlock_is_retried_not_a_500(

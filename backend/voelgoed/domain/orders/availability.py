@@ -40,7 +40,7 @@ class Availability(msgspec.Struct):
         return 0
 
 
-def _cache_key(event_id: uuid.UUID) -> str:
+def cache_key(event_id: uuid.UUID) -> str:
     return f"avail:{event_id}"
 
 
@@ -89,7 +89,7 @@ async def availability(conn: AsyncConnection, redis: Redis | None, event_id: uui
 
     `conn` is the request's own connection (`await session.connection()`): taking a second one
     from the pool while the request holds one deadlocks under load (db/pool.py)."""
-    key = _cache_key(event_id)
+    key = cache_key(event_id)
     if redis is not None:
         try:
             raw = await redis.get(key)
@@ -110,6 +110,6 @@ async def invalidate_availability(redis: Redis | None, *event_ids: uuid.UUID) ->
     if redis is None or not event_ids:
         return
     try:
-        await redis.delete(*[_cache_key(e) for e in event_ids])
+        await redis.delete(*[cache_key(e) for e in event_ids])
     except (RedisError, OSError):  # an outage is logged once per period by lib/redis_client.py
         log.debug("availability cache unavailable; entries expire on their own")

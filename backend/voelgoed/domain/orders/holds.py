@@ -34,16 +34,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from voelgoed.domain.catalog import inventory
 from voelgoed.domain.catalog.inventory import CPN, EVT, utcnow
 from voelgoed.domain.catalog.services import normalise_access_code
-from voelgoed.domain.orders import expiry
+from voelgoed.domain.orders import availability, expiry
 from voelgoed.domain.orders.models import LINE, ORD
-from voelgoed.domain.orders.services import (
-    Amounts,
-    PricedLine,
-    apply_coupon,
-    new_access_token,
-    new_reference,
-    totals,
-)
+from voelgoed.domain.orders.pricing import Amounts, PricedLine, apply_coupon, totals
+from voelgoed.domain.orders.services import new_access_token, new_reference
 from voelgoed.lib.problems import AppError, Conflict, FieldError, NotFound, Unprocessable
 
 log = logging.getLogger(__name__)
@@ -220,7 +214,7 @@ class HoldBatcher:
             return
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.delete(f"avail:{event_id}")
+                pipe.delete(availability.cache_key(event_id))
                 for p, out in zip(batch, outcomes, strict=True):
                     key = p.request.idempotency_key
                     if key and isinstance(out, HoldResult) and out.access_token and not out.replayed:

@@ -15,7 +15,6 @@ from statemachine import State, StateMachine
 from voelgoed.lib.closed_sets import closed_set, states_of
 
 HOLDING_STATUSES = ("reserved", "awaiting_payment")  # orders whose lines count in `reserved`
-ORDER_STATUSES = ("reserved", "awaiting_payment", "paid", "refunded", "cancelled", "expired")
 
 
 class OrderLifecycle(StateMachine):

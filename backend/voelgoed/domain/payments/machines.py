@@ -19,7 +19,6 @@ from statemachine import State, StateMachine
 
 from voelgoed.lib.closed_sets import closed_set, states_of
 
-PAYMENT_STATUSES = ("initiated", "pending", "succeeded", "failed")
 OPEN_STATUSES = ("initiated", "pending")
 
 

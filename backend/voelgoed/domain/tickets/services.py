@@ -22,7 +22,7 @@ from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.pricing import order_summary
-from voelgoed.domain.orders.services import token_matches
+from voelgoed.domain.orders.services import normalise_reference, token_matches
 from voelgoed.domain.tickets import payload
 from voelgoed.domain.tickets.issuing import issue_for_order, listed_tickets
 from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument, Ticket
@@ -122,7 +122,7 @@ async def ensure_order_pdf(db: AsyncSession, order: Order) -> bytes:
 async def order_for_download(db: AsyncSession, reference: str, token: str) -> Order:
     """The order behind a buyer's link, or 404 whether the reference or the token is wrong."""
     order = await db.scalar(
-        select(Order).where(Order.reference == reference.strip().upper()).execution_options(**UNSCOPED)
+        select(Order).where(Order.reference == normalise_reference(reference)).execution_options(**UNSCOPED)
     )
     if order is None:
         hmac.compare_digest(_DUMMY_DIGEST, token_digest(token))  # a miss takes as long as a wrong token
