@@ -159,16 +159,16 @@ def _field_errors(extra: Any) -> list[FieldError]:
             field = str(item.get("key") or "")
         else:
             message, field = str(item), ""
-        match = _PATH_IN_MESSAGE.search(message)
-        if match and not field:
-            field = match.group(1).replace("[", ".").replace("]", "")
+        path, reason = field_path_and_reason(message)
+        if not field and path != "data":
+            field = path
         # Litestar names the request body "data"; clients know it as the body itself.
         if field == "data" or field.startswith("data."):
             field = field[5:]
         named = re.search(r"(?:unknown|required) field `([^`]+)`", message)
         if named:
             field = f"{field}.{named.group(1)}" if field else named.group(1)
-        message = _PATH_IN_MESSAGE.sub("", message).strip(" -")
+        message = reason
         if not field and message.strip("'\"") == "data":  # no body at all
             message = "send a JSON object"
         errors.append(FieldError(field=field or "body", message=_friendly(message)))

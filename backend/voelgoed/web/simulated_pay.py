@@ -31,7 +31,7 @@ from voelgoed.domain.payments.machines import OPEN_STATUSES
 from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.payments.notifications import PaymentNotice
 from voelgoed.domain.payments.providers import simulated
-from voelgoed.domain.payments.providers.payfast import rand
+from voelgoed.lib.money import display_rand
 from voelgoed.settings import Settings
 from voelgoed.workflows.payment_confirmation import confirm_payment
 
@@ -114,7 +114,7 @@ class SimulatedPaymentController(Controller):
         reference = html.escape(order.reference if order else "?")
         details = (
             f"<dl><dt>Order</dt><dd>{reference}</dd>"
-            f"<dt>Amount</dt><dd>R {html.escape(rand(txn.amount_cents))}</dd></dl>"
+            f"<dt>Amount</dt><dd>{html.escape(display_rand(txn.amount_cents))}</dd></dl>"
         )
         if txn.status not in OPEN_STATUSES:
             return _page(f"<h1>Payment already {html.escape(txn.status)}</h1>{details}")

@@ -8,7 +8,6 @@ buyer sees.
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +22,6 @@ from voelgoed.domain.catalog.models import TicketType
 from voelgoed.domain.catalog.services import PublicTypes, public_types
 from voelgoed.domain.events.models import Event
 
-log = logging.getLogger(__name__)
 # The public site reads across organisations: its statements run UNSCOPED.
 
 

@@ -1,6 +1,6 @@
 """The event page and ticket selection: GET /events/{slug}, POST /events/{slug}/reserve.
 
-Thin: availability comes from catalog.py, the reservation from the checkout workflow (workflow_bridge.py),
+Thin: what is listed comes from event_listing.py, the reservation from the checkout workflow (workflow_bridge.py),
 funnel steps from domain/analytics. Every failure re-renders the page with the buyer's choices
 kept and the reason shown, with a 4xx status; never a 500 page for bad input. Errors appear once
 in a summary at the top (focused on load, each linking to its field) and once next to the field.
