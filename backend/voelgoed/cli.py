@@ -94,9 +94,7 @@ def create_user(email: str, name: str, password: str, organization: str | None, 
     db_url, _ = _urls(settings)
     run_migrations(db_url)
     click.echo(
-        asyncio.run(
-            create_user_account(db_url, email=email, name=name, password=password, organization=organization)
-        )
+        asyncio.run(create_user_account(db_url, email=email, name=name, password=password, organization=organization))
     )
 
 

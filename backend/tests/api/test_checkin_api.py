@@ -407,7 +407,6 @@ async def test_scans_are_grouped_in_sessions_per_device_and_gate(
     await device.aclose()
 
 
-
 async def test_scans_for_an_event_that_is_gone_get_a_verdict(client: Api, stack: Stack, engine: AsyncEngine) -> None:
     await sign_up(client)
     s = await live_event(client, engine, tickets=2)

@@ -258,7 +258,10 @@ async def test_attendee_csv_prints_the_ticket_code_as_on_the_ticket(client: Api,
 
 
 async def test_an_export_whose_job_was_lost_is_run_by_the_sweep(
-    client: Api, engine: AsyncEngine, stack: Stack, worker_env: None  # noqa: F811
+    client: Api,
+    engine: AsyncEngine,
+    stack: Stack,
+    worker_env: None,  # noqa: F811
 ) -> None:
     """The export row is written before its job is enqueued; a job Redis never got (lost, or kept
     in an API process that then stopped) must not leave the export queued forever."""

@@ -67,15 +67,22 @@ async def _pay(http: httpx.AsyncClient, url: str, outcome: str = "pay") -> httpx
     return await http.post(parts.path, data={"sig": q["sig"], "r": q["r"], "outcome": outcome})
 
 
-async def test_checkout_and_pay_moves_counters_to_sold(client: Api, new_client: Callable[[], Api],
-                                                       engine: AsyncEngine, stack: Stack) -> None:
+async def test_checkout_and_pay_moves_counters_to_sold(
+    client: Api, new_client: Callable[[], Api], engine: AsyncEngine, stack: Stack
+) -> None:
     event = await organiser_with_event(client)
     tt = await add_type(client, event["id"], quantity=5, price_cents=20000)
     buyer = new_client()
     held = (await reserve(buyer, event["slug"], {tt["id"]: 2})).json()
-    assert_problem(await buyer.post(f"/api/public/orders/{held['reference']}/checkout",
-                                    headers={"X-Order-Token": held["access_token"]},
-                                    json={"buyer_name": "X", "buyer_email": "not-an-email"}), 422, "buyer_email")
+    assert_problem(
+        await buyer.post(
+            f"/api/public/orders/{held['reference']}/checkout",
+            headers={"X-Order-Token": held["access_token"]},
+            json={"buyer_name": "X", "buyer_email": "not-an-email"},
+        ),
+        422,
+        "buyer_email",
+    )
     r = await _checkout(buyer, held)
     assert r.status_code == 200, r.text
     body = r.json()
@@ -87,8 +94,9 @@ async def test_checkout_and_pay_moves_counters_to_sold(client: Api, new_client: 
     # the provider's notification arrives twice, at the same time: one completion only
     results = await asyncio.gather(_pay(buyer, body["payment"]["url"]), _pay(buyer, body["payment"]["url"]))
     assert all(x.status_code in (303, 200) for x in results), [x.text for x in results]
-    view = (await buyer.get(f"/api/public/orders/{held['reference']}",
-                            headers={"X-Order-Token": held["access_token"]})).json()
+    view = (
+        await buyer.get(f"/api/public/orders/{held['reference']}", headers={"X-Order-Token": held["access_token"]})
+    ).json()
     assert view["status"] == "paid" and view["paid_at"]
     assert await counters(engine, tt["id"]) == (5, 0, 2)
     assert await scalar(engine, "SELECT count(*) FROM ticket WHERE order_id = :o", o=uuid.UUID(held["order_id"])) == 2
@@ -142,8 +150,10 @@ async def test_late_payment_after_stock_is_gone_is_flagged_for_refund(client: Ap
     await expire_hold(engine, held["order_id"])
     assert (await reserve(client, event["slug"], {tt["id"]: 1})).status_code == 201  # releases, re-sells
     await _pay(client, body["payment"]["url"])
-    assert await scalar(engine, "SELECT needs_refund FROM ticket_order WHERE id = :o",
-                        o=uuid.UUID(held["order_id"])) is True
+    assert (
+        await scalar(engine, "SELECT needs_refund FROM ticket_order WHERE id = :o", o=uuid.UUID(held["order_id"]))
+        is True
+    )
     assert await scalar(engine, "SELECT status FROM payment_transaction") == "succeeded"
     assert await counters(engine, tt["id"]) == (1, 1, 0)  # never oversold
 
@@ -156,8 +166,9 @@ async def test_late_payment_with_stock_left_is_re_reserved(client: Api, engine: 
     await expire_hold(engine, held["order_id"])
     assert (await reserve(client, event["slug"], {tt["id"]: 1})).status_code == 201  # releases the first
     await _pay(client, body["payment"]["url"])
-    assert await scalar(engine, "SELECT status FROM ticket_order WHERE id = :o",
-                        o=uuid.UUID(held["order_id"])) == "paid"
+    assert (
+        await scalar(engine, "SELECT status FROM ticket_order WHERE id = :o", o=uuid.UUID(held["order_id"])) == "paid"
+    )
     assert await counters(engine, tt["id"]) == (3, 1, 1)
     await _settled(stack, "thandi@example.co.za", 1)
 

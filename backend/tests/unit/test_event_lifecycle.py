@@ -11,8 +11,9 @@ from voelgoed.domain.events.machines import EventLifecycle
 
 
 def event(status: str = "draft", venue: bool = True, starts_in: timedelta = timedelta(days=3)) -> SimpleNamespace:
-    return SimpleNamespace(status=status, venue_id=uuid4() if venue else None,
-                           starts_at=datetime.now(UTC) + starts_in, published_at=None)
+    return SimpleNamespace(
+        status=status, venue_id=uuid4() if venue else None, starts_at=datetime.now(UTC) + starts_in, published_at=None
+    )
 
 
 def test_publish_close() -> None:
@@ -26,10 +27,13 @@ def test_publish_close() -> None:
     assert EventLifecycle(e).allowed() == []
 
 
-@pytest.mark.parametrize(("kwargs", "reason"), [
-    ({"venue": False}, "choose a venue"),
-    ({"starts_in": timedelta(hours=-1)}, "set a start time in the future"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [
+        ({"venue": False}, "choose a venue"),
+        ({"starts_in": timedelta(hours=-1)}, "set a start time in the future"),
+    ],
+)
 def test_publish_guards(kwargs: dict, reason: str) -> None:
     e = event(**kwargs)
     machine = EventLifecycle(e)
@@ -39,9 +43,16 @@ def test_publish_guards(kwargs: dict, reason: str) -> None:
     assert e.status == "draft"
 
 
-@pytest.mark.parametrize(("status", "transition"), [
-    ("draft", "close"), ("closed", "publish"), ("closed", "cancel"), ("cancelled", "publish"), ("published", "publish"),
-])
+@pytest.mark.parametrize(
+    ("status", "transition"),
+    [
+        ("draft", "close"),
+        ("closed", "publish"),
+        ("closed", "cancel"),
+        ("cancelled", "publish"),
+        ("published", "publish"),
+    ],
+)
 def test_illegal_transitions(status: str, transition: str) -> None:
     e = event(status=status)
     with pytest.raises(TransitionNotAllowed):

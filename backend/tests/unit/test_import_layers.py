@@ -53,9 +53,7 @@ def test_the_package_keeps_its_contracts(tmp_path: Path) -> None:
 def test_a_lazy_import_from_a_domain_area_into_workflows_is_refused(tmp_path: Path) -> None:
     # The back-edge payments had: a function-level import of a workflow.
     line = (
-        "def _complete():\n"
-        "    from voelgoed.workflows.checkout import complete_checkout\n"
-        "    return complete_checkout"
+        "def _complete():\n    from voelgoed.workflows.checkout import complete_checkout\n    return complete_checkout"
     )
     result = _lint_copy(tmp_path, "domain.payments.services", line)
     assert result.returncode == 1, result.stdout

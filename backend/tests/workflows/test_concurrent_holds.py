@@ -30,8 +30,9 @@ async def test_200_buyers_for_50_tickets_hold_exactly_50(client: Api, stack: Sta
     assert await counters(engine, tt["id"]) == (50, 50, 0)
     assert await held_in_orders(engine, tt["id"]) == 50
     assert await scalar(engine, "SELECT count(*) FROM ticket_order") == 50
-    assert await scalar(engine, "SELECT reserved FROM event_inventory WHERE event_id = :e",
-                        e=uuid.UUID(event["id"])) == 50
+    assert (
+        await scalar(engine, "SELECT reserved FROM event_inventory WHERE event_id = :e", e=uuid.UUID(event["id"])) == 50
+    )
 
 
 async def test_event_capacity_holds_across_types_under_concurrency(
@@ -49,8 +50,7 @@ async def test_event_capacity_holds_across_types_under_concurrency(
     qa, ra, _ = await counters(engine, a["id"])
     qb, rb, _ = await counters(engine, b["id"])
     assert ra <= qa and rb <= qb
-    total = await scalar(engine, "SELECT reserved FROM event_inventory WHERE event_id = :e",
-                         e=uuid.UUID(event["id"]))
+    total = await scalar(engine, "SELECT reserved FROM event_inventory WHERE event_id = :e", e=uuid.UUID(event["id"]))
     assert total == ra + rb <= 30
     assert await held_in_orders(engine, a["id"]) == ra
     assert await held_in_orders(engine, b["id"]) == rb
@@ -60,8 +60,10 @@ async def test_event_capacity_holds_across_types_under_concurrency(
 async def test_coupon_usage_limit_holds_under_concurrency(client: Api, stack: Stack, engine: AsyncEngine) -> None:
     event = await organiser_with_event(client)
     tt = await add_type(client, event["id"], quantity=500)
-    r = await client.post(client.org(f"/events/{event['id']}/coupons"),
-                          json={"code": "early5", "kind": "percent", "value": 50, "usage_limit": 5})
+    r = await client.post(
+        client.org(f"/events/{event['id']}/coupons"),
+        json={"code": "early5", "kind": "percent", "value": 50, "usage_limit": 5},
+    )
     assert r.status_code == 201, r.text
     statuses = await _fire(stack, event["slug"], [{tt["id"]: 1}] * 40, coupon="EARLY5")
     assert statuses == Counter({201: 5, 409: 35})

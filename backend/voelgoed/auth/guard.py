@@ -59,9 +59,7 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
     if connection.scope.get("method", "GET") not in SAFE_METHODS:
         sent = connection.headers.get(CSRF_HEADER, "")
         if not sent or not hmac.compare_digest(sent, session.csrf_token):
-            raise Forbidden(
-                "Missing or wrong CSRF token: send the X-CSRF-Token header with the vg_csrf cookie value."
-            )
+            raise Forbidden("Missing or wrong CSRF token: send the X-CSRF-Token header with the vg_csrf cookie value.")
 
     ctx = AuthContext(user=user, session=session)
     if isinstance(level, Permission):

@@ -42,6 +42,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SCANNER_ONLY: frozenset({Permission.ORG_READ, Permission.CHECKIN}),
 }
 
+
 def allows(role: str, permission: Permission) -> bool:
     try:
         return permission in ROLE_PERMISSIONS[Role(role)]

@@ -54,4 +54,3 @@ def documented_as(words: Iterable[str]) -> msgspec.Meta:
 def path_documented_as(words: Iterable[str]) -> Any:
     """The same for a path parameter (`kind: Annotated[str, path_documented_as(KINDS)]`)."""
     return Parameter(schema_extra={"enum": [str(w) for w in words]})
-

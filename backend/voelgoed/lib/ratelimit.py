@@ -47,9 +47,7 @@ async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> None:
         return
     if int(count) > limit:
         retry = max(int(ttl), 1)
-        raise TooManyRequests(
-            f"Too many attempts. Try again in {retry} seconds.", headers={"Retry-After": str(retry)}
-        )
+        raise TooManyRequests(f"Too many attempts. Try again in {retry} seconds.", headers={"Retry-After": str(retry)})
 
 
 async def reset(redis: Redis, key: str) -> None:

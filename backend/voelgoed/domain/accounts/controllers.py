@@ -107,9 +107,7 @@ class AuthController(Controller):
         redis: Redis,
     ) -> Response[Me]:
         await ratelimit.hit(redis, f"signup:{ratelimit.client_ip(request)}", limit=20, window_seconds=3600)
-        user = await AccountService(db_session).create_user(
-            email=data.email, password=data.password, name=data.name
-        )
+        user = await AccountService(db_session).create_user(email=data.email, password=data.password, name=data.name)
         if data.organization_name and data.organization_name.strip():
             await OrganizationService(db_session).create(name=data.organization_name, owner=user)
         return await self._signed_in(request, db_session, settings, user, 201)

@@ -116,18 +116,14 @@ class AccountService:
             return None
         token = new_token()
         self.db.add(
-            PasswordResetToken(
-                token_hash=token_digest(token), user_id=user.id, expires_at=now() + RESET_TOKEN_TTL
-            )
+            PasswordResetToken(token_hash=token_digest(token), user_id=user.id, expires_at=now() + RESET_TOKEN_TTL)
         )
         await self.db.flush()
         return user, token
 
     async def finish_password_reset(self, token: str, new_password: str) -> User:
         reset = await self.db.scalar(
-            select(PasswordResetToken)
-            .where(PasswordResetToken.token_hash == token_digest(token))
-            .with_for_update()
+            select(PasswordResetToken).where(PasswordResetToken.token_hash == token_digest(token)).with_for_update()
         )
         if reset is None or reset.used_at is not None or reset.expires_at <= now():
             raise AppError(

@@ -68,7 +68,6 @@ else:  # `sort` of the orders list: a key of ORDER_SORTS, '-' first for descendi
     OrderSort = closed_set("OrderSort", sorts_of(ORDER_SORTS), "Sort of the orders list ('-': descending).")
 
 
-
 def list_query(
     *, q: str | None, status: str | None, event_id: uuid.UUID | None, ticket_order_ids: Select[Any] | None = None
 ) -> Select[Any]:

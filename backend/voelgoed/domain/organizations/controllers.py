@@ -46,9 +46,7 @@ class OrganizationController(Controller):
         return [membership_organization_read(m) for m in memberships]
 
     @post("/api/organizations", operation_id="createOrganization", opt=access(Access.USER))
-    async def create(
-        self, data: OrganizationCreate, auth: AuthContext, db_session: AsyncSession
-    ) -> OrganizationRead:
+    async def create(self, data: OrganizationCreate, auth: AuthContext, db_session: AsyncSession) -> OrganizationRead:
         _, membership = await OrganizationService(db_session).create(name=data.name, owner=auth.user)
         return membership_organization_read(membership)
 
@@ -118,9 +116,7 @@ class InvitationController(Controller):
     tags = ["invitations"]
 
     @get(ORG + "/invitations", operation_id="listInvitations", opt=access(Permission.MEMBERS_MANAGE))
-    async def list_invitations(
-        self, organization_id: uuid.UUID, db_session: AsyncSession
-    ) -> list[InvitationRead]:
+    async def list_invitations(self, organization_id: uuid.UUID, db_session: AsyncSession) -> list[InvitationRead]:
         return [invitation_read(i) for i in await OrganizationService(db_session).invitations()]
 
     @post(ORG + "/invitations", operation_id="createInvitation", opt=access(Permission.MEMBERS_MANAGE))

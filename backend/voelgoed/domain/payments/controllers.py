@@ -34,6 +34,7 @@ class ServiceUnavailable(AppError):
 class NotificationRejected(AppError):
     status, slug, title = 400, "notification-rejected", "Payment notification rejected"
 
+
 # Any name routes here; check_provider_name() refuses an unknown one with 422 at field `provider`.
 ProviderInPath = Annotated[str, path_documented_as(PROVIDER_NAMES)]
 

@@ -53,15 +53,11 @@ class VenueController(Controller):
         return VenuePage(items=[venue_read(v) for v in items], total=total, page=page, page_size=page_size)
 
     @post("", operation_id="createVenue", opt=access(Permission.VENUES_WRITE))
-    async def create_venue(
-        self, organization_id: uuid.UUID, data: VenueCreate, venues: VenueService
-    ) -> VenueRead:
+    async def create_venue(self, organization_id: uuid.UUID, data: VenueCreate, venues: VenueService) -> VenueRead:
         return venue_read(await venues.create(organization_id, msgspec.structs.asdict(data)))
 
     @get("/{venue_id:uuid}", operation_id="getVenue", opt=access(Permission.VENUES_READ))
-    async def get_venue(
-        self, organization_id: uuid.UUID, venue_id: uuid.UUID, venues: VenueService
-    ) -> VenueRead:
+    async def get_venue(self, organization_id: uuid.UUID, venue_id: uuid.UUID, venues: VenueService) -> VenueRead:
         return venue_read(await venues.get(venue_id))
 
     @patch("/{venue_id:uuid}", operation_id="updateVenue", opt=access(Permission.VENUES_WRITE))
@@ -76,9 +72,7 @@ class VenueController(Controller):
         opt=access(Permission.VENUES_WRITE),
         status_code=HTTP_204_NO_CONTENT,
     )
-    async def delete_venue(
-        self, organization_id: uuid.UUID, venue_id: uuid.UUID, venues: VenueService
-    ) -> None:
+    async def delete_venue(self, organization_id: uuid.UUID, venue_id: uuid.UUID, venues: VenueService) -> None:
         await venues.delete(venue_id)
 
     @post("/{venue_id:uuid}/gates", operation_id="createGate", opt=access(Permission.VENUES_WRITE))

@@ -241,9 +241,7 @@ def upgrade() -> None:
         sa.Column("sa_orm_sentinel", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTimeUTC(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTimeUTC(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "capacity IS NULL OR capacity >= 0", name=op.f("ck_event_event_capacity_non_negative")
-        ),
+        sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name=op.f("ck_event_event_capacity_non_negative")),
         sa.CheckConstraint("ends_at > starts_at", name=op.f("ck_event_event_ends_after_start")),
         sa.ForeignKeyConstraint(
             ["organization_id"],
@@ -251,9 +249,7 @@ def upgrade() -> None:
             name=op.f("fk_event_organization_id_organization"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["venue_id"], ["venue.id"], name=op.f("fk_event_venue_id_venue"), ondelete="RESTRICT"
-        ),
+        sa.ForeignKeyConstraint(["venue_id"], ["venue.id"], name=op.f("fk_event_venue_id_venue"), ondelete="RESTRICT"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_event")),
         sa.UniqueConstraint("slug", name=op.f("uq_event_slug")),
     )
@@ -280,9 +276,7 @@ def upgrade() -> None:
             name=op.f("fk_gate_organization_id_organization"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["venue_id"], ["venue.id"], name=op.f("fk_gate_venue_id_venue"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["venue_id"], ["venue.id"], name=op.f("fk_gate_venue_id_venue"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_gate")),
         sa.UniqueConstraint("venue_id", "code", name=op.f("uq_gate_venue_id")),
     )

@@ -16,9 +16,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import quote_plus
 
-from voelgoed.domain.payments.providers.base import PaymentContext, PaymentRedirect
+from voelgoed.domain.payments.providers.base import (
+    ConnectionCheck,
+    PaymentContext,
+    PaymentRedirect,
+    RefundContext,
+    RefundResult,
+)
 from voelgoed.lib.money import format_rand, parse_rand_or_none
 from voelgoed.lib.problems import Unprocessable
 
@@ -118,6 +125,8 @@ def _split_name(full: str) -> tuple[str, str]:
 
 class PayFastProvider:
     name = "payfast"
+    supports_refunds = False  # until its refund API is wired (issue #11)
+    supports_connection_test = False
 
     def __init__(self, configured_base_url: str | None) -> None:
         self.configured_base_url = configured_base_url
@@ -149,3 +158,9 @@ class PayFastProvider:
         fields["signature"] = checkout_signature(fields, creds.get("passphrase") or None)
         url = base_url(ctx.sandbox, self.configured_base_url) + "/eng/process"
         return PaymentRedirect(url=url, method="POST", fields=fields)
+
+    async def refund(self, ctx: RefundContext) -> RefundResult:
+        return RefundResult(status="failed", failure_reason="PayFast refunds are manual here.")
+
+    async def test_connection(self, credentials: dict[str, Any], sandbox: bool) -> ConnectionCheck:
+        return ConnectionCheck(ok=False, message="Not available for PayFast.")

@@ -14,9 +14,16 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
-from voelgoed.domain.payments.providers.base import PaymentContext, PaymentRedirect
+from voelgoed.domain.payments.providers.base import (
+    ConnectionCheck,
+    PaymentContext,
+    PaymentRedirect,
+    RefundContext,
+    RefundResult,
+)
 from voelgoed.lib import crypto
 
 SIG_PURPOSE = "simulated-payment"
@@ -61,6 +68,8 @@ def page_path(transaction_id: uuid.UUID) -> str:
 
 class SimulatedProvider:
     name = "simulated"
+    supports_refunds = True
+    supports_connection_test = True
 
     def __init__(self, public_url: str) -> None:
         self.public_url = public_url
@@ -74,3 +83,10 @@ class SimulatedProvider:
         )
         url = f"{self.public_url}{page_path(ctx.transaction_id)}?{query}"
         return PaymentRedirect(url=url, method="GET")
+
+    async def refund(self, ctx: RefundContext) -> RefundResult:
+        """No money moved, so none goes back: the refund succeeds at once."""
+        return RefundResult(status="succeeded", provider_refund_id=f"sim-refund-{ctx.refund_id.hex[:16]}")
+
+    async def test_connection(self, credentials: dict[str, Any], sandbox: bool) -> ConnectionCheck:
+        return ConnectionCheck(ok=True, message="The simulated provider needs no account.")
