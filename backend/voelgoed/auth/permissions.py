@@ -28,11 +28,20 @@ class Permission(enum.StrEnum):
     AUDIT_READ = "audit:read"
     CHECKIN = "checkin:scan"
     DEVICES_MANAGE = "devices:manage"
+    MONEY_READ = "money:read"  # reports, the ledger, settlement statements, tax documents
+    REFUNDS_WRITE = "refunds:write"  # refund and cancel orders, cancel events with their orders
 
 
 _READ = {Permission.ORG_READ, Permission.MEMBERS_READ, Permission.VENUES_READ, Permission.EVENTS_READ}
 _WRITE = {Permission.VENUES_WRITE, Permission.EVENTS_WRITE, Permission.CHECKIN, Permission.DEVICES_MANAGE}
-_MANAGE = {Permission.ORG_MANAGE, Permission.MEMBERS_MANAGE, Permission.EVENTS_PUBLISH, Permission.AUDIT_READ}
+_MANAGE = {
+    Permission.ORG_MANAGE,
+    Permission.MEMBERS_MANAGE,
+    Permission.EVENTS_PUBLISH,
+    Permission.AUDIT_READ,
+    Permission.MONEY_READ,
+    Permission.REFUNDS_WRITE,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(_READ | _WRITE | _MANAGE),
