@@ -17,6 +17,18 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 
+@dataclass(frozen=True)
+class CredentialField:
+    """One value an organiser enters on the payment settings screen for a provider."""
+
+    name: str  # key in the stored credentials, e.g. "secret_key"
+    label: str  # shown on the screen, e.g. "Secret key"
+    secret: bool  # encrypted at rest; only its last 4 characters are ever shown again
+    help: str = ""  # where to find it in the provider's dashboard
+    pattern: str | None = None  # a regular expression the value must match (e.g. r"^sk_(test|live)_")
+    required: bool = True  # needed before the provider can take payments (sandbox may relax it)
+
+
 class ProviderUnavailable(Exception):
     """The provider could not be reached or answered 5xx/timeout: try again later."""
 
@@ -77,7 +89,10 @@ class ConnectionCheck:
 
 
 class PaymentProvider(Protocol):
-    name: str
+    name: str  # a PaymentProviderName, e.g. "yoco"
+    label: str  # what buyers and organisers read, e.g. "Card (Yoco)"
+    credential_fields: tuple[CredentialField, ...]
+    notify_path: str  # where its notifications arrive, e.g. "/api/payments/yoco/webhook" ("" if none)
     supports_refunds: bool
     supports_connection_test: bool
 

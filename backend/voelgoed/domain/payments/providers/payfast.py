@@ -21,6 +21,7 @@ from urllib.parse import quote_plus
 
 from voelgoed.domain.payments.providers.base import (
     ConnectionCheck,
+    CredentialField,
     PaymentContext,
     PaymentRedirect,
     RefundContext,
@@ -125,6 +126,9 @@ def _split_name(full: str) -> tuple[str, str]:
 
 class PayFastProvider:
     name = "payfast"
+    label = "PayFast"
+    credential_fields: tuple[CredentialField, ...] = ()  # issue #11: the settings helper fills these
+    notify_path = "/api/payments/payfast/itn"
     supports_refunds = False  # until its refund API is wired (issue #11)
     supports_connection_test = False
 

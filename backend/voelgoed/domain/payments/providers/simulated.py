@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from voelgoed.domain.payments.providers.base import (
     ConnectionCheck,
+    CredentialField,
     PaymentContext,
     PaymentRedirect,
     RefundContext,
@@ -68,6 +69,9 @@ def page_path(transaction_id: uuid.UUID) -> str:
 
 class SimulatedProvider:
     name = "simulated"
+    label = "Simulated payment (no money moves)"
+    credential_fields: tuple[CredentialField, ...] = ()
+    notify_path = ""  # its own page confirms (web/simulated_pay.py)
     supports_refunds = True
     supports_connection_test = True
 
