@@ -102,6 +102,7 @@ class PaymentSettings:
 
     allow_simulated: bool = True
     payfast_base_url: str | None = None  # None: sandbox or live PayFast, per the organisation's account
+    payfast_api_url: str = "https://api.payfast.co.za"  # PayFast's REST API (refunds, ping); sandbox adds ?testing=true
     payfast_allowed_ips: tuple[str, ...] = PAYFAST_DEFAULT_ALLOWED_IPS
     payfast_trusted_proxies: tuple[str, ...] = ()  # trust X-Forwarded-For only from these peers
 
@@ -310,6 +311,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     payments = PaymentSettings(
         allow_simulated=env.flag("PAYMENTS_ALLOW_SIMULATED", environment != "production"),
         payfast_base_url=(env.url("PAYFAST_BASE_URL", ("http", "https")) or "").rstrip("/") or None,
+        payfast_api_url=(env.url("PAYFAST_API_URL", ("http", "https")) or "https://api.payfast.co.za").rstrip("/"),
         payfast_allowed_ips=env.networks("PAYFAST_ALLOWED_IPS", PAYFAST_DEFAULT_ALLOWED_IPS),
         payfast_trusted_proxies=env.networks("PAYFAST_TRUSTED_PROXIES", ()),
     )

@@ -50,7 +50,9 @@ class PaymentNotification(UUIDAuditBase):
 
 
 class PaymentProviderAccount(OrgOwned, UUIDAuditBase):
-    """An organisation's credentials for one provider (e.g. PayFast merchant id/key/passphrase)."""
+    """An organisation's settings for one provider: credentials (e.g. PayFast merchant id, key and
+    passphrase), sandbox or live, on or off (`active`, "enabled" in the API), its place in the
+    checkout order and the last connection test."""
 
     __tablename__ = "payment_provider_account"
     __table_args__ = (UniqueConstraint("organization_id", "provider"),)
@@ -60,3 +62,7 @@ class PaymentProviderAccount(OrgOwned, UUIDAuditBase):
     credentials: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     sandbox: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int | None] = mapped_column(default=None)  # checkout order; None: after the ordered ones
+    last_test_ok: Mapped[bool | None] = mapped_column(default=None)
+    last_test_message: Mapped[str | None] = mapped_column(String(300), default=None)
+    last_tested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
