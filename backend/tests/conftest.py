@@ -64,6 +64,7 @@ def stack() -> Iterator[Stack]:
     # on this port, and loopback may send ITNs in tests only; loopback is also the "proxy" through
     # which the foreign-IP test sends X-Forwarded-For.
     os.environ.setdefault("PAYFAST_BASE_URL", f"http://127.0.0.1:{_free_port()}")
+    os.environ.setdefault("PAYFAST_API_URL", os.environ["PAYFAST_BASE_URL"])  # the fake serves its API too
     env = {
         **os.environ,
         "PAYFAST_ALLOWED_IPS": ",".join([*PAYFAST_DEFAULT_ALLOWED_IPS, "127.0.0.1/32"]),

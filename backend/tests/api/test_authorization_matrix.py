@@ -39,6 +39,8 @@ BODIES: dict[str, Any] = {
     "updateEvent": lambda: {"description": "Updated"},
     "createInvitation": lambda: {"email": unique_email("matrix"), "role": "viewer"},
     "updateMember": lambda: {"role": "scanner_only"},  # the scanner's own role: a harmless no-op
+    "setPaymentProvider": lambda: {"enabled": True, "sandbox": True},
+    "orderPaymentProviders": lambda: {"providers": ["simulated", "payfast"]},
 }
 # Operations whose allowed roles must get a 2xx with the prepared resources above.
 MUST_SUCCEED = {
@@ -67,6 +69,11 @@ MUST_SUCCEED = {
     "createGate",
     "updateGate",
     "deleteGate",
+    "listPaymentProviders",
+    "getPaymentProvider",
+    "setPaymentProvider",
+    "orderPaymentProviders",
+    "testPaymentProvider",
 }
 
 
@@ -100,6 +107,8 @@ class Team:
                     published = await self.owner.post(self.owner.org(f"/events/{event['id']}/publish"))
                     assert published.status_code == 200, published.text
                 values[name] = event["id"]
+            elif name == "provider":
+                values[name] = "simulated"  # needs no account; its connection test always answers
             elif name == "invitation_id":
                 values[name] = (await invite(self.owner, unique_email("revoke"), "viewer"))["id"]
             elif name == "user_id":

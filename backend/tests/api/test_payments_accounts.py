@@ -1,77 +1,188 @@
-"""Organisers' payment provider accounts: secrets are write-only and encrypted at rest, the
-permission is ORG_MANAGE, and one organisation never sees another's."""
+"""The organiser's payment settings over HTTP: secrets are write-only (only their last 4 characters
+come back) and encrypted at rest, values are checked against each field's pattern, the permission
+is ORG_MANAGE, one organisation never sees another's, the connection test asks the (fake)
+provider, and checkout offers exactly the enabled, configured providers in the organiser's order."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.helpers import add_member, assert_problem
+from tests.api.test_checkout_site import Buyer, checkout, reference_of, reserve, sale
 from tests.conftest import Api, Stack, sign_up
+from tests.fakes.payfast import FakePayFast, running_fake
+from voelgoed.domain.payments.providers import PROVIDER_NAMES, REGISTRY
 
-KEY, PASSPHRASE = "46f0cd694581a-own", "A very secret passphrase"
+MERCHANT_ID, KEY, PASSPHRASE = "10012345", "Zq81mK3xTpWd9", "A very secret passphrase"
+PAYFAST = "/payment-providers/payfast"
 
 
-async def test_credentials_are_write_only_and_encrypted(client: Api, engine: AsyncEngine) -> None:
+@pytest.fixture
+def fake() -> Iterator[FakePayFast]:
+    fake = running_fake()
+    fake.reset()
+    fake.add_merchant(MERCHANT_ID, KEY, PASSPHRASE)
+    yield fake
+    fake.reset()
+
+
+def field(provider: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(f for f in provider["fields"] if f["name"] == name)
+
+
+async def save(api: Api, provider: str = "payfast", **body: Any) -> Any:
+    return await api.put(api.org(f"/payment-providers/{provider}"), json=body)
+
+
+async def test_settings_round_trip_never_returns_a_secret(client: Api, engine: AsyncEngine, stack: Stack) -> None:
     await sign_up(client)
     listed = await client.get(client.org("/payment-providers"))
     assert listed.status_code == 200
-    by_name = {p["provider"]: p for p in listed.json()}
-    assert set(by_name) == {"simulated", "payfast"}
-    assert by_name["payfast"]["configured"] is False and by_name["payfast"]["uses_sandbox_test_merchant"] is True
-    assert by_name["simulated"]["available"] is True  # VOELGOED_ENV=test allows it
+    assert [p["provider"] for p in listed.json()] == [n for n in PROVIDER_NAMES if n in REGISTRY]
+    payfast = next(p for p in listed.json() if p["provider"] == "payfast")
+    assert payfast["configured"] is False and payfast["uses_sandbox_test_merchant"] is True
+    assert payfast["notify_url"] == stack.base_url + "/api/payments/payfast/itn"
+    assert payfast["supports_refunds"] is True and payfast["supports_connection_test"] is True
+    assert [f["name"] for f in payfast["fields"]] == ["merchant_id", "merchant_key", "passphrase"]
 
-    saved = await client.put(
-        client.org("/payment-providers/payfast"),
-        json={"merchant_id": "10012345", "merchant_key": KEY, "passphrase": PASSPHRASE, "sandbox": False},
+    saved = await save(
+        client, credentials={"merchant_id": MERCHANT_ID, "merchant_key": KEY, "passphrase": PASSPHRASE}, sandbox=False
     )
     assert saved.status_code == 200, saved.text
     body = saved.json()
-    assert body["merchant_id"] == "10012345" and body["sandbox"] is False
-    assert body["merchant_key_set"] is True and body["passphrase_set"] is True
-    read = await client.get(client.org("/payment-providers/payfast"))
-    for response in (saved, read, await client.get(client.org("/payment-providers"))):
+    assert body["sandbox"] is False and body["configured"] is True and body["offered_at_checkout"] is True
+    assert field(body, "merchant_id") == {
+        **field(body, "merchant_id"),
+        "value": MERCHANT_ID,
+        "set": True,
+        "last4": None,
+    }
+    assert field(body, "merchant_key")["last4"] == KEY[-4:] and field(body, "merchant_key")["value"] is None
+    assert field(body, "passphrase")["last4"] == PASSPHRASE[-4:]
+    for response in (saved, await client.get(client.org(PAYFAST)), await client.get(client.org("/payment-providers"))):
         assert KEY not in response.text and PASSPHRASE not in response.text
+        assert KEY[:-4] not in response.text and PASSPHRASE[:-4] not in response.text
 
     async with engine.connect() as conn:
         stored = await conn.scalar(text("SELECT credentials::text FROM payment_provider_account"))
         audit = await conn.scalar(text("SELECT string_agg(changes::text, ' ') FROM audit_entry"))
-    assert stored and "10012345" in stored and KEY not in stored and PASSPHRASE not in stored
-    assert audit and KEY not in audit and PASSPHRASE not in audit
+    assert stored and MERCHANT_ID in stored and KEY not in stored and PASSPHRASE not in stored
+    assert audit and KEY not in audit and PASSPHRASE not in audit and "merchant_key" in audit
 
-    # omitted secrets are kept; "" clears one; a live account needs merchant id and key
-    kept = await client.put(client.org("/payment-providers/payfast"), json={"active": False})
-    assert kept.json()["passphrase_set"] is True and kept.json()["active"] is False
-    cleared = await client.put(client.org("/payment-providers/payfast"), json={"passphrase": ""})
-    assert cleared.json()["passphrase_set"] is False and cleared.json()["merchant_key_set"] is True
-    assert_problem(
-        await client.put(client.org("/payment-providers/payfast"), json={"merchant_key": None}), 422, "merchant_key"
+    # omitted keeps; "" and null clear; a live account needs its merchant key
+    kept = (await save(client, enabled=False)).json()
+    assert (
+        field(kept, "passphrase")["set"] is True and kept["enabled"] is False and kept["offered_at_checkout"] is False
     )
-    assert (await client.get(client.org("/payment-providers/payfast"))).json()["merchant_key_set"] is True
+    cleared = (await save(client, credentials={"passphrase": ""})).json()
+    assert field(cleared, "passphrase") | {"set": False, "last4": None} == field(cleared, "passphrase")
+    assert field(cleared, "merchant_key")["set"] is True
+    assert_problem(await save(client, credentials={"merchant_key": None}), 422, "credentials.merchant_key")
+    assert field((await client.get(client.org(PAYFAST))).json(), "merchant_key")["set"] is True
+    sandboxed = (await save(client, credentials={"merchant_key": None}, sandbox=True)).json()
+    assert field(sandboxed, "merchant_key")["set"] is False and sandboxed["configured"] is False
 
 
-async def test_bad_input_and_unknown_provider(client: Api) -> None:
+async def test_patterns_unknown_fields_and_providers(client: Api) -> None:
     await sign_up(client)
-    assert_problem(await client.get(client.org("/payment-providers/stripe")), 422, "provider")
-    assert_problem(await client.put(client.org("/payment-providers/stripe"), json={}), 422, "provider")
-    assert_problem(await client.put(client.org("/payment-providers/payfast"), json={"api_key": "x"}), 400)
-    assert_problem(await client.put(client.org("/payment-providers/payfast"), json={"merchant_id": "abc"}), 400)
+    assert_problem(await save(client, credentials={"merchant_id": "abc"}), 422, "credentials.merchant_id")
     assert_problem(
-        await client.put(client.org("/payment-providers/simulated"), json={"merchant_id": "1"}), 422, "merchant_id"
+        await save(client, credentials={"merchant_key": "has spaces in it"}), 422, "credentials.merchant_key"
     )
+    assert_problem(await save(client, credentials={"api_key": "x"}), 422, "credentials.api_key")
+    assert_problem(await save(client, "simulated", credentials={"merchant_id": "1"}), 422, "credentials.merchant_id")
+    assert_problem(await save(client, api_key="x"), 400)  # not a field of the body at all
+    assert_problem(await client.get(client.org("/payment-providers/stripe")), 422, "provider")
+    assert_problem(await save(client, "stripe"), 422, "provider")
+    for name in (n for n in PROVIDER_NAMES if n not in REGISTRY):  # named in the spec, not built yet
+        assert_problem(await client.get(client.org(f"/payment-providers/{name}")), 422, "provider")
+    assert_problem(
+        await client.put(client.org("/payment-providers/order"), json={"providers": ["payfast", "payfast"]}),
+        422,
+        "providers",
+    )
+    assert_problem(
+        await client.put(client.org("/payment-providers/order"), json={"providers": ["stripe"]}), 422, "providers.0"
+    )
+    # nothing was saved by any of these
+    assert all(p["updated_at"] is None for p in (await client.get(client.org("/payment-providers"))).json())
 
 
 async def test_only_managers_of_the_organisation(client: Api, new_client: Any, stack: Stack) -> None:
     await sign_up(client)
-    path = client.org("/payment-providers/payfast")
-    staff = await add_member(client, new_client, stack, "staff")
-    assert_problem(await staff.get(path), 403)
-    assert_problem(await staff.put(path, json={"passphrase": "x"}), 403)
+    await save(client, credentials={"merchant_id": MERCHANT_ID})
+    for role in ("staff", "viewer"):
+        member = await add_member(client, new_client, stack, role)
+        assert_problem(await member.get(client.org("/payment-providers")), 403)
+        assert_problem(await member.get(client.org(PAYFAST)), 403)
+        assert_problem(await member.put(client.org(PAYFAST), json={"enabled": False}), 403)
+        assert_problem(await member.put(client.org("/payment-providers/order"), json={"providers": ["payfast"]}), 403)
+        assert_problem(await member.post(client.org(PAYFAST + "/test")), 403)
     stranger = new_client()
     await sign_up(stranger, organization="Other Org")
-    assert_problem(await stranger.get(path), 404)
-    assert_problem(await stranger.put(path, json={"passphrase": "x"}), 404)
-    anonymous = new_client()
-    assert_problem(await anonymous.get(path), 401)
+    for call in (
+        stranger.get(client.org(PAYFAST)),
+        stranger.put(client.org(PAYFAST), json={"credentials": {"merchant_id": "1"}}),
+        stranger.post(client.org(PAYFAST + "/test")),
+    ):
+        assert_problem(await call, 404)
+    own = (await stranger.get(stranger.org(PAYFAST))).json()  # B's own view knows nothing of A's
+    assert field(own, "merchant_id")["value"] is None
+    assert field((await client.get(client.org(PAYFAST))).json(), "merchant_id")["value"] == MERCHANT_ID
+    assert_problem(await new_client().get(client.org(PAYFAST)), 401)
+
+
+async def test_connection_test_against_the_fake(client: Api, fake: FakePayFast) -> None:
+    await sign_up(client)
+    await save(client, credentials={"merchant_id": MERCHANT_ID, "merchant_key": KEY, "passphrase": PASSPHRASE})
+    ok = await client.post(client.org(PAYFAST + "/test"))
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["last_test"]["ok"] is True and "sandbox" in ok.json()["last_test"]["message"]
+    assert fake.api_calls[-1] == ("GET", "/ping", True)
+
+    wrong = (await save(client, credentials={"passphrase": "not the passphrase"})).json()
+    assert wrong["last_test"] is None  # new credentials: the old result says nothing about them
+    failed = (await client.post(client.org(PAYFAST + "/test"))).json()
+    assert failed["last_test"]["ok"] is False and "authorization failed" in failed["last_test"]["message"]
+    assert (await client.get(client.org(PAYFAST))).json()["last_test"]["ok"] is False
+
+    fake.api_fail = True
+    down = (await client.post(client.org(PAYFAST + "/test"))).json()
+    assert down["last_test"]["ok"] is False and "Could not reach" in down["last_test"]["message"]
+    simulated = (await client.post(client.org("/payment-providers/simulated/test"))).json()
+    assert simulated["last_test"]["ok"] is True
+
+
+def offered_at_checkout(page: str) -> list[str]:
+    return re.findall(r'name="provider" value="([a-z]+)"', page)
+
+
+async def test_checkout_offers_enabled_providers_in_the_organisers_order(
+    client: Api, engine: AsyncEngine, buyer: Buyer
+) -> None:
+    s = await sale(client, engine)
+    reference = reference_of(await reserve(buyer, s["slug"], {s["types"]["General"]: 1}))
+    page = await buyer.get(f"/checkout/{reference}")
+    assert offered_at_checkout(page.text) == ["simulated", "payfast"]  # the default order
+
+    ordered = await client.put(client.org("/payment-providers/order"), json={"providers": ["payfast", "simulated"]})
+    assert ordered.status_code == 200, ordered.text
+    assert [p["provider"] for p in ordered.json()][:2] == ["payfast", "simulated"]
+    assert [p["position"] for p in ordered.json()][:2] == [0, 1]
+    page = await buyer.get(f"/checkout/{reference}")
+    assert offered_at_checkout(page.text) == ["payfast", "simulated"]
+
+    off = await save(client, "simulated", enabled=False)
+    assert off.status_code == 200 and off.json()["offered_at_checkout"] is False
+    page = await buyer.get(f"/checkout/{reference}")
+    assert offered_at_checkout(page.text) == ["payfast"]
+    crafted = await checkout(buyer, reference, provider="simulated")  # a form posted by hand
+    assert crafted.status_code == 422 and "Choose how to pay" in crafted.text
+    async with engine.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM payment_transaction")) == 0

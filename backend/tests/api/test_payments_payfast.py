@@ -34,7 +34,10 @@ def fake() -> Iterator[FakePayFast]:
 async def own_merchant(api: Api) -> None:
     saved = await api.put(
         api.org("/payment-providers/payfast"),
-        json={"merchant_id": MERCHANT_ID, "merchant_key": MERCHANT_KEY, "passphrase": PASSPHRASE, "sandbox": True},
+        json={
+            "credentials": {"merchant_id": MERCHANT_ID, "merchant_key": MERCHANT_KEY, "passphrase": PASSPHRASE},
+            "sandbox": True,
+        },
     )
     assert saved.status_code == 200, saved.text
 

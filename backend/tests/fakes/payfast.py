@@ -11,6 +11,18 @@
 - POST /eng/query/validate     answers VALID for a parameter string it sent as an ITN, else
                                INVALID (or `validate_answer` when a test forces one).
 
+PayFast's REST API (developers.payfast.co.za/api), on the same server (PAYFAST_API_URL in tests):
+- Every call carries headers `merchant-id`, `version: v1`, `timestamp` (ISO-8601) and `signature`:
+  MD5 of `key=urlencode(value)` for the headers (less signature), the JSON body's fields and
+  `passphrase`, sorted by key, joined by `&`. A wrong one answers 401 "Merchant authorization failed."
+  `?testing=true` marks a sandbox call (recorded in `api_calls`).
+- GET  /ping                   200 "API v1".
+- POST /refunds/{pf_payment_id} `amount` in cents (> 0, at most what is left), `reason`,
+                               `notify_buyer`; 200 with the refund (status COMPLETE), 400 with
+                               PayFast's reason (or `refund_refusal` when a test forces one), 404 unknown.
+- GET  /refunds/query/{pf_payment_id}  what can still be refunded.
+Switches: `api_fail` answers 500 to every API call; `api_delay` sleeps that many seconds first.
+
 The signature code here is deliberately separate from the product's, so the two can disagree.
 """
 
@@ -18,8 +30,12 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import threading
+import time
+import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus, urlsplit
@@ -86,6 +102,12 @@ class FakePayFast:
     validations: list[str] = field(default_factory=list)
     rejected_forms: list[str] = field(default_factory=list)
     validate_answer: str | None = None  # force an answer ("INVALID") for every validate call
+    refundable: dict[str, int] = field(default_factory=dict)  # pf_payment_id -> cents left to refund
+    refunds: list[dict[str, Any]] = field(default_factory=list)
+    api_calls: list[tuple[str, str, bool]] = field(default_factory=list)  # (method, path, testing)
+    refund_refusal: str | None = None  # answer every refund with 400 and this reason
+    api_fail: bool = False  # answer every API call with 500
+    api_delay: float = 0.0  # sleep before answering an API call (timeouts)
     _ids: Any = field(default_factory=lambda: itertools.count(2_000_001))
     _server: ThreadingHTTPServer | None = None
 
@@ -100,9 +122,17 @@ class FakePayFast:
             def log_message(self, *args: Any) -> None:
                 pass
 
+            def do_GET(self) -> None:
+                self._answer(*fake.handle_api("GET", self.path, dict(self.headers.items()), ""))
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                status, headers, text = fake.handle(self.path, body)
+                if "merchant-id" in {k.lower() for k in self.headers}:
+                    self._answer(*fake.handle_api("POST", self.path, dict(self.headers.items()), body))
+                else:
+                    self._answer(*fake.handle(self.path, body))
+
+            def _answer(self, status: int, headers: dict[str, str], text: str) -> None:
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)
@@ -136,6 +166,12 @@ class FakePayFast:
         self.validations.clear()
         self.rejected_forms.clear()
         self.validate_answer = None
+        self.refundable.clear()
+        self.refunds.clear()
+        self.api_calls.clear()
+        self.refund_refusal = None
+        self.api_fail = False
+        self.api_delay = 0.0
 
     # --- the protocol --------------------------------------------------------------------------
     def handle(self, path: str, body: str) -> tuple[int, dict[str, str], str]:
@@ -169,12 +205,89 @@ class FakePayFast:
             return self._refuse("Generated signature does not match submitted signature.")
         pf_id = str(next(self._ids))
         self.payments[pf_id] = FakePayment(pf_id, fields, merchant)
+        self.refundable[pf_id] = round(float(fields["amount"]) * 100)
         page = f"<h1>Fake PayFast</h1><p>Pay R {fields['amount']} for {fields['item_name']}</p>"
         return 200, {"Content-Type": "text/html", "X-Fake-Payment-Id": pf_id}, page
 
     def _refuse(self, message: str) -> tuple[int, dict[str, str], str]:
         self.rejected_forms.append(message)
         return 400, {"Content-Type": "text/plain"}, message
+
+    # --- the REST API ----------------------------------------------------------------------------
+    def api_signature(self, headers: dict[str, str], body: dict[str, Any], passphrase: str | None) -> str:
+        data = {k: str(v) for k, v in {**headers, **body}.items()}
+        if passphrase:
+            data["passphrase"] = passphrase.strip()
+        return hashlib.md5(
+            "&".join(f"{k}={php_urlencode(data[k])}" for k in sorted(data)).encode(), usedforsecurity=False
+        ).hexdigest()
+
+    @staticmethod
+    def _json(status: int, payload: Any) -> tuple[int, dict[str, str], str]:
+        return status, {"Content-Type": "application/json"}, json.dumps(payload)
+
+    def _api_error(self, status: int, message: str) -> tuple[int, dict[str, str], str]:
+        return self._json(status, {"code": status, "status": "failed", "data": {"response": message, "message": False}})
+
+    def handle_api(
+        self, method: str, path: str, raw_headers: dict[str, str], body: str
+    ) -> tuple[int, dict[str, str], str]:
+        parts = urlsplit(path)
+        route = parts.path.rstrip("/")
+        testing = dict(parse_qsl(parts.query)).get("testing") == "true"
+        self.api_calls.append((method, route, testing))
+        if self.api_delay:
+            time.sleep(self.api_delay)
+        if self.api_fail:
+            return self._api_error(500, "Internal server error")
+        headers = {k.lower(): v for k, v in raw_headers.items()}
+        signed = {k: headers.get(k, "") for k in ("merchant-id", "version", "timestamp")}
+        merchant = self.merchants.get(signed["merchant-id"])
+        try:
+            payload = json.loads(body) if body else {}
+            datetime.fromisoformat(signed["timestamp"])
+        except ValueError:
+            return self._api_error(400, "Bad request")
+        if signed["version"] != "v1" or not isinstance(payload, dict):
+            return self._api_error(400, "Bad request")
+        if merchant is None or headers.get("signature") != self.api_signature(signed, payload, merchant.passphrase):
+            return self._api_error(401, "Merchant authorization failed.")
+        if method == "GET" and route == "/ping":
+            return self._json(200, "API v1")
+        segments = route.split("/")
+        if method == "GET" and len(segments) == 4 and segments[1:3] == ["refunds", "query"]:
+            left = self.refundable.get(segments[3])
+            if left is None:
+                return self._api_error(404, "Transaction not found")
+            response = {"funding_type": "CARD", "available_balance": left / 100, "status": "success"}
+            return self._json(200, {"code": 200, "status": "success", "data": {"response": response}})
+        if method == "POST" and len(segments) == 3 and segments[1] == "refunds":
+            return self._refund(segments[2], merchant, payload)
+        return self._api_error(404, "Not found")
+
+    def _refund(self, pf_id: str, merchant: Merchant, payload: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+        left = self.refundable.get(pf_id)
+        if left is None:
+            return self._api_error(404, "Transaction not found")
+        if self.refund_refusal:
+            return self._api_error(400, self.refund_refusal)
+        amount = payload.get("amount")
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+            return self._api_error(400, "The amount field must be an integer in cents")
+        if amount > left:
+            return self._api_error(400, "Refund amount exceeds the available balance")
+        self.refundable[pf_id] = left - amount
+        refund = {
+            "id": str(uuid.uuid4()),
+            "payment_id": pf_id,
+            "merchant_id": merchant.merchant_id,
+            "refund_amount": amount / 100,
+            "reason": payload.get("reason", ""),
+            "notify_buyer": payload.get("notify_buyer"),
+            "status": "COMPLETE",
+        }
+        self.refunds.append(refund)
+        return self._json(200, {"code": 200, "status": "success", "data": {"response": refund}})
 
     # --- notifications -------------------------------------------------------------------------
     def itn_pairs(

@@ -18,8 +18,13 @@ from voelgoed.auth.permissions import Access, Permission, access
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.payments.itn import process_itn
 from voelgoed.domain.payments.providers import PROVIDER_NAMES
-from voelgoed.domain.payments.schemas import PaymentProviderRead, PaymentProviderUpdate, provider_account_read
-from voelgoed.domain.payments.services import PaymentAccountService, check_provider_name
+from voelgoed.domain.payments.schemas import (
+    PaymentProviderOrder,
+    PaymentProviderRead,
+    PaymentProviderUpdate,
+    provider_account_read,
+)
+from voelgoed.domain.payments.services import PaymentAccountService
 from voelgoed.lib.closed_sets import path_documented_as
 from voelgoed.lib.patching import sent_fields
 from voelgoed.lib.problems import AppError
@@ -35,12 +40,21 @@ class NotificationRejected(AppError):
     status, slug, title = 400, "notification-rejected", "Payment notification rejected"
 
 
-# Any name routes here; check_provider_name() refuses an unknown one with 422 at field `provider`.
+# Any name routes here; the service refuses an unknown one with 422 at field `provider`.
 ProviderInPath = Annotated[str, path_documented_as(PROVIDER_NAMES)]
 
 
-async def provide_accounts(db_session: AsyncSession, auth: AuthContext) -> PaymentAccountService:
-    return PaymentAccountService(db_session, AuditService(db_session, auth))
+async def provide_accounts(db_session: AsyncSession, auth: AuthContext, settings: Settings) -> PaymentAccountService:
+    return PaymentAccountService(db_session, AuditService(db_session, auth), settings)
+
+
+async def _listed(accounts: PaymentAccountService) -> list[PaymentProviderRead]:
+    names, saved = await accounts.listed()
+    return [provider_account_read(name, saved.get(name), accounts.settings, i) for i, name in enumerate(names)]
+
+
+async def _one(accounts: PaymentAccountService, provider: str) -> PaymentProviderRead:
+    return next(p for p in await _listed(accounts) if p.provider == provider)
 
 
 class PaymentProviderController(Controller):
@@ -50,17 +64,27 @@ class PaymentProviderController(Controller):
 
     @get("", operation_id="listPaymentProviders", opt=access(Permission.ORG_MANAGE))
     async def list_providers(
-        self, organization_id: uuid.UUID, accounts: PaymentAccountService, settings: Settings
+        self, organization_id: uuid.UUID, accounts: PaymentAccountService
     ) -> list[PaymentProviderRead]:
-        """Every provider with this organisation's settings; secrets show only as set or not."""
-        saved = {a.provider: a for a in await accounts.all()}
-        return [provider_account_read(name, saved.get(name), settings.payments) for name in PROVIDER_NAMES]
+        """Every provider this installation offers, in the organisation's checkout order, with its
+        settings; secrets show only as set or not and their last 4 characters."""
+        return await _listed(accounts)
+
+    @put("/order", operation_id="orderPaymentProviders", opt=access(Permission.ORG_MANAGE))
+    async def order_providers(
+        self, organization_id: uuid.UUID, data: PaymentProviderOrder, accounts: PaymentAccountService
+    ) -> list[PaymentProviderRead]:
+        """Set the order checkout offers providers in; those not named follow in the default order."""
+        await accounts.set_order(organization_id, list(data.providers))
+        return await _listed(accounts)
 
     @get("/{provider:str}", operation_id="getPaymentProvider", opt=access(Permission.ORG_MANAGE))
     async def get_provider_account(
-        self, organization_id: uuid.UUID, provider: ProviderInPath, accounts: PaymentAccountService, settings: Settings
+        self, organization_id: uuid.UUID, provider: ProviderInPath, accounts: PaymentAccountService
     ) -> PaymentProviderRead:
-        return provider_account_read(check_provider_name(provider), await accounts.get(provider), settings.payments)
+        """One provider's settings (secrets only as set or not and their last 4 characters)."""
+        accounts.check(provider)
+        return await _one(accounts, provider)
 
     @put("/{provider:str}", operation_id="setPaymentProvider", opt=access(Permission.ORG_MANAGE))
     async def set_provider_account(
@@ -69,11 +93,31 @@ class PaymentProviderController(Controller):
         provider: ProviderInPath,
         data: PaymentProviderUpdate,
         accounts: PaymentAccountService,
-        settings: Settings,
     ) -> PaymentProviderRead:
-        """Save credentials (merchant key and passphrase are encrypted at rest, write-only)."""
-        account = await accounts.put(organization_id, provider, sent_fields(data))
-        return provider_account_read(provider, account, settings.payments)
+        """Save credentials (secrets are encrypted at rest and write-only), sandbox or live, on or off."""
+        sent = sent_fields(data)
+        await accounts.put(
+            organization_id,
+            provider,
+            credentials=sent.get("credentials"),
+            sandbox=sent.get("sandbox"),
+            enabled=sent.get("enabled"),
+        )
+        return await _one(accounts, provider)
+
+    @post(
+        "/{provider:str}/test",
+        operation_id="testPaymentProvider",
+        opt=access(Permission.ORG_MANAGE),
+        status_code=200,
+    )
+    async def test_provider_account(
+        self, organization_id: uuid.UUID, provider: ProviderInPath, accounts: PaymentAccountService
+    ) -> PaymentProviderRead:
+        """Ask the provider whether the saved credentials work (its own test endpoint); the result is
+        stored and shown as `last_test`. 422 for a provider without a test endpoint."""
+        await accounts.test(organization_id, provider)
+        return await _one(accounts, provider)
 
 
 class PayFastItnController(Controller):

@@ -213,6 +213,7 @@ async def process_itn(
     # provider (workflows/payment_confirmation.confirm_payment): the caller hands this notice to it.
     succeeded = FINAL_STATUSES.get(status)
     notice = PaymentNotice(
+        fee_cents=fee_cents(fields.get("amount_fee", "")),
         provider=PROVIDER,
         transaction_id=txn.id,
         succeeded=succeeded,
@@ -225,3 +226,10 @@ async def process_itn(
         payload={"fields": [[k, v] for k, v in pairs]},
     )
     return ItnResult(200, "verified", notice)
+
+
+def fee_cents(amount_fee: str) -> int | None:
+    """PayFast's `amount_fee` is the fee as negative rand ("-4.60"): positive cents (460); None when
+    absent or not an amount."""
+    text = (amount_fee or "").strip()
+    return payfast.cents(text[1:] if text.startswith("-") else text) if text else None

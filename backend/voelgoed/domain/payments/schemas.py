@@ -1,4 +1,5 @@
-"""API shapes for payment provider accounts. Secrets go in, never out."""
+"""API shapes for the organiser's payment provider settings. Secrets go in, never out: a secret
+field says only whether it is set and its last 4 characters."""
 
 from __future__ import annotations
 
@@ -7,37 +8,68 @@ from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 
-from voelgoed.domain.payments.providers import PaymentProviderName, available_providers
+from voelgoed.domain.payments import services
+from voelgoed.domain.payments.providers import PROVIDER_NAMES, REGISTRY, PaymentProviderName
+from voelgoed.lib.closed_sets import documented_as
 
 if TYPE_CHECKING:
     from voelgoed.domain.payments.models import PaymentProviderAccount
-    from voelgoed.settings import PaymentSettings
+    from voelgoed.settings import Settings
 
-MerchantId = Annotated[str, msgspec.Meta(max_length=40, pattern=r"^[0-9]*$")]
-Secret60 = Annotated[str, msgspec.Meta(max_length=60)]
-Passphrase = Annotated[str, msgspec.Meta(max_length=100)]
+CredentialValue = Annotated[str, msgspec.Meta(max_length=200)]
+# Any name decodes; the service refuses an unknown one with 422 at `providers.<i>`.
+ProviderNameIn = Annotated[str, msgspec.Meta(min_length=1, max_length=20), documented_as(PROVIDER_NAMES)]
 
 
 class PaymentProviderUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """Only the fields sent change. Send "" or null to clear a value; omit it to keep it."""
+    """Only what is sent changes. `credentials`: field name -> value; "" or null clears a value, a
+    field left out keeps its value. An unknown field or a value not matching the field's pattern
+    is a 422."""
 
-    merchant_id: MerchantId | msgspec.UnsetType | None = msgspec.UNSET
-    merchant_key: Secret60 | msgspec.UnsetType | None = msgspec.UNSET
-    passphrase: Passphrase | msgspec.UnsetType | None = msgspec.UNSET
+    credentials: Annotated[dict[str, CredentialValue | None], msgspec.Meta(max_length=20)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
     sandbox: bool | msgspec.UnsetType = msgspec.UNSET
-    active: bool | msgspec.UnsetType = msgspec.UNSET
+    enabled: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class PaymentProviderOrder(msgspec.Struct, forbid_unknown_fields=True):
+    """Provider names in the order checkout offers them; any left out follow in the default order."""
+
+    providers: Annotated[list[ProviderNameIn], msgspec.Meta(max_length=len(PROVIDER_NAMES))]
+
+
+class CredentialFieldRead(msgspec.Struct):
+    name: str
+    label: str
+    secret: bool
+    help: str
+    required: bool
+    set: bool
+    last4: str | None  # secrets only, when set and long enough; never more than 4 characters
+    value: str | None  # non-secret fields only
+
+
+class ConnectionTestRead(msgspec.Struct):
+    ok: bool
+    message: str
+    tested_at: datetime
 
 
 class PaymentProviderRead(msgspec.Struct):
     provider: PaymentProviderName
-    available: bool  # may buyers of this installation use it at all (simulated: PAYMENTS_ALLOW_SIMULATED)
-    configured: bool  # the organisation has saved an account for it
-    active: bool
+    label: str
+    position: int  # 0-based place in this organisation's checkout order
+    configured: bool  # every required credential is set
+    enabled: bool
     sandbox: bool
-    merchant_id: str | None
-    merchant_key_set: bool
-    passphrase_set: bool
+    offered_at_checkout: bool  # enabled and configured (or PayFast's sandbox test merchant stands in)
     uses_sandbox_test_merchant: bool  # PayFast's public test merchant 10000100 stands in
+    fields: list[CredentialFieldRead]
+    supports_refunds: bool
+    supports_connection_test: bool
+    notify_url: str | None  # paste into the provider's dashboard where it asks for one
+    last_test: ConnectionTestRead | None
     updated_at: datetime | None
 
 
@@ -45,20 +77,45 @@ class PaymentProviderRead(msgspec.Struct):
 
 
 def provider_account_read(
-    provider: str, account: PaymentProviderAccount | None, payments: PaymentSettings
+    provider: str, account: PaymentProviderAccount | None, settings: Settings, position: int
 ) -> PaymentProviderRead:
-    stored = account.credentials if account else {}
-    merchant_id = stored.get("merchant_id") if isinstance(stored.get("merchant_id"), str) else None
-    sandbox = account.sandbox if account else True
+    cls = REGISTRY[provider].cls
+    stored = (account.credentials if account else None) or {}
+    fields = []
+    for f in services.credential_fields(provider):
+        raw = stored.get(f.name)
+        last4 = (str(raw.get("last4") or "")[-4:] or None) if f.secret and isinstance(raw, dict) else None
+        value = raw if not f.secret and isinstance(raw, str) else None
+        fields.append(
+            CredentialFieldRead(
+                name=f.name,
+                label=f.label,
+                secret=f.secret,
+                help=f.help,
+                required=f.required,
+                set=bool(raw),
+                last4=last4,
+                value=value,
+            )
+        )
+    last_test = None
+    if account is not None and account.last_tested_at is not None and account.last_test_ok is not None:
+        last_test = ConnectionTestRead(
+            ok=account.last_test_ok, message=account.last_test_message or "", tested_at=account.last_tested_at
+        )
     return PaymentProviderRead(
         provider=provider,
-        available=provider in available_providers(payments),
-        configured=account is not None,
-        active=account.active if account else True,
-        sandbox=sandbox,
-        merchant_id=merchant_id,
-        merchant_key_set=bool(stored.get("merchant_key")),
-        passphrase_set=bool(stored.get("passphrase")),
-        uses_sandbox_test_merchant=provider == "payfast" and sandbox and not merchant_id,
+        label=str(cls.label),
+        position=position,
+        configured=services.is_configured(provider, stored),
+        enabled=account.active if account else True,
+        sandbox=account.sandbox if account else True,
+        offered_at_checkout=services.offered(provider, account, settings),
+        uses_sandbox_test_merchant=services.uses_sandbox_test_merchant(provider, account, settings),
+        fields=fields,
+        supports_refunds=bool(cls.supports_refunds),
+        supports_connection_test=bool(cls.supports_connection_test),
+        notify_url=services.notify_url(provider, settings.server.public_url) or None,
+        last_test=last_test,
         updated_at=account.updated_at if account else None,
     )

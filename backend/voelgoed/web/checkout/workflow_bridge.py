@@ -126,21 +126,14 @@ async def event_of(db: AsyncSession, order: Order) -> Event:
 
 
 async def providers_for(db: AsyncSession, settings: Settings, organization_id: uuid.UUID) -> list[Provider]:
-    """Providers this buyer may choose: the simulated one where allowed (listed first, the default
-    in the embedded setup), PayFast where the organiser has it on (or in a non-production sandbox)."""
-    from voelgoed.domain.payments.providers import available_providers
-    from voelgoed.domain.payments.services import find_account
+    """Providers this buyer may choose, in the organisation's order: those it switched on and set
+    up (PayFast's sandbox test merchant stands in outside production), the simulated one where
+    allowed. The form's choice is checked against this list, and start_checkout checks again."""
+    from voelgoed.domain.payments.providers import REGISTRY
+    from voelgoed.domain.payments.services import checkout_providers
 
-    out = []
-    for name in available_providers(settings.payments):
-        if name != "simulated":
-            account = await find_account(db, organization_id, name)
-            if account is not None and not account.active:
-                continue
-            if account is None and settings.server.environment == "production":
-                continue
-        out.append(Provider(name=name, label=PROVIDER_LABELS.get(name, name)))
-    return out
+    names = await checkout_providers(db, organization_id, settings)
+    return [Provider(name=n, label=PROVIDER_LABELS.get(n) or str(REGISTRY[n].cls.label)) for n in names]
 
 
 async def start_checkout(

@@ -17,9 +17,7 @@ def upgrade() -> None:
     op.add_column("payment_provider_account", sa.Column("position", sa.Integer(), nullable=True))
     op.add_column("payment_provider_account", sa.Column("last_test_ok", sa.Boolean(), nullable=True))
     op.add_column("payment_provider_account", sa.Column("last_test_message", sa.String(length=300), nullable=True))
-    op.add_column(
-        "payment_provider_account", sa.Column("last_tested_at", sa.DateTime(timezone=True), nullable=True)
-    )
+    op.add_column("payment_provider_account", sa.Column("last_tested_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:

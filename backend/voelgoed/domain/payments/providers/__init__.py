@@ -40,7 +40,9 @@ class Registered:
 
 REGISTRY: dict[str, Registered] = {
     "simulated": Registered(SimulatedProvider, lambda s: SimulatedProvider(s.server.public_url)),
-    "payfast": Registered(PayFastProvider, lambda s: PayFastProvider(s.payments.payfast_base_url, s.payments.payfast_api_url)),
+    "payfast": Registered(
+        PayFastProvider, lambda s: PayFastProvider(s.payments.payfast_base_url, s.payments.payfast_api_url)
+    ),
 }
 
 
@@ -71,7 +73,9 @@ def _check(name: str, payments: PaymentSettings) -> Registered:
         )
     entry = REGISTRY.get(name)
     if entry is None:
-        raise Unprocessable.field("provider", f"The payment provider {name!r} is not available in this installation yet.")
+        raise Unprocessable.field(
+            "provider", f"The payment provider {name!r} is not available in this installation yet."
+        )
     if name == "simulated" and not payments.allow_simulated:
         raise Unprocessable.field(
             "provider", "The simulated payment provider is switched off here (PAYMENTS_ALLOW_SIMULATED)."

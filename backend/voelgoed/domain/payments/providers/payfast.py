@@ -269,7 +269,9 @@ class PayFastProvider:
         body = {"amount": ctx.amount_cents, "reason": (ctx.reason or "Refund")[:255], "notify_buyer": 1}
         response = await self._call("POST", f"/refunds/{ctx.provider_reference}", ctx.credentials, ctx.sandbox, body)
         if response.status_code >= 400:
-            return RefundResult(status="failed", failure_reason=f"PayFast refused the refund: {_answer_message(response)}")
+            return RefundResult(
+                status="failed", failure_reason=f"PayFast refused the refund: {_answer_message(response)}"
+            )
         try:
             answer = response.json()
         except ValueError:
@@ -283,9 +285,13 @@ class PayFastProvider:
             if str(detail.get("status") or "").upper() in {"PENDING", "PROCESSING"}:
                 status = "pending"
             elif str(detail.get("status") or "").upper() in {"FAILED", "DECLINED"}:
-                return RefundResult(status="failed", provider_refund_id=refund_id, failure_reason="PayFast declined it.")
+                return RefundResult(
+                    status="failed", provider_refund_id=refund_id, failure_reason="PayFast declined it."
+                )
         elif detail is False:
-            return RefundResult(status="failed", failure_reason=f"PayFast refused the refund: {_answer_message(response)}")
+            return RefundResult(
+                status="failed", failure_reason=f"PayFast refused the refund: {_answer_message(response)}"
+            )
         return RefundResult(status=status, provider_refund_id=refund_id)  # type: ignore[arg-type]
 
     async def refund_query(self, pf_payment_id: str, credentials: Mapping[str, Any], sandbox: bool) -> dict[str, Any]:
@@ -304,4 +310,6 @@ class PayFastProvider:
         mode = "sandbox" if sandbox else "live"
         if response.status_code == 200:
             return ConnectionCheck(ok=True, message=f"Connected to PayFast ({mode}).")
-        return ConnectionCheck(ok=False, message=f"PayFast ({mode}) refused the credentials: {_answer_message(response)}")
+        return ConnectionCheck(
+            ok=False, message=f"PayFast ({mode}) refused the credentials: {_answer_message(response)}"
+        )
