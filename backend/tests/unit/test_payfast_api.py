@@ -98,7 +98,17 @@ async def test_refund_query(fake: FakePayFast) -> None:
 
 
 def test_api_signature_matches_the_documented_rule() -> None:
-    """Known answer: MD5 of "merchant-id=10000100&passphrase=jt7NOE43FZPn&timestamp=2026-06-13T10%3A00%3A00%2B02%3A00&version=v1"
-    (sorted keys, PHP urlencode), worked out by hand from the rule, not by product code."""
+    """Known answer worked out by hand from the rule (sorted keys, PHP urlencode), not by product
+    code: MD5 of "merchant-id=10000100&passphrase=jt7NOE43FZPn&timestamp=2026-06-13T10%3A00%3A00
+    %2B02%3A00&version=v1" (one line)."""
     headers = {"merchant-id": "10000100", "version": "v1", "timestamp": "2026-06-13T10:00:00+02:00"}
     assert payfast.api_signature(headers, {}, "jt7NOE43FZPn") == "cf5cbfdbf6c8163eb9bd2169150beace"
+
+
+def test_itn_amount_fee_becomes_positive_cents() -> None:
+    from voelgoed.domain.payments.itn import fee_cents
+
+    assert fee_cents("-4.60") == 460
+    assert fee_cents("-10") == 1000
+    assert fee_cents("0.00") == 0
+    assert fee_cents("") is None and fee_cents("abc") is None and fee_cents("-²1") is None
