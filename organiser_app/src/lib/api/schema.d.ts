@@ -1008,10 +1008,31 @@ export interface paths {
         };
         /**
          * ListProviders
-         * @description Every provider with this organisation's settings; secrets show only as set or not.
+         * @description Every provider this installation offers, in the organisation's checkout order, with its
+         *     settings; secrets show only as set or not and their last 4 characters.
          */
         get: operations["listPaymentProviders"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/payment-providers/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * OrderProviders
+         * @description Set the order checkout offers providers in; those not named follow in the default order.
+         */
+        put: operations["orderPaymentProviders"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1026,14 +1047,38 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetProviderAccount */
+        /**
+         * GetProviderAccount
+         * @description One provider's settings (secrets only as set or not and their last 4 characters).
+         */
         get: operations["getPaymentProvider"];
         /**
          * SetProviderAccount
-         * @description Save credentials (merchant key and passphrase are encrypted at rest, write-only).
+         * @description Save credentials (secrets are encrypted at rest and write-only), sandbox or live, on or off.
          */
         put: operations["setPaymentProvider"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/payment-providers/{provider}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * TestProviderAccount
+         * @description Ask the provider whether the saved credentials work (its own test endpoint); the result is
+         *     stored and shown as `last_test`. 422 for a provider without a test endpoint.
+         */
+        post: operations["testPaymentProvider"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1415,7 +1460,14 @@ export interface components {
              * @default simulated
              * @enum {string}
              */
-            provider: "simulated" | "payfast";
+            provider: "simulated" | "payfast" | "yoco" | "paystack" | "ozow";
+        };
+        /** ConnectionTestRead */
+        ConnectionTestRead: {
+            message: string;
+            ok: boolean;
+            /** Format: date-time */
+            tested_at: string;
         };
         /** CountTotals */
         CountTotals: {
@@ -1471,6 +1523,17 @@ export interface components {
             valid_from?: string | null;
             valid_until?: string | null;
             value?: number;
+        };
+        /** CredentialFieldRead */
+        CredentialFieldRead: {
+            help: string;
+            label: string;
+            last4: string | null;
+            name: string;
+            required: boolean;
+            secret: boolean;
+            set: boolean;
+            value: string | null;
         };
         /** DeviceEvent */
         DeviceEvent: {
@@ -2031,26 +2094,34 @@ export interface components {
          * @description A payment provider the product knows.
          * @enum {string}
          */
-        PaymentProviderName: "simulated" | "payfast";
+        PaymentProviderName: "simulated" | "payfast" | "yoco" | "paystack" | "ozow";
+        /** PaymentProviderOrder */
+        PaymentProviderOrder: {
+            providers: string[];
+        };
         /** PaymentProviderRead */
         PaymentProviderRead: {
-            active: boolean;
-            available: boolean;
             configured: boolean;
-            merchant_id: string | null;
-            merchant_key_set: boolean;
-            passphrase_set: boolean;
+            enabled: boolean;
+            fields: components["schemas"]["CredentialFieldRead"][];
+            label: string;
+            last_test: components["schemas"]["ConnectionTestRead"] | null;
+            notify_url: string | null;
+            offered_at_checkout: boolean;
+            position: number;
             provider: components["schemas"]["PaymentProviderName"];
             sandbox: boolean;
+            supports_connection_test: boolean;
+            supports_refunds: boolean;
             updated_at: string | null;
             uses_sandbox_test_merchant: boolean;
         };
         /** PaymentProviderUpdate */
         PaymentProviderUpdate: {
-            active?: boolean;
-            merchant_id?: string | null;
-            merchant_key?: string | null;
-            passphrase?: string | null;
+            credentials?: {
+                [key: string]: string | null;
+            };
+            enabled?: boolean;
             sandbox?: boolean;
         };
         /** PaymentRedirectRead */
@@ -9168,13 +9239,111 @@ export interface operations {
             };
         };
     };
+    orderPaymentProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentProviderOrder"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentProviderRead"][];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getPaymentProvider: {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 organization_id: string;
-                provider: "simulated" | "payfast";
+                provider: "simulated" | "payfast" | "yoco" | "paystack" | "ozow";
             };
             cookie?: never;
         };
@@ -9269,7 +9438,7 @@ export interface operations {
             header?: never;
             path: {
                 organization_id: string;
-                provider: "simulated" | "payfast";
+                provider: "simulated" | "payfast" | "yoco" | "paystack" | "ozow";
             };
             cookie?: never;
         };
@@ -9278,6 +9447,101 @@ export interface operations {
                 "application/json": components["schemas"]["PaymentProviderUpdate"];
             };
         };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentProviderRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testPaymentProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                provider: "simulated" | "payfast" | "yoco" | "paystack" | "ozow";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Request fulfilled, document follows */
             200: {

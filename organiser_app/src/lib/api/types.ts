@@ -63,3 +63,6 @@ export type VenueSort = Schemas['VenueSort'];
 export type ScanResult = Schemas['ScanResult'];
 export type ScanReason = Schemas['ScanReason'];
 export type Direction = Schemas['Direction'];
+export type PaymentProvider = OkOf<'getPaymentProvider'>;
+export type PaymentProviderField = PaymentProvider['fields'][number];
+export type PaymentProviderUpdate = BodyOf<'setPaymentProvider'>;
