@@ -178,6 +178,23 @@ async def provider_setup(
     )
 
 
+async def provider_credentials(
+    db: AsyncSession, organization_id: uuid.UUID, provider: str, settings: Settings
+) -> ProviderSetup:
+    """Credentials for work on payments already made (refunds, status queries): like provider_setup
+    but also for a provider the organisation has since switched off or no longer offers."""
+    check_provider_name(provider)
+    account = await find_account(db, organization_id, provider)
+    url = notify_url(provider, settings.server.public_url)
+    if provider == "payfast":
+        creds, sandbox = effective_payfast_credentials(account)
+        return ProviderSetup(provider=provider, credentials=creds, sandbox=sandbox, notify_url=url)
+    creds = decrypt_credentials(provider, account.credentials) if account else {}
+    return ProviderSetup(
+        provider=provider, credentials=creds, sandbox=account.sandbox if account else True, notify_url=url
+    )
+
+
 def effective_payfast_credentials(account: PaymentProviderAccount | None) -> tuple[dict[str, Any], bool]:
     """(credentials, sandbox) PayFast notifications are checked against for one organisation."""
     if account is None:
