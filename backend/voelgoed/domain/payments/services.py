@@ -52,6 +52,11 @@ def credential_fields(provider: str) -> tuple[CredentialField, ...]:
     return tuple(entry.cls.credential_fields) if entry else ()
 
 
+def label_of(provider: str) -> str:
+    entry = REGISTRY.get(provider)
+    return str(entry.cls.label) if entry else provider
+
+
 def notify_url(provider: str, base: str) -> str:
     """Where the provider posts its server-to-server notifications (`base`: PUBLIC_URL); "" when
     it sends none."""
@@ -165,9 +170,9 @@ async def provider_setup(
     check_provider_name(provider)
     account = await find_account(db, organization_id, provider)
     if account is not None and not account.active:
-        raise Unprocessable.field("provider", f"This organiser has switched {provider} off.")
+        raise Unprocessable.field("provider", f"This organiser has switched {label_of(provider)} off.")
     if not offered(provider, account, settings):
-        raise Unprocessable.field("provider", f"{provider} is not set up for this organiser yet.")
+        raise Unprocessable.field("provider", f"{label_of(provider)} is not set up for this organiser yet.")
     url = notify_url(provider, settings.server.public_url)
     if uses_sandbox_test_merchant(provider, account, settings):
         creds = {"merchant_id": SANDBOX_MERCHANT_ID, "merchant_key": SANDBOX_MERCHANT_KEY}
@@ -267,12 +272,13 @@ class PaymentAccountService:
         credentials = credentials or {}
         for name, raw in credentials.items():
             if name not in fields:
-                raise Unprocessable.field(f"credentials.{name}", f"{provider} takes no {name!r}.")
+                raise Unprocessable.field(f"credentials.{name}", f"{label_of(provider)} takes no {name!r}.")
             value = (raw or "").strip()
             pattern = fields[name].pattern
             if value and pattern and not re.fullmatch(pattern, value):
                 raise Unprocessable.field(
-                    f"credentials.{name}", f"This does not look like a {fields[name].label.lower()} for {provider}."
+                    f"credentials.{name}",
+                    f"This does not look like a {label_of(provider)} {fields[name].label.lower()}.",
                 )
         account, created = await self._get_or_add(organization_id, provider)
         stored = dict(account.credentials or {})
@@ -295,7 +301,7 @@ class PaymentAccountService:
             if missing:
                 raise Unprocessable.field(
                     f"credentials.{missing[0]}",
-                    f"A live {provider} account needs its {fields[missing[0]].label.lower()}.",
+                    f"A live {label_of(provider)} account needs its {fields[missing[0]].label.lower()}.",
                 )
         if changed.keys() & fields.keys():  # new credentials: the last test no longer says anything
             account.last_test_ok, account.last_test_message, account.last_tested_at = None, None, None
