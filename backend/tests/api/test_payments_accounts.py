@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.api.helpers import add_member, assert_problem
 from tests.api.test_checkout_site import Buyer, checkout, reference_of, reserve, sale
 from tests.api.test_checkout_site import buyer as buyer
+from tests.api.test_payments_simulated import BUYER, on_sale_event
 from tests.conftest import Api, Stack, sign_up
 from tests.fakes.payfast import FakePayFast, running_fake
 from voelgoed.domain.payments.providers import PROVIDER_NAMES, REGISTRY
@@ -187,3 +188,28 @@ async def test_checkout_offers_enabled_providers_in_the_organisers_order(
     assert crafted.status_code == 422 and "Choose how to pay" in crafted.text
     async with engine.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM payment_transaction")) == 0
+
+
+async def test_public_checkout_api_refuses_a_provider_switched_off_or_not_set_up(client: Api, new_client: Any) -> None:
+    event = await on_sale_event(client)
+    buyer = new_client()
+    held = await buyer.post(
+        f"/api/public/events/{event['slug']}/reservations",
+        json={"items": [{"ticket_type_id": event["ticket_type_id"], "quantity": 1}]},
+    )
+    assert held.status_code == 201, held.text
+    order = held.json()
+
+    async def start(provider: str) -> Any:
+        return await buyer.post(
+            f"/api/public/orders/{order['reference']}/checkout",
+            json={**BUYER, "provider": provider},
+            headers={"X-Order-Token": order["access_token"]},
+        )
+
+    await save(client, enabled=False)
+    assert_problem(await start("payfast"), 422, "provider")
+    for name in (n for n in PROVIDER_NAMES if n not in REGISTRY):
+        assert_problem(await start(name), 422, "provider")
+    await save(client, enabled=True)
+    assert (await start("payfast")).status_code == 200  # the sandbox test merchant stands in
