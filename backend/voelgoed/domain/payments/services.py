@@ -29,6 +29,14 @@ CREDENTIALS_PURPOSE = "payment-credentials"
 PROVIDER_FIELDS: dict[str, dict[str, bool]] = {
     "payfast": {"merchant_id": False, "merchant_key": True, "passphrase": True},
     "simulated": {},
+    # Yoco and Paystack: set through "Connect" (web/yoco_api.py, web/paystack_api.py).
+    "yoco": {"secret_key": True, "webhook_secret": True, "webhook_id": False},
+    "paystack": {"secret_key": True},
+}
+NOTIFY_PATHS = {
+    "payfast": "/api/payments/payfast/itn",
+    "yoco": "/api/payments/yoco/webhook",
+    "paystack": "/api/payments/paystack/webhook",
 }
 
 
@@ -44,7 +52,8 @@ class ProviderSetup:
 
 def notify_url(provider: str, base: str) -> str:
     """Where the provider posts its server-to-server notifications (`base`: PUBLIC_URL)."""
-    return f"{base}/api/payments/{provider}/itn" if provider == "payfast" else ""
+    path = NOTIFY_PATHS.get(provider)
+    return f"{base}{path}" if path else ""
 
 
 def check_provider_name(provider: str) -> str:
