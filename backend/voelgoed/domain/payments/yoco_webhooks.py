@@ -16,7 +16,8 @@ changes):
   2. the transaction it names (`payload.metadata.transactionId`, our metadata echoed by Yoco; a
      refund event may instead be found by its `checkoutId`, which is the paid transaction's
      provider reference), and that organisation's stored webhook secret;
-  3. the timestamp is fresh; 4. the signature; 5. `payload.mode` is the account's (test/live);
+  3. the three webhook-* headers are there and the timestamp is fresh; 4. the signature;
+  5. `payload.mode` is the account's (test/live);
   6. for `payment.succeeded`: status `succeeded`, currency ZAR, amount equal to the transaction's.
 Yoco documents no status call for checkouts, so the signed event is the confirmation; a payment is
 processed once per Yoco payment id (`payload.id`), whatever event id a redelivery carries.
@@ -105,9 +106,6 @@ async def process_yoco_webhook(
 
     if event is None or not event_type or not data or not event_id:
         return refuse("malformed webhook body")
-    if not msg_id or not timestamp or not sig_header:
-        return refuse("missing webhook-id, webhook-timestamp or webhook-signature")
-
     metadata = gn.as_dict(data.get("metadata"))
     checkout_id = str(metadata.get("checkoutId") or "")[:100] or None
     txn = await gn.find_transaction(db, PROVIDER, transaction_id=gn.as_uuid(metadata.get(TRANSACTION_KEY)))
@@ -120,6 +118,8 @@ async def process_yoco_webhook(
     secret_key = str(creds.get("secret_key") or "")
     if not webhook_secret or not secret_key:
         return refuse("this organiser's Yoco account is not connected (no webhook secret)", txn)
+    if not msg_id or not timestamp or not sig_header.strip():
+        return refuse("missing webhook-id, webhook-timestamp or webhook-signature", txn)
 
     stale = timestamp_problem(timestamp, now)
     if stale:
