@@ -19,7 +19,7 @@ async def test_credentials_are_write_only_and_encrypted(client: Api, engine: Asy
     listed = await client.get(client.org("/payment-providers"))
     assert listed.status_code == 200
     by_name = {p["provider"]: p for p in listed.json()}
-    assert set(by_name) == {"simulated", "payfast"}
+    assert set(by_name) == {"simulated", "payfast", "yoco", "paystack"}
     assert by_name["payfast"]["configured"] is False and by_name["payfast"]["uses_sandbox_test_merchant"] is True
     assert by_name["simulated"]["available"] is True  # VOELGOED_ENV=test allows it
 
