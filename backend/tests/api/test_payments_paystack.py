@@ -391,3 +391,32 @@ async def test_test_connection(fake: FakePaystack) -> None:
     assert (await provider.test_connection({"secret_key": SK_LIVE}, False)).ok
     bad = await provider.test_connection({"secret_key": "sk_live_unknown"}, False)
     assert not bad.ok and "Invalid key" in bad.message
+
+
+@pytest.mark.parametrize(("trouble", "status"), [("down", 503), ("key revoked", 422)])
+async def test_paystack_trouble_at_checkout_is_a_clear_4xx_or_503(
+    trouble: str, status: int, client: Api, new_client: Any, engine: AsyncEngine, fake: FakePaystack
+) -> None:
+    """Paystack down when the buyer starts paying: 503 (try again); the key refused: 422 at
+    `provider`. Never a 500, and the order keeps its hold (nothing was committed)."""
+    event = await on_sale_event(client)
+    await connect(client, fake)
+    buyer = new_client()
+    held = await buyer.post(
+        f"/api/public/events/{event['slug']}/reservations",
+        json={"items": [{"ticket_type_id": event["ticket_type_id"], "quantity": 1}]},
+    )
+    assert held.status_code == 201, held.text
+    if trouble == "down":
+        fake.api_answer = "500"
+    else:
+        fake.accounts.pop(SK_TEST)
+    refused = await buyer.post(
+        f"/api/public/orders/{held.json()['reference']}/checkout",
+        json={"buyer_name": "Thandi Nkosi", "buyer_email": "thandi@example.co.za", "provider": "paystack"},
+        headers={"X-Order-Token": held.json()["access_token"]},
+    )
+    assert refused.status_code == status, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    state = await order_state(engine, held.json()["reference"])
+    assert state["status"] == "reserved" and state["tickets"] == 0

@@ -410,3 +410,25 @@ async def test_refund_outcome_webhook_is_verified_and_recorded(
             )
         ).all()
     assert len(rows) == 2 and all(r.verified for r in rows)  # two events, each recorded once
+
+
+async def test_not_connected_organiser_cannot_take_yoco(
+    client: Api, new_client: Any, engine: AsyncEngine, fake: FakeYoco
+) -> None:
+    """Without Connect, checkout refuses Yoco (422 at `provider`), and a webhook signed with a
+    secret we never stored for this organiser is refused."""
+    event = await on_sale_event(client)
+    buyer = new_client()
+    held = await buyer.post(
+        f"/api/public/events/{event['slug']}/reservations",
+        json={"items": [{"ticket_type_id": event["ticket_type_id"], "quantity": 1}]},
+    )
+    assert held.status_code == 201, held.text
+    refused = await buyer.post(
+        f"/api/public/orders/{held.json()['reference']}/checkout",
+        json={"buyer_name": "Thandi Nkosi", "buyer_email": "thandi@example.co.za", "provider": "yoco"},
+        headers={"X-Order-Token": held.json()["access_token"]},
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "provider"
+    assert fake.checkouts == {}

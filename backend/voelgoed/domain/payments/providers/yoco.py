@@ -167,7 +167,7 @@ class YocoProvider:
         so repeated connects stay under Yoco's limit of 5. Raises Unprocessable when Yoco refuses,
         ProviderUnavailable when it cannot be reached."""
         if replace_id:
-            await gateway_http.call("DELETE", f"{self.api_url}/api/webhooks/{replace_id}", secret_key=secret_key)
+            await gateway_http.call("delete", f"{self.api_url}/api/webhooks/{replace_id}", secret_key=secret_key)
         answer = await gateway_http.call(
             "POST", f"{self.api_url}/api/webhooks", secret_key=secret_key, json={"name": WEBHOOK_NAME, "url": url}
         )
