@@ -309,12 +309,13 @@ async def test_refund_webhooks_are_verified_and_recorded_once(
         rows = (
             await conn.execute(
                 text(
-                    "SELECT payload FROM payment_notification"
+                    "SELECT payload, transaction_id::text AS txn FROM payment_notification"
                     " WHERE provider = 'paystack' AND verified AND provider_event_id LIKE 'refund:%'"
                 )
             )
         ).all()
-    assert len(rows) == 1 and rows[0].payload["voelgoed"] == {"transaction_id": our_id(txn), "amount_cents": 25100 // 2}
+    assert len(rows) == 1 and rows[0].txn == our_id(txn)
+    assert rows[0].payload["voelgoed"] == {"transaction_id": our_id(txn), "amount_cents": 25100 // 2}
 
 
 # --- the provider class against the fake -----------------------------------------------------------

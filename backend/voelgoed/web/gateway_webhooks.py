@@ -59,7 +59,7 @@ async def provide_gateway_accounts(db_session: AsyncSession, auth: AuthContext) 
 
 
 async def answer(
-    db: AsyncSession, result: gn.WebhookResult, *, queue: Queue, redis: Redis, source_ip: str | None
+    db: AsyncSession, result: gn.WebhookResult, *, queue: Queue, redis: Redis
 ) -> Response[dict[str, bool]]:
     """Apply a verified notification (or keep the record of a refused one) and answer the provider."""
     if result.payment is not None:
@@ -68,7 +68,7 @@ async def answer(
         return Response({"received": True}, status_code=200)
     if result.refund is not None:
         outcome = await apply_refund_notice(db, result.refund)  # commits
-        await gn.record_refund_outcome(db, result.refund, outcome, source_ip)
+        await gn.record_refund_outcome(db, result, outcome)
         await db.commit()
         return Response({"received": True}, status_code=200)
     await db.commit()  # the record of a refused (or informational) notification

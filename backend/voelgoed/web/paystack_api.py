@@ -54,8 +54,7 @@ class PaystackWebhookController(Controller):
             allowed_ips=payments.paystack_allowed_ips,
             trusted_proxies=payments.paystack_trusted_proxies,
         )
-        source_ip = request.client.host if request.client else None
-        return await answer(db_session, result, queue=queue, redis=redis, source_ip=source_ip)
+        return await answer(db_session, result, queue=queue, redis=redis)
 
 
 class PaystackConnectController(Controller):

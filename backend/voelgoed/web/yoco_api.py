@@ -47,7 +47,7 @@ class YocoWebhookController(Controller):
         result = await process_yoco_webhook(
             db_session, body=await request.body(), headers=request.headers, source_ip=source_ip
         )
-        return await answer(db_session, result, queue=queue, redis=redis, source_ip=source_ip)
+        return await answer(db_session, result, queue=queue, redis=redis)
 
 
 class YocoConnectController(Controller):

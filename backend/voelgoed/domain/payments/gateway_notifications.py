@@ -6,9 +6,11 @@ does for PayFast).
 A refused notification is stored under its provider id plus a unique `#rejected-...` suffix (or
 `#unconfirmed-...` when the provider could not be asked), so a forged copy can never take the id
 the genuine notification is de-duplicated on. Verified payment notifications are claimed by
-workflows/payment_confirmation.confirm_payment under the provider's id; verified refund outcomes
-are recorded here under `refund:<provider event id>` once workflows/refunds.apply_refund_notice
-has settled them (so the refunds area is free to use the plain event id itself).
+workflows/payment_confirmation.confirm_payment under the provider's id. A verified refund outcome
+goes to workflows/refunds.apply_refund_notice every time it arrives: that function is idempotent on
+the notice's event id by contract, and a redelivery must reach it (the provider may report a
+refund before our row knows the provider's refund id). It is recorded here once, under
+`refund:<provider event id>`, so the refunds area is free to use the plain event id itself.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class WebhookResult:
     outcome: str
     payment: PaymentNotice | None = None  # verified: hand it to payment_confirmation.confirm_payment
     refund: RefundNotice | None = None  # verified: hand it to refunds.apply_refund_notice
+    transaction_id: uuid.UUID | None = None  # the payment a refund notice is about (for the record)
+    source_ip: str | None = None
 
 
 def parse_json(body: bytes) -> dict[str, Any] | None:
@@ -187,9 +191,10 @@ def record_no_action(
     return WebhookResult(200, outcome)
 
 
-async def record_refund_outcome(db: AsyncSession, notice: RefundNotice, outcome: str, source_ip: str | None) -> None:
+async def record_refund_outcome(db: AsyncSession, result: WebhookResult, outcome: str) -> None:
     """Remember a settled refund notification (`refund:<event id>`), once; the caller commits."""
-    if not notice.event_id:
+    notice = result.refund
+    if notice is None or not notice.event_id:
         return
     await db.execute(
         insert(PaymentNotification)
@@ -197,8 +202,8 @@ async def record_refund_outcome(db: AsyncSession, notice: RefundNotice, outcome:
             id=uuid.uuid4(),
             provider=notice.provider,
             provider_event_id=f"{REFUND_EVENT_PREFIX}{notice.event_id}"[:100],
-            transaction_id=None,
-            source_ip=(source_ip or "")[:64] or None,
+            transaction_id=result.transaction_id,
+            source_ip=(result.source_ip or "")[:64] or None,
             payload=notice.payload,
             verified=True,
             outcome=(outcome or "")[:200],

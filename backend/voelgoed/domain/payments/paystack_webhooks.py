@@ -144,8 +144,6 @@ async def process_paystack_webhook(
         succeeded = REFUND_OUTCOMES[event_type]
         refund_ref = str(data.get("refund_reference") or "")[:60]
         event_id = f"{event_type}:{paystack_id or refund_ref or reference}"[:90]
-        if await gn.already_processed(db, PROVIDER, gn.REFUND_EVENT_PREFIX + event_id):
-            return gn.WebhookResult(200, "duplicate: already processed")
         refund_notice = RefundNotice(
             provider=PROVIDER,
             succeeded=succeeded,
@@ -160,7 +158,7 @@ async def process_paystack_webhook(
                 "voelgoed": {"transaction_id": str(txn.id), "amount_cents": gn.cents(data.get("amount"))},
             },
         )
-        return gn.WebhookResult(200, "verified", refund=refund_notice)
+        return gn.WebhookResult(200, "verified", refund=refund_notice, transaction_id=txn.id, source_ip=source_ip)
 
     return gn.record_no_action(
         db,

@@ -157,8 +157,6 @@ async def process_yoco_webhook(
 
     if event_type in ("refund.succeeded", "refund.failed"):
         succeeded = event_type == "refund.succeeded"
-        if await gn.already_processed(db, PROVIDER, gn.REFUND_EVENT_PREFIX + event_id):
-            return gn.WebhookResult(200, "duplicate: already processed")
         refund_notice = RefundNotice(
             provider=PROVIDER,
             succeeded=succeeded,
@@ -169,7 +167,7 @@ async def process_yoco_webhook(
             event_id=event_id,
             payload=event,
         )
-        return gn.WebhookResult(200, "verified", refund=refund_notice)
+        return gn.WebhookResult(200, "verified", refund=refund_notice, transaction_id=txn.id, source_ip=source_ip)
 
     return gn.record_no_action(
         db,
