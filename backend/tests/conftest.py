@@ -34,7 +34,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from voelgoed.devservices import resolve_urls, stop_all
-from voelgoed.settings import PAYFAST_DEFAULT_ALLOWED_IPS
+from voelgoed.settings import PAYFAST_DEFAULT_ALLOWED_IPS, PAYSTACK_DEFAULT_ALLOWED_IPS
 
 
 @dataclass
@@ -65,10 +65,15 @@ def stack() -> Iterator[Stack]:
     # which the foreign-IP test sends X-Forwarded-For.
     os.environ.setdefault("PAYFAST_BASE_URL", f"http://127.0.0.1:{_free_port()}")
     os.environ.setdefault("PAYFAST_API_URL", os.environ["PAYFAST_BASE_URL"])  # the fake serves its API too
+    # Yoco and Paystack likewise go to tests/fakes/yoco.py and tests/fakes/paystack.py.
+    os.environ.setdefault("YOCO_API_URL", f"http://127.0.0.1:{_free_port()}")
+    os.environ.setdefault("PAYSTACK_API_URL", f"http://127.0.0.1:{_free_port()}")
     env = {
         **os.environ,
         "PAYFAST_ALLOWED_IPS": ",".join([*PAYFAST_DEFAULT_ALLOWED_IPS, "127.0.0.1/32"]),
         "PAYFAST_TRUSTED_PROXIES": "127.0.0.1/32",
+        "PAYSTACK_ALLOWED_IPS": ",".join([*PAYSTACK_DEFAULT_ALLOWED_IPS, "127.0.0.1/32"]),
+        "PAYSTACK_TRUSTED_PROXIES": "127.0.0.1/32",
         "DATABASE_URL": db_url,
         "REDIS_URL": redis_url,
         "VOELGOED_ENV": "test",

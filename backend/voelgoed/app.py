@@ -52,9 +52,11 @@ from voelgoed.web.checkout import CHECKOUT_SITE_HANDLERS
 from voelgoed.web.debug import DebugController
 from voelgoed.web.devmail import DevMailController
 from voelgoed.web.health import HealthController
+from voelgoed.web.paystack_api import PaystackConnectController, PaystackWebhookController
 from voelgoed.web.public import PublicSiteController
 from voelgoed.web.simulated_pay import SimulatedPaymentController
 from voelgoed.web.spa import spa_handlers
+from voelgoed.web.yoco_api import YocoConnectController, YocoWebhookController
 from voelgoed.worker import make_request_queue
 
 API_CONTROLLERS: list[Any] = [
@@ -74,6 +76,10 @@ API_CONTROLLERS: list[Any] = [
     SigningKeyController,
     PaymentProviderController,
     PayFastItnController,
+    YocoWebhookController,
+    YocoConnectController,
+    PaystackWebhookController,
+    PaystackConnectController,
     DeviceController,
     DevicePairController,
     DeviceCheckinController,

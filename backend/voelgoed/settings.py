@@ -32,6 +32,11 @@ PAYFAST_DEFAULT_ALLOWED_IPS = (
     "102.216.36.128/28",
     "144.126.193.139/32",
 )
+# Paystack's published webhook source addresses (paystack.com/docs/payments/webhooks, "Verifying events":
+# "We only call your webhooks from these IPs").
+PAYSTACK_DEFAULT_ALLOWED_IPS = ("52.31.139.75/32", "52.49.173.169/32", "52.214.14.220/32")
+YOCO_DEFAULT_API_URL = "https://payments.yoco.com"
+PAYSTACK_DEFAULT_API_URL = "https://api.paystack.co"
 
 ENVIRONMENTS = ("development", "test", "production")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -105,6 +110,10 @@ class PaymentSettings:
     payfast_api_url: str = "https://api.payfast.co.za"  # PayFast's REST API (refunds, ping); sandbox adds ?testing=true
     payfast_allowed_ips: tuple[str, ...] = PAYFAST_DEFAULT_ALLOWED_IPS
     payfast_trusted_proxies: tuple[str, ...] = ()  # trust X-Forwarded-For only from these peers
+    yoco_api_url: str = YOCO_DEFAULT_API_URL  # YOCO_API_URL (tests: the fake Yoco)
+    paystack_api_url: str = PAYSTACK_DEFAULT_API_URL  # PAYSTACK_API_URL (tests: the fake Paystack)
+    paystack_allowed_ips: tuple[str, ...] = PAYSTACK_DEFAULT_ALLOWED_IPS  # () switches the check off
+    paystack_trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -314,6 +323,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         payfast_api_url=(env.url("PAYFAST_API_URL", ("http", "https")) or "https://api.payfast.co.za").rstrip("/"),
         payfast_allowed_ips=env.networks("PAYFAST_ALLOWED_IPS", PAYFAST_DEFAULT_ALLOWED_IPS),
         payfast_trusted_proxies=env.networks("PAYFAST_TRUSTED_PROXIES", ()),
+        yoco_api_url=(env.url("YOCO_API_URL", ("http", "https")) or YOCO_DEFAULT_API_URL).rstrip("/"),
+        paystack_api_url=(env.url("PAYSTACK_API_URL", ("http", "https")) or PAYSTACK_DEFAULT_API_URL).rstrip("/"),
+        paystack_allowed_ips=env.networks("PAYSTACK_ALLOWED_IPS", PAYSTACK_DEFAULT_ALLOWED_IPS),
+        paystack_trusted_proxies=env.networks("PAYSTACK_TRUSTED_PROXIES", ()),
     )
     limits = LimitSettings(
         max_body_bytes=env.integer("MAX_BODY_BYTES", 1_000_000, minimum=1),

@@ -76,9 +76,14 @@ def check_provider_name(provider: str) -> str:
     return provider
 
 
+# Values a provider's "Connect" step stores beside the typed-in fields (never typed in by a person).
+CONNECT_FIELDS: dict[str, dict[str, bool]] = {"yoco": {"webhook_id": False}}
+
+
 def decrypt_credentials(provider: str, stored: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, secret in PROVIDER_FIELDS.get(provider, {}).items():
+    fields = {**PROVIDER_FIELDS.get(provider, {}), **CONNECT_FIELDS.get(provider, {})}
+    for name, secret in fields.items():
         value = stored.get(name)
         if secret and isinstance(value, dict) and value.get("enc"):
             out[name] = crypto.decrypt_str(str(value["enc"]), purpose=CREDENTIALS_PURPOSE)

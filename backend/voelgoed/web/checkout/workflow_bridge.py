@@ -26,6 +26,8 @@ from voelgoed.settings import Settings
 PROVIDER_LABELS = {
     "simulated": "Test payment (simulated: no real money, not for production)",
     "payfast": "PayFast (card, Instant EFT and more)",
+    "yoco": "Card (Yoco)",
+    "paystack": "Card or EFT (Paystack)",
 }
 
 

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from voelgoed.domain.payments.providers.base import PaymentContext, PaymentProvider, PaymentRedirect
 from voelgoed.domain.payments.providers.payfast import PayFastProvider
+from voelgoed.domain.payments.providers.paystack import PaystackProvider
 from voelgoed.domain.payments.providers.simulated import SimulatedProvider
+from voelgoed.domain.payments.providers.yoco import YocoProvider
 from voelgoed.lib.closed_sets import closed_set
 from voelgoed.lib.problems import Unprocessable
 from voelgoed.settings import PaymentSettings, Settings
@@ -43,6 +45,8 @@ REGISTRY: dict[str, Registered] = {
     "payfast": Registered(
         PayFastProvider, lambda s: PayFastProvider(s.payments.payfast_base_url, s.payments.payfast_api_url)
     ),
+    "yoco": Registered(YocoProvider, lambda s: YocoProvider(s.payments.yoco_api_url)),
+    "paystack": Registered(PaystackProvider, lambda s: PaystackProvider(s.payments.paystack_api_url)),
 }
 
 
