@@ -1938,7 +1938,8 @@ export interface components {
         GatewayConnection: {
             connected: boolean;
             message: string;
-            mode: string;
+            /** @enum {string} */
+            mode: "test" | "live";
             provider: components["schemas"]["PaymentProviderName"];
             webhook_registered: boolean;
             webhook_url: string;
