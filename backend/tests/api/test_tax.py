@@ -22,7 +22,7 @@ from voelgoed.domain.invoices.issuing import issue_credit_note
 
 __all__ = ["_worker_idle"]  # fixture used by name
 
-TOKEN = "X-Order-Token"  # noqa: S105 (a header name)
+TOKEN = "X-Order-Token"
 
 
 def pdf_text(pdf: bytes) -> str:
