@@ -404,3 +404,30 @@ async def test_buyers_and_organisations_only_reach_their_own_documents(
         r"INV-0000\d\d",
         (await client.get(client.org(f"/orders/{order_id}/tax-documents"))).json()[0]["document_number"],
     )
+
+
+async def test_the_order_page_lists_the_invoice_and_takes_billing_details(client: Api, new_client: Any) -> None:
+    event = await on_sale_event(client, price_cents=20000)
+    await register_for_vat(client)
+    buyer = new_client()
+    order = await buy(buyer, event, 1)
+    page_url = f"/orders/{order['reference']}"
+    page = await buyer.get(page_url, params={"token": order["access_token"]})
+    assert page.status_code == 200
+    link = re.search(r'href="(/orders/[^"]+/tax-documents/[^"]+)"', page.text)
+    assert link and "Tax Invoice INV-000001" in page.text
+    pdf = await buyer.get(link.group(1).replace("&amp;", "&"))
+    assert pdf.status_code == 200 and "Tax Invoice" in pdf_text(pdf.content)
+
+    action = re.search(r'<form method="post" action="([^"]+/billing[^"]+)"', page.text)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text.split("/billing", 1)[1])
+    assert action and csrf
+    url = action.group(1).replace("&amp;", "&")
+    bad = await buyer.post(url, data={"csrf": csrf.group(1), "name": "Sipho", "vat_number": "12345"})
+    assert bad.status_code == 422 and "10 digits" in bad.text and 'aria-invalid="true"' in bad.text
+    forged = await buyer.post(url, data={"csrf": "forged", "name": "Sipho"})
+    assert forged.status_code == 403
+    ok = await buyer.post(url, data={"csrf": csrf.group(1), "name": "Sipho Dlamini", "company": "Acme CC"})
+    assert ok.status_code == 303 and "billing=reissued" in ok.headers["location"]
+    shown = await buyer.get(ok.headers["location"])
+    assert "replaced by a new one" in shown.text and "INV-000002" in shown.text and "INV-CN-000001" in shown.text
