@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import cast
 
-from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voelgoed.domain.invoices.models import TaxDocumentCounter
-
-_COUNTER = cast(Table, TaxDocumentCounter.__table__)
+from voelgoed.domain.invoices.models import TaxDocumentCounter as Counter
 
 
 async def next_number(db: AsyncSession, organization_id: uuid.UUID, kind: str) -> int:
@@ -25,7 +21,7 @@ async def next_number(db: AsyncSession, organization_id: uuid.UUID, kind: str) -
     PostgreSQL sequence would skip it). One round trip instead of lock-read-update's three."""
     now = datetime.now(UTC)
     stmt = (
-        insert(_COUNTER)
+        insert(Counter)
         .values(
             id=uuid.uuid4(),
             organization_id=organization_id,
@@ -35,10 +31,10 @@ async def next_number(db: AsyncSession, organization_id: uuid.UUID, kind: str) -
             updated_at=now,
         )
         .on_conflict_do_update(
-            index_elements=[_COUNTER.c.organization_id, _COUNTER.c.kind],
-            set_={"last_number": _COUNTER.c.last_number + 1, "updated_at": now},
+            index_elements=[Counter.organization_id, Counter.kind],
+            set_={"last_number": Counter.last_number + 1, "updated_at": now},
         )
-        .returning(_COUNTER.c.last_number)
+        .returning(Counter.last_number)
     )
     number = (await db.execute(stmt)).scalar_one()
     return int(number)

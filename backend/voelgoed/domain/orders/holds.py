@@ -22,12 +22,12 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import Table, bindparam, case, insert, select
+from sqlalchemy import bindparam, case, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -40,8 +40,6 @@ from voelgoed.domain.orders.pricing import Amounts, PricedLine, apply_coupon, to
 from voelgoed.domain.orders.services import new_access_token, new_reference
 from voelgoed.domain.organizations.models import Organization
 from voelgoed.lib.problems import AppError, Conflict, FieldError, NotFound, Unprocessable
-
-ORGANIZATION = cast(Table, Organization.__table__)
 
 log = logging.getLogger(__name__)
 
@@ -293,9 +291,9 @@ _EVENT_FOR_HOLD = (
         EVT.c.organization_id,
         EVT.c.status,
         EVT.c.ends_at,
-        case((ORGANIZATION.c.vat_registered, ORGANIZATION.c.vat_rate_bp), else_=0).label("vat_rate_bp"),
+        case((Organization.vat_registered, Organization.vat_rate_bp), else_=0).label("vat_rate_bp"),
     )
-    .join(ORGANIZATION, ORGANIZATION.c.id == EVT.c.organization_id)
+    .join(Organization, Organization.id == EVT.c.organization_id)
     .where(EVT.c.id == bindparam("event_id"))
 )
 
