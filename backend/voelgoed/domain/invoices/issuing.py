@@ -363,9 +363,13 @@ async def issue_credit_note(
     )
     if done is not None:
         return done
+    # The order's row before the counter's, as the payment path takes them (inventory, order,
+    # counter): the document's foreign key needs a share lock on the order anyway, and taking it
+    # after the counter could deadlock with a payment of the same order waiting for the counter.
     order = await db.scalar(
         select(Order)
         .where(Order.id == order_id, Order.organization_id == organization_id)
+        .with_for_update()
         .execution_options(**UNSCOPED)
     )
     if order is None or order.paid_at is None:
