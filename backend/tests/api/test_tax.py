@@ -196,6 +196,24 @@ async def test_a_seller_not_registered_for_vat_shows_no_vat_anywhere(
     for vat_words in ("VAT number", "VAT at", "Incl. VAT", "Excl. VAT", "excluding VAT"):
         assert vat_words not in invoice, invoice
 
+    # A refund's credit note credits no VAT either, whatever the caller computed.
+    async with AsyncSession(engine, expire_on_commit=False) as db:
+        note_id = await issue_credit_note(
+            db,
+            organization_id=uuid.UUID(client.org_id),
+            order_id=row["id"],
+            refund_id=uuid.uuid4(),
+            amount_cents=20000,
+            vat_cents=2609,
+            reason="Refund of one ticket",
+        )
+        await db.commit()
+    note = next(d for d in await buyer_documents(buyer, order) if d["id"] == str(note_id))
+    assert (note["title"], note["vat_cents"], note["total_cents"]) == ("Credit Note", 0, 20000)
+    printed = await buyer_pdf(buyer, order, note["id"])
+    assert "Credit Note" in printed and "INV-000001" in printed and "R 200.00" in printed
+    assert "tax invoice" not in printed.lower() and "VAT at" not in printed and "VAT number" not in printed
+
 
 async def test_a_vat_vendor_at_15_percent_shows_the_vat(client: Api, new_client: Any, engine: AsyncEngine) -> None:
     event = await on_sale_event(client, price_cents=20000)
@@ -298,6 +316,10 @@ async def test_issue_credit_note_references_the_invoice(client: Api, new_client:
 
     first = await credit()
     assert first is not None and await credit() == first  # one credit note per refund
+    # With a refund credited, changing the billing details cannot replace the invoice: 409.
+    billing_url = f"/api/public/orders/{order['reference']}/billing-details"
+    refused = await buyer.put(billing_url, json={"name": "Acme CC"}, headers={TOKEN: order["access_token"]})
+    assert_problem(refused, 409)
 
     listed = await client.get(client.org(f"/orders/{row['id']}/tax-documents"))
     assert listed.status_code == 200, listed.text
@@ -358,6 +380,13 @@ async def test_billing_details_go_on_the_invoice_and_a_change_reissues_it(
     assert "Acme Events CC" in await buyer_pdf(buyer, order, docs[0]["id"])  # the issued one is unchanged
     same = await buyer.put(url, json={**details, "company": "Acme Holdings (Pty) Ltd"}, headers=headers)
     assert same.json()["reissued"] is False and len(await buyer_documents(buyer, order)) == 3
+
+    # Two saves at once queue on the order: one row of billing details, one replacement at most.
+    both = await asyncio.gather(
+        *(buyer.put(url, json={**details, "company": "Acme Twin"}, headers=headers) for _ in range(2))
+    )
+    assert sorted(r.json()["reissued"] for r in both) == [False, True], [r.text for r in both]
+    assert len(await buyer_documents(buyer, order)) == 5
 
     # The organisation's address changes later: issued documents keep the one they were issued with.
     await client.patch(client.org("/tax-settings"), json={"physical_address": "99 New Rd\nStellenbosch"})

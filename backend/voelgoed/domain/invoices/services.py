@@ -95,6 +95,9 @@ async def save_billing_details(
         raise Unprocessable.field("name", "Enter the name the invoice is made out to.")
     typed = _clean(vat_number)
     number = clean_vat_number(typed, field="vat_number") if typed else None
+    # The order's row first (as payments take it, before the document counter): two saves of one
+    # order queue here, so the second finds the first's row instead of inserting a duplicate.
+    await db.execute(select(Order.id).where(Order.id == order.id).with_for_update().execution_options(**UNSCOPED))
     billing = await billing_of(db, order.id)
     if billing is None:
         billing = BillingDetails(organization_id=order.organization_id, order_id=order.id, name=clean_name)
