@@ -16,6 +16,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.api.helpers import VAT_NUMBER, add_member, assert_problem, register_for_vat
+from tests.api.test_checkout_site import Buyer, reference_of
+from tests.api.test_checkout_site import reserve as site_reserve
 from tests.api.test_payments_simulated import _worker_idle, hidden_fields, on_sale_event, page_path
 from tests.conftest import Api, Stack, mail_text, sign_up, wait_for_mail
 from voelgoed.domain.invoices.issuing import issue_credit_note
@@ -213,6 +215,18 @@ async def test_a_seller_not_registered_for_vat_shows_no_vat_anywhere(
     printed = await buyer_pdf(buyer, order, note["id"])
     assert "Credit Note" in printed and "INV-000001" in printed and "R 200.00" in printed
     assert "tax invoice" not in printed.lower() and "VAT at" not in printed and "VAT number" not in printed
+
+
+async def test_the_checkout_page_of_a_seller_not_registered_shows_no_vat(client: Api, stack: Stack) -> None:
+    event = await on_sale_event(client, price_cents=20000)
+    async with Buyer(stack.base_url) as site:
+        reference = reference_of(await site_reserve(site, event["slug"], {event["ticket_type_id"]: 2}))
+        page = await site.get(f"/checkout/{reference}")
+        assert page.status_code == 200 and "R 400.00" in page.text and "VAT" not in page.text
+        await register_for_vat(client)  # the order keeps the rule it was reserved with
+        assert "VAT" not in (await site.get(f"/checkout/{reference}")).text
+        again = reference_of(await site_reserve(site, event["slug"], {event["ticket_type_id"]: 2}))
+        assert "Includes VAT of R 52.17" in (await site.get(f"/checkout/{again}")).text
 
 
 async def test_a_vat_vendor_at_15_percent_shows_the_vat(client: Api, new_client: Any, engine: AsyncEngine) -> None:
