@@ -28,6 +28,7 @@ from voelgoed.domain.dashboards.controllers import DashboardController
 from voelgoed.domain.devices.controllers import DeviceController, DevicePairController
 from voelgoed.domain.events.controllers import EventController
 from voelgoed.domain.exports.controllers import ExportController
+from voelgoed.domain.invoices.controllers import BuyerTaxDocumentController, OrganizationTaxDocumentController
 from voelgoed.domain.orders.controllers import OrderController
 from voelgoed.domain.organizations.controllers import (
     InvitationController,
@@ -74,6 +75,8 @@ API_CONTROLLERS: list[Any] = [
     OrderController,
     TicketDownloadController,
     SigningKeyController,
+    OrganizationTaxDocumentController,
+    BuyerTaxDocumentController,
     PaymentProviderController,
     PayFastItnController,
     YocoWebhookController,
