@@ -64,6 +64,10 @@ def stack() -> Iterator[Stack]:
     # on this port, and loopback may send ITNs in tests only; loopback is also the "proxy" through
     # which the foreign-IP test sends X-Forwarded-For.
     os.environ.setdefault("PAYFAST_BASE_URL", f"http://127.0.0.1:{_free_port()}")
+    # Ozow: the fake Ozow of tests/fakes/ozow.py serves the pay site and the API on one port.
+    ozow_port = _free_port()
+    os.environ.setdefault("OZOW_PAY_URL", f"http://127.0.0.1:{ozow_port}/pay")
+    os.environ.setdefault("OZOW_API_URL", f"http://127.0.0.1:{ozow_port}/api")
     env = {
         **os.environ,
         "PAYFAST_ALLOWED_IPS": ",".join([*PAYFAST_DEFAULT_ALLOWED_IPS, "127.0.0.1/32"]),

@@ -52,6 +52,7 @@ from voelgoed.web.checkout import CHECKOUT_SITE_HANDLERS
 from voelgoed.web.debug import DebugController
 from voelgoed.web.devmail import DevMailController
 from voelgoed.web.health import HealthController
+from voelgoed.web.ozow_notify import OzowNotifyController
 from voelgoed.web.public import PublicSiteController
 from voelgoed.web.simulated_pay import SimulatedPaymentController
 from voelgoed.web.spa import spa_handlers
@@ -74,6 +75,7 @@ API_CONTROLLERS: list[Any] = [
     SigningKeyController,
     PaymentProviderController,
     PayFastItnController,
+    OzowNotifyController,
     DeviceController,
     DevicePairController,
     DeviceCheckinController,

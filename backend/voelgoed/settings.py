@@ -104,6 +104,8 @@ class PaymentSettings:
     payfast_base_url: str | None = None  # None: sandbox or live PayFast, per the organisation's account
     payfast_allowed_ips: tuple[str, ...] = PAYFAST_DEFAULT_ALLOWED_IPS
     payfast_trusted_proxies: tuple[str, ...] = ()  # trust X-Forwarded-For only from these peers
+    ozow_pay_url: str | None = None  # None: https://pay.ozow.com
+    ozow_api_url: str | None = None  # None: https://api.ozow.com
 
 
 @dataclass(frozen=True)
@@ -312,6 +314,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         payfast_base_url=(env.url("PAYFAST_BASE_URL", ("http", "https")) or "").rstrip("/") or None,
         payfast_allowed_ips=env.networks("PAYFAST_ALLOWED_IPS", PAYFAST_DEFAULT_ALLOWED_IPS),
         payfast_trusted_proxies=env.networks("PAYFAST_TRUSTED_PROXIES", ()),
+        ozow_pay_url=(env.url("OZOW_PAY_URL", ("http", "https")) or "").rstrip("/") or None,
+        ozow_api_url=(env.url("OZOW_API_URL", ("http", "https")) or "").rstrip("/") or None,
     )
     limits = LimitSettings(
         max_body_bytes=env.integer("MAX_BODY_BYTES", 1_000_000, minimum=1),

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 MerchantId = Annotated[str, msgspec.Meta(max_length=40, pattern=r"^[0-9]*$")]
 Secret60 = Annotated[str, msgspec.Meta(max_length=60)]
 Passphrase = Annotated[str, msgspec.Meta(max_length=100)]
+OzowSiteCode = Annotated[str, msgspec.Meta(max_length=50, pattern=r"^[A-Za-z0-9-]*$")]
 
 
 class PaymentProviderUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -24,6 +25,9 @@ class PaymentProviderUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_def
     merchant_id: MerchantId | msgspec.UnsetType | None = msgspec.UNSET
     merchant_key: Secret60 | msgspec.UnsetType | None = msgspec.UNSET
     passphrase: Passphrase | msgspec.UnsetType | None = msgspec.UNSET
+    site_code: OzowSiteCode | msgspec.UnsetType | None = msgspec.UNSET  # Ozow
+    private_key: Secret60 | msgspec.UnsetType | None = msgspec.UNSET  # Ozow
+    api_key: Secret60 | msgspec.UnsetType | None = msgspec.UNSET  # Ozow
     sandbox: bool | msgspec.UnsetType = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
 

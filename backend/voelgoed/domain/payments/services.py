@@ -28,6 +28,7 @@ CREDENTIALS_PURPOSE = "payment-credentials"
 # Which credential fields each provider takes, and which of them are secret (encrypted, never shown).
 PROVIDER_FIELDS: dict[str, dict[str, bool]] = {
     "payfast": {"merchant_id": False, "merchant_key": True, "passphrase": True},
+    "ozow": {"site_code": False, "private_key": True, "api_key": True},
     "simulated": {},
 }
 
@@ -44,6 +45,8 @@ class ProviderSetup:
 
 def notify_url(provider: str, base: str) -> str:
     """Where the provider posts its server-to-server notifications (`base`: PUBLIC_URL)."""
+    if provider == "ozow":
+        return f"{base}/api/payments/ozow/notify"
     return f"{base}/api/payments/{provider}/itn" if provider == "payfast" else ""
 
 

@@ -26,6 +26,7 @@ from voelgoed.settings import Settings
 PROVIDER_LABELS = {
     "simulated": "Test payment (simulated: no real money, not for production)",
     "payfast": "PayFast (card, Instant EFT and more)",
+    "ozow": "Instant EFT (Ozow)",
 }
 
 
@@ -138,6 +139,8 @@ async def providers_for(db: AsyncSession, settings: Settings, organization_id: u
             if account is not None and not account.active:
                 continue
             if account is None and settings.server.environment == "production":
+                continue
+            if account is None and name == "ozow":  # no public test site: only with the organiser's own
                 continue
         out.append(Provider(name=name, label=PROVIDER_LABELS.get(name, name)))
     return out

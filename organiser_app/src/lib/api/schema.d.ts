@@ -1112,6 +1112,33 @@ export interface paths {
         patch: operations["updateGate"];
         trace?: never;
     };
+    "/api/payments/ozow/notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Notify
+         * @description Ozow's payment notification (form-encoded, posted by Ozow's servers to NotifyUrl).
+         *
+         *     200: accepted (Complete pays the order, Cancelled/Error/Abandoned fail the payment,
+         *     Pending/PendingInvestigation are recorded only), or a duplicate of one already processed.
+         *     400 (problem+json): refused (hash, site code, currency, amount, or Ozow's status API
+         *     disagrees); recorded, nothing else changed.
+         *     503: Ozow's status API could not be reached to confirm it, or lock conflicts outlasted the
+         *     retries; nothing changed (Ozow sends it again).
+         */
+        post: operations["receiveOzowNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/payments/payfast/itn": {
         parameters: {
             query?: never;
@@ -1415,7 +1442,7 @@ export interface components {
              * @default simulated
              * @enum {string}
              */
-            provider: "simulated" | "payfast";
+            provider: "simulated" | "payfast" | "ozow";
         };
         /** CountTotals */
         CountTotals: {
@@ -2031,7 +2058,7 @@ export interface components {
          * @description A payment provider the product knows.
          * @enum {string}
          */
-        PaymentProviderName: "simulated" | "payfast";
+        PaymentProviderName: "simulated" | "payfast" | "ozow";
         /** PaymentProviderRead */
         PaymentProviderRead: {
             active: boolean;
@@ -2048,10 +2075,13 @@ export interface components {
         /** PaymentProviderUpdate */
         PaymentProviderUpdate: {
             active?: boolean;
+            api_key?: string | null;
             merchant_id?: string | null;
             merchant_key?: string | null;
             passphrase?: string | null;
+            private_key?: string | null;
             sandbox?: boolean;
+            site_code?: string | null;
         };
         /** PaymentRedirectRead */
         PaymentRedirectRead: {
@@ -9174,7 +9204,7 @@ export interface operations {
             header?: never;
             path: {
                 organization_id: string;
-                provider: "simulated" | "payfast";
+                provider: "simulated" | "payfast" | "ozow";
             };
             cookie?: never;
         };
@@ -9269,7 +9299,7 @@ export interface operations {
             header?: never;
             path: {
                 organization_id: string;
-                provider: "simulated" | "payfast";
+                provider: "simulated" | "payfast" | "ozow";
             };
             cookie?: never;
         };
@@ -10063,6 +10093,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GateRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveOzowNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
                 };
             };
             /** @description Malformed request, wrong types or unknown fields */

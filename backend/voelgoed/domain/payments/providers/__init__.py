@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from voelgoed.domain.payments.providers.base import PaymentContext, PaymentProvider, PaymentRedirect
+from voelgoed.domain.payments.providers.ozow import OzowProvider
 from voelgoed.domain.payments.providers.payfast import PayFastProvider
 from voelgoed.domain.payments.providers.simulated import SimulatedProvider
 from voelgoed.lib.closed_sets import closed_set
 from voelgoed.lib.problems import Unprocessable
 from voelgoed.settings import PaymentSettings, Settings
 
-PROVIDER_NAMES = ("simulated", "payfast")
+PROVIDER_NAMES = ("simulated", "payfast", "ozow")
 if TYPE_CHECKING:
     PaymentProviderName = str
 else:
@@ -43,6 +44,8 @@ def get_provider(name: str, settings: Settings) -> PaymentProvider:
     """The provider called `name`; Unprocessable (422, field `provider`) if unknown or refused."""
     if name == "payfast":
         return PayFastProvider(settings.payments.payfast_base_url)
+    if name == "ozow":
+        return OzowProvider(settings.payments.ozow_pay_url, settings.payments.ozow_api_url)
     if name == "simulated":
         if not settings.payments.allow_simulated:
             raise Unprocessable.field(
