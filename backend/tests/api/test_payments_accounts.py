@@ -19,7 +19,7 @@ async def test_credentials_are_write_only_and_encrypted(client: Api, engine: Asy
     listed = await client.get(client.org("/payment-providers"))
     assert listed.status_code == 200
     by_name = {p["provider"]: p for p in listed.json()}
-    assert set(by_name) == {"simulated", "payfast"}
+    assert set(by_name) == {"simulated", "payfast", "ozow"}
     assert by_name["payfast"]["configured"] is False and by_name["payfast"]["uses_sandbox_test_merchant"] is True
     assert by_name["simulated"]["available"] is True  # VOELGOED_ENV=test allows it
 
@@ -56,7 +56,9 @@ async def test_bad_input_and_unknown_provider(client: Api) -> None:
     await sign_up(client)
     assert_problem(await client.get(client.org("/payment-providers/stripe")), 422, "provider")
     assert_problem(await client.put(client.org("/payment-providers/stripe"), json={}), 422, "provider")
-    assert_problem(await client.put(client.org("/payment-providers/payfast"), json={"api_key": "x"}), 400)
+    assert_problem(await client.put(client.org("/payment-providers/payfast"), json={"not_a_field": "x"}), 400)
+    # another provider's credential (Ozow's api_key) is refused at its field
+    assert_problem(await client.put(client.org("/payment-providers/payfast"), json={"api_key": "x"}), 422, "api_key")
     assert_problem(await client.put(client.org("/payment-providers/payfast"), json={"merchant_id": "abc"}), 400)
     assert_problem(
         await client.put(client.org("/payment-providers/simulated"), json={"merchant_id": "1"}), 422, "merchant_id"

@@ -373,3 +373,48 @@ async def test_connection_check(fake: FakeOzow) -> None:
     fake.api_mode = "error"
     down = await ozow.test_connection(CREDENTIALS, sandbox=False)
     assert not down.ok and "Could not reach Ozow" in down.message
+
+
+async def test_refund_notification_is_verified_recorded_once_and_handed_on(
+    client: Api, new_client: Any, engine: AsyncEngine, fake: FakeOzow, stack: Stack
+) -> None:
+    _order, ozow_id = await paying_order(client, new_client, fake)
+    assert (await send(fake, ozow_id)).status_code == 200
+    notify_url = f"{stack.base_url}/api/payments/ozow/refund-notify"
+    accepted = await provider(fake).refund(
+        RefundContext(
+            refund_id=uuid.uuid4(),
+            transaction_id=uuid.uuid4(),
+            provider_reference=ozow_id,
+            amount_cents=5000,
+            paid_cents=30000,
+            reason="Buyer cannot attend",
+            credentials=CREDENTIALS,
+            notify_url=notify_url,
+        )
+    )
+    assert accepted.status == "pending" and accepted.provider_refund_id
+    refund_id = accepted.provider_refund_id
+
+    async def post(pairs: list[tuple[str, str]]) -> httpx.Response:
+        return await asyncio.to_thread(fake.send_refund_notification, refund_id, pairs)
+
+    async def recorded() -> list[Any]:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT provider_event_id, verified, outcome FROM payment_notification"
+                    " WHERE provider = 'ozow' AND provider_event_id LIKE :p ORDER BY created_at"
+                ),
+                {"p": f"refund:{refund_id}%"},
+            )
+            return list(rows)
+
+    forged = await post(fake.refund_notification(refund_id, Amount="50.01"))  # changed in transit
+    assert forged.status_code == 400 and "hash mismatch" in forged.json()["detail"]
+    genuine = fake.refund_notification(refund_id)
+    answers = await asyncio.gather(*(post(genuine) for _ in range(5)))
+    assert [a.status_code for a in answers] == [200] * 5
+    rows = await recorded()
+    assert [(r.verified, "#rejected-" in r.provider_event_id) for r in rows] == [(False, True), (True, False)]
+    assert rows[1].provider_event_id == f"refund:{refund_id}#Complete"

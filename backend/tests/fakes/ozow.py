@@ -46,6 +46,9 @@ RESPONSE_VARIABLES = [
     "Optional3", "Optional4", "Optional5", "CurrencyCode", "IsTest", "StatusMessage",
 ]  # fmt: skip
 REFUND_VARIABLES = ["TransactionId", "Amount", "RefundReason", "NotifyUrl"]
+REFUND_NOTIFICATION_VARIABLES = [
+    "RefundId", "TransactionId", "CurrencyCode", "Amount", "Status", "BankName", "AccountNumber", "StatusMessage",
+]  # fmt: skip
 
 
 def sha512_check(values: list[str], private_key: str) -> str:
@@ -328,6 +331,35 @@ class FakeOzow:
         )
         txn.notify_status, txn.notify_body = response.status_code, response.text
         return response
+
+    def refund_notification(
+        self, refund_id: str, *, status: str = "Complete", **overrides: str
+    ) -> list[tuple[str, str]]:
+        """The notification Ozow posts to a refund's NotifyUrl once it is paid (or not)."""
+        refund = next(r for r in self.refunds if r["refundId"] == refund_id)
+        txn = self.transactions[str(refund["transactionId"]).lower()]
+        values = {
+            "RefundId": refund_id,
+            "TransactionId": txn.transaction_id,
+            "CurrencyCode": "ZAR",
+            "Amount": f"{Decimal(str(refund['request']['Amount'])):.2f}",
+            "Status": status,
+            "BankName": "Capitec",
+            "AccountNumber": "******7890",
+            "StatusMessage": "" if status == "Complete" else f"Refund {status.lower()}",
+        }
+        pairs = [(k, values[k]) for k in REFUND_NOTIFICATION_VARIABLES]
+        pairs.append(("Hash", sha512_check([v for _, v in pairs], txn.site.private_key)))
+        return [(k, overrides.get(k, v)) for k, v in pairs]
+
+    def send_refund_notification(self, refund_id: str, pairs: list[tuple[str, str]]) -> httpx.Response:
+        refund = next(r for r in self.refunds if r["refundId"] == refund_id)
+        return httpx.post(
+            refund["request"]["NotifyUrl"],
+            content=urlencode(pairs),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=60,
+        )
 
 
 _running: FakeOzow | None = None

@@ -12,8 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.payments.controllers import NotificationRejected, ServiceUnavailable
 from voelgoed.domain.payments.ozow_notify import process_notification
+from voelgoed.domain.payments.ozow_refund_notify import process_refund_notification, record_verified
 from voelgoed.settings import Settings
 from voelgoed.workflows.payment_confirmation import confirm_payment
+from voelgoed.workflows.refunds import apply_refund_notice
 
 
 class OzowNotifyController(Controller):
@@ -55,3 +57,30 @@ class OzowNotifyController(Controller):
         if result.status_code == 503:
             raise ServiceUnavailable(result.outcome, headers={"Retry-After": "60"})
         raise NotificationRejected(result.outcome)
+
+    @post(
+        "/refund-notify",
+        operation_id="receiveOzowRefundNotification",
+        opt=access(Access.PUBLIC),
+        status_code=200,
+        media_type="text/plain",
+    )
+    async def refund_notify(self, request: Request, db_session: AsyncSession) -> Response[str]:
+        """Ozow's refund notification (form-encoded, posted to the refund's NotifyUrl when Ozow paid
+        the refund or gave up).
+
+        200: accepted (Complete settles the refund, Failed/Cancelled/Returned fail it, Pending and
+        Submitted are recorded only), or a duplicate of one already processed.
+        400 (problem+json): refused (unknown payment, hash, currency); recorded, nothing changed.
+        """
+        source_ip = request.client.host if request.client else None
+        result = await process_refund_notification(db_session, body=await request.body(), source_ip=source_ip)
+        if result.status_code != 200:
+            await db_session.commit()  # keeps the record of a refused notification
+            raise NotificationRejected(result.outcome)
+        outcome = result.outcome
+        if result.notice is not None:  # settles the refund and commits; idempotent per event id
+            outcome = f"verified; {await apply_refund_notice(db_session, result.notice)}"
+        await record_verified(db_session, result, outcome=outcome, source_ip=source_ip)
+        await db_session.commit()
+        return Response("OK", media_type="text/plain", status_code=200)

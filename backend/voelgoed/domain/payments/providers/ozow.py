@@ -99,6 +99,19 @@ NOTIFICATION_FIELD_ORDER = (
     "StatusMessage",
 )
 REFUND_FIELD_ORDER = ("TransactionId", "Amount", "RefundReason", "NotifyUrl")
+# The refund notification's fields in the order of Ozow's table (Hash excluded). Ozow added IsRtc
+# later: it is hashed only when it was posted.
+REFUND_NOTIFICATION_FIELD_ORDER = (
+    "RefundId",
+    "TransactionId",
+    "CurrencyCode",
+    "Amount",
+    "Status",
+    "BankName",
+    "AccountNumber",
+    "StatusMessage",
+)
+REFUND_SUCCEEDED, REFUND_FAILED = "Complete", ("Failed", "Cancelled", "Returned", "Invalid")
 SUCCEEDED, FAILED, PENDING = "Complete", ("Cancelled", "Error", "Abandoned"), ("Pending", "PendingInvestigation")
 
 
@@ -150,6 +163,12 @@ def hash_matches(expected: str, received: str) -> bool:
 
 def refund_hash(fields: Mapping[str, str], private_key: str) -> str:
     return ozow_hash((str(fields.get(k, "")) for k in REFUND_FIELD_ORDER), private_key)
+
+
+def refund_notification_hash(fields: Mapping[str, str], private_key: str) -> str:
+    values = [str(fields.get(k, "")) for k in REFUND_NOTIFICATION_FIELD_ORDER]
+    rtc = next((k for k in fields if k.lower() == "isrtc"), None)
+    return ozow_hash([*values, *([fields[rtc]] if rtc else [])], private_key)
 
 
 def bank_reference(order_reference: str) -> str:
