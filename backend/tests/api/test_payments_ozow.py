@@ -300,13 +300,20 @@ async def test_garbage_notifications_are_refused(client: Api, engine: AsyncEngin
         f"TransactionId={uuid.uuid4()}&Status=Complete&TransactionReference={uuid.uuid4()}",
         "TransactionId=x&Status=Paid",
         "a=1&a=2",
+        f"TransactionId=%00&Status=Complete&TransactionReference={uuid.uuid4()}",
+        "RefundId=1&Status=Complete&TransactionId=%00x",
     ]
-    for body in bodies:
+    count = "SELECT count(*) FROM payment_notification WHERE provider = 'ozow' AND NOT verified"
+    async with engine.connect() as conn:
+        before = await conn.scalar(text(count))
+    for body, path in ((b, p) for b in bodies for p in ("notify", "refund-notify")):
         answer = await client.post(
-            "/api/payments/ozow/notify", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+            f"/api/payments/ozow/{path}", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
         )
         assert answer.status_code == 400, answer.text
         assert answer.headers["content-type"].startswith("application/problem+json")
+    async with engine.connect() as conn:
+        assert await conn.scalar(text(count)) == before + 2 * len(bodies)  # each one recorded
 
 
 # --- refunds and the connection test: the provider against the fake's API ---------------------

@@ -104,6 +104,8 @@ async def process_notification(
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:
         pairs = []
+    if any("\x00" in k or "\x00" in v for k, v in pairs):
+        pairs = []  # PostgreSQL text and JSONB cannot hold NUL: refused as malformed, not a 500
     fields = dict(pairs)
     ozow_id = fields.get("TransactionId", "").strip()
     status = fields.get("Status", "").strip()

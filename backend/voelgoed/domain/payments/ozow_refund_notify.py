@@ -51,6 +51,8 @@ async def process_refund_notification(db: AsyncSession, *, body: bytes, source_i
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:
         pairs = []
+    if any("\x00" in k or "\x00" in v for k, v in pairs):
+        pairs = []  # PostgreSQL text and JSONB cannot hold NUL: refused as malformed, not a 500
     fields = dict(pairs)
     refund_id = fields.get("RefundId", "").strip().lower()
     status = fields.get("Status", "").strip()
