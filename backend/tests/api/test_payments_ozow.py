@@ -7,6 +7,8 @@ and the genuine notification still goes through afterwards (a forged copy never 
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +19,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.api.test_checkout_site import Buyer, checkout, reference_of, reserve, sale
+from tests.api.test_checkout_site import buyer as buyer
 from tests.api.test_payments_concurrency import post_all, tickets_mails, unexpected
 from tests.api.test_payments_simulated import _worker_idle as _worker_idle
 from tests.api.test_payments_simulated import on_sale_event, order_state, reserve_and_checkout
@@ -129,6 +133,27 @@ async def test_ozow_needs_the_organisers_own_site(client: Api, new_client: Any) 
     )
     assert started.status_code == 422, started.text
     assert "Ozow is not set up" in started.text
+
+
+async def test_checkout_site_offers_ozow_once_the_organiser_saved_a_site(
+    client: Api, engine: AsyncEngine, buyer: Buyer, fake: FakeOzow
+) -> None:
+    """The buyer's checkout page (no JavaScript needed): Ozow is a choice only with the organiser's
+    own site, and choosing it gives a form the fake Ozow accepts."""
+    s = await sale(client, engine)
+    reference = reference_of(await reserve(buyer, s["slug"], {s["types"]["General"]: 1}))
+    assert 'value="ozow"' not in (await buyer.get(f"/checkout/{reference}")).text
+    await own_site(client)
+    assert 'value="ozow"' in (await buyer.get(f"/checkout/{reference}")).text
+    page = await checkout(buyer, reference, provider="ozow")
+    assert page.status_code == 200, page.text[:2000]
+    action = re.search(r'<form method="post" action="([^"]+)"', page.text)
+    assert action and action.group(1) == fake.pay_url
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page.text))
+    assert fields["Amount"] == "250.00" and fields["SiteCode"] == SITE_CODE
+    async with httpx.AsyncClient() as browser:
+        at_ozow = await browser.post(action.group(1), data={k: html.unescape(v) for k, v in fields.items()})
+    assert at_ozow.status_code == 200, at_ozow.text
 
 
 async def test_the_redirect_alone_never_marks_paid(
