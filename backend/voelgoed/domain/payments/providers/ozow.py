@@ -211,6 +211,17 @@ async def transactions_by_reference(
     return [{str(k).lower(): v for k, v in item.items()} for item in body if isinstance(item, dict)]
 
 
+def _access_token(response: httpx.Response) -> str | None:
+    if response.status_code != 200:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    token = body.get("access_token") if isinstance(body, dict) else None
+    return str(token) if token else None
+
+
 class OzowProvider:
     name = "ozow"
     label = "Instant EFT (Ozow)"
@@ -288,7 +299,7 @@ class OzowProvider:
                 )
                 if token.status_code >= 500:
                     raise ProviderUnavailable(f"Ozow's token service answered HTTP {token.status_code}")
-                access = token.json().get("access_token") if token.status_code == 200 else None
+                access = _access_token(token)
                 if not access:
                     return RefundResult(
                         status="failed", failure_reason=f"Ozow refused the API key (HTTP {token.status_code})."
@@ -313,6 +324,8 @@ class OzowProvider:
             reason = "; ".join(errors) or f"HTTP {answer.status_code}"
             return RefundResult(status="failed", failure_reason=f"Ozow refused the refund: {reason}"[:300])
         # Accepted: Ozow pays it from the refund float in a batch and notifies NotifyUrl when done.
+        # Ozow takes no idempotency key: a retry after a timeout whose request had in fact arrived
+        # asks again (Ozow refuses refunds beyond the payment's amount, which bounds the damage).
         return RefundResult(status="pending", provider_refund_id=str(item["refundid"]))
 
     async def test_connection(self, credentials: dict[str, Any], sandbox: bool) -> ConnectionCheck:
