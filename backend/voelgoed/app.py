@@ -53,6 +53,7 @@ from voelgoed.web.checkout import CHECKOUT_SITE_HANDLERS
 from voelgoed.web.debug import DebugController
 from voelgoed.web.devmail import DevMailController
 from voelgoed.web.health import HealthController
+from voelgoed.web.ozow_notify import OzowNotifyController
 from voelgoed.web.paystack_api import PaystackConnectController, PaystackWebhookController
 from voelgoed.web.public import PublicSiteController
 from voelgoed.web.simulated_pay import SimulatedPaymentController
@@ -83,6 +84,7 @@ API_CONTROLLERS: list[Any] = [
     YocoConnectController,
     PaystackWebhookController,
     PaystackConnectController,
+    OzowNotifyController,
     DeviceController,
     DevicePairController,
     DeviceCheckinController,
