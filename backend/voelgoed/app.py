@@ -28,6 +28,7 @@ from voelgoed.domain.dashboards.controllers import DashboardController
 from voelgoed.domain.devices.controllers import DeviceController, DevicePairController
 from voelgoed.domain.events.controllers import EventController
 from voelgoed.domain.exports.controllers import ExportController
+from voelgoed.domain.ledger.controllers import LedgerController, MoneyReportController
 from voelgoed.domain.orders.controllers import OrderController
 from voelgoed.domain.organizations.controllers import (
     InvitationController,
@@ -75,6 +76,8 @@ API_CONTROLLERS: list[Any] = [
     PaymentProviderController,
     PayFastItnController,
     DeviceController,
+    LedgerController,
+    MoneyReportController,
     DevicePairController,
     DeviceCheckinController,
     CheckinAdminController,
