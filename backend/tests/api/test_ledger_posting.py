@@ -109,3 +109,47 @@ async def test_repeated_notifications_book_the_payment_once_with_its_fee(
             ("vat_output", -row.vat_cents),
         ]
     )
+
+
+async def test_a_second_payment_of_a_paid_order_is_booked_as_owed_back(
+    client: Api, new_client: Any, engine: AsyncEngine
+) -> None:
+    event = await on_sale_event(client, price_cents=11500)
+    buyer = new_client()
+    order = await reserve_and_checkout(buyer, event, "simulated", quantity=1)
+    again = await buyer.post(  # the buyer tries PayFast too: a second open payment of the same order
+        f"/api/public/orders/{order['reference']}/checkout",
+        json={"buyer_name": "Thandi Nkosi", "buyer_email": "thandi@example.co.za", "provider": "payfast"},
+        headers={"X-Order-Token": order["access_token"]},
+    )
+    assert again.status_code == 200, again.text
+    row = await order_row(engine, order["reference"])
+    async with engine.connect() as conn:
+        txs = dict(
+            (
+                await conn.execute(
+                    text("SELECT provider, id FROM payment_transaction WHERE order_id = :o"), {"o": row.id}
+                )
+            ).all()
+        )
+    for provider in ("simulated", "payfast"):  # both providers say the buyer paid
+        notice = PaymentNotice(
+            provider=provider,
+            transaction_id=txs[provider],
+            succeeded=True,
+            amount_cents=11500,
+            provider_reference=f"{provider}-ref",
+            event_id=f"{provider}-notice",
+        )
+        async with AsyncSession(engine, expire_on_commit=False) as db:
+            await confirm_payment(db, notice)
+
+    entries = {e["provider"]: e for e in await entries_of(engine, row.id)}
+    assert entries["simulated"]["kind"] == "sale"
+    assert entries["payfast"]["kind"] == "unallocated_receipt"  # no second sale, no VAT: owed back
+    assert sorted(entries["payfast"]["lines"]) == [("provider_clearing", 11500), ("refunds_due", -11500)]
+    async with engine.connect() as conn:
+        flagged = (
+            await conn.execute(text("SELECT needs_refund FROM ticket_order WHERE id = :o"), {"o": row.id})
+        ).scalar()
+    assert flagged is True
