@@ -94,6 +94,7 @@ SELECT gen_random_uuid() AS entry_id, t.id AS transaction_id, t.organization_id,
            PARTITION BY o.id ORDER BY coalesce(t.completed_at, t.updated_at), t.id) = 1) AS allocated
   FROM payment_transaction t JOIN ticket_order o ON o.id = t.order_id
  WHERE t.status = 'succeeded' AND t.amount_cents > 0
+   AND NOT EXISTS (SELECT 1 FROM journal_entry j WHERE j.transaction_id = t.id)  -- (re-runnable: tests run it)
 """,
     """
 INSERT INTO journal_entry (id, organization_id, event_id, order_id, kind, provider, transaction_id,
