@@ -74,12 +74,16 @@ async def test_trial_balance_journal_payout_and_reversal(client: Api, new_client
     assert sale["kind"] == "sale" and sum(line["amount_cents"] for line in sale["lines"]) == 0
 
     reverse = client.org(f"/ledger/entries/{payout['id']}/reversal")
-    undone = await client.post(reverse, json={"reason": "typed the wrong amount"})
+    undone = await client.post(reverse, json={"explanation": "typed the wrong amount"})
     assert undone.status_code == 201, undone.text
     assert undone.json()["reverses_entry_id"] == payout["id"]
-    assert_problem(await client.post(reverse, json={"reason": "again"}), 409)  # once only
-    assert_problem(await client.post(client.org(f"/ledger/entries/{sale['id']}/reversal"), json={"reason": "x"}), 409)
-    assert_problem(await client.post(client.org(f"/ledger/entries/{uuid.uuid4()}/reversal"), json={"reason": "x"}), 404)
+    assert_problem(await client.post(reverse, json={"explanation": "again"}), 409)  # once only
+    assert_problem(
+        await client.post(client.org(f"/ledger/entries/{sale['id']}/reversal"), json={"explanation": "x"}), 409
+    )
+    assert_problem(
+        await client.post(client.org(f"/ledger/entries/{uuid.uuid4()}/reversal"), json={"explanation": "x"}), 404
+    )
     tb = (await client.get(client.org("/ledger/trial-balance"))).json()
     assert tb["total_cents"] == 0 and balances(tb)["provider_clearing"] == 23000 and balances(tb)["bank"] == 0
     journal = (await client.get(client.org("/ledger/journal"))).json()

@@ -130,12 +130,12 @@ class LedgerController(Controller):
             raise NotFound("No such journal entry.")
         if kind != EntryKind.PAYOUT:
             raise Conflict("Only payouts recorded here can be reversed here; payments and refunds follow their orders.")
-        reversal_id = await posting.reverse(db_session, entry_id, data.reason, created_by=auth.user_id)
+        reversal_id = await posting.reverse(db_session, entry_id, data.explanation, created_by=auth.user_id)
         AuditService(db_session, auth).record(
             action="ledger.entry_reversed",
             entity_type="journal_entry",
             entity_id=entry_id,
-            changes={"reason": data.reason, "reversal_id": reversal_id},
+            changes={"reason": data.explanation, "reversal_id": reversal_id},
         )
         return await services.entry_read(db_session, reversal_id)
 

@@ -5,13 +5,24 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 
 from voelgoed.domain.ledger.models import Account, EntryKind, JournalEntry, JournalLine
-from voelgoed.domain.payments.providers import PaymentProviderName
+from voelgoed.domain.orders.machines import OrderStatus
+from voelgoed.domain.payments.providers import PROVIDER_NAMES, PaymentProviderName
+from voelgoed.lib.closed_sets import closed_set
 from voelgoed.lib.money import display_rand
+
+if TYPE_CHECKING:
+    LedgerProvider = str
+else:
+    LedgerProvider = closed_set(
+        "LedgerProvider",
+        [*PROVIDER_NAMES, "manual"],
+        "Who moved the money of a ledger entry: a payment provider, or `manual` (the organiser, outside any provider).",
+    )
 
 Cents = Annotated[int, msgspec.Meta(ge=1, le=100_000_000_00)]
 FeeCents = Annotated[int, msgspec.Meta(ge=0, le=100_000_000_00)]
@@ -27,7 +38,7 @@ class AccountBalance(msgspec.Struct):
 
 
 class ProviderClearing(msgspec.Struct):
-    provider: str
+    provider: LedgerProvider
     balance_cents: int  # what this provider still holds for the organiser
     balance_display: str
 
@@ -52,7 +63,7 @@ class JournalLineRead(msgspec.Struct):
 class JournalEntryRead(msgspec.Struct):
     id: uuid.UUID
     kind: EntryKind
-    provider: str
+    provider: LedgerProvider
     event_id: uuid.UUID | None
     order_id: uuid.UUID | None
     transaction_id: uuid.UUID | None
@@ -86,7 +97,7 @@ class PayoutCreate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ReversalCreate(msgspec.Struct, forbid_unknown_fields=True):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    explanation: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 
 # --- reports ----------------------------------------------------------------------------------
@@ -143,7 +154,7 @@ class SettlementRow(msgspec.Struct):
     completed_at: datetime | None
     order_id: uuid.UUID
     order_reference: str
-    order_status: str
+    order_status: OrderStatus
     order_total_cents: int
     amount_cents: int
     fee_cents: int
@@ -170,7 +181,7 @@ class SettlementTotals(msgspec.Struct):
 
 
 class SettlementStatement(msgspec.Struct):
-    provider: str
+    provider: PaymentProviderName
     time_zone: str
     date_from: date
     date_to: date

@@ -1987,7 +1987,7 @@ export interface components {
             /** Format: date-time */
             occurred_at: string;
             order_id: string | null;
-            provider: string;
+            provider: components["schemas"]["LedgerProvider"];
             refund_id: string | null;
             reversed_by_entry_id: string | null;
             reverses_entry_id: string | null;
@@ -2006,6 +2006,12 @@ export interface components {
             page_size: number;
             total: number;
         };
+        /**
+         * LedgerProvider
+         * @description Who moved the money of a ledger entry: a payment provider, or `manual` (the organiser, outside any provider).
+         * @enum {string}
+         */
+        LedgerProvider: "simulated" | "payfast" | "manual";
         /** Me */
         Me: {
             csrf_token: string;
@@ -2308,7 +2314,7 @@ export interface components {
         ProviderClearing: {
             balance_cents: number;
             balance_display: string;
-            provider: string;
+            provider: components["schemas"]["LedgerProvider"];
         };
         /** PublicEventRead */
         PublicEventRead: {
@@ -2461,7 +2467,7 @@ export interface components {
         };
         /** ReversalCreate */
         ReversalCreate: {
-            reason: string;
+            explanation: string;
         };
         /**
          * Role
@@ -2612,7 +2618,7 @@ export interface components {
             /** Format: uuid */
             order_id: string;
             order_reference: string;
-            order_status: string;
+            order_status: components["schemas"]["OrderStatus"];
             order_total_cents: number;
             provider_reference: string | null;
             refunded_cents: number;
@@ -2626,7 +2632,7 @@ export interface components {
             date_from: string;
             /** Format: date */
             date_to: string;
-            provider: string;
+            provider: components["schemas"]["PaymentProviderName"];
             rows: components["schemas"]["SettlementRow"][];
             time_zone: string;
             totals: components["schemas"]["SettlementTotals"];
