@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.api.helpers import add_member, assert_problem
 from tests.api.test_payments_simulated import (
@@ -23,6 +23,8 @@ from tests.api.test_payments_simulated import (
     reserve_and_checkout,
 )
 from tests.conftest import Api, Stack, sign_up
+from voelgoed.db import models  # noqa: F401 (every model registered for the ORM)
+from voelgoed.domain.ledger import posting
 
 __all__ = ["_worker_idle"]
 
@@ -33,6 +35,28 @@ async def paid_order(client: Api, buyer: Api, event: dict[str, Any], quantity: i
     form = hidden_fields((await buyer.get(page_path(url))).text)
     assert (await buyer.post(urlsplit(url).path, data={**form, "outcome": "pay"})).status_code == 303
     return order
+
+
+async def refund(engine: AsyncEngine, reference: str, amount: int, vat: int, *, manual: bool = False) -> None:
+    """A refund that succeeded, booked as the refunds workflow books it."""
+    async with AsyncSession(engine) as db, db.begin():
+        order = (
+            await db.execute(
+                text("SELECT id, organization_id, event_id FROM ticket_order WHERE reference = :r"), {"r": reference}
+            )
+        ).one()
+        await posting.record_refund(
+            db,
+            organization_id=order.organization_id,
+            event_id=order.event_id,
+            order_id=order.id,
+            refund_id=uuid.uuid4(),
+            provider="manual" if manual else "simulated",
+            amount_cents=amount,
+            vat_cents=vat,
+            allocated=True,
+            paid_from="organiser" if manual else "provider",
+        )
 
 
 def balances(tb: dict[str, Any]) -> dict[str, int]:
@@ -102,22 +126,25 @@ async def test_payout_input_is_checked(client: Api) -> None:
     )
 
 
-async def test_sales_report_json_and_csv(client: Api, new_client: Callable[[], Api]) -> None:
+async def test_sales_report_json_and_csv(client: Api, new_client: Callable[[], Api], engine: AsyncEngine) -> None:
     event = await on_sale_event(client, price_cents=11500)
     await paid_order(client, new_client(), event, quantity=2)
-    await paid_order(client, new_client(), event, quantity=1)
+    second = await paid_order(client, new_client(), event, quantity=1)
+    await refund(engine, second["reference"], 11500, 1500)  # the whole second order, through the provider
 
     report = await client.get(client.org("/reports/sales"), params={"event_id": event["id"]})
     assert report.status_code == 200, report.text
     body = report.json()
     assert body["time_zone"] == event["timezone"]
     assert body["totals"]["gross_sales_cents"] == 34500 and body["totals"]["gross_sales_display"] == "R 345.00"
-    assert body["totals"]["vat_output_cents"] == 4500
-    assert body["totals"]["revenue_ex_vat_cents"] == 30000
-    assert body["totals"]["tickets_sold"] == 3 and body["totals"]["refunds_cents"] == 0
-    assert body["totals"]["net_cents"] == 34500
+    assert body["totals"]["refunds_cents"] == 11500 and body["totals"]["refunds_display"] == "R 115.00"
+    assert body["totals"]["vat_output_cents"] == 4500 - 1500  # the refund gave its VAT back
+    assert body["totals"]["revenue_ex_vat_cents"] == 30000 - 10000
+    assert body["totals"]["tickets_sold"] == 3
+    assert body["totals"]["net_cents"] == 34500 - 11500
     assert len(body["days"]) == 30 and body["days"][-1]["date"] == body["date_to"]
     assert sum(d["figures"]["gross_sales_cents"] for d in body["days"]) == 34500
+    assert sum(d["figures"]["refunds_cents"] for d in body["days"]) == 11500
     assert body["days"][-1]["figures"]["tickets_sold"] == 3  # today, in the event's time zone
 
     whole = (await client.get(client.org("/reports/sales"))).json()  # the organisation
@@ -129,7 +156,7 @@ async def test_sales_report_json_and_csv(client: Api, new_client: Callable[[], A
     assert download.headers["content-disposition"].startswith("attachment;")
     rows = list(csv.reader(io.StringIO(download.text)))
     assert rows[0][:3] == ["date", "gross_sales", "refunds"] and rows[0][-1] == "tickets_sold"
-    assert rows[-1][0] == "total" and rows[-1][1] == "345.00" and rows[-1][-1] == "3"
+    assert rows[-1][0] == "total" and rows[-1][1:3] == ["345.00", "115.00"] and rows[-1][-1] == "3"
     assert len(rows) == 1 + 30 + 1
 
     bad = await client.get(client.org("/reports/sales"), params={"date_from": "2026-02-01", "date_to": "2026-01-01"})
@@ -146,6 +173,7 @@ async def test_settlement_statement_flags_what_does_not_reconcile(
     event = await on_sale_event(client, price_cents=10000)
     clean = await paid_order(client, new_client(), event, quantity=1)
     odd = await paid_order(client, new_client(), event, quantity=1)
+    await refund(engine, clean["reference"], 2000, 261, manual=True)  # the organiser paid R 20 back by hand
     # The provider reports a second succeeded payment of the same order, of another amount, which
     # the ledger never booked (e.g. entered by hand at the provider).
     async with engine.begin() as conn:
@@ -165,11 +193,13 @@ async def test_settlement_statement_flags_what_does_not_reconcile(
     for row in body["rows"]:
         by_ref.setdefault(row["order_reference"], []).append(row)
     assert [r["flags"] for r in by_ref[clean["reference"]]] == [[]]
-    assert by_ref[clean["reference"]][0]["net_cents"] == 10000
+    assert by_ref[clean["reference"]][0]["refunded_cents"] == 2000
+    assert by_ref[clean["reference"]][0]["net_cents"] == 10000 - 2000
     flags = sorted(tuple(sorted(r["flags"])) for r in by_ref[odd["reference"]])
     assert flags == [("amount_differs", "duplicate_payment", "not_in_ledger"), ("duplicate_payment",)]
     assert body["totals"]["payments"] == 3 and body["totals"]["amount_cents"] == 29000
     assert body["totals"]["flagged"] == 2 and body["totals"]["amount_display"] == "R 290.00"
+    assert body["totals"]["refunded_cents"] == 2000 and body["totals"]["net_cents"] == 29000 - 2000
     other = (await client.get(client.org("/reports/settlement"), params={"provider": "payfast"})).json()
     assert other["rows"] == [] and other["totals"]["payments"] == 0
     assert (await client.get(client.org("/reports/settlement"), params={"provider": "cash"})).status_code == 400

@@ -25,6 +25,7 @@ from voelgoed.lib.money import display_rand
 PendingRefunds = Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[Mapping[uuid.UUID, datetime]]]
 PENDING_TOO_LONG = timedelta(days=1)
 SETTLED_ORDER_STATUSES = ("paid", "refunded")
+MANUAL = "manual"
 
 
 async def _payment_entries(db: AsyncSession, tx_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, int]]:
@@ -45,7 +46,8 @@ async def _payment_entries(db: AsyncSession, tx_ids: list[uuid.UUID]) -> dict[uu
 
 
 async def _refunds(db: AsyncSession, provider: str, order_ids: list[uuid.UUID]) -> dict[tuple[uuid.UUID, str], int]:
-    """(order id, refund kind) -> money paid back for it (less reversed refunds), all dates."""
+    """(order id, refund kind) -> money paid back for it (less reversed refunds), all dates: through
+    the provider, or by the organiser by hand."""
     original = aliased(JournalEntry)
     kind = func.coalesce(original.kind, JournalEntry.kind)
     rows = await db.execute(
@@ -54,7 +56,7 @@ async def _refunds(db: AsyncSession, provider: str, order_ids: list[uuid.UUID]) 
         .outerjoin(original, original.id == JournalEntry.reverses_entry_id)
         .where(
             JournalEntry.order_id.in_(order_ids),
-            JournalEntry.provider == provider,
+            JournalEntry.provider.in_([provider, MANUAL]),  # a manual refund is booked as `manual`
             kind.in_([EntryKind.REFUND.value, EntryKind.UNALLOCATED_REFUND.value]),
             JournalLine.account.in_([Account.PROVIDER_CLEARING.value, Account.BANK.value]),
         )
