@@ -3,6 +3,7 @@ provider's fee in the same entry), booked once however often the provider repeat
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -153,3 +154,30 @@ async def test_a_second_payment_of_a_paid_order_is_booked_as_owed_back(
             await conn.execute(text("SELECT needs_refund FROM ticket_order WHERE id = :o"), {"o": row.id})
         ).scalar()
     assert flagged is True
+
+
+async def test_concurrent_notifications_of_one_payment_book_one_entry(
+    client: Api, new_client: Any, engine: AsyncEngine
+) -> None:
+    event = await on_sale_event(client, price_cents=15000)
+    order = await reserve_and_checkout(new_client(), event, "simulated", quantity=1)
+    tx_id = uuid.UUID(urlsplit(order["payment"]["url"]).path.rsplit("/", 1)[-1])
+
+    async def notify(n: int) -> None:
+        notice = PaymentNotice(
+            provider="simulated",
+            transaction_id=tx_id,
+            succeeded=True,
+            amount_cents=15000,
+            provider_reference=f"sim-concurrent-{n}",
+            event_id=f"concurrent-{n}",
+            fee_cents=300,
+        )
+        async with AsyncSession(engine, expire_on_commit=False) as db:
+            await confirm_payment(db, notice)
+
+    await asyncio.gather(*(notify(n) for n in range(8)))
+    row = await order_row(engine, order["reference"])
+    entries = await entries_of(engine, row.id)
+    assert row.status == "paid" and len(entries) == 1, entries
+    assert sum(cents for _, cents in entries[0]["lines"]) == 0

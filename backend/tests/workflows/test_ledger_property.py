@@ -286,6 +286,10 @@ async def check_refusals(engine: AsyncEngine, world: World, debit: int, credit: 
     assert await refused(engine, INSERT_ENTRY, bank, **ids)  # one line
     zero = INSERT_LINE.format(account="bank", cents=0)
     assert await refused(engine, INSERT_ENTRY, bank, clearing.replace(str(-credit), str(-debit)), zero, **ids)
+    other_event = INSERT_LINE.replace(":ev,", ":other,").format(account="provider_clearing", cents=-debit)
+    assert await refused(
+        engine, INSERT_ENTRY, bank, other_event, **ids, other=world.event_ids[1]
+    )  # not its entry's event
     org = {"org": world.organization_id}
     assert await refused(
         engine, "UPDATE journal_line SET amount_cents = amount_cents * 2 WHERE organization_id = :org", **org
