@@ -59,6 +59,30 @@ async def refund(engine: AsyncEngine, reference: str, amount: int, vat: int, *, 
         )
 
 
+async def late_fee(engine: AsyncEngine, reference: str, cents: int) -> None:
+    """The provider's statement names a fee for the order's payment after the fact."""
+    async with AsyncSession(engine) as db, db.begin():
+        tx = (
+            await db.execute(
+                text(
+                    "SELECT t.id, t.organization_id, o.event_id, o.id AS order_id FROM payment_transaction t"
+                    " JOIN ticket_order o ON o.id = t.order_id WHERE o.reference = :r"
+                ),
+                {"r": reference},
+            )
+        ).one()
+        await posting.record_fee(
+            db,
+            organization_id=tx.organization_id,
+            provider="simulated",
+            amount_cents=cents,
+            event_id=tx.event_id,
+            order_id=tx.order_id,
+            transaction_id=tx.id,
+            external_reference=f"statement-fee-{reference}",
+        )
+
+
 def balances(tb: dict[str, Any]) -> dict[str, int]:
     return {a["account"]: a["balance_cents"] for a in tb["accounts"]}
 
@@ -174,6 +198,8 @@ async def test_settlement_statement_flags_what_does_not_reconcile(
     clean = await paid_order(client, new_client(), event, quantity=1)
     odd = await paid_order(client, new_client(), event, quantity=1)
     await refund(engine, clean["reference"], 2000, 261, manual=True)  # the organiser paid R 20 back by hand
+    await late_fee(engine, clean["reference"], 250)  # the provider's fee, learnt from its statement
+    await late_fee(engine, clean["reference"], 250)  # the same statement line again: booked once
     # The provider reports a second succeeded payment of the same order, of another amount, which
     # the ledger never booked (e.g. entered by hand at the provider).
     async with engine.begin() as conn:
@@ -194,12 +220,13 @@ async def test_settlement_statement_flags_what_does_not_reconcile(
         by_ref.setdefault(row["order_reference"], []).append(row)
     assert [r["flags"] for r in by_ref[clean["reference"]]] == [[]]
     assert by_ref[clean["reference"]][0]["refunded_cents"] == 2000
-    assert by_ref[clean["reference"]][0]["net_cents"] == 10000 - 2000
+    assert by_ref[clean["reference"]][0]["fee_cents"] == 250
+    assert by_ref[clean["reference"]][0]["net_cents"] == 10000 - 2000 - 250
     flags = sorted(tuple(sorted(r["flags"])) for r in by_ref[odd["reference"]])
     assert flags == [("amount_differs", "duplicate_payment", "not_in_ledger"), ("duplicate_payment",)]
     assert body["totals"]["payments"] == 3 and body["totals"]["amount_cents"] == 29000
     assert body["totals"]["flagged"] == 2 and body["totals"]["amount_display"] == "R 290.00"
-    assert body["totals"]["refunded_cents"] == 2000 and body["totals"]["net_cents"] == 29000 - 2000
+    assert body["totals"]["refunded_cents"] == 2000 and body["totals"]["net_cents"] == 29000 - 2000 - 250
     other = (await client.get(client.org("/reports/settlement"), params={"provider": "payfast"})).json()
     assert other["rows"] == [] and other["totals"]["payments"] == 0
     assert (await client.get(client.org("/reports/settlement"), params={"provider": "cash"})).status_code == 400

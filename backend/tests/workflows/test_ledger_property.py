@@ -1,7 +1,7 @@
 """The ledger's books balance, whatever happens: a Hypothesis property test over random money
 histories, posted through posting.py into the real PostgreSQL of the test stack.
 
-A history mixes sales (VAT-registered and not), their provider fees, partial and full refunds
+A history mixes sales (VAT-registered and not), their provider fees (in the payment, or later), partial and full refunds
 (through the provider or paid by the organiser), cancellations (a refund of what is left),
 payments that cannot be filled (`needs_refund`) and their repayment, payouts with a payout fee,
 and reversals (a second reversal of the same entry is refused). After every history:
@@ -54,8 +54,11 @@ refund = st.tuples(
 cancel = st.tuples(st.just("cancel"), st.integers(0, 1_000))
 repay = st.tuples(st.just("repay"), st.integers(0, 1_000))
 payout = st.tuples(st.just("payout"), st.sampled_from(PROVIDERS), st.integers(1, 100), st.integers(0, 2_000))
+late_fee = st.tuples(st.just("fee"), st.integers(0, 1_000), st.integers(1, 3_000))
 reversal = st.tuples(st.just("reverse"), st.integers(0, 1_000))
-histories = st.lists(st.one_of(sale, sale, owed, refund, cancel, repay, payout, reversal), min_size=1, max_size=14)
+histories = st.lists(
+    st.one_of(sale, sale, owed, refund, cancel, repay, late_fee, payout, reversal), min_size=1, max_size=14
+)
 
 
 @dataclass
@@ -196,6 +199,15 @@ async def apply(db: AsyncSession, world: World, model: Model, step: tuple) -> No
         payment.refunded += amount
         source = f"refunds:{payment.provider}" if paid_from == "provider" else "refunds:bank"
         model.book(entry, {source: amount, "vat": -vat, "owed": 0 if payment.allocated else -amount})
+    elif kind == "fee":  # a fee the provider's statement reports after the payment
+        if not model.payments:
+            return
+        payment = model.payments[step[1] % len(model.payments)]
+        entry = await posting.record_fee(
+            db, organization_id=org, provider=payment.provider, amount_cents=step[2], event_id=payment.event_id,
+            order_id=payment.order_id, external_reference=f"fee-{uuid.uuid4()}",
+        )  # fmt: skip
+        model.book(entry, {f"fees:{payment.provider}": step[2]})
     elif kind == "payout":
         provider = step[1]
         clearing = clearing_of(model, provider)

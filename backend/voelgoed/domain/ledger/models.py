@@ -39,6 +39,7 @@ class EntryKind(enum.StrEnum):
     REFUND = "refund"  # a refund of a sale (VAT back out of vat_output)
     UNALLOCATED_REFUND = "unallocated_refund"  # money owed back, paid back
     CHARGEBACK = "chargeback"
+    FEE = "fee"  # a provider fee booked on its own (learnt after the payment, or not tied to one)
     PAYOUT = "payout"  # the provider paid the organiser's bank (its payout fee in the same entry)
     REVERSAL = "reversal"  # the mirror of `reverses_entry_id`
 

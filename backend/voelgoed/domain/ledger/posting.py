@@ -223,6 +223,46 @@ async def record_chargeback(
     return await _post_once(db, entry, legs, existing)
 
 
+async def record_fee(
+    db: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    provider: str,
+    amount_cents: int,
+    event_id: uuid.UUID | None = None,
+    order_id: uuid.UUID | None = None,
+    transaction_id: uuid.UUID | None = None,
+    external_reference: str | None = None,
+    memo: str = "",
+    occurred_at: datetime | None = None,
+) -> uuid.UUID | None:
+    """A provider fee booked on its own: one the notification did not state and the provider's
+    statement did later, or one tied to no payment (a monthly fee). The provider keeps it out of
+    what it holds for the organiser. With an `external_reference` a repeated call books nothing more."""
+    amount = _positive("amount", amount_cents)
+    legs: list[Leg] = [(Account.PROVIDER_FEES, amount), (Account.PROVIDER_CLEARING, -amount)]
+    entry = JournalEntry(
+        id=uuid.uuid4(),
+        organization_id=organization_id,
+        event_id=event_id,
+        order_id=order_id,
+        kind=EntryKind.FEE.value,
+        provider=provider,
+        transaction_id=transaction_id,
+        external_reference=external_reference,
+        occurred_at=_when(occurred_at),
+        memo=memo[:300] or "provider fee",
+    )
+    if external_reference is None:
+        return await _post(db, entry, legs)
+    existing = select(JournalEntry.id).where(
+        JournalEntry.kind == EntryKind.FEE.value,
+        JournalEntry.provider == provider,
+        JournalEntry.external_reference == external_reference,
+    )
+    return await _post_once(db, entry, legs, existing)
+
+
 async def record_payout(
     db: AsyncSession,
     *,

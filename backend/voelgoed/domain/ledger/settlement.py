@@ -29,20 +29,22 @@ MANUAL = "manual"
 
 
 async def _payment_entries(db: AsyncSession, tx_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, int]]:
-    """transaction id -> (kind of its payment entry, fee booked in it)."""
-    fee = func.coalesce(
-        func.sum(JournalLine.amount_cents).filter(JournalLine.account == Account.PROVIDER_FEES.value), 0
-    )
-    rows = await db.execute(
-        select(JournalEntry.transaction_id, JournalEntry.kind, fee)
-        .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
-        .where(
+    """transaction id -> (kind of its payment entry, fees booked for it: in that entry, in fee or
+    chargeback entries naming the transaction, less reversed ones)."""
+    kinds = await db.execute(
+        select(JournalEntry.transaction_id, JournalEntry.kind).where(
             JournalEntry.transaction_id.in_(tx_ids),
             JournalEntry.kind.in_([EntryKind.SALE.value, EntryKind.UNALLOCATED_RECEIPT.value]),
         )
-        .group_by(JournalEntry.transaction_id, JournalEntry.kind)
     )
-    return {tx: (kind, int(cents)) for tx, kind, cents in rows.all() if tx is not None}
+    fees = await db.execute(
+        select(JournalEntry.transaction_id, func.sum(JournalLine.amount_cents))
+        .join(JournalLine, JournalLine.entry_id == JournalEntry.id)
+        .where(JournalEntry.transaction_id.in_(tx_ids), JournalLine.account == Account.PROVIDER_FEES.value)
+        .group_by(JournalEntry.transaction_id)
+    )
+    fee_of = {tx: int(cents) for tx, cents in fees.tuples()}
+    return {tx: (kind, fee_of.get(tx, 0)) for tx, kind in kinds.tuples() if tx is not None}
 
 
 async def _refunds(db: AsyncSession, provider: str, order_ids: list[uuid.UUID]) -> dict[tuple[uuid.UUID, str], int]:

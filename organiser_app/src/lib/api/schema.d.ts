@@ -1707,7 +1707,7 @@ export interface components {
          * EntryKind
          * @enum {string}
          */
-        EntryKind: "sale" | "unallocated_receipt" | "refund" | "unallocated_refund" | "chargeback" | "payout" | "reversal";
+        EntryKind: "sale" | "unallocated_receipt" | "refund" | "unallocated_refund" | "chargeback" | "fee" | "payout" | "reversal";
         /** EventCreate */
         EventCreate: {
             capacity?: number | null;

@@ -22,7 +22,7 @@ branch_labels = None
 depends_on = None
 
 ACCOUNTS = "'provider_clearing', 'bank', 'ticket_revenue', 'vat_output', 'provider_fees', 'refunds', 'chargebacks', 'refunds_due'"
-KINDS = "'sale', 'unallocated_receipt', 'refund', 'unallocated_refund', 'chargeback', 'payout', 'reversal'"
+KINDS = "'sale', 'unallocated_receipt', 'refund', 'unallocated_refund', 'chargeback', 'fee', 'payout', 'reversal'"
 
 FUNCTIONS = [
     """
