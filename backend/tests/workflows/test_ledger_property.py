@@ -1,12 +1,13 @@
 """The ledger's books balance, whatever happens: a Hypothesis property test over random money
 histories, posted through posting.py into the real PostgreSQL of the test stack.
 
-A history mixes sales (VAT-registered and not), their provider fees (in the payment, or later), partial and full refunds
-(through the provider or paid by the organiser), cancellations (a refund of what is left),
+A history mixes sales (VAT-registered and not), their provider fees (in the payment, or later),
+partial and full refunds (through the provider or paid by the organiser), chargebacks,
+cancellations (a refund of what is left),
 payments that cannot be filled (`needs_refund`) and their repayment, payouts with a payout fee,
 and reversals (a second reversal of the same entry is refused). After every history:
 - the trial balance sums to zero per event and per organisation (and every entry on its own);
-- each provider's clearing balance = received - fees - refunds paid by it - payouts;
+- each provider's clearing balance = received - fees - refunds paid by it - chargebacks - payouts;
 - VAT output and money owed back match the model;
 - a hand-written unbalanced entry, a zero amount, an UPDATE and a DELETE are refused by PostgreSQL.
 """
@@ -54,10 +55,11 @@ refund = st.tuples(
 cancel = st.tuples(st.just("cancel"), st.integers(0, 1_000))
 repay = st.tuples(st.just("repay"), st.integers(0, 1_000))
 payout = st.tuples(st.just("payout"), st.sampled_from(PROVIDERS), st.integers(1, 100), st.integers(0, 2_000))
+chargeback = st.tuples(st.just("chargeback"), st.integers(0, 1_000), st.integers(0, 2_000))
 late_fee = st.tuples(st.just("fee"), st.integers(0, 1_000), st.integers(1, 3_000))
 reversal = st.tuples(st.just("reverse"), st.integers(0, 1_000))
 histories = st.lists(
-    st.one_of(sale, sale, owed, refund, cancel, repay, late_fee, payout, reversal), min_size=1, max_size=14
+    st.one_of(sale, sale, owed, refund, cancel, repay, chargeback, late_fee, payout, reversal), min_size=1, max_size=14
 )
 
 
@@ -76,7 +78,8 @@ class Payment:
     amount: int
     vat: int
     allocated: bool
-    refunded: int = 0
+    transaction_id: uuid.UUID
+    refunded: int = 0  # refunded or charged back
 
 
 @dataclass
@@ -177,7 +180,7 @@ async def apply(db: AsyncSession, world: World, model: Model, step: tuple) -> No
             amount_cents=amount, vat_cents=vat, fee_cents=fee, allocated=allocated,
         )  # fmt: skip
         assert again == entry
-        model.payments.append(Payment(order_id, event_id, provider, amount, vat, allocated))
+        model.payments.append(Payment(order_id, event_id, provider, amount, vat, allocated, tx_id))
         model.book(entry, {
             f"received:{provider}": amount, f"fees:{provider}": fee or 0, "vat": vat if allocated else 0,
             "owed": 0 if allocated else amount,
@@ -199,6 +202,20 @@ async def apply(db: AsyncSession, world: World, model: Model, step: tuple) -> No
         payment.refunded += amount
         source = f"refunds:{payment.provider}" if paid_from == "provider" else "refunds:bank"
         model.book(entry, {source: amount, "vat": -vat, "owed": 0 if payment.allocated else -amount})
+    elif kind == "chargeback":  # the buyer's bank takes back what is left of a sale
+        candidates = [p for p in model.payments if p.allocated and p.refunded < p.amount]
+        if not candidates:
+            return
+        payment = candidates[step[1] % len(candidates)]
+        amount = payment.amount - payment.refunded
+        vat = payment.vat * amount // payment.amount
+        entry = await posting.record_chargeback(
+            db, organization_id=org, event_id=payment.event_id, order_id=payment.order_id,
+            transaction_id=payment.transaction_id, provider=payment.provider,
+            amount_cents=amount, vat_cents=vat, fee_cents=step[2],
+        )  # fmt: skip
+        payment.refunded += amount
+        model.book(entry, {f"chargebacks:{payment.provider}": amount, f"fees:{payment.provider}": step[2], "vat": -vat})
     elif kind == "fee":  # a fee the provider's statement reports after the payment
         if not model.payments:
             return
@@ -237,7 +254,8 @@ async def apply(db: AsyncSession, world: World, model: Model, step: tuple) -> No
 
 def clearing_of(model: Model, provider: str) -> int:
     t = model.totals
-    return t[f"received:{provider}"] - t[f"fees:{provider}"] - t[f"refunds:{provider}"] - t[f"payouts:{provider}"]
+    money_out = t[f"refunds:{provider}"] + t[f"chargebacks:{provider}"] + t[f"payouts:{provider}"]
+    return t[f"received:{provider}"] - t[f"fees:{provider}"] - money_out
 
 
 async def check_books(engine: AsyncEngine, world: World, model: Model) -> None:
