@@ -37,6 +37,7 @@ from voelgoed.domain.organizations.controllers import (
     OrganizationController,
 )
 from voelgoed.domain.payments.controllers import PayFastItnController, PaymentProviderController
+from voelgoed.domain.refunds.controllers import RefundController
 from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
 from voelgoed.domain.venues.controllers import VenueController
 from voelgoed.lib.compression import EventStreamSafeCompression
@@ -75,6 +76,7 @@ API_CONTROLLERS: list[Any] = [
     CouponController,
     PublicApiController,
     OrderController,
+    RefundController,
     TicketDownloadController,
     SigningKeyController,
     OrganizationTaxDocumentController,

@@ -17,6 +17,7 @@ from voelgoed.domain.dashboards.jobs import BUILD_DASHBOARD_SNAPSHOTS_CRON
 from voelgoed.domain.exports.jobs import REQUEUE_STALLED_EXPORTS_CRON, run_export
 from voelgoed.domain.notifications.jobs import send_email
 from voelgoed.domain.orders.jobs import RELEASE_EXPIRED_HOLDS_CRON
+from voelgoed.domain.refunds.jobs import SWEEP_REFUNDS_CRON, notify_refund, process_refund, refund_late_payment
 from voelgoed.domain.tickets.jobs import REDELIVER_MISSED_TICKETS_CRON, deliver_order_tickets
 from voelgoed.lib.memory import limit_malloc_arenas, release_free_memory
 from voelgoed.lib.redis_client import DeferringQueue, RedisBreaker, make_request_redis
@@ -27,7 +28,14 @@ __all__ = ["CRON_JOBS", "FUNCTIONS", "QUEUE_NAME", "make_queue", "make_request_q
 
 log = logging.getLogger("voelgoed.worker")
 
-FUNCTIONS: list[Any] = [send_email, deliver_order_tickets, run_export]
+FUNCTIONS: list[Any] = [
+    send_email,
+    deliver_order_tickets,
+    run_export,
+    process_refund,
+    notify_refund,
+    refund_late_payment,
+]
 # Jobs that build large native buffers (WeasyPrint, CSV chunks): their freed memory goes back to
 # the kernel after each run (lib/memory.py; measured by bench/memory).
 HEAVY_JOBS = frozenset({"deliver_order_tickets", "run_export"})
@@ -36,6 +44,7 @@ CRON_JOBS: list[Any] = [
     BUILD_DASHBOARD_SNAPSHOTS_CRON,
     REDELIVER_MISSED_TICKETS_CRON,
     REQUEUE_STALLED_EXPORTS_CRON,
+    SWEEP_REFUNDS_CRON,
 ]
 
 

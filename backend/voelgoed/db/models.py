@@ -20,6 +20,7 @@ from voelgoed.domain.ledger.models import JournalEntry, JournalLine
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.organizations.models import Invitation, Membership, Organization
 from voelgoed.domain.payments.models import PaymentNotification, PaymentProviderAccount, PaymentTransaction
+from voelgoed.domain.refunds.models import Refund, RefundTicket
 from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument, Ticket
 from voelgoed.domain.venues.models import Gate, Venue
 
@@ -54,6 +55,8 @@ __all__ = [
     "PaymentNotification",
     "PaymentProviderAccount",
     "PaymentTransaction",
+    "Refund",
+    "RefundTicket",
     "ScanSession",
     "TaxDocument",
     "TaxDocumentCounter",

@@ -36,6 +36,8 @@ from voelgoed.domain.orders.schemas import (
     reservation_read,
 )
 from voelgoed.domain.organizations.services import charged_vat_rate_bp
+from voelgoed.domain.refunds.schemas import refund_brief
+from voelgoed.domain.refunds.services import refunds_of_order
 from voelgoed.lib import ratelimit
 from voelgoed.lib.problems import NotFound, Unprocessable
 from voelgoed.settings import Settings
@@ -109,6 +111,8 @@ async def public_order_read(db: AsyncSession, order: Order) -> PublicOrderRead:
         allowed_transitions=[t for t in OrderLifecycle(order).allowed() if t == "cancel"],
         coupon_code=summary.coupon_code,
         vat_rate_bp=summary.vat_rate_bp,
+        refunded_cents=order.refunded_cents,
+        refunds=[refund_brief(r) for r in await refunds_of_order(db, order.id)],
     )
 
 

@@ -28,6 +28,7 @@ from voelgoed.domain.ledger.schemas import (
 )
 from voelgoed.domain.organizations.models import Organization
 from voelgoed.domain.payments.providers import PaymentProviderName
+from voelgoed.domain.refunds import services as refund_services
 from voelgoed.lib.problems import Conflict, NotFound
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -204,6 +205,7 @@ class MoneyReportController(Controller):
         )
 
 
-# The refunds area's reader of pending refunds (settlement.PendingRefunds), wired where refunds
-# exist; None: the statement cannot flag refunds pending for more than a day.
-PENDING_REFUNDS: settlement.PendingRefunds | None = None
+# The refunds area's reader of open refunds (settlement.PendingRefunds). The refunds area sits above
+# the ledger, so only this controller (the HTTP tier) may name it; the ledger's rules take it as a
+# parameter.
+PENDING_REFUNDS: settlement.PendingRefunds | None = refund_services.open_since

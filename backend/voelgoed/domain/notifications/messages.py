@@ -76,3 +76,48 @@ def tickets_delivery(m: TicketsMail) -> Mail:
         html=_env.get_template("tickets.html").render(context),
         reply_to=m.reply_to,
     )
+
+
+@dataclass(frozen=True)
+class RefundMail:
+    """What the buyer's refund e-mail says (one per refund). `tickets`: (type, code) of the tickets
+    the refund revoked; `amount`: formatted, e.g. "R 150.00"."""
+
+    to: str
+    buyer_name: str | None
+    reference: str
+    event_name: str
+    amount: str
+    reason: str
+    manual: bool  # paid out by the organiser, not through the payment provider
+    order_cancelled: bool
+    order_url: str
+    organiser_name: str
+    reply_to: str | None
+    tickets: list[tuple[str, str]] = field(default_factory=list)
+
+
+def refund_confirmation(m: RefundMail) -> Mail:
+    return Mail(
+        to=m.to,
+        subject=f"Refund of {m.amount}: {m.event_name} ({m.reference})",
+        text=_env.get_template("refund.txt").render({**m.__dict__, "count": len(m.tickets)}),
+        reply_to=m.reply_to,
+    )
+
+
+def order_cancelled(
+    *, to: str, buyer_name: str | None, reference: str, event_name: str, reason: str, organiser_name: str
+) -> Mail:
+    """The organiser cancelled a paid order without a refund (with one, the refund e-mail says so)."""
+    return Mail(
+        to=to,
+        subject=f"Order cancelled: {event_name} ({reference})",
+        text=(
+            f"Hello {buyer_name or 'there'},\n\n"
+            f"{organiser_name} cancelled your order {reference} for {event_name}.\n\n"
+            f"Reason: {reason}\n\n"
+            "Its tickets are no longer valid and will not be admitted.\n"
+            "Questions? Reply to this e-mail.\n\nVoelgoedEvents\n"
+        ),
+    )

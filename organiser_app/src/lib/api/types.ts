@@ -66,3 +66,6 @@ export type Direction = Schemas['Direction'];
 export type PaymentProvider = OkOf<'getPaymentProvider'>;
 export type PaymentProviderField = PaymentProvider['fields'][number];
 export type PaymentProviderUpdate = BodyOf<'setPaymentProvider'>;
+export type Refund = OkOf<'getRefund'>;
+export type OrderRefunds = OkOf<'listOrderRefunds'>;
+export type RefundCreate = BodyOf<'createRefund'>;
