@@ -22,12 +22,23 @@ from voelgoed.lib.memory import limit_malloc_arenas, release_free_memory
 from voelgoed.lib.redis_client import DeferringQueue, RedisBreaker, make_request_redis
 from voelgoed.settings import Settings
 from voelgoed.worker_context import QUEUE_NAME, make_queue
+from voelgoed.workflows.event_cancellation_jobs import (
+    RESUME_EVENT_CANCELLATIONS_CRON,
+    run_event_cancellation,
+    send_event_cancelled_email,
+)
 
 __all__ = ["CRON_JOBS", "FUNCTIONS", "QUEUE_NAME", "make_queue", "make_request_queue", "worker_settings"]
 
 log = logging.getLogger("voelgoed.worker")
 
-FUNCTIONS: list[Any] = [send_email, deliver_order_tickets, run_export]
+FUNCTIONS: list[Any] = [
+    send_email,
+    deliver_order_tickets,
+    run_export,
+    run_event_cancellation,
+    send_event_cancelled_email,
+]
 # Jobs that build large native buffers (WeasyPrint, CSV chunks): their freed memory goes back to
 # the kernel after each run (lib/memory.py; measured by bench/memory).
 HEAVY_JOBS = frozenset({"deliver_order_tickets", "run_export"})
@@ -36,6 +47,7 @@ CRON_JOBS: list[Any] = [
     BUILD_DASHBOARD_SNAPSHOTS_CRON,
     REDELIVER_MISSED_TICKETS_CRON,
     REQUEUE_STALLED_EXPORTS_CRON,
+    RESUME_EVENT_CANCELLATIONS_CRON,
 ]
 
 

@@ -13,7 +13,7 @@ from voelgoed.domain.check_in.models import (
 )
 from voelgoed.domain.dashboards.models import CheckinBucket, DashboardSnapshotState, FunnelBucket
 from voelgoed.domain.devices.models import Device, DevicePairingCode
-from voelgoed.domain.events.models import Event
+from voelgoed.domain.events.models import Event, EventCancellation, EventCancellationOrder
 from voelgoed.domain.exports.models import DataExport, DataExportChunk
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.organizations.models import Invitation, Membership, Organization
@@ -35,6 +35,8 @@ __all__ = [
     "Device",
     "DevicePairingCode",
     "Event",
+    "EventCancellation",
+    "EventCancellationOrder",
     "EventInventory",
     "EventSigningKey",
     "FunnelBucket",
