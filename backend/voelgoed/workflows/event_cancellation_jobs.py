@@ -65,6 +65,11 @@ def job_key(cancellation_id: uuid.UUID | str) -> str:
     return f"event-cancellation:{cancellation_id}"
 
 
+def run_lock_key(event_id: uuid.UUID | str) -> str:
+    """The advisory lock a running job holds: per event (one cancellation per event)."""
+    return f"event-cancellation-run:{event_id}"
+
+
 async def enqueue_cancellation(queue: Queue, cancellation_id: uuid.UUID | str) -> None:
     """One job per cancellation (the key), whoever enqueues it: the request, or the sweep."""
     await queue.enqueue(
@@ -106,15 +111,20 @@ async def run_event_cancellation(ctx: dict[str, Any] | None, *, cancellation_id:
     """Cancel (and refund) every paid order of the event, release its unpaid holds, queue one
     e-mail per order; resumable at any point (see the module's docstring)."""
     cid = uuid.UUID(cancellation_id)
+    async with db_session(ctx) as db:
+        event_id = await db.scalar(select(EventCancellation.event_id).where(EventCancellation.id == cid))
+    if event_id is None:
+        return "missing"
+    key = run_lock_key(event_id)
     async with db_engine(ctx).connect() as lock_conn:
         await lock_conn.execution_options(isolation_level="AUTOCOMMIT")
-        if not await lock_conn.scalar(sql.TRY_LOCK, {"k": job_key(cid)}):
+        if not await lock_conn.scalar(sql.TRY_LOCK, {"k": key}):
             log.info("event cancellation %s is being run by another worker", cid)
             return "busy"
         try:
             return await _run(ctx, cid)
         finally:
-            await lock_conn.execute(sql.UNLOCK, {"k": job_key(cid)})
+            await lock_conn.execute(sql.UNLOCK, {"k": key})
 
 
 async def _run(ctx: Any, cid: uuid.UUID) -> str:
@@ -260,9 +270,18 @@ async def _touch_job(ctx: Any) -> None:
 
 @worker_job
 async def send_event_cancelled_email(ctx: dict[str, Any] | None, *, marker_id: str) -> str:
-    """E-mail one buyer that the event is cancelled, at most once per order (module docstring, 4)."""
+    """E-mail one buyer that the event is cancelled, once per order (module docstring, 4).
+
+    Shielded from cancellation: SAQ cancels a running job it aborts (its sweep aborts and retries a
+    job it catches between dequeue and start, and one past its timeout). A cancellation landing
+    after the SMTP hand-off (a thread that runs on) and before the commit of `emailed_at` would
+    make the retry send the e-mail again; shielded, the send and its record finish together and
+    the retry, waiting on the order's lock, finds `emailed_at` set."""
+    return await asyncio.shield(_send_once(ctx, uuid.UUID(marker_id)))
+
+
+async def _send_once(ctx: Any, mid: uuid.UUID) -> str:
     settings = job_settings(ctx)
-    mid = uuid.UUID(marker_id)
     async with db_session(ctx) as db, db.begin():
         await db.execute(sql.XACT_LOCK, {"k": f"event-cancelled-mail:{mid}"})
         row = (await db.execute(sql.MAIL_FACTS, {"m": mid})).first()
