@@ -155,7 +155,11 @@ async def test_cancelling_an_event_refunds_every_paid_order_and_emails_each_buye
     }
     assert_problem(await client.get(cancellation_path(client, event["id"])), 404)  # none yet
 
-    body = {"mode": "refund_all", "reason": "Storm damage to the venue", "message": "We are so sorry.\nSee you soon."}
+    body = {
+        "mode": "refund_all",
+        "reason_text": "Storm damage to the venue",
+        "message": "We are so sorry.\nSee you soon.",
+    }
     started = await client.post(cancellation_path(client, event["id"]), json=body)
     assert started.status_code == 202, started.text
     assert started.json()["status"] in ("running", "finished") and started.json()["orders_total"] == 3
@@ -200,14 +204,14 @@ async def test_second_post_returns_the_same_cancellation_and_another_mode_is_ref
     path = cancellation_path(client, event["id"])
 
     # The old cancel path asks for a decision about the paid orders first.
-    assert "cancellation" in assert_problem(await client.post(client.org(f"/events/{event['id']}/cancel")), 409)[
-        "detail"
-    ]
-    assert_problem(await client.post(path, json={"mode": "keep_money", "reason": "x"}), 422, "mode")
-    assert_problem(await client.post(path, json={"mode": "refund_all", "reason": "  "}), 422, "reason")
+    assert (
+        "cancellation" in assert_problem(await client.post(client.org(f"/events/{event['id']}/cancel")), 409)["detail"]
+    )
+    assert_problem(await client.post(path, json={"mode": "keep_money", "reason_text": "x"}), 422, "mode")
+    assert_problem(await client.post(path, json={"mode": "refund_all", "reason_text": "  "}), 422, "reason_text")
     assert (await client.get(client.org(f"/events/{event['id']}"))).json()["status"] == "published"
 
-    body = {"mode": "cancel_without_refund", "reason": "Artist ill"}
+    body = {"mode": "cancel_without_refund", "reason_text": "Artist ill"}
     first, second = await asyncio.gather(client.post(path, json=body), client.post(path, json=body))
     assert first.status_code == second.status_code == 202, (first.text, second.text)
     assert first.json()["id"] == second.json()["id"]
@@ -233,7 +237,7 @@ async def test_cancel_without_refund_cancels_and_tells_buyers_no_refund_comes(
     domain = unique_domain()
     await seed_paid_orders(engine, client, event, 4, domain)
     r = await client.post(
-        cancellation_path(client, event["id"]), json={"mode": "cancel_without_refund", "reason": "Rained out"}
+        cancellation_path(client, event["id"]), json={"mode": "cancel_without_refund", "reason_text": "Rained out"}
     )
     assert r.status_code == 202, r.text
     done = await wait_finished(client, event["id"])
@@ -253,7 +257,7 @@ async def test_only_owners_and_admins_cancel_and_other_organisations_see_nothing
     event = await organiser_with_event(client)
     await seed_paid_orders(engine, client, event, 1, unique_domain())
     path = cancellation_path(client, event["id"])
-    body = {"mode": "refund_all", "reason": "Venue lost"}
+    body = {"mode": "refund_all", "reason_text": "Venue lost"}
     staff = await add_member(client, new_client, stack, "staff")
     assert_problem(await staff.get(path + "/preview"), 403)
     assert_problem(await staff.post(path, json=body), 403)
@@ -277,7 +281,7 @@ async def test_thousand_paid_orders_finish_and_each_buyer_is_emailed_once(
     domain = unique_domain()
     await seed_paid_orders(engine, client, event, 1000, domain)
     r = await client.post(
-        cancellation_path(client, event["id"]), json={"mode": "refund_all", "reason": "Promoter insolvent"}
+        cancellation_path(client, event["id"]), json={"mode": "refund_all", "reason_text": "Promoter insolvent"}
     )
     assert r.status_code == 202, r.text
     done = await wait_finished(client, event["id"], timeout=600)
@@ -298,7 +302,11 @@ class WorkerKilled(BaseException):
 
 
 async def test_a_worker_killed_during_refund_all_loses_nothing_and_does_nothing_twice(
-    client: Api, engine: AsyncEngine, stack: Stack, worker_env: None, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    client: Api,
+    engine: AsyncEngine,
+    stack: Stack,
+    worker_env: None,
+    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
 ) -> None:
     event = await organiser_with_event(client)
     domain = unique_domain()
@@ -309,7 +317,7 @@ async def test_a_worker_killed_during_refund_all_loses_nothing_and_does_nothing_
         await holder.execute(text("SELECT pg_advisory_lock(hashtextextended(:k, 0))"), {"k": lock_key})
         await holder.commit()
         r = await client.post(
-            cancellation_path(client, event["id"]), json={"mode": "refund_all", "reason": "Flooded"}
+            cancellation_path(client, event["id"]), json={"mode": "refund_all", "reason_text": "Flooded"}
         )
         assert r.status_code == 202, r.text
         cid = r.json()["id"]

@@ -62,7 +62,7 @@ async def start_cancellation(
     requests run one after the other."""
     if data.mode not in MODES:
         raise Unprocessable.field("mode", f"Choose one of: {', '.join(MODES)}.")
-    reason = required_text(data.reason, "reason")
+    reason = required_text(data.reason_text, "reason_text")
     message = (data.message or "").strip() or None
     event = await _event(db, event_id, lock=True)
     existing = await db.scalar(select(EventCancellation).where(EventCancellation.event_id == event.id))

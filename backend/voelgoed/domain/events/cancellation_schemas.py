@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
 class EventCancellationCreate(msgspec.Struct, forbid_unknown_fields=True):
     """`mode`: what happens to paid orders (refund_all | cancel_without_refund); unpaid
-    reservations are always cancelled and their tickets released. `reason` is kept for the
-    organisation; `message` is quoted in every buyer's e-mail."""
+    reservations are always cancelled and their tickets released. `reason_text` is kept for the
+    organisation (audit log, refunds); `message` is quoted in every buyer's e-mail."""
 
     mode: Annotated[str, documented_as(MODES)]
-    reason: Annotated[str, msgspec.Meta(max_length=500)]
+    reason_text: Annotated[str, msgspec.Meta(max_length=500)]
     message: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
 
 
@@ -46,7 +46,7 @@ class EventCancellationRead(msgspec.Struct):
     id: uuid.UUID
     event_id: uuid.UUID
     mode: CancellationMode
-    reason: str
+    reason_text: str  # free text (a `reason` field would be a closed set in this API)
     message: str | None
     status: CancellationStatus  # running | finished | failed
     orders_total: int
@@ -79,7 +79,7 @@ def cancellation_read(
         id=c.id,
         event_id=c.event_id,
         mode=c.mode,
-        reason=c.reason,
+        reason_text=c.reason,
         message=c.message,
         status=c.status,
         orders_total=c.orders_total,

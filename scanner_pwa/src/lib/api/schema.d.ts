@@ -1602,7 +1602,7 @@ export interface components {
             message?: string | null;
             /** @enum {string} */
             mode: "refund_all" | "cancel_without_refund";
-            reason: string;
+            reason_text: string;
         };
         /**
          * EventCancellationMode
@@ -1638,7 +1638,7 @@ export interface components {
             orders_done: number;
             orders_total: number;
             progress: number;
-            reason: string;
+            reason_text: string;
             refund_cents: number;
             refunds_requested: number;
             /** Format: date-time */
