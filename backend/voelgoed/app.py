@@ -35,6 +35,7 @@ from voelgoed.domain.organizations.controllers import (
     OrganizationController,
 )
 from voelgoed.domain.payments.controllers import PayFastItnController, PaymentProviderController
+from voelgoed.domain.refunds.controllers import RefundController
 from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
 from voelgoed.domain.venues.controllers import VenueController
 from voelgoed.lib.compression import EventStreamSafeCompression
@@ -71,6 +72,7 @@ API_CONTROLLERS: list[Any] = [
     CouponController,
     PublicApiController,
     OrderController,
+    RefundController,
     TicketDownloadController,
     SigningKeyController,
     PaymentProviderController,

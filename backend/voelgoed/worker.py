@@ -17,6 +17,7 @@ from voelgoed.domain.dashboards.jobs import BUILD_DASHBOARD_SNAPSHOTS_CRON
 from voelgoed.domain.exports.jobs import REQUEUE_STALLED_EXPORTS_CRON, run_export
 from voelgoed.domain.notifications.jobs import send_email
 from voelgoed.domain.orders.jobs import RELEASE_EXPIRED_HOLDS_CRON
+from voelgoed.domain.refunds.jobs import SWEEP_REFUNDS_CRON, notify_refund, process_refund, refund_late_payment
 from voelgoed.domain.tickets.jobs import REDELIVER_MISSED_TICKETS_CRON, deliver_order_tickets
 from voelgoed.lib.memory import limit_malloc_arenas, release_free_memory
 from voelgoed.lib.redis_client import DeferringQueue, RedisBreaker, make_request_redis
@@ -38,6 +39,9 @@ FUNCTIONS: list[Any] = [
     run_export,
     run_event_cancellation,
     send_event_cancelled_email,
+    process_refund,
+    notify_refund,
+    refund_late_payment,
 ]
 # Jobs that build large native buffers (WeasyPrint, CSV chunks): their freed memory goes back to
 # the kernel after each run (lib/memory.py; measured by bench/memory).
@@ -48,6 +52,7 @@ CRON_JOBS: list[Any] = [
     REDELIVER_MISSED_TICKETS_CRON,
     REQUEUE_STALLED_EXPORTS_CRON,
     RESUME_EVENT_CANCELLATIONS_CRON,
+    SWEEP_REFUNDS_CRON,
 ]
 
 

@@ -18,6 +18,7 @@ from voelgoed.domain.exports.models import DataExport, DataExportChunk
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.organizations.models import Invitation, Membership, Organization
 from voelgoed.domain.payments.models import PaymentNotification, PaymentProviderAccount, PaymentTransaction
+from voelgoed.domain.refunds.models import Refund, RefundTicket
 from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument, Ticket
 from voelgoed.domain.venues.models import Gate, Venue
 
@@ -51,6 +52,8 @@ __all__ = [
     "PaymentNotification",
     "PaymentProviderAccount",
     "PaymentTransaction",
+    "Refund",
+    "RefundTicket",
     "ScanSession",
     "Ticket",
     "TicketCheckinState",

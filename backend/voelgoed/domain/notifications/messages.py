@@ -76,3 +76,31 @@ def tickets_delivery(m: TicketsMail) -> Mail:
         html=_env.get_template("tickets.html").render(context),
         reply_to=m.reply_to,
     )
+
+
+@dataclass(frozen=True)
+class RefundMail:
+    """What the buyer's refund e-mail says (one per refund). `tickets`: (type, code) of the tickets
+    the refund revoked; `amount`: formatted, e.g. "R 150.00"."""
+
+    to: str
+    buyer_name: str | None
+    reference: str
+    event_name: str
+    amount: str
+    reason: str
+    manual: bool  # paid out by the organiser, not through the payment provider
+    order_cancelled: bool
+    order_url: str
+    organiser_name: str
+    reply_to: str | None
+    tickets: list[tuple[str, str]] = field(default_factory=list)
+
+
+def refund_confirmation(m: RefundMail) -> Mail:
+    return Mail(
+        to=m.to,
+        subject=f"Refund of {m.amount}: {m.event_name} ({m.reference})",
+        text=_env.get_template("refund.txt").render({**m.__dict__, "count": len(m.tickets)}),
+        reply_to=m.reply_to,
+    )

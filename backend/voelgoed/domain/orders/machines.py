@@ -1,6 +1,8 @@
 """Order lifecycle (python-statemachine). The only code that changes `ticket_order.status`.
 
 reserved -> awaiting_payment -> paid -> refunded; reserved | awaiting_payment -> cancelled;
+paid -> cancelled (the organiser cancels a paid order: `cancel_paid`, workflows/refunds.py);
+paid -> refunded once refunds have paid back the whole total (`refund`, domain/refunds);
 reserved | awaiting_payment -> expired; expired -> paid only for a late payment that could be
 re-reserved (complete_checkout decides, under the event's inventory lock).
 """
@@ -30,6 +32,7 @@ class OrderLifecycle(StateMachine):
     pay_late = expired.to(paid)  # only complete_checkout, after re-reserving the stock
     refund = paid.to(refunded)
     cancel = reserved.to(cancelled) | awaiting_payment.to(cancelled)
+    cancel_paid = paid.to(cancelled)  # the organiser, never the buyer (checkout's `cancel` stays unpaid-only)
     expire = reserved.to(expired) | awaiting_payment.to(expired)
 
     def __init__(self, order: Any) -> None:

@@ -17,6 +17,12 @@ class Order(OrgOwned, UUIDAuditBase):
     __tablename__ = "ticket_order"  # "order" is an SQL keyword
     __table_args__ = (
         CheckConstraint("total_cents >= 0 AND subtotal_cents >= 0 AND discount_cents >= 0", name="order_amounts"),
+        # Refunds (domain/refunds) never together exceed what was paid, whatever the code does.
+        CheckConstraint(
+            "refunded_cents >= 0 AND refund_pending_cents >= 0"
+            " AND refunded_cents + refund_pending_cents <= total_cents",
+            name="order_refunds",
+        ),
         Index("ix_ticket_order_hold_expiry", "status", "hold_expires_at"),
         Index("ix_ticket_order_event_created", "event_id", "created_at"),
         Index("ix_ticket_order_event_paid", "event_id", "paid_at"),  # dashboards: sales over time
@@ -49,6 +55,10 @@ class Order(OrgOwned, UUIDAuditBase):
     # A payment arrived after the hold expired and the stock was gone: money must go back.
     needs_refund: Mapped[bool] = mapped_column(default=False)
     tickets_emailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # Written only by domain/refunds: refunds that succeeded, and refunds still open (requested or
+    # pending). Refunds of a late payment (`needs_refund`, never a sale) are not counted here.
+    refunded_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    refund_pending_cents: Mapped[int] = mapped_column(default=0, server_default="0")
 
     lines: Mapped[list[OrderLine]] = relationship(back_populates="order", lazy="selectin", cascade="all, delete-orphan")
 

@@ -12,6 +12,7 @@ default in production).
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -22,12 +23,17 @@ from voelgoed.domain.payments.providers.base import (
     CredentialField,
     PaymentContext,
     PaymentRedirect,
+    ProviderUnavailable,
     RefundContext,
     RefundResult,
 )
 from voelgoed.lib import crypto
 
 SIG_PURPOSE = "simulated-payment"
+# A refund reason containing "[simulate:unavailable-N]" makes the first N refund calls fail as if
+# the provider were down; "[simulate:declined]" refuses it (tests and demos of the retry path).
+_REFUND_SWITCH = re.compile(r"\[simulate:(unavailable|declined)(?:-(\d+))?\]")
+_refund_calls: dict[uuid.UUID, int] = {}
 RETURN_PURPOSE = "simulated-payment-return"
 
 
@@ -89,7 +95,15 @@ class SimulatedProvider:
         return PaymentRedirect(url=url, method="GET")
 
     async def refund(self, ctx: RefundContext) -> RefundResult:
-        """No money moved, so none goes back: the refund succeeds at once."""
+        """No money moved, so none goes back: the refund succeeds at once (unless the reason asks
+        for a simulated outage or refusal)."""
+        switch = _REFUND_SWITCH.search(ctx.reason)
+        if switch is not None:
+            calls = _refund_calls[ctx.refund_id] = _refund_calls.get(ctx.refund_id, 0) + 1
+            if switch.group(1) == "declined":
+                return RefundResult(status="failed", failure_reason="Simulated refusal: the card account is closed.")
+            if calls <= int(switch.group(2) or 1):
+                raise ProviderUnavailable(f"simulated outage (call {calls})")
         return RefundResult(status="succeeded", provider_refund_id=f"sim-refund-{ctx.refund_id.hex[:16]}")
 
     async def test_connection(self, credentials: dict[str, Any], sandbox: bool) -> ConnectionCheck:
