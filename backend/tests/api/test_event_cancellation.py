@@ -67,15 +67,17 @@ async def wait_finished(api: Api, event_id: str, timeout: float = 60) -> dict[st
     raise AssertionError(f"the cancellation did not finish within {timeout}s: {body}")
 
 
-def cancellation_mails(stack: Stack, domain: str) -> Counter[str]:
-    """How many "event cancelled" e-mails each address at `domain` got (the mail folder)."""
+def cancellation_mails(stack: Stack, domain: str, *, any_but_tickets: bool = False) -> Counter[str]:
+    """How many "event cancelled" e-mails each address at `domain` got (the mail folder); with
+    `any_but_tickets`, every e-mail but the tickets of the purchase (a refund e-mail would count)."""
     got: Counter[str] = Counter()
     for path in stack.mail_dir.glob("*.eml") if stack.mail_dir.is_dir() else []:
         raw = path.read_bytes()
         if domain.encode() not in raw:
             continue
         msg = email.message_from_bytes(raw, policy=email.policy.default)
-        if str(msg["Subject"]).startswith(SUBJECT):
+        subject = str(msg["Subject"])
+        if subject.startswith(SUBJECT) or (any_but_tickets and not subject.startswith("Your tickets")):
             got[str(msg["To"])] += 1
     return got
 
@@ -91,6 +93,23 @@ async def wait_mails(stack: Stack, domain: str, expected: int, timeout: float = 
     raise AssertionError(f"{sum(got.values())} of {expected} cancellation e-mails within {timeout}s")
 
 
+async def wait_refunds(engine: AsyncEngine, event_id: str, count: int, timeout: float = 60) -> None:
+    """Until `count` refunds of the event's orders succeeded at the provider."""
+    sql = (
+        "SELECT count(*) FILTER (WHERE r.status = 'succeeded'), count(*) FROM refund r"
+        " JOIN ticket_order o ON o.id = r.order_id WHERE o.event_id = :e"
+    )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        async with engine.connect() as conn:
+            succeeded, total = (await conn.execute(text(sql), {"e": uuid.UUID(event_id)})).one()
+        assert total == count, f"{total} refunds, expected {count}"
+        if succeeded == count:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{succeeded} of {count} refunds succeeded within {timeout}s")
+
+
 def mail_body(stack: Stack, to: str) -> str:
     for path in stack.mail_dir.glob("*.eml"):
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
@@ -104,18 +123,29 @@ def mail_body(stack: Stack, to: str) -> str:
 async def seed_paid_orders(engine: AsyncEngine, api: Api, event: dict[str, Any], count: int, domain: str) -> str:
     """`count` paid one-ticket orders written straight to the database (voelgoed.testing.seeding),
     each with its own buyer address at `domain`, the ticket type's and event's `sold` counters
-    moved as a sale moves them. Returns the ticket type id."""
+    moved as a sale moves them, a succeeded simulated payment each (what a refund is made against).
+    No ledger entries: a test of the ledger buys through the checkout. Returns the ticket type id."""
     tt = await add_type(api, event["id"], quantity=count + 10, price_cents=15000)
     org, ev, type_id = uuid.UUID(api.org_id), uuid.UUID(event["id"]), uuid.UUID(tt["id"])
     seeded = SeededEvent(org, ev, "unused", None, [type_id])  # type: ignore[arg-type]
     async with engine.begin() as conn:
         await seed_tickets(conn, seeded, count, sign=False)
+        # Delivered tickets (so the redelivery sweep leaves them alone) and the payment that paid each.
         await conn.execute(
             text(
                 "UPDATE ticket_order SET buyer_email = 'buyer-' || lower(reference) || :d,"
-                " buyer_name = 'Buyer ' || reference WHERE event_id = :e"
+                " buyer_name = 'Buyer ' || reference, tickets_emailed_at = now() WHERE event_id = :e"
             ),
             {"d": f"@{domain}", "e": ev},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO payment_transaction (id, organization_id, order_id, provider, status, amount_cents,"
+                " provider_reference, completed_at, created_at, updated_at)"
+                " SELECT gen_random_uuid(), organization_id, id, 'simulated', 'succeeded', total_cents,"
+                " 'seed-' || reference, now(), now(), now() FROM ticket_order WHERE event_id = :e"
+            ),
+            {"e": ev},
         )
         await conn.execute(text("UPDATE ticket_type SET sold = sold + :n WHERE id = :t"), {"n": count, "t": type_id})
         await conn.execute(
@@ -187,6 +217,12 @@ async def test_cancelling_an_event_refunds_every_paid_order_and_emails_each_buye
 
     mails = await wait_mails(stack, domain, 3)
     assert mails == Counter({to: 1 for to in buyers})
+    # The refunds go through the provider (the simulated one answers at once) without e-mails of
+    # their own: the cancellation e-mail is the one the buyer gets.
+    await wait_refunds(engine, event["id"], 3)
+    assert cancellation_mails(stack, domain, any_but_tickets=True) == mails
+    statuses = "SELECT string_agg(DISTINCT status, ',') FROM ticket_order WHERE event_id = :e AND paid_at IS NOT NULL"
+    assert await scalar(engine, statuses, e=uuid.UUID(event["id"])) == "cancelled"
     text_of_first = mail_body(stack, buyers[0])
     assert orders[0]["reference"] in text_of_first and "R 200.00" in text_of_first
     assert "Storm damage" not in text_of_first and "We are so sorry." in text_of_first  # the reason is internal
@@ -289,6 +325,8 @@ async def test_thousand_paid_orders_finish_and_each_buyer_is_emailed_once(
     assert done["refunds_requested"] == 1000 and done["refund_cents"] == 1000 * 15000
     mails = await wait_mails(stack, domain, 1000, timeout=600)
     assert len(mails) == 1000 and set(mails.values()) == {1}
+    await wait_refunds(engine, event["id"], 1000, timeout=300)
+    assert cancellation_mails(stack, domain, any_but_tickets=True) == mails  # no refund e-mails besides
     markers = "SELECT count(*), count(DISTINCT order_id) FROM event_cancellation_order WHERE emailed_at IS NOT NULL"
     async with engine.connect() as conn:
         assert tuple((await conn.execute(text(markers))).one()) == (1000, 1000)
@@ -305,8 +343,8 @@ async def test_a_worker_killed_during_refund_all_loses_nothing_and_does_nothing_
     client: Api,
     engine: AsyncEngine,
     stack: Stack,
-    worker_env: None,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    worker_env: None,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     event = await organiser_with_event(client)
     domain = unique_domain()
@@ -365,6 +403,9 @@ async def test_a_worker_killed_during_refund_all_loses_nothing_and_does_nothing_
     assert len(calls) == 250 and sorted(Counter(calls.values()).items()) == [(1, 200), (2, 50)]
     mails = await wait_mails(stack, domain, 250)
     assert len(mails) == 250 and set(mails.values()) == {1}
+    await wait_refunds(engine, event["id"], 250)  # one refund per order, none twice
+    per_order = "SELECT max(n) FROM (SELECT count(*) AS n FROM refund GROUP BY order_id) x"
+    assert await scalar(engine, per_order) == 1
     # A third run finds nothing to do.
     assert await event_cancellation_jobs.run_event_cancellation(job_ctx(), cancellation_id=cid) == "finished"
     assert (await client.get(cancellation_path(client, event["id"]))).json()["orders_done"] == 250

@@ -8,9 +8,10 @@ Crash safety, step by step (docs/event-cancellation.md):
 2. Paid orders are handled in batches of BATCH_SIZE, each in one transaction: the orders are
    locked (FOR UPDATE SKIP LOCKED), each one is cancelled (and refunded) by cancel_paid_order in a
    savepoint, and an `event_cancellation_order` row is written for it in the same transaction,
-   with the counters. A worker killed mid-batch loses the whole batch (rolled back) and the next
-   run handles those orders; an order with a row is never selected again. Nothing twice, nothing
-   lost.
+   with the counters; the refunds requested are enqueued (domain/refunds/jobs.py) after the
+   commit (a killed worker's are picked up by the refunds sweep). A worker killed mid-batch loses
+   the whole batch (rolled back) and the next run handles those orders; an order with a row is
+   never selected again. Nothing twice, nothing lost.
 3. An order cancel_paid_order refuses is recorded as `failed` (counted, listed in the summary) and
    not retried by this job: the organiser sees it and can cancel that order from its page.
 4. E-mails: after each batch commits, one `send_event_cancelled_email` job per handled order is
@@ -43,6 +44,7 @@ from voelgoed.domain.notifications.contacts import organiser_contact
 from voelgoed.domain.notifications.event_cancelled import EventCancelledMail, event_cancelled
 from voelgoed.domain.orders.availability import invalidate_availability
 from voelgoed.domain.orders.expiry import cancel_event_holds
+from voelgoed.domain.refunds.jobs import enqueue_refund
 from voelgoed.domain.tickets.services import format_local
 from voelgoed.lib import mail
 from voelgoed.settings import job_settings
@@ -140,7 +142,9 @@ async def _run(ctx: Any, cid: uuid.UUID) -> str:
     await _cancel_holds(ctx, plan)
     waited = 0.0
     while True:
-        handled = await _handle_batch(ctx, plan)
+        handled, refund_ids = await _handle_batch(ctx, plan)
+        for refund_id in refund_ids:  # after the commit; a killed worker's are found by the refunds sweep
+            await enqueue_refund(job_queue(ctx), refund_id)
         await _queue_emails(ctx, plan.id)
         await _touch_job(ctx)
         if handled:
@@ -192,12 +196,14 @@ async def _cancel_holds(ctx: Any, plan: _Plan) -> None:
         await invalidate_availability(job_redis(ctx), plan.event_id)
 
 
-async def _handle_batch(ctx: Any, plan: _Plan) -> int:
-    """One transaction: the next paid orders, each cancelled in a savepoint and recorded."""
+async def _handle_batch(ctx: Any, plan: _Plan) -> tuple[int, list[uuid.UUID]]:
+    """One transaction: the next paid orders, each cancelled in a savepoint and recorded. Returns
+    how many orders it handled and the refunds it requested (to enqueue after the commit)."""
     async with db_session(ctx) as db, db.begin():
         ids = list((await db.execute(sql.NEXT_PAID_BATCH, {"e": plan.event_id, "n": BATCH_SIZE})).scalars())
         if not ids:
-            return 0
+            return 0, []
+        refund_ids: list[uuid.UUID] = []
         done = refunded = failed = refund_cents = 0
         for order_id in ids:
             marker = await _cancel_one(db, plan, order_id)
@@ -206,6 +212,8 @@ async def _handle_batch(ctx: Any, plan: _Plan) -> int:
             refunded += marker.outcome == "refunded"
             failed += marker.outcome == "failed"
             refund_cents += marker.refund_cents
+            if marker.refund_id is not None:
+                refund_ids.append(marker.refund_id)
         await db.flush()
         remaining = int(await db.scalar(sql.REMAINING_PAID, {"e": plan.event_id}) or 0)
         c = EventCancellation
@@ -221,7 +229,7 @@ async def _handle_batch(ctx: Any, plan: _Plan) -> int:
                 heartbeat_at=datetime.now(UTC),
             )
         )
-    return len(ids)
+    return len(ids), refund_ids
 
 
 async def _cancel_one(db: AsyncSession, plan: _Plan, order_id: uuid.UUID) -> EventCancellationOrder:
