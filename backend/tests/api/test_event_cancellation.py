@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.helpers import add_member, assert_problem
+from tests.api.routes import operations
 from tests.api.sales_helpers import add_type, counters, organiser_with_event, reserve, scalar
 from tests.api.test_ticket_delivery import job_ctx, worker_env  # noqa: F401  (fixture)
 from tests.conftest import Api, Stack, sign_up, wait_for_worker_idle
@@ -108,6 +109,17 @@ async def wait_refunds(engine: AsyncEngine, event_id: str, count: int, timeout: 
             return
         await asyncio.sleep(0.2)
     raise AssertionError(f"{succeeded} of {count} refunds succeeded within {timeout}s")
+
+
+async def assert_ledger_balances(api: Api, event_id: str) -> None:
+    """The event's trial balance sums to zero after the refunds (issue #11, item 5).
+    MERGER: the ledger (domain/ledger, getTrialBalance) is on the `ledger` branch, not on this one;
+    once both are on main, drop the `if` so this always asserts."""
+    if "getTrialBalance" not in {op.operation_id for op in operations()}:
+        return
+    r = await api.get(api.org("/ledger/trial-balance"), params={"event_id": event_id})
+    assert r.status_code == 200, r.text
+    assert r.json()["total_cents"] == 0 and r.json()["entries"] > 0, r.json()
 
 
 def mail_body(stack: Stack, to: str) -> str:
@@ -223,6 +235,7 @@ async def test_cancelling_an_event_refunds_every_paid_order_and_emails_each_buye
     assert cancellation_mails(stack, domain, any_but_tickets=True) == mails
     statuses = "SELECT string_agg(DISTINCT status, ',') FROM ticket_order WHERE event_id = :e AND paid_at IS NOT NULL"
     assert await scalar(engine, statuses, e=uuid.UUID(event["id"])) == "cancelled"
+    await assert_ledger_balances(client, event["id"])
     text_of_first = mail_body(stack, buyers[0])
     assert orders[0]["reference"] in text_of_first and "R 200.00" in text_of_first
     assert "Storm damage" not in text_of_first and "We are so sorry." in text_of_first  # the reason is internal
@@ -330,8 +343,9 @@ async def test_thousand_paid_orders_finish_and_each_buyer_is_emailed_once(
     markers = "SELECT count(*), count(DISTINCT order_id) FROM event_cancellation_order WHERE emailed_at IS NOT NULL"
     async with engine.connect() as conn:
         assert tuple((await conn.execute(text(markers))).one()) == (1000, 1000)
-    # MERGER: when domain/ledger has its trial balance, assert here that the event's and the
-    # organisation's trial balance sums to zero after the refunds (issue #11, item 5).
+    # MERGER: these orders are seeded without ledger entries for their sales; run the ledger's
+    # backfill on them before this check to make the balance speak about sales and refunds.
+    await assert_ledger_balances(client, event["id"])
 
 
 class WorkerKilled(BaseException):
