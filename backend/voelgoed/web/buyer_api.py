@@ -35,6 +35,8 @@ from voelgoed.domain.orders.schemas import (
     ReservationRead,
     reservation_read,
 )
+from voelgoed.domain.refunds.schemas import refund_brief
+from voelgoed.domain.refunds.services import refunds_of_order
 from voelgoed.lib import ratelimit
 from voelgoed.lib.problems import NotFound, Unprocessable
 from voelgoed.settings import Settings
@@ -107,6 +109,8 @@ async def public_order_read(db: AsyncSession, order: Order) -> PublicOrderRead:
         lines=summary.lines,
         allowed_transitions=[t for t in OrderLifecycle(order).allowed() if t == "cancel"],
         coupon_code=summary.coupon_code,
+        refunded_cents=order.refunded_cents,
+        refunds=[refund_brief(r) for r in await refunds_of_order(db, order.id)],
     )
 
 

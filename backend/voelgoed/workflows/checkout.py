@@ -34,6 +34,7 @@ from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.services import normalise_reference, token_matches
 from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.payments.providers.base import PaymentContext, PaymentRedirect
+from voelgoed.domain.refunds.jobs import enqueue_late_payment_refund
 from voelgoed.domain.tickets.issuing import issue_for_order
 from voelgoed.domain.tickets.jobs import enqueue_delivery
 from voelgoed.lib.contact import clean_phone, is_phone, normalise_email
@@ -276,10 +277,14 @@ class CompletionResult:
         return self.transaction_status == "succeeded" and self.order_status == "paid"
 
     async def after_commit(self, *, queue: Queue | None = None, redis: Redis | None = None) -> None:
-        """Refresh the availability cache and queue the ticket e-mail (call after commit)."""
+        """Refresh the availability cache and queue the ticket e-mail (call after commit). A
+        payment that could not be a sale (`needs_refund`) is refunded by a job (and, should the
+        enqueue be lost, by the refunds sweep)."""
         await availability.invalidate_availability(redis, self.event_id)
         if queue is not None and self.deliver_tickets:
             await enqueue_delivery(queue, self.order_id)
+        if queue is not None and self.needs_refund and self.transaction_status == "succeeded":
+            await enqueue_late_payment_refund(queue, self.order_id)
 
 
 def _result(tx: PaymentTransaction, order: Order, **kw: Any) -> CompletionResult:

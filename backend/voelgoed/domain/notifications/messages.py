@@ -104,3 +104,20 @@ def refund_confirmation(m: RefundMail) -> Mail:
         text=_env.get_template("refund.txt").render({**m.__dict__, "count": len(m.tickets)}),
         reply_to=m.reply_to,
     )
+
+
+def order_cancelled(
+    *, to: str, buyer_name: str | None, reference: str, event_name: str, reason: str, organiser_name: str
+) -> Mail:
+    """The organiser cancelled a paid order without a refund (with one, the refund e-mail says so)."""
+    return Mail(
+        to=to,
+        subject=f"Order cancelled: {event_name} ({reference})",
+        text=(
+            f"Hello {buyer_name or 'there'},\n\n"
+            f"{organiser_name} cancelled your order {reference} for {event_name}.\n\n"
+            f"Reason: {reason}\n\n"
+            "Its tickets are no longer valid and will not be admitted.\n"
+            "Questions? Reply to this e-mail.\n\nVoelgoedEvents\n"
+        ),
+    )

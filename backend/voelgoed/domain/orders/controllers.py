@@ -30,6 +30,8 @@ from voelgoed.domain.orders.schemas import (
     payment_transaction_read,
 )
 from voelgoed.domain.payments.models import PaymentTransaction
+from voelgoed.domain.refunds import services as refund_services
+from voelgoed.domain.refunds.schemas import refund_brief
 from voelgoed.domain.tickets import services as ticket_services
 from voelgoed.domain.tickets.jobs import enqueue_delivery
 from voelgoed.domain.tickets.schemas import OrderDetailRead, TicketRead, ticket_read
@@ -111,6 +113,10 @@ class OrderController(Controller):
             lines=summary.lines,
             payments=[payment_transaction_read(p) for p in payments],
             tickets=await _tickets(db_session, o.id),
+            refunded_cents=o.refunded_cents,
+            refund_pending_cents=o.refund_pending_cents,
+            left_to_refund_cents=refund_services.left_to_refund(o),
+            refunds=[refund_brief(r) for r in await refund_services.refunds_of_order(db_session, o.id)],
         )
 
     @post(

@@ -88,6 +88,24 @@ class PaymentRedirectRead(msgspec.Struct):
     fields: dict[str, str]
 
 
+# The words of domain/refunds/machines.py's RefundLifecycle (refunds sit above orders, so the
+# order views name them here; tests/api/test_refunds.py checks they agree).
+REFUND_STATUS_WORDS = ("requested", "pending", "succeeded", "failed")
+
+
+class OrderRefundBrief(msgspec.Struct):
+    """One refund of an order, as the order's own views show it (the buyer's and the organiser's)."""
+
+    id: uuid.UUID
+    amount_cents: int
+    status: Annotated[str, documented_as(REFUND_STATUS_WORDS)]
+    method: str  # provider | manual
+    reason: str
+    ticket_ids: list[uuid.UUID]
+    created_at: datetime
+    completed_at: datetime | None
+
+
 class PublicOrderRead(msgspec.Struct):
     """What the buyer (holding the order's token) sees."""
 
@@ -109,6 +127,8 @@ class PublicOrderRead(msgspec.Struct):
     lines: list[OrderLineRead]
     allowed_transitions: list[str]
     coupon_code: str | None
+    refunded_cents: int = 0
+    refunds: list[OrderRefundBrief] = msgspec.field(default_factory=list)
 
 
 class CheckoutRead(msgspec.Struct):

@@ -4,6 +4,7 @@ in workflows/refunds.py, the provider call in jobs.py (after the commit)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from litestar import Controller, get, post
 from litestar.params import Parameter
@@ -14,6 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.catalog.services import get_event
+from voelgoed.domain.notifications.contacts import organiser_contact
+from voelgoed.domain.notifications.jobs import enqueue_mail
+from voelgoed.domain.notifications.messages import order_cancelled
 from voelgoed.domain.orders import availability
 from voelgoed.domain.orders.services import get_order
 from voelgoed.domain.refunds import outcomes, services
@@ -193,6 +197,20 @@ class RefundController(Controller):
         await db_session.commit()
         if outcome.cancelled:
             await availability.invalidate_availability(redis, order.event_id)
+            if refund is None and order.buyer_email:  # with a refund, the refund's e-mail tells the buyer
+                organiser = await organiser_contact(db_session, order.organization_id)
+                event = await get_event(db_session, order.event_id)
+                message = order_cancelled(
+                    to=order.buyer_email,
+                    buyer_name=order.buyer_name,
+                    reference=order.reference,
+                    event_name=event.name,
+                    reason=" ".join(data.reason.split()),
+                    organiser_name=organiser.name,
+                )
+                await enqueue_mail(
+                    queue, replace(message, reply_to=organiser.reply_to), key=f"order-cancelled:{order.id}"
+                )
         if refund is not None and refund.method == "provider":
             await enqueue_refund(queue, refund.id)
         return read

@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 
 from voelgoed.domain.orders.machines import OrderStatus
+from voelgoed.domain.orders.schemas import OrderRefundBrief
 from voelgoed.domain.payments.providers import PROVIDER_NAMES
 from voelgoed.domain.refunds.machines import RefundStatus
 from voelgoed.domain.refunds.models import Refund
@@ -114,4 +115,17 @@ def refund_read(r: Refund) -> RefundRead:
         created_at=r.created_at,
         completed_at=r.completed_at,
         can_confirm=r.method == "manual" and r.status == "pending",
+    )
+
+
+def refund_brief(r: Refund) -> OrderRefundBrief:
+    return OrderRefundBrief(
+        id=r.id,
+        amount_cents=r.amount_cents,
+        status=r.status,
+        method=r.method,
+        reason=r.reason,
+        ticket_ids=[t.ticket_id for t in r.tickets],
+        created_at=r.created_at,
+        completed_at=r.completed_at,
     )

@@ -45,8 +45,8 @@ else:
 
 # Orders a refund may be asked for: paid, or paid and then cancelled by the organiser.
 REFUNDABLE_ORDER_STATUSES = ("paid", "cancelled")
-# Backoff between provider attempts after a network failure or timeout: 30 s, 1, 2, 4 ... min, capped.
-FIRST_RETRY_SECONDS = 30
+# Backoff between provider attempts after a network failure or timeout: 2 s, 4 s, 8 s ... at most an hour.
+FIRST_RETRY_SECONDS = 2
 MAX_RETRY_SECONDS = 3600
 
 

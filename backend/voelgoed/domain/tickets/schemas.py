@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from voelgoed.domain.orders.machines import OrderStatus
-from voelgoed.domain.orders.schemas import OrderLineRead, PaymentTransactionRead
+from voelgoed.domain.orders.schemas import OrderLineRead, OrderRefundBrief, PaymentTransactionRead
 from voelgoed.domain.tickets.machines import TicketStatus
 
 if TYPE_CHECKING:
@@ -64,6 +64,10 @@ class OrderDetailRead(msgspec.Struct):
     lines: list[OrderLineRead]
     payments: list[PaymentTransactionRead]
     tickets: list[TicketRead]
+    refunded_cents: int = 0  # refunds that succeeded
+    refund_pending_cents: int = 0  # refunds requested or pending
+    left_to_refund_cents: int = 0
+    refunds: list[OrderRefundBrief] = msgspec.field(default_factory=list)
 
 
 # --- mappers: stored rows -> response bodies ---

@@ -20,6 +20,7 @@ from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.pricing import order_summary
+from voelgoed.domain.refunds.services import refunds_of_order
 from voelgoed.domain.tickets.issuing import listed_tickets
 from voelgoed.lib import ratelimit
 from voelgoed.lib.contact import fold_email, is_email, is_phone
@@ -255,7 +256,8 @@ class OrderPagesController(Controller):
             order=order,
             event=event,
             summary=await order_summary(db_session, order),
-            tickets=tickets if order.status == "paid" else [],
+            tickets=tickets if order.paid_at is not None else [],
+            refunds=await refunds_of_order(db_session, order.id),
             pdf_url=f"/orders/{order.reference}/tickets.pdf?token={token}",
             refresh=order.status == "awaiting_payment" and not failed,
             failed=failed,

@@ -63,3 +63,6 @@ export type VenueSort = Schemas['VenueSort'];
 export type ScanResult = Schemas['ScanResult'];
 export type ScanReason = Schemas['ScanReason'];
 export type Direction = Schemas['Direction'];
+export type Refund = OkOf<'getRefund'>;
+export type OrderRefunds = OkOf<'listOrderRefunds'>;
+export type RefundCreate = BodyOf<'createRefund'>;

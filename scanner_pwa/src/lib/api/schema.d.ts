@@ -2164,11 +2164,18 @@ export interface components {
             hold_expires_at: string;
             /** Format: uuid */
             id: string;
+            /** @default 0 */
+            left_to_refund_cents: number;
             lines: components["schemas"]["OrderLineRead"][];
             needs_refund: boolean;
             paid_at: string | null;
             payments: components["schemas"]["PaymentTransactionRead"][];
             reference: string;
+            /** @default 0 */
+            refund_pending_cents: number;
+            /** @default 0 */
+            refunded_cents: number;
+            refunds?: components["schemas"]["OrderRefundBrief"][];
             status: components["schemas"]["OrderStatus"];
             subtotal_cents: number;
             tickets: components["schemas"]["TicketRead"][];
@@ -2193,6 +2200,20 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+        };
+        /** OrderRefundBrief */
+        OrderRefundBrief: {
+            amount_cents: number;
+            completed_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            method: string;
+            reason: string;
+            /** @enum {string} */
+            status: "requested" | "pending" | "succeeded" | "failed";
+            ticket_ids: string[];
         };
         /** OrderRefundsRead */
         OrderRefundsRead: {
@@ -2410,6 +2431,9 @@ export interface components {
             order_id: string;
             paid_at: string | null;
             reference: string;
+            /** @default 0 */
+            refunded_cents: number;
+            refunds?: components["schemas"]["OrderRefundBrief"][];
             status: components["schemas"]["OrderStatus"];
             subtotal_cents: number;
             total_cents: number;
