@@ -74,6 +74,7 @@ ALLOWED: dict[str, str] = {
     "voelgoed.domain.events.queries:EMAILS_SENT": "keyed by a cancellation read through the tenant-scoped ORM",
     "voelgoed.workflows.event_cancellation_sql:NEXT_PAID_BATCH": "cancellation job: keyed by its own event id",
     "voelgoed.workflows.event_cancellation_sql:REMAINING_PAID": "cancellation job: keyed by its own event id",
+    "voelgoed.workflows.event_cancellation_sql:REMAINING_HOLDS": "cancellation job: keyed by its own event id",
     "voelgoed.workflows.event_cancellation_sql:EMAILS_TO_QUEUE": "cancellation job: keyed by its own id",
     "voelgoed.workflows.event_cancellation_sql:MARK_EMAILS_QUEUED": "cancellation job: ids it just read for itself",
     "voelgoed.workflows.event_cancellation_sql:MAIL_FACTS": "e-mail job: keyed by its own order row id",

@@ -139,9 +139,11 @@ async def _run(ctx: Any, cid: uuid.UUID) -> str:
         c.runs += 1
         c.heartbeat_at = datetime.now(UTC)
         plan = _Plan(c.id, c.organization_id, c.event_id, c.mode == "refund_all", c.reason, c.started_by)
-    await _cancel_holds(ctx, plan)
     waited = 0.0
     while True:
+        # Each round: a hold skipped while a payment held its row is cancelled now, or has become
+        # a paid order that this round handles.
+        await _cancel_holds(ctx, plan)
         handled, refund_ids = await _handle_batch(ctx, plan)
         for refund_id in refund_ids:  # after the commit; a killed worker's are found by the refunds sweep
             await enqueue_refund(job_queue(ctx), refund_id)
@@ -151,10 +153,11 @@ async def _run(ctx: Any, cid: uuid.UUID) -> str:
             continue
         async with db_session(ctx) as db:
             remaining = int(await db.scalar(sql.REMAINING_PAID, {"e": plan.event_id}) or 0)
+            remaining += int(await db.scalar(sql.REMAINING_HOLDS, {"e": plan.event_id}) or 0)
         if remaining == 0:
             break
         if waited >= LOCKED_WAIT_SECONDS:  # raise: SAQ retries later (and the sweep is there)
-            raise RuntimeError(f"{remaining} paid orders stayed locked by other work; retrying later")
+            raise RuntimeError(f"{remaining} orders stayed locked by other work; retrying later")
         await asyncio.sleep(1.0)
         waited += 1.0
     async with db_session(ctx) as db, db.begin():
@@ -178,6 +181,8 @@ async def _cancel_holds(ctx: Any, plan: _Plan) -> None:
     total = 0
     while True:
         async with db_engine(ctx).connect() as conn, conn.begin():
+            if not await conn.scalar(sql.REMAINING_HOLDS, {"e": plan.event_id}):
+                break  # the usual case after the first round: no inventory lock taken
             inv = await lock_inventory(conn, plan.event_id)
             if inv is None:
                 return

@@ -22,6 +22,9 @@ REMAINING_PAID = text(
     "SELECT count(*) FROM ticket_order o WHERE o.event_id = :e AND o.status = 'paid'"
     " AND NOT EXISTS (SELECT 1 FROM event_cancellation_order m WHERE m.order_id = o.id)"
 )
+REMAINING_HOLDS = text(
+    "SELECT count(*) FROM ticket_order WHERE event_id = :e AND status IN ('reserved', 'awaiting_payment')"
+)
 
 # Handled orders whose buyer's e-mail has not been queued yet (the job queues them after each batch
 # commits; a resumed job queues what a killed one did not).
