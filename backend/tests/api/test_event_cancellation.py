@@ -6,13 +6,14 @@ nothing and does nothing twice."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import secrets
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -363,11 +364,7 @@ async def test_a_worker_killed_during_refund_all_loses_nothing_and_does_nothing_
     event = await organiser_with_event(client)
     domain = unique_domain()
     await seed_paid_orders(engine, client, event, 250, domain)
-    lock_key = event_cancellation_jobs.run_lock_key(event["id"])
-    async with engine.connect() as holder:
-        # Another worker "holds" the run: the product's own job finds it busy and leaves it to us.
-        await holder.execute(text("SELECT pg_advisory_lock(hashtextextended(:k, 0))"), {"k": lock_key})
-        await holder.commit()
+    async with run_lock_held(engine, event["id"]):  # the product's own job leaves the run to us
         r = await client.post(
             cancellation_path(client, event["id"]), json={"mode": "refund_all", "reason_text": "Flooded"}
         )
@@ -375,8 +372,6 @@ async def test_a_worker_killed_during_refund_all_loses_nothing_and_does_nothing_
         cid = r.json()["id"]
         await wait_for_worker_idle(stack.redis_url)
         assert (await client.get(cancellation_path(client, event["id"]))).json()["orders_done"] == 0
-        await holder.execute(text("SELECT pg_advisory_unlock(hashtextextended(:k, 0))"), {"k": lock_key})
-        await holder.commit()
 
     calls: Counter[uuid.UUID] = Counter()
     real = refunds.cancel_paid_order
@@ -423,3 +418,61 @@ async def test_a_worker_killed_during_refund_all_loses_nothing_and_does_nothing_
     # A third run finds nothing to do.
     assert await event_cancellation_jobs.run_event_cancellation(job_ctx(), cancellation_id=cid) == "finished"
     assert (await client.get(cancellation_path(client, event["id"]))).json()["orders_done"] == 250
+
+
+@contextlib.asynccontextmanager
+async def run_lock_held(engine: AsyncEngine, event_id: str) -> AsyncIterator[None]:
+    """Hold the event's run lock ("another worker runs it"): the product's own job finds the run
+    busy and leaves it. Unlocked explicitly: a pooled connection keeps session locks."""
+    key = event_cancellation_jobs.run_lock_key(event_id)
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT pg_advisory_lock(hashtextextended(:k, 0))"), {"k": key})
+        await conn.commit()
+        try:
+            yield
+        finally:
+            await conn.execute(text("SELECT pg_advisory_unlock(hashtextextended(:k, 0))"), {"k": key})
+            await conn.commit()
+
+
+async def test_the_sweep_resumes_a_cancellation_whose_job_died_and_gives_up_on_one_that_keeps_dying(
+    client: Api,
+    engine: AsyncEngine,
+    stack: Stack,
+    worker_env: None,  # noqa: F811
+) -> None:
+    event = await organiser_with_event(client)
+    domain = unique_domain()
+    await seed_paid_orders(engine, client, event, 5, domain)
+    body = {"mode": "refund_all", "reason_text": "Sound system stolen"}
+    async with run_lock_held(engine, event["id"]):  # the job "dies": it never runs, its last beat long ago
+        assert (await client.post(cancellation_path(client, event["id"]), json=body)).status_code == 202
+        await wait_for_worker_idle(stack.redis_url)
+        stale = "UPDATE event_cancellation SET heartbeat_at = now() - interval '10 minutes' WHERE event_id = :e"
+        async with engine.begin() as conn:
+            await conn.execute(text(stale), {"e": uuid.UUID(event["id"])})
+    assert (await client.get(cancellation_path(client, event["id"]))).json()["orders_done"] == 0
+    assert await event_cancellation_jobs.resume_event_cancellations(job_ctx()) == 1
+    done = await wait_finished(client, event["id"])
+    assert (done["status"], done["orders_done"], done["refunds_requested"]) == ("finished", 5, 5)
+    assert await event_cancellation_jobs.resume_event_cancellations(job_ctx()) == 0  # nothing owed any more
+    assert set((await wait_mails(stack, domain, 5)).values()) == {1}
+
+    # One that keeps dying is marked failed with the reason; asking again resumes it.
+    other = await organiser_with_event(client)
+    await seed_paid_orders(engine, client, other, 2, unique_domain())
+    async with run_lock_held(engine, other["id"]):
+        assert (await client.post(cancellation_path(client, other["id"]), json=body)).status_code == 202
+        await wait_for_worker_idle(stack.redis_url)
+        dying = (
+            "UPDATE event_cancellation SET heartbeat_at = now() - interval '10 minutes', runs = :n WHERE event_id = :e"
+        )
+        async with engine.begin() as conn:
+            await conn.execute(text(dying), {"e": uuid.UUID(other["id"]), "n": event_cancellation_jobs.MAX_RUNS})
+        assert await event_cancellation_jobs.resume_event_cancellations(job_ctx()) == 0
+    failed = (await client.get(cancellation_path(client, other["id"]))).json()
+    assert failed["status"] == "failed" and "stopped" in failed["error"] and failed["orders_done"] == 0
+    again = await client.post(cancellation_path(client, other["id"]), json=body)
+    assert again.status_code == 202 and again.json()["status"] == "running" and again.json()["error"] is None
+    done = await wait_finished(client, other["id"])
+    assert (done["status"], done["orders_done"]) == ("finished", 2)
