@@ -193,6 +193,7 @@ async def test_cancelling_an_event_refunds_every_paid_order_and_emails_each_buye
         "event_name": event["name"],
         "paid_orders": 3,
         "paid_cents": 6 * 20000,
+        "refundable_cents": 6 * 20000,
         "unpaid_holds": 1,
         "can_cancel": True,
     }

@@ -48,6 +48,7 @@ async def preview(db: AsyncSession, event_id: uuid.UUID) -> EventCancellationPre
         event_name=event.name,
         paid_orders=int(figures.paid_orders),
         paid_cents=int(figures.paid_cents),
+        refundable_cents=int(figures.refundable_cents),
         unpaid_holds=int(figures.unpaid_holds),
         can_cancel="cancel" in allowed_transitions(event.status),
     )

@@ -31,7 +31,8 @@ class EventCancellationPreview(msgspec.Struct):
     event_id: uuid.UUID
     event_name: str
     paid_orders: int
-    paid_cents: int  # what those orders paid (refundable, before any earlier partial refunds)
+    paid_cents: int  # what those orders paid
+    refundable_cents: int  # what refund_all would give back: paid, less refunds made or under way
     unpaid_holds: int  # reservations not paid yet (simply cancelled)
     can_cancel: bool  # the event's lifecycle allows cancelling (draft or published)
 

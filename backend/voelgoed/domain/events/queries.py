@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-# Paid orders of an event and what they paid; unpaid holds (reserved, awaiting payment).
+# Paid orders of an event, what they paid and what of it is not refunded yet; unpaid holds (reserved, awaiting payment).
 ORDER_FIGURES = text(
     "SELECT count(*) FILTER (WHERE status = 'paid') AS paid_orders,"
     " coalesce(sum(total_cents) FILTER (WHERE status = 'paid'), 0) AS paid_cents,"
+    " coalesce(sum(total_cents - refunded_cents - refund_pending_cents) FILTER (WHERE status = 'paid'), 0)"
+    " AS refundable_cents,"
     " count(*) FILTER (WHERE status IN ('reserved', 'awaiting_payment')) AS unpaid_holds"
     " FROM ticket_order WHERE event_id = :e"
 )

@@ -1749,6 +1749,7 @@ export interface components {
             event_name: string;
             paid_cents: number;
             paid_orders: number;
+            refundable_cents: number;
             unpaid_holds: number;
         };
         /** EventCancellationRead */
