@@ -232,3 +232,42 @@ async def test_late_payment_that_cannot_be_filled_is_refunded_automatically(
     assert [tuple(r) for r in refunds] == [("succeeded", 15000, False)]
     row = await order_row(engine, late["order_id"])
     assert row["refunded_cents"] == 0  # never a sale: not counted against the order
+
+
+async def test_a_refund_whose_job_was_lost_is_picked_up_by_the_sweep(
+    client: Api, new_client: Any, engine: AsyncEngine
+) -> None:
+    """PostgreSQL is the record: a refund recorded without any queued job (Redis lost it, the API
+    died before enqueueing) is asked for by the every-minute sweep."""
+    event = await on_sale_event(client)
+    order = await paid_order(new_client(), event, quantity=1)
+    oid = uuid.UUID(order["order_id"])
+    rid = uuid.uuid4()
+    async with engine.begin() as conn:
+        tx = (
+            await conn.execute(
+                text("SELECT id, organization_id, provider FROM payment_transaction WHERE order_id = :o"), {"o": oid}
+            )
+        ).one()
+        await conn.execute(
+            text(
+                "INSERT INTO refund (id, organization_id, event_id, order_id, transaction_id, provider, method, kind,"
+                " allocated, amount_cents, vat_cents, reason, status, attempts, next_attempt_at, notify_buyer,"
+                " created_at, updated_at)"
+                " VALUES (:id, :org, :ev, :o, :tx, :p, 'provider', 'amount', true, 1000, 130, 'lost job', 'requested',"
+                " 0, now() - interval '1 minute', false, now(), now())"
+            ),
+            {
+                "id": rid,
+                "org": tx.organization_id,
+                "ev": uuid.UUID(event["id"]),
+                "o": oid,
+                "tx": tx.id,
+                "p": tx.provider,
+            },
+        )
+        await conn.execute(text("UPDATE ticket_order SET refund_pending_cents = 1000 WHERE id = :o"), {"o": oid})
+    done = await wait_refund(client, str(rid), "succeeded", timeout=90)  # the sweep runs every minute
+    assert done["attempts"] == 1
+    row = await order_row(engine, order["order_id"])
+    assert row["refunded_cents"] == 1000 and row["refund_pending_cents"] == 0

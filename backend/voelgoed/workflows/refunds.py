@@ -18,6 +18,7 @@ first took.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections import Counter
@@ -27,6 +28,7 @@ from redis.asyncio import Redis
 from saq import Queue
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.db.tenancy import UNSCOPED
@@ -43,6 +45,7 @@ from voelgoed.domain.refunds.services import RefundRequest
 from voelgoed.domain.tickets.machines import TicketLifecycle
 from voelgoed.domain.tickets.models import Ticket
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
+from voelgoed.workflows.payment_confirmation import ATTEMPTS, is_lock_conflict
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +231,20 @@ async def cancel_paid_order(
 async def apply_refund_notice(db: AsyncSession, notice: RefundNotice) -> str:
     """Settle the refund a verified provider notification is about, and COMMIT. Idempotent (the
     notice's event_id, and a refund already final, change nothing). Returns an outcome for the
-    notification record. Never raises for an unknown refund: records it and returns."""
+    notification record. Never raises for an unknown refund: records it and returns. A deadlock
+    or serialization failure is retried from the start a few times, as payment notifications are."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return await _apply_notice_once(db, notice)
+        except DBAPIError as exc:
+            if not is_lock_conflict(exc) or attempt == ATTEMPTS:
+                raise
+            await db.rollback()
+            await asyncio.sleep(0.02 * attempt)
+    raise AssertionError("unreachable")
+
+
+async def _apply_notice_once(db: AsyncSession, notice: RefundNotice) -> str:
     refund: Refund | None = None
     if notice.refund_id is not None:
         refund = await db.scalar(select(Refund).where(Refund.id == notice.refund_id).execution_options(**UNSCOPED))
