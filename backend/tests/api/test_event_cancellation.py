@@ -457,7 +457,21 @@ async def test_the_sweep_resumes_a_cancellation_whose_job_died_and_gives_up_on_o
     done = await wait_finished(client, event["id"])
     assert (done["status"], done["orders_done"], done["refunds_requested"]) == ("finished", 5, 5)
     assert await event_cancellation_jobs.resume_event_cancellations(job_ctx()) == 0  # nothing owed any more
-    assert set((await wait_mails(stack, domain, 5)).values()) == {1}
+    mails = await wait_mails(stack, domain, 5)
+    assert set(mails.values()) == {1}
+
+    # An e-mail whose job the queue lost (queued long ago, never sent) is queued again by the sweep.
+    lost = (
+        "UPDATE event_cancellation_order SET emailed_at = NULL, email_queued_at = now() - interval '20 minutes'"
+        " WHERE id = (SELECT m.id FROM event_cancellation_order m JOIN ticket_order o ON o.id = m.order_id"
+        " WHERE o.buyer_email = :to) RETURNING id"
+    )
+    to = next(iter(mails))
+    async with engine.begin() as conn:
+        assert (await conn.execute(text(lost), {"to": to})).scalar() is not None
+    await event_cancellation_jobs.resume_event_cancellations(job_ctx())
+    await wait_mails(stack, domain, 6)
+    assert cancellation_mails(stack, domain)[to] == 2  # (sent before: the loss was simulated)
 
     # One that keeps dying is marked failed with the reason; asking again resumes it.
     other = await organiser_with_event(client)
