@@ -92,7 +92,7 @@ async def order_row(engine: AsyncEngine, order_id: str) -> dict[str, Any]:
     return dict(row._mapping)
 
 
-async def wait_refund(api: Api, refund_id: str, status: str, timeout: float = 30) -> dict[str, Any]:
+async def wait_refund(api: Api, refund_id: str, status: str, timeout: float = 60) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     body: dict[str, Any] = {}
     while time.monotonic() < deadline:

@@ -257,3 +257,20 @@ async def test_manual_refund_waits_for_the_organisers_confirmation(
     cancelled = await client.post(client.org(f"/refunds/{other.json()['id']}/cancel"))
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "failed"
     assert (await order_row(engine, order["order_id"]))["refund_pending_cents"] == 0
+
+
+async def test_provider_timeout_keeps_it_pending_then_retries_to_success(
+    client: Api, new_client: Any, engine: AsyncEngine
+) -> None:
+    event = await on_sale_event(client)
+    order = await paid_order(new_client(), event, quantity=1)
+    r = await refund(client, order["order_id"], kind="whole_order", reason="Slow bank [simulate:timeout-1]")
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    await asyncio.sleep(5)  # the first call hangs: the refund waits, pending, never succeeded
+    waiting = (await client.get(client.org(f"/refunds/{rid}"))).json()
+    assert waiting["status"] == "pending" and waiting["attempts"] == 1
+    assert (await order_row(engine, order["order_id"]))["refunded_cents"] == 0
+    done = await wait_refund(client, rid, "succeeded", timeout=90)  # 30 s timeout, then a retry
+    assert done["attempts"] == 2
+    assert (await order_row(engine, order["order_id"]))["status"] == "refunded"

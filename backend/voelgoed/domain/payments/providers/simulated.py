@@ -11,6 +11,7 @@ default in production).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -31,8 +32,9 @@ from voelgoed.lib import crypto
 
 SIG_PURPOSE = "simulated-payment"
 # A refund reason containing "[simulate:unavailable-N]" makes the first N refund calls fail as if
-# the provider were down; "[simulate:declined]" refuses it (tests and demos of the retry path).
-_REFUND_SWITCH = re.compile(r"\[simulate:(unavailable|declined)(?:-(\d+))?\]")
+# the provider were down, "[simulate:timeout-N]" makes them hang (the caller's timeout ends them),
+# "[simulate:declined]" refuses it (tests and demos of the retry path).
+_REFUND_SWITCH = re.compile(r"\[simulate:(unavailable|timeout|declined)(?:-(\d+))?\]")
 _refund_calls: dict[uuid.UUID, int] = {}
 RETURN_PURPOSE = "simulated-payment-return"
 
@@ -103,6 +105,8 @@ class SimulatedProvider:
             if switch.group(1) == "declined":
                 return RefundResult(status="failed", failure_reason="Simulated refusal: the card account is closed.")
             if calls <= int(switch.group(2) or 1):
+                if switch.group(1) == "timeout":
+                    await asyncio.sleep(600)  # longer than any caller waits
                 raise ProviderUnavailable(f"simulated outage (call {calls})")
         return RefundResult(status="succeeded", provider_refund_id=f"sim-refund-{ctx.refund_id.hex[:16]}")
 
