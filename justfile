@@ -64,7 +64,7 @@ seed:
     {{py}} -m voelgoed seed
 
 # Benchmarks (print figures and a JSON summary)
-bench: bench-flash-sale bench-checkout-journey bench-gate-rush bench-dashboards bench-scanner bench-memory
+bench: bench-flash-sale bench-checkout-journey bench-gate-rush bench-dashboards bench-scanner bench-memory bench-refund-all
 
 # Install Debian's wrk (the lean HTTP load generator the benchmarks use) when it is missing
 wrk:
@@ -108,3 +108,7 @@ chromium:
 # Memory: N ticket deliveries (WeasyPrint + e-mail) through the worker and N purchases through the API, RSS per batch, tracemalloc growth sites
 bench-memory *args:
     {{py}} bench/memory/run.py {{args}}
+
+# Refund-all: cancel an event with N paid orders (default 10,000); job time, refunds/s, one e-mail per order, ledger balanced
+bench-refund-all *args:
+    {{py}} bench/refund_all/run.py {{args}}

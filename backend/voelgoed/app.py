@@ -26,7 +26,7 @@ from voelgoed.domain.catalog.controllers import CouponController, TicketTypeCont
 from voelgoed.domain.check_in.controllers import CheckinAdminController, DeviceCheckinController
 from voelgoed.domain.dashboards.controllers import DashboardController
 from voelgoed.domain.devices.controllers import DeviceController, DevicePairController
-from voelgoed.domain.events.controllers import EventController
+from voelgoed.domain.events.controllers import EventCancellationController, EventController
 from voelgoed.domain.exports.controllers import ExportController
 from voelgoed.domain.invoices.controllers import BuyerTaxDocumentController, OrganizationTaxDocumentController
 from voelgoed.domain.ledger.controllers import LedgerController, MoneyReportController
@@ -71,6 +71,7 @@ API_CONTROLLERS: list[Any] = [
     InvitationController,
     VenueController,
     EventController,
+    EventCancellationController,
     AuditController,
     TicketTypeController,
     CouponController,

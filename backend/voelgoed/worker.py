@@ -23,6 +23,11 @@ from voelgoed.lib.memory import limit_malloc_arenas, release_free_memory
 from voelgoed.lib.redis_client import DeferringQueue, RedisBreaker, make_request_redis
 from voelgoed.settings import Settings
 from voelgoed.worker_context import QUEUE_NAME, make_queue
+from voelgoed.workflows.event_cancellation_jobs import (
+    RESUME_EVENT_CANCELLATIONS_CRON,
+    run_event_cancellation,
+    send_event_cancelled_email,
+)
 
 __all__ = ["CRON_JOBS", "FUNCTIONS", "QUEUE_NAME", "make_queue", "make_request_queue", "worker_settings"]
 
@@ -32,6 +37,8 @@ FUNCTIONS: list[Any] = [
     send_email,
     deliver_order_tickets,
     run_export,
+    run_event_cancellation,
+    send_event_cancelled_email,
     process_refund,
     notify_refund,
     refund_late_payment,
@@ -44,6 +51,7 @@ CRON_JOBS: list[Any] = [
     BUILD_DASHBOARD_SNAPSHOTS_CRON,
     REDELIVER_MISSED_TICKETS_CRON,
     REQUEUE_STALLED_EXPORTS_CRON,
+    RESUME_EVENT_CANCELLATIONS_CRON,
     SWEEP_REFUNDS_CRON,
 ]
 

@@ -13,7 +13,7 @@ from voelgoed.domain.check_in.models import (
 )
 from voelgoed.domain.dashboards.models import CheckinBucket, DashboardSnapshotState, FunnelBucket
 from voelgoed.domain.devices.models import Device, DevicePairingCode
-from voelgoed.domain.events.models import Event
+from voelgoed.domain.events.models import Event, EventCancellation, EventCancellationOrder
 from voelgoed.domain.exports.models import DataExport, DataExportChunk
 from voelgoed.domain.invoices.models import BillingDetails, TaxDocument, TaxDocumentCounter
 from voelgoed.domain.ledger.models import JournalEntry, JournalLine
@@ -39,6 +39,8 @@ __all__ = [
     "Device",
     "DevicePairingCode",
     "Event",
+    "EventCancellation",
+    "EventCancellationOrder",
     "EventInventory",
     "EventSigningKey",
     "FunnelBucket",

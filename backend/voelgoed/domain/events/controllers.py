@@ -9,16 +9,24 @@ from litestar import Controller, delete, get, patch, post
 from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
+from saq import Queue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.services import AuditService
+from voelgoed.domain.events.cancellation_schemas import (
+    EventCancellationCreate,
+    EventCancellationPreview,
+    EventCancellationRead,
+)
 from voelgoed.domain.events.machines import EventStatus
 from voelgoed.domain.events.schemas import EventCreate, EventPage, EventRead, EventUpdate, event_read
 from voelgoed.domain.events.services import EventService, EventSort
 from voelgoed.lib.pagination import PageParams
 from voelgoed.lib.patching import sent_fields
+from voelgoed.workflows import event_cancellation
+from voelgoed.workflows.event_cancellation_jobs import enqueue_cancellation
 
 
 async def provide_event_service(db_session: AsyncSession, auth: AuthContext) -> EventService:
@@ -94,4 +102,53 @@ class EventController(Controller):
         status_code=200,
     )
     async def cancel(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> EventRead:
+        """Cancel an event that has no paid orders. With paid orders: 409, use
+        POST .../cancellation (createEventCancellation), which asks what happens to them."""
         return event_read(await events.transition(event_id, "cancel"))
+
+
+class EventCancellationController(Controller):
+    """Cancelling an event with sold tickets: the organiser chooses whether paid orders are
+    refunded; a job cancels them with progress here (workflows/event_cancellation.py)."""
+
+    path = "/api/organizations/{organization_id:uuid}/events/{event_id:uuid}/cancellation"
+    tags = ["events"]
+
+    @get("/preview", operation_id="previewEventCancellation", opt=access(Permission.REFUNDS_WRITE))
+    async def preview(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
+    ) -> EventCancellationPreview:
+        """How many paid orders (and how much money) and unpaid reservations cancelling would touch."""
+        return await event_cancellation.preview(db_session, event_id)
+
+    @post("", operation_id="createEventCancellation", opt=access(Permission.REFUNDS_WRITE), status_code=202)
+    async def create(
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        data: EventCancellationCreate,
+        db_session: AsyncSession,
+        auth: AuthContext,
+        queue: Queue,
+    ) -> EventCancellationRead:
+        """Cancel the event now (the checkout stops selling at once) and start the job that cancels
+        its paid orders, refunding them in full with mode `refund_all`, releases unpaid
+        reservations and e-mails each order's buyer once. Idempotent: the same request again returns
+        the existing cancellation; another mode is a 409."""
+        cancellation, _ = await event_cancellation.start_cancellation(
+            db_session, AuditService(db_session, auth), event_id, data, auth.user_id
+        )
+        view = await event_cancellation.view_of(db_session, cancellation)
+        await db_session.commit()  # the job must find the row
+        if cancellation.status == "running":  # the job's key makes a repeated enqueue a no-op
+            await enqueue_cancellation(queue, cancellation.id)
+        return view
+
+    @get("", operation_id="getEventCancellation", opt=access(Permission.REFUNDS_WRITE))
+    async def get_cancellation(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
+    ) -> EventCancellationRead:
+        """Progress of the event's cancellation (poll it) and, once finished, the summary: orders
+        cancelled, refunds requested and their total, e-mails sent, orders that failed. 404 when the
+        event has none."""
+        return await event_cancellation.cancellation_view(db_session, event_id)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.audit.services import AuditService, diff
+from voelgoed.domain.events import queries
 from voelgoed.domain.events.machines import EventLifecycle
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.organizations.services import slugify
@@ -190,6 +191,12 @@ class EventService:
         before = event.status
         if name == "publish" and before == "draft" and (blockers := machine.publish_blockers()):
             raise Conflict("Cannot publish yet: " + " and ".join(blockers) + ".")
+        if name == "cancel" and await self.db.scalar(queries.HAS_PAID_ORDERS, {"e": event.id}):
+            # Paid orders need a decision (refund or not) and a job: the cancellation endpoint.
+            raise Conflict(
+                "This event has paid orders: cancel it with POST .../cancellation, which asks whether "
+                "they are refunded and e-mails every buyer."
+            )
         machine.send(name)  # refuses illegal transitions (409 via the problem handler)
         await self.db.flush()
         self.audit.record(

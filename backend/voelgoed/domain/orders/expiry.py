@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
+from typing import Any
 
 from redis.asyncio import Redis
 from sqlalchemy import func, select, update
@@ -55,25 +56,33 @@ async def release_expired(
     """Expire the event's holds whose time has passed and give their stock (and coupon uses)
     back. The caller holds the inventory lock. Orders locked by someone else are skipped."""
     now = now or utcnow()
-    rows = (
-        await conn.execute(
-            select(ORD.c.id, ORD.c.status, ORD.c.coupon_id)
-            .where(
-                ORD.c.event_id == inv.event_id,
-                ORD.c.status.in_(HOLDING_STATUSES),
-                ORD.c.hold_expires_at <= now,
-            )
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
+    return await _release_holds(conn, inv, now, "expire", ORD.c.hold_expires_at <= now, limit)
+
+
+async def cancel_event_holds(conn: AsyncConnection, inv: InventoryRow, *, limit: int = 5000) -> Released:
+    """Cancel every unpaid hold of a cancelled event, expired or not, and give its stock back
+    (workflows/event_cancellation_jobs.py). The caller holds the inventory lock; orders locked by
+    someone else (a payment landing now) are skipped: call again until nothing is released. A
+    payment that lands on a cancelled hold is flagged `needs_refund` by complete_checkout."""
+    return await _release_holds(conn, inv, utcnow(), "cancel", None, limit)
+
+
+async def _release_holds(
+    conn: AsyncConnection, inv: InventoryRow, now: datetime, transition: str, condition: Any, limit: int
+) -> Released:
+    stmt = select(ORD.c.id, ORD.c.status, ORD.c.coupon_id).where(
+        ORD.c.event_id == inv.event_id, ORD.c.status.in_(HOLDING_STATUSES)
+    )
+    if condition is not None:
+        stmt = stmt.where(condition)
+    rows = (await conn.execute(stmt.limit(limit).with_for_update(skip_locked=True))).all()
     out = Released()
     if not rows:
         return out
     by_status: dict[str, list[uuid.UUID]] = defaultdict(list)
     for r in rows:
         order = SimpleNamespace(status=r.status)
-        OrderLifecycle(order).send("expire")  # the machine decides; an illegal move raises
+        OrderLifecycle(order).send(transition)  # the machine decides; an illegal move raises
         by_status[order.status].append(r.id)
         out.order_ids.append(r.id)
         if r.coupon_id is not None:
@@ -91,7 +100,7 @@ async def release_expired(
     await move_event_counters(conn, inv, -out.total, 0)
     for coupon_id, n in sorted(out.per_coupon.items()):
         await conn.execute(update(CPN).where(CPN.c.id == coupon_id).values(used=func.greatest(CPN.c.used - n, 0)))
-    log.info("released %d expired holds of event %s", len(out.order_ids), inv.event_id)
+    log.info("released %d holds of event %s (%s)", len(out.order_ids), inv.event_id, transition)
     return out
 
 
