@@ -1,9 +1,9 @@
 """Payment-providers benchmark: the full purchase through each provider's fake, as a ratio to the
 simulated provider measured in the same run.
 
-Starts the fakes of backend/tests/fakes/ (PayFast, Yoco, Paystack: loopback HTTP servers in this
-process, each following its vendor's protocol, with a hosted "pay" step that sends the signed
-notification to our notify URL) and the product pointed at them (start_product with
+Starts the fakes of backend/tests/fakes/ (PayFast, Yoco, Paystack: loopback HTTP servers, here in
+a process of their own, each following its vendor's protocol, with a hosted "pay" step that sends
+the signed notification to our notify URL) and the product pointed at them (start_product with
 PAYFAST_BASE_URL, PAYFAST_API_URL, YOCO_API_URL, PAYSTACK_API_URL and loopback allowed to notify).
 One organisation with one event per run, each provider's account connected the way an organiser
 does it (settings API for PayFast, Connect for Yoco and Paystack). Then, per provider, N purchases
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -31,7 +32,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ PAYSTACK_KEY = "sk_test_bench000paystack00000000000000000"
 
 @dataclass
 class Fakes:
-    """The three fakes, each on its own loopback port, in daemon threads of this process."""
+    """The three fakes, each on its own loopback port, in daemon threads of the fakes' process."""
 
     payfast: FakePayFast
     yoco: FakeYoco
@@ -94,26 +95,65 @@ class Fakes:
             "PAYSTACK_TRUSTED_PROXIES": "127.0.0.1/32",
         }
 
-    def notification_answers(self, provider: str) -> Counter[str]:
+    def set_paystack_webhook(self, url: str) -> None:
+        # Paystack has no webhook API: the organiser pastes the URL Connect shows into its dashboard.
+        self.paystack.accounts[PAYSTACK_KEY].webhook_url = url
+
+    def notification_answers(self, provider: str) -> dict[str, int]:
         """How our notify URL answered the fake's notifications so far (status -> count)."""
         if provider == "payfast":
-            return Counter(str(p.itn_status) for p in self.payfast.payments.values() if p.itn_status is not None)
-        if provider == "yoco":
-            return Counter(str(d.status_code) for d in self.yoco.deliveries)
-        if provider == "paystack":
-            return Counter(str(d.status_code) for d in self.paystack.deliveries)
-        return Counter()
+            answers = [p.itn_status for p in self.payfast.payments.values() if p.itn_status is not None]
+        elif provider in ("yoco", "paystack"):
+            answers = [d.status_code for d in (self.yoco if provider == "yoco" else self.paystack).deliveries]
+        else:
+            answers = []
+        return dict(Counter(str(a) for a in answers))
 
     def refused_notification(self, provider: str) -> str | None:
         """Our answer to the first notification we did not accept with 200 (why a payment failed)."""
         if provider == "payfast":
-            bad = [f"{p.itn_status} {p.itn_body[:200]}" for p in self.payfast.payments.values() if p.itn_status != 200]
+            payments = self.payfast.payments.values()
+            bad = [f"{p.itn_status} {p.itn_body[:200]}" for p in payments if p.itn_status not in (None, 200)]
         else:
             deliveries = self.yoco.deliveries if provider == "yoco" else self.paystack.deliveries
             bad = [
                 f"{d.status_code} {d.body[:200].decode(errors='replace')}" for d in deliveries if d.status_code != 200
             ]
         return bad[0] if bad else None
+
+
+def serve_fakes(conn: Connection) -> None:
+    """The fakes' own process: start them, send the product's env, then answer the benchmark's
+    questions (a Fakes method name and its arguments) until it hangs up. A process of their own, so
+    that the fakes' Python work does not share the load generator's interpreter lock."""
+    fakes = Fakes.start()
+    conn.send(fakes.product_env())
+    while True:
+        try:
+            name, *args = conn.recv()
+        except EOFError:
+            return
+        conn.send(getattr(fakes, name)(*args))
+
+
+class FakesProcess:
+    """The benchmark's handle on the fakes' process."""
+
+    def __init__(self) -> None:
+        self.conn, child = multiprocessing.Pipe()
+        self.proc = multiprocessing.get_context("fork").Process(target=serve_fakes, args=(child,), daemon=True)
+        self.proc.start()
+        self.env: dict[str, str] = self.conn.recv()
+
+    def ask(self, name: str, *args: Any) -> Any:
+        self.conn.send((name, *args))
+        return self.conn.recv()
+
+    def stop(self) -> None:
+        self.conn.close()
+        self.proc.join(timeout=10)
+        if self.proc.is_alive():
+            self.proc.kill()
 
 
 # --- the drivers: one per provider, the buyer's part at the provider after our checkout answered ---
@@ -124,16 +164,13 @@ def expect(response: httpx.Response, status: int, what: str) -> None:
         raise PayStepFailed(f"{what} answered {response.status_code}: {response.text[:160]}")
 
 
-async def payfast_pay(fakes: Fakes, http: httpx.AsyncClient, payment: dict[str, Any]) -> None:
+async def payfast_pay(http: httpx.AsyncClient, payment: dict[str, Any]) -> None:
     """The browser posts our signed form to PayFast's /eng/process, then pays: PayFast sends the
     ITN (we check signature, source IP, amount, and ask PayFast's validate URL) before redirecting."""
     form = await http.post(payment["url"], data=payment["fields"])
     expect(form, 200, "PayFast's process form")
-    pf_id = form.headers["x-fake-payment-id"]
-    expect(await http.post(f"{fakes.payfast.base_url}/eng/process/{pf_id}/pay"), 302, "PayFast's pay step")
-    sent = fakes.payfast.payments[pf_id]
-    if sent.itn_status != 200:
-        raise PayStepFailed(f"our ITN endpoint answered {sent.itn_status}: {sent.itn_body[:160]}")
+    pay = f"{payment['url']}/{form.headers['x-fake-payment-id']}/pay"
+    expect(await http.post(pay), 302, "PayFast's pay step")
 
 
 async def yoco_pay(http: httpx.AsyncClient, payment: dict[str, Any]) -> None:
@@ -150,17 +187,16 @@ async def paystack_pay(http: httpx.AsyncClient, payment: dict[str, Any]) -> None
     expect(await http.post(payment["url"] + "/pay"), 302, "Paystack's pay step")
 
 
-def drivers(fakes: Fakes) -> dict[str, PayStep]:
-    """Provider name -> its pay step. A new provider is one more driver and one connect step."""
-    return {
-        "simulated": simulated_pay,
-        "payfast": partial(payfast_pay, fakes),
-        "yoco": yoco_pay,
-        "paystack": paystack_pay,
-    }
+# Provider name -> its pay step. A new provider is one more driver and one connect step.
+DRIVERS: dict[str, PayStep] = {
+    "simulated": simulated_pay,
+    "payfast": payfast_pay,
+    "yoco": yoco_pay,
+    "paystack": paystack_pay,
+}
 
 
-async def connect_accounts(api: httpx.AsyncClient, org: str, fakes: Fakes) -> None:
+async def connect_accounts(api: httpx.AsyncClient, org: str, fakes: FakesProcess) -> None:
     """Connect each provider's account as an organiser does (tests/api/test_payments_*.py)."""
     merchant_id, merchant_key, passphrase = PAYFAST_MERCHANT
     saved = await api.put(
@@ -180,11 +216,10 @@ async def connect_accounts(api: httpx.AsyncClient, org: str, fakes: Fakes) -> No
         f"/api/organizations/{org}/payment-providers/paystack/connect", json={"secret_key": PAYSTACK_KEY}
     )
     paystack.raise_for_status()
-    # Paystack has no webhook API: the organiser pastes the URL Connect shows into its dashboard.
-    fakes.paystack.accounts[PAYSTACK_KEY].webhook_url = paystack.json()["webhook_url"]
+    fakes.ask("set_paystack_webhook", paystack.json()["webhook_url"])
 
 
-async def setup(base: str, fakes: Fakes, runs: list[str], tickets: int, warmup: int) -> dict[str, Any]:
+async def setup(base: str, fakes: FakesProcess, runs: list[str], tickets: int, warmup: int) -> dict[str, Any]:
     """One organisation, its providers connected, an event per run and one for the warm-up."""
     async with httpx.AsyncClient(base_url=base, timeout=30) as api:
         org = await sign_up_organiser(api)
@@ -253,13 +288,14 @@ def anomalies(db: dict[str, Any], orders_paid: int) -> list[str]:
     return found
 
 
-def run_provider(base: str, dsn: str, fakes: Fakes, provider: str, ev: dict[str, Any], args: Any) -> dict[str, Any]:
-    pay: PayStep = drivers(fakes)[provider]
-    before = fakes.notification_answers(provider)
-    result = asyncio.run(purchase_run(base, ev, args.purchases, args.concurrency, provider, pay))
-    result["notify_answers"] = dict(fakes.notification_answers(provider) - before)
+def run_provider(
+    base: str, dsn: str, fakes: FakesProcess, provider: str, ev: dict[str, Any], args: Any
+) -> dict[str, Any]:
+    before = Counter(fakes.ask("notification_answers", provider))
+    result = asyncio.run(purchase_run(base, ev, args.purchases, args.concurrency, provider, DRIVERS[provider]))
+    result["notify_answers"] = dict(Counter(fakes.ask("notification_answers", provider)) - before)
     if result["failed"] and provider != "simulated":
-        result["first_refused_notification"] = fakes.refused_notification(provider)
+        result["first_refused_notification"] = fakes.ask("refused_notification", provider)
     result["db"] = asyncio.run(database_check(dsn, ev["event_id"], provider))
     result["anomalies"] = anomalies(result["db"], result["orders_paid"])
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in result.items()}
@@ -273,22 +309,20 @@ def main() -> None:
     ap.add_argument("--providers", default="payfast,yoco,paystack", help="providers between the two simulated runs")
     args = ap.parse_args()
     providers = [p.strip() for p in args.providers.split(",") if p.strip()]
-    fakes = Fakes.start()
-    unknown = [p for p in providers if p not in drivers(fakes) or p == "simulated"]
+    unknown = [p for p in providers if p not in DRIVERS or p == "simulated"]
     if unknown:
-        raise SystemExit(f"no driver for {', '.join(unknown)} (drivers: {', '.join(drivers(fakes))})")
+        raise SystemExit(f"no driver for {', '.join(unknown)} (drivers: {', '.join(DRIVERS)})")
     runs = ["simulated", *providers, "simulated"]
 
+    fakes = FakesProcess()
     data_dir = Path(tempfile.mkdtemp(prefix="vg-bench-pay-"))
     proc = None
     try:
-        proc, base, db_url = start_product(data_dir, fakes.product_env())
+        proc, base, db_url = start_product(data_dir, fakes.env)
         dsn = pg_dsn(db_url)
         made = asyncio.run(setup(base, fakes, runs, args.purchases, args.warmup))
         for provider in dict.fromkeys(runs):  # warm-up: connections, caches, each provider's code path
-            asyncio.run(
-                purchase_run(base, made["warmup"], args.warmup, args.concurrency, provider, drivers(fakes)[provider])
-            )
+            asyncio.run(purchase_run(base, made["warmup"], args.warmup, args.concurrency, provider, DRIVERS[provider]))
 
         measured = [
             {"provider": provider, **run_provider(base, dsn, fakes, provider, ev, args)}
@@ -296,6 +330,7 @@ def main() -> None:
         ]
     finally:
         stop_product(proc, data_dir)
+        fakes.stop()
 
     first, last = measured[0]["orders_per_s"], measured[-1]["orders_per_s"]
     baseline = (first + last) / 2
@@ -318,7 +353,7 @@ def main() -> None:
     print(
         f"payment providers: {args.purchases} purchases per run, {args.concurrency} concurrent buyers, "
         f"{os.cpu_count()} CPUs\n"
-        "  The fakes answer instantly (loopback, in this process): the figures measure our side of each\n"
+        "  The fakes answer instantly (loopback, a process of their own): the figures measure our side of each\n"
         "  protocol (signature checks, confirmation calls, de-duplication), not the vendors.\n"
     )
     print(
