@@ -533,7 +533,8 @@ def main() -> None:
             f"  full purchase   {purchase['orders_paid']} orders paid in {purchase['seconds']:.1f} s = "
             f"{purchase['orders_per_s']:.1f} orders/s ({purchase['failed']} failed, "
             f"{purchase['tickets_issued']} tickets issued; reserve + checkout + simulated pay)\n"
-            f"  JSON            {RESULTS / 'flash_sale.json'}"
+            + "".join(f"                  FAILED x{n}: {why}\n" for why, n in purchase["failures"].items())
+            + f"  JSON            {RESULTS / 'flash_sale.json'}"
         )
     finally:
         stop_product(proc, data_dir)
