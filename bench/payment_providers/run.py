@@ -314,6 +314,7 @@ def main() -> None:
         raise SystemExit(f"no driver for {', '.join(unknown)} (drivers: {', '.join(DRIVERS)})")
     runs = ["simulated", *providers, "simulated"]
 
+    load_before = os.getloadavg()[0]
     fakes = FakesProcess()
     data_dir = Path(tempfile.mkdtemp(prefix="vg-bench-pay-"))
     proc = None
@@ -332,6 +333,7 @@ def main() -> None:
         stop_product(proc, data_dir)
         fakes.stop()
 
+    load_after = os.getloadavg()[0]
     first, last = measured[0]["orders_per_s"], measured[-1]["orders_per_s"]
     baseline = (first + last) / 2
     for run in measured:
@@ -344,6 +346,7 @@ def main() -> None:
         "warmup": args.warmup,
         "baseline_orders_per_s": round(baseline, 3),
         "simulated_drift": round(abs(first - last) / baseline, 3) if baseline else None,
+        "load_average_1min": {"before": round(load_before, 2), "after": round(load_after, 2)},
         "note": "the fakes answer instantly: the figures measure our side of each protocol, not the vendors",
         "runs": measured,
     }
@@ -370,7 +373,8 @@ def main() -> None:
         f"\n  baseline: mean of the two simulated runs, {baseline:.1f} orders/s (first {first:.1f}, last {last:.1f}; "
         f"drift {summary['simulated_drift']:.0%}).\n"
         "  The machine may be shared with other work: the drift between the two simulated runs shows by how much\n"
-        "  the conditions moved during this run."
+        f"  the conditions moved during this run (1-minute load average {load_before:.1f} before, "
+        f"{load_after:.1f} after, on {os.cpu_count()} CPUs)."
     )
     trouble = False
     for run in measured:
