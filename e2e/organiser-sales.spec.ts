@@ -28,11 +28,13 @@ test('ticket types, coupon, an order paid through the public API, sales, devices
 	const orgId: string = me.memberships[0].organization_id;
 	const csrf: string = me.csrf_token;
 	const org = `/api/organizations/${orgId}`;
-	const call = async (method: 'post' | 'put' | 'get', url: string, data?: unknown) => {
+	const call = async (method: 'post' | 'put' | 'get' | 'patch', url: string, data?: unknown) => {
 		const r = await page.request[method](url, { data, headers: { 'X-CSRF-Token': csrf } });
 		expect(r.ok(), `${method} ${url}: ${r.status()} ${await r.text()}`).toBeTruthy();
 		return r.json();
 	};
+	// A VAT vendor (organisations start not registered, and then show no VAT)
+	await call('patch', `${org}/tax-settings`, { vat_registered: true, vat_number: '4123456789' });
 	const venue = await call('post', `${org}/venues`, {
 		name: 'Lyric Theatre',
 		address_line1: '1 Main Street',

@@ -68,6 +68,10 @@ def stack() -> Iterator[Stack]:
     # Yoco and Paystack likewise go to tests/fakes/yoco.py and tests/fakes/paystack.py.
     os.environ.setdefault("YOCO_API_URL", f"http://127.0.0.1:{_free_port()}")
     os.environ.setdefault("PAYSTACK_API_URL", f"http://127.0.0.1:{_free_port()}")
+    # Ozow: the fake Ozow of tests/fakes/ozow.py serves the pay site and the API on one port.
+    ozow_port = _free_port()
+    os.environ.setdefault("OZOW_PAY_URL", f"http://127.0.0.1:{ozow_port}/pay")
+    os.environ.setdefault("OZOW_API_URL", f"http://127.0.0.1:{ozow_port}/api")
     env = {
         **os.environ,
         "PAYFAST_ALLOWED_IPS": ",".join([*PAYFAST_DEFAULT_ALLOWED_IPS, "127.0.0.1/32"]),

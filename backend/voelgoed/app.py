@@ -28,6 +28,7 @@ from voelgoed.domain.dashboards.controllers import DashboardController
 from voelgoed.domain.devices.controllers import DeviceController, DevicePairController
 from voelgoed.domain.events.controllers import EventController
 from voelgoed.domain.exports.controllers import ExportController
+from voelgoed.domain.invoices.controllers import BuyerTaxDocumentController, OrganizationTaxDocumentController
 from voelgoed.domain.orders.controllers import OrderController
 from voelgoed.domain.organizations.controllers import (
     InvitationController,
@@ -52,6 +53,7 @@ from voelgoed.web.checkout import CHECKOUT_SITE_HANDLERS
 from voelgoed.web.debug import DebugController
 from voelgoed.web.devmail import DevMailController
 from voelgoed.web.health import HealthController
+from voelgoed.web.ozow_notify import OzowNotifyController
 from voelgoed.web.paystack_api import PaystackConnectController, PaystackWebhookController
 from voelgoed.web.public import PublicSiteController
 from voelgoed.web.simulated_pay import SimulatedPaymentController
@@ -74,12 +76,15 @@ API_CONTROLLERS: list[Any] = [
     OrderController,
     TicketDownloadController,
     SigningKeyController,
+    OrganizationTaxDocumentController,
+    BuyerTaxDocumentController,
     PaymentProviderController,
     PayFastItnController,
     YocoWebhookController,
     YocoConnectController,
     PaystackWebhookController,
     PaystackConnectController,
+    OzowNotifyController,
     DeviceController,
     DevicePairController,
     DeviceCheckinController,

@@ -53,6 +53,16 @@ async def seed_demo(database_url: str) -> str:
             scope_session(db, org.id)
             auth = AuthContext(user=user, session=UserSession(), organization_id=org.id, role="owner")
             audit = AuditService(db, auth)
+            # A VAT vendor, so the demo shows tax invoices (the number has SARS's shape, not a real one).
+            await OrganizationService(db, audit).update_tax_settings(
+                org.id,
+                {
+                    "legal_name": "Kaapstad Live (Pty) Ltd",
+                    "physical_address": "1 Demo Street\nCape Town\n8001",
+                    "vat_registered": True,
+                    "vat_number": "4000000001",
+                },
+            )
             venues = VenueService(db, audit)
             artscape = await venues.create(
                 org.id,

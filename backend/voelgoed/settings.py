@@ -114,6 +114,8 @@ class PaymentSettings:
     paystack_api_url: str = PAYSTACK_DEFAULT_API_URL  # PAYSTACK_API_URL (tests: the fake Paystack)
     paystack_allowed_ips: tuple[str, ...] = PAYSTACK_DEFAULT_ALLOWED_IPS  # () switches the check off
     paystack_trusted_proxies: tuple[str, ...] = ()
+    ozow_pay_url: str | None = None  # None: https://pay.ozow.com
+    ozow_api_url: str | None = None  # None: https://api.ozow.com
 
 
 @dataclass(frozen=True)
@@ -327,6 +329,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         paystack_api_url=(env.url("PAYSTACK_API_URL", ("http", "https")) or PAYSTACK_DEFAULT_API_URL).rstrip("/"),
         paystack_allowed_ips=env.networks("PAYSTACK_ALLOWED_IPS", PAYSTACK_DEFAULT_ALLOWED_IPS),
         paystack_trusted_proxies=env.networks("PAYSTACK_TRUSTED_PROXIES", ()),
+        ozow_pay_url=(env.url("OZOW_PAY_URL", ("http", "https")) or "").rstrip("/") or None,
+        ozow_api_url=(env.url("OZOW_API_URL", ("http", "https")) or "").rstrip("/") or None,
     )
     limits = LimitSettings(
         max_body_bytes=env.integer("MAX_BODY_BYTES", 1_000_000, minimum=1),

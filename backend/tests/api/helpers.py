@@ -89,3 +89,15 @@ async def make_event(api: Api, venue_id: str | None = None, **overrides: Any) ->
     response = await api.post(api.org("/events"), json={**body, **overrides})
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
+
+
+VAT_NUMBER = "4123456789"  # 10 digits starting with 4: the shape SARS issues
+
+
+async def register_for_vat(api: Api, *, vat_number: str = VAT_NUMBER, rate_bp: int = 1500) -> dict[str, Any]:
+    """Make `api`'s organisation a VAT vendor (organisations start as not registered: no VAT)."""
+    r = await api.patch(
+        api.org("/tax-settings"), json={"vat_registered": True, "vat_number": vat_number, "vat_rate_bp": rate_bp}
+    )
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]

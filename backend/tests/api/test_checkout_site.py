@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.api.helpers import make_event, make_venue
+from tests.api.helpers import make_event, make_venue, register_for_vat
 from tests.conftest import Api, Stack, mail_text, sign_up, wait_for_mail
 
 PHONE_UA = (
@@ -44,6 +44,7 @@ async def sale(
 ) -> dict[str, Any]:
     """A published event with two ticket types (General R 250.00, VIP R 500.00)."""
     await sign_up(client, organization="Karoo Sounds")
+    await register_for_vat(client)  # VAT at 15% (an organisation starts not registered: no VAT)
     venue = await make_venue(client, name="Oude Libertas", address_line1="Adam Tas Road", city="Stellenbosch")
     event = await make_event(
         client,

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.api.helpers import add_member, assert_problem
+from tests.api.helpers import add_member, assert_problem, register_for_vat
 from tests.api.sales_helpers import add_type, expire_hold, organiser_with_event, reserve, scalar
 from tests.conftest import Api, Stack, sign_up
 
@@ -117,6 +117,7 @@ async def test_duplicate_code_is_409_whatever_the_case(client: Api) -> None:
 
 async def test_percent_rounds_half_up_per_line(client: Api, new_client: Callable[[], Api]) -> None:
     event = await organiser_with_event(client)
+    await register_for_vat(client)  # VAT at 15% (an organisation starts not registered: no VAT)
     a = await add_type(client, event["id"], name="A", price_cents=1010)
     b = await add_type(client, event["id"], name="B", price_cents=1010)
     await add_coupon(client, event["id"], code="KWART", kind="percent", value=25)
@@ -137,6 +138,7 @@ async def test_percent_rounds_half_up_per_line(client: Api, new_client: Callable
 
 async def test_fixed_never_takes_a_line_below_zero(client: Api, new_client: Callable[[], Api]) -> None:
     event = await organiser_with_event(client)
+    await register_for_vat(client)  # VAT at 15% (an organisation starts not registered: no VAT)
     a = await add_type(client, event["id"], name="A", price_cents=5000)
     b = await add_type(client, event["id"], name="B", price_cents=8000)
     await add_coupon(client, event["id"], code="GROOT", kind="fixed", value=20000)

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.checkin_support import live_event, pair, scan_body
-from tests.api.helpers import add_member, assert_problem
+from tests.api.helpers import add_member, assert_problem, register_for_vat
 from tests.api.sales_helpers import add_type, organiser_with_event, reserve
 from tests.conftest import Api, Stack, sign_up
 
@@ -39,6 +39,7 @@ async def _buy(buyer: httpx.AsyncClient, slug: str, type_id: str, quantity: int)
 
 async def test_dashboard_figures_after_a_sale(client: Api, new_client: Callable[[], Api]) -> None:
     event = await organiser_with_event(client)
+    await register_for_vat(client)  # VAT at 15% (an organisation starts not registered: no VAT)
     general = await add_type(client, event["id"], name="General", quantity=10, price_cents=20000)
     vip = await add_type(client, event["id"], name="VIP", quantity=5, price_cents=50000)
     buyer = new_client()

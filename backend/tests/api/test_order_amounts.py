@@ -16,6 +16,7 @@ import pypdfium2
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.api.helpers import register_for_vat
 from tests.api.sales_helpers import add_type, organiser_with_event
 from tests.api.test_checkout_site import (
     Buyer,
@@ -57,6 +58,7 @@ async def bought(client: Api, buyer: Buyer) -> dict[str, Any]:
     """Standard R 250.00 (20% off with VRIEND20) x 2 and a free type x 1, reserved on the site."""
     await sign_up(client, organization="Karoo Sounds")
     event = await organiser_with_event(client)
+    await register_for_vat(client)  # VAT at 15% (an organisation starts not registered: no VAT)
     # The names sort the other way round from the organiser's order (sort_order): the views must
     # follow the organiser's order, not the alphabet or the order rows happen to come back in.
     standard = await add_type(client, event["id"], name="Standard", price_cents=25000, sort_order=1)

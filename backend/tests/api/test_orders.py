@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from statemachine.exceptions import TransitionNotAllowed
 
-from tests.api.helpers import assert_problem
+from tests.api.helpers import assert_problem, register_for_vat
 from tests.api.sales_helpers import add_type, counters, expire_hold, organiser_with_event, reserve, scalar
 from tests.conftest import Api, Stack, sign_up
 from voelgoed.domain.orders.machines import OrderLifecycle
@@ -71,6 +71,7 @@ async def test_checkout_and_pay_moves_counters_to_sold(
     client: Api, new_client: Callable[[], Api], engine: AsyncEngine, stack: Stack
 ) -> None:
     event = await organiser_with_event(client)
+    await register_for_vat(client)  # VAT at 15% (an organisation starts not registered: no VAT)
     tt = await add_type(client, event["id"], quantity=5, price_cents=20000)
     buyer = new_client()
     held = (await reserve(buyer, event["slug"], {tt["id"]: 2})).json()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.api.helpers import assert_problem
+from tests.api.helpers import assert_problem, register_for_vat
 from tests.api.sales_helpers import (
     add_type,
     counters,
@@ -25,6 +25,7 @@ async def test_reserve_holds_stock_and_answers_the_order(
     client: Api, new_client: Callable[[], Api], engine: AsyncEngine
 ) -> None:
     event = await organiser_with_event(client)
+    await register_for_vat(client)  # VAT at 15% (an organisation starts not registered: no VAT)
     tt = await add_type(client, event["id"], quantity=10, price_cents=11500)
     buyer = new_client()
     r = await reserve(buyer, event["slug"], {tt["id"]: 2})

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.api.helpers import add_member, assert_problem
+from tests.api.helpers import add_member, assert_problem, register_for_vat
 from tests.api.sales_helpers import add_type, counters, expire_hold, organiser_with_event, reserve, scalar
 from tests.conftest import Api, Stack, sign_up
 
@@ -32,6 +32,7 @@ async def public_types(http: Api, slug: str) -> dict[str, dict[str, Any]]:
 
 async def test_create_read_update_delete(client: Api) -> None:
     event = await organiser_with_event(client)
+    await register_for_vat(client)  # VAT at 15% (an organisation starts not registered: no VAT)
     start = datetime.now(UTC) + timedelta(days=1)
     body = {
         "name": "  Early Bird  ",
@@ -80,6 +81,7 @@ async def test_create_read_update_delete(client: Api) -> None:
 
 async def test_vat_is_rounded_from_the_inclusive_price(client: Api) -> None:
     event = await organiser_with_event(client)
+    await register_for_vat(client)  # VAT at 15% (an organisation starts not registered: no VAT)
     for price, expected in [(1, 0), (4, 1), (115, 15), (999, 130), (11500, 1500), (123457, 16103)]:
         tt = await add_type(client, event["id"], name=f"P{price}", price_cents=price, quantity=1)
         assert tt["vat_cents"] == expected == vat(price), (price, tt["vat_cents"])

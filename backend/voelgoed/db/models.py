@@ -15,6 +15,7 @@ from voelgoed.domain.dashboards.models import CheckinBucket, DashboardSnapshotSt
 from voelgoed.domain.devices.models import Device, DevicePairingCode
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.exports.models import DataExport, DataExportChunk
+from voelgoed.domain.invoices.models import BillingDetails, TaxDocument, TaxDocumentCounter
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.organizations.models import Invitation, Membership, Organization
 from voelgoed.domain.payments.models import PaymentNotification, PaymentProviderAccount, PaymentTransaction
@@ -24,6 +25,7 @@ from voelgoed.domain.venues.models import Gate, Venue
 __all__ = [
     "AnalyticsEvent",
     "AuditEntry",
+    "BillingDetails",
     "CheckinBucket",
     "CheckinChange",
     "CheckinConfig",
@@ -50,6 +52,8 @@ __all__ = [
     "PaymentProviderAccount",
     "PaymentTransaction",
     "ScanSession",
+    "TaxDocument",
+    "TaxDocumentCounter",
     "Ticket",
     "TicketCheckinState",
     "TicketType",

@@ -35,6 +35,7 @@ from voelgoed.domain.orders.schemas import (
     ReservationRead,
     reservation_read,
 )
+from voelgoed.domain.organizations.services import charged_vat_rate_bp
 from voelgoed.lib import ratelimit
 from voelgoed.lib.problems import NotFound, Unprocessable
 from voelgoed.settings import Settings
@@ -107,6 +108,7 @@ async def public_order_read(db: AsyncSession, order: Order) -> PublicOrderRead:
         lines=summary.lines,
         allowed_transitions=[t for t in OrderLifecycle(order).allowed() if t == "cancel"],
         coupon_code=summary.coupon_code,
+        vat_rate_bp=summary.vat_rate_bp,
     )
 
 
@@ -140,6 +142,7 @@ class PublicApiController(Controller):
         now = inventory.utcnow()
         selling = event.status == "published" and event.ends_at > now
         tz = ZoneInfo(event.timezone)
+        vat_rate = await charged_vat_rate_bp(db_session, event.organization_id)
         return PublicEventRead(
             id=event.id,
             slug=event.slug,
@@ -160,7 +163,7 @@ class PublicApiController(Controller):
                     name=t.name,
                     description=t.description,
                     price_cents=t.price_cents,
-                    vat_cents=vat_of(t.price_cents),
+                    vat_cents=vat_of(t.price_cents, vat_rate),
                     available=avail.of(t.id),
                     sold_out=avail.of(t.id) <= 0,
                     on_sale=selling
@@ -175,6 +178,7 @@ class PublicApiController(Controller):
                 for t in types
             ],
             access_code_accepted=shown.accepted,
+            vat_rate_bp=vat_rate,
         )
 
     @post(

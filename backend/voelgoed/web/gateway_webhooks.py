@@ -9,7 +9,7 @@ A refused notification is recorded and committed before the 400 goes out.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Response
@@ -37,7 +37,7 @@ class GatewayConnect(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=T
 class GatewayConnection(msgspec.Struct):
     provider: PaymentProviderName
     connected: bool
-    mode: str  # "test" or "live", from the key (sk_test_ / sk_live_)
+    mode: Literal["test", "live"]  # from the key (sk_test_ / sk_live_)
     message: str
     webhook_url: str  # where the provider sends its notifications
     webhook_registered: bool  # True: registered for you (Yoco); False: paste it in the provider's dashboard
@@ -47,7 +47,7 @@ def connection_read(done: Connected) -> GatewayConnection:
     return GatewayConnection(
         provider=done.provider,
         connected=True,
-        mode=done.mode,
+        mode="test" if done.mode == "test" else "live",
         message=done.message,
         webhook_url=done.webhook_url,
         webhook_registered=done.webhook_registered,

@@ -27,6 +27,7 @@ from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.analytics.services import record
 from voelgoed.domain.catalog import inventory
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.invoices.issuing import issue_invoice
 from voelgoed.domain.orders import availability
 from voelgoed.domain.orders.holds import CartItem, HoldBatcher, HoldRequest, HoldResult
 from voelgoed.domain.orders.machines import HOLDING_STATUSES, OrderLifecycle
@@ -354,6 +355,9 @@ async def complete_checkout(
     tickets = await _issue(db, order) if order.status == "paid" else []
     if order.status == "paid":
         await _record_success(db, order)
+    # Tax: the order's invoice, numbered in payment order, in this transaction (docs/tax.md).
+    if order.status == "paid":
+        await issue_invoice(db, order)
     return _result(tx, order, tickets_issued=len(tickets))
 
 

@@ -27,6 +27,7 @@ from voelgoed.domain.catalog.schemas import (
 from voelgoed.domain.catalog.services import CouponService, TicketTypeService
 from voelgoed.domain.orders.availability import invalidate_availability
 from voelgoed.domain.orders.expiry import release_expired
+from voelgoed.domain.organizations.services import charged_vat_rate_bp
 from voelgoed.lib.patching import sent_fields
 from voelgoed.settings import Settings
 
@@ -57,7 +58,8 @@ class TicketTypeController(Controller):
     ) -> list[TicketTypeRead]:
         listed = await types.list(event_id)
         slug = await types.event_slug(event_id)
-        return [type_read(t, slug, settings.server.public_url) for t in listed]
+        rate = await charged_vat_rate_bp(types.db, organization_id)
+        return [type_read(t, slug, settings.server.public_url, rate) for t in listed]
 
     @post("", operation_id="createTicketType", opt=access(Permission.EVENTS_WRITE))
     async def create_type(
@@ -71,7 +73,12 @@ class TicketTypeController(Controller):
         settings: Settings,
     ) -> TicketTypeRead:
         tt = await types.create(organization_id, event_id, msgspec.structs.asdict(data))
-        read = type_read(tt, await types.event_slug(event_id), settings.server.public_url)
+        read = type_read(
+            tt,
+            await types.event_slug(event_id),
+            settings.server.public_url,
+            await charged_vat_rate_bp(types.db, organization_id),
+        )
         await _commit_and_refresh(db_session, redis, event_id)
         return read
 
@@ -85,7 +92,12 @@ class TicketTypeController(Controller):
         settings: Settings,
     ) -> TicketTypeRead:
         tt = await types.get(event_id, type_id)
-        return type_read(tt, await types.event_slug(event_id), settings.server.public_url)
+        return type_read(
+            tt,
+            await types.event_slug(event_id),
+            settings.server.public_url,
+            await charged_vat_rate_bp(types.db, organization_id),
+        )
 
     @patch("/{type_id:uuid}", operation_id="updateTicketType", opt=access(Permission.EVENTS_WRITE))
     async def update_type(
@@ -100,7 +112,12 @@ class TicketTypeController(Controller):
         settings: Settings,
     ) -> TicketTypeRead:
         tt = await types.update(event_id, type_id, sent_fields(data))
-        read = type_read(tt, await types.event_slug(event_id), settings.server.public_url)
+        read = type_read(
+            tt,
+            await types.event_slug(event_id),
+            settings.server.public_url,
+            await charged_vat_rate_bp(types.db, organization_id),
+        )
         await _commit_and_refresh(db_session, redis, event_id)
         return read
 
@@ -121,7 +138,12 @@ class TicketTypeController(Controller):
     ) -> TicketTypeRead:
         """A hidden type's new random access code: the old code and secret link stop working."""
         tt = await types.regenerate_access_code(event_id, type_id)
-        read = type_read(tt, await types.event_slug(event_id), settings.server.public_url)
+        read = type_read(
+            tt,
+            await types.event_slug(event_id),
+            settings.server.public_url,
+            await charged_vat_rate_bp(types.db, organization_id),
+        )
         await db_session.commit()
         return read
 

@@ -17,12 +17,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from voelgoed.db.tenancy import OrgOwned
 
-VAT_RATE_PERCENT = 15  # South African VAT; prices are VAT-inclusive
+STANDARD_VAT_RATE_BP = 1500  # South African VAT, 15%, in basis points; prices are VAT-inclusive
 
 
-def vat_of(total_cents: int) -> int:
-    """The VAT contained in a VAT-inclusive amount, rounded half up: round(total * 15 / 115)."""
-    return (total_cents * VAT_RATE_PERCENT * 2 + 100 + VAT_RATE_PERCENT) // (2 * (100 + VAT_RATE_PERCENT))
+def vat_of(total_cents: int, rate_bp: int) -> int:
+    """The VAT contained in a VAT-inclusive amount at `rate_bp` basis points (0: no VAT), rounded
+    half up: round(total * rate / (10000 + rate)); at 15% that is round(total * 15 / 115)."""
+    if rate_bp <= 0:
+        return 0
+    return (total_cents * rate_bp * 2 + 10000 + rate_bp) // (2 * (10000 + rate_bp))
 
 
 class TicketType(OrgOwned, UUIDAuditBase):

@@ -160,13 +160,15 @@ class PublicEventRead(msgspec.Struct):
     available: int | None
     ticket_types: list[PublicTicketTypeRead]
     access_code_accepted: bool | None = None  # None when no `access` code was sent
+    vat_rate_bp: int = 0  # the organiser's VAT rate for new orders; 0: prices carry no VAT
 
 
 # --- mappers: stored rows -> response bodies (the one place each response is built) ---
 
 
-def type_read(t: TicketType, event_slug: str, public_url: str) -> TicketTypeRead:
-    """`event_slug` builds a hidden type's secret link (the slug can change; the link follows)."""
+def type_read(t: TicketType, event_slug: str, public_url: str, vat_rate_bp: int) -> TicketTypeRead:
+    """`event_slug` builds a hidden type's secret link (the slug can change; the link follows);
+    `vat_rate_bp` is the organisation's VAT rate for new orders (0 when it is not a VAT vendor)."""
     code = t.access_code if t.hidden else None
     return TicketTypeRead(
         id=t.id,
@@ -174,7 +176,7 @@ def type_read(t: TicketType, event_slug: str, public_url: str) -> TicketTypeRead
         name=t.name,
         description=t.description,
         price_cents=t.price_cents,
-        vat_cents=vat_of(t.price_cents),
+        vat_cents=vat_of(t.price_cents, vat_rate_bp),
         quantity=t.quantity,
         reserved=t.reserved,
         sold=t.sold,

@@ -101,6 +101,7 @@ class OrderController(Controller):
             discount_cents=summary.discount_cents,
             total_cents=summary.total_cents,
             vat_cents=summary.vat_cents,
+            vat_rate_bp=summary.vat_rate_bp,
             fees_cents=o.fees_cents,
             coupon_code=summary.coupon_code,
             needs_refund=o.needs_refund,

@@ -27,7 +27,7 @@ from typing import Any
 import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, case, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -38,6 +38,7 @@ from voelgoed.domain.orders import availability, expiry
 from voelgoed.domain.orders.models import LINE, ORD
 from voelgoed.domain.orders.pricing import Amounts, PricedLine, apply_coupon, totals
 from voelgoed.domain.orders.services import new_access_token, new_reference
+from voelgoed.domain.organizations.models import Organization
 from voelgoed.lib.problems import AppError, Conflict, FieldError, NotFound, Unprocessable
 
 log = logging.getLogger(__name__)
@@ -275,15 +276,25 @@ class HoldBatcher:
                 status=o.status,
                 hold_expires_at=o.hold_expires_at,
                 lines=by_order.get(o.id, []),
-                amounts=Amounts(o.subtotal_cents, o.discount_cents, o.total_cents, o.vat_cents),
+                amounts=Amounts(o.subtotal_cents, o.discount_cents, o.total_cents, o.vat_cents, o.vat_rate_bp),
                 replayed=True,
             )
         return out
 
 
 # Built once (see inventory.py: per-call expressions leave garbage only the cyclic GC frees).
-_EVENT_FOR_HOLD = select(EVT.c.id, EVT.c.organization_id, EVT.c.status, EVT.c.ends_at).where(
-    EVT.c.id == bindparam("event_id")
+# The organisation's VAT rule comes with the event in the same query (no round trip more per
+# batch): the rate is fixed on each order here, at reservation (docs/tax.md).
+_EVENT_FOR_HOLD = (
+    select(
+        EVT.c.id,
+        EVT.c.organization_id,
+        EVT.c.status,
+        EVT.c.ends_at,
+        case((Organization.vat_registered, Organization.vat_rate_bp), else_=0).label("vat_rate_bp"),
+    )
+    .join(Organization, Organization.id == EVT.c.organization_id)
+    .where(EVT.c.id == bindparam("event_id"))
 )
 
 
@@ -447,7 +458,7 @@ async def _allocate_one(
     if coupon is not None:
         applies = set(coupon.ticket_type_ids) if coupon.ticket_type_ids else None
         apply_coupon(priced, coupon.kind, coupon.value, applies)
-    amounts = totals(priced)
+    amounts = totals(priced, b.event.vat_rate_bp)
     token, token_hash = new_access_token()
     order_id = uuid.uuid4()
     expires = now + timedelta(minutes=r.hold_minutes)
@@ -463,6 +474,7 @@ async def _allocate_one(
         "discount_cents": amounts.discount_cents,
         "total_cents": amounts.total_cents,
         "vat_cents": amounts.vat_cents,
+        "vat_rate_bp": amounts.vat_rate_bp,
         "fees_cents": 0,
         "coupon_id": coupon.id if coupon is not None else None,
         "access_token_hash": token_hash,

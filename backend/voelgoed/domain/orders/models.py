@@ -39,6 +39,10 @@ class Order(OrgOwned, UUIDAuditBase):
     discount_cents: Mapped[int] = mapped_column(default=0)
     total_cents: Mapped[int] = mapped_column(default=0)  # VAT-inclusive
     vat_cents: Mapped[int] = mapped_column(default=0)  # the VAT contained in total_cents
+    # The organisation's VAT rate when the order was reserved (basis points; 0: the seller was not
+    # a VAT vendor, the order carries no VAT). Fixed on the order: a later change of the
+    # organisation's VAT settings never changes an order already placed.
+    vat_rate_bp: Mapped[int] = mapped_column(default=0, server_default="0")
     fees_cents: Mapped[int] = mapped_column(default=0)  # provider fees, when known
     coupon_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("coupon.id", ondelete="SET NULL"), default=None)
     # The buyer's unguessable link to the order page and ticket download; only the hash is kept.

@@ -5,10 +5,12 @@ Pricing a cart (`apply_coupon` + `totals`, at reservation) and showing an order 
 checkout page, the order page, the tickets e-mail and PDF, the public API and the organiser's
 API (so the organiser app shows what the API returns and does no sums of its own).
 
-Amounts are integer cents, VAT-inclusive (South Africa: prices include 15% VAT).
+Amounts are integer cents, VAT-inclusive. The VAT rate is the organisation's when the order was
+reserved, fixed on the order (`vat_rate_bp`, basis points): 1500 (15%) for a VAT vendor at the
+standard rate, 0 for a seller who is not registered for VAT, whose orders carry and show no VAT.
 - line subtotal = quantity x unit price; line discount from the coupon; line total = the difference
 - subtotal = sum of line subtotals, discount = sum of line discounts, total = subtotal - discount
-- VAT = the VAT contained in the total, rounded half up
+- VAT = the VAT contained in the total at the order's rate, rounded half up (0 without VAT)
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class Amounts:
     discount_cents: int
     total_cents: int
     vat_cents: int
+    vat_rate_bp: int = 0
 
 
 def apply_coupon(lines: list[PricedLine], kind: str, value: int, applies_to: set[uuid.UUID] | None) -> None:
@@ -68,11 +71,11 @@ def apply_coupon(lines: list[PricedLine], kind: str, value: int, applies_to: set
             ln.discount_cents, left = take, left - take
 
 
-def totals(lines: Sequence[PricedLine]) -> Amounts:
+def totals(lines: Sequence[PricedLine], vat_rate_bp: int) -> Amounts:
     subtotal = sum(ln.gross_cents for ln in lines)
     discount = sum(ln.discount_cents for ln in lines)
     total = subtotal - discount
-    return Amounts(subtotal, discount, total, vat_of(total))
+    return Amounts(subtotal, discount, total, vat_of(total, vat_rate_bp), vat_rate_bp)
 
 
 class StoredLine(Protocol):
@@ -86,7 +89,8 @@ class StoredLine(Protocol):
 
 class OrderSummary(msgspec.Struct):
     """What every view of an order shows: its lines (in the organiser's ticket type order) and the
-    order's subtotal, discount, total and the VAT that total includes."""
+    order's subtotal, discount, total and the VAT that total includes. `vat_rate_bp` 0: the seller
+    was not a VAT vendor; views then show no VAT at all (no "Includes VAT" line)."""
 
     lines: list[OrderLineRead]
     subtotal_cents: int
@@ -94,6 +98,7 @@ class OrderSummary(msgspec.Struct):
     total_cents: int
     vat_cents: int
     coupon_code: str | None = None
+    vat_rate_bp: int = 0
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,11 @@ class TypeInfo:
 
 
 def summarise(
-    lines: Iterable[StoredLine], types: dict[uuid.UUID, TypeInfo], coupon_code: str | None = None
+    lines: Iterable[StoredLine],
+    types: dict[uuid.UUID, TypeInfo],
+    coupon_code: str | None = None,
+    *,
+    vat_rate_bp: int,
 ) -> OrderSummary:
     """The summary of stored (or freshly priced) lines; `types` names and orders them."""
     priced = [PricedLine(ln.ticket_type_id, ln.quantity, ln.unit_price_cents, ln.discount_cents) for ln in lines]
@@ -113,7 +122,7 @@ def summarise(
         return (info.sort_order, info.name, str(ln.ticket_type_id)) if info else (1 << 30, "", str(ln.ticket_type_id))
 
     priced.sort(key=position)
-    amounts = totals(priced)
+    amounts = totals(priced, vat_rate_bp)
     return OrderSummary(
         lines=[
             OrderLineRead(
@@ -132,6 +141,7 @@ def summarise(
         total_cents=amounts.total_cents,
         vat_cents=amounts.vat_cents,
         coupon_code=coupon_code,
+        vat_rate_bp=vat_rate_bp,
     )
 
 
@@ -153,4 +163,5 @@ async def order_summary(db: AsyncSession, order: Any) -> OrderSummary:
     code = None
     if order.coupon_id is not None:
         code = await db.scalar(select(Coupon.code).where(Coupon.id == order.coupon_id).execution_options(**UNSCOPED))
-    return summarise(order.lines, await type_infos(db, (ln.ticket_type_id for ln in order.lines)), code)
+    types = await type_infos(db, (ln.ticket_type_id for ln in order.lines))
+    return summarise(order.lines, types, code, vat_rate_bp=order.vat_rate_bp)

@@ -71,6 +71,7 @@ class ReservationRead(msgspec.Struct):
     lines: list[OrderLineRead]
     coupon_code: str | None = None
     replayed: bool = False
+    vat_rate_bp: int = 0  # fixed on the order at reservation; 0: no VAT (the seller is not a VAT vendor)
 
 
 class CheckoutStart(msgspec.Struct, forbid_unknown_fields=True):
@@ -109,6 +110,7 @@ class PublicOrderRead(msgspec.Struct):
     lines: list[OrderLineRead]
     allowed_transitions: list[str]
     coupon_code: str | None
+    vat_rate_bp: int = 0  # 0: the seller was not a VAT vendor; show no VAT
 
 
 class CheckoutRead(msgspec.Struct):
@@ -205,7 +207,8 @@ def order_summary_read(o: Order) -> OrderSummaryRead:
 def reservation_read(held: HoldResult) -> ReservationRead:
     from voelgoed.domain.orders.pricing import summarise  # pricing builds OrderLineRead from this module
 
-    summary = summarise(held.lines, {}, held.coupon_code)  # the same sums as every order view
+    # the same sums as every order view, at the rate fixed on the order
+    summary = summarise(held.lines, {}, held.coupon_code, vat_rate_bp=held.amounts.vat_rate_bp)
     return ReservationRead(
         order_id=held.order_id,
         reference=held.reference,
@@ -219,6 +222,7 @@ def reservation_read(held: HoldResult) -> ReservationRead:
         lines=summary.lines,
         coupon_code=held.coupon_code,
         replayed=held.replayed,
+        vat_rate_bp=summary.vat_rate_bp,
     )
 
 

@@ -26,12 +26,16 @@ from voelgoed.domain.organizations.schemas import (
     OrganizationCreate,
     OrganizationRead,
     OrganizationUpdate,
+    TaxSettingsRead,
+    TaxSettingsUpdate,
     invitation_read,
     member_read,
     membership_organization_read,
     organization_read,
+    tax_settings_read,
 )
 from voelgoed.domain.organizations.services import OrganizationService
+from voelgoed.lib.patching import sent_fields
 from voelgoed.settings import Settings
 
 ORG = "/api/organizations/{organization_id:uuid}"
@@ -72,6 +76,22 @@ class OrganizationController(Controller):
         if data.time_zone is not msgspec.UNSET:
             org = await service.set_time_zone(organization_id, data.time_zone)
         return organization_read(org, auth.role or "")
+
+    @get(ORG + "/tax-settings", operation_id="getTaxSettings", opt=access(Permission.ORG_MANAGE))
+    async def get_tax_settings(self, organization_id: uuid.UUID, db_session: AsyncSession) -> TaxSettingsRead:
+        """Business and tax details: legal and trading name, addresses, VAT registration, number and
+        rate, and the invoice number prefix (docs/tax.md)."""
+        return tax_settings_read(await OrganizationService(db_session).get(organization_id))
+
+    @patch(ORG + "/tax-settings", operation_id="updateTaxSettings", opt=access(Permission.ORG_MANAGE))
+    async def update_tax_settings(
+        self, organization_id: uuid.UUID, data: TaxSettingsUpdate, auth: AuthContext, db_session: AsyncSession
+    ) -> TaxSettingsRead:
+        """Change business and tax details. New orders carry the new VAT rule from their reservation
+        on; orders and documents already issued keep theirs. Audit-logged."""
+        service = OrganizationService(db_session, AuditService(db_session, auth))
+        org = await service.update_tax_settings(organization_id, sent_fields(data))
+        return tax_settings_read(org)
 
 
 class MemberController(Controller):

@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 
 from advanced_alchemy.base import UUIDAuditBase
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voelgoed.db.tenancy import OrgOwned
@@ -25,10 +25,17 @@ ROLE_RANK = {Role.OWNER: 4, Role.ADMIN: 3, Role.STAFF: 2, Role.VIEWER: 1, Role.S
 
 
 DEFAULT_ORG_TIME_ZONE = "Africa/Johannesburg"
+DEFAULT_VAT_RATE_BP = 1500  # South Africa's standard rate, 15%, in basis points
+DEFAULT_INVOICE_PREFIX = "INV"
 
 
 class Organization(UUIDAuditBase):
     __tablename__ = "organization"
+    __table_args__ = (
+        # Only a VAT vendor charges VAT, and a VAT vendor's tax invoice must carry its number.
+        CheckConstraint("NOT vat_registered OR vat_number IS NOT NULL", name="organization_vat_number_when_registered"),
+        CheckConstraint("vat_rate_bp BETWEEN 0 AND 10000", name="organization_vat_rate_range"),
+    )
 
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -36,6 +43,24 @@ class Organization(UUIDAuditBase):
     time_zone: Mapped[str] = mapped_column(
         String(64), default=DEFAULT_ORG_TIME_ZONE, server_default=DEFAULT_ORG_TIME_ZONE
     )
+    # Business and tax details (docs/tax.md): printed on invoices and credit notes as they are at
+    # issue time (each document keeps its own copy), and the VAT rule of new orders.
+    legal_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    trading_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    postal_address: Mapped[str | None] = mapped_column(Text, default=None)
+    physical_address: Mapped[str | None] = mapped_column(Text, default=None)
+    # Not registered by default: a seller who is not a VAT vendor must not charge or show VAT.
+    vat_registered: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    vat_number: Mapped[str | None] = mapped_column(String(10), default=None)
+    vat_rate_bp: Mapped[int] = mapped_column(Integer, default=DEFAULT_VAT_RATE_BP, server_default="1500")
+    invoice_prefix: Mapped[str] = mapped_column(
+        String(12), default=DEFAULT_INVOICE_PREFIX, server_default=DEFAULT_INVOICE_PREFIX
+    )
+
+    @property
+    def charged_vat_rate_bp(self) -> int:
+        """The VAT rate new orders carry: the organisation's rate when it is a VAT vendor, else 0."""
+        return self.vat_rate_bp if self.vat_registered else 0
 
 
 class Membership(OrgOwned, UUIDAuditBase):

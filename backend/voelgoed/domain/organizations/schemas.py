@@ -36,6 +36,41 @@ class OrganizationUpdate(msgspec.Struct, forbid_unknown_fields=True):
     time_zone: TimeZone | msgspec.UnsetType = msgspec.UNSET  # IANA name, e.g. Africa/Johannesburg
 
 
+Text200 = Annotated[str, msgspec.Meta(max_length=200)]
+Address = Annotated[str, msgspec.Meta(max_length=1000)]
+VatNumberText = Annotated[str, msgspec.Meta(max_length=20)]  # checked by lib/vat_numbers.py
+VatRateBp = Annotated[int, msgspec.Meta(ge=0, le=10000)]
+InvoicePrefix = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9-]{1,12}$")]
+
+
+class TaxSettingsUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """Fields left out stay as they are; null clears an optional text. Registering for VAT needs
+    the VAT number (10 digits, starting with 4)."""
+
+    legal_name: Text200 | msgspec.UnsetType | None = msgspec.UNSET
+    trading_name: Text200 | msgspec.UnsetType | None = msgspec.UNSET
+    postal_address: Address | msgspec.UnsetType | None = msgspec.UNSET
+    physical_address: Address | msgspec.UnsetType | None = msgspec.UNSET
+    vat_registered: bool | msgspec.UnsetType = msgspec.UNSET
+    vat_number: VatNumberText | msgspec.UnsetType | None = msgspec.UNSET
+    vat_rate_bp: VatRateBp | msgspec.UnsetType = msgspec.UNSET  # 1500 = 15%
+    invoice_prefix: InvoicePrefix | msgspec.UnsetType = msgspec.UNSET
+
+
+class TaxSettingsRead(msgspec.Struct):
+    """The organisation's business and tax details (printed on its invoices and credit notes)."""
+
+    legal_name: str | None
+    trading_name: str | None
+    postal_address: str | None
+    physical_address: str | None
+    vat_registered: bool
+    vat_number: str | None
+    vat_rate_bp: int  # the rate when registered, in basis points (1500 = 15%)
+    invoice_prefix: str
+    charged_vat_rate_bp: int  # what new orders carry: vat_rate_bp when registered, else 0
+
+
 class OrganizationRead(msgspec.Struct):
     id: uuid.UUID
     name: str
@@ -124,3 +159,17 @@ def organization_read(o: Organization, role: str) -> OrganizationRead:
 
 def member_read(m: Membership, u: User) -> MemberRead:
     return MemberRead(user_id=u.id, email=u.email, name=u.name, role=m.role, joined_at=m.created_at)
+
+
+def tax_settings_read(o: Organization) -> TaxSettingsRead:
+    return TaxSettingsRead(
+        legal_name=o.legal_name,
+        trading_name=o.trading_name,
+        postal_address=o.postal_address,
+        physical_address=o.physical_address,
+        vat_registered=o.vat_registered,
+        vat_number=o.vat_number,
+        vat_rate_bp=o.vat_rate_bp,
+        invoice_prefix=o.invoice_prefix,
+        charged_vat_rate_bp=o.charged_vat_rate_bp,
+    )

@@ -18,6 +18,7 @@ from voelgoed.domain.organizations.models import ROLE_RANK, Invitation, Membersh
 from voelgoed.lib.problems import Conflict, FieldError, Forbidden, NotFound, Unprocessable
 from voelgoed.lib.secrets import new_token, token_digest
 from voelgoed.lib.timezones import check_timezone
+from voelgoed.lib.vat_numbers import clean_vat_number
 
 if TYPE_CHECKING:  # passed in by the caller: organisations sit below audit (docs/architecture.md)
     from voelgoed.domain.audit.services import AuditService
@@ -29,6 +30,17 @@ def slugify(text: str, max_length: int = 80) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:max_length].strip("-") or "item"
+
+
+async def charged_vat_rate_bp(db: AsyncSession, org_id: uuid.UUID) -> int:
+    """The VAT rate (basis points) an organisation's new orders carry: 0 unless it is a VAT vendor."""
+    row = (
+        await db.execute(select(Organization.vat_registered, Organization.vat_rate_bp).where(Organization.id == org_id))
+    ).first()
+    return int(row.vat_rate_bp) if row is not None and row.vat_registered else 0
+
+
+_TAX_TEXT_FIELDS = ("legal_name", "trading_name", "postal_address", "physical_address")
 
 
 def parse_role(value: str, field: str = "role") -> Role:
@@ -96,6 +108,38 @@ class OrganizationService:
             changes = {"time_zone": [org.time_zone, time_zone]}
             self._record("organization.time_zone_changed", "organization", org.id, changes)
             org.time_zone = time_zone
+        return org
+
+    async def update_tax_settings(self, org_id: uuid.UUID, sent: dict[str, Any]) -> Organization:
+        """Apply the fields sent (already shape-checked by the schema); audit-logged with the
+        before and after of each changed field. Registered for VAT without a number: 422."""
+        org = await self.get(org_id)
+        wanted: dict[str, Any] = {}
+        for name in _TAX_TEXT_FIELDS:
+            if name in sent:
+                value = sent[name]
+                wanted[name] = value.strip() or None if isinstance(value, str) else None
+        if "vat_number" in sent:
+            raw = sent["vat_number"]
+            wanted["vat_number"] = clean_vat_number(raw) if raw is not None and raw.strip() else None
+        if "vat_registered" in sent:
+            wanted["vat_registered"] = bool(sent["vat_registered"])
+        if "vat_rate_bp" in sent:
+            wanted["vat_rate_bp"] = int(sent["vat_rate_bp"])
+        if "invoice_prefix" in sent:
+            wanted["invoice_prefix"] = str(sent["invoice_prefix"]).upper()
+        registered = wanted.get("vat_registered", org.vat_registered)
+        number = wanted.get("vat_number", org.vat_number)
+        if registered and not number:
+            raise Unprocessable.field("vat_number", "Enter the VAT number: a VAT vendor's invoices must show it.")
+        if registered and wanted.get("vat_rate_bp", org.vat_rate_bp) <= 0:
+            raise Unprocessable.field("vat_rate_bp", "A VAT vendor charges a rate above 0 (15% is 1500).")
+        changes = {k: [getattr(org, k), v] for k, v in wanted.items() if getattr(org, k) != v}
+        if changes:
+            self._record("organization.tax_settings_changed", "organization", org.id, changes)
+            for k, (_, v) in changes.items():
+                setattr(org, k, v)
+            await self.db.flush()
         return org
 
     # --- members --------------------------------------------------------------------------

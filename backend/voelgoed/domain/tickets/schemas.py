@@ -64,6 +64,7 @@ class OrderDetailRead(msgspec.Struct):
     lines: list[OrderLineRead]
     payments: list[PaymentTransactionRead]
     tickets: list[TicketRead]
+    vat_rate_bp: int = 0  # fixed on the order at reservation; 0: the order carries no VAT
 
 
 # --- mappers: stored rows -> response bodies ---

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from voelgoed.web.checkout.billing_pages import BillingPagesController
 from voelgoed.web.checkout.checkout_pages import CheckoutController, OrderPagesController
 from voelgoed.web.checkout.event_pages import EventPagesController
 
-CHECKOUT_SITE_HANDLERS: list[Any] = [EventPagesController, CheckoutController, OrderPagesController]
+CHECKOUT_SITE_HANDLERS: list[Any] = [
+    EventPagesController,
+    CheckoutController,
+    OrderPagesController,
+    BillingPagesController,
+]

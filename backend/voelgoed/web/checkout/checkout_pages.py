@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
 from litestar.response import Redirect
 from redis.asyncio import Redis
 from saq import Queue
@@ -26,6 +27,7 @@ from voelgoed.lib.contact import fold_email, is_email, is_phone
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
 from voelgoed.web.checkout import workflow_bridge
+from voelgoed.web.checkout.billing_sections import tax_section
 from voelgoed.web.checkout.render import render
 from voelgoed.web.checkout.security import Visit, order_cookie_name, record_step
 
@@ -104,6 +106,41 @@ def _validate_buyer(values: dict[str, str], providers: list[str], free: bool) ->
     if not free and values["provider"] not in providers:
         errors["provider"] = "Choose how to pay."
     return errors
+
+
+async def order_page(
+    db: AsyncSession,
+    visit: Visit,
+    order: Order,
+    token: str,
+    *,
+    status: int = 200,
+    billing: dict[str, Any] | None = None,
+) -> Response[str]:
+    """The order page (the buyer holds `token`); `billing` carries a billing form's values and
+    errors back (billing_pages.py)."""
+    event = await workflow_bridge.event_of(db, order)
+    tickets = [
+        {"code": t.code, "holder_name": t.ticket.holder_name, "status": t.ticket.status, "type_name": t.type_name}
+        for t in await listed_tickets(db, order.id)  # the order the PDF and e-mail use
+    ]
+    failed = await workflow_bridge.last_payment_failed(db, order)
+    return render(
+        "order.html",
+        status=status,
+        cookies=visit.cookies(),
+        order=order,
+        event=event,
+        summary=await order_summary(db, order),
+        tickets=tickets if order.status == "paid" else [],
+        pdf_url=f"/orders/{order.reference}/tickets.pdf?token={token}",
+        refresh=order.status == "awaiting_payment" and not failed,
+        failed=failed,
+        retry=f"/checkout/{order.reference}",
+        tax=await tax_section(db, visit, order, token, **(billing or {})),
+        robots="noindex",
+        headers={"Referrer-Policy": "no-referrer"},
+    )
 
 
 class CheckoutController(Controller):
@@ -230,6 +267,7 @@ class OrderPagesController(Controller):
         db_session: AsyncSession,
         settings: Settings,
         token: str | None = None,
+        billing: str | None = Parameter(default=None, max_length=20),
     ) -> Response[str]:
         visit = Visit(request, settings)
         order = await workflow_bridge.order_for_token(db_session, reference, token)
@@ -243,26 +281,8 @@ class OrderPagesController(Controller):
                 link=("/orders/lookup", "E-mail me a new link"),
                 robots="noindex",
             )
-        event = await workflow_bridge.event_of(db_session, order)
-        tickets = [
-            {"code": t.code, "holder_name": t.ticket.holder_name, "status": t.ticket.status, "type_name": t.type_name}
-            for t in await listed_tickets(db_session, order.id)  # the order the PDF and e-mail use
-        ]
-        failed = await workflow_bridge.last_payment_failed(db_session, order)
-        return render(
-            "order.html",
-            cookies=visit.cookies(),
-            order=order,
-            event=event,
-            summary=await order_summary(db_session, order),
-            tickets=tickets if order.status == "paid" else [],
-            pdf_url=f"/orders/{order.reference}/tickets.pdf?token={token}",
-            refresh=order.status == "awaiting_payment" and not failed,
-            failed=failed,
-            retry=f"/checkout/{order.reference}",
-            robots="noindex",
-            headers={"Referrer-Policy": "no-referrer"},
-        )
+        saved = billing if billing in ("saved", "reissued") else None
+        return await order_page(db_session, visit, order, token, billing={"saved": saved})
 
     @get("/orders/lookup", opt=access(Access.PUBLIC))
     async def lookup_form(self, request: Request[Any, Any, Any], settings: Settings) -> Response[str]:

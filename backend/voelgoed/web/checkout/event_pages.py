@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.catalog.services import public_types
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.organizations.services import charged_vat_rate_bp
 from voelgoed.lib import ratelimit
 from voelgoed.lib.digits import parse_whole_number
 from voelgoed.lib.problems import AppError
@@ -104,6 +105,8 @@ async def event_page(
     return render(
         "event.html",
         status=status,
+        # "VAT incl." only where the organiser is a VAT vendor (a seller who is not must not show VAT)
+        shows_vat=await charged_vat_rate_bp(db, event.organization_id) > 0,
         cookies=visit.cookies(),
         event=event,
         address=_address(event),

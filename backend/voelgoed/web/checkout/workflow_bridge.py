@@ -28,6 +28,7 @@ PROVIDER_LABELS = {
     "payfast": "PayFast (card, Instant EFT and more)",
     "yoco": "Card (Yoco)",
     "paystack": "Card or EFT (Paystack)",
+    "ozow": "Instant EFT (Ozow)",
 }
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from voelgoed.domain.payments.providers.base import PaymentContext, PaymentProvider, PaymentRedirect
+from voelgoed.domain.payments.providers.ozow import OzowProvider
 from voelgoed.domain.payments.providers.payfast import PayFastProvider
 from voelgoed.domain.payments.providers.paystack import PaystackProvider
 from voelgoed.domain.payments.providers.simulated import SimulatedProvider
@@ -47,6 +48,7 @@ REGISTRY: dict[str, Registered] = {
     ),
     "yoco": Registered(YocoProvider, lambda s: YocoProvider(s.payments.yoco_api_url)),
     "paystack": Registered(PaystackProvider, lambda s: PaystackProvider(s.payments.paystack_api_url)),
+    "ozow": Registered(OzowProvider, lambda s: OzowProvider(s.payments.ozow_pay_url, s.payments.ozow_api_url)),
 }
 
 
