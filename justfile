@@ -82,7 +82,7 @@ bench-flash-sale *args: wrk
 bench-checkout-journey *args:
     {{py}} bench/checkout_journey/run.py {{args}}
 
-# Payment providers: the full purchase through the PayFast, Yoco and Paystack fakes, orders/s as a ratio to the simulated provider, p50/p99, paid-exactly-once check
+# Payment providers: the full purchase through the PayFast, Yoco, Paystack and Ozow fakes, orders/s as a ratio to the simulated provider, p50/p99, paid-exactly-once check
 bench-payment-providers *args:
     {{py}} bench/payment_providers/run.py {{args}}
 

@@ -1,12 +1,13 @@
 """Payment-providers benchmark: the full purchase through each provider's fake, as a ratio to the
 simulated provider measured in the same run.
 
-Starts the fakes of backend/tests/fakes/ (PayFast, Yoco, Paystack: loopback HTTP servers, here in
+Starts the fakes of backend/tests/fakes/ (PayFast, Yoco, Paystack, Ozow: loopback HTTP servers, here in
 a process of their own, each following its vendor's protocol, with a hosted "pay" step that sends
 the signed notification to our notify URL) and the product pointed at them (start_product with
-PAYFAST_BASE_URL, PAYFAST_API_URL, YOCO_API_URL, PAYSTACK_API_URL and loopback allowed to notify).
-One organisation with one event per run, each provider's account connected the way an organiser
-does it (settings API for PayFast, Connect for Yoco and Paystack). Then, per provider, N purchases
+PAYFAST_BASE_URL, PAYFAST_API_URL, YOCO_API_URL, PAYSTACK_API_URL, OZOW_PAY_URL, OZOW_API_URL and
+loopback allowed to notify). One organisation with one event per run, each provider's account
+connected the way an organiser does it (settings API for PayFast and Ozow, Connect for Yoco and
+Paystack). Then, per provider, N purchases
 with C concurrent buyers: reserve -> checkout with that provider -> pay at the fake (which
 notifies us) -> read the order until it is paid. The simulated provider runs first and again last;
 the mean of the two is the baseline of the ratios (the machine may be shared: the two simulated
@@ -55,6 +56,7 @@ from bench.flash_sale.run import (  # noqa: E402
     stop_product,
 )
 
+from tests.fakes.ozow import FakeOzow  # noqa: E402
 from tests.fakes.payfast import FakePayFast  # noqa: E402
 from tests.fakes.paystack import FakePaystack  # noqa: E402
 from tests.fakes.yoco import FakeYoco  # noqa: E402
@@ -63,22 +65,25 @@ from voelgoed.settings import PAYFAST_DEFAULT_ALLOWED_IPS, PAYSTACK_DEFAULT_ALLO
 PAYFAST_MERCHANT = ("10004002", "bench0merchant0key", "Bench passphrase 2026")
 YOCO_KEY = "sk_test_bench0000yoco0000000000000000"
 PAYSTACK_KEY = "sk_test_bench000paystack00000000000000000"
+OZOW_SITE = ("VGE-BEN-001", "bench0ozow0private0key0000000", "bench0ozow0api0key00000000000000")
 
 
 @dataclass
 class Fakes:
-    """The three fakes, each on its own loopback port, in daemon threads of the fakes' process."""
+    """The fakes, each on its own loopback port, in daemon threads of the fakes' process."""
 
     payfast: FakePayFast
     yoco: FakeYoco
     paystack: FakePaystack
+    ozow: FakeOzow
 
     @classmethod
     def start(cls) -> Fakes:
-        fakes = cls(FakePayFast().start(), FakeYoco().start(), FakePaystack().start())
+        fakes = cls(FakePayFast().start(), FakeYoco().start(), FakePaystack().start(), FakeOzow().start())
         fakes.payfast.add_merchant(*PAYFAST_MERCHANT)
         fakes.yoco.add_account(YOCO_KEY)
         fakes.paystack.add_account(PAYSTACK_KEY)
+        fakes.ozow.add_site(*OZOW_SITE)
         return fakes
 
     def product_env(self) -> dict[str, str]:
@@ -93,6 +98,8 @@ class Fakes:
             "PAYSTACK_API_URL": self.paystack.base_url,
             "PAYSTACK_ALLOWED_IPS": ",".join([*PAYSTACK_DEFAULT_ALLOWED_IPS, "127.0.0.1/32"]),
             "PAYSTACK_TRUSTED_PROXIES": "127.0.0.1/32",
+            "OZOW_PAY_URL": self.ozow.pay_url,
+            "OZOW_API_URL": self.ozow.base_url + "/api",
         }
 
     def set_paystack_webhook(self, url: str) -> None:
@@ -103,6 +110,8 @@ class Fakes:
         """How our notify URL answered the fake's notifications so far (status -> count)."""
         if provider == "payfast":
             answers = [p.itn_status for p in self.payfast.payments.values() if p.itn_status is not None]
+        elif provider == "ozow":
+            answers = [t.notify_status for t in self.ozow.transactions.values() if t.notify_status is not None]
         elif provider in ("yoco", "paystack"):
             answers = [d.status_code for d in (self.yoco if provider == "yoco" else self.paystack).deliveries]
         else:
@@ -114,6 +123,9 @@ class Fakes:
         if provider == "payfast":
             payments = self.payfast.payments.values()
             bad = [f"{p.itn_status} {p.itn_body[:200]}" for p in payments if p.itn_status not in (None, 200)]
+        elif provider == "ozow":
+            txns = self.ozow.transactions.values()
+            bad = [f"{t.notify_status} {t.notify_body[:200]}" for t in txns if t.notify_status not in (None, 200)]
         else:
             deliveries = self.yoco.deliveries if provider == "yoco" else self.paystack.deliveries
             bad = [
@@ -187,12 +199,22 @@ async def paystack_pay(http: httpx.AsyncClient, payment: dict[str, Any]) -> None
     expect(await http.post(payment["url"] + "/pay"), 302, "Paystack's pay step")
 
 
+async def ozow_pay(http: httpx.AsyncClient, payment: dict[str, Any]) -> None:
+    """The browser posts our hashed payment request to Ozow, then pays at the bank: Ozow posts the
+    notification (we check its hash, site and amount, and ask Ozow's status API) before redirecting."""
+    form = await http.post(payment["url"], data=payment["fields"])
+    expect(form, 200, "Ozow's payment request")
+    pay = f"{payment['url']}/{form.headers['x-fake-transaction-id']}/pay"
+    expect(await http.post(pay), 302, "Ozow's pay step")
+
+
 # Provider name -> its pay step. A new provider is one more driver and one connect step.
 DRIVERS: dict[str, PayStep] = {
     "simulated": simulated_pay,
     "payfast": payfast_pay,
     "yoco": yoco_pay,
     "paystack": paystack_pay,
+    "ozow": ozow_pay,
 }
 
 
@@ -217,6 +239,16 @@ async def connect_accounts(api: httpx.AsyncClient, org: str, fakes: FakesProcess
     )
     paystack.raise_for_status()
     fakes.ask("set_paystack_webhook", paystack.json()["webhook_url"])
+    site_code, private_key, api_key = OZOW_SITE
+    ozow = await api.put(
+        f"/api/organizations/{org}/payment-providers/ozow",
+        json={
+            "credentials": {"site_code": site_code, "private_key": private_key, "api_key": api_key},
+            "sandbox": True,
+            "enabled": True,
+        },
+    )
+    ozow.raise_for_status()
 
 
 async def setup(base: str, fakes: FakesProcess, runs: list[str], tickets: int, warmup: int) -> dict[str, Any]:
@@ -306,7 +338,9 @@ def main() -> None:
     ap.add_argument("--purchases", type=int, default=200, help="N: purchases per provider run")
     ap.add_argument("--concurrency", type=int, default=16, help="C: concurrent buyers")
     ap.add_argument("--warmup", type=int, default=10, help="purchases per provider before the measured runs")
-    ap.add_argument("--providers", default="payfast,yoco,paystack", help="providers between the two simulated runs")
+    ap.add_argument(
+        "--providers", default="payfast,yoco,paystack,ozow", help="providers between the two simulated runs"
+    )
     args = ap.parse_args()
     providers = [p.strip() for p in args.providers.split(",") if p.strip()]
     unknown = [p for p in providers if p not in DRIVERS or p == "simulated"]
