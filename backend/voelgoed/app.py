@@ -29,6 +29,7 @@ from voelgoed.domain.devices.controllers import DeviceController, DevicePairCont
 from voelgoed.domain.events.controllers import EventController
 from voelgoed.domain.exports.controllers import ExportController
 from voelgoed.domain.invoices.controllers import BuyerTaxDocumentController, OrganizationTaxDocumentController
+from voelgoed.domain.ledger.controllers import LedgerController, MoneyReportController
 from voelgoed.domain.orders.controllers import OrderController
 from voelgoed.domain.organizations.controllers import (
     InvitationController,
@@ -86,6 +87,8 @@ API_CONTROLLERS: list[Any] = [
     PaystackConnectController,
     OzowNotifyController,
     DeviceController,
+    LedgerController,
+    MoneyReportController,
     DevicePairController,
     DeviceCheckinController,
     CheckinAdminController,

@@ -16,6 +16,7 @@ from voelgoed.domain.devices.models import Device, DevicePairingCode
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.exports.models import DataExport, DataExportChunk
 from voelgoed.domain.invoices.models import BillingDetails, TaxDocument, TaxDocumentCounter
+from voelgoed.domain.ledger.models import JournalEntry, JournalLine
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.organizations.models import Invitation, Membership, Organization
 from voelgoed.domain.payments.models import PaymentNotification, PaymentProviderAccount, PaymentTransaction
@@ -42,6 +43,8 @@ __all__ = [
     "FunnelBucket",
     "Gate",
     "Invitation",
+    "JournalEntry",
+    "JournalLine",
     "Membership",
     "Order",
     "OrderDocument",

@@ -28,6 +28,7 @@ from voelgoed.domain.analytics.services import record
 from voelgoed.domain.catalog import inventory
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.invoices.issuing import issue_invoice
+from voelgoed.domain.ledger.posting import record_payment
 from voelgoed.domain.orders import availability
 from voelgoed.domain.orders.holds import CartItem, HoldBatcher, HoldRequest, HoldResult
 from voelgoed.domain.orders.machines import HOLDING_STATUSES, OrderLifecycle
@@ -305,6 +306,7 @@ async def complete_checkout(
     amount_cents: int,
     succeeded: bool,
     failure_reason: str | None = None,
+    fee_cents: int | None = None,
 ) -> CompletionResult:
     """Confirm or fail a payment, in one transaction, idempotently.
 
@@ -312,6 +314,9 @@ async def complete_checkout(
     lands after its hold was released is re-reserved if stock allows, else the order is flagged
     `needs_refund`; never an oversell), tickets issued, analytics `checkout_success` recorded.
     A wrong amount fails the transaction. A repeated call changes nothing and answers the same.
+    The money is booked in the ledger in the same transaction, once per payment transaction: a
+    sale (with `fee_cents`, the provider's fee when it said) when the order became paid, money
+    owed back when it was flagged `needs_refund`.
     The caller commits, then calls `result.after_commit(queue=..., redis=...)`."""
     from voelgoed.domain.payments.machines import PaymentLifecycle
     from voelgoed.domain.payments.services import lock_transaction
@@ -350,19 +355,32 @@ async def complete_checkout(
         return _result(tx, order)
 
     machine.send("succeed", provider_reference=provider_reference)
-    await _settle(db, conn, inv, order)
+    allocated = await _settle(db, conn, inv, order)
     await db.flush()
+    await record_payment(
+        db,
+        organization_id=order.organization_id,
+        event_id=order.event_id,
+        order_id=order.id,
+        transaction_id=tx.id,
+        provider=tx.provider,
+        amount_cents=amount_cents,
+        vat_cents=order.vat_cents if allocated else 0,
+        fee_cents=abs(fee_cents) if fee_cents is not None else None,  # PayFast's amount_fee is negative
+        allocated=allocated,
+        occurred_at=tx.completed_at,
+    )
     tickets = await _issue(db, order) if order.status == "paid" else []
-    if order.status == "paid":
+    if allocated:  # this payment paid the order (not a second payment of a paid one)
         await _record_success(db, order)
-    # Tax: the order's invoice, numbered in payment order, in this transaction (docs/tax.md).
-    if order.status == "paid":
+        # Tax: the order's invoice, numbered in payment order, in this transaction (docs/tax.md).
         await issue_invoice(db, order)
     return _result(tx, order, tickets_issued=len(tickets))
 
 
-async def _settle(db: AsyncSession, conn: Any, inv: inventory.InventoryRow, order: Order) -> None:
-    """Move the order to paid and its counters from reserved to sold (or re-reserve them)."""
+async def _settle(db: AsyncSession, conn: Any, inv: inventory.InventoryRow, order: Order) -> bool:
+    """Move the order to paid and its counters from reserved to sold (or re-reserve them). True
+    when this payment paid the order; False when it was flagged `needs_refund` (money owed back)."""
     counts = _line_counts(order)
     lifecycle = OrderLifecycle(order)
     if order.status in HOLDING_STATUSES:  # still held (even if the time ran out, nobody released it)
@@ -371,7 +389,7 @@ async def _settle(db: AsyncSession, conn: Any, inv: inventory.InventoryRow, orde
         if order.status == "reserved":
             lifecycle.send("start_payment")
         lifecycle.send("pay")
-        return
+        return True
     if order.status == "expired":  # the hold was released: sell only if the stock is still there
         try:
             async with db.begin_nested():
@@ -380,7 +398,7 @@ async def _settle(db: AsyncSession, conn: Any, inv: inventory.InventoryRow, orde
         except inventory.StockShort:  # the savepoint undid any partial move
             order.needs_refund = True
             log.warning("late payment for %s: stock gone, flagged for refund", order.reference)
-            return
+            return False
         if order.coupon_id is not None:
             await conn.execute(
                 inventory.CPN.update()
@@ -391,10 +409,11 @@ async def _settle(db: AsyncSession, conn: Any, inv: inventory.InventoryRow, orde
                 .values(used=inventory.CPN.c.used + 1)
             )
         lifecycle.send("pay_late")
-        return
+        return True
     # paid already (a second payment) or cancelled: keep the money's trail, flag the refund.
     order.needs_refund = True
     log.warning("payment for %s order %s: flagged for refund", order.status, order.reference)
+    return False
 
 
 async def _issue(db: AsyncSession, order: Order) -> list[Any]:

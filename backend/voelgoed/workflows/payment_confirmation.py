@@ -136,6 +136,7 @@ async def _apply_once(db: AsyncSession, notice: PaymentNotice) -> Confirmation:
                     amount_cents=notice.amount_cents,
                     succeeded=notice.succeeded,
                     failure_reason=notice.failure_reason,
+                    fee_cents=notice.fee_cents,
                 )
         except (AppError, TransitionNotAllowed) as exc:
             # Verified, but it cannot apply: keep it for a person; a retry would not change it.

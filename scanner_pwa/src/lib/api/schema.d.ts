@@ -907,6 +907,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/organizations/{organization_id}/ledger/entries/{entry_id}/reversal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reverse
+         * @description Undo an entry by posting its mirror image (the entry itself is never changed). Only
+         *     organiser-entered payouts are reversed here; a second reversal is a 409.
+         */
+        post: operations["reverseJournalEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/ledger/journal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Journal
+         * @description Journal entries, newest first, each with its lines (debit positive, credit negative).
+         */
+        get: operations["listJournalEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/ledger/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * RecordPayout
+         * @description Record money a provider paid into the organisation's bank (and the fee it kept for the
+         *     payout). The same Idempotency-Key returns the payout already recorded.
+         */
+        post: operations["recordPayout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/ledger/trial-balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * TrialBalance
+         * @description Debits, credits and balance per account of the organisation (or one event), and what each
+         *     provider still holds; the balances sum to zero.
+         */
+        get: operations["getTrialBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/organizations/{organization_id}/members": {
         parameters: {
             query?: never;
@@ -1143,6 +1226,68 @@ export interface paths {
          *     stored and shown as `last_test`. 422 for a provider without a test endpoint.
          */
         post: operations["testPaymentProvider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/reports/sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sales
+         * @description Gross sales, refunds, fees, VAT output, net and tickets per day (in the event's or the
+         *     organisation's time zone) and in total, from the ledger. Default: the last 30 days.
+         */
+        get: operations["getSalesReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/reports/sales.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SalesCsv
+         * @description The sales report as CSV: one row per day and a total row, amounts in rand.
+         */
+        get: operations["downloadSalesReportCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/reports/settlement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Settlement
+         * @description Every payment the provider reported as succeeded in the range (organisation time zone),
+         *     with its order, fee, refunds and net, and flags for what does not reconcile.
+         */
+        get: operations["getSettlementStatement"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1654,6 +1799,20 @@ export interface components {
             organization_slug: string;
             role: components["schemas"]["Role"];
         };
+        /**
+         * Account
+         * @description The ledger's accounts. Normal balance in brackets (debit positive, credit negative).
+         * @enum {string}
+         */
+        Account: "provider_clearing" | "bank" | "ticket_revenue" | "vat_output" | "provider_fees" | "refunds" | "chargebacks" | "refunds_due";
+        /** AccountBalance */
+        AccountBalance: {
+            account: components["schemas"]["Account"];
+            balance_cents: number;
+            balance_display: string;
+            credit_cents: number;
+            debit_cents: number;
+        };
         /** AdmittedInfo */
         AdmittedInfo: {
             /** Format: date-time */
@@ -1912,6 +2071,11 @@ export interface components {
             scan: components["schemas"]["ScanRead"];
             winner: components["schemas"]["ScanRead"] | null;
         };
+        /**
+         * EntryKind
+         * @enum {string}
+         */
+        EntryKind: "sale" | "unallocated_receipt" | "refund" | "unallocated_refund" | "chargeback" | "fee" | "payout" | "reversal";
         /** EventCreate */
         EventCreate: {
             capacity?: number | null;
@@ -2193,6 +2357,43 @@ export interface components {
          * @enum {string}
          */
         InvitationStatus: "pending" | "accepted" | "revoked" | "expired";
+        /** JournalEntryRead */
+        JournalEntryRead: {
+            event_id: string | null;
+            external_reference: string | null;
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["EntryKind"];
+            lines: components["schemas"]["JournalLineRead"][];
+            memo: string;
+            /** Format: date-time */
+            occurred_at: string;
+            order_id: string | null;
+            provider: components["schemas"]["LedgerProvider"];
+            refund_id: string | null;
+            reversed_by_entry_id: string | null;
+            reverses_entry_id: string | null;
+            transaction_id: string | null;
+        };
+        /** JournalLineRead */
+        JournalLineRead: {
+            account: components["schemas"]["Account"];
+            amount_cents: number;
+            amount_display: string;
+        };
+        /** JournalPage */
+        JournalPage: {
+            items: components["schemas"]["JournalEntryRead"][];
+            page: number;
+            page_size: number;
+            total: number;
+        };
+        /**
+         * LedgerProvider
+         * @description Who moved the money of a ledger entry: a payment provider, or `manual` (the organiser, outside any provider).
+         * @enum {string}
+         */
+        LedgerProvider: "simulated" | "payfast" | "yoco" | "paystack" | "ozow" | "manual";
         /** Me */
         Me: {
             csrf_token: string;
@@ -2475,6 +2676,18 @@ export interface components {
             provider_reference: string | null;
             status: components["schemas"]["PaymentStatus"];
         };
+        /** PayoutCreate */
+        PayoutCreate: {
+            amount_cents: number;
+            event_id?: string | null;
+            external_reference?: string | null;
+            /** @default 0 */
+            fee_cents: number;
+            /** @default  */
+            memo: string;
+            occurred_at?: string | null;
+            provider: components["schemas"]["PaymentProviderName"];
+        };
         Problem: {
             /** @description What went wrong, for people */
             detail: string;
@@ -2488,6 +2701,12 @@ export interface components {
             title: string;
             /** @description URI identifying the problem type */
             type: string;
+        };
+        /** ProviderClearing */
+        ProviderClearing: {
+            balance_cents: number;
+            balance_display: string;
+            provider: components["schemas"]["LedgerProvider"];
         };
         /** PublicEventRead */
         PublicEventRead: {
@@ -2565,6 +2784,34 @@ export interface components {
             /** @enum {string} */
             status: "ok" | "degraded" | "unavailable";
         };
+        /** ReportDay */
+        ReportDay: {
+            /** Format: date */
+            date: string;
+            figures: components["schemas"]["ReportFigures"];
+        };
+        /** ReportFigures */
+        ReportFigures: {
+            chargebacks_cents: number;
+            chargebacks_display: string;
+            fees_cents: number;
+            fees_display: string;
+            gross_sales_cents: number;
+            gross_sales_display: string;
+            net_cents: number;
+            net_display: string;
+            payouts_cents: number;
+            payouts_display: string;
+            refunds_cents: number;
+            refunds_display: string;
+            revenue_ex_vat_cents: number;
+            revenue_ex_vat_display: string;
+            tickets_sold: number;
+            unallocated_received_cents: number;
+            unallocated_refunded_cents: number;
+            vat_output_cents: number;
+            vat_output_display: string;
+        };
         /** ResendRead */
         ResendRead: {
             job: string;
@@ -2616,6 +2863,10 @@ export interface components {
             paid_orders: number;
             vat_cents: number;
         };
+        /** ReversalCreate */
+        ReversalCreate: {
+            explanation: string;
+        };
         /**
          * Role
          * @enum {string}
@@ -2628,6 +2879,17 @@ export interface components {
             orders: number;
             /** Format: date-time */
             start: string;
+        };
+        /** SalesReport */
+        SalesReport: {
+            /** Format: date */
+            date_from: string;
+            /** Format: date */
+            date_to: string;
+            days: components["schemas"]["ReportDay"][];
+            event_id: string | null;
+            time_zone: string;
+            totals: components["schemas"]["ReportFigures"];
         };
         /** SalesSummaryRead */
         SalesSummaryRead: {
@@ -2735,6 +2997,56 @@ export interface components {
             scan_count: number;
             /** Format: date-time */
             started_at: string;
+        };
+        /**
+         * SettlementFlag
+         * @enum {string}
+         */
+        SettlementFlag: "order_not_paid" | "amount_differs" | "duplicate_payment" | "needs_refund_open" | "refund_pending" | "not_in_ledger";
+        /** SettlementRow */
+        SettlementRow: {
+            amount_cents: number;
+            amount_display: string;
+            completed_at: string | null;
+            fee_cents: number;
+            fee_display: string;
+            flags: components["schemas"]["SettlementFlag"][];
+            net_cents: number;
+            net_display: string;
+            /** Format: uuid */
+            order_id: string;
+            order_reference: string;
+            order_status: components["schemas"]["OrderStatus"];
+            order_total_cents: number;
+            provider_reference: string | null;
+            refunded_cents: number;
+            refunded_display: string;
+            /** Format: uuid */
+            transaction_id: string;
+        };
+        /** SettlementStatement */
+        SettlementStatement: {
+            /** Format: date */
+            date_from: string;
+            /** Format: date */
+            date_to: string;
+            provider: components["schemas"]["PaymentProviderName"];
+            rows: components["schemas"]["SettlementRow"][];
+            time_zone: string;
+            totals: components["schemas"]["SettlementTotals"];
+        };
+        /** SettlementTotals */
+        SettlementTotals: {
+            amount_cents: number;
+            amount_display: string;
+            fee_cents: number;
+            fee_display: string;
+            flagged: number;
+            net_cents: number;
+            net_display: string;
+            payments: number;
+            refunded_cents: number;
+            refunded_display: string;
         };
         /** SignIn */
         SignIn: {
@@ -2898,6 +3210,14 @@ export interface components {
             sales_end_at?: string | null;
             sales_start_at?: string | null;
             sort_order?: number;
+        };
+        /** TrialBalance */
+        TrialBalance: {
+            accounts: components["schemas"]["AccountBalance"][];
+            clearing_by_provider: components["schemas"]["ProviderClearing"][];
+            entries: number;
+            event_id: string | null;
+            total_cents: number;
         };
         /** TypeSalesRead */
         TypeSalesRead: {
@@ -8936,6 +9256,399 @@ export interface operations {
             };
         };
     };
+    reverseJournalEntry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReversalCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalEntryRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listJournalEntries: {
+        parameters: {
+            query?: {
+                event_id?: string | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalPage"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recordPayout: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PayoutCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalEntryRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTrialBalance: {
+        parameters: {
+            query?: {
+                event_id?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrialBalance"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listMembers: {
         parameters: {
             query?: never;
@@ -10209,6 +10922,301 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaymentProviderRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSalesReport: {
+        parameters: {
+            query?: {
+                event_id?: string | null;
+                date_from?: string | null;
+                date_to?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalesReport"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    downloadSalesReportCsv: {
+        parameters: {
+            query?: {
+                event_id?: string | null;
+                date_from?: string | null;
+                date_to?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSettlementStatement: {
+        parameters: {
+            query: {
+                /** @description A payment provider the product knows. */
+                provider: components["schemas"]["PaymentProviderName"];
+                date_from?: string | null;
+                date_to?: string | null;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementStatement"];
                 };
             };
             /** @description Malformed request, wrong types or unknown fields */
