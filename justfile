@@ -64,7 +64,7 @@ seed:
     {{py}} -m voelgoed seed
 
 # Benchmarks (print figures and a JSON summary)
-bench: bench-flash-sale bench-checkout-journey bench-gate-rush bench-dashboards bench-scanner bench-memory bench-refund-all
+bench: bench-flash-sale bench-checkout-journey bench-gate-rush bench-dashboards bench-scanner bench-memory bench-payment-providers bench-refund-all
 
 # Install Debian's wrk (the lean HTTP load generator the benchmarks use) when it is missing
 wrk:
@@ -81,6 +81,10 @@ bench-flash-sale *args: wrk
 # Checkout site: 50 concurrent buyers walking the HTML journey (event page, reserve, details, simulated pay, order page): orders/s, p50/p99 per step, CPU per order
 bench-checkout-journey *args:
     {{py}} bench/checkout_journey/run.py {{args}}
+
+# Payment providers: the full purchase through the PayFast, Yoco, Paystack and Ozow fakes, orders/s as a ratio to the simulated provider, p50/p99, paid-exactly-once check
+bench-payment-providers *args:
+    {{py}} bench/payment_providers/run.py {{args}}
 
 # Gate-rush benchmark: online scans (wrk), double admissions, 100k-ticket snapshot, offline verifier (Chromium)
 bench-gate-rush *args: wrk chromium

@@ -26,6 +26,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -101,42 +103,54 @@ def pg_dsn(db_url: str) -> str:
     return db_url.replace("postgresql+asyncpg://", "postgresql://")
 
 
+async def sign_up_organiser(api: httpx.AsyncClient) -> str:
+    """Sign up a new organiser with its own organisation through `api` (which keeps the session and
+    sends the CSRF header from then on); returns the organisation's id."""
+    email = f"bench-{uuid.uuid4().hex[:8]}@example.co.za"
+    r = await api.post(
+        "/api/auth/sign-up",
+        json={"email": email, "password": "bench-password-123", "name": "Bench", "organization_name": "Bench"},
+    )
+    r.raise_for_status()
+    api.headers["X-CSRF-Token"] = api.cookies["vg_csrf"]
+    return str(r.json()["memberships"][0]["organization_id"])
+
+
+async def add_event(api: httpx.AsyncClient, org: str, tickets: int, max_per_order: int = 10) -> dict[str, Any]:
+    """A published event of `org` with one ticket type of `tickets` tickets at R250."""
+    venue = (
+        await api.post(
+            f"/api/organizations/{org}/venues",
+            json={"name": "Bench Arena", "address_line1": "1 Main Rd", "city": "Cape Town"},
+        )
+    ).json()
+    start = (datetime.now() + timedelta(days=30)).replace(microsecond=0)
+    event = (
+        await api.post(
+            f"/api/organizations/{org}/events",
+            json={
+                "name": f"Flash sale {uuid.uuid4().hex[:6]}",
+                "venue_id": venue["id"],
+                "starts_at": start.isoformat(),
+                "ends_at": (start + timedelta(hours=4)).isoformat(),
+                "capacity": tickets,
+            },
+        )
+    ).json()
+    (await api.post(f"/api/organizations/{org}/events/{event['id']}/publish")).raise_for_status()
+    tt = await api.post(
+        f"/api/organizations/{org}/events/{event['id']}/ticket-types",
+        json={"name": "General", "price_cents": 25000, "quantity": tickets, "max_per_order": max_per_order},
+    )
+    tt.raise_for_status()
+    return {"slug": event["slug"], "event_id": event["id"], "type_id": tt.json()["id"]}
+
+
 async def setup_event(base: str, tickets: int, max_per_order: int = 10) -> dict[str, Any]:
+    """A new organiser and organisation with one published event of `tickets` tickets."""
     async with httpx.AsyncClient(base_url=base, timeout=30) as api:
-        email = f"bench-{uuid.uuid4().hex[:8]}@example.co.za"
-        r = await api.post(
-            "/api/auth/sign-up",
-            json={"email": email, "password": "bench-password-123", "name": "Bench", "organization_name": "Bench"},
-        )
-        r.raise_for_status()
-        org = r.json()["memberships"][0]["organization_id"]
-        api.headers["X-CSRF-Token"] = api.cookies["vg_csrf"]
-        venue = (
-            await api.post(
-                f"/api/organizations/{org}/venues",
-                json={"name": "Bench Arena", "address_line1": "1 Main Rd", "city": "Cape Town"},
-            )
-        ).json()
-        start = (datetime.now() + timedelta(days=30)).replace(microsecond=0)
-        event = (
-            await api.post(
-                f"/api/organizations/{org}/events",
-                json={
-                    "name": f"Flash sale {uuid.uuid4().hex[:6]}",
-                    "venue_id": venue["id"],
-                    "starts_at": start.isoformat(),
-                    "ends_at": (start + timedelta(hours=4)).isoformat(),
-                    "capacity": tickets,
-                },
-            )
-        ).json()
-        (await api.post(f"/api/organizations/{org}/events/{event['id']}/publish")).raise_for_status()
-        tt = await api.post(
-            f"/api/organizations/{org}/events/{event['id']}/ticket-types",
-            json={"name": "General", "price_cents": 25000, "quantity": tickets, "max_per_order": max_per_order},
-        )
-        tt.raise_for_status()
-        return {"slug": event["slug"], "event_id": event["id"], "type_id": tt.json()["id"]}
+        org = await sign_up_organiser(api)
+        return await add_event(api, org, tickets, max_per_order)
 
 
 def run_wrk(base: str, ev: dict[str, Any], buyers: int, concurrency: int, threads: int) -> dict[str, Any]:
@@ -308,48 +322,101 @@ async def raw_rate(dsn: str, concurrency: int, transactions: int) -> dict[str, A
     return {"transactions": done, "seconds": elapsed, "tx_per_s": done / elapsed}
 
 
-async def purchase_run(base: str, ev: dict[str, Any], orders: int, concurrency: int) -> dict[str, Any]:
-    """Reserve, start checkout with the simulated provider, press Pay: a whole purchase."""
+class PayStepFailed(Exception):
+    """A purchase went wrong at one step; the message says which and why (counted per reason)."""
+
+
+# A provider's pay step: (client, the checkout answer's `payment`) -> the buyer pays at the provider.
+PayStep = Callable[[httpx.AsyncClient, dict[str, Any]], Awaitable[None]]
+
+
+async def simulated_pay(http: httpx.AsyncClient, payment: dict[str, Any]) -> None:
+    """Press Pay on the simulated provider's page (it marks the order paid before answering)."""
+    url = urlsplit(payment["url"])
+    q = {k: v[0] for k, v in parse_qs(url.query).items()}
+    p = await http.post(url.path, data={"sig": q["sig"], "r": q["r"], "outcome": "pay"})
+    if p.status_code not in (200, 303):
+        raise PayStepFailed(f"simulated Pay answered {p.status_code}")
+
+
+def percentile_ms(sorted_seconds: list[float], p: float) -> float:
+    if not sorted_seconds:
+        return 0.0
+    return round(sorted_seconds[min(len(sorted_seconds) - 1, int(len(sorted_seconds) * p))] * 1000, 1)
+
+
+async def purchase_run(
+    base: str,
+    ev: dict[str, Any],
+    orders: int,
+    concurrency: int,
+    provider: str = "simulated",
+    pay: PayStep = simulated_pay,
+    paid_within: float = 15.0,
+) -> dict[str, Any]:
+    """Reserve, start checkout with `provider`, pay (`pay`), then read the order until it is paid
+    (at most `paid_within` s): a whole purchase. Counts failures per reason; p50/p99 per purchase."""
     ok = failed = 0
     left = orders
+    latencies: list[float] = []
+    reasons: Counter[str] = Counter()
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
+
+        async def purchase() -> None:
+            r = await http.post(
+                f"/api/public/events/{ev['slug']}/reservations",
+                json={"items": [{"ticket_type_id": ev["type_id"], "quantity": 1}]},
+            )
+            if r.status_code != 201:
+                raise PayStepFailed(f"reserve answered {r.status_code}")
+            held = r.json()
+            token = {"X-Order-Token": held["access_token"]}
+            c = await http.post(
+                f"/api/public/orders/{held['reference']}/checkout",
+                headers=token,
+                json={"buyer_name": "Bench Buyer", "buyer_email": "buyer@example.co.za", "provider": provider},
+            )
+            if c.status_code != 200:
+                raise PayStepFailed(f"checkout answered {c.status_code}: {c.text[:160]}")
+            await pay(http, c.json()["payment"])
+            deadline = time.monotonic() + paid_within
+            while True:
+                o = await http.get(f"/api/public/orders/{held['reference']}", headers=token)
+                status = o.json().get("status") if o.status_code == 200 else f"HTTP {o.status_code}"
+                if status == "paid":
+                    return
+                if time.monotonic() > deadline:
+                    raise PayStepFailed(f"order {status} {paid_within:g} s after the pay step")
+                await asyncio.sleep(0.02)
 
         async def buyer() -> None:
             nonlocal left, ok, failed
             while left > 0:
                 left -= 1
-                r = await http.post(
-                    f"/api/public/events/{ev['slug']}/reservations",
-                    json={"items": [{"ticket_type_id": ev["type_id"], "quantity": 1}]},
-                )
-                if r.status_code != 201:
+                t0 = time.perf_counter()
+                try:
+                    await purchase()
+                except (PayStepFailed, httpx.HTTPError) as exc:
                     failed += 1
+                    reasons[str(exc) if isinstance(exc, PayStepFailed) else f"{type(exc).__name__}: {exc}"] += 1
                     continue
-                held = r.json()
-                c = await http.post(
-                    f"/api/public/orders/{held['reference']}/checkout",
-                    headers={"X-Order-Token": held["access_token"]},
-                    json={"buyer_name": "Bench Buyer", "buyer_email": "buyer@example.co.za", "provider": "simulated"},
-                )
-                if c.status_code != 200:
-                    failed += 1
-                    continue
-                url = urlsplit(c.json()["payment"]["url"])
-                q = {k: v[0] for k, v in parse_qs(url.query).items()}
-                p = await http.post(url.path, data={"sig": q["sig"], "r": q["r"], "outcome": "pay"})
-                o = await http.get(
-                    f"/api/public/orders/{held['reference']}", headers={"X-Order-Token": held["access_token"]}
-                )
-                if p.status_code in (200, 303) and o.json().get("status") == "paid":
-                    ok += 1
-                else:
-                    failed += 1
+                latencies.append(time.perf_counter() - t0)
+                ok += 1
 
         t0 = time.perf_counter()
         await asyncio.gather(*(buyer() for _ in range(concurrency)))
         elapsed = time.perf_counter() - t0
-    return {"orders_paid": ok, "failed": failed, "seconds": elapsed, "orders_per_s": ok / elapsed if elapsed else 0}
+    latencies.sort()
+    return {
+        "orders_paid": ok,
+        "failed": failed,
+        "seconds": elapsed,
+        "orders_per_s": ok / elapsed if elapsed else 0,
+        "p50_ms": percentile_ms(latencies, 0.50),
+        "p99_ms": percentile_ms(latencies, 0.99),
+        "failures": dict(reasons.most_common()),
+    }
 
 
 async def tickets_issued(dsn: str, event_id: str) -> int:
@@ -466,7 +533,8 @@ def main() -> None:
             f"  full purchase   {purchase['orders_paid']} orders paid in {purchase['seconds']:.1f} s = "
             f"{purchase['orders_per_s']:.1f} orders/s ({purchase['failed']} failed, "
             f"{purchase['tickets_issued']} tickets issued; reserve + checkout + simulated pay)\n"
-            f"  JSON            {RESULTS / 'flash_sale.json'}"
+            + "".join(f"                  FAILED x{n}: {why}\n" for why, n in purchase["failures"].items())
+            + f"  JSON            {RESULTS / 'flash_sale.json'}"
         )
     finally:
         stop_product(proc, data_dir)
