@@ -36,6 +36,7 @@ from voelgoed.domain.orders.schemas import (
     reservation_read,
 )
 from voelgoed.lib import ratelimit
+from voelgoed.lib.client_address import client_address
 from voelgoed.lib.problems import NotFound, Unprocessable
 from voelgoed.settings import Settings
 from voelgoed.workflows import checkout
@@ -53,7 +54,7 @@ def _engine(request: Request[Any, Any, Any]) -> AsyncEngine:
 
 async def _limit(request: Request[Any, Any, Any], redis: Redis, settings: Settings) -> None:
     if settings.limits.public_rate_limit > 0:
-        ip = ratelimit.client_ip(request)
+        ip = client_address(request)
         await ratelimit.hit(
             redis, f"public:{ip}", settings.limits.public_rate_limit, settings.limits.public_rate_window_seconds
         )
