@@ -211,3 +211,16 @@ def test_every_variable_the_code_reads_is_documented() -> None:
 
 def test_only_settings_reads_the_environment() -> None:
     assert _environ_reads_elsewhere() == {}
+
+
+def test_the_asgi_app_refuses_a_production_start_without_its_settings(tmp_path: Path) -> None:
+    """`uvicorn voelgoed.asgi:app` (or gunicorn ...) stops at import with the same one message."""
+    env = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION, "PUBLIC_URL"}}
+    env.update(VOELGOED_ENV="production", VOELGOED_DATA_DIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-c", "import voelgoed.asgi"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_URL", "SMTP_HOST", "MAIL_FROM"):
+        assert f"{name} is required in production" in done.stderr
+    assert list(tmp_path.iterdir()) == []
