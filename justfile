@@ -55,6 +55,18 @@ openapi-check:
     {{py}} -m voelgoed openapi --check
     for app in organiser_app scanner_pwa; do t=$(mktemp --suffix=.d.ts) && (cd $app && npx openapi-typescript ../shared_schemas/openapi.json -o "$t" >/dev/null) && diff -q "$t" $app/src/lib/api/schema.d.ts && echo "$app/src/lib/api/schema.d.ts is current" || exit 1; done
 
+# Validate infra/ offline (no Docker engine or cluster here): hadolint on the Dockerfile, the compose
+# file against the vendored compose-spec schema, Helm's own lint and renderer on the chart, and the
+# rendered manifests against Kubernetes' schemas (backend/tests/unit/test_infra.py; docs/operations.md)
+infra-check:
+    hadolint infra/docker/Dockerfile
+    check-jsonschema --schemafile infra/schemas/compose-spec.json infra/compose/compose.yaml
+    {{py}} -m pytest -q -p no:cacheprovider backend/tests/unit/test_infra.py
+
+# Print the Helm chart's manifests as `helm template` would (values: infra/helm/voelgoed/ci/test-values.yaml or your own file)
+infra-template values="infra/helm/voelgoed/ci/test-values.yaml":
+    {{py}} infra/helm/template.py {{values}}
+
 # Apply database migrations
 migrate:
     {{py}} -m voelgoed migrate

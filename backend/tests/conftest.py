@@ -62,7 +62,7 @@ def stack() -> Iterator[Stack]:
     port = _free_port()
     # Payments (docs/payments.md#tests): PayFast calls go to the fake PayFast of tests/fakes/payfast.py
     # on this port, and loopback may send ITNs in tests only; loopback is also the "proxy" through
-    # which the foreign-IP test sends X-Forwarded-For.
+    # which the foreign-IP and rate-limit tests send X-Forwarded-For (TRUSTED_PROXIES).
     os.environ.setdefault("PAYFAST_BASE_URL", f"http://127.0.0.1:{_free_port()}")
     os.environ.setdefault("PAYFAST_API_URL", os.environ["PAYFAST_BASE_URL"])  # the fake serves its API too
     # Yoco and Paystack likewise go to tests/fakes/yoco.py and tests/fakes/paystack.py.
@@ -75,9 +75,8 @@ def stack() -> Iterator[Stack]:
     env = {
         **os.environ,
         "PAYFAST_ALLOWED_IPS": ",".join([*PAYFAST_DEFAULT_ALLOWED_IPS, "127.0.0.1/32"]),
-        "PAYFAST_TRUSTED_PROXIES": "127.0.0.1/32",
         "PAYSTACK_ALLOWED_IPS": ",".join([*PAYSTACK_DEFAULT_ALLOWED_IPS, "127.0.0.1/32"]),
-        "PAYSTACK_TRUSTED_PROXIES": "127.0.0.1/32",
+        "TRUSTED_PROXIES": "127.0.0.1/32",
         "DATABASE_URL": db_url,
         "REDIS_URL": redis_url,
         "VOELGOED_ENV": "test",

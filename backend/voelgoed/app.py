@@ -20,6 +20,7 @@ from voelgoed.auth.guard import authorize, provide_auth
 from voelgoed.auth.permissions import Access
 from voelgoed.db import make_alchemy_config
 from voelgoed.db import pool as db_pool
+from voelgoed.db.timeouts import request_connect_args
 from voelgoed.domain.accounts.controllers import AuthController
 from voelgoed.domain.audit.controllers import AuditController
 from voelgoed.domain.catalog.controllers import CouponController, TicketTypeController
@@ -40,6 +41,7 @@ from voelgoed.domain.payments.controllers import PayFastItnController, PaymentPr
 from voelgoed.domain.refunds.controllers import RefundController
 from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
 from voelgoed.domain.venues.controllers import VenueController
+from voelgoed.lib.client_address import parse_networks
 from voelgoed.lib.compression import EventStreamSafeCompression
 from voelgoed.lib.memory import limit_malloc_arenas
 from voelgoed.lib.openapi_problems import add_problem_responses
@@ -136,6 +138,10 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
         pool_size=settings.database.pool_size,
         max_overflow=settings.database.max_overflow,
         pool_timeout=settings.database.pool_timeout_seconds,
+        connect_args=request_connect_args(
+            statement_timeout_ms=settings.database.statement_timeout_ms,
+            lock_timeout_ms=settings.database.lock_timeout_ms,
+        ),
     )
     # Requests never wait long on Redis: short timeouts, and a breaker shared by the cache/rate-limit
     # client and the queue (lib/redis_client.py).
@@ -200,6 +206,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
         logging_config=None,  # lib/logs.py configures logging (with request ids)
     )
     app.state.alchemy = alchemy
+    app.state.trusted_proxies = parse_networks(settings.server.trusted_proxies)  # lib/client_address.py
     app.state.redis = redis
     app.state.queue = queue
     check_every_route_declares_access(app)

@@ -39,6 +39,8 @@ def _setup(data_dir: str | None = None, port: int | None = None) -> Settings:
 def _urls(settings: Settings) -> tuple[str, str]:
     from voelgoed.devservices import EmbeddedServerMissing, resolve_urls
 
+    if settings.server.environment == "production" and settings.embedded:  # load_settings refuses this too
+        raise click.ClickException("production never starts the embedded servers: set DATABASE_URL and REDIS_URL")
     try:
         return resolve_urls(settings.server.data_dir, settings.database.url, settings.redis.url)
     except EmbeddedServerMissing as exc:
@@ -163,11 +165,17 @@ def _die_with_parent() -> None:
 @main.command()
 @click.option("--port", type=int, default=None, help="HTTP port (default 8000 or $PORT).")
 @click.option("--data-dir", default=None, help="Data folder for the embedded servers (default .data/).")
-@click.option("--demo/--no-demo", default=True, help="Load the demo data.")
-def run(port: int | None, data_dir: str | None, demo: bool) -> None:
+@click.option("--demo/--no-demo", default=None, help="Load the demo data (default: yes, except in production).")
+def run(port: int | None, data_dir: str | None, demo: bool | None) -> None:
     """Run the whole product: embedded servers (unless configured), migrations, demo data, the
-    API with the organiser app, checkout site and scanner, the worker, and a local mail sink."""
+    API with the organiser app, checkout site and scanner, the worker, and a local mail sink.
+
+    With VOELGOED_ENV=production it refuses to start unless every production setting is given
+    (settings.production_problems), so it never starts an embedded server or the mail sink there,
+    never generates a secret, and loads no demo data unless asked (--demo)."""
     settings = _setup(data_dir, port)
+    if demo is None:
+        demo = settings.server.environment != "production"
     from voelgoed.devservices import embedded_running, stop_all
 
     # Stop the embedded servers on exit only if this run started them.

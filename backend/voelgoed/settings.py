@@ -7,7 +7,9 @@ worker build the object once and pass it down (Litestar dependency `settings`, S
 
 Every variable is listed in the README's configuration table (a unit test checks this).
 `DATABASE_URL` and `REDIS_URL` are optional: unset, the embedded servers in `devservices` are
-started in the data folder.
+started in the data folder. Not in production (VOELGOED_ENV=production): there every value a
+development machine makes up (secret, servers, mail sink, http address) must be given, and a
+missing one stops the process with one error naming all of them (`production_problems`).
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ class ServerSettings:
     worker_concurrency: int  # SAQ jobs in parallel
     worker_nice: int  # the worker's CPU priority below the API's (0-19): responses first, e-mails and PDFs after
     malloc_arena_max: int  # glibc malloc arenas per process (lib/memory.py)
+    # Our own reverse proxies / load balancers (CIDRs): only from these is X-Forwarded-For believed
+    # (lib/client_address.py). Empty: the TCP peer is the client.
+    trusted_proxies: tuple[str, ...] = ()
     organiser_app_dir: Path = field(default=REPO_ROOT / "organiser_app" / "build")
     scanner_app_dir: Path = field(default=REPO_ROOT / "scanner_pwa" / "dist")
 
@@ -79,6 +84,10 @@ class DatabaseSettings:
     max_overflow: int = 10
     pool_timeout_seconds: int = 30
     hold_pool_size: int = 4
+    # Per transaction on request connections (db/timeouts.py; 0: off): a statement that runs longer,
+    # or a lock not granted in time, fails the request with 503 "busy, try again" (lib/problems.py).
+    statement_timeout_ms: int = 30_000
+    lock_timeout_ms: int = 3_000
 
 
 @dataclass(frozen=True)
@@ -109,11 +118,9 @@ class PaymentSettings:
     payfast_base_url: str | None = None  # None: sandbox or live PayFast, per the organisation's account
     payfast_api_url: str = "https://api.payfast.co.za"  # PayFast's REST API (refunds, ping); sandbox adds ?testing=true
     payfast_allowed_ips: tuple[str, ...] = PAYFAST_DEFAULT_ALLOWED_IPS
-    payfast_trusted_proxies: tuple[str, ...] = ()  # trust X-Forwarded-For only from these peers
     yoco_api_url: str = YOCO_DEFAULT_API_URL  # YOCO_API_URL (tests: the fake Yoco)
     paystack_api_url: str = PAYSTACK_DEFAULT_API_URL  # PAYSTACK_API_URL (tests: the fake Paystack)
     paystack_allowed_ips: tuple[str, ...] = PAYSTACK_DEFAULT_ALLOWED_IPS  # () switches the check off
-    paystack_trusted_proxies: tuple[str, ...] = ()
     ozow_pay_url: str | None = None  # None: https://pay.ozow.com
     ozow_api_url: str | None = None  # None: https://api.ozow.com
 
@@ -278,6 +285,38 @@ def _secret(configured: str | None, data_dir: Path) -> str:
     return value
 
 
+RENAMED_PROXIES_VARIABLE = "PAYFAST_TRUSTED_PROXIES"  # read only to say it was renamed
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def production_problems(
+    env: _Environment, secret_key: str | None, database: DatabaseSettings, redis: RedisSettings, mail: MailSettings
+) -> list[str]:
+    """What production needs and development makes up: a real secret (never generated and kept in
+    a data folder), the database and Redis servers (never the embedded ones), an https address,
+    and a real mail server (never the local sink). Every missing one is named at once."""
+    problems = []
+    if secret_key is None:
+        problems.append(
+            f"SECRET_KEY is required in production: a random value of {MIN_SECRET_KEY_LENGTH}+ characters "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`), kept in your secret store"
+        )
+    elif len(secret_key) < MIN_SECRET_KEY_LENGTH:
+        problems.append(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters in production")
+    if database.url is None:
+        problems.append("DATABASE_URL is required in production (the embedded PostgreSQL is for development)")
+    if redis.url is None:
+        problems.append("REDIS_URL is required in production (the embedded Redis is for development)")
+    public_url = env.optional("PUBLIC_URL")
+    if public_url is None or not public_url.startswith("https://"):
+        problems.append("PUBLIC_URL is required in production and must start with https://")
+    if mail.smtp_host is None:
+        problems.append("SMTP_HOST is required in production (the local mail sink is for development)")
+    if env.optional("MAIL_FROM") is None:
+        problems.append("MAIL_FROM is required in production (the sender address of tickets and e-mails)")
+    return problems
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build the settings from the environment (default `os.environ`); `SettingsError` lists every
     variable whose value cannot be used."""
@@ -298,6 +337,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         malloc_arena_max=env.integer("MALLOC_ARENA_MAX", 2, minimum=1),
         worker_concurrency=env.integer("WORKER_CONCURRENCY", 10, minimum=1),
         worker_nice=min(env.integer("WORKER_NICE", 10, minimum=0), 19),
+        trusted_proxies=env.networks("TRUSTED_PROXIES", ()),
     )
     database = DatabaseSettings(
         url=env.url("DATABASE_URL", ("postgres", "postgresql", "postgresql+asyncpg")),
@@ -305,6 +345,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_overflow=env.integer("DB_MAX_OVERFLOW", 10, minimum=0),
         pool_timeout_seconds=env.integer("DB_POOL_TIMEOUT_SECONDS", 30, minimum=1),
         hold_pool_size=env.integer("DB_HOLD_POOL_SIZE", 4, minimum=1),
+        statement_timeout_ms=env.integer("DB_STATEMENT_TIMEOUT_MS", 30_000),
+        lock_timeout_ms=env.integer("DB_LOCK_TIMEOUT_MS", 3_000),
     )
     redis = RedisSettings(
         url=env.url("REDIS_URL", ("redis", "rediss", "unix")),
@@ -324,11 +366,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         payfast_base_url=(env.url("PAYFAST_BASE_URL", ("http", "https")) or "").rstrip("/") or None,
         payfast_api_url=(env.url("PAYFAST_API_URL", ("http", "https")) or "https://api.payfast.co.za").rstrip("/"),
         payfast_allowed_ips=env.networks("PAYFAST_ALLOWED_IPS", PAYFAST_DEFAULT_ALLOWED_IPS),
-        payfast_trusted_proxies=env.networks("PAYFAST_TRUSTED_PROXIES", ()),
         yoco_api_url=(env.url("YOCO_API_URL", ("http", "https")) or YOCO_DEFAULT_API_URL).rstrip("/"),
         paystack_api_url=(env.url("PAYSTACK_API_URL", ("http", "https")) or PAYSTACK_DEFAULT_API_URL).rstrip("/"),
         paystack_allowed_ips=env.networks("PAYSTACK_ALLOWED_IPS", PAYSTACK_DEFAULT_ALLOWED_IPS),
-        paystack_trusted_proxies=env.networks("PAYSTACK_TRUSTED_PROXIES", ()),
         ozow_pay_url=(env.url("OZOW_PAY_URL", ("http", "https")) or "").rstrip("/") or None,
         ozow_api_url=(env.url("OZOW_API_URL", ("http", "https")) or "").rstrip("/") or None,
     )
@@ -354,6 +394,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     session_ttl = env.integer("SESSION_TTL_HOURS", 24 * 14, minimum=1)
     cookie_secure = env.flag("COOKIE_SECURE", public_url.startswith("https://"))
     secret_key = env.optional("SECRET_KEY")
+    if env.optional(RENAMED_PROXIES_VARIABLE) is not None:
+        env.problems.append(
+            f"{RENAMED_PROXIES_VARIABLE} is now TRUSTED_PROXIES (one setting for every client address): rename it"
+        )
+    if environment == "production":
+        env.problems += production_problems(env, secret_key, database, redis, mail)
     if env.problems:
         raise SettingsError(env.problems)
     security = SecuritySettings(

@@ -10,10 +10,11 @@ import pytest
 from statemachine.exceptions import TransitionNotAllowed
 
 from tests.fakes.payfast import md5_signature
-from voelgoed.domain.payments.itn import client_ip, ip_in
 from voelgoed.domain.payments.machines import PaymentLifecycle
 from voelgoed.domain.payments.providers.payfast import cents, checkout_signature, itn_signature, rand
 from voelgoed.lib import crypto
+from voelgoed.lib.client_address import forwarded_client as client_ip
+from voelgoed.lib.client_address import ip_in
 from voelgoed.settings import PAYFAST_DEFAULT_ALLOWED_IPS
 
 

@@ -21,6 +21,15 @@ from voelgoed.settings import PAYFAST_DEFAULT_ALLOWED_IPS, REPO_ROOT, SettingsEr
 
 PACKAGE = REPO_ROOT / "backend" / "voelgoed"
 BASE = {"SECRET_KEY": "unit-test-secret"}  # no secret file is written into a data folder
+PRODUCTION = {
+    "VOELGOED_ENV": "production",
+    "SECRET_KEY": "a-production-secret-of-forty-characters!",
+    "DATABASE_URL": "postgresql://u:p@db/voelgoed",
+    "REDIS_URL": "redis://redis:6379/0",
+    "PUBLIC_URL": "https://tickets.example.org",
+    "SMTP_HOST": "smtp.example.org",
+    "MAIL_FROM": "Tickets <tickets@example.org>",
+}
 
 
 def test_defaults_are_the_documented_ones(tmp_path: Path) -> None:
@@ -34,7 +43,8 @@ def test_defaults_are_the_documented_ones(tmp_path: Path) -> None:
     assert (s.mail.smtp_host, s.mail.smtp_port, s.mail.smtp_starttls) == (None, 1025, False)
     assert s.mail.sender == "VoelgoedEvents <no-reply@voelgoed.local>"
     assert s.payments.allow_simulated is True and s.payments.payfast_base_url is None
-    assert s.payments.payfast_allowed_ips == PAYFAST_DEFAULT_ALLOWED_IPS and s.payments.payfast_trusted_proxies == ()
+    assert s.payments.payfast_allowed_ips == PAYFAST_DEFAULT_ALLOWED_IPS and s.server.trusted_proxies == ()
+    assert (s.database.statement_timeout_ms, s.database.lock_timeout_ms) == (30_000, 3_000)
     assert (s.security.cookie_secure, s.security.session_ttl_hours) == (False, 336)
     assert (s.security.login_attempts_per_window, s.security.login_window_seconds) == (10, 300)
     assert (s.limits.max_body_bytes, s.limits.hold_minutes, s.limits.export_sync_max_rows) == (1_000_000, 15, 50_000)
@@ -48,24 +58,60 @@ def test_defaults_are_the_documented_ones(tmp_path: Path) -> None:
 def test_values_are_parsed_into_their_types() -> None:
     s = load_settings(
         {
-            **BASE,
-            "VOELGOED_ENV": "production",
+            **PRODUCTION,
             "PUBLIC_URL": "https://tickets.example.org/",
-            "DATABASE_URL": "postgresql://u:p@db/voelgoed",
             "REDIS_URL": "unix:///run/redis.sock",
             "WEB_CONCURRENCY": "4",
             "RESERVE_BATCH_WINDOW_MS": "0.5",
             "LOG_LEVEL": "debug",
             "SMTP_STARTTLS": "yes",
-            "PAYFAST_TRUSTED_PROXIES": "10.0.0.1, 10.1.0.0/16",
+            "TRUSTED_PROXIES": "10.0.0.1, 10.1.0.0/16",
+            "DB_LOCK_TIMEOUT_MS": "0",
         }
     )
     assert s.server.public_url == "https://tickets.example.org" and s.security.cookie_secure is True
     assert s.payments.allow_simulated is False  # production's default
     assert s.server.web_concurrency == 4 and s.limits.reserve_batch_window_ms == 0.5
     assert s.logging.level == "DEBUG" and s.mail.smtp_starttls is True
-    assert s.payments.payfast_trusted_proxies == ("10.0.0.1", "10.1.0.0/16")
+    assert s.server.trusted_proxies == ("10.0.0.1", "10.1.0.0/16") and s.database.lock_timeout_ms == 0
     assert not s.embedded
+
+
+def test_production_names_everything_it_misses_at_once() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"VOELGOED_ENV": "production", "PUBLIC_URL": "http://tickets.example.org"})
+    named = [p.split(" ")[0] for p in caught.value.problems]
+    assert named == ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_URL", "SMTP_HOST", "MAIL_FROM"]
+    assert "must start with https://" in caught.value.problems[3]
+    load_settings(PRODUCTION)  # and nothing else is asked for
+    with pytest.raises(SettingsError, match="SECRET_KEY must be at least 32 characters"):
+        load_settings({**PRODUCTION, "SECRET_KEY": "short"})
+
+
+def test_the_old_payfast_proxy_variable_is_refused_with_its_new_name() -> None:
+    with pytest.raises(SettingsError, match="PAYFAST_TRUSTED_PROXIES is now TRUSTED_PROXIES"):
+        load_settings({**BASE, "PAYFAST_TRUSTED_PROXIES": "10.0.0.1"})
+
+
+def test_production_start_refuses_a_missing_secret_key(tmp_path: Path) -> None:
+    """`voelgoed run` as a process: one clear error, exit code 1, and nothing started or written
+    (no generated secret in the data folder, no embedded server, no mail sink)."""
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SMTP_HOST"}}
+    env.update({k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}, VOELGOED_DATA_DIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "voelgoed", "run", "--port", "8765"],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "invalid configuration" in done.stderr and "SECRET_KEY is required in production" in done.stderr
+    for fine in ("DATABASE_URL", "REDIS_URL", "PUBLIC_URL", "SMTP_HOST", "MAIL_FROM"):
+        assert fine not in done.stderr  # only what is missing is named
+    assert "Traceback" not in done.stderr + done.stdout
+    assert list(tmp_path.iterdir()) == []  # no secret_key file, no embedded server's data
 
 
 @pytest.mark.parametrize(
@@ -165,3 +211,16 @@ def test_every_variable_the_code_reads_is_documented() -> None:
 
 def test_only_settings_reads_the_environment() -> None:
     assert _environ_reads_elsewhere() == {}
+
+
+def test_the_asgi_app_refuses_a_production_start_without_its_settings(tmp_path: Path) -> None:
+    """`uvicorn voelgoed.asgi:app` (or gunicorn ...) stops at import with the same one message."""
+    env = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION, "PUBLIC_URL"}}
+    env.update(VOELGOED_ENV="production", VOELGOED_DATA_DIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-c", "import voelgoed.asgi"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_URL", "SMTP_HOST", "MAIL_FROM"):
+        assert f"{name} is required in production" in done.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -20,7 +20,7 @@ from advanced_alchemy.extensions.litestar.plugins.init.config.common import (
     SESSION_TERMINUS_ASGI_EVENTS,
 )
 
-from voelgoed.lib.problems import PROBLEM_MEDIA_TYPE, database_problem, internal_problem
+from voelgoed.lib.problems import PROBLEM_MEDIA_TYPE, database_problem, internal_problem, retry_headers
 from voelgoed.lib.requestid import current_request_id
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,10 @@ def _rewrite_start(message: Any, scope: Any, exc: Exception) -> None:
     body = msgspec.json.encode(problem)
     kept = [(k, v) for k, v in message.get("headers", []) if k.lower().startswith(_KEPT_HEADERS)]
     message["status"] = problem.status
+    retry = [(k.lower().encode(), v.encode()) for k, v in (retry_headers(problem) or {}).items()]
     message["headers"] = [
         *kept,
+        *retry,
         (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
         (b"content-length", str(len(body)).encode()),
     ]

@@ -35,11 +35,19 @@ RETRY_AFTER_SECONDS = 2
 _own_engines: list[AsyncEngine] = []
 
 
-def separate_pool(engine: AsyncEngine, *, pool_size: int, pool_timeout: float) -> AsyncEngine:
+def separate_pool(
+    engine: AsyncEngine, *, pool_size: int, pool_timeout: float, connect_args: dict[str, Any] | None = None
+) -> AsyncEngine:
     """An engine on the same database as `engine` with a pool of its own (`pool_size`, no
-    overflow). Disposed by `dispose_separate_pools()` at shutdown."""
+    overflow). Disposed by `dispose_separate_pools()` at shutdown. `connect_args`: as the request
+    pool's (db/timeouts.py), so its transactions carry the same statement and lock timeouts."""
     own = create_async_engine(
-        engine.url, pool_size=pool_size, max_overflow=0, pool_timeout=pool_timeout, pool_recycle=1800
+        engine.url,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=pool_timeout,
+        pool_recycle=1800,
+        connect_args=connect_args or {},
     )
     _own_engines.append(own)
     return own

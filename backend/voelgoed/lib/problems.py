@@ -282,6 +282,10 @@ def integrity_handler(request: Request[Any, Any, Any], exc: IntegrityError) -> R
 # input was bad, not the server: a 400, never a 500. Nothing was written (the request rolls back).
 _DATA_EXCEPTION_CLASS = "22"
 _INTEGRITY_CLASS = "23"  # unique, foreign key, check: the constraint is the authority -> 409
+# A lock not granted within lock_timeout, or a statement past statement_timeout (db/timeouts.py):
+# the server is busy, not broken, and the request changed nothing: 503 with Retry-After, never 500.
+_BUSY_STATES = ("55P03", "57014")  # lock_not_available, query_canceled
+BUSY_RETRY_AFTER_SECONDS = 2
 
 
 def database_problem(exc: BaseException) -> Problem | None:
@@ -289,6 +293,8 @@ def database_problem(exc: BaseException) -> Problem | None:
     orig = getattr(exc, "orig", exc)
     sqlstate = str(getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", "") or "")
     client_side = type(orig).__name__ == "DataError" or "invalid input for query argument" in str(orig)
+    if sqlstate in _BUSY_STATES:
+        return busy_problem()
     if sqlstate.startswith(_INTEGRITY_CLASS):
         return Problem(
             type=_type("conflict"), title="Conflict", status=409,
@@ -300,6 +306,26 @@ def database_problem(exc: BaseException) -> Problem | None:
             detail="A value in the request cannot be stored (e.g. a NUL character, or a number or date out of range).",
         )  # fmt: skip
     return None
+
+
+def is_busy(exc: BaseException) -> bool:
+    """A lock or statement timeout: the database was busy; retrying at once would wait again."""
+    problem = database_problem(exc)
+    return problem is not None and problem.status == 503
+
+
+def busy_problem() -> Problem:
+    return Problem(
+        type=_type("unavailable"),
+        title="Try again later",
+        status=503,
+        detail="The server is busy. Please try again in a few seconds.",
+    )
+
+
+def retry_headers(problem: Problem) -> dict[str, str] | None:
+    """Retry-After on a 503 (busy), so clients and load balancers come back instead of giving up."""
+    return {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)} if problem.status == 503 else None
 
 
 def internal_problem() -> Problem:
@@ -316,7 +342,9 @@ def database_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     problem = database_problem(exc)
     if problem is None:
         return internal_error_handler(request, exc)
-    return _problem_response(request, problem)
+    if problem.status == 503:
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+    return _problem_response(request, problem, retry_headers(problem))
 
 
 def transition_handler(request: Request[Any, Any, Any], exc: TransitionNotAllowed) -> Response[Any]:

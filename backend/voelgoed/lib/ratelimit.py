@@ -3,12 +3,15 @@
 Redis is an accelerator here: if it is unreachable the limit is not enforced, because refusing
 every sign-in (or every purchase) while Redis restarts would be worse than a short unthrottled
 window. The request client (lib/redis_client.py) bounds each call and logs the outage once.
+
+Limits per client key on lib/client_address.client_address (the forwarded client behind a trusted
+proxy, the peer otherwise), never on the raw peer: behind a proxy that would put every buyer in
+one bucket.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -16,20 +19,12 @@ from redis.exceptions import RedisError
 from voelgoed.lib.problems import TooManyRequests
 from voelgoed.lib.redis_client import RedisUnavailable
 
-if TYPE_CHECKING:
-    from litestar.connection import ASGIConnection
-
 log = logging.getLogger(__name__)
 
 
 def _level(exc: Exception) -> int:
     # An outage is logged once per period by the breaker; anything else is worth a warning here.
     return logging.DEBUG if isinstance(exc, RedisUnavailable) else logging.WARNING
-
-
-def client_ip(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    """The peer address rate limits count by ("unknown" when the server was not told)."""
-    return connection.client.host if connection.client else "unknown"
 
 
 async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> None:

@@ -39,6 +39,7 @@ from voelgoed.domain.organizations.services import charged_vat_rate_bp
 from voelgoed.domain.refunds.schemas import refund_brief
 from voelgoed.domain.refunds.services import refunds_of_order
 from voelgoed.lib import ratelimit
+from voelgoed.lib.client_address import client_address
 from voelgoed.lib.problems import NotFound, Unprocessable
 from voelgoed.settings import Settings
 from voelgoed.workflows import checkout
@@ -56,7 +57,7 @@ def _engine(request: Request[Any, Any, Any]) -> AsyncEngine:
 
 async def _limit(request: Request[Any, Any, Any], redis: Redis, settings: Settings) -> None:
     if settings.limits.public_rate_limit > 0:
-        ip = ratelimit.client_ip(request)
+        ip = client_address(request)
         await ratelimit.hit(
             redis, f"public:{ip}", settings.limits.public_rate_limit, settings.limits.public_rate_window_seconds
         )

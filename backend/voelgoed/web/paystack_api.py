@@ -18,6 +18,7 @@ from voelgoed.domain.payments.gateway_accounts import GatewayAccounts
 from voelgoed.domain.payments.paystack_webhooks import process_paystack_webhook
 from voelgoed.domain.payments.providers.paystack import PaystackProvider
 from voelgoed.domain.payments.services import notify_url
+from voelgoed.lib.client_address import client_address
 from voelgoed.settings import Settings
 from voelgoed.web.gateway_webhooks import (
     GatewayConnect,
@@ -49,10 +50,8 @@ class PaystackWebhookController(Controller):
             provider=PaystackProvider(payments.paystack_api_url),
             body=await request.body(),
             signature_header=request.headers.get("x-paystack-signature"),
-            peer_ip=request.client.host if request.client else None,
-            forwarded_for=request.headers.get("x-forwarded-for"),
+            source_ip=client_address(request),  # X-Forwarded-For only from TRUSTED_PROXIES
             allowed_ips=payments.paystack_allowed_ips,
-            trusted_proxies=payments.paystack_trusted_proxies,
         )
         return await answer(db_session, result, queue=queue, redis=redis)
 

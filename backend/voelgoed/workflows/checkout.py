@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from voelgoed.db.tenancy import UNSCOPED
+from voelgoed.db.timeouts import request_connect_args
 from voelgoed.domain.analytics.services import record
 from voelgoed.domain.catalog import inventory
 from voelgoed.domain.events.models import Event
@@ -69,6 +70,10 @@ def get_batcher(engine: AsyncEngine, settings: Settings, redis: Redis | None = N
             redis=redis,
             pool_size=settings.database.hold_pool_size,
             pool_timeout=settings.database.pool_timeout_seconds,
+            connect_args=request_connect_args(
+                statement_timeout_ms=settings.database.statement_timeout_ms,
+                lock_timeout_ms=settings.database.lock_timeout_ms,
+            ),
         )
         _batchers[id(engine)] = batcher
     elif batcher.redis is None and redis is not None:

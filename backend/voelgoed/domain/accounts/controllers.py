@@ -29,6 +29,7 @@ from voelgoed.domain.notifications.jobs import enqueue_mail
 from voelgoed.domain.organizations.schemas import Me, MembershipRead
 from voelgoed.domain.organizations.services import OrganizationService
 from voelgoed.lib import ratelimit
+from voelgoed.lib.client_address import client_address
 from voelgoed.lib.contact import fold_email, normalise_email
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
@@ -91,7 +92,7 @@ class AuthController(Controller):
         token, session = await AccountService(db).start_session(
             user,
             ttl=timedelta(hours=settings.security.session_ttl_hours),
-            ip=ratelimit.client_ip(request),
+            ip=client_address(request),
             user_agent=request.headers.get("user-agent"),
         )
         me = await build_me(db, user, session)
@@ -106,7 +107,7 @@ class AuthController(Controller):
         settings: Settings,
         redis: Redis,
     ) -> Response[Me]:
-        await ratelimit.hit(redis, f"signup:{ratelimit.client_ip(request)}", limit=20, window_seconds=3600)
+        await ratelimit.hit(redis, f"signup:{client_address(request)}", limit=20, window_seconds=3600)
         user = await AccountService(db_session).create_user(email=data.email, password=data.password, name=data.name)
         if data.organization_name and data.organization_name.strip():
             await OrganizationService(db_session).create(name=data.organization_name, owner=user)
@@ -137,7 +138,7 @@ class AuthController(Controller):
         )
         await ratelimit.hit(
             redis,
-            f"login:ip:{ratelimit.client_ip(request)}",
+            f"login:ip:{client_address(request)}",
             settings.security.login_attempts_per_window * 5,
             settings.security.login_window_seconds,
         )
@@ -186,7 +187,7 @@ class AuthController(Controller):
         redis: Redis,
         queue: Queue,
     ) -> None:
-        await ratelimit.hit(redis, f"reset:ip:{ratelimit.client_ip(request)}", 20, 3600)
+        await ratelimit.hit(redis, f"reset:ip:{client_address(request)}", 20, 3600)
         try:
             email = normalise_email(data.email)
         except AppError:  # a malformed address gets the same answer as an unknown one
@@ -219,5 +220,5 @@ class AuthController(Controller):
         db_session: AsyncSession,
         redis: Redis,
     ) -> None:
-        await ratelimit.hit(redis, f"reset-confirm:ip:{ratelimit.client_ip(request)}", 30, 3600)
+        await ratelimit.hit(redis, f"reset-confirm:ip:{client_address(request)}", 30, 3600)
         await AccountService(db_session).finish_password_reset(data.token, data.password)

@@ -22,6 +22,7 @@ from voelgoed.domain.devices.schemas import (
     PairRequest,
 )
 from voelgoed.lib import ratelimit
+from voelgoed.lib.client_address import client_address
 
 
 class DeviceController(Controller):
@@ -76,6 +77,6 @@ class DevicePairController(Controller):
         self, data: PairRequest, db_session: AsyncSession, redis: Redis, request: Request[Any, Any, Any]
     ) -> DeviceSession:
         """Redeem a pairing code for a device token (shown once)."""
-        ip = ratelimit.client_ip(request)
+        ip = client_address(request)
         await ratelimit.hit(redis, f"device-pair:{ip}", limit=20, window_seconds=600)
         return await services.pair(db_session, code=data.code, device_name=data.device_name)

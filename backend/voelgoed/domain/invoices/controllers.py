@@ -25,6 +25,7 @@ from voelgoed.domain.invoices.schemas import (
 )
 from voelgoed.domain.orders.models import Order
 from voelgoed.lib import ratelimit
+from voelgoed.lib.client_address import client_address
 from voelgoed.lib.problems import NotFound
 from voelgoed.workflows.checkout import order_for_buyer
 
@@ -46,7 +47,7 @@ def _pdf(doc: TaxDocument, pdf: bytes) -> Response[bytes]:
 
 
 async def _limit(request: Request[Any, Any, Any], redis: Redis) -> None:
-    await ratelimit.hit(redis, f"tax-docs:{ratelimit.client_ip(request)}", BUYER_CALLS_PER_IP, 600)
+    await ratelimit.hit(redis, f"tax-docs:{client_address(request)}", BUYER_CALLS_PER_IP, 600)
 
 
 class OrganizationTaxDocumentController(Controller):

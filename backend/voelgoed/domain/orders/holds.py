@@ -39,7 +39,7 @@ from voelgoed.domain.orders.models import LINE, ORD
 from voelgoed.domain.orders.pricing import Amounts, PricedLine, apply_coupon, totals
 from voelgoed.domain.orders.services import new_access_token, new_reference
 from voelgoed.domain.organizations.models import Organization
-from voelgoed.lib.problems import AppError, Conflict, FieldError, NotFound, Unprocessable
+from voelgoed.lib.problems import AppError, Conflict, FieldError, NotFound, Unprocessable, is_busy
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +120,12 @@ class HoldBatcher:
         redis: Redis | None = None,
         pool_size: int = 4,
         pool_timeout: float = 30.0,
+        connect_args: dict[str, Any] | None = None,
     ) -> None:
         self.engine = engine  # the request pool's engine: names the database (and this batcher)
         self.pool_size = max(pool_size, 1)
         self.pool_timeout = pool_timeout
+        self.connect_args = connect_args  # statement/lock timeouts, as the request pool's (db/timeouts.py)
         self._pool: AsyncEngine | None = None
         self.window = max(window_ms, 0.0) / 1000
         self.max_batch = max(max_batch, 1)
@@ -166,7 +168,9 @@ class HoldBatcher:
         if self._pool is None:
             from voelgoed.db.pool import separate_pool
 
-            self._pool = separate_pool(self.engine, pool_size=self.pool_size, pool_timeout=self.pool_timeout)
+            self._pool = separate_pool(
+                self.engine, pool_size=self.pool_size, pool_timeout=self.pool_timeout, connect_args=self.connect_args
+            )
         return self._pool
 
     async def _drain(self, event_id: uuid.UUID) -> None:
@@ -188,7 +192,9 @@ class HoldBatcher:
         try:
             outcomes = await self._transact(event_id, [p.request for p in batch])
         except Exception as exc:
-            if len(batch) > 1:
+            # One by one finds the request that broke the batch; a lock or statement timeout is
+            # no request's fault, and each retry would wait out the timeout again: all fail (503).
+            if len(batch) > 1 and not is_busy(exc):
                 log.warning("hold batch of %d failed (%s); retrying one by one", len(batch), exc)
                 for p in batch:
                     await self._run(event_id, [p])
@@ -196,7 +202,7 @@ class HoldBatcher:
             outcome: HoldResult | BaseException = exc
             if isinstance(exc, IntegrityError) and batch[0].request.idempotency_key:
                 outcome = await self._replay_after_race(batch[0].request)
-            outcomes = [outcome]
+            outcomes = [outcome] * len(batch)
         self.batches += 1
         self.requests += len(batch)
         await self._after_commit(event_id, outcomes, batch)

@@ -25,6 +25,7 @@ from voelgoed.domain.payments.schemas import (
     provider_account_read,
 )
 from voelgoed.domain.payments.services import PaymentAccountService
+from voelgoed.lib.client_address import client_address
 from voelgoed.lib.closed_sets import path_documented_as
 from voelgoed.lib.patching import sent_fields
 from voelgoed.lib.problems import AppError
@@ -145,8 +146,7 @@ class PayFastItnController(Controller):
             db_session,
             payments=settings.payments,
             body=await request.body(),
-            peer_ip=request.client.host if request.client else None,
-            forwarded_for=request.headers.get("x-forwarded-for"),
+            source_ip=client_address(request),
         )
         if result.notice is not None:  # verified: the path every provider shares (locks, retries)
             confirmation = await confirm_payment(db_session, result.notice)

@@ -5,8 +5,9 @@ PayFast's documented order, and the first that fails rejects the notification (4
 changes):
   1. signature: MD5 over the posted fields in posted order (without `signature`), with the
      organisation's passphrase; the merchant id must be the organisation's too;
-  2. source IP inside PayFast's published ranges (PAYFAST_ALLOWED_IPS; X-Forwarded-For is
-     believed only from PAYFAST_TRUSTED_PROXIES);
+  2. source IP inside PayFast's published ranges (PAYFAST_ALLOWED_IPS); the source is the
+     request's client address (lib/client_address.py: X-Forwarded-For believed only from
+     TRUSTED_PROXIES);
   3. `amount_gross` equals the transaction amount (PayFast's reference code compares floats within
      0.01; in integer cents that is exact equality, which is what complete_checkout demands too);
   4. PayFast's `/eng/query/validate` answers `VALID` for the same parameter string.
@@ -22,10 +23,8 @@ workflows/payment_confirmation.confirm_payment, the path (lock order, de-duplica
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -38,6 +37,7 @@ from voelgoed.domain.payments.models import PaymentNotification, PaymentTransact
 from voelgoed.domain.payments.notifications import PaymentNotice
 from voelgoed.domain.payments.providers import payfast
 from voelgoed.domain.payments.services import effective_payfast_credentials, find_account
+from voelgoed.lib.client_address import ip_in
 from voelgoed.settings import PaymentSettings
 
 log = logging.getLogger(__name__)
@@ -53,43 +53,6 @@ class ItnResult:
     status_code: int  # 200 verified or duplicate, 400 rejected, 503 PayFast unreachable (it retries)
     outcome: str
     notice: PaymentNotice | None = None  # verified: give it to payment_confirmation.confirm_payment
-
-
-def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        ip = ipaddress.ip_address(value.strip())
-    except ValueError:
-        return None
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    return ip
-
-
-def ip_in(value: str, networks: Iterable[str]) -> bool:
-    ip = _ip(value)
-    if ip is None:
-        return False
-    for cidr in networks:
-        try:
-            if ip in ipaddress.ip_network(cidr.strip(), strict=False):
-                return True
-        except ValueError:
-            log.warning("ignoring malformed network %r in the PayFast IP settings", cidr)
-    return False
-
-
-def client_ip(peer: str | None, forwarded_for: str | None, trusted_proxies: Iterable[str]) -> str:
-    """The notifier's address: the TCP peer, or, when the peer is one of our trusted proxies, the
-    right-most X-Forwarded-For hop that is not itself a trusted proxy (left hops are forgeable)."""
-    trusted = tuple(trusted_proxies)
-    peer = (peer or "").strip()
-    if not peer or not forwarded_for or not trusted or not ip_in(peer, trusted):
-        return peer
-    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
-    for hop in reversed(hops):
-        if not ip_in(hop, trusted):
-            return hop
-    return hops[0] if hops else peer
 
 
 def _record(
@@ -128,10 +91,8 @@ async def _validate_with_payfast(sandbox: bool, param_string: str, configured_ba
     return words[0] if response.status_code == 200 and words else f"HTTP {response.status_code}"
 
 
-async def process_itn(
-    db: AsyncSession, *, payments: PaymentSettings, body: bytes, peer_ip: str | None, forwarded_for: str | None
-) -> ItnResult:
-    source_ip = client_ip(peer_ip, forwarded_for, payments.payfast_trusted_proxies)
+async def process_itn(db: AsyncSession, *, payments: PaymentSettings, body: bytes, source_ip: str) -> ItnResult:
+    """`source_ip`: the request's client address (lib/client_address.client_address)."""
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:

@@ -8,7 +8,7 @@ transaction with `GET /transaction/verify/{reference}` before giving value.
 The checks, in order; the first that fails refuses the notification (400, recorded, nothing else
 changes):
   1. the source address is one of Paystack's (PAYSTACK_ALLOWED_IPS; X-Forwarded-For believed only
-     from PAYSTACK_TRUSTED_PROXIES; an empty list switches this check off);
+     from TRUSTED_PROXIES; an empty list switches this check off);
   2. a JSON event with `event` and `data`;
   3. the transaction it names (our id leads the `reference`; refund events carry it as
      `transaction_reference`) and that organisation's secret key;
@@ -30,7 +30,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.payments import gateway_notifications as gn
-from voelgoed.domain.payments.itn import client_ip, ip_in
 from voelgoed.domain.payments.notifications import PaymentNotice, RefundNotice
 from voelgoed.domain.payments.providers.base import ProviderUnavailable
 from voelgoed.domain.payments.providers.paystack import (
@@ -40,6 +39,7 @@ from voelgoed.domain.payments.providers.paystack import (
     signature,
     transaction_id_of,
 )
+from voelgoed.lib.client_address import ip_in
 
 PROVIDER = "paystack"
 REFUND_OUTCOMES = {"refund.processed": True, "refund.failed": False}
@@ -55,14 +55,11 @@ async def process_paystack_webhook(
     provider: PaystackProvider,
     body: bytes,
     signature_header: str | None,
-    peer_ip: str | None,
-    forwarded_for: str | None,
+    source_ip: str,
     allowed_ips: Iterable[str],
-    trusted_proxies: Iterable[str],
 ) -> gn.WebhookResult:
     """Verify one Paystack webhook. Reads only (and records refusals); takes no lock, and holds
     none while Paystack is asked."""
-    source_ip = client_ip(peer_ip, forwarded_for, trusted_proxies)
     event = gn.parse_json(body)
     payload_record = gn.stored_payload(event, body)
     event_type = str((event or {}).get("event") or "")

@@ -14,6 +14,7 @@ from voelgoed.domain.tickets import payload
 from voelgoed.domain.tickets.schemas import SigningKeyRead
 from voelgoed.domain.tickets.services import ensure_order_pdf, order_for_download, public_signing_key
 from voelgoed.lib import ratelimit
+from voelgoed.lib.client_address import client_address
 
 DOWNLOADS_PER_IP = 60  # per 10 minutes: plenty for a family's phones, useless for guessing tokens
 
@@ -39,7 +40,7 @@ class TicketDownloadController(Controller):
 
         A wrong reference or token is a 404 either way. Rendered now if the e-mail job has not
         run yet."""
-        await ratelimit.hit(redis, f"tickets-pdf:{ratelimit.client_ip(request)}", DOWNLOADS_PER_IP, 600)
+        await ratelimit.hit(redis, f"tickets-pdf:{client_address(request)}", DOWNLOADS_PER_IP, 600)
         order = await order_for_download(db_session, reference[:40], token)
         pdf = await ensure_order_pdf(db_session, order)
         return Response(

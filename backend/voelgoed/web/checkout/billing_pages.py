@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.invoices.services import save_billing_details
 from voelgoed.lib import ratelimit
+from voelgoed.lib.client_address import client_address
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
 from voelgoed.web.checkout import workflow_bridge
@@ -63,7 +64,7 @@ class BillingPagesController(Controller):
         if order.status not in BILLING_EDITABLE:
             return await again(409, error="Billing details can no longer be changed for this order.")
         try:
-            await ratelimit.hit(redis, f"billing:{ratelimit.client_ip(request)}", SAVES_PER_IP, 600)
+            await ratelimit.hit(redis, f"billing:{client_address(request)}", SAVES_PER_IP, 600)
             _, reissued = await save_billing_details(
                 db_session,
                 order,

@@ -24,6 +24,7 @@ from voelgoed.domain.orders.pricing import order_summary
 from voelgoed.domain.refunds.services import refunds_of_order
 from voelgoed.domain.tickets.issuing import listed_tickets
 from voelgoed.lib import ratelimit
+from voelgoed.lib.client_address import client_address
 from voelgoed.lib.contact import fold_email, is_email, is_phone
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
@@ -335,7 +336,7 @@ class OrderPagesController(Controller):
             return page(403, error="This form has expired or did not come from this site. Please try again.")
         if errors:
             return page(422, error="Please correct the details below.")
-        client_ip = ratelimit.client_ip(request)
+        client_ip = client_address(request)
         try:
             await ratelimit.hit(redis, f"site-lookup-ip:{client_ip}", LOOKUPS_PER_IP, 900)
             await ratelimit.hit(redis, f"site-lookup-ref:{values['reference']}", LOOKUPS_PER_REFERENCE, 3600)

@@ -1,0 +1,65 @@
+{{/* Names and labels. */}}
+{{- define "voelgoed.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "voelgoed.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{- define "voelgoed.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "voelgoed.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+
+{{- define "voelgoed.secretName" -}}
+{{- .Values.existingSecret | default (printf "%s-secrets" (include "voelgoed.fullname" .)) -}}
+{{- end -}}
+
+{{/* The non-secret settings (the ConfigMap's data; the migrations hook has its own copy). */}}
+{{- define "voelgoed.configData" -}}
+PUBLIC_URL: {{ required "publicUrl is required (https://...)" .Values.publicUrl | quote }}
+HOST: "0.0.0.0"
+PORT: "8000"
+VOELGOED_DATA_DIR: /tmp/voelgoed
+{{- range $key, $value := .Values.config }}
+{{ $key }}: {{ $value | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* The secret settings (base64), when the chart makes the Secret. */}}
+{{- define "voelgoed.secretData" -}}
+{{- $s := .Values.secrets -}}
+SECRET_KEY: {{ required "secrets.SECRET_KEY is required (or set existingSecret)" $s.SECRET_KEY | b64enc | quote }}
+DATABASE_URL: {{ required "secrets.DATABASE_URL is required (or set existingSecret)" $s.DATABASE_URL | b64enc | quote }}
+MIGRATIONS_DATABASE_URL: {{ $s.MIGRATIONS_DATABASE_URL | default $s.DATABASE_URL | b64enc | quote }}
+REDIS_URL: {{ required "secrets.REDIS_URL is required (or set existingSecret)" $s.REDIS_URL | b64enc | quote }}
+SMTP_HOST: {{ required "secrets.SMTP_HOST is required (or set existingSecret)" $s.SMTP_HOST | b64enc | quote }}
+{{- with $s.SMTP_USERNAME }}
+SMTP_USERNAME: {{ . | b64enc | quote }}
+{{- end }}
+{{- with $s.SMTP_PASSWORD }}
+SMTP_PASSWORD: {{ . | b64enc | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* The container settings every process shares. */}}
+{{- define "voelgoed.containerSecurity" -}}
+securityContext:
+  {{- toYaml .Values.securityContext | nindent 2 }}
+volumeMounts:
+  - name: tmp
+    mountPath: /tmp
+{{- end -}}
