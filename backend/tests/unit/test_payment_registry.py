@@ -37,3 +37,16 @@ def test_simulated_only_where_allowed_and_unbuilt_names_refused() -> None:
         with pytest.raises(Unprocessable, match="not available"):
             get_provider(name, settings)
     assert get_provider("payfast", settings).supports_refunds is True
+
+
+def test_refund_outcomes_go_to_the_providers_refund_address() -> None:
+    """Ozow posts refund notifications to their own URL (the refund request names it); the others
+    report refunds where they report payments."""
+    from voelgoed.domain.payments.services import notify_url, refund_notify_url
+
+    base = "https://tickets.example.co.za"
+    assert refund_notify_url("ozow", base) == f"{base}/api/payments/ozow/refund-notify"
+    assert (
+        refund_notify_url("paystack", base) == notify_url("paystack", base) == f"{base}/api/payments/paystack/webhook"
+    )
+    assert refund_notify_url("simulated", base) == ""

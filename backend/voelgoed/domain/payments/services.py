@@ -65,6 +65,14 @@ def notify_url(provider: str, base: str) -> str:
     return f"{base}{path}" if path else ""
 
 
+def refund_notify_url(provider: str, base: str) -> str:
+    """Where the provider reports a refund's outcome: its own refund path where it has one (Ozow
+    posts refund notifications to a separate URL), else its notification URL."""
+    entry = REGISTRY.get(provider)
+    path = str(getattr(entry.cls, "refund_notify_path", "") or "") if entry else ""
+    return f"{base}{path}" if path else notify_url(provider, base)
+
+
 def check_provider_name(provider: str) -> str:
     """A name in the closed set with an implementation here; else 422 at field `provider`."""
     if provider not in PROVIDER_NAMES:

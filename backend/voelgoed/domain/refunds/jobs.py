@@ -35,7 +35,7 @@ from voelgoed.domain.orders.services import order_link_token
 from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.payments.providers import get_provider
 from voelgoed.domain.payments.providers.base import ProviderUnavailable, RefundContext, RefundResult
-from voelgoed.domain.payments.services import decrypt_credentials, find_account, notify_url
+from voelgoed.domain.payments.services import decrypt_credentials, find_account, refund_notify_url
 from voelgoed.domain.refunds import outcomes, services
 from voelgoed.domain.refunds.machines import OPEN_REFUND_STATUSES, RefundLifecycle
 from voelgoed.domain.refunds.models import Refund, RefundTicket
@@ -113,7 +113,7 @@ async def _context(db: Any, refund: Refund, settings: Settings) -> RefundContext
         reason=refund.reason,
         credentials=decrypt_credentials(refund.provider, account.credentials) if account else {},
         sandbox=account.sandbox if account else True,
-        notify_url=notify_url(refund.provider, settings.server.public_url),
+        notify_url=refund_notify_url(refund.provider, settings.server.public_url),
     )
 
 
