@@ -42,7 +42,7 @@ def test_simulated_only_where_allowed_and_unbuilt_names_refused() -> None:
 def test_refund_outcomes_go_to_the_providers_refund_address() -> None:
     """Ozow posts refund notifications to their own URL (the refund request names it); the others
     report refunds where they report payments."""
-    from voelgoed.domain.payments.services import notify_url, refund_notify_url
+    from voelgoed.domain.payments.services import refund_notify_url
 
     base = "https://tickets.example.co.za"
     assert refund_notify_url("ozow", base) == f"{base}/api/payments/ozow/refund-notify"
