@@ -119,7 +119,7 @@ async def pay_simulated(buyer: Buyer, location: str, outcome: str = "pay") -> st
 async def wait_delivered(engine: AsyncEngine, stack: Stack, email: str) -> EmailMessage:
     """The tickets e-mail arrived and the delivery job has finished its transaction (so the next
     test's table reset does not race a running job)."""
-    mail = await wait_for_mail(stack, email, "Your tickets")  # not a late mail of an earlier test
+    mail = await wait_for_mail(stack, email, "Your tickets", timeout=60)  # its own mail, after any backlog
     for _ in range(100):
         async with engine.connect() as conn:
             pending = await conn.scalar(
