@@ -1,9 +1,12 @@
 """Refund-all benchmark: cancel an event with N paid orders and time the job to the end.
 
-1. Starts the product (bench/flash_sale/run.py's `start_product`), makes an event and buys N
-   orders through the public API with the simulated provider (bench/memory/run.py's `purchases`),
-   so each order has its real payment (and, with the ledger, its journal entries); waits until
-   every ticket e-mail is sent, so the worker does nothing else during the measurement.
+1. Starts the product (bench/flash_sale/run.py's `start_product`) and makes an event with N paid
+   orders. By default they are written straight to the database by voelgoed.testing.seeding's
+   `seed_paid_orders` (each with its succeeded payment and its sale booked in the ledger, as the
+   checkout leaves them; 10,000 purchases through the API would take longer than the measurement).
+   `--buy` buys them through the public API with the simulated provider instead
+   (bench/memory/run.py's `purchases`) and waits until every ticket e-mail is sent, so the worker
+   does nothing else during the measurement.
 2. Raw baseline in the same run, same database: asyncpg, batches of 100 rows, each one
    transaction of `SELECT ... FOR UPDATE SKIP LOCKED` + `UPDATE` + `INSERT` per row on a scratch
    table (the shape of the job's bookkeeping without any of its rules). Ratio = refunds/s / raw
@@ -75,6 +78,27 @@ async def organiser(base: str, tickets: int) -> tuple[httpx.AsyncClient, str, di
     return api, org, {"slug": event["slug"], "event_id": event["id"], "type_id": tt.json()["id"]}
 
 
+async def seed(db_url: str, org: str, ev: dict[str, Any], orders: int) -> int:
+    """N paid orders straight into the database (module docstring, 1)."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from voelgoed.db import models  # noqa: F401 (every model registered for the ORM)
+    from voelgoed.testing.seeding import seed_paid_orders
+
+    engine = create_async_engine(db_url)
+    try:
+        return await seed_paid_orders(
+            engine,
+            organization_id=uuid.UUID(org.rsplit("/", 1)[1]),
+            event_id=uuid.UUID(ev["event_id"]),
+            ticket_type_id=uuid.UUID(ev["type_id"]),
+            count=orders,
+            email_domain="refund-all.example.co.za",
+        )
+    finally:
+        await engine.dispose()
+
+
 async def raw_baseline(dsn: str, rows: int) -> float:
     """Rows/s of the job's bookkeeping shape, raw (see the module's docstring, 2)."""
     conn = await asyncpg.connect(dsn)
@@ -133,10 +157,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         api, org, ev = await organiser(base, args.orders + 10)
         t0 = time.perf_counter()
-        paid = await purchases(base, ev, args.orders, args.concurrency)
-        print(f"{paid} orders bought in {time.perf_counter() - t0:.0f} s", flush=True)
-        delivered = await wait_delivered(dsn, paid, within=1800)
-        print(f"{delivered} ticket e-mails sent; the worker is idle", flush=True)
+        if args.buy:
+            paid = await purchases(base, ev, args.orders, args.concurrency)
+            print(f"{paid} orders bought in {time.perf_counter() - t0:.0f} s", flush=True)
+            delivered = await wait_delivered(dsn, paid, within=1800)
+            print(f"{delivered} ticket e-mails sent; the worker is idle", flush=True)
+        else:
+            paid = await seed(db_url, org, ev, args.orders)
+            print(f"{paid} paid orders seeded (payments and ledger sales) in {time.perf_counter() - t0:.0f} s")
         raw = await raw_baseline(dsn, paid)
         print(f"raw baseline: {raw:.0f} rows/s", flush=True)
 
@@ -190,7 +218,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=10_000)
-    parser.add_argument("--concurrency", type=int, default=32, help="buyers buying at once (set-up only)")
+    parser.add_argument("--buy", action="store_true", help="buy the orders through the API instead of seeding them")
+    parser.add_argument("--concurrency", type=int, default=32, help="buyers buying at once (with --buy)")
     args = parser.parse_args()
     result = asyncio.run(run(args))
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -20,15 +20,14 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.helpers import add_member, assert_problem
 from tests.api.sales_helpers import add_type, counters, organiser_with_event, reserve, scalar
 from tests.api.test_ticket_delivery import job_ctx, worker_env  # noqa: F401  (fixture)
 from tests.conftest import Api, Stack, sign_up, wait_for_worker_idle
 from voelgoed.db import models  # noqa: F401 (every model registered for the ORM)
-from voelgoed.domain.ledger import posting
-from voelgoed.testing.seeding import SeededEvent, seed_tickets
+from voelgoed.testing import seeding
 from voelgoed.workflows import event_cancellation_jobs, refunds
 
 SUBJECT = "Cancelled:"
@@ -137,57 +136,17 @@ def mail_body(stack: Stack, to: str) -> str:
 
 
 async def seed_paid_orders(engine: AsyncEngine, api: Api, event: dict[str, Any], count: int, domain: str) -> str:
-    """`count` paid one-ticket orders written straight to the database (voelgoed.testing.seeding),
-    each with its own buyer address at `domain`, the ticket type's and event's `sold` counters
-    moved as a sale moves them, a succeeded simulated payment each (what a refund is made against).
-    Each sale is booked in the ledger as the checkout books it. Returns the ticket type id."""
+    """A new ticket type with `count` paid orders of it, written straight to the database with their
+    payments and ledger entries (voelgoed.testing.seeding), buyers at `domain`. Its id."""
     tt = await add_type(api, event["id"], quantity=count + 10, price_cents=15000)
-    org, ev, type_id = uuid.UUID(api.org_id), uuid.UUID(event["id"]), uuid.UUID(tt["id"])
-    seeded = SeededEvent(org, ev, "unused", None, [type_id])  # type: ignore[arg-type]
-    async with engine.begin() as conn:
-        await seed_tickets(conn, seeded, count, sign=False)
-        # Delivered tickets (so the redelivery sweep leaves them alone) and the payment that paid each.
-        await conn.execute(
-            text(
-                "UPDATE ticket_order SET buyer_email = 'buyer-' || lower(reference) || :d,"
-                " buyer_name = 'Buyer ' || reference, tickets_emailed_at = now() WHERE event_id = :e"
-            ),
-            {"d": f"@{domain}", "e": ev},
-        )
-        await conn.execute(
-            text(
-                "INSERT INTO payment_transaction (id, organization_id, order_id, provider, status, amount_cents,"
-                " provider_reference, completed_at, created_at, updated_at)"
-                " SELECT gen_random_uuid(), organization_id, id, 'simulated', 'succeeded', total_cents,"
-                " 'seed-' || reference, now(), now(), now() FROM ticket_order WHERE event_id = :e"
-            ),
-            {"e": ev},
-        )
-        await conn.execute(text("UPDATE ticket_type SET sold = sold + :n WHERE id = :t"), {"n": count, "t": type_id})
-        await conn.execute(
-            text(
-                "INSERT INTO event_inventory (id, organization_id, event_id, capacity, reserved, sold,"
-                " created_at, updated_at) VALUES (:id, :o, :e, NULL, 0, :n, now(), now())"
-                " ON CONFLICT (event_id) DO UPDATE SET sold = event_inventory.sold + :n"
-            ),
-            {"id": uuid.uuid4(), "o": org, "e": ev, "n": count},
-        )
-        paid = (
-            await conn.execute(
-                text(
-                    "SELECT o.id, t.id, o.total_cents, o.vat_cents FROM ticket_order o"
-                    " JOIN payment_transaction t ON t.order_id = o.id WHERE o.event_id = :e"
-                ),
-                {"e": ev},
-            )
-        ).all()
-    async with AsyncSession(engine) as db:  # the sales, booked as complete_checkout books them
-        for order_id, transaction_id, total, vat in paid:
-            await posting.record_payment(
-                db, organization_id=org, event_id=ev, order_id=order_id, transaction_id=transaction_id,
-                provider="simulated", amount_cents=total, vat_cents=vat, fee_cents=None, allocated=True,
-            )  # fmt: skip
-        await db.commit()
+    await seeding.seed_paid_orders(
+        engine,
+        organization_id=uuid.UUID(api.org_id),
+        event_id=uuid.UUID(event["id"]),
+        ticket_type_id=uuid.UUID(tt["id"]),
+        count=count,
+        email_domain=domain,
+    )
     return str(tt["id"])
 
 

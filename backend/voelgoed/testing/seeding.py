@@ -1,5 +1,6 @@
-"""Fast test/benchmark data for check-in: paid orders and issued tickets written straight to the
-database (bulk INSERTs, ~100k tickets in seconds). Used by backend/tests and bench/gate_rush;
+"""Fast test/benchmark data: paid orders and issued tickets written straight to the database (bulk
+INSERTs, ~100k tickets in seconds); `seed_paid_orders` adds their payments and ledger entries.
+Used by backend/tests, bench/gate_rush and bench/refund_all;
 never by the product itself. The signing key is made here so the caller can sign payloads."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from voelgoed.domain.tickets import payload as ticket_payload
 
@@ -137,3 +138,71 @@ async def seed_tickets(
         )
     event.tickets.extend(out)
     return out
+
+
+async def seed_paid_orders(
+    engine: AsyncEngine,
+    *,
+    organization_id: uuid.UUID,
+    event_id: uuid.UUID,
+    ticket_type_id: uuid.UUID,
+    count: int,
+    email_domain: str,
+) -> int:
+    """`count` paid one-ticket orders as a sale leaves them, without the checkout's cost: each
+    with its buyer address at `email_domain`, its ticket (delivered), a succeeded simulated payment
+    for its total, the ticket type's and the event's `sold` counters moved, and the sale booked in
+    the ledger exactly as complete_checkout books it (domain/ledger/posting.record_payment). For
+    refund and cancellation tests and bench/refund_all. Returns the number of orders."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from voelgoed.domain.ledger import posting
+
+    seeded = SeededEvent(organization_id, event_id, "unused", None, [ticket_type_id])  # type: ignore[arg-type]
+    async with engine.begin() as conn:
+        await seed_tickets(conn, seeded, count, sign=False)
+        await conn.execute(
+            text(
+                "UPDATE ticket_order SET buyer_email = 'buyer-' || lower(reference) || :d,"
+                " buyer_name = 'Buyer ' || reference, tickets_emailed_at = now() WHERE event_id = :e"
+            ),
+            {"d": f"@{email_domain}", "e": event_id},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO payment_transaction (id, organization_id, order_id, provider, status, amount_cents,"
+                " provider_reference, completed_at, created_at, updated_at)"
+                " SELECT gen_random_uuid(), organization_id, id, 'simulated', 'succeeded', total_cents,"
+                " 'seed-' || reference, now(), now(), now() FROM ticket_order WHERE event_id = :e"
+            ),
+            {"e": event_id},
+        )
+        await conn.execute(
+            text("UPDATE ticket_type SET sold = sold + :n WHERE id = :t"), {"n": count, "t": ticket_type_id}
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO event_inventory (id, organization_id, event_id, capacity, reserved, sold,"
+                " created_at, updated_at) VALUES (:id, :o, :e, NULL, 0, :n, now(), now())"
+                " ON CONFLICT (event_id) DO UPDATE SET sold = event_inventory.sold + :n"
+            ),
+            {"id": uuid.uuid4(), "o": organization_id, "e": event_id, "n": count},
+        )
+        paid = (
+            await conn.execute(
+                text(
+                    "SELECT o.id, t.id, o.total_cents, o.vat_cents FROM ticket_order o"
+                    " JOIN payment_transaction t ON t.order_id = o.id WHERE o.event_id = :e"
+                ),
+                {"e": event_id},
+            )
+        ).all()
+    async with AsyncSession(engine) as db:
+        for order_id, transaction_id, total, vat in paid:
+            await posting.record_payment(
+                db, organization_id=organization_id, event_id=event_id, order_id=order_id,
+                transaction_id=transaction_id, provider="simulated", amount_cents=total, vat_cents=vat,
+                fee_cents=None, allocated=True,
+            )  # fmt: skip
+        await db.commit()
+    return len(paid)
