@@ -21,7 +21,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.payments.models import PaymentTransaction
-from voelgoed.domain.payments.notification_records import NotificationResult, add_record, record_verified_once
+from voelgoed.domain.payments.notification_records import (
+    NotificationResult,
+    add_record,
+    holds_nul,
+    record_verified_once,
+)
 from voelgoed.domain.payments.services import decrypt_credentials, find_account
 from voelgoed.lib import crypto
 
@@ -32,25 +37,19 @@ REFUND_EVENT_PREFIX = "refund:"
 
 
 def parse_json(body: bytes) -> dict[str, Any] | None:
-    """The event object, or None when the body is not one JSON object of a sane size."""
+    """The event object, or None when the body is not one JSON object of a sane size, or holds a
+    NUL character (PostgreSQL cannot store it: refused as malformed, not a database error)."""
     if not body or len(body) > MAX_BODY_BYTES:
         return None
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return None
-    return data if isinstance(data, dict) else None
+    return data if isinstance(data, dict) and not holds_nul(data) else None
 
 
 def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def as_uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        return None
 
 
 def cents(value: Any) -> int | None:
@@ -68,7 +67,7 @@ def cents(value: Any) -> int | None:
 def stored_payload(event: dict[str, Any] | None, body: bytes) -> dict[str, Any]:
     if event is not None:
         return event
-    return {"raw": body[:2000].decode("utf-8", errors="replace")}
+    return {"raw": body[:2000].decode("utf-8", errors="replace").replace("\x00", "\ufffd")}
 
 
 async def credentials_for(db: AsyncSession, organization_id: uuid.UUID, provider: str) -> dict[str, Any]:

@@ -26,7 +26,6 @@ shares (controllers.answer_notification answers PayFast).
 from __future__ import annotations
 
 import hmac
-import uuid
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,11 +79,7 @@ async def process_itn(
     if await records.already_processed(db, PROVIDER, event_id):
         return NotificationResult(200, "duplicate: already processed")
 
-    try:
-        txn_id: uuid.UUID | None = uuid.UUID(fields.get("m_payment_id", ""))
-    except ValueError:
-        txn_id = None
-    txn = await records.find_transaction(db, PROVIDER, transaction_id=txn_id) if txn_id is not None else None
+    txn = await records.find_transaction(db, PROVIDER, transaction_id=records.as_uuid(fields.get("m_payment_id", "")))
     if txn is None:
         return reject("unknown m_payment_id")
 

@@ -1,6 +1,7 @@
 """What every provider's notification handling shares: reading a form-encoded body (PayFast's ITN,
 Ozow's payment and refund notifications), the result a verifier hands to the HTTP tier, the
-`payment_notification` record of a refused or verified notification, and the duplicate check.
+`payment_notification` record of a refused or verified notification, the duplicate check, and
+finding the transaction a notification names.
 
 The verifiers keep their own rules (itn.py for PayFast, ozow_notify.py and ozow_refund_notify.py
 for Ozow, yoco_webhooks.py and paystack_webhooks.py for the card gateways, with the JSON helpers
@@ -11,8 +12,8 @@ A refused notification is stored under its provider id plus a unique `#rejected-
 `#unconfirmed-...` when the provider could not be asked), so a forged copy can never take the id
 the genuine notification is de-duplicated on.
 
-PostgreSQL's text and JSONB cannot hold a NUL character: a form body with one is malformed (400),
-never stored as it came and never a 500.
+PostgreSQL's text and JSONB cannot hold a NUL character: a body with one (a form field, a JSON
+string or key) is malformed (400), recorded without it, never a 500 (holds_nul).
 """
 
 from __future__ import annotations
@@ -67,6 +68,23 @@ class FormBody:
         return {"fields": [[k, v] for k, v in self.pairs]}  # a list keeps the posted order
 
 
+def holds_nul(value: Any) -> bool:
+    """A NUL character in a string, or in any key or value of the lists and dicts within (walked
+    without recursion: a JSON body may nest deeply)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return False
+
+
 def parse_form(body: bytes, *, max_fields: int) -> FormBody:
     """UTF-8, blank values kept; empty, more than `max_fields` fields, a key twice, or a NUL
     anywhere is malformed."""
@@ -74,11 +92,18 @@ def parse_form(body: bytes, *, max_fields: int) -> FormBody:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except UnicodeDecodeError:
         pairs = []
-    if any("\x00" in k or "\x00" in v for k, v in pairs):
+    if holds_nul(pairs):
         pairs = []  # PostgreSQL text and JSONB cannot hold NUL: refused as malformed, not a 500
     fields = dict(pairs)
     malformed = not pairs or len(pairs) > max_fields or len(fields) != len(pairs)
     return FormBody(pairs[:max_fields] if malformed else pairs, fields, malformed)
+
+
+def as_uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 async def find_transaction(

@@ -29,7 +29,6 @@ controllers.answer_notification answers Ozow).
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,11 +88,7 @@ async def process_notification(
 
     # 1. one of our Ozow transactions
     reference = fields.get("TransactionReference", "").strip()
-    try:
-        txn_id: uuid.UUID | None = uuid.UUID(reference)
-    except ValueError:
-        txn_id = None
-    txn = await records.find_transaction(db, PROVIDER, transaction_id=txn_id) if txn_id is not None else None
+    txn = await records.find_transaction(db, PROVIDER, transaction_id=records.as_uuid(reference))
     if txn is None:
         return reject("unknown TransactionReference")
     account = await find_account(db, txn.organization_id, PROVIDER)

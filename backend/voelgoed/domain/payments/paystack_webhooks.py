@@ -82,7 +82,7 @@ async def process_paystack_webhook(
         return refuse("malformed webhook body")
 
     metadata = gn.as_dict(data.get("metadata"))
-    txn_id = transaction_id_of(reference) or gn.as_uuid(metadata.get("transaction_id"))
+    txn_id = transaction_id_of(reference) or records.as_uuid(metadata.get("transaction_id"))
     txn = await records.find_transaction(db, PROVIDER, transaction_id=txn_id)
     if txn is None and is_refund:  # a refund may name the transaction by Paystack's id
         txn = await records.find_transaction(db, PROVIDER, provider_reference=reference)

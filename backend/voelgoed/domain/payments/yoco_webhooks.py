@@ -102,7 +102,7 @@ async def process_yoco_webhook(
         return refuse("malformed webhook body")
     metadata = gn.as_dict(data.get("metadata"))
     checkout_id = str(metadata.get("checkoutId") or "")[:100] or None
-    txn = await records.find_transaction(db, PROVIDER, transaction_id=gn.as_uuid(metadata.get(TRANSACTION_KEY)))
+    txn = await records.find_transaction(db, PROVIDER, transaction_id=records.as_uuid(metadata.get(TRANSACTION_KEY)))
     if txn is None and event_type.startswith("refund."):
         txn = await records.find_transaction(db, PROVIDER, provider_reference=checkout_id)
     if txn is None:
@@ -154,7 +154,7 @@ async def process_yoco_webhook(
         refund_notice = RefundNotice(
             provider=PROVIDER,
             succeeded=succeeded,
-            refund_id=gn.as_uuid(metadata.get(REFUND_KEY)),
+            refund_id=records.as_uuid(metadata.get(REFUND_KEY)),
             provider_refund_id=str(data.get("id") or "")[:100] or None,
             status=event_type,
             failure_reason=None if succeeded else "Yoco: refund failed",
