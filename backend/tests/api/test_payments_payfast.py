@@ -200,6 +200,42 @@ async def test_itn_for_unknown_payment_or_garbage_is_refused(client: Api, engine
     assert count == 3
 
 
+async def test_itn_with_a_nul_character_is_refused_and_recorded(
+    client: Api, new_client: Any, engine: AsyncEngine, fake: FakePayFast
+) -> None:
+    """PostgreSQL text and JSONB cannot hold NUL: an ITN with one (even correctly signed, or in the
+    pf_payment_id the refusal is recorded under) is malformed: 400 problem+json, recorded (without
+    the NUL), never a 500; the genuine notification still goes through afterwards. (Before the
+    shared form parser, the NUL reached the database: lib/problems.py's generic data-exception
+    400, and the refusal was not recorded.)"""
+    event = await on_sale_event(client, price_cents=20000)
+    await own_merchant(client)
+    order = await reserve_and_checkout(new_client(), event, "payfast", quantity=1)
+    pf_id = await at_payfast(fake, order)
+
+    signed = await send(fake, pf_id, pairs=fake.itn_pairs(pf_id, signed={"item_name": "Ticket\x00"}))
+    in_the_id = await client.post(
+        "/api/payments/payfast/itn",
+        content=f"pf_payment_id={pf_id}%00&m_payment_id={order['payment']['fields']['m_payment_id']}",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    for refused in (signed, in_the_id):
+        assert refused.status_code == 400, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert refused.json()["detail"] == "malformed notification body"
+    async with engine.connect() as conn:
+        recorded = await conn.scalar(
+            text("SELECT count(*) FROM payment_notification WHERE provider = 'payfast' AND NOT verified")
+        )
+    assert recorded == 2
+    state = await order_state(engine, order["reference"])
+    assert state["status"] == "awaiting_payment" and state["tickets"] == 0
+
+    genuine = await send(fake, pf_id)
+    assert genuine.status_code == 200, genuine.text
+    assert (await order_state(engine, order["reference"]))["status"] == "paid"
+
+
 NON_ASCII_200 = {  # superscript two, Arabic-Indic, fullwidth digits; escaped so nothing "fixes" them
     "superscript": "\u00b200.00",
     "arabic-indic": "\u0662\u0660\u0660.\u0660\u0660",

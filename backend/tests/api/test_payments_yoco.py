@@ -285,6 +285,22 @@ async def test_unknown_transaction_and_garbage_are_refused(client: Api, fake: Fa
     assert count == 3
 
 
+async def test_webhook_with_a_nul_character_is_refused_and_recorded(client: Api, engine: AsyncEngine) -> None:
+    """PostgreSQL text and JSONB cannot hold NUL: an event with one (JSON-escaped, or a raw NUL byte)
+    is malformed, 400 problem+json and recorded without it."""
+    escaped = b'{"id": "evt_\\u0000", "type": "payment.succeeded", "payload": {"id": "p_\\u0000"}}'
+    for content in (escaped, b"not json \x00"):
+        answer = await client.post("/api/payments/yoco/webhook", content=content)
+        assert answer.status_code == 400, answer.text
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert answer.json()["detail"] == "malformed webhook body"
+    async with engine.connect() as conn:
+        count = await conn.scalar(
+            text("SELECT count(*) FROM payment_notification WHERE provider='yoco' AND NOT verified")
+        )
+    assert count == 2
+
+
 async def test_connect_refuses_a_bad_key(client: Api, fake: FakeYoco) -> None:
     await on_sale_event(client)
     wrong = await client.post(client.org("/payment-providers/yoco/connect"), json={"secret_key": "sk_test_unknown1"})

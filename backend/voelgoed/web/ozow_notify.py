@@ -1,6 +1,7 @@
 """Ozow's notifications over HTTP (the web tier, like web/simulated_pay.py: it calls a workflow).
-Thin: the checks live in domain/payments/ozow_notify.py; confirming a payment is the workflow
-every provider shares (workflows/payment_confirmation.py)."""
+Thin: the checks live in domain/payments/ozow_notify.py and ozow_refund_notify.py; a payment
+notification is answered as every provider's is (domain/payments/controllers.answer_notification,
+which hands a verified payment to workflows/payment_confirmation.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from saq import Queue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Access, access
-from voelgoed.domain.payments.controllers import NotificationRejected, ServiceUnavailable
+from voelgoed.domain.payments.controllers import answer_notification, plain_ok
+from voelgoed.domain.payments.notification_records import NotificationRejected
 from voelgoed.domain.payments.ozow_notify import process_notification
 from voelgoed.domain.payments.ozow_refund_notify import process_refund_notification, record_verified
 from voelgoed.settings import Settings
-from voelgoed.workflows.payment_confirmation import confirm_payment
 from voelgoed.workflows.refunds import apply_refund_notice
 
 
@@ -47,16 +48,7 @@ class OzowNotifyController(Controller):
             body=await request.body(),
             source_ip=request.client.host if request.client else None,
         )
-        if result.notice is not None:  # verified: the path every provider shares (locks, retries)
-            confirmation = await confirm_payment(db_session, result.notice)
-            await confirmation.after_commit(queue=queue, redis=redis)  # tickets e-mailed, availability
-            return Response("OK", media_type="text/plain", status_code=200)
-        await db_session.commit()  # keeps the record of a refused notification
-        if result.status_code == 200:
-            return Response("OK", media_type="text/plain", status_code=200)
-        if result.status_code == 503:
-            raise ServiceUnavailable(result.outcome, headers={"Retry-After": "60"})
-        raise NotificationRejected(result.outcome)
+        return await answer_notification(db_session, result, queue=queue, redis=redis, ok=plain_ok())
 
     @post(
         "/refund-notify",
@@ -83,4 +75,4 @@ class OzowNotifyController(Controller):
             outcome = f"verified; {await apply_refund_notice(db_session, result.notice)}"
         await record_verified(db_session, result, outcome=outcome, source_ip=source_ip)
         await db_session.commit()
-        return Response("OK", media_type="text/plain", status_code=200)
+        return plain_ok()

@@ -1,6 +1,7 @@
 """Paystack over HTTP: the webhook Paystack posts to, and "Connect Paystack" for the organiser.
 Rules: domain/payments/paystack_webhooks.py and gateway_accounts.py; the provider itself:
-domain/payments/providers/paystack.py."""
+domain/payments/providers/paystack.py. The webhook is answered as every provider's notification is
+(domain/payments/controllers.answer_notification)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from saq import Queue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Access, Permission, access
+from voelgoed.domain.payments.controllers import answer_notification
 from voelgoed.domain.payments.gateway_accounts import GatewayAccounts
 from voelgoed.domain.payments.paystack_webhooks import process_paystack_webhook
 from voelgoed.domain.payments.providers.paystack import PaystackProvider
@@ -23,9 +25,9 @@ from voelgoed.settings import Settings
 from voelgoed.web.gateway_webhooks import (
     GatewayConnect,
     GatewayConnection,
-    answer,
     connection_read,
     provide_gateway_accounts,
+    received,
 )
 
 
@@ -53,7 +55,7 @@ class PaystackWebhookController(Controller):
             source_ip=client_address(request),  # X-Forwarded-For only from TRUSTED_PROXIES
             allowed_ips=payments.paystack_allowed_ips,
         )
-        return await answer(db_session, result, queue=queue, redis=redis)
+        return await answer_notification(db_session, result, queue=queue, redis=redis, ok=received())
 
 
 class PaystackConnectController(Controller):

@@ -1,6 +1,7 @@
 """Yoco over HTTP: the webhook Yoco posts to, and "Connect Yoco" for the organiser (which
 registers that webhook with their Yoco account). Rules: domain/payments/yoco_webhooks.py and
-gateway_accounts.py; the provider itself: domain/payments/providers/yoco.py."""
+gateway_accounts.py; the provider itself: domain/payments/providers/yoco.py. The webhook is answered
+as every provider's notification is (domain/payments/controllers.answer_notification)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from saq import Queue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Access, Permission, access
+from voelgoed.domain.payments.controllers import answer_notification
 from voelgoed.domain.payments.gateway_accounts import GatewayAccounts
 from voelgoed.domain.payments.providers.yoco import YocoProvider
 from voelgoed.domain.payments.services import notify_url
@@ -22,9 +24,9 @@ from voelgoed.settings import Settings
 from voelgoed.web.gateway_webhooks import (
     GatewayConnect,
     GatewayConnection,
-    answer,
     connection_read,
     provide_gateway_accounts,
+    received,
 )
 
 
@@ -47,7 +49,7 @@ class YocoWebhookController(Controller):
         result = await process_yoco_webhook(
             db_session, body=await request.body(), headers=request.headers, source_ip=source_ip
         )
-        return await answer(db_session, result, queue=queue, redis=redis)
+        return await answer_notification(db_session, result, queue=queue, redis=redis, ok=received())
 
 
 class YocoConnectController(Controller):

@@ -1,11 +1,13 @@
-"""Payments over HTTP: the organiser's provider accounts, and PayFast's ITN. Thin: the rules
-live in services.py (accounts) and itn.py (notifications); confirming one is a workflow
-(workflows/payment_confirmation.py)."""
+"""Payments over HTTP: the organiser's provider accounts, PayFast's ITN, and answering every
+provider's notification (answer_notification: web/ozow_notify.py, web/yoco_api.py and
+web/paystack_api.py use it too). Thin: the rules live in services.py (accounts) and itn.py
+(notifications, with what every provider shares in notification_records.py); confirming a payment
+and applying a refund outcome are workflows (workflows/payment_confirmation.py, workflows/refunds.py)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import Provide
@@ -16,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Access, Permission, access
 from voelgoed.domain.audit.services import AuditService
+from voelgoed.domain.payments.gateway_notifications import record_refund_outcome
 from voelgoed.domain.payments.itn import process_itn
+from voelgoed.domain.payments.notification_records import NotificationRejected, NotificationResult, ServiceUnavailable
 from voelgoed.domain.payments.providers import PROVIDER_NAMES
 from voelgoed.domain.payments.schemas import (
     PaymentProviderOrder,
@@ -28,18 +32,11 @@ from voelgoed.domain.payments.services import PaymentAccountService
 from voelgoed.lib.client_address import client_address
 from voelgoed.lib.closed_sets import path_documented_as
 from voelgoed.lib.patching import sent_fields
-from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
 from voelgoed.workflows.payment_confirmation import confirm_payment
+from voelgoed.workflows.refunds import apply_refund_notice
 
-
-class ServiceUnavailable(AppError):
-    status, slug, title = 503, "unavailable", "Try again later"
-
-
-class NotificationRejected(AppError):
-    status, slug, title = 400, "notification-rejected", "Payment notification rejected"
-
+Answer = TypeVar("Answer")
 
 # Any name routes here; the service refuses an unknown one with 422 at field `provider`.
 ProviderInPath = Annotated[str, path_documented_as(PROVIDER_NAMES)]
@@ -121,6 +118,39 @@ class PaymentProviderController(Controller):
         return await _one(accounts, provider)
 
 
+def plain_ok() -> Response[str]:
+    """The answer PayFast and Ozow document for an accepted notification."""
+    return Response("OK", media_type="text/plain", status_code=200)
+
+
+async def answer_notification(
+    db: AsyncSession, result: NotificationResult, *, queue: Queue, redis: Redis, ok: Response[Answer]
+) -> Response[Answer]:
+    """Apply a verified notification (or keep the record of a refused one) and answer the provider:
+    `ok` (each provider's documented acknowledgement), 503 problem+json with Retry-After when it
+    could not be confirmed now, 400 problem+json when refused.
+
+    A verified payment goes through workflows/payment_confirmation.confirm_payment, the one path of
+    every provider (transaction lock first, de-duplication on the provider's id, retries of lock
+    conflicts, 503 never 500); a verified refund outcome through workflows/refunds.apply_refund_notice.
+    A refused notification is recorded and committed before the 400 goes out."""
+    if result.payment is not None:
+        confirmation = await confirm_payment(db, result.payment)  # commits; 503 when lock conflicts persist
+        await confirmation.after_commit(queue=queue, redis=redis)  # tickets e-mailed, availability refreshed
+        return ok
+    if result.refund is not None:
+        outcome = await apply_refund_notice(db, result.refund)  # commits
+        await record_refund_outcome(db, result, outcome)
+        await db.commit()
+        return ok
+    await db.commit()  # the record of a refused (or informational) notification
+    if result.status_code == 200:
+        return ok
+    if result.status_code == 503:
+        raise ServiceUnavailable(result.outcome, headers={"Retry-After": "60"})
+    raise NotificationRejected(result.outcome)
+
+
 class PayFastItnController(Controller):
     path = "/api/payments/payfast"
     tags = ["payments"]
@@ -148,13 +178,4 @@ class PayFastItnController(Controller):
             body=await request.body(),
             source_ip=client_address(request),
         )
-        if result.notice is not None:  # verified: the path every provider shares (locks, retries)
-            confirmation = await confirm_payment(db_session, result.notice)
-            await confirmation.after_commit(queue=queue, redis=redis)  # tickets e-mailed, availability
-            return Response("OK", media_type="text/plain", status_code=200)
-        await db_session.commit()  # keeps the record of a refused notification
-        if result.status_code == 200:
-            return Response("OK", media_type="text/plain", status_code=200)
-        if result.status_code == 503:
-            raise ServiceUnavailable(result.outcome, headers={"Retry-After": "60"})
-        raise NotificationRejected(result.outcome)
+        return await answer_notification(db_session, result, queue=queue, redis=redis, ok=plain_ok())

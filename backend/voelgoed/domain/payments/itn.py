@@ -13,69 +13,35 @@ changes):
   4. PayFast's `/eng/query/validate` answers `VALID` for the same parameter string.
 A notification whose `pf_payment_id` was already processed is answered 200 and changes nothing.
 A rejected one is stored under a unique suffixed id, so a forged copy can never block the real
-notification that follows.
+notification that follows. Reading the form body (UTF-8, field limit, duplicate keys and NUL
+characters refused), recording a refusal and the duplicate check are shared with the other
+providers: notification_records.py.
 
 process_itn only reads (and records refusals): it takes no lock and holds none while it asks
 PayFast. A verified notification comes back as a PaymentNotice, which the controller hands to
-workflows/payment_confirmation.confirm_payment, the path (lock order, de-duplication, retries) every provider shares.
+workflows/payment_confirmation.confirm_payment, the path (lock order, de-duplication, retries) every provider
+shares (controllers.answer_notification answers PayFast).
 """
 
 from __future__ import annotations
 
 import hmac
-import logging
-import uuid
-from dataclasses import dataclass
-from urllib.parse import parse_qsl
 
 import httpx
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voelgoed.db.tenancy import UNSCOPED
-from voelgoed.domain.payments.models import PaymentNotification, PaymentTransaction
+from voelgoed.domain.payments import notification_records as records
+from voelgoed.domain.payments.notification_records import NotificationResult
 from voelgoed.domain.payments.notifications import PaymentNotice
 from voelgoed.domain.payments.providers import payfast
 from voelgoed.domain.payments.services import effective_payfast_credentials, find_account
 from voelgoed.lib.client_address import ip_in
 from voelgoed.settings import PaymentSettings
 
-log = logging.getLogger(__name__)
-
 PROVIDER = "payfast"
 FINAL_STATUSES = {"COMPLETE": True, "FAILED": False, "CANCELLED": False}
 MAX_FIELDS = 100
 VALIDATE_TIMEOUT_SECONDS = 10.0
-
-
-@dataclass(frozen=True)
-class ItnResult:
-    status_code: int  # 200 verified or duplicate, 400 rejected, 503 PayFast unreachable (it retries)
-    outcome: str
-    notice: PaymentNotice | None = None  # verified: give it to payment_confirmation.confirm_payment
-
-
-def _record(
-    db: AsyncSession,
-    *,
-    event_id: str,
-    pairs: list[tuple[str, str]],
-    source_ip: str,
-    transaction_id: uuid.UUID | None,
-    verified: bool,
-    outcome: str,
-) -> PaymentNotification:
-    note = PaymentNotification(
-        provider=PROVIDER,
-        provider_event_id=event_id[:100],
-        transaction_id=transaction_id,
-        source_ip=source_ip[:64] or None,
-        payload={"fields": [[k, v] for k, v in pairs]},  # a list keeps PayFast's field order
-        verified=verified,
-        outcome=outcome[:200],
-    )
-    db.add(note)
-    return note
 
 
 async def _validate_with_payfast(sandbox: bool, param_string: str, configured_base_url: str | None) -> str:
@@ -91,57 +57,30 @@ async def _validate_with_payfast(sandbox: bool, param_string: str, configured_ba
     return words[0] if response.status_code == 200 and words else f"HTTP {response.status_code}"
 
 
-async def process_itn(db: AsyncSession, *, payments: PaymentSettings, body: bytes, source_ip: str) -> ItnResult:
-    """`source_ip`: the request's client address (lib/client_address.client_address)."""
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-    except UnicodeDecodeError:
-        pairs = []
-    fields = dict(pairs)
+async def process_itn(
+    db: AsyncSession, *, payments: PaymentSettings, body: bytes, source_ip: str
+) -> NotificationResult:
+    """`source_ip`: the request's client address (lib/client_address.client_address). A verified
+    notification comes back as the result's `payment`."""
+    form = records.parse_form(body, max_fields=MAX_FIELDS)
+    pairs, fields = form.pairs, form.fields
     pf_id = fields.get("pf_payment_id", "").strip()
     status = fields.get("payment_status", "").strip().upper()
 
-    def reject(reason: str, txn: PaymentTransaction | None = None, code: int = 400) -> ItnResult:
-        suffix = "#unconfirmed-" if code == 503 else "#rejected-"
-        _record(
-            db,
-            event_id=f"{pf_id[:60] or 'none'}{suffix}{uuid.uuid4().hex[:16]}",
-            pairs=pairs[:MAX_FIELDS],
-            source_ip=source_ip,
-            transaction_id=txn.id if txn else None,
-            verified=False,
-            outcome=reason,
-        )
-        log.warning("PayFast ITN not accepted (pf_payment_id=%r, from %s): %s", pf_id, source_ip, reason)
-        return ItnResult(code, reason)
+    reject = records.refuser(db, provider=PROVIDER, event_id=pf_id, payload=form.payload(), source_ip=source_ip)
 
-    if not pairs or len(pairs) > MAX_FIELDS or len(fields) != len(pairs):
+    if form.malformed:
         return reject("malformed notification body")
     if not pf_id or len(pf_id) > 60:
         return reject("missing pf_payment_id")
 
     # A final status is processed once per pf_payment_id; anything else is kept apart from it.
     event_id = pf_id if status in FINAL_STATUSES else f"{pf_id}#{status or 'NONE'}"
-    seen = await db.scalar(
-        select(PaymentNotification.id).where(
-            PaymentNotification.provider == PROVIDER,
-            PaymentNotification.provider_event_id == event_id,
-            PaymentNotification.verified.is_(True),
-        )
-    )
-    if seen is not None:
-        return ItnResult(200, "duplicate: already processed")
+    if await records.already_processed(db, PROVIDER, event_id):
+        return NotificationResult(200, "duplicate: already processed")
 
-    try:
-        txn_id: uuid.UUID | None = uuid.UUID(fields.get("m_payment_id", ""))
-    except ValueError:
-        txn_id = None
-    txn = None
-    if txn_id is not None:
-        txn = await db.scalar(
-            select(PaymentTransaction).where(PaymentTransaction.id == txn_id).execution_options(**UNSCOPED)
-        )
-    if txn is None or txn.provider != PROVIDER:
+    txn = await records.find_transaction(db, PROVIDER, transaction_id=records.as_uuid(fields.get("m_payment_id", "")))
+    if txn is None:
         return reject("unknown m_payment_id")
 
     account = await find_account(db, txn.organization_id, PROVIDER)
@@ -184,9 +123,9 @@ async def process_itn(db: AsyncSession, *, payments: PaymentSettings, body: byte
         failure_reason=None if succeeded is not False else f"PayFast: payment {status.lower()}",
         event_id=event_id,
         source_ip=source_ip,
-        payload={"fields": [[k, v] for k, v in pairs]},
+        payload=form.payload(),
     )
-    return ItnResult(200, "verified", notice)
+    return NotificationResult(200, "verified", payment=notice)
 
 
 def fee_cents(amount_fee: str) -> int | None:

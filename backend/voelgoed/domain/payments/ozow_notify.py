@@ -14,47 +14,36 @@ the first that fails refuses the notification (400, nothing else changes):
 A (TransactionId, Status) pair already processed is answered 200 and changes nothing: Ozow warns
 that it may notify more than once, and a Pending notification is followed by the final one. A
 refused notification is stored under a unique suffixed id, so a forged copy never blocks the real
-one that follows.
+one that follows. Reading the form body (UTF-8, field limit, duplicate keys and NUL characters
+refused), recording a refusal and the duplicate check are shared with the other providers:
+notification_records.py.
 
 The browser's return to SuccessUrl carries the same signed variables, but it is not a notification
 and never changes a payment: only what Ozow confirms server-to-server does.
 
 process_notification only reads (and records refusals), without locks, also while it asks Ozow. A
 verified notification comes back as a PaymentNotice, which the controller hands to
-workflows/payment_confirmation.confirm_payment (the lock order and retries every provider shares).
+workflows/payment_confirmation.confirm_payment (the lock order and retries every provider shares;
+controllers.answer_notification answers Ozow).
 """
 
 from __future__ import annotations
 
-import logging
-import uuid
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voelgoed.db.tenancy import UNSCOPED
-from voelgoed.domain.payments.models import PaymentNotification, PaymentTransaction
+from voelgoed.domain.payments import notification_records as records
+from voelgoed.domain.payments.notification_records import NotificationResult
 from voelgoed.domain.payments.notifications import PaymentNotice
 from voelgoed.domain.payments.providers import ozow
 from voelgoed.domain.payments.providers.base import ProviderUnavailable
 from voelgoed.domain.payments.services import decrypt_credentials, find_account
 from voelgoed.settings import PaymentSettings
 
-log = logging.getLogger(__name__)
-
 PROVIDER = "ozow"
 MAX_FIELDS = 40
 KNOWN_STATUSES = {ozow.SUCCEEDED, *ozow.FAILED, *ozow.PENDING}
-
-
-@dataclass(frozen=True)
-class NotifyResult:
-    status_code: int  # 200 verified or duplicate, 400 refused, 503 Ozow unreachable (it sends again)
-    outcome: str
-    notice: PaymentNotice | None = None  # verified: give it to payment_confirmation.confirm_payment
 
 
 def succeeded_for(status: str) -> bool | None:
@@ -70,60 +59,23 @@ def event_id_for(ozow_transaction_id: str, status: str) -> str:
     return f"{ozow_transaction_id.lower()}#{status}"
 
 
-def _record(
-    db: AsyncSession,
-    *,
-    event_id: str,
-    pairs: list[tuple[str, str]],
-    source_ip: str,
-    transaction_id: uuid.UUID | None,
-    outcome: str,
-) -> None:
-    db.add(
-        PaymentNotification(
-            provider=PROVIDER,
-            provider_event_id=event_id[:100],
-            transaction_id=transaction_id,
-            source_ip=source_ip[:64] or None,
-            payload={"fields": [[k, v] for k, v in pairs]},
-            verified=False,
-            outcome=outcome[:200],
-        )
-    )
-
-
 def _is_true(value: str) -> bool:
     return value.strip().lower() == "true"
 
 
 async def process_notification(
     db: AsyncSession, *, payments: PaymentSettings, body: bytes, source_ip: str | None
-) -> NotifyResult:
+) -> NotificationResult:
+    """A verified notification comes back as the result's `payment`."""
     peer = (source_ip or "").strip()
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-    except UnicodeDecodeError:
-        pairs = []
-    if any("\x00" in k or "\x00" in v for k, v in pairs):
-        pairs = []  # PostgreSQL text and JSONB cannot hold NUL: refused as malformed, not a 500
-    fields = dict(pairs)
+    form = records.parse_form(body, max_fields=MAX_FIELDS)
+    fields = form.fields
     ozow_id = fields.get("TransactionId", "").strip()
     status = fields.get("Status", "").strip()
 
-    def reject(reason: str, txn: PaymentTransaction | None = None, code: int = 400) -> NotifyResult:
-        suffix = "#unconfirmed-" if code == 503 else "#rejected-"
-        _record(
-            db,
-            event_id=f"{ozow_id[:60].lower() or 'none'}{suffix}{uuid.uuid4().hex[:16]}",
-            pairs=pairs[:MAX_FIELDS],
-            source_ip=peer,
-            transaction_id=txn.id if txn else None,
-            outcome=reason,
-        )
-        log.warning("Ozow notification not accepted (TransactionId=%r, from %s): %s", ozow_id, peer, reason)
-        return NotifyResult(code, reason)
+    reject = records.refuser(db, provider=PROVIDER, event_id=ozow_id.lower(), payload=form.payload(), source_ip=peer)
 
-    if not pairs or len(pairs) > MAX_FIELDS or len(fields) != len(pairs):
+    if form.malformed:
         return reject("malformed notification body")
     if not ozow_id or len(ozow_id) > 60:
         return reject("missing TransactionId")
@@ -131,28 +83,13 @@ async def process_notification(
         return reject(f"unknown Status {status[:40]!r}")
 
     event_id = event_id_for(ozow_id, status)
-    seen = await db.scalar(
-        select(PaymentNotification.id).where(
-            PaymentNotification.provider == PROVIDER,
-            PaymentNotification.provider_event_id == event_id,
-            PaymentNotification.verified.is_(True),
-        )
-    )
-    if seen is not None:
-        return NotifyResult(200, "duplicate: already processed")
+    if await records.already_processed(db, PROVIDER, event_id):
+        return NotificationResult(200, "duplicate: already processed")
 
     # 1. one of our Ozow transactions
     reference = fields.get("TransactionReference", "").strip()
-    try:
-        txn_id: uuid.UUID | None = uuid.UUID(reference)
-    except ValueError:
-        txn_id = None
-    txn = None
-    if txn_id is not None:
-        txn = await db.scalar(
-            select(PaymentTransaction).where(PaymentTransaction.id == txn_id).execution_options(**UNSCOPED)
-        )
-    if txn is None or txn.provider != PROVIDER:
+    txn = await records.find_transaction(db, PROVIDER, transaction_id=records.as_uuid(reference))
+    if txn is None:
         return reject("unknown TransactionReference")
     account = await find_account(db, txn.organization_id, PROVIDER)
     creds = decrypt_credentials(PROVIDER, account.credentials) if account else {}
@@ -208,9 +145,9 @@ async def process_notification(
         failure_reason=None if succeeded is not False else f"Ozow: payment {status.lower()} {message}".strip()[:300],
         event_id=event_id,
         source_ip=peer or None,
-        payload={"fields": [[k, v] for k, v in pairs], "confirmed": _jsonable(confirmed)},
+        payload={**form.payload(), "confirmed": _jsonable(confirmed)},
     )
-    return NotifyResult(200, "verified", notice)
+    return NotificationResult(200, "verified", payment=notice)
 
 
 def _same_transaction(known: list[dict[str, Any]], ozow_id: str) -> dict[str, Any] | None:

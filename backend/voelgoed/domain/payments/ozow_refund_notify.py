@@ -9,27 +9,24 @@ that organisation's private key, the currency is ZAR. Every notification is reco
 unique suffixed id. Complete -> a succeeded RefundNotice; Failed, Cancelled, Returned, Invalid ->
 a failed one; Pending and Submitted -> recorded only. The web tier hands a notice to
 workflows/refunds.apply_refund_notice (which settles the refund, idempotently) and then records
-the outcome with `record_verified`.
+the outcome with `record_verified`. Reading the form body, recording a refusal and the duplicate
+check are shared with the other providers: notification_records.py.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.db.tenancy import UNSCOPED
-from voelgoed.domain.payments.models import PaymentNotification, PaymentTransaction
+from voelgoed.domain.payments import notification_records as records
+from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.payments.notifications import RefundNotice
 from voelgoed.domain.payments.providers import ozow
 from voelgoed.domain.payments.services import decrypt_credentials, find_account
-
-log = logging.getLogger(__name__)
 
 PROVIDER = "ozow"
 MAX_FIELDS = 20
@@ -47,47 +44,32 @@ class RefundNotifyResult:
 
 async def process_refund_notification(db: AsyncSession, *, body: bytes, source_ip: str | None) -> RefundNotifyResult:
     peer = (source_ip or "").strip()[:64] or None
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-    except UnicodeDecodeError:
-        pairs = []
-    if any("\x00" in k or "\x00" in v for k, v in pairs):
-        pairs = []  # PostgreSQL text and JSONB cannot hold NUL: refused as malformed, not a 500
-    fields = dict(pairs)
+    form = records.parse_form(body, max_fields=MAX_FIELDS)
+    fields = form.fields
     refund_id = fields.get("RefundId", "").strip().lower()
     status = fields.get("Status", "").strip()
-    payload: dict[str, object] = {"fields": [[k, v] for k, v in pairs[:MAX_FIELDS]]}
+    payload = form.payload()
 
     def reject(reason: str, txn: PaymentTransaction | None = None) -> RefundNotifyResult:
-        db.add(
-            PaymentNotification(
-                provider=PROVIDER,
-                provider_event_id=f"refund:{refund_id[:40] or 'none'}#rejected-{uuid.uuid4().hex[:16]}",
-                transaction_id=txn.id if txn else None,
-                source_ip=peer,
-                payload=payload,
-                verified=False,
-                outcome=reason[:200],
-            )
+        records.refuse(
+            db,
+            provider=PROVIDER,
+            event_id=f"refund:{refund_id[:40] or 'none'}",
+            payload=payload,
+            source_ip=peer,
+            reason=reason,
+            transaction=txn,
         )
-        log.warning("Ozow refund notification not accepted (RefundId=%r, from %s): %s", refund_id, peer, reason)
         return RefundNotifyResult(400, reason)
 
-    if not pairs or len(pairs) > MAX_FIELDS or len(fields) != len(pairs):
+    if form.malformed:
         return reject("malformed notification body")
     if not refund_id or len(refund_id) > 40:
         return reject("missing RefundId")
     if status != ozow.REFUND_SUCCEEDED and status not in ozow.REFUND_FAILED and status not in ("Pending", "Submitted"):
         return reject(f"unknown Status {status[:40]!r}")
     event_id = f"refund:{refund_id}#{status}"
-    seen = await db.scalar(
-        select(PaymentNotification.id).where(
-            PaymentNotification.provider == PROVIDER,
-            PaymentNotification.provider_event_id == event_id,
-            PaymentNotification.verified.is_(True),
-        )
-    )
-    if seen is not None:
+    if await records.already_processed(db, PROVIDER, event_id):
         return RefundNotifyResult(200, "duplicate: already processed")
 
     ozow_txn = fields.get("TransactionId", "").strip().lower()
@@ -130,19 +112,12 @@ async def record_verified(db: AsyncSession, result: RefundNotifyResult, *, outco
     """Record a verified refund notification once (a concurrent copy finds it claimed: False)."""
     if result.event_id is None:
         return False
-    claimed = await db.scalar(
-        insert(PaymentNotification)
-        .values(
-            id=uuid.uuid4(),
-            provider=PROVIDER,
-            provider_event_id=result.event_id[:100],
-            transaction_id=result.transaction_id,
-            source_ip=(source_ip or "")[:64] or None,
-            payload=result.payload or {},
-            verified=True,
-            outcome=outcome[:200],
-        )
-        .on_conflict_do_nothing(index_elements=["provider", "provider_event_id"])
-        .returning(PaymentNotification.id)
+    return await records.record_verified_once(
+        db,
+        provider=PROVIDER,
+        event_id=result.event_id,
+        transaction_id=result.transaction_id,
+        source_ip=source_ip,
+        payload=result.payload or {},
+        outcome=outcome,
     )
-    return claimed is not None

@@ -18,7 +18,9 @@ changes):
   7. the verify call agrees (status `success`, same reference, amount and currency). If Paystack
      cannot be asked, 503: Paystack retries, and nothing was decided on an unconfirmed word.
 A payment is processed once per Paystack transaction id (`data.id`); its fee (`fees`, from the
-verify answer) goes to the ledger with the PaymentNotice.
+verify answer) goes to the ledger with the PaymentNotice. Recording a refusal, the duplicate check
+and the result live in notification_records.py (every provider's); the JSON helpers in
+gateway_notifications.py.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.payments import gateway_notifications as gn
+from voelgoed.domain.payments import notification_records as records
+from voelgoed.domain.payments.notification_records import NotificationResult
 from voelgoed.domain.payments.notifications import PaymentNotice, RefundNotice
 from voelgoed.domain.payments.providers.base import ProviderUnavailable
 from voelgoed.domain.payments.providers.paystack import (
@@ -57,7 +61,7 @@ async def process_paystack_webhook(
     signature_header: str | None,
     source_ip: str,
     allowed_ips: Iterable[str],
-) -> gn.WebhookResult:
+) -> NotificationResult:
     """Verify one Paystack webhook. Reads only (and records refusals); takes no lock, and holds
     none while Paystack is asked."""
     event = gn.parse_json(body)
@@ -69,17 +73,7 @@ async def process_paystack_webhook(
     paystack_id = str(data.get("id") or "")[:60]
     hint = f"{event_type}:{paystack_id or reference}" if event_type else None
 
-    def refuse(reason: str, txn: Any = None, code: int = 400) -> gn.WebhookResult:
-        return gn.refuse(
-            db,
-            provider=PROVIDER,
-            event_id=hint,
-            payload=payload_record,
-            source_ip=source_ip,
-            reason=reason,
-            transaction=txn,
-            code=code,
-        )
+    refuse = records.refuser(db, provider=PROVIDER, event_id=hint, payload=payload_record, source_ip=source_ip)
 
     allowed = tuple(allowed_ips)
     if allowed and not ip_in(source_ip, allowed):
@@ -88,10 +82,10 @@ async def process_paystack_webhook(
         return refuse("malformed webhook body")
 
     metadata = gn.as_dict(data.get("metadata"))
-    txn_id = transaction_id_of(reference) or gn.as_uuid(metadata.get("transaction_id"))
-    txn = await gn.find_transaction(db, PROVIDER, transaction_id=txn_id)
+    txn_id = transaction_id_of(reference) or records.as_uuid(metadata.get("transaction_id"))
+    txn = await records.find_transaction(db, PROVIDER, transaction_id=txn_id)
     if txn is None and is_refund:  # a refund may name the transaction by Paystack's id
-        txn = await gn.find_transaction(db, PROVIDER, provider_reference=reference)
+        txn = await records.find_transaction(db, PROVIDER, provider_reference=reference)
     if txn is None:
         return refuse("unknown transaction reference")
     secret_key = str((await gn.credentials_for(db, txn.organization_id, PROVIDER)).get("secret_key") or "")
@@ -112,8 +106,8 @@ async def process_paystack_webhook(
             return refuse(f"currency {data.get('currency')!r} is not {CURRENCY}", txn)
         if amount is None or amount != txn.amount_cents:
             return refuse(f"amount {data.get('amount')!r} does not match {txn.amount_cents} cents", txn)
-        if await gn.already_processed(db, PROVIDER, paystack_id):
-            return gn.WebhookResult(200, "duplicate: already processed")
+        if await records.already_processed(db, PROVIDER, paystack_id):
+            return NotificationResult(200, "duplicate: already processed")
         try:
             verified = await provider.verify(secret_key, reference)
         except ProviderUnavailable as exc:
@@ -135,7 +129,7 @@ async def process_paystack_webhook(
             payload=event,
             fee_cents=fee,
         )
-        return gn.WebhookResult(200, "verified", payment=notice)
+        return NotificationResult(200, "verified", payment=notice)
 
     if event_type in REFUND_OUTCOMES:
         succeeded = REFUND_OUTCOMES[event_type]
@@ -155,7 +149,7 @@ async def process_paystack_webhook(
                 "voelgoed": {"transaction_id": str(txn.id), "amount_cents": gn.cents(data.get("amount"))},
             },
         )
-        return gn.WebhookResult(200, "verified", refund=refund_notice, transaction_id=txn.id, source_ip=source_ip)
+        return NotificationResult(200, "verified", refund=refund_notice, transaction_id=txn.id, source_ip=source_ip)
 
     return gn.record_no_action(
         db,

@@ -21,6 +21,8 @@ changes):
   6. for `payment.succeeded`: status `succeeded`, currency ZAR, amount equal to the transaction's.
 Yoco documents no status call for checkouts, so the signed event is the confirmation; a payment is
 processed once per Yoco payment id (`payload.id`), whatever event id a redelivery carries.
+Recording a refusal, the duplicate check and the result live in notification_records.py (every
+provider's); the JSON helpers in gateway_notifications.py.
 """
 
 from __future__ import annotations
@@ -31,11 +33,12 @@ import hashlib
 import hmac
 import time
 from collections.abc import Mapping
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.payments import gateway_notifications as gn
+from voelgoed.domain.payments import notification_records as records
+from voelgoed.domain.payments.notification_records import NotificationResult
 from voelgoed.domain.payments.notifications import PaymentNotice, RefundNotice
 from voelgoed.domain.payments.providers.yoco import CURRENCY, REFUND_KEY, TRANSACTION_KEY, mode_of
 
@@ -81,7 +84,7 @@ def timestamp_problem(timestamp: str, now: float) -> str | None:
 
 async def process_yoco_webhook(
     db: AsyncSession, *, body: bytes, headers: Mapping[str, str], source_ip: str | None, now: float | None = None
-) -> gn.WebhookResult:
+) -> NotificationResult:
     """Verify one Yoco webhook. Reads only (and records refusals); takes no lock."""
     now = time.time() if now is None else now
     event = gn.parse_json(body)
@@ -93,24 +96,15 @@ async def process_yoco_webhook(
     event_id = str((event or {}).get("id") or msg_id or "")[:80] or None
     event_type = str((event or {}).get("type") or "")
 
-    def refuse(reason: str, txn: Any = None) -> gn.WebhookResult:
-        return gn.refuse(
-            db,
-            provider=PROVIDER,
-            event_id=event_id,
-            payload=payload_record,
-            source_ip=source_ip,
-            reason=reason,
-            transaction=txn,
-        )
+    refuse = records.refuser(db, provider=PROVIDER, event_id=event_id, payload=payload_record, source_ip=source_ip)
 
     if event is None or not event_type or not data or not event_id:
         return refuse("malformed webhook body")
     metadata = gn.as_dict(data.get("metadata"))
     checkout_id = str(metadata.get("checkoutId") or "")[:100] or None
-    txn = await gn.find_transaction(db, PROVIDER, transaction_id=gn.as_uuid(metadata.get(TRANSACTION_KEY)))
+    txn = await records.find_transaction(db, PROVIDER, transaction_id=records.as_uuid(metadata.get(TRANSACTION_KEY)))
     if txn is None and event_type.startswith("refund."):
-        txn = await gn.find_transaction(db, PROVIDER, provider_reference=checkout_id)
+        txn = await records.find_transaction(db, PROVIDER, provider_reference=checkout_id)
     if txn is None:
         return refuse("unknown transaction (payload.metadata names none of ours)")
     creds = await gn.credentials_for(db, txn.organization_id, PROVIDER)
@@ -140,8 +134,8 @@ async def process_yoco_webhook(
             return refuse(f"currency {data.get('currency')!r} is not {CURRENCY}", txn)
         if amount is None or amount != txn.amount_cents:
             return refuse(f"amount {data.get('amount')!r} does not match {txn.amount_cents} cents", txn)
-        if await gn.already_processed(db, PROVIDER, payment_id):
-            return gn.WebhookResult(200, "duplicate: already processed")
+        if await records.already_processed(db, PROVIDER, payment_id):
+            return NotificationResult(200, "duplicate: already processed")
         notice = PaymentNotice(
             provider=PROVIDER,
             transaction_id=txn.id,
@@ -153,21 +147,21 @@ async def process_yoco_webhook(
             source_ip=source_ip,
             payload=event,
         )
-        return gn.WebhookResult(200, "verified", payment=notice)
+        return NotificationResult(200, "verified", payment=notice)
 
     if event_type in ("refund.succeeded", "refund.failed"):
         succeeded = event_type == "refund.succeeded"
         refund_notice = RefundNotice(
             provider=PROVIDER,
             succeeded=succeeded,
-            refund_id=gn.as_uuid(metadata.get(REFUND_KEY)),
+            refund_id=records.as_uuid(metadata.get(REFUND_KEY)),
             provider_refund_id=str(data.get("id") or "")[:100] or None,
             status=event_type,
             failure_reason=None if succeeded else "Yoco: refund failed",
             event_id=event_id,
             payload=event,
         )
-        return gn.WebhookResult(200, "verified", refund=refund_notice, transaction_id=txn.id, source_ip=source_ip)
+        return NotificationResult(200, "verified", refund=refund_notice, transaction_id=txn.id, source_ip=source_ip)
 
     return gn.record_no_action(
         db,
