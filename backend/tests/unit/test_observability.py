@@ -1,0 +1,129 @@
+"""Observability without the product running: settings, JSON log lines with request and trace ids,
+tracing off without the `otel` extra, the metrics token rule. The metrics themselves are tested
+over HTTP in tests/api/test_metrics.py."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from litestar import Litestar, get
+from litestar.testing import TestClient
+
+from voelgoed.lib import tracing
+from voelgoed.lib.logs import configure_logging
+from voelgoed.lib.metrics import token_allows
+from voelgoed.lib.requestid import request_id_middleware
+from voelgoed.settings import SettingsError, load_settings
+
+BASE = {"SECRET_KEY": "x" * 32}
+
+
+def test_observability_defaults_are_off(tmp_path: Path) -> None:
+    s = load_settings({**BASE, "VOELGOED_DATA_DIR": str(tmp_path)}).observability
+    assert (s.metrics_token, s.worker_metrics_port, s.worker_metrics_host) == (None, 0, "127.0.0.1")
+    assert (s.otlp_endpoint, s.service_name) == (None, "voelgoed")
+
+
+def test_observability_settings_are_read_and_checked(tmp_path: Path) -> None:
+    s = load_settings(
+        {
+            **BASE,
+            "VOELGOED_DATA_DIR": str(tmp_path),
+            "METRICS_TOKEN": "m" * 20,
+            "WORKER_METRICS_PORT": "9101",
+            "WORKER_METRICS_HOST": "0.0.0.0",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
+            "OTEL_SERVICE_NAME": "tickets",
+        }
+    ).observability
+    assert (s.metrics_token, s.worker_metrics_port, s.worker_metrics_host) == ("m" * 20, 9101, "0.0.0.0")
+    assert (s.otlp_endpoint, s.service_name) == ("http://collector:4318", "tickets")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(
+            {**BASE, "METRICS_TOKEN": "short", "WORKER_METRICS_PORT": "70000", "OTEL_EXPORTER_OTLP_ENDPOINT": "x"}
+        )
+    assert sorted(p.split(" ")[0] for p in caught.value.problems) == [
+        "METRICS_TOKEN",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "WORKER_METRICS_PORT",
+    ]
+
+
+def test_the_metrics_token_rule() -> None:
+    token = "t" * 24
+    assert token_allows(token, f"Bearer {token}") and token_allows(token, f"bearer {token}")
+    assert not token_allows(token, None) and not token_allows(token, f"Basic {token}")
+    assert not token_allows(token, "Bearer " + "t" * 23) and not token_allows(None, f"Bearer {token}")
+    assert not token_allows("", "Bearer ")
+
+
+def _json_lines(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def test_json_log_lines_carry_the_request_id(capsys: pytest.CaptureFixture[str]) -> None:
+    @get("/hello", sync_to_thread=False)
+    def hello() -> str:
+        logging.getLogger("voelgoed.test").info("inside the request")
+        return "hi"
+
+    configure_logging("INFO", as_json=True)
+    try:
+        with TestClient(Litestar([hello], middleware=[request_id_middleware], logging_config=None)) as client:
+            answered = client.get("/hello", headers={"X-Request-ID": "req-abc-123"})
+            generated = client.get("/hello")
+        logging.getLogger("voelgoed.test").info("outside any request")
+    finally:
+        configure_logging("INFO", as_json=False)
+    lines = [line for line in _json_lines(capsys.readouterr().err) if line["logger"] == "voelgoed.test"]
+    assert [line["request_id"] for line in lines] == [
+        "req-abc-123",
+        generated.headers["x-request-id"],
+        "-",
+    ]
+    assert answered.headers["x-request-id"] == "req-abc-123"
+    assert all("trace_id" not in line for line in lines)  # tracing is off
+
+
+def test_json_log_lines_carry_the_trace_id_when_tracing_is_on(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+
+    monkeypatch.setattr(tracing, "_started", True)  # as after start_tracing, without a global exporter
+    tracer = TracerProvider().get_tracer("test")
+    configure_logging("INFO", as_json=True)
+    try:
+        with tracer.start_as_current_span("work") as span:
+            logging.getLogger("voelgoed.test").info("traced")
+            expected = format(span.get_span_context().trace_id, "032x")
+    finally:
+        configure_logging("INFO", as_json=False)
+    (line,) = [line for line in _json_lines(capsys.readouterr().err) if line["logger"] == "voelgoed.test"]
+    assert line["trace_id"] == expected and len(expected) == 32
+
+
+def test_tracing_off_needs_no_opentelemetry_and_on_names_the_missing_extra(tmp_path: Path) -> None:
+    # A stand-in package that fails to import, as on an install without the `otel` extra.
+    (tmp_path / "opentelemetry").mkdir()
+    (tmp_path / "opentelemetry" / "__init__.py").write_text("raise ImportError('not installed')\n")
+    script = (
+        "from voelgoed.app import create_app\n"
+        "from voelgoed.settings import load_settings\n"
+        "s = load_settings()\n"
+        "create_app(s, database_url='postgresql+asyncpg://u@127.0.0.1:1/x', redis_url='redis://127.0.0.1:1')\n"
+        "print('started')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "SECRET_KEY": "x" * 32, "VOELGOED_DATA_DIR": str(tmp_path)}
+    env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
+    off = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert off.returncode == 0 and "started" in off.stdout, off.stderr[-2000:]
+    env["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:4318"
+    on = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert on.returncode != 0 and "voelgoed[otel]" in on.stderr, on.stderr[-2000:]
