@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from litestar import Litestar, get
 from litestar.testing import TestClient
 
@@ -19,7 +21,7 @@ from voelgoed.lib import tracing
 from voelgoed.lib.logs import configure_logging
 from voelgoed.lib.metrics import token_allows
 from voelgoed.lib.requestid import request_id_middleware
-from voelgoed.settings import SettingsError, load_settings
+from voelgoed.settings import REPO_ROOT, SettingsError, load_settings
 
 BASE = {"SECRET_KEY": "x" * 32}
 
@@ -127,3 +129,52 @@ def test_tracing_off_needs_no_opentelemetry_and_on_names_the_missing_extra(tmp_p
     env["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:4318"
     on = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert on.returncode != 0 and "voelgoed[otel]" in on.stderr, on.stderr[-2000:]
+
+
+# --- infra/: the dashboard and the scrape configuration ------------------------------------------
+def _metric_names() -> set[str]:
+    """Every series name the product can expose (the worker's too: one registry, lib/metrics.py)."""
+    from voelgoed.lib.metrics import REGISTRY
+
+    names: set[str] = set()
+    for family in REGISTRY.collect():
+        suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_count", "_sum"]}.get(family.type, [""])
+        names |= {family.name + suffix for suffix in suffixes}
+    return names
+
+
+def test_the_grafana_dashboard_queries_only_metrics_the_product_exposes() -> None:
+    dashboard = json.loads((REPO_ROOT / "infra" / "grafana" / "voelgoed.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    used = {name for e in exprs for name in re.findall(r"\bvoelgoed_[a-z_]+", e)}
+    assert used and used <= _metric_names(), used - _metric_names()
+    # Every area the issue names has a panel.
+    for metric in (
+        "voelgoed_http_requests_total",
+        "voelgoed_http_request_duration_seconds_bucket",
+        "voelgoed_holds_total",
+        "voelgoed_orders_paid_total",
+        "voelgoed_scans_total",
+        "voelgoed_queue_jobs",
+        "voelgoed_job_duration_seconds_bucket",
+        "voelgoed_db_pool_checked_out",
+    ):
+        assert metric in used, metric
+    assert not any('route="/' in e for e in exprs)  # routes are picked by the dashboard's variable
+    ids = [p["id"] for p in dashboard["panels"]]
+    assert len(ids) == len(set(ids))
+
+
+def test_scrape_config_matches_the_ports_the_deployments_open() -> None:
+    prometheus = yaml.safe_load((REPO_ROOT / "infra" / "prometheus" / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in prometheus["scrape_configs"]}
+    compose = yaml.safe_load((REPO_ROOT / "infra" / "compose" / "compose.yaml").read_text())
+    worker_port = int(compose["services"]["worker"]["environment"]["WORKER_METRICS_PORT"])
+    assert jobs["voelgoed-worker"]["dns_sd_configs"][0]["port"] == worker_port
+    assert jobs["voelgoed-api"]["dns_sd_configs"][0]["port"] == 8000
+    values = yaml.safe_load((REPO_ROOT / "infra" / "helm" / "voelgoed" / "values.yaml").read_text())
+    assert values["metrics"]["workerPort"] == worker_port
+    assert all(job["authorization"]["type"] == "Bearer" for job in jobs.values())  # /metrics needs the token
+    assert "METRICS_TOKEN" in compose["services"]["api"]["environment"]
+    caddy = (REPO_ROOT / "infra" / "compose" / "Caddyfile").read_text()
+    assert "respond /metrics 404" in caddy  # never served to the internet through the proxy
