@@ -100,9 +100,13 @@ def worker_settings(queue: Queue, settings: Settings) -> SettingsDict:
                 for kind in ("queued", "active", "incomplete"):
                     QUEUE_DEPTH.values[kind] = await queue.count(kind)
 
-            ctx["metrics_server"] = await serve_metrics(
-                obs.worker_metrics_host, obs.worker_metrics_port, obs.metrics_token, refresh_queue_depth
-            )
+            try:
+                ctx["metrics_server"] = await serve_metrics(
+                    obs.worker_metrics_host, obs.worker_metrics_port, obs.metrics_token, refresh_queue_depth
+                )
+            except OSError as exc:  # e.g. two workers on one host given the same port: work on, unseen
+                where = f"{obs.worker_metrics_host}:{obs.worker_metrics_port}"
+                log.error("worker metrics not served on %s: %s", where, exc)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         server = ctx.pop("metrics_server", None)
