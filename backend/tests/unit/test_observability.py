@@ -178,3 +178,20 @@ def test_scrape_config_matches_the_ports_the_deployments_open() -> None:
     assert "METRICS_TOKEN" in compose["services"]["api"]["environment"]
     caddy = (REPO_ROOT / "infra" / "compose" / "Caddyfile").read_text()
     assert "respond /metrics 404" in caddy  # never served to the internet through the proxy
+
+
+def test_traces_are_exported_over_otlp_named_by_route_and_logs_carry_their_trace_id() -> None:
+    probe = Path(__file__).with_name("tracing_probe.py")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "backend")}
+    done = subprocess.run([sys.executable, str(probe)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    servers = [s for s in result["spans"] if s["route"] is not None]
+    assert len(servers) == 1, result["spans"]
+    server = servers[0]
+    assert server["path"] == "/v1/traces" and server["service"] == "voelgoed-probe"
+    # Named by the route template, never the raw path (one name per order reference otherwise).
+    assert server["name"] == "GET /orders/{reference}" and server["route"] == "/orders/{reference}"
+    assert not any("VG-ABC1234" in s["name"] for s in result["spans"])
+    (line,) = result["log"]
+    assert line["request_id"] == "probe-1" and line["trace_id"] == server["trace_id"]

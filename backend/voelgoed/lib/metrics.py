@@ -33,6 +33,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from voelgoed.lib.tracing import name_server_span
+
 log = logging.getLogger(__name__)
 disable_created_metrics()  # no `_created` series: half the exposition, and nothing here reads them
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -205,6 +207,7 @@ def http_metrics_middleware(app: ASGIApp) -> ASGIApp:
             return
         started = time.perf_counter()
         status = 500
+        name_server_span(str(scope.get("method", "GET")), _route_of(scope))  # traces: by template, not path
 
         async def send_and_note(message: Message) -> None:
             nonlocal status

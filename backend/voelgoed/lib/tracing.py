@@ -57,10 +57,28 @@ def start_tracing(endpoint: str | None, service_name: str, *, role: str) -> bool
 
 
 def litestar_plugin() -> Any:
-    """Litestar's OpenTelemetry plugin (server spans named by route template), when tracing is on."""
+    """Litestar's OpenTelemetry plugin, when tracing is on. Its server span starts before routing,
+    so it is named by the method only (never the raw path, which would make one name per order
+    reference); `name_server_span` renames it by the route template once the route is known."""
     from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 
-    return OpenTelemetryPlugin(OpenTelemetryConfig())
+    def by_method(scope: Any) -> tuple[str, dict[str, Any]]:
+        return str(scope.get("method", "HTTP")), {}
+
+    return OpenTelemetryPlugin(OpenTelemetryConfig(scope_span_details_extractor=by_method))
+
+
+def name_server_span(method: str, route: str) -> None:
+    """Name the current server span `METHOD /route/{template}` and set `http.route` (called by the
+    metrics middleware, which runs after routing). Nothing when tracing is off."""
+    if not _started:
+        return
+    from opentelemetry import trace
+
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.update_name(f"{method} {route}")
+        span.set_attribute("http.route", route)
 
 
 def current_trace_id() -> str | None:
