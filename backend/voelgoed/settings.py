@@ -399,7 +399,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
     logging = LoggingSettings(
         level=env.choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
-        json=env.flag("LOG_JSON", False),
+        json=env.flag("LOG_JSON", environment == "production"),  # text lines stay the default in development
     )
     worker_metrics_port = env.integer("WORKER_METRICS_PORT", 0)
     if worker_metrics_port > 65535:

@@ -57,6 +57,22 @@ def test_observability_settings_are_read_and_checked(tmp_path: Path) -> None:
     ]
 
 
+def test_json_logs_are_the_default_in_production_only(tmp_path: Path) -> None:
+    production = {
+        **BASE,
+        "VOELGOED_ENV": "production",
+        "VOELGOED_DATA_DIR": str(tmp_path),
+        "PUBLIC_URL": "https://tickets.example.org",
+        "DATABASE_URL": "postgresql://u:p@db/v",
+        "REDIS_URL": "redis://redis:6379/0",
+        "SMTP_HOST": "smtp.example.org",
+        "MAIL_FROM": "Tickets <tickets@example.org>",
+    }
+    assert load_settings(production).logging.json is True
+    assert load_settings({**production, "LOG_JSON": "0"}).logging.json is False
+    assert load_settings({**BASE, "VOELGOED_DATA_DIR": str(tmp_path)}).logging.json is False
+
+
 def test_the_metrics_token_rule() -> None:
     token = "t" * 24
     assert token_allows(token, f"Bearer {token}") and token_allows(token, f"bearer {token}")
