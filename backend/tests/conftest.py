@@ -44,9 +44,14 @@ class Stack:
     redis_url: str
     data_dir: Path
 
+    worker_metrics_url: str = ""  # the worker's own /metrics (tests/api/test_metrics.py)
+
     @property
     def mail_dir(self) -> Path:
         return self.data_dir / "mail"
+
+
+METRICS_TOKEN = "test-metrics-token-0123456789"  # /metrics of the product under test
 
 
 def _free_port() -> int:
@@ -60,6 +65,7 @@ def stack() -> Iterator[Stack]:
     data_dir = Path(tempfile.mkdtemp(prefix="vg-test-"))
     db_url, redis_url = resolve_urls(data_dir, os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL"))
     port = _free_port()
+    worker_metrics_port = _free_port()
     # Payments (docs/payments.md#tests): PayFast calls go to the fake PayFast of tests/fakes/payfast.py
     # on this port, and loopback may send ITNs in tests only; loopback is also the "proxy" through
     # which the foreign-IP and rate-limit tests send X-Forwarded-For (TRUSTED_PROXIES).
@@ -83,6 +89,8 @@ def stack() -> Iterator[Stack]:
         "SECRET_KEY": "test-secret",
         "LOGIN_ATTEMPTS_PER_WINDOW": "5",
         "LOGIN_WINDOW_SECONDS": "60",
+        "METRICS_TOKEN": METRICS_TOKEN,
+        "WORKER_METRICS_PORT": str(worker_metrics_port),
     }
     env.pop("SMTP_HOST", None)
     log_path = data_dir / "product.log"
@@ -116,7 +124,13 @@ def stack() -> Iterator[Stack]:
             raise RuntimeError("product did not start:\n" + log_path.read_text()[-4000:])
         time.sleep(0.2)
     try:
-        yield Stack(base_url=base, database_url=db_url, redis_url=redis_url, data_dir=data_dir)
+        yield Stack(
+            base_url=base,
+            database_url=db_url,
+            redis_url=redis_url,
+            data_dir=data_dir,
+            worker_metrics_url=f"http://127.0.0.1:{worker_metrics_port}/metrics",
+        )
     finally:
         proc.terminate()
         try:

@@ -44,11 +44,13 @@ from voelgoed.domain.venues.controllers import VenueController
 from voelgoed.lib.client_address import parse_networks
 from voelgoed.lib.compression import EventStreamSafeCompression
 from voelgoed.lib.memory import limit_malloc_arenas
+from voelgoed.lib.metrics import http_metrics_middleware
 from voelgoed.lib.openapi_problems import add_problem_responses
 from voelgoed.lib.problems import exception_handlers
 from voelgoed.lib.redis_client import RedisBreaker, make_request_redis
 from voelgoed.lib.requestid import request_id_middleware
 from voelgoed.lib.strict_body import strict_json_body
+from voelgoed.lib.tracing import litestar_plugin, start_tracing
 from voelgoed.settings import Settings
 from voelgoed.web.api_docs import api_docs_asset, swagger_render_plugin
 from voelgoed.web.api_index import api_index
@@ -57,6 +59,7 @@ from voelgoed.web.checkout import CHECKOUT_SITE_HANDLERS
 from voelgoed.web.debug import DebugController
 from voelgoed.web.devmail import DevMailController
 from voelgoed.web.health import HealthController
+from voelgoed.web.metrics import metrics
 from voelgoed.web.ozow_notify import OzowNotifyController
 from voelgoed.web.paystack_api import PaystackConnectController, PaystackWebhookController
 from voelgoed.web.public import PublicSiteController
@@ -167,6 +170,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
             await db_pool.dispose_separate_pools()
 
     handlers: list[Any] = [*API_CONTROLLERS, api_index, api_docs_asset, PublicSiteController, *CHECKOUT_SITE_HANDLERS]
+    handlers.append(metrics)  # GET /metrics: 404 unless METRICS_TOKEN is set (web/metrics.py)
     handlers += spa_handlers("/app", settings.server.organiser_app_dir, "organiser_app")
     handlers += spa_handlers("/scanner", settings.server.scanner_app_dir, "scanner_pwa")
     if settings.server.environment != "production":  # the local mailbox is a development aid
@@ -174,9 +178,15 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
     if settings.payments.allow_simulated:  # the simulated provider's page; never in production by default
         handlers.append(SimulatedPaymentController)
 
+    plugins: list[Any] = [SQLAlchemyPlugin(config=alchemy)]
+    # Traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set (lib/tracing.py); else nothing is imported.
+    if start_tracing(settings.observability.otlp_endpoint, settings.observability.service_name, role="api"):
+        plugins.append(litestar_plugin())
+    db_pool.watch_request_pool(lambda: alchemy.engine_instance)  # the pool's use in /metrics
+
     app = Litestar(
         route_handlers=handlers,
-        plugins=[SQLAlchemyPlugin(config=alchemy)],
+        plugins=plugins,
         guards=[authorize],
         before_request=strict_json_body,  # JSON bodies decoded strictly: "200.00" is not 200 cents
         dependencies={
@@ -185,7 +195,8 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
             "queue": Provide(lambda: queue, use_cache=True, sync_to_thread=False),
             "auth": Provide(provide_auth),
         },
-        middleware=[request_id_middleware],
+        # Metrics per route template (lib/metrics.py), inside the request id's context.
+        middleware=[request_id_middleware, http_metrics_middleware],
         exception_handlers={**exception_handlers, **db_pool.exception_handlers},
         openapi_config=openapi_config(),
         # Never applied to event streams (lib/compression.py): they must reach the browser at once.

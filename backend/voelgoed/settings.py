@@ -160,6 +160,17 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True)
+class ObservabilitySettings:
+    """docs/operations.md, "Observability"."""
+
+    metrics_token: str | None = None  # GET /metrics needs `Authorization: Bearer <it>`; unset: /metrics is off
+    worker_metrics_port: int = 0  # the worker's own metrics server (0: none)
+    worker_metrics_host: str = "127.0.0.1"
+    otlp_endpoint: str | None = None  # OTEL_EXPORTER_OTLP_ENDPOINT: traces on when set
+    service_name: str = "voelgoed"
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings
     database: DatabaseSettings
@@ -170,6 +181,7 @@ class Settings:
     limits: LimitSettings
     cache: CacheSettings
     logging: LoggingSettings
+    observability: ObservabilitySettings = ObservabilitySettings()
 
     @property
     def embedded(self) -> bool:
@@ -387,7 +399,21 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
     logging = LoggingSettings(
         level=env.choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
-        json=env.flag("LOG_JSON", False),
+        json=env.flag("LOG_JSON", environment == "production"),  # text lines stay the default in development
+    )
+    worker_metrics_port = env.integer("WORKER_METRICS_PORT", 0)
+    if worker_metrics_port > 65535:
+        env.problems.append(f"WORKER_METRICS_PORT must be a whole number from 0 to 65535, got {worker_metrics_port}")
+    metrics_token = env.optional("METRICS_TOKEN")
+    if metrics_token is not None and len(metrics_token) < 16:
+        env.problems.append("METRICS_TOKEN must be at least 16 characters (it guards /metrics)")
+    observability = ObservabilitySettings(
+        metrics_token=metrics_token,
+        worker_metrics_port=worker_metrics_port,
+        worker_metrics_host=env.text("WORKER_METRICS_HOST", "127.0.0.1"),
+        # The OpenTelemetry SDK reads its other OTEL_* variables itself (headers, protocol, sampler).
+        otlp_endpoint=env.url("OTEL_EXPORTER_OTLP_ENDPOINT", ("http", "https")),
+        service_name=env.text("OTEL_SERVICE_NAME", "voelgoed"),
     )
     login_attempts = env.integer("LOGIN_ATTEMPTS_PER_WINDOW", 10, minimum=1)
     login_window = env.integer("LOGIN_WINDOW_SECONDS", 300, minimum=1)
@@ -419,6 +445,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         limits=limits,
         cache=cache,
         logging=logging,
+        observability=observability,
     )
 
 

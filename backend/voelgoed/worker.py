@@ -20,7 +20,9 @@ from voelgoed.domain.orders.jobs import RELEASE_EXPIRED_HOLDS_CRON
 from voelgoed.domain.refunds.jobs import SWEEP_REFUNDS_CRON, notify_refund, process_refund, refund_late_payment
 from voelgoed.domain.tickets.jobs import REDELIVER_MISSED_TICKETS_CRON, deliver_order_tickets
 from voelgoed.lib.memory import limit_malloc_arenas, release_free_memory
+from voelgoed.lib.metrics import QUEUE_DEPTH, observe_job, serve_metrics
 from voelgoed.lib.redis_client import DeferringQueue, RedisBreaker, make_request_redis
+from voelgoed.lib.tracing import start_tracing
 from voelgoed.settings import Settings
 from voelgoed.worker_context import QUEUE_NAME, make_queue
 from voelgoed.workflows.event_cancellation_jobs import (
@@ -77,6 +79,8 @@ async def _after(ctx: dict[str, Any]) -> None:
     job = ctx.get("job")
     if job is not None:
         log.info("job %s %s", job.function, job.status, extra={"job": job.function, "job_id": job.key})
+        process_ms = job.duration("process")
+        observe_job(job.function, str(job.status), process_ms / 1000 if process_ms is not None else None)
         if job.function in HEAVY_JOBS:
             release_free_memory()
 
@@ -87,6 +91,28 @@ def worker_settings(queue: Queue, settings: Settings) -> SettingsDict:
         limit_malloc_arenas(settings.server.malloc_arena_max)
         ctx["settings"] = settings  # jobs read it with settings.job_settings(ctx)
         await worker_context.startup(ctx)  # what every job uses (database, Redis, the queue)
+        obs = settings.observability
+        start_tracing(obs.otlp_endpoint, obs.service_name, role="worker")
+        if obs.worker_metrics_port:
+            # Each worker serves its own metrics (job counts and durations, its pool, the queue's
+            # depth); Prometheus scrapes every worker (docs/operations.md, "Observability").
+            async def refresh_queue_depth() -> None:
+                for kind in ("queued", "active", "incomplete"):
+                    QUEUE_DEPTH.values[kind] = await queue.count(kind)
+
+            try:
+                ctx["metrics_server"] = await serve_metrics(
+                    obs.worker_metrics_host, obs.worker_metrics_port, obs.metrics_token, refresh_queue_depth
+                )
+            except OSError as exc:  # e.g. two workers on one host given the same port: work on, unseen
+                where = f"{obs.worker_metrics_host}:{obs.worker_metrics_port}"
+                log.error("worker metrics not served on %s: %s", where, exc)
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        server = ctx.pop("metrics_server", None)
+        if server is not None:
+            server.close()
+        await worker_context.shutdown(ctx)
 
     return {
         "queue": queue,
@@ -94,7 +120,7 @@ def worker_settings(queue: Queue, settings: Settings) -> SettingsDict:
         "cron_jobs": CRON_JOBS,
         "concurrency": settings.server.worker_concurrency,
         "startup": startup,
-        "shutdown": worker_context.shutdown,
+        "shutdown": shutdown,
         "before_process": _before,
         "after_process": _after,
     }

@@ -21,7 +21,7 @@ def test_runtime_dependencies_leave_out_the_embedded_servers() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert not EMBEDDED & _names(project["dependencies"])
     assert _names(project["optional-dependencies"]["embedded"]) == EMBEDDED
-    assert "[dev,embedded,infra]" in (REPO / "vg").read_text()  # the bootstrap installs them for development
+    assert "[dev,embedded,infra,otel]" in (REPO / "vg").read_text()  # the bootstrap installs them for development
 
 
 def test_missing_database_url_without_the_extra_names_the_variable(tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ def test_dockerfile_builds_the_frontends_and_runs_as_a_user_with_a_health_check(
     assert stages == ["frontends", "python", "runtime"]
     assert "npm run build --workspaces" in text
     assert "/src/organiser_app/build" in text and "/src/scanner_pwa/dist" in text
-    assert "pip install --editable ." in text and "embedded" not in text.split("pip install")[1].split("\n")[0]
+    assert 'pip install --editable ".[otel]"' in text and "embedded" not in text.split("pip install")[1].split("\n")[0]
     users = [line for line in text.splitlines() if line.startswith("USER ")]
     assert users and users[-1] != "USER root" and not users[-1].startswith("USER 0")
     assert "HEALTHCHECK" in text and "/health" in text.split("HEALTHCHECK", 1)[1]

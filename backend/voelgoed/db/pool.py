@@ -26,6 +26,7 @@ from litestar import Request, Response
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from voelgoed.lib.metrics import POOLS
 from voelgoed.lib.problems import PROBLEM_MEDIA_TYPE, Problem
 from voelgoed.lib.requestid import current_request_id
 
@@ -36,11 +37,17 @@ _own_engines: list[AsyncEngine] = []
 
 
 def separate_pool(
-    engine: AsyncEngine, *, pool_size: int, pool_timeout: float, connect_args: dict[str, Any] | None = None
+    engine: AsyncEngine,
+    *,
+    pool_size: int,
+    pool_timeout: float,
+    connect_args: dict[str, Any] | None = None,
+    name: str = "holds",
 ) -> AsyncEngine:
     """An engine on the same database as `engine` with a pool of its own (`pool_size`, no
     overflow). Disposed by `dispose_separate_pools()` at shutdown. `connect_args`: as the request
-    pool's (db/timeouts.py), so its transactions carry the same statement and lock timeouts."""
+    pool's (db/timeouts.py), so its transactions carry the same statement and lock timeouts.
+    `name`: the pool's label in the metrics (the hold batcher is the one user today)."""
     own = create_async_engine(
         engine.url,
         pool_size=pool_size,
@@ -50,6 +57,7 @@ def separate_pool(
         connect_args=connect_args or {},
     )
     _own_engines.append(own)
+    POOLS.watch(name, lambda: own.pool)
     return own
 
 
@@ -58,9 +66,16 @@ def worker_engine(database_url: str, *, concurrency: int) -> AsyncEngine:
     once (an export reads in one snapshot while it writes chunks in another), so `concurrency`
     jobs never wait on each other for the pool. Pre-ping: the worker is not a hot path, and a job
     that starts after a database restart should not fail on a dead connection."""
-    return create_async_engine(
+    engine = create_async_engine(
         database_url, pool_size=concurrency, max_overflow=concurrency, pool_pre_ping=True, pool_recycle=1800
     )
+    POOLS.watch("worker", lambda: engine.pool)
+    return engine
+
+
+def watch_request_pool(get_engine: Any) -> None:
+    """The request pool in the metrics; `get_engine()` answers None until the plugin made it."""
+    POOLS.watch("request", lambda: getattr(get_engine(), "pool", None))
 
 
 async def dispose_separate_pools() -> None:

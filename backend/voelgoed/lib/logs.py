@@ -1,4 +1,5 @@
-"""Structured logs: one line per record, JSON when LOG_JSON is set, always with the request id."""
+"""Structured logs: one line per record, JSON when LOG_JSON is set, always with the request id,
+and with the trace id when tracing is on (lib/tracing.py), so a log line leads to its trace."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from datetime import UTC, datetime
 
 from voelgoed.lib.requestid import RequestIdFilter
+from voelgoed.lib.tracing import current_trace_id
 
 
 class JsonFormatter(logging.Formatter):
@@ -19,6 +21,9 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
             "request_id": getattr(record, "request_id", "-"),
         }
+        trace_id = current_trace_id()
+        if trace_id is not None:
+            payload["trace_id"] = trace_id
         for key in ("method", "path", "status", "duration_ms", "job", "job_id"):
             if hasattr(record, key):
                 payload[key] = getattr(record, key)

@@ -25,6 +25,7 @@ from voelgoed.domain.check_in import rules as check_in_rules
 from voelgoed.domain.check_in.offline_records import serial_hash
 from voelgoed.domain.check_in.schemas import AdmittedInfo, ScanVerdict, TicketInfo
 from voelgoed.domain.tickets import payload as ticket_payload
+from voelgoed.lib.metrics import count_scan
 from voelgoed.workflows.check_in_sql import (
     ADMITTED,
     CODE_LOOKUP,
@@ -351,6 +352,8 @@ async def scan_online(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
     try:
         recorded = await record_scan(db, device, scan)
         await db.commit()
+        if not recorded.verdict.replayed:  # a replay was counted when first decided
+            count_scan(recorded.verdict.result, "online")
         return recorded.verdict
     except DuplicateScan:
         await db.rollback()

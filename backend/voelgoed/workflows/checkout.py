@@ -41,7 +41,8 @@ from voelgoed.domain.refunds.jobs import enqueue_late_payment_refund
 from voelgoed.domain.tickets.issuing import issue_for_order
 from voelgoed.domain.tickets.jobs import enqueue_delivery
 from voelgoed.lib.contact import clean_phone, is_phone, normalise_email
-from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
+from voelgoed.lib.metrics import count_hold, count_sale
+from voelgoed.lib.problems import AppError, Conflict, NotFound, Unprocessable
 from voelgoed.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,13 @@ async def reserve(
         hold_minutes=settings.limits.hold_minutes,
         access_code=access_code,
     )
-    return await get_batcher(_engine_of(db), settings, redis).submit(request)
+    try:
+        held = await get_batcher(_engine_of(db), settings, redis).submit(request)
+    except AppError:  # sold out, a rule said no: the batcher committed nothing
+        count_hold(made=False)
+        raise
+    count_hold(made=True)  # committed by the batcher before it answers
+    return held
 
 
 # --- loading an order the buyer holds the token of ---------------------------------------------
@@ -277,6 +284,7 @@ class CompletionResult:
     needs_refund: bool = False
     tickets_issued: int = 0
     failure_reason: str | None = None
+    paid_cents: int | None = None  # set when this call made the order paid (counted after commit)
 
     @property
     def deliver_tickets(self) -> bool:
@@ -287,6 +295,8 @@ class CompletionResult:
         """Refresh the availability cache and queue the ticket e-mail (call after commit). A
         payment that could not be a sale (`needs_refund`) is refunded by a job (and, should the
         enqueue be lost, by the refunds sweep)."""
+        if self.paid_cents is not None and not self.already_completed:
+            count_sale(self.paid_cents)  # after the commit: a rolled-back payment is no sale
         await availability.invalidate_availability(redis, self.event_id)
         if queue is not None and self.deliver_tickets:
             await enqueue_delivery(queue, self.order_id)
@@ -385,7 +395,8 @@ async def complete_checkout(
         await _record_success(db, order)
         # Tax: the order's invoice, numbered in payment order, in this transaction (docs/tax.md).
         await issue_invoice(db, order)
-    return _result(tx, order, tickets_issued=len(tickets))
+    paid_cents = amount_cents if allocated else None
+    return _result(tx, order, tickets_issued=len(tickets), paid_cents=paid_cents)
 
 
 async def _settle(db: AsyncSession, conn: Any, inv: inventory.InventoryRow, order: Order) -> bool:

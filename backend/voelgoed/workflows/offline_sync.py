@@ -20,6 +20,7 @@ from voelgoed.domain.check_in.schemas import OfflineResult, OfflineUpload, Offli
 from voelgoed.domain.check_in.services import config_read, get_event
 from voelgoed.domain.tickets import payload as ticket_payload
 from voelgoed.domain.tickets.signing import get_or_create_signing_key
+from voelgoed.lib.metrics import count_scan
 from voelgoed.lib.problems import AppError, FieldError, NotFound
 from voelgoed.workflows import offline_sync_sql as sql
 from voelgoed.workflows.check_in import DuplicateScan, ScanInput, record_scan, stored_verdict
@@ -64,6 +65,8 @@ async def upload(db: AsyncSession, device: DeviceContext, body: OfflineUpload) -
                 ),
             )
             verdict = recorded.verdict
+            if not verdict.replayed:  # the caller commits the upload; a failed one is retried whole
+                count_scan(verdict.result, "offline")
             if recorded.claim and recorded.ticket_id is not None:
                 claimed.add(recorded.ticket_id)
         except DuplicateScan:  # the same scan, stored meanwhile by a concurrent upload

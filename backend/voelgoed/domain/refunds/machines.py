@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from statemachine import State, StateMachine
 
 from voelgoed.lib.closed_sets import closed_set, states_of
+from voelgoed.lib.metrics import count_refund
 
 OPEN_REFUND_STATUSES = ("requested", "pending")
 
@@ -45,6 +46,11 @@ class RefundLifecycle(StateMachine):
         self.model.failure_reason = (failure_reason or "refund failed")[:300]
         self.model.next_attempt_at = None
         self.model.completed_at = datetime.now(UTC)
+
+    def after_transition(self, target: State) -> None:
+        # Refunds by status in /metrics (lib/metrics.py): counted at the move, before the caller's
+        # commit, so a rolled-back move is counted too (rare: the refund is retried and counted again).
+        count_refund(str(target.value))
 
     def allowed(self) -> list[str]:
         return [e.id for e in self.allowed_events]

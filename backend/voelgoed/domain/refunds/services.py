@@ -27,6 +27,7 @@ from voelgoed.domain.refunds.machines import OPEN_REFUND_STATUSES, RefundLifecyc
 from voelgoed.domain.refunds.models import Refund, RefundTicket
 from voelgoed.domain.tickets.models import Ticket
 from voelgoed.lib.closed_sets import closed_set
+from voelgoed.lib.metrics import count_refund
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
 
 REFUND_KINDS = ("whole_order", "tickets", "amount")
@@ -292,6 +293,7 @@ def open_refund(
         RefundTicket(organization_id=order.organization_id, ticket_id=t.id, amount_cents=price)
         for t, price in plan.tickets
     ]
+    count_refund("requested")  # /metrics: refunds by status (the machine counts the later moves)
     if method == "manual":
         RefundLifecycle(refund).send("submit")
     db.add(refund)

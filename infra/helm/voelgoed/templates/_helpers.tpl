@@ -53,6 +53,9 @@ SMTP_USERNAME: {{ . | b64enc | quote }}
 {{- with $s.SMTP_PASSWORD }}
 SMTP_PASSWORD: {{ . | b64enc | quote }}
 {{- end }}
+{{- with $s.METRICS_TOKEN }}
+METRICS_TOKEN: {{ . | b64enc | quote }}
+{{- end }}
 {{- end -}}
 
 {{/* The container settings every process shares. */}}
