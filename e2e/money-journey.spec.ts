@@ -192,6 +192,7 @@ test('connect Paystack, a buyer pays through it, refund one ticket: order page a
 		await scanner.getByLabel('Ticket code').fill(refundedCode);
 		await scanner.getByRole('button', { name: 'Check' }).click();
 		await expect(verdict).toHaveAttribute('data-result', 'revoked', { timeout: 15_000 });
+		await expect(verdict).toContainText('Ticket revoked');
 		await shot(scanner, 'money-scanner-revoked.png');
 		await verdict.click();
 		await expect(verdict).toBeHidden();
