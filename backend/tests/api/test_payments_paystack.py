@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -337,7 +338,12 @@ async def test_refund_webhook_settles_the_refund_it_is_about(
     asked = await client.post(client.org(f"/orders/{order['order_id']}/refunds"), json=body, headers=headers)
     assert asked.status_code == 201, asked.text
     refund = await wait_refund(client, asked.json()["id"], "pending")
+    deadline = time.monotonic() + 30
+    while refund["provider_refund_id"] is None and time.monotonic() < deadline:  # pending from the first try
+        await asyncio.sleep(0.1)
+        refund = (await client.get(client.org(f"/refunds/{refund['id']}"))).json()
     [queued] = fake.refunds.values()  # the refund job asked Paystack, which queued it
+    assert refund["provider_refund_id"] == str(queued["id"]) and refund["status"] == "pending"
     assert queued["amount"] == refund["amount_cents"] == 25100 // 2 and queued["transaction"] == txn.reference
 
     delivery = await asyncio.to_thread(fake.send_refund_outcome, queued["id"], processed=processed)
