@@ -3,9 +3,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { FAKE_PAYSTACK_KEY, FAKE_PAYSTACK_PORT } from './support';
 
 const repoRoot = path.resolve(__dirname, '..');
 const port = Number(process.env.VG_E2E_PORT ?? 8765);
+const python = path.join(repoRoot, '.venv/bin/python');
 
 // One fresh data directory per run; workers re-read this file, so keep it in the environment.
 if (!process.env.VG_E2E_DATA_DIR) {
@@ -50,15 +52,36 @@ export default defineConfig({
 			args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage']
 		}
 	},
-	webServer: {
-		command: `${path.join(repoRoot, '.venv/bin/python')} -m voelgoed run --port ${port} --data-dir ${process.env.VG_E2E_DATA_DIR} --no-demo`,
-		cwd: repoRoot,
-		url: `http://127.0.0.1:${port}/health`,
-		timeout: 120_000,
-		reuseExistingServer: false,
-		// Let `voelgoed run` stop its embedded PostgreSQL/Redis instead of being killed outright.
-		gracefulShutdown: { signal: 'SIGTERM', timeout: 20_000 },
-		stdout: 'pipe',
-		stderr: 'pipe'
-	}
+	webServer: [
+		// The fake Paystack (backend/tests/fakes/serve.py) for e2e/money-journey.spec.ts, with one
+		// account whose webhook URL (what a merchant pastes into Paystack's dashboard) is our notify URL.
+		{
+			command: [
+				`${python} -m tests.fakes.serve paystack --port ${FAKE_PAYSTACK_PORT} --secret-key ${FAKE_PAYSTACK_KEY}`,
+				`--webhook-url http://127.0.0.1:${port}/api/payments/paystack/webhook`
+			].join(' '),
+			cwd: path.join(repoRoot, 'backend'),
+			url: `http://127.0.0.1:${FAKE_PAYSTACK_PORT}/_fake/health`,
+			timeout: 30_000,
+			reuseExistingServer: false,
+			stdout: 'pipe',
+			stderr: 'pipe'
+		},
+		{
+			command: `${python} -m voelgoed run --port ${port} --data-dir ${process.env.VG_E2E_DATA_DIR} --no-demo`,
+			cwd: repoRoot,
+			url: `http://127.0.0.1:${port}/health`,
+			timeout: 120_000,
+			reuseExistingServer: false,
+			// Paystack's API is the fake above; its webhooks come from loopback (allowed here only).
+			env: {
+				PAYSTACK_API_URL: `http://127.0.0.1:${FAKE_PAYSTACK_PORT}`,
+				PAYSTACK_ALLOWED_IPS: '127.0.0.1/32'
+			},
+			// Let `voelgoed run` stop its embedded PostgreSQL/Redis instead of being killed outright.
+			gracefulShutdown: { signal: 'SIGTERM', timeout: 20_000 },
+			stdout: 'pipe',
+			stderr: 'pipe'
+		}
+	]
 });

@@ -8,6 +8,12 @@ import path from 'node:path';
 
 export const REPO = path.resolve(__dirname, '..');
 export const PYTHON = path.join(REPO, '.venv/bin/python');
+/** The product's port in the browser tests, and the fake Paystack's (started by playwright.config.ts). */
+export const E2E_PORT = Number(process.env.VG_E2E_PORT ?? 8765);
+export const FAKE_PAYSTACK_PORT = Number(process.env.VG_E2E_PAYSTACK_PORT ?? E2E_PORT + 1);
+export const FAKE_PAYSTACK_URL = `http://127.0.0.1:${FAKE_PAYSTACK_PORT}`;
+/** The one account of the fake Paystack: the test secret key an organiser enters to connect it. */
+export const FAKE_PAYSTACK_KEY = 'sk_test_e2e0money0journey0000000000000000';
 const SHOTS = process.env.SCREENSHOTS === '1';
 const IMG_DIR = path.join(REPO, 'docs/img');
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.api.refund_helpers import wait_refund
 from tests.api.test_payments_concurrency import checkout as checkout_with_own_email
 from tests.api.test_payments_concurrency import tickets_mails
 from tests.api.test_payments_simulated import _worker_idle as _worker_idle
@@ -332,6 +334,41 @@ async def test_refund_webhooks_are_verified_and_recorded_once(
         ).all()
     assert len(rows) == 1 and rows[0].txn == our_id(txn)
     assert rows[0].payload["voelgoed"] == {"transaction_id": our_id(txn), "amount_cents": 25100 // 2}
+
+
+@pytest.mark.parametrize("processed", [True, False])
+async def test_refund_webhook_settles_the_refund_it_is_about(
+    client: Api, new_client: Any, engine: AsyncEngine, fake: FakePaystack, processed: bool
+) -> None:
+    """Paystack's refund events name neither our refund nor Paystack's refund id: the refund is
+    found by our transaction and the amount. One ticket refunded of two: queued (pending) until
+    refund.processed (succeeded) or refund.failed (failed)."""
+    order, txn = await buy(client, new_client, fake, quantity=2)
+    await pay_at_paystack(fake, txn)
+    assert (await order_state(engine, order["reference"]))["status"] == "paid"
+    detail = await client.get(client.org(f"/orders/{order['order_id']}"))
+    assert detail.status_code == 200, detail.text
+    ticket = detail.json()["tickets"][0]["id"]
+    headers = {"Idempotency-Key": uuid.uuid4().hex}
+    body = {"kind": "tickets", "ticket_ids": [ticket], "reason": "Cannot come"}
+    asked = await client.post(client.org(f"/orders/{order['order_id']}/refunds"), json=body, headers=headers)
+    assert asked.status_code == 201, asked.text
+    refund = await wait_refund(client, asked.json()["id"], "pending")
+    deadline = time.monotonic() + 30
+    while refund["provider_refund_id"] is None and time.monotonic() < deadline:  # pending from the first try
+        await asyncio.sleep(0.1)
+        refund = (await client.get(client.org(f"/refunds/{refund['id']}"))).json()
+    [queued] = fake.refunds.values()  # the refund job asked Paystack, which queued it
+    assert refund["provider_refund_id"] == str(queued["id"]) and refund["status"] == "pending"
+    assert queued["amount"] == refund["amount_cents"] == 25100 // 2 and queued["transaction"] == txn.reference
+
+    delivery = await asyncio.to_thread(fake.send_refund_outcome, queued["id"], processed=processed)
+    assert delivery.status_code == 200, delivery.body
+    settled = await wait_refund(client, refund["id"], "succeeded" if processed else "failed", timeout=10)
+    assert settled["amount_cents"] == 25100 // 2
+    again = await asyncio.to_thread(fake.send_refund_outcome, queued["id"], processed=not processed)  # contrary
+    assert again.status_code == 200
+    assert (await wait_refund(client, refund["id"], settled["status"], timeout=1))["status"] == settled["status"]
 
 
 # --- the provider class against the fake -----------------------------------------------------------

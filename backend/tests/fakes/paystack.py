@@ -289,7 +289,7 @@ class FakePaystack:
         if txn is None:
             return 404, {"Content-Type": "text/html"}, b"<h1>Not found</h1>"
         if method == "GET" and len(parts) == 3:
-            return 200, {"Content-Type": "text/html"}, f"<h1>Fake Paystack</h1><p>R {txn.amount / 100:.2f}</p>".encode()
+            return 200, {"Content-Type": "text/html"}, _pay_page("Fake Paystack", txn.amount, txn.access_code)
         if method == "POST" and len(parts) == 4 and parts[3] == "pay":
             with self._lock:
                 txn.status, txn.paid_at = "success", txn.paid_at or _now()
@@ -344,6 +344,14 @@ class FakePaystack:
         refund = self.refunds[refund_id]
         account = self.transactions[refund["transaction"]].account
         return self.deliver(account, self.refund_event(refund_id, processed=processed))
+
+
+def _pay_page(title: str, amount_cents: int, code: str) -> bytes:
+    """The hosted page: the amount and a Pay button (a browser test presses it; API tests POST)."""
+    return (
+        f"<!doctype html><title>{title}</title><h1>{title}</h1><p>R {amount_cents / 100:.2f}</p>"
+        f'<form method="post" action="/checkout/{code}/pay"><button type="submit">Pay</button></form>'
+    ).encode()
 
 
 def _json(status: int, body: dict[str, Any]) -> tuple[int, dict[str, str], bytes]:

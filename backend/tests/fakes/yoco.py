@@ -278,7 +278,13 @@ class FakeYoco:
         if checkout is None:
             return 404, {"Content-Type": "text/html"}, b"<h1>Not found</h1>"
         if method == "GET" and len(parts) == 3:
-            page = f"<h1>Fake Yoco</h1><p>Pay R {checkout.body['amount'] / 100:.2f}</p>".encode()
+            rand = f"R {checkout.body['amount'] / 100:.2f}"
+            action = f"/checkout/{checkout.id}"
+            page = (
+                f"<!doctype html><title>Fake Yoco</title><h1>Fake Yoco</h1><p>Pay {rand}</p>"
+                f'<form method="post" action="{action}/pay"><button type="submit">Pay</button></form>'
+                f'<form method="post" action="{action}/cancel"><button type="submit">Cancel</button></form>'
+            ).encode()
             return 200, {"Content-Type": "text/html"}, page
         if method == "POST" and len(parts) == 4 and parts[3] == "pay":
             with self._lock:

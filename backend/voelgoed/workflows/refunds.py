@@ -254,6 +254,8 @@ async def _apply_notice_once(db: AsyncSession, notice: RefundNotice) -> str:
             .where(Refund.provider == notice.provider, Refund.provider_refund_id == notice.provider_refund_id)
             .execution_options(**UNSCOPED)
         )
+    if refund is None:
+        refund = await _refund_by_transaction_and_amount(db, notice)
     if refund is None or refund.provider != notice.provider:
         outcome = f"no {notice.provider} refund {notice.refund_id or notice.provider_refund_id}"
         await _record_notice(db, notice, None, outcome)
@@ -275,6 +277,36 @@ async def _apply_notice_once(db: AsyncSession, notice: RefundNotice) -> str:
         outcome = "refund failed"
     await db.commit()
     return outcome
+
+
+async def _refund_by_transaction_and_amount(db: AsyncSession, notice: RefundNotice) -> Refund | None:
+    """For a provider whose refund events name neither our refund nor its own refund id (Paystack's
+    refund.processed / refund.failed): its verifier puts our payment transaction and the amount
+    in the payload's "voelgoed" entry; the oldest refund of that transaction, for that amount and
+    still waiting for the provider, is the one the event is about."""
+    hint = notice.payload.get("voelgoed")
+    if not isinstance(hint, dict):
+        return None
+    try:
+        transaction_id = uuid.UUID(str(hint.get("transaction_id")))
+    except ValueError:
+        return None
+    amount = hint.get("amount_cents")
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        return None
+    found: Refund | None = await db.scalar(
+        select(Refund)
+        .where(
+            Refund.provider == notice.provider,
+            Refund.transaction_id == transaction_id,
+            Refund.amount_cents == amount,
+            Refund.status.in_(("requested", "pending")),
+        )
+        .order_by(Refund.created_at, Refund.id)
+        .limit(1)
+        .execution_options(**UNSCOPED)
+    )
+    return found
 
 
 async def _record_notice(
