@@ -9,12 +9,13 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.app import create_app
 from voelgoed.db import pool, replica
 from voelgoed.db.tenancy import SCOPE_KEY, scope_session
-from voelgoed.settings import load_settings
+from voelgoed.settings import SettingsError, load_settings
 
 PRIMARY = "postgresql+asyncpg://voelgoed@primary.invalid/voelgoed"
 
@@ -59,3 +60,10 @@ async def test_with_the_setting_the_read_session_is_the_replicas_and_keeps_the_s
         await sessions.aclose()
     finally:
         await pool.dispose_separate_pools()
+
+
+def test_a_bad_read_url_stops_the_start(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="DATABASE_READ_URL must be a URL starting with postgres://"):
+        load_settings({"SECRET_KEY": "s", "VOELGOED_DATA_DIR": str(tmp_path), "DATABASE_READ_URL": "mysql://x/y"})
+    unset = load_settings({"SECRET_KEY": "s", "VOELGOED_DATA_DIR": str(tmp_path)})
+    assert unset.database.read_url is None

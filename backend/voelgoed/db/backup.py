@@ -39,7 +39,8 @@ def libpq_url(database_url: str) -> tuple[str, dict[str, str]]:
     if isinstance(ssl, str) and ssl in LIBPQ_SSLMODES and "sslmode" not in query:
         query["sslmode"] = ssl
     env = {"PGPASSWORD": url.password} if url.password else {}
-    plain = url.set(drivername="postgresql", password=None, query=query)
+    # (`set(password=None)` would leave the password as it is: None means "unchanged" there.)
+    plain = url.set(drivername="postgresql", query=query)._replace(password=None)
     return plain.render_as_string(hide_password=False), {k: str(v) for k, v in env.items()}
 
 
