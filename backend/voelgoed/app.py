@@ -18,9 +18,10 @@ from litestar.openapi.spec import Contact, License
 from voelgoed import __version__
 from voelgoed.auth.guard import authorize, provide_auth
 from voelgoed.auth.permissions import Access
-from voelgoed.db import make_alchemy_config
+from voelgoed.db import make_alchemy_config, replica
 from voelgoed.db import pool as db_pool
 from voelgoed.db.timeouts import request_connect_args
+from voelgoed.devservices import normalise_database_url
 from voelgoed.domain.accounts.controllers import AuthController
 from voelgoed.domain.audit.controllers import AuditController
 from voelgoed.domain.catalog.controllers import CouponController, TicketTypeController
@@ -136,16 +137,26 @@ def check_every_route_declares_access(app: Litestar) -> None:
 
 
 def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Litestar:
+    connect_args = request_connect_args(
+        statement_timeout_ms=settings.database.statement_timeout_ms,
+        lock_timeout_ms=settings.database.lock_timeout_ms,
+    )
     alchemy = make_alchemy_config(
         database_url,
         pool_size=settings.database.pool_size,
         max_overflow=settings.database.max_overflow,
         pool_timeout=settings.database.pool_timeout_seconds,
-        connect_args=request_connect_args(
-            statement_timeout_ms=settings.database.statement_timeout_ms,
-            lock_timeout_ms=settings.database.lock_timeout_ms,
-        ),
+        connect_args=connect_args,
     )
+    read_engine = None  # DATABASE_READ_URL unset: `read_session` is the request's own session
+    if settings.database.read_url:
+        read_engine = db_pool.replica_engine(
+            normalise_database_url(settings.database.read_url),
+            pool_size=settings.database.pool_size,
+            max_overflow=settings.database.max_overflow,
+            pool_timeout=settings.database.pool_timeout_seconds,
+            connect_args=connect_args,
+        )
     # Requests never wait long on Redis: short timeouts, and a breaker shared by the cache/rate-limit
     # client and the queue (lib/redis_client.py).
     breaker = RedisBreaker(settings.redis.request_timeout_ms / 1000, settings.redis.breaker_seconds)
@@ -194,6 +205,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
             "redis": Provide(lambda: redis, use_cache=True, sync_to_thread=False),
             "queue": Provide(lambda: queue, use_cache=True, sync_to_thread=False),
             "auth": Provide(provide_auth),
+            "read_session": Provide(replica.provide_read_session),  # reads that may lag (db/replica.py)
         },
         # Metrics per route template (lib/metrics.py), inside the request id's context.
         middleware=[request_id_middleware, http_metrics_middleware],
@@ -217,6 +229,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
         logging_config=None,  # lib/logs.py configures logging (with request ids)
     )
     app.state.alchemy = alchemy
+    app.state[replica.STATE_KEY] = read_engine
     app.state.trusted_proxies = parse_networks(settings.server.trusted_proxies)  # lib/client_address.py
     app.state.redis = redis
     app.state.queue = queue

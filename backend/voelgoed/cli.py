@@ -62,12 +62,53 @@ def main() -> None:
 
 @main.command()
 @click.option("--data-dir", default=None, help="Data folder for the embedded servers (default .data/).")
-def migrate(data_dir: str | None) -> None:
+@click.option(
+    "--downgrade-to",
+    default=None,
+    metavar="REVISION",
+    help="Undo migrations down to REVISION instead (rolling back a failed release; see docs/operations.md).",
+)
+def migrate(data_dir: str | None, downgrade_to: str | None) -> None:
     """Apply database migrations (Alembic) up to the newest."""
     settings = _setup(data_dir)
     db_url, _ = _urls(settings)
+    if downgrade_to:
+        from advanced_alchemy.alembic.commands import AlembicCommands
+
+        from voelgoed.db import make_alchemy_config
+
+        AlembicCommands(sqlalchemy_config=make_alchemy_config(db_url, pool_size=1)).downgrade(downgrade_to)
+        click.echo(f"database is at revision {downgrade_to}")
+        return
     run_migrations(db_url)
     click.echo("database is up to date")
+
+
+@main.command()
+@click.argument("output", type=click.Path(dir_okay=False, writable=True))
+@click.option(
+    "--database-url",
+    default=None,
+    help="Dump this database instead of DATABASE_URL (PostgreSQL itself, not PgBouncer).",
+)
+@click.option("--data-dir", default=None, help="Data folder for the embedded servers (default .data/).")
+def backup(output: str, database_url: str | None, data_dir: str | None) -> None:
+    """Dump the database with pg_dump (custom format) to OUTPUT; restore with pg_restore
+    (docs/operations.md, "Backups and restore"). Keep SECRET_KEY with the dump: it is not in it."""
+    from voelgoed.db.backup import PgDumpMissing, dump
+
+    settings = _setup(data_dir)
+    db_url = database_url or _urls(settings)[0]
+    try:
+        dump(db_url, Path(output))
+    except PgDumpMissing as exc:
+        raise click.ClickException(str(exc)) from exc
+    except subprocess.CalledProcessError as exc:  # pg_dump has said why on stderr
+        raise click.ClickException(f"pg_dump failed (exit code {exc.returncode})") from exc
+    click.echo(
+        f"wrote {output}; keep SECRET_KEY with it: without it the payment credentials and ticket signing keys"
+        " in the dump cannot be read"
+    )
 
 
 @main.command()

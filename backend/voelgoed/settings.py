@@ -88,6 +88,9 @@ class DatabaseSettings:
     # or a lock not granted in time, fails the request with 503 "busy, try again" (lib/problems.py).
     statement_timeout_ms: int = 30_000
     lock_timeout_ms: int = 3_000
+    # A read replica for reads that may lag a few seconds (dashboards, exports, money reports;
+    # db/replica.py). None: those reads use the request's own session on the primary.
+    read_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -359,6 +362,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         hold_pool_size=env.integer("DB_HOLD_POOL_SIZE", 4, minimum=1),
         statement_timeout_ms=env.integer("DB_STATEMENT_TIMEOUT_MS", 30_000),
         lock_timeout_ms=env.integer("DB_LOCK_TIMEOUT_MS", 3_000),
+        read_url=env.url("DATABASE_READ_URL", ("postgres", "postgresql", "postgresql+asyncpg")),
     )
     redis = RedisSettings(
         url=env.url("REDIS_URL", ("redis", "rediss", "unix")),

@@ -14,6 +14,11 @@ The hold batcher (domain/orders/holds.py) commits reservations in its own transa
 requests wait on it, some of them holding a request connection (the checkout site's reserve form).
 Its connections therefore come from a separate small pool that no request holds: the wait always
 goes one way (request pool -> batcher pool), so it cannot close into a cycle.
+
+The read replica (DATABASE_READ_URL, db/replica.py) gets `replica_engine` below: a request that
+reads there already holds its request connection (the guard used it), and the wait again goes one
+way only (request pool -> replica pool): nothing holding a replica connection waits for a request
+connection.
 """
 
 from __future__ import annotations
@@ -58,6 +63,26 @@ def separate_pool(
     )
     _own_engines.append(own)
     POOLS.watch(name, lambda: own.pool)
+    return own
+
+
+def replica_engine(
+    database_url: str, *, pool_size: int, max_overflow: int, pool_timeout: float, connect_args: dict[str, Any]
+) -> AsyncEngine:
+    """The read replica's pool for requests (sized like the request pool; disposed with the other
+    own pools). Every transaction on it is `BEGIN READ ONLY` (SQLAlchemy's `postgresql_readonly`),
+    so a write that slipped into a read-session path fails loudly even when the URL points at the
+    primary, instead of succeeding there and failing only against a real standby."""
+    own = create_async_engine(
+        database_url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        pool_recycle=1800,
+        connect_args=connect_args,
+        execution_options={"postgresql_readonly": True},
+    )
+    _own_engines.append(own)
     return own
 
 

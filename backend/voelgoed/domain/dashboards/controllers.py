@@ -1,5 +1,6 @@
 """Organiser dashboards: per-event figures, the live stream, the funnel, the organisation overview.
-Thin: figures come from services.py."""
+Thin: figures come from services.py. The figures read through `read_session` (db/replica.py): the
+read replica when DATABASE_READ_URL is set, the request's session otherwise."""
 
 from __future__ import annotations
 
@@ -35,25 +36,25 @@ class DashboardController(Controller):
 
     @get("/dashboard", operation_id="getOrganizationOverview", opt=access(Permission.EVENTS_READ))
     async def overview(
-        self, organization_id: uuid.UUID, db_session: AsyncSession, redis: Redis, settings: Settings
+        self, organization_id: uuid.UUID, read_session: AsyncSession, redis: Redis, settings: Settings
     ) -> OrganizationOverview:
         """Every event of the organisation with its key figures (sold, capacity, gross, checked in);
-        may be up to 5 s old."""
-        return await cache.organization_overview(db_session, redis, organization_id, settings.cache.dashboard_seconds)
+        may be up to 5 s old (plus the read replica's lag, when one is configured)."""
+        return await cache.organization_overview(read_session, redis, organization_id, settings.cache.dashboard_seconds)
 
     @get("/events/{event_id:uuid}/dashboard", operation_id="getEventDashboard", opt=access(Permission.EVENTS_READ))
     async def dashboard(
         self,
         organization_id: uuid.UUID,
         event_id: uuid.UUID,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         redis: Redis,
         settings: Settings,
         granularity: str = Parameter(default="hour", pattern="^(hour|day)$"),
     ) -> EventDashboard:
         """Sales per ticket type, revenue, sales and check-ins over time, occupancy per gate."""
-        event = await get_event(db_session, event_id)
-        return await cache.event_dashboard(db_session, redis, event, granularity, settings.cache.dashboard_seconds)
+        event = await get_event(read_session, event_id)
+        return await cache.event_dashboard(read_session, redis, event, granularity, settings.cache.dashboard_seconds)
 
     @get(
         "/events/{event_id:uuid}/dashboard/stream",
@@ -108,11 +109,11 @@ class DashboardController(Controller):
         self,
         organization_id: uuid.UUID,
         event_id: uuid.UUID,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         start: datetime | None = Parameter(default=None, description="inclusive, with offset"),
         end: datetime | None = Parameter(default=None, description="exclusive, with offset"),
     ) -> Funnel:
         """page_view -> add_to_cart -> checkout_started -> checkout_success: events per step in
         [start, end), conversion between steps, and the same split by UTM source."""
-        event = await get_event(db_session, event_id)
-        return await services.funnel(db_session, event, start, end)
+        event = await get_event(read_session, event_id)
+        return await services.funnel(read_session, event, start, end)

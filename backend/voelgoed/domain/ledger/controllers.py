@@ -1,5 +1,9 @@
 """The organiser's money API (owners and admins: money:read): the ledger's trial balance and
-journal, payouts they saw land in their bank, reversals, and the reports built on the ledger."""
+journal, payouts they saw land in their bank, reversals, and the reports built on the ledger.
+
+The trial balance, the journal and the reports only read: through `read_session` (db/replica.py),
+the read replica when DATABASE_READ_URL is set (seconds behind at most), the request's session
+otherwise. Payouts and reversals write, on the request's session."""
 
 from __future__ import annotations
 
@@ -52,27 +56,27 @@ class LedgerController(Controller):
 
     @get("/trial-balance", operation_id="getTrialBalance", opt=access(Permission.MONEY_READ))
     async def trial_balance(
-        self, organization_id: uuid.UUID, db_session: AsyncSession, event_id: uuid.UUID | None = None
+        self, organization_id: uuid.UUID, read_session: AsyncSession, event_id: uuid.UUID | None = None
     ) -> TrialBalance:
         """Debits, credits and balance per account of the organisation (or one event), and what each
         provider still holds; the balances sum to zero."""
         if event_id is not None:
-            await get_event(db_session, event_id)
-        return await services.trial_balance(db_session, event_id)
+            await get_event(read_session, event_id)
+        return await services.trial_balance(read_session, event_id)
 
     @get("/journal", operation_id="listJournalEntries", opt=access(Permission.MONEY_READ))
     async def journal(
         self,
         organization_id: uuid.UUID,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         event_id: uuid.UUID | None = None,
         page: int = Parameter(default=1, ge=1, le=1_000_000),
         page_size: int = Parameter(default=50, ge=1, le=200),
     ) -> JournalPage:
         """Journal entries, newest first, each with its lines (debit positive, credit negative)."""
         if event_id is not None:
-            await get_event(db_session, event_id)
-        items, total = await services.journal_page(db_session, event_id=event_id, page=page, page_size=page_size)
+            await get_event(read_session, event_id)
+        items, total = await services.journal_page(read_session, event_id=event_id, page=page, page_size=page_size)
         return JournalPage(items=items, total=total, page=page, page_size=page_size)
 
     @post("/payouts", operation_id="recordPayout", opt=access(Permission.MONEY_READ), status_code=201)
@@ -149,31 +153,31 @@ class MoneyReportController(Controller):
     async def sales(
         self,
         organization_id: uuid.UUID,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         event_id: uuid.UUID | None = None,
         date_from: date | None = None,
         date_to: date | None = None,
     ) -> SalesReport:
         """Gross sales, refunds, fees, VAT output, net and tickets per day (in the event's or the
         organisation's time zone) and in total, from the ledger. Default: the last 30 days."""
-        zone = await _time_zone(db_session, organization_id, event_id)
+        zone = await _time_zone(read_session, organization_id, event_id)
         return await reports.sales_report(
-            db_session, event_id=event_id, time_zone=zone, date_from=date_from, date_to=date_to
+            read_session, event_id=event_id, time_zone=zone, date_from=date_from, date_to=date_to
         )
 
     @get("/sales.csv", operation_id="downloadSalesReportCsv", opt=access(Permission.MONEY_READ))
     async def sales_csv(
         self,
         organization_id: uuid.UUID,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         event_id: uuid.UUID | None = None,
         date_from: date | None = None,
         date_to: date | None = None,
     ) -> Response[str]:
         """The sales report as CSV: one row per day and a total row, amounts in rand."""
-        zone = await _time_zone(db_session, organization_id, event_id)
+        zone = await _time_zone(read_session, organization_id, event_id)
         report = await reports.sales_report(
-            db_session, event_id=event_id, time_zone=zone, date_from=date_from, date_to=date_to
+            read_session, event_id=event_id, time_zone=zone, date_from=date_from, date_to=date_to
         )
         scope = f"event-{event_id}" if event_id else "organisation"
         name = f"sales-{scope}-{report.date_from.isoformat()}-{report.date_to.isoformat()}.csv"
@@ -188,15 +192,15 @@ class MoneyReportController(Controller):
         self,
         organization_id: uuid.UUID,
         provider: PaymentProviderName,
-        db_session: AsyncSession,
+        read_session: AsyncSession,
         date_from: date | None = None,
         date_to: date | None = None,
     ) -> SettlementStatement:
         """Every payment the provider reported as succeeded in the range (organisation time zone),
         with its order, fee, refunds and net, and flags for what does not reconcile."""
-        zone = await _time_zone(db_session, organization_id, None)
+        zone = await _time_zone(read_session, organization_id, None)
         return await settlement.settlement_statement(
-            db_session,
+            read_session,
             provider=str(provider),
             time_zone=zone,
             date_from=date_from,

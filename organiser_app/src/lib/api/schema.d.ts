@@ -345,7 +345,7 @@ export interface paths {
         /**
          * Overview
          * @description Every event of the organisation with its key figures (sold, capacity, gross, checked in);
-         *     may be up to 5 s old.
+         *     may be up to 5 s old (plus the read replica's lag, when one is configured).
          */
         get: operations["getOrganizationOverview"];
         put?: never;
@@ -684,7 +684,8 @@ export interface paths {
         /**
          * Direct
          * @description Stream `orders`, `attendees` or `scans` as CSV now. Over EXPORT_SYNC_MAX_ROWS rows: 409,
-         *     create an export job instead.
+         *     create an export job instead. The rows may be a few seconds old when a read replica is
+         *     configured.
          */
         get: operations["downloadEventCsv"];
         put?: never;
