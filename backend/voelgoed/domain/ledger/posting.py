@@ -81,6 +81,20 @@ async def _post_once(
         return found
 
 
+async def _post_by_reference(db: AsyncSession, entry: JournalEntry, legs: Sequence[Leg]) -> uuid.UUID | None:
+    """Post once per provider reference (a chargeback's or a statement fee's id at the provider):
+    a repeated call with the same kind, provider and `external_reference` books nothing more.
+    Without a reference every call posts."""
+    if entry.external_reference is None:
+        return await _post(db, entry, legs)
+    existing = select(JournalEntry.id).where(
+        JournalEntry.kind == entry.kind,
+        JournalEntry.provider == entry.provider,
+        JournalEntry.external_reference == entry.external_reference,
+    )
+    return await _post_once(db, entry, legs, existing)
+
+
 def _when(occurred_at: datetime | None) -> datetime:
     return occurred_at or datetime.now(UTC)
 
@@ -213,14 +227,7 @@ async def record_chargeback(
         occurred_at=_when(occurred_at),
         memo="chargeback",
     )
-    if external_reference is None:
-        return await _post(db, entry, legs)
-    existing = select(JournalEntry.id).where(
-        JournalEntry.kind == EntryKind.CHARGEBACK.value,
-        JournalEntry.provider == provider,
-        JournalEntry.external_reference == external_reference,
-    )
-    return await _post_once(db, entry, legs, existing)
+    return await _post_by_reference(db, entry, legs)
 
 
 async def record_fee(
@@ -253,14 +260,7 @@ async def record_fee(
         occurred_at=_when(occurred_at),
         memo=memo[:300] or "provider fee",
     )
-    if external_reference is None:
-        return await _post(db, entry, legs)
-    existing = select(JournalEntry.id).where(
-        JournalEntry.kind == EntryKind.FEE.value,
-        JournalEntry.provider == provider,
-        JournalEntry.external_reference == external_reference,
-    )
-    return await _post_once(db, entry, legs, existing)
+    return await _post_by_reference(db, entry, legs)
 
 
 async def record_payout(
