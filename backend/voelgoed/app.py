@@ -62,11 +62,11 @@ from voelgoed.web.devmail import DevMailController
 from voelgoed.web.health import HealthController
 from voelgoed.web.metrics import metrics
 from voelgoed.web.ozow_notify import OzowNotifyController
-from voelgoed.web.paystack_api import PaystackConnectController, PaystackWebhookController
+from voelgoed.web.paystack_api import PaystackWebhookController
 from voelgoed.web.public import PublicSiteController
 from voelgoed.web.simulated_pay import SimulatedPaymentController
 from voelgoed.web.spa import spa_handlers
-from voelgoed.web.yoco_api import YocoConnectController, YocoWebhookController
+from voelgoed.web.yoco_api import YocoWebhookController
 from voelgoed.worker import make_request_queue
 
 API_CONTROLLERS: list[Any] = [
@@ -91,9 +91,7 @@ API_CONTROLLERS: list[Any] = [
     PaymentProviderController,
     PayFastItnController,
     YocoWebhookController,
-    YocoConnectController,
     PaystackWebhookController,
-    PaystackConnectController,
     OzowNotifyController,
     DeviceController,
     LedgerController,

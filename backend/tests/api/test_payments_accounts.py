@@ -102,6 +102,12 @@ async def test_patterns_unknown_fields_and_providers(client: Api) -> None:
     assert_problem(await save(client, api_key="x"), 400)  # not a field of the body at all
     assert_problem(await client.get(client.org("/payment-providers/stripe")), 422, "provider")
     assert_problem(await save(client, "stripe"), 422, "provider")
+    # "Connect" exists only for providers with a connect step (Yoco, Paystack)
+    listed = {p["provider"]: p["connect_step"] for p in (await client.get(client.org("/payment-providers"))).json()}
+    assert listed["yoco"] and listed["paystack"] and not listed["payfast"]
+    connect = client.org("/payment-providers/payfast/connect")
+    assert_problem(await client.post(connect, json={"secret_key": "sk_test_x"}), 422, "provider")
+    assert_problem(await client.post(client.org("/payment-providers/stripe/connect"), json={}), 422, "provider")
     for name in (n for n in PROVIDER_NAMES if n not in REGISTRY):  # named in the spec, not built yet
         assert_problem(await client.get(client.org(f"/payment-providers/{name}")), 422, "provider")
     assert_problem(

@@ -1,32 +1,24 @@
-"""Paystack over HTTP: the webhook Paystack posts to, and "Connect Paystack" for the organiser.
-Rules: domain/payments/paystack_webhooks.py and gateway_accounts.py; the provider itself:
+"""Paystack over HTTP: the webhook Paystack posts to ("Connect Paystack" is the payment settings'
+POST .../payment-providers/paystack/connect). Rules: domain/payments/paystack_webhooks.py and gateway_accounts.py; the provider itself:
 domain/payments/providers/paystack.py. The webhook is answered as every provider's notification is
 (domain/payments/controllers.answer_notification)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, post
-from litestar.di import Provide
 from redis.asyncio import Redis
 from saq import Queue
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voelgoed.auth.permissions import Access, Permission, access
+from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.payments.controllers import answer_notification
-from voelgoed.domain.payments.gateway_accounts import GatewayAccounts
 from voelgoed.domain.payments.paystack_webhooks import process_paystack_webhook
 from voelgoed.domain.payments.providers.paystack import PaystackProvider
-from voelgoed.domain.payments.services import notify_url
 from voelgoed.lib.client_address import client_address
 from voelgoed.settings import Settings
 from voelgoed.web.gateway_webhooks import (
-    GatewayConnect,
-    GatewayConnection,
-    connection_read,
-    provide_gateway_accounts,
     received,
 )
 
@@ -56,22 +48,3 @@ class PaystackWebhookController(Controller):
             allowed_ips=payments.paystack_allowed_ips,
         )
         return await answer_notification(db_session, result, queue=queue, redis=redis, ok=received())
-
-
-class PaystackConnectController(Controller):
-    path = "/api/organizations/{organization_id:uuid}/payment-providers/paystack"
-    tags = ["payments"]
-    dependencies = {"gateways": Provide(provide_gateway_accounts)}
-
-    @post("/connect", operation_id="connectPaystack", opt=access(Permission.ORG_MANAGE), status_code=200)
-    async def connect(
-        self, organization_id: uuid.UUID, data: GatewayConnect, gateways: GatewayAccounts, settings: Settings
-    ) -> GatewayConnection:
-        """Check the secret key with Paystack and save it encrypted (never shown again). The answer
-        holds the webhook URL to paste in Paystack's dashboard (Settings > API Keys & Webhooks).
-        422 at `secret_key` when Paystack refuses the key; 503 when Paystack cannot be reached."""
-        provider = PaystackProvider(settings.payments.paystack_api_url)
-        done = await gateways.connect_paystack(
-            organization_id, provider, data.secret_key, notify_url("paystack", settings.server.public_url)
-        )
-        return connection_read(done)

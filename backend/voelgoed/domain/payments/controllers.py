@@ -18,14 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Access, Permission, access
 from voelgoed.domain.audit.services import AuditService
+from voelgoed.domain.payments.gateway_accounts import GatewayAccounts
 from voelgoed.domain.payments.gateway_notifications import record_refund_outcome
 from voelgoed.domain.payments.itn import process_itn
 from voelgoed.domain.payments.notification_records import NotificationRejected, NotificationResult, ServiceUnavailable
 from voelgoed.domain.payments.providers import PROVIDER_NAMES
 from voelgoed.domain.payments.schemas import (
+    GatewayConnect,
+    GatewayConnection,
     PaymentProviderOrder,
     PaymentProviderRead,
     PaymentProviderUpdate,
+    connection_read,
     provider_account_read,
 )
 from voelgoed.domain.payments.services import PaymentAccountService
@@ -40,6 +44,10 @@ Answer = TypeVar("Answer")
 
 # Any name routes here; the service refuses an unknown one with 422 at field `provider`.
 ProviderInPath = Annotated[str, path_documented_as(PROVIDER_NAMES)]
+
+
+async def provide_gateway_accounts(db_session: AsyncSession, auth: AuthContext) -> GatewayAccounts:
+    return GatewayAccounts(db_session, AuditService(db_session, auth))
 
 
 async def provide_accounts(db_session: AsyncSession, auth: AuthContext, settings: Settings) -> PaymentAccountService:
@@ -58,7 +66,7 @@ async def _one(accounts: PaymentAccountService, provider: str) -> PaymentProvide
 class PaymentProviderController(Controller):
     path = "/api/organizations/{organization_id:uuid}/payment-providers"
     tags = ["payments"]
-    dependencies = {"accounts": Provide(provide_accounts)}
+    dependencies = {"accounts": Provide(provide_accounts), "gateways": Provide(provide_gateway_accounts)}
 
     @get("", operation_id="listPaymentProviders", opt=access(Permission.ORG_MANAGE))
     async def list_providers(
@@ -116,6 +124,29 @@ class PaymentProviderController(Controller):
         stored and shown as `last_test`. 422 for a provider without a test endpoint."""
         await accounts.test(organization_id, provider)
         return await _one(accounts, provider)
+
+    @post(
+        "/{provider:str}/connect",
+        operation_id="connectPaymentProvider",
+        opt=access(Permission.ORG_MANAGE),
+        status_code=200,
+    )
+    async def connect_provider_account(
+        self,
+        organization_id: uuid.UUID,
+        provider: ProviderInPath,
+        data: GatewayConnect,
+        accounts: PaymentAccountService,
+        gateways: GatewayAccounts,
+        settings: Settings,
+    ) -> GatewayConnection:
+        """For providers with `connect_step` (Yoco, Paystack): check the secret key with the provider
+        and save it encrypted (never shown again). Yoco: our webhook URL is registered with the
+        organiser's Yoco account and its signing secret kept; Paystack: the answer holds the webhook
+        URL to paste in Paystack's dashboard. 422 at `secret_key` when the provider refuses the key,
+        422 at `provider` for a provider without a Connect step; 503 when it cannot be reached."""
+        accounts.check(provider)
+        return connection_read(await gateways.connect(organization_id, provider, data.secret_key, settings))
 
 
 def plain_ok() -> Response[str]:

@@ -21,11 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.payments.models import PaymentProviderAccount
-from voelgoed.domain.payments.providers import paystack, yoco
+from voelgoed.domain.payments.providers import get_provider, paystack, yoco
 from voelgoed.domain.payments.providers.base import ProviderUnavailable
-from voelgoed.domain.payments.services import PROVIDER_FIELDS, decrypt_credentials, seal_secret
+from voelgoed.domain.payments.services import PROVIDER_FIELDS, decrypt_credentials, notify_url, seal_secret
 from voelgoed.lib import crypto
 from voelgoed.lib.problems import AppError, Unprocessable
+from voelgoed.settings import Settings
 
 
 class ProviderDown(AppError):
@@ -45,6 +46,21 @@ class GatewayAccounts:
     def __init__(self, db: AsyncSession, audit: AuditService) -> None:
         self.db = db
         self.audit = audit
+
+    async def connect(
+        self, organization_id: uuid.UUID, provider_name: str, secret_key: str | None, settings: Settings
+    ) -> Connected:
+        """ "Connect": check the key with the provider and save it (Yoco also registers our webhook).
+        Only providers with `connect_step` have one; the others save credentials and test them."""
+        provider: Any = get_provider(provider_name, settings)
+        if not getattr(provider, "connect_step", False):
+            raise Unprocessable.field(
+                "provider", f"{provider.label} has no Connect step: save its credentials, then test the connection."
+            )
+        webhook_url = notify_url(provider_name, settings.server.public_url)
+        if provider_name == "yoco":
+            return await self.connect_yoco(organization_id, provider, secret_key, webhook_url)
+        return await self.connect_paystack(organization_id, provider, secret_key, webhook_url)
 
     async def _account(self, provider: str) -> PaymentProviderAccount | None:
         return await self.db.scalar(select(PaymentProviderAccount).where(PaymentProviderAccount.provider == provider))

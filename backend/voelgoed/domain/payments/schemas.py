@@ -4,7 +4,7 @@ field says only whether it is set and its last 4 characters."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 
@@ -13,6 +13,7 @@ from voelgoed.domain.payments.providers import PROVIDER_NAMES, REGISTRY, Payment
 from voelgoed.lib.closed_sets import documented_as
 
 if TYPE_CHECKING:
+    from voelgoed.domain.payments.gateway_accounts import Connected
     from voelgoed.domain.payments.models import PaymentProviderAccount
     from voelgoed.settings import Settings
 
@@ -68,12 +69,42 @@ class PaymentProviderRead(msgspec.Struct):
     fields: list[CredentialFieldRead]
     supports_refunds: bool
     supports_connection_test: bool
+    connect_step: bool  # has a "Connect" step (POST .../{provider}/connect): Yoco and Paystack
     notify_url: str | None  # paste into the provider's dashboard where it asks for one
     last_test: ConnectionTestRead | None
     updated_at: datetime | None
 
 
+SecretKey = Annotated[str, msgspec.Meta(max_length=200)]
+
+
+class GatewayConnect(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """Omit `secret_key` to reconnect with the key saved before (e.g. after a new PUBLIC_URL)."""
+
+    secret_key: SecretKey | None = None
+
+
+class GatewayConnection(msgspec.Struct):
+    provider: PaymentProviderName
+    connected: bool
+    mode: Literal["test", "live"]  # from the key (sk_test_ / sk_live_)
+    message: str
+    webhook_url: str  # where the provider sends its notifications
+    webhook_registered: bool  # True: registered for you (Yoco); False: paste it in the provider's dashboard
+
+
 # --- mappers: stored rows -> response bodies (the one place each response is built) ---
+
+
+def connection_read(done: Connected) -> GatewayConnection:
+    return GatewayConnection(
+        provider=done.provider,
+        connected=True,
+        mode="test" if done.mode == "test" else "live",
+        message=done.message,
+        webhook_url=done.webhook_url,
+        webhook_registered=done.webhook_registered,
+    )
 
 
 def provider_account_read(
@@ -115,6 +146,7 @@ def provider_account_read(
         fields=fields,
         supports_refunds=bool(cls.supports_refunds),
         supports_connection_test=bool(cls.supports_connection_test),
+        connect_step=bool(getattr(cls, "connect_step", False)),
         notify_url=services.notify_url(provider, settings.server.public_url) or None,
         last_test=last_test,
         updated_at=account.updated_at if account else None,

@@ -94,6 +94,7 @@ class PaystackProvider:
     notify_path = "/api/payments/paystack/webhook"
     supports_refunds = True
     supports_connection_test = True
+    connect_step = True  # "Connect" checks the key and saves it (gateway_accounts.GatewayAccounts.connect)
 
     def __init__(self, api_url: str) -> None:
         self.api_url = api_url.rstrip("/")

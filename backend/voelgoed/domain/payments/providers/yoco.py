@@ -90,6 +90,7 @@ class YocoProvider:
     notify_path = "/api/payments/yoco/webhook"
     supports_refunds = True
     supports_connection_test = True
+    connect_step = True  # "Connect" checks the key and saves it (gateway_accounts.GatewayAccounts.connect)
 
     def __init__(self, api_url: str) -> None:
         self.api_url = api_url.rstrip("/")
