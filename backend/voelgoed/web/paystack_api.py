@@ -1,7 +1,7 @@
-"""Paystack over HTTP: the webhook Paystack posts to ("Connect Paystack" is the payment settings'
-POST .../payment-providers/paystack/connect). Rules: domain/payments/paystack_webhooks.py and gateway_accounts.py; the provider itself:
-domain/payments/providers/paystack.py. The webhook is answered as every provider's notification is
-(domain/payments/controllers.answer_notification)."""
+"""Paystack over HTTP: the webhook Paystack posts to. "Connect Paystack" is the payment settings'
+POST .../payment-providers/paystack/connect. Rules: domain/payments/paystack_webhooks.py and
+gateway_accounts.py; the provider itself: domain/payments/providers/paystack.py. The webhook is
+answered as every provider's notification is (domain/payments/controllers.answer_notification)."""
 
 from __future__ import annotations
 

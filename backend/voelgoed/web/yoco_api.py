@@ -1,7 +1,8 @@
-"""Yoco over HTTP: the webhook Yoco posts to ("Connect Yoco", which registers it with the
-organiser's Yoco account, is the payment settings' POST .../payment-providers/yoco/connect). Rules: domain/payments/yoco_webhooks.py and
-gateway_accounts.py; the provider itself: domain/payments/providers/yoco.py. The webhook is answered
-as every provider's notification is (domain/payments/controllers.answer_notification)."""
+"""Yoco over HTTP: the webhook Yoco posts to. "Connect Yoco", which registers it with the
+organiser's Yoco account, is the payment settings' POST .../payment-providers/yoco/connect. Rules:
+domain/payments/yoco_webhooks.py and gateway_accounts.py; the provider itself:
+domain/payments/providers/yoco.py. The webhook is answered as every provider's notification is
+(domain/payments/controllers.answer_notification)."""
 
 from __future__ import annotations
 
