@@ -253,7 +253,7 @@ class CheckoutController(Controller):
                 fields=redirect.fields,
                 reference=order.reference,
                 amount=order.total_cents,
-                provider_label=workflow_bridge.PROVIDER_LABELS.get(values["provider"], values["provider"]),
+                provider_label=workflow_bridge.provider_label(values["provider"]),
                 robots="noindex",
             )
         return Redirect(redirect.url, status_code=303, cookies=visit.cookies())

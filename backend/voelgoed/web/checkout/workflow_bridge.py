@@ -23,13 +23,19 @@ from voelgoed.domain.payments.providers.base import PaymentRedirect
 from voelgoed.lib.problems import AppError, Conflict
 from voelgoed.settings import Settings
 
-PROVIDER_LABELS = {
+# What buyers read where it differs from the provider's own label (providers/*.py `label`).
+BUYER_LABELS = {
     "simulated": "Test payment (simulated: no real money, not for production)",
     "payfast": "PayFast (card, Instant EFT and more)",
-    "yoco": "Card (Yoco)",
-    "paystack": "Card or EFT (Paystack)",
-    "ozow": "Instant EFT (Ozow)",
 }
+
+
+def provider_label(name: str) -> str:
+    """The name of a payment provider as the checkout site shows it."""
+    from voelgoed.domain.payments.providers import REGISTRY
+
+    entry = REGISTRY.get(name)
+    return BUYER_LABELS.get(name) or (str(entry.cls.label) if entry else name)
 
 
 @dataclass
@@ -132,11 +138,10 @@ async def providers_for(db: AsyncSession, settings: Settings, organization_id: u
     """Providers this buyer may choose, in the organisation's order: those it switched on and set
     up (PayFast's sandbox test merchant stands in outside production), the simulated one where
     allowed. The form's choice is checked against this list, and start_checkout checks again."""
-    from voelgoed.domain.payments.providers import REGISTRY
     from voelgoed.domain.payments.services import checkout_providers
 
     names = await checkout_providers(db, organization_id, settings)
-    return [Provider(name=n, label=PROVIDER_LABELS.get(n) or str(REGISTRY[n].cls.label)) for n in names]
+    return [Provider(name=n, label=provider_label(n)) for n in names]
 
 
 async def start_checkout(
