@@ -46,7 +46,12 @@ def environment(
         lstrip_blocks=trim_blocks,
         keep_trailing_newline=keep_trailing_newline,
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
     )
+    # Every user-facing sentence in a template is written {{ _("...") }} (with %(name)s
+    # placeholders, never concatenated) so that it can be translated; until a locale's catalogue
+    # is installed the sentence is shown as written.
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.filters["money"] = display_rand
     env.filters["local_time"] = local_time
     env.filters["iso"] = iso
