@@ -18,7 +18,7 @@ from litestar.openapi.spec import Contact, License
 from voelgoed import __version__
 from voelgoed.auth.guard import authorize, provide_auth
 from voelgoed.auth.permissions import Access
-from voelgoed.db import make_alchemy_config, replica
+from voelgoed.db import make_alchemy_config, pooler, replica
 from voelgoed.db import pool as db_pool
 from voelgoed.db.timeouts import request_connect_args
 from voelgoed.devservices import normalise_database_url
@@ -135,6 +135,8 @@ def check_every_route_declares_access(app: Litestar) -> None:
 
 
 def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Litestar:
+    # Before any engine exists: every engine on DATABASE_URL gets the pooler's arguments (db/pooler.py).
+    pooler.use_transaction_pooler(settings.database.pgbouncer)
     connect_args = request_connect_args(
         statement_timeout_ms=settings.database.statement_timeout_ms,
         lock_timeout_ms=settings.database.lock_timeout_ms,
@@ -144,7 +146,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
         pool_size=settings.database.pool_size,
         max_overflow=settings.database.max_overflow,
         pool_timeout=settings.database.pool_timeout_seconds,
-        connect_args=connect_args,
+        connect_args=pooler.connect_args(connect_args),
     )
     read_engine = None  # DATABASE_READ_URL unset: `read_session` is the request's own session
     if settings.database.read_url:
@@ -153,7 +155,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
             pool_size=settings.database.pool_size,
             max_overflow=settings.database.max_overflow,
             pool_timeout=settings.database.pool_timeout_seconds,
-            connect_args=connect_args,
+            connect_args=pooler.connect_args(connect_args),
         )
     # Requests never wait long on Redis: short timeouts, and a breaker shared by the cache/rate-limit
     # client and the queue (lib/redis_client.py).

@@ -91,6 +91,18 @@ class DatabaseSettings:
     # A read replica for reads that may lag a few seconds (dashboards, exports, money reports;
     # db/replica.py). None: those reads use the request's own session on the primary.
     read_url: str | None = None
+    # DATABASE_URL goes through a transaction pooler (PgBouncer pool_mode=transaction): no named
+    # prepared statement outlives its transaction, and the scan path's autocommit statements run
+    # inside one (db/pooler.py).
+    pgbouncer: bool = False
+    # Straight to PostgreSQL, for what needs a session of its own (LISTEN for the live streams,
+    # session-level advisory locks). None: DATABASE_URL (then it must not be a transaction pooler).
+    direct_url: str | None = None
+
+    @property
+    def session_url(self) -> str | None:
+        """Where a connection that keeps session state goes (db/pooler.py)."""
+        return self.direct_url or self.url
 
 
 @dataclass(frozen=True)
@@ -363,6 +375,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         statement_timeout_ms=env.integer("DB_STATEMENT_TIMEOUT_MS", 30_000),
         lock_timeout_ms=env.integer("DB_LOCK_TIMEOUT_MS", 3_000),
         read_url=env.url("DATABASE_READ_URL", ("postgres", "postgresql", "postgresql+asyncpg")),
+        pgbouncer=env.flag("DATABASE_PGBOUNCER", False),
+        direct_url=env.url("DATABASE_DIRECT_URL", ("postgres", "postgresql", "postgresql+asyncpg")),
     )
     redis = RedisSettings(
         url=env.url("REDIS_URL", ("redis", "rediss", "unix")),
@@ -427,6 +441,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if env.optional(RENAMED_PROXIES_VARIABLE) is not None:
         env.problems.append(
             f"{RENAMED_PROXIES_VARIABLE} is now TRUSTED_PROXIES (one setting for every client address): rename it"
+        )
+    if database.pgbouncer and database.direct_url is None:
+        env.problems.append(
+            "DATABASE_PGBOUNCER=1 needs DATABASE_DIRECT_URL: live streams (LISTEN) and session locks"
+            " need a connection straight to PostgreSQL, not through the transaction pooler"
         )
     if environment == "production":
         env.problems += production_problems(env, secret_key, database, redis, mail)

@@ -56,6 +56,9 @@ class JobResources:
     sessions: async_sessionmaker[AsyncSession]
     redis: Redis
     queue: Queue
+    # Straight to PostgreSQL (DATABASE_DIRECT_URL) for what holds a session (advisory locks); the
+    # same engine as `engine` when that is not set (db/pooler.py).
+    session_engine: AsyncEngine | None = None
 
 
 def _urls(settings: Settings) -> tuple[str, str]:
@@ -68,13 +71,16 @@ async def open_resources(settings: Settings, queue: Queue | None, concurrency: i
     """The one factory of what jobs use. `queue`: the worker's own (None: make one)."""
     from voelgoed.db import (
         models,  # noqa: F401  (registers every table)
+        pooler,
         tenancy,
     )
-    from voelgoed.db.pool import worker_engine
+    from voelgoed.db.pool import session_engine, worker_engine
 
     tenancy.install()  # so that a job that does scope a session is filtered like a request
     database_url, redis_url = _urls(settings)
+    pooler.use_transaction_pooler(settings.database.pgbouncer)
     engine = worker_engine(database_url, concurrency=concurrency)
+    direct = session_engine(settings.database.direct_url) if settings.database.direct_url else None
     if queue is None:
         queue = make_queue(redis_url)
         await queue.connect()
@@ -83,6 +89,7 @@ async def open_resources(settings: Settings, queue: Queue | None, concurrency: i
         sessions=async_sessionmaker(engine, expire_on_commit=False),
         redis=Redis.from_url(redis_url),
         queue=queue,
+        session_engine=direct,
     )
 
 
@@ -91,6 +98,8 @@ async def close_resources(resources: JobResources, *, own_queue: bool) -> None:
         await resources.queue.disconnect()
     await resources.redis.aclose()
     await resources.engine.dispose()
+    if resources.session_engine is not None:
+        await resources.session_engine.dispose()
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -153,3 +162,12 @@ def job_redis(ctx: Mapping[str, Any] | None) -> Redis:
 
 def job_queue(ctx: Mapping[str, Any] | None) -> Queue:
     return _resources(ctx).queue
+
+
+def db_session_engine(ctx: Mapping[str, Any] | None) -> AsyncEngine:
+    """The engine for a connection that keeps session state (a session-level advisory lock held for
+    a whole job): straight to PostgreSQL when DATABASE_DIRECT_URL is set, because behind a
+    transaction pooler a session lock is taken on a server connection the pooler lends to others
+    next (db/pooler.py). Without it, the job engine."""
+    resources = _resources(ctx)
+    return resources.session_engine or resources.engine

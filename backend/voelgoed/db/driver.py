@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.db.pooler import behind_transaction_pooler
+
 _NAMED = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 
 
@@ -51,6 +53,8 @@ async def driver_connection(db: AsyncSession, *, begin: bool = False) -> Any:
     conn = await db.connection()
     raw = await conn.get_raw_connection()
     driver: Any = raw.driver_connection
-    if begin and not driver.is_in_transaction():
+    # Behind a transaction pooler an autocommit statement's Parse and Execute may reach different
+    # server connections: always inside the transaction there (db/pooler.py).
+    if (begin or behind_transaction_pooler()) and not driver.is_in_transaction():
         await conn.exec_driver_sql("SELECT 1")
     return driver

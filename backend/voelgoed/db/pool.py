@@ -31,6 +31,7 @@ from litestar import Request, Response
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from voelgoed.db import pooler
 from voelgoed.lib.metrics import POOLS
 from voelgoed.lib.problems import PROBLEM_MEDIA_TYPE, Problem
 from voelgoed.lib.requestid import current_request_id
@@ -59,7 +60,7 @@ def separate_pool(
         max_overflow=0,
         pool_timeout=pool_timeout,
         pool_recycle=1800,
-        connect_args=connect_args or {},
+        connect_args=pooler.connect_args(connect_args),  # same database as the request pool
     )
     _own_engines.append(own)
     POOLS.watch(name, lambda: own.pool)
@@ -92,10 +93,25 @@ def worker_engine(database_url: str, *, concurrency: int) -> AsyncEngine:
     jobs never wait on each other for the pool. Pre-ping: the worker is not a hot path, and a job
     that starts after a database restart should not fail on a dead connection."""
     engine = create_async_engine(
-        database_url, pool_size=concurrency, max_overflow=concurrency, pool_pre_ping=True, pool_recycle=1800
+        database_url,
+        pool_size=concurrency,
+        max_overflow=concurrency,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args=pooler.connect_args(),
     )
     POOLS.watch("worker", lambda: engine.pool)
     return engine
+
+
+def session_engine(direct_url: str, *, pool_size: int = 2) -> AsyncEngine:
+    """Straight to PostgreSQL (DATABASE_DIRECT_URL), for connections that keep session state:
+    a job's session-level advisory lock (db/pooler.py). Small: only such holders use it."""
+    from voelgoed.devservices import normalise_database_url
+
+    return create_async_engine(
+        normalise_database_url(direct_url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
 
 
 def watch_request_pool(get_engine: Any) -> None:

@@ -48,7 +48,7 @@ from voelgoed.domain.refunds.jobs import enqueue_refund
 from voelgoed.domain.tickets.services import format_local
 from voelgoed.lib import mail
 from voelgoed.settings import job_settings
-from voelgoed.worker_context import db_engine, db_session, job_queue, job_redis, worker_job
+from voelgoed.worker_context import db_engine, db_session, db_session_engine, job_queue, job_redis, worker_job
 from voelgoed.workflows import event_cancellation_sql as sql
 from voelgoed.workflows import refunds
 
@@ -118,7 +118,9 @@ async def run_event_cancellation(ctx: dict[str, Any] | None, *, cancellation_id:
     if event_id is None:
         return "missing"
     key = run_lock_key(event_id)
-    async with db_engine(ctx).connect() as lock_conn:
+    # Straight to PostgreSQL when DATABASE_DIRECT_URL is set: a session lock behind a transaction
+    # pooler would stay on a server connection the pooler lends to others (db/pooler.py).
+    async with db_session_engine(ctx).connect() as lock_conn:
         await lock_conn.execution_options(isolation_level="AUTOCOMMIT")
         if not await lock_conn.scalar(sql.TRY_LOCK, {"k": key}):
             log.info("event cancellation %s is being run by another worker", cid)
