@@ -44,6 +44,7 @@ from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDown
 from voelgoed.domain.venues.controllers import VenueController
 from voelgoed.lib.client_address import parse_networks
 from voelgoed.lib.compression import EventStreamSafeCompression
+from voelgoed.lib.live import LiveHub
 from voelgoed.lib.memory import limit_malloc_arenas
 from voelgoed.lib.metrics import http_metrics_middleware
 from voelgoed.lib.openapi_problems import add_problem_responses
@@ -162,6 +163,8 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
     breaker = RedisBreaker(settings.redis.request_timeout_ms / 1000, settings.redis.breaker_seconds)
     redis = make_request_redis(redis_url, breaker)
     queue = make_request_queue(redis_url, breaker)
+    # The live streams' one LISTEN connection, straight to PostgreSQL (lib/live.py, db/pooler.py).
+    live_hub = LiveHub(settings.database.direct_url or database_url)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -176,6 +179,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
         try:
             yield
         finally:
+            await live_hub.close()
             await queue.disconnect()
             await redis.aclose()
             await db_pool.dispose_separate_pools()
@@ -204,6 +208,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
             "redis": Provide(lambda: redis, use_cache=True, sync_to_thread=False),
             "queue": Provide(lambda: queue, use_cache=True, sync_to_thread=False),
+            "live_hub": Provide(lambda: live_hub, use_cache=True, sync_to_thread=False),
             "auth": Provide(provide_auth),
             "read_session": Provide(replica.provide_read_session),  # reads that may lag (db/replica.py)
         },

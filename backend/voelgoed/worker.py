@@ -6,13 +6,20 @@ jobs use (database, Redis, the queue) is made at start-up and closed at shutdown
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
+import os
+import socket
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from saq import Queue
+from croniter import croniter
+from saq import CronJob, Queue
 from saq.types import SettingsDict
 
 from voelgoed import worker_context
+from voelgoed.db import cron_ticks
 from voelgoed.domain.dashboards.jobs import BUILD_DASHBOARD_SNAPSHOTS_CRON
 from voelgoed.domain.exports.jobs import REQUEUE_STALLED_EXPORTS_CRON, run_export
 from voelgoed.domain.notifications.jobs import send_email
@@ -48,13 +55,50 @@ FUNCTIONS: list[Any] = [
 # Jobs that build large native buffers (WeasyPrint, CSV chunks): their freed memory goes back to
 # the kernel after each run (lib/memory.py; measured by bench/memory).
 HEAVY_JOBS = frozenset({"deliver_order_tickets", "run_export"})
+WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def tick_of(cron: str, scheduled: float) -> datetime:
+    """The cron tick a run belongs to: the latest one at or before its scheduled time (SAQ schedules
+    a cron job at the tick itself)."""
+    at = datetime.fromtimestamp(scheduled, UTC)
+    tick: datetime = croniter(cron, at + timedelta(seconds=1)).get_prev(datetime)
+    return tick
+
+
+def once_per_tick(cron_job: CronJob[Any]) -> CronJob[Any]:
+    """The same cron job, whose body runs only for the worker that claims (job, tick) in
+    PostgreSQL (db/cron_ticks.py): SAQ's own de-duplication lives in Redis, which may forget.
+    Only a run scheduled for a tick (SAQ's scheduler sets `scheduled` to the tick) claims it: the
+    same function enqueued to run now (an operator, a test: `queue.apply("sweep_refunds")`) runs."""
+    body = cron_job.function
+    name = body.__qualname__
+
+    @functools.wraps(body)
+    async def claimed(ctx: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        job = ctx.get("job")
+        if job is None or not job.scheduled:
+            return await body(ctx, *args, **kwargs)
+        tick = tick_of(cron_job.cron, job.scheduled)
+        if not await cron_ticks.claim(worker_context.db_engine(ctx), name, tick, WORKER_NAME):
+            log.info("cron %s tick %s: already run, skipped", name, tick.isoformat(), extra={"job": name})
+            return None
+        log.info("cron %s tick %s: run", name, tick.isoformat(), extra={"job": name})
+        return await body(ctx, *args, **kwargs)
+
+    return dataclasses.replace(cron_job, function=claimed)
+
+
 CRON_JOBS: list[Any] = [
-    RELEASE_EXPIRED_HOLDS_CRON,
-    BUILD_DASHBOARD_SNAPSHOTS_CRON,
-    REDELIVER_MISSED_TICKETS_CRON,
-    REQUEUE_STALLED_EXPORTS_CRON,
-    RESUME_EVENT_CANCELLATIONS_CRON,
-    SWEEP_REFUNDS_CRON,
+    once_per_tick(job)
+    for job in (
+        RELEASE_EXPIRED_HOLDS_CRON,
+        BUILD_DASHBOARD_SNAPSHOTS_CRON,
+        REDELIVER_MISSED_TICKETS_CRON,
+        REQUEUE_STALLED_EXPORTS_CRON,
+        RESUME_EVENT_CANCELLATIONS_CRON,
+        SWEEP_REFUNDS_CRON,
+    )
 ]
 
 

@@ -1,5 +1,6 @@
 """Imports every model so that Alembic and the app see the whole schema."""
 
+from voelgoed.db.cron_ticks import CronTick
 from voelgoed.domain.accounts.models import PasswordResetToken, User, UserSession
 from voelgoed.domain.analytics.models import AnalyticsEvent
 from voelgoed.domain.audit.models import AuditEntry
@@ -33,6 +34,7 @@ __all__ = [
     "CheckinConfig",
     "CheckinScan",
     "Coupon",
+    "CronTick",
     "DashboardSnapshotState",
     "DataExport",
     "DataExportChunk",

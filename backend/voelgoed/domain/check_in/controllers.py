@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
+import time
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import msgspec
 from litestar import Controller, Response, get, post, put
@@ -30,10 +32,15 @@ from voelgoed.domain.check_in.schemas import (
 )
 from voelgoed.domain.devices.schemas import DeviceGateChoice, DeviceGateChosen, DeviceSession
 from voelgoed.domain.devices.services import choose_gate, device_session
+from voelgoed.lib.live import LiveHub
 from voelgoed.workflows import offline_sync
 from voelgoed.workflows.check_in import ScanInput, scan_online
 
 DEVICE = {"device": Provide(provide_device)}
+
+
+STREAM_PING_SECONDS = 15.0
+SCAN_BATCH = 200  # scans per read of the live feed
 
 
 class DeviceCheckinController(Controller):
@@ -136,25 +143,41 @@ class CheckinAdminController(Controller):
         organization_id: uuid.UUID,
         event_id: uuid.UUID,
         db_session: AsyncSession,
+        live_hub: LiveHub,
         after: int = Parameter(default=0, ge=0),
     ) -> ServerSentEvent:
-        """Server-Sent Events: one `scan` event per scan (id = seq). Polls the database every second
-        on its own connection (the request's session ends when the response starts)."""
+        """Server-Sent Events: one `scan` event per scan (id = seq), sent when PostgreSQL notifies this
+        process of a scan of the event (lib/live.py); a `ping` comment after 15 s without one. Reads on
+        a connection of its own (the request's session ends when the response starts), once per new
+        scan for every watcher at the same position."""
         await services.get_event(db_session, event_id)
         bind = db_session.bind
 
+        async def read(since: int) -> list[Any]:
+            async with AsyncSession(bind) as db:
+                return list(await services.scan_feed(db, event_id, since, SCAN_BATCH))
+
         async def events() -> AsyncIterator[dict[str, str]]:
-            last, idle = after, 0
-            while True:
-                async with AsyncSession(bind) as db:
-                    items = await services.scan_feed(db, event_id, last, 200)
-                for item in items:
-                    last = item.seq
-                    yield {"event": "scan", "id": str(item.seq), "data": msgspec.json.encode(item).decode()}
-                idle = 0 if items else idle + 1
-                if idle and idle % 15 == 0:
-                    yield {"comment": "ping"}
-                await asyncio.sleep(1)
+            last, quiet_since = after, time.monotonic()
+            with live_hub.watching(event_id):
+                version = live_hub.version(event_id)
+                while True:
+                    since = last
+                    items = await live_hub.shared(
+                        (str(event_id), "scans", since), version, functools.partial(read, since)
+                    )
+                    for item in items:
+                        last = item.seq
+                        yield {"event": "scan", "id": str(item.seq), "data": msgspec.json.encode(item).decode()}
+                    if items:
+                        quiet_since = time.monotonic()
+                        if len(items) == SCAN_BATCH:
+                            continue  # more waiting: read on without waiting for a notification
+                    elif time.monotonic() - quiet_since >= STREAM_PING_SECONDS:
+                        quiet_since = time.monotonic()
+                        yield {"comment": "ping"}
+                    wait = STREAM_PING_SECONDS - (time.monotonic() - quiet_since)
+                    version = await live_hub.wait(event_id, version, max(wait, 0.1))
 
         return ServerSentEvent(events())
 

@@ -4,7 +4,6 @@ read replica when DATABASE_READ_URL is set, the request's session otherwise."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -22,10 +21,10 @@ from voelgoed.db.tenancy import scope_session
 from voelgoed.domain.catalog.services import get_event
 from voelgoed.domain.dashboards import cache, services
 from voelgoed.domain.dashboards.schemas import EventDashboard, Funnel, OrganizationOverview
+from voelgoed.lib.live import LiveHub
 from voelgoed.lib.problems import NotFound
 from voelgoed.settings import Settings
 
-STREAM_INTERVAL_SECONDS = 2.0
 STREAM_PING_SECONDS = 15.0
 STREAM_LIFETIME_SECONDS = 600.0  # then the browser's EventSource reconnects (retry below)
 
@@ -69,38 +68,50 @@ class DashboardController(Controller):
         db_session: AsyncSession,
         redis: Redis,
         settings: Settings,
+        live_hub: LiveHub,
         granularity: str = Parameter(default="hour", pattern="^(hour|day)$"),
     ) -> ServerSentEvent:
         """Server-Sent Events: a `summary` event (the whole dashboard, JSON) at once, then again
-        whenever something changed (checked every 2 s); a `ping` comment every 15 s. The stream
-        ends after 10 minutes and EventSource reconnects. A client that does not ask for
-        `text/event-stream` in `Accept` gets the first summary only (then the stream ends)."""
+        whenever a sale, hold, scan or snapshot build changes it (PostgreSQL notifies this process,
+        lib/live.py); a `ping` comment every 15 s. The stream ends after 10 minutes and EventSource
+        reconnects. A client that does not ask for `text/event-stream` in `Accept` gets the first
+        summary only (then the stream ends)."""
         await get_event(db_session, event_id)
         bind = db_session.bind
         live = "text/event-stream" in request.headers.get("accept", "")
         ttl = settings.cache.dashboard_seconds
 
+        async def read() -> tuple[services.ChangeToken, EventDashboard | None]:
+            # Once per change for every watcher of this event in this process (LiveHub.shared).
+            async with AsyncSession(bind) as db:
+                scope_session(db, organization_id)
+                token = await services.change_token(db, event_id)
+                try:
+                    event = await get_event(db, event_id)
+                except NotFound:  # deleted while watched: the streams end
+                    return token, None
+                return token, await cache.event_dashboard(db, redis, event, granularity, ttl, token)
+
         async def events() -> AsyncIterator[dict[str, str] | str]:
             last_token: services.ChangeToken | None = None
             started = last_sent = time.monotonic()
-            while True:
-                async with AsyncSession(bind) as db:
-                    scope_session(db, organization_id)
-                    token = await services.change_token(db, event_id)
+            with live_hub.watching(event_id):
+                version = live_hub.version(event_id)
+                while True:
+                    key = (str(event_id), "dashboard", organization_id, granularity)
+                    token, body = await live_hub.shared(key, version, read)
+                    if body is None:
+                        return
                     if token != last_token:
-                        try:
-                            event = await get_event(db, event_id)
-                        except NotFound:  # deleted while watched: end the stream
-                            return
-                        body = await cache.event_dashboard(db, redis, event, granularity, ttl, token)
                         last_token, last_sent = token, time.monotonic()
                         yield {"event": "summary", "data": msgspec.json.encode(body).decode()}
-                if not live or time.monotonic() - started > STREAM_LIFETIME_SECONDS:
-                    return
-                if time.monotonic() - last_sent > STREAM_PING_SECONDS:
-                    last_sent = time.monotonic()
-                    yield {"comment": "ping"}
-                await asyncio.sleep(STREAM_INTERVAL_SECONDS)
+                    if not live or time.monotonic() - started > STREAM_LIFETIME_SECONDS:
+                        return
+                    if time.monotonic() - last_sent > STREAM_PING_SECONDS:
+                        last_sent = time.monotonic()
+                        yield {"comment": "ping"}
+                    wait = min(STREAM_PING_SECONDS - (time.monotonic() - last_sent), STREAM_LIFETIME_SECONDS)
+                    version = await live_hub.wait(event_id, version, max(wait, 0.1))
 
         return ServerSentEvent(events(), retry_duration=2000)
 
