@@ -112,6 +112,10 @@ bench-scanner *args: chromium
     npm run build -w scanner_pwa
     node bench/scanner_offline/run.mjs {{args}}
 
+# Scale-out: flash sale and gate rush against 1, 2, 4 API processes behind PgBouncer (infra/local/topology.py, Debian packages), 1,000 live-stream watchers
+bench-scale-out *args: wrk
+    {{py}} bench/scale_out/run.py {{args}}
+
 # Install Debian's Chromium for browser tests when it is missing (needs root)
 chromium:
     #!/usr/bin/env bash

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import shutil
 import sys
 import time
 import uuid
@@ -49,6 +51,10 @@ def topology() -> Iterator[Topology]:
         yield running
     finally:
         running.stop()
+        if os.environ.get("VG_KEEP_TEST_DATA"):  # keep the processes' logs to debug a failure
+            print(f"\ntopology kept in {running.directory}")
+        else:
+            shutil.rmtree(running.directory, ignore_errors=True)
 
 
 async def organiser(base: str) -> tuple[httpx.AsyncClient, str]:

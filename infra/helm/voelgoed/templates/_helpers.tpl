@@ -45,6 +45,7 @@ VOELGOED_DATA_DIR: /tmp/voelgoed
 SECRET_KEY: {{ required "secrets.SECRET_KEY is required (or set existingSecret)" $s.SECRET_KEY | b64enc | quote }}
 DATABASE_URL: {{ required "secrets.DATABASE_URL is required (or set existingSecret)" $s.DATABASE_URL | b64enc | quote }}
 MIGRATIONS_DATABASE_URL: {{ $s.MIGRATIONS_DATABASE_URL | default $s.DATABASE_URL | b64enc | quote }}
+DATABASE_DIRECT_URL: {{ $s.DATABASE_DIRECT_URL | default $s.MIGRATIONS_DATABASE_URL | default $s.DATABASE_URL | b64enc | quote }}
 REDIS_URL: {{ required "secrets.REDIS_URL is required (or set existingSecret)" $s.REDIS_URL | b64enc | quote }}
 SMTP_HOST: {{ required "secrets.SMTP_HOST is required (or set existingSecret)" $s.SMTP_HOST | b64enc | quote }}
 {{- with $s.SMTP_USERNAME }}
