@@ -265,47 +265,61 @@ def main() -> None:
     if args.dir:
         topology.directory = args.dir
     topology.start()
-    summary: dict[str, Any] = {"cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d"), "runs": {}}
+    summary: dict[str, Any] = {"cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d"), "runs": {},
+                               "load_average_before": os.getloadavg()[0]}  # fmt: skip
     try:
         direct = topology.direct_url.replace("postgresql://", "postgresql+asyncpg://")
         gate = asyncio.run(gate_setup(topology.api_urls[0], direct, args.scan_tickets, args.scan_tickets, 8))
         payload_files = []
-        for i in range(len(counts)):
+        for i in range(len(counts) + 1):  # one slice per measured run, the last for the direct baseline
             path = topology.directory / f"payloads-{i}.txt"
-            path.write_text("\n".join(gate["payloads"][i :: len(counts)]) + "\n")
+            path.write_text("\n".join(gate["payloads"][i :: len(counts) + 1]) + "\n")
             payload_files.append(path)
 
         async def organiser() -> tuple[httpx.AsyncClient, str]:
             api = httpx.AsyncClient(base_url=topology.api_urls[0], timeout=60)
             return api, await sign_up_organiser(api)
 
-        for i, n in enumerate(counts):
-            topology.start_apis(n)  # counts grow: 1 -> 2 -> 4
+        async def one_event() -> dict[str, Any]:
+            api, org = await organiser()
+            try:
+                return await add_event(api, org, args.tickets, max_per_order=10)
+            finally:
+                await api.aclose()
+
+        def measure(label: str, payloads: Path, run: int) -> dict[str, Any]:
             urls = topology.api_urls
-
-            async def one_event() -> dict[str, Any]:
-                api, org = await organiser()
-                try:
-                    return await add_event(api, org, args.tickets, max_per_order=10)
-                finally:
-                    await api.aclose()
-
             # warm every process (connections, first statements) with a small sale of its own
             warm = asyncio.run(one_event())
-            flash_sale(urls, warm, 200 * n, 8 * n)
+            flash_sale(urls, warm, 200 * len(urls), 8 * len(urls))
             ev = asyncio.run(one_event())
             sale = flash_sale(urls, ev, args.buyers, args.conns)
             sale.update(asyncio.run(db_figures(topology.direct_url, ev)))
-            scans = gate_rush(urls, gate, payload_files[i], args.scan_seconds, args.scan_conns, i + 1)
-            summary["runs"][str(n)] = {"flash_sale": sale, "gate_rush": scans}
-            print(f"{n} API process(es): {sale['holds_per_s']} holds/s ({sale['holds']} holds, oversold "
+            scans = gate_rush(urls, gate, payloads, args.scan_seconds, args.scan_conns, run)
+            print(f"{label}: {sale['holds_per_s']} holds/s ({sale['holds']} holds, oversold "
                   f"{sale['oversold_orders']}), {scans['scans_per_s']} scans/s", flush=True)  # fmt: skip
+            return {"flash_sale": sale, "gate_rush": scans}
+
+        # The raw baseline of this run: one API process straight on PostgreSQL (no PgBouncer).
+        topology.env = {**topology.env, "DATABASE_URL": topology.direct_url, "DATABASE_PGBOUNCER": "0"}
+        topology.start_apis(1)
+        summary["direct_1"] = measure("1 API process straight on PostgreSQL", payload_files[-1], 9)
+        topology.stop_apis(0)
+        topology.env = {"LOG_LEVEL": "WARNING"}
+        for i, n in enumerate(counts):
+            topology.start_apis(n)  # counts grow: 1 -> 2 -> 4
+            summary["runs"][str(n)] = measure(f"{n} API process(es) behind PgBouncer", payload_files[i], i + 1)
         summary.update(asyncio.run(double_admissions(direct, gate["event_id"])))
         one = summary["runs"][str(counts[0])]
         for n in counts:
             run = summary["runs"][str(n)]
             run["holds_ratio_to_1"] = round(run["flash_sale"]["holds_per_s"] / one["flash_sale"]["holds_per_s"], 2)
             run["scans_ratio_to_1"] = round(run["gate_rush"]["scans_per_s"] / one["gate_rush"]["scans_per_s"], 2)
+        direct_1 = summary["direct_1"]
+        summary["pgbouncer_1_to_direct_1"] = {
+            "holds": round(one["flash_sale"]["holds_per_s"] / direct_1["flash_sale"]["holds_per_s"], 2),
+            "scans": round(one["gate_rush"]["scans_per_s"] / direct_1["gate_rush"]["scans_per_s"], 2),
+        }
         summary["oversold"] = max(r["flash_sale"]["oversold_orders"] for r in summary["runs"].values())
 
         topology.stop_apis(0)
@@ -319,6 +333,7 @@ def main() -> None:
                 await api.aclose()
 
         summary["live_streams"] = live_result = asyncio.run(live())
+        summary["load_average_after"] = os.getloadavg()[0]
     finally:
         topology.stop()
     print(f"\nscale-out on {summary['cpus']} CPUs ({summary['date']}), PgBouncer transaction pooling:")
@@ -328,6 +343,12 @@ def main() -> None:
         print(f"  {n:>4} {run['flash_sale']['holds_per_s']:>9} {run['holds_ratio_to_1']:>6} "
               f"{run['gate_rush']['scans_per_s']:>9} {run['scans_ratio_to_1']:>6}  "
               f"{run['flash_sale']['oversold_orders']}")  # fmt: skip
+    d1, ratio = summary["direct_1"], summary["pgbouncer_1_to_direct_1"]
+    print(f"  1 process straight on PostgreSQL: {d1['flash_sale']['holds_per_s']} holds/s, "
+          f"{d1['gate_rush']['scans_per_s']} scans/s (1 behind PgBouncer / direct: holds {ratio['holds']}, "
+          f"scans {ratio['scans']})")  # fmt: skip
+    before, after = summary["load_average_before"], summary["load_average_after"]
+    print(f"  load average (1 min) before {before:.1f}, after {after:.1f}")
     print(f"  double admissions {summary['double_admissions']}")
     lr = live_result
     print(f"  {lr['watchers']} watchers on {lr['api_processes']} processes: sale -> update p50 "

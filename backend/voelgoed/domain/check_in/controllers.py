@@ -146,10 +146,11 @@ class CheckinAdminController(Controller):
         live_hub: LiveHub,
         after: int = Parameter(default=0, ge=0),
     ) -> ServerSentEvent:
-        """Server-Sent Events: one `scan` event per scan (id = seq), sent when PostgreSQL notifies this
-        process of a scan of the event (lib/live.py); a `ping` comment after 15 s without one. Reads on
-        a connection of its own (the request's session ends when the response starts), once per new
-        scan for every watcher at the same position."""
+        """Server-Sent Events: one `scan` event per scan (id = seq), pushed as the scan is recorded (no
+        polling); a `ping` comment after 15 s without a scan."""
+        # PostgreSQL notifies this process of the event's scans (lib/live.py); reads run on a
+        # connection of their own (the request's session ends when the response starts), once per
+        # new scan for every watcher at the same position.
         await services.get_event(db_session, event_id)
         bind = db_session.bind
 

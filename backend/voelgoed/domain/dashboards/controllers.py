@@ -72,10 +72,10 @@ class DashboardController(Controller):
         granularity: str = Parameter(default="hour", pattern="^(hour|day)$"),
     ) -> ServerSentEvent:
         """Server-Sent Events: a `summary` event (the whole dashboard, JSON) at once, then again
-        whenever a sale, hold, scan or snapshot build changes it (PostgreSQL notifies this process,
-        lib/live.py); a `ping` comment every 15 s. The stream ends after 10 minutes and EventSource
-        reconnects. A client that does not ask for `text/event-stream` in `Accept` gets the first
-        summary only (then the stream ends)."""
+        whenever a sale, hold, scan or snapshot build changes it (pushed at once, no polling); a `ping`
+        comment every 15 s. The stream ends after 10 minutes and EventSource reconnects. A client
+        that does not ask for `text/event-stream` in `Accept` gets the first summary only (then the
+        stream ends)."""
         await get_event(db_session, event_id)
         bind = db_session.bind
         live = "text/event-stream" in request.headers.get("accept", "")

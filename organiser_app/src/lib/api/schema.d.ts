@@ -639,9 +639,10 @@ export interface paths {
         /**
          * Stream
          * @description Server-Sent Events: a `summary` event (the whole dashboard, JSON) at once, then again
-         *     whenever something changed (checked every 2 s); a `ping` comment every 15 s. The stream
-         *     ends after 10 minutes and EventSource reconnects. A client that does not ask for
-         *     `text/event-stream` in `Accept` gets the first summary only (then the stream ends).
+         *     whenever a sale, hold, scan or snapshot build changes it (pushed at once, no polling); a `ping`
+         *     comment every 15 s. The stream ends after 10 minutes and EventSource reconnects. A client
+         *     that does not ask for `text/event-stream` in `Accept` gets the first summary only (then the
+         *     stream ends).
          */
         get: operations["streamEventDashboard"];
         put?: never;
@@ -877,8 +878,8 @@ export interface paths {
         };
         /**
          * Stream
-         * @description Server-Sent Events: one `scan` event per scan (id = seq). Polls the database every second
-         *     on its own connection (the request's session ends when the response starts).
+         * @description Server-Sent Events: one `scan` event per scan (id = seq), pushed as the scan is recorded (no
+         *     polling); a `ping` comment after 15 s without a scan.
          */
         get: operations["streamScans"];
         put?: never;
