@@ -147,16 +147,24 @@ class Watcher:
             writer.close()
 
 
-async def statements(dsn: str) -> int:
+async def statements(dsn: str, like: str = "%") -> int:
+    """Statements PostgreSQL ran (pg_stat_statements), all or those whose text is `like`."""
     conn = await asyncpg.connect(dsn)
     try:
         return int(
             await conn.fetchval(
-                "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%'"
+                "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements"
+                " WHERE query NOT LIKE '%pg_stat_statements%' AND query LIKE $1",
+                like,
             )
         )
     finally:
         await conn.close()
+
+
+# The live streams' change-token read (domain/dashboards/queries.py CHANGE_TOKEN): one per watcher
+# every 2 s before; now one per change per process.
+LIVE_READ_SQL = "%array_agg(sold ORDER BY id)%"
 
 
 async def sales(url: str, ev: dict[str, Any], count: int, spacing: float) -> list[float]:
@@ -206,15 +214,17 @@ async def watchers_run(
         await asyncio.sleep(0.2)
     opened_s = time.monotonic() - t_open
     await asyncio.sleep(2)
-    idle_from, idle_t0 = await statements(dsn), time.monotonic()
+    idle_from, idle_tokens, idle_t0 = await statements(dsn), await statements(dsn, LIVE_READ_SQL), time.monotonic()
     await asyncio.sleep(10)
-    idle_calls = await statements(dsn) - idle_from - 1  # minus our own reading
+    idle_calls = await statements(dsn) - idle_from - 2  # minus our own readings
+    idle_token_reads = await statements(dsn, LIVE_READ_SQL) - idle_tokens
     idle_s = time.monotonic() - idle_t0
 
-    before = await statements(dsn)
+    before, tokens_before = await statements(dsn), await statements(dsn, LIVE_READ_SQL)
     sent = await sales(topology.api_urls[0], ev, n_sales, spacing)
     await asyncio.sleep(3)
     with_watchers = await statements(dsn) - before
+    token_reads = await statements(dsn, LIVE_READ_SQL) - tokens_before
     latencies, missed = [], 0
     for k, t0 in enumerate(sent, start=1):
         for w in watchers:
@@ -237,11 +247,13 @@ async def watchers_run(
         "sale_to_update_p50_ms": round(pct(latencies, 0.50) * 1000, 1),
         "sale_to_update_p99_ms": round(pct(latencies, 0.99) * 1000, 1),
         "sale_to_update_max_ms": round(max(latencies) * 1000, 1) if latencies else None,
-        "idle_statements_per_s": round(idle_calls / idle_s, 2),
+        "idle_statements_per_s": round(idle_calls / idle_s, 2),  # everything: the worker's crons too
+        "idle_change_token_reads_per_s": round(idle_token_reads / idle_s, 2),
+        "change_token_reads_per_sale": round(token_reads / n_sales, 2),
         "statements_per_sale_alone": round(alone / n_sales, 1),
         "statements_per_sale_with_watchers": round(with_watchers / n_sales, 1),
         "watcher_statements_per_sale": round((with_watchers - alone) / n_sales, 1),
-        "old_polling_statements_per_s": count / 2.0,  # the replaced loop: one change-token read per watcher per 2 s
+        "old_polling_change_token_reads_per_s": count / 2.0,  # the replaced loop: one per watcher per 2 s
     }
 
 
@@ -355,9 +367,10 @@ def main() -> None:
           f"{lr['sale_to_update_p50_ms']} ms, p99 {lr['sale_to_update_p99_ms']} ms, "
           f"max {lr['sale_to_update_max_ms']} ms, "
           f"missed {lr['updates_missed']}/{lr['updates_expected']}")  # fmt: skip
-    print(f"  statements/s while idle {lr['idle_statements_per_s']} "
-          f"(the old polling: {lr['old_polling_statements_per_s']}"
-          f" change-token reads/s); per sale {lr['statements_per_sale_with_watchers']} with the watchers, "
+    print(f"  change-token reads: {lr['idle_change_token_reads_per_s']}/s while idle (the old polling: "
+          f"{lr['old_polling_change_token_reads_per_s']}/s), {lr['change_token_reads_per_sale']} per sale; "
+          f"all statements/s while idle {lr['idle_statements_per_s']} (incl. the worker's crons); per sale "
+          f"{lr['statements_per_sale_with_watchers']} with the watchers, "
           f"{lr['statements_per_sale_alone']} without")  # fmt: skip
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "scale_out.json").write_text(json.dumps(summary, indent=2))

@@ -31,6 +31,7 @@ import pytest
 from croniter import croniter
 from saq import Job
 
+from voelgoed.lib.live import APP_NAME
 from voelgoed.worker import CRON_JOBS, make_queue
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "infra" / "local"))
@@ -211,6 +212,44 @@ async def test_a_watcher_on_one_process_sees_a_sale_made_on_the_other_without_po
         assert await change_token_reads(topology) - before <= 2
     await api.aclose()
     assert latency < 5
+
+
+async def listeners(topology: Topology, *, terminate: bool = False) -> int:
+    """The API processes' LISTEN connections (lib/live.py names them); `terminate`: cut them."""
+    conn = await asyncpg.connect(topology.direct_url)
+    try:
+        if terminate:
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", APP_NAME
+            )
+        return int(await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", APP_NAME))
+    finally:
+        await conn.close()
+
+
+async def test_a_watcher_keeps_seeing_sales_when_its_process_loses_the_listen_connection(topology: Topology) -> None:
+    first, second = topology.api_urls
+    api, org = await organiser(first)
+    ev = await published_event(api, org, 50)
+    url = f"/api/organizations/{org}/events/{ev['event_id']}/dashboard/stream"
+    # One watcher on each process (each process starts listening with its first watcher).
+    async with EventStreams(api, url, 1) as responses, EventStreams(api, second + url, 1) as others:
+        stream, other = responses[0].aiter_lines(), others[0].aiter_lines()
+        assert (await asyncio.wait_for(_next_summary(stream), 15))["available"] == 50
+        assert (await asyncio.wait_for(_next_summary(other), 15))["available"] == 50
+        assert await listeners(topology) == 2  # one per API process
+        await listeners(topology, terminate=True)
+        async with httpx.AsyncClient(base_url=second, timeout=30) as buyer:
+            r = await buyer.post(f"/api/public/events/{ev['slug']}/reservations", json=reservation(ev, 2))
+            assert r.status_code == 201, r.text
+        # Polling while the listener is down, or the re-read when it is back: within seconds.
+        updates = await asyncio.wait_for(asyncio.gather(_next_summary(stream), _next_summary(other)), 10)
+        assert [u["available"] for u in updates] == [48, 48]
+    await api.aclose()
+    deadline = time.monotonic() + 15
+    while await listeners(topology) < 2 and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+    assert await listeners(topology) == 2  # both listening again
 
 
 class EventStreams:

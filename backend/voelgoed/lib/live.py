@@ -13,7 +13,7 @@ Losing the listener (PostgreSQL restarted, the network cut) must not leave watch
 it is down every watched event's version is bumped every FALLBACK_SECONDS (slow polling: one shared
 read per event per interval), and the listener reconnects with backoff; on reconnecting every
 version is bumped once more, so a change made while it was down is picked up. Keep-alive: a
-`SELECT 1` every KEEPALIVE_SECONDS on the listener finds a dead connection.
+`SELECT 1` every KEEPALIVE_SECONDS on the listener finds a dead connection that no one closed.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import asyncpg
 
 log = logging.getLogger(__name__)
 CHANNEL = "voelgoed_live"
+APP_NAME = "voelgoed live"  # the listener in pg_stat_activity
 FALLBACK_SECONDS = 5.0
 KEEPALIVE_SECONDS = 15.0
 T = TypeVar("T")
@@ -103,32 +104,42 @@ class LiveHub:
 
     async def _listen_forever(self) -> None:
         delay = 0.5
-        while True:
-            fallback = asyncio.create_task(self._poll_while_down())
-            try:
-                conn = await asyncpg.connect(self.dsn, timeout=10)
-            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-                log.warning("live streams: cannot LISTEN (%s); polling every %.0f s", exc, FALLBACK_SECONDS)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+        fallback: asyncio.Task[None] | None = None
+        try:
+            while True:
+                if fallback is None:  # polls from the start until a LISTEN is in place
+                    fallback = asyncio.create_task(self._poll_while_down())
+                try:
+                    conn = await asyncpg.connect(self.dsn, timeout=10, server_settings={"application_name": APP_NAME})
+                except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+                    log.warning("live streams: cannot LISTEN (%s); polling every %.0f s", exc, FALLBACK_SECONDS)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10.0)
+                    continue
+                lost = asyncio.Event()  # the server closed the connection (terminated, restarted)
+                try:
+                    conn.add_termination_listener(lambda _conn, lost=lost: lost.set())
+                    await conn.add_listener(CHANNEL, self._on_notify)
+                    fallback.cancel()
+                    fallback = None
+                    self.listening, delay = True, 0.5
+                    for key in list(self._watchers):  # whatever changed while we were not listening
+                        self._bump(key)
+                    while not lost.is_set():
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(lost.wait(), KEEPALIVE_SECONDS)
+                        if not lost.is_set():  # a cut network closes nothing: ask
+                            await conn.fetchval("SELECT 1", timeout=10)
+                    log.warning("live streams: the LISTEN connection was closed; polling until it is back")
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+                    log.warning("live streams: LISTEN connection lost (%s); polling until it is back", exc)
+                finally:
+                    self.listening = False
+                    with contextlib.suppress(Exception):
+                        await conn.close(timeout=2)
+        finally:
+            if fallback is not None:
                 fallback.cancel()
-                continue
-            try:
-                await conn.add_listener(CHANNEL, self._on_notify)
-                fallback.cancel()
-                self.listening, delay = True, 0.5
-                for key in list(self._watchers):  # whatever changed while we were not listening
-                    self._bump(key)
-                while True:
-                    await asyncio.sleep(KEEPALIVE_SECONDS)
-                    await conn.fetchval("SELECT 1", timeout=10)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
-                log.warning("live streams: LISTEN connection lost (%s); polling until it is back", exc)
-            finally:
-                self.listening = False
-                fallback.cancel()
-                with contextlib.suppress(Exception):
-                    await conn.close(timeout=2)
 
     async def _poll_while_down(self) -> None:
         while True:
