@@ -42,7 +42,11 @@ export const ROUTES: Route[] = [
 ];
 
 /** Dialogs, opened by a button on a route: each must fit the screen (no sideways scroll inside). */
-export const DIALOGS: { path: string; button: string }[] = [{ path: '/orgs/{orgId}/events/{eventId}', button: 'Cancel event' }];
+export const DIALOGS: { path: string; button: string }[] = [
+	{ path: '/orgs/{orgId}/events/{eventId}', button: 'Cancel event' },
+	{ path: '/orgs/{orgId}/events/{eventId}', button: 'Duplicate' },
+	{ path: '/orgs/{orgId}/events/{eventId}', button: 'Create series' }
+];
 
 /** Pages without a session (visited signed out). */
 export const PUBLIC_ROUTES: Route[] = [
