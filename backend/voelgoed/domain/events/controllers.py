@@ -21,10 +21,12 @@ from voelgoed.domain.events.cancellation_schemas import (
     EventCancellationRead,
 )
 from voelgoed.domain.events.machines import EventStatus
+from voelgoed.domain.events.public_links import WIDGET_PATH, page_url, widget_snippet
 from voelgoed.domain.events.schemas import (
     EventCopyCreate,
     EventCreate,
     EventPage,
+    EventPublicLinks,
     EventRead,
     EventSeriesCreate,
     EventSeriesRead,
@@ -34,6 +36,7 @@ from voelgoed.domain.events.schemas import (
 from voelgoed.domain.events.services import EventService, EventSort
 from voelgoed.lib.pagination import PageParams
 from voelgoed.lib.patching import sent_fields
+from voelgoed.settings import Settings
 from voelgoed.workflows import event_cancellation, event_copies
 from voelgoed.workflows.event_cancellation_jobs import enqueue_cancellation
 
@@ -72,6 +75,21 @@ class EventController(Controller):
     @get("/{event_id:uuid}", operation_id="getEvent", opt=access(Permission.EVENTS_READ))
     async def get_event(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> EventRead:
         return event_read(await events.get(event_id))
+
+    @get("/{event_id:uuid}/public-links", operation_id="getEventPublicLinks", opt=access(Permission.EVENTS_READ))
+    async def public_links(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService, settings: Settings
+    ) -> EventPublicLinks:
+        """The event's public page (where buyers check out) and the snippet that embeds its ticket
+        widget on another site. The links work while the event is published."""
+        event = await events.get(event_id)
+        public_url = settings.server.public_url
+        return EventPublicLinks(
+            published=event.status == "published",
+            page_url=page_url(public_url, event.slug),
+            widget_script_url=f"{public_url}{WIDGET_PATH}",
+            widget_snippet=widget_snippet(public_url, event.slug),
+        )
 
     @patch("/{event_id:uuid}", operation_id="updateEvent", opt=access(Permission.EVENTS_WRITE))
     async def update_event(

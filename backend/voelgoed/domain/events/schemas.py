@@ -100,6 +100,16 @@ class EventSeriesRead(msgspec.Struct):
     events: list[EventRead]  # the new copies, earliest first
 
 
+class EventPublicLinks(msgspec.Struct):
+    """Where buyers find the event: its page on the checkout site and the ticket widget to paste
+    on the organiser's own site (docs/widget.md). They work while the event is published."""
+
+    published: bool
+    page_url: str
+    widget_script_url: str
+    widget_snippet: str
+
+
 class EventPage(msgspec.Struct):
     items: list[EventRead]
     total: int
