@@ -126,6 +126,7 @@ test('every route of the organiser app fits a 390 px phone, and every event tab 
 		expect(o2.scrollWidth, `${label} tab: ${o2.culprits.join(', ')}`).toBeLessThanOrEqual(o2.innerWidth);
 	}
 	await page.goto(`/app/orgs/${o.orgId}/events/${seeded.event.id}`);
+	await expect(page.getByRole('heading', { level: 1, name: seeded.event.name })).toBeVisible();
 	await shot(page, 'organiser-mobile-tabs.png');
 
 	// Signed out: the public pages.
