@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import ResponseHeader
 from litestar.params import Parameter
 from redis.asyncio import Redis
 from sqlalchemy import select
@@ -121,7 +122,14 @@ class PublicApiController(Controller):
     path = "/api/public"
     tags = ["public"]
 
-    @get("/events/{slug:str}", operation_id="getPublicEvent", opt=access(Access.PUBLIC))
+    @get(
+        "/events/{slug:str}",
+        operation_id="getPublicEvent",
+        opt=access(Access.PUBLIC),
+        # Any site may read it: the ticket widget (web/widget.py) runs on organisers' own sites.
+        # Only this read; no credentials (the app's CORS config, app.py, is for the scanner).
+        response_headers=[ResponseHeader(name="Access-Control-Allow-Origin", value="*")],
+    )
     async def get_event(
         self,
         slug: str,

@@ -24,6 +24,7 @@ from voelgoed.web.checkout.render import (
     render,
 )
 from voelgoed.web.checkout.security import Visit
+from voelgoed.web.widget import WIDGET_BYTES, WIDGET_CACHE, WIDGET_PATH, WIDGET_VERSION
 
 _IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
 
@@ -55,11 +56,21 @@ class PublicSiteController(Controller):
             f"site.{CSS_VERSION}.css": (CSS_BYTES, "text/css; charset=utf-8"),
             f"site.{JS_VERSION}.js": (JS_BYTES, "text/javascript; charset=utf-8"),
             FAVICON_SVG_NAME: (FAVICON_SVG, "image/svg+xml"),
+            f"widget.{WIDGET_VERSION}.js": (WIDGET_BYTES, "text/javascript; charset=utf-8"),
         }
         if name not in files:
             return Response(b"Not found", status_code=404, media_type="text/plain")
         body, media_type = files[name]
         return Response(body, media_type=media_type, headers=_IMMUTABLE)
+
+    @get(WIDGET_PATH, opt=access(Access.PUBLIC))
+    async def widget(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        """The ticket widget under the stable URL organisers paste (web/widget.py, docs/widget.md)."""
+        etag = f'"{WIDGET_VERSION}"'
+        headers = {"Cache-Control": WIDGET_CACHE, "ETag": etag, "X-Content-Type-Options": "nosniff"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(b"", status_code=304, headers=headers)
+        return Response(WIDGET_BYTES, media_type="text/javascript; charset=utf-8", headers=headers)
 
     @get("/favicon.ico", opt=access(Access.PUBLIC))
     async def favicon(self) -> Response[bytes]:

@@ -89,6 +89,10 @@ class GateRuleIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CheckinConfigUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """The whole rule set of an event (it replaces the one before). `valid_from`/`valid_until`
+    without an offset are read in the event's time zone; null: three hours before the start /
+    the event's end. A gate not listed admits every ticket type both ways."""
+
     exit_allowed: bool = True
     reentry_allowed: bool = False
     valid_from: datetime | None = None

@@ -25,6 +25,7 @@ from voelgoed.domain.check_in.schemas import (
     SessionRead,
 )
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.events.services import to_utc
 from voelgoed.domain.tickets.payload import ticket_type_ref
 from voelgoed.domain.venues.models import Gate
 from voelgoed.lib.problems import FieldError, NotFound, Unprocessable
@@ -90,8 +91,12 @@ async def config_read(db: AsyncSession, event: Event) -> CheckinConfigRead:
 
 
 async def update_config(db: AsyncSession, event: Event, data: CheckinConfigUpdate) -> CheckinConfigRead:
+    # A time without an offset is a wall-clock time in the event's zone, as for the event itself
+    # (the organiser app's check-in rules screen sends what the organiser typed).
+    valid_from = to_utc(data.valid_from, event.timezone, "valid_from") if data.valid_from else None
+    valid_until = to_utc(data.valid_until, event.timezone, "valid_until") if data.valid_until else None
     errors = []
-    if data.valid_from and data.valid_until and data.valid_until <= data.valid_from:
+    if valid_from and valid_until and valid_until <= valid_from:
         errors.append(FieldError(field="valid_until", message="must be after valid_from"))
     gate_ids = {g.gate_id for g in data.gates}
     if len(gate_ids) != len(data.gates):
@@ -123,8 +128,8 @@ async def update_config(db: AsyncSession, event: Event, data: CheckinConfigUpdat
         db.add(config)
     config.exit_allowed = data.exit_allowed
     config.reentry_allowed = data.reentry_allowed
-    config.valid_from = data.valid_from
-    config.valid_until = data.valid_until
+    config.valid_from = valid_from
+    config.valid_until = valid_until
     config.gates = gates
     # Scanners learn new rules through the change feed.
     db.add(CheckinChange(organization_id=event.organization_id, event_id=event.id, kind="rules"))

@@ -21,12 +21,26 @@ from voelgoed.domain.events.cancellation_schemas import (
     EventCancellationRead,
 )
 from voelgoed.domain.events.machines import EventStatus
-from voelgoed.domain.events.schemas import EventCreate, EventPage, EventRead, EventUpdate, event_read
+from voelgoed.domain.events.public_links import WIDGET_PATH, page_url, widget_snippet
+from voelgoed.domain.events.schemas import (
+    EventCopyCreate,
+    EventCreate,
+    EventPage,
+    EventPublicLinks,
+    EventRead,
+    EventSeriesCreate,
+    EventSeriesRead,
+    EventUpdate,
+    event_read,
+)
 from voelgoed.domain.events.services import EventService, EventSort
 from voelgoed.lib.pagination import PageParams
 from voelgoed.lib.patching import sent_fields
-from voelgoed.workflows import event_cancellation
+from voelgoed.settings import Settings
+from voelgoed.workflows import event_cancellation, event_copies
 from voelgoed.workflows.event_cancellation_jobs import enqueue_cancellation
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 async def provide_event_service(db_session: AsyncSession, auth: AuthContext) -> EventService:
@@ -61,6 +75,21 @@ class EventController(Controller):
     @get("/{event_id:uuid}", operation_id="getEvent", opt=access(Permission.EVENTS_READ))
     async def get_event(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> EventRead:
         return event_read(await events.get(event_id))
+
+    @get("/{event_id:uuid}/public-links", operation_id="getEventPublicLinks", opt=access(Permission.EVENTS_READ))
+    async def public_links(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService, settings: Settings
+    ) -> EventPublicLinks:
+        """The event's public page (where buyers check out) and the snippet that embeds its ticket
+        widget on another site. The links work while the event is published."""
+        event = await events.get(event_id)
+        public_url = settings.server.public_url
+        return EventPublicLinks(
+            published=event.status == "published",
+            page_url=page_url(public_url, event.slug),
+            widget_script_url=f"{public_url}{WIDGET_PATH}",
+            widget_snippet=widget_snippet(public_url, event.slug),
+        )
 
     @patch("/{event_id:uuid}", operation_id="updateEvent", opt=access(Permission.EVENTS_WRITE))
     async def update_event(
@@ -105,6 +134,36 @@ class EventController(Controller):
         """Cancel an event that has no paid orders. With paid orders: 409, use
         POST .../cancellation (createEventCancellation), which asks what happens to them."""
         return event_read(await events.transition(event_id, "cancel"))
+
+    @post("/{event_id:uuid}/copies", operation_id="copyEvent", opt=access(Permission.EVENTS_WRITE))
+    async def copy_event(
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        data: EventCopyCreate,
+        events: EventService,
+        idempotency_key: str | None = Parameter(header=IDEMPOTENCY_HEADER, default=None, min_length=1, max_length=100),
+    ) -> EventRead:
+        """Duplicate the event to a new date as a draft: venue, description, capacity, ticket types
+        (sales windows moved by as much as the start), check-in rules and, with `include_coupons`,
+        coupons. The same `Idempotency-Key` again answers the copy made before."""
+        source = await events.get(event_id)
+        return event_read(await event_copies.copy_once(events.db, events.audit, source, data, idempotency_key))
+
+    @post("/{event_id:uuid}/series", operation_id="createEventSeries", opt=access(Permission.EVENTS_WRITE))
+    async def create_series(
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        data: EventSeriesCreate,
+        events: EventService,
+        idempotency_key: str | None = Parameter(header=IDEMPOTENCY_HEADER, default=None, min_length=1, max_length=100),
+    ) -> EventSeriesRead:
+        """Make one draft copy of the event per date (at most 52), all or none, linked with the
+        event by one series id. The same `Idempotency-Key` again answers the copies made before."""
+        source = await events.get(event_id)
+        series_id, made = await event_copies.create_series(events.db, events.audit, source, data, idempotency_key)
+        return EventSeriesRead(series_id=series_id, events=[event_read(e) for e in made])
 
 
 class EventCancellationController(Controller):

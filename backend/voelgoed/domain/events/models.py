@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 
 from advanced_alchemy.base import UUIDAuditBase
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voelgoed.db.tenancy import OrgOwned
@@ -16,6 +16,8 @@ class Event(OrgOwned, UUIDAuditBase):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="event_ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="event_capacity_non_negative"),
+        # A retried copy request (its Idempotency-Key) finds the events it made instead of copying again.
+        UniqueConstraint("organization_id", "copy_key", name="uq_event_organization_id_copy_key"),
     )
 
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -32,7 +34,16 @@ class Event(OrgOwned, UUIDAuditBase):
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
-    venue: Mapped[Venue | None] = relationship(lazy="joined")
+    # Copies (workflows/event_copies.py): the event this one was copied from, and the series of
+    # dates it belongs to (one id shared by the source and every copy one createEventSeries made).
+    copied_from_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("event.id", ondelete="SET NULL"), default=None, index=True
+    )
+    series_id: Mapped[uuid.UUID | None] = mapped_column(default=None, index=True)
+    # The copy request's Idempotency-Key ("<key>", or "<key>#<n>" for the n-th date of a series).
+    copy_key: Mapped[str | None] = mapped_column(String(120), default=None)
+
+    venue: Mapped[Venue | None] = relationship(lazy="joined", foreign_keys=[venue_id])
 
 
 # --- Event cancellation: one record per cancelled event with paid orders, and one row per paid order

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from voelgoed.domain.events.machines import EventStatus, allowed_transitions
+from voelgoed.lib.closed_sets import closed_set
 
 if TYPE_CHECKING:
     from voelgoed.domain.events.models import Event
@@ -43,6 +44,37 @@ class EventUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
     capacity: Capacity | msgspec.UnsetType | None = msgspec.UNSET
 
 
+if TYPE_CHECKING:
+    SeriesRepeat = str
+else:
+    SeriesRepeat = closed_set("SeriesRepeat", ("daily", "weekly"), "How often a series of event dates repeats.")
+
+MAX_SERIES_DATES = 52  # a year of weekly dates; more is a mistake or a script gone wrong
+
+
+class EventCopyCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A draft copy of an event at a new date (workflows/event_copies.py). Times without an offset
+    are read in the event's time zone; without `ends_at` the copy lasts as long as the source.
+    Ticket types (sales windows moved by as much as the start), check-in rules and, with
+    `include_coupons`, coupons are copied; orders, tickets and scans never are."""
+
+    starts_at: datetime
+    ends_at: datetime | None = None
+    name: Name | None = None
+    include_coupons: bool = False
+
+
+class EventSeriesCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """Draft copies of an event, one per date, made together (all or none) and linked by one
+    series id. Give either `starts` (start times, without an offset read in the event's zone) or
+    `repeat` with `count` (dates after the event's own: every day or week at the same local time)."""
+
+    starts: Annotated[list[datetime], msgspec.Meta(max_length=1000)] | None = None
+    repeat: SeriesRepeat | None = None
+    count: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
+    include_coupons: bool = False
+
+
 class EventRead(msgspec.Struct):
     id: uuid.UUID
     name: str
@@ -61,6 +93,21 @@ class EventRead(msgspec.Struct):
     published_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+
+class EventSeriesRead(msgspec.Struct):
+    series_id: uuid.UUID
+    events: list[EventRead]  # the new copies, earliest first
+
+
+class EventPublicLinks(msgspec.Struct):
+    """Where buyers find the event: its page on the checkout site and the ticket widget to paste
+    on the organiser's own site (docs/widget.md). They work while the event is published."""
+
+    published: bool
+    page_url: str
+    widget_script_url: str
+    widget_snippet: str
 
 
 class EventPage(msgspec.Struct):

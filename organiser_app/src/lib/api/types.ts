@@ -41,6 +41,7 @@ export type Device = OkOf<'listDevices'>['items'][number];
 export type PairingCode = OkOf<'createPairingCode'>;
 export type Scan = OkOf<'listScans'>['items'][number];
 export type CheckinCounts = OkOf<'getCheckinCounts'>;
+export type CheckinConfig = OkOf<'getCheckinConfig'>;
 export type OfflineDuplicate = OkOf<'listOfflineDuplicates'>['items'][number];
 
 // Closed sets of words, as the backend declares them (named enums in openapi.json, made from its
