@@ -15,7 +15,7 @@ from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.privacy import services
-from voelgoed.domain.privacy.machines import ORGANISER_VISIBLE_STATUSES
+from voelgoed.domain.privacy.machines import OrganiserRequestStatus
 from voelgoed.domain.privacy.models import RETENTION_DAYS_MAX, RETENTION_DAYS_MIN, PersonalDataRequest
 from voelgoed.domain.privacy.schemas import (
     PersonalDataRequestDetail,
@@ -49,16 +49,12 @@ class PrivacyRequestController(Controller):
         self,
         organization_id: uuid.UUID,
         db_session: AsyncSession,
-        status: str | None = Parameter(
-            default=None, schema_extra={"enum": list(ORGANISER_VISIBLE_STATUSES)}, max_length=12
-        ),
+        status: OrganiserRequestStatus | None = None,
         page: int = Parameter(default=1, ge=1),
         page_size: int = Parameter(default=50, ge=1, le=200),
     ) -> PersonalDataRequestPage:
         """Buyers' confirmed requests for a copy or the erasure of their personal data, open ones
         first, newest first. Requests the buyer never confirmed are not listed."""
-        if status is not None and status not in ORGANISER_VISIBLE_STATUSES:
-            raise Unprocessable.field("status", f"Choose one of: {', '.join(ORGANISER_VISIBLE_STATUSES)}.")
         stmt = services.visible_requests(status).order_by(
             (PersonalDataRequest.status != "open"), PersonalDataRequest.created_at.desc(), PersonalDataRequest.id
         )
@@ -115,9 +111,9 @@ class PrivacyRequestController(Controller):
     ) -> PersonalDataRequestDetail:
         """Refuse an open request with a reason, which is e-mailed to the buyer (POPIA lets a
         responsible party refuse, e.g. a manifestly unfounded or repeated request). Not open: 409."""
-        reason = " ".join(data.reason.split())
+        reason = " ".join(data.explanation.split())
         if not reason:
-            raise Unprocessable.field("reason", "Say why the request is refused: the buyer is told.")
+            raise Unprocessable.field("explanation", "Say why the request is refused: the buyer is told.")
         request = await services.get_request(db_session, request_id)
         await workflow.reject(
             db_session, queue, request, reason=reason, actor_id=auth.user_id, actor_email=auth.user.email

@@ -50,7 +50,13 @@ class PersonalDataRequestLifecycle(StateMachine):
 if TYPE_CHECKING:
     PersonalDataRequestStatus = str
     PersonalDataRequestKind = str
+    OrganiserRequestStatus = str
 else:
+    OrganiserRequestStatus = closed_set(
+        "OrganiserRequestStatus",
+        ORGANISER_VISIBLE_STATUSES,
+        "The statuses of personal data requests that organisers see (domain/privacy/machines.py).",
+    )
     PersonalDataRequestStatus = closed_set(
         "PersonalDataRequestStatus",
         states_of(PersonalDataRequestLifecycle),

@@ -20,7 +20,7 @@ class PersonalDataRequestRead(msgspec.Struct):
     created_at: datetime
     confirmed_at: datetime | None
     completed_at: datetime | None
-    reject_reason: str | None
+    rejection_explanation: str | None  # why the organiser refused it (e-mailed to the buyer)
     # Completed: what was exported or erased, per holder (docs/privacy.md), e.g. {"orders": 2}.
     summary: dict[str, int]
     export_available: bool  # the export file is still kept (7 days after completion)
@@ -45,7 +45,7 @@ class PersonalDataRequestPage(msgspec.Struct):
 
 
 class PersonalDataRequestReject(msgspec.Struct, forbid_unknown_fields=True):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]  # e-mailed to the buyer
+    explanation: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]  # why; e-mailed to the buyer
 
 
 class PrivacySettingsRead(msgspec.Struct):
@@ -72,7 +72,7 @@ def request_read(r: PersonalDataRequest) -> PersonalDataRequestRead:
         created_at=r.created_at,
         confirmed_at=r.confirmed_at,
         completed_at=r.completed_at,
-        reject_reason=r.reject_reason,
+        rejection_explanation=r.reject_reason,
         summary={k: int(v) for k, v in (r.summary or {}).items()},
         export_available=r.download_token_hash is not None,
         export_download_expires_at=r.download_expires_at if r.download_token_hash is not None else None,
