@@ -119,7 +119,11 @@ async def test_export_request_reaches_each_organisation_and_holds_only_that_buye
 
 
 async def test_erasure_tombstones_personal_fields_and_keeps_accounting_and_scans(
-    client: Api, new_client: Callable[[], Api], stack: Stack, engine: AsyncEngine
+    client: Api,
+    new_client: Callable[[], Api],
+    stack: Stack,
+    engine: AsyncEngine,
+    worker_env: None,  # noqa: F811
 ) -> None:
     event = await on_sale_event(client)  # a VAT vendor: the payment issues a tax invoice
     site = new_client()
@@ -193,6 +197,19 @@ async def test_erasure_tombstones_personal_fields_and_keeps_accounting_and_scans
     # The other buyer is untouched.
     kept = (await rows(engine, "SELECT buyer_name FROM ticket_order WHERE reference = :r", r=other["reference"]))[0]
     assert kept["buyer_name"] == "Pieter Botha"
+
+    # A ticket PDF stored by a delivery that was rendering while the erasure ran goes at the sweep.
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("INSERT INTO order_document (id, organization_id, order_id, pdf, rendered_at, created_at, updated_at)"
+                 " VALUES (:i, :g, :o, 'x', now(), now(), now())"),
+            {"i": uuid.uuid4(), "g": uuid.UUID(client.org_id), "o": oid},
+        )  # fmt: skip
+    from voelgoed.settings import load_settings
+    from voelgoed.workflows.personal_data_jobs import personal_data_sweep
+
+    assert (await personal_data_sweep({"settings": load_settings()}))["erased_ticket_documents"] == 1
+    assert await rows(engine, "SELECT id FROM order_document WHERE order_id = :o", o=oid) == []
 
     # Asking again finds no organisation holding data: the same answer, and no e-mail.
     mails_before = len(mails_to(stack, me))

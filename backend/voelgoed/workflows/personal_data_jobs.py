@@ -1,6 +1,6 @@
 """SAQ cron job of personal data: the attendee detail retention rule, and the housekeeping of
 requests (unconfirmed links past their 24 hours become `expired`; export files past their 7-day
-download link are deleted).
+download link are deleted; a ticket PDF stored by a delivery that raced an erasure is deleted).
 
 Retention, safe with several workers and repeated runs: an event is handled in one transaction
 that first inserts its `attendee_retention_run` row (ON CONFLICT DO NOTHING). A second worker's
@@ -18,16 +18,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from saq import CronJob
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from voelgoed.domain.audit.models import AuditEntry
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.orders.models import Order
 from voelgoed.domain.privacy.machines import PersonalDataRequestLifecycle
 from voelgoed.domain.privacy.models import AttendeeRetentionRun, PersonalDataRequest, PrivacySettings
 from voelgoed.domain.privacy.services import audit
+from voelgoed.domain.tickets.models import OrderDocument
 from voelgoed.worker_context import db_session, worker_job
 from voelgoed.workflows import personal_data
+from voelgoed.workflows.personal_data_holders import ERASED
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +114,24 @@ async def purge_expired_exports(ctx: Any) -> int:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def purge_erased_ticket_documents(ctx: Any) -> int:
+    """A ticket PDF rendered by a delivery job that was already running when the order's buyer was
+    erased (seconds after payment) is stored after the erasure; it prints the names, so it goes."""
+    erased = select(Order.id).where(Order.buyer_email.is_(None), Order.buyer_name == ERASED)
+    async with db_session(ctx) as db, db.begin():
+        result = await db.execute(
+            delete(OrderDocument).where(OrderDocument.order_id.in_(erased)).execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 @worker_job
 async def personal_data_sweep(ctx: Any) -> dict[str, int]:
     done = {
         "retention_events": await apply_attendee_retention(ctx),
         "requests_expired": await expire_unconfirmed(ctx),
         "exports_purged": await purge_expired_exports(ctx),
+        "erased_ticket_documents": await purge_erased_ticket_documents(ctx),
     }
     if any(done.values()):
         log.info("personal data sweep at %s: %s", datetime.now(UTC).isoformat(), done, extra={"job": "personal_data"})
