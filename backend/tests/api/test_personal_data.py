@@ -169,6 +169,10 @@ async def test_erasure_tombstones_personal_fields_and_keeps_accounting_and_scans
     await ask_and_confirm(site, stack, me, "erasure")
     request = await only_request(client)
     assert request["kind"] == "erasure"
+    held = (await client.get(client.org(f"{REQUESTS}/{request['id']}"))).json()["held"]
+    assert (held["orders"], held["tickets"], held["billing_details"], held["refunds"]) == (1, 2, 1, 1)
+    mine = (await rows(engine, "SELECT count(*) AS n FROM tax_document WHERE order_id = :o", o=oid))[0]["n"]
+    assert held["check_ins"] == 1 and held["tax_documents"] == mine >= 2 and held["audit_entries"] >= 1
     done = await client.post(client.org(f"{REQUESTS}/{request['id']}/complete"))
     assert done.status_code == 200, done.text
     assert done.json()["request"]["email"] is None  # only a keyed hash of the address is kept
@@ -187,6 +191,10 @@ async def test_erasure_tombstones_personal_fields_and_keeps_accounting_and_scans
     assert bill == {"name": "Erased", "company": None}
     reasons = await rows(engine, "SELECT reason FROM refund WHERE order_id = :o", o=oid)
     assert [r["reason"] for r in reasons] == ["Erased"]
+    audit_sql = "SELECT action, changes::text AS c FROM audit_entry WHERE entity_id = :o"
+    audit_about_order = await rows(engine, audit_sql, o=oid)
+    assert any(a["action"] == "refund.requested" for a in audit_about_order)  # kept, its reason tombstoned
+    assert all("Thandi" not in a["c"] for a in audit_about_order)
     # Kept exactly: amounts, tax documents as issued, the ledger, the scans.
     assert await rows(engine, amounts_sql, o=oid) == before["amounts"]
     assert await rows(engine, docs_sql) == before["docs"]
