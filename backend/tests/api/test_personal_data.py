@@ -258,8 +258,8 @@ async def test_links_work_once_and_expire(
         )  # fmt: skip
     expired = await site.post("/privacy/confirm", data={"token": late_token})
     assert expired.status_code == 410 and "expired" in expired.text
-    statuses = await rows(engine, "SELECT status FROM personal_data_request WHERE kind = 'erasure'")
-    assert statuses == [{"status": "expired"}]
+    statuses = await rows(engine, "SELECT status, email FROM personal_data_request WHERE kind = 'erasure'")
+    assert statuses == [{"status": "expired", "email": None}]  # an unconfirmed address is not kept
     listed = await client.get(client.org(REQUESTS))
     assert [i["kind"] for i in listed.json()["items"]] == ["export"]  # never confirmed: not shown
 

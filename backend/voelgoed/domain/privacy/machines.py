@@ -37,6 +37,10 @@ class PersonalDataRequestLifecycle(StateMachine):
     def on_confirm(self) -> None:
         self.model.confirmed_at = datetime.now(UTC)
 
+    def on_expire(self) -> None:
+        # Never confirmed: possibly someone else's address typed in; nothing to keep it for.
+        self.model.email = None
+
     def on_complete(self, handled_by: Any = None) -> None:
         self.model.completed_at = datetime.now(UTC)
         self.model.handled_by = handled_by
