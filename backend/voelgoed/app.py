@@ -39,6 +39,7 @@ from voelgoed.domain.organizations.controllers import (
     OrganizationController,
 )
 from voelgoed.domain.payments.controllers import PayFastItnController, PaymentProviderController
+from voelgoed.domain.privacy.controllers import PrivacyRequestController, PrivacySettingsController
 from voelgoed.domain.refunds.controllers import RefundController
 from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
 from voelgoed.domain.venues.controllers import VenueController
@@ -102,6 +103,8 @@ API_CONTROLLERS: list[Any] = [
     CheckinAdminController,
     DashboardController,
     ExportController,
+    PrivacyRequestController,
+    PrivacySettingsController,
 ]
 
 

@@ -37,6 +37,7 @@ from voelgoed.workflows.event_cancellation_jobs import (
     run_event_cancellation,
     send_event_cancelled_email,
 )
+from voelgoed.workflows.personal_data_jobs import PERSONAL_DATA_SWEEP_CRON
 
 __all__ = ["CRON_JOBS", "FUNCTIONS", "QUEUE_NAME", "make_queue", "make_request_queue", "worker_settings"]
 
@@ -98,6 +99,7 @@ CRON_JOBS: list[Any] = [
         REQUEUE_STALLED_EXPORTS_CRON,
         RESUME_EVENT_CANCELLATIONS_CRON,
         SWEEP_REFUNDS_CRON,
+        PERSONAL_DATA_SWEEP_CRON,
     )
 ]
 

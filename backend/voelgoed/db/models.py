@@ -21,12 +21,14 @@ from voelgoed.domain.ledger.models import JournalEntry, JournalLine
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.organizations.models import Invitation, Membership, Organization
 from voelgoed.domain.payments.models import PaymentNotification, PaymentProviderAccount, PaymentTransaction
+from voelgoed.domain.privacy.models import AttendeeRetentionRun, PersonalDataRequest, PrivacySettings
 from voelgoed.domain.refunds.models import Refund, RefundTicket
 from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument, Ticket
 from voelgoed.domain.venues.models import Gate, Venue
 
 __all__ = [
     "AnalyticsEvent",
+    "AttendeeRetentionRun",
     "AuditEntry",
     "BillingDetails",
     "CheckinBucket",
@@ -59,6 +61,8 @@ __all__ = [
     "PaymentNotification",
     "PaymentProviderAccount",
     "PaymentTransaction",
+    "PersonalDataRequest",
+    "PrivacySettings",
     "Refund",
     "RefundTicket",
     "ScanSession",
