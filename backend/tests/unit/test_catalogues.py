@@ -10,6 +10,7 @@ sentences show in English) and is added to STRICT once complete.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -110,3 +111,24 @@ def test_python_sentences_follow_the_current_locale() -> None:
     finally:
         i18n.use_locale("en")
     assert i18n.gettext("Enter your full name.") == "Enter your full name."
+
+
+async def test_concurrent_requests_keep_their_own_language() -> None:
+    """Each request is its own asyncio task: one's language never leaks into another's, even when
+    they interleave (the ContextVar is per task; the environments are per locale, never switched)."""
+    envs = Localized(REPO_ROOT / "backend" / "voelgoed" / "web" / "checkout" / "templates")
+
+    async def page(code: str) -> list[str]:
+        i18n.use_locale(code)
+        seen = []
+        for _ in range(20):
+            await asyncio.sleep(0)
+            seen.append(i18n.gettext("Reserve tickets"))
+            seen.append(envs[i18n.current_locale()].from_string('{{ _("Sold out") }}').render())
+        return seen
+
+    results = await asyncio.gather(*(page("af" if n % 2 else "en") for n in range(10)))
+    for n, seen in enumerate(results):
+        expected = {"Bespreek kaartjies", "Uitverkoop"} if n % 2 else {"Reserve tickets", "Sold out"}
+        assert set(seen) == expected
+    assert i18n.current_locale() == "en"  # the test's own context was never touched
