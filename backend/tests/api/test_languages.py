@@ -9,10 +9,12 @@ import asyncio
 import re
 from email.message import EmailMessage
 
+import httpx
 import pypdfium2 as pdfium
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.api.sales_helpers import reserve as api_reserve
 from tests.api.test_checkout_site import Buyer, checkout, pay_simulated, reference_of, reserve, sale
 from tests.conftest import Api, Stack, mail_text, wait_for_mail
 
@@ -159,3 +161,24 @@ async def test_an_afrikaans_order_gets_afrikaans_tickets_email_and_pdf(
             ):
                 break
         await asyncio.sleep(0.1)
+
+
+async def test_the_buyers_api_records_the_accept_language_of_the_checkout(
+    client: Api, engine: AsyncEngine, stack: Stack
+) -> None:
+    s = await sale(client, engine)
+    stored = {}
+    async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
+        for header in ("af-ZA,af;q=0.9", "de-DE", None):
+            held = (await api_reserve(http, s["slug"], {s["types"]["General"]: 1})).json()
+            r = await http.post(
+                f"/api/public/orders/{held['reference']}/checkout",
+                headers={"X-Order-Token": held["access_token"], **({"Accept-Language": header} if header else {})},
+                json={"buyer_name": "Anrie Botha", "buyer_email": "anrie@example.co.za", "provider": "simulated"},
+            )
+            assert r.status_code == 200, r.text
+            async with engine.connect() as conn:
+                stored[header] = await conn.scalar(
+                    text("SELECT locale FROM ticket_order WHERE reference = :r"), {"r": held["reference"]}
+                )
+    assert stored == {"af-ZA,af;q=0.9": "af", "de-DE": "en", None: "en"}
