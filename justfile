@@ -67,6 +67,18 @@ infra-check:
 infra-template values="infra/helm/voelgoed/ci/test-values.yaml":
     {{py}} infra/helm/template.py {{values}}
 
+# Languages (docs/i18n.md): extract every marked sentence of the templates and Python into
+# backend/voelgoed/locale/messages.pot and merge it into each language's messages.po; then translate
+# the new (empty) and fuzzy entries, e.g. in backend/voelgoed/locale/af/LC_MESSAGES/messages.po
+i18n-extract:
+    {{py}} -m babel.messages.frontend extract -F babel.cfg -k N_ -k ngettext:1,2 -k translate:2 --sort-output --add-location=file --no-wrap --project=VoelgoedEvents --omit-header -o backend/voelgoed/locale/messages.pot .
+    {{py}} -m babel.messages.frontend update -i backend/voelgoed/locale/messages.pot -d backend/voelgoed/locale --no-wrap --ignore-obsolete
+    {{py}} -m pytest -q -p no:cacheprovider backend/tests/unit/test_catalogues.py || echo "Translate the entries named above, then run 'just i18n-extract' again."
+
+# Start the catalogue of a new language, e.g. `just i18n-init zu` (then add it to LOCALES in lib/i18n.py)
+i18n-init code:
+    {{py}} -m babel.messages.frontend init -i backend/voelgoed/locale/messages.pot -d backend/voelgoed/locale --no-wrap -l {{code}}
+
 # Apply database migrations
 migrate:
     {{py}} -m voelgoed migrate

@@ -1,5 +1,11 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
+import { setupI18n, startLocale } from './lib/i18n';
+
+// The language before the first paint: the settings' choice, else the browser's, else English.
+const lang = startLocale();
+setupI18n(lang);
+document.documentElement.lang = lang;
 
 const target = document.getElementById('app');
 if (!target) throw new Error('#app is missing');

@@ -39,7 +39,7 @@ from voelgoed.domain.orders.schemas import (
 from voelgoed.domain.organizations.services import charged_vat_rate_bp
 from voelgoed.domain.refunds.schemas import refund_brief
 from voelgoed.domain.refunds.services import refunds_of_order
-from voelgoed.lib import ratelimit
+from voelgoed.lib import i18n, ratelimit
 from voelgoed.lib.client_address import client_address
 from voelgoed.lib.problems import NotFound, Unprocessable
 from voelgoed.settings import Settings
@@ -254,7 +254,9 @@ class PublicApiController(Controller):
         order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
     ) -> CheckoutRead:
         """Buyer details and payment: answers where to send the buyer (GET link or POST form).
-        Retrying while a payment is open answers the same transaction."""
+        Retrying while a payment is open answers the same transaction. The buyer's e-mails and
+        ticket PDF are written in the language of the request's Accept-Language (English or
+        Afrikaans; English when it names neither)."""
         await _limit(request, redis, settings)
         started = await checkout.start_checkout(
             db_session,
@@ -266,6 +268,8 @@ class PublicApiController(Controller):
             provider=data.provider,
             settings=settings,
         )
+        # The language of the buyer's e-mails and PDF (docs/i18n.md), as the checkout site records it.
+        started.order.locale = i18n.negotiate(request.headers.get("accept-language")) or i18n.DEFAULT_LOCALE
         r = started.redirect
         return CheckoutRead(
             order=await public_order_read(db_session, started.order),

@@ -11,7 +11,9 @@ from litestar import Controller, Request, Response, get
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Access, access
+from voelgoed.lib.i18n import gettext as _
 from voelgoed.settings import Settings
+from voelgoed.web.checkout import language
 from voelgoed.web.checkout.event_listing import upcoming_events
 from voelgoed.web.checkout.render import (
     CSS_BYTES,
@@ -42,11 +44,12 @@ class PublicSiteController(Controller):
             cookies=visit.cookies(),
             events=await upcoming_events(db_session),
             canonical=f"{settings.server.public_url}/",
-            description="Tickets for upcoming events on VoelgoedEvents.",
+            description=_("Tickets for upcoming events on VoelgoedEvents."),
         )
 
     @get("/privacy", opt=access(Access.PUBLIC))
-    async def privacy(self) -> Response[str]:
+    async def privacy(self, request: Request[Any, Any, Any]) -> Response[str]:
+        language.apply(request)  # no visit cookie here: only the page's language
         return render("privacy.html")
 
     @get("/assets/{name:str}", opt=access(Access.PUBLIC))

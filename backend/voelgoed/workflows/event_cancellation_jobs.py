@@ -313,13 +313,14 @@ async def _send_once(ctx: Any, mid: uuid.UUID) -> str:
                 buyer_name=row.buyer_name,
                 reference=row.reference,
                 event_name=row.event_name,
-                starts_local=format_local(row.starts_at, row.timezone),
+                starts_local=format_local(row.starts_at, row.timezone, row.locale),
                 organiser_name=organiser.name,
                 reply_to=organiser.reply_to,
                 refunded=row.outcome == "refunded",
                 refund_cents=int(row.refund_cents),
                 organiser_message=row.message,
-            )
+            ),
+            locale=row.locale,
         )
         msg = mail.build_message(
             settings,

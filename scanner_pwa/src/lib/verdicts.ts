@@ -1,46 +1,55 @@
 import type { Reason, Result, Verdict } from './verify/types';
 
+import { t as currentT, type Translate } from './i18n';
+
 // Keyed by the spec's closed sets (verify/types.ts): a verdict or reason the server adds fails the
-// type check here until it has words (verdicts.test.ts checks the same against openapi.json).
+// type check here until it has a message (verdicts.test.ts checks the same against openapi.json,
+// i18n.test.ts that every language has the message). The words are in i18n/<lang>.json.
 export const RESULT_TITLE = {
-	ok: 'OK',
-	already_redeemed: 'Already scanned',
-	not_inside: 'Not inside',
-	invalid: 'Invalid ticket',
-	revoked: 'Ticket revoked',
-	cancelled: 'Order cancelled',
-	unpaid: 'Not paid',
-	wrong_gate: 'Wrong gate',
-	wrong_ticket_type: 'Wrong ticket type',
-	outside_window: 'Outside entry times',
-	event_not_live: 'Event not live'
+	ok: 'result.ok',
+	already_redeemed: 'result.already_redeemed',
+	not_inside: 'result.not_inside',
+	invalid: 'result.invalid',
+	revoked: 'result.revoked',
+	cancelled: 'result.cancelled',
+	unpaid: 'result.unpaid',
+	wrong_gate: 'result.wrong_gate',
+	wrong_ticket_type: 'result.wrong_ticket_type',
+	outside_window: 'result.outside_window',
+	event_not_live: 'result.event_not_live'
 } satisfies Record<Result, string>;
 
-/** null: the reason word itself is the text (an event or order status, e.g. "draft", "expired"). */
+/** Reasons that are an event or order status ("draft", "expired") are messages too. */
 export const REASON_TEXT = {
-	malformed: 'Not a ticket code (a typed code is the 20 letters and digits under the QR)',
-	bad_signature: 'Forged or damaged code (signature does not match)',
-	unknown_key: 'Signed by an unknown key (another event?)',
-	other_event: 'A ticket of another event',
-	unknown_ticket: 'Ticket not known for this event (typed? check for a typo)',
-	too_long: 'Code far too long to be a ticket',
-	unsupported_version: 'Unknown ticket code version',
-	inside: 'Already inside',
-	no_reentry: 'Admitted before; re-entry not allowed',
-	not_this_device: 'This device is bound to another gate',
-	not_event_venue: 'This gate is not at the event venue',
-	exit_not_allowed: 'Exit not allowed here',
-	entry_not_allowed: 'Entry not allowed here',
-	too_early: 'Too early',
-	too_late: 'Too late',
-	refused_on_device: null,
-	draft: null,
-	closed: null,
-	cancelled: null,
-	reserved: null,
-	awaiting_payment: null,
-	expired: null
-} satisfies Record<Reason, string | null>;
+	malformed: 'reason.malformed',
+	bad_signature: 'reason.bad_signature',
+	unknown_key: 'reason.unknown_key',
+	other_event: 'reason.other_event',
+	unknown_ticket: 'reason.unknown_ticket',
+	too_long: 'reason.too_long',
+	unsupported_version: 'reason.unsupported_version',
+	inside: 'reason.inside',
+	no_reentry: 'reason.no_reentry',
+	not_this_device: 'reason.not_this_device',
+	not_event_venue: 'reason.not_event_venue',
+	exit_not_allowed: 'reason.exit_not_allowed',
+	entry_not_allowed: 'reason.entry_not_allowed',
+	too_early: 'reason.too_early',
+	too_late: 'reason.too_late',
+	refused_on_device: 'reason.refused_on_device',
+	draft: 'reason.draft',
+	closed: 'reason.closed',
+	cancelled: 'reason.cancelled',
+	reserved: 'reason.reserved',
+	awaiting_payment: 'reason.awaiting_payment',
+	expired: 'reason.expired'
+} satisfies Record<Reason, string>;
+
+/** The verdict's headline in the current language (`tr`: a component's `$_`, so it follows a switch). */
+export function resultTitle(v: Pick<Verdict, 'result' | 'direction'>, tr: Translate = currentT): string {
+	if (v.result === 'ok') return tr(v.direction === 'exit' ? 'verdict.ok_exit' : 'verdict.ok_admit');
+	return tr(RESULT_TITLE[v.result]);
+}
 
 export function tone(v: Verdict): 'ok' | 'warn' | 'bad' {
 	if (v.result === 'ok') return 'ok';
@@ -48,14 +57,28 @@ export function tone(v: Verdict): 'ok' | 'warn' | 'bad' {
 	return 'bad';
 }
 
-export function reasonText(reason: Reason | null): string | null {
+export function reasonText(reason: Reason | null, tr: Translate = currentT): string | null {
 	if (!reason) return null;
-	return REASON_TEXT[reason] ?? reason;
+	return REASON_TEXT[reason] ? tr(REASON_TEXT[reason]) : reason;
 }
 
-export function when(iso: string | null | undefined): string {
-	if (!iso) return 'earlier';
+/** A time of day for people, in `lang` (English: the device's own format, as before). */
+export function when(iso: string | null | undefined, tr: Translate = currentT, lang?: string | null): string {
+	if (!iso) return tr('verdict.earlier');
 	const d = new Date(iso);
-	if (isNaN(d.getTime())) return 'earlier';
-	return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+	if (isNaN(d.getTime())) return tr('verdict.earlier');
+	return d.toLocaleTimeString(lang && lang !== 'en' ? [lang] : [], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+/** "Admitted 19:02:11 at North (Phone 2)", each variant one whole message. */
+export function admittedText(v: Verdict, tr: Translate = currentT, lang?: string | null): string {
+	const values = { when: when(v.admitted?.at, tr, lang), gate: v.admitted?.gate_name ?? '', device: v.admitted?.device_name ?? '' };
+	const key = v.admitted?.gate_name
+		? v.admitted?.device_name
+			? 'verdict.admitted_at_device'
+			: 'verdict.admitted_at'
+		: v.admitted?.device_name
+			? 'verdict.admitted_device'
+			: 'verdict.admitted';
+	return tr(key, { values });
 }

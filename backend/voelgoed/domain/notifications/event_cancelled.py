@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voelgoed.domain.notifications.messages import Mail
-from voelgoed.lib.money import display_rand
+from voelgoed.lib.i18n import translate
+from voelgoed.lib.templates import money as rand
 
 
 @dataclass(frozen=True)
@@ -23,36 +24,60 @@ class EventCancelledMail:
     organiser_message: str | None
 
 
-def event_cancelled(m: EventCancelledMail) -> Mail:
-    greeting = f"Hi {m.buyer_name}," if m.buyer_name else "Hi,"
+def event_cancelled(m: EventCancelledMail, locale: str = "en") -> Mail:
+    """In the order's language (`locale`, lib/i18n.py); each sentence is one msgid."""
+
+    def _(message: str, **params: object) -> str:
+        return translate(locale, message, **params)
+
+    greeting = _("Hi %(name)s,", name=m.buyer_name) if m.buyer_name else _("Hi,")
     if m.refunded and m.refund_cents > 0:
-        money = (
-            f"You will be refunded {display_rand(m.refund_cents)} to the account or card you paid with. "
-            "Depending on your bank this can take a few working days; you do not need to do anything."
+        money = _(
+            "You will be refunded %(amount)s to the account or card you paid with. "
+            "Depending on your bank this can take a few working days; you do not need to do anything.",
+            amount=rand(m.refund_cents, locale),
         )
     elif m.refunded:
-        money = "Everything you paid for this order had already been refunded; nothing more is owed."
+        money = _("Everything you paid for this order had already been refunded; nothing more is owed.")
+    elif m.reply_to:
+        money = _(
+            "The organiser is not refunding this order through us. Please contact %(organiser)s at %(address)s.",
+            organiser=m.organiser_name,
+            address=m.reply_to,
+        )
     else:
-        contact = f" at {m.reply_to}" if m.reply_to else ""
-        money = f"The organiser is not refunding this order through us. Please contact {m.organiser_name}{contact}."
+        money = _(
+            "The organiser is not refunding this order through us. Please contact %(organiser)s.",
+            organiser=m.organiser_name,
+        )
     quoted = ""
     if m.organiser_message:
         quoted = (
-            f"\nA message from {m.organiser_name}:\n\n"
+            "\n"
+            + _("A message from %(organiser)s:", organiser=m.organiser_name)
+            + "\n\n"
             + "\n".join(f"  {line}" for line in m.organiser_message.splitlines())
             + "\n"
         )
+    cancelled = _(
+        "%(organiser)s has cancelled %(event)s (%(starts)s).",
+        organiser=m.organiser_name,
+        event=m.event_name,
+        starts=m.starts_local,
+    )
+    order = _("Your order %(reference)s is cancelled and its tickets are no longer valid.", reference=m.reference)
     text = (
         f"{greeting}\n\n"
-        f"{m.organiser_name} has cancelled {m.event_name} ({m.starts_local}).\n"
-        f"Your order {m.reference} is cancelled and its tickets are no longer valid.\n\n"
+        f"{cancelled}\n"
+        f"{order}\n\n"
         f"{money}\n"
         f"{quoted}\n"
-        "We are sorry for the disappointment.\n"
+        + _("We are sorry for the disappointment.")
+        + "\n"
     )
     return Mail(
         to=m.to,
-        subject=f"Cancelled: {m.event_name} ({m.reference})",
+        subject=_("Cancelled: %(event)s (%(reference)s)", event=m.event_name, reference=m.reference),
         text=text,
         reply_to=m.reply_to,
     )

@@ -1,6 +1,10 @@
 """The texts of the e-mails we send. Plain text first: it reads well on every phone. The tickets
 e-mail also has an HTML alternative (templates/, inline styles only, no remote images or fonts:
-mail clients block them and buyers pay for mobile data)."""
+mail clients block them and buyers pay for mobile data).
+
+The buyer's e-mails (tickets, refunds, a cancelled order) are written in the order's language
+(`locale`, lib/i18n.py): their templates render in that locale's environment and their subjects
+and sentences are gettext msgids. The organisers' e-mails (password reset, invitation) are English."""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from voelgoed.domain.orders.pricing import OrderSummary
-from voelgoed.lib.templates import environment
+from voelgoed.lib.i18n import translate
+from voelgoed.lib.templates import Localized
 
-_env = environment(Path(__file__).parent / "templates", strict=True, keep_trailing_newline=True)
+_envs = Localized(Path(__file__).parent / "templates", strict=True, keep_trailing_newline=True)
 
 
 @dataclass(frozen=True)
@@ -67,13 +72,14 @@ class TicketsMail:
     tickets: list[tuple[str, str]] = field(default_factory=list)
 
 
-def tickets_delivery(m: TicketsMail) -> Mail:
+def tickets_delivery(m: TicketsMail, locale: str = "en") -> Mail:
     context = {**m.__dict__, "count": len(m.tickets)}
+    env = _envs[locale]
     return Mail(
         to=m.to,
-        subject=f"Your tickets: {m.event_name} ({m.reference})",
-        text=_env.get_template("tickets.txt").render(context),
-        html=_env.get_template("tickets.html").render(context),
+        subject=translate(locale, "Your tickets: %(event)s (%(reference)s)", event=m.event_name, reference=m.reference),
+        text=env.get_template("tickets.txt").render(context),
+        html=env.get_template("tickets.html").render(context),
         reply_to=m.reply_to,
     )
 
@@ -97,27 +103,54 @@ class RefundMail:
     tickets: list[tuple[str, str]] = field(default_factory=list)
 
 
-def refund_confirmation(m: RefundMail) -> Mail:
+def refund_confirmation(m: RefundMail, locale: str = "en") -> Mail:
     return Mail(
         to=m.to,
-        subject=f"Refund of {m.amount}: {m.event_name} ({m.reference})",
-        text=_env.get_template("refund.txt").render({**m.__dict__, "count": len(m.tickets)}),
+        subject=translate(
+            locale,
+            "Refund of %(amount)s: %(event)s (%(reference)s)",
+            amount=m.amount,
+            event=m.event_name,
+            reference=m.reference,
+        ),
+        text=_envs[locale].get_template("refund.txt").render({**m.__dict__, "count": len(m.tickets)}),
         reply_to=m.reply_to,
     )
 
 
 def order_cancelled(
-    *, to: str, buyer_name: str | None, reference: str, event_name: str, reason: str, organiser_name: str
+    *,
+    to: str,
+    buyer_name: str | None,
+    reference: str,
+    event_name: str,
+    reason: str,
+    organiser_name: str,
+    locale: str = "en",
 ) -> Mail:
     """The organiser cancelled a paid order without a refund (with one, the refund e-mail says so)."""
+
+    def _(message: str, **params: object) -> str:
+        return translate(locale, message, **params)
+
+    greeting = _("Hello %(name)s,", name=buyer_name) if buyer_name else _("Hello there,")
     return Mail(
         to=to,
-        subject=f"Order cancelled: {event_name} ({reference})",
+        subject=_("Order cancelled: %(event)s (%(reference)s)", event=event_name, reference=reference),
         text=(
-            f"Hello {buyer_name or 'there'},\n\n"
-            f"{organiser_name} cancelled your order {reference} for {event_name}.\n\n"
-            f"Reason: {reason}\n\n"
-            "Its tickets are no longer valid and will not be admitted.\n"
-            "Questions? Reply to this e-mail.\n\nVoelgoedEvents\n"
+            f"{greeting}\n\n"
+            + _(
+                "%(organiser)s cancelled your order %(reference)s for %(event)s.",
+                organiser=organiser_name,
+                reference=reference,
+                event=event_name,
+            )
+            + "\n\n"
+            + _("Reason: %(reason)s", reason=reason)
+            + "\n\n"
+            + _("Its tickets are no longer valid and will not be admitted.")
+            + "\n"
+            + _("Questions? Reply to this e-mail.")
+            + "\n\nVoelgoedEvents\n"
         ),
     )

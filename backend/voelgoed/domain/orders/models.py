@@ -63,6 +63,9 @@ class Order(OrgOwned, UUIDAuditBase):
     # pending). Refunds of a late payment (`needs_refund`, never a sale) are not counted here.
     refunded_cents: Mapped[int] = mapped_column(default=0, server_default="0")
     refund_pending_cents: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The language the buyer checked out in (lib/i18n.py's LOCALES): their e-mails and ticket PDF
+    # are written in it. Set from the checkout page's language; "en" for orders made by the API.
+    locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     lines: Mapped[list[OrderLine]] = relationship(back_populates="order", lazy="selectin", cascade="all, delete-orphan")
 

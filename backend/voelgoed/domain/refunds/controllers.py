@@ -207,6 +207,7 @@ class RefundController(Controller):
                     event_name=event.name,
                     reason=" ".join(data.reason.split()),
                     organiser_name=organiser.name,
+                    locale=order.locale,
                 )
                 await enqueue_mail(
                     queue, replace(message, reply_to=organiser.reply_to), key=f"order-cancelled:{order.id}"

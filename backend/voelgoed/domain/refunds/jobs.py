@@ -41,8 +41,8 @@ from voelgoed.domain.refunds.machines import OPEN_REFUND_STATUSES, RefundLifecyc
 from voelgoed.domain.refunds.models import Refund, RefundTicket
 from voelgoed.domain.tickets.issuing import listed_tickets
 from voelgoed.lib import mail
-from voelgoed.lib.money import display_rand
 from voelgoed.lib.problems import AppError
+from voelgoed.lib.templates import money
 from voelgoed.settings import Settings, job_settings
 from voelgoed.worker_context import db_session, job_queue, worker_job
 
@@ -205,7 +205,7 @@ async def notify_refund(ctx: dict[str, Any] | None, *, refund_id: str) -> str:
                 buyer_name=order.buyer_name,
                 reference=order.reference,
                 event_name=event_name or "your event",
-                amount=display_rand(refund.amount_cents),
+                amount=money(refund.amount_cents, order.locale),
                 reason=refund.reason,
                 manual=refund.method == "manual",
                 order_cancelled=order.status == "cancelled",
@@ -213,7 +213,8 @@ async def notify_refund(ctx: dict[str, Any] | None, *, refund_id: str) -> str:
                 organiser_name=organiser.name,
                 reply_to=organiser.reply_to,
                 tickets=tickets,
-            )
+            ),
+            locale=order.locale,
         )
         msg = mail.build_message(
             settings,

@@ -84,7 +84,7 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
                 buyer_name=order.buyer_name,
                 reference=order.reference,
                 event_name=event.name,
-                starts_local=format_local(event.starts_at, event.timezone),
+                starts_local=format_local(event.starts_at, event.timezone, order.locale),
                 timezone=event.timezone,
                 venue=f"{event.venue.name}, {event.venue.city}" if event.venue else None,
                 summary=await order_summary(db, order),
@@ -93,7 +93,8 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
                 organiser_name=organiser.name,
                 reply_to=organiser.reply_to,
                 tickets=[(t.type_name, t.code) for t in await listed_tickets(db, order.id)],
-            )
+            ),
+            locale=order.locale,
         )
         reference = order.reference
 

@@ -25,10 +25,10 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 from voelgoed.domain.orders.pricing import OrderSummary
 from voelgoed.domain.tickets.payload import ticket_code
 from voelgoed.domain.tickets.qr import qr_svg_data_uri
-from voelgoed.lib.templates import environment
+from voelgoed.lib.templates import Localized
 
 _TEMPLATES = Path(__file__).parent / "templates"
-_env = environment(_TEMPLATES, trim_blocks=False)
+_envs = Localized(_TEMPLATES, trim_blocks=False)  # the PDF is in the order's language (`locale`)
 
 _per_thread = threading.local()
 
@@ -72,13 +72,14 @@ class TicketsDocument:
     order_reference: str
     tickets: list[TicketPage] = field(default_factory=list)
     summary: OrderSummary | None = None  # the order's amounts, on a last page after the tickets
+    locale: str = "en"  # the buyer's language (the order's `locale`, lib/i18n.py)
 
 
 def render_tickets_html(doc: TicketsDocument) -> str:
     pages = [
         {**t.__dict__, "qr_data_uri": qr_svg_data_uri(t.payload), "code": ticket_code(t.serial)} for t in doc.tickets
     ]
-    return _env.get_template("tickets.html").render(**{**doc.__dict__, "tickets": pages})
+    return _envs[doc.locale].get_template("tickets.html").render(**{**doc.__dict__, "tickets": pages})
 
 
 def render_tickets_pdf(doc: TicketsDocument) -> bytes:

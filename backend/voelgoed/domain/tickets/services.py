@@ -12,7 +12,6 @@ import hmac
 import uuid
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
@@ -28,6 +27,7 @@ from voelgoed.domain.tickets.issuing import issue_for_order, listed_tickets
 from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument, Ticket
 from voelgoed.domain.tickets.pdf import TicketPage, TicketsDocument, render_tickets_pdf
 from voelgoed.domain.tickets.signing import get_or_create_signing_key, private_key, sign_ticket
+from voelgoed.lib import i18n
 from voelgoed.lib.problems import Conflict, NotFound
 from voelgoed.lib.secrets import token_digest
 
@@ -37,9 +37,9 @@ _DUMMY_DIGEST = token_digest("no-such-order")
 KEY_VISIBLE_STATUSES = frozenset({"published", "closed"})
 
 
-def format_local(when: datetime, tz: str) -> str:
-    local = when.astimezone(ZoneInfo(tz))
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+def format_local(when: datetime, tz: str, locale: str = "en") -> str:
+    """The event's start for e-mails and the PDF, e.g. "Sat 12 Dec 2026, 19:00" ("Sa. 12 Des. 2026, 19:00" in af)."""
+    return i18n.format_local(when, tz, "%a %-d %b %Y, %H:%M", locale)
 
 
 async def load_event(db: AsyncSession, event_id: uuid.UUID) -> Event:
@@ -69,7 +69,7 @@ async def build_document(db: AsyncSession, order: Order) -> TicketsDocument:
         address = [part for part in address if part]
     return TicketsDocument(
         event_name=event.name,
-        starts_local=format_local(event.starts_at, event.timezone),
+        starts_local=format_local(event.starts_at, event.timezone, order.locale),
         timezone=event.timezone,
         venue_name=venue.name if venue else None,
         venue_address=address,
@@ -84,6 +84,7 @@ async def build_document(db: AsyncSession, order: Order) -> TicketsDocument:
             for t in tickets
         ],
         summary=await order_summary(db, order),
+        locale=order.locale,
     )
 
 

@@ -8,6 +8,7 @@ from voelgoed.web.checkout.billing_pages import BillingPagesController
 from voelgoed.web.checkout.checkout_pages import CheckoutController, OrderPagesController
 from voelgoed.web.checkout.event_pages import EventPagesController
 from voelgoed.web.checkout.privacy_pages import PrivacyPagesController
+from voelgoed.web.checkout.language import LanguageController
 
 CHECKOUT_SITE_HANDLERS: list[Any] = [
     EventPagesController,
@@ -15,4 +16,5 @@ CHECKOUT_SITE_HANDLERS: list[Any] = [
     OrderPagesController,
     BillingPagesController,
     PrivacyPagesController,
+    LanguageController,
 ]

@@ -14,11 +14,12 @@ from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.invoices.services import save_billing_details
 from voelgoed.lib import ratelimit
 from voelgoed.lib.client_address import client_address
+from voelgoed.lib.i18n import gettext as _
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
 from voelgoed.web.checkout import workflow_bridge
 from voelgoed.web.checkout.billing_sections import BILLING_EDITABLE, BILLING_FIELDS, billing_purpose
-from voelgoed.web.checkout.checkout_pages import order_page
+from voelgoed.web.checkout.checkout_pages import FORM_EXPIRED, order_page
 from voelgoed.web.checkout.render import render
 from voelgoed.web.checkout.security import Visit
 
@@ -46,9 +47,9 @@ class BillingPagesController(Controller):
                 "message.html",
                 status=404,
                 cookies=visit.cookies(),
-                heading="Order not found",
-                paragraphs=["This link is not valid, or it has been replaced by a newer one."],
-                link=("/orders/lookup", "E-mail me a new link"),
+                heading=_("Order not found"),
+                paragraphs=[_("This link is not valid, or it has been replaced by a newer one.")],
+                link=("/orders/lookup", _("E-mail me a new link")),
                 robots="noindex",
             )
         form = await request.form()
@@ -60,12 +61,12 @@ class BillingPagesController(Controller):
             )
 
         if not visit.check_form_token(billing_purpose(order.reference), str(form.get("csrf") or "")):
-            return await again(403, error="This form has expired or did not come from this site. Please try again.")
+            return await again(403, error=_(FORM_EXPIRED))
         if order.status not in BILLING_EDITABLE:
-            return await again(409, error="Billing details can no longer be changed for this order.")
+            return await again(409, error=_("Billing details can no longer be changed for this order."))
         try:
             await ratelimit.hit(redis, f"billing:{client_address(request)}", SAVES_PER_IP, 600)
-            _, reissued = await save_billing_details(
+            _details, reissued = await save_billing_details(
                 db_session,
                 order,
                 name=values["name"],
@@ -74,8 +75,8 @@ class BillingPagesController(Controller):
                 vat_number=values["vat_number"],
             )
         except AppError as exc:
-            errors = {e.field: e.message for e in exc.errors or []}
-            return await again(exc.status, errors=errors, error=None if errors else exc.detail)
+            problem = workflow_bridge.explain(exc)
+            return await again(exc.status, errors=problem.fields, error=None if problem.fields else problem.message)
         await db_session.commit()
         done = "reissued" if reissued else "saved"
         url = f"/orders/{order.reference}?token={token}&billing={done}#tax"

@@ -10,9 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.invoices.services import billing_of, documents_of_order
 from voelgoed.domain.orders.models import Order
+from voelgoed.lib.i18n import N_
 from voelgoed.web.checkout.security import Visit
 
 BILLING_FIELDS = ("name", "company", "address", "vat_number")
+# The documents' titles (domain/invoices/issuing.py writes them in English); the order page shows
+# them in the buyer's language.
+DOCUMENT_TITLES = (N_("Tax Invoice"), N_("Invoice"), N_("Credit Note"))
 # Reserved: the invoice issued at payment will use them. Paid: a change replaces the invoice.
 BILLING_EDITABLE = ("reserved", "paid")
 

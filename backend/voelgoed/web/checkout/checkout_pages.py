@@ -26,6 +26,8 @@ from voelgoed.domain.tickets.issuing import listed_tickets
 from voelgoed.lib import ratelimit
 from voelgoed.lib.client_address import client_address
 from voelgoed.lib.contact import fold_email, is_email, is_phone
+from voelgoed.lib.i18n import N_
+from voelgoed.lib.i18n import gettext as _
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
 from voelgoed.web.checkout import workflow_bridge
@@ -35,6 +37,9 @@ from voelgoed.web.checkout.security import Visit, order_cookie_name, record_step
 
 LOOKUPS_PER_IP = 5  # per 15 minutes
 LOOKUPS_PER_REFERENCE = 3  # per hour
+ENTER_EMAIL = N_("Enter an e-mail address like name@example.co.za.")
+CORRECT_BELOW = N_("Please correct the details below.")
+FORM_EXPIRED = N_("This form has expired or did not come from this site. Please try again.")
 
 
 def _gone(visit: Visit) -> Response[str]:
@@ -42,12 +47,12 @@ def _gone(visit: Visit) -> Response[str]:
         "message.html",
         status=404,
         cookies=visit.cookies(),
-        heading="We cannot find this checkout",
+        heading=_("We cannot find this checkout"),
         paragraphs=[
-            "Checkouts continue only in the browser where the tickets were reserved.",
-            "If you already paid, use the link in your e-mail, or find your order below.",
+            _("Checkouts continue only in the browser where the tickets were reserved."),
+            _("If you already paid, use the link in your e-mail, or find your order below."),
         ],
-        link=("/orders/lookup", "Find my order"),
+        link=("/orders/lookup", _("Find my order")),
         robots="noindex",
     )
 
@@ -96,17 +101,17 @@ def _validate_buyer(values: dict[str, str], providers: list[str], free: bool) ->
     errors: dict[str, str] = {}
     name = values["buyer_name"]
     if not name:
-        errors["buyer_name"] = "Enter your full name."
+        errors["buyer_name"] = _("Enter your full name.")
     elif len(name) > 200:
-        errors["buyer_name"] = "Your name can be at most 200 characters."
+        errors["buyer_name"] = _("Your name can be at most %(n)s characters.", n=200)
     if not values["buyer_email"]:
-        errors["buyer_email"] = "Enter your e-mail address: your tickets are sent there."
+        errors["buyer_email"] = _("Enter your e-mail address: your tickets are sent there.")
     elif not is_email(fold_email(values["buyer_email"])):
-        errors["buyer_email"] = "Enter an e-mail address like name@example.co.za."
+        errors["buyer_email"] = _(ENTER_EMAIL)
     if values["buyer_phone"] and not is_phone(values["buyer_phone"]):
-        errors["buyer_phone"] = "Enter a phone number like 082 123 4567, or leave it empty."
+        errors["buyer_phone"] = _("Enter a phone number like 082 123 4567, or leave it empty.")
     if not free and values["provider"] not in providers:
-        errors["provider"] = "Choose how to pay."
+        errors["provider"] = _("Choose how to pay.")
     return errors
 
 
@@ -190,7 +195,9 @@ class CheckoutController(Controller):
                 order,
                 status=403,
                 values=values,
-                error="This form has expired or did not come from this site. Please check your details and try again.",
+                error=_(
+                    "This form has expired or did not come from this site. Please check your details and try again."
+                ),
             )
         if order.status not in HOLDING_STATUSES:
             return Redirect(_order_url(order.reference, token), status_code=303, cookies=visit.cookies())
@@ -208,8 +215,10 @@ class CheckoutController(Controller):
                 status=422,
                 values=values,
                 errors=errors,
-                error="Please correct the details below.",
+                error=_(CORRECT_BELOW),
             )
+        # The buyer's e-mails and ticket PDF are written in the language they checked out in.
+        order.locale = visit.locale
         try:
             redirect = await workflow_bridge.start_checkout(
                 db_session,
@@ -279,9 +288,9 @@ class OrderPagesController(Controller):
                 "message.html",
                 status=404,
                 cookies=visit.cookies(),
-                heading="Order not found",
-                paragraphs=["This link is not valid, or it has been replaced by a newer one."],
-                link=("/orders/lookup", "E-mail me a new link"),
+                heading=_("Order not found"),
+                paragraphs=[_("This link is not valid, or it has been replaced by a newer one.")],
+                link=("/orders/lookup", _("E-mail me a new link")),
                 robots="noindex",
             )
         saved = billing if billing in ("saved", "reissued") else None
@@ -316,9 +325,9 @@ class OrderPagesController(Controller):
         }
         errors: dict[str, str] = {}
         if not re.fullmatch(r"(VG-)?[A-Z0-9]{8}", values["reference"]):
-            errors["reference"] = "Enter the reference from your e-mail, like VG-7K3M9QX2."
+            errors["reference"] = _("Enter the reference from your e-mail, like VG-7K3M9QX2.")
         if not is_email(fold_email(values["email"])):
-            errors["email"] = "Enter an e-mail address like name@example.co.za."
+            errors["email"] = _(ENTER_EMAIL)
 
         def page(status: int, *, sent: bool = False, error: str | None = None) -> Response[str]:
             return render(
@@ -333,15 +342,15 @@ class OrderPagesController(Controller):
             )
 
         if not visit.check_form_token("lookup", str(form.get("csrf") or "")):
-            return page(403, error="This form has expired or did not come from this site. Please try again.")
+            return page(403, error=_(FORM_EXPIRED))
         if errors:
-            return page(422, error="Please correct the details below.")
+            return page(422, error=_(CORRECT_BELOW))
         client_ip = client_address(request)
         try:
             await ratelimit.hit(redis, f"site-lookup-ip:{client_ip}", LOOKUPS_PER_IP, 900)
             await ratelimit.hit(redis, f"site-lookup-ref:{values['reference']}", LOOKUPS_PER_REFERENCE, 3600)
         except AppError as exc:
-            return page(exc.status, error=exc.detail)
+            return page(exc.status, error=workflow_bridge.explain(exc).message)
         # The same answer whether or not the pair exists: nothing about orders leaks from here.
         await workflow_bridge.send_order_link(db_session, queue, settings, values["reference"], values["email"])
         return page(200, sent=True)

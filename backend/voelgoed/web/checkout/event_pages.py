@@ -25,6 +25,8 @@ from voelgoed.domain.events.models import Event
 from voelgoed.domain.organizations.services import charged_vat_rate_bp
 from voelgoed.lib import ratelimit
 from voelgoed.lib.digits import parse_whole_number
+from voelgoed.lib.i18n import N_
+from voelgoed.lib.i18n import gettext as _
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
 from voelgoed.web.checkout import workflow_bridge
@@ -35,7 +37,7 @@ from voelgoed.web.checkout.security import Visit, order_cookie, record_step
 RESERVES_PER_VISIT = 30  # per 10 minutes: plenty for a person, a brake for a script
 COUPON_MAX = 40
 ACCESS_MAX = 40
-BAD_ACCESS_CODE = "This access code is not valid for this event."
+BAD_ACCESS_CODE = N_("This access code is not valid for this event.")
 
 
 def not_found(visit: Visit | None = None) -> Response[str]:
@@ -43,9 +45,9 @@ def not_found(visit: Visit | None = None) -> Response[str]:
         "message.html",
         status=404,
         cookies=visit.cookies() if visit else None,
-        heading="Page not found",
-        paragraphs=["We could not find that page. The link may be mistyped, or the event is no longer listed."],
-        link=("/", "See upcoming events"),
+        heading=_("Page not found"),
+        paragraphs=[_("We could not find that page. The link may be mistyped, or the event is no longer listed.")],
+        link=("/", _("See upcoming events")),
         robots="noindex",
     )
 
@@ -62,7 +64,7 @@ def _summary(event: Event) -> str:
     text = " ".join((event.description or "").split())
     if len(text) > 180:
         text = text[:177].rsplit(" ", 1)[0] + "…"
-    return text or f"Tickets for {event.name}."
+    return text or _("Tickets for %(event)s.", event=event.name)
 
 
 async def event_page(
@@ -84,7 +86,7 @@ async def event_page(
 ) -> Response[str]:
     shown = await public_types(db, event.id, access[:ACCESS_MAX] or None)
     if shown.accepted is False and access_error is None:
-        access_error = BAD_ACCESS_CODE
+        access_error = _(BAD_ACCESS_CODE)
     types = await ticket_types(db, redis, event, ttl=settings.cache.availability_seconds, shown=shown)
     visible = {t.id for t in types}
     other_errors = list(other_errors or [])
@@ -97,11 +99,11 @@ async def event_page(
     on_sale = any(t.state == "on_sale" for t in types)
     notice = None
     if event.status == "cancelled":
-        notice = "This event has been cancelled."
+        notice = _("This event has been cancelled.")
     elif event.status == "closed":
-        notice = "Ticket sales for this event have closed."
+        notice = _("Ticket sales for this event have closed.")
     elif types and not on_sale:
-        notice = "No tickets are on sale right now."
+        notice = _("No tickets are on sale right now.")
     return render(
         "event.html",
         status=status,
@@ -168,7 +170,7 @@ class EventPagesController(Controller):
                 continue
             quantity = parse_whole_number(str(raw).strip() or "0", max_digits=4)
             if quantity is None or quantity > 1000:
-                type_errors[type_id] = "Choose a quantity from the list."
+                type_errors[type_id] = _("Choose a quantity from the list.")
                 continue
             if quantity > 0:
                 chosen[type_id] = quantity
@@ -194,16 +196,18 @@ class EventPagesController(Controller):
 
         if not visit.check_form_token(f"reserve:{event.slug}", str(form.get("csrf") or "")):
             return await again(
-                403, "This form has expired or did not come from this site. Please choose your tickets again."
+                403, _("This form has expired or did not come from this site. Please choose your tickets again.")
             )
         if len(coupon) > COUPON_MAX:
-            return await again(422, "That coupon code is too long.", coupon_error="At most 40 characters.")
+            return await again(
+                422, _("That coupon code is too long."), coupon_error=_("At most %(n)s characters.", n=COUPON_MAX)
+            )
         if type_errors:
-            return await again(422, "Some quantities are not valid.")
+            return await again(422, _("Some quantities are not valid."))
         if not chosen:
-            return await again(422, "Choose at least one ticket.")
+            return await again(422, _("Choose at least one ticket."))
         if event.status != "published":
-            return await again(409, "Tickets for this event are not on sale.")
+            return await again(409, _("Tickets for this event are not on sale."))
         try:
             await ratelimit.hit(redis, f"site-reserve:{visit.session_id}", RESERVES_PER_VISIT, 600)
             held = await workflow_bridge.reserve(
@@ -231,7 +235,7 @@ class EventPagesController(Controller):
             # Said once: a headline that only repeats the one field message gives way to a general one.
             headline = problem.message
             if headline in problem.fields.values():
-                headline = "There is a problem with your choice."
+                headline = _("There is a problem with your choice.")
             return await again(
                 exc.status,
                 headline,

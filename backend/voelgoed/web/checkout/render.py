@@ -1,5 +1,9 @@
-"""HTML rendering for the checkout site: its Jinja environment (lib/templates.py: autoescaped, with
-the money and time filters) and the stylesheet's versioned URL."""
+"""HTML rendering for the checkout site: its Jinja environments (lib/templates.py: autoescaped, with
+the money and time filters; one per locale) and the stylesheet's versioned URL.
+
+A page renders in the locale of the request (web/checkout/language.py chooses it when the request's
+`Visit` is made, lib/i18n.py keeps it for the request), with the language switch's links for the
+page being shown."""
 
 from __future__ import annotations
 
@@ -7,10 +11,13 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
 from litestar import Response
 from litestar.datastructures import Cookie
 
-from voelgoed.lib.templates import environment
+from voelgoed.lib import i18n
+from voelgoed.lib.templates import Localized
+from voelgoed.web.checkout import language
 
 HERE = Path(__file__).parent
 CSS_BYTES = (HERE / "static" / "site.css").read_bytes()
@@ -24,10 +31,15 @@ FAVICON_SVG_NAME = f"favicon.{hashlib.sha256(FAVICON_SVG).hexdigest()[:12]}.svg"
 FAVICON_ICO = (HERE / "static" / "favicon.ico").read_bytes()
 
 
-_env = environment(HERE / "templates")
-_env.globals["css_url"] = CSS_URL
-_env.globals["js_url"] = JS_URL
-_env.globals["icon_url"] = f"/assets/{FAVICON_SVG_NAME}"
+
+
+def _site_globals(env: Environment) -> None:
+    env.globals["css_url"] = CSS_URL
+    env.globals["js_url"] = JS_URL
+    env.globals["icon_url"] = f"/assets/{FAVICON_SVG_NAME}"
+
+
+_envs = Localized(HERE / "templates", configure=_site_globals)
 
 
 def render(
@@ -38,7 +50,9 @@ def render(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> Response[str]:
-    html = _env.get_template(template).render(**context)
+    locale = i18n.current_locale()
+    html = _envs[locale].get_template(template).render(languages=language.switch_links(), **context)
+    headers = {"Content-Language": locale, **(headers or {})}
     return Response(
         html,
         status_code=status,
@@ -53,6 +67,6 @@ def render(
                 "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                 "frame-ancestors 'none'; base-uri 'self'"
             ),
-            **(headers or {}),
+            **headers,
         },
     )

@@ -29,6 +29,7 @@ from voelgoed.domain.analytics.schemas import UTM_FIELDS, Attribution
 from voelgoed.domain.analytics.services import attribution_from, is_bot, record, valid_session_id
 from voelgoed.lib.digits import parse_whole_number
 from voelgoed.settings import Settings
+from voelgoed.web.checkout import language
 
 SESSION_COOKIE = "vg_sid"
 UTM_COOKIE = "vg_utm"
@@ -57,6 +58,10 @@ class Visit:
         self.attribution = landing if not landing.empty else _read_utm_cookie(request.cookies.get(UTM_COOKIE))
         self.user_agent = request.headers.get("user-agent")
         self.extra_cookies: list[Cookie] = []
+        # The page's language (language.py): kept for this request; `?lang=` is also remembered.
+        self.locale, remember = language.apply(request)
+        if remember:
+            self.extra_cookies.append(language.lang_cookie(settings, self.locale))
 
     def cookies(self) -> list[Cookie]:
         """`vg_sid` is re-sent on every page so its 30 minutes slide; `vg_utm` when it changed."""

@@ -5,6 +5,7 @@ translates between HTML forms and those calls, and turns their problems into pag
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,13 +21,15 @@ from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.services import token_matches
 from voelgoed.domain.payments.providers.base import PaymentRedirect
+from voelgoed.lib.i18n import N_, translate
+from voelgoed.lib.i18n import gettext as _
 from voelgoed.lib.problems import AppError, Conflict
 from voelgoed.settings import Settings
 
 # What buyers read where it differs from the provider's own label (providers/*.py `label`).
 BUYER_LABELS = {
-    "simulated": "Test payment (simulated: no real money, not for production)",
-    "payfast": "PayFast (card, Instant EFT and more)",
+    "simulated": N_("Test payment (simulated: no real money, not for production)"),
+    "payfast": N_("PayFast (card, Instant EFT and more)"),
 }
 
 
@@ -35,7 +38,8 @@ def provider_label(name: str) -> str:
     from voelgoed.domain.payments.providers import REGISTRY
 
     entry = REGISTRY.get(name)
-    return BUYER_LABELS.get(name) or (str(entry.cls.label) if entry else name)
+    own = BUYER_LABELS.get(name)
+    return _(own) if own else (str(entry.cls.label) if entry else name)
 
 
 @dataclass
@@ -50,6 +54,84 @@ class Held:
         """The order cookie outlives the hold by a day, so a late return still finds the order."""
         left = int((self.hold_expires_at - datetime.now(UTC)).total_seconds())
         return max(left, 0) + 24 * 3600
+
+
+# The workflow's and domain services' problems are written in English (they are the API's words too);
+# the ones a buyer can meet on these pages are translated here, at the edge. A fixed sentence is a
+# msgid as it is; a sentence with a value in it is matched and rewritten as a msgid with a
+# placeholder. A problem not listed is shown as the service wrote it.
+DOMAIN_MESSAGES = (
+    N_("No such order, or the link is not valid."),
+    N_("Tell us the name for the tickets."),
+    N_("Enter a phone number of digits, optionally starting with +."),
+    N_("This order is already paid."),
+    N_("Your hold on these tickets has expired; choose your tickets again."),
+    N_("No such event, or it is not on sale."),
+    N_("This event has ended; tickets are no longer sold."),
+    N_("Choose at least one ticket."),
+    N_("This access code is not valid for this event."),
+    N_("Choose at least 1 ticket."),
+    N_("Not a ticket type of this event."),
+    N_("Not enough tickets left for this event."),
+    N_("This coupon code is not valid for this event."),
+    N_("This coupon is not valid yet."),
+    N_("This coupon has expired."),
+    N_("This coupon does not apply to the chosen tickets."),
+    N_("This coupon has been used up."),
+    N_("No uses left."),
+    N_("Enter the name the invoice is made out to."),
+    N_("These tickets were already reserved from this page. Please choose your tickets again."),
+)
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"Not enough tickets: (?P<name>.+) is sold out\."), N_("Not enough tickets: %(name)s is sold out.")),
+    (re.compile(r"(?P<name>.+) is sold out\."), N_("%(name)s is sold out.")),
+    (
+        re.compile(r"Not enough tickets: only (?P<n>\d+) (?P<name>.+) ticket\(s\) left\."),
+        N_("Not enough tickets: only %(n)s left of %(name)s."),
+    ),
+    (re.compile(r"Only (?P<n>\d+) (?P<name>.+) ticket\(s\) left\."), N_("Only %(n)s left of %(name)s.")),
+    (re.compile(r"Sales for (?P<name>.+) have not started\."), N_("Sales for %(name)s have not started.")),
+    (re.compile(r"Sales for (?P<name>.+) have ended\."), N_("Sales for %(name)s have ended.")),
+    (
+        re.compile(r"At least (?P<n>\d+) (?P<name>.+) tickets per order\."),
+        N_("At least %(n)s tickets of %(name)s per order."),
+    ),
+    (
+        re.compile(r"At most (?P<n>\d+) (?P<name>.+) tickets per order\."),
+        N_("At most %(n)s tickets of %(name)s per order."),
+    ),
+    (
+        re.compile(r"Too many attempts\. Try again in (?P<n>\d+) seconds\."),
+        N_("Too many attempts. Try again in %(n)s seconds."),
+    ),
+    (
+        re.compile(r"This order is (?P<status>[a-z ]+); choose your tickets again\."),
+        N_("This order is no longer open; choose your tickets again."),
+    ),
+)
+
+
+# An order's status as the order-link e-mail names it.
+ORDER_STATUS_WORDS = {
+    "paid": N_("paid"),
+    "cancelled": N_("cancelled"),
+    "expired": N_("expired"),
+    "refunded": N_("refunded"),
+    "failed": N_("failed"),
+}
+
+
+def translate_problem(text: str) -> str:
+    """A service's English problem sentence in the page's language (unchanged in English)."""
+    if text in DOMAIN_MESSAGES:
+        return _(text)
+    for pattern, msgid in _PATTERNS:
+        match = pattern.fullmatch(text)
+        if match:
+            translated = _(msgid, **match.groupdict())
+            # English keeps the service's own words (the pattern is a translation aid, not a rewrite).
+            return text if translated == msgid % match.groupdict() else translated
+    return text
 
 
 @dataclass
@@ -70,8 +152,8 @@ def explain(exc: AppError) -> Explained:
     for fe in exc.errors or []:
         name = fe.field
         # "items.0.ticket_type_id" etc. are about the cart as a whole on this page.
-        fields.setdefault(name, fe.message)
-    return Explained(message=exc.detail, fields=fields)
+        fields.setdefault(name, translate_problem(fe.message))
+    return Explained(message=translate_problem(exc.detail), fields=fields)
 
 
 async def reserve(
@@ -105,7 +187,7 @@ async def reserve(
         settings=settings,
     )
     if result.access_token is None:  # a replay whose token the cache no longer has
-        raise Conflict("These tickets were already reserved from this page. Please choose your tickets again.")
+        raise Conflict(DOMAIN_MESSAGES[-1])
     return Held(
         order_id=result.order_id,
         reference=result.reference,
@@ -200,26 +282,49 @@ async def send_order_link(db: AsyncSession, queue: Any, settings: Settings, refe
     if order is None or not order.buyer_email or fold_email(order.buyer_email) != fold_email(email):
         return False
     event = await event_of(db, order)
+    locale = order.locale  # the language the buyer checked out in
+
+    def _(message: str, **params: object) -> str:
+        return translate(locale, message, **params)
+
+    hello = _("Hi %(name)s,", name=order.buyer_name or "")
     if order.status in HOLDING_STATUSES:
-        text = (
-            f"Hi {order.buyer_name or ''},\n\nSomeone (hopefully you) asked for a link to order {order.reference} "
-            f"for {event.name}.\n\nThis order is not paid yet. Continue in the browser where you chose the "
-            f"tickets, or choose tickets again:\n\n{settings.server.public_url}/events/{event.slug}\n"
+        asked = _(
+            "Someone (hopefully you) asked for a link to order %(reference)s for %(event)s.",
+            reference=order.reference,
+            event=event.name,
         )
+        unpaid = _(
+            "This order is not paid yet. Continue in the browser where you chose the tickets, or choose tickets again:"
+        )
+        text = f"{hello}\n\n{asked}\n\n{unpaid}\n\n{settings.server.public_url}/events/{event.slug}\n"
     else:
         token = rotate_access_token(order)
         await db.flush()
+        status = ORDER_STATUS_WORDS.get(order.status, order.status.replace("_", " "))
+        here = _(
+            "Here is the link to order %(reference)s for %(event)s (status: %(status)s). "
+            "It opens your order and your tickets:",
+            reference=order.reference,
+            event=event.name,
+            status=_(status),
+        )
         text = (
-            f"Hi {order.buyer_name or ''},\n\nHere is the link to order {order.reference} for {event.name} "
-            f"(status: {order.status.replace('_', ' ')}). It opens your order and your tickets:\n\n"
+            f"{hello}\n\n{here}\n\n"
             f"{settings.server.public_url}/orders/{order.reference}?token={token}\n\n"
-            "Earlier links to this order no longer work. Keep this one private.\n"
-            "If you did not ask for this, you can ignore this e-mail.\n"
+            + _("Earlier links to this order no longer work. Keep this one private.")
+            + "\n"
+            + _("If you did not ask for this, you can ignore this e-mail.")
+            + "\n"
         )
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     await enqueue_mail(
         queue,
-        Mail(to=order.buyer_email, subject=f"Your order {order.reference} for {event.name}", text=text),
+        Mail(
+            to=order.buyer_email,
+            subject=_("Your order %(reference)s for %(event)s", reference=order.reference, event=event.name),
+            text=text,
+        ),
         key=f"order-link:{order.id}:{stamp}",
     )
     return True

@@ -2040,7 +2040,9 @@ export interface paths {
         /**
          * StartCheckout
          * @description Buyer details and payment: answers where to send the buyer (GET link or POST form).
-         *     Retrying while a payment is open answers the same transaction.
+         *     Retrying while a payment is open answers the same transaction. The buyer's e-mails and
+         *     ticket PDF are written in the language of the request's Accept-Language (English or
+         *     Afrikaans; English when it names neither).
          */
         post: operations["startCheckout"];
         delete?: never;

@@ -8,6 +8,18 @@ import { importPublicKey, nextLocalState, verifyOffline, type OfflineEvent, type
 import type { DeviceSession, Direction, LocalState, Verdict } from '../verify/types';
 import { Api, ApiError, NetworkError, type UploadScan } from './api';
 
+// What the engine tells the person at the gate (Status.notice), in English; the screens show it in
+// their language through noticeText (messages notice.<key> in i18n/<lang>.json).
+export const NOTICES = {
+	rebuilt: 'The local store was damaged and has been rebuilt; downloading the tickets again.',
+	signed_out: 'This device was signed out (token revoked or unknown). Pair it again; unsynced scans are kept.'
+} as const;
+
+export function noticeText(notice: string, tr: (id: string) => string): string {
+	const key = (Object.keys(NOTICES) as (keyof typeof NOTICES)[]).find((k) => NOTICES[k] === notice);
+	return key ? tr(`notice.${key}`) : notice;
+}
+
 export const ONLINE_TIMEOUT_MS = 800;
 export const SYNC_INTERVAL_MS = 15_000;
 /** After a network failure, scans skip the online attempt this long (no 800 ms wait per scan). */
@@ -108,7 +120,7 @@ export class ScannerEngine {
 			settings: this.fixSettings(data.settings),
 			queued: await this.store.queueCount(),
 			tickets: this.records.size,
-			notice: data.recovered ? 'The local store was damaged and has been rebuilt; downloading the tickets again.' : null
+			notice: data.recovered ? NOTICES.rebuilt : null
 		});
 	}
 
@@ -253,7 +265,7 @@ export class ScannerEngine {
 				return verdict;
 			} catch (e) {
 				if (e instanceof ApiError && e.status === 401) {
-					await this.unpair('This device was signed out (token revoked or unknown). Pair it again; unsynced scans are kept.');
+					await this.unpair(NOTICES.signed_out);
 				} else if (e instanceof ApiError) {
 					// The server refused the request itself (e.g. 400/413): decide locally, not queued.
 					const out = await this.decideOffline(payload, gateId, direction, at, clientScanId);
@@ -335,7 +347,7 @@ export class ScannerEngine {
 			this.emit({ online: true, lastSyncAt: new Date().toISOString(), lastError: null, tickets: this.records.size });
 		} catch (e) {
 			if (e instanceof ApiError && e.status === 401) {
-				await this.unpair('This device was signed out (token revoked or unknown). Pair it again; unsynced scans are kept.');
+				await this.unpair(NOTICES.signed_out);
 			} else if (e instanceof NetworkError) {
 				this.skipOnlineUntil = Date.now() + OFFLINE_BACKOFF_MS;
 				this.emit({ online: false, lastError: e.message });
