@@ -24,7 +24,7 @@ from voelgoed.db.timeouts import request_connect_args
 from voelgoed.devservices import normalise_database_url
 from voelgoed.domain.accounts.controllers import AuthController
 from voelgoed.domain.audit.controllers import AuditController
-from voelgoed.domain.catalog.controllers import CouponController, TicketTypeController
+from voelgoed.domain.catalog.controllers import CouponController, QuotaController, TicketTypeController
 from voelgoed.domain.check_in.controllers import CheckinAdminController, DeviceCheckinController
 from voelgoed.domain.dashboards.controllers import DashboardController
 from voelgoed.domain.devices.controllers import DeviceController, DevicePairController
@@ -81,6 +81,7 @@ API_CONTROLLERS: list[Any] = [
     AuditController,
     TicketTypeController,
     CouponController,
+    QuotaController,
     PublicApiController,
     OrderController,
     RefundController,
