@@ -42,6 +42,7 @@ from voelgoed.domain.payments.controllers import PayFastItnController, PaymentPr
 from voelgoed.domain.refunds.controllers import RefundController
 from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
 from voelgoed.domain.venues.controllers import VenueController
+from voelgoed.domain.waiting_list.controllers import WaitingListController
 from voelgoed.lib.client_address import parse_networks
 from voelgoed.lib.compression import EventStreamSafeCompression
 from voelgoed.lib.memory import limit_malloc_arenas
@@ -66,6 +67,7 @@ from voelgoed.web.paystack_api import PaystackWebhookController
 from voelgoed.web.public import PublicSiteController
 from voelgoed.web.simulated_pay import SimulatedPaymentController
 from voelgoed.web.spa import spa_handlers
+from voelgoed.web.waiting_list_api import WaitingListPublicController
 from voelgoed.web.yoco_api import YocoWebhookController
 from voelgoed.worker import make_request_queue
 
@@ -82,7 +84,9 @@ API_CONTROLLERS: list[Any] = [
     TicketTypeController,
     CouponController,
     QuotaController,
+    WaitingListController,
     PublicApiController,
+    WaitingListPublicController,
     OrderController,
     RefundController,
     TicketDownloadController,

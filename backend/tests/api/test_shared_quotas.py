@@ -192,7 +192,7 @@ async def test_concurrent_buyers_across_two_types_never_oversell_the_pool(
 
 
 async def test_organisation_b_cannot_see_or_change_a_quota(client: Api, new_client: Callable[[], Api]) -> None:
-    event, early, general, quota = await pooled_event(client)
+    event, _early, _general, quota = await pooled_event(client)
     other = new_client()
     await sign_up(other)
     path = f"/events/{event['id']}/quotas"

@@ -7,10 +7,12 @@ from typing import Any
 from voelgoed.web.checkout.billing_pages import BillingPagesController
 from voelgoed.web.checkout.checkout_pages import CheckoutController, OrderPagesController
 from voelgoed.web.checkout.event_pages import EventPagesController
+from voelgoed.web.checkout.waiting_list_pages import WaitingListPagesController
 
 CHECKOUT_SITE_HANDLERS: list[Any] = [
     EventPagesController,
     CheckoutController,
     OrderPagesController,
     BillingPagesController,
+    WaitingListPagesController,
 ]

@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("sold", sa.Integer(), nullable=False),
         *_common("ticket_quota"),
         sa.ForeignKeyConstraint(["event_id"], ["event.id"], name="fk_ticket_quota_event_id_event", ondelete="CASCADE"),
-        sa.UniqueConstraint("event_id", "name", name="uq_ticket_quota_event_id_name"),
+        sa.UniqueConstraint("event_id", "name", name=op.f("uq_ticket_quota_event_id")),
         sa.CheckConstraint("capacity >= 0", name=op.f("ck_ticket_quota_ticket_quota_capacity_non_negative")),
         sa.CheckConstraint("reserved >= 0 AND sold >= 0", name=op.f("ck_ticket_quota_ticket_quota_counters_non_negative")),
         sa.CheckConstraint("reserved + sold <= capacity", name=op.f("ck_ticket_quota_ticket_quota_no_oversell")),
