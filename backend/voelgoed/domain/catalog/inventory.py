@@ -166,8 +166,10 @@ async def move_type_counters(
         if d_res == 0 and d_sold == 0:
             continue
         growth = d_res + d_sold
-        stmt = _MOVE_QUOTA_CHECKED if check and growth > 0 else _MOVE_QUOTA
-        result = await conn.execute(stmt, {"row_id": quota_id, "d_res": d_res, "d_sold": d_sold, "growth": growth})
+        quota_stmt = _MOVE_QUOTA_CHECKED if check and growth > 0 else _MOVE_QUOTA
+        result = await conn.execute(
+            quota_stmt, {"row_id": quota_id, "d_res": d_res, "d_sold": d_sold, "growth": growth}
+        )
         if result.rowcount != 1:
             raise StockShort(f"quota {quota_id}")
 

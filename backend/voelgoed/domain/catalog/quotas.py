@@ -11,6 +11,7 @@ nobody is moving at that moment.
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from typing import Any
 
@@ -48,14 +49,16 @@ class QuotaService:
         self.audit = audit
         self.release_expired_holds = release_expired_holds
 
-    async def list(self, event_id: uuid.UUID) -> tuple[list[TicketQuota], dict[uuid.UUID, list[uuid.UUID]]]:
+    async def list(
+        self, event_id: uuid.UUID
+    ) -> tuple[builtins.list[TicketQuota], dict[uuid.UUID, builtins.list[uuid.UUID]]]:
         await get_event(self.db, event_id)
         quotas = await self.db.scalars(
             select(TicketQuota).where(TicketQuota.event_id == event_id).order_by(TicketQuota.name)
         )
         return list(quotas), await self.members(event_id)
 
-    async def members(self, event_id: uuid.UUID) -> dict[uuid.UUID, list[uuid.UUID]]:
+    async def members(self, event_id: uuid.UUID) -> dict[uuid.UUID, builtins.list[uuid.UUID]]:
         types = await self.db.scalars(
             select(TicketType).where(TicketType.event_id == event_id).order_by(TicketType.sort_order, TicketType.name)
         )
@@ -134,12 +137,12 @@ class QuotaService:
             self.audit.record(action="ticket_quota.updated", entity_type="ticket_quota", entity_id=quota.id, changes=d)
         return quota
 
-    async def _set_members(self, quota: TicketQuota, wanted_ids: list[uuid.UUID]) -> None:
+    async def _set_members(self, quota: TicketQuota, wanted_ids: builtins.list[uuid.UUID]) -> None:
         """Make exactly `wanted_ids` draw from the quota; their held and sold tickets move into
         the pool (refused when it cannot take them) and those of types leaving it move out."""
         wanted = set(wanted_ids)
         conn = await self.db.connection()
-        types = list(
+        types = builtins.list(
             await self.db.scalars(
                 select(TicketType)
                 .where(TicketType.event_id == quota.event_id)
