@@ -73,7 +73,8 @@ async def test_join_only_when_sold_out_and_idempotent(
     buyer = new_client()
     on_sale = await join(buyer, event, "early@example.co.za")
     assert_problem(on_sale, 409, "ticket_type_id")
-    assert (await reserve(buyer, event["slug"], {event["ticket_type_id"]: 2})).status_code == 201
+    held = await reserve(buyer, event["slug"], {event["ticket_type_id"]: 2})
+    assert held.status_code == 201
 
     assert_problem(await join(buyer, event, "not-an-address"), 422, "email")
     assert_problem(await join(buyer, event, "a@example.co.za", quantity=11), 422, "quantity")
@@ -97,6 +98,18 @@ async def test_join_only_when_sold_out_and_idempotent(
     assert off.json()["enabled"] is False
     assert_problem(await join(buyer, event, "late@example.co.za"), 409)
     assert "Join the waiting list" not in (await buyer.get(f"/events/{event['slug']}")).text
+    # A list switched off keeps nothing back: the holder's tickets, once given back, are on sale;
+    # switched on again, they are kept for the line (Lerato wants 2).
+    cancel = await buyer.post(
+        f"/api/public/orders/{held.json()['reference']}/cancel", headers={"X-Order-Token": held.json()["access_token"]}
+    )
+    assert cancel.status_code == 200, cancel.text
+    public = f"/api/public/events/{event['slug']}"
+    assert (await buyer.get(public)).json()["ticket_types"][0]["available"] == 2
+    on = await client.put(client.org(f"/events/{event['id']}/waiting-list/settings"), json={"enabled": True})
+    assert on.json()["enabled"] is True
+    assert (await buyer.get(public)).json()["ticket_types"][0]["available"] == 0
+    assert_problem(await reserve(new_client(), event["slug"], {event["ticket_type_id"]: 1}), 409)
     bad = await client.put(client.org(f"/events/{event['id']}/waiting-list/settings"), json={"offer_hours": 0})
     assert bad.status_code in (400, 422) and "offer_hours" in bad.text
 

@@ -72,6 +72,7 @@ class WaitingListController(Controller):
         data: WaitingListSettingsUpdate,
         db_session: AsyncSession,
         queue: Queue,
+        redis: Redis,
     ) -> WaitingListSettingsRead:
         """Turn the waiting list on or off, or change how many hours (1-168) an offer holds the
         freed tickets. Offers already made keep their time."""
@@ -79,6 +80,7 @@ class WaitingListController(Controller):
         row = await services.update_settings(db_session, organization_id, event.id, sent_fields(data))
         read = settings_read(event.id, row)
         await db_session.commit()
+        await invalidate_availability(redis, event.id)  # what the list keeps back changed
         if row.enabled:
             await enqueue_offer_run(queue, event.id)  # stock may be free for those already waiting
         return read

@@ -15,13 +15,20 @@ import uuid
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voelgoed.domain.waiting_list.models import WaitingListEntry
+from voelgoed.domain.waiting_list.models import WaitingListEntry, WaitingListSettings
 
 # Built once with a bind parameter: the hold path runs it per batch, and per-call expressions
 # leave reference cycles for the cyclic GC (catalog/inventory.py says why that matters).
+# Only while the event's list is on: entries left waiting when the organiser turns it off keep
+# nothing back (no offers are made for them then).
 _QUEUED = (
     select(WaitingListEntry.ticket_type_id, func.sum(WaitingListEntry.quantity))
-    .where(WaitingListEntry.event_id == bindparam("event_id"), WaitingListEntry.status == "waiting")
+    .join(WaitingListSettings, WaitingListSettings.event_id == WaitingListEntry.event_id)
+    .where(
+        WaitingListEntry.event_id == bindparam("event_id"),
+        WaitingListEntry.status == "waiting",
+        WaitingListSettings.enabled.is_(True),
+    )
     .group_by(WaitingListEntry.ticket_type_id)
 )
 
