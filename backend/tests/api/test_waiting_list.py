@@ -305,3 +305,30 @@ async def test_concurrent_releases_never_offer_more_than_was_freed(
     offers_made = await scalar(engine, "SELECT count(*) FROM waiting_list_entry WHERE order_id IS NOT NULL")
     assert offers_made == 5
     assert len({v["order_id"] for v in listed.values() if v["order_id"]}) == 5
+
+
+async def test_event_page_form_joins_and_refuses_bad_input_at_the_field(
+    client: Api, new_client: Callable[[], Api], engine: AsyncEngine, stack: Stack
+) -> None:
+    from tests.api.test_checkout_site import Buyer
+
+    event = await waiting_list_event(client, quantity=1)
+    assert (await reserve(new_client(), event["slug"], {event["ticket_type_id"]: 1})).status_code == 201
+    async with Buyer(stack.base_url) as browser:
+        page = await browser.get(f"/events/{event['slug']}")
+        assert page.status_code == 200 and "Join the waiting list" in page.text
+        tokens = re.findall(r'name="csrf" value="([^"]+)"', page.text)
+        form = {"csrf": tokens[-1], "ticket_type_id": event["ticket_type_id"], "quantity": "2", "name": "Ayanda"}
+        url = f"/events/{event['slug']}/waiting-list"
+        bad = await browser.post(url, data={**form, "email": "ayanda-at-example"})
+        assert bad.status_code == 422
+        assert 'id="wl-email-error"' in bad.text and 'value="Ayanda"' in bad.text  # kept, said at the field
+        many = await browser.post(url, data={**form, "quantity": "11", "email": "ayanda@example.co.za"})
+        assert many.status_code == 422 and 'id="wl-quantity-error"' in many.text
+        forged = await browser.post(url, data={**form, "csrf": "forged", "email": "ayanda@example.co.za"})
+        assert forged.status_code == 403
+        assert await scalar(engine, "SELECT count(*) FROM waiting_list_entry") == 0
+        ok = await browser.post(url, data={**form, "email": "Ayanda@Example.co.za"})
+        assert ok.status_code == 200 and "You are on the waiting list" in ok.text
+    listed = await entries(client, event)
+    assert listed["ayanda@example.co.za"]["quantity"] == 2
