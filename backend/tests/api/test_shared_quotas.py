@@ -78,6 +78,8 @@ async def test_types_of_a_quota_sell_from_one_pool(
     }
     got = (await client.get(client.org(f"/events/{event['id']}/quotas/{quota['id']}"))).json()
     assert (got["reserved"], got["sold"], got["available"]) == (5, 0, 0)
+    board = (await client.get(client.org(f"/events/{event['id']}/dashboard"))).json()
+    assert {t["name"]: t["available"] for t in board["ticket_types"]} == {"Early bird": 0, "General": 0}
 
 
 async def test_expiry_payment_and_release_move_the_pool(
