@@ -24,7 +24,7 @@ from voelgoed.db.timeouts import request_connect_args
 from voelgoed.devservices import normalise_database_url
 from voelgoed.domain.accounts.controllers import AuthController
 from voelgoed.domain.audit.controllers import AuditController
-from voelgoed.domain.catalog.controllers import CouponController, TicketTypeController
+from voelgoed.domain.catalog.controllers import CouponController, QuotaController, TicketTypeController
 from voelgoed.domain.check_in.controllers import CheckinAdminController, DeviceCheckinController
 from voelgoed.domain.dashboards.controllers import DashboardController
 from voelgoed.domain.devices.controllers import DeviceController, DevicePairController
@@ -43,6 +43,7 @@ from voelgoed.domain.privacy.controllers import PrivacyRequestController, Privac
 from voelgoed.domain.refunds.controllers import RefundController
 from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
 from voelgoed.domain.venues.controllers import VenueController
+from voelgoed.domain.waiting_list.controllers import WaitingListController
 from voelgoed.lib.client_address import parse_networks
 from voelgoed.lib.compression import EventStreamSafeCompression
 from voelgoed.lib.live import LiveHub
@@ -68,6 +69,7 @@ from voelgoed.web.paystack_api import PaystackWebhookController
 from voelgoed.web.public import PublicSiteController
 from voelgoed.web.simulated_pay import SimulatedPaymentController
 from voelgoed.web.spa import spa_handlers
+from voelgoed.web.waiting_list_api import WaitingListPublicController
 from voelgoed.web.yoco_api import YocoWebhookController
 from voelgoed.worker import make_request_queue
 
@@ -83,7 +85,10 @@ API_CONTROLLERS: list[Any] = [
     AuditController,
     TicketTypeController,
     CouponController,
+    QuotaController,
+    WaitingListController,
     PublicApiController,
+    WaitingListPublicController,
     OrderController,
     RefundController,
     TicketDownloadController,

@@ -38,6 +38,7 @@ from voelgoed.workflows.event_cancellation_jobs import (
     send_event_cancelled_email,
 )
 from voelgoed.workflows.personal_data_jobs import PERSONAL_DATA_SWEEP_CRON
+from voelgoed.workflows.waiting_list_jobs import OFFER_WAITING_LISTS_CRON, offer_waiting_list
 
 __all__ = ["CRON_JOBS", "FUNCTIONS", "QUEUE_NAME", "make_queue", "make_request_queue", "worker_settings"]
 
@@ -52,6 +53,7 @@ FUNCTIONS: list[Any] = [
     process_refund,
     notify_refund,
     refund_late_payment,
+    offer_waiting_list,
 ]
 # Jobs that build large native buffers (WeasyPrint, CSV chunks): their freed memory goes back to
 # the kernel after each run (lib/memory.py; measured by bench/memory).
@@ -100,6 +102,7 @@ CRON_JOBS: list[Any] = [
         RESUME_EVENT_CANCELLATIONS_CRON,
         SWEEP_REFUNDS_CRON,
         PERSONAL_DATA_SWEEP_CRON,
+        OFFER_WAITING_LISTS_CRON,
     )
 ]
 

@@ -4,7 +4,7 @@ from voelgoed.db.cron_ticks import CronTick
 from voelgoed.domain.accounts.models import PasswordResetToken, User, UserSession
 from voelgoed.domain.analytics.models import AnalyticsEvent
 from voelgoed.domain.audit.models import AuditEntry
-from voelgoed.domain.catalog.models import Coupon, EventInventory, TicketType
+from voelgoed.domain.catalog.models import Coupon, EventInventory, TicketQuota, TicketType
 from voelgoed.domain.check_in.models import (
     CheckinChange,
     CheckinConfig,
@@ -25,6 +25,7 @@ from voelgoed.domain.privacy.models import AttendeeRetentionRun, PersonalDataReq
 from voelgoed.domain.refunds.models import Refund, RefundTicket
 from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument, Ticket
 from voelgoed.domain.venues.models import Gate, Venue
+from voelgoed.domain.waiting_list.models import WaitingListEntry, WaitingListSettings
 
 __all__ = [
     "AnalyticsEvent",
@@ -70,8 +71,11 @@ __all__ = [
     "TaxDocumentCounter",
     "Ticket",
     "TicketCheckinState",
+    "TicketQuota",
     "TicketType",
     "User",
     "UserSession",
     "Venue",
+    "WaitingListEntry",
+    "WaitingListSettings",
 ]

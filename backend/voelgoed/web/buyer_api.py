@@ -13,6 +13,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import ResponseHeader
 from litestar.params import Parameter
 from redis.asyncio import Redis
+from saq import Queue
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -39,6 +40,7 @@ from voelgoed.domain.orders.schemas import (
 from voelgoed.domain.organizations.services import charged_vat_rate_bp
 from voelgoed.domain.refunds.schemas import refund_brief
 from voelgoed.domain.refunds.services import refunds_of_order
+from voelgoed.domain.waiting_list.jobs import enqueue_offer_run
 from voelgoed.lib import i18n, ratelimit
 from voelgoed.lib.client_address import client_address
 from voelgoed.lib.problems import NotFound, Unprocessable
@@ -309,6 +311,7 @@ class PublicApiController(Controller):
         db_session: AsyncSession,
         redis: Redis,
         settings: Settings,
+        queue: Queue,
         order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
     ) -> PublicOrderRead:
         """Give the hold back (reserved or awaiting payment): the tickets are free again at once."""
@@ -317,4 +320,5 @@ class PublicApiController(Controller):
         read = await public_order_read(db_session, order)
         await db_session.commit()
         await availability.invalidate_availability(redis, order.event_id)
+        await enqueue_offer_run(queue, order.event_id)  # the next on a waiting list gets them
         return read

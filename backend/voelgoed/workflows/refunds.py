@@ -44,6 +44,7 @@ from voelgoed.domain.refunds.models import Refund
 from voelgoed.domain.refunds.services import RefundRequest
 from voelgoed.domain.tickets.machines import TicketLifecycle
 from voelgoed.domain.tickets.models import Ticket
+from voelgoed.domain.waiting_list.jobs import enqueue_offer_run
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
 from voelgoed.workflows.payment_confirmation import ATTEMPTS, is_lock_conflict
 
@@ -62,6 +63,7 @@ class RefundRequested:
         if not self.created:
             return
         await availability.invalidate_availability(redis, self.event_id)
+        await enqueue_offer_run(queue, self.event_id)  # voided tickets' stock: the waiting list first
         if queue is not None and self.refund.method == "provider":
             await enqueue_refund(queue, self.refund.id)
 

@@ -14,14 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.services import AuditService
+from voelgoed.domain.catalog.quotas import QuotaService, quota_room_per_type
 from voelgoed.domain.catalog.schemas import (
     CouponCreate,
     CouponRead,
     CouponUpdate,
+    QuotaCreate,
+    QuotaRead,
+    QuotaUpdate,
     TicketTypeCreate,
     TicketTypeRead,
     TicketTypeUpdate,
     coupon_read,
+    quota_read,
     type_read,
 )
 from voelgoed.domain.catalog.services import CouponService, TicketTypeService
@@ -59,7 +64,8 @@ class TicketTypeController(Controller):
         listed = await types.list(event_id)
         slug = await types.event_slug(event_id)
         rate = await charged_vat_rate_bp(types.db, organization_id)
-        return [type_read(t, slug, settings.server.public_url, rate) for t in listed]
+        rooms = await quota_room_per_type(types.db, event_id)
+        return [type_read(t, slug, settings.server.public_url, rate, rooms.get(t.id)) for t in listed]
 
     @post("", operation_id="createTicketType", opt=access(Permission.EVENTS_WRITE))
     async def create_type(
@@ -97,6 +103,7 @@ class TicketTypeController(Controller):
             await types.event_slug(event_id),
             settings.server.public_url,
             await charged_vat_rate_bp(types.db, organization_id),
+            (await quota_room_per_type(types.db, event_id)).get(tt.id),
         )
 
     @patch("/{type_id:uuid}", operation_id="updateTicketType", opt=access(Permission.EVENTS_WRITE))
@@ -210,3 +217,84 @@ class CouponController(Controller):
         self, organization_id: uuid.UUID, event_id: uuid.UUID, coupon_id: uuid.UUID, coupons: CouponService
     ) -> None:
         await coupons.delete(event_id, coupon_id)
+
+
+async def provide_quotas(db_session: AsyncSession, auth: AuthContext) -> QuotaService:
+    return QuotaService(db_session, AuditService(db_session, auth), release_expired_holds=release_expired)
+
+
+class QuotaController(Controller):
+    """Shared quotas (docs/inventory.md): same permissions as ticket types."""
+
+    path = "/api/organizations/{organization_id:uuid}/events/{event_id:uuid}/quotas"
+    tags = ["quotas"]
+    dependencies = {"quotas": Provide(provide_quotas)}
+
+    @get("", operation_id="listQuotas", opt=access(Permission.EVENTS_READ))
+    async def list_quotas(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, quotas: QuotaService
+    ) -> list[QuotaRead]:
+        """The event's shared quotas with their counters and the ticket types that draw from each."""
+        listed, members = await quotas.list(event_id)
+        return [quota_read(q, members.get(q.id, [])) for q in listed]
+
+    @post("", operation_id="createQuota", opt=access(Permission.EVENTS_WRITE))
+    async def create_quota(
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        data: QuotaCreate,
+        quotas: QuotaService,
+        db_session: AsyncSession,
+        redis: Redis,
+    ) -> QuotaRead:
+        """A shared quota; `ticket_type_ids` join it (409 when one is in another quota, or when the
+        pool cannot take what they already hold and sell)."""
+        quota = await quotas.create(organization_id, event_id, msgspec.structs.asdict(data))
+        read = quota_read(quota, (await quotas.members(event_id)).get(quota.id, []))
+        await _commit_and_refresh(db_session, redis, event_id)
+        return read
+
+    @get("/{quota_id:uuid}", operation_id="getQuota", opt=access(Permission.EVENTS_READ))
+    async def get_quota(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, quota_id: uuid.UUID, quotas: QuotaService
+    ) -> QuotaRead:
+        """One shared quota."""
+        quota = await quotas.get(event_id, quota_id)
+        return quota_read(quota, (await quotas.members(event_id)).get(quota.id, []))
+
+    @patch("/{quota_id:uuid}", operation_id="updateQuota", opt=access(Permission.EVENTS_WRITE))
+    async def update_quota(
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        quota_id: uuid.UUID,
+        data: QuotaUpdate,
+        quotas: QuotaService,
+        db_session: AsyncSession,
+        redis: Redis,
+    ) -> QuotaRead:
+        """Rename, resize (409 below what its types hold and sell) or change its ticket types."""
+        quota = await quotas.update(event_id, quota_id, sent_fields(data))
+        read = quota_read(quota, (await quotas.members(event_id)).get(quota.id, []))
+        await _commit_and_refresh(db_session, redis, event_id)
+        return read
+
+    @delete(
+        "/{quota_id:uuid}",
+        operation_id="deleteQuota",
+        opt=access(Permission.EVENTS_WRITE),
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def delete_quota(
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        quota_id: uuid.UUID,
+        quotas: QuotaService,
+        db_session: AsyncSession,
+        redis: Redis,
+    ) -> None:
+        """Delete a quota; its types keep selling from their own quantity."""
+        await quotas.delete(event_id, quota_id)
+        await _commit_and_refresh(db_session, redis, event_id)

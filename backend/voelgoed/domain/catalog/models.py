@@ -63,6 +63,32 @@ class TicketType(OrgOwned, UUIDAuditBase):
     # so hiding it later brings the same link back.
     access_code: Mapped[str | None] = mapped_column(String(40), default=None)
     sort_order: Mapped[int] = mapped_column(default=0)
+    # The shared quota this type also draws from (at most one; docs/inventory.md). The type keeps
+    # its own `quantity`: what is left is the smaller of the two.
+    quota_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ticket_quota.id", ondelete="SET NULL"), default=None, index=True
+    )
+
+
+class TicketQuota(OrgOwned, UUIDAuditBase):
+    """A pool several ticket types of one event sell from (early bird and general from the same
+    500). Its counters move with its types' counters in inventory.py, in the same statements'
+    transaction, and a CHECK refuses an oversell of the pool as `ticket_type_no_oversell` does of
+    a type."""
+
+    __tablename__ = "ticket_quota"
+    __table_args__ = (
+        UniqueConstraint("event_id", "name"),
+        CheckConstraint("capacity >= 0", name="ticket_quota_capacity_non_negative"),
+        CheckConstraint("reserved >= 0 AND sold >= 0", name="ticket_quota_counters_non_negative"),
+        CheckConstraint("reserved + sold <= capacity", name="ticket_quota_no_oversell"),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    capacity: Mapped[int] = mapped_column()
+    reserved: Mapped[int] = mapped_column(default=0)  # the sum of its types' `reserved`
+    sold: Mapped[int] = mapped_column(default=0)  # the sum of its types' `sold`
 
 
 class EventInventory(OrgOwned, UUIDAuditBase):

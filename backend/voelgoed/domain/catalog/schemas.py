@@ -14,7 +14,7 @@ from voelgoed.domain.events.machines import EventStatus
 from voelgoed.lib.closed_sets import closed_set
 
 if TYPE_CHECKING:
-    from voelgoed.domain.catalog.models import Coupon, TicketType
+    from voelgoed.domain.catalog.models import Coupon, TicketQuota, TicketType
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 Description = Annotated[str, msgspec.Meta(max_length=5000)]
@@ -86,6 +86,38 @@ class TicketTypeRead(msgspec.Struct):
     # Hidden types only: the code that unlocks the type, and the secret link to hand out.
     access_code: str | None = None
     access_link: str | None = None
+    # The shared quota the type also draws from (`available` is then the smaller of the two).
+    quota_id: uuid.UUID | None = None
+
+
+class QuotaCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A pool several ticket types of the event sell from; each type keeps its own quantity too,
+    and belongs to at most one quota."""
+
+    name: Name
+    capacity: Quantity
+    ticket_type_ids: list[uuid.UUID] = msgspec.field(default_factory=list)
+
+
+class QuotaUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """`ticket_type_ids` replaces the quota's types (types left out leave the pool)."""
+
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    capacity: Quantity | msgspec.UnsetType = msgspec.UNSET
+    ticket_type_ids: list[uuid.UUID] | msgspec.UnsetType = msgspec.UNSET
+
+
+class QuotaRead(msgspec.Struct):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    name: str
+    capacity: int
+    reserved: int  # held by its types' unpaid orders (and waiting-list offers)
+    sold: int
+    available: int
+    ticket_type_ids: list[uuid.UUID]
+    created_at: datetime
+    updated_at: datetime
 
 
 class CouponCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -166,10 +198,16 @@ class PublicEventRead(msgspec.Struct):
 # --- mappers: stored rows -> response bodies (the one place each response is built) ---
 
 
-def type_read(t: TicketType, event_slug: str, public_url: str, vat_rate_bp: int) -> TicketTypeRead:
+def type_read(
+    t: TicketType, event_slug: str, public_url: str, vat_rate_bp: int, quota_room: int | None = None
+) -> TicketTypeRead:
     """`event_slug` builds a hidden type's secret link (the slug can change; the link follows);
-    `vat_rate_bp` is the organisation's VAT rate for new orders (0 when it is not a VAT vendor)."""
+    `vat_rate_bp` is the organisation's VAT rate for new orders (0 when it is not a VAT vendor);
+    `quota_room` what its shared quota still has (quotas.py `quota_room_per_type`)."""
     code = t.access_code if t.hidden else None
+    available = max(t.quantity - t.reserved - t.sold, 0)
+    if quota_room is not None:
+        available = max(min(available, quota_room), 0)
     return TicketTypeRead(
         id=t.id,
         event_id=t.event_id,
@@ -180,7 +218,7 @@ def type_read(t: TicketType, event_slug: str, public_url: str, vat_rate_bp: int)
         quantity=t.quantity,
         reserved=t.reserved,
         sold=t.sold,
-        available=max(t.quantity - t.reserved - t.sold, 0),
+        available=available,
         sales_start_at=t.sales_start_at,
         sales_end_at=t.sales_end_at,
         min_per_order=t.min_per_order,
@@ -191,6 +229,22 @@ def type_read(t: TicketType, event_slug: str, public_url: str, vat_rate_bp: int)
         updated_at=t.updated_at,
         access_code=code,
         access_link=access_link(public_url, event_slug, code) if code else None,
+        quota_id=t.quota_id,
+    )
+
+
+def quota_read(q: TicketQuota, ticket_type_ids: list[uuid.UUID]) -> QuotaRead:
+    return QuotaRead(
+        id=q.id,
+        event_id=q.event_id,
+        name=q.name,
+        capacity=q.capacity,
+        reserved=q.reserved,
+        sold=q.sold,
+        available=max(q.capacity - q.reserved - q.sold, 0),
+        ticket_type_ids=ticket_type_ids,
+        created_at=q.created_at,
+        updated_at=q.updated_at,
     )
 
 

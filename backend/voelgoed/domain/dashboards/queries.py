@@ -124,8 +124,11 @@ GROUP BY 1, 2
 FUNNEL_UNTIL = text("SELECT funnel_until FROM dashboard_snapshot_state WHERE event_id = :e")
 CHECKIN_UNTIL = text("SELECT checkin_until FROM dashboard_snapshot_state WHERE event_id = :e")
 
+# The last column: what the type's shared quota still has (NULL without one; docs/inventory.md).
 TICKET_TYPES = text(
-    "SELECT id, name, quantity, sold, reserved FROM ticket_type WHERE event_id = :e ORDER BY sort_order, name"
+    "SELECT t.id, t.name, t.quantity, t.sold, t.reserved, q.capacity - q.reserved - q.sold"
+    " FROM ticket_type t LEFT JOIN ticket_quota q ON q.id = t.quota_id"
+    " WHERE t.event_id = :e ORDER BY t.sort_order, t.name"
 )
 
 # Grouped by UTC quarter-hour; services.py puts the few groups into local hours/days.

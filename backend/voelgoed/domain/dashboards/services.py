@@ -46,7 +46,14 @@ def _local(t: datetime, tz: ZoneInfo, granularity: str) -> datetime:
 async def _ticket_types(db: AsyncSession, event_id: uuid.UUID) -> list[TicketTypeFigures]:
     rows = await db.execute(queries.TICKET_TYPES, {"e": event_id})
     return [
-        TicketTypeFigures(id=r[0], name=r[1], quantity=r[2], sold=r[3], reserved=r[4], available=r[2] - r[3] - r[4])
+        TicketTypeFigures(
+            id=r[0],
+            name=r[1],
+            quantity=r[2],
+            sold=r[3],
+            reserved=r[4],
+            available=r[2] - r[3] - r[4] if r[5] is None else max(min(r[2] - r[3] - r[4], r[5]), 0),
+        )
         for r in rows
     ]
 

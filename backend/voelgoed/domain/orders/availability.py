@@ -16,9 +16,10 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voelgoed.domain.catalog.inventory import EVT, INV, TT, utcnow
+from voelgoed.domain.catalog.inventory import EVT, INV, QT, TT, utcnow
 from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import LINE, ORD
+from voelgoed.domain.waiting_list.stock import queued_per_type
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,9 @@ def cache_key(event_id: uuid.UUID) -> str:
 
 
 async def compute_availability(conn: AsyncConnection, event_id: uuid.UUID, now: datetime | None = None) -> Availability:
-    """From PostgreSQL: quantity - reserved - sold per type, capped by the event's capacity, with
-    holds that have expired but are not yet released counted as free."""
+    """From PostgreSQL: quantity - reserved - sold per type, capped by its shared quota's and the
+    event's room (the same rule as holds.py's `_room`), with holds that have expired but are not
+    yet released counted as free, and less what the waiting list keeps back (waiting_list/stock.py)."""
     now = now or utcnow()
     expired = dict(
         (
@@ -68,15 +70,32 @@ async def compute_availability(conn: AsyncConnection, event_id: uuid.UUID, now: 
     capacity = (
         inv.capacity if inv is not None else await conn.scalar(select(EVT.c.capacity).where(EVT.c.id == event_id))
     )
+    queued = await queued_per_type(conn, event_id)
     event_left: int | None = None
     if capacity is not None:
         held = (inv.reserved + inv.sold) if inv is not None else 0
-        event_left = max(0, capacity - held + sum(int(v) for v in expired.values()))
+        event_left = max(0, capacity - held + sum(int(v) for v in expired.values()) - sum(queued.values()))
+    rows = (
+        await conn.execute(
+            select(TT.c.id, TT.c.quantity, TT.c.reserved, TT.c.sold, TT.c.quota_id).where(TT.c.event_id == event_id)
+        )
+    ).all()
+    quota_left: dict[uuid.UUID, int] = {}
+    if any(tt.quota_id is not None for tt in rows):
+        for q in (
+            await conn.execute(
+                select(QT.c.id, QT.c.capacity, QT.c.reserved, QT.c.sold).where(QT.c.event_id == event_id)
+            )
+        ).all():
+            quota_left[q.id] = q.capacity - q.reserved - q.sold
+        for tt in rows:
+            if tt.quota_id in quota_left:
+                quota_left[tt.quota_id] += int(expired.get(tt.id, 0)) - queued.get(tt.id, 0)
     types = []
-    for tt in (
-        await conn.execute(select(TT.c.id, TT.c.quantity, TT.c.reserved, TT.c.sold).where(TT.c.event_id == event_id))
-    ).all():
-        left = max(0, tt.quantity - tt.reserved - tt.sold + int(expired.get(tt.id, 0)))
+    for tt in rows:
+        left = max(0, tt.quantity - tt.reserved - tt.sold + int(expired.get(tt.id, 0)) - queued.get(tt.id, 0))
+        if tt.quota_id in quota_left:
+            left = max(0, min(left, quota_left[tt.quota_id]))
         if event_left is not None:
             left = min(left, event_left)
         types.append(TypeAvailability(ticket_type_id=tt.id, available=left))

@@ -67,6 +67,15 @@ async def cancel_event_holds(conn: AsyncConnection, inv: InventoryRow, *, limit:
     return await _release_holds(conn, inv, utcnow(), "cancel", None, limit)
 
 
+async def cancel_holds(conn: AsyncConnection, inv: InventoryRow, order_ids: list[uuid.UUID]) -> Released:
+    """Cancel these unpaid holds of the event and give their stock back (a waiting-list offer the
+    organiser withdrew: workflows/waiting_list_offers.py). The caller holds the inventory lock;
+    an order no longer holding (paid, expired) or locked by a payment landing now is left alone."""
+    if not order_ids:
+        return Released()
+    return await _release_holds(conn, inv, utcnow(), "cancel", ORD.c.id.in_(order_ids), len(order_ids))
+
+
 async def _release_holds(
     conn: AsyncConnection, inv: InventoryRow, now: datetime, transition: str, condition: Any, limit: int
 ) -> Released:

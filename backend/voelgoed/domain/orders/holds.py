@@ -2,7 +2,8 @@
 
 A request joins the event's queue; one drainer per event takes up to `max_batch` requests (waiting
 at most `window` for company when the queue was idle), and processes them in ONE transaction: one
-lock of the event's inventory row, the ticket types locked in id order, allocation in memory in
+lock of the event's inventory row, the ticket types locked in id order, then the event's shared
+quotas in id order (catalog/inventory.py has the whole lock order), allocation in memory in
 arrival order, one bulk INSERT of orders and of lines, one conditional UPDATE per counter row,
 one commit. Each request gets its own answer; a request that is refused (sold out, over the
 limit) does not affect the others, and if the batch transaction itself fails, each request is
@@ -39,6 +40,7 @@ from voelgoed.domain.orders.models import LINE, ORD
 from voelgoed.domain.orders.pricing import Amounts, PricedLine, apply_coupon, totals
 from voelgoed.domain.orders.services import new_access_token, new_reference
 from voelgoed.domain.organizations.models import Organization
+from voelgoed.domain.waiting_list.stock import queued_per_type
 from voelgoed.lib.problems import AppError, Conflict, FieldError, NotFound, Unprocessable, is_busy
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,9 @@ class HoldRequest:
     session_id: str | None = None
     hold_minutes: int = 15
     access_code: str | None = None  # unlocks a hidden ticket type (services.py)
+    # A waiting-list offer (workflows/waiting_list_offers.py): it may take the stock the waiting
+    # list keeps back from the public sale (waiting_list/stock.py).
+    offer: bool = False
 
     def fingerprint(self) -> str:
         parts = [str(self.event_id), (self.coupon_code or "").upper(), (self.access_code or "").strip().upper()]
@@ -99,12 +104,29 @@ def _items_field(index: int, name: str) -> str:
 class _Batch:
     """The in-memory view of one event during one batch transaction (all rows locked)."""
 
-    def __init__(self, event: Any, inv: inventory.InventoryRow, types: dict[uuid.UUID, Any]) -> None:
+    def __init__(
+        self,
+        event: Any,
+        inv: inventory.InventoryRow,
+        types: dict[uuid.UUID, Any],
+        quotas: list[Any],
+        queued: dict[uuid.UUID, int],
+    ) -> None:
         self.event = event
         self.inv = inv
         self.types = types
         self.left = {t.id: t.quantity - t.reserved - t.sold for t in types.values()}
         self.event_left = inv.left
+        # Shared quotas: what is left of each pool, and the pool each type draws from.
+        self.quota_of = {t.id: t.quota_id for t in types.values() if t.quota_id is not None}
+        self.quota_left = {q.id: q.capacity - q.reserved - q.sold for q in quotas}
+        # Kept back for the waiting list from public holds (not from offers), per type.
+        self.queued = {t: n for t, n in queued.items() if t in types}
+        self.queued_per_quota: Counter[uuid.UUID] = Counter()
+        for tt_id, n in self.queued.items():
+            if tt_id in self.quota_of:
+                self.queued_per_quota[self.quota_of[tt_id]] += n
+        self.queued_total = sum(self.queued.values())
         self.coupons: dict[str, Any] = {}
         self.coupon_used: dict[uuid.UUID, int] = {}
         self.released = False
@@ -324,7 +346,8 @@ async def allocate(
     inv = await inventory.lock_inventory(conn, event_id)
     assert inv is not None
     types = {t.id: t for t in await inventory.lock_type_rows(conn, event_id)}
-    batch = _Batch(event, inv, types)
+    quotas = await inventory.lock_quota_rows(conn, event_id) if any(t.quota_id for t in types.values()) else []
+    batch = _Batch(event, inv, types, quotas, await queued_per_type(conn, event_id))
 
     replayed: dict[str, HoldResult] = await replays(conn, requests) if replays else {}
     codes = {r.coupon_code.strip().upper() for r in requests if r.coupon_code and r.coupon_code.strip()}
@@ -426,13 +449,15 @@ async def _allocate_one(
     coupon_used_up = (
         coupon is not None and coupon.usage_limit is not None and b.coupon_used[coupon.id] >= coupon.usage_limit
     )
-    if (coupon_used_up or not _fits(b, wanted)) and not b.released:
+    if (coupon_used_up or not _fits(b, wanted, r.offer)) and not b.released:
         # Expired holds (and the coupon uses they held) come back before we say no.
         b.released = True
         released = await expiry.release_expired(conn, b.inv, now)
         for tt_id, n in released.per_type.items():
             if tt_id in b.left:
                 b.left[tt_id] += n
+            if tt_id in b.quota_of and b.quota_of[tt_id] in b.quota_left:
+                b.quota_left[b.quota_of[tt_id]] += n
         if b.event_left is not None:
             b.event_left = b.inv.left
         for cid, n in released.per_coupon.items():
@@ -440,9 +465,9 @@ async def _allocate_one(
                 b.coupon_used[cid] = max(0, b.coupon_used[cid] - n)
     if coupon is not None:
         _coupon_has_use(b, coupon)
-    if not _fits(b, wanted):
+    if not _fits(b, wanted, r.offer):
         for tt_id, qty in wanted.items():
-            left = b.left[tt_id] if b.event_left is None else min(b.left[tt_id], b.event_left)
+            left = _room(b, tt_id, r.offer)
             if qty > left:
                 name = b.types[tt_id].name
                 msg = f"{name} is sold out." if left <= 0 else f"Only {left} {name} ticket(s) left."
@@ -455,6 +480,8 @@ async def _allocate_one(
     # Allocate in memory (the counters are written once for the whole batch).
     for tt_id, qty in wanted.items():
         b.left[tt_id] -= qty
+        if tt_id in b.quota_of:
+            b.quota_left[b.quota_of[tt_id]] -= qty
     if b.event_left is not None:
         b.event_left -= sum(wanted.values())
     if coupon is not None:
@@ -520,10 +547,28 @@ async def _allocate_one(
     return result, order_row, line_rows
 
 
-def _fits(b: _Batch, wanted: Counter[uuid.UUID]) -> bool:
-    if b.event_left is not None and sum(wanted.values()) > b.event_left:
+def _room(b: _Batch, tt_id: uuid.UUID, offer: bool) -> int:
+    """What one request may still take of a type: the least of the type's, its shared quota's and
+    the event's room; a public request also leaves what the waiting list keeps back."""
+    room = b.left[tt_id] - (0 if offer else b.queued.get(tt_id, 0))
+    quota_id = b.quota_of.get(tt_id)
+    if quota_id is not None:
+        room = min(room, b.quota_left[quota_id] - (0 if offer else b.queued_per_quota[quota_id]))
+    if b.event_left is not None:
+        room = min(room, b.event_left - (0 if offer else b.queued_total))
+    return max(room, 0)
+
+
+def _fits(b: _Batch, wanted: Counter[uuid.UUID], offer: bool) -> bool:
+    if b.event_left is not None and sum(wanted.values()) > b.event_left - (0 if offer else b.queued_total):
         return False
-    return all(qty <= b.left[tt_id] for tt_id, qty in wanted.items())
+    per_quota: Counter[uuid.UUID] = Counter()
+    for tt_id, qty in wanted.items():
+        if qty > b.left[tt_id] - (0 if offer else b.queued.get(tt_id, 0)):
+            return False
+        if tt_id in b.quota_of:
+            per_quota[b.quota_of[tt_id]] += qty
+    return all(n <= b.quota_left[q] - (0 if offer else b.queued_per_quota[q]) for q, n in per_quota.items())
 
 
 def _check_coupon(b: _Batch, code: str, type_ids: set[uuid.UUID], now: datetime) -> Any:

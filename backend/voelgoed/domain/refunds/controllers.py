@@ -32,6 +32,7 @@ from voelgoed.domain.refunds.schemas import (
     RefundRead,
     refund_read,
 )
+from voelgoed.domain.waiting_list.jobs import enqueue_offer_run
 from voelgoed.lib.problems import Conflict
 from voelgoed.workflows import refunds as workflow
 
@@ -197,6 +198,7 @@ class RefundController(Controller):
         await db_session.commit()
         if outcome.cancelled:
             await availability.invalidate_availability(redis, order.event_id)
+            await enqueue_offer_run(queue, order.event_id)  # its stock: the waiting list first
             if refund is None and order.buyer_email:  # with a refund, the refund's e-mail tells the buyer
                 organiser = await organiser_contact(db_session, order.organization_id)
                 event = await get_event(db_session, order.event_id)

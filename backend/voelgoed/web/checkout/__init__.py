@@ -7,8 +7,9 @@ from typing import Any
 from voelgoed.web.checkout.billing_pages import BillingPagesController
 from voelgoed.web.checkout.checkout_pages import CheckoutController, OrderPagesController
 from voelgoed.web.checkout.event_pages import EventPagesController
-from voelgoed.web.checkout.privacy_pages import PrivacyPagesController
 from voelgoed.web.checkout.language import LanguageController
+from voelgoed.web.checkout.privacy_pages import PrivacyPagesController
+from voelgoed.web.checkout.waiting_list_pages import WaitingListPagesController
 
 CHECKOUT_SITE_HANDLERS: list[Any] = [
     EventPagesController,
@@ -17,4 +18,5 @@ CHECKOUT_SITE_HANDLERS: list[Any] = [
     BillingPagesController,
     PrivacyPagesController,
     LanguageController,
+    WaitingListPagesController,
 ]

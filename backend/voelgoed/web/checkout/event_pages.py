@@ -23,6 +23,7 @@ from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.catalog.services import public_types
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.organizations.services import charged_vat_rate_bp
+from voelgoed.domain.waiting_list.services import settings_of
 from voelgoed.lib import ratelimit
 from voelgoed.lib.digits import parse_whole_number
 from voelgoed.lib.i18n import N_
@@ -83,7 +84,10 @@ async def event_page(
     coupon_error: str | None = None,
     access: str = "",
     access_error: str | None = None,
+    waitlist: dict[str, Any] | None = None,
 ) -> Response[str]:
+    """`waitlist`: the waiting-list form sent back with its values and field errors
+    (waiting_list_pages.py); the form shows for sold-out types when the event has a waiting list."""
     shown = await public_types(db, event.id, access[:ACCESS_MAX] or None)
     if shown.accepted is False and access_error is None:
         access_error = _(BAD_ACCESS_CODE)
@@ -104,6 +108,11 @@ async def event_page(
         notice = _("Ticket sales for this event have closed.")
     elif types and not on_sale:
         notice = _("No tickets are on sale right now.")
+    waitlist_types = []
+    if event.status == "published" and any(t.state == "sold_out" for t in types):
+        cfg = await settings_of(db, event.id, unscoped=True)
+        if cfg is not None and cfg.enabled:
+            waitlist_types = [t for t in types if t.state == "sold_out"]
     return render(
         "event.html",
         status=status,
@@ -126,6 +135,9 @@ async def event_page(
         offer_access=shown.has_hidden and event.status == "published",
         robots="noindex" if access else None,  # a secret link's page stays out of search engines
         csrf=visit.form_token(f"reserve:{event.slug}"),
+        waitlist_types=waitlist_types,
+        waitlist=waitlist or {"values": {}, "errors": {}},
+        waitlist_csrf=visit.form_token(f"waitlist:{event.slug}") if waitlist_types else "",
         hold_minutes=settings.limits.hold_minutes,
         description=_summary(event),
         canonical=f"{settings.server.public_url}/events/{event.slug}",
