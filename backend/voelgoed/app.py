@@ -23,6 +23,7 @@ from voelgoed.db import pool as db_pool
 from voelgoed.db.timeouts import request_connect_args
 from voelgoed.devservices import normalise_database_url
 from voelgoed.domain.accounts.controllers import AuthController
+from voelgoed.domain.attendees.controllers import AttendeeSettingsController, QuestionController
 from voelgoed.domain.audit.controllers import AuditController
 from voelgoed.domain.catalog.controllers import CouponController, TicketTypeController
 from voelgoed.domain.check_in.controllers import CheckinAdminController, DeviceCheckinController
@@ -81,6 +82,8 @@ API_CONTROLLERS: list[Any] = [
     AuditController,
     TicketTypeController,
     CouponController,
+    QuestionController,
+    AttendeeSettingsController,
     PublicApiController,
     OrderController,
     RefundController,

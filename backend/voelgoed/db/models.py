@@ -2,6 +2,7 @@
 
 from voelgoed.domain.accounts.models import PasswordResetToken, User, UserSession
 from voelgoed.domain.analytics.models import AnalyticsEvent
+from voelgoed.domain.attendees.models import AttendeeAnswer, AttendeeName, AttendeeSettings, Question
 from voelgoed.domain.audit.models import AuditEntry
 from voelgoed.domain.catalog.models import Coupon, EventInventory, TicketType
 from voelgoed.domain.check_in.models import (
@@ -26,6 +27,9 @@ from voelgoed.domain.venues.models import Gate, Venue
 
 __all__ = [
     "AnalyticsEvent",
+    "AttendeeAnswer",
+    "AttendeeName",
+    "AttendeeSettings",
     "AuditEntry",
     "BillingDetails",
     "CheckinBucket",
@@ -57,6 +61,7 @@ __all__ = [
     "PaymentNotification",
     "PaymentProviderAccount",
     "PaymentTransaction",
+    "Question",
     "Refund",
     "RefundTicket",
     "ScanSession",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from voelgoed.domain.attendees.schemas import AnswerRead
 from voelgoed.domain.orders.machines import OrderStatus
 from voelgoed.domain.orders.schemas import OrderLineRead, OrderRefundBrief, PaymentTransactionRead
 from voelgoed.domain.tickets.machines import TicketStatus
@@ -69,6 +70,8 @@ class OrderDetailRead(msgspec.Struct):
     refund_pending_cents: int = 0  # refunds requested or pending
     left_to_refund_cents: int = 0
     refunds: list[OrderRefundBrief] = msgspec.field(default_factory=list)
+    # The buyer's answers to the event's questions: per order, then per ticket.
+    answers: list[AnswerRead] = msgspec.field(default_factory=list)
 
 
 # --- mappers: stored rows -> response bodies ---
