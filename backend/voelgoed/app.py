@@ -41,7 +41,7 @@ from voelgoed.domain.organizations.controllers import (
 )
 from voelgoed.domain.payments.controllers import PayFastItnController, PaymentProviderController
 from voelgoed.domain.refunds.controllers import RefundController
-from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
+from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController, TicketHolderController
 from voelgoed.domain.venues.controllers import VenueController
 from voelgoed.lib.client_address import parse_networks
 from voelgoed.lib.compression import EventStreamSafeCompression
@@ -88,6 +88,7 @@ API_CONTROLLERS: list[Any] = [
     OrderController,
     RefundController,
     TicketDownloadController,
+    TicketHolderController,
     SigningKeyController,
     OrganizationTaxDocumentController,
     BuyerTaxDocumentController,

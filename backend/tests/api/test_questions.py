@@ -4,16 +4,22 @@ exports, and renaming a ticket's holder (audit-logged, the PDF rendered again)."
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pypdfium2
 
 from tests.api.helpers import assert_problem
 from tests.api.sales_helpers import add_type, organiser_with_event, reserve, scalar
-from tests.conftest import Api, sign_up
+from tests.api.test_checkout_site import Buyer as SiteBuyer
+from tests.api.test_checkout_site import pay_simulated, reference_of
+from tests.api.test_checkout_site import reserve as site_reserve
+from tests.conftest import Api, Stack, sign_up
 
 BUYER = {"buyer_name": "Thandi Nkosi", "buyer_email": "thandi@example.co.za", "provider": "simulated"}
 
@@ -278,3 +284,92 @@ async def test_buyer_api_answers_questions_and_names_the_tickets(
     assert_problem(r, 409, "kind")
     detail = (await client.get(client.org(f"/orders/{held['order_id']}"))).json()
     assert len(detail["answers"]) == 4
+
+
+# --- answering on the checkout site, the PDF, renaming, exports --------------------------------
+def pdf_text(pdf: bytes) -> str:
+    assert pdf.startswith(b"%PDF-")
+    doc = pypdfium2.PdfDocument(pdf)
+    text = "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    doc.close()
+    return text
+
+
+def csv_rows(body: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+async def test_checkout_site_form_names_tickets_pdf_rename_and_exports(
+    client: Api, new_client: Callable[[], Api], engine: Any, stack: Stack
+) -> None:
+    s = await sale_with_questions(client)
+    g, v, d, sh, nw = s["general"]["id"], s["vip"]["id"], s["diet"]["id"], s["shirt"]["id"], s["news"]["id"]
+    async with SiteBuyer(stack.base_url) as buyer:
+        reference = reference_of(await site_reserve(buyer, s["event"]["slug"], {g: 1, v: 1}))
+        page, csrf = await buyer.page(f"/checkout/{reference}")
+        html = page.text
+        assert "Why we ask: So the caterer plans meals." in html and "Why we ask: Every VIP gets a shirt." in html
+        for name in (f"answers.{d}", f"answers.{nw}", f"tickets.{g}.1.holder_name", f"tickets.{v}.1.holder_name"):
+            assert f'for="{name}"' in html and f'name="{name}"' in html, name
+        assert f'name="tickets.{v}.1.answers.{sh}"' in html and f'name="tickets.{g}.1.answers.{sh}"' not in html
+        assert "General, ticket 1" in html and "VIP, ticket 1" in html
+
+        base = {**BUYER, "buyer_phone": "", "csrf": csrf}
+        bad = {**base, f"answers.{d}": "x" * 501, f"tickets.{g}.1.holder_name": "Sipho Dlamini",
+               f"tickets.{v}.1.answers.{sh}": "XXL"}  # fmt: skip
+        r = await buyer.post(f"/checkout/{reference}", data=bad)
+        assert r.status_code == 422, r.text[:500]
+        for field in (f"answers.{d}", f"tickets.{v}.1.holder_name", f"tickets.{v}.1.answers.{sh}"):
+            assert f'<a href="#{field}">' in r.text and f'id="{field}-error"' in r.text, field
+        assert 'value="Sipho Dlamini"' in r.text  # what was typed stays
+        assert await answer_count(engine, await order_id_of(engine, reference)) == 0
+
+        good = {**base, f"answers.{d}": "Halaal", f"answers.{nw}": "yes", f"tickets.{g}.1.holder_name": "Sipho Dlamini",
+                f"tickets.{v}.1.holder_name": "Anna Botha", f"tickets.{v}.1.answers.{sh}": "S"}  # fmt: skip
+        r = await buyer.post(
+            f"/checkout/{reference}", data={**good, "csrf": (await buyer.page(f"/checkout/{reference}"))[1]}
+        )
+        assert r.status_code == 303, r.text[:1000]
+        order_page = await pay_simulated(buyer, r.headers["location"])
+        token = parse_qs(urlsplit(order_page).query)["token"][0]
+        pdf = await buyer.get(f"/orders/{reference}/tickets.pdf", params={"token": token})
+        assert pdf.status_code == 200, pdf.text[:300]
+        text = pdf_text(pdf.content)
+        assert "Sipho Dlamini" in text and "Anna Botha" in text
+
+        # The organiser renames the VIP ticket's holder: audit entry, the download shows the new name.
+        order_id = await order_id_of(engine, reference)
+        detail = (await client.get(client.org(f"/orders/{order_id}"))).json()
+        vip_ticket = next(t for t in detail["tickets"] if t["ticket_type_name"] == "VIP")
+        url = client.org(f"/orders/{order_id}/tickets/{vip_ticket['id']}")
+        assert_problem(await client.patch(url, json={"holder_name": "   "}), 422, "holder_name")
+        assert_problem(await client.patch(url, json={"holder_name": "x" * 201}), 422, "holder_name")
+        other = new_client()
+        await sign_up(other, organization="Other Org")
+        assert_problem(await other.patch(other.org(f"/orders/{order_id}/tickets/{vip_ticket['id']}"),
+                                         json={"holder_name": "Mallory"}), 404)  # fmt: skip
+        r = await client.patch(url, json={"holder_name": "Johan  van Wyk"})
+        assert r.status_code == 200, r.text
+        assert r.json()["holder_name"] == "Johan van Wyk"
+        audit = (await client.get(client.org("/audit-log"), params={"entity_type": "ticket"})).json()["items"]
+        assert [(e["action"], e["changes"]["holder_name"]) for e in audit] == [
+            ("ticket.holder_renamed", ["Anna Botha", "Johan van Wyk"])
+        ]
+        again = pdf_text((await buyer.get(f"/orders/{reference}/tickets.pdf", params={"token": token})).content)
+        assert "Johan van Wyk" in again and "Anna Botha" not in again and "Sipho Dlamini" in again
+
+    # Exports: a column per question (the orders export: the per-order ones), the holder's name.
+    attendees = csv_rows((await client.get(client.org(f"/events/{s['event']['id']}/exports/csv/attendees"))).text)
+    by_holder = {row["holder_name"]: row for row in attendees}
+    assert set(by_holder) == {"Sipho Dlamini", "Johan van Wyk"}
+    assert by_holder["Johan van Wyk"]["T-shirt size"] == "S" and by_holder["Sipho Dlamini"]["T-shirt size"] == ""
+    assert (
+        by_holder["Sipho Dlamini"]["Dietary needs"] == "Halaal" and by_holder["Sipho Dlamini"]["Send me news"] == "yes"
+    )
+    orders = csv_rows((await client.get(client.org(f"/events/{s['event']['id']}/exports/csv/orders"))).text)
+    assert [(o["Dietary needs"], o["Send me news"]) for o in orders] == [("Halaal", "yes")]
+    assert "T-shirt size" not in orders[0]
+
+
+async def order_id_of(engine: Any, reference: str) -> str:
+    return str(await scalar(engine, "SELECT id FROM ticket_order WHERE reference = :r", r=reference))

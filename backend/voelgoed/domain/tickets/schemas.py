@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 
@@ -39,6 +39,10 @@ class TicketRead(msgspec.Struct):
     holder_name: str | None
     status: TicketStatus
     ticket_type_name: str
+
+
+class HolderNameUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    holder_name: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
 
 class OrderDetailRead(msgspec.Struct):
