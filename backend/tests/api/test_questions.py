@@ -373,3 +373,36 @@ async def test_checkout_site_form_names_tickets_pdf_rename_and_exports(
 
 async def order_id_of(engine: Any, reference: str) -> str:
     return str(await scalar(engine, "SELECT id FROM ticket_order WHERE reference = :r", r=reference))
+
+
+async def test_copy_questions_to_another_event(client: Api, engine: Any) -> None:
+    """`copy_questions` (for event copies): active questions, in order, with ticket types mapped;
+    a question whose types were not copied is left out; the name setting comes along."""
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from voelgoed.db import models as _all_models  # noqa: F401  (registers every table for the ORM)
+    from voelgoed.domain.attendees.services import copy_questions
+
+    source = await organiser_with_event(client)
+    vip, general = await add_type(client, source["id"], name="VIP"), await add_type(client, source["id"])
+    await add_question(client, source["id"], label="Allergies")
+    await add_question(client, source["id"], label="Shirt", kind="choice", options=["S", "M"], scope="ticket",
+                       ticket_type_ids=[vip["id"]])  # fmt: skip
+    await add_question(client, source["id"], label="Parking", ticket_type_ids=[general["id"]])
+    archived = await add_question(client, source["id"], label="Old question")
+    await client.patch(questions_url(client, source["id"], f"/{archived['id']}"), json={"archived": True})
+    await set_names(client, source["id"], "optional")
+    target = await organiser_with_event(client)
+    target_vip = await add_type(client, target["id"], name="VIP")
+    async with AsyncSession(engine) as db, db.begin():
+        copied = await copy_questions(
+            db, uuid.UUID(source["id"]), uuid.UUID(target["id"]), {uuid.UUID(vip["id"]): uuid.UUID(target_vip["id"])}
+        )
+    assert copied == 2
+    listed = (await client.get(questions_url(client, target["id"]))).json()
+    assert [(q["label"], q["ticket_type_ids"], q["position"]) for q in listed] == [
+        ("Allergies", [], 1),
+        ("Shirt", [target_vip["id"]], 2),
+    ]
+    names = await client.get(client.org(f"/events/{target['id']}/attendee-settings"))
+    assert names.json()["holder_names"] == "optional"
