@@ -282,6 +282,8 @@ async def test_buyer_api_answers_questions_and_names_the_tickets(
     assert kept["archived"] and kept["answer_count"] == 1
     r = await client.patch(questions_url(client, s["event"]["id"], f"/{d}"), json={"kind": "checkbox"})
     assert_problem(r, 409, "kind")
+    r = await client.patch(questions_url(client, s["event"]["id"], f"/{d}"), json={"scope": "ticket"})
+    assert_problem(r, 409, "scope")
     detail = (await client.get(client.org(f"/orders/{held['order_id']}"))).json()
     assert len(detail["answers"]) == 4
 

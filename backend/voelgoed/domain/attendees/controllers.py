@@ -81,7 +81,7 @@ class QuestionController(Controller):
         questions: QuestionService,
     ) -> QuestionRead:
         """Change a question; `archived` takes it out of checkout (or back) and keeps its answers.
-        An answered question keeps its kind (409 at `kind`)."""
+        An answered question keeps its kind and scope (409 at the field)."""
         q = await questions.update(event_id, question_id, sent_fields(data))
         return (await _reads(questions.db, [q]))[0]
 

@@ -1,8 +1,8 @@
 """The organiser's questions and the attendee-name setting of an event.
 
 A question that has answers is never deleted: `delete` archives it (it leaves checkout, its
-answers stay in orders and exports). Its kind cannot change either, so no stored answer becomes
-an answer of the wrong kind.
+answers stay in orders and exports). Its kind and scope cannot change either, so no stored
+answer becomes an answer of the wrong kind or place.
 """
 
 from __future__ import annotations
@@ -131,10 +131,12 @@ class QuestionService:
         archived = new.pop("archived", None)
         self._texts(new)
         kind = new.get("kind", q.kind)
-        if "kind" in new and new["kind"] != q.kind and (await answer_counts(self.db, [q.id])).get(q.id):
+        reshaped = [k for k in ("kind", "scope") if k in new and new[k] != getattr(q, k)]
+        if reshaped and (await answer_counts(self.db, [q.id])).get(q.id):
             raise Conflict(
-                "This question already has answers; its kind cannot change. Archive it and add a new one.",
-                errors=[FieldError(field="kind", message="Answered already.")],
+                "This question already has answers; how it is answered and asked cannot change."
+                " Archive it and add a new one.",
+                errors=[FieldError(field=k, message="Answered already.") for k in reshaped],
             )
         if "options" in new or "kind" in new:
             new["options"] = check_options(kind, new.get("options", q.options or []))

@@ -884,7 +884,7 @@ export interface paths {
         /**
          * UpdateQuestion
          * @description Change a question; `archived` takes it out of checkout (or back) and keeps its answers.
-         *     An answered question keeps its kind (409 at `kind`).
+         *     An answered question keeps its kind and scope (409 at the field).
          */
         patch: operations["updateQuestion"];
         trace?: never;
