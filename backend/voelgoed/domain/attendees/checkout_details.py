@@ -196,6 +196,8 @@ async def record_details(db: AsyncSession, order: Order, details: Details) -> No
         raise Unprocessable(
             "Some answers need your attention.", errors=[FieldError(field=f, message=m) for f, m in errors.items()]
         )
+    if not asked.anything and not checked.answers and not checked.names:
+        return  # an event that asks nothing: no writes on the checkout path
     await db.execute(delete(AttendeeAnswer).where(AttendeeAnswer.order_id == order.id).execution_options(**UNSCOPED))
     await db.execute(delete(AttendeeName).where(AttendeeName.order_id == order.id).execution_options(**UNSCOPED))
     org = order.organization_id
