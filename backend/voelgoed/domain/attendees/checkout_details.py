@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ScalarSelect, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.db.tenancy import UNSCOPED
@@ -234,14 +234,15 @@ async def stored_details(db: AsyncSession, order: Order) -> Details:
     return out
 
 
-async def names_of_order(db: AsyncSession, order_id: uuid.UUID) -> dict[tuple[uuid.UUID, int], str]:
-    """(order line id, position) -> the name the buyer gave for that ticket."""
-    rows = await db.execute(
-        select(AttendeeName.order_line_id, AttendeeName.position, AttendeeName.holder_name)
-        .where(AttendeeName.order_id == order_id)
-        .execution_options(**UNSCOPED)
+def name_given_for(order_line_id: uuid.UUID, position: int) -> ScalarSelect[str]:
+    """The name the buyer gave for the ticket at (order line, position), as a subquery: issuing
+    puts it straight into the ticket's INSERT, so a payment's locked transaction makes no extra
+    round trip for it."""
+    return (
+        select(AttendeeName.holder_name)
+        .where(AttendeeName.order_line_id == order_line_id, AttendeeName.position == position)
+        .scalar_subquery()
     )
-    return {(line, pos): name for line, pos, name in rows.tuples()}
 
 
 async def answers_of_order(db: AsyncSession, order_id: uuid.UUID) -> list[tuple[AttendeeAnswer, Question]]:

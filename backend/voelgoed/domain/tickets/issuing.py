@@ -10,12 +10,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.db.tenancy import UNSCOPED
-from voelgoed.domain.attendees.checkout_details import names_of_order
+from voelgoed.domain.attendees.checkout_details import name_given_for
 from voelgoed.domain.catalog.models import TicketType
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.tickets import payload
@@ -67,14 +67,11 @@ async def issue_for_order(db: AsyncSession, order: Order) -> list[Ticket]:
         raise TicketIssueError(f"an order in status {order.status!r} gets no tickets")
     await get_or_create_signing_key(db, event_id=order.event_id, organization_id=order.organization_id)
     wanted = {(line.id, position): line for line in order.lines for position in range(1, line.quantity + 1)}
-    names: dict[tuple[uuid.UUID, int], str] | None = None
     for _ in range(5):  # more than one round only on a (2^-96 unlikely) serial clash
         tickets = await order_tickets(db, order.id)
         missing = wanted.keys() - {(t.order_line_id, t.position) for t in tickets}
         if not missing:
             return tickets
-        if names is None:  # the names the buyer gave per ticket; else the buyer's own name
-            names = await names_of_order(db, order.id)
         rows = [
             {
                 "id": uuid.uuid4(),
@@ -85,7 +82,8 @@ async def issue_for_order(db: AsyncSession, order: Order) -> list[Ticket]:
                 "position": position,
                 "ticket_type_id": wanted[(line_id, position)].ticket_type_id,
                 "serial": payload.serial_to_text(payload.new_serial()),
-                "holder_name": names.get((line_id, position)) or order.buyer_name,
+                # the name the buyer gave for this ticket; else the buyer's own name
+                "holder_name": func.coalesce(name_given_for(line_id, position), order.buyer_name),
                 "status": "valid",
             }
             for line_id, position in sorted(missing, key=lambda k: (str(k[0]), k[1]))
