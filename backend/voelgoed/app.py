@@ -23,6 +23,7 @@ from voelgoed.db import pool as db_pool
 from voelgoed.db.timeouts import request_connect_args
 from voelgoed.devservices import normalise_database_url
 from voelgoed.domain.accounts.controllers import AuthController
+from voelgoed.domain.attendees.controllers import AttendeeSettingsController, QuestionController
 from voelgoed.domain.audit.controllers import AuditController
 from voelgoed.domain.catalog.controllers import CouponController, QuotaController, TicketTypeController
 from voelgoed.domain.check_in.controllers import CheckinAdminController, DeviceCheckinController
@@ -41,7 +42,7 @@ from voelgoed.domain.organizations.controllers import (
 from voelgoed.domain.payments.controllers import PayFastItnController, PaymentProviderController
 from voelgoed.domain.privacy.controllers import PrivacyRequestController, PrivacySettingsController
 from voelgoed.domain.refunds.controllers import RefundController
-from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController
+from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController, TicketHolderController
 from voelgoed.domain.venues.controllers import VenueController
 from voelgoed.domain.waiting_list.controllers import WaitingListController
 from voelgoed.lib.client_address import parse_networks
@@ -87,11 +88,14 @@ API_CONTROLLERS: list[Any] = [
     CouponController,
     QuotaController,
     WaitingListController,
+    QuestionController,
+    AttendeeSettingsController,
     PublicApiController,
     WaitingListPublicController,
     OrderController,
     RefundController,
     TicketDownloadController,
+    TicketHolderController,
     SigningKeyController,
     OrganizationTaxDocumentController,
     BuyerTaxDocumentController,

@@ -62,6 +62,7 @@ ALLOWED: dict[str, str] = {
     "voelgoed.domain.exports.queries:COUNT_ROWS[orders]": _EVENT + " (or the job from its export row)",
     "voelgoed.domain.exports.queries:COUNT_ROWS[attendees]": _EVENT + " (or the job from its export row)",
     "voelgoed.domain.exports.queries:COUNT_ROWS[scans]": _EVENT + " (or the job from its export row)",
+    "voelgoed.domain.exports.queries:QUESTIONS": _EVENT + " (or the job from its export row)",
     "voelgoed.domain.exports.queries:STORED_CHUNKS": "keyed by an export id the request loaded through the ORM",
     "voelgoed.domain.exports.queries:DELETE_CHUNKS": "export job: keyed by its own export id",
     "voelgoed.domain.exports.queries:INSERT_CHUNK": "export job: writes its export's organisation id",

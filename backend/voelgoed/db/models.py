@@ -3,6 +3,7 @@
 from voelgoed.db.cron_ticks import CronTick
 from voelgoed.domain.accounts.models import PasswordResetToken, User, UserSession
 from voelgoed.domain.analytics.models import AnalyticsEvent
+from voelgoed.domain.attendees.models import AttendeeAnswer, AttendeeName, AttendeeSettings, Question
 from voelgoed.domain.audit.models import AuditEntry
 from voelgoed.domain.catalog.models import Coupon, EventInventory, TicketQuota, TicketType
 from voelgoed.domain.check_in.models import (
@@ -29,7 +30,10 @@ from voelgoed.domain.waiting_list.models import WaitingListEntry, WaitingListSet
 
 __all__ = [
     "AnalyticsEvent",
+    "AttendeeAnswer",
+    "AttendeeName",
     "AttendeeRetentionRun",
+    "AttendeeSettings",
     "AuditEntry",
     "BillingDetails",
     "CheckinBucket",
@@ -64,6 +68,7 @@ __all__ = [
     "PaymentTransaction",
     "PersonalDataRequest",
     "PrivacySettings",
+    "Question",
     "Refund",
     "RefundTicket",
     "ScanSession",

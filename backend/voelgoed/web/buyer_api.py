@@ -19,6 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from voelgoed.auth.permissions import Access, access
 from voelgoed.db.tenancy import UNSCOPED
+from voelgoed.domain.attendees.checkout_details import asked_for_order, details_from_json
+from voelgoed.domain.attendees.schemas import (
+    AskedTicketRead,
+    CheckoutQuestionsRead,
+    asked_question_read,
+)
 from voelgoed.domain.catalog import inventory
 from voelgoed.domain.catalog.schemas import PublicEventRead, PublicTicketTypeRead
 from voelgoed.domain.catalog.services import public_types
@@ -269,6 +275,7 @@ class PublicApiController(Controller):
             buyer_phone=data.buyer_phone,
             provider=data.provider,
             settings=settings,
+            details=details_from_json(data.answers, data.tickets),
         )
         # The language of the buyer's e-mails and PDF (docs/i18n.md), as the checkout site records it.
         started.order.locale = i18n.negotiate(request.headers.get("accept-language")) or i18n.DEFAULT_LOCALE
@@ -282,6 +289,35 @@ class PublicApiController(Controller):
                 method=r.method,
                 fields=dict(r.fields),
             ),
+        )
+
+    @get("/orders/{reference:str}/questions", operation_id="getCheckoutQuestions", opt=access(Access.PUBLIC))
+    async def get_questions(
+        self,
+        reference: str,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        redis: Redis,
+        settings: Settings,
+        order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
+    ) -> CheckoutQuestionsRead:
+        """What `startCheckout` asks for this order: the organiser's questions per order and per
+        ticket (with why each is asked), and whether each ticket needs its holder's name."""
+        await _limit(request, redis, settings)
+        order = await checkout.order_for_buyer(db_session, reference, order_token)
+        asked = await asked_for_order(db_session, order)
+        return CheckoutQuestionsRead(
+            holder_names=asked.holder_names,
+            order_questions=[asked_question_read(q) for q in asked.order_questions],
+            tickets=[
+                AskedTicketRead(
+                    ticket_type_id=t.ticket_type_id,
+                    ticket_type_name=t.type_name,
+                    number=t.number,
+                    questions=[asked_question_read(q) for q in t.questions],
+                )
+                for t in asked.tickets
+            ],
         )
 
     @get("/orders/{reference:str}", operation_id="getPublicOrder", opt=access(Access.PUBLIC))

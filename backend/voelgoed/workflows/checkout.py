@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.db.timeouts import request_connect_args
 from voelgoed.domain.analytics.services import record
+from voelgoed.domain.attendees.checkout_details import Details, record_details
 from voelgoed.domain.catalog import inventory
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.invoices.issuing import issue_invoice
@@ -203,10 +204,13 @@ async def start_checkout(
     provider: str = "simulated",
     return_url: str | None = None,
     cancel_url: str | None = None,
+    details: Details | None = None,
 ) -> CheckoutStarted:
     """Order reserved -> awaiting_payment, a payment transaction opened (initiated -> pending) and
     the provider's redirect. Calling it again while a transaction is open reuses that
-    transaction (a retried request opens no second payment)."""
+    transaction (a retried request opens no second payment). `details`: the answers to the
+    event's questions and the ticket holders' names, checked and stored with the buyer's details
+    (422 at the field, nothing stored, when one is wrong)."""
     from voelgoed.domain.payments.machines import OPEN_STATUSES, PaymentLifecycle
     from voelgoed.domain.payments.providers import get_provider
     from voelgoed.domain.payments.services import provider_setup
@@ -222,6 +226,7 @@ async def start_checkout(
     chosen = get_provider(provider, settings)  # 422 at `provider` when unknown or switched off
     setup = await provider_setup(db, order.organization_id, provider, settings)
 
+    await record_details(db, order, details or Details())
     order.buyer_name, order.buyer_email, order.buyer_phone = name, email, phone
     OrderLifecycle(order).send("start_payment")
     tx = await db.scalar(

@@ -1,7 +1,20 @@
 // Words shown for the API's closed sets. Each map is keyed by the generated type of its set
 // (api/types.ts): `satisfies Record<X, string>` makes svelte-check fail when the backend adds a
 // word nobody labelled; `Partial<Record<...>>` where a <select> offers a chosen few.
-import type { CouponKind, EventSort, EventStatus, ExportKind, OrderSort, OrderStatus, Role, ScanResult, VenueSort } from './api/types';
+import type {
+	CouponKind,
+	EventSort,
+	HolderNameMode,
+	QuestionKind,
+	QuestionScope,
+	EventStatus,
+	ExportKind,
+	OrderSort,
+	OrderStatus,
+	Role,
+	ScanResult,
+	VenueSort
+} from './api/types';
 
 export type Option = { value: string; label: string };
 
@@ -44,6 +57,23 @@ export const COUPON_KIND_LABEL = {
 	percent: 'Percentage off',
 	fixed: 'Fixed amount off (R)'
 } satisfies Record<CouponKind, string>;
+
+export const QUESTION_KIND_LABEL = {
+	text: 'Text',
+	choice: 'Choice (one of a list)',
+	checkbox: 'Checkbox (tick)'
+} satisfies Record<QuestionKind, string>;
+
+export const QUESTION_SCOPE_LABEL = {
+	order: 'Once per order',
+	ticket: 'For each ticket'
+} satisfies Record<QuestionScope, string>;
+
+export const HOLDER_NAME_LABEL = {
+	off: 'Not asked (tickets carry the buyer’s name)',
+	optional: 'Optional',
+	required: 'Required for every ticket'
+} satisfies Record<HolderNameMode, string>;
 
 export const EXPORT_KIND_LABEL = {
 	orders: 'Orders',

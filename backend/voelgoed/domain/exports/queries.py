@@ -13,12 +13,18 @@ ROWS = {
     "orders": text(
         "SELECT o.reference, o.status, o.buyer_name, o.buyer_email, o.buyer_phone,"
         " (SELECT coalesce(sum(l.quantity), 0) FROM order_line l WHERE l.order_id = o.id),"
-        " o.subtotal_cents, o.discount_cents, o.total_cents, o.vat_cents, o.fees_cents, o.created_at, o.paid_at"
+        " o.subtotal_cents, o.discount_cents, o.total_cents, o.vat_cents, o.fees_cents, o.created_at, o.paid_at,"
+        # the order's answers to per-order questions, {question id: value}
+        " (SELECT jsonb_object_agg(a.question_id::text, a.value) FROM attendee_answer a"
+        "   WHERE a.order_id = o.id AND a.order_line_id IS NULL)"
         " FROM ticket_order o WHERE o.event_id = :e ORDER BY o.created_at, o.id"
     ),
     "attendees": text(
         "SELECT t.serial, t.holder_name, tt.name, t.status, o.reference, o.status, o.buyer_email,"
-        " coalesce(cs.entries, 0) > 0, coalesce(cs.inside, false), cs.admitted_at"
+        " coalesce(cs.entries, 0) > 0, coalesce(cs.inside, false), cs.admitted_at,"
+        # the ticket's answers and its order's, {question id: value}
+        " (SELECT jsonb_object_agg(a.question_id::text, a.value) FROM attendee_answer a WHERE a.order_id = t.order_id"
+        "   AND (a.order_line_id IS NULL OR (a.order_line_id = t.order_line_id AND a.position = t.position)))"
         " FROM ticket t JOIN ticket_type tt ON tt.id = t.ticket_type_id JOIN ticket_order o ON o.id = t.order_id"
         " LEFT JOIN ticket_checkin_state cs ON cs.ticket_id = t.id"
         " WHERE t.event_id = :e ORDER BY o.created_at, t.id"
@@ -30,6 +36,13 @@ ROWS = {
         " LEFT JOIN ticket t ON t.id = s.ticket_id WHERE s.event_id = :e ORDER BY s.seq"
     ),
 }
+
+# The event's questions, one CSV column each (orders: the per-order ones; attendees: all), in the
+# order checkout asks them, archived ones after.
+QUESTIONS = text(
+    "SELECT id::text, label, scope FROM question WHERE event_id = :e"
+    " ORDER BY archived_at IS NOT NULL, position, created_at"
+)
 
 COUNT_ROWS = {
     "orders": text("SELECT count(*) FROM ticket_order WHERE event_id = :e"),

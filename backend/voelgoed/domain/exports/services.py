@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -76,8 +78,41 @@ _COLUMNS: dict[str, list[str]] = {
 _MONEY_COLUMNS = {"subtotal_zar", "discount_zar", "total_zar", "vat_zar", "fees_zar"}
 
 
-def header(kind: str) -> list[str]:
-    return _COLUMNS[kind]
+# Kinds whose rows end with the answers to the event's questions, {question id: value}.
+_WITH_ANSWERS = {"orders": ("order",), "attendees": ("order", "ticket")}
+
+
+@dataclass(frozen=True)
+class QuestionColumn:
+    question_id: str
+    label: str
+    scope: str
+
+
+async def question_columns(conn: AsyncConnection | Any, kind: str, event_id: uuid.UUID) -> list[QuestionColumn]:
+    """One column per question of the event that this kind lists answers of (none for scans)."""
+    scopes = _WITH_ANSWERS.get(kind)
+    if not scopes:
+        return []
+    rows = (await conn.execute(queries.QUESTIONS, {"e": event_id})).all()
+    return [QuestionColumn(str(qid), str(label), str(scope)) for qid, label, scope in rows if scope in scopes]
+
+
+def header(kind: str, questions: Sequence[QuestionColumn] = ()) -> list[str]:
+    """The columns; a question's column is headed by its label (numbered when two read alike)."""
+    names = list(_COLUMNS[kind])
+    for q in questions:
+        name, n = q.label, 1
+        while name in names:
+            n += 1
+            name = f"{q.label} ({n})"
+        names.append(name)
+    return names
+
+
+def _answer_cells(raw: Any, questions: Sequence[QuestionColumn]) -> list[Any]:
+    answers = json.loads(raw) if isinstance(raw, str | bytes) else (raw or {})
+    return [answers.get(q.question_id) for q in questions]
 
 
 def filename(kind: str, event_name: str, when: datetime) -> str:
@@ -102,14 +137,26 @@ def _cell(column: str, value: Any, tz: ZoneInfo) -> str:
     return text_value
 
 
-def encode_rows(kind: str, rows: Sequence[Sequence[Any]], tz: ZoneInfo, *, with_header: bool = False) -> bytes:
+def encode_rows(
+    kind: str,
+    rows: Sequence[Sequence[Any]],
+    tz: ZoneInfo,
+    *,
+    with_header: bool = False,
+    questions: Sequence[QuestionColumn] = (),
+) -> bytes:
     columns = header(kind)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     if with_header:
-        writer.writerow(columns)
+        writer.writerow(header(kind, questions))
+    answers = kind in _WITH_ANSWERS
     for row in rows:
-        writer.writerow([_cell(c, v, tz) for c, v in zip(columns, row, strict=True)])
+        fixed = row[:-1] if answers else row
+        cells = [_cell(c, v, tz) for c, v in zip(columns, fixed, strict=True)]
+        if answers:
+            cells += [_cell("answer", v, tz) for v in _answer_cells(row[-1], questions)]
+        writer.writerow(cells)
     return buf.getvalue().encode()
 
 
@@ -122,10 +169,11 @@ async def stream_chunks(
 ) -> AsyncIterator[tuple[bytes, int]]:
     """(CSV bytes, rows in them) per chunk, the header first; one consistent snapshot (the caller's
     transaction), fetched by a server-side cursor."""
-    yield encode_rows(kind, [], tz, with_header=True), 0
+    questions = await question_columns(conn, kind, event_id)
+    yield encode_rows(kind, [], tz, with_header=True, questions=questions), 0
     result = await conn.stream(queries.ROWS[kind], {"e": event_id})
     async for rows in result.partitions(chunk_rows):
-        yield encode_rows(kind, rows, tz), len(rows)
+        yield encode_rows(kind, rows, tz, questions=questions), len(rows)
 
 
 async def stream_csv(engine: AsyncEngine, kind: str, event_id: uuid.UUID, tz: ZoneInfo) -> AsyncIterator[bytes]:

@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Permission, access
+from voelgoed.domain.attendees.checkout_details import answers_of_order
+from voelgoed.domain.attendees.schemas import AnswerRead, answer_read
 from voelgoed.domain.catalog.models import TicketType
 from voelgoed.domain.catalog.services import get_event
 from voelgoed.domain.events.models import Event
@@ -44,6 +46,14 @@ async def _tickets(db: AsyncSession, order_id: uuid.UUID) -> list[TicketRead]:
 
     # in the order the buyer's page, PDF and e-mail use
     return [ticket_read(t) for t in await listed_tickets(db, order_id)]
+
+
+async def _answers(db: AsyncSession, order: Order) -> list[AnswerRead]:
+    from voelgoed.domain.tickets.issuing import order_tickets
+
+    ticket_ids = {(t.order_line_id, t.position): t.id for t in await order_tickets(db, order.id)}
+    type_of_line = {line.id: line.ticket_type_id for line in order.lines}
+    return [answer_read(a, q, ticket_ids, type_of_line) for a, q in await answers_of_order(db, order.id)]
 
 
 class OrderController(Controller):
@@ -118,6 +128,7 @@ class OrderController(Controller):
             refund_pending_cents=o.refund_pending_cents,
             left_to_refund_cents=refund_services.left_to_refund(o),
             refunds=[refund_brief(r) for r in await refund_services.refunds_of_order(db_session, o.id)],
+            answers=await _answers(db_session, o),
         )
 
     @post(

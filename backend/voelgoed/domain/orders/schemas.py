@@ -74,11 +74,35 @@ class ReservationRead(msgspec.Struct):
     vat_rate_bp: int = 0  # fixed on the order at reservation; 0: no VAT (the seller is not a VAT vendor)
 
 
+# An answer to one of the event's questions: text or a choice's option as a string, a checkbox
+# as a boolean. Lengths, options and kinds are checked against the question by
+# domain/attendees/checkout_details.py, which answers 422 at the field.
+AnswerValue = Annotated[str, msgspec.Meta(max_length=10_000)] | bool
+
+
+class AnswerInput(msgspec.Struct, forbid_unknown_fields=True):
+    question_id: uuid.UUID
+    value: AnswerValue
+
+
+class TicketDetailsInput(msgspec.Struct, forbid_unknown_fields=True):
+    """One ticket of the order: its type and its number within that type (1..quantity)."""
+
+    ticket_type_id: uuid.UUID
+    number: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
+    holder_name: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    answers: Annotated[list[AnswerInput], msgspec.Meta(max_length=200)] = msgspec.field(default_factory=list)
+
+
 class CheckoutStart(msgspec.Struct, forbid_unknown_fields=True):
+    """`answers` and `tickets` answer what `getCheckoutQuestions` lists for the order."""
+
     buyer_name: BuyerName
     buyer_email: Email
     provider: Provider = "simulated"
     buyer_phone: BuyerPhone | None = None
+    answers: Annotated[list[AnswerInput], msgspec.Meta(max_length=200)] = msgspec.field(default_factory=list)
+    tickets: Annotated[list[TicketDetailsInput], msgspec.Meta(max_length=1000)] = msgspec.field(default_factory=list)
 
 
 class PaymentRedirectRead(msgspec.Struct):

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import base64
+import uuid
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, patch
 from litestar.params import Parameter
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voelgoed.auth.permissions import Access, access
+from voelgoed.auth.context import AuthContext
+from voelgoed.auth.permissions import Access, Permission, access
+from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.tickets import payload
-from voelgoed.domain.tickets.schemas import SigningKeyRead
+from voelgoed.domain.tickets.holders import rename_holder
+from voelgoed.domain.tickets.issuing import listed_tickets
+from voelgoed.domain.tickets.schemas import HolderNameUpdate, SigningKeyRead, TicketRead, ticket_read
 from voelgoed.domain.tickets.services import ensure_order_pdf, order_for_download, public_signing_key
 from voelgoed.lib import ratelimit
 from voelgoed.lib.client_address import client_address
@@ -74,3 +79,25 @@ class SigningKeyController(Controller):
             public_key_base64url=base64.urlsafe_b64encode(raw).decode().rstrip("="),
             payload_version=payload.VERSION,
         )
+
+
+class TicketHolderController(Controller):
+    path = "/api/organizations/{organization_id:uuid}/orders/{order_id:uuid}/tickets"
+    tags = ["orders"]
+
+    @patch("/{ticket_id:uuid}", operation_id="updateTicketHolder", opt=access(Permission.EVENTS_WRITE))
+    async def update_holder(
+        self,
+        organization_id: uuid.UUID,
+        order_id: uuid.UUID,
+        ticket_id: uuid.UUID,
+        data: HolderNameUpdate,
+        db_session: AsyncSession,
+        auth: AuthContext,
+    ) -> TicketRead:
+        """Change the name on a ticket (printed on it, shown at the gate). Audit-logged; the
+        buyer's PDF download is rendered again with the new name, and scanners receive it with
+        their next sync."""
+        ticket = await rename_holder(db_session, AuditService(db_session, auth), order_id, ticket_id, data.holder_name)
+        listed = [t for t in await listed_tickets(db_session, order_id) if t.ticket.id == ticket.id]
+        return ticket_read(listed[0])

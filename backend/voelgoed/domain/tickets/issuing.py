@@ -10,11 +10,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.db.tenancy import UNSCOPED
+from voelgoed.domain.attendees.checkout_details import name_given_for
 from voelgoed.domain.catalog.models import TicketType
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.tickets import payload
@@ -81,7 +82,8 @@ async def issue_for_order(db: AsyncSession, order: Order) -> list[Ticket]:
                 "position": position,
                 "ticket_type_id": wanted[(line_id, position)].ticket_type_id,
                 "serial": payload.serial_to_text(payload.new_serial()),
-                "holder_name": order.buyer_name,
+                # the name the buyer gave for this ticket; else the buyer's own name
+                "holder_name": func.coalesce(name_given_for(line_id, position), order.buyer_name),
                 "status": "valid",
             }
             for line_id, position in sorted(missing, key=lambda k: (str(k[0]), k[1]))

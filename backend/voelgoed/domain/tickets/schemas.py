@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 
+from voelgoed.domain.attendees.schemas import AnswerRead
 from voelgoed.domain.orders.machines import OrderStatus
 from voelgoed.domain.orders.schemas import OrderLineRead, OrderRefundBrief, PaymentTransactionRead
 from voelgoed.domain.tickets.machines import TicketStatus
@@ -40,6 +41,10 @@ class TicketRead(msgspec.Struct):
     ticket_type_name: str
 
 
+class HolderNameUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    holder_name: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
 class OrderDetailRead(msgspec.Struct):
     id: uuid.UUID
     reference: str
@@ -69,6 +74,8 @@ class OrderDetailRead(msgspec.Struct):
     refund_pending_cents: int = 0  # refunds requested or pending
     left_to_refund_cents: int = 0
     refunds: list[OrderRefundBrief] = msgspec.field(default_factory=list)
+    # The buyer's answers to the event's questions: per order, then per ticket.
+    answers: list[AnswerRead] = msgspec.field(default_factory=list)
 
 
 # --- mappers: stored rows -> response bodies ---

@@ -18,6 +18,7 @@ from saq import Queue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Access, access
+from voelgoed.domain.attendees.checkout_details import Asked, asked_for_order, check, stored_details
 from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.pricing import order_summary
@@ -30,7 +31,7 @@ from voelgoed.lib.i18n import N_
 from voelgoed.lib.i18n import gettext as _
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
-from voelgoed.web.checkout import workflow_bridge
+from voelgoed.web.checkout import attendee_form, workflow_bridge
 from voelgoed.web.checkout.billing_sections import tax_section
 from voelgoed.web.checkout.render import render
 from voelgoed.web.checkout.security import Visit, order_cookie_name, record_step
@@ -71,8 +72,13 @@ async def _checkout_page(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     error: str | None = None,
+    asked: Asked | None = None,
+    answers: dict[str, str] | None = None,
 ) -> Response[str]:
     event = await workflow_bridge.event_of(db, order)
+    asked = asked or await asked_for_order(db, order)
+    if answers is None:  # back at the details step: what the buyer sent before
+        answers = attendee_form.values_from_details(asked, await stored_details(db, order))
     providers = await workflow_bridge.providers_for(db, settings, order.organization_id)
     shown = {
         "buyer_name": order.buyer_name or "",
@@ -92,6 +98,10 @@ async def _checkout_page(
         values=shown,
         errors=errors or {},
         error=error,
+        order_fields=attendee_form.order_fields(asked),
+        ticket_fields=attendee_form.ticket_fields(asked),
+        holder_names=asked.holder_names,
+        answers=answers,
         csrf=visit.form_token(f"checkout:{order.reference}"),
         robots="noindex",
     )
@@ -187,6 +197,9 @@ class CheckoutController(Controller):
             for k in ("buyer_name", "buyer_email", "buyer_phone", "provider")
         }
         values["buyer_email"] = values["buyer_email"].replace(" ", "")
+        asked = await asked_for_order(db_session, order)
+        answers = attendee_form.values_from_form(asked, form)
+        details = attendee_form.details_from_values(asked, answers)
         if not visit.check_form_token(f"checkout:{order.reference}", str(form.get("csrf") or "")):
             return await _checkout_page(
                 db_session,
@@ -195,6 +208,8 @@ class CheckoutController(Controller):
                 order,
                 status=403,
                 values=values,
+                asked=asked,
+                answers=answers,
                 error=_(
                     "This form has expired or did not come from this site. Please check your details and try again."
                 ),
@@ -205,7 +220,7 @@ class CheckoutController(Controller):
         free = order.total_cents == 0
         if free and not values["provider"]:
             values["provider"] = providers[0] if providers else "simulated"
-        errors = _validate_buyer(values, providers, free)
+        errors = _validate_buyer(values, providers, free) | check(asked, details)[1]
         if errors:
             return await _checkout_page(
                 db_session,
@@ -214,6 +229,8 @@ class CheckoutController(Controller):
                 order,
                 status=422,
                 values=values,
+                asked=asked,
+                answers=answers,
                 errors=errors,
                 error=_(CORRECT_BELOW),
             )
@@ -229,6 +246,7 @@ class CheckoutController(Controller):
                 buyer_phone=values["buyer_phone"] or None,
                 provider=values["provider"],
                 settings=settings,
+                details=details,
             )
         except AppError as exc:
             problem = workflow_bridge.explain(exc)
@@ -243,7 +261,8 @@ class CheckoutController(Controller):
                 fresh,
                 status=exc.status,
                 values=values,
-                errors={k: v for k, v in problem.fields.items() if k in values},
+                answers=answers,
+                errors={k: v for k, v in problem.fields.items() if k in values or k in answers},
                 error=problem.message,
             )
         await record_step(

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.db.tenancy import UNSCOPED
+from voelgoed.domain.attendees.checkout_details import Details
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import Order
@@ -236,8 +237,10 @@ async def start_checkout(
     buyer_phone: str | None,
     provider: str,
     settings: Settings,
+    details: Details | None = None,
 ) -> PaymentRedirect:
-    """Start (or restart) payment; returns where to send the buyer (url, method, fields)."""
+    """Start (or restart) payment; returns where to send the buyer (url, method, fields).
+    `details`: the answers to the event's questions and the tickets' names."""
     from voelgoed.workflows import checkout
 
     started = await checkout.start_checkout(
@@ -249,6 +252,7 @@ async def start_checkout(
         buyer_phone=buyer_phone,
         provider=provider,
         settings=settings,
+        details=details,
     )
     return started.redirect
 
