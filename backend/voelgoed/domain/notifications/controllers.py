@@ -32,7 +32,7 @@ from voelgoed.domain.notifications.schemas import (
 from voelgoed.domain.notifications.services import EmailTemplateService, mail_look
 from voelgoed.domain.notifications.wording import Wording, WordingError, normalise
 from voelgoed.lib import ratelimit
-from voelgoed.lib.problems import NotFound, Unprocessable
+from voelgoed.lib.problems import FieldError, NotFound, Unprocessable
 from voelgoed.settings import Settings
 
 ORG = "/api/organizations/{organization_id:uuid}/email-templates"
@@ -49,8 +49,7 @@ def _kind(kind: str) -> EmailKind:
 
 
 def _unprocessable(exc: WordingError) -> Unprocessable:
-    detail = exc.message if exc.placeholder is None else f"{exc.field}: {exc.message}"
-    return Unprocessable.field(exc.field, detail)
+    return Unprocessable(f"{exc.field}: {exc.message}", errors=[FieldError(field=exc.field, message=exc.message)])
 
 
 async def _draft_look(
