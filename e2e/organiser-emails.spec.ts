@@ -50,6 +50,8 @@ test('e-mails at 390 px: edit the order confirmation, preview, send a test, rese
 	await expect(page.getByTestId('kind-order_confirmation')).toContainText('Custom');
 	await noSidewaysScroll(page);
 	await shot(page, 'organiser-emails-390.png');
+	await page.getByTestId('preview-frame').scrollIntoViewIfNeeded();
+	await shot(page, 'organiser-emails-preview-390.png');
 
 	await form.getByRole('button', { name: 'Send me a test' }).click();
 	await expect(form.getByTestId('banner-success')).toContainText(`Test e-mail sent to ${email}`);

@@ -21,14 +21,8 @@ from saq import Queue
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from tests.api.test_ticket_delivery import (  # noqa: F401  (queue, worker_env: fixtures)
-    job_ctx,
-    mails_to,
-    paid_order,
-    published_event,
-    queue,
-    worker_env,
-)
+from tests.api import test_ticket_delivery as delivery
+from tests.api.test_ticket_delivery import job_ctx, mails_to, paid_order, published_event
 from tests.conftest import Api, Stack, wait_for_mail
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.notifications import reminders
@@ -36,6 +30,10 @@ from voelgoed.domain.notifications.models import OrderReminder
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.tickets import jobs
 from voelgoed.worker import CRON_JOBS, FUNCTIONS
+
+# The delivery tests' fixtures: the product's queue, and jobs run here against its database and mailbox.
+queue = delivery.queue
+worker_env = delivery.worker_env
 
 
 def visible(page: str) -> str:
@@ -52,7 +50,7 @@ async def test_order_confirmation_is_multipart_branded_in_the_organisers_words_a
     client: Api,
     engine: AsyncEngine,
     stack: Stack,
-    worker_env: None,  # noqa: F811
+    worker_env: None,
 ) -> None:
     event = await published_event(client)  # signs up "Test Org"
     owner = client.me["user"]["email"]
@@ -107,7 +105,7 @@ async def test_reminder_is_sent_once_even_when_the_job_runs_twice_at_once(
     client: Api,
     engine: AsyncEngine,
     stack: Stack,
-    worker_env: None,  # noqa: F811
+    worker_env: None,
 ) -> None:
     event = await due_event(client, engine, timedelta(hours=26))
     order, _ = await paid_order(engine, event, client.org_id, [1])
@@ -118,7 +116,7 @@ async def test_reminder_is_sent_once_even_when_the_job_runs_twice_at_once(
     assert sorted(results) == ["already-sent", "already-sent", "sent"]
     assert await reminders.send_event_reminder(job_ctx(), order_id=str(order.id)) == "already-sent"
     [mail] = mails_to(stack, order.buyer_email or "")
-    assert str(mail["Subject"]) == "Tomorrow: Summer Sunset Concert"
+    assert str(mail["Subject"]) == "Coming up: Summer Sunset Concert"
     text, page = parts(mail)
     assert "Hello Thandiwe Mokoena" in text and f"/orders/{order.reference}?token=" in text
     assert "Summer Sunset Concert" in visible(page) and "Open your order page" in visible(page)
@@ -131,7 +129,7 @@ async def test_the_cron_reminds_due_paid_orders_once_and_skips_the_rest(
     engine: AsyncEngine,
     stack: Stack,
     queue: Queue,
-    worker_env: None,  # noqa: F811
+    worker_env: None,
 ) -> None:
     assert reminders.QUEUE_EVENT_REMINDERS_CRON in CRON_JOBS and reminders.send_event_reminder in FUNCTIONS
     soon = await due_event(client, engine, timedelta(hours=27))
@@ -147,7 +145,7 @@ async def test_the_cron_reminds_due_paid_orders_once_and_skips_the_rest(
     ctx = {**job_ctx(), "queue": queue}
     counts = await asyncio.gather(reminders.queue_event_reminders(ctx), reminders.queue_event_reminders(ctx))
     assert counts == [1, 1]  # both runs see the one due order; the product's worker sends it once
-    await wait_for_mail(stack, due.buyer_email or "", subject_contains="Tomorrow")
+    await wait_for_mail(stack, due.buyer_email or "", subject_contains="Coming up")
     for _ in range(50):  # the claim commits with the send
         if await reminders.queue_event_reminders(ctx) == 0:
             break

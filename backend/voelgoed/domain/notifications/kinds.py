@@ -67,7 +67,7 @@ SPECS: dict[EmailKind, KindSpec] = {
             Wording(
                 subject="Your tickets: {event_name} ({order_reference})",
                 intro="Hello {buyer_name},\n\n"
-                "Thank you for your order {order_reference}. Your tickets for {event_name} are attached as a PDF.",
+                "Thank you for your order {order_reference}. We look forward to seeing you at {event_name}!",
             ),
         ),
         KindSpec(
@@ -76,7 +76,7 @@ SPECS: dict[EmailKind, KindSpec] = {
             "Sent about a day before the event starts to every paid order.",
             _COMMON,
             Wording(
-                subject="Tomorrow: {event_name}",
+                subject="Coming up: {event_name}",
                 intro="Hello {buyer_name},\n\n"
                 "This is a reminder that {event_name} starts {event_start}. We look forward to seeing you!",
             ),

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.events.models import Event
-from voelgoed.domain.notifications.contacts import organiser_contact
+from voelgoed.domain.notifications.contacts import owner_email
 from voelgoed.domain.notifications.kinds import SPECS, EmailKind, EmailLocale
 from voelgoed.domain.notifications.models import EmailTemplate
 from voelgoed.domain.notifications.rendering import MailLook
@@ -41,7 +41,7 @@ async def mail_look(db: AsyncSession, organization_id: uuid.UUID, kind: EmailKin
     organisation's contact address (branding); without one, its first owner's address, so a
     buyer's reply still reaches the organiser."""
     branding = await branding_for(db, organization_id)
-    reply_to = branding.contact_email or (await organiser_contact(db, organization_id)).reply_to
+    reply_to = branding.contact_email or await owner_email(db, organization_id)
     row = await stored_wording(db, organization_id, kind, locale)
     wording = Wording(subject=row.subject, intro=row.intro) if row else None
     return MailLook(branding=branding, reply_to=reply_to, wording=wording)
