@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from email.utils import formataddr, parseaddr
+from typing import Annotated
 
 from litestar import Controller, delete, get, post, put
 from litestar.params import Parameter
@@ -32,11 +33,14 @@ from voelgoed.domain.notifications.schemas import (
 from voelgoed.domain.notifications.services import EmailTemplateService, mail_look
 from voelgoed.domain.notifications.wording import Wording, WordingError, normalise
 from voelgoed.lib import ratelimit
+from voelgoed.lib.closed_sets import path_documented_as
 from voelgoed.lib.problems import FieldError, NotFound, Unprocessable
 from voelgoed.settings import Settings
 
 ORG = "/api/organizations/{organization_id:uuid}/email-templates"
 LOCALE = Parameter(default=EmailLocale.EN, description="The language of the wording.")
+# A str checked by _kind (an unknown e-mail is a 404), documented in the spec as the enum.
+KindInPath = Annotated[str, path_documented_as(EmailKind)]
 # Test e-mails per member per hour: enough to try wording out, too few to spam one's own inbox.
 TESTS_PER_HOUR = 10
 
@@ -91,7 +95,7 @@ class EmailTemplateController(Controller):
     async def update_template(
         self,
         organization_id: uuid.UUID,
-        kind: str,
+        kind: KindInPath,
         data: EmailTemplateUpdate,
         auth: AuthContext,
         db_session: AsyncSession,
@@ -118,7 +122,7 @@ class EmailTemplateController(Controller):
     async def reset_template(
         self,
         organization_id: uuid.UUID,
-        kind: str,
+        kind: KindInPath,
         auth: AuthContext,
         db_session: AsyncSession,
         locale: EmailLocale = LOCALE,
@@ -134,7 +138,7 @@ class EmailTemplateController(Controller):
     async def preview(
         self,
         organization_id: uuid.UUID,
-        kind: str,
+        kind: KindInPath,
         db_session: AsyncSession,
         settings: Settings,
         data: EmailDraft | None = None,
@@ -163,7 +167,7 @@ class EmailTemplateController(Controller):
     async def send_test(
         self,
         organization_id: uuid.UUID,
-        kind: str,
+        kind: KindInPath,
         auth: AuthContext,
         db_session: AsyncSession,
         settings: Settings,

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from saq import CronJob, Queue
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from voelgoed.domain.events.models import Event
@@ -32,6 +32,7 @@ from voelgoed.domain.notifications.jobs import email_message
 from voelgoed.domain.notifications.kinds import EmailKind
 from voelgoed.domain.notifications.messages import ReminderMail, reminder
 from voelgoed.domain.notifications.models import OrderReminder
+from voelgoed.domain.notifications.queries import DUE_ORDERS
 from voelgoed.domain.notifications.services import mail_look, order_facts
 from voelgoed.domain.orders.models import Order
 from voelgoed.lib import mail
@@ -43,14 +44,6 @@ log = logging.getLogger(__name__)
 REMIND_FROM = timedelta(hours=24)  # events starting at least this far ahead ...
 REMIND_UNTIL = timedelta(hours=30)  # ... and at most this far
 BATCH = 2000  # orders queued per run; the next run (15 minutes later) takes the rest
-
-DUE_ORDERS = text(
-    "SELECT o.id FROM ticket_order o JOIN event e ON e.id = o.event_id"
-    " WHERE o.status = 'paid' AND o.buyer_email IS NOT NULL AND e.status = 'published'"
-    " AND e.starts_at BETWEEN :starts_from AND :starts_until"
-    " AND NOT EXISTS (SELECT 1 FROM order_reminder r WHERE r.order_id = o.id)"
-    " ORDER BY e.starts_at, o.id LIMIT :batch"
-)
 
 
 def reminder_job_key(order_id: uuid.UUID | str) -> str:

@@ -6185,7 +6185,7 @@ export interface operations {
             header?: never;
             path: {
                 organization_id: string;
-                kind: string;
+                kind: "order_confirmation" | "reminder" | "refund" | "order_cancelled" | "event_cancelled";
             };
             cookie?: never;
         };
@@ -6287,7 +6287,7 @@ export interface operations {
             header?: never;
             path: {
                 organization_id: string;
-                kind: string;
+                kind: "order_confirmation" | "reminder" | "refund" | "order_cancelled" | "event_cancelled";
             };
             cookie?: never;
         };
@@ -6383,7 +6383,7 @@ export interface operations {
             header?: never;
             path: {
                 organization_id: string;
-                kind: string;
+                kind: "order_confirmation" | "reminder" | "refund" | "order_cancelled" | "event_cancelled";
             };
             cookie?: never;
         };
@@ -6485,7 +6485,7 @@ export interface operations {
             header?: never;
             path: {
                 organization_id: string;
-                kind: string;
+                kind: "order_confirmation" | "reminder" | "refund" | "order_cancelled" | "event_cancelled";
             };
             cookie?: never;
         };
