@@ -89,6 +89,10 @@ async def test_override_changes_preview_and_reset_brings_the_default_back(client
 
     reset = await client.delete(client.org(CONFIRMATION))
     assert reset.status_code == 204, reset.text
+    audit = await client.get(client.org("/audit-log"), params={"entity_type": "email_template"})
+    entries = audit.json()["items"]
+    assert [e["action"] for e in entries] == ["email_template.reset", "email_template.update"]
+    assert entries[0]["changes"]["subject"] == [wording["subject"], None]
     back = (await kinds(client))["order_confirmation"]
     assert back["customised"] is False and back["intro"] == back["default_intro"]
     preview = (await client.post(client.org(CONFIRMATION + "/preview"))).json()

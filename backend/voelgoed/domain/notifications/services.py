@@ -95,9 +95,8 @@ class EmailTemplateService:
         row.subject, row.intro, row.updated_by = clean.subject, clean.intro, user_id
         await self.db.flush()
         if self.audit is not None:
-            changes = {k: [before.get(k), v] for k, v in (("subject", clean.subject), ("intro", clean.intro))}
-            changes["kind"] = [None, kind.value]
-            changes["locale"] = [None, locale.value]
+            changes: dict[str, Any] = {"kind": kind.value, "locale": locale.value}
+            changes |= {k: [before.get(k), v] for k, v in (("subject", clean.subject), ("intro", clean.intro))}
             self.audit.record(
                 action="email_template.update", entity_type="email_template", entity_id=row.id, changes=changes
             )
@@ -109,11 +108,10 @@ class EmailTemplateService:
         if row is None:
             return False
         if self.audit is not None:
+            changes = {"kind": kind.value, "locale": locale.value, "subject": [row.subject, None]}
+            changes["intro"] = [row.intro, None]
             self.audit.record(
-                action="email_template.reset",
-                entity_type="email_template",
-                entity_id=row.id,
-                changes={"kind": [kind.value, None], "subject": [row.subject, None], "intro": [row.intro, None]},
+                action="email_template.reset", entity_type="email_template", entity_id=row.id, changes=changes
             )
         await self.db.execute(delete(EmailTemplate).where(EmailTemplate.id == row.id))
         return True
