@@ -33,6 +33,7 @@ from voelgoed.domain.events.controllers import EventCancellationController, Even
 from voelgoed.domain.exports.controllers import ExportController
 from voelgoed.domain.invoices.controllers import BuyerTaxDocumentController, OrganizationTaxDocumentController
 from voelgoed.domain.ledger.controllers import LedgerController, MoneyReportController
+from voelgoed.domain.notifications.controllers import EmailTemplateController
 from voelgoed.domain.orders.controllers import OrderController
 from voelgoed.domain.organizations.controllers import (
     InvitationController,
@@ -84,6 +85,7 @@ API_CONTROLLERS: list[Any] = [
     EventController,
     EventCancellationController,
     AuditController,
+    EmailTemplateController,
     TicketTypeController,
     CouponController,
     QuotaController,

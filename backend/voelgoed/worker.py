@@ -23,6 +23,7 @@ from voelgoed.db import cron_ticks
 from voelgoed.domain.dashboards.jobs import BUILD_DASHBOARD_SNAPSHOTS_CRON
 from voelgoed.domain.exports.jobs import REQUEUE_STALLED_EXPORTS_CRON, run_export
 from voelgoed.domain.notifications.jobs import send_email
+from voelgoed.domain.notifications.reminders import QUEUE_EVENT_REMINDERS_CRON, send_event_reminder
 from voelgoed.domain.orders.jobs import RELEASE_EXPIRED_HOLDS_CRON
 from voelgoed.domain.refunds.jobs import SWEEP_REFUNDS_CRON, notify_refund, process_refund, refund_late_payment
 from voelgoed.domain.tickets.jobs import REDELIVER_MISSED_TICKETS_CRON, deliver_order_tickets
@@ -54,6 +55,7 @@ FUNCTIONS: list[Any] = [
     notify_refund,
     refund_late_payment,
     offer_waiting_list,
+    send_event_reminder,
 ]
 # Jobs that build large native buffers (WeasyPrint, CSV chunks): their freed memory goes back to
 # the kernel after each run (lib/memory.py; measured by bench/memory).
@@ -103,6 +105,7 @@ CRON_JOBS: list[Any] = [
         SWEEP_REFUNDS_CRON,
         PERSONAL_DATA_SWEEP_CRON,
         OFFER_WAITING_LISTS_CRON,
+        QUEUE_EVENT_REMINDERS_CRON,
     )
 ]
 

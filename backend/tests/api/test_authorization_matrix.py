@@ -41,6 +41,7 @@ BODIES: dict[str, Any] = {
     "updateMember": lambda: {"role": "scanner_only"},  # the scanner's own role: a harmless no-op
     "setPaymentProvider": lambda: {"enabled": True, "sandbox": True},
     "orderPaymentProviders": lambda: {"providers": ["simulated", "payfast"]},
+    "updateEmailTemplate": lambda: {"subject": "Matrix {event_name}", "intro": "Hi {buyer_name}"},
 }
 # Operations whose allowed roles must get a 2xx with the prepared resources above.
 MUST_SUCCEED = {
@@ -74,6 +75,11 @@ MUST_SUCCEED = {
     "setPaymentProvider",
     "orderPaymentProviders",
     "testPaymentProvider",
+    "listEmailTemplates",
+    "updateEmailTemplate",
+    "resetEmailTemplate",
+    "previewEmailTemplate",
+    "sendTestEmail",
 }
 
 
@@ -107,6 +113,8 @@ class Team:
                     published = await self.owner.post(self.owner.org(f"/events/{event['id']}/publish"))
                     assert published.status_code == 200, published.text
                 values[name] = event["id"]
+            elif name == "kind":
+                values[name] = "reminder"
             elif name == "provider":
                 values[name] = "simulated"  # needs no account; its connection test always answers
             elif name == "invitation_id":

@@ -39,6 +39,7 @@ ALLOWED: dict[str, str] = {
     "voelgoed.domain.check_in.queries:COUNT_TOTALS": _EVENT,
     "voelgoed.domain.check_in.queries:SESSIONS": _EVENT + " (devices paired for it)",
     "voelgoed.domain.dashboards.queries:EVENTS_TO_BUILD": _SYSTEM,
+    "voelgoed.domain.notifications.queries:DUE_ORDERS": _SYSTEM + " (the reminder cron)",
     "voelgoed.domain.dashboards.queries:RESET_EVENT[0]": _EVENT,
     "voelgoed.domain.dashboards.queries:RESET_EVENT[1]": _EVENT,
     "voelgoed.domain.dashboards.queries:RESET_EVENT[2]": _EVENT,

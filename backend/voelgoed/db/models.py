@@ -19,6 +19,7 @@ from voelgoed.domain.events.models import Event, EventCancellation, EventCancell
 from voelgoed.domain.exports.models import DataExport, DataExportChunk
 from voelgoed.domain.invoices.models import BillingDetails, TaxDocument, TaxDocumentCounter
 from voelgoed.domain.ledger.models import JournalEntry, JournalLine
+from voelgoed.domain.notifications.models import EmailTemplate, OrderReminder
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.organizations.models import Invitation, Membership, Organization
 from voelgoed.domain.payments.models import PaymentNotification, PaymentProviderAccount, PaymentTransaction
@@ -47,6 +48,7 @@ __all__ = [
     "DataExportChunk",
     "Device",
     "DevicePairingCode",
+    "EmailTemplate",
     "Event",
     "EventCancellation",
     "EventCancellationOrder",
@@ -61,6 +63,7 @@ __all__ = [
     "Order",
     "OrderDocument",
     "OrderLine",
+    "OrderReminder",
     "Organization",
     "PasswordResetToken",
     "PaymentNotification",

@@ -7,7 +7,7 @@ import smtplib
 import time
 import uuid
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 
 from voelgoed.settings import Settings
 
@@ -22,12 +22,15 @@ def build_message(
     reply_to: str | None = None,
     message_id: str | None = None,
     attachments: list[tuple[str, str, bytes]] | None = None,
+    sender_name: str | None = None,
 ) -> EmailMessage:
     """A message with a plain-text body and, when given, an HTML alternative of it (mail clients
     show the one they prefer); attachments after both. `reply_to`: where answers go, since the
-    sender (MAIL_FROM) is usually a no-reply address."""
+    sender (MAIL_FROM) is usually a no-reply address. `sender_name`: shown instead of MAIL_FROM's
+    name (an organiser's e-mail to their buyers); the address stays MAIL_FROM's, the one our SPF
+    and DKIM vouch for."""
     msg = EmailMessage()
-    msg["From"] = settings.mail.sender
+    msg["From"] = formataddr((sender_name, parseaddr(settings.mail.sender)[1])) if sender_name else settings.mail.sender
     msg["To"] = to
     if reply_to:
         msg["Reply-To"] = reply_to

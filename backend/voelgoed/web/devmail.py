@@ -21,6 +21,7 @@ class CapturedMail(msgspec.Struct):
     subject: str
     text: str
     attachments: list[str]
+    html: str | None = None  # the HTML alternative, when the e-mail has one
 
 
 def read_mailbox(settings: Settings, limit: int = 50) -> list[CapturedMail]:
@@ -32,6 +33,7 @@ def read_mailbox(settings: Settings, limit: int = 50) -> list[CapturedMail]:
         msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         assert isinstance(msg, EmailMessage)
         body = msg.get_body(preferencelist=("plain", "html"))
+        rich = msg.get_body(preferencelist=("html",))
         messages.append(
             CapturedMail(
                 id=path.stem,
@@ -39,6 +41,7 @@ def read_mailbox(settings: Settings, limit: int = 50) -> list[CapturedMail]:
                 subject=str(msg["Subject"]),
                 text=body.get_content() if body else "",
                 attachments=[p.get_filename() or "" for p in msg.iter_attachments()],
+                html=str(rich.get_content()) if rich is not None and rich is not body else None,
             )
         )
     return messages
@@ -54,6 +57,13 @@ class DevMailController(Controller):
             "".join(
                 f"<article><h2>{html.escape(m.subject)}</h2><p>To: {html.escape(m.to)}</p>"
                 f"<pre>{html.escape(m.text)}</pre>"
+                # The HTML as a mail client shows it, in a sandboxed frame (no scripts, forms or navigation).
+                + (
+                    f'<details><summary>HTML version</summary><iframe sandbox srcdoc="{html.escape(m.html)}"'
+                    " title='HTML version'></iframe></details>"
+                    if m.html
+                    else ""
+                )
                 + (f"<p>Attachments: {html.escape(', '.join(m.attachments))}</p>" if m.attachments else "")
                 + "</article>"
                 for m in read_mailbox(settings)
@@ -63,7 +73,8 @@ class DevMailController(Controller):
         page = (
             "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>"
             "<title>Local mailbox</title><style>body{font-family:system-ui;max-width:50rem;margin:2rem auto;"
-            "padding:0 1rem}article{border-bottom:1px solid #ddd}pre{white-space:pre-wrap}</style>"
+            "padding:0 1rem}article{border-bottom:1px solid #ddd}pre{white-space:pre-wrap}"
+            "iframe{width:100%;height:40rem;border:1px solid #ddd}</style>"
             f"<h1>Local mailbox</h1><p>E-mail captured by the embedded SMTP sink.</p>{rows}"
         )
         return Response(page, media_type="text/html")

@@ -31,6 +31,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 from saq import CronJob, Queue
@@ -40,15 +41,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.domain.catalog.inventory import lock_inventory
 from voelgoed.domain.events.cancellation_machines import CancellationLifecycle
 from voelgoed.domain.events.models import EventCancellation, EventCancellationOrder
-from voelgoed.domain.notifications.contacts import organiser_contact
-from voelgoed.domain.notifications.event_cancelled import EventCancelledMail, event_cancelled
+from voelgoed.domain.notifications.jobs import email_message
+from voelgoed.domain.notifications.kinds import EmailKind
+from voelgoed.domain.notifications.messages import EventCancelledMail, event_cancelled
+from voelgoed.domain.notifications.services import mail_look
 from voelgoed.domain.orders.availability import invalidate_availability
 from voelgoed.domain.orders.expiry import cancel_event_holds
+from voelgoed.domain.orders.services import order_link_token
 from voelgoed.domain.refunds.jobs import enqueue_refund
 from voelgoed.domain.tickets.services import format_local
 from voelgoed.lib import mail
 from voelgoed.settings import job_settings
-from voelgoed.worker_context import db_engine, db_session, db_session_engine, job_queue, job_redis, worker_job
+from voelgoed.worker_context import db_engine, db_session, job_queue, job_redis, worker_job
 from voelgoed.workflows import event_cancellation_sql as sql
 from voelgoed.workflows import refunds
 
@@ -118,9 +122,7 @@ async def run_event_cancellation(ctx: dict[str, Any] | None, *, cancellation_id:
     if event_id is None:
         return "missing"
     key = run_lock_key(event_id)
-    # Straight to PostgreSQL when DATABASE_DIRECT_URL is set: a session lock behind a transaction
-    # pooler would stay on a server connection the pooler lends to others (db/pooler.py).
-    async with db_session_engine(ctx).connect() as lock_conn:
+    async with db_engine(ctx).connect() as lock_conn:
         await lock_conn.execution_options(isolation_level="AUTOCOMMIT")
         if not await lock_conn.scalar(sql.TRY_LOCK, {"k": key}):
             log.info("event cancellation %s is being run by another worker", cid)
@@ -306,7 +308,7 @@ async def _send_once(ctx: Any, mid: uuid.UUID) -> str:
             return "already-sent"
         if not row.buyer_email:
             return "no-email"
-        organiser = await organiser_contact(db, row.organization_id)
+        linked = SimpleNamespace(id=row.order_id, access_token_hash=row.access_token_hash)  # what the link signs
         message = event_cancelled(
             EventCancelledMail(
                 to=row.buyer_email,
@@ -314,22 +316,18 @@ async def _send_once(ctx: Any, mid: uuid.UUID) -> str:
                 reference=row.reference,
                 event_name=row.event_name,
                 starts_local=format_local(row.starts_at, row.timezone, row.locale),
-                organiser_name=organiser.name,
-                reply_to=organiser.reply_to,
+                timezone=row.timezone,
+                venue=f"{row.venue_name}, {row.venue_city}" if row.venue_name else None,
+                order_url=f"{settings.server.public_url}/orders/{row.reference}?token={order_link_token(linked)}",
                 refunded=row.outcome == "refunded",
                 refund_cents=int(row.refund_cents),
                 organiser_message=row.message,
             ),
-            locale=row.locale,
+            await mail_look(db, row.organization_id, EmailKind.EVENT_CANCELLED, row.locale),
+            row.locale,
         )
-        msg = mail.build_message(
-            settings,
-            to=message.to,
-            subject=message.subject,
-            text=message.text,
-            reply_to=message.reply_to,
-            message_id=f"<event-cancelled.{row.order_id}@voelgoed.local>",  # the same on a retry
-        )
+        # The same Message-ID on a retry.
+        msg = email_message(settings, message, message_id=f"<event-cancelled.{row.order_id}@voelgoed.local>")
         await mail.send(settings, msg)  # raises when SMTP is down: SAQ retries
         await db.execute(sql.MARK_EMAILED, {"m": mid})
     return "sent"

@@ -46,9 +46,11 @@ STALE_EMAILS = text(
 # What the buyer's e-mail says, read while holding the order's e-mail lock.
 MAIL_FACTS = text(
     "SELECT m.order_id, m.outcome, m.refund_cents, m.emailed_at, o.reference, o.buyer_email, o.buyer_name,"
-    " o.total_cents, o.organization_id, o.locale, e.name AS event_name, e.starts_at, e.timezone, c.message"
+    " o.total_cents, o.organization_id, o.locale, o.access_token_hash, e.name AS event_name, e.starts_at, e.timezone,"
+    " c.message, v.name AS venue_name, v.city AS venue_city"
     " FROM event_cancellation_order m JOIN ticket_order o ON o.id = m.order_id"
     " JOIN event_cancellation c ON c.id = m.cancellation_id JOIN event e ON e.id = c.event_id"
+    " LEFT JOIN venue v ON v.id = e.venue_id"
     " WHERE m.id = :m"
 )
 MARK_EMAILED = text("UPDATE event_cancellation_order SET emailed_at = now(), updated_at = now() WHERE id = :m")

@@ -1,9 +1,7 @@
-"""Who answers a buyer's reply: e-mail goes out from MAIL_FROM (a no-reply address), so ticket
-e-mails carry a Reply-To that reaches the organiser.
-
-An organisation has no contact address of its own (organizations/models.py has only a name and
-a slug), so the organiser's address is its owner's account e-mail: the first owner, by when they
-became one. When an organisation gets a contact e-mail setting, prefer it here."""
+"""Who answers a buyer's reply when the organisation has no contact address of its own
+(Branding.contact_email; services.mail_look prefers that): e-mail goes out from MAIL_FROM's
+no-reply address, so buyer e-mails carry a Reply-To that reaches the organiser, here its owner's
+account e-mail: the first owner, by when they became one."""
 
 from __future__ import annotations
 
@@ -26,7 +24,11 @@ class Organiser:
 
 async def organiser_contact(db: AsyncSession, organization_id: uuid.UUID) -> Organiser:
     name = await db.scalar(select(Organization.name).where(Organization.id == organization_id))
-    email = await db.scalar(
+    return Organiser(name=name or "the organiser", reply_to=await owner_email(db, organization_id))
+
+
+async def owner_email(db: AsyncSession, organization_id: uuid.UUID) -> str | None:
+    return await db.scalar(
         select(User.email)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.organization_id == organization_id, Membership.role == Role.OWNER.value)
@@ -34,4 +36,3 @@ async def organiser_contact(db: AsyncSession, organization_id: uuid.UUID) -> Org
         .limit(1)
         .execution_options(**UNSCOPED)
     )
-    return Organiser(name=name or "the organiser", reply_to=email)

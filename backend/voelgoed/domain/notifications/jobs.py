@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from email.message import EmailMessage
 from typing import Any
 
 from saq import Queue
 
 from voelgoed.domain.notifications.messages import Mail
 from voelgoed.lib import mail
-from voelgoed.settings import job_settings
+from voelgoed.settings import Settings, job_settings
 
 log = logging.getLogger(__name__)
 
@@ -23,14 +24,43 @@ async def send_email(
     message_id: str,
     html: str | None = None,
     reply_to: str | None = None,
+    sender_name: str | None = None,
 ) -> str:
     settings = job_settings(ctx)
     msg = mail.build_message(
-        settings, to=to, subject=subject, text=text, html=html, reply_to=reply_to, message_id=message_id
+        settings,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        reply_to=reply_to,
+        message_id=message_id,
+        sender_name=sender_name,
     )
     await mail.send(settings, msg)
     log.info("sent e-mail %r to %s", subject, to, extra={"job": "send_email"})
     return message_id
+
+
+def email_message(
+    settings: Settings,
+    message: Mail,
+    *,
+    message_id: str,
+    attachments: list[tuple[str, str, bytes]] | None = None,
+) -> EmailMessage:
+    """The message to send for a rendered e-mail (jobs that send in their own transaction)."""
+    return mail.build_message(
+        settings,
+        to=message.to,
+        subject=message.subject,
+        text=message.text,
+        html=message.html,
+        reply_to=message.reply_to,
+        message_id=message_id,
+        attachments=attachments,
+        sender_name=message.sender_name,
+    )
 
 
 async def enqueue_mail(queue: Queue, message: Mail, *, key: str) -> None:
@@ -45,6 +75,7 @@ async def enqueue_mail(queue: Queue, message: Mail, *, key: str) -> None:
         text=message.text,
         html=message.html,
         reply_to=message.reply_to,
+        sender_name=message.sender_name,
         message_id=make_msgid(idstring=key.replace(":", "."), domain="voelgoed.local"),
         retries=8,
         retry_delay=2.0,

@@ -1,30 +1,36 @@
-"""The texts of the e-mails we send. Plain text first: it reads well on every phone. The tickets
-e-mail also has an HTML alternative (templates/, inline styles only, no remote images or fonts:
-mail clients block them and buyers pay for mobile data).
+"""The e-mails we send. Account e-mails (password reset, invitation) are plain text from us.
 
-The buyer's e-mails (tickets, refunds, a cancelled order) are written in the order's language
-(`locale`, lib/i18n.py): their templates render in that locale's environment and their subjects
-and sentences are gettext msgids. The organisers' e-mails (password reset, invitation) are English."""
+Buyer e-mails (order confirmation with tickets, reminder, refund, order and event cancelled) are
+the organiser's: text and HTML alternatives from templates/ in the organisation's branding, From
+our sending address under the organiser's name, Reply-To the organiser, opening with the
+organiser's own wording when they set one (kinds.py, wording.py). Each render function takes the
+facts of the e-mail, a `MailLook` (services.mail_look reads it) and a `locale`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from voelgoed.domain.notifications.kinds import EmailKind
+from voelgoed.domain.notifications.rendering import Mail, MailLook, render
 from voelgoed.domain.orders.pricing import OrderSummary
-from voelgoed.lib.i18n import translate
-from voelgoed.lib.templates import Localized
 
-_envs = Localized(Path(__file__).parent / "templates", strict=True, keep_trailing_newline=True)
-
-
-@dataclass(frozen=True)
-class Mail:
-    to: str
-    subject: str
-    text: str
-    html: str | None = None
-    reply_to: str | None = None
+__all__ = [
+    "EventCancelledMail",
+    "Mail",
+    "MailLook",
+    "OrderCancelledMail",
+    "RefundMail",
+    "ReminderMail",
+    "TicketsMail",
+    "event_cancelled",
+    "invitation",
+    "order_cancelled",
+    "password_reset",
+    "refund_confirmation",
+    "reminder",
+    "tickets_delivery",
+]
 
 
 def password_reset(*, to: str, name: str, link: str) -> Mail:
@@ -54,9 +60,8 @@ def invitation(*, to: str, organization_name: str, inviter_name: str, role: str,
 
 
 @dataclass(frozen=True)
-class TicketsMail:
-    """What the tickets e-mail says; `tickets` are (ticket type, ticket code) in the order the
-    order page and the PDF list them, `summary` the order's amounts (domain/orders/pricing.py)."""
+class OrderFacts:
+    """What every buyer e-mail knows about the order (and offers as placeholders)."""
 
     to: str
     buyer_name: str | None
@@ -65,92 +70,84 @@ class TicketsMail:
     starts_local: str
     timezone: str
     venue: str | None
-    summary: OrderSummary
     order_url: str
-    organiser_name: str
-    reply_to: str | None
+
+    def placeholders(self, look: MailLook) -> dict[str, str]:
+        return {
+            "buyer_name": self.buyer_name or "there",
+            "event_name": self.event_name,
+            "event_start": f"{self.starts_local} ({self.timezone})",
+            "venue": self.venue or "",
+            "order_reference": self.reference,
+            "order_link": self.order_url,
+            "organiser_name": look.branding.display_name,
+        }
+
+
+@dataclass(frozen=True)
+class TicketsMail(OrderFacts):
+    """The order confirmation with the tickets: `tickets` are (ticket type, ticket code) in the
+    order the order page and the PDF list them, `summary` the order's amounts."""
+
+    summary: OrderSummary | None = None
     tickets: list[tuple[str, str]] = field(default_factory=list)
 
 
-def tickets_delivery(m: TicketsMail, locale: str = "en") -> Mail:
-    context = {**m.__dict__, "count": len(m.tickets)}
-    env = _envs[locale]
-    return Mail(
-        to=m.to,
-        subject=translate(locale, "Your tickets: %(event)s (%(reference)s)", event=m.event_name, reference=m.reference),
-        text=env.get_template("tickets.txt").render(context),
-        html=env.get_template("tickets.html").render(context),
-        reply_to=m.reply_to,
+def tickets_delivery(m: TicketsMail, look: MailLook, locale: str = "en") -> Mail:
+    return render(EmailKind.ORDER_CONFIRMATION, "tickets", m, look, locale, {"count": len(m.tickets)})
+
+
+@dataclass(frozen=True)
+class ReminderMail(OrderFacts):
+    """The reminder the day before."""
+
+
+def reminder(m: ReminderMail, look: MailLook, locale: str = "en") -> Mail:
+    return render(EmailKind.REMINDER, "reminder", m, look, locale, {})
+
+
+@dataclass(frozen=True)
+class RefundMail(OrderFacts):
+    """One refund: `tickets` (type, code) the refund revoked; `amount` formatted, e.g. "R 150.00"."""
+
+    amount: str = ""
+    reason: str = ""
+    manual: bool = False  # paid out by the organiser, not through the payment provider
+    order_cancelled: bool = False
+    tickets: list[tuple[str, str]] = field(default_factory=list)
+
+
+def refund_confirmation(m: RefundMail, look: MailLook, locale: str = "en") -> Mail:
+    return render(
+        EmailKind.REFUND,
+        "refund",
+        m,
+        look,
+        locale,
+        {"count": len(m.tickets)},
+        extra_placeholders={"refund_amount": m.amount},
     )
 
 
 @dataclass(frozen=True)
-class RefundMail:
-    """What the buyer's refund e-mail says (one per refund). `tickets`: (type, code) of the tickets
-    the refund revoked; `amount`: formatted, e.g. "R 150.00"."""
-
-    to: str
-    buyer_name: str | None
-    reference: str
-    event_name: str
-    amount: str
-    reason: str
-    manual: bool  # paid out by the organiser, not through the payment provider
-    order_cancelled: bool
-    order_url: str
-    organiser_name: str
-    reply_to: str | None
-    tickets: list[tuple[str, str]] = field(default_factory=list)
-
-
-def refund_confirmation(m: RefundMail, locale: str = "en") -> Mail:
-    return Mail(
-        to=m.to,
-        subject=translate(
-            locale,
-            "Refund of %(amount)s: %(event)s (%(reference)s)",
-            amount=m.amount,
-            event=m.event_name,
-            reference=m.reference,
-        ),
-        text=_envs[locale].get_template("refund.txt").render({**m.__dict__, "count": len(m.tickets)}),
-        reply_to=m.reply_to,
-    )
-
-
-def order_cancelled(
-    *,
-    to: str,
-    buyer_name: str | None,
-    reference: str,
-    event_name: str,
-    reason: str,
-    organiser_name: str,
-    locale: str = "en",
-) -> Mail:
+class OrderCancelledMail(OrderFacts):
     """The organiser cancelled a paid order without a refund (with one, the refund e-mail says so)."""
 
-    def _(message: str, **params: object) -> str:
-        return translate(locale, message, **params)
+    reason: str = ""
 
-    greeting = _("Hello %(name)s,", name=buyer_name) if buyer_name else _("Hello there,")
-    return Mail(
-        to=to,
-        subject=_("Order cancelled: %(event)s (%(reference)s)", event=event_name, reference=reference),
-        text=(
-            f"{greeting}\n\n"
-            + _(
-                "%(organiser)s cancelled your order %(reference)s for %(event)s.",
-                organiser=organiser_name,
-                reference=reference,
-                event=event_name,
-            )
-            + "\n\n"
-            + _("Reason: %(reason)s", reason=reason)
-            + "\n\n"
-            + _("Its tickets are no longer valid and will not be admitted.")
-            + "\n"
-            + _("Questions? Reply to this e-mail.")
-            + "\n\nVoelgoedEvents\n"
-        ),
-    )
+
+def order_cancelled(m: OrderCancelledMail, look: MailLook, locale: str = "en") -> Mail:
+    return render(EmailKind.ORDER_CANCELLED, "order_cancelled", m, look, locale, {})
+
+
+@dataclass(frozen=True)
+class EventCancelledMail(OrderFacts):
+    """The organiser cancelled the event: one per order, saying whether and how much is refunded."""
+
+    refunded: bool = False  # a refund was requested with the cancellation
+    refund_cents: int = 0
+    organiser_message: str | None = None
+
+
+def event_cancelled(m: EventCancelledMail, look: MailLook, locale: str = "en") -> Mail:
+    return render(EmailKind.EVENT_CANCELLED, "event_cancelled", m, look, locale, {})

@@ -4,7 +4,6 @@ in workflows/refunds.py, the provider call in jobs.py (after the commit)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 
 from litestar import Controller, get, post
 from litestar.params import Parameter
@@ -15,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.catalog.services import get_event
-from voelgoed.domain.notifications.contacts import organiser_contact
 from voelgoed.domain.notifications.jobs import enqueue_mail
-from voelgoed.domain.notifications.messages import order_cancelled
+from voelgoed.domain.notifications.kinds import EmailKind
+from voelgoed.domain.notifications.messages import OrderCancelledMail, order_cancelled
+from voelgoed.domain.notifications.services import mail_look, order_facts
 from voelgoed.domain.orders import availability
 from voelgoed.domain.orders.services import get_order
 from voelgoed.domain.refunds import outcomes, services
@@ -32,8 +32,8 @@ from voelgoed.domain.refunds.schemas import (
     RefundRead,
     refund_read,
 )
-from voelgoed.domain.waiting_list.jobs import enqueue_offer_run
 from voelgoed.lib.problems import Conflict
+from voelgoed.settings import Settings
 from voelgoed.workflows import refunds as workflow
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -181,6 +181,7 @@ class RefundController(Controller):
         auth: AuthContext,
         queue: Queue,
         redis: Redis,
+        settings: Settings,
     ) -> OrderCancelRead:
         """Cancel a paid order, with or without a refund of everything not refunded yet: its tickets
         are voided, its stock goes back on sale. Cancelling it again changes nothing."""
@@ -198,22 +199,17 @@ class RefundController(Controller):
         await db_session.commit()
         if outcome.cancelled:
             await availability.invalidate_availability(redis, order.event_id)
-            await enqueue_offer_run(queue, order.event_id)  # its stock: the waiting list first
             if refund is None and order.buyer_email:  # with a refund, the refund's e-mail tells the buyer
-                organiser = await organiser_contact(db_session, order.organization_id)
                 event = await get_event(db_session, order.event_id)
                 message = order_cancelled(
-                    to=order.buyer_email,
-                    buyer_name=order.buyer_name,
-                    reference=order.reference,
-                    event_name=event.name,
-                    reason=" ".join(data.reason.split()),
-                    organiser_name=organiser.name,
-                    locale=order.locale,
+                    OrderCancelledMail(
+                        **order_facts(order, event, settings.server.public_url),
+                        reason=" ".join(data.reason.split()),
+                    ),
+                    await mail_look(db_session, order.organization_id, EmailKind.ORDER_CANCELLED, order.locale),
+                    order.locale,
                 )
-                await enqueue_mail(
-                    queue, replace(message, reply_to=organiser.reply_to), key=f"order-cancelled:{order.id}"
-                )
+                await enqueue_mail(queue, message, key=f"order-cancelled:{order.id}")
         if refund is not None and refund.method == "provider":
             await enqueue_refund(queue, refund.id)
         return read

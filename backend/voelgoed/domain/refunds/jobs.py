@@ -28,10 +28,11 @@ from sqlalchemy import select
 
 from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.events.models import Event
-from voelgoed.domain.notifications.contacts import organiser_contact
+from voelgoed.domain.notifications.jobs import email_message
+from voelgoed.domain.notifications.kinds import EmailKind
 from voelgoed.domain.notifications.messages import RefundMail, refund_confirmation
+from voelgoed.domain.notifications.services import mail_look, order_facts
 from voelgoed.domain.orders.models import Order
-from voelgoed.domain.orders.services import order_link_token
 from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.payments.providers import get_provider
 from voelgoed.domain.payments.providers.base import ProviderUnavailable, RefundContext, RefundResult
@@ -191,40 +192,28 @@ async def notify_refund(ctx: dict[str, Any] | None, *, refund_id: str) -> str:
         if not order.buyer_email:
             refund.buyer_notified_at = _now()
             return "no-email"
-        event_name = await db.scalar(select(Event.name).where(Event.id == order.event_id).execution_options(**UNSCOPED))
+        event = await db.scalar(select(Event).where(Event.id == order.event_id).execution_options(**UNSCOPED))
+        assert event is not None
         revoked = set(
             await db.scalars(
                 select(RefundTicket.ticket_id).where(RefundTicket.refund_id == refund.id).execution_options(**UNSCOPED)
             )
         )
         tickets = [(t.type_name, t.code) for t in await listed_tickets(db, order.id) if t.ticket.id in revoked]
-        organiser = await organiser_contact(db, order.organization_id)
         message = refund_confirmation(
             RefundMail(
-                to=order.buyer_email,
-                buyer_name=order.buyer_name,
-                reference=order.reference,
-                event_name=event_name or "your event",
+                **order_facts(order, event, settings.server.public_url),
                 amount=money(refund.amount_cents, order.locale),
                 reason=refund.reason,
                 manual=refund.method == "manual",
                 order_cancelled=order.status == "cancelled",
-                order_url=f"{settings.server.public_url}/orders/{order.reference}?token={order_link_token(order)}",
-                organiser_name=organiser.name,
-                reply_to=organiser.reply_to,
                 tickets=tickets,
             ),
-            locale=order.locale,
+            await mail_look(db, order.organization_id, EmailKind.REFUND, order.locale),
+            order.locale,
         )
-        msg = mail.build_message(
-            settings,
-            to=message.to,
-            subject=message.subject,
-            text=message.text,
-            html=None,
-            reply_to=message.reply_to,
-            message_id=f"<refund.{rid}@voelgoed.local>",  # a retry after a crash repeats it: de-duplicated
-        )
+        # A retry after a crash repeats the Message-ID: de-duplicated by mail clients.
+        msg = email_message(settings, message, message_id=f"<refund.{rid}@voelgoed.local>")
         await mail.send(settings, msg)
         refund.buyer_notified_at = _now()
     return "sent"

@@ -30,8 +30,10 @@ from saq import CronJob, Queue
 from saq.types import Context
 from sqlalchemy import select, update
 
-from voelgoed.domain.notifications.contacts import organiser_contact
+from voelgoed.domain.notifications.jobs import email_message
+from voelgoed.domain.notifications.kinds import EmailKind
 from voelgoed.domain.notifications.messages import TicketsMail, tickets_delivery
+from voelgoed.domain.notifications.services import mail_look
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.pricing import order_summary
 from voelgoed.domain.orders.services import order_link_token
@@ -77,7 +79,7 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
         # Issue any missing tickets and gather what the PDF shows; committed before rendering.
         doc = await build_document(db, order) if pdf is None else None
         event = await load_event(db, order.event_id)
-        organiser = await organiser_contact(db, order.organization_id)
+        look = await mail_look(db, order.organization_id, EmailKind.ORDER_CONFIRMATION, order.locale)
         message = tickets_delivery(
             TicketsMail(
                 to=order.buyer_email,
@@ -90,11 +92,10 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
                 summary=await order_summary(db, order),
                 # The buyer's own token is not stored: the link carries the order-link token.
                 order_url=f"{settings.server.public_url}/orders/{order.reference}?token={order_link_token(order)}",
-                organiser_name=organiser.name,
-                reply_to=organiser.reply_to,
                 tickets=[(t.type_name, t.code) for t in await listed_tickets(db, order.id)],
             ),
-            locale=order.locale,
+            look,
+            order.locale,
         )
         reference = order.reference
 
@@ -111,13 +112,9 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
         emailed_at = await db.scalar(select(Order.tickets_emailed_at).where(Order.id == oid))
         if emailed_at is not None and not force:
             return "already-sent"
-        msg = mail.build_message(
+        msg = email_message(
             settings,
-            to=message.to,
-            subject=message.subject,
-            text=message.text,
-            html=message.html,
-            reply_to=message.reply_to,
+            message,
             message_id=delivery_message_id(oid, emailed_at is not None),
             attachments=[(f"tickets-{reference}.pdf", "application/pdf", pdf)],
         )
