@@ -218,3 +218,33 @@ async def test_organiser_page_lists_only_its_published_upcoming_events(
     assert re.search(r'srcset="/media/events/[^"]+ 400w', html)
     assert ":root{--brand:#7a1f5c}" in html
     assert missing.status_code == 404
+
+
+async def test_ticket_pdf_carries_organiser_name_logo_and_colour(client: Api, engine: Any) -> None:
+    """The PDF (rendered on download) shows the organiser's trading name, its logo (embedded from
+    the store, no URL fetched) and a band in its colour."""
+    import pypdfium2
+
+    from tests.api.test_ticket_delivery import paid_order, published_event, qr_codes_in
+
+    event = await published_event(client)
+    await client.patch(client.org("/tax-settings"), json={"trading_name": "Kaapstad Live Trading"})
+    await client.patch(client.org("/branding"), json={"brand_colour": "#7a1f5c"})
+    logo = await client.post(client.org("/branding/logo"), files={"file": ("logo.png", logo_png(), "image/png")})
+    assert logo.status_code == 200, logo.text
+    order, token = await paid_order(engine, event, client.org_id, [1])
+    r = await client.get(f"/orders/{order.reference}/tickets.pdf", params={"token": token})
+    assert r.status_code == 200, r.text
+    assert len(qr_codes_in(r.content)) == 1  # still a working ticket
+    doc = pypdfium2.PdfDocument(r.content)
+    page = doc[0]
+    assert "KAAPSTAD LIVE TRADING" in page.get_textpage().get_text_range()  # the band is upper case
+    images = [o for o in page.get_objects() if o.type == pypdfium2.raw.FPDF_PAGEOBJ_IMAGE]
+    assert images, "the logo is embedded"
+    # The band behind "VoelgoedEvents · Ticket 1 of 1" is the organiser's colour (sampled from the render).
+    rendered = page.render(scale=2).to_pil().convert("RGB")
+    colours = {
+        rendered.getpixel((x, y)) for x in range(0, rendered.width, 4) for y in range(0, rendered.height // 3, 4)
+    }
+    assert (0x7A, 0x1F, 0x5C) in colours
+    doc.close()
