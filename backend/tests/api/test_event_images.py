@@ -128,6 +128,15 @@ async def test_replacing_and_removing_delete_the_old_files(client: Api, stack: S
     assert (await client.delete(path)).status_code == 200  # idempotent
 
 
+async def test_deleting_a_draft_deletes_its_image_files(client: Api, stack: Stack) -> None:
+    await sign_up(client)
+    event = await make_event(client)
+    await upload(client, client.org(f"/events/{event['id']}/image"), photo(900, 600))
+    assert len(media_files(stack, event["id"])) == 3  # 400, 800 and its own 900
+    assert (await client.delete(client.org(f"/events/{event['id']}"))).status_code == 204
+    assert media_files(stack, event["id"]) == []
+
+
 BAD_FILES = [
     pytest.param(b"%PDF-1.7 not an image at all", "doc.jpg", "image/jpeg", 422, id="not-an-image-named-jpg"),
     pytest.param(b"GIF89a" + b"\0" * 200, "anim.gif", "image/gif", 422, id="gif-is-not-taken"),
