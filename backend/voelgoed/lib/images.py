@@ -19,6 +19,7 @@ worker thread (`asyncio.to_thread`), never on the event loop.
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -28,6 +29,10 @@ from PIL import Image, ImageFile, ImageOps
 # header may declare (checked before decoding). A phone photo is 3-6 MB and 12-48 megapixels.
 MAX_IMAGE_BYTES = 8_000_000
 MAX_IMAGE_PIXELS = 50_000_000
+# Decoded pixels take 3-4 bytes each (a 50 MP PNG: 200 MB): at most this many decodes at once per
+# process, so a burst of uploads queues instead of exhausting the API's memory. JPEGs (most photos)
+# are decoded at a reduced scale that still covers the largest size stored (Pillow's draft mode).
+_DECODES = threading.BoundedSemaphore(2)
 
 # The widths an event image is stored at: a phone's hero, a tablet/desktop column, a large screen.
 EVENT_IMAGE_WIDTHS = (400, 800, 1600)
@@ -66,7 +71,7 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
-def _decode(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS) -> Image.Image:
+def _decode(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS, at_least: tuple[int, int] = (1600, 1600)) -> Image.Image:
     fmt = sniff_format(data)
     if fmt is None:
         raise ImageRejected("This file is not a JPEG, PNG or WebP image.")
@@ -86,6 +91,8 @@ def _decode(data: bytes, max_pixels: int = MAX_IMAGE_PIXELS) -> Image.Image:
                 "Make it smaller and upload it again."
             )
         image.seek(0)  # an animation's first frame
+        if fmt == "JPEG":
+            image.draft("RGB", at_least)  # decode at 1/2, 1/4 or 1/8 when that still covers `at_least`
         image.load()
     except ImageRejected:
         raise
@@ -130,7 +137,13 @@ def scaled_height(width: int, height: int, to_width: int) -> int:
 
 
 def event_image_renditions(data: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS) -> list[Rendition]:
-    image = _pixels_only(_decode(data, max_pixels))
+    with _DECODES:
+        return _event_image_renditions(data, max_pixels)
+
+
+def _event_image_renditions(data: bytes, max_pixels: int) -> list[Rendition]:
+    side = EVENT_IMAGE_WIDTHS[-1]
+    image = _pixels_only(_decode(data, max_pixels, (side, side)))
     width, height = image.size
     out = []
     for w in event_image_widths(width):
@@ -142,7 +155,8 @@ def event_image_renditions(data: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS) -
 
 def logo_renditions(data: bytes, *, max_pixels: int = MAX_IMAGE_PIXELS) -> tuple[Rendition, Rendition]:
     """(for pages: WebP in LOGO_WEB_BOX, for print and e-mail: PNG in LOGO_PRINT_BOX), never enlarged."""
-    image = _pixels_only(_decode(data, max_pixels))
+    with _DECODES:
+        image = _pixels_only(_decode(data, max_pixels, (LOGO_PRINT_BOX[0], LOGO_PRINT_BOX[0])))
     renditions = []
     for box, fmt, suffix, ctype in (
         (LOGO_WEB_BOX, "WEBP", ".webp", "image/webp"),

@@ -21,6 +21,7 @@ secret; the store objects themselves are made from the settings and passed down.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -199,8 +200,10 @@ def media_url(key: str, *, absolute: bool = True) -> str:
     return _urls.url(key, absolute=absolute)
 
 
+@functools.lru_cache(maxsize=4)
 def make_media_store(media: MediaSettings, data_dir: Path) -> MediaStore:
-    """The S3 store when MEDIA_S3_BUCKET is set, else files under `<data dir>/media`."""
+    """The S3 store when MEDIA_S3_BUCKET is set, else files under `<data dir>/media`. One per
+    configuration and process (jobs ask for it on every run; a boto3 client is worth keeping)."""
     if media.s3_bucket:
         return S3MediaStore(
             bucket=media.s3_bucket,
