@@ -1,8 +1,8 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { localInput, python, shot } from './support';
+import { REPO, localInput, python, shot } from './support';
 
 // Branding end to end (docs/branding.md): at phone width an organiser sets a colour and a logo and
 // uploads an event image; a buyer's phone (390 x 844) then sees the image, the colour and the logo
@@ -10,6 +10,12 @@ import { localInput, python, shot } from './support';
 // 100 KB on the wire (every response's encoded bytes, headers included, from Chromium's own count).
 
 const PAGE_BUDGET_BYTES = 100_000;
+
+/** Like shot(), at CSS pixels: the buyer's phone renders at density 3, which would make 1 MB images. */
+async function phoneShot(page: Page, name: string): Promise<void> {
+	if (process.env.SCREENSHOTS !== '1') return;
+	await page.screenshot({ path: path.join(REPO, 'docs/img', name), scale: 'css' });
+}
 
 /** A photo-like JPEG (gradients, shapes and grain) written to a temp file. */
 function makePhoto(file: string, width: number, height: number): void {
@@ -166,13 +172,13 @@ test('organiser brands an event; the buyer’s phone page shows it in under 100 
 	expect(onWire.some((r) => r.url.endsWith('/400.webp'))).toBeTruthy();
 	expect(onWire.some((r) => /\/(800|1600)\.webp$/.test(r.url))).toBeFalsy();
 	expect(total).toBeLessThan(PAGE_BUDGET_BYTES);
-	await shot(buyer, 'buyer-event-branded-390.png');
+	await phoneShot(buyer, 'buyer-event-branded-390.png');
 
 	// The organiser's public page lists the event with its image.
 	const orgSlug: string = (await (await page.request.get(`${org}/branding`)).json()).slug;
 	await buyer.goto(`/o/${orgSlug}`);
 	await expect(buyer.getByRole('link', { name: `Jazz on the Lawn ${stamp}` })).toBeVisible();
-	await shot(buyer, 'buyer-organiser-page-390.png');
+	await phoneShot(buyer, 'buyer-organiser-page-390.png');
 	await phone.close();
 	fs.rmSync(dir, { recursive: true, force: true });
 });
