@@ -287,3 +287,89 @@ async def test_s3_store_against_a_local_s3_server() -> None:
             await store.put("../../etc/passwd", b"x", "image/png")
     finally:
         server.stop()
+
+
+async def test_with_s3_configured_uploads_go_to_the_bucket_and_pages_load_from_it(stack: Stack, tmp_path: Path) -> None:
+    """The app built with MEDIA_S3_* (in this process, on the tests' database) against moto's S3
+    server: the upload lands in the bucket, the event page's image and og:image come from the
+    bucket's address, its CSP allows that origin, the app's own /media/ serves nothing, and removing
+    the image deletes the objects."""
+    import boto3
+    from litestar.testing import AsyncTestClient
+    from moto.server import ThreadedMotoServer
+
+    from voelgoed.app import create_app
+    from voelgoed.lib.media_store import MediaUrls, configure_media_urls
+    from voelgoed.settings import load_settings
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        admin = boto3.client(
+            "s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
+        )
+        admin.create_bucket(Bucket="vg-app-media")
+        settings = load_settings(
+            {
+                "VOELGOED_ENV": "test",
+                "VOELGOED_DATA_DIR": str(tmp_path),
+                "SECRET_KEY": "test-secret",
+                "PUBLIC_URL": "https://tickets.example",
+                "COOKIE_SECURE": "0",  # the test client speaks http
+                "MEDIA_S3_BUCKET": "vg-app-media",
+                "MEDIA_S3_ENDPOINT_URL": endpoint,
+                "MEDIA_S3_REGION": "us-east-1",
+                "MEDIA_S3_ACCESS_KEY_ID": "k",
+                "MEDIA_S3_SECRET_ACCESS_KEY": "s",
+            }
+        )
+        app = create_app(settings, database_url=stack.database_url, redis_url=stack.redis_url)
+        async with AsyncTestClient(app, base_url="http://testserver.local") as tc:
+            r = await tc.post(
+                "/api/auth/sign-up",
+                json={
+                    "email": "s3@example.co.za",
+                    "password": "a-long-and-unguessable-passphrase",
+                    "name": "S3",
+                    "organization_name": "Bucket Live",
+                },
+            )
+            assert r.status_code == 201, r.text
+            me = r.json()
+            org = f"/api/organizations/{me['memberships'][0]['organization_id']}"
+            headers = {"X-CSRF-Token": me["csrf_token"]}
+            made = await tc.post(
+                f"{org}/venues", json={"name": "Hall", "address_line1": "1 Main Rd", "city": "Durban"}, headers=headers
+            )
+            assert made.status_code == 201, made.text
+            times = {"starts_at": "2027-03-01T18:00:00", "ends_at": "2027-03-01T22:00:00"}
+            made = await tc.post(
+                f"{org}/events", json={"name": "Bucket Gig", "venue_id": made.json()["id"], **times}, headers=headers
+            )
+            assert made.status_code == 201, made.text
+            event = made.json()
+            up = await tc.post(
+                f"{org}/events/{event['id']}/image",
+                files={"file": ("p.jpg", photo(1000, 600), "image/jpeg")},
+                headers=headers,
+            )
+            assert up.status_code == 200, up.text
+            sizes = up.json()["image"]["sizes"]
+            assert all(s["url"].startswith(f"{endpoint}/vg-app-media/events/") for s in sizes)
+            keys = [s["url"].removeprefix(f"{endpoint}/vg-app-media/") for s in sizes]
+            stored = admin.get_object(Bucket="vg-app-media", Key=keys[0])
+            assert stored["ContentType"] == "image/webp" and "immutable" in stored["CacheControl"]
+            assert (await tc.post(f"{org}/events/{event['id']}/publish", headers=headers)).status_code == 200
+            page = await tc.get(f"/events/{event['slug']}")
+            assert f'srcset="{sizes[0]["url"]}"' in page.text
+            assert f'<meta property="og:image" content="{sizes[-1]["url"]}">' in page.text
+            assert f"img-src 'self' data: {endpoint}" in page.headers["content-security-policy"]
+            assert (await tc.get(f"/media/{keys[0]}")).status_code == 404  # not served by the app with S3
+            gone = await tc.delete(f"{org}/events/{event['id']}/image", headers=headers)
+            assert gone.status_code == 200 and gone.json()["image"] is None
+            assert admin.list_objects_v2(Bucket="vg-app-media").get("KeyCount", 0) == 0
+    finally:
+        configure_media_urls(MediaUrls())  # this process's media addresses back to the default
+        server.stop()
