@@ -30,12 +30,14 @@ from voelgoed.domain.check_in.controllers import CheckinAdminController, DeviceC
 from voelgoed.domain.dashboards.controllers import DashboardController
 from voelgoed.domain.devices.controllers import DeviceController, DevicePairController
 from voelgoed.domain.events.controllers import EventCancellationController, EventController
+from voelgoed.domain.events.image_controllers import EventImageController
 from voelgoed.domain.exports.controllers import ExportController
 from voelgoed.domain.invoices.controllers import BuyerTaxDocumentController, OrganizationTaxDocumentController
 from voelgoed.domain.ledger.controllers import LedgerController, MoneyReportController
 from voelgoed.domain.notifications.controllers import EmailTemplateController
 from voelgoed.domain.orders.controllers import OrderController
 from voelgoed.domain.organizations.controllers import (
+    BrandingController,
     InvitationController,
     MemberController,
     OrganizationController,
@@ -49,6 +51,7 @@ from voelgoed.domain.waiting_list.controllers import WaitingListController
 from voelgoed.lib.client_address import parse_networks
 from voelgoed.lib.compression import EventStreamSafeCompression
 from voelgoed.lib.live import LiveHub
+from voelgoed.lib.media_store import configure_media_urls, make_media_store, urls_for
 from voelgoed.lib.memory import limit_malloc_arenas
 from voelgoed.lib.metrics import http_metrics_middleware
 from voelgoed.lib.openapi_problems import add_problem_responses
@@ -65,6 +68,7 @@ from voelgoed.web.checkout import CHECKOUT_SITE_HANDLERS
 from voelgoed.web.debug import DebugController
 from voelgoed.web.devmail import DevMailController
 from voelgoed.web.health import HealthController
+from voelgoed.web.media import media_file
 from voelgoed.web.metrics import metrics
 from voelgoed.web.ozow_notify import OzowNotifyController
 from voelgoed.web.paystack_api import PaystackWebhookController
@@ -79,11 +83,13 @@ API_CONTROLLERS: list[Any] = [
     HealthController,
     AuthController,
     OrganizationController,
+    BrandingController,
     MemberController,
     InvitationController,
     VenueController,
     EventController,
     EventCancellationController,
+    EventImageController,
     AuditController,
     EmailTemplateController,
     TicketTypeController,
@@ -179,6 +185,9 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
     queue = make_request_queue(redis_url, breaker)
     # The live streams' one LISTEN connection, straight to PostgreSQL (lib/live.py, db/pooler.py).
     live_hub = LiveHub(settings.database.direct_url or database_url)
+    # Uploaded images (lib/media_store.py): on disk in the data folder, or an S3-compatible bucket.
+    media = make_media_store(settings.media, settings.server.data_dir)
+    configure_media_urls(urls_for(settings.media, settings.server.public_url))
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -199,6 +208,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
             await db_pool.dispose_separate_pools()
 
     handlers: list[Any] = [*API_CONTROLLERS, api_index, api_docs_asset, PublicSiteController, *CHECKOUT_SITE_HANDLERS]
+    handlers.append(media_file)  # GET /media/...: the disk store's files (404 with S3)
     handlers.append(metrics)  # GET /metrics: 404 unless METRICS_TOKEN is set (web/metrics.py)
     handlers += spa_handlers("/app", settings.server.organiser_app_dir, "organiser_app")
     handlers += spa_handlers("/scanner", settings.server.scanner_app_dir, "scanner_pwa")
@@ -223,6 +233,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
             "redis": Provide(lambda: redis, use_cache=True, sync_to_thread=False),
             "queue": Provide(lambda: queue, use_cache=True, sync_to_thread=False),
             "live_hub": Provide(lambda: live_hub, use_cache=True, sync_to_thread=False),
+            "media": Provide(lambda: media, use_cache=True, sync_to_thread=False),
             "auth": Provide(provide_auth),
             "read_session": Provide(replica.provide_read_session),  # reads that may lag (db/replica.py)
         },

@@ -186,6 +186,21 @@ class ObservabilitySettings:
 
 
 @dataclass(frozen=True)
+class MediaSettings:
+    """Uploaded images (lib/media_store.py, docs/branding.md): on disk under the data folder unless
+    an S3-compatible bucket is configured."""
+
+    s3_bucket: str | None = None  # MEDIA_S3_BUCKET: set = the S3 store
+    s3_endpoint_url: str | None = None  # MEDIA_S3_ENDPOINT_URL: MinIO/R2/...; unset = AWS
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None  # unset: boto3's own chain (instance role, AWS_* variables)
+    s3_secret_access_key: str | None = None
+    # Where buyers load media from (no trailing slash). Unset: the app's own /media/ (disk store),
+    # or <endpoint>/<bucket> for S3.
+    public_base_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings
     database: DatabaseSettings
@@ -197,6 +212,7 @@ class Settings:
     cache: CacheSettings
     logging: LoggingSettings
     observability: ObservabilitySettings = ObservabilitySettings()
+    media: MediaSettings = MediaSettings()
 
     @property
     def embedded(self) -> bool:
@@ -433,6 +449,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         otlp_endpoint=env.url("OTEL_EXPORTER_OTLP_ENDPOINT", ("http", "https")),
         service_name=env.text("OTEL_SERVICE_NAME", "voelgoed"),
     )
+    media = MediaSettings(
+        s3_bucket=env.optional("MEDIA_S3_BUCKET"),
+        s3_endpoint_url=env.url("MEDIA_S3_ENDPOINT_URL", ("http", "https")),
+        s3_region=env.optional("MEDIA_S3_REGION"),
+        s3_access_key_id=env.optional("MEDIA_S3_ACCESS_KEY_ID"),
+        s3_secret_access_key=env.optional("MEDIA_S3_SECRET_ACCESS_KEY"),
+        public_base_url=(env.url("MEDIA_PUBLIC_BASE_URL", ("http", "https")) or "").rstrip("/") or None,
+    )
+    if media.s3_bucket is None and media.s3_endpoint_url is not None:
+        env.problems.append("MEDIA_S3_ENDPOINT_URL is set but MEDIA_S3_BUCKET is not: name the bucket")
+    if environment == "production" and media.public_base_url and not media.public_base_url.startswith("https://"):
+        env.problems.append("MEDIA_PUBLIC_BASE_URL must start with https:// in production (pages are https)")
     login_attempts = env.integer("LOGIN_ATTEMPTS_PER_WINDOW", 10, minimum=1)
     login_window = env.integer("LOGIN_WINDOW_SECONDS", 300, minimum=1)
     session_ttl = env.integer("SESSION_TTL_HOURS", 24 * 14, minimum=1)
@@ -469,6 +497,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cache=cache,
         logging=logging,
         observability=observability,
+        media=media,
     )
 
 

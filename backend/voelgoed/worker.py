@@ -27,6 +27,7 @@ from voelgoed.domain.notifications.reminders import QUEUE_EVENT_REMINDERS_CRON, 
 from voelgoed.domain.orders.jobs import RELEASE_EXPIRED_HOLDS_CRON
 from voelgoed.domain.refunds.jobs import SWEEP_REFUNDS_CRON, notify_refund, process_refund, refund_late_payment
 from voelgoed.domain.tickets.jobs import REDELIVER_MISSED_TICKETS_CRON, deliver_order_tickets
+from voelgoed.lib.media_store import configure_media_urls, urls_for
 from voelgoed.lib.memory import limit_malloc_arenas, release_free_memory
 from voelgoed.lib.metrics import QUEUE_DEPTH, observe_job, serve_metrics
 from voelgoed.lib.redis_client import DeferringQueue, RedisBreaker, make_request_redis
@@ -142,6 +143,8 @@ def worker_settings(queue: Queue, settings: Settings) -> SettingsDict:
         # Before the first asyncio.to_thread starts the worker threads (lib/memory.py).
         limit_malloc_arenas(settings.server.malloc_arena_max)
         ctx["settings"] = settings  # jobs read it with settings.job_settings(ctx)
+        # Logo and image URLs in e-mails (organizations/branding.py) use the same addresses as the API.
+        configure_media_urls(urls_for(settings.media, settings.server.public_url))
         await worker_context.startup(ctx)  # what every job uses (database, Redis, the queue)
         obs = settings.observability
         start_tracing(obs.otlp_endpoint, obs.service_name, role="worker")

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.services import AuditService
+from voelgoed.domain.events import images
 from voelgoed.domain.events.cancellation_schemas import (
     EventCancellationCreate,
     EventCancellationPreview,
@@ -34,6 +35,7 @@ from voelgoed.domain.events.schemas import (
     event_read,
 )
 from voelgoed.domain.events.services import EventService, EventSort
+from voelgoed.lib.media_store import MediaStore
 from voelgoed.lib.pagination import PageParams
 from voelgoed.lib.patching import sent_fields
 from voelgoed.settings import Settings
@@ -103,8 +105,20 @@ class EventController(Controller):
         opt=access(Permission.EVENTS_WRITE),
         status_code=HTTP_204_NO_CONTENT,
     )
-    async def delete_event(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> None:
+    async def delete_event(
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        events: EventService,
+        db_session: AsyncSession,
+        media: MediaStore,
+    ) -> None:
+        event = await events.get(event_id)
+        image = (event.image_key, event.image_width)
         await events.delete(event_id)
+        if image[0] is not None:  # the image's files go once the row is gone (and no copy uses them)
+            await db_session.commit()
+            await images.remove_files(media, await images.unused_files(db_session, *image))
 
     @post(
         "/{event_id:uuid}/publish",

@@ -18,6 +18,10 @@ class Event(OrgOwned, UUIDAuditBase):
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="event_capacity_non_negative"),
         # A retried copy request (its Idempotency-Key) finds the events it made instead of copying again.
         UniqueConstraint("organization_id", "copy_key", name="uq_event_organization_id_copy_key"),
+        CheckConstraint(
+            "(image_key IS NULL) = (image_width IS NULL) AND (image_key IS NULL) = (image_height IS NULL)",
+            name="event_image_size_with_key",
+        ),
     )
 
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -33,6 +37,12 @@ class Event(OrgOwned, UUIDAuditBase):
     # Changed only through EventLifecycle (machines.py).
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # The event image (docs/branding.md): the key prefix of its files in the media store
+    # (<key>/<width>.webp, widths from lib/images.py::event_image_widths(image_width)) and the size of
+    # the largest. Plain columns: a copied event may share the files (deleting checks for sharers).
+    image_key: Mapped[str | None] = mapped_column(String(300), default=None)
+    image_width: Mapped[int | None] = mapped_column(default=None)
+    image_height: Mapped[int | None] = mapped_column(default=None)
 
     # Copies (workflows/event_copies.py): the event this one was copied from, and the series of
     # dates it belongs to (one id shared by the source and every copy one createEventSeries made).

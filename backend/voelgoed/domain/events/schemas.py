@@ -9,6 +9,8 @@ import msgspec
 
 from voelgoed.domain.events.machines import EventStatus, allowed_transitions
 from voelgoed.lib.closed_sets import closed_set
+from voelgoed.lib.images import event_image_widths, scaled_height
+from voelgoed.lib.media_store import media_url
 
 if TYPE_CHECKING:
     from voelgoed.domain.events.models import Event
@@ -75,6 +77,20 @@ class EventSeriesCreate(msgspec.Struct, forbid_unknown_fields=True):
     include_coupons: bool = False
 
 
+class ImageSize(msgspec.Struct):
+    width: int
+    height: int
+    url: str  # absolute, cacheable for a year (a new upload is a new URL)
+
+
+class EventImageRead(msgspec.Struct):
+    """The event image's stored widths (WebP), smallest first; `width`/`height` are the largest's."""
+
+    width: int
+    height: int
+    sizes: list[ImageSize]
+
+
 class EventRead(msgspec.Struct):
     id: uuid.UUID
     name: str
@@ -93,6 +109,7 @@ class EventRead(msgspec.Struct):
     published_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    image: EventImageRead | None = None  # uploadEventImage / deleteEventImage
 
 
 class EventSeriesRead(msgspec.Struct):
@@ -140,4 +157,21 @@ def event_read(e: Event) -> EventRead:
         published_at=e.published_at,
         created_at=e.created_at,
         updated_at=e.updated_at,
+        image=event_image_read(e),
     )
+
+
+def event_image_read(e: Event, *, absolute: bool = True) -> EventImageRead | None:
+    """The image's sizes with their URLs; `absolute=False` gives site-relative URLs where the app
+    serves media itself (the checkout site's pages: shorter, and no other origin)."""
+    if e.image_key is None or e.image_width is None or e.image_height is None:
+        return None
+    sizes = [
+        ImageSize(
+            width=w,
+            height=scaled_height(e.image_width, e.image_height, w),
+            url=media_url(f"{e.image_key}/{w}.webp", absolute=absolute),
+        )
+        for w in event_image_widths(e.image_width)
+    ]
+    return EventImageRead(width=e.image_width, height=e.image_height, sizes=sizes)

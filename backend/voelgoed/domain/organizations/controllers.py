@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, delete, get, patch, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
 from litestar.status_codes import HTTP_204_NO_CONTENT
 from saq import Queue
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +19,12 @@ from voelgoed.domain.accounts.models import User
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.notifications import messages
 from voelgoed.domain.notifications.jobs import enqueue_mail
+from voelgoed.domain.organizations import branding_settings
+from voelgoed.domain.organizations.branding_settings import (
+    BrandingSettingsRead,
+    BrandingSettingsUpdate,
+    branding_settings_read,
+)
 from voelgoed.domain.organizations.schemas import (
     AcceptedInvitation,
     InvitationCreate,
@@ -35,7 +44,18 @@ from voelgoed.domain.organizations.schemas import (
     tax_settings_read,
 )
 from voelgoed.domain.organizations.services import OrganizationService
+from voelgoed.lib.images import ImageRejected
+from voelgoed.lib.media_store import MediaStore, MediaUnavailable, delete_quietly
 from voelgoed.lib.patching import sent_fields
+from voelgoed.lib.problems import Unprocessable
+from voelgoed.lib.uploads import (
+    FIELD,
+    MAX_UPLOAD_BODY_BYTES,
+    ImageUpload,
+    check_image_upload_request,
+    image_bytes,
+    media_unavailable,
+)
 from voelgoed.settings import Settings
 
 ORG = "/api/organizations/{organization_id:uuid}"
@@ -207,3 +227,71 @@ class InvitationController(Controller):
             organization_slug=org.slug,
             role=membership.role,
         )
+
+
+class BrandingController(Controller):
+    path = ORG + "/branding"
+    tags = ["organizations"]
+
+    @get("", operation_id="getBrandingSettings", opt=access(Permission.ORG_READ))
+    async def get_branding(self, organization_id: uuid.UUID, db_session: AsyncSession) -> BrandingSettingsRead:
+        """What buyers see of the organisation: its colour, logo, contact address and public text."""
+        return branding_settings_read(await OrganizationService(db_session).get(organization_id))
+
+    @patch("", operation_id="updateBrandingSettings", opt=access(Permission.ORG_MANAGE))
+    async def update_branding(
+        self, organization_id: uuid.UUID, data: BrandingSettingsUpdate, auth: AuthContext, db_session: AsyncSession
+    ) -> BrandingSettingsRead:
+        """Change the contact address (buyers' replies), the colour ("#rrggbb", dark enough for white
+        text) and the public description. Audit-logged."""
+        org = await OrganizationService(db_session).get(organization_id)
+        branding_settings.update_branding(org, sent_fields(data), AuditService(db_session, auth))
+        await db_session.flush()
+        return branding_settings_read(org)
+
+    @post(
+        "/logo",
+        operation_id="uploadOrganizationLogo",
+        opt=access(Permission.ORG_MANAGE),
+        status_code=200,
+        request_max_body_size=MAX_UPLOAD_BODY_BYTES,
+        before_request=check_image_upload_request,
+    )
+    async def upload_logo(
+        self,
+        organization_id: uuid.UUID,
+        data: Annotated[ImageUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+        auth: AuthContext,
+        db_session: AsyncSession,
+        media: MediaStore,
+    ) -> BrandingSettingsRead:
+        """Set or replace the logo: a JPEG, PNG or WebP of at most 8 MB in the multipart field
+        `file`, stored without metadata as a small WebP for pages and a PNG for tickets and e-mails."""
+        org = await OrganizationService(db_session).get(organization_id)
+        content = await image_bytes(data)
+        try:
+            key, written = await branding_settings.store_logo(media, org.id, content)
+        except ImageRejected as exc:
+            raise Unprocessable.field(FIELD, str(exc)) from None
+        except MediaUnavailable:
+            raise media_unavailable() from None
+        try:
+            old = branding_settings.set_logo(org, key, AuditService(db_session, auth))
+            await db_session.commit()
+        except BaseException:
+            await delete_quietly(media, written)
+            raise
+        await delete_quietly(media, old)
+        return branding_settings_read(await OrganizationService(db_session).get(organization_id))
+
+    @delete("/logo", operation_id="deleteOrganizationLogo", opt=access(Permission.ORG_MANAGE), status_code=200)
+    async def delete_logo(
+        self, organization_id: uuid.UUID, auth: AuthContext, db_session: AsyncSession, media: MediaStore
+    ) -> BrandingSettingsRead:
+        """Remove the logo (pages show the organiser's name alone). Idempotent."""
+        org = await OrganizationService(db_session).get(organization_id)
+        if org.logo_key:
+            old = branding_settings.set_logo(org, None, AuditService(db_session, auth))
+            await db_session.commit()
+            await delete_quietly(media, old)
+        return branding_settings_read(await OrganizationService(db_session).get(organization_id))

@@ -35,6 +35,7 @@ class Organization(UUIDAuditBase):
         # Only a VAT vendor charges VAT, and a VAT vendor's tax invoice must carry its number.
         CheckConstraint("NOT vat_registered OR vat_number IS NOT NULL", name="organization_vat_number_when_registered"),
         CheckConstraint("vat_rate_bp BETWEEN 0 AND 10000", name="organization_vat_rate_range"),
+        CheckConstraint("brand_colour ~ '^#[0-9a-f]{6}$'", name="organization_brand_colour_hex"),
     )
 
     name: Mapped[str] = mapped_column(String(200))
@@ -56,6 +57,14 @@ class Organization(UUIDAuditBase):
     invoice_prefix: Mapped[str] = mapped_column(
         String(12), default=DEFAULT_INVOICE_PREFIX, server_default=DEFAULT_INVOICE_PREFIX
     )
+
+    # Public branding (docs/branding.md), read by buyers' pages, e-mails and PDFs only through
+    # organizations/branding.py. Colour: "#rrggbb" that white text is readable on (services.py).
+    contact_email: Mapped[str | None] = mapped_column(String(320), default=None)
+    brand_colour: Mapped[str | None] = mapped_column(String(7), default=None)
+    # The key prefix of the logo's files in the media store (lib/media_store.py): <key>/logo.webp, .png
+    logo_key: Mapped[str | None] = mapped_column(String(300), default=None)
+    public_description: Mapped[str | None] = mapped_column(Text, default=None)
 
     @property
     def charged_vat_rate_bp(self) -> int:

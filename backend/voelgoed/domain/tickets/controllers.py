@@ -20,6 +20,7 @@ from voelgoed.domain.tickets.schemas import HolderNameUpdate, SigningKeyRead, Ti
 from voelgoed.domain.tickets.services import ensure_order_pdf, order_for_download, public_signing_key
 from voelgoed.lib import ratelimit
 from voelgoed.lib.client_address import client_address
+from voelgoed.lib.media_store import MediaStore
 
 DOWNLOADS_PER_IP = 60  # per 10 minutes: plenty for a family's phones, useless for guessing tokens
 
@@ -39,6 +40,7 @@ class TicketDownloadController(Controller):
         reference: str,
         db_session: AsyncSession,
         redis: Redis,
+        media: MediaStore,
         token: str = Parameter(min_length=1, max_length=200),
     ) -> Response[bytes]:
         """The buyer's tickets as one PDF (a page per ticket), behind the order's secret link.
@@ -47,7 +49,7 @@ class TicketDownloadController(Controller):
         run yet."""
         await ratelimit.hit(redis, f"tickets-pdf:{client_address(request)}", DOWNLOADS_PER_IP, 600)
         order = await order_for_download(db_session, reference[:40], token)
-        pdf = await ensure_order_pdf(db_session, order)
+        pdf = await ensure_order_pdf(db_session, order, media)
         return Response(
             pdf,
             media_type="application/pdf",

@@ -42,6 +42,7 @@ from voelgoed.domain.tickets.issuing import listed_tickets
 from voelgoed.domain.tickets.pdf import render_tickets_pdf
 from voelgoed.domain.tickets.services import build_document, format_local, load_event, store_pdf, stored_pdf
 from voelgoed.lib import mail
+from voelgoed.lib.media_store import make_media_store
 from voelgoed.settings import job_settings
 from voelgoed.worker_context import db_session, job_queue, worker_job
 
@@ -77,7 +78,8 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
             return "no-email"
         pdf = await stored_pdf(db, order.id)
         # Issue any missing tickets and gather what the PDF shows; committed before rendering.
-        doc = await build_document(db, order) if pdf is None else None
+        media = make_media_store(settings.media, settings.server.data_dir)  # the organiser's logo
+        doc = await build_document(db, order, media) if pdf is None else None
         event = await load_event(db, order.event_id)
         look = await mail_look(db, order.organization_id, EmailKind.ORDER_CONFIRMATION, order.locale)
         message = tickets_delivery(

@@ -73,6 +73,11 @@ class TicketsDocument:
     tickets: list[TicketPage] = field(default_factory=list)
     summary: OrderSummary | None = None  # the order's amounts, on a last page after the tickets
     locale: str = "en"  # the buyer's language (the order's `locale`, lib/i18n.py)
+    # The organiser's branding (organizations/branding.py): name, colour ("#rrggbb", white text is
+    # readable on it) and logo as a data: URI of the PNG the product made (never a URL: no network).
+    organiser_name: str | None = None
+    brand_colour: str = "#1f3a5f"
+    logo_data_uri: str | None = None
 
 
 def render_tickets_html(doc: TicketsDocument) -> str:

@@ -8,6 +8,7 @@ that cross organisations say so with `UNSCOPED` (db/tenancy.py).
 from __future__ import annotations
 
 import asyncio
+import base64
 import hmac
 import uuid
 from datetime import UTC, datetime
@@ -22,12 +23,14 @@ from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.orders.pricing import order_summary
 from voelgoed.domain.orders.services import normalise_reference, token_matches
+from voelgoed.domain.organizations.branding import branding_for
 from voelgoed.domain.tickets import payload
 from voelgoed.domain.tickets.issuing import issue_for_order, listed_tickets
 from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument, Ticket
 from voelgoed.domain.tickets.pdf import TicketPage, TicketsDocument, render_tickets_pdf
 from voelgoed.domain.tickets.signing import get_or_create_signing_key, private_key, sign_ticket
 from voelgoed.lib import i18n
+from voelgoed.lib.media_store import MediaStore
 from voelgoed.lib.problems import Conflict, NotFound
 from voelgoed.lib.secrets import token_digest
 
@@ -49,13 +52,32 @@ async def load_event(db: AsyncSession, event_id: uuid.UUID) -> Event:
     return event
 
 
-async def build_document(db: AsyncSession, order: Order) -> TicketsDocument:
-    """Everything the PDF shows, with each ticket's signed payload. Issues missing tickets."""
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+async def logo_data_uri(media: MediaStore | None, key: str | None) -> str | None:
+    """The organiser's print logo as a data: URI (WeasyPrint fetches nothing), or None when there is
+    none or the store cannot give it (a ticket without the logo beats no ticket)."""
+    if media is None or key is None:
+        return None
+    try:
+        data = await media.read(key)
+    except Exception:
+        return None
+    if not data or not data.startswith(PNG_SIGNATURE):
+        return None
+    return "data:image/png;base64," + base64.b64encode(data).decode()
+
+
+async def build_document(db: AsyncSession, order: Order, media: MediaStore | None = None) -> TicketsDocument:
+    """Everything the PDF shows, with each ticket's signed payload. Issues missing tickets.
+    `media`: where the organiser's logo is read from (none: the PDF has no logo)."""
     await issue_for_order(db, order)
     tickets = await listed_tickets(db, order.id)  # the order every view lists them in
     event = await load_event(db, order.event_id)
     key = await get_or_create_signing_key(db, event_id=event.id, organization_id=event.organization_id)
     signer = private_key(key)
+    brand = await branding_for(db, event.organization_id)
     venue = event.venue
     address = []
     if venue is not None:
@@ -85,6 +107,9 @@ async def build_document(db: AsyncSession, order: Order) -> TicketsDocument:
         ],
         summary=await order_summary(db, order),
         locale=order.locale,
+        organiser_name=brand.display_name,
+        brand_colour=brand.colour,
+        logo_data_uri=await logo_data_uri(media, brand.logo_png_key),
     )
 
 
@@ -111,12 +136,12 @@ async def store_pdf(db: AsyncSession, order: Order, pdf: bytes) -> bytes:
     return await stored_pdf(db, order.id) or pdf
 
 
-async def ensure_order_pdf(db: AsyncSession, order: Order) -> bytes:
+async def ensure_order_pdf(db: AsyncSession, order: Order, media: MediaStore | None = None) -> bytes:
     """The order's PDF: the stored one, or rendered now (in a thread) and stored."""
     stored = await stored_pdf(db, order.id)
     if stored is not None:
         return stored
-    doc = await build_document(db, order)
+    doc = await build_document(db, order, media)
     return await store_pdf(db, order, await asyncio.to_thread(render_tickets_pdf, doc))
 
 

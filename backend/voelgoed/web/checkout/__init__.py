@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from voelgoed.web.checkout.billing_pages import BillingPagesController
+from voelgoed.web.checkout.branding_pages import BrandingPagesController
 from voelgoed.web.checkout.checkout_pages import CheckoutController, OrderPagesController
 from voelgoed.web.checkout.event_pages import EventPagesController
 from voelgoed.web.checkout.language import LanguageController
@@ -19,4 +20,5 @@ CHECKOUT_SITE_HANDLERS: list[Any] = [
     PrivacyPagesController,
     LanguageController,
     WaitingListPagesController,
+    BrandingPagesController,
 ]

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.catalog.services import public_types
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.events.schemas import event_image_read
 from voelgoed.domain.organizations.services import charged_vat_rate_bp
 from voelgoed.domain.waiting_list.services import settings_of
 from voelgoed.lib import ratelimit
@@ -31,6 +32,7 @@ from voelgoed.lib.i18n import gettext as _
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
 from voelgoed.web.checkout import workflow_bridge
+from voelgoed.web.checkout.branding_pages import HERO_SIZES, absolute, branding_of_event, share_links, srcset
 from voelgoed.web.checkout.event_listing import event_by_slug, ticket_types
 from voelgoed.web.checkout.render import render
 from voelgoed.web.checkout.security import Visit, order_cookie, record_step
@@ -113,6 +115,8 @@ async def event_page(
         cfg = await settings_of(db, event.id, unscoped=True)
         if cfg is not None and cfg.enabled:
             waitlist_types = [t for t in types if t.state == "sold_out"]
+    canonical = f"{settings.server.public_url}/events/{event.slug}"
+    image = event_image_read(event, absolute=False)
     return render(
         "event.html",
         status=status,
@@ -140,7 +144,14 @@ async def event_page(
         waitlist_csrf=visit.form_token(f"waitlist:{event.slug}") if waitlist_types else "",
         hold_minutes=settings.limits.hold_minutes,
         description=_summary(event),
-        canonical=f"{settings.server.public_url}/events/{event.slug}",
+        canonical=canonical,
+        # Branding (web/checkout/branding_pages.py): the organiser's colour, logo and page; the image.
+        brand=await branding_of_event(db, event),
+        image=image,
+        hero_srcset=srcset(image) if image else None,
+        hero_sizes=HERO_SIZES,
+        og_image=absolute(image.sizes[-1].url, settings.server.public_url) if image else None,
+        share=share_links(canonical, event.name),
         ends_fmt="%H:%M" if event.starts_at.date() == event.ends_at.date() else "%a %-d %b %Y, %H:%M %Z",
     )
 

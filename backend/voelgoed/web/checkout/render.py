@@ -7,6 +7,7 @@ page being shown."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from litestar import Response
 from litestar.datastructures import Cookie
 
 from voelgoed.lib import i18n
+from voelgoed.lib.media_store import media_urls
 from voelgoed.lib.templates import Localized
 from voelgoed.web.checkout import language
 
@@ -42,6 +44,26 @@ def _site_globals(env: Environment) -> None:
 _envs = Localized(HERE / "templates", configure=_site_globals)
 
 
+def brand_style(colour: str | None) -> str | None:
+    """The organiser's colour as one inline rule (no extra request); allowed by its hash in the CSP."""
+    return f":root{{--brand:{colour}}}" if colour else None
+
+
+def content_security_policy(inline_style: str | None) -> str:
+    style_src = "'self'"
+    if inline_style:
+        digest = base64.b64encode(hashlib.sha256(inline_style.encode()).digest()).decode()
+        style_src += f" 'sha256-{digest}'"
+    img_src = "'self' data:"
+    origin = media_urls().origin  # images from an S3 bucket or CDN (lib/media_store.py)
+    if origin:
+        img_src += f" {origin}"
+    return (
+        f"default-src 'self'; img-src {img_src}; style-src {style_src}; script-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'self'"
+    )
+
+
 def render(
     template: str,
     *,
@@ -50,6 +72,10 @@ def render(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> Response[str]:
+    """`brand`: an organisations/branding.py Branding; its colour goes into the page's header."""
+    brand = context.get("brand")
+    inline_style = brand_style(getattr(brand, "colour", None)) if brand is not None else None
+    context["brand_css"] = inline_style
     locale = i18n.current_locale()
     html = _envs[locale].get_template(template).render(languages=language.switch_links(), **context)
     headers = {"Content-Language": locale, **(headers or {})}
@@ -63,10 +89,7 @@ def render(
             "Cache-Control": "private, no-store",
             "Referrer-Policy": "same-origin",
             "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": (
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                "frame-ancestors 'none'; base-uri 'self'"
-            ),
+            "Content-Security-Policy": content_security_policy(inline_style),
             **headers,
         },
     )

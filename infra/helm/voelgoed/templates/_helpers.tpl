@@ -57,6 +57,12 @@ SMTP_PASSWORD: {{ . | b64enc | quote }}
 {{- with $s.METRICS_TOKEN }}
 METRICS_TOKEN: {{ . | b64enc | quote }}
 {{- end }}
+{{- with $s.MEDIA_S3_ACCESS_KEY_ID }}
+MEDIA_S3_ACCESS_KEY_ID: {{ . | b64enc | quote }}
+{{- end }}
+{{- with $s.MEDIA_S3_SECRET_ACCESS_KEY }}
+MEDIA_S3_SECRET_ACCESS_KEY: {{ . | b64enc | quote }}
+{{- end }}
 {{- end -}}
 
 {{/* The container settings every process shares. */}}

@@ -19,3 +19,16 @@
   var f = document.querySelector('form[data-autosubmit]');
   if (f) f.submit();
 })();
+// 4) [data-copy-link]: the event page's "Copy link" button (hidden without script: the link is the
+//    page's own address, which the browser can copy anyway).
+(function () {
+  var button = document.querySelector('[data-copy-link]');
+  if (!button || !navigator.clipboard) return;
+  var status = document.querySelector('[data-copy-status]');
+  button.hidden = false;
+  button.addEventListener('click', function () {
+    navigator.clipboard.writeText(button.getAttribute('data-copy-link')).then(function () {
+      if (status) status.textContent = button.getAttribute('data-copied');
+    });
+  });
+})();
