@@ -348,6 +348,8 @@ def main() -> None:
         summary["load_average_after"] = os.getloadavg()[0]
     finally:
         topology.stop()
+        if args.dir is None:  # a temp folder of ours: the servers' data and logs go with it
+            shutil.rmtree(topology.directory, ignore_errors=True)
     print(f"\nscale-out on {summary['cpus']} CPUs ({summary['date']}), PgBouncer transaction pooling:")
     print(f"  {'APIs':>4} {'holds/s':>9} {'ratio':>6} {'scans/s':>9} {'ratio':>6}  oversold")
     for n in counts:
