@@ -72,6 +72,7 @@ class LiveHub:
         """Count a watcher (fallback polling and clean-up cover only watched events)."""
         key = str(event_id)
         self._watchers[key] = self._watchers.get(key, 0) + 1
+        self._ensure_started()  # connecting while the first read runs; ready, it makes every watcher read once
         try:
             yield
         finally:
