@@ -216,7 +216,7 @@ async def watchers_run(
     await asyncio.sleep(2)
     idle_from, idle_tokens, idle_t0 = await statements(dsn), await statements(dsn, LIVE_READ_SQL), time.monotonic()
     await asyncio.sleep(10)
-    idle_calls = await statements(dsn) - idle_from - 2  # minus our own readings
+    idle_calls = await statements(dsn) - idle_from  # our own readings are not counted (NOT LIKE)
     idle_token_reads = await statements(dsn, LIVE_READ_SQL) - idle_tokens
     idle_s = time.monotonic() - idle_t0
 
@@ -348,6 +348,8 @@ def main() -> None:
         summary["load_average_after"] = os.getloadavg()[0]
     finally:
         topology.stop()
+        if args.dir is None:  # a temp folder of ours: the servers' data and logs go with it
+            shutil.rmtree(topology.directory, ignore_errors=True)
     print(f"\nscale-out on {summary['cpus']} CPUs ({summary['date']}), PgBouncer transaction pooling:")
     print(f"  {'APIs':>4} {'holds/s':>9} {'ratio':>6} {'scans/s':>9} {'ratio':>6}  oversold")
     for n in counts:

@@ -237,7 +237,7 @@ async def test_a_watcher_keeps_seeing_sales_when_its_process_loses_the_listen_co
         stream, other = responses[0].aiter_lines(), others[0].aiter_lines()
         assert (await asyncio.wait_for(_next_summary(stream), 15))["available"] == 50
         assert (await asyncio.wait_for(_next_summary(other), 15))["available"] == 50
-        assert await listeners(topology) == 2  # one per API process
+        await until_listening(topology)  # one per API process
         await listeners(topology, terminate=True)
         async with httpx.AsyncClient(base_url=second, timeout=30) as buyer:
             r = await buyer.post(f"/api/public/events/{ev['slug']}/reservations", json=reservation(ev, 2))
@@ -246,10 +246,15 @@ async def test_a_watcher_keeps_seeing_sales_when_its_process_loses_the_listen_co
         updates = await asyncio.wait_for(asyncio.gather(_next_summary(stream), _next_summary(other)), 10)
         assert [u["available"] for u in updates] == [48, 48]
     await api.aclose()
-    deadline = time.monotonic() + 15
-    while await listeners(topology) < 2 and time.monotonic() < deadline:
-        await asyncio.sleep(0.5)
-    assert await listeners(topology) == 2  # both listening again
+    await until_listening(topology)  # both listen again
+
+
+async def until_listening(topology: Topology, within: float = 15) -> None:
+    """Each API process has its LISTEN connection (it connects when its first watcher comes)."""
+    deadline = time.monotonic() + within
+    while await listeners(topology) < len(topology.api_urls) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    assert await listeners(topology) == len(topology.api_urls)
 
 
 class EventStreams:

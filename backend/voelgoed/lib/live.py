@@ -26,6 +26,8 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from voelgoed.lib import live_sql
+
 log = logging.getLogger(__name__)
 CHANNEL = "voelgoed_live"
 APP_NAME = "voelgoed live"  # the listener in pg_stat_activity
@@ -70,6 +72,7 @@ class LiveHub:
         """Count a watcher (fallback polling and clean-up cover only watched events)."""
         key = str(event_id)
         self._watchers[key] = self._watchers.get(key, 0) + 1
+        self._ensure_started()  # connecting while the first read runs; ready, it makes every watcher read once
         try:
             yield
         finally:
@@ -129,7 +132,7 @@ class LiveHub:
                         with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(lost.wait(), KEEPALIVE_SECONDS)
                         if not lost.is_set():  # a cut network closes nothing: ask
-                            await conn.fetchval("SELECT 1", timeout=10)
+                            await conn.fetchval(live_sql.KEEPALIVE, timeout=10)
                     log.warning("live streams: the LISTEN connection was closed; polling until it is back")
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
                     log.warning("live streams: LISTEN connection lost (%s); polling until it is back", exc)
