@@ -67,6 +67,7 @@ test('an organiser opens the entry window on the rules screen and a too-early ti
 	const atGates = page.getByTestId('checkin-rules-summary').locator('li');
 	await expect(atGates.nth(1)).toContainText('South entrance (S1): admits VIP from');
 	await page.getByTestId('checkin-rules-link').click();
+	await expect(page.getByRole('heading', { name: 'Check-in rules' })).toBeVisible();
 
 	// After a reload the form shows what was saved, in the event's zone.
 	await page.reload();
