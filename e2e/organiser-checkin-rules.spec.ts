@@ -29,6 +29,7 @@ test('an organiser opens the entry window on the rules screen and a too-early ti
 	expect([early.result, early.reason]).toEqual(['outside_window', 'too_early']);
 
 	await page.goto(`/app/orgs/${o.orgId}/events/${event.id}/check-in`);
+	await expect(page.getByTestId('checkin-rules-summary').locator('li').first()).toContainText('North entrance (N1): admits every ticket type');
 	await page.getByTestId('checkin-rules-link').click();
 	await expect(page.getByRole('heading', { name: 'Check-in rules' })).toBeVisible();
 	const summary = page.getByTestId('gate-summary').locator('li');
@@ -60,6 +61,13 @@ test('an organiser opens the entry window on the rules screen and a too-early ti
 	expect(admitted.result).toBe('ok');
 	const wrongType = await scan(second, south.id);
 	expect(wrongType.result).toBe('wrong_ticket_type');
+
+	// The Check-in page says the same at the top, for the people watching the gates.
+	await page.getByRole('link', { name: '‹ Check-in' }).click();
+	const atGates = page.getByTestId('checkin-rules-summary').locator('li');
+	await expect(atGates.nth(1)).toContainText('South entrance (S1): admits VIP from');
+	await page.getByTestId('checkin-rules-link').click();
+	await expect(page.getByRole('heading', { name: 'Check-in rules' })).toBeVisible();
 
 	// After a reload the form shows what was saved, in the event's zone.
 	await page.reload();

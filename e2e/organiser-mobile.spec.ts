@@ -110,6 +110,7 @@ test('every route of the organiser app fits a 390 px phone, and every event tab 
 	// The event tabs: each visible inside the screen, and a tap opens it.
 	await page.goto(`/app/orgs/${o.orgId}/events/${seeded.event.id}`);
 	const tabs = page.getByTestId('event-tabs').getByRole('link');
+	await expect(tabs.first()).toBeVisible(); // the app shell has loaded the session and the tab bar
 	const count = await tabs.count();
 	expect(count).toBeGreaterThanOrEqual(8);
 	for (let i = 0; i < count; i++) {

@@ -86,6 +86,17 @@ async def test_copy_to_a_new_date_with_everything(client: Api) -> None:
     items = coupons["items"] if isinstance(coupons, dict) else coupons
     assert [(c["code"], c["ticket_type_ids"]) for c in items] == [("EARLYBIRD", [types["VIP"]["id"]])]
 
+    # The copy sells on its own once published: a buyer holds two General tickets of it.
+    published = await client.post(client.org(f"/events/{copy['id']}/publish"))
+    assert published.status_code == 200, published.text
+    held = await client.post(
+        f"/api/public/events/{copy['slug']}/reservations",
+        json={"items": [{"ticket_type_id": types["General"]["id"], "quantity": 2}]},
+    )
+    assert held.status_code == 201, held.text
+    source_types = (await client.get(client.org(f"/events/{ev['id']}/ticket-types"))).json()
+    assert [t["reserved"] for t in source_types] == [0, 0]  # the source sold nothing
+
     # A retry with the same key answers the same copy; nothing new is made.
     again = await client.post(
         url, json={"starts_at": future(37, 19), "include_coupons": True}, headers={"Idempotency-Key": "copy-1"}

@@ -114,12 +114,17 @@ class CheckinAdminController(Controller):
     async def get_config(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
     ) -> CheckinConfigRead:
+        """The event's check-in rules with the defaults filled in (`effective_valid_from/until`) and
+        one entry per gate of the event's venue."""
         return await services.config_read(db_session, await services.get_event(db_session, event_id))
 
     @put("/checkin-config", operation_id="updateCheckinConfig", opt=access(Permission.EVENTS_WRITE))
     async def update_config(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, data: CheckinConfigUpdate, db_session: AsyncSession
     ) -> CheckinConfigRead:
+        """Replace the event's check-in rules: entry window (times without an offset are read in the
+        event's time zone), exits, re-entry and each gate's directions and ticket types. Online scans
+        use them at once; offline scanners from their next sync."""
         event = await services.get_event(db_session, event_id)
         return await services.update_config(db_session, event, data)
 

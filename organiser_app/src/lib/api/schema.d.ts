@@ -691,9 +691,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetConfig */
+        /**
+         * GetConfig
+         * @description The event's check-in rules with the defaults filled in (`effective_valid_from/until`) and
+         *     one entry per gate of the event's venue.
+         */
         get: operations["getCheckinConfig"];
-        /** UpdateConfig */
+        /**
+         * UpdateConfig
+         * @description Replace the event's check-in rules: entry window (times without an offset are read in the
+         *     event's time zone), exits, re-entry and each gate's directions and ticket types. Online scans
+         *     use them at once; offline scanners from their next sync.
+         */
         put: operations["updateCheckinConfig"];
         post?: never;
         delete?: never;
