@@ -24,6 +24,8 @@ export const ROUTES: Route[] = [
 	{ path: '/orgs/{orgId}/events/{eventId}/dashboard', heading: 'Dashboard' },
 	{ path: '/orgs/{orgId}/events/{eventId}/ticket-types', heading: 'Ticket types' },
 	{ path: '/orgs/{orgId}/events/{eventId}/coupons', heading: 'Coupons' },
+	{ path: '/orgs/{orgId}/events/{eventId}/questions', heading: 'Questions' },
+	{ path: '/orgs/{orgId}/events/{eventId}/waiting-list', heading: 'Waiting list' },
 	{ path: '/orgs/{orgId}/events/{eventId}/orders', heading: 'Orders', shot: 'organiser-mobile-orders.png' },
 	{ path: '/orgs/{orgId}/events/{eventId}/orders/{orderId}', heading: /^Order VG-/ },
 	{ path: '/orgs/{orgId}/events/{eventId}/sales', heading: 'Sales' },
@@ -38,6 +40,8 @@ export const ROUTES: Route[] = [
 	{ path: '/orgs/{orgId}/payments', heading: /Payments/ },
 	{ path: '/orgs/{orgId}/settings', heading: /Settings/ },
 	{ path: '/orgs/{orgId}/audit-log', heading: 'Audit log' },
+	{ path: '/orgs/{orgId}/emails', heading: 'E-mails' },
+	{ path: '/orgs/{orgId}/privacy', heading: 'Privacy requests' },
 	{ path: '/orgs/new', heading: /organisation/i }
 ];
 

@@ -173,3 +173,45 @@ async def test_another_organisation_cannot_copy(client: Api, new_client: Any) ->
         assert r.status_code == 404, r.text
     assert (await other.get(other.org("/events"))).json()["total"] == 0
     assert (await client.get(client.org("/events"))).json()["total"] == 1
+
+
+async def test_a_copy_brings_questions_and_shared_quotas(client: Api) -> None:
+    """The copy endpoint wires the other areas in: the event's questions (with their ticket types
+    mapped to the copy's) and its shared quotas (an empty pool of the same capacity that the copied
+    types draw from, never the source's pool)."""
+    await sign_up(client)
+    s = await _source(client)
+    ev = s["event"]
+    base = client.org(f"/events/{ev['id']}")
+    question = await client.post(
+        f"{base}/questions",
+        json={
+            "kind": "choice",
+            "label": "Shirt size",
+            "purpose": "So your festival shirt fits.",
+            "scope": "ticket",
+            "options": ["S", "M", "L"],
+            "ticket_type_ids": [s["vip"]["id"]],
+        },
+    )
+    assert question.status_code == 201, question.text
+    quota = await client.post(
+        f"{base}/quotas",
+        json={"name": "Early pool", "capacity": 120, "ticket_type_ids": [s["general"]["id"], s["vip"]["id"]]},
+    )
+    assert quota.status_code == 201, quota.text
+
+    r = await client.post(client.org(f"/events/{ev['id']}/copies"), json={"starts_at": future(37, 19)})
+    assert r.status_code == 201, r.text
+    copy = r.json()
+    types = {t["name"]: t for t in (await client.get(client.org(f"/events/{copy['id']}/ticket-types"))).json()}
+
+    questions = (await client.get(client.org(f"/events/{copy['id']}/questions"))).json()
+    assert [(q["label"], q["options"], q["ticket_type_ids"]) for q in questions] == [
+        ("Shirt size", ["S", "M", "L"], [types["VIP"]["id"]])
+    ]
+    pools = (await client.get(client.org(f"/events/{copy['id']}/quotas"))).json()
+    pools = pools["items"] if isinstance(pools, dict) else pools
+    assert [(p["name"], p["capacity"]) for p in pools] == [("Early pool", 120)]
+    assert pools[0]["id"] != quota.json()["id"]
+    assert {types["General"]["quota_id"], types["VIP"]["quota_id"]} == {pools[0]["id"]}

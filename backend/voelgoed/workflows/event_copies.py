@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.domain.attendees.services import copy_questions
 from voelgoed.domain.audit.services import AuditService
-from voelgoed.domain.catalog.models import Coupon, TicketType
+from voelgoed.domain.catalog.models import Coupon, TicketQuota, TicketType
 from voelgoed.domain.check_in.models import CheckinConfig
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.events.schemas import MAX_SERIES_DATES, EventCopyCreate, EventSeriesCreate
@@ -138,6 +139,9 @@ async def copy_event_row(db: AsyncSession, audit: AuditService, source: Event, p
         },
     )
     target.copied_from_id = source.id
+    # The image files are shared, not duplicated: deleting an event keeps files another still uses.
+    target.image_key = source.image_key
+    target.image_width, target.image_height = source.image_width, source.image_height
     target.series_id = plan.series_id
     target.copy_key = plan.copy_key
     await db.flush()
@@ -151,8 +155,22 @@ async def copy_event_row(db: AsyncSession, audit: AuditService, source: Event, p
 
 
 async def copy_ticket_types(db: AsyncSession, source_id: uuid.UUID, target: Event, delta: timedelta) -> TypeIdMap:
-    """Every type with its price, quantity and limits; sales windows move with the event; nothing
-    sold or held. Hidden types keep their access code (codes are unique per event)."""
+    """Every type with its price, quantity, limits and shared quota; sales windows move with the
+    event; nothing sold or held. Hidden types keep their access code (codes are unique per event)."""
+    # Shared quotas first (empty pools of the same capacity), so each copied type joins its pool's copy.
+    quotas: dict[uuid.UUID, uuid.UUID] = {}
+    for q in await db.scalars(select(TicketQuota).where(TicketQuota.event_id == source_id)):
+        pool = TicketQuota(
+            id=uuid.uuid4(),
+            organization_id=target.organization_id,
+            event_id=target.id,
+            name=q.name,
+            capacity=q.capacity,
+            reserved=0,
+            sold=0,
+        )
+        db.add(pool)
+        quotas[q.id] = pool.id
     types = await db.scalars(select(TicketType).where(TicketType.event_id == source_id).order_by(TicketType.sort_order))
     out: TypeIdMap = {}
     for t in types:
@@ -173,6 +191,7 @@ async def copy_ticket_types(db: AsyncSession, source_id: uuid.UUID, target: Even
             hidden=t.hidden,
             access_code=t.access_code,
             sort_order=t.sort_order,
+            quota_id=quotas.get(t.quota_id) if t.quota_id else None,
         )
         db.add(copy)
         out[t.id] = copy.id
@@ -244,10 +263,8 @@ async def copy_event(db: AsyncSession, audit: AuditService, source: Event, plan:
     await copy_checkin_rules(db, source.id, target, delta, type_id_map)
     if plan.include_coupons:
         await copy_coupons(db, source.id, target, delta, type_id_map)
-    # ---- Other areas' copies: add one call each here when merging (imports at the top). ----
-    # Event questions (issue #12, another branch):
-    #     await copy_questions(db, source.id, target.id, type_id_map)
-    # ------------------------------------------------------------------------------------------
+    # Other areas' copies: one call each (imports at the top).
+    await copy_questions(db, source.id, target.id, type_id_map)
     return target
 
 
