@@ -3,10 +3,15 @@ form, the e-mailed links."""
 
 from __future__ import annotations
 
+import asyncio
+import email
+import email.policy
 import os
 import re
+import time
 import uuid
 from collections.abc import Iterator
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -31,8 +36,11 @@ async def buy(
     name: str,
     phone: str | None = "082 555 1234",
     quantity: int = 2,
+    answers: list[dict[str, Any]] | None = None,
+    tickets: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """An order paid through the simulated provider (the real checkout path)."""
+    """An order paid through the simulated provider (the real checkout path); `answers` and
+    `tickets` (names and per-ticket answers) as the buyer API's checkout takes them."""
     held = await buyer.post(
         f"/api/public/events/{event['slug']}/reservations",
         json={"items": [{"ticket_type_id": event["ticket_type_id"], "quantity": quantity}]},
@@ -42,6 +50,10 @@ async def buy(
     details: dict[str, Any] = {"buyer_name": name, "buyer_email": email, "provider": "simulated"}
     if phone:
         details["buyer_phone"] = phone
+    if answers is not None:
+        details["answers"] = answers
+    if tickets is not None:
+        details["tickets"] = tickets
     started = await buyer.post(
         f"/api/public/orders/{order['reference']}/checkout",
         json=details,
@@ -64,17 +76,40 @@ async def ask(site: httpx.AsyncClient, email: str, kind: str, *, ip: str | None 
     )
 
 
-async def confirm_token(stack: Stack, email: str) -> str:
-    msg = await wait_for_mail(stack, email, "Confirm your personal data request")
+async def confirm_token(stack: Stack, email: str, nth: int = 1) -> str:
+    """The link of the `nth` confirmation e-mail to the address (a second request sends a second)."""
+    if nth == 1:
+        msg = await wait_for_mail(stack, email, "Confirm your personal data request")
+    else:
+        msg = await _nth_mail(stack, email, "Confirm your personal data request", nth)
     found = CONFIRM_LINK.search(mail_text(msg))
     assert found, mail_text(msg)
     return found.group(1)
 
 
-async def ask_and_confirm(site: httpx.AsyncClient, stack: Stack, email: str, kind: str) -> httpx.Response:
+async def _nth_mail(stack: Stack, to: str, subject: str, nth: int, timeout: float = 15) -> EmailMessage:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        paths = sorted(stack.mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime) if stack.mail_dir.is_dir() else []
+        found = [
+            msg
+            for msg in (email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in paths)
+            if to in str(msg["To"]) and subject in str(msg["Subject"])
+        ]
+        if len(found) >= nth:
+            assert isinstance(found[nth - 1], EmailMessage)
+            return found[nth - 1]  # type: ignore[return-value]
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no {nth}th e-mail to {to} containing {subject!r} within {timeout}s")
+
+
+async def ask_and_confirm(
+    site: httpx.AsyncClient, stack: Stack, email: str, kind: str, *, nth: int = 1
+) -> httpx.Response:
+    """`nth`: which request of this address this is (each sends its own confirmation e-mail)."""
     asked = await ask(site, email, kind)
     assert asked.status_code == 200 and SENT in asked.text, asked.text
-    token = await confirm_token(stack, email)
+    token = await confirm_token(stack, email, nth)
     page = await site.get(f"/privacy/confirm?token={token}")
     assert page.status_code == 200 and "Confirm my request" in page.text, page.text
     confirmed = await site.post("/privacy/confirm", data={"token": token})

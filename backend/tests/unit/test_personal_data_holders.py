@@ -32,3 +32,17 @@ def test_scrub_replaces_only_strings_naming_the_buyer() -> None:
         "kind": "amount",
     }
     assert scrub("anything", frozenset({"", "ab"})) == "anything"  # too short to match safely
+
+
+def test_answers_names_and_waiting_lists_are_registered_waiting_list_first() -> None:
+    from voelgoed.workflows import personal_data_types
+
+    keys = [h.key for h in HOLDERS]
+    assert {"question_answers", "attendee_names", "waiting_list"} <= set(keys)
+    # Its erasure takes the event's inventory lock, which comes before order rows (lock order).
+    assert keys.index("waiting_list") < keys.index("orders")
+    by_key = {h.key: h for h in HOLDERS}
+    assert by_key["waiting_list"].organizations is not None  # keyed by the address itself
+    assert by_key["question_answers"].remove_attendee_details is not None
+    assert by_key["attendee_names"].remove_attendee_details is not None
+    assert ERASED is personal_data_types.ERASED  # one tombstone, re-exported by the registry

@@ -15,16 +15,18 @@ through a field another holder has already erased. Functions run in the caller's
 the request's session is already scoped to the organisation, and every statement here also says
 `organization_id` itself, so a job's unscoped session is just as safe.
 
-Adding a holder (e.g. attendee question answers, a waiting list): write its functions below and
-append one `PersonalDataHolder(...)` to HOLDERS. Nothing else changes.
+The shared shapes (`DataSubject`, `PersonalDataHolder`, `ERASED`, `scrub`) live in
+personal_data_types.py and are re-exported here. Holders of the order's own records are below;
+question answers and names per ticket are in personal_data_attendee_holders.py, the waiting list
+in personal_data_waiting_list_holder.py (each imports only personal_data_types.py).
+
+Adding a holder: write its functions (here, or in a module of its own importing
+personal_data_types.py) and add its `PersonalDataHolder(...)` to HOLDERS. Nothing else changes.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,51 +43,21 @@ from voelgoed.domain.refunds.models import Refund
 from voelgoed.domain.tickets.models import OrderDocument, Ticket
 from voelgoed.domain.tickets.payload import ticket_code
 from voelgoed.domain.venues.models import Gate
+from voelgoed.workflows.personal_data_attendee_holders import (
+    ATTENDEE_NAMES,
+    QUESTION_ANSWERS,
+    attendee_names_of_orders,
+)
+from voelgoed.workflows.personal_data_types import (  # re-exported: the registry's import site
+    ERASED,
+    DataSubject,
+    PersonalDataHolder,
+    Rows,
+    scrub,
+)
+from voelgoed.workflows.personal_data_waiting_list_holder import WAITING_LIST, waiting_list_names
 
-ERASED = "Erased"  # the tombstone of a name or a free-text field
-
-
-@dataclass(frozen=True)
-class DataSubject:
-    organization_id: uuid.UUID
-    email: str  # folded (lib/contact.fold_email)
-    order_ids: tuple[uuid.UUID, ...] = ()
-    ticket_ids: tuple[uuid.UUID, ...] = ()
-    # Names and phone numbers found on the orders and tickets, and the e-mail: what a free-form
-    # record (an audit entry's changes, a provider's notification) is scrubbed of.
-    personal_values: frozenset[str] = field(default_factory=frozenset)
-
-
-Rows = list[dict[str, Any]]
-Exporter = Callable[[AsyncSession, DataSubject], Awaitable[Rows]]
-Eraser = Callable[[AsyncSession, DataSubject], Awaitable[int]]
-AttendeeDetailsRemover = Callable[[AsyncSession, uuid.UUID, uuid.UUID], Awaitable[int]]  # (db, org, event)
-OrganizationFinder = Callable[[AsyncSession, str], Awaitable[set[uuid.UUID]]]  # (db, folded e-mail)
-
-
-@dataclass(frozen=True)
-class PersonalDataHolder:
-    key: str  # the section of the export file, e.g. "orders"
-    description: str  # what it holds, for people (docs and the export file's legend)
-    export: Exporter
-    erase: Eraser | None = None  # None: kept as is, for the reason in `kept_because`
-    kept_because: str | None = None
-    remove_attendee_details: AttendeeDetailsRemover | None = None
-    organizations: OrganizationFinder | None = None
-
-
-def scrub(value: Any, personal: frozenset[str]) -> Any:
-    """`value` (JSON) with every string that contains one of the personal values replaced by the
-    tombstone, at any depth."""
-    lowered = [p.lower() for p in personal if p and len(p) >= 3]
-    if isinstance(value, dict):
-        return {k: scrub(v, personal) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(v, personal) for v in value]
-    if isinstance(value, str) and any(p in value.lower() for p in lowered):
-        return ERASED
-    return value
-
+__all__ = ["ERASED", "HOLDERS", "DataSubject", "PersonalDataHolder", "Rows", "resolve_subject", "scrub"]
 
 # --- orders: the buyer's name, e-mail and phone; amounts kept for accounting ---
 
@@ -457,7 +429,7 @@ SCAN_RECORDS = (
     "event's admission record and stay, as the tickets they refer to do."
 )
 
-HOLDERS: list[PersonalDataHolder] = [
+ORDER_HOLDERS: list[PersonalDataHolder] = [
     PersonalDataHolder(
         key="orders",
         description="Orders placed with this e-mail address: buyer details, amounts and lines.",
@@ -518,6 +490,11 @@ HOLDERS: list[PersonalDataHolder] = [
     ),
 ]
 
+# Every holder, in the order erasure runs them. The waiting list goes first: withdrawing an open
+# offer takes the event's inventory lock, which comes before order rows in the lock order
+# (catalog/inventory.py), and `orders` below updates order rows.
+HOLDERS: list[PersonalDataHolder] = [WAITING_LIST, *ORDER_HOLDERS, QUESTION_ANSWERS, ATTENDEE_NAMES]
+
 
 async def resolve_subject(db: AsyncSession, organization_id: uuid.UUID, email: str) -> DataSubject:
     """What the holders work from (see the module's docstring)."""
@@ -542,6 +519,8 @@ async def resolve_subject(db: AsyncSession, organization_id: uuid.UUID, email: s
     )
     values = {email, *(o.buyer_name for o in orders), *(o.buyer_phone for o in orders)}
     values |= {t.holder_name for t in tickets}
+    values |= await attendee_names_of_orders(db, organization_id, order_ids)
+    values |= await waiting_list_names(db, organization_id, email)
     values |= {p for p in (await _phone_digits(db, organization_id, order_ids))}
     return DataSubject(
         organization_id=organization_id,

@@ -14,7 +14,10 @@ export const HOLDER_LABELS: Record<string, string> = {
 	refunds: 'Refunds',
 	payments: 'Payments',
 	check_ins: 'Check-in scans',
-	audit_entries: 'Audit log entries'
+	audit_entries: 'Audit log entries',
+	question_answers: 'Answers to checkout questions',
+	attendee_names: 'Names given per ticket',
+	waiting_list: 'Waiting-list places'
 };
 
 export const holderLabel = (key: string) => HOLDER_LABELS[key] ?? key.replaceAll('_', ' ');
