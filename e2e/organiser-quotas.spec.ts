@@ -97,3 +97,36 @@ test('an organiser shares a quota of 2 between two ticket types', async ({ page,
 	await expect(page.getByTestId('type-quota')).toHaveCount(0);
 	await expect(typeRows.filter({ hasText: 'VIP' })).toContainText('0 / 0 / 40');
 });
+
+test('a viewer sees the shared quotas but nothing to change them with', async ({ page, browser, baseURL }) => {
+	const o = await signedInOrganiser(page, 'quotas-owner');
+	const { event, types } = await seedEvent(o, { publish: false });
+	await o.call('post', `${o.org}/events/${event.id}/quotas`, { name: 'Main floor', capacity: 100, ticket_type_ids: types.map((t) => t.id) });
+	const email = `quotas-viewer-${o.stamp}@example.test`;
+	await o.call('post', `${o.org}/invitations`, { email, role: 'viewer' });
+	let token = '';
+	await expect
+		.poll(async () => {
+			const messages: { to: string; text: string }[] = await (await page.request.get('/dev/mail/messages')).json();
+			token = messages.find((m) => m.to.includes(email))?.text.match(/\/app\/invitations\/([A-Za-z0-9_-]+)/)?.[1] ?? '';
+			return token !== '';
+		})
+		.toBe(true);
+
+	const viewer = await browser.newContext({ baseURL, viewport: { width: 390, height: 844 } });
+	const signUp = await viewer.request.post('/api/auth/sign-up', { data: { email, password: 'a-long-and-unguessable-passphrase', name: 'Anele Zulu' } });
+	expect(signUp.status(), await signUp.text()).toBe(201);
+	const accepted = await viewer.request.post(`/api/invitations/${token}/accept`, { headers: { 'X-CSRF-Token': (await signUp.json()).csrf_token } });
+	expect(accepted.status(), await accepted.text()).toBe(200);
+
+	const view = await viewer.newPage();
+	await view.goto(`/app/orgs/${o.orgId}/events/${event.id}/ticket-types`);
+	const section = view.getByTestId('shared-quotas');
+	const row = section.getByTestId('quota-row');
+	await expect(row).toHaveCount(1);
+	await expect(row.getByTestId('quota-types')).toHaveText('General, VIP');
+	await expect(row.getByTestId('quota-left')).toHaveText('100');
+	await expect(view.getByTestId('type-quota')).toHaveCount(2);
+	await expect(section.getByRole('button')).toHaveCount(0);
+	await viewer.close();
+});
