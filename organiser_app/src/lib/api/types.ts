@@ -34,6 +34,7 @@ export type Coupon = OkOf<'getCoupon'>;
 export type CouponCreate = BodyOf<'createCoupon'>;
 export type CouponUpdate = BodyOf<'updateCoupon'>;
 export type Quota = OkOf<'getQuota'>;
+export type QuotaCreate = BodyOf<'createQuota'>;
 export type WaitingListEntry = OkOf<'listWaitingList'>[number];
 export type WaitingListSettings = OkOf<'getWaitingListSettings'>;
 export type Question = OkOf<'getQuestion'>;
