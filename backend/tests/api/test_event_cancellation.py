@@ -387,7 +387,7 @@ async def test_a_worker_killed_during_refund_all_loses_nothing_and_does_nothing_
         ).one()
     assert tuple(rows) == (250, 250, 250)
     assert len(calls) == 250 and sorted(Counter(calls.values()).items()) == [(1, 200), (2, 50)]
-    mails = await wait_mails(stack, domain, 250)
+    mails = await wait_mails(stack, domain, 250, timeout=180)
     assert len(mails) == 250 and set(mails.values()) == {1}
     await wait_refunds(engine, event["id"], 250)  # one refund per order, none twice
     per_order = "SELECT max(n) FROM (SELECT count(*) AS n FROM refund GROUP BY order_id) x"
