@@ -39,10 +39,23 @@ def _extracted() -> Iterator[tuple[str, str | tuple[str, ...]]]:
 
 
 def test_extraction_finds_the_checkout_email_and_pdf_sentences() -> None:
-    """The extraction itself works (a test over an empty list would prove nothing)."""
-    found = {m if isinstance(m, str) else m[0] for _, m in _extracted()}
-    for sentence in ("Reserve tickets", "Enter your full name.", "Ticket code %(code)s", "Hello there,"):
+    """The extraction itself works (a test over an empty list would prove nothing): it reads the
+    checkout pages, the Python, the HTML and text e-mails and the ticket PDF."""
+    extracted = [(filename, m if isinstance(m, str) else m[0]) for filename, m in _extracted()]
+    found = {msgid for _, msgid in extracted}
+    for sentence in (
+        "Reserve tickets",  # checkout page (web/checkout/templates/event.html)
+        "Enter your full name.",  # Python (web/checkout/checkout_pages.py)
+        "See your order and download the tickets again. Keep this link private.",  # HTML e-mail
+        "No phone at the gate? Staff can type in the ticket code.",  # text e-mail
+        "Ticket code %(code)s",  # ticket PDF (domain/tickets/templates/tickets.html)
+    ):
         assert sentence in found
+    sources = {filename.replace("\\", "/") for filename, _ in extracted}
+    for where in ("web/checkout/templates/", "domain/notifications/templates/", "domain/tickets/templates/"):
+        assert any(where in s and s.endswith(".html") for s in sources), where
+    assert any(s.startswith("backend/voelgoed/domain/notifications/templates/") and s.endswith(".txt") for s in sources)
+    assert any(s.endswith(".py") for s in sources)
     assert len(found) > 150
 
 

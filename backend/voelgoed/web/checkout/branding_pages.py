@@ -26,7 +26,9 @@ from voelgoed.domain.events.models import Event
 from voelgoed.domain.events.schemas import EventImageRead, event_image_read
 from voelgoed.domain.organizations.branding import Branding, branding_of
 from voelgoed.domain.organizations.models import Organization
+from voelgoed.lib.i18n import gettext as _
 from voelgoed.settings import Settings
+from voelgoed.web.checkout import language
 from voelgoed.web.checkout.event_listing import event_by_slug
 from voelgoed.web.checkout.render import render
 
@@ -117,9 +119,9 @@ def not_found_page() -> Response[str]:
     return render(
         "message.html",
         status=404,
-        heading="Page not found",
-        paragraphs=["We could not find that page. The link may be mistyped, or the event is no longer listed."],
-        link=("/", "See upcoming events"),
+        heading=_("Page not found"),
+        paragraphs=[_("We could not find that page. The link may be mistyped, or the event is no longer listed.")],
+        link=("/", _("See upcoming events")),
         robots="noindex",
     )
 
@@ -128,7 +130,10 @@ class BrandingPagesController(Controller):
     include_in_schema = False
 
     @get("/o/{slug:str}", opt=access(Access.PUBLIC))
-    async def organiser_page(self, slug: str, db_session: AsyncSession, settings: Settings) -> Response[str]:
+    async def organiser_page(
+        self, slug: str, request: Request[Any, Any, Any], db_session: AsyncSession, settings: Settings
+    ) -> Response[str]:
+        language.apply(request)
         org = await organisation_by_slug(db_session, slug)
         if org is None:
             return not_found_page()
@@ -141,16 +146,18 @@ class BrandingPagesController(Controller):
             cards=cards,
             card_sizes=CARD_SIZES,
             srcset=srcset,
-            description=brand.description or f"Upcoming events by {brand.display_name}.",
+            description=brand.description or _("Upcoming events by %(name)s.", name=brand.display_name),
             canonical=f"{settings.server.public_url}/o/{org.slug}",
-            # Public pages change when events are published: shared caches may keep them a minute.
-            headers={"Cache-Control": "public, max-age=60"},
+            # Public pages change when events are published: shared caches may keep them a minute, one
+            # copy per language (the page is in the language of the header or the `lang` cookie).
+            headers={"Cache-Control": "public, max-age=60", "Vary": "Accept-Language, Cookie"},
         )
 
     @get("/events/{slug:str}/calendar.ics", opt=access(Access.PUBLIC))
     async def calendar(
         self, slug: str, request: Request[Any, Any, Any], db_session: AsyncSession, settings: Settings
     ) -> Response[Any]:
+        language.apply(request)
         event = await event_by_slug(db_session, slug)
         if event is None:
             return not_found_page()

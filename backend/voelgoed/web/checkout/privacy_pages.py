@@ -27,8 +27,11 @@ from voelgoed.domain.privacy.machines import KINDS
 from voelgoed.lib import ratelimit
 from voelgoed.lib.client_address import client_address
 from voelgoed.lib.contact import fold_email, is_email
+from voelgoed.lib.i18n import gettext as _
+from voelgoed.lib.i18n import ngettext
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
+from voelgoed.web.checkout import language, workflow_bridge
 from voelgoed.web.checkout.render import render
 from voelgoed.web.checkout.security import Visit
 from voelgoed.workflows import personal_data_requests as workflow
@@ -54,7 +57,11 @@ def _message(
 
 def _link_problem(exc: AppError) -> Response[str]:
     return _message(
-        None, exc.status, "This link does not work", exc.detail, link=("/privacy/requests", "Make a new request")
+        None,
+        exc.status,
+        _("This link does not work"),
+        workflow_bridge.translate_problem(exc.detail),
+        link=("/privacy/requests", _("Make a new request")),
     )
 
 
@@ -89,9 +96,9 @@ class PrivacyPagesController(Controller):
         errors: dict[str, str] = {}
         email = fold_email(values["email"])
         if not is_email(email):
-            errors["email"] = "Enter an e-mail address like name@example.co.za."
+            errors["email"] = _("Enter an e-mail address like name@example.co.za.")
         if values["kind"] not in KINDS:
-            errors["kind"] = "Choose a copy of your data or its erasure."
+            errors["kind"] = _("Choose a copy of your data or its erasure.")
 
         def page(status: int, *, sent: bool = False, error: str | None = None) -> Response[str]:
             return render(
@@ -107,24 +114,28 @@ class PrivacyPagesController(Controller):
             )
 
         if not visit.check_form_token(FORM, str(form.get("csrf") or "")):
-            return page(403, error="This form has expired or did not come from this site. Please try again.")
+            return page(403, error=_("This form has expired or did not come from this site. Please try again."))
         if errors:
-            return page(422, error="Please correct the details below.")
+            return page(422, error=_("Please correct the details below."))
         try:
             await ratelimit.hit(redis, f"privacy-request-ip:{client_address(request)}", REQUESTS_PER_IP, 900)
             digest = services.email_digest(email, settings.security.secret_key)
             await ratelimit.hit(redis, f"privacy-request-email:{digest}", REQUESTS_PER_EMAIL, 3600)
         except AppError as exc:
-            return page(exc.status, error=exc.detail)
+            return page(exc.status, error=workflow_bridge.translate_problem(exc.detail))
         # The same answer whether or not any organisation holds data for the address.
         await workflow.submit(db_session, queue, settings, email=email, kind=values["kind"])
         return page(200, sent=True)
 
     @get("/privacy/confirm", opt=access(Access.PUBLIC))
     async def confirm_page(
-        self, db_session: AsyncSession, token: str = Parameter(default="", max_length=100)
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        token: str = Parameter(default="", max_length=100),
     ) -> Response[str]:
         """Shows what will be confirmed; changes nothing."""
+        language.apply(request)  # no session (no Visit) on the e-mailed link's pages, only the language
         rows = await services.requests_of_confirm_token(db_session, token)
         try:
             services.check_confirmable(rows)
@@ -149,6 +160,7 @@ class PrivacyPagesController(Controller):
 
     @post("/privacy/confirm", opt=access(Access.PUBLIC), status_code=200)
     async def confirm(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[str]:
+        language.apply(request)
         form = await request.form()
         token = str(form.get("token") or "")[:100]
         try:
@@ -159,24 +171,32 @@ class PrivacyPagesController(Controller):
         return _message(
             None,
             200,
-            "Request confirmed",
-            f"Thank you. Your request went to {count} organiser{'s' if count != 1 else ''}. "
-            "Each one handles it and e-mails you when it is done (POPIA gives them a reasonable time, "
-            "usually no more than 30 days).",
+            _("Request confirmed"),
+            ngettext(
+                "Thank you. Your request went to %(num)d organiser. Each one handles it and e-mails you when it"
+                " is done (POPIA gives them a reasonable time, usually no more than 30 days).",
+                "Thank you. Your request went to %(num)d organisers. Each one handles it and e-mails you when it"
+                " is done (POPIA gives them a reasonable time, usually no more than 30 days).",
+                count,
+            ),
         )
 
     @get("/privacy/download", opt=access(Access.PUBLIC))
     async def download(
-        self, db_session: AsyncSession, token: str = Parameter(default="", max_length=100)
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        token: str = Parameter(default="", max_length=100),
     ) -> Response[Any]:
         """The export file behind the e-mailed link, while it is kept (7 days)."""
+        language.apply(request)
         try:
             row = await services.request_of_download_token(db_session, token)
             file = await services.export_file(db_session, row)
         except AppError as exc:
             return _message(
-                None, exc.status, "This download does not work", exc.detail,
-                link=("/privacy/requests", "Ask for a new copy"),
+                None, exc.status, _("This download does not work"), workflow_bridge.translate_problem(exc.detail),
+                link=("/privacy/requests", _("Ask for a new copy")),
             )  # fmt: skip
         if row.downloaded_at is None:
             row.downloaded_at = datetime.now(UTC)

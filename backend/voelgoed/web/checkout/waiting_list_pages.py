@@ -29,9 +29,12 @@ from voelgoed.domain.orders.models import Order
 from voelgoed.domain.waiting_list.schemas import WaitingListJoin
 from voelgoed.lib.client_address import client_address
 from voelgoed.lib.digits import parse_whole_number
+from voelgoed.lib.i18n import N_
+from voelgoed.lib.i18n import gettext as _
 from voelgoed.lib.problems import AppError
 from voelgoed.lib.templates import local_time
 from voelgoed.settings import Settings
+from voelgoed.web.checkout import workflow_bridge
 from voelgoed.web.checkout.event_listing import event_by_slug
 from voelgoed.web.checkout.event_pages import event_page, not_found
 from voelgoed.web.checkout.render import render
@@ -40,17 +43,18 @@ from voelgoed.web.waiting_list_api import join_waiting_list, limit_joins
 from voelgoed.workflows.waiting_list_offers import claim_offer, find_offer, refuse_unusable
 
 FIELDS = ("ticket_type_id", "quantity", "name", "email")
+OFFER_HEADINGS = {404: N_("Offer not found"), 409: N_("Offer already used"), 410: N_("Offer expired")}
+CHECK_THE_FORM = N_("Please check the waiting-list form.")
 
 
 def _offer_problem(exc: AppError, visit: Visit) -> Response[str]:
-    headings = {404: "Offer not found", 409: "Offer already used", 410: "Offer expired"}
     return render(
         "message.html",
         status=exc.status,
         cookies=visit.cookies(),
-        heading=headings.get(exc.status, "Offer not available"),
-        paragraphs=[exc.detail],
-        link=("/", "See upcoming events"),
+        heading=_(OFFER_HEADINGS.get(exc.status, N_("Offer not available"))),
+        paragraphs=[workflow_bridge.translate_problem(exc.detail)],
+        link=("/", _("See upcoming events")),
         robots="noindex",
     )
 
@@ -76,45 +80,53 @@ class WaitingListPagesController(Controller):
             )
 
         if not visit.check_form_token(f"waitlist:{event.slug}", str(form.get("csrf") or "")):
-            return await again(403, "This form has expired or did not come from this site. Please try again.", {})
+            return await again(403, _("This form has expired or did not come from this site. Please try again."), {})
         errors: dict[str, str] = {}
         try:
             type_id = uuid.UUID(values["ticket_type_id"])
         except ValueError:
-            errors["ticket_type_id"] = "Choose a ticket type."
+            errors["ticket_type_id"] = _("Choose a ticket type.")
         quantity = parse_whole_number(values["quantity"] or "1", max_digits=4)
         if quantity is None or not 1 <= quantity <= 1000:
-            errors["quantity"] = "Choose how many tickets from the list."
+            errors["quantity"] = _("Choose how many tickets from the list.")
         if not values["name"]:
-            errors["name"] = "Tell us your name."
+            errors["name"] = _("Tell us your name.")
         if not values["email"]:
-            errors["email"] = "Enter your e-mail address; the offer is sent there."
+            errors["email"] = _("Enter your e-mail address; the offer is sent there.")
         if errors:
-            return await again(422, "Please check the waiting-list form.", errors)
+            return await again(422, _(CHECK_THE_FORM), errors)
         try:
             await limit_joins(redis, client_address(request))
             data = msgspec.convert(
                 {"ticket_type_id": type_id, "quantity": quantity, "name": values["name"], "email": values["email"]},
                 WaitingListJoin,
             )
-            joined, _ = await join_waiting_list(db_session, event, data)
+            joined, _created = await join_waiting_list(db_session, event, data)
         except AppError as exc:
-            fields = {e.field: e.message for e in exc.errors or [] if e.field in FIELDS}
-            return await again(exc.status, exc.detail, fields)
+            fields = {
+                e.field: workflow_bridge.translate_problem(e.message) for e in exc.errors or [] if e.field in FIELDS
+            }
+            return await again(exc.status, workflow_bridge.translate_problem(exc.detail), fields)
         except msgspec.ValidationError:
-            return await again(422, "Please check the waiting-list form.", {"email": "Enter a valid e-mail address."})
+            return await again(422, _(CHECK_THE_FORM), {"email": _("Enter a valid e-mail address.")})
         tt_name = await db_session.scalar(
             select(TicketType.name).where(TicketType.id == joined.ticket_type_id).execution_options(**UNSCOPED)
         )
         return render(
             "message.html",
             cookies=visit.cookies(),
-            heading="You are on the waiting list",
+            heading=_("You are on the waiting list"),
             paragraphs=[
-                f"We will e-mail {values['email'].lower()} when {joined.quantity} {tt_name} ticket(s) for"
-                f" {event.name} come back. The first in line gets them first.",
+                _(
+                    "We will e-mail %(email)s when %(quantity)s %(type)s ticket(s) for %(event)s come back."
+                    " The first in line gets them first.",
+                    email=values["email"].lower(),
+                    quantity=joined.quantity,
+                    type=tt_name,
+                    event=event.name,
+                ),
             ],
-            link=(f"/events/{event.slug}", "Back to the event"),
+            link=(f"/events/{event.slug}", _("Back to the event")),
             robots="noindex",
         )
 
@@ -161,9 +173,9 @@ class WaitingListPagesController(Controller):
                 "message.html",
                 status=403,
                 cookies=visit.cookies(),
-                heading="Please open the link again",
+                heading=_("Please open the link again"),
                 paragraphs=[
-                    "This form has expired or did not come from this site. Open the link from the e-mail again."
+                    _("This form has expired or did not come from this site. Open the link from the e-mail again.")
                 ],
                 robots="noindex",
             )

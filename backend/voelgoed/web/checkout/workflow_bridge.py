@@ -82,10 +82,34 @@ DOMAIN_MESSAGES = (
     N_("No uses left."),
     N_("Enter the name the invoice is made out to."),
     N_("These tickets were already reserved from this page. Please choose your tickets again."),
+    # Checkout questions and names per ticket (domain/attendees/checkout_details.py), as the form meets them.
+    N_("Some answers need your attention."),
+    N_("Tick this box to continue."),
+    N_("Answer in words."),
+    N_("Choose one of the options."),
+    N_("This question needs an answer."),
+    N_("Enter the name of the person using this ticket."),
+    # The waiting list (workflows/waiting_list_offers.py, domain/waiting_list/services.py).
+    N_("This event has no waiting list."),
+    N_("Not sold out."),
+    N_("This offer link is not valid."),
+    N_("This offer has already been used."),
+    N_("This offer was withdrawn by the organiser."),
+    N_("This offer has expired; the tickets were offered to the next person in line."),
+    # Personal data requests' links (domain/privacy/services.py).
+    N_("This link is not valid."),
+    N_("This link was already used or has expired. Ask again if you need to."),
+    N_("This link has expired (it lives 24 hours). Ask again if you need to."),
+    N_("This download has expired (it lives 7 days). Ask for a new copy if you need one."),
+    N_("This export file is no longer kept. Ask for a new copy if you need one."),
 )
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"Not enough tickets: (?P<name>.+) is sold out\."), N_("Not enough tickets: %(name)s is sold out.")),
     (re.compile(r"(?P<name>.+) is sold out\."), N_("%(name)s is sold out.")),
+    (
+        re.compile(r"(?P<name>.+) tickets are still on sale: buy them now\."),
+        N_("%(name)s tickets are still on sale: buy them now."),
+    ),
     (
         re.compile(r"Not enough tickets: only (?P<n>\d+) (?P<name>.+) ticket\(s\) left\."),
         N_("Not enough tickets: only %(n)s left of %(name)s."),
@@ -101,6 +125,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"At most (?P<n>\d+) (?P<name>.+) tickets per order\."),
         N_("At most %(n)s tickets of %(name)s per order."),
     ),
+    (
+        re.compile(r"An answer can be at most (?P<n>\d+) characters\."),
+        N_("An answer can be at most %(n)s characters."),
+    ),
+    (re.compile(r"A name can be at most (?P<n>\d+) characters\."), N_("A name can be at most %(n)s characters.")),
     (
         re.compile(r"Too many attempts\. Try again in (?P<n>\d+) seconds\."),
         N_("Too many attempts. Try again in %(n)s seconds."),
