@@ -187,10 +187,13 @@ class ObservabilitySettings:
 
 @dataclass(frozen=True)
 class MediaSettings:
-    """Uploaded images (lib/media_store.py, docs/branding.md): on disk under the data folder unless
-    an S3-compatible bucket is configured."""
+    """Uploaded images (lib/media_store.py, docs/branding.md): on disk (MEDIA_DIR, in development
+    `<data dir>/media`) unless an S3-compatible bucket is configured."""
 
     s3_bucket: str | None = None  # MEDIA_S3_BUCKET: set = the S3 store
+    # MEDIA_DIR: the disk store's folder. Unset: `<data dir>/media`, which production refuses (its
+    # data folder is a container's /tmp: neither kept over a restart nor shared by APIs and workers).
+    disk_dir: Path | None = None
     s3_endpoint_url: str | None = None  # MEDIA_S3_ENDPOINT_URL: MinIO/R2/...; unset = AWS
     s3_region: str | None = None
     s3_access_key_id: str | None = None  # unset: boto3's own chain (instance role, AWS_* variables)
@@ -333,11 +336,17 @@ MIN_SECRET_KEY_LENGTH = 32
 
 
 def production_problems(
-    env: _Environment, secret_key: str | None, database: DatabaseSettings, redis: RedisSettings, mail: MailSettings
+    env: _Environment,
+    secret_key: str | None,
+    database: DatabaseSettings,
+    redis: RedisSettings,
+    mail: MailSettings,
+    media: MediaSettings,
 ) -> list[str]:
     """What production needs and development makes up: a real secret (never generated and kept in
     a data folder), the database and Redis servers (never the embedded ones), an https address,
-    and a real mail server (never the local sink). Every missing one is named at once."""
+    a real mail server (never the local sink) and a lasting place for uploaded images (never the
+    data folder, a container's /tmp). Every missing one is named at once."""
     problems = []
     if secret_key is None:
         problems.append(
@@ -357,6 +366,12 @@ def production_problems(
         problems.append("SMTP_HOST is required in production (the local mail sink is for development)")
     if env.optional("MAIL_FROM") is None:
         problems.append("MAIL_FROM is required in production (the sender address of tickets and e-mails)")
+    if media.s3_bucket is None and media.disk_dir is None:
+        problems.append(
+            "MEDIA_S3_BUCKET or MEDIA_DIR is required in production (uploaded images must outlive a restart and be"
+            " shared by every API and worker): a bucket for a cluster, or on one server a persistent volume"
+            " mounted at MEDIA_DIR in every API and worker container"
+        )
     return problems
 
 
@@ -456,6 +471,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         s3_access_key_id=env.optional("MEDIA_S3_ACCESS_KEY_ID"),
         s3_secret_access_key=env.optional("MEDIA_S3_SECRET_ACCESS_KEY"),
         public_base_url=(env.url("MEDIA_PUBLIC_BASE_URL", ("http", "https")) or "").rstrip("/") or None,
+        disk_dir=Path(media_dir).resolve() if (media_dir := env.optional("MEDIA_DIR")) else None,
     )
     if media.s3_bucket is None and media.s3_endpoint_url is not None:
         env.problems.append("MEDIA_S3_ENDPOINT_URL is set but MEDIA_S3_BUCKET is not: name the bucket")
@@ -476,7 +492,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             " need a connection straight to PostgreSQL, not through the transaction pooler"
         )
     if environment == "production":
-        env.problems += production_problems(env, secret_key, database, redis, mail)
+        env.problems += production_problems(env, secret_key, database, redis, mail, media)
     if env.problems:
         raise SettingsError(env.problems)
     security = SecuritySettings(

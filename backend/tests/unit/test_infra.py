@@ -116,6 +116,20 @@ def test_compose_topology() -> None:
     assert "SMTP_HOST" in services["api"]["environment"] and "MAIL_FROM" in services["api"]["environment"]
 
 
+def test_compose_keeps_media_on_one_volume_every_api_and_worker_mounts() -> None:
+    """Uploaded images outlive a restart and every API replica and worker sees the same files: a
+    named volume mounted at MEDIA_DIR in each (not the data folder, a container's /tmp)."""
+    compose = _compose()
+    services = compose["services"]
+    assert "media" in compose["volumes"]
+    for app in ("api", "worker"):
+        media_dir = services[app]["environment"]["MEDIA_DIR"]
+        assert media_dir.startswith("/") and not media_dir.startswith(tuple(services[app]["tmpfs"]))
+        assert f"media:{media_dir}" in services[app]["volumes"]
+        assert services[app]["environment"]["MEDIA_S3_BUCKET"] == "${MEDIA_S3_BUCKET:-}"  # a bucket still wins
+    assert f"install -d -o voelgoed -g voelgoed {media_dir}" in DOCKERFILE.read_text()  # the app may write there
+
+
 # --- a cluster: the Helm chart ---------------------------------------------------------------
 
 
@@ -154,10 +168,72 @@ def test_every_rendered_manifest_matches_the_kubernetes_schema(version: str) -> 
     docs = _render(_values())
     kinds = sorted(d["kind"] for d in docs)
     expected = "ConfigMap ConfigMap Deployment Deployment HorizontalPodAutoscaler Ingress Job"
-    expected += " PodDisruptionBudget PodDisruptionBudget Secret Secret Service"
+    expected += " PersistentVolumeClaim PodDisruptionBudget PodDisruptionBudget Secret Secret Service"
     assert kinds == sorted(expected.split())
     for doc in docs:
         kubernetes_validate.validate(doc, version, strict=True)
+
+
+def _media(**media: Any) -> dict[str, Any]:
+    """The CI values with `media` replaced (no volume unless given)."""
+    return {**_values(), "media": {"persistentVolumeClaim": {"enabled": False}, **media}}
+
+
+def test_helm_refuses_to_render_without_a_place_for_media() -> None:
+    import helm_python
+
+    with pytest.raises(
+        helm_python.HelmError, match=r"media.s3.bucket or media.persistentVolumeClaim.enabled is required"
+    ):
+        _render(_media())
+    with pytest.raises(helm_python.HelmError, match="not both"):
+        _render(_media(s3={"bucket": "voelgoed-media"}, persistentVolumeClaim={"enabled": True}))
+
+
+def test_chart_mounts_the_media_volume_in_every_api_and_worker_pod() -> None:
+    docs = {(d["kind"], d["metadata"]["name"]): d for d in _render(_values())}
+    claim = docs[("PersistentVolumeClaim", "voelgoed-media")]
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]  # pods on different nodes share it
+    media_dir = docs[("ConfigMap", "voelgoed-config")]["data"]["MEDIA_DIR"]
+    assert "MEDIA_S3_BUCKET" not in docs[("ConfigMap", "voelgoed-config")]["data"]
+    for name in ("voelgoed-api", "voelgoed-worker"):
+        pod = docs[("Deployment", name)]["spec"]["template"]["spec"]
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        assert volumes["media"]["persistentVolumeClaim"]["claimName"] == "voelgoed-media"
+        mounts = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+        assert mounts["media"] == media_dir
+    # A claim made outside the chart is used as it is.
+    docs = {
+        (d["kind"], d["metadata"]["name"]): d
+        for d in _render(_media(persistentVolumeClaim={"enabled": True, "existingClaim": "shared-nfs"}))
+    }
+    assert not any(kind == "PersistentVolumeClaim" for kind, _ in docs)
+    worker = docs[("Deployment", "voelgoed-worker")]["spec"]["template"]["spec"]
+    assert {v["name"]: v for v in worker["volumes"]}["media"]["persistentVolumeClaim"]["claimName"] == "shared-nfs"
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_chart_with_a_media_bucket_renders_valid_manifests_without_a_volume(version: str) -> None:
+    import kubernetes_validate
+
+    bucket = {"bucket": "voelgoed-media", "region": "af-south-1", "endpointUrl": "https://s3.example.org"}
+    docs = _render(_media(s3=bucket, publicBaseUrl="https://media.tickets.example.org"))
+    for doc in docs:
+        kubernetes_validate.validate(doc, version, strict=True)
+    config = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "voelgoed-config")["data"]
+    assert config["MEDIA_S3_BUCKET"] == "voelgoed-media" and config["MEDIA_S3_ENDPOINT_URL"] == "https://s3.example.org"
+    assert config["MEDIA_PUBLIC_BASE_URL"] == "https://media.tickets.example.org" and "MEDIA_DIR" not in config
+    assert not any(d["kind"] == "PersistentVolumeClaim" for d in docs)
+    for deployment in (d for d in docs if d["kind"] == "Deployment"):
+        assert [v["name"] for v in deployment["spec"]["template"]["spec"]["volumes"]] == ["tmp"]
+    # The bucket given the chart's earlier way, in config, still counts.
+    legacy = _render(
+        {
+            **_media(),
+            "config": {**yaml.safe_load((CHART / "values.yaml").read_text())["config"], "MEDIA_S3_BUCKET": "old-way"},
+        }
+    )
+    assert any(d["kind"] == "ConfigMap" and d["data"].get("MEDIA_S3_BUCKET") == "old-way" for d in legacy)
 
 
 def test_the_kubernetes_schema_rejects_a_broken_manifest() -> None:

@@ -67,6 +67,7 @@ def test_json_logs_are_the_default_in_production_only(tmp_path: Path) -> None:
         "REDIS_URL": "redis://redis:6379/0",
         "SMTP_HOST": "smtp.example.org",
         "MAIL_FROM": "Tickets <tickets@example.org>",
+        "MEDIA_DIR": str(tmp_path / "media"),
     }
     assert load_settings(production).logging.json is True
     assert load_settings({**production, "LOG_JSON": "0"}).logging.json is False

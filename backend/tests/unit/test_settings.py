@@ -29,6 +29,7 @@ PRODUCTION = {
     "PUBLIC_URL": "https://tickets.example.org",
     "SMTP_HOST": "smtp.example.org",
     "MAIL_FROM": "Tickets <tickets@example.org>",
+    "MEDIA_DIR": "/var/lib/voelgoed/media",
 }
 
 
@@ -81,7 +82,8 @@ def test_production_names_everything_it_misses_at_once() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings({"VOELGOED_ENV": "production", "PUBLIC_URL": "http://tickets.example.org"})
     named = [p.split(" ")[0] for p in caught.value.problems]
-    assert named == ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_URL", "SMTP_HOST", "MAIL_FROM"]
+    required = ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_URL", "SMTP_HOST", "MAIL_FROM"]
+    assert named == [*required, "MEDIA_S3_BUCKET"]  # "MEDIA_S3_BUCKET or MEDIA_DIR is required ..."
     assert "must start with https://" in caught.value.problems[3]
     load_settings(PRODUCTION)  # and nothing else is asked for
     with pytest.raises(SettingsError, match="SECRET_KEY must be at least 32 characters"):
@@ -97,6 +99,7 @@ def test_production_start_refuses_a_missing_secret_key(tmp_path: Path) -> None:
     """`voelgoed run` as a process: one clear error, exit code 1, and nothing started or written
     (no generated secret in the data folder, no embedded server, no mail sink)."""
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SMTP_HOST"}}
+    env.pop("MEDIA_S3_BUCKET", None)
     env.update({k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}, VOELGOED_DATA_DIR=str(tmp_path))
     done = subprocess.run(
         [sys.executable, "-m", "voelgoed", "run", "--port", "8765"],
@@ -108,7 +111,7 @@ def test_production_start_refuses_a_missing_secret_key(tmp_path: Path) -> None:
     )
     assert done.returncode == 1, done.stderr
     assert "invalid configuration" in done.stderr and "SECRET_KEY is required in production" in done.stderr
-    for fine in ("DATABASE_URL", "REDIS_URL", "PUBLIC_URL", "SMTP_HOST", "MAIL_FROM"):
+    for fine in ("DATABASE_URL", "REDIS_URL", "PUBLIC_URL", "SMTP_HOST", "MAIL_FROM", "MEDIA_DIR"):
         assert fine not in done.stderr  # only what is missing is named
     assert "Traceback" not in done.stderr + done.stdout
     assert list(tmp_path.iterdir()) == []  # no secret_key file, no embedded server's data
@@ -215,7 +218,7 @@ def test_only_settings_reads_the_environment() -> None:
 
 def test_the_asgi_app_refuses_a_production_start_without_its_settings(tmp_path: Path) -> None:
     """`uvicorn voelgoed.asgi:app` (or gunicorn ...) stops at import with the same one message."""
-    env = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION, "PUBLIC_URL"}}
+    env = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION, "PUBLIC_URL", "MEDIA_S3_BUCKET"}}
     env.update(VOELGOED_ENV="production", VOELGOED_DATA_DIR=str(tmp_path))
     done = subprocess.run(
         [sys.executable, "-c", "import voelgoed.asgi"], env=env, capture_output=True, text=True, timeout=60
@@ -223,4 +226,5 @@ def test_the_asgi_app_refuses_a_production_start_without_its_settings(tmp_path: 
     assert done.returncode == 1 and "Traceback" not in done.stderr
     for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_URL", "SMTP_HOST", "MAIL_FROM"):
         assert f"{name} is required in production" in done.stderr
+    assert "MEDIA_S3_BUCKET or MEDIA_DIR is required in production" in done.stderr
     assert list(tmp_path.iterdir()) == []

@@ -1,8 +1,9 @@
 """Uploaded media (event images, organisation logos) behind one interface: put, read, delete and the
 public URL of a key. Two stores:
 
-- `DiskMediaStore`: files under the data folder (`<data dir>/media/`), served by the app itself at
-  `/media/<key>` (web/media.py). The development default, and fine for one server with a volume.
+- `DiskMediaStore`: files under `MEDIA_DIR` (in development `<data dir>/media/`), served by the app
+  itself at `/media/<key>` (web/media.py). The development default, and fine for one server with a
+  persistent volume mounted at MEDIA_DIR in every API and worker container.
 - `S3MediaStore`: any S3-compatible bucket (AWS S3, MinIO, Cloudflare R2, ...) through boto3, run
   in a worker thread so the event loop never blocks on the network. Buyers load the images from
   `MEDIA_PUBLIC_BASE_URL` (the bucket's public address or a CDN in front of it).
@@ -202,8 +203,8 @@ def media_url(key: str, *, absolute: bool = True) -> str:
 
 @functools.lru_cache(maxsize=4)
 def make_media_store(media: MediaSettings, data_dir: Path) -> MediaStore:
-    """The S3 store when MEDIA_S3_BUCKET is set, else files under `<data dir>/media`. One per
-    configuration and process (jobs ask for it on every run; a boto3 client is worth keeping)."""
+    """The S3 store when MEDIA_S3_BUCKET is set, else files under MEDIA_DIR (unset: `<data dir>/media`).
+    One per configuration and process (jobs ask for it on every run; a boto3 client is worth keeping)."""
     if media.s3_bucket:
         return S3MediaStore(
             bucket=media.s3_bucket,
@@ -212,7 +213,7 @@ def make_media_store(media: MediaSettings, data_dir: Path) -> MediaStore:
             access_key_id=media.s3_access_key_id,
             secret_access_key=media.s3_secret_access_key,
         )
-    return DiskMediaStore(data_dir / "media")
+    return DiskMediaStore(media.disk_dir or data_dir / "media")
 
 
 def urls_for(media: MediaSettings, public_url: str) -> MediaUrls:

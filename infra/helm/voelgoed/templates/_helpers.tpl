@@ -37,6 +37,37 @@ VOELGOED_DATA_DIR: /tmp/voelgoed
 {{- range $key, $value := .Values.config }}
 {{ $key }}: {{ $value | quote }}
 {{- end }}
+{{- include "voelgoed.mediaConfig" . }}
+{{- end -}}
+
+{{/* Where uploaded images live (values: media): a bucket or a shared volume, exactly one, as
+production refuses to start without MEDIA_S3_BUCKET or MEDIA_DIR. A bucket given the old way, as
+config.MEDIA_S3_BUCKET, still counts. */}}
+{{- define "voelgoed.mediaConfig" -}}
+{{- $m := .Values.media -}}
+{{- $bucket := $m.s3.bucket | default (get .Values.config "MEDIA_S3_BUCKET") -}}
+{{- $pvc := $m.persistentVolumeClaim -}}
+{{- if and $bucket $pvc.enabled -}}
+{{- fail "media: choose one place for uploaded images, media.s3.bucket or media.persistentVolumeClaim, not both" -}}
+{{- else if not (or $bucket $pvc.enabled) -}}
+{{- fail "media.s3.bucket or media.persistentVolumeClaim.enabled is required: uploaded images (MEDIA_S3_BUCKET or MEDIA_DIR) must outlive a pod and be shared by every API and worker pod (docs/operations.md)" -}}
+{{- end -}}
+{{- $media := dict "MEDIA_S3_BUCKET" $m.s3.bucket "MEDIA_S3_REGION" $m.s3.region "MEDIA_S3_ENDPOINT_URL" $m.s3.endpointUrl "MEDIA_PUBLIC_BASE_URL" $m.publicBaseUrl -}}
+{{- if $pvc.enabled -}}
+{{- $_ := set $media "MEDIA_DIR" (required "media.persistentVolumeClaim.mountPath is required" $pvc.mountPath) -}}
+{{- end -}}
+{{- range $key, $value := $media }}
+{{- if $value }}
+{{- if hasKey $.Values.config $key }}
+{{- fail (printf "%s is set both in config and in media: keep it in media only" $key) }}
+{{- end }}
+{{ $key }}: {{ $value | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{- define "voelgoed.mediaClaimName" -}}
+{{- .Values.media.persistentVolumeClaim.existingClaim | default (printf "%s-media" (include "voelgoed.fullname" .)) -}}
 {{- end -}}
 
 {{/* The secret settings (base64), when the chart makes the Secret. */}}
