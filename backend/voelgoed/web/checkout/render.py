@@ -33,8 +33,6 @@ FAVICON_SVG_NAME = f"favicon.{hashlib.sha256(FAVICON_SVG).hexdigest()[:12]}.svg"
 FAVICON_ICO = (HERE / "static" / "favicon.ico").read_bytes()
 
 
-
-
 def _site_globals(env: Environment) -> None:
     env.globals["css_url"] = CSS_URL
     env.globals["js_url"] = JS_URL
