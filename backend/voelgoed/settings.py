@@ -158,6 +158,7 @@ class LimitSettings:
     reserve_batch_max: int = 64
     public_rate_limit: int = 600  # public API requests per client IP per window (0: off)
     public_rate_window_seconds: int = 60
+    sign_up_rate_limit: int = 20  # accounts created per client IP per hour
     # Exports (docs/dashboards.md): above this many rows a CSV is made by a SAQ job, not streamed at once.
     export_sync_max_rows: int = 50_000
 
@@ -440,6 +441,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         reserve_batch_max=env.integer("RESERVE_BATCH_MAX", 64, minimum=1),
         public_rate_limit=env.integer("PUBLIC_RATE_LIMIT", 600),
         public_rate_window_seconds=env.integer("PUBLIC_RATE_WINDOW_SECONDS", 60, minimum=1),
+        sign_up_rate_limit=env.integer("SIGN_UP_RATE_LIMIT", 20, minimum=1),
         export_sync_max_rows=env.integer("EXPORT_SYNC_MAX_ROWS", 50_000),
     )
     cache = CacheSettings(

@@ -138,7 +138,10 @@ async def test_a_test_email_goes_to_the_signed_in_member_only_and_is_rate_limite
     assert "Test wording for Thandiwe Mokoena" in str(plain.get_content())
     assert "Test wording for Thandiwe Mokoena" in visible(str(rich.get_content()))
     assert "Karoo Sounds" in str(msg["From"])
-    assert [str(m["To"]) for m in captured_tests(stack)] == [me]  # the sample buyer got nothing
+    # The sample buyer got nothing: every test e-mail of this organisation went to the member (the
+    # mail folder is shared with other tests, whose test e-mails come from other organisations).
+    ours = [str(m["To"]) for m in captured_tests(stack) if "Karoo Sounds" in str(m["From"])]
+    assert ours == [me]
 
     for _ in range(9):
         assert (await client.post(client.org("/email-templates/reminder/test"))).status_code == 202

@@ -60,7 +60,7 @@ async def entries(client: Api, event: dict[str, Any]) -> dict[str, dict[str, Any
 
 
 async def offer_token(stack: Stack, email: str) -> str:
-    msg = await wait_for_mail(stack, email, "held for you", timeout=30)
+    msg = await wait_for_mail(stack, email, "held for you", timeout=60)
     match = OFFER_LINK.search(mail_text(msg))
     assert match, mail_text(msg)
     return match.group(1)

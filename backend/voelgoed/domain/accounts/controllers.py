@@ -107,7 +107,8 @@ class AuthController(Controller):
         settings: Settings,
         redis: Redis,
     ) -> Response[Me]:
-        await ratelimit.hit(redis, f"signup:{client_address(request)}", limit=20, window_seconds=3600)
+        limit = settings.limits.sign_up_rate_limit
+        await ratelimit.hit(redis, f"signup:{client_address(request)}", limit=limit, window_seconds=3600)
         user = await AccountService(db_session).create_user(email=data.email, password=data.password, name=data.name)
         if data.organization_name and data.organization_name.strip():
             await OrganizationService(db_session).create(name=data.organization_name, owner=user)
