@@ -105,3 +105,24 @@ def test_a_stored_wording_that_no_longer_fits_falls_back_to_the_default() -> Non
     mail = sample_mail(EmailKind.REMINDER, look, to="b@example.test", public_url="https://t.test")
     assert mail.subject == "Coming up: Summer Sunset Concert" and mail.reply_to is None
     assert "Reply to this e-mail" not in mail.text  # no Reply-To: no promise that replies arrive
+
+
+def test_a_buyer_without_a_name_is_greeted_in_the_orders_language() -> None:
+    """The default wording in Afrikaans, with the no-name greeting translated too (it was "Hallo
+    there," before the fallback name became a msgid)."""
+    from voelgoed.domain.notifications.messages import ReminderMail, reminder
+
+    facts = {
+        "to": "b@example.test",
+        "buyer_name": None,
+        "reference": "VG-TEST0001",
+        "event_name": "Somersonsondergang",
+        "starts_local": "Sa. 12 Des. 2026, 19:00",
+        "timezone": "Africa/Johannesburg",
+        "venue": None,
+        "order_url": "https://t.test/orders/VG-TEST0001?token=x",
+    }
+    af = reminder(ReminderMail(**facts), MailLook(branding(), None), "af")  # type: ignore[arg-type]
+    en = reminder(ReminderMail(**facts), MailLook(branding(), None), "en")  # type: ignore[arg-type]
+    assert "daar," in af.text and "there" not in af.text
+    assert "Hello there," in en.text

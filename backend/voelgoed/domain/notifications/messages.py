@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from voelgoed.domain.notifications.kinds import EmailKind
 from voelgoed.domain.notifications.rendering import Mail, MailLook, render
 from voelgoed.domain.orders.pricing import OrderSummary
+from voelgoed.lib.i18n import N_, translate
+
+# The buyer's name where they gave none ("Hello {buyer_name}," reads "Hello there,").
+NO_NAME = N_("there")
 
 __all__ = [
     "EventCancelledMail",
@@ -72,9 +76,10 @@ class OrderFacts:
     venue: str | None
     order_url: str
 
-    def placeholders(self, look: MailLook) -> dict[str, str]:
+    def placeholders(self, look: MailLook, locale: str = "en") -> dict[str, str]:
         return {
-            "buyer_name": self.buyer_name or "there",
+            # Without a name: "Hello there," (a msgid: "Hallo daar," in Afrikaans).
+            "buyer_name": self.buyer_name or translate(locale, NO_NAME),
             "event_name": self.event_name,
             "event_start": f"{self.starts_local} ({self.timezone})",
             "venue": self.venue or "",

@@ -57,7 +57,7 @@ class _Facts(Protocol):
     @property
     def to(self) -> str: ...
 
-    def placeholders(self, look: MailLook) -> dict[str, str]: ...
+    def placeholders(self, look: MailLook, locale: str = "en") -> dict[str, str]: ...
 
 
 def _default(kind: EmailKind, locale: str) -> Wording:
@@ -94,7 +94,7 @@ def render(
     *,
     extra_placeholders: Mapping[str, str] | None = None,
 ) -> Mail:
-    values = {**facts.placeholders(look), **(extra_placeholders or {})}
+    values = {**facts.placeholders(look, locale), **(extra_placeholders or {})}
     assert set(values) == set(SPECS[kind].placeholders), f"{kind}: placeholders and values disagree"
     subject, intro_text, intro_html = _wording(kind, look, values, locale)
     context = {
