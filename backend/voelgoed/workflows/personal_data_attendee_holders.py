@@ -26,7 +26,7 @@ from voelgoed.domain.catalog.models import TicketType
 from voelgoed.domain.orders.models import Order, OrderLine
 from voelgoed.domain.tickets.models import Ticket
 from voelgoed.domain.tickets.payload import ticket_code
-from voelgoed.workflows.personal_data_types import DataSubject, PersonalDataHolder, Rows
+from voelgoed.workflows.personal_data_types import DataSubject, PersonalDataHolder, Rows, rows_changed
 
 
 def _of_event(org: uuid.UUID, event_id: uuid.UUID) -> Any:
@@ -77,21 +77,21 @@ async def _erase_answers(db: AsyncSession, s: DataSubject) -> int:
     """Deleted, not tombstoned: see the module's docstring."""
     if not s.order_ids:
         return 0
-    result = await db.execute(
-        delete(AttendeeAnswer)
-        .where(AttendeeAnswer.organization_id == s.organization_id, AttendeeAnswer.order_id.in_(s.order_ids))
-        .execution_options(synchronize_session=False)
+    return await rows_changed(
+        db,
+        delete(AttendeeAnswer).where(
+            AttendeeAnswer.organization_id == s.organization_id, AttendeeAnswer.order_id.in_(s.order_ids)
+        ),
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def _remove_event_answers(db: AsyncSession, org: uuid.UUID, event_id: uuid.UUID) -> int:
-    result = await db.execute(
-        delete(AttendeeAnswer)
-        .where(AttendeeAnswer.organization_id == org, AttendeeAnswer.order_id.in_(_of_event(org, event_id)))
-        .execution_options(synchronize_session=False)
+    return await rows_changed(
+        db,
+        delete(AttendeeAnswer).where(
+            AttendeeAnswer.organization_id == org, AttendeeAnswer.order_id.in_(_of_event(org, event_id))
+        ),
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 # --- the name given for each ticket ---
@@ -137,21 +137,21 @@ async def _export_names(db: AsyncSession, s: DataSubject) -> Rows:
 async def _erase_names(db: AsyncSession, s: DataSubject) -> int:
     if not s.order_ids:
         return 0
-    result = await db.execute(
-        delete(AttendeeName)
-        .where(AttendeeName.organization_id == s.organization_id, AttendeeName.order_id.in_(s.order_ids))
-        .execution_options(synchronize_session=False)
+    return await rows_changed(
+        db,
+        delete(AttendeeName).where(
+            AttendeeName.organization_id == s.organization_id, AttendeeName.order_id.in_(s.order_ids)
+        ),
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def _remove_event_names(db: AsyncSession, org: uuid.UUID, event_id: uuid.UUID) -> int:
-    result = await db.execute(
-        delete(AttendeeName)
-        .where(AttendeeName.organization_id == org, AttendeeName.order_id.in_(_of_event(org, event_id)))
-        .execution_options(synchronize_session=False)
+    return await rows_changed(
+        db,
+        delete(AttendeeName).where(
+            AttendeeName.organization_id == org, AttendeeName.order_id.in_(_of_event(org, event_id))
+        ),
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 QUESTION_ANSWERS = PersonalDataHolder(

@@ -53,6 +53,7 @@ from voelgoed.workflows.personal_data_types import (  # re-exported: the registr
     DataSubject,
     PersonalDataHolder,
     Rows,
+    rows_changed,
     scrub,
 )
 from voelgoed.workflows.personal_data_waiting_list_holder import WAITING_LIST, waiting_list_names
@@ -113,24 +114,22 @@ async def _export_orders(db: AsyncSession, s: DataSubject) -> Rows:
 async def _erase_orders(db: AsyncSession, s: DataSubject) -> int:
     if not s.order_ids:
         return 0
-    result = await db.execute(
+    return await rows_changed(
+        db,
         update(Order)
         .where(Order.organization_id == s.organization_id, Order.id.in_(s.order_ids))
-        .values(buyer_name=ERASED, buyer_email=None, buyer_phone=None)
-        .execution_options(synchronize_session=False)
+        .values(buyer_name=ERASED, buyer_email=None, buyer_phone=None),
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def _remove_order_phones(db: AsyncSession, org: uuid.UUID, event_id: uuid.UUID) -> int:
     """The phone is asked for only to reach the buyer about this event (the privacy notice)."""
-    result = await db.execute(
+    return await rows_changed(
+        db,
         update(Order)
         .where(Order.organization_id == org, Order.event_id == event_id, Order.buyer_phone.is_not(None))
-        .values(buyer_phone=None)
-        .execution_options(synchronize_session=False)
+        .values(buyer_phone=None),
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 # --- tickets: the holder's name ---
@@ -161,23 +160,21 @@ async def _export_tickets(db: AsyncSession, s: DataSubject) -> Rows:
 async def _erase_ticket_holders(db: AsyncSession, s: DataSubject) -> int:
     if not s.ticket_ids:
         return 0
-    result = await db.execute(
+    return await rows_changed(
+        db,
         update(Ticket)
         .where(Ticket.organization_id == s.organization_id, Ticket.id.in_(s.ticket_ids))
-        .values(holder_name=ERASED)
-        .execution_options(synchronize_session=False)
+        .values(holder_name=ERASED),
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def _remove_ticket_holders(db: AsyncSession, org: uuid.UUID, event_id: uuid.UUID) -> int:
-    result = await db.execute(
+    return await rows_changed(
+        db,
         update(Ticket)
         .where(Ticket.organization_id == org, Ticket.event_id == event_id, Ticket.holder_name.is_not(None))
-        .values(holder_name=None)
-        .execution_options(synchronize_session=False)
+        .values(holder_name=None),
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 # --- rendered ticket PDFs: they print the names; rendered again on demand ---
@@ -199,22 +196,19 @@ async def _export_ticket_documents(db: AsyncSession, s: DataSubject) -> Rows:
 async def _erase_ticket_documents(db: AsyncSession, s: DataSubject) -> int:
     if not s.order_ids:
         return 0
-    result = await db.execute(
-        delete(OrderDocument)
-        .where(OrderDocument.organization_id == s.organization_id, OrderDocument.order_id.in_(s.order_ids))
-        .execution_options(synchronize_session=False)
+    return await rows_changed(
+        db,
+        delete(OrderDocument).where(
+            OrderDocument.organization_id == s.organization_id, OrderDocument.order_id.in_(s.order_ids)
+        ),
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def _remove_event_ticket_documents(db: AsyncSession, org: uuid.UUID, event_id: uuid.UUID) -> int:
     of_event = select(Order.id).where(Order.organization_id == org, Order.event_id == event_id)
-    result = await db.execute(
-        delete(OrderDocument)
-        .where(OrderDocument.organization_id == org, OrderDocument.order_id.in_(of_event))
-        .execution_options(synchronize_session=False)
+    return await rows_changed(
+        db, delete(OrderDocument).where(OrderDocument.organization_id == org, OrderDocument.order_id.in_(of_event))
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 # --- billing details: who the buyer wanted on the invoice ---
@@ -237,13 +231,12 @@ async def _export_billing(db: AsyncSession, s: DataSubject) -> Rows:
 async def _erase_billing(db: AsyncSession, s: DataSubject) -> int:
     if not s.order_ids:
         return 0
-    result = await db.execute(
+    return await rows_changed(
+        db,
         update(BillingDetails)
         .where(BillingDetails.organization_id == s.organization_id, BillingDetails.order_id.in_(s.order_ids))
-        .values(name=ERASED, company=None, address=None, vat_number=None)
-        .execution_options(synchronize_session=False)
+        .values(name=ERASED, company=None, address=None, vat_number=None),
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 # --- tax documents: kept exactly as issued ---
@@ -298,13 +291,12 @@ async def _export_refunds(db: AsyncSession, s: DataSubject) -> Rows:
 async def _erase_refund_reasons(db: AsyncSession, s: DataSubject) -> int:
     if not s.order_ids:
         return 0
-    result = await db.execute(
+    return await rows_changed(
+        db,
         update(Refund)
         .where(Refund.organization_id == s.organization_id, Refund.order_id.in_(s.order_ids))
-        .values(reason=ERASED)
-        .execution_options(synchronize_session=False)
+        .values(reason=ERASED),
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 # --- payments: the transactions, and what the provider sent us about them ---

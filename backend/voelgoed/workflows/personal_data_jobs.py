@@ -30,7 +30,7 @@ from voelgoed.domain.privacy.services import audit
 from voelgoed.domain.tickets.models import OrderDocument
 from voelgoed.worker_context import db_session, worker_job
 from voelgoed.workflows import personal_data
-from voelgoed.workflows.personal_data_holders import ERASED
+from voelgoed.workflows.personal_data_types import ERASED, rows_changed
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +105,12 @@ async def expire_unconfirmed(ctx: Any) -> int:
 
 async def purge_expired_exports(ctx: Any) -> int:
     async with db_session(ctx) as db, db.begin():
-        result = await db.execute(
+        return await rows_changed(
+            db,
             update(PersonalDataRequest)
             .where(PersonalDataRequest.export_file.is_not(None), PersonalDataRequest.download_expires_at < func.now())
-            .values(export_file=None, download_token_hash=None)
-            .execution_options(synchronize_session=False)
+            .values(export_file=None, download_token_hash=None),
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def purge_erased_ticket_documents(ctx: Any) -> int:
@@ -119,10 +118,7 @@ async def purge_erased_ticket_documents(ctx: Any) -> int:
     erased (seconds after payment) is stored after the erasure; it prints the names, so it goes."""
     erased = select(Order.id).where(Order.buyer_email.is_(None), Order.buyer_name == ERASED)
     async with db_session(ctx) as db, db.begin():
-        result = await db.execute(
-            delete(OrderDocument).where(OrderDocument.order_id.in_(erased)).execution_options(synchronize_session=False)
-        )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return await rows_changed(db, delete(OrderDocument).where(OrderDocument.order_id.in_(erased)))
 
 
 @worker_job

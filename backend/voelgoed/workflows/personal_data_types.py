@@ -56,3 +56,10 @@ def scrub(value: Any, personal: frozenset[str]) -> Any:
     if isinstance(value, str) and any(p in value.lower() for p in lowered):
         return ERASED
     return value
+
+
+async def rows_changed(db: AsyncSession, statement: Any) -> int:
+    """Runs a bulk UPDATE or DELETE (the ORM's session is not synchronised: holders work on rows
+    they do not load) and returns how many rows it changed."""
+    result = await db.execute(statement.execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

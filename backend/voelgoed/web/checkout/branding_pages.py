@@ -66,10 +66,15 @@ async def organisation_by_slug(db: AsyncSession, slug: str) -> Organization | No
     return await db.scalar(select(Organization).where(Organization.slug == slug))
 
 
-async def branding_of_event(db: AsyncSession, event: Event) -> Branding:
+async def organization_of_event(db: AsyncSession, event: Event) -> Organization:
+    """The event's organisation: its branding and its VAT rule, read once per page."""
     org = await db.scalar(select(Organization).where(Organization.id == event.organization_id))
     assert org is not None  # event.organization_id references it
-    return branding_of(org)
+    return org
+
+
+async def branding_of_event(db: AsyncSession, event: Event) -> Branding:
+    return branding_of(await organization_of_event(db, event))
 
 
 async def upcoming_events_of(db: AsyncSession, organization_id: Any, limit: int = 50) -> list[Event]:

@@ -23,7 +23,7 @@ from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.catalog.services import public_types
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.events.schemas import event_image_read
-from voelgoed.domain.organizations.services import charged_vat_rate_bp
+from voelgoed.domain.organizations.branding import branding_of
 from voelgoed.domain.waiting_list.services import settings_of
 from voelgoed.lib import ratelimit
 from voelgoed.lib.digits import parse_whole_number
@@ -32,7 +32,7 @@ from voelgoed.lib.i18n import gettext as _
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
 from voelgoed.web.checkout import workflow_bridge
-from voelgoed.web.checkout.branding_pages import HERO_SIZES, absolute, branding_of_event, share_links, srcset
+from voelgoed.web.checkout.branding_pages import HERO_SIZES, absolute, organization_of_event, share_links, srcset
 from voelgoed.web.checkout.event_listing import event_by_slug, ticket_types
 from voelgoed.web.checkout.render import render
 from voelgoed.web.checkout.security import Visit, order_cookie, record_step
@@ -117,11 +117,12 @@ async def event_page(
             waitlist_types = [t for t in types if t.state == "sold_out"]
     canonical = f"{settings.server.public_url}/events/{event.slug}"
     image = event_image_read(event, absolute=False)
+    org = await organization_of_event(db, event)
     return render(
         "event.html",
         status=status,
         # "VAT incl." only where the organiser is a VAT vendor (a seller who is not must not show VAT)
-        shows_vat=await charged_vat_rate_bp(db, event.organization_id) > 0,
+        shows_vat=org.charged_vat_rate_bp > 0,
         cookies=visit.cookies(),
         event=event,
         address=_address(event),
@@ -146,7 +147,7 @@ async def event_page(
         description=_summary(event),
         canonical=canonical,
         # Branding (web/checkout/branding_pages.py): the organiser's colour, logo and page; the image.
-        brand=await branding_of_event(db, event),
+        brand=branding_of(org),
         image=image,
         hero_srcset=srcset(image) if image else None,
         hero_sizes=HERO_SIZES,
