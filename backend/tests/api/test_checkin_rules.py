@@ -55,6 +55,10 @@ async def test_window_without_offset_is_read_in_the_events_zone(client: Api, sta
     after = (await client.get(config_url)).json()
     assert after["reentry_allowed"] is True
     assert datetime.fromisoformat(after["valid_from"]) < datetime.now(UTC)
+    # What a blank window stands for comes from the server (screens do not copy the rule).
+    starts, ends = datetime.fromisoformat(event["starts_at"]), datetime.fromisoformat(event["ends_at"])
+    assert datetime.fromisoformat(after["default_valid_from"]) == starts - timedelta(hours=3)
+    assert datetime.fromisoformat(after["default_valid_until"]) == ends
 
 
 async def test_gate_types_round_trip_and_other_organisation_is_kept_out(

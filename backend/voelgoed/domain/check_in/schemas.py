@@ -118,6 +118,10 @@ class CheckinConfigRead(msgspec.Struct):
     valid_until: datetime | None
     effective_valid_from: datetime
     effective_valid_until: datetime
+    # The window a blank valid_from/valid_until stands for (rules.py: doors open DEFAULT_OPEN_BEFORE
+    # the start, close at the end), so screens describe it without knowing the rule.
+    default_valid_from: datetime
+    default_valid_until: datetime
     gates: list[GateRuleRead]
     updated_at: datetime | None
 

@@ -85,6 +85,8 @@ async def config_read(db: AsyncSession, event: Event) -> CheckinConfigRead:
         valid_until=config.valid_until if config else None,
         effective_valid_from=rules.valid_from,
         effective_valid_until=rules.valid_until,
+        default_valid_from=event.starts_at - check_in_rules.DEFAULT_OPEN_BEFORE,
+        default_valid_until=event.ends_at,
         gates=out,
         updated_at=config.updated_at if config else None,
     )

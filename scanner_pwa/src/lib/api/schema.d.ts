@@ -2802,6 +2802,10 @@ export interface components {
         /** CheckinConfigRead */
         CheckinConfigRead: {
             /** Format: date-time */
+            default_valid_from: string;
+            /** Format: date-time */
+            default_valid_until: string;
+            /** Format: date-time */
             effective_valid_from: string;
             /** Format: date-time */
             effective_valid_until: string;
