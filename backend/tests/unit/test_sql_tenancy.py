@@ -32,6 +32,9 @@ _SYSTEM = "system job over all tenants (the worker has no organisation)"
 ALLOWED: dict[str, str] = {
     # The device's own row, found by its token hash: the organisation comes from this row.
     "voelgoed.auth.queries:DEVICE_AUTH": "device path: the token identifies the device row",
+    # Inserts: the organisation is a bound value of the rows written, not a filter.
+    "voelgoed.domain.webhooks.outbox_sql:_INSERT_EVENT": "insert: organization_id is written as :org",
+    "voelgoed.domain.webhooks.outbox_sql:_INSERT_DELIVERIES": "insert: organization_id is written as :org",
     "voelgoed.domain.check_in.queries:SCAN_FEED": _EVENT,
     "voelgoed.domain.check_in.queries:OFFLINE_DUPLICATES": _EVENT,
     "voelgoed.domain.check_in.queries:DUPLICATE_WINNERS": _EVENT + " (ticket ids of its duplicates)",

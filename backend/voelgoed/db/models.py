@@ -28,6 +28,7 @@ from voelgoed.domain.refunds.models import Refund, RefundTicket
 from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument, Ticket
 from voelgoed.domain.venues.models import Gate, Venue
 from voelgoed.domain.waiting_list.models import WaitingListEntry, WaitingListSettings
+from voelgoed.domain.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "AnalyticsEvent",
@@ -86,4 +87,8 @@ __all__ = [
     "Venue",
     "WaitingListEntry",
     "WaitingListSettings",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]
