@@ -1,4 +1,4 @@
-// ESLint for the two frontends and the Playwright specs; formatting is Prettier's (`npm run format`),
+// ESLint for the two frontends, their API client package (packages/api-client) and the Playwright specs; formatting is Prettier's (`npm run format`),
 // so eslint-config-prettier switches off the rules that would fight it.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
@@ -9,7 +9,7 @@ import organiserSvelteConfig from './organiser_app/svelte.config.js';
 import scannerSvelteConfig from './scanner_pwa/svelte.config.js';
 
 export default ts.config(
-	{ ignores: ['**/build/', '**/dist/', '**/.svelte-kit/', '**/src/lib/api/schema.d.ts'] },
+	{ ignores: ['**/build/', '**/dist/', '**/.svelte-kit/', 'packages/api-client/src/schema.d.ts'] },
 	js.configs.recommended,
 	...ts.configs.recommended,
 	...svelte.configs.recommended,

@@ -16,9 +16,9 @@ dev port="8000": build
 dev-hot:
     {{py}} -m voelgoed run --port 8000 & npm run dev -w organiser_app; kill %1
 
-# Build the frontends (organiser app, scanner)
+# Build the frontends (organiser app, scanner; their API client package is used from source)
 build:
-    npm run build --workspaces
+    npm run build --workspaces --if-present
 
 # Every test: lint, spec freshness, backend tests against real servers, frontend checks, browser tests
 # (the apps are built first: the backend tests request every URL the README names, /app/ too)
@@ -51,9 +51,10 @@ openapi:
     npm run gen:api
 
 # Fail when the committed OpenAPI spec differs from the app, or the TypeScript types from the spec
+# (one generated file, in the client package both apps use: packages/api-client/src/schema.d.ts)
 openapi-check:
     {{py}} -m voelgoed openapi --check
-    for app in organiser_app scanner_pwa; do t=$(mktemp --suffix=.d.ts) && (cd $app && npx openapi-typescript ../shared_schemas/openapi.json -o "$t" >/dev/null) && diff -q "$t" $app/src/lib/api/schema.d.ts && echo "$app/src/lib/api/schema.d.ts is current" || exit 1; done
+    t=$(mktemp --suffix=.d.ts) && (cd packages/api-client && npx openapi-typescript ../../shared_schemas/openapi.json -o "$t" >/dev/null) && diff -q "$t" packages/api-client/src/schema.d.ts && echo "packages/api-client/src/schema.d.ts is current" || { echo "packages/api-client/src/schema.d.ts is stale: run 'just openapi'" >&2; exit 1; }
 
 # Validate infra/ offline (no Docker engine or cluster here): hadolint on the Dockerfile, the compose
 # file against the vendored compose-spec schema, Helm's own lint and renderer on the chart, and the

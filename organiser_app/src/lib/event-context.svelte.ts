@@ -2,7 +2,7 @@
 // loaded once by the event layout and shared with its pages through Svelte context.
 import { getContext, setContext } from 'svelte';
 import { api, call, ApiError } from './api/client';
-import type { EventItem } from './api/types';
+import type { EventItem } from '@voelgoed/api-client';
 import { errorMessage } from './forms.svelte';
 
 const KEY = Symbol('event');

@@ -1,6 +1,6 @@
 // Words shown for the API's closed sets. Each map is keyed by the generated type of its set
-// (api/types.ts): `satisfies Record<X, string>` makes svelte-check fail when the backend adds a
-// word nobody labelled; `Partial<Record<...>>` where a <select> offers a chosen few.
+// (@voelgoed/api-client): `satisfies Record<X, string>` makes svelte-check fail when the backend
+// adds a word nobody labelled; `Partial<Record<...>>` where a <select> offers a chosen few.
 import type {
 	CouponKind,
 	EventSort,
@@ -14,7 +14,7 @@ import type {
 	Role,
 	ScanResult,
 	VenueSort
-} from './api/types';
+} from '@voelgoed/api-client';
 
 export type Option = { value: string; label: string };
 

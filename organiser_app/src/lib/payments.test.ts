@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PaymentProviderField } from './api/types';
+import type { PaymentProviderField } from '@voelgoed/api-client';
 import { credentialChanges, moved, secretPlaceholder } from './payments';
 
 const field = (over: Partial<PaymentProviderField>): PaymentProviderField => ({

@@ -1,6 +1,6 @@
 // Small pure helpers of the payment settings page (routes/orgs/[orgId]/payments). The server
 // checks every value; these only decide what the page sends.
-import type { PaymentProviderField } from './api/types';
+import type { PaymentProviderField } from '@voelgoed/api-client';
 
 /** `names` with the item at `index` moved one place up (-1) or down (+1); unchanged at the ends. */
 export function moved<T>(names: readonly T[], index: number, delta: -1 | 1): T[] {

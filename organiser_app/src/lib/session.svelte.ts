@@ -1,6 +1,6 @@
 // The signed-in user and their memberships, shared by every page.
 import { api, call, send, ApiError } from './api/client';
-import type { Me, Membership, Role } from './api/types';
+import type { Me, Membership, Role } from '@voelgoed/api-client';
 
 class Session {
 	me = $state<Me | null>(null);

@@ -1,22 +1,11 @@
-// The one place that talks HTTP: openapi-fetch over the generated schema, plus the session
-// cookie, the CSRF header and problem+json errors turned into ApiError.
-import createClient, { type Middleware } from 'openapi-fetch';
+// The organiser app's API client: @voelgoed/api-client with the session cookie and CSRF header,
+// plus what only this app does: a 401 outside the public pages sends the person to sign-in, and a
+// request with no answer shows as an ApiError (status 0) so every form and banner handles one type.
 import { goto } from '$app/navigation';
 import { base } from '$app/paths';
-import type { paths } from './schema';
+import { ApiError, createApiClient, unwrap, type Middleware } from '@voelgoed/api-client';
 
-import { ApiError, problemOf } from '../../../../shared_schemas/problem';
-
-export { ApiError, type FieldError } from '../../../../shared_schemas/problem';
-
-export function readCookie(name: string): string | null {
-	if (typeof document === 'undefined') return null;
-	for (const part of document.cookie.split(';')) {
-		const [k, ...v] = part.trim().split('=');
-		if (k === name) return decodeURIComponent(v.join('='));
-	}
-	return null;
-}
+export { ApiError, type FieldError } from '@voelgoed/api-client';
 
 const PUBLIC_PREFIXES = ['/sign-in', '/sign-up', '/forgot-password', '/reset-password', '/invitations/'];
 
@@ -27,14 +16,7 @@ export function onPublicPage(): boolean {
 	return PUBLIC_PREFIXES.some((p) => path.startsWith(p));
 }
 
-const sessionMiddleware: Middleware = {
-	onRequest({ request }) {
-		if (request.method !== 'GET' && request.method !== 'HEAD') {
-			const csrf = readCookie('vg_csrf');
-			if (csrf) request.headers.set('X-CSRF-Token', csrf);
-		}
-		return request;
-	},
+const signInOn401: Middleware = {
 	onResponse({ response }) {
 		if (response.status === 401 && !onPublicPage()) {
 			const next = location.pathname + location.search;
@@ -44,30 +26,24 @@ const sessionMiddleware: Middleware = {
 	}
 };
 
-export const api = createClient<paths>({ baseUrl: '', credentials: 'include' });
-api.use(sessionMiddleware);
+export const api = createApiClient({ auth: { kind: 'session' } });
+api.use(signInOn401);
 
 type Result = { data?: unknown; error?: unknown; response: Response };
 
-function toApiError(result: Result): ApiError {
-	return new ApiError(result.response.status, problemOf(result.error, result.response.statusText));
-}
-
-async function settle<R extends Result>(request: Promise<R>): Promise<R> {
-	let result: R;
+async function settle<R extends Result>(request: Promise<R>): Promise<Exclude<R['data'], undefined>> {
 	try {
-		result = await request;
-	} catch {
+		return await unwrap(request);
+	} catch (e) {
+		// NetworkError (or an unreadable answer): one kind of failure for the person, as before.
+		if (e instanceof ApiError) throw e;
 		throw new ApiError(0, { detail: 'Cannot reach the server. Check your connection and try again.' });
 	}
-	if (!result.response.ok) throw toApiError(result);
-	return result;
 }
 
 /** Await an api call and return its data, or throw ApiError. */
 export async function call<R extends Result>(request: Promise<R>): Promise<Exclude<R['data'], undefined>> {
-	const result = await settle(request);
-	return result.data as Exclude<R['data'], undefined>;
+	return settle(request);
 }
 
 /** Await an api call that answers with no body (204/202), or throw ApiError. */

@@ -51,10 +51,11 @@ beforeAll(async () => {
 function fakeServer() {
 	const calls: Call[] = [];
 	const state = { offline: false, revoked: false, uploaded: [] as string[] };
-	const fetchMock = vi.fn(async (url: string, init: RequestInit) => {
-		const u = new URL(url);
-		const body = init.body ? JSON.parse(String(init.body)) : null;
-		calls.push({ method: init.method ?? 'GET', path: u.pathname, body });
+	const fetchMock = vi.fn(async (request: Request) => {
+		const u = new URL(request.url);
+		const text = await request.text();
+		const body = text ? JSON.parse(text) : null;
+		calls.push({ method: request.method, path: u.pathname, body });
 		if (state.offline) throw new TypeError('Failed to fetch');
 		if (state.revoked && u.pathname.startsWith('/api/checkin/'))
 			return new Response(JSON.stringify({ status: 401, title: 'Unauthorized' }), { status: 401, headers: { 'Content-Type': 'application/problem+json' } });

@@ -1,7 +1,5 @@
 /** Shapes of the scanning protocol (docs/scanning-protocol.md), as the scanner uses them. */
-import type { components } from '../api/schema';
-
-type Schemas = components['schemas'];
+import type { Schemas } from '@voelgoed/api-client';
 
 // The closed sets come from the backend's OpenAPI spec (`npm run gen:api`, made from
 // domain/check_in/rules.py and the event state machine): the offline verifier can only give

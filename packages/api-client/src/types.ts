@@ -1,6 +1,9 @@
 // Domain types, derived from the generated schema by operationId, so they follow the spec
-// whatever the backend names its components.
+// whatever the backend names its components. The apps import these, never schema.d.ts.
 import type { components, operations } from './schema';
+
+/** Every component schema of the spec, by name: `Schemas['EventRead']`. */
+export type Schemas = components['schemas'];
 
 type JsonOf<R> = R extends { content: { 'application/json': infer T } } ? T : never;
 type OkResponses<O> = O extends { responses: infer R } ? R[Extract<keyof R, 200 | 201 | 202>] : never;
@@ -56,7 +59,6 @@ export type OfflineDuplicate = OkOf<'listOfflineDuplicates'>['items'][number];
 // state machines, sort allow-lists and check-in rules). Never copy their words into a list here:
 // a map that needs every word is typed `satisfies Record<X, ...>` (see labels.ts), so a word the
 // backend adds fails `npm run check` until the app handles it.
-type Schemas = components['schemas'];
 export type Role = Schemas['Role'];
 export type EventStatus = Schemas['EventStatus'];
 export type OrderStatus = Schemas['OrderStatus'];
@@ -81,3 +83,13 @@ export type PaymentProviderUpdate = BodyOf<'setPaymentProvider'>;
 export type Refund = OkOf<'getRefund'>;
 export type OrderRefunds = OkOf<'listOrderRefunds'>;
 export type RefundCreate = BodyOf<'createRefund'>;
+
+// The scanner's side of the check-in protocol (docs/scanning-protocol.md).
+export type DeviceSession = OkOf<'getDeviceSession'>;
+export type PairRequest = BodyOf<'pairDevice'>;
+export type ScanRequest = BodyOf<'scanTicket'>;
+export type ScanVerdict = OkOf<'scanTicket'>;
+export type OfflineUpload = BodyOf<'uploadOfflineScans'>;
+export type OfflineScan = OfflineUpload['scans'][number];
+export type OfflineUploadResult = OkOf<'uploadOfflineScans'>;
+export type OfflineResult = OfflineUploadResult['results'][number];
