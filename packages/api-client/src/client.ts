@@ -72,7 +72,7 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
 		// Cookies only for the session; a bearer caller must not ride on a browser session too.
 		credentials: auth.kind === 'session' ? 'include' : 'omit',
 		cache: options.cache,
-		headers: { Accept: 'application/json, application/problem+json' },
+		// No default Accept: some answers are CSV, PDF or an event stream (per-call `headers`, `parseAs`).
 		fetch: options.fetch ?? ((request) => globalThis.fetch(request))
 	});
 	client.use(authMiddleware(auth));
