@@ -25,8 +25,10 @@ class Readiness(msgspec.Struct):
 class HealthController(Controller):
     tags = ["health"]
 
-    @get("/health", operation_id="health", opt=access(Access.PUBLIC), summary="Liveness")
+    @get("/health", operation_id="health", opt=access(Access.PUBLIC), summary="Liveness probe")
     async def health(self) -> Health:
+        """Answers 200 while the process runs; it checks nothing else (see /ready). For load balancers and uptime
+        probes."""
         return Health(status="ok")
 
     @get(
@@ -36,6 +38,9 @@ class HealthController(Controller):
         summary="Readiness: the database answers (Redis is reported, not required)",
     )
     async def ready(self, db_session: AsyncSession, redis: Redis) -> Response[Readiness]:
+        """Answers 200 when the database answers within 2 seconds; Redis is reported but not required, since the
+        product works without it (slower, no rate limits). 503 when the database does not answer."""
+
         async def check_db() -> str:
             try:
                 await asyncio.wait_for(db_session.execute(text("SELECT 1")), 2)

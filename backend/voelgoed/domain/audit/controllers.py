@@ -49,6 +49,10 @@ class AuditController(Controller):
         page: int = Parameter(default=1, ge=1),
         page_size: int = Parameter(default=50, ge=1, le=200),
     ) -> AuditPage:
+        """List the audit log
+
+        Who changed what in the organisation, newest first, a page at a time; filter by `entity_type` and
+        `entity_id` for one resource's history. Entries are never changed or deleted."""
         stmt = order_by(
             AuditService.query(entity_type, entity_id),
             "-created_at",
