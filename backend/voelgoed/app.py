@@ -17,7 +17,7 @@ from litestar.openapi.spec import Contact, License
 
 from voelgoed import __version__
 from voelgoed.auth.guard import authorize, provide_auth
-from voelgoed.auth.permissions import Access
+from voelgoed.auth.permissions import Access, describe_access
 from voelgoed.db import make_alchemy_config, pooler, replica
 from voelgoed.db import pool as db_pool
 from voelgoed.db.timeouts import request_connect_args
@@ -267,5 +267,5 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
     app.state.queue = queue
     check_every_route_declares_access(app)
     add_problem_responses(app.openapi_schema)  # the served and the exported spec alike
-    document_spec(app)  # summaries, descriptions and access notes from the code (lib/openapi_docs.py)
+    document_spec(app, describe_access)  # summaries, descriptions, examples from the code (lib/openapi_docs.py)
     return app

@@ -1,12 +1,16 @@
 """Descriptions and examples in the OpenAPI spec, taken from the code that defines the API.
 
-- Operations: a handler's docstring is "Summary line.\\n\\nDescription ...": the first paragraph
-  becomes the summary (unless `summary=` is set), the rest the description, and a line saying who
-  may call it is added from the handler's `opt["access"]` (so it can never drift from the guard).
-- Schemas: a Struct's docstring is its description; its example is built from its fields
-  (`Meta(examples=[...])`, else the example for the field's name below, else one for its type)
-  unless `STRUCT_EXAMPLES` holds an explicit instance. tests/unit/test_openapi_descriptions.py
-  checks that every example validates against its schema and decodes into its Struct.
+- Operations: a handler's docstring is a summary line, a blank line, then the description: the
+  first paragraph becomes the summary (unless `summary=` is set), the rest the description (an
+  operation without one gets none, and the test names it), and a line saying who
+  may call it is added from the handler's `opt["access"]` by auth/permissions.describe_access (so
+  it can never drift from the guard).
+- Schemas: a Struct's docstring is its description; its example is built from its fields: the
+  field's `Meta(examples=[...])`, else the example for its name (lib/openapi_glossary.py), else its
+  default, else one for its type. Nested Structs give their own example, so one change of a field's
+  example shows everywhere. tests/unit/test_openapi_descriptions.py checks that every example
+  validates against its schema and decodes into its Struct. (Litestar drops null values from
+  examples: nullable fields show a value.)
 - Properties: `Meta(description=...)` on the field; fields with a generic name (`id`,
   `created_at`, `*_cents` ...) get the house convention from `FIELD_GLOSSARY` when they have none.
 """
@@ -15,22 +19,28 @@ from __future__ import annotations
 
 import inspect
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.routes import HTTPRoute
 
-from voelgoed.lib.openapi_glossary import FIELD_GLOSSARY, NAME_EXAMPLES, SCHEMA_DOCS, glossary_for
+from voelgoed.lib.openapi_glossary import (
+    DATETIME_DEFAULT,
+    DATETIME_EXAMPLES,
+    FIELD_GLOSSARY,
+    INT_EXAMPLES,
+    NAME_EXAMPLES,
+    SCHEMA_DOCS,
+    glossary_for,
+)
 
 if TYPE_CHECKING:
     from litestar import Litestar
     from litestar._openapi.schema_generation import SchemaCreator
     from litestar.openapi.spec import OpenAPI, Schema
     from litestar.typing import FieldDefinition
-
-# Explicit example instances for Structs whose generated example would say less than a real one.
-STRUCT_EXAMPLES: dict[type[msgspec.Struct], msgspec.Struct] = {}
 
 _EXAMPLE_NAMESPACE = uuid.UUID("6f1c2a4e-9a5b-4c1e-8d0a-2b7c3e5f6a10")
 _METHODS = ("get", "put", "post", "delete", "patch")
@@ -48,8 +58,6 @@ def struct_description(cls: type) -> str | None:
 
 
 def struct_example(cls: type[msgspec.Struct]) -> dict[str, Any]:
-    if cls in STRUCT_EXAMPLES:
-        return msgspec.to_builtins(STRUCT_EXAMPLES[cls])  # type: ignore[no-any-return]
     info = msgspec.inspect.type_info(cls)
     assert isinstance(info, msgspec.inspect.StructType)
     example: dict[str, Any] = {}
@@ -68,8 +76,9 @@ _SKIP = object()
 def _field_example(field: msgspec.inspect.Field) -> Any:
     if field.name in NAME_EXAMPLES and not _meta_examples(field.type):
         return NAME_EXAMPLES[field.name]
+    named = field.name in INT_EXAMPLES or field.name in DATETIME_EXAMPLES
     default = field.default
-    if default not in (msgspec.NODEFAULT, msgspec.UNSET, None) and not _meta_examples(field.type):
+    if default not in (msgspec.NODEFAULT, msgspec.UNSET, None) and not named and not _meta_examples(field.type):
         return msgspec.to_builtins(default)
     return _example(field.type, field.name)
 
@@ -87,7 +96,8 @@ def _example(t: msgspec.inspect.Type, name: str) -> Any:
         return examples[0]
     m = msgspec.inspect
     if isinstance(t, m.Metadata):
-        return _example(t.type, name)
+        words = ((t.extra_json_schema or {}).get("extra") or {}).get("enum")  # lib/closed_sets.documented_as
+        return words[0] if words else _example(t.type, name)
     if isinstance(t, m.UnionType):
         real = [x for x in t.types if not isinstance(x, m.NoneType)]
         return _example(real[0], name) if real else None
@@ -107,7 +117,7 @@ def _example(t: msgspec.inspect.Type, name: str) -> Any:
     if isinstance(t, m.UUIDType):
         return example_uuid(name)
     if isinstance(t, m.DateTimeType):
-        return "2026-12-12T16:00:00Z"
+        return DATETIME_EXAMPLES.get(name, DATETIME_DEFAULT)
     if isinstance(t, m.DateType):
         return "2026-12-12"
     if isinstance(t, m.BoolType):
@@ -117,13 +127,15 @@ def _example(t: msgspec.inspect.Type, name: str) -> Any:
     if isinstance(t, m.FloatType):
         return 1.5
     if isinstance(t, m.StrType):
-        return name.replace("_", " ")
+        return "R250.00" if name.endswith("_display") else name.replace("_", " ")
     if isinstance(t, m.NoneType):
         return None
     return {}
 
 
 def _int_example(name: str) -> int:
+    if name in INT_EXAMPLES:
+        return INT_EXAMPLES[name]
     if name.endswith("_cents"):
         return 25_000  # R250.00
     if name.endswith("_bp"):
@@ -155,25 +167,37 @@ class DocumentedStructSchemaPlugin(StructSchemaPlugin):
             schema.description = struct_description(cls)
         if not schema.examples:
             schema.examples = [struct_example(cls)]
-        for name, prop in (schema.properties or {}).items():
-            if getattr(prop, "description", None) is None and (text := glossary_for(name)):
+        properties = schema.properties or {}
+        for name, prop in properties.items():
+            if getattr(prop, "description", None) is None and (text := glossary_for(name, properties)):
                 prop.description = text
+        _remember_enums(msgspec.inspect.type_info(cls))
         return schema
 
 
-def access_note(level: object) -> str:
-    from voelgoed.auth.permissions import ROLE_PERMISSIONS, Access, Permission
+# Litestar copies the first field's `Meta(description=...)` onto a shared enum component; the enum's
+# own docstring is put back by document_spec(), from the enums met here.
+_ENUM_DOCS: dict[str, str] = {}
 
-    if level == Access.PUBLIC:
-        return "Access: public, no sign-in needed."
-    if level == Access.USER:
-        return "Access: any signed-in user."
-    if level == Access.DEVICE:
-        return "Access: a paired scanner's device token."
-    if isinstance(level, Permission):
-        roles = [role.value for role, perms in ROLE_PERMISSIONS.items() if level in perms]
-        return f"Access: the `{level.value}` permission (roles: {', '.join(roles)})."
-    return f"Access: {level}."
+
+def _remember_enums(t: msgspec.inspect.Type) -> None:
+    m = msgspec.inspect
+    if isinstance(t, m.StructType):
+        for field in t.fields:
+            _remember_enums(field.type)
+    elif isinstance(t, m.EnumType):
+        if t.cls.__doc__:
+            _ENUM_DOCS[t.cls.__name__] = inspect.cleandoc(t.cls.__doc__)
+    elif isinstance(t, m.Metadata):
+        _remember_enums(t.type)
+    elif isinstance(t, m.UnionType):
+        for member in t.types:
+            if not isinstance(member, m.StructType):
+                _remember_enums(member)
+    elif isinstance(t, (m.ListType, m.SetType, m.FrozenSetType, m.VarTupleType)):
+        _remember_enums(t.item_type)
+    elif isinstance(t, m.DictType):
+        _remember_enums(t.value_type)
 
 
 def split_docstring(doc: str | None) -> tuple[str | None, str | None]:
@@ -184,8 +208,9 @@ def split_docstring(doc: str | None) -> tuple[str | None, str | None]:
     return " ".join(first.split()), rest.strip() or None
 
 
-def document_operations(app: Litestar, spec: OpenAPI) -> None:
-    """Summaries and descriptions from handler docstrings, plus who may call each operation."""
+def document_operations(app: Litestar, spec: OpenAPI, describe_access: Callable[[Any], str]) -> None:
+    """Summaries and descriptions from handler docstrings, plus who may call each operation
+    (`describe_access(handler.opt["access"])`)."""
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or spec.paths is None or route.path_format not in spec.paths:
             continue
@@ -194,13 +219,15 @@ def document_operations(app: Litestar, spec: OpenAPI) -> None:
             if not handler.include_in_schema:
                 continue
             first, rest = split_docstring(handler.fn.__doc__)
+            summary: str | None
+            description: str | None
             if handler.description is not None:  # set in the decorator: taken as it is
                 summary, description = handler.summary or first, handler.description
             elif handler.summary is not None:
                 summary, description = handler.summary, inspect.cleandoc(handler.fn.__doc__ or "") or None
             else:
                 summary, description = first, rest
-            note = access_note(handler.opt.get("access"))
+            note = describe_access(handler.opt.get("access"))
             for method in handler.http_methods:
                 operation = getattr(path_item, method.lower(), None)
                 if operation is None:
@@ -215,7 +242,10 @@ def document_operations(app: Litestar, spec: OpenAPI) -> None:
 def document_components(spec: OpenAPI) -> None:
     """Descriptions and examples for the component schemas that are not Structs (e.g. Problem)."""
     schemas = spec.components.schemas if spec.components and spec.components.schemas else {}
-    for name, (description, example) in SCHEMA_DOCS.items():
+    for name, doc in _ENUM_DOCS.items():
+        if name in schemas and getattr(schemas[name], "enum", None):
+            schemas[name].description = doc
+    for name, (description, example, property_docs) in SCHEMA_DOCS.items():
         schema = schemas.get(name)
         if schema is None or not hasattr(schema, "properties"):
             continue
@@ -223,20 +253,21 @@ def document_components(spec: OpenAPI) -> None:
             schema.description = description
         if not schema.examples:
             schema.examples = [example]
-        for prop_name, prop in (schema.properties or {}).items():
-            if getattr(prop, "description", None) is None and (text := glossary_for(prop_name)):
+        properties = schema.properties or {}
+        for prop_name, prop in properties.items():
+            text = property_docs.get(prop_name) or glossary_for(prop_name, properties)
+            if getattr(prop, "description", None) is None and text:
                 prop.description = text
 
 
-def document_spec(app: Litestar) -> None:
+def document_spec(app: Litestar, describe_access: Callable[[Any], str]) -> None:
     spec = app.openapi_schema
-    document_operations(app, spec)
+    document_operations(app, spec, describe_access)
     document_components(spec)
 
 
 __all__ = [
     "FIELD_GLOSSARY",
-    "STRUCT_EXAMPLES",
     "DocumentedStructSchemaPlugin",
     "document_spec",
     "struct_example",

@@ -7,6 +7,7 @@ integer cents in rand). Example values are South African and shared, so examples
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 FIELD_GLOSSARY: dict[str, str] = {
@@ -43,10 +44,8 @@ FIELD_GLOSSARY: dict[str, str] = {
     "csrf_token": "Send it in the X-CSRF-Token header with every write made with this session.",
     "access_token": "The order token: send it as X-Order-Token to read or pay the order. Shown once.",
     "hold_expires_at": "When unpaid held tickets are released (UTC).",
-    "sales_start_at": "When sales open (UTC); null: on publish.",
-    "sales_end_at": "When sales close (UTC); null: when the event starts.",
-    "valid_from": "Scans are accepted from this time (UTC); null: the event's default.",
-    "valid_until": "Scans are accepted until this time (UTC); null: the event's default.",
+    "sales_start_at": "When sales open (UTC); null: as soon as the event is published.",
+    "sales_end_at": "When sales close (UTC); null: no closing time of its own.",
     "device_name": "The scanner's name, as the organiser gave it when pairing.",
     "gate_name": "The gate's name.",
     "event_name": "The event's name.",
@@ -58,7 +57,6 @@ FIELD_GLOSSARY: dict[str, str] = {
     "sold": "Tickets sold (paid orders).",
     "reserved": "Tickets held by unpaid orders.",
     "available": "Tickets still for sale (null: no limit).",
-    "position": "Position in the list, from 1.",
     "sort_order": "Where it is listed: lower numbers first.",
     "min_per_order": "Fewest tickets of this type per order.",
     "max_per_order": "Most tickets of this type per order.",
@@ -74,16 +72,13 @@ FIELD_GLOSSARY: dict[str, str] = {
     "failure_reason": "Why it failed, as the provider said (null unless failed).",
     "progress": "Share done, from 0 to 1.",
     "role": "The member's role in the organisation.",
-    "purpose": "What the e-mail or link is for.",
     "ok": "Whether it worked.",
     "error": "What went wrong (null when nothing did).",
     "message": "A message for people.",
     "detail": "What went wrong, for people.",
     "title": "A short summary of the problem type.",
-    "label": "What people see.",
-    "description": "Free text shown to buyers.",
+    "description": "Free text shown to buyers on the public page.",
     "notes": "Notes for the organiser's team; buyers never see them.",
-    "reason": "Why.",
     "url": "An absolute URL.",
     "width": "Width in pixels.",
     "height": "Height in pixels.",
@@ -108,7 +103,12 @@ _SUFFIXES: tuple[tuple[str, str], ...] = (
 )
 
 
-def glossary_for(name: str) -> str | None:
+_PAGE_FIELDS = {"items", "total"}  # generic only on a page (a schema with `page`)
+
+
+def glossary_for(name: str, siblings: Iterable[str] = ()) -> str | None:
+    if name in _PAGE_FIELDS and "page" not in siblings:
+        return None
     if name in FIELD_GLOSSARY:
         return FIELD_GLOSSARY[name]
     for suffix, text in _SUFFIXES:
@@ -176,10 +176,101 @@ NAME_EXAMPLES: dict[str, Any] = {
     "utm_source": "instagram",
     "utm_medium": "social",
     "utm_campaign": "wynfees-vroegvoel",
+    # text that is usually null: what it reads like when it is not
+    "error": "The payment provider did not answer within 10 seconds.",
+    "failure_reason": "Insufficient funds",
+    "last_error": "Provider unreachable: timed out after 10 s; will retry.",
+    "provider_reference": "1789425",
+    "provider_refund_id": "rf_8Hk2Lw9QzT",
+    "rejection_explanation": "This request repeats one completed last week.",
+    "message": "Ons hoop om julle in Maart weer te sien.",
+    "notes": "Laaisone by die suidhek.",
+    "description": "Toegang tot al die kelders en 'n proeeglas.",
+    "method": "provider",
+    "access_token": "Xq3v9LmT2pZ8wY4nR6hK0sJ5dF1aC7bE-uG2iO8eN4",
+    "token": "vgd_Xq3v9LmT2pZ8wY4nR6hK0sJ5dF1aC7bE-uG2iO8eN4",
+    "payload": "VG1:AT-iybgdB2Zx3Qk9mLpV4sT8wYc1nR6hK0jF5dA7bE2uG",
+    "serial_hash": "9f86d081884c7d659a2feaa0c55ad015",
+    "access_link": "https://kaartjies.voelgoed.example/e/stellenbosch-wynfees-2026?access=BORG2026",
+    "value": "10000100",
+    "allowed_transitions": ["cancel"],
 }
 
-# Component schemas that are not Structs (built by hand or by Litestar): description and example.
-SCHEMA_DOCS: dict[str, tuple[str, Any]] = {
+# Times and counts by field name, so one example reads like one moment of one event (the Wynfees on
+# 12 December 2026, 16:00 to 23:00 in Johannesburg, sales opened on 5 November).
+DATETIME_EXAMPLES: dict[str, str] = {
+    "starts_at": "2026-12-12T14:00:00Z",
+    "ends_at": "2026-12-12T21:00:00Z",
+    "starts_at_local": "2026-12-12T16:00:00+02:00",
+    "ends_at_local": "2026-12-12T23:00:00+02:00",
+    "sales_start_at": "2026-11-05T07:00:00Z",
+    "sales_end_at": "2026-12-12T12:00:00Z",
+    "published_at": "2026-11-05T07:00:00Z",
+    "created_at": "2026-11-02T08:15:00Z",
+    "updated_at": "2026-11-20T10:30:00Z",
+    "hold_expires_at": "2026-11-20T10:45:00Z",
+    "paid_at": "2026-11-20T10:38:12Z",
+    "completed_at": "2026-11-20T10:38:12Z",
+    "server_time": "2026-12-12T14:32:07Z",
+    "client_time": "2026-12-12T14:32:05Z",
+    "effective_time": "2026-12-12T14:32:05Z",
+    "device_time": "2026-12-12T15:10:00Z",
+    "at": "2026-12-12T14:32:05Z",
+    "expires_at": "2026-11-27T08:15:00Z",
+    "valid_from": "2026-11-05T07:00:00Z",
+    "valid_until": "2026-11-30T22:00:00Z",
+    "default_valid_from": "2026-12-12T11:00:00Z",
+    "default_valid_until": "2026-12-12T21:00:00Z",
+    "effective_valid_from": "2026-12-12T11:00:00Z",
+    "effective_valid_until": "2026-12-12T21:00:00Z",
+}
+DATETIME_DEFAULT = "2026-11-20T10:30:00Z"
+
+INT_EXAMPLES: dict[str, int] = {
+    "price_cents": 25_000,
+    "unit_price_cents": 25_000,
+    "subtotal_cents": 50_000,
+    "line_subtotal_cents": 50_000,
+    "total_cents": 50_000,
+    "line_total_cents": 50_000,
+    "order_total_cents": 50_000,
+    "amount_cents": 50_000,
+    "paid_cents": 50_000,
+    "gross_cents": 50_000,
+    "vat_cents": 6_522,  # the VAT in R500.00 at 15%
+    "discount_cents": 0,
+    "refunded_cents": 0,
+    "refund_pending_cents": 0,
+    "left_to_refund_cents": 50_000,
+    "fee_cents": 1_438,
+    "fees_cents": 1_438,
+    "net_cents": 48_562,
+    "quantity": 2,
+    "capacity": 500,
+    "sold": 120,
+    "reserved": 4,
+    "available": 376,
+    "total": 3,
+    "page": 1,
+    "page_size": 25,
+    "min_per_order": 1,
+    "max_per_order": 10,
+    "sort_order": 0,
+    "position": 1,
+    "width": 1600,
+    "height": 900,
+    "size_bytes": 48_213,
+    "seq": 1_042,
+    "last_seq": 1_042,
+    "vat_rate_bp": 1_500,
+    "charged_vat_rate_bp": 1_500,
+    "payload_version": 1,
+    "attempts": 1,
+}
+
+# Component schemas that are not Structs (built by hand or by Litestar): description, example and
+# property descriptions.
+SCHEMA_DOCS: dict[str, tuple[str, Any, dict[str, str]]] = {
     "Problem": (
         "An RFC 9457 problem: every error answer has this shape (media type application/problem+json). "
         "`errors` lists the fields a 400 or 422 refused.",
@@ -192,9 +283,17 @@ SCHEMA_DOCS: dict[str, tuple[str, Any]] = {
             "request_id": "01JDX4T6B8Q9ZC3M5N7P2R4S6V",
             "errors": [{"field": "quantity", "message": "Expected `int` >= 1"}],
         },
+        {
+            "title": "A short summary of the problem type.",
+            "status": "The HTTP status code.",
+            "instance": "The path of the request that failed.",
+            "request_id": "The request's id (also in the X-Request-ID header), for support.",
+            "errors": "The fields refused and why (400, 409, 422).",
+        },
     ),
     "ImageUpload": (
         "A multipart/form-data upload with the image in the field `file`: JPEG, PNG or WebP, at most 8 MB.",
         {"file": "(binary image data)"},
+        {"file": "The image: JPEG, PNG or WebP, at most 8 MB."},
     ),
 }

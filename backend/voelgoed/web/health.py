@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Response, get
@@ -13,13 +13,22 @@ from voelgoed.auth.permissions import Access, access
 
 
 class Health(msgspec.Struct):
-    status: Literal["ok"]
+    """The process is alive."""
+
+    status: Annotated[Literal["ok"], msgspec.Meta(description="Always `ok`.")]
 
 
 class Readiness(msgspec.Struct):
-    status: Literal["ok", "degraded", "unavailable"]
-    database: str
-    redis: str
+    """Whether the product can serve requests."""
+
+    status: Annotated[
+        Literal["ok", "degraded", "unavailable"],
+        msgspec.Meta(
+            description="`ok`; `degraded`: Redis is down (still serving); `unavailable`: the database is down."
+        ),
+    ]
+    database: Annotated[str, msgspec.Meta(description="`ok` or what failed.", examples=["ok"])]
+    redis: Annotated[str, msgspec.Meta(description="`ok` or what failed.", examples=["ok"])]
 
 
 class HealthController(Controller):
