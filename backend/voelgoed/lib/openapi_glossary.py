@@ -171,7 +171,7 @@ NAME_EXAMPLES: dict[str, Any] = {
     "print_url": "https://kaartjies.voelgoed.example/orders/VG-7K3M9Q/tickets.pdf",
     "url": "https://media.voelgoed.example/events/3f2a/1280.webp",
     "widget_script_url": "https://kaartjies.voelgoed.example/widget.js",
-    "notify_url": "https://kaartjies.voelgoed.example/api/payments/ozow/notify",
+    "notify_url": "https://kaartjies.voelgoed.example/api/payments/payfast/itn",
     "webhook_url": "https://kaartjies.voelgoed.example/api/payments/yoco/webhook",
     "utm_source": "instagram",
     "utm_medium": "social",
@@ -193,6 +193,8 @@ NAME_EXAMPLES: dict[str, Any] = {
     "serial_hash": "9f86d081884c7d659a2feaa0c55ad015",
     "access_link": "https://kaartjies.voelgoed.example/e/stellenbosch-wynfees-2026?access=BORG2026",
     "value": "10000100",
+    "provider": "payfast",
+    "type_refs": ["5d41402a"],
     "allowed_transitions": ["cancel"],
 }
 
@@ -266,6 +268,12 @@ INT_EXAMPLES: dict[str, int] = {
     "charged_vat_rate_bp": 1_500,
     "payload_version": 1,
     "attempts": 1,
+    "entries": 412,
+    "exits": 37,
+    "inside": 375,
+    "paid_orders": 58,
+    "orders": 3,
+    "tickets_sold": 120,
 }
 
 # Component schemas that are not Structs (built by hand or by Litestar): description, example and

@@ -16,7 +16,7 @@ class TicketTypeFigures(msgspec.Struct):
 
     id: uuid.UUID
     name: Annotated[str, msgspec.Meta(description="The ticket type's name.", examples=["Algemene toegang"])]
-    quantity: Annotated[int, msgspec.Meta(description="Tickets for sale in total.")]
+    quantity: Annotated[int, msgspec.Meta(description="Tickets for sale in total.", examples=[500])]
     sold: int
     reserved: int
     available: int

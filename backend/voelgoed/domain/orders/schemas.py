@@ -291,7 +291,7 @@ class TypeSalesRead(msgspec.Struct):
     ticket_type_id: uuid.UUID
     name: Annotated[str, msgspec.Meta(description="The ticket type's name.", examples=["Algemene toegang"])]
     price_cents: int
-    quantity: Annotated[int, msgspec.Meta(description="Tickets for sale in total.")]
+    quantity: Annotated[int, msgspec.Meta(description="Tickets for sale in total.", examples=[500])]
     sold: int
     reserved: int
     available: int

@@ -3696,8 +3696,8 @@ export interface components {
          * CheckinBucketRead
          * @description Entries and exits in one time bucket.
          * @example {
-         *       "entries": 2,
-         *       "exits": 2,
+         *       "entries": 412,
+         *       "exits": 37,
          *       "local": "2026-12-12T18:00",
          *       "start": "2026-11-20T10:30:00Z"
          *     }
@@ -3739,7 +3739,7 @@ export interface components {
          *             "f487eae8-c3be-584f-bac9-72ea3c80fb84"
          *           ],
          *           "type_refs": [
-         *             "type ref"
+         *             "5d41402a"
          *           ]
          *         }
          *       ],
@@ -3835,18 +3835,18 @@ export interface components {
          *       "admitted_tickets": 2,
          *       "gates": [
          *         {
-         *           "entries": 2,
-         *           "exits": 2,
+         *           "entries": 412,
+         *           "exits": 37,
          *           "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
          *           "gate_name": "Noordhek",
-         *           "inside": 2
+         *           "inside": 375
          *         }
          *       ],
          *       "offline_duplicates": 2,
          *       "total": {
-         *         "entries": 2,
-         *         "exits": 2,
-         *         "inside": 2
+         *         "entries": 412,
+         *         "exits": 37,
+         *         "inside": 375
          *       }
          *     }
          */
@@ -3969,7 +3969,7 @@ export interface components {
          *           "merchant_id": "10000100"
          *         },
          *         "method": "POST",
-         *         "provider": "simulated",
+         *         "provider": "payfast",
          *         "transaction_id": "5ea56e4c-5177-5ad5-a0ab-383f015465c2",
          *         "url": "https://media.voelgoed.example/events/3f2a/1280.webp"
          *       }
@@ -3994,7 +3994,7 @@ export interface components {
          *       "buyer_email": "thandi.nkosi@example.co.za",
          *       "buyer_name": "Thandi Nkosi",
          *       "buyer_phone": "+27821234567",
-         *       "provider": "simulated",
+         *       "provider": "payfast",
          *       "tickets": [
          *         {
          *           "answers": [
@@ -4058,9 +4058,9 @@ export interface components {
          * CountTotals
          * @description Entries, exits and people inside.
          * @example {
-         *       "entries": 2,
-         *       "exits": 2,
-         *       "inside": 2
+         *       "entries": 412,
+         *       "exits": 37,
+         *       "inside": 375
          *     }
          */
         CountTotals: {
@@ -4852,7 +4852,7 @@ export interface components {
          *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
          *       "event_name": "Stellenbosch Wynfees 2026",
          *       "paid_cents": 50000,
-         *       "paid_orders": 2,
+         *       "paid_orders": 58,
          *       "refundable_cents": 25000,
          *       "unpaid_holds": 2
          *     }
@@ -5052,8 +5052,8 @@ export interface components {
          *       "capacity": 500,
          *       "checkins_over_time": [
          *         {
-         *           "entries": 2,
-         *           "exits": 2,
+         *           "entries": 412,
+         *           "exits": 37,
          *           "local": "2026-12-12T18:00",
          *           "start": "2026-11-20T10:30:00Z"
          *         }
@@ -5065,31 +5065,31 @@ export interface components {
          *       "occupancy": {
          *         "gates": [
          *           {
-         *             "entries": 2,
-         *             "exits": 2,
+         *             "entries": 412,
+         *             "exits": 37,
          *             "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
          *             "gate_name": "Noordhek",
-         *             "inside": 2
+         *             "inside": 375
          *           }
          *         ],
          *         "total": {
-         *           "entries": 2,
-         *           "exits": 2,
-         *           "inside": 2
+         *           "entries": 412,
+         *           "exits": 37,
+         *           "inside": 375
          *         }
          *       },
          *       "revenue": {
          *         "fees_cents": 1438,
          *         "gross_cents": 50000,
          *         "net_cents": 48562,
-         *         "paid_orders": 2,
+         *         "paid_orders": 58,
          *         "vat_cents": 6522
          *       },
          *       "sales_over_time": [
          *         {
          *           "gross_cents": 50000,
          *           "local": "2026-12-12T18:00",
-         *           "orders": 2,
+         *           "orders": 3,
          *           "start": "2026-11-20T10:30:00Z"
          *         }
          *       ],
@@ -5103,7 +5103,7 @@ export interface components {
          *           "available": 376,
          *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
          *           "name": "Algemene toegang",
-         *           "quantity": 2,
+         *           "quantity": 500,
          *           "reserved": 4,
          *           "sold": 120
          *         }
@@ -5751,11 +5751,11 @@ export interface components {
          * GateCount
          * @description Entries, exits and people inside through one gate.
          * @example {
-         *       "entries": 2,
-         *       "exits": 2,
+         *       "entries": 412,
+         *       "exits": 37,
          *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
          *       "gate_name": "Noordhek",
-         *       "inside": 2
+         *       "inside": 375
          *     }
          */
         GateCount: {
@@ -5824,11 +5824,11 @@ export interface components {
          * GateOccupancy
          * @description People through one gate.
          * @example {
-         *       "entries": 2,
-         *       "exits": 2,
+         *       "entries": 412,
+         *       "exits": 37,
          *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
          *       "gate_name": "Noordhek",
-         *       "inside": 2
+         *       "inside": 375
          *     }
          */
         GateOccupancy: {
@@ -5916,7 +5916,7 @@ export interface components {
          *         "f487eae8-c3be-584f-bac9-72ea3c80fb84"
          *       ],
          *       "type_refs": [
-         *         "type ref"
+         *         "5d41402a"
          *       ]
          *     }
          */
@@ -5983,7 +5983,7 @@ export interface components {
          *       "connected": false,
          *       "message": "Connected in test mode.",
          *       "mode": "live",
-         *       "provider": "simulated",
+         *       "provider": "payfast",
          *       "webhook_registered": false,
          *       "webhook_url": "https://kaartjies.voelgoed.example/api/payments/yoco/webhook"
          *     }
@@ -6175,7 +6175,7 @@ export interface components {
          *       "memo": "Uitbetaling Desember",
          *       "occurred_at": "2026-11-20T10:30:00Z",
          *       "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
-         *       "provider": "simulated",
+         *       "provider": "payfast",
          *       "refund_id": "935efef7-e3a0-59c6-9b02-029515901fdd",
          *       "reversed_by_entry_id": "333a946a-0e0b-5653-a5e8-5a3507e3785a",
          *       "reverses_entry_id": "64ba1264-3b0f-5214-b200-a481eba6e593",
@@ -6262,7 +6262,7 @@ export interface components {
          *           "memo": "Uitbetaling Desember",
          *           "occurred_at": "2026-11-20T10:30:00Z",
          *           "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
-         *           "provider": "simulated",
+         *           "provider": "payfast",
          *           "refund_id": "935efef7-e3a0-59c6-9b02-029515901fdd",
          *           "reversed_by_entry_id": "333a946a-0e0b-5653-a5e8-5a3507e3785a",
          *           "reverses_entry_id": "64ba1264-3b0f-5214-b200-a481eba6e593",
@@ -6408,17 +6408,17 @@ export interface components {
          * @example {
          *       "gates": [
          *         {
-         *           "entries": 2,
-         *           "exits": 2,
+         *           "entries": 412,
+         *           "exits": 37,
          *           "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
          *           "gate_name": "Noordhek",
-         *           "inside": 2
+         *           "inside": 375
          *         }
          *       ],
          *       "total": {
-         *         "entries": 2,
-         *         "exits": 2,
-         *         "inside": 2
+         *         "entries": 412,
+         *         "exits": 37,
+         *         "inside": 375
          *       }
          *     }
          */
@@ -6432,9 +6432,9 @@ export interface components {
          * OccupancyTotal
          * @description People through all gates.
          * @example {
-         *       "entries": 2,
-         *       "exits": 2,
-         *       "inside": 2
+         *       "entries": 412,
+         *       "exits": 37,
+         *       "inside": 375
          *     }
          */
         OccupancyTotal: {
@@ -6641,7 +6641,7 @@ export interface components {
          *         "method": "provider",
          *         "next_attempt_at": "2026-11-20T10:30:00Z",
          *         "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
-         *         "provider": "simulated",
+         *         "provider": "payfast",
          *         "provider_refund_id": "rf_8Hk2Lw9QzT",
          *         "reason": "Kliënt kan nie meer kom nie.",
          *         "requested_by": "3cd0fce1-a050-50a9-8ae5-927dbddccd51",
@@ -6718,7 +6718,7 @@ export interface components {
          *           "created_at": "2026-11-02T08:15:00Z",
          *           "failure_reason": "Insufficient funds",
          *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
-         *           "provider": "simulated",
+         *           "provider": "payfast",
          *           "provider_reference": "1789425",
          *           "status": "initiated"
          *         }
@@ -6986,7 +6986,7 @@ export interface components {
          *           "method": "provider",
          *           "next_attempt_at": "2026-11-20T10:30:00Z",
          *           "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
-         *           "provider": "simulated",
+         *           "provider": "payfast",
          *           "provider_refund_id": "rf_8Hk2Lw9QzT",
          *           "reason": "Kliënt kan nie meer kom nie.",
          *           "requested_by": "3cd0fce1-a050-50a9-8ae5-927dbddccd51",
@@ -7349,10 +7349,10 @@ export interface components {
          *         "ok": false,
          *         "tested_at": "2026-11-20T10:30:00Z"
          *       },
-         *       "notify_url": "https://kaartjies.voelgoed.example/api/payments/ozow/notify",
+         *       "notify_url": "https://kaartjies.voelgoed.example/api/payments/payfast/itn",
          *       "offered_at_checkout": false,
          *       "position": 1,
-         *       "provider": "simulated",
+         *       "provider": "payfast",
          *       "sandbox": false,
          *       "supports_connection_test": false,
          *       "supports_refunds": false,
@@ -7434,7 +7434,7 @@ export interface components {
          *         "merchant_id": "10000100"
          *       },
          *       "method": "POST",
-         *       "provider": "simulated",
+         *       "provider": "payfast",
          *       "transaction_id": "5ea56e4c-5177-5ad5-a0ab-383f015465c2",
          *       "url": "https://media.voelgoed.example/events/3f2a/1280.webp"
          *     }
@@ -7480,7 +7480,7 @@ export interface components {
          *       "created_at": "2026-11-02T08:15:00Z",
          *       "failure_reason": "Insufficient funds",
          *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
-         *       "provider": "simulated",
+         *       "provider": "payfast",
          *       "provider_reference": "1789425",
          *       "status": "initiated"
          *     }
@@ -7520,7 +7520,7 @@ export interface components {
          *       "fee_cents": 500,
          *       "memo": "Uitbetaling Desember",
          *       "occurred_at": "2026-11-20T10:30:00Z",
-         *       "provider": "simulated"
+         *       "provider": "payfast"
          *     }
          */
         PayoutCreate: {
@@ -7827,7 +7827,7 @@ export interface components {
          * @example {
          *       "balance_cents": 25000,
          *       "balance_display": "R12 500.00",
-         *       "provider": "simulated"
+         *       "provider": "payfast"
          *     }
          */
         ProviderClearing: {
@@ -8524,7 +8524,7 @@ export interface components {
          *           "method": "provider",
          *           "next_attempt_at": "2026-11-20T10:30:00Z",
          *           "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
-         *           "provider": "simulated",
+         *           "provider": "payfast",
          *           "provider_refund_id": "rf_8Hk2Lw9QzT",
          *           "reason": "Kliënt kan nie meer kom nie.",
          *           "requested_by": "3cd0fce1-a050-50a9-8ae5-927dbddccd51",
@@ -8569,7 +8569,7 @@ export interface components {
          *       "method": "provider",
          *       "next_attempt_at": "2026-11-20T10:30:00Z",
          *       "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
-         *       "provider": "simulated",
+         *       "provider": "payfast",
          *       "provider_refund_id": "rf_8Hk2Lw9QzT",
          *       "reason": "Kliënt kan nie meer kom nie.",
          *       "requested_by": "3cd0fce1-a050-50a9-8ae5-927dbddccd51",
@@ -8674,7 +8674,7 @@ export interface components {
          *         "refunds_display": "R250.00",
          *         "revenue_ex_vat_cents": 25000,
          *         "revenue_ex_vat_display": "R250.00",
-         *         "tickets_sold": 2,
+         *         "tickets_sold": 120,
          *         "unallocated_received_cents": 25000,
          *         "unallocated_refunded_cents": 25000,
          *         "vat_output_cents": 25000,
@@ -8709,7 +8709,7 @@ export interface components {
          *       "refunds_display": "R250.00",
          *       "revenue_ex_vat_cents": 25000,
          *       "revenue_ex_vat_display": "R250.00",
-         *       "tickets_sold": 2,
+         *       "tickets_sold": 120,
          *       "unallocated_received_cents": 25000,
          *       "unallocated_refunded_cents": 25000,
          *       "vat_output_cents": 25000,
@@ -8912,7 +8912,7 @@ export interface components {
          *       "fees_cents": 1438,
          *       "gross_cents": 50000,
          *       "net_cents": 48562,
-         *       "paid_orders": 2,
+         *       "paid_orders": 58,
          *       "vat_cents": 6522
          *     }
          */
@@ -8954,7 +8954,7 @@ export interface components {
          * @example {
          *       "gross_cents": 50000,
          *       "local": "2026-12-12T18:00",
-         *       "orders": 2,
+         *       "orders": 3,
          *       "start": "2026-11-20T10:30:00Z"
          *     }
          */
@@ -8998,7 +8998,7 @@ export interface components {
          *             "refunds_display": "R250.00",
          *             "revenue_ex_vat_cents": 25000,
          *             "revenue_ex_vat_display": "R250.00",
-         *             "tickets_sold": 2,
+         *             "tickets_sold": 120,
          *             "unallocated_received_cents": 25000,
          *             "unallocated_refunded_cents": 25000,
          *             "vat_output_cents": 25000,
@@ -9023,7 +9023,7 @@ export interface components {
          *         "refunds_display": "R250.00",
          *         "revenue_ex_vat_cents": 25000,
          *         "revenue_ex_vat_display": "R250.00",
-         *         "tickets_sold": 2,
+         *         "tickets_sold": 120,
          *         "unallocated_received_cents": 25000,
          *         "unallocated_refunded_cents": 25000,
          *         "vat_output_cents": 25000,
@@ -9060,7 +9060,7 @@ export interface components {
          *       "discount_cents": 0,
          *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
          *       "gross_revenue_cents": 25000,
-         *       "paid_orders": 2,
+         *       "paid_orders": 58,
          *       "refunds_needed": 2,
          *       "reserved": 4,
          *       "sold": 120,
@@ -9070,7 +9070,7 @@ export interface components {
          *           "gross_cents": 50000,
          *           "name": "Algemene toegang",
          *           "price_cents": 25000,
-         *           "quantity": 2,
+         *           "quantity": 500,
          *           "reserved": 4,
          *           "sold": 120,
          *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
@@ -9489,7 +9489,7 @@ export interface components {
          * @example {
          *       "date_from": "2026-12-12",
          *       "date_to": "2026-12-12",
-         *       "provider": "simulated",
+         *       "provider": "payfast",
          *       "rows": [
          *         {
          *           "amount_cents": 50000,
@@ -10008,7 +10008,7 @@ export interface components {
          *       "available": 376,
          *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
          *       "name": "Algemene toegang",
-         *       "quantity": 2,
+         *       "quantity": 500,
          *       "reserved": 4,
          *       "sold": 120
          *     }
@@ -10026,7 +10026,10 @@ export interface components {
              * @example Algemene toegang
              */
             name: string;
-            /** @description Tickets for sale in total. */
+            /**
+             * @description Tickets for sale in total.
+             * @example 500
+             */
             quantity: number;
             /** @description Tickets held by unpaid orders. */
             reserved: number;
@@ -10202,10 +10205,10 @@ export interface components {
          *         {
          *           "balance_cents": 25000,
          *           "balance_display": "R12 500.00",
-         *           "provider": "simulated"
+         *           "provider": "payfast"
          *         }
          *       ],
-         *       "entries": 2,
+         *       "entries": 412,
          *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
          *       "total_cents": 50000
          *     }
@@ -10230,7 +10233,7 @@ export interface components {
          *       "gross_cents": 50000,
          *       "name": "Algemene toegang",
          *       "price_cents": 25000,
-         *       "quantity": 2,
+         *       "quantity": 500,
          *       "reserved": 4,
          *       "sold": 120,
          *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
@@ -10248,7 +10251,10 @@ export interface components {
             name: string;
             /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             price_cents: number;
-            /** @description Tickets for sale in total. */
+            /**
+             * @description Tickets for sale in total.
+             * @example 500
+             */
             quantity: number;
             /** @description Tickets held by unpaid orders. */
             reserved: number;
