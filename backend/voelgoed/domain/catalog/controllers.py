@@ -254,7 +254,7 @@ class CouponController(Controller):
     ) -> None:
         """Delete a coupon
 
-        The code stops working at checkout. Answers 204. Audit-logged."""
+        The code stops working at checkout; orders that used it keep their amounts. Answers 204. Audit-logged."""
         await coupons.delete(event_id, coupon_id)
 
 

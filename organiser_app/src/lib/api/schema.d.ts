@@ -997,7 +997,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a coupon
-         * @description The code stops working at checkout. Answers 204. Audit-logged.
+         * @description The code stops working at checkout; orders that used it keep their amounts. Answers 204. Audit-logged.
          *
          *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
