@@ -17,7 +17,7 @@ from litestar.openapi.spec import Contact, License
 
 from voelgoed import __version__
 from voelgoed.auth.guard import authorize, provide_auth
-from voelgoed.auth.permissions import Access
+from voelgoed.auth.permissions import Access, describe_access
 from voelgoed.db import make_alchemy_config, pooler, replica
 from voelgoed.db import pool as db_pool
 from voelgoed.db.timeouts import request_connect_args
@@ -54,6 +54,7 @@ from voelgoed.lib.live import LiveHub
 from voelgoed.lib.media_store import configure_media_urls, make_media_store, urls_for
 from voelgoed.lib.memory import limit_malloc_arenas
 from voelgoed.lib.metrics import http_metrics_middleware
+from voelgoed.lib.openapi_docs import DocumentedStructSchemaPlugin, document_spec
 from voelgoed.lib.openapi_problems import add_problem_responses
 from voelgoed.lib.problems import exception_handlers
 from voelgoed.lib.redis_client import RedisBreaker, make_request_redis
@@ -218,6 +219,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
         handlers.append(SimulatedPaymentController)
 
     plugins: list[Any] = [SQLAlchemyPlugin(config=alchemy)]
+    plugins.append(DocumentedStructSchemaPlugin())  # schema descriptions and examples (lib/openapi_docs.py)
     # Traces only when OTEL_EXPORTER_OTLP_ENDPOINT is set (lib/tracing.py); else nothing is imported.
     if start_tracing(settings.observability.otlp_endpoint, settings.observability.service_name, role="api"):
         plugins.append(litestar_plugin())
@@ -265,4 +267,5 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
     app.state.queue = queue
     check_every_route_declares_access(app)
     add_problem_responses(app.openapi_schema)  # the served and the exported spec alike
+    document_spec(app, describe_access)  # summaries, descriptions, examples from the code (lib/openapi_docs.py)
     return app

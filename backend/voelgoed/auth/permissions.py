@@ -63,3 +63,18 @@ def access(level: Access | Permission) -> dict[str, object]:
     """The `opt` of a route handler: every handler declares its access level, or the app refuses
     to start (see app.py)."""
     return {"access": level}
+
+
+def describe_access(level: object) -> str:
+    """The "Access:" line of an operation's description in the OpenAPI spec (lib/openapi_docs.py),
+    from its handler's `opt["access"]`."""
+    if level == Access.PUBLIC:
+        return "Access: public, no sign-in needed."
+    if level == Access.USER:
+        return "Access: any signed-in user."
+    if level == Access.DEVICE:
+        return "Access: a paired scanner's device token."
+    if isinstance(level, Permission):
+        roles = [role.value for role, permissions in ROLE_PERMISSIONS.items() if level in permissions]
+        return f"Access: the `{level.value}` permission (roles: {', '.join(roles)})."
+    return f"Access: {level}."

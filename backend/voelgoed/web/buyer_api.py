@@ -147,7 +147,9 @@ class PublicApiController(Controller):
         settings: Settings,
         access_code: str | None = Parameter(query="access", default=None, max_length=60),
     ) -> PublicEventRead:
-        """A published event with its listed ticket types and live availability (cached). With
+        """Get a published event
+
+        A published event with its listed ticket types and live availability (cached). With
         `?access=CODE` (a hidden type's access code) that hidden type is included too."""
         await _limit(request, redis, settings)
         event = await db_session.scalar(
@@ -217,7 +219,9 @@ class PublicApiController(Controller):
         settings: Settings,
         idempotency_key: str | None = Parameter(header=IDEMPOTENCY_HEADER, default=None, max_length=100),
     ) -> ReservationRead:
-        """Hold tickets (HOLD_MINUTES). The `access_token` in the answer is shown once: send it as
+        """Reserve tickets
+
+        Hold tickets (HOLD_MINUTES). The `access_token` in the answer is shown once: send it as
         `X-Order-Token` to see, pay or cancel the order. The same `Idempotency-Key` returns the
         same order."""
         await _limit(request, redis, settings)
@@ -261,7 +265,9 @@ class PublicApiController(Controller):
         settings: Settings,
         order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
     ) -> CheckoutRead:
-        """Buyer details and payment: answers where to send the buyer (GET link or POST form).
+        """Check out and pay
+
+        Buyer details and payment: answers where to send the buyer (GET link or POST form).
         Retrying while a payment is open answers the same transaction. The buyer's e-mails and
         ticket PDF are written in the language of the request's Accept-Language (English or
         Afrikaans; English when it names neither)."""
@@ -301,7 +307,9 @@ class PublicApiController(Controller):
         settings: Settings,
         order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
     ) -> CheckoutQuestionsRead:
-        """What `startCheckout` asks for this order: the organiser's questions per order and per
+        """Get the checkout questions for my order
+
+        What `startCheckout` asks for this order: the organiser's questions per order and per
         ticket (with why each is asked), and whether each ticket needs its holder's name."""
         await _limit(request, redis, settings)
         order = await checkout.order_for_buyer(db_session, reference, order_token)
@@ -330,6 +338,11 @@ class PublicApiController(Controller):
         settings: Settings,
         order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
     ) -> PublicOrderRead:
+        """Get my order
+
+        The order as its buyer sees it: status, lines, totals, hold expiry and, once paid, where to download the
+        tickets. Needs the order's token in X-Order-Token (from `createReservation`); a wrong reference or token is
+        a 404 either way. Rate limited per client address."""
         await _limit(request, redis, settings)
         order = await checkout.order_for_buyer(db_session, reference, order_token)
         return await public_order_read(db_session, order)
@@ -350,7 +363,9 @@ class PublicApiController(Controller):
         queue: Queue,
         order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
     ) -> PublicOrderRead:
-        """Give the hold back (reserved or awaiting payment): the tickets are free again at once."""
+        """Cancel my unpaid order
+
+        Give the hold back (reserved or awaiting payment): the tickets are free again at once."""
         await _limit(request, redis, settings)
         order = await checkout.cancel_order(db_session, reference=reference, token=order_token)
         read = await public_order_read(db_session, order)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, Response, get
@@ -13,20 +13,31 @@ from voelgoed.auth.permissions import Access, access
 
 
 class Health(msgspec.Struct):
-    status: Literal["ok"]
+    """The process is alive."""
+
+    status: Annotated[Literal["ok"], msgspec.Meta(description="Always `ok`.")]
 
 
 class Readiness(msgspec.Struct):
-    status: Literal["ok", "degraded", "unavailable"]
-    database: str
-    redis: str
+    """Whether the product can serve requests."""
+
+    status: Annotated[
+        Literal["ok", "degraded", "unavailable"],
+        msgspec.Meta(
+            description="`ok`; `degraded`: Redis is down (still serving); `unavailable`: the database is down."
+        ),
+    ]
+    database: Annotated[str, msgspec.Meta(description="`ok` or what failed.", examples=["ok"])]
+    redis: Annotated[str, msgspec.Meta(description="`ok` or what failed.", examples=["ok"])]
 
 
 class HealthController(Controller):
     tags = ["health"]
 
-    @get("/health", operation_id="health", opt=access(Access.PUBLIC), summary="Liveness")
+    @get("/health", operation_id="health", opt=access(Access.PUBLIC), summary="Liveness probe")
     async def health(self) -> Health:
+        """Answers 200 while the process runs; it checks nothing else (see /ready). For load balancers and uptime
+        probes."""
         return Health(status="ok")
 
     @get(
@@ -36,6 +47,9 @@ class HealthController(Controller):
         summary="Readiness: the database answers (Redis is reported, not required)",
     )
     async def ready(self, db_session: AsyncSession, redis: Redis) -> Response[Readiness]:
+        """Answers 200 when the database answers within 2 seconds; Redis is reported but not required, since the
+        product works without it (slower, no rate limits). 503 when the database does not answer."""
+
         async def check_db() -> str:
             try:
                 await asyncio.wait_for(db_session.execute(text("SELECT 1")), 2)

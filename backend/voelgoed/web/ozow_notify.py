@@ -33,15 +33,16 @@ class OzowNotifyController(Controller):
     async def notify(
         self, request: Request, db_session: AsyncSession, queue: Queue, redis: Redis, settings: Settings
     ) -> Response[str]:
-        """Ozow's payment notification (form-encoded, posted by Ozow's servers to NotifyUrl).
+        """Receive an Ozow payment notification
+
+        Ozow's payment notification (form-encoded, posted by Ozow's servers to NotifyUrl).
 
         200: accepted (Complete pays the order, Cancelled/Error/Abandoned fail the payment,
         Pending/PendingInvestigation are recorded only), or a duplicate of one already processed.
         400 (problem+json): refused (hash, site code, currency, amount, or Ozow's status API
         disagrees); recorded, nothing else changed.
         503: Ozow's status API could not be reached to confirm it, or lock conflicts outlasted the
-        retries; nothing changed (Ozow sends it again).
-        """
+        retries; nothing changed (Ozow sends it again)."""
         result = await process_notification(
             db_session,
             payments=settings.payments,
@@ -58,13 +59,14 @@ class OzowNotifyController(Controller):
         media_type="text/plain",
     )
     async def refund_notify(self, request: Request, db_session: AsyncSession) -> Response[str]:
-        """Ozow's refund notification (form-encoded, posted to the refund's NotifyUrl when Ozow paid
+        """Receive an Ozow refund notification
+
+        Ozow's refund notification (form-encoded, posted to the refund's NotifyUrl when Ozow paid
         the refund or gave up).
 
         200: accepted (Complete settles the refund, Failed/Cancelled/Returned fail it, Pending and
         Submitted are recorded only), or a duplicate of one already processed.
-        400 (problem+json): refused (unknown payment, hash, currency); recorded, nothing changed.
-        """
+        400 (problem+json): refused (unknown payment, hash, currency); recorded, nothing changed."""
         source_ip = request.client.host if request.client else None
         result = await process_refund_notification(db_session, body=await request.body(), source_ip=source_ip)
         if result.status_code != 200:

@@ -31,13 +31,14 @@ class PaystackWebhookController(Controller):
     async def webhook(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, queue: Queue, redis: Redis, settings: Settings
     ) -> Response[dict[str, bool]]:
-        """A Paystack webhook event (JSON, `x-paystack-signature` = HMAC-SHA512 of the body).
+        """Receive a Paystack webhook
+
+        A Paystack webhook event (JSON, `x-paystack-signature` = HMAC-SHA512 of the body).
 
         200: verified (and confirmed with Paystack's verify call) and applied, a duplicate, or an
         event that needs no action. 400 (problem+json): refused (source address, signature, amount,
         verify disagrees, unknown transaction); recorded, nothing else changed. 503: Paystack's
-        verify call could not be made, or lock conflicts outlasted the retries (Paystack retries).
-        """
+        verify call could not be made, or lock conflicts outlasted the retries (Paystack retries)."""
         payments = settings.payments
         result = await process_paystack_webhook(
             db_session,

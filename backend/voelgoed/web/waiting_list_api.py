@@ -69,7 +69,9 @@ class WaitingListPublicController(Controller):
         redis: Redis,
         settings: Settings,
     ) -> WaitingListJoined:
-        """Join the waiting list of a sold-out ticket type (409 while it is on sale, or when the
+        """Join a waiting list
+
+        Join the waiting list of a sold-out ticket type (409 while it is on sale, or when the
         event has no waiting list). Joining again with the same e-mail answers the same place.
         When tickets come back, the first in line gets an e-mail with a link that holds them."""
         await limit_joins(redis, client_address(request))
@@ -81,7 +83,9 @@ class WaitingListPublicController(Controller):
 
     @get("/waiting-list/offers/{token:str}", operation_id="getWaitingListOffer", opt=access(Access.PUBLIC))
     async def offer(self, token: str, db_session: AsyncSession) -> WaitingListJoined:
-        """An offer's entry (404 unknown link, 409 already used, 410 expired or withdrawn)."""
+        """Get a waiting-list offer
+
+        An offer's entry (404 unknown link, 409 already used, 410 expired or withdrawn)."""
         entry = await find_offer(db_session, token)
         order = (
             await db_session.scalar(select(Order).where(Order.id == entry.order_id).execution_options(**UNSCOPED))
@@ -98,7 +102,9 @@ class WaitingListPublicController(Controller):
         status_code=200,
     )
     async def claim(self, token: str, db_session: AsyncSession) -> OfferClaimed:
-        """Use an offer, once: the held order's reference and a token (X-Order-Token) to check out
+        """Claim a waiting-list offer
+
+        Use an offer, once: the held order's reference and a token (X-Order-Token) to check out
         with startCheckout before `hold_expires_at`. Used before: 409; expired or withdrawn: 410."""
         claimed = await claim_offer(db_session, token)
         tt_id = claimed.entry.ticket_type_id

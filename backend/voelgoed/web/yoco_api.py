@@ -29,13 +29,14 @@ class YocoWebhookController(Controller):
     async def webhook(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, queue: Queue, redis: Redis
     ) -> Response[dict[str, bool]]:
-        """A Yoco webhook event (JSON, signed the Standard Webhooks way with the organiser's secret).
+        """Receive a Yoco webhook
+
+        A Yoco webhook event (JSON, signed the Standard Webhooks way with the organiser's secret).
 
         200: verified and applied, a duplicate of one already processed, or an event that needs no
         action. 400 (problem+json): refused (stale timestamp, signature, amount, mode, unknown
         transaction); recorded, nothing else changed. 503: lock conflicts outlasted the retries
-        (Yoco retries).
-        """
+        (Yoco retries)."""
         source_ip = request.client.host if request.client else None
         result = await process_yoco_webhook(
             db_session, body=await request.body(), headers=request.headers, source_ip=source_ip

@@ -11,7 +11,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user and their organisations */
+        /**
+         * The signed-in user and their organisations
+         * @description The signed-in user, the session's CSRF token, and every organisation they belong to with their role in it.
+         *
+         *     Access: any signed-in user.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
@@ -30,7 +35,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** E-mail a password reset link (always answers 202) */
+        /**
+         * E-mail a password reset link (always answers 202)
+         * @description Queues an e-mail with a single-use reset link when an account has that address. The answer is the same
+         *     whether or not it has one (nobody learns which addresses have accounts). Rate limited per client address and
+         *     per address.
+         *
+         *     Access: public, no sign-in needed.
+         */
         post: operations["requestPasswordReset"];
         delete?: never;
         options?: never;
@@ -47,7 +59,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set a new password with a reset token */
+        /**
+         * Set a new password with a reset token
+         * @description Set a new password with the token from the reset e-mail. The token works once and for a limited time; an
+         *     unknown, used or expired token is refused. Rate limited per client address.
+         *
+         *     Access: public, no sign-in needed.
+         */
         post: operations["confirmPasswordReset"];
         delete?: never;
         options?: never;
@@ -64,7 +82,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with e-mail and password */
+        /**
+         * Sign in with e-mail and password
+         * @description Starts a session: sets the `vg_session` cookie (HttpOnly) and the CSRF cookie, and answers the user as
+         *     `getMe` does. A wrong e-mail or password is a 401 without saying which. Rate limited per address and per
+         *     client address (429 with Retry-After).
+         *
+         *     Access: public, no sign-in needed.
+         */
         post: operations["signIn"];
         delete?: never;
         options?: never;
@@ -81,7 +106,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End this session */
+        /**
+         * End this session
+         * @description Ends the session the cookie names and clears the session and CSRF cookies. Answers 204 with no body.
+         *
+         *     Access: any signed-in user.
+         */
         post: operations["signOut"];
         delete?: never;
         options?: never;
@@ -98,7 +128,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account */
+        /**
+         * Create an account
+         * @description Creates a user (the password is hashed with argon2) and, with `organization_name`, an organisation they own,
+         *     then signs them in like `signIn` (201). An address already in use is a 409. Rate limited per client address.
+         *
+         *     Access: public, no sign-in needed.
+         */
         post: operations["signUp"];
         delete?: never;
         options?: never;
@@ -114,8 +150,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Changes
+         * Get ticket changes since a cursor
          * @description Ticket records changed after `cursor` (no gaps), and the next cursor.
+         *
+         *     Access: a paired scanner's device token.
          */
         get: operations["getCheckinChanges"];
         put?: never;
@@ -133,7 +171,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetDevice */
+        /**
+         * Get this device's session
+         * @description Who this scanner is: its name, organisation, the events it may scan, the gate it is paired for, and the
+         *     server's clock (to correct its own).
+         *
+         *     Access: a paired scanner's device token.
+         */
         get: operations["getDeviceSession"];
         put?: never;
         post?: never;
@@ -153,10 +197,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * ReportGate
+         * Report the gate picked on this device
          * @description The gate a person picked on this device (paired for any gate), so the organiser's
          *     Devices list shows it before the first scan. Idempotent; the scanner sends it again on
          *     its next sync when it was offline. (POST, not PUT: the app's CORS allows GET and POST.)
+         *
+         *     Access: a paired scanner's device token.
          */
         post: operations["reportDeviceGate"];
         delete?: never;
@@ -175,8 +221,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload
+         * Upload offline scans
          * @description Upload queued offline scans (idempotent by client_scan_id); do this before downloading.
+         *
+         *     Access: a paired scanner's device token.
          */
         post: operations["uploadOfflineScans"];
         delete?: never;
@@ -195,11 +243,13 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Scan
+         * Scan a ticket
          * @description Decide one scan online (idempotent by client_scan_id).
          *
          *     `payload` is the QR text (`VG1:…`) or the ticket code printed under it, typed in by hand
          *     (20 characters, any case or grouping).
+         *
+         *     Access: a paired scanner's device token.
          */
         post: operations["scanTicket"];
         delete?: never;
@@ -216,8 +266,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Snapshot
+         * Download the offline snapshot
          * @description Everything an offline scanner needs for one event, streamed as one JSON object.
+         *
+         *     Access: a paired scanner's device token.
          */
         get: operations["getCheckinSnapshot"];
         put?: never;
@@ -238,8 +290,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Pair
+         * Pair a scanner
          * @description Redeem a pairing code for a device token (shown once).
+         *
+         *     Access: public, no sign-in needed.
          */
         post: operations["pairDevice"];
         delete?: never;
@@ -255,7 +309,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Preview */
+        /**
+         * Preview an invitation
+         * @description What an invitation link offers, before signing in: the organisation, the invited address, the role, its
+         *     status and expiry. An unknown token is a 404.
+         *
+         *     Access: public, no sign-in needed.
+         */
         get: operations["getInvitation"];
         put?: never;
         post?: never;
@@ -274,7 +334,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Accept */
+        /**
+         * Accept an invitation
+         * @description Join the organisation with the invited role. The signed-in user's e-mail address must be the invited one
+         *     (403 otherwise); an invitation that is not pending is a 409, as is accepting while already a member.
+         *
+         *     Access: any signed-in user.
+         */
         post: operations["acceptInvitation"];
         delete?: never;
         options?: never;
@@ -289,10 +355,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ListMine */
+        /**
+         * List my organisations
+         * @description Every organisation the signed-in user belongs to, with their role in each.
+         *
+         *     Access: any signed-in user.
+         */
         get: operations["listMyOrganizations"];
         put?: never;
-        /** Create */
+        /**
+         * Create an organisation
+         * @description A new organisation with the signed-in user as its owner; its slug is made from the name.
+         *
+         *     Access: any signed-in user.
+         */
         post: operations["createOrganization"];
         delete?: never;
         options?: never;
@@ -307,14 +383,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetOne */
+        /**
+         * Get an organisation
+         * @description The organisation's name, slug, time zone and the caller's role in it.
+         *
+         *     Access: the `org:read` permission (roles: owner, admin, staff, viewer, scanner_only).
+         */
         get: operations["getOrganization"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Update */
+        /**
+         * Update an organisation
+         * @description Rename the organisation or change its time zone (reports and dates without an event use it). Only the fields
+         *     sent change. Audit-logged.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
+         */
         patch: operations["updateOrganization"];
         trace?: never;
     };
@@ -325,7 +412,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ListEntries */
+        /**
+         * List the audit log
+         * @description Who changed what in the organisation, newest first, a page at a time; filter by `entity_type` and
+         *     `entity_id` for one resource's history. Entries are never changed or deleted.
+         *
+         *     Access: the `audit:read` permission (roles: owner, admin).
+         */
         get: operations["listAuditLog"];
         put?: never;
         post?: never;
@@ -343,8 +436,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetBranding
+         * Get branding
          * @description What buyers see of the organisation: its colour, logo, contact address and public text.
+         *
+         *     Access: the `org:read` permission (roles: owner, admin, staff, viewer, scanner_only).
          */
         get: operations["getBrandingSettings"];
         put?: never;
@@ -353,9 +448,11 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * UpdateBranding
+         * Update branding
          * @description Change the contact address (buyers' replies), the colour ("#rrggbb", dark enough for white
          *     text) and the public description. Audit-logged.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         patch: operations["updateBrandingSettings"];
         trace?: never;
@@ -370,14 +467,18 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * UploadLogo
+         * Upload the logo
          * @description Set or replace the logo: a JPEG, PNG or WebP of at most 8 MB in the multipart field
          *     `file`, stored without metadata as a small WebP for pages and a PNG for tickets and e-mails.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         post: operations["uploadOrganizationLogo"];
         /**
-         * DeleteLogo
+         * Remove the logo
          * @description Remove the logo (pages show the organiser's name alone). Idempotent.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         delete: operations["deleteOrganizationLogo"];
         options?: never;
@@ -393,9 +494,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Overview
+         * Get the organisation's overview
          * @description Every event of the organisation with its key figures (sold, capacity, gross, checked in);
          *     may be up to 5 s old (plus the read replica's lag, when one is configured).
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["getOrganizationOverview"];
         put?: never;
@@ -413,7 +516,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ListDevices */
+        /**
+         * List paired devices
+         * @description The organisation's scanners, a page at a time: name, events and gate they are paired for, the gate last
+         *     picked, when they were last seen and whether they are revoked.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         */
         get: operations["listDevices"];
         put?: never;
         post?: never;
@@ -433,8 +542,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * CreatePairingCode
+         * Create a device pairing code
          * @description A short-lived, single-use code (text + QR content) that pairs one scanner.
+         *
+         *     Access: the `devices:manage` permission (roles: owner, admin, staff).
          */
         post: operations["createPairingCode"];
         delete?: never;
@@ -453,8 +564,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * RevokeDevice
+         * Revoke a device
          * @description The device's token stops working at its next request (401).
+         *
+         *     Access: the `devices:manage` permission (roles: owner, admin, staff).
          */
         post: operations["revokeDevice"];
         delete?: never;
@@ -471,9 +584,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * ListTemplates
+         * List e-mail templates
          * @description Every buyer e-mail with its placeholders and its current wording (the organisation's own,
          *     or the default).
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         get: operations["listEmailTemplates"];
         put?: never;
@@ -493,16 +608,20 @@ export interface paths {
         };
         get?: never;
         /**
-         * UpdateTemplate
+         * Change an e-mail's wording
          * @description Set the subject and intro of one e-mail. Plain text; placeholders {name} from the e-mail's
          *     list only: an unknown or malformed one is refused (422 at the field), nothing is stored.
          *     Audit-logged.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         put: operations["updateEmailTemplate"];
         post?: never;
         /**
-         * ResetTemplate
+         * Reset an e-mail to the default
          * @description Back to the default wording of one e-mail (nothing happens when it already is). Audit-logged.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         delete: operations["resetEmailTemplate"];
         options?: never;
@@ -520,9 +639,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Preview
+         * Preview an e-mail
          * @description The e-mail rendered (HTML and text) with sample order data and the given unsaved wording
          *     (or the current one). Nothing is stored or sent.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         post: operations["previewEmailTemplate"];
         delete?: never;
@@ -541,10 +662,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * SendTest
+         * Send a test e-mail to myself
          * @description Send the e-mail, with sample order data and the given unsaved wording (or the current
          *     one), to the signed-in member's own address, and to no one else. At most 10 an hour per
          *     member and organisation.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         post: operations["sendTestEmail"];
         delete?: never;
@@ -560,10 +683,23 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ListEvents */
+        /**
+         * List events
+         * @description The organisation's events, a page at a time; `q` searches the name and slug, filter by `status` or
+         *     `venue_id`, order by `sort`.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         */
         get: operations["listEvents"];
         put?: never;
-        /** CreateEvent */
+        /**
+         * Create an event
+         * @description A new event in `draft`, not yet on sale. Times without an offset are read in the event's time zone (the
+         *     venue's when not given); it must end after it starts, and its capacity cannot exceed the venue's. The slug
+         *     is made from the name unless given. Audit-logged.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         */
         post: operations["createEvent"];
         delete?: never;
         options?: never;
@@ -578,15 +714,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetEvent */
+        /**
+         * Get an event
+         * @description One event with its status, the statuses it may move to, its local times and its image.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         */
         get: operations["getEvent"];
         put?: never;
         post?: never;
-        /** DeleteEvent */
+        /**
+         * Delete a draft event
+         * @description Delete an event that was never published; its image files go too. Any other status is a 409 (cancel a
+         *     published event instead). Answers 204. Audit-logged.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         */
         delete: operations["deleteEvent"];
         options?: never;
         head?: never;
-        /** UpdateEvent */
+        /**
+         * Update an event
+         * @description Change an event; only the fields sent change. A cancelled or closed event can no longer be edited (409), and
+         *     a published event keeps a venue. Audit-logged.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         */
         patch: operations["updateEvent"];
         trace?: never;
     };
@@ -598,13 +751,17 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetSettings
+         * Get attendee settings
          * @description Whether checkout asks a name for each ticket (printed on it, shown at the gate).
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["getAttendeeSettings"];
         /**
-         * UpdateSettings
+         * Update attendee settings
          * @description Ask a name per ticket: `off`, `optional` or `required`. Orders already placed keep theirs.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         put: operations["updateAttendeeSettings"];
         post?: never;
@@ -624,9 +781,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel
+         * Cancel an event without paid orders
          * @description Cancel an event that has no paid orders. With paid orders: 409, use
          *     POST .../cancellation (createEventCancellation), which asks what happens to them.
+         *
+         *     Access: the `events:publish` permission (roles: owner, admin).
          */
         post: operations["cancelEvent"];
         delete?: never;
@@ -643,19 +802,23 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetCancellation
+         * Get an event's cancellation
          * @description Progress of the event's cancellation (poll it) and, once finished, the summary: orders
          *     cancelled, refunds requested and their total, e-mails sent, orders that failed. 404 when the
          *     event has none.
+         *
+         *     Access: the `refunds:write` permission (roles: owner, admin).
          */
         get: operations["getEventCancellation"];
         put?: never;
         /**
-         * Create
+         * Cancel an event with its orders
          * @description Cancel the event now (the checkout stops selling at once) and start the job that cancels
          *     its paid orders, refunding them in full with mode `refund_all`, releases unpaid
          *     reservations and e-mails each order's buyer once. Idempotent: the same request again returns
          *     the existing cancellation; another mode is a 409.
+         *
+         *     Access: the `refunds:write` permission (roles: owner, admin).
          */
         post: operations["createEventCancellation"];
         delete?: never;
@@ -672,8 +835,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Preview
+         * Preview an event's cancellation
          * @description How many paid orders (and how much money) and unpaid reservations cancelling would touch.
+         *
+         *     Access: the `refunds:write` permission (roles: owner, admin).
          */
         get: operations["previewEventCancellation"];
         put?: never;
@@ -692,16 +857,20 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetConfig
+         * Get check-in rules
          * @description The event's check-in rules with the defaults filled in (`effective_valid_from/until`) and
          *     one entry per gate of the event's venue.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["getCheckinConfig"];
         /**
-         * UpdateConfig
+         * Update check-in rules
          * @description Replace the event's check-in rules: entry window (times without an offset are read in the
          *     event's time zone), exits, re-entry and each gate's directions and ticket types. Online scans
          *     use them at once; offline scanners from their next sync.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         put: operations["updateCheckinConfig"];
         post?: never;
@@ -718,7 +887,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Counts */
+        /**
+         * Get check-in counts
+         * @description Tickets admitted, and entries, exits and people inside in total and per gate, with the number of offline
+         *     duplicates.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         */
         get: operations["getCheckinCounts"];
         put?: never;
         post?: never;
@@ -737,7 +912,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close */
+        /**
+         * Close an event
+         * @description Move a published event to `closed`, a final status: it is no longer on sale and its reports stay. Only a
+         *     published event can be closed (409 otherwise). Audit-logged.
+         *
+         *     Access: the `events:publish` permission (roles: owner, admin).
+         */
         post: operations["closeEvent"];
         delete?: never;
         options?: never;
@@ -755,10 +936,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * CopyEvent
+         * Copy an event to a new date
          * @description Duplicate the event to a new date as a draft: venue, description, capacity, ticket types
          *     (sales windows moved by as much as the start), check-in rules and, with `include_coupons`,
          *     coupons. The same `Idempotency-Key` again answers the copy made before.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         post: operations["copyEvent"];
         delete?: never;
@@ -774,10 +957,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ListCoupons */
+        /**
+         * List coupons
+         * @description The event's coupons with how often each was used.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         */
         get: operations["listCoupons"];
         put?: never;
-        /** CreateCoupon */
+        /**
+         * Create a coupon
+         * @description A discount code for the event: a percentage (1-100) or an amount in cents off, optionally for some ticket
+         *     types only, within a validity window and a usage limit. A code the event already has is a 409. Audit-logged.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         */
         post: operations["createCoupon"];
         delete?: never;
         options?: never;
@@ -792,15 +986,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetCoupon */
+        /**
+         * Get a coupon
+         * @description One coupon with how often it was used.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         */
         get: operations["getCoupon"];
         put?: never;
         post?: never;
-        /** DeleteCoupon */
+        /**
+         * Delete a coupon
+         * @description The code stops working at checkout; orders that used it keep their amounts. Answers 204. Audit-logged.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         */
         delete: operations["deleteCoupon"];
         options?: never;
         head?: never;
-        /** UpdateCoupon */
+        /**
+         * Update a coupon
+         * @description Change a coupon; only the fields sent change. Its usage limit cannot go below its uses (409). Orders already
+         *     placed keep their discount. Audit-logged.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         */
         patch: operations["updateCoupon"];
         trace?: never;
     };
@@ -812,8 +1022,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Dashboard
+         * Get an event's dashboard
          * @description Sales per ticket type, revenue, sales and check-ins over time, occupancy per gate.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["getEventDashboard"];
         put?: never;
@@ -832,12 +1044,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Stream
+         * Stream an event's dashboard live
          * @description Server-Sent Events: a `summary` event (the whole dashboard, JSON) at once, then again
          *     whenever a sale, hold, scan or snapshot build changes it (pushed at once, no polling); a `ping`
          *     comment every 15 s. The stream ends after 10 minutes and EventSource reconnects. A client
          *     that does not ask for `text/event-stream` in `Accept` gets the first summary only (then the
          *     stream ends).
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["streamEventDashboard"];
         put?: never;
@@ -855,13 +1069,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ListExports */
+        /**
+         * List exports
+         * @description The event's 50 most recent export jobs, newest first, with their status and progress.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         */
         get: operations["listExports"];
         put?: never;
         /**
-         * Create
+         * Start an export
          * @description Start an export job (any size); poll it, then download. The same Idempotency-Key returns
          *     the same export.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         post: operations["createExport"];
         delete?: never;
@@ -878,10 +1099,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Direct
+         * Download a CSV now
          * @description Stream `orders`, `attendees` or `scans` as CSV now. Over EXPORT_SYNC_MAX_ROWS rows: 409,
          *     create an export job instead. The rows may be a few seconds old when a read replica is
          *     configured.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         get: operations["downloadEventCsv"];
         put?: never;
@@ -900,8 +1123,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetExport
+         * Get an export
          * @description Status and progress (rows written of total).
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         get: operations["getExport"];
         put?: never;
@@ -920,8 +1145,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Download
+         * Download a finished export
          * @description The finished CSV, streamed from storage; 409 until the export is done.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         get: operations["downloadExport"];
         put?: never;
@@ -940,9 +1167,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Funnel
+         * Get an event's sales funnel
          * @description page_view -> add_to_cart -> checkout_started -> checkout_success: events per step in
          *     [start, end), conversion between steps, and the same split by UTM source.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["getEventFunnel"];
         put?: never;
@@ -963,16 +1192,20 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload
+         * Upload the event's image
          * @description Set or replace the event's image: a JPEG, PNG or WebP of at most 8 MB and 50 megapixels,
          *     in the multipart field `file`. The type is read from the content; the image is turned upright,
          *     stripped of its metadata (EXIF, GPS) and stored as WebP at 400, 800 and 1600 pixels wide
          *     (never enlarged). A bad file is a problem at `file` and changes nothing.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         post: operations["uploadEventImage"];
         /**
-         * Remove
+         * Remove the event's image
          * @description Remove the event's image (its pages show none). Idempotent: an event without one is unchanged.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         delete: operations["deleteEventImage"];
         options?: never;
@@ -987,7 +1220,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Duplicates */
+        /**
+         * List offline duplicate scans
+         * @description Tickets admitted twice while scanners were offline (each scanner admitted them on its own): each duplicate
+         *     scan and the scan that counted (`winner`).
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         */
         get: operations["listOfflineDuplicates"];
         put?: never;
         post?: never;
@@ -1005,9 +1244,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * PublicLinks
+         * Get an event's public links
          * @description The event's public page (where buyers check out) and the snippet that embeds its ticket
          *     widget on another site. The links work while the event is published.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["getEventPublicLinks"];
         put?: never;
@@ -1027,7 +1268,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Publish */
+        /**
+         * Publish an event
+         * @description Put a draft event on sale: its public page and checkout open. It needs a venue and a start in the future
+         *     (409 says what is missing); only a draft can be published. Audit-logged.
+         *
+         *     Access: the `events:publish` permission (roles: owner, admin).
+         */
         post: operations["publishEvent"];
         delete?: never;
         options?: never;
@@ -1043,14 +1290,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * ListQuestions
+         * List checkout questions
          * @description The event's checkout questions in the order buyers see them, archived ones last.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["listQuestions"];
         put?: never;
         /**
-         * CreateQuestion
+         * Create a checkout question
          * @description A new question, asked after the event's other questions.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         post: operations["createQuestion"];
         delete?: never;
@@ -1069,8 +1320,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * ReorderQuestions
+         * Reorder checkout questions
          * @description Put the active questions in a new order (every one listed once).
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         post: operations["reorderQuestions"];
         delete?: never;
@@ -1087,24 +1340,30 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetQuestion
+         * Get a checkout question
          * @description One question, with how many answers it has.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["getQuestion"];
         put?: never;
         post?: never;
         /**
-         * DeleteQuestion
+         * Delete a checkout question
          * @description Delete a question nobody answered; a question with answers is archived instead, so no
          *     answer is lost.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         delete: operations["deleteQuestion"];
         options?: never;
         head?: never;
         /**
-         * UpdateQuestion
+         * Update a checkout question
          * @description Change a question; `archived` takes it out of checkout (or back) and keeps its answers.
          *     An answered question keeps its kind and scope (409 at the field).
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         patch: operations["updateQuestion"];
         trace?: never;
@@ -1117,15 +1376,19 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * ListQuotas
+         * List shared quotas
          * @description The event's shared quotas with their counters and the ticket types that draw from each.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["listQuotas"];
         put?: never;
         /**
-         * CreateQuota
+         * Create a shared quota
          * @description A shared quota; `ticket_type_ids` join it (409 when one is in another quota, or when the
          *     pool cannot take what they already hold and sell).
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         post: operations["createQuota"];
         delete?: never;
@@ -1142,22 +1405,30 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetQuota
-         * @description One shared quota.
+         * Get a shared quota
+         * @description Its size, what its ticket types hold and sell from it, and those types.
+         *
+         *     One shared quota.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["getQuota"];
         put?: never;
         post?: never;
         /**
-         * DeleteQuota
+         * Delete a shared quota
          * @description Delete a quota; its types keep selling from their own quantity.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         delete: operations["deleteQuota"];
         options?: never;
         head?: never;
         /**
-         * UpdateQuota
+         * Update a shared quota
          * @description Rename, resize (409 below what its types hold and sell) or change its ticket types.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         patch: operations["updateQuota"];
         trace?: never;
@@ -1170,8 +1441,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * OfEvent
+         * List an event's refunds
          * @description Every refund of an event, newest first.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["listEventRefunds"];
         put?: never;
@@ -1190,8 +1463,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Sales
+         * Get an event's sales
          * @description Sold / held / available per ticket type, and the paid orders' revenue and VAT.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["getEventSales"];
         put?: never;
@@ -1209,7 +1484,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ScanSessions */
+        /**
+         * List scan sessions
+         * @description Per device and gate: when it started and last scanned, how many scans, and its clock offset, so the
+         *     organiser sees which scanners are working.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         */
         get: operations["listScanSessions"];
         put?: never;
         post?: never;
@@ -1227,8 +1508,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Scans
+         * List scans
          * @description The live scan feed: poll with the last `last_seq` as `after`.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["listScans"];
         put?: never;
@@ -1247,9 +1530,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Stream
+         * Stream scans live
          * @description Server-Sent Events: one `scan` event per scan (id = seq), pushed as the scan is recorded (no
          *     polling); a `ping` comment after 15 s without a scan.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["streamScans"];
         put?: never;
@@ -1270,9 +1555,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * CreateSeries
+         * Repeat an event on more dates
          * @description Make one draft copy of the event per date (at most 52), all or none, linked with the
          *     event by one series id. The same `Idempotency-Key` again answers the copies made before.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         post: operations["createEventSeries"];
         delete?: never;
@@ -1288,10 +1575,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ListTypes */
+        /**
+         * List ticket types
+         * @description The event's ticket types in their order, each with its price, VAT, sales window, stock (sold, held,
+         *     available) and, for a hidden type, its access code and secret link.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         */
         get: operations["listTicketTypes"];
         put?: never;
-        /** CreateType */
+        /**
+         * Create a ticket type
+         * @description A new ticket type on the event, with a price in cents (VAT included), a quantity and optional sales window
+         *     and per-order limits. The public page shows it at once. Audit-logged.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         */
         post: operations["createTicketType"];
         delete?: never;
         options?: never;
@@ -1306,15 +1605,33 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetType */
+        /**
+         * Get a ticket type
+         * @description One ticket type with its price, VAT, sales window and stock.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         */
         get: operations["getTicketType"];
         put?: never;
         post?: never;
-        /** DeleteType */
+        /**
+         * Delete a ticket type
+         * @description Delete a ticket type that is in no order; one in orders is a 409 (hide it, or set its quantity to what is
+         *     sold). Answers 204. Audit-logged.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         */
         delete: operations["deleteTicketType"];
         options?: never;
         head?: never;
-        /** UpdateType */
+        /**
+         * Update a ticket type
+         * @description Change a ticket type; only the fields sent change. The quantity cannot go below what is held and sold (409),
+         *     and an access code another type of the event uses is a 409. Orders already placed keep their price.
+         *     Audit-logged.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         */
         patch: operations["updateTicketType"];
         trace?: never;
     };
@@ -1328,8 +1645,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * RegenerateAccessCode
+         * Regenerate a hidden type's access code
          * @description A hidden type's new random access code: the old code and secret link stop working.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         post: operations["regenerateTicketTypeAccessCode"];
         delete?: never;
@@ -1346,9 +1665,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * ListEntries
+         * List the waiting list
          * @description The event's waiting-list entries in joining order, with each waiting entry's place in
          *     its type's line and each offer (its hold's order, when it expires, whether it was used).
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["listWaitingList"];
         put?: never;
@@ -1367,14 +1688,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetSettings
+         * Get waiting-list settings
          * @description Whether sold-out types of the event take a waiting list, and how long an offer holds.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["getWaitingListSettings"];
         /**
-         * UpdateSettings
+         * Update waiting-list settings
          * @description Turn the waiting list on or off, or change how many hours (1-168) an offer holds the
          *     freed tickets. Offers already made keep their time.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         put: operations["updateWaitingListSettings"];
         post?: never;
@@ -1394,9 +1719,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Remove
+         * Remove a waiting-list entry
          * @description Take an entry off the list. An open offer is withdrawn: its held tickets go to the next
          *     in line. An entry already converted, expired or removed: 409.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         post: operations["removeWaitingListEntry"];
         delete?: never;
@@ -1412,10 +1739,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ListInvitations */
+        /**
+         * List invitations
+         * @description The organisation's invitations, pending and past, with their status and expiry.
+         *
+         *     Access: the `members:manage` permission (roles: owner, admin).
+         */
         get: operations["listInvitations"];
         put?: never;
-        /** CreateInvitation */
+        /**
+         * Invite someone
+         * @description Invite an e-mail address with a role and e-mail them a link to accept (`acceptInvitation`). Only an owner
+         *     can invite an owner (403); a current member is a 409. Audit-logged.
+         *
+         *     Access: the `members:manage` permission (roles: owner, admin).
+         */
         post: operations["createInvitation"];
         delete?: never;
         options?: never;
@@ -1433,7 +1771,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** RevokeInvitation */
+        /**
+         * Revoke an invitation
+         * @description The invitation's link stops working. Answers 204; an unknown invitation is a 404.
+         *
+         *     Access: the `members:manage` permission (roles: owner, admin).
+         */
         delete: operations["revokeInvitation"];
         options?: never;
         head?: never;
@@ -1450,9 +1793,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reverse
+         * Reverse a journal entry
          * @description Undo an entry by posting its mirror image (the entry itself is never changed). Only
          *     organiser-entered payouts are reversed here; a second reversal is a 409.
+         *
+         *     Access: the `money:read` permission (roles: owner, admin).
          */
         post: operations["reverseJournalEntry"];
         delete?: never;
@@ -1469,8 +1814,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Journal
+         * List ledger journal entries
          * @description Journal entries, newest first, each with its lines (debit positive, credit negative).
+         *
+         *     Access: the `money:read` permission (roles: owner, admin).
          */
         get: operations["listJournalEntries"];
         put?: never;
@@ -1491,9 +1838,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * RecordPayout
+         * Record a payout
          * @description Record money a provider paid into the organisation's bank (and the fee it kept for the
          *     payout). The same Idempotency-Key returns the payout already recorded.
+         *
+         *     Access: the `money:read` permission (roles: owner, admin).
          */
         post: operations["recordPayout"];
         delete?: never;
@@ -1510,9 +1859,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * TrialBalance
+         * Get the trial balance
          * @description Debits, credits and balance per account of the organisation (or one event), and what each
          *     provider still holds; the balances sum to zero.
+         *
+         *     Access: the `money:read` permission (roles: owner, admin).
          */
         get: operations["getTrialBalance"];
         put?: never;
@@ -1530,7 +1881,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ListMembers */
+        /**
+         * List members
+         * @description Everyone in the organisation with their name, e-mail address and role.
+         *
+         *     Access: the `members:read` permission (roles: owner, admin, staff, viewer).
+         */
         get: operations["listMembers"];
         put?: never;
         post?: never;
@@ -1550,11 +1906,23 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** RemoveMember */
+        /**
+         * Remove a member
+         * @description Take a member out of the organisation (their account stays). The same rules as changing a role apply: 403
+         *     above the caller's role, 409 for the last owner. Answers 204.
+         *
+         *     Access: the `members:manage` permission (roles: owner, admin).
+         */
         delete: operations["removeMember"];
         options?: never;
         head?: never;
-        /** UpdateMember */
+        /**
+         * Change a member's role
+         * @description Give a member another role. Only an owner can grant, change or remove the owner role, nobody can change a
+         *     member whose role is above theirs (403), and the last owner cannot be demoted (409). Audit-logged.
+         *
+         *     Access: the `members:manage` permission (roles: owner, admin).
+         */
         patch: operations["updateMember"];
         trace?: never;
     };
@@ -1566,8 +1934,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * ListOrders
+         * List orders
          * @description Search by reference, buyer e-mail or name, or a ticket code (any grouping); filter by status and event.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["listOrders"];
         put?: never;
@@ -1585,7 +1955,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetOrder */
+        /**
+         * Get an order
+         * @description One order with its buyer, lines, answers, tickets, payments and refund totals.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         */
         get: operations["getOrder"];
         put?: never;
         post?: never;
@@ -1605,9 +1980,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * CancelOrder
+         * Cancel a paid order
          * @description Cancel a paid order, with or without a refund of everything not refunded yet: its tickets
          *     are voided, its stock goes back on sale. Cancelling it again changes nothing.
+         *
+         *     Access: the `refunds:write` permission (roles: owner, admin).
          */
         post: operations["cancelOrder"];
         delete?: never;
@@ -1624,18 +2001,22 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * OfOrder
+         * List an order's refunds
          * @description The order's refunds, what was refunded, what is being refunded and what is left.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["listOrderRefunds"];
         put?: never;
         /**
-         * Create
+         * Refund an order
          * @description Refund a whole order, chosen tickets, or an amount, with a reason. The refunded tickets are
          *     voided at once and their stock goes back on sale; the provider is asked afterwards (the
          *     refund reads `succeeded` only when the provider, or for a manual refund the organiser,
          *     says so). The same `Idempotency-Key` answers the refund recorded before (a different body
          *     with it is a 422). More than is left to refund, or an unpaid order: 422 / 409.
+         *
+         *     Access: the `refunds:write` permission (roles: owner, admin).
          */
         post: operations["createRefund"];
         delete?: never;
@@ -1654,8 +2035,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Resend
+         * Resend an order's tickets
          * @description Queue the ticket e-mail again (the PDF goes to the buyer's address on the order).
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         post: operations["resendOrderTickets"];
         delete?: never;
@@ -1672,8 +2055,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * ListForOrder
+         * List an order's invoices and credit notes
          * @description An order's invoices and credit notes, in issue order (another organisation's order: 404).
+         *
+         *     Access: the `money:read` permission (roles: owner, admin).
          */
         get: operations["listOrderTaxDocuments"];
         put?: never;
@@ -1698,10 +2083,12 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * UpdateHolder
+         * Change the name on a ticket
          * @description Change the name on a ticket (printed on it, shown at the gate). Audit-logged; the
          *     buyer's PDF download is rendered again with the new name, and scanners receive it with
          *     their next sync.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff).
          */
         patch: operations["updateTicketHolder"];
         trace?: never;
@@ -1714,9 +2101,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * ListProviders
+         * List payment providers
          * @description Every provider this installation offers, in the organisation's checkout order, with its
          *     settings; secrets show only as set or not and their last 4 characters.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         get: operations["listPaymentProviders"];
         put?: never;
@@ -1736,8 +2125,10 @@ export interface paths {
         };
         get?: never;
         /**
-         * OrderProviders
+         * Order the payment providers at checkout
          * @description Set the order checkout offers providers in; those not named follow in the default order.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         put: operations["orderPaymentProviders"];
         post?: never;
@@ -1755,13 +2146,17 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetProviderAccount
+         * Get a payment provider's settings
          * @description One provider's settings (secrets only as set or not and their last 4 characters).
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         get: operations["getPaymentProvider"];
         /**
-         * SetProviderAccount
+         * Save a payment provider's settings
          * @description Save credentials (secrets are encrypted at rest and write-only), sandbox or live, on or off.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         put: operations["setPaymentProvider"];
         post?: never;
@@ -1781,12 +2176,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * ConnectProviderAccount
+         * Connect a payment provider account
          * @description For providers with `connect_step` (Yoco, Paystack): check the secret key with the provider
          *     and save it encrypted (never shown again). Yoco: our webhook URL is registered with the
          *     organiser's Yoco account and its signing secret kept; Paystack: the answer holds the webhook
          *     URL to paste in Paystack's dashboard. 422 at `secret_key` when the provider refuses the key,
          *     422 at `provider` for a provider without a Connect step; 503 when it cannot be reached.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         post: operations["connectPaymentProvider"];
         delete?: never;
@@ -1805,9 +2202,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * TestProviderAccount
+         * Test a payment provider's credentials
          * @description Ask the provider whether the saved credentials work (its own test endpoint); the result is
          *     stored and shown as `last_test`. 422 for a provider without a test endpoint.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         post: operations["testPaymentProvider"];
         delete?: never;
@@ -1824,9 +2223,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * ListRequests
+         * List privacy requests
          * @description Buyers' confirmed requests for a copy or the erasure of their personal data, open ones
          *     first, newest first. Requests the buyer never confirmed are not listed.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         get: operations["listPrivacyRequests"];
         put?: never;
@@ -1845,8 +2246,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetRequest
+         * Get a privacy request
          * @description One request, with what the organisation holds for its address now, per holder.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         get: operations["getPrivacyRequest"];
         put?: never;
@@ -1867,11 +2270,13 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Complete
+         * Complete a privacy request
          * @description Complete an open request. An export: the file is made now and the buyer is e-mailed a
          *     download link that works for 7 days. An erasure: the buyer's personal fields are replaced
          *     by a tombstone in every holder (orders, amounts, tax documents, the ledger and scans stay),
          *     and the buyer is e-mailed. A request that is not open: 409.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         post: operations["completePrivacyRequest"];
         delete?: never;
@@ -1888,9 +2293,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Download
+         * Download a privacy export
          * @description The export file of a completed export request (JSON, docs/privacy.md), while it is kept
          *     (7 days); 410 after.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         get: operations["downloadPrivacyExport"];
         put?: never;
@@ -1911,9 +2318,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reject
+         * Reject a privacy request
          * @description Refuse an open request with a reason, which is e-mailed to the buyer (POPIA lets a
          *     responsible party refuse, e.g. a manifestly unfounded or repeated request). Not open: 409.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         post: operations["rejectPrivacyRequest"];
         delete?: never;
@@ -1930,14 +2339,18 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetSettings
+         * Get privacy settings
          * @description The attendee detail retention rule (off by default).
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         get: operations["getPrivacySettings"];
         /**
-         * UpdateSettings
+         * Update privacy settings
          * @description Remove attendee details this many days (1..3650) after each event ends, or never (null).
          *     An hourly job applies it to events that ended long enough ago, once per event.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         put: operations["updatePrivacySettings"];
         post?: never;
@@ -1955,8 +2368,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * One
+         * Get a refund
          * @description One refund, with its status, attempts and the tickets it revoked.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
          */
         get: operations["getRefund"];
         put?: never;
@@ -1977,9 +2392,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel
+         * Cancel a manual refund
          * @description A manual refund that will not be paid out: it fails, and its amount can be refunded again
          *     (tickets it voided stay void).
+         *
+         *     Access: the `refunds:write` permission (roles: owner, admin).
          */
         post: operations["cancelManualRefund"];
         delete?: never;
@@ -1998,9 +2415,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Confirm
+         * Confirm a manual refund was paid
          * @description The organiser paid a manual refund out: it succeeds (booked, credited, buyer e-mailed).
          *     Only a pending manual refund can be confirmed (409 otherwise).
+         *
+         *     Access: the `refunds:write` permission (roles: owner, admin).
          */
         post: operations["confirmManualRefund"];
         delete?: never;
@@ -2017,9 +2436,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Sales
+         * Get the sales report
          * @description Gross sales, refunds, fees, VAT output, net and tickets per day (in the event's or the
          *     organisation's time zone) and in total, from the ledger. Default: the last 30 days.
+         *
+         *     Access: the `money:read` permission (roles: owner, admin).
          */
         get: operations["getSalesReport"];
         put?: never;
@@ -2038,8 +2459,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * SalesCsv
+         * Download the sales report (CSV)
          * @description The sales report as CSV: one row per day and a total row, amounts in rand.
+         *
+         *     Access: the `money:read` permission (roles: owner, admin).
          */
         get: operations["downloadSalesReportCsv"];
         put?: never;
@@ -2058,9 +2481,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Settlement
+         * Get the settlement statement
          * @description Every payment the provider reported as succeeded in the range (organisation time zone),
          *     with its order, fee, refunds and net, and flags for what does not reconcile.
+         *
+         *     Access: the `money:read` permission (roles: owner, admin).
          */
         get: operations["getSettlementStatement"];
         put?: never;
@@ -2079,8 +2504,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Download
+         * Download an invoice or credit note (PDF)
          * @description An invoice or credit note as PDF, printed from what was recorded when it was issued.
+         *
+         *     Access: the `money:read` permission (roles: owner, admin).
          */
         get: operations["downloadTaxDocument"];
         put?: never;
@@ -2099,9 +2526,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetTaxSettings
+         * Get tax settings
          * @description Business and tax details: legal and trading name, addresses, VAT registration, number and
          *     rate, and the invoice number prefix (docs/tax.md).
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         get: operations["getTaxSettings"];
         put?: never;
@@ -2110,9 +2539,11 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * UpdateTaxSettings
+         * Update tax settings
          * @description Change business and tax details. New orders carry the new VAT rule from their reservation
          *     on; orders and documents already issued keep theirs. Audit-logged.
+         *
+         *     Access: the `org:manage` permission (roles: owner, admin).
          */
         patch: operations["updateTaxSettings"];
         trace?: never;
@@ -2124,10 +2555,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ListVenues */
+        /**
+         * List venues
+         * @description The organisation's venues, a page at a time; `q` searches the name and city, `sort` orders them.
+         *
+         *     Access: the `venues:read` permission (roles: owner, admin, staff, viewer).
+         */
         get: operations["listVenues"];
         put?: never;
-        /** CreateVenue */
+        /**
+         * Create a venue
+         * @description A place where events happen, with an address, a capacity and a time zone. Gates are added with `createGate`.
+         *     Audit-logged.
+         *
+         *     Access: the `venues:write` permission (roles: owner, admin, staff).
+         */
         post: operations["createVenue"];
         delete?: never;
         options?: never;
@@ -2142,15 +2584,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetVenue */
+        /**
+         * Get a venue
+         * @description One venue with its gates.
+         *
+         *     Access: the `venues:read` permission (roles: owner, admin, staff, viewer).
+         */
         get: operations["getVenue"];
         put?: never;
         post?: never;
-        /** DeleteVenue */
+        /**
+         * Delete a venue
+         * @description Delete a venue no event uses; a venue with events is a 409 (move or delete them first). Answers 204.
+         *     Audit-logged.
+         *
+         *     Access: the `venues:write` permission (roles: owner, admin, staff).
+         */
         delete: operations["deleteVenue"];
         options?: never;
         head?: never;
-        /** UpdateVenue */
+        /**
+         * Update a venue
+         * @description Change a venue; only the fields sent change. Audit-logged.
+         *
+         *     Access: the `venues:write` permission (roles: owner, admin, staff).
+         */
         patch: operations["updateVenue"];
         trace?: never;
     };
@@ -2163,7 +2621,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** CreateGate */
+        /**
+         * Add a gate to a venue
+         * @description A gate is where scanners stand (entrance, exit). `code` is short and unique at the venue (upper-cased; 409
+         *     when taken); `name` defaults to the code. Audit-logged.
+         *
+         *     Access: the `venues:write` permission (roles: owner, admin, staff).
+         */
         post: operations["createGate"];
         delete?: never;
         options?: never;
@@ -2181,11 +2645,22 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** DeleteGate */
+        /**
+         * Delete a gate
+         * @description Remove a gate from the venue. Answers 204. Audit-logged.
+         *
+         *     Access: the `venues:write` permission (roles: owner, admin, staff).
+         */
         delete: operations["deleteGate"];
         options?: never;
         head?: never;
-        /** UpdateGate */
+        /**
+         * Update a gate
+         * @description Change a gate's code or name; only the fields sent change. A code another gate of the venue has is a 409.
+         *     Audit-logged.
+         *
+         *     Access: the `venues:write` permission (roles: owner, admin, staff).
+         */
         patch: operations["updateGate"];
         trace?: never;
     };
@@ -2199,7 +2674,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Notify
+         * Receive an Ozow payment notification
          * @description Ozow's payment notification (form-encoded, posted by Ozow's servers to NotifyUrl).
          *
          *     200: accepted (Complete pays the order, Cancelled/Error/Abandoned fail the payment,
@@ -2208,6 +2683,8 @@ export interface paths {
          *     disagrees); recorded, nothing else changed.
          *     503: Ozow's status API could not be reached to confirm it, or lock conflicts outlasted the
          *     retries; nothing changed (Ozow sends it again).
+         *
+         *     Access: public, no sign-in needed.
          */
         post: operations["receiveOzowNotification"];
         delete?: never;
@@ -2226,13 +2703,15 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * RefundNotify
+         * Receive an Ozow refund notification
          * @description Ozow's refund notification (form-encoded, posted to the refund's NotifyUrl when Ozow paid
          *     the refund or gave up).
          *
          *     200: accepted (Complete settles the refund, Failed/Cancelled/Returned fail it, Pending and
          *     Submitted are recorded only), or a duplicate of one already processed.
          *     400 (problem+json): refused (unknown payment, hash, currency); recorded, nothing changed.
+         *
+         *     Access: public, no sign-in needed.
          */
         post: operations["receiveOzowRefundNotification"];
         delete?: never;
@@ -2251,13 +2730,15 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Itn
+         * Receive a PayFast payment notification
          * @description PayFast's Instant Transaction Notification (form-encoded, posted by PayFast's servers).
          *
          *     200: accepted, or a duplicate of one already processed, or one that arrived while another
          *     notification for the same payment was being applied (it waits for that one's commit).
          *     400 (problem+json): rejected by one of the four checks; recorded, nothing else changed.
          *     503: PayFast's validate call failed, or lock conflicts outlasted the retries (PayFast retries).
+         *
+         *     Access: public, no sign-in needed.
          */
         post: operations["receivePayfastItn"];
         delete?: never;
@@ -2276,13 +2757,15 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Webhook
+         * Receive a Paystack webhook
          * @description A Paystack webhook event (JSON, `x-paystack-signature` = HMAC-SHA512 of the body).
          *
          *     200: verified (and confirmed with Paystack's verify call) and applied, a duplicate, or an
          *     event that needs no action. 400 (problem+json): refused (source address, signature, amount,
          *     verify disagrees, unknown transaction); recorded, nothing else changed. 503: Paystack's
          *     verify call could not be made, or lock conflicts outlasted the retries (Paystack retries).
+         *
+         *     Access: public, no sign-in needed.
          */
         post: operations["receivePaystackWebhook"];
         delete?: never;
@@ -2301,13 +2784,15 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Webhook
+         * Receive a Yoco webhook
          * @description A Yoco webhook event (JSON, signed the Standard Webhooks way with the organiser's secret).
          *
          *     200: verified and applied, a duplicate of one already processed, or an event that needs no
          *     action. 400 (problem+json): refused (stale timestamp, signature, amount, mode, unknown
          *     transaction); recorded, nothing else changed. 503: lock conflicts outlasted the retries
          *     (Yoco retries).
+         *
+         *     Access: public, no sign-in needed.
          */
         post: operations["receiveYocoWebhook"];
         delete?: never;
@@ -2324,9 +2809,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetEvent
+         * Get a published event
          * @description A published event with its listed ticket types and live availability (cached). With
          *     `?access=CODE` (a hidden type's access code) that hidden type is included too.
+         *
+         *     Access: public, no sign-in needed.
          */
         get: operations["getPublicEvent"];
         put?: never;
@@ -2347,10 +2834,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * CreateReservation
+         * Reserve tickets
          * @description Hold tickets (HOLD_MINUTES). The `access_token` in the answer is shown once: send it as
          *     `X-Order-Token` to see, pay or cancel the order. The same `Idempotency-Key` returns the
          *     same order.
+         *
+         *     Access: public, no sign-in needed.
          */
         post: operations["createReservation"];
         delete?: never;
@@ -2367,9 +2856,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * SigningKey
+         * Get an event's ticket signing key
          * @description The event's Ed25519 public key for verifying ticket QR payloads offline. Public on
          *     purpose: it can only verify, never sign. Published and closed events only.
+         *
+         *     Access: public, no sign-in needed.
          */
         get: operations["getEventSigningKey"];
         put?: never;
@@ -2390,10 +2881,12 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Join
+         * Join a waiting list
          * @description Join the waiting list of a sold-out ticket type (409 while it is on sale, or when the
          *     event has no waiting list). Joining again with the same e-mail answers the same place.
          *     When tickets come back, the first in line gets an e-mail with a link that holds them.
+         *
+         *     Access: public, no sign-in needed.
          */
         post: operations["joinWaitingList"];
         delete?: never;
@@ -2409,7 +2902,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** GetOrder */
+        /**
+         * Get my order
+         * @description The order as its buyer sees it: status, lines, totals, hold expiry and, once paid, where to download the
+         *     tickets. Needs the order's token in X-Order-Token (from `createReservation`); a wrong reference or token is
+         *     a 404 either way. Rate limited per client address.
+         *
+         *     Access: public, no sign-in needed.
+         */
         get: operations["getPublicOrder"];
         put?: never;
         post?: never;
@@ -2427,16 +2927,20 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetBilling
+         * Get my billing details
          * @description The billing details entered for the order's invoice (null when none).
+         *
+         *     Access: public, no sign-in needed.
          */
         get: operations["getPublicOrderBillingDetails"];
         /**
-         * SetBilling
+         * Set my billing details
          * @description Name, company, address and VAT number for the invoice. Before payment: the invoice
          *     issued at payment uses them. After: the invoice in force is cancelled by a credit note and
          *     replaced by a new one with these details (`reissued`); an issued document never changes.
          *     409 once a refund was credited on the invoice.
+         *
+         *     Access: public, no sign-in needed.
          */
         put: operations["setPublicOrderBillingDetails"];
         post?: never;
@@ -2456,8 +2960,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * CancelOrder
+         * Cancel my unpaid order
          * @description Give the hold back (reserved or awaiting payment): the tickets are free again at once.
+         *
+         *     Access: public, no sign-in needed.
          */
         post: operations["cancelPublicOrder"];
         delete?: never;
@@ -2476,11 +2982,13 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * StartCheckout
+         * Check out and pay
          * @description Buyer details and payment: answers where to send the buyer (GET link or POST form).
          *     Retrying while a payment is open answers the same transaction. The buyer's e-mails and
          *     ticket PDF are written in the language of the request's Accept-Language (English or
          *     Afrikaans; English when it names neither).
+         *
+         *     Access: public, no sign-in needed.
          */
         post: operations["startCheckout"];
         delete?: never;
@@ -2497,9 +3005,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetQuestions
+         * Get the checkout questions for my order
          * @description What `startCheckout` asks for this order: the organiser's questions per order and per
          *     ticket (with why each is asked), and whether each ticket needs its holder's name.
+         *
+         *     Access: public, no sign-in needed.
          */
         get: operations["getCheckoutQuestions"];
         put?: never;
@@ -2518,9 +3028,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * ListDocuments
+         * List my invoices and credit notes
          * @description The order's invoice and credit notes. Download each from
          *     `/orders/{reference}/tax-documents/{id}?token=...`.
+         *
+         *     Access: public, no sign-in needed.
          */
         get: operations["listPublicOrderTaxDocuments"];
         put?: never;
@@ -2539,8 +3051,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Offer
+         * Get a waiting-list offer
          * @description An offer's entry (404 unknown link, 409 already used, 410 expired or withdrawn).
+         *
+         *     Access: public, no sign-in needed.
          */
         get: operations["getWaitingListOffer"];
         put?: never;
@@ -2561,9 +3075,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Claim
+         * Claim a waiting-list offer
          * @description Use an offer, once: the held order's reference and a token (X-Order-Token) to check out
          *     with startCheckout before `hold_expires_at`. Used before: 409; expired or withdrawn: 410.
+         *
+         *     Access: public, no sign-in needed.
          */
         post: operations["claimWaitingListOffer"];
         delete?: never;
@@ -2579,7 +3095,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness */
+        /**
+         * Liveness probe
+         * @description Answers 200 while the process runs; it checks nothing else (see /ready). For load balancers and uptime
+         *     probes.
+         *
+         *     Access: public, no sign-in needed.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -2597,9 +3119,11 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Download
+         * Download my invoice or credit note (PDF)
          * @description One of the order's invoices or credit notes as PDF, behind the order's secret link
          *     (a wrong reference, token or another order's document: 404).
+         *
+         *     Access: public, no sign-in needed.
          */
         get: operations["downloadPublicTaxDocument"];
         put?: never;
@@ -2618,11 +3142,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Download
+         * Download my tickets (PDF)
          * @description The buyer's tickets as one PDF (a page per ticket), behind the order's secret link.
          *
          *     A wrong reference or token is a 404 either way. Rendered now if the e-mail job has not
          *     run yet.
+         *
+         *     Access: public, no sign-in needed.
          */
         get: operations["downloadOrderTickets"];
         put?: never;
@@ -2640,7 +3166,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers (Redis is reported, not required) */
+        /**
+         * Readiness: the database answers (Redis is reported, not required)
+         * @description Answers 200 when the database answers within 2 seconds; Redis is reported but not required, since the
+         *     product works without it (slower, no rate limits). 503 when the database does not answer.
+         *
+         *     Access: public, no sign-in needed.
+         */
         get: operations["ready"];
         put?: never;
         post?: never;
@@ -2654,12 +3186,27 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** AcceptedInvitation */
+        /**
+         * AcceptedInvitation
+         * @description The organisation joined.
+         * @example {
+         *       "organization_id": "4210de81-33bf-5d2e-aab4-007515310162",
+         *       "organization_name": "Voelgoed Promosies",
+         *       "organization_slug": "voelgoed-promosies",
+         *       "role": "owner"
+         *     }
+         */
         AcceptedInvitation: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The organisation it belongs to.
+             */
             organization_id: string;
+            /** @description The organisation's name. */
             organization_name: string;
+            /** @description The organisation's URL name. */
             organization_slug: string;
+            /** @description The member's role in the organisation. */
             role: components["schemas"]["Role"];
         };
         /**
@@ -2668,220 +3215,906 @@ export interface components {
          * @enum {string}
          */
         Account: "provider_clearing" | "bank" | "ticket_revenue" | "vat_output" | "provider_fees" | "refunds" | "chargebacks" | "refunds_due";
-        /** AccountBalance */
+        /**
+         * AccountBalance
+         * @description One ledger account's totals.
+         * @example {
+         *       "account": "provider_clearing",
+         *       "balance_cents": 25000,
+         *       "balance_display": "R1 250.00",
+         *       "credit_cents": 25000,
+         *       "debit_cents": 25000
+         *     }
+         */
         AccountBalance: {
+            /** @description The account. */
             account: components["schemas"]["Account"];
+            /** @description Debit minus credit: positive is a debit balance. */
             balance_cents: number;
+            /**
+             * @description The balance for people.
+             * @example R1 250.00
+             */
             balance_display: string;
+            /** @description Sum of its credit lines (positive). */
             credit_cents: number;
+            /** @description Sum of its debit lines (positive). */
             debit_cents: number;
         };
-        /** AdmittedInfo */
+        /**
+         * AdmittedInfo
+         * @description When and where the ticket was admitted before (with an `already_redeemed` verdict).
+         * @example {
+         *       "at": "2026-12-12T14:32:05Z",
+         *       "device_id": "33a34d62-07fe-54df-b6d1-c36667da3265",
+         *       "device_name": "Noordhek skandeerder 1",
+         *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *       "gate_name": "Noordhek"
+         *     }
+         */
         AdmittedInfo: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the earlier admission happened (UTC).
+             */
             at: string;
+            /** @description The device's id (UUID). */
             device_id: string | null;
+            /**
+             * @description The scanner that admitted it.
+             * @example Noordhek skandeerder 1
+             */
             device_name: string | null;
+            /** @description The gate's id (UUID). */
             gate_id: string | null;
+            /** @description The gate's name. */
             gate_name: string | null;
         };
-        /** AnswerInput */
+        /**
+         * AnswerInput
+         * @description An answer to a checkout question.
+         * @example {
+         *       "question_id": "c9256c6d-c104-548e-bbdc-ba60ac2ce6ac",
+         *       "value": "Vegetaries"
+         *     }
+         */
         AnswerInput: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The question's id (UUID).
+             */
             question_id: string;
+            /**
+             * @description Text, one of the question's options, or true/false for a checkbox.
+             * @example Vegetaries
+             */
             value: string | boolean;
         };
-        /** AnswerRead */
+        /**
+         * AnswerRead
+         * @description One answer in the organiser's order detail. A per-ticket answer names the ticket by its
+         *     type and number in the order, and by `ticket_id` once the ticket is issued.
+         * @example {
+         *       "kind": "text",
+         *       "label": "Dieetvereistes",
+         *       "number": 2,
+         *       "question_id": "c9256c6d-c104-548e-bbdc-ba60ac2ce6ac",
+         *       "scope": "order",
+         *       "ticket_id": "ccd578fc-db80-5522-a919-b8a618d3b187",
+         *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
+         *       "value": "Vegetaries"
+         *     }
+         */
         AnswerRead: {
+            /** @description The question's kind when it was answered. */
             kind: components["schemas"]["QuestionKind"];
+            /**
+             * @description The question as it was asked.
+             * @example Dieetvereistes
+             */
             label: string;
+            /** @description Which ticket of its type in the order (from 1); null for an order question. */
             number?: number | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The question's id (UUID).
+             */
             question_id: string;
+            /** @description Asked once per order, or per ticket. */
             scope: components["schemas"]["QuestionScope"];
+            /** @description The ticket's id (UUID). */
             ticket_id?: string | null;
+            /** @description The ticket type's id (UUID). */
             ticket_type_id?: string | null;
+            /**
+             * @description The answer: text, the chosen option, or true/false for a checkbox.
+             * @example Vegetaries
+             */
             value: string | boolean;
         };
-        /** AskedQuestionRead */
+        /**
+         * AskedQuestionRead
+         * @description A question as the buyer sees it.
+         * @example {
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "kind": "text",
+         *       "label": "Dieetvereistes",
+         *       "options": [
+         *         "Geen",
+         *         "Vegetaries",
+         *         "Halaal"
+         *       ],
+         *       "purpose": "So the caterer can plan meals.",
+         *       "required": false
+         *     }
+         */
         AskedQuestionRead: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description What kind of answer it takes (text, choice, checkbox ...). */
             kind: components["schemas"]["QuestionKind"];
+            /**
+             * @description The question buyers read.
+             * @example Dieetvereistes
+             */
             label: string;
+            /**
+             * @description The choices, for a choice question (empty otherwise).
+             * @example [
+             *       "Geen",
+             *       "Vegetaries",
+             *       "Halaal"
+             *     ]
+             */
             options: string[];
+            /**
+             * @description Why the organiser asks it (shown to buyers: POPIA asks for a purpose).
+             * @example So the caterer can plan meals.
+             */
             purpose: string;
+            /** @description Checkout refuses to continue without an answer. */
             required: boolean;
         };
-        /** AskedTicketRead */
+        /**
+         * AskedTicketRead
+         * @description One ticket of the order: its type, its number within that type (from 1), and what is asked for it.
+         * @example {
+         *       "number": 2,
+         *       "questions": [
+         *         {
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "kind": "text",
+         *           "label": "Dieetvereistes",
+         *           "options": [
+         *             "Geen",
+         *             "Vegetaries",
+         *             "Halaal"
+         *           ],
+         *           "purpose": "So the caterer can plan meals.",
+         *           "required": false
+         *         }
+         *       ],
+         *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
+         *       "ticket_type_name": "Algemene toegang"
+         *     }
+         */
         AskedTicketRead: {
+            /** @description Which ticket of its type in the order (from 1). */
             number: number;
+            /** @description The per-ticket questions that apply to this ticket's type. */
             questions: components["schemas"]["AskedQuestionRead"][];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The ticket type's id (UUID).
+             */
             ticket_type_id: string;
+            /** @description The ticket type's name. */
             ticket_type_name: string;
         };
-        /** AttendeeSettingsRead */
+        /**
+         * AttendeeSettingsRead
+         * @description Whether checkout asks the name of each ticket's holder.
+         * @example {
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "holder_names": "off"
+         *     }
+         */
         AttendeeSettingsRead: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
+            /** @description `off`: never asked; `optional`: asked; `required`: checkout needs one per ticket. */
             holder_names: components["schemas"]["HolderNameMode"];
         };
-        /** AttendeeSettingsUpdate */
+        /**
+         * AttendeeSettingsUpdate
+         * @description Whether checkout asks the name of each ticket's holder.
+         * @example {
+         *       "holder_names": "off"
+         *     }
+         */
         AttendeeSettingsUpdate: {
+            /** @description `off`: never asked; `optional`: asked; `required`: checkout needs one per ticket. */
             holder_names: components["schemas"]["HolderNameMode"];
         };
-        /** AuditEntryRead */
+        /**
+         * AuditEntryRead
+         * @description One change recorded in the audit log.
+         * @example {
+         *       "action": "ticket_type.updated",
+         *       "actor_email": "anri.vanwyk@example.co.za",
+         *       "actor_user_id": "b8b73e1c-af34-5348-a831-c9544418272f",
+         *       "changes": {
+         *         "price_cents": [
+         *           25000,
+         *           30000
+         *         ]
+         *       },
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "entity_id": "9c91cc8e-c286-54d8-b053-a7c8391ebb05",
+         *       "entity_type": "ticket_type",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb"
+         *     }
+         */
         AuditEntryRead: {
+            /**
+             * @description What happened, as `entity.verb`.
+             * @example ticket_type.updated
+             */
             action: string;
+            /**
+             * @description The member's e-mail address at the time.
+             * @example anri.vanwyk@example.co.za
+             */
             actor_email: string | null;
+            /** @description The member who made the change; null for the system (jobs, payment notifications). */
             actor_user_id: string | null;
+            /**
+             * @description The changed fields, each as [before, after].
+             * @example {
+             *       "price_cents": [
+             *         25000,
+             *         30000
+             *       ]
+             *     }
+             */
             changes: {
                 [key: string]: unknown;
             };
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The changed resource's id.
+             */
             entity_id: string;
+            /**
+             * @description The kind of resource changed.
+             * @example ticket_type
+             */
             entity_type: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
         };
-        /** AuditPage */
+        /**
+         * AuditPage
+         * @description A page of audit log entries, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "action": "ticket_type.updated",
+         *           "actor_email": "anri.vanwyk@example.co.za",
+         *           "actor_user_id": "b8b73e1c-af34-5348-a831-c9544418272f",
+         *           "changes": {
+         *             "price_cents": [
+         *               25000,
+         *               30000
+         *             ]
+         *           },
+         *           "created_at": "2026-11-02T08:15:00Z",
+         *           "entity_id": "9c91cc8e-c286-54d8-b053-a7c8391ebb05",
+         *           "entity_type": "ticket_type",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb"
+         *         }
+         *       ],
+         *       "page": 1,
+         *       "page_size": 25,
+         *       "time_zone": "Africa/Johannesburg",
+         *       "total": 3
+         *     }
+         */
         AuditPage: {
+            /** @description This page's items. */
             items: components["schemas"]["AuditEntryRead"][];
+            /** @description The page number, from 1. */
             page: number;
+            /** @description Items per page. */
             page_size: number;
+            /** @description The organisation's time zone, to show the UTC `created_at` times in. */
             time_zone: string;
+            /** @description How many items match, over all pages. */
             total: number;
         };
-        /** BillingDetailsRead */
+        /**
+         * BillingDetailsRead
+         * @description The buyer's details for the order's invoice.
+         * @example {
+         *       "address": "Posbus 123, Stellenbosch, 7599",
+         *       "company": "Nkosi Konsultante (Edms) Bpk",
+         *       "name": "Thandi Nkosi",
+         *       "vat_number": "4123456789"
+         *     }
+         */
         BillingDetailsRead: {
+            /**
+             * @description The postal or street address.
+             * @example Posbus 123, Stellenbosch, 7599
+             */
             address: string | null;
+            /**
+             * @description The company, if any.
+             * @example Nkosi Konsultante (Edms) Bpk
+             */
             company: string | null;
+            /**
+             * @description The name on the invoice.
+             * @example Thandi Nkosi
+             */
             name: string;
+            /** @description South African VAT registration number (10 digits starting with 4). */
             vat_number: string | null;
         };
-        /** BillingDetailsSaved */
+        /**
+         * BillingDetailsSaved
+         * @description The saved billing details.
+         * @example {
+         *       "billing": {
+         *         "address": "Posbus 123, Stellenbosch, 7599",
+         *         "company": "Nkosi Konsultante (Edms) Bpk",
+         *         "name": "Thandi Nkosi",
+         *         "vat_number": "4123456789"
+         *       },
+         *       "reissued": false
+         *     }
+         */
         BillingDetailsSaved: {
+            /** @description The details as saved. */
             billing: components["schemas"]["BillingDetailsRead"];
+            /** @description The invoice in force was cancelled by a credit note and replaced by one with these details. */
             reissued: boolean;
         };
-        /** BillingDetailsWrite */
+        /**
+         * BillingDetailsWrite
+         * @description Who the invoice is made out to. A full tax invoice (above R5,000) names the recipient with
+         *     an address, and the recipient's VAT number when the recipient is a VAT vendor.
+         * @example {
+         *       "address": "Posbus 123, Stellenbosch, 7599",
+         *       "company": "Nkosi Konsultante (Edms) Bpk",
+         *       "name": "Thandi Nkosi",
+         *       "vat_number": "4123456789"
+         *     }
+         */
         BillingDetailsWrite: {
+            /**
+             * @description The postal or street address.
+             * @example Posbus 123, Stellenbosch, 7599
+             */
             address?: string | null;
+            /**
+             * @description The company, if any.
+             * @example Nkosi Konsultante (Edms) Bpk
+             */
             company?: string | null;
+            /**
+             * @description The name on the invoice.
+             * @example Thandi Nkosi
+             */
             name: string;
+            /** @description South African VAT registration number (10 digits starting with 4). */
             vat_number?: string | null;
         };
-        /** BrandingSettingsRead */
+        /**
+         * BrandingSettingsRead
+         * @description What buyers see of the organisation.
+         * @example {
+         *       "brand_colour": "#1f5f3f",
+         *       "contact_email": "kaartjies@voelgoed.example",
+         *       "display_name": "Voelgoed Promosies",
+         *       "effective_colour": "#1f5f3f",
+         *       "logo": {
+         *         "print_url": "https://kaartjies.voelgoed.example/orders/VG-7K3M9Q/tickets.pdf",
+         *         "web_url": "https://kaartjies.voelgoed.example/e/stellenbosch-wynfees-2026"
+         *       },
+         *       "public_description": "Wynfeeste en konserte in die Boland.",
+         *       "public_page_path": "/o/voelgoed-promosies",
+         *       "slug": "stellenbosch-wynfees-2026"
+         *     }
+         */
         BrandingSettingsRead: {
+            /** @description The organisation's colour; null: the product's own. */
             brand_colour: string | null;
+            /** @description Where buyers' replies go; null: nowhere. */
             contact_email: string | null;
+            /**
+             * @description The trading name, else the name.
+             * @example Voelgoed Promosies
+             */
             display_name: string;
+            /** @description The colour pages use. */
             effective_colour: string;
+            /** @description The logo; null: none. */
             logo: components["schemas"]["LogoRead"] | null;
+            /**
+             * @description Shown on the organiser's page.
+             * @example Wynfeeste en konserte in die Boland.
+             */
             public_description: string | null;
+            /**
+             * @description The organiser's page on the checkout site.
+             * @example /o/voelgoed-promosies
+             */
             public_page_path: string;
+            /** @description The URL name: lower-case letters, digits and hyphens. */
             slug: string;
         };
-        /** BrandingSettingsUpdate */
+        /**
+         * BrandingSettingsUpdate
+         * @description Fields left out stay as they are; null clears one. The colour is "#rrggbb" and must be dark
+         *     enough for white text (WCAG contrast 4.5:1 or more), which buyers' pages print on it.
+         * @example {
+         *       "brand_colour": "#1f5f3f",
+         *       "contact_email": "kaartjies@voelgoed.example",
+         *       "public_description": "Wynfeeste en konserte in die Boland."
+         *     }
+         */
         BrandingSettingsUpdate: {
+            /**
+             * @description `#rrggbb`, dark enough for white text; null: the product's own.
+             * @example #1f5f3f
+             */
             brand_colour?: string | null;
+            /** @description Where buyers' replies go; null clears it. */
             contact_email?: string | null;
+            /**
+             * @description Shown on the organiser's page.
+             * @example Wynfeeste en konserte in die Boland.
+             */
             public_description?: string | null;
         };
-        /** CheckinBucketRead */
+        /**
+         * CheckinBucketRead
+         * @description Entries and exits in one time bucket.
+         * @example {
+         *       "entries": 412,
+         *       "exits": 37,
+         *       "local": "2026-12-12T18:00",
+         *       "start": "2026-11-20T10:30:00Z"
+         *     }
+         */
         CheckinBucketRead: {
+            /** @description Admissions in the bucket. */
             entries: number;
+            /** @description Exits in the bucket. */
             exits: number;
+            /**
+             * @description The same instant in the event's time zone.
+             * @example 2026-12-12T18:00
+             */
             local: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The bucket's start (UTC).
+             */
             start: string;
         };
-        /** CheckinConfigRead */
+        /**
+         * CheckinConfigRead
+         * @description An event's check-in rules, with the defaults filled in.
+         * @example {
+         *       "default_valid_from": "2026-12-12T11:00:00Z",
+         *       "default_valid_until": "2026-12-12T21:00:00Z",
+         *       "effective_valid_from": "2026-12-12T11:00:00Z",
+         *       "effective_valid_until": "2026-12-12T21:00:00Z",
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "exit_allowed": false,
+         *       "gates": [
+         *         {
+         *           "entry": false,
+         *           "exit": false,
+         *           "gate_code": "NOORD",
+         *           "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *           "gate_name": "Noordhek",
+         *           "ticket_type_ids": [
+         *             "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *           ],
+         *           "type_refs": [
+         *             "5d41402a"
+         *           ]
+         *         }
+         *       ],
+         *       "reentry_allowed": false,
+         *       "updated_at": "2026-11-20T10:30:00Z",
+         *       "valid_from": "2026-11-05T07:00:00Z",
+         *       "valid_until": "2026-11-30T22:00:00Z"
+         *     }
+         */
         CheckinConfigRead: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description What a blank `valid_from` stands for: three hours before the start (UTC).
+             */
             default_valid_from: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description What a blank `valid_until` stands for: the event's end (UTC).
+             */
             default_valid_until: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When scanning opens (UTC): `valid_from`, else `default_valid_from`.
+             */
             effective_valid_from: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When scanning closes (UTC): `valid_until`, else `default_valid_until`.
+             */
             effective_valid_until: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
+            /** @description Scanners may record exits (people going out). */
             exit_allowed: boolean;
+            /** @description One rule per gate of the event's venue. */
             gates: components["schemas"]["GateRuleRead"][];
+            /** @description A ticket that went out may come in again. */
             reentry_allowed: boolean;
+            /** @description When it last changed (UTC). */
             updated_at: string | null;
+            /** @description Scans accepted from this time (UTC); null: the default, three hours before the start. */
             valid_from: string | null;
+            /** @description Scans accepted until this time (UTC); null: the default, the event's end. */
             valid_until: string | null;
         };
-        /** CheckinConfigUpdate */
+        /**
+         * CheckinConfigUpdate
+         * @description The whole rule set of an event (it replaces the one before). `valid_from`/`valid_until`
+         *     without an offset are read in the event's time zone; null: three hours before the start /
+         *     the event's end. A gate not listed admits every ticket type both ways.
+         * @example {
+         *       "exit_allowed": true,
+         *       "gates": [
+         *         {
+         *           "entry": true,
+         *           "exit": true,
+         *           "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *           "ticket_type_ids": [
+         *             "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *           ]
+         *         }
+         *       ],
+         *       "reentry_allowed": false,
+         *       "valid_from": "2026-11-05T07:00:00Z",
+         *       "valid_until": "2026-11-30T22:00:00Z"
+         *     }
+         */
         CheckinConfigUpdate: {
-            /** @default true */
+            /**
+             * @description Scanners may record exits.
+             * @default true
+             */
             exit_allowed: boolean;
+            /** @description Per-gate rules (directions and ticket types); a gate not listed admits every type both ways. */
             gates?: components["schemas"]["GateRuleIn"][];
-            /** @default false */
+            /**
+             * @description A ticket that went out may come in again.
+             * @default false
+             */
             reentry_allowed: boolean;
+            /** @description Scans accepted from this time; without an offset read in the event's time zone; null: three hours before the start. */
             valid_from?: string | null;
+            /** @description Scans accepted until this time; without an offset read in the event's time zone; null: the event's end. */
             valid_until?: string | null;
         };
-        /** CheckinCounts */
+        /**
+         * CheckinCounts
+         * @description Live check-in figures of an event.
+         * @example {
+         *       "admitted_tickets": 2,
+         *       "gates": [
+         *         {
+         *           "entries": 412,
+         *           "exits": 37,
+         *           "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *           "gate_name": "Noordhek",
+         *           "inside": 375
+         *         }
+         *       ],
+         *       "offline_duplicates": 2,
+         *       "total": {
+         *         "entries": 412,
+         *         "exits": 37,
+         *         "inside": 375
+         *       }
+         *     }
+         */
         CheckinCounts: {
+            /** @description Tickets admitted at least once. */
             admitted_tickets: number;
+            /** @description Figures per gate. */
             gates: components["schemas"]["GateCount"][];
+            /** @description Tickets admitted twice by offline scanners (see listOfflineDuplicates). */
             offline_duplicates: number;
+            /** @description Figures over all gates. */
             total: components["schemas"]["CountTotals"];
         };
-        /** CheckoutQuestionsRead */
+        /**
+         * CheckoutQuestionsRead
+         * @description What `startCheckout` asks for this order: `answers` for `order_questions`, and per ticket
+         *     (`tickets[].ticket_type_id` + `number`) a `holder_name` (per `holder_names`) and `answers`.
+         * @example {
+         *       "holder_names": "off",
+         *       "order_questions": [
+         *         {
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "kind": "text",
+         *           "label": "Dieetvereistes",
+         *           "options": [
+         *             "Geen",
+         *             "Vegetaries",
+         *             "Halaal"
+         *           ],
+         *           "purpose": "So the caterer can plan meals.",
+         *           "required": false
+         *         }
+         *       ],
+         *       "tickets": [
+         *         {
+         *           "number": 2,
+         *           "questions": [
+         *             {
+         *               "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *               "kind": "text",
+         *               "label": "Dieetvereistes",
+         *               "options": [
+         *                 "Geen",
+         *                 "Vegetaries",
+         *                 "Halaal"
+         *               ],
+         *               "purpose": "So the caterer can plan meals.",
+         *               "required": false
+         *             }
+         *           ],
+         *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
+         *           "ticket_type_name": "Algemene toegang"
+         *         }
+         *       ]
+         *     }
+         */
         CheckoutQuestionsRead: {
+            /** @description Whether each ticket needs (or may take) its holder's name. */
             holder_names: components["schemas"]["HolderNameMode"];
+            /** @description Questions asked once for the whole order. */
             order_questions: components["schemas"]["AskedQuestionRead"][];
+            /** @description One entry per ticket in the order, with its own questions. */
             tickets: components["schemas"]["AskedTicketRead"][];
         };
-        /** CheckoutRead */
+        /**
+         * CheckoutRead
+         * @description The order and where to send the buyer to pay.
+         * @example {
+         *       "order": {
+         *         "allowed_transitions": [
+         *           "cancel"
+         *         ],
+         *         "buyer_email": "thandi.nkosi@example.co.za",
+         *         "buyer_name": "Thandi Nkosi",
+         *         "coupon_code": "VROEGVOEL",
+         *         "discount_cents": 0,
+         *         "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *         "event_name": "Stellenbosch Wynfees 2026",
+         *         "event_slug": "stellenbosch-wynfees-2026",
+         *         "hold_expires_at": "2026-11-20T10:45:00Z",
+         *         "lines": [
+         *           {
+         *             "discount_cents": 0,
+         *             "line_subtotal_cents": 50000,
+         *             "line_total_cents": 50000,
+         *             "quantity": 2,
+         *             "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
+         *             "ticket_type_name": "Algemene toegang",
+         *             "unit_price_cents": 25000
+         *           }
+         *         ],
+         *         "needs_refund": false,
+         *         "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *         "paid_at": "2026-11-20T10:38:12Z",
+         *         "reference": "VG-7K3M9Q",
+         *         "refunded_cents": 0,
+         *         "refunds": [
+         *           {
+         *             "amount_cents": 50000,
+         *             "completed_at": "2026-11-20T10:38:12Z",
+         *             "created_at": "2026-11-02T08:15:00Z",
+         *             "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *             "method": "provider",
+         *             "reason": "Kliënt kan nie meer kom nie.",
+         *             "status": "requested",
+         *             "ticket_ids": [
+         *               "ccd578fc-db80-5522-a919-b8a618d3b187"
+         *             ]
+         *           }
+         *         ],
+         *         "status": "reserved",
+         *         "subtotal_cents": 50000,
+         *         "total_cents": 50000,
+         *         "vat_cents": 6522,
+         *         "vat_rate_bp": 1500
+         *       },
+         *       "payment": {
+         *         "fields": {
+         *           "amount": "250.00",
+         *           "merchant_id": "10000100"
+         *         },
+         *         "method": "POST",
+         *         "provider": "payfast",
+         *         "transaction_id": "5ea56e4c-5177-5ad5-a0ab-383f015465c2",
+         *         "url": "https://media.voelgoed.example/events/3f2a/1280.webp"
+         *       }
+         *     }
+         */
         CheckoutRead: {
+            /** @description The order, now awaiting payment. */
             order: components["schemas"]["PublicOrderRead"];
+            /** @description Where to send the buyer. */
             payment: components["schemas"]["PaymentRedirectRead"];
         };
-        /** CheckoutStart */
+        /**
+         * CheckoutStart
+         * @description `answers` and `tickets` answer what `getCheckoutQuestions` lists for the order.
+         * @example {
+         *       "answers": [
+         *         {
+         *           "question_id": "c9256c6d-c104-548e-bbdc-ba60ac2ce6ac",
+         *           "value": "Vegetaries"
+         *         }
+         *       ],
+         *       "buyer_email": "thandi.nkosi@example.co.za",
+         *       "buyer_name": "Thandi Nkosi",
+         *       "buyer_phone": "+27821234567",
+         *       "provider": "payfast",
+         *       "tickets": [
+         *         {
+         *           "answers": [
+         *             {
+         *               "question_id": "c9256c6d-c104-548e-bbdc-ba60ac2ce6ac",
+         *               "value": "Vegetaries"
+         *             }
+         *           ],
+         *           "holder_name": "Pieter van der Merwe",
+         *           "number": 2,
+         *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *         }
+         *       ]
+         *     }
+         */
         CheckoutStart: {
+            /** @description Answers to the order questions. */
             answers?: components["schemas"]["AnswerInput"][];
+            /** @description The buyer's e-mail address (tickets are sent there). */
             buyer_email: string;
+            /**
+             * @description The buyer's name.
+             * @example Thandi Nkosi
+             */
             buyer_name: string;
+            /** @description The buyer's phone number (optional). */
             buyer_phone?: string | null;
             /**
+             * @description The payment provider the buyer chose (one the checkout offers).
              * @default simulated
              * @enum {string}
              */
             provider: "simulated" | "payfast" | "yoco" | "paystack" | "ozow";
+            /** @description Per ticket: the holder's name and answers to ticket questions. */
             tickets?: components["schemas"]["TicketDetailsInput"][];
         };
-        /** ConnectionTestRead */
+        /**
+         * ConnectionTestRead
+         * @description The result of asking the provider whether the credentials work.
+         * @example {
+         *       "message": "Credentials accepted.",
+         *       "ok": false,
+         *       "tested_at": "2026-11-20T10:30:00Z"
+         *     }
+         */
         ConnectionTestRead: {
+            /**
+             * @description What the provider said.
+             * @example Credentials accepted.
+             */
             message: string;
+            /** @description They work. */
             ok: boolean;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When (UTC).
+             */
             tested_at: string;
         };
-        /** CountTotals */
+        /**
+         * CountTotals
+         * @description Entries, exits and people inside.
+         * @example {
+         *       "entries": 412,
+         *       "exits": 37,
+         *       "inside": 375
+         *     }
+         */
         CountTotals: {
+            /** @description Admissions recorded. */
             entries: number;
+            /** @description Exits recorded. */
             exits: number;
+            /** @description Entries minus exits. */
             inside: number;
         };
-        /** CouponCreate */
+        /**
+         * CouponCreate
+         * @description `value`: 1..100 for percent, cents for fixed (taken off the order, never below zero).
+         * @example {
+         *       "active": true,
+         *       "code": "VROEGVOEL",
+         *       "kind": "percent",
+         *       "ticket_type_ids": [
+         *         "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *       ],
+         *       "usage_limit": 100,
+         *       "valid_from": "2026-11-05T07:00:00Z",
+         *       "valid_until": "2026-11-30T22:00:00Z",
+         *       "value": 20
+         *     }
+         */
         CouponCreate: {
-            /** @default true */
+            /**
+             * @description false switches the code off without deleting it.
+             * @default true
+             */
             active: boolean;
+            /**
+             * @description What buyers type at checkout (letters, digits, - and _; stored upper-case, matched in any case).
+             * @example VROEGVOEL
+             */
             code: string;
+            /** @description `percent`: `value` percent off; `fixed`: `value` cents off. */
             kind: components["schemas"]["CouponKind"];
+            /** @description Only these ticket types are discounted; null: every type of the event. */
             ticket_type_ids?: string[] | null;
+            /**
+             * @description How many orders may use it; null: no limit.
+             * @example 100
+             */
             usage_limit?: number | null;
+            /** @description The code works from this time (UTC); null: at once. */
             valid_from?: string | null;
+            /** @description The code works until this time (UTC); null: no end. */
             valid_until?: string | null;
+            /**
+             * @description Percent (1-100) or cents off, by `kind`.
+             * @example 20
+             */
             value: number;
         };
         /**
@@ -2890,103 +4123,383 @@ export interface components {
          * @enum {string}
          */
         CouponKind: "percent" | "fixed";
-        /** CouponRead */
+        /**
+         * CouponRead
+         * @description A discount code of an event.
+         * @example {
+         *       "active": false,
+         *       "code": "VROEGVOEL",
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "kind": "percent",
+         *       "ticket_type_ids": [
+         *         "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *       ],
+         *       "updated_at": "2026-11-20T10:30:00Z",
+         *       "usage_limit": 100,
+         *       "used": 2,
+         *       "valid_from": "2026-11-05T07:00:00Z",
+         *       "valid_until": "2026-11-30T22:00:00Z",
+         *       "value": 20
+         *     }
+         */
         CouponRead: {
+            /** @description false: switched off. */
             active: boolean;
+            /**
+             * @description What buyers type at checkout.
+             * @example VROEGVOEL
+             */
             code: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description `percent`: `value` percent off; `fixed`: `value` cents off. */
             kind: components["schemas"]["CouponKind"];
+            /** @description Only these ticket types are discounted; null: every type of the event. */
             ticket_type_ids: string[] | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it last changed (UTC).
+             */
             updated_at: string;
+            /**
+             * @description How many orders may use it; null: no limit.
+             * @example 100
+             */
             usage_limit: number | null;
+            /** @description How many orders used it. */
             used: number;
+            /** @description The code works from this time (UTC); null: at once. */
             valid_from: string | null;
+            /** @description The code works until this time (UTC); null: no end. */
             valid_until: string | null;
+            /**
+             * @description Percent (1-100) or cents off, by `kind`.
+             * @example 20
+             */
             value: number;
         };
-        /** CouponUpdate */
+        /**
+         * CouponUpdate
+         * @description Changes to a coupon: only the fields sent change.
+         * @example {
+         *       "active": false,
+         *       "code": "VROEGVOEL",
+         *       "kind": "percent",
+         *       "ticket_type_ids": [
+         *         "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *       ],
+         *       "usage_limit": 100,
+         *       "valid_from": "2026-11-05T07:00:00Z",
+         *       "valid_until": "2026-11-30T22:00:00Z",
+         *       "value": 20
+         *     }
+         */
         CouponUpdate: {
+            /** @description false switches the code off. */
             active?: boolean;
+            /**
+             * @description What buyers type at checkout.
+             * @example VROEGVOEL
+             */
             code?: string;
+            /** @description `percent` or `fixed` (cents off). */
             kind?: components["schemas"]["CouponKind"];
+            /** @description Only these ticket types are discounted; null: every type. */
             ticket_type_ids?: string[] | null;
+            /**
+             * @description How many orders may use it (not below its uses: 409); null: no limit.
+             * @example 100
+             */
             usage_limit?: number | null;
+            /** @description The code works from this time (UTC); null: at once. */
             valid_from?: string | null;
+            /** @description The code works until this time (UTC); null: no end. */
             valid_until?: string | null;
+            /**
+             * @description Percent (1-100) or cents off, by `kind`.
+             * @example 20
+             */
             value?: number;
         };
-        /** CredentialFieldRead */
+        /**
+         * CredentialFieldRead
+         * @description One credential a provider needs.
+         * @example {
+         *       "help": "In your PayFast dashboard under Settings > Developer.",
+         *       "label": "Merchant ID",
+         *       "last4": "a9f2",
+         *       "name": "merchant_id",
+         *       "required": false,
+         *       "secret": false,
+         *       "set": false,
+         *       "value": "10000100"
+         *     }
+         */
         CredentialFieldRead: {
+            /**
+             * @description Where to find it.
+             * @example In your PayFast dashboard under Settings > Developer.
+             */
             help: string;
+            /**
+             * @description What people see.
+             * @example Merchant ID
+             */
             label: string;
+            /** @description A secret's last 4 characters, when set; null otherwise. */
             last4: string | null;
+            /**
+             * @description The field's key in `credentials`.
+             * @example merchant_id
+             */
             name: string;
+            /** @description Needed before the provider is offered at checkout. */
             required: boolean;
+            /** @description A secret: write-only, shown as set or not and its last 4 characters. */
             secret: boolean;
+            /** @description A value is saved. */
             set: boolean;
+            /** @description A non-secret field's value; null for secrets. */
             value: string | null;
         };
-        /** DeviceEvent */
+        /**
+         * DeviceEvent
+         * @description An event a device may scan.
+         * @example {
+         *       "ends_at": "2026-12-12T21:00:00Z",
+         *       "gates": [
+         *         {
+         *           "code": "NOORD",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "name": "Noordhek"
+         *         }
+         *       ],
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "name": "Stellenbosch Wynfees 2026",
+         *       "starts_at": "2026-12-12T14:00:00Z",
+         *       "status": "draft",
+         *       "timezone": "Africa/Johannesburg",
+         *       "venue_id": "8cfd852a-4ad2-5ff1-89a2-e9910065f8d7"
+         *     }
+         */
         DeviceEvent: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it ends (UTC; an offset in the request is respected).
+             */
             ends_at: string;
+            /** @description The gates of the event's venue. */
             gates: components["schemas"]["GateInfo"][];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /**
+             * @description The event's name.
+             * @example Stellenbosch Wynfees 2026
+             */
             name: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it starts (UTC; an offset in the request is respected).
+             */
             starts_at: string;
+            /** @description The event's status. */
             status: components["schemas"]["EventStatus"];
+            /** @description IANA time zone the event's local times are shown in, e.g. Africa/Johannesburg. */
             timezone: string;
+            /** @description The venue's id (UUID). */
             venue_id: string | null;
         };
-        /** DeviceGateChoice */
+        /**
+         * DeviceGateChoice
+         * @description The gate a person picked on a device paired for any gate (null: none chosen).
+         * @example {
+         *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398"
+         *     }
+         */
         DeviceGateChoice: {
+            /** @description The gate picked; null clears the choice. */
             gate_id: string | null;
         };
-        /** DeviceGateChosen */
+        /**
+         * DeviceGateChosen
+         * @description The gate this device reports it scans at.
+         * @example {
+         *       "gate": {
+         *         "code": "NOORD",
+         *         "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *         "name": "Noordhek"
+         *       },
+         *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398"
+         *     }
+         */
         DeviceGateChosen: {
+            /** @description The gate; null when none is picked. */
             gate: components["schemas"]["GateInfo"] | null;
+            /** @description The gate's id (UUID). */
             gate_id: string | null;
         };
-        /** DevicePage */
+        /**
+         * DevicePage
+         * @description A page of paired devices.
+         * @example {
+         *       "items": [
+         *         {
+         *           "clock_offset_ms": 2,
+         *           "created_at": "2026-11-02T08:15:00Z",
+         *           "current_gate": {
+         *             "code": "NOORD",
+         *             "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *             "name": "Noordhek"
+         *           },
+         *           "event_ids": [
+         *             "2bb8e6fa-8747-53ac-b00d-89b3aa826465"
+         *           ],
+         *           "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "last_seen_at": "2026-11-20T10:30:00Z",
+         *           "name": "Noordhek skandeerder 1",
+         *           "revoked_at": "2026-11-20T10:30:00Z"
+         *         }
+         *       ],
+         *       "page": 1,
+         *       "page_size": 25,
+         *       "total": 3
+         *     }
+         */
         DevicePage: {
+            /** @description This page's items. */
             items: components["schemas"]["DeviceRead"][];
+            /** @description The page number, from 1. */
             page: number;
+            /** @description Items per page. */
             page_size: number;
+            /** @description How many items match, over all pages. */
             total: number;
         };
-        /** DeviceRead */
+        /**
+         * DeviceRead
+         * @description A paired scanner.
+         * @example {
+         *       "clock_offset_ms": 2,
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "current_gate": {
+         *         "code": "NOORD",
+         *         "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *         "name": "Noordhek"
+         *       },
+         *       "event_ids": [
+         *         "2bb8e6fa-8747-53ac-b00d-89b3aa826465"
+         *       ],
+         *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "last_seen_at": "2026-11-20T10:30:00Z",
+         *       "name": "Noordhek skandeerder 1",
+         *       "revoked_at": "2026-11-20T10:30:00Z"
+         *     }
+         */
         DeviceRead: {
+            /** @description Server clock minus the device's in milliseconds (positive: device behind); null when unknown. */
             clock_offset_ms: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
+            /** @description The gate it last reported or scanned at. */
             current_gate: components["schemas"]["GateInfo"] | null;
+            /** @description The events it may scan. */
             event_ids: string[];
+            /** @description The gate it is paired for; null: any gate (the person picks one). */
             gate_id: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description Its last request (UTC); null: never used. */
             last_seen_at: string | null;
+            /**
+             * @description The scanner's name.
+             * @example Noordhek skandeerder 1
+             */
             name: string;
+            /** @description When it was revoked (its token stopped working); null: active. */
             revoked_at: string | null;
         };
-        /** DeviceSession */
+        /**
+         * DeviceSession
+         * @description Who this scanner is and what it may scan.
+         * @example {
+         *       "device_id": "33a34d62-07fe-54df-b6d1-c36667da3265",
+         *       "events": [
+         *         {
+         *           "ends_at": "2026-12-12T21:00:00Z",
+         *           "gates": [
+         *             {
+         *               "code": "NOORD",
+         *               "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *               "name": "Noordhek"
+         *             }
+         *           ],
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "name": "Stellenbosch Wynfees 2026",
+         *           "starts_at": "2026-12-12T14:00:00Z",
+         *           "status": "draft",
+         *           "timezone": "Africa/Johannesburg",
+         *           "venue_id": "8cfd852a-4ad2-5ff1-89a2-e9910065f8d7"
+         *         }
+         *       ],
+         *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *       "name": "Noordhek skandeerder 1",
+         *       "organization_id": "4210de81-33bf-5d2e-aab4-007515310162",
+         *       "server_time": "2026-12-12T14:32:07Z",
+         *       "token": "vgd_Xq3v9LmT2pZ8wY4nR6hK0sJ5dF1aC7bE-uG2iO8eN4"
+         *     }
+         */
         DeviceSession: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The device's id (UUID).
+             */
             device_id: string;
+            /** @description The events it may scan. */
             events: components["schemas"]["DeviceEvent"][];
+            /** @description The gate it is paired for; null: any gate. */
             gate_id: string | null;
+            /**
+             * @description The scanner's name.
+             * @example Noordhek skandeerder 1
+             */
             name: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The organisation it belongs to.
+             */
             organization_id: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The server's clock when it answered (UTC), to correct the device's clock.
+             */
             server_time: string;
+            /** @description Only in the answer to `pairDevice`: the device token, shown once; null elsewhere. */
             token?: string | null;
         };
         /**
@@ -2997,79 +4510,332 @@ export interface components {
         Direction: "entry" | "exit";
         /**
          * DocumentKind
+         * @description A tax document: an invoice, or a credit note that cancels (part of) one.
          * @enum {string}
          */
         DocumentKind: "invoice" | "credit_note";
-        /** DuplicateList */
+        /**
+         * DuplicateList
+         * @description Tickets admitted more than once by offline scanners.
+         * @example {
+         *       "items": [
+         *         {
+         *           "scan": {
+         *             "client_time": "2026-12-12T14:32:05Z",
+         *             "device_id": "33a34d62-07fe-54df-b6d1-c36667da3265",
+         *             "device_name": "Noordhek skandeerder 1",
+         *             "direction": "entry",
+         *             "effective_time": "2026-12-12T14:32:05Z",
+         *             "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *             "gate_name": "Noordhek",
+         *             "holder_name": "Pieter van der Merwe",
+         *             "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *             "local_verdict": "ok",
+         *             "manual": false,
+         *             "offline": false,
+         *             "offline_duplicate": false,
+         *             "reason": "malformed",
+         *             "result": "ok",
+         *             "seq": 1042,
+         *             "server_time": "2026-12-12T14:32:07Z",
+         *             "session_id": "ba7f355c-2d12-53a4-901f-3a2dfae45179",
+         *             "ticket_id": "ccd578fc-db80-5522-a919-b8a618d3b187",
+         *             "ticket_type_name": "Algemene toegang"
+         *           },
+         *           "winner": {
+         *             "client_time": "2026-12-12T14:32:05Z",
+         *             "device_id": "33a34d62-07fe-54df-b6d1-c36667da3265",
+         *             "device_name": "Noordhek skandeerder 1",
+         *             "direction": "entry",
+         *             "effective_time": "2026-12-12T14:32:05Z",
+         *             "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *             "gate_name": "Noordhek",
+         *             "holder_name": "Pieter van der Merwe",
+         *             "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *             "local_verdict": "ok",
+         *             "manual": false,
+         *             "offline": false,
+         *             "offline_duplicate": false,
+         *             "reason": "malformed",
+         *             "result": "ok",
+         *             "seq": 1042,
+         *             "server_time": "2026-12-12T14:32:07Z",
+         *             "session_id": "ba7f355c-2d12-53a4-901f-3a2dfae45179",
+         *             "ticket_id": "ccd578fc-db80-5522-a919-b8a618d3b187",
+         *             "ticket_type_name": "Algemene toegang"
+         *           }
+         *         }
+         *       ]
+         *     }
+         */
         DuplicateList: {
+            /** @description One entry per duplicate scan. */
             items: components["schemas"]["DuplicateRead"][];
         };
-        /** DuplicateRead */
+        /**
+         * DuplicateRead
+         * @description A scan that admitted a ticket another scan had admitted while offline.
+         * @example {
+         *       "scan": {
+         *         "client_time": "2026-12-12T14:32:05Z",
+         *         "device_id": "33a34d62-07fe-54df-b6d1-c36667da3265",
+         *         "device_name": "Noordhek skandeerder 1",
+         *         "direction": "entry",
+         *         "effective_time": "2026-12-12T14:32:05Z",
+         *         "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *         "gate_name": "Noordhek",
+         *         "holder_name": "Pieter van der Merwe",
+         *         "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *         "local_verdict": "ok",
+         *         "manual": false,
+         *         "offline": false,
+         *         "offline_duplicate": false,
+         *         "reason": "malformed",
+         *         "result": "ok",
+         *         "seq": 1042,
+         *         "server_time": "2026-12-12T14:32:07Z",
+         *         "session_id": "ba7f355c-2d12-53a4-901f-3a2dfae45179",
+         *         "ticket_id": "ccd578fc-db80-5522-a919-b8a618d3b187",
+         *         "ticket_type_name": "Algemene toegang"
+         *       },
+         *       "winner": {
+         *         "client_time": "2026-12-12T14:32:05Z",
+         *         "device_id": "33a34d62-07fe-54df-b6d1-c36667da3265",
+         *         "device_name": "Noordhek skandeerder 1",
+         *         "direction": "entry",
+         *         "effective_time": "2026-12-12T14:32:05Z",
+         *         "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *         "gate_name": "Noordhek",
+         *         "holder_name": "Pieter van der Merwe",
+         *         "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *         "local_verdict": "ok",
+         *         "manual": false,
+         *         "offline": false,
+         *         "offline_duplicate": false,
+         *         "reason": "malformed",
+         *         "result": "ok",
+         *         "seq": 1042,
+         *         "server_time": "2026-12-12T14:32:07Z",
+         *         "session_id": "ba7f355c-2d12-53a4-901f-3a2dfae45179",
+         *         "ticket_id": "ccd578fc-db80-5522-a919-b8a618d3b187",
+         *         "ticket_type_name": "Algemene toegang"
+         *       }
+         *     }
+         */
         DuplicateRead: {
+            /** @description The duplicate scan. */
             scan: components["schemas"]["ScanRead"];
+            /** @description The scan whose admission counted for the ticket; null when unknown. */
             winner: components["schemas"]["ScanRead"] | null;
         };
-        /** EmailDraft */
+        /**
+         * EmailDraft
+         * @description Wording to preview or test without saving it; a field left out is the current wording.
+         * @example {
+         *       "intro": "Baie dankie, {buyer_name}! Jou kaartjies is aangeheg.",
+         *       "subject": "Jou kaartjies vir {event_name}"
+         *     }
+         */
         EmailDraft: {
+            /**
+             * @description Unsaved intro to use instead of the current one.
+             * @example Baie dankie, {buyer_name}! Jou kaartjies is aangeheg.
+             */
             intro?: string | null;
+            /**
+             * @description Unsaved subject to use instead of the current one.
+             * @example Jou kaartjies vir {event_name}
+             */
             subject?: string | null;
         };
         /**
          * EmailKind
+         * @description The e-mails buyers receive whose wording an organiser can change.
          * @enum {string}
          */
         EmailKind: "order_confirmation" | "reminder" | "refund" | "order_cancelled" | "event_cancelled";
         /**
          * EmailLocale
-         * @description The language of the wording.
+         * @description Languages an organiser can word e-mails in: those of lib/i18n.py's LOCALES. Where an
+         *     organiser has not worded a language, our default wording in that language is sent.
          * @default en
          * @enum {string}
          */
         EmailLocale: "en" | "af";
-        /** EmailPreviewRead */
+        /**
+         * EmailPreviewRead
+         * @description The e-mail as a buyer would get it, with sample order data; nothing is sent.
+         * @example {
+         *       "html": "<html>...</html>",
+         *       "kind": "order_confirmation",
+         *       "reply_to": "kaartjies@voelgoed.example",
+         *       "sender": "Voelgoed Promosies <kaartjies@voelgoed.example>",
+         *       "subject": "Jou kaartjies vir Stellenbosch Wynfees 2026",
+         *       "text": "Baie dankie, Thandi! ..."
+         *     }
+         */
         EmailPreviewRead: {
+            /**
+             * @description The HTML body.
+             * @example <html>...</html>
+             */
             html: string;
+            /** @description Which e-mail. */
             kind: components["schemas"]["EmailKind"];
+            /** @description The Reply-To header: the organisation's contact address. */
             reply_to: string | null;
+            /**
+             * @description The From header.
+             * @example Voelgoed Promosies <kaartjies@voelgoed.example>
+             */
             sender: string;
+            /**
+             * @description The subject as sent.
+             * @example Jou kaartjies vir Stellenbosch Wynfees 2026
+             */
             subject: string;
+            /**
+             * @description The plain-text body.
+             * @example Baie dankie, Thandi! ...
+             */
             text: string;
         };
-        /** EmailTemplateRead */
+        /**
+         * EmailTemplateRead
+         * @description One buyer e-mail and its current wording: the organisation's own (`customised`) or ours.
+         * @example {
+         *       "customised": false,
+         *       "default_intro": "Thank you, {buyer_name}! Your tickets are attached.",
+         *       "default_subject": "Your tickets for {event_name}",
+         *       "description": "Sent when an order is paid, with the tickets attached.",
+         *       "intro": "Baie dankie, {buyer_name}! Jou kaartjies is aangeheg.",
+         *       "intro_max_length": 2,
+         *       "kind": "order_confirmation",
+         *       "label": "Order confirmation",
+         *       "locale": "en",
+         *       "placeholders": [
+         *         {
+         *           "description": "The event's name.",
+         *           "name": "event_name"
+         *         }
+         *       ],
+         *       "subject": "Jou kaartjies vir {event_name}",
+         *       "subject_max_length": 2,
+         *       "updated_at": "2026-11-20T10:30:00Z"
+         *     }
+         */
         EmailTemplateRead: {
+            /** @description The organisation changed the wording (false: the default). */
             customised: boolean;
+            /**
+             * @description The product's intro, used when not customised.
+             * @example Thank you, {buyer_name}! Your tickets are attached.
+             */
             default_intro: string;
+            /**
+             * @description The product's subject, used when not customised.
+             * @example Your tickets for {event_name}
+             */
             default_subject: string;
+            /**
+             * @description When it is sent.
+             * @example Sent when an order is paid, with the tickets attached.
+             */
             description: string;
+            /**
+             * @description The current intro.
+             * @example Baie dankie, {buyer_name}! Jou kaartjies is aangeheg.
+             */
             intro: string;
+            /** @description Longest intro accepted. */
             intro_max_length: number;
+            /** @description Which e-mail. */
             kind: components["schemas"]["EmailKind"];
+            /**
+             * @description The e-mail's name.
+             * @example Order confirmation
+             */
             label: string;
+            /** @description The language of this wording. */
             locale: components["schemas"]["EmailLocale"];
+            /** @description The placeholders its wording may use. */
             placeholders: components["schemas"]["PlaceholderRead"][];
+            /**
+             * @description The current subject.
+             * @example Jou kaartjies vir {event_name}
+             */
             subject: string;
+            /** @description Longest subject accepted. */
             subject_max_length: number;
+            /** @description When it last changed (UTC). */
             updated_at?: string | null;
         };
-        /** EmailTemplateUpdate */
+        /**
+         * EmailTemplateUpdate
+         * @description The organiser's wording: plain text, placeholders written {name} from the kind's list.
+         * @example {
+         *       "intro": "Baie dankie, {buyer_name}! Jou kaartjies is aangeheg.",
+         *       "subject": "Jou kaartjies vir {event_name}"
+         *     }
+         */
         EmailTemplateUpdate: {
+            /**
+             * @description Plain text with placeholders from the e-mail's list.
+             * @example Baie dankie, {buyer_name}! Jou kaartjies is aangeheg.
+             */
             intro: string;
+            /**
+             * @description Plain text with placeholders from the e-mail's list.
+             * @example Jou kaartjies vir {event_name}
+             */
             subject: string;
         };
-        /** EmailTestRead */
+        /**
+         * EmailTestRead
+         * @description Where the test e-mail went.
+         * @example {
+         *       "sent_to": "anri.vanwyk@example.co.za"
+         *     }
+         */
         EmailTestRead: {
+            /**
+             * @description Always the signed-in member's own address.
+             * @example anri.vanwyk@example.co.za
+             */
             sent_to: string;
         };
         /**
          * EntryKind
+         * @description What a ledger journal entry records (domain/ledger/posting.py).
          * @enum {string}
          */
         EntryKind: "sale" | "unallocated_receipt" | "refund" | "unallocated_refund" | "chargeback" | "fee" | "payout" | "reversal";
-        /** EventCancellationCreate */
+        /**
+         * EventCancellationCreate
+         * @description `mode`: what happens to paid orders (refund_all | cancel_without_refund); unpaid
+         *     reservations are always cancelled and their tickets released. `reason_text` is kept for the
+         *     organisation (audit log, refunds); `message` is quoted in every buyer's e-mail.
+         * @example {
+         *       "message": "Ons hoop om julle in Maart te sien.",
+         *       "mode": "refund_all",
+         *       "reason_text": "Swaar reën: die terrein is onbegaanbaar."
+         *     }
+         */
         EventCancellationCreate: {
+            /**
+             * @description An extra note in the buyers' e-mail.
+             * @example Ons hoop om julle in Maart te sien.
+             */
             message?: string | null;
-            /** @enum {string} */
+            /**
+             * @description `refund_all`: every paid order is refunded in full; `cancel_without_refund`: orders are cancelled, no money moves.
+             * @enum {string}
+             */
             mode: "refund_all" | "cancel_without_refund";
+            /**
+             * @description Why, for the audit log and the buyers' e-mail.
+             * @example Swaar reën: die terrein is onbegaanbaar.
+             */
             reason_text: string;
         };
         /**
@@ -3078,41 +4844,122 @@ export interface components {
          * @enum {string}
          */
         EventCancellationMode: "refund_all" | "cancel_without_refund";
-        /** EventCancellationPreview */
+        /**
+         * EventCancellationPreview
+         * @description What cancelling would touch, for the confirmation dialog.
+         * @example {
+         *       "can_cancel": false,
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "event_name": "Stellenbosch Wynfees 2026",
+         *       "paid_cents": 50000,
+         *       "paid_orders": 58,
+         *       "refundable_cents": 25000,
+         *       "unpaid_holds": 2
+         *     }
+         */
         EventCancellationPreview: {
+            /** @description The event's status allows cancelling (draft or published). */
             can_cancel: boolean;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
+            /** @description The event's name. */
             event_name: string;
+            /** @description What those orders paid. */
             paid_cents: number;
+            /** @description Paid orders the cancellation would cancel. */
             paid_orders: number;
+            /** @description What `refund_all` would give back: paid, less refunds made or under way. */
             refundable_cents: number;
+            /** @description Reservations not paid yet (simply cancelled). */
             unpaid_holds: number;
         };
-        /** EventCancellationRead */
+        /**
+         * EventCancellationRead
+         * @description An event's cancellation job and its outcome.
+         * @example {
+         *       "emails_queued": 2,
+         *       "emails_sent": 2,
+         *       "error": "The payment provider did not answer within 10 seconds.",
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "failed_orders": [
+         *         {
+         *           "error": "The payment provider did not answer within 10 seconds.",
+         *           "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *           "reference": "VG-7K3M9Q"
+         *         }
+         *       ],
+         *       "failures": 2,
+         *       "finished_at": "2026-11-20T10:30:00Z",
+         *       "holds_released": 2,
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "message": "Ons hoop om julle in Maart weer te sien.",
+         *       "mode": "refund_all",
+         *       "orders_done": 2,
+         *       "orders_total": 2,
+         *       "progress": 1.5,
+         *       "reason_text": "Swaar reën: die terrein is onbegaanbaar.",
+         *       "refund_cents": 25000,
+         *       "refunds_requested": 2,
+         *       "started_at": "2026-11-20T10:30:00Z",
+         *       "started_by": "b5175e0f-1748-5f15-bc19-39b259da6e7e",
+         *       "status": "running"
+         *     }
+         */
         EventCancellationRead: {
+            /** @description Buyer e-mails queued. */
             emails_queued: number;
+            /** @description Buyer e-mails sent. */
             emails_sent: number;
+            /** @description Why the job failed; null unless `failed`. */
             error: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
+            /** @description The first 50 orders that could not be cancelled. */
             failed_orders: components["schemas"]["FailedOrder"][];
+            /** @description Orders that could not be cancelled. */
             failures: number;
+            /** @description When finished happened or happens (UTC); null: not (yet). */
             finished_at: string | null;
+            /** @description Unpaid reservations released. */
             holds_released: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description The extra note in the buyers' e-mail. */
             message: string | null;
+            /** @description `refund_all` or `cancel_without_refund`. */
             mode: components["schemas"]["EventCancellationMode"];
+            /** @description Paid orders handled so far. */
             orders_done: number;
+            /** @description Paid orders to cancel. */
             orders_total: number;
+            /** @description orders_done / orders_total, from 0 to 1. */
             progress: number;
+            /**
+             * @description Why it was cancelled.
+             * @example Swaar reën: die terrein is onbegaanbaar.
+             */
             reason_text: string;
+            /** @description Their total. */
             refund_cents: number;
+            /** @description Refunds started. */
             refunds_requested: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When started happened or happens (UTC); null: not (yet).
+             */
             started_at: string;
+            /** @description The member who cancelled. */
             started_by: string | null;
+            /** @description `running`, `finished` or `failed`. */
             status: components["schemas"]["EventCancellationStatus"];
         };
         /**
@@ -3121,121 +4968,506 @@ export interface components {
          * @enum {string}
          */
         EventCancellationStatus: "running" | "finished" | "failed";
-        /** EventCopyCreate */
+        /**
+         * EventCopyCreate
+         * @description A draft copy of an event at a new date (workflows/event_copies.py). Times without an offset
+         *     are read in the event's time zone; without `ends_at` the copy lasts as long as the source.
+         *     Ticket types (sales windows moved by as much as the start), check-in rules and, with
+         *     `include_coupons`, coupons are copied; orders, tickets and scans never are.
+         * @example {
+         *       "ends_at": "2026-12-12T21:00:00Z",
+         *       "include_coupons": false,
+         *       "name": "Stellenbosch Wynfees 2027",
+         *       "starts_at": "2026-12-12T14:00:00Z"
+         *     }
+         */
         EventCopyCreate: {
+            /** @description The copy's end; default: as long as the source. */
             ends_at?: string | null;
-            /** @default false */
+            /**
+             * @description Copy the coupons too.
+             * @default false
+             */
             include_coupons: boolean;
+            /**
+             * @description The copy's name; default: the source's.
+             * @example Stellenbosch Wynfees 2027
+             */
             name?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The copy's start.
+             */
             starts_at: string;
         };
-        /** EventCreate */
+        /**
+         * EventCreate
+         * @description `starts_at`/`ends_at` without an offset are read in the event's time zone.
+         * @example {
+         *       "capacity": 500,
+         *       "description": "Proe wyne van twintig kelders onder die eike.",
+         *       "ends_at": "2026-12-12T21:00:00Z",
+         *       "name": "Stellenbosch Wynfees 2026",
+         *       "slug": "stellenbosch-wynfees-2026",
+         *       "starts_at": "2026-12-12T14:00:00Z",
+         *       "timezone": "Africa/Johannesburg",
+         *       "venue_id": "8cfd852a-4ad2-5ff1-89a2-e9910065f8d7"
+         *     }
+         */
         EventCreate: {
+            /** @description Most tickets over all types; null: only the types' quantities limit sales (at most the venue's capacity). */
             capacity?: number | null;
+            /**
+             * @description Shown on the public page.
+             * @example Proe wyne van twintig kelders onder die eike.
+             */
             description?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it ends (UTC; an offset in the request is respected).
+             */
             ends_at: string;
+            /**
+             * @description What buyers see.
+             * @example Stellenbosch Wynfees 2026
+             */
             name: string;
+            /** @description The URL name; default: made from the name. */
             slug?: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it starts (UTC; an offset in the request is respected).
+             */
             starts_at: string;
+            /** @description Default: the venue's, else Africa/Johannesburg. */
             timezone?: string | null;
+            /** @description The venue (needed to publish). */
             venue_id?: string | null;
         };
-        /** EventDashboard */
+        /**
+         * EventDashboard
+         * @description Everything the live dashboard of one event shows.
+         * @example {
+         *       "available": 376,
+         *       "capacity": 500,
+         *       "checkins_over_time": [
+         *         {
+         *           "entries": 412,
+         *           "exits": 37,
+         *           "local": "2026-12-12T18:00",
+         *           "start": "2026-11-20T10:30:00Z"
+         *         }
+         *       ],
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "event_name": "Stellenbosch Wynfees 2026",
+         *       "generated_at": "2026-11-20T10:30:00Z",
+         *       "granularity": "hour",
+         *       "occupancy": {
+         *         "gates": [
+         *           {
+         *             "entries": 412,
+         *             "exits": 37,
+         *             "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *             "gate_name": "Noordhek",
+         *             "inside": 375
+         *           }
+         *         ],
+         *         "total": {
+         *           "entries": 412,
+         *           "exits": 37,
+         *           "inside": 375
+         *         }
+         *       },
+         *       "revenue": {
+         *         "fees_cents": 1438,
+         *         "gross_cents": 50000,
+         *         "net_cents": 48562,
+         *         "paid_orders": 58,
+         *         "vat_cents": 6522
+         *       },
+         *       "sales_over_time": [
+         *         {
+         *           "gross_cents": 50000,
+         *           "local": "2026-12-12T18:00",
+         *           "orders": 3,
+         *           "start": "2026-11-20T10:30:00Z"
+         *         }
+         *       ],
+         *       "snapshot": {
+         *         "checkin_until": "2026-11-20T10:30:00Z",
+         *         "funnel_until": "2026-11-20T10:30:00Z"
+         *       },
+         *       "sold": 120,
+         *       "ticket_types": [
+         *         {
+         *           "available": 376,
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "name": "Algemene toegang",
+         *           "quantity": 500,
+         *           "reserved": 4,
+         *           "sold": 120
+         *         }
+         *       ],
+         *       "timezone": "Africa/Johannesburg"
+         *     }
+         */
         EventDashboard: {
+            /** @description Tickets left. */
             available: number;
+            /** @description Most tickets the event (or venue) holds; null: no limit. */
             capacity: number | null;
+            /** @description Entries and exits per bucket. */
             checkins_over_time: components["schemas"]["CheckinBucketRead"][];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
+            /** @description The event's name. */
             event_name: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When these figures were computed (UTC).
+             */
             generated_at: string;
+            /**
+             * @description Bucket size of the time series: `hour` or `day`.
+             * @example hour
+             */
             granularity: string;
+            /** @description People inside, per gate and in total. */
             occupancy: components["schemas"]["Occupancy"];
+            /** @description Money from paid orders. */
             revenue: components["schemas"]["Revenue"];
+            /** @description Orders and gross per bucket. */
             sales_over_time: components["schemas"]["SalesBucket"][];
+            /** @description Up to when the figures come from snapshots. */
             snapshot: components["schemas"]["SnapshotInfo"];
+            /** @description Tickets sold (paid orders). */
             sold: number;
+            /** @description Figures per ticket type. */
             ticket_types: components["schemas"]["TicketTypeFigures"][];
+            /** @description IANA time zone the event's local times are shown in, e.g. Africa/Johannesburg. */
             timezone: string;
         };
-        /** EventImageRead */
+        /**
+         * EventImageRead
+         * @description The event image's stored widths (WebP), smallest first; `width`/`height` are the largest's.
+         * @example {
+         *       "height": 900,
+         *       "sizes": [
+         *         {
+         *           "height": 900,
+         *           "url": "https://media.voelgoed.example/events/3f2a/1280.webp",
+         *           "width": 1600
+         *         }
+         *       ],
+         *       "width": 1600
+         *     }
+         */
         EventImageRead: {
+            /** @description Height in pixels. */
             height: number;
+            /** @description The stored widths, smallest first. */
             sizes: components["schemas"]["ImageSize"][];
+            /** @description Width in pixels. */
             width: number;
         };
-        /** EventOverview */
+        /**
+         * EventOverview
+         * @description One event's key figures on the organisation's overview.
+         * @example {
+         *       "capacity": 500,
+         *       "checked_in": 2,
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "gross_cents": 50000,
+         *       "name": "Stellenbosch Wynfees 2026",
+         *       "sold": 120,
+         *       "starts_at": "2026-12-12T14:00:00Z",
+         *       "status": "draft",
+         *       "timezone": "Africa/Johannesburg"
+         *     }
+         */
         EventOverview: {
+            /** @description The event's capacity, else the sum of its ticket types' quantities. */
             capacity: number | null;
+            /** @description Tickets admitted at least once. */
             checked_in: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
+            /** @description What paid orders paid, VAT included. */
             gross_cents: number;
+            /**
+             * @description The event's name.
+             * @example Stellenbosch Wynfees 2026
+             */
             name: string;
+            /** @description Tickets sold (paid orders). */
             sold: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it starts (UTC; an offset in the request is respected).
+             */
             starts_at: string;
+            /** @description The event's status. */
             status: components["schemas"]["EventStatus"];
+            /** @description IANA time zone the event's local times are shown in, e.g. Africa/Johannesburg. */
             timezone: string;
         };
-        /** EventPage */
+        /**
+         * EventPage
+         * @description A page of events.
+         * @example {
+         *       "items": [
+         *         {
+         *           "allowed_transitions": [
+         *             "cancel"
+         *           ],
+         *           "capacity": 500,
+         *           "created_at": "2026-11-02T08:15:00Z",
+         *           "description": "Toegang tot al die kelders en 'n proeeglas.",
+         *           "ends_at": "2026-12-12T21:00:00Z",
+         *           "ends_at_local": "2026-12-12T23:00:00+02:00",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "image": {
+         *             "height": 900,
+         *             "sizes": [
+         *               {
+         *                 "height": 900,
+         *                 "url": "https://media.voelgoed.example/events/3f2a/1280.webp",
+         *                 "width": 1600
+         *               }
+         *             ],
+         *             "width": 1600
+         *           },
+         *           "name": "Stellenbosch Wynfees 2026",
+         *           "published_at": "2026-11-05T07:00:00Z",
+         *           "slug": "stellenbosch-wynfees-2026",
+         *           "starts_at": "2026-12-12T14:00:00Z",
+         *           "starts_at_local": "2026-12-12T16:00:00+02:00",
+         *           "status": "draft",
+         *           "timezone": "Africa/Johannesburg",
+         *           "updated_at": "2026-11-20T10:30:00Z",
+         *           "venue_id": "8cfd852a-4ad2-5ff1-89a2-e9910065f8d7",
+         *           "venue_name": "Coetzenburg Stadium"
+         *         }
+         *       ],
+         *       "page": 1,
+         *       "page_size": 25,
+         *       "total": 3
+         *     }
+         */
         EventPage: {
+            /** @description This page's items. */
             items: components["schemas"]["EventRead"][];
+            /** @description The page number, from 1. */
             page: number;
+            /** @description Items per page. */
             page_size: number;
+            /** @description How many items match, over all pages. */
             total: number;
         };
-        /** EventPublicLinks */
+        /**
+         * EventPublicLinks
+         * @description Where buyers find the event: its page on the checkout site and the ticket widget to paste
+         *     on the organiser's own site (docs/widget.md). They work while the event is published.
+         * @example {
+         *       "page_url": "https://kaartjies.voelgoed.example/e/stellenbosch-wynfees-2026",
+         *       "published": false,
+         *       "widget_script_url": "https://kaartjies.voelgoed.example/widget.js",
+         *       "widget_snippet": "<div data-voelgoed-event=\"stellenbosch-wynfees-2026\"></div>\n<script src=\"https://kaartjies.voelgoed.example/widget.js\" async></script>"
+         *     }
+         */
         EventPublicLinks: {
+            /** @description The event's page on the checkout site. */
             page_url: string;
+            /** @description The links work only while the event is published. */
             published: boolean;
+            /** @description The ticket widget's script. */
             widget_script_url: string;
+            /**
+             * @description HTML to paste on another site to embed the widget.
+             * @example <div data-voelgoed-event="stellenbosch-wynfees-2026"></div>
+             *     <script src="https://kaartjies.voelgoed.example/widget.js" async></script>
+             */
             widget_snippet: string;
         };
-        /** EventRead */
+        /**
+         * EventRead
+         * @description An event.
+         * @example {
+         *       "allowed_transitions": [
+         *         "cancel"
+         *       ],
+         *       "capacity": 500,
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "description": "Toegang tot al die kelders en 'n proeeglas.",
+         *       "ends_at": "2026-12-12T21:00:00Z",
+         *       "ends_at_local": "2026-12-12T23:00:00+02:00",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "image": {
+         *         "height": 900,
+         *         "sizes": [
+         *           {
+         *             "height": 900,
+         *             "url": "https://media.voelgoed.example/events/3f2a/1280.webp",
+         *             "width": 1600
+         *           }
+         *         ],
+         *         "width": 1600
+         *       },
+         *       "name": "Stellenbosch Wynfees 2026",
+         *       "published_at": "2026-11-05T07:00:00Z",
+         *       "slug": "stellenbosch-wynfees-2026",
+         *       "starts_at": "2026-12-12T14:00:00Z",
+         *       "starts_at_local": "2026-12-12T16:00:00+02:00",
+         *       "status": "draft",
+         *       "timezone": "Africa/Johannesburg",
+         *       "updated_at": "2026-11-20T10:30:00Z",
+         *       "venue_id": "8cfd852a-4ad2-5ff1-89a2-e9910065f8d7",
+         *       "venue_name": "Coetzenburg Stadium"
+         *     }
+         */
         EventRead: {
+            /** @description The statuses this resource may move to next (illegal moves answer 409). */
             allowed_transitions: string[];
+            /** @description Most tickets the event (or venue) holds; null: no limit. */
             capacity: number | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
+            /** @description Free text shown to buyers on the public page. */
             description: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it ends (UTC; an offset in the request is respected).
+             */
             ends_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The end in the event's time zone (with its offset).
+             */
             ends_at_local: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description The event's image; null: none. */
             image?: components["schemas"]["EventImageRead"] | null;
+            /**
+             * @description What buyers see.
+             * @example Stellenbosch Wynfees 2026
+             */
             name: string;
+            /** @description When it was first published (UTC); null: never. */
             published_at: string | null;
+            /** @description The URL name: lower-case letters, digits and hyphens. */
             slug: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it starts (UTC; an offset in the request is respected).
+             */
             starts_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The start in the event's time zone (with its offset).
+             */
             starts_at_local: string;
+            /** @description Where the event is in its lifecycle. */
             status: components["schemas"]["EventStatus"];
+            /** @description IANA time zone the event's local times are shown in, e.g. Africa/Johannesburg. */
             timezone: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it last changed (UTC).
+             */
             updated_at: string;
+            /** @description The venue's id (UUID). */
             venue_id: string | null;
+            /** @description The venue's name. */
             venue_name: string | null;
         };
-        /** EventSeriesCreate */
+        /**
+         * EventSeriesCreate
+         * @description Draft copies of an event, one per date, made together (all or none) and linked by one
+         *     series id. Give either `starts` (start times, without an offset read in the event's zone) or
+         *     `repeat` with `count` (dates after the event's own: every day or week at the same local time).
+         * @example {
+         *       "count": 2,
+         *       "include_coupons": false,
+         *       "repeat": "daily",
+         *       "starts": [
+         *         "2026-11-20T10:30:00Z"
+         *       ]
+         *     }
+         */
         EventSeriesCreate: {
+            /** @description How many copies `repeat` makes. */
             count?: number | null;
-            /** @default false */
+            /**
+             * @description Copy the coupons too.
+             * @default false
+             */
             include_coupons: boolean;
+            /** @description Repeat `daily` or `weekly` after the event's own date. */
             repeat?: components["schemas"]["SeriesRepeat"] | null;
+            /** @description The copies' start times; or use `repeat` and `count`. */
             starts?: string[] | null;
         };
-        /** EventSeriesRead */
+        /**
+         * EventSeriesRead
+         * @description Copies made together, linked by one series id.
+         * @example {
+         *       "events": [
+         *         {
+         *           "allowed_transitions": [
+         *             "cancel"
+         *           ],
+         *           "capacity": 500,
+         *           "created_at": "2026-11-02T08:15:00Z",
+         *           "description": "Toegang tot al die kelders en 'n proeeglas.",
+         *           "ends_at": "2026-12-12T21:00:00Z",
+         *           "ends_at_local": "2026-12-12T23:00:00+02:00",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "image": {
+         *             "height": 900,
+         *             "sizes": [
+         *               {
+         *                 "height": 900,
+         *                 "url": "https://media.voelgoed.example/events/3f2a/1280.webp",
+         *                 "width": 1600
+         *               }
+         *             ],
+         *             "width": 1600
+         *           },
+         *           "name": "Stellenbosch Wynfees 2026",
+         *           "published_at": "2026-11-05T07:00:00Z",
+         *           "slug": "stellenbosch-wynfees-2026",
+         *           "starts_at": "2026-12-12T14:00:00Z",
+         *           "starts_at_local": "2026-12-12T16:00:00+02:00",
+         *           "status": "draft",
+         *           "timezone": "Africa/Johannesburg",
+         *           "updated_at": "2026-11-20T10:30:00Z",
+         *           "venue_id": "8cfd852a-4ad2-5ff1-89a2-e9910065f8d7",
+         *           "venue_name": "Coetzenburg Stadium"
+         *         }
+         *       ],
+         *       "series_id": "a87047fa-c012-5e6e-bc69-ac43172cf1cd"
+         *     }
+         */
         EventSeriesRead: {
+            /** @description The new copies, earliest first. */
             events: components["schemas"]["EventRead"][];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The series' id (the source event belongs to it too).
+             */
             series_id: string;
         };
         /**
@@ -3250,20 +5482,56 @@ export interface components {
          * @enum {string}
          */
         EventStatus: "draft" | "published" | "closed" | "cancelled";
-        /** EventUpdate */
+        /**
+         * EventUpdate
+         * @description Changes to an event: only the fields sent change.
+         * @example {
+         *       "capacity": 500,
+         *       "description": "Proe wyne van twintig kelders onder die eike.",
+         *       "ends_at": "2026-12-12T21:00:00Z",
+         *       "name": "Stellenbosch Wynfees 2026",
+         *       "slug": "stellenbosch-wynfees-2026",
+         *       "starts_at": "2026-12-12T14:00:00Z",
+         *       "timezone": "Africa/Johannesburg",
+         *       "venue_id": "8cfd852a-4ad2-5ff1-89a2-e9910065f8d7"
+         *     }
+         */
         EventUpdate: {
+            /** @description Most tickets over all types; null: no event-wide limit. */
             capacity?: number | null;
+            /**
+             * @description Shown on the public page.
+             * @example Proe wyne van twintig kelders onder die eike.
+             */
             description?: string | null;
+            /** @description When it ends (UTC; an offset in the request is respected). */
             ends_at?: string;
+            /**
+             * @description What buyers see.
+             * @example Stellenbosch Wynfees 2026
+             */
             name?: string;
+            /** @description The URL name. */
             slug?: string;
+            /** @description When it starts (UTC; an offset in the request is respected). */
             starts_at?: string;
+            /** @description The event's IANA time zone. */
             timezone?: string;
+            /** @description The venue (a published event keeps one). */
             venue_id?: string | null;
         };
-        /** ExportCreate */
+        /**
+         * ExportCreate
+         * @description What to export.
+         * @example {
+         *       "kind": "orders"
+         *     }
+         */
         ExportCreate: {
-            /** @enum {string} */
+            /**
+             * @description `orders`, `attendees` or `scans`.
+             * @enum {string}
+             */
             kind: "orders" | "attendees" | "scans";
         };
         /**
@@ -3272,27 +5540,90 @@ export interface components {
          * @enum {string}
          */
         ExportKind: "orders" | "attendees" | "scans";
-        /** ExportList */
+        /**
+         * ExportList
+         * @description The event's 50 most recent exports, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "created_at": "2026-11-02T08:15:00Z",
+         *           "download_path": "/api/organizations/0f5c2b9e-3a41-5d6f-8e27-1c9b4a7d3e60/events/2bb8e6fa-8747-53ac-b00d-89b3aa826400/exports/7d3e9a10-4b2c-5e8f-9a61-0c5d7e2f1b34/download",
+         *           "error": "The payment provider did not answer within 10 seconds.",
+         *           "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *           "finished_at": "2026-11-20T10:30:00Z",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "kind": "orders",
+         *           "progress": 1.5,
+         *           "rows_written": 2,
+         *           "size_bytes": 48213,
+         *           "started_at": "2026-11-20T10:30:00Z",
+         *           "status": "queued",
+         *           "total_rows": 2
+         *         }
+         *       ]
+         *     }
+         */
         ExportList: {
+            /** @description The exports. */
             items: components["schemas"]["ExportRead"][];
         };
-        /** ExportRead */
+        /**
+         * ExportRead
+         * @description An export job.
+         * @example {
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "download_path": "/api/organizations/0f5c2b9e-3a41-5d6f-8e27-1c9b4a7d3e60/events/2bb8e6fa-8747-53ac-b00d-89b3aa826400/exports/7d3e9a10-4b2c-5e8f-9a61-0c5d7e2f1b34/download",
+         *       "error": "The payment provider did not answer within 10 seconds.",
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "finished_at": "2026-11-20T10:30:00Z",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "kind": "orders",
+         *       "progress": 1.5,
+         *       "rows_written": 2,
+         *       "size_bytes": 48213,
+         *       "started_at": "2026-11-20T10:30:00Z",
+         *       "status": "queued",
+         *       "total_rows": 2
+         *     }
+         */
         ExportRead: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
+            /**
+             * @description Where to download the CSV once done (downloadExport); null before.
+             * @example /api/organizations/0f5c2b9e-3a41-5d6f-8e27-1c9b4a7d3e60/events/2bb8e6fa-8747-53ac-b00d-89b3aa826400/exports/7d3e9a10-4b2c-5e8f-9a61-0c5d7e2f1b34/download
+             */
             download_path: string | null;
+            /** @description Why it failed; null unless `failed`. */
             error: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
+            /** @description When finished happened or happens (UTC); null: not (yet). */
             finished_at: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description `orders`, `attendees` or `scans`. */
             kind: components["schemas"]["ExportKind"];
+            /** @description rows_written / total_rows (0 to 1); null until total_rows is known. */
             progress: number | null;
+            /** @description Rows written so far. */
             rows_written: number;
+            /** @description Size in bytes. */
             size_bytes: number;
+            /** @description When started happened or happens (UTC); null: not (yet). */
             started_at: string | null;
+            /** @description `queued`, `running`, `done` or `failed`. */
             status: components["schemas"]["ExportStatus"];
+            /** @description Rows to write; null until known. */
             total_rows: number | null;
         };
         /**
@@ -3301,116 +5632,394 @@ export interface components {
          * @enum {string}
          */
         ExportStatus: "queued" | "running" | "done" | "failed";
-        /** FailedOrder */
+        /**
+         * FailedOrder
+         * @description An order a cancellation could not cancel.
+         * @example {
+         *       "error": "The payment provider did not answer within 10 seconds.",
+         *       "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *       "reference": "VG-7K3M9Q"
+         *     }
+         */
         FailedOrder: {
+            /** @description Why. */
             error: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The order's id (UUID).
+             */
             order_id: string;
+            /** @description The order's human reference, e.g. on tickets and e-mails. */
             reference: string;
         };
-        /** Funnel */
+        /**
+         * Funnel
+         * @description The buyers' way from the event page to a paid order.
+         * @example {
+         *       "by_utm_source": [
+         *         {
+         *           "steps": [
+         *             {
+         *               "conversion": 1.5,
+         *               "events": 2,
+         *               "step": "add_to_cart"
+         *             }
+         *           ],
+         *           "utm_source": "instagram"
+         *         }
+         *       ],
+         *       "counting": "events",
+         *       "end": "2026-11-20T10:30:00Z",
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "snapshot_until": "2026-11-20T10:30:00Z",
+         *       "start": "2026-11-20T10:30:00Z",
+         *       "steps": [
+         *         {
+         *           "conversion": 1.5,
+         *           "events": 2,
+         *           "step": "add_to_cart"
+         *         }
+         *       ]
+         *     }
+         */
         Funnel: {
+            /** @description The same steps per UTM source. */
             by_utm_source: components["schemas"]["FunnelSource"][];
+            /**
+             * @description What is counted: `events` (funnel events per step, additive).
+             * @example events
+             */
             counting: string;
+            /** @description End of the range (UTC, exclusive); null: now. */
             end: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
+            /** @description Figures before this instant come from snapshots, later ones are live. */
             snapshot_until: string | null;
+            /** @description Start of the range (UTC, inclusive); null: from the first event. */
             start: string | null;
+            /** @description page_view, add_to_cart, checkout_started, checkout_success, in that order. */
             steps: components["schemas"]["FunnelStep"][];
         };
-        /** FunnelSource */
+        /**
+         * FunnelSource
+         * @description The funnel of one UTM source.
+         * @example {
+         *       "steps": [
+         *         {
+         *           "conversion": 1.5,
+         *           "events": 2,
+         *           "step": "add_to_cart"
+         *         }
+         *       ],
+         *       "utm_source": "instagram"
+         *     }
+         */
         FunnelSource: {
+            /** @description The steps for this source. */
             steps: components["schemas"]["FunnelStep"][];
+            /**
+             * @description The source; null: none given.
+             * @example instagram
+             */
             utm_source: string | null;
         };
-        /** FunnelStep */
+        /**
+         * FunnelStep
+         * @description One step of the funnel.
+         * @example {
+         *       "conversion": 1.5,
+         *       "events": 2,
+         *       "step": "add_to_cart"
+         *     }
+         */
         FunnelStep: {
+            /** @description This step's events divided by the previous step's; null for the first step or after 0. */
             conversion: number | null;
+            /** @description Funnel events of this step. */
             events: number;
+            /**
+             * @description The step's name.
+             * @example add_to_cart
+             */
             step: string;
         };
-        /** GateCount */
+        /**
+         * GateCount
+         * @description Entries, exits and people inside through one gate.
+         * @example {
+         *       "entries": 412,
+         *       "exits": 37,
+         *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *       "gate_name": "Noordhek",
+         *       "inside": 375
+         *     }
+         */
         GateCount: {
+            /** @description Admissions through this gate. */
             entries: number;
+            /** @description Exits through this gate. */
             exits: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The gate's id (UUID).
+             */
             gate_id: string;
+            /** @description The gate's name. */
             gate_name: string;
+            /** @description Entries minus exits through this gate. */
             inside: number;
         };
-        /** GateCreate */
+        /**
+         * GateCreate
+         * @description A new gate.
+         * @example {
+         *       "code": "NOORD",
+         *       "name": "Noordhek"
+         *     }
+         */
         GateCreate: {
+            /**
+             * @description Short and unique at the venue (upper-cased).
+             * @example NOORD
+             */
             code: string;
-            /** @default  */
+            /**
+             * @description What people see; default: the code.
+             * @default
+             * @example Noordhek
+             */
             name: string;
         };
-        /** GateInfo */
+        /**
+         * GateInfo
+         * @description A gate.
+         * @example {
+         *       "code": "NOORD",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "name": "Noordhek"
+         *     }
+         */
         GateInfo: {
+            /**
+             * @description The gate's short code.
+             * @example NOORD
+             */
             code: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /**
+             * @description The gate's name.
+             * @example Noordhek
+             */
             name: string;
         };
-        /** GateOccupancy */
+        /**
+         * GateOccupancy
+         * @description People through one gate.
+         * @example {
+         *       "entries": 412,
+         *       "exits": 37,
+         *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *       "gate_name": "Noordhek",
+         *       "inside": 375
+         *     }
+         */
         GateOccupancy: {
+            /** @description Admissions. */
             entries: number;
+            /** @description Exits. */
             exits: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The gate's id (UUID).
+             */
             gate_id: string;
+            /** @description The gate's name. */
             gate_name: string;
+            /** @description Entries minus exits through this gate. */
             inside: number;
         };
-        /** GateRead */
+        /**
+         * GateRead
+         * @description A gate of a venue.
+         * @example {
+         *       "code": "NOORD",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "name": "Noordhek"
+         *     }
+         */
         GateRead: {
+            /**
+             * @description Short and unique at the venue.
+             * @example NOORD
+             */
             code: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /**
+             * @description What people see.
+             * @example Noordhek
+             */
             name: string;
         };
-        /** GateRuleIn */
+        /**
+         * GateRuleIn
+         * @description What one gate allows.
+         * @example {
+         *       "entry": true,
+         *       "exit": true,
+         *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *       "ticket_type_ids": [
+         *         "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *       ]
+         *     }
+         */
         GateRuleIn: {
-            /** @default true */
+            /**
+             * @description The gate admits people.
+             * @default true
+             */
             entry: boolean;
-            /** @default true */
+            /**
+             * @description The gate lets people out (needs `exit_allowed`).
+             * @default true
+             */
             exit: boolean;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The gate's id (UUID).
+             */
             gate_id: string;
+            /** @description Only tickets of these types pass; null: every type. */
             ticket_type_ids?: string[] | null;
         };
-        /** GateRuleRead */
+        /**
+         * GateRuleRead
+         * @description What one gate allows.
+         * @example {
+         *       "entry": false,
+         *       "exit": false,
+         *       "gate_code": "NOORD",
+         *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *       "gate_name": "Noordhek",
+         *       "ticket_type_ids": [
+         *         "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *       ],
+         *       "type_refs": [
+         *         "5d41402a"
+         *       ]
+         *     }
+         */
         GateRuleRead: {
+            /** @description The gate admits people. */
             entry: boolean;
+            /** @description The gate lets people out. */
             exit: boolean;
+            /**
+             * @description The gate's short code.
+             * @example NOORD
+             */
             gate_code: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The gate's id (UUID).
+             */
             gate_id: string;
+            /** @description The gate's name. */
             gate_name: string;
+            /** @description Only tickets of these types pass; null: every type. */
             ticket_type_ids: string[] | null;
+            /** @description The same types as the short references offline scanners use; null: every type. */
             type_refs: string[] | null;
         };
-        /** GateUpdate */
+        /**
+         * GateUpdate
+         * @description Changes to a gate: only the fields sent change.
+         * @example {
+         *       "code": "NOORD",
+         *       "name": "Noordhek"
+         *     }
+         */
         GateUpdate: {
+            /**
+             * @description Short and unique at the venue.
+             * @example NOORD
+             */
             code?: string;
+            /**
+             * @description What people see.
+             * @example Noordhek
+             */
             name?: string;
         };
-        /** GatewayConnect */
+        /**
+         * GatewayConnect
+         * @description Omit `secret_key` to reconnect with the key saved before (e.g. after a new PUBLIC_URL).
+         * @example {
+         *       "secret_key": "sk_test_4f2a9c..."
+         *     }
+         */
         GatewayConnect: {
+            /**
+             * @description The provider's secret key (checked with the provider, then stored encrypted).
+             * @example sk_test_4f2a9c...
+             */
             secret_key?: string | null;
         };
-        /** GatewayConnection */
+        /**
+         * GatewayConnection
+         * @description The result of connecting a provider account.
+         * @example {
+         *       "connected": false,
+         *       "message": "Connected in test mode.",
+         *       "mode": "live",
+         *       "provider": "payfast",
+         *       "webhook_registered": false,
+         *       "webhook_url": "https://kaartjies.voelgoed.example/api/payments/yoco/webhook"
+         *     }
+         */
         GatewayConnection: {
+            /** @description The key works and is saved. */
             connected: boolean;
+            /**
+             * @description What happened.
+             * @example Connected in test mode.
+             */
             message: string;
-            /** @enum {string} */
+            /**
+             * @description `test` or `live`, from the key.
+             * @enum {string}
+             */
             mode: "test" | "live";
+            /** @description The payment provider. */
             provider: components["schemas"]["PaymentProviderName"];
+            /** @description true: registered for you (Yoco); false: paste it in the provider's dashboard (Paystack). */
             webhook_registered: boolean;
+            /** @description Where the provider sends its notifications. */
             webhook_url: string;
         };
-        /** Health */
+        /**
+         * Health
+         * @description The process is alive.
+         * @example {
+         *       "status": "ok"
+         *     }
+         */
         Health: {
-            /** @constant */
+            /**
+             * @description Always `ok`.
+             * @constant
+             */
             status: "ok";
         };
         /**
@@ -3419,46 +6028,127 @@ export interface components {
          * @enum {string}
          */
         HolderNameMode: "off" | "optional" | "required";
-        /** HolderNameUpdate */
+        /**
+         * HolderNameUpdate
+         * @description The new name on a ticket.
+         * @example {
+         *       "holder_name": "Pieter van der Merwe"
+         *     }
+         */
         HolderNameUpdate: {
+            /**
+             * @description Printed on the ticket and shown at the gate.
+             * @example Pieter van der Merwe
+             */
             holder_name: string;
         };
-        /** ImageSize */
+        /**
+         * ImageSize
+         * @description One stored width of an image.
+         * @example {
+         *       "height": 900,
+         *       "url": "https://media.voelgoed.example/events/3f2a/1280.webp",
+         *       "width": 1600
+         *     }
+         */
         ImageSize: {
+            /** @description Height in pixels. */
             height: number;
+            /** @description Absolute URL, cacheable for a year (a new upload is a new URL). */
             url: string;
+            /** @description Width in pixels. */
             width: number;
         };
-        /** ImageUpload */
+        /**
+         * ImageUpload
+         * @description A multipart/form-data upload with the image in the field `file`: JPEG, PNG or WebP, at most 8 MB.
+         * @example {
+         *       "file": "(binary image data)"
+         *     }
+         */
         ImageUpload: {
-            /** Format: binary */
+            /**
+             * Format: binary
+             * @description The image: JPEG, PNG or WebP, at most 8 MB.
+             */
             file: string;
         };
-        /** InvitationCreate */
+        /**
+         * InvitationCreate
+         * @description Who to invite, and as what.
+         * @example {
+         *       "email": "thandi.nkosi@example.co.za",
+         *       "role": "owner"
+         *     }
+         */
         InvitationCreate: {
+            /** @description Where the invitation goes. */
             email: string;
-            /** @enum {string} */
+            /**
+             * @description The role they get (only an owner invites an owner).
+             * @enum {string}
+             */
             role: "owner" | "admin" | "staff" | "viewer" | "scanner_only";
         };
-        /** InvitationPreview */
+        /**
+         * InvitationPreview
+         * @description What an invitation offers.
+         * @example {
+         *       "email": "thandi.nkosi@example.co.za",
+         *       "expires_at": "2026-11-27T08:15:00Z",
+         *       "organization_name": "Voelgoed Promosies",
+         *       "role": "owner",
+         *       "status": "pending"
+         *     }
+         */
         InvitationPreview: {
+            /** @description E-mail address. */
             email: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The link stops working at this time (UTC).
+             */
             expires_at: string;
+            /** @description The organisation's name. */
             organization_name: string;
+            /** @description The member's role in the organisation. */
             role: components["schemas"]["Role"];
+            /** @description Only a pending invitation can be accepted. */
             status: components["schemas"]["InvitationStatus"];
         };
-        /** InvitationRead */
+        /**
+         * InvitationRead
+         * @description An invitation to join the organisation.
+         * @example {
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "email": "thandi.nkosi@example.co.za",
+         *       "expires_at": "2026-11-27T08:15:00Z",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "role": "owner",
+         *       "status": "pending"
+         *     }
+         */
         InvitationRead: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
+            /** @description E-mail address. */
             email: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The link stops working at this time (UTC).
+             */
             expires_at: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description The member's role in the organisation. */
             role: components["schemas"]["Role"];
+            /** @description Where the invitation is. */
             status: components["schemas"]["InvitationStatus"];
         };
         /**
@@ -3467,35 +6157,131 @@ export interface components {
          * @enum {string}
          */
         InvitationStatus: "pending" | "accepted" | "revoked" | "expired";
-        /** JournalEntryRead */
+        /**
+         * JournalEntryRead
+         * @description A ledger journal entry: balanced lines posted together, never changed.
+         * @example {
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "external_reference": "PF-PAYOUT-88412",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "kind": "sale",
+         *       "lines": [
+         *         {
+         *           "account": "provider_clearing",
+         *           "amount_cents": 50000,
+         *           "amount_display": "R250.00"
+         *         }
+         *       ],
+         *       "memo": "Uitbetaling Desember",
+         *       "occurred_at": "2026-11-20T10:30:00Z",
+         *       "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *       "provider": "payfast",
+         *       "refund_id": "935efef7-e3a0-59c6-9b02-029515901fdd",
+         *       "reversed_by_entry_id": "333a946a-0e0b-5653-a5e8-5a3507e3785a",
+         *       "reverses_entry_id": "64ba1264-3b0f-5214-b200-a481eba6e593",
+         *       "transaction_id": "5ea56e4c-5177-5ad5-a0ab-383f015465c2"
+         *     }
+         */
         JournalEntryRead: {
+            /** @description The event's id (UUID). */
             event_id: string | null;
+            /**
+             * @description The provider's reference (e.g. a payout id).
+             * @example PF-PAYOUT-88412
+             */
             external_reference: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description What the entry records (sale, refund, fee, payout ...). */
             kind: components["schemas"]["EntryKind"];
+            /** @description Its lines; they sum to zero. */
             lines: components["schemas"]["JournalLineRead"][];
+            /**
+             * @description Free text.
+             * @example Uitbetaling Desember
+             */
             memo: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the money moved (UTC).
+             */
             occurred_at: string;
+            /** @description The order's id (UUID). */
             order_id: string | null;
+            /** @description Who moved the money. */
             provider: components["schemas"]["LedgerProvider"];
+            /** @description The refund's id (UUID). */
             refund_id: string | null;
+            /** @description The entry that reversed this one; null: not reversed. */
             reversed_by_entry_id: string | null;
+            /** @description The entry this one reverses; null: not a reversal. */
             reverses_entry_id: string | null;
+            /** @description The payment transaction's id. */
             transaction_id: string | null;
         };
-        /** JournalLineRead */
+        /**
+         * JournalLineRead
+         * @description One line of a journal entry.
+         * @example {
+         *       "account": "provider_clearing",
+         *       "amount_cents": 50000,
+         *       "amount_display": "R250.00"
+         *     }
+         */
         JournalLineRead: {
+            /** @description The account. */
             account: components["schemas"]["Account"];
+            /** @description Debit positive, credit negative, in cents. */
             amount_cents: number;
+            /**
+             * @description The amount for people.
+             * @example R250.00
+             */
             amount_display: string;
         };
-        /** JournalPage */
+        /**
+         * JournalPage
+         * @description A page of journal entries, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *           "external_reference": "PF-PAYOUT-88412",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "kind": "sale",
+         *           "lines": [
+         *             {
+         *               "account": "provider_clearing",
+         *               "amount_cents": 50000,
+         *               "amount_display": "R250.00"
+         *             }
+         *           ],
+         *           "memo": "Uitbetaling Desember",
+         *           "occurred_at": "2026-11-20T10:30:00Z",
+         *           "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *           "provider": "payfast",
+         *           "refund_id": "935efef7-e3a0-59c6-9b02-029515901fdd",
+         *           "reversed_by_entry_id": "333a946a-0e0b-5653-a5e8-5a3507e3785a",
+         *           "reverses_entry_id": "64ba1264-3b0f-5214-b200-a481eba6e593",
+         *           "transaction_id": "5ea56e4c-5177-5ad5-a0ab-383f015465c2"
+         *         }
+         *       ],
+         *       "page": 1,
+         *       "page_size": 25,
+         *       "total": 3
+         *     }
+         */
         JournalPage: {
+            /** @description This page's items. */
             items: components["schemas"]["JournalEntryRead"][];
+            /** @description The page number, from 1. */
             page: number;
+            /** @description Items per page. */
             page_size: number;
+            /** @description How many items match, over all pages. */
             total: number;
         };
         /**
@@ -3504,193 +6290,734 @@ export interface components {
          * @enum {string}
          */
         LedgerProvider: "simulated" | "payfast" | "yoco" | "paystack" | "ozow" | "manual";
-        /** LogoRead */
+        /**
+         * LogoRead
+         * @description The organisation's logo.
+         * @example {
+         *       "print_url": "https://kaartjies.voelgoed.example/orders/VG-7K3M9Q/tickets.pdf",
+         *       "web_url": "https://kaartjies.voelgoed.example/e/stellenbosch-wynfees-2026"
+         *     }
+         */
         LogoRead: {
+            /** @description PNG, at most 600 x 240 (ticket PDF, e-mails). */
             print_url: string;
+            /** @description WebP, at most 240 x 96 (pages). */
             web_url: string;
         };
-        /** Me */
+        /**
+         * Me
+         * @description The signed-in user and the organisations they belong to (here, not in accounts: accounts
+         *     sit below organisations and know nothing of memberships).
+         * @example {
+         *       "csrf_token": "q3J9vX2mB7cK1pZ8wY4nT6hR0sL5dF2a",
+         *       "memberships": [
+         *         {
+         *           "organization_id": "4210de81-33bf-5d2e-aab4-007515310162",
+         *           "organization_name": "Voelgoed Promosies",
+         *           "organization_slug": "voelgoed-promosies",
+         *           "role": "owner"
+         *         }
+         *       ],
+         *       "user": {
+         *         "email": "thandi.nkosi@example.co.za",
+         *         "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *         "name": "Anri van Wyk"
+         *       }
+         *     }
+         */
         Me: {
+            /** @description Send it in the X-CSRF-Token header with every write made with this session. */
             csrf_token: string;
+            /** @description Their organisations and roles. */
             memberships: components["schemas"]["MembershipRead"][];
+            /** @description The user. */
             user: components["schemas"]["UserRead"];
         };
-        /** MemberRead */
+        /**
+         * MemberRead
+         * @description A member of the organisation.
+         * @example {
+         *       "email": "thandi.nkosi@example.co.za",
+         *       "joined_at": "2026-11-20T10:30:00Z",
+         *       "name": "Anri van Wyk",
+         *       "role": "owner",
+         *       "user_id": "5f5ea395-f036-5834-b22b-965e1da0f639"
+         *     }
+         */
         MemberRead: {
+            /** @description E-mail address. */
             email: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When they joined (UTC).
+             */
             joined_at: string;
+            /**
+             * @description The person's name.
+             * @example Anri van Wyk
+             */
             name: string;
+            /** @description The member's role in the organisation. */
             role: components["schemas"]["Role"];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The user's id (UUID).
+             */
             user_id: string;
         };
-        /** MemberUpdate */
+        /**
+         * MemberUpdate
+         * @description A member's new role.
+         * @example {
+         *       "role": "owner"
+         *     }
+         */
         MemberUpdate: {
-            /** @enum {string} */
+            /**
+             * @description The new role.
+             * @enum {string}
+             */
             role: "owner" | "admin" | "staff" | "viewer" | "scanner_only";
         };
-        /** MembershipRead */
+        /**
+         * MembershipRead
+         * @description An organisation the user belongs to.
+         * @example {
+         *       "organization_id": "4210de81-33bf-5d2e-aab4-007515310162",
+         *       "organization_name": "Voelgoed Promosies",
+         *       "organization_slug": "voelgoed-promosies",
+         *       "role": "owner"
+         *     }
+         */
         MembershipRead: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The organisation it belongs to.
+             */
             organization_id: string;
+            /** @description The organisation's name. */
             organization_name: string;
+            /** @description The organisation's URL name. */
             organization_slug: string;
+            /** @description The user's role in it. */
             role: components["schemas"]["Role"];
         };
-        /** Occupancy */
+        /**
+         * Occupancy
+         * @description People inside now.
+         * @example {
+         *       "gates": [
+         *         {
+         *           "entries": 412,
+         *           "exits": 37,
+         *           "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *           "gate_name": "Noordhek",
+         *           "inside": 375
+         *         }
+         *       ],
+         *       "total": {
+         *         "entries": 412,
+         *         "exits": 37,
+         *         "inside": 375
+         *       }
+         *     }
+         */
         Occupancy: {
+            /** @description Per gate. */
             gates: components["schemas"]["GateOccupancy"][];
+            /** @description Over all gates. */
             total: components["schemas"]["OccupancyTotal"];
         };
-        /** OccupancyTotal */
+        /**
+         * OccupancyTotal
+         * @description People through all gates.
+         * @example {
+         *       "entries": 412,
+         *       "exits": 37,
+         *       "inside": 375
+         *     }
+         */
         OccupancyTotal: {
+            /** @description Admissions. */
             entries: number;
+            /** @description Exits. */
             exits: number;
+            /** @description Entries minus exits. */
             inside: number;
         };
-        /** OfferClaimed */
+        /**
+         * OfferClaimed
+         * @description The offer's held order: send `access_token` as X-Order-Token to check out (startCheckout).
+         * @example {
+         *       "access_token": "Xq3v9LmT2pZ8wY4nR6hK0sJ5dF1aC7bE-uG2iO8eN4",
+         *       "hold_expires_at": "2026-11-20T10:45:00Z",
+         *       "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *       "quantity": 2,
+         *       "reference": "VG-7K3M9Q",
+         *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *     }
+         */
         OfferClaimed: {
+            /** @description The order token: send it as X-Order-Token to read or pay the order. Shown once. */
             access_token: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When unpaid held tickets are released (UTC).
+             */
             hold_expires_at: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The order's id (UUID).
+             */
             order_id: string;
+            /** @description Tickets held. */
             quantity: number;
+            /** @description The order's human reference, e.g. on tickets and e-mails. */
             reference: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The ticket type's id (UUID).
+             */
             ticket_type_id: string;
         };
-        /** OfflineResult */
+        /**
+         * OfflineResult
+         * @description What the server made of one uploaded offline scan.
+         * @example {
+         *       "client_scan_id": "94f6d0db-ecd7-5c03-9569-7db509e220dd",
+         *       "offline_duplicate": false,
+         *       "reason": "malformed",
+         *       "replayed": false,
+         *       "result": "ok",
+         *       "scan_id": "ce1ab17e-d1e3-5bab-ac33-80a35da7d32d"
+         *     }
+         */
         OfflineResult: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description A UUID the scanner makes per scan; sending it again replays the first answer.
+             */
             client_scan_id: string;
+            /** @description Another device had admitted this ticket before: both admissions are kept and flagged. */
             offline_duplicate: boolean;
+            /** @description Why, for a refusal; null for `ok`. */
             reason: components["schemas"]["ScanReason"] | null;
+            /** @description This `client_scan_id` was uploaded before: the first answer again, nothing recorded twice. */
             replayed: boolean;
+            /** @description The server's verdict (it may differ from the device's). */
             result: components["schemas"]["ScanResult"];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The scan's id (UUID).
+             */
             scan_id: string;
         };
-        /** OfflineScan */
+        /**
+         * OfflineScan
+         * @description One scan a device decided while offline.
+         * @example {
+         *       "client_scan_id": "94f6d0db-ecd7-5c03-9569-7db509e220dd",
+         *       "client_time": "2026-12-12T14:32:05Z",
+         *       "direction": "entry",
+         *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *       "local_verdict": "ok",
+         *       "payload": "VG1:AT-iybgdB2Zx3Qk9mLpV4sT8wYc1nR6hK0jF5dA7bE2uG"
+         *     }
+         */
         OfflineScan: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description A UUID the scanner makes per scan; sending it again replays the first answer.
+             */
             client_scan_id: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the device scanned (its own clock).
+             */
             client_time: string;
+            /** @description Entry or exit. */
             direction: components["schemas"]["Direction"];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The gate's id (UUID).
+             */
             gate_id: string;
-            /** @enum {string} */
+            /**
+             * @description The verdict the device showed at the gate.
+             * @enum {string}
+             */
             local_verdict: "ok" | "already_redeemed" | "not_inside" | "invalid" | "revoked" | "cancelled" | "unpaid" | "wrong_gate" | "wrong_ticket_type" | "outside_window" | "event_not_live";
+            /** @description The ticket's QR text, exactly as scanned. */
             payload: string;
         };
-        /** OfflineUpload */
+        /**
+         * OfflineUpload
+         * @description Scans made offline, in the order they were made.
+         * @example {
+         *       "device_time": "2026-12-12T15:10:00Z",
+         *       "scans": [
+         *         {
+         *           "client_scan_id": "94f6d0db-ecd7-5c03-9569-7db509e220dd",
+         *           "client_time": "2026-12-12T14:32:05Z",
+         *           "direction": "entry",
+         *           "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *           "local_verdict": "ok",
+         *           "payload": "VG1:AT-iybgdB2Zx3Qk9mLpV4sT8wYc1nR6hK0jF5dA7bE2uG"
+         *         }
+         *       ]
+         *     }
+         */
         OfflineUpload: {
+            /** @description The device's clock when it sent this, to estimate its offset. */
             device_time?: string | null;
+            /** @description At most 500 per request. */
             scans: components["schemas"]["OfflineScan"][];
         };
-        /** OfflineUploadResult */
+        /**
+         * OfflineUploadResult
+         * @description The server's verdict for each uploaded scan.
+         * @example {
+         *       "results": [
+         *         {
+         *           "client_scan_id": "94f6d0db-ecd7-5c03-9569-7db509e220dd",
+         *           "offline_duplicate": false,
+         *           "reason": "malformed",
+         *           "replayed": false,
+         *           "result": "ok",
+         *           "scan_id": "ce1ab17e-d1e3-5bab-ac33-80a35da7d32d"
+         *         }
+         *       ],
+         *       "server_time": "2026-12-12T14:32:07Z"
+         *     }
+         */
         OfflineUploadResult: {
+            /** @description One per uploaded scan, in the same order. */
             results: components["schemas"]["OfflineResult"][];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The server's clock when it answered (UTC), to correct the device's clock.
+             */
             server_time: string;
         };
-        /** OrderCancel */
+        /**
+         * OrderCancel
+         * @description Cancel a paid order.
+         * @example {
+         *       "reason": "Kliënt kan nie meer kom nie.",
+         *       "refund": true
+         *     }
+         */
         OrderCancel: {
+            /**
+             * @description Why, in the organiser's words.
+             * @example Kliënt kan nie meer kom nie.
+             */
             reason: string;
-            /** @default true */
+            /**
+             * @description Also refund everything not refunded yet.
+             * @default true
+             */
             refund: boolean;
         };
-        /** OrderCancelRead */
+        /**
+         * OrderCancelRead
+         * @description The outcome of cancelling an order.
+         * @example {
+         *       "cancelled": false,
+         *       "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *       "order_status": "reserved",
+         *       "refund": {
+         *         "allocated": false,
+         *         "amount_cents": 50000,
+         *         "attempts": 1,
+         *         "can_confirm": false,
+         *         "completed_at": "2026-11-20T10:38:12Z",
+         *         "created_at": "2026-11-02T08:15:00Z",
+         *         "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *         "failure_reason": "Insufficient funds",
+         *         "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *         "kind": "whole_order",
+         *         "last_error": "Provider unreachable: timed out after 10 s; will retry.",
+         *         "method": "provider",
+         *         "next_attempt_at": "2026-11-20T10:30:00Z",
+         *         "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *         "provider": "payfast",
+         *         "provider_refund_id": "rf_8Hk2Lw9QzT",
+         *         "reason": "Kliënt kan nie meer kom nie.",
+         *         "requested_by": "3cd0fce1-a050-50a9-8ae5-927dbddccd51",
+         *         "status": "requested",
+         *         "ticket_ids": [
+         *           "ccd578fc-db80-5522-a919-b8a618d3b187"
+         *         ],
+         *         "transaction_id": "5ea56e4c-5177-5ad5-a0ab-383f015465c2",
+         *         "vat_cents": 6522
+         *       }
+         *     }
+         */
         OrderCancelRead: {
+            /** @description false: it was cancelled before; nothing changed. */
             cancelled: boolean;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The order's id (UUID).
+             */
             order_id: string;
+            /** @description The order's status now. */
             order_status: components["schemas"]["OrderStatus"];
+            /** @description The refund made; null: none. */
             refund: components["schemas"]["RefundRead"] | null;
         };
-        /** OrderDetailRead */
+        /**
+         * OrderDetailRead
+         * @description An order with everything in it.
+         * @example {
+         *       "allowed_transitions": [
+         *         "cancel"
+         *       ],
+         *       "answers": [
+         *         {
+         *           "kind": "text",
+         *           "label": "Dieetvereistes",
+         *           "number": 2,
+         *           "question_id": "c9256c6d-c104-548e-bbdc-ba60ac2ce6ac",
+         *           "scope": "order",
+         *           "ticket_id": "ccd578fc-db80-5522-a919-b8a618d3b187",
+         *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
+         *           "value": "Vegetaries"
+         *         }
+         *       ],
+         *       "buyer_email": "thandi.nkosi@example.co.za",
+         *       "buyer_name": "Thandi Nkosi",
+         *       "buyer_phone": "+27821234567",
+         *       "coupon_code": "VROEGVOEL",
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "discount_cents": 0,
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "event_name": "Stellenbosch Wynfees 2026",
+         *       "fees_cents": 1438,
+         *       "hold_expires_at": "2026-11-20T10:45:00Z",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "left_to_refund_cents": 50000,
+         *       "lines": [
+         *         {
+         *           "discount_cents": 0,
+         *           "line_subtotal_cents": 50000,
+         *           "line_total_cents": 50000,
+         *           "quantity": 2,
+         *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
+         *           "ticket_type_name": "Algemene toegang",
+         *           "unit_price_cents": 25000
+         *         }
+         *       ],
+         *       "needs_refund": false,
+         *       "paid_at": "2026-11-20T10:38:12Z",
+         *       "payments": [
+         *         {
+         *           "amount_cents": 50000,
+         *           "completed_at": "2026-11-20T10:38:12Z",
+         *           "created_at": "2026-11-02T08:15:00Z",
+         *           "failure_reason": "Insufficient funds",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "provider": "payfast",
+         *           "provider_reference": "1789425",
+         *           "status": "initiated"
+         *         }
+         *       ],
+         *       "reference": "VG-7K3M9Q",
+         *       "refund_pending_cents": 0,
+         *       "refunded_cents": 0,
+         *       "refunds": [
+         *         {
+         *           "amount_cents": 50000,
+         *           "completed_at": "2026-11-20T10:38:12Z",
+         *           "created_at": "2026-11-02T08:15:00Z",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "method": "provider",
+         *           "reason": "Kliënt kan nie meer kom nie.",
+         *           "status": "requested",
+         *           "ticket_ids": [
+         *             "ccd578fc-db80-5522-a919-b8a618d3b187"
+         *           ]
+         *         }
+         *       ],
+         *       "status": "reserved",
+         *       "subtotal_cents": 50000,
+         *       "tickets": [
+         *         {
+         *           "code": "ABCDE-FGHIJ-KLMNO-PQRST",
+         *           "holder_name": "Pieter van der Merwe",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "serial": "ABCDEFGHIJKLMNOPQRST",
+         *           "status": "valid",
+         *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
+         *           "ticket_type_name": "Algemene toegang"
+         *         }
+         *       ],
+         *       "tickets_emailed_at": "2026-11-20T10:30:00Z",
+         *       "total_cents": 50000,
+         *       "vat_cents": 6522,
+         *       "vat_rate_bp": 1500
+         *     }
+         */
         OrderDetailRead: {
+            /** @description The statuses this resource may move to next (illegal moves answer 409). */
             allowed_transitions: string[];
+            /** @description Answers to checkout questions. */
             answers?: components["schemas"]["AnswerRead"][];
+            /** @description The buyer's e-mail address (tickets are sent there). */
             buyer_email: string | null;
+            /** @description The buyer's name. */
             buyer_name: string | null;
+            /** @description The buyer's phone number, as entered. */
             buyer_phone: string | null;
+            /** @description The coupon code applied to the order (null: none). */
             coupon_code: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             discount_cents: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
+            /** @description The event's name. */
             event_name: string;
+            /** @description Provider fees on its payments. */
             fees_cents: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When unpaid held tickets are released (UTC).
+             */
             hold_expires_at: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
-            /** @default 0 */
+            /**
+             * @description Amount in cents of rand (ZAR): 15000 is R150.00.
+             * @default 0
+             */
             left_to_refund_cents: number;
+            /** @description The order's lines. */
             lines: components["schemas"]["OrderLineRead"][];
+            /** @description Paid after it had expired or been cancelled: the money must go back. */
             needs_refund: boolean;
+            /** @description When paid happened or happens (UTC); null: not (yet). */
             paid_at: string | null;
+            /** @description Its payment attempts. */
             payments: components["schemas"]["PaymentTransactionRead"][];
+            /** @description The order's human reference, e.g. on tickets and e-mails. */
             reference: string;
-            /** @default 0 */
+            /**
+             * @description Amount in cents of rand (ZAR): 15000 is R150.00.
+             * @default 0
+             */
             refund_pending_cents: number;
-            /** @default 0 */
+            /**
+             * @description Amount in cents of rand (ZAR): 15000 is R150.00.
+             * @default 0
+             */
             refunded_cents: number;
+            /** @description Its refunds. */
             refunds?: components["schemas"]["OrderRefundBrief"][];
+            /** @description Where the order is in its lifecycle. */
             status: components["schemas"]["OrderStatus"];
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             subtotal_cents: number;
+            /** @description Its tickets. */
             tickets: components["schemas"]["TicketRead"][];
+            /** @description When the ticket e-mail was last sent (UTC). */
             tickets_emailed_at: string | null;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             total_cents: number;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             vat_cents: number;
-            /** @default 0 */
+            /**
+             * @description VAT rate in basis points (1500 = 15%).
+             * @default 0
+             */
             vat_rate_bp: number;
         };
-        /** OrderLineRead */
+        /**
+         * OrderLineRead
+         * @description One line as domain/orders/pricing.py computes it: line_subtotal = quantity x unit price,
+         *     line_total = line_subtotal - discount. The lines' subtotals add up to the order's subtotal.
+         * @example {
+         *       "discount_cents": 0,
+         *       "line_subtotal_cents": 50000,
+         *       "line_total_cents": 50000,
+         *       "quantity": 2,
+         *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
+         *       "ticket_type_name": "Algemene toegang",
+         *       "unit_price_cents": 25000
+         *     }
+         */
         OrderLineRead: {
+            /** @description The coupon's discount on this line. */
             discount_cents: number;
+            /** @description quantity x unit price. */
             line_subtotal_cents: number;
+            /** @description Subtotal minus discount. */
             line_total_cents: number;
+            /** @description Number of tickets. */
             quantity: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The ticket type's id (UUID).
+             */
             ticket_type_id: string;
+            /**
+             * @description The ticket type's name.
+             * @example Algemene toegang
+             */
             ticket_type_name: string | null;
+            /** @description Price per ticket, VAT included, fixed at reservation. */
             unit_price_cents: number;
         };
-        /** OrderPage */
+        /**
+         * OrderPage
+         * @description A page of orders.
+         * @example {
+         *       "items": [
+         *         {
+         *           "buyer_email": "thandi.nkosi@example.co.za",
+         *           "buyer_name": "Thandi Nkosi",
+         *           "created_at": "2026-11-02T08:15:00Z",
+         *           "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *           "hold_expires_at": "2026-11-20T10:45:00Z",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "needs_refund": false,
+         *           "paid_at": "2026-11-20T10:38:12Z",
+         *           "reference": "VG-7K3M9Q",
+         *           "status": "reserved",
+         *           "tickets": 2,
+         *           "total_cents": 50000,
+         *           "vat_cents": 6522
+         *         }
+         *       ],
+         *       "page": 1,
+         *       "page_size": 25,
+         *       "total": 3
+         *     }
+         */
         OrderPage: {
+            /** @description This page's items. */
             items: components["schemas"]["OrderSummaryRead"][];
+            /** @description The page number, from 1. */
             page: number;
+            /** @description Items per page. */
             page_size: number;
+            /** @description How many items match, over all pages. */
             total: number;
         };
-        /** OrderRefundBrief */
+        /**
+         * OrderRefundBrief
+         * @description One refund of an order, as the order's own views show it (the buyer's and the organiser's).
+         * @example {
+         *       "amount_cents": 50000,
+         *       "completed_at": "2026-11-20T10:38:12Z",
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "method": "provider",
+         *       "reason": "Kliënt kan nie meer kom nie.",
+         *       "status": "requested",
+         *       "ticket_ids": [
+         *         "ccd578fc-db80-5522-a919-b8a618d3b187"
+         *       ]
+         *     }
+         */
         OrderRefundBrief: {
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             amount_cents: number;
+            /** @description When completed happened or happens (UTC); null: not (yet). */
             completed_at: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description `provider` or `manual`. */
             method: string;
+            /**
+             * @description Why, in the organiser's words.
+             * @example Kliënt kan nie meer kom nie.
+             */
             reason: string;
-            /** @enum {string} */
+            /**
+             * @description `requested`, `pending`, `succeeded` or `failed`.
+             * @enum {string}
+             */
             status: "requested" | "pending" | "succeeded" | "failed";
+            /** @description The tickets it voided. */
             ticket_ids: string[];
         };
-        /** OrderRefundsRead */
+        /**
+         * OrderRefundsRead
+         * @description An order's refunds and what is left to refund.
+         * @example {
+         *       "left_to_refund_cents": 50000,
+         *       "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *       "order_status": "reserved",
+         *       "refund_pending_cents": 0,
+         *       "refunded_cents": 0,
+         *       "refunds": [
+         *         {
+         *           "allocated": false,
+         *           "amount_cents": 50000,
+         *           "attempts": 1,
+         *           "can_confirm": false,
+         *           "completed_at": "2026-11-20T10:38:12Z",
+         *           "created_at": "2026-11-02T08:15:00Z",
+         *           "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *           "failure_reason": "Insufficient funds",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "kind": "whole_order",
+         *           "last_error": "Provider unreachable: timed out after 10 s; will retry.",
+         *           "method": "provider",
+         *           "next_attempt_at": "2026-11-20T10:30:00Z",
+         *           "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *           "provider": "payfast",
+         *           "provider_refund_id": "rf_8Hk2Lw9QzT",
+         *           "reason": "Kliënt kan nie meer kom nie.",
+         *           "requested_by": "3cd0fce1-a050-50a9-8ae5-927dbddccd51",
+         *           "status": "requested",
+         *           "ticket_ids": [
+         *             "ccd578fc-db80-5522-a919-b8a618d3b187"
+         *           ],
+         *           "transaction_id": "5ea56e4c-5177-5ad5-a0ab-383f015465c2",
+         *           "vat_cents": 6522
+         *         }
+         *       ],
+         *       "total_cents": 50000
+         *     }
+         */
         OrderRefundsRead: {
+            /** @description What can still be refunded. */
             left_to_refund_cents: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The order's id (UUID).
+             */
             order_id: string;
+            /** @description The order's status. */
             order_status: components["schemas"]["OrderStatus"];
+            /** @description Refunds requested or pending. */
             refund_pending_cents: number;
+            /** @description Refunds that succeeded. */
             refunded_cents: number;
+            /** @description Its refunds. */
             refunds: components["schemas"]["RefundRead"][];
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             total_cents: number;
         };
         /**
@@ -3705,24 +7032,63 @@ export interface components {
          * @enum {string}
          */
         OrderStatus: "reserved" | "awaiting_payment" | "paid" | "refunded" | "cancelled" | "expired";
-        /** OrderSummaryRead */
+        /**
+         * OrderSummaryRead
+         * @description An order in a list.
+         * @example {
+         *       "buyer_email": "thandi.nkosi@example.co.za",
+         *       "buyer_name": "Thandi Nkosi",
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "hold_expires_at": "2026-11-20T10:45:00Z",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "needs_refund": false,
+         *       "paid_at": "2026-11-20T10:38:12Z",
+         *       "reference": "VG-7K3M9Q",
+         *       "status": "reserved",
+         *       "tickets": 2,
+         *       "total_cents": 50000,
+         *       "vat_cents": 6522
+         *     }
+         */
         OrderSummaryRead: {
+            /** @description The buyer's e-mail address (tickets are sent there). */
             buyer_email: string | null;
+            /** @description The buyer's name. */
             buyer_name: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When unpaid held tickets are released (UTC).
+             */
             hold_expires_at: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description Paid after it had expired or been cancelled: the money must go back. */
             needs_refund: boolean;
+            /** @description When paid happened or happens (UTC); null: not (yet). */
             paid_at: string | null;
+            /** @description The order's human reference, e.g. on tickets and e-mails. */
             reference: string;
+            /** @description Where the order is in its lifecycle. */
             status: components["schemas"]["OrderStatus"];
+            /** @description Tickets in the order. */
             tickets: number;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             total_cents: number;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             vat_cents: number;
         };
         /**
@@ -3731,64 +7097,212 @@ export interface components {
          * @enum {string}
          */
         OrganiserRequestStatus: "open" | "completed" | "rejected";
-        /** OrganizationCreate */
+        /**
+         * OrganizationCreate
+         * @description A new organisation.
+         * @example {
+         *       "name": "Voelgoed Promosies"
+         *     }
+         */
         OrganizationCreate: {
+            /**
+             * @description Its name.
+             * @example Voelgoed Promosies
+             */
             name: string;
         };
-        /** OrganizationOverview */
+        /**
+         * OrganizationOverview
+         * @description Every event of the organisation with its key figures (may be up to 5 s old).
+         * @example {
+         *       "generated_at": "2026-11-20T10:30:00Z",
+         *       "items": [
+         *         {
+         *           "capacity": 500,
+         *           "checked_in": 2,
+         *           "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *           "gross_cents": 50000,
+         *           "name": "Stellenbosch Wynfees 2026",
+         *           "sold": 120,
+         *           "starts_at": "2026-12-12T14:00:00Z",
+         *           "status": "draft",
+         *           "timezone": "Africa/Johannesburg"
+         *         }
+         *       ]
+         *     }
+         */
         OrganizationOverview: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When these figures were computed (UTC).
+             */
             generated_at: string;
+            /** @description One per event. */
             items: components["schemas"]["EventOverview"][];
         };
-        /** OrganizationRead */
+        /**
+         * OrganizationRead
+         * @description An organisation.
+         * @example {
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "name": "Voelgoed Promosies",
+         *       "role": "owner",
+         *       "slug": "stellenbosch-wynfees-2026",
+         *       "time_zone": "Africa/Johannesburg"
+         *     }
+         */
         OrganizationRead: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /**
+             * @description Its name.
+             * @example Voelgoed Promosies
+             */
             name: string;
+            /** @description The caller's role in it. */
             role: components["schemas"]["Role"];
+            /** @description The URL name: lower-case letters, digits and hyphens. */
             slug: string;
+            /** @description IANA time zone local times are shown in, e.g. Africa/Johannesburg. */
             time_zone: string;
         };
-        /** OrganizationUpdate */
+        /**
+         * OrganizationUpdate
+         * @description Changes to an organisation: only the fields sent change.
+         * @example {
+         *       "name": "Voelgoed Promosies",
+         *       "time_zone": "Africa/Johannesburg"
+         *     }
+         */
         OrganizationUpdate: {
+            /**
+             * @description Its name.
+             * @example Voelgoed Promosies
+             */
             name?: string;
+            /** @description IANA time zone for reports and dates without an event. */
             time_zone?: string;
         };
-        /** PairRequest */
+        /**
+         * PairRequest
+         * @description A pairing code to redeem, and the device's name.
+         * @example {
+         *       "code": "K7M4-Q9XP-H3TW",
+         *       "device_name": "Noordhek skandeerder 1"
+         *     }
+         */
         PairRequest: {
+            /**
+             * @description The code shown by createPairingCode (typed in or read from its QR).
+             * @example K7M4-Q9XP-H3TW
+             */
             code: string;
+            /** @description A name for this device; default: the one given with the code. */
             device_name?: string | null;
         };
-        /** PairingCodeCreate */
+        /**
+         * PairingCodeCreate
+         * @description What a new scanner will be allowed to do.
+         * @example {
+         *       "device_name": "Noordhek skandeerder 1",
+         *       "event_ids": [
+         *         "2bb8e6fa-8747-53ac-b00d-89b3aa826465"
+         *       ],
+         *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *       "ttl_minutes": 10
+         *     }
+         */
         PairingCodeCreate: {
+            /** @description The device's name (default: one made up). */
             device_name?: string | null;
+            /** @description The events it may scan (1-20). */
             event_ids: string[];
+            /** @description The gate it scans at; null: the person picks one on the device. */
             gate_id?: string | null;
-            /** @default 10 */
+            /**
+             * @description How long the code works (1-60 minutes).
+             * @default 10
+             */
             ttl_minutes: number;
         };
-        /** PairingCodeRead */
+        /**
+         * PairingCodeRead
+         * @description A single-use pairing code.
+         * @example {
+         *       "code": "K7M4-Q9XP-H3TW",
+         *       "device_name": "Noordhek skandeerder 1",
+         *       "event_ids": [
+         *         "2bb8e6fa-8747-53ac-b00d-89b3aa826465"
+         *       ],
+         *       "expires_at": "2026-11-27T08:15:00Z",
+         *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "qr_text": "VGPAIR1:K7M4-Q9XP-H3TW"
+         *     }
+         */
         PairingCodeRead: {
+            /**
+             * @description The code to type in on the scanner.
+             * @example K7M4-Q9XP-H3TW
+             */
             code: string;
+            /** @description The scanner's name, as the organiser gave it when pairing. */
             device_name: string | null;
+            /** @description Ids (UUIDs) of the events. */
             event_ids: string[];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The code stops working at this time (UTC).
+             */
             expires_at: string;
+            /** @description The gate's id (UUID). */
             gate_id: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /**
+             * @description The same code as QR content for the scanner's camera.
+             * @example VGPAIR1:K7M4-Q9XP-H3TW
+             */
             qr_text: string;
         };
-        /** PasswordResetConfirm */
+        /**
+         * PasswordResetConfirm
+         * @description A new password with the token from the reset e-mail's link.
+         * @example {
+         *       "password": "Korrek-Perd-Battery-Kram",
+         *       "token": "h7Kq2xVb9mPz4cLw8RtN3sYd"
+         *     }
+         */
         PasswordResetConfirm: {
+            /** @description The new password. */
             password: string;
+            /**
+             * @description The token from the reset link (single use, expires).
+             * @example h7Kq2xVb9mPz4cLw8RtN3sYd
+             */
             token: string;
         };
-        /** PasswordResetRequest */
+        /**
+         * PasswordResetRequest
+         * @description Where to send a password reset link.
+         * @example {
+         *       "email": "thandi.nkosi@example.co.za"
+         *     }
+         */
         PasswordResetRequest: {
+            /** @description E-mail address. */
             email: string;
         };
         /**
@@ -3797,45 +7311,158 @@ export interface components {
          * @enum {string}
          */
         PaymentProviderName: "simulated" | "payfast" | "yoco" | "paystack" | "ozow";
-        /** PaymentProviderOrder */
+        /**
+         * PaymentProviderOrder
+         * @description Provider names in the order checkout offers them; any left out follow in the default order.
+         * @example {
+         *       "providers": [
+         *         "simulated"
+         *       ]
+         *     }
+         */
         PaymentProviderOrder: {
+            /** @description Provider names in the order checkout offers them. */
             providers: string[];
         };
-        /** PaymentProviderRead */
+        /**
+         * PaymentProviderRead
+         * @description A payment provider's settings for the organisation.
+         * @example {
+         *       "configured": false,
+         *       "connect_step": false,
+         *       "enabled": false,
+         *       "fields": [
+         *         {
+         *           "help": "In your PayFast dashboard under Settings > Developer.",
+         *           "label": "Merchant ID",
+         *           "last4": "a9f2",
+         *           "name": "merchant_id",
+         *           "required": false,
+         *           "secret": false,
+         *           "set": false,
+         *           "value": "10000100"
+         *         }
+         *       ],
+         *       "label": "PayFast",
+         *       "last_test": {
+         *         "message": "Credentials accepted.",
+         *         "ok": false,
+         *         "tested_at": "2026-11-20T10:30:00Z"
+         *       },
+         *       "notify_url": "https://kaartjies.voelgoed.example/api/payments/payfast/itn",
+         *       "offered_at_checkout": false,
+         *       "position": 1,
+         *       "provider": "payfast",
+         *       "sandbox": false,
+         *       "supports_connection_test": false,
+         *       "supports_refunds": false,
+         *       "updated_at": "2026-11-20T10:30:00Z",
+         *       "uses_sandbox_test_merchant": false
+         *     }
+         */
         PaymentProviderRead: {
+            /** @description Every required credential is set. */
             configured: boolean;
+            /** @description Has a Connect step (connectPaymentProvider): Yoco and Paystack. */
             connect_step: boolean;
+            /** @description Whether it is switched on. */
             enabled: boolean;
+            /** @description Its credentials. */
             fields: components["schemas"]["CredentialFieldRead"][];
+            /**
+             * @description The provider's name.
+             * @example PayFast
+             */
             label: string;
+            /** @description The last connection test; null: never tested. */
             last_test: components["schemas"]["ConnectionTestRead"] | null;
+            /** @description Paste into the provider's dashboard where it asks for one; null: not needed. */
             notify_url: string | null;
+            /** @description Enabled and configured (or PayFast's sandbox test merchant stands in). */
             offered_at_checkout: boolean;
+            /** @description 0-based place in this organisation's checkout order. */
             position: number;
+            /** @description The payment provider. */
             provider: components["schemas"]["PaymentProviderName"];
+            /** @description Uses the provider's sandbox (test payments). */
             sandbox: boolean;
+            /** @description testPaymentProvider works for it. */
             supports_connection_test: boolean;
+            /** @description Refunds can go through its API (else they are manual). */
             supports_refunds: boolean;
+            /** @description When it last changed (UTC). */
             updated_at: string | null;
+            /** @description PayFast's public test merchant 10000100 stands in. */
             uses_sandbox_test_merchant: boolean;
         };
-        /** PaymentProviderUpdate */
+        /**
+         * PaymentProviderUpdate
+         * @description Only what is sent changes. `credentials`: field name -> value; "" or null clears a value, a
+         *     field left out keeps its value. An unknown field or a value not matching the field's pattern
+         *     is a 422.
+         * @example {
+         *       "credentials": {
+         *         "merchant_id": "10000100",
+         *         "merchant_key": "46f0cd694581a"
+         *       },
+         *       "enabled": false,
+         *       "sandbox": false
+         *     }
+         */
         PaymentProviderUpdate: {
+            /**
+             * @description Credential values by field name (see `fields`); null or an empty string clears one, a field not sent keeps its value.
+             * @example {
+             *       "merchant_id": "10000100",
+             *       "merchant_key": "46f0cd694581a"
+             *     }
+             */
             credentials?: {
                 [key: string]: string | null;
             };
+            /** @description Offer it at checkout (once configured). */
             enabled?: boolean;
+            /** @description Use the provider's sandbox. */
             sandbox?: boolean;
         };
-        /** PaymentRedirectRead */
+        /**
+         * PaymentRedirectRead
+         * @description Where to send the buyer to pay.
+         * @example {
+         *       "fields": {
+         *         "amount": "250.00",
+         *         "merchant_id": "10000100"
+         *       },
+         *       "method": "POST",
+         *       "provider": "payfast",
+         *       "transaction_id": "5ea56e4c-5177-5ad5-a0ab-383f015465c2",
+         *       "url": "https://media.voelgoed.example/events/3f2a/1280.webp"
+         *     }
+         */
         PaymentRedirectRead: {
+            /**
+             * @description Form fields for a POST (empty for GET).
+             * @example {
+             *       "amount": "250.00",
+             *       "merchant_id": "10000100"
+             *     }
+             */
             fields: {
                 [key: string]: string;
             };
+            /**
+             * @description `GET`: open `url`; `POST`: post `fields` to `url` as a form.
+             * @example POST
+             */
             method: string;
+            /** @description The payment provider. */
             provider: components["schemas"]["PaymentProviderName"];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The payment transaction's id.
+             */
             transaction_id: string;
+            /** @description The provider's payment page. */
             url: string;
         };
         /**
@@ -3844,39 +7471,139 @@ export interface components {
          * @enum {string}
          */
         PaymentStatus: "initiated" | "pending" | "succeeded" | "failed";
-        /** PaymentTransactionRead */
+        /**
+         * PaymentTransactionRead
+         * @description A payment attempt of an order.
+         * @example {
+         *       "amount_cents": 50000,
+         *       "completed_at": "2026-11-20T10:38:12Z",
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "failure_reason": "Insufficient funds",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "provider": "payfast",
+         *       "provider_reference": "1789425",
+         *       "status": "initiated"
+         *     }
+         */
         PaymentTransactionRead: {
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             amount_cents: number;
+            /** @description When completed happened or happens (UTC); null: not (yet). */
             completed_at: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
+            /** @description Why it failed, as the provider said (null unless failed). */
             failure_reason: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description The payment provider. */
             provider: components["schemas"]["PaymentProviderName"];
+            /** @description The provider's own reference for the payment or refund. */
             provider_reference: string | null;
+            /** @description Where the payment is. */
             status: components["schemas"]["PaymentStatus"];
         };
-        /** PayoutCreate */
+        /**
+         * PayoutCreate
+         * @description A payout the organiser saw land in their bank: `amount_cents` received, `fee_cents` the
+         *     provider kept for paying out.
+         * @example {
+         *       "amount_cents": 1250000,
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "external_reference": "PF-PAYOUT-88412",
+         *       "fee_cents": 500,
+         *       "memo": "Uitbetaling Desember",
+         *       "occurred_at": "2026-11-20T10:30:00Z",
+         *       "provider": "payfast"
+         *     }
+         */
         PayoutCreate: {
+            /**
+             * @description What reached the bank, in cents.
+             * @example 1250000
+             */
             amount_cents: number;
+            /** @description When the payout is for one event. */
             event_id?: string | null;
+            /**
+             * @description The provider's payout id.
+             * @example PF-PAYOUT-88412
+             */
             external_reference?: string | null;
-            /** @default 0 */
+            /**
+             * @description The fee the provider kept for the payout, in cents.
+             * @default 0
+             * @example 500
+             */
             fee_cents: number;
-            /** @default  */
+            /**
+             * @description Free text.
+             * @default
+             * @example Uitbetaling Desember
+             */
             memo: string;
+            /** @description When it was paid out (UTC); default: now. */
             occurred_at?: string | null;
+            /** @description The provider that paid out. */
             provider: components["schemas"]["PaymentProviderName"];
         };
-        /** PersonalDataRequestDetail */
+        /**
+         * PersonalDataRequestDetail
+         * @description A privacy request with what the organisation holds for its address.
+         * @example {
+         *       "held": {
+         *         "orders": 3,
+         *         "tickets": 5
+         *       },
+         *       "kept_on_erasure": {
+         *         "orders": "amounts and dates, for tax records"
+         *       },
+         *       "request": {
+         *         "completed_at": "2026-11-20T10:38:12Z",
+         *         "confirmed_at": "2026-11-20T10:30:00Z",
+         *         "created_at": "2026-11-02T08:15:00Z",
+         *         "email": "thandi.nkosi@example.co.za",
+         *         "export_available": false,
+         *         "export_download_expires_at": "2026-11-20T10:30:00Z",
+         *         "export_downloaded_at": "2026-11-20T10:30:00Z",
+         *         "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *         "kind": "export",
+         *         "rejection_explanation": "This request repeats one completed last week.",
+         *         "status": "unconfirmed",
+         *         "summary": {
+         *           "orders": 3,
+         *           "tickets": 5
+         *         }
+         *       }
+         *     }
+         */
         PersonalDataRequestDetail: {
+            /**
+             * @description Records held for the address, per holder.
+             * @example {
+             *       "orders": 3,
+             *       "tickets": 5
+             *     }
+             */
             held: {
                 [key: string]: number;
             };
+            /**
+             * @description What an erasure keeps, per holder, and why.
+             * @example {
+             *       "orders": "amounts and dates, for tax records"
+             *     }
+             */
             kept_on_erasure: {
                 [key: string]: string;
             };
+            /** @description The request. */
             request: components["schemas"]["PersonalDataRequestRead"];
         };
         /**
@@ -3885,35 +7612,120 @@ export interface components {
          * @enum {string}
          */
         PersonalDataRequestKind: "export" | "erasure";
-        /** PersonalDataRequestPage */
+        /**
+         * PersonalDataRequestPage
+         * @description A page of privacy requests, open ones first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "completed_at": "2026-11-20T10:38:12Z",
+         *           "confirmed_at": "2026-11-20T10:30:00Z",
+         *           "created_at": "2026-11-02T08:15:00Z",
+         *           "email": "thandi.nkosi@example.co.za",
+         *           "export_available": false,
+         *           "export_download_expires_at": "2026-11-20T10:30:00Z",
+         *           "export_downloaded_at": "2026-11-20T10:30:00Z",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "kind": "export",
+         *           "rejection_explanation": "This request repeats one completed last week.",
+         *           "status": "unconfirmed",
+         *           "summary": {
+         *             "orders": 3,
+         *             "tickets": 5
+         *           }
+         *         }
+         *       ],
+         *       "open_count": 2,
+         *       "page": 1,
+         *       "page_size": 25,
+         *       "total": 3
+         *     }
+         */
         PersonalDataRequestPage: {
+            /** @description This page's items. */
             items: components["schemas"]["PersonalDataRequestRead"][];
+            /** @description Open requests, whatever the filter. */
             open_count: number;
+            /** @description The page number, from 1. */
             page: number;
+            /** @description Items per page. */
             page_size: number;
+            /** @description How many items match, over all pages. */
             total: number;
         };
-        /** PersonalDataRequestRead */
+        /**
+         * PersonalDataRequestRead
+         * @description A buyer's confirmed request for a copy or the erasure of their personal data.
+         * @example {
+         *       "completed_at": "2026-11-20T10:38:12Z",
+         *       "confirmed_at": "2026-11-20T10:30:00Z",
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "email": "thandi.nkosi@example.co.za",
+         *       "export_available": false,
+         *       "export_download_expires_at": "2026-11-20T10:30:00Z",
+         *       "export_downloaded_at": "2026-11-20T10:30:00Z",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "kind": "export",
+         *       "rejection_explanation": "This request repeats one completed last week.",
+         *       "status": "unconfirmed",
+         *       "summary": {
+         *         "orders": 3,
+         *         "tickets": 5
+         *       }
+         *     }
+         */
         PersonalDataRequestRead: {
+            /** @description When completed happened or happens (UTC); null: not (yet). */
             completed_at: string | null;
+            /** @description When the buyer confirmed it by e-mail (UTC). */
             confirmed_at: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
+            /** @description The buyer's address; null once an erasure is completed (only a keyed hash is kept). */
             email: string | null;
+            /** @description The export file is still kept (7 days after completion). */
             export_available: boolean;
+            /** @description When export download expires happened or happens (UTC); null: not (yet). */
             export_download_expires_at: string | null;
+            /** @description When the buyer first downloaded it. */
             export_downloaded_at: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description `export` or `erasure`. */
             kind: components["schemas"]["PersonalDataRequestKind"];
+            /** @description Why the organiser refused it (e-mailed to the buyer); null unless rejected. */
             rejection_explanation: string | null;
+            /** @description `open`, `completed` or `rejected`. */
             status: components["schemas"]["PersonalDataRequestStatus"];
+            /**
+             * @description Records held when it was made, per holder.
+             * @example {
+             *       "orders": 3,
+             *       "tickets": 5
+             *     }
+             */
             summary: {
                 [key: string]: number;
             };
         };
-        /** PersonalDataRequestReject */
+        /**
+         * PersonalDataRequestReject
+         * @description Why a request is refused.
+         * @example {
+         *       "explanation": "Hierdie versoek is binne 'n week drie keer gerig."
+         *     }
+         */
         PersonalDataRequestReject: {
+            /**
+             * @description Why; e-mailed to the buyer.
+             * @example Hierdie versoek is binne 'n week drie keer gerig.
+             */
             explanation: string;
         };
         /**
@@ -3922,122 +7734,430 @@ export interface components {
          * @enum {string}
          */
         PersonalDataRequestStatus: "unconfirmed" | "open" | "completed" | "rejected" | "expired";
-        /** PlaceholderRead */
+        /**
+         * PlaceholderRead
+         * @description A placeholder an e-mail's wording may use.
+         * @example {
+         *       "description": "The event's name.",
+         *       "name": "event_name"
+         *     }
+         */
         PlaceholderRead: {
+            /**
+             * @description What it is replaced by.
+             * @example The event's name.
+             */
             description: string;
+            /**
+             * @description Written {name} in the wording.
+             * @example event_name
+             */
             name: string;
         };
-        /** PrivacySettingsRead */
+        /**
+         * PrivacySettingsRead
+         * @description How long attendee details are kept.
+         * @example {
+         *       "attendee_retention_days": 2,
+         *       "max_days": 2,
+         *       "min_days": 2
+         *     }
+         */
         PrivacySettingsRead: {
+            /** @description Days after an event ends that its attendee details are removed; null: kept. */
             attendee_retention_days: number | null;
+            /** @description Largest value accepted. */
             max_days: number;
+            /** @description Smallest value accepted. */
             min_days: number;
         };
-        /** PrivacySettingsUpdate */
+        /**
+         * PrivacySettingsUpdate
+         * @description How long attendee details are kept.
+         * @example {
+         *       "attendee_retention_days": 365
+         *     }
+         */
         PrivacySettingsUpdate: {
+            /**
+             * @description Days after each event ends (1-3650); null turns it off.
+             * @example 365
+             */
             attendee_retention_days: number | null;
         };
+        /**
+         * @description An RFC 9457 problem: every error answer has this shape (media type application/problem+json). `errors` lists the fields a 400 or 422 refused.
+         * @example {
+         *       "detail": "quantity: expected an integer >= 1",
+         *       "errors": [
+         *         {
+         *           "field": "quantity",
+         *           "message": "Expected `int` >= 1"
+         *         }
+         *       ],
+         *       "instance": "/api/public/events/stellenbosch-wynfees-2026/reservations",
+         *       "request_id": "01JDX4T6B8Q9ZC3M5N7P2R4S6V",
+         *       "status": 400,
+         *       "title": "Invalid request",
+         *       "type": "https://voelgoed.example/problems/validation"
+         *     }
+         */
         Problem: {
             /** @description What went wrong, for people */
             detail: string;
+            /** @description The fields refused and why (400, 409, 422). */
             errors?: {
                 field: string;
                 message: string;
             }[];
+            /** @description The path of the request that failed. */
             instance?: string;
+            /** @description The request's id (also in the X-Request-ID header), for support. */
             request_id?: string;
+            /** @description The HTTP status code. */
             status: number;
+            /** @description A short summary of the problem type. */
             title: string;
             /** @description URI identifying the problem type */
             type: string;
         };
-        /** ProviderClearing */
+        /**
+         * ProviderClearing
+         * @description What one provider still holds for the organiser.
+         * @example {
+         *       "balance_cents": 25000,
+         *       "balance_display": "R12 500.00",
+         *       "provider": "payfast"
+         *     }
+         */
         ProviderClearing: {
+            /** @description Received by the provider and not yet paid out, in cents. */
             balance_cents: number;
+            /**
+             * @description The balance for people.
+             * @example R12 500.00
+             */
             balance_display: string;
+            /** @description The provider. */
             provider: components["schemas"]["LedgerProvider"];
         };
-        /** PublicEventRead */
+        /**
+         * PublicEventRead
+         * @description A published event as buyers see it: what is on sale and how many are left.
+         * @example {
+         *       "access_code_accepted": false,
+         *       "available": 376,
+         *       "description": "Toegang tot al die kelders en 'n proeeglas.",
+         *       "ends_at": "2026-12-12T21:00:00Z",
+         *       "ends_at_local": "2026-12-12T23:00:00+02:00",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "name": "Stellenbosch Wynfees 2026",
+         *       "slug": "stellenbosch-wynfees-2026",
+         *       "starts_at": "2026-12-12T14:00:00Z",
+         *       "starts_at_local": "2026-12-12T16:00:00+02:00",
+         *       "status": "draft",
+         *       "ticket_types": [
+         *         {
+         *           "available": 376,
+         *           "description": "Toegang tot al die kelders en 'n proeeglas.",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "max_per_order": 10,
+         *           "min_per_order": 1,
+         *           "name": "Algemene toegang",
+         *           "on_sale": false,
+         *           "price_cents": 25000,
+         *           "sales_end_at": "2026-12-12T12:00:00Z",
+         *           "sales_start_at": "2026-11-05T07:00:00Z",
+         *           "sold_out": false,
+         *           "unlocked": false,
+         *           "vat_cents": 6522
+         *         }
+         *       ],
+         *       "timezone": "Africa/Johannesburg",
+         *       "vat_rate_bp": 1500,
+         *       "venue_city": "Stellenbosch",
+         *       "venue_name": "Coetzenburg Stadium"
+         *     }
+         */
         PublicEventRead: {
+            /** @description Whether the `access` code sent unlocked a hidden type; null when none was sent. */
             access_code_accepted?: boolean | null;
+            /** @description Tickets left for the whole event (null: no event-wide limit). */
             available: number | null;
+            /** @description Free text shown to buyers on the public page. */
             description: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it ends (UTC; an offset in the request is respected).
+             */
             ends_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The end in the event's time zone (with its offset).
+             */
             ends_at_local: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /**
+             * @description The event's name.
+             * @example Stellenbosch Wynfees 2026
+             */
             name: string;
+            /** @description The URL name: lower-case letters, digits and hyphens. */
             slug: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it starts (UTC; an offset in the request is respected).
+             */
             starts_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The start in the event's time zone (with its offset).
+             */
             starts_at_local: string;
+            /** @description `published` while on sale; `closed` or `cancelled` events answer too, with nothing on sale. */
             status: components["schemas"]["EventStatus"];
+            /** @description The listed ticket types (and a hidden one unlocked by `?access=`), in their order. */
             ticket_types: components["schemas"]["PublicTicketTypeRead"][];
+            /** @description IANA time zone the event's local times are shown in, e.g. Africa/Johannesburg. */
             timezone: string;
-            /** @default 0 */
+            /**
+             * @description VAT rate in basis points (1500 = 15%).
+             * @default 0
+             */
             vat_rate_bp: number;
+            /**
+             * @description The venue's city.
+             * @example Stellenbosch
+             */
             venue_city: string | null;
+            /** @description The venue's name. */
             venue_name: string | null;
         };
-        /** PublicOrderRead */
+        /**
+         * PublicOrderRead
+         * @description What the buyer (holding the order's token) sees.
+         * @example {
+         *       "allowed_transitions": [
+         *         "cancel"
+         *       ],
+         *       "buyer_email": "thandi.nkosi@example.co.za",
+         *       "buyer_name": "Thandi Nkosi",
+         *       "coupon_code": "VROEGVOEL",
+         *       "discount_cents": 0,
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "event_name": "Stellenbosch Wynfees 2026",
+         *       "event_slug": "stellenbosch-wynfees-2026",
+         *       "hold_expires_at": "2026-11-20T10:45:00Z",
+         *       "lines": [
+         *         {
+         *           "discount_cents": 0,
+         *           "line_subtotal_cents": 50000,
+         *           "line_total_cents": 50000,
+         *           "quantity": 2,
+         *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
+         *           "ticket_type_name": "Algemene toegang",
+         *           "unit_price_cents": 25000
+         *         }
+         *       ],
+         *       "needs_refund": false,
+         *       "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *       "paid_at": "2026-11-20T10:38:12Z",
+         *       "reference": "VG-7K3M9Q",
+         *       "refunded_cents": 0,
+         *       "refunds": [
+         *         {
+         *           "amount_cents": 50000,
+         *           "completed_at": "2026-11-20T10:38:12Z",
+         *           "created_at": "2026-11-02T08:15:00Z",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "method": "provider",
+         *           "reason": "Kliënt kan nie meer kom nie.",
+         *           "status": "requested",
+         *           "ticket_ids": [
+         *             "ccd578fc-db80-5522-a919-b8a618d3b187"
+         *           ]
+         *         }
+         *       ],
+         *       "status": "reserved",
+         *       "subtotal_cents": 50000,
+         *       "total_cents": 50000,
+         *       "vat_cents": 6522,
+         *       "vat_rate_bp": 1500
+         *     }
+         */
         PublicOrderRead: {
+            /** @description The statuses this resource may move to next (illegal moves answer 409). */
             allowed_transitions: string[];
+            /** @description The buyer's e-mail address (tickets are sent there). */
             buyer_email: string | null;
+            /** @description The buyer's name. */
             buyer_name: string | null;
+            /** @description The coupon code applied to the order (null: none). */
             coupon_code: string | null;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             discount_cents: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
+            /** @description The event's name. */
             event_name: string;
+            /**
+             * @description The event's URL name.
+             * @example stellenbosch-wynfees-2026
+             */
             event_slug: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When unpaid held tickets are released (UTC).
+             */
             hold_expires_at: string;
+            /** @description The order's lines. */
             lines: components["schemas"]["OrderLineRead"][];
+            /** @description Paid after it had expired or been cancelled: the money must go back. */
             needs_refund: boolean;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The order's id (UUID).
+             */
             order_id: string;
+            /** @description When paid happened or happens (UTC); null: not (yet). */
             paid_at: string | null;
+            /** @description The order's human reference, e.g. on tickets and e-mails. */
             reference: string;
-            /** @default 0 */
+            /**
+             * @description Amount in cents of rand (ZAR): 15000 is R150.00.
+             * @default 0
+             */
             refunded_cents: number;
+            /** @description Its refunds. */
             refunds?: components["schemas"]["OrderRefundBrief"][];
+            /** @description Where the order is in its lifecycle. */
             status: components["schemas"]["OrderStatus"];
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             subtotal_cents: number;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             total_cents: number;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             vat_cents: number;
-            /** @default 0 */
+            /**
+             * @description VAT rate in basis points (1500 = 15%).
+             * @default 0
+             */
             vat_rate_bp: number;
         };
-        /** PublicTicketTypeRead */
+        /**
+         * PublicTicketTypeRead
+         * @description A ticket type as buyers see it.
+         * @example {
+         *       "available": 376,
+         *       "description": "Toegang tot al die kelders en 'n proeeglas.",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "max_per_order": 10,
+         *       "min_per_order": 1,
+         *       "name": "Algemene toegang",
+         *       "on_sale": false,
+         *       "price_cents": 25000,
+         *       "sales_end_at": "2026-12-12T12:00:00Z",
+         *       "sales_start_at": "2026-11-05T07:00:00Z",
+         *       "sold_out": false,
+         *       "unlocked": false,
+         *       "vat_cents": 6522
+         *     }
+         */
         PublicTicketTypeRead: {
+            /** @description Tickets still for sale (null: no limit). */
             available: number;
+            /** @description Free text shown to buyers on the public page. */
             description: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description Most tickets of this type per order. */
             max_per_order: number;
+            /** @description Fewest tickets of this type per order. */
             min_per_order: number;
+            /**
+             * @description The ticket type's name.
+             * @example Algemene toegang
+             */
             name: string;
+            /** @description Within its sales window and not sold out: it can be reserved now. */
             on_sale: boolean;
+            /** @description Price per ticket in cents, VAT included. */
             price_cents: number;
+            /** @description When sales close (UTC); null: no closing time of its own. */
             sales_end_at: string | null;
+            /** @description When sales open (UTC); null: as soon as the event is published. */
             sales_start_at: string | null;
+            /** @description No tickets left (a waiting list may be open). */
             sold_out: boolean;
-            /** @default false */
+            /**
+             * @description A hidden type shown because the request carried its access code.
+             * @default false
+             */
             unlocked: boolean;
+            /** @description The VAT contained in the price, in cents. */
             vat_cents: number;
         };
-        /** QuestionCreate */
+        /**
+         * QuestionCreate
+         * @description `purpose` tells the buyer why the question is asked (POPIA: collect only with a purpose).
+         *     `options`: a choice question's answers (2 to 30 distinct, each up to 100 characters); no
+         *     other kind takes options. `ticket_type_ids`: empty means every ticket type.
+         * @example {
+         *       "kind": "text",
+         *       "label": "Dieetvereistes",
+         *       "options": [
+         *         "Geen",
+         *         "Vegetaries",
+         *         "Halaal"
+         *       ],
+         *       "purpose": "So the caterer can plan meals.",
+         *       "required": false,
+         *       "scope": "order",
+         *       "ticket_type_ids": [
+         *         "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *       ]
+         *     }
+         */
         QuestionCreate: {
+            /** @description What kind of answer it takes. */
             kind: components["schemas"]["QuestionKind"];
+            /**
+             * @description The question buyers read.
+             * @example Dieetvereistes
+             */
             label: string;
+            /**
+             * @description The choices of a choice question (at least two); empty for other kinds.
+             * @example [
+             *       "Geen",
+             *       "Vegetaries",
+             *       "Halaal"
+             *     ]
+             */
             options?: string[];
+            /**
+             * @description Why it is asked, shown to buyers (POPIA).
+             * @example So the caterer can plan meals.
+             */
             purpose: string;
-            /** @default false */
+            /**
+             * @description Checkout refuses to continue without an answer.
+             * @default false
+             */
             required: boolean;
+            /** @description `order`: asked once per order; `ticket`: asked for each ticket. */
             scope?: components["schemas"]["QuestionScope"];
+            /** @description For a ticket question: only tickets of these types are asked (empty: every type). */
             ticket_type_ids?: string[];
         };
         /**
@@ -4046,29 +8166,98 @@ export interface components {
          * @enum {string}
          */
         QuestionKind: "text" | "choice" | "checkbox";
-        /** QuestionOrder */
+        /**
+         * QuestionOrder
+         * @description Every active question of the event, once, in the new order.
+         * @example {
+         *       "question_ids": [
+         *         "c9256c6d-c104-548e-bbdc-ba60ac2ce6ac"
+         *       ]
+         *     }
+         */
         QuestionOrder: {
+            /** @description Every active question of the event, once, in the new order. */
             question_ids: string[];
         };
-        /** QuestionRead */
+        /**
+         * QuestionRead
+         * @description A checkout question of an event.
+         * @example {
+         *       "answer_count": 2,
+         *       "archived": false,
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "kind": "text",
+         *       "label": "Dieetvereistes",
+         *       "options": [
+         *         "Geen",
+         *         "Vegetaries",
+         *         "Halaal"
+         *       ],
+         *       "position": 1,
+         *       "purpose": "So the caterer can plan meals.",
+         *       "required": false,
+         *       "scope": "order",
+         *       "ticket_type_ids": [
+         *         "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *       ],
+         *       "updated_at": "2026-11-20T10:30:00Z"
+         *     }
+         */
         QuestionRead: {
+            /** @description How many answers it has (an answered question cannot be deleted, only archived). */
             answer_count: number;
+            /** @description Taken out of checkout; its answers are kept. */
             archived: boolean;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description What kind of answer it takes. */
             kind: components["schemas"]["QuestionKind"];
+            /**
+             * @description The question buyers read.
+             * @example Dieetvereistes
+             */
             label: string;
+            /**
+             * @description The choices of a choice question.
+             * @example [
+             *       "Geen",
+             *       "Vegetaries",
+             *       "Halaal"
+             *     ]
+             */
             options: string[];
+            /** @description Where buyers see it: lower first (archived questions are listed last). */
             position: number;
+            /**
+             * @description Why it is asked, shown to buyers (POPIA).
+             * @example So the caterer can plan meals.
+             */
             purpose: string;
+            /** @description Checkout refuses to continue without an answer. */
             required: boolean;
+            /** @description `order`: asked once per order; `ticket`: asked for each ticket. */
             scope: components["schemas"]["QuestionScope"];
+            /** @description For a ticket question, the types whose tickets are asked; empty: every type. */
             ticket_type_ids: string[];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it last changed (UTC).
+             */
             updated_at: string;
         };
         /**
@@ -4078,61 +8267,229 @@ export interface components {
          * @enum {string}
          */
         QuestionScope: "order" | "ticket";
-        /** QuestionUpdate */
+        /**
+         * QuestionUpdate
+         * @description `archived: true` takes the question out of checkout and keeps its answers; false brings it back.
+         * @example {
+         *       "archived": false,
+         *       "kind": "text",
+         *       "label": "Dieetvereistes",
+         *       "options": [
+         *         "Geen",
+         *         "Vegetaries",
+         *         "Halaal"
+         *       ],
+         *       "purpose": "So the caterer can plan meals.",
+         *       "required": false,
+         *       "scope": "order",
+         *       "ticket_type_ids": [
+         *         "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *       ]
+         *     }
+         */
         QuestionUpdate: {
+            /** @description true takes it out of checkout (answers kept); false puts it back. */
             archived?: boolean;
+            /** @description What kind of answer it takes (an answered question keeps its kind: 409). */
             kind?: components["schemas"]["QuestionKind"];
+            /**
+             * @description The question buyers read.
+             * @example Dieetvereistes
+             */
             label?: string;
+            /**
+             * @description The choices of a choice question.
+             * @example [
+             *       "Geen",
+             *       "Vegetaries",
+             *       "Halaal"
+             *     ]
+             */
             options?: string[];
+            /**
+             * @description Why it is asked, shown to buyers (POPIA).
+             * @example So the caterer can plan meals.
+             */
             purpose?: string;
+            /** @description Checkout refuses to continue without an answer. */
             required?: boolean;
+            /** @description `order` or `ticket` (an answered question keeps its scope: 409). */
             scope?: components["schemas"]["QuestionScope"];
+            /** @description For a ticket question, the types whose tickets are asked; empty: every type. */
             ticket_type_ids?: string[];
         };
-        /** QuotaCreate */
+        /**
+         * QuotaCreate
+         * @description A pool several ticket types of the event sell from; each type keeps its own quantity too,
+         *     and belongs to at most one quota.
+         * @example {
+         *       "capacity": 2000,
+         *       "name": "Staanplek",
+         *       "ticket_type_ids": [
+         *         "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *       ]
+         *     }
+         */
         QuotaCreate: {
+            /**
+             * @description How many tickets the types in it may sell together.
+             * @example 2000
+             */
             capacity: number;
+            /**
+             * @description What the organiser calls the pool.
+             * @example Staanplek
+             */
             name: string;
+            /** @description The ticket types that draw from it (each type in at most one quota). */
             ticket_type_ids?: string[];
         };
-        /** QuotaRead */
+        /**
+         * QuotaRead
+         * @description A shared quota: a pool of tickets several types draw from.
+         * @example {
+         *       "available": 376,
+         *       "capacity": 2000,
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "name": "Staanplek",
+         *       "reserved": 4,
+         *       "sold": 120,
+         *       "ticket_type_ids": [
+         *         "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *       ],
+         *       "updated_at": "2026-11-20T10:30:00Z"
+         *     }
+         */
         QuotaRead: {
+            /** @description Tickets still for sale (null: no limit). */
             available: number;
+            /**
+             * @description How many tickets its types may sell together.
+             * @example 2000
+             */
             capacity: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /**
+             * @description What the organiser calls the pool.
+             * @example Staanplek
+             */
             name: string;
+            /** @description Held by its types' unpaid orders and waiting-list offers. */
             reserved: number;
+            /** @description Tickets sold (paid orders). */
             sold: number;
+            /** @description The ticket types that draw from it. */
             ticket_type_ids: string[];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it last changed (UTC).
+             */
             updated_at: string;
         };
-        /** QuotaUpdate */
+        /**
+         * QuotaUpdate
+         * @description `ticket_type_ids` replaces the quota's types (types left out leave the pool).
+         * @example {
+         *       "capacity": 2000,
+         *       "name": "Staanplek",
+         *       "ticket_type_ids": [
+         *         "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *       ]
+         *     }
+         */
         QuotaUpdate: {
+            /**
+             * @description How many tickets its types may sell together (409 below what they hold and sell).
+             * @example 2000
+             */
             capacity?: number;
+            /**
+             * @description What the organiser calls the pool.
+             * @example Staanplek
+             */
             name?: string;
+            /** @description The ticket types that draw from it (replaces the list). */
             ticket_type_ids?: string[];
         };
-        /** Readiness */
+        /**
+         * Readiness
+         * @description Whether the product can serve requests.
+         * @example {
+         *       "database": "ok",
+         *       "redis": "ok",
+         *       "status": "degraded"
+         *     }
+         */
         Readiness: {
+            /**
+             * @description `ok` or what failed.
+             * @example ok
+             */
             database: string;
+            /**
+             * @description `ok` or what failed.
+             * @example ok
+             */
             redis: string;
-            /** @enum {string} */
+            /**
+             * @description `ok`; `degraded`: Redis is down (still serving); `unavailable`: the database is down.
+             * @enum {string}
+             */
             status: "ok" | "degraded" | "unavailable";
         };
-        /** RefundCreate */
+        /**
+         * RefundCreate
+         * @description whole_order: everything still not refunded; tickets: the chosen tickets at their line price
+         *     after discount; amount: `amount_cents`. `method` (optional): manual for money the organiser
+         *     pays back outside the provider; by default the provider's refund API where it has one.
+         * @example {
+         *       "amount_cents": 10000,
+         *       "kind": "whole_order",
+         *       "method": "provider",
+         *       "reason": "Kliënt kan nie meer kom nie.",
+         *       "ticket_ids": [
+         *         "ccd578fc-db80-5522-a919-b8a618d3b187"
+         *       ]
+         *     }
+         */
         RefundCreate: {
+            /**
+             * @description For `amount`: how much, in cents.
+             * @example 10000
+             */
             amount_cents?: number | null;
-            /** @enum {string} */
+            /**
+             * @description `whole_order`, `tickets` (give `ticket_ids`) or `amount` (give `amount_cents`).
+             * @enum {string}
+             */
             kind: "whole_order" | "tickets" | "amount";
-            /** @enum {unknown} */
+            /**
+             * @description `provider` (through its API) or `manual` (the organiser pays and confirms); default: provider when it supports refunds.
+             * @enum {unknown}
+             */
             method?: "provider" | "manual";
+            /**
+             * @description Why, in the organiser's words.
+             * @example Kliënt kan nie meer kom nie.
+             */
             reason: string;
+            /** @description For `tickets`: the tickets to refund (they are voided). */
             ticket_ids?: string[];
         };
         /**
@@ -4147,42 +8504,148 @@ export interface components {
          * @enum {string}
          */
         RefundMethod: "provider" | "manual";
-        /** RefundPage */
+        /**
+         * RefundPage
+         * @description A page of refunds, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "allocated": false,
+         *           "amount_cents": 50000,
+         *           "attempts": 1,
+         *           "can_confirm": false,
+         *           "completed_at": "2026-11-20T10:38:12Z",
+         *           "created_at": "2026-11-02T08:15:00Z",
+         *           "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *           "failure_reason": "Insufficient funds",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "kind": "whole_order",
+         *           "last_error": "Provider unreachable: timed out after 10 s; will retry.",
+         *           "method": "provider",
+         *           "next_attempt_at": "2026-11-20T10:30:00Z",
+         *           "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *           "provider": "payfast",
+         *           "provider_refund_id": "rf_8Hk2Lw9QzT",
+         *           "reason": "Kliënt kan nie meer kom nie.",
+         *           "requested_by": "3cd0fce1-a050-50a9-8ae5-927dbddccd51",
+         *           "status": "requested",
+         *           "ticket_ids": [
+         *             "ccd578fc-db80-5522-a919-b8a618d3b187"
+         *           ],
+         *           "transaction_id": "5ea56e4c-5177-5ad5-a0ab-383f015465c2",
+         *           "vat_cents": 6522
+         *         }
+         *       ],
+         *       "page": 1,
+         *       "page_size": 25,
+         *       "total": 3
+         *     }
+         */
         RefundPage: {
+            /** @description This page's items. */
             items: components["schemas"]["RefundRead"][];
+            /** @description The page number, from 1. */
             page: number;
+            /** @description Items per page. */
             page_size: number;
+            /** @description How many items match, over all pages. */
             total: number;
         };
-        /** RefundRead */
+        /**
+         * RefundRead
+         * @description A refund.
+         * @example {
+         *       "allocated": false,
+         *       "amount_cents": 50000,
+         *       "attempts": 1,
+         *       "can_confirm": false,
+         *       "completed_at": "2026-11-20T10:38:12Z",
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "failure_reason": "Insufficient funds",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "kind": "whole_order",
+         *       "last_error": "Provider unreachable: timed out after 10 s; will retry.",
+         *       "method": "provider",
+         *       "next_attempt_at": "2026-11-20T10:30:00Z",
+         *       "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *       "provider": "payfast",
+         *       "provider_refund_id": "rf_8Hk2Lw9QzT",
+         *       "reason": "Kliënt kan nie meer kom nie.",
+         *       "requested_by": "3cd0fce1-a050-50a9-8ae5-927dbddccd51",
+         *       "status": "requested",
+         *       "ticket_ids": [
+         *         "ccd578fc-db80-5522-a919-b8a618d3b187"
+         *       ],
+         *       "transaction_id": "5ea56e4c-5177-5ad5-a0ab-383f015465c2",
+         *       "vat_cents": 6522
+         *     }
+         */
         RefundRead: {
+            /** @description false: the refund of a late payment that was never a sale. */
             allocated: boolean;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             amount_cents: number;
+            /** @description Attempts made. */
             attempts: number;
+            /** @description A manual refund waiting for the organiser to confirm the payout. */
             can_confirm: boolean;
+            /** @description When completed happened or happens (UTC); null: not (yet). */
             completed_at: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
+            /** @description Why it failed, as the provider said (null unless failed). */
             failure_reason: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description What it pays back. */
             kind: components["schemas"]["RefundKind"];
+            /** @description The last failure that will be retried (provider unreachable). */
             last_error: string | null;
+            /** @description `provider` or `manual`. */
             method: components["schemas"]["RefundMethod"];
+            /** @description When it is tried again (UTC); null: not scheduled. */
             next_attempt_at: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The order's id (UUID).
+             */
             order_id: string;
-            /** @enum {string} */
+            /**
+             * @description The provider of the refunded payment.
+             * @enum {string}
+             */
             provider: "simulated" | "payfast" | "yoco" | "paystack" | "ozow";
+            /** @description The provider's refund id; null until known. */
             provider_refund_id: string | null;
+            /**
+             * @description Why, in the organiser's words.
+             * @example Kliënt kan nie meer kom nie.
+             */
             reason: string;
+            /** @description The member who asked; null: the system (event cancellation). */
             requested_by: string | null;
+            /** @description Where the refund is. */
             status: components["schemas"]["RefundStatus"];
+            /** @description The tickets it voided. */
             ticket_ids: string[];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The payment transaction's id.
+             */
             transaction_id: string;
+            /** @description The VAT in the amount. */
             vat_cents: number;
         };
         /**
@@ -4191,158 +8654,573 @@ export interface components {
          * @enum {string}
          */
         RefundStatus: "requested" | "pending" | "succeeded" | "failed";
-        /** ReportDay */
+        /**
+         * ReportDay
+         * @description One day of the sales report.
+         * @example {
+         *       "date": "2026-12-12",
+         *       "figures": {
+         *         "chargebacks_cents": 25000,
+         *         "chargebacks_display": "R250.00",
+         *         "fees_cents": 1438,
+         *         "fees_display": "R250.00",
+         *         "gross_sales_cents": 25000,
+         *         "gross_sales_display": "R250.00",
+         *         "net_cents": 48562,
+         *         "net_display": "R250.00",
+         *         "payouts_cents": 25000,
+         *         "payouts_display": "R250.00",
+         *         "refunds_cents": 25000,
+         *         "refunds_display": "R250.00",
+         *         "revenue_ex_vat_cents": 25000,
+         *         "revenue_ex_vat_display": "R250.00",
+         *         "tickets_sold": 120,
+         *         "unallocated_received_cents": 25000,
+         *         "unallocated_refunded_cents": 25000,
+         *         "vat_output_cents": 25000,
+         *         "vat_output_display": "R250.00"
+         *       }
+         *     }
+         */
         ReportDay: {
-            /** Format: date */
+            /**
+             * Format: date
+             * @description The day, in the report's time zone.
+             */
             date: string;
+            /** @description The day's figures. */
             figures: components["schemas"]["ReportFigures"];
         };
-        /** ReportFigures */
+        /**
+         * ReportFigures
+         * @description Money movements of a period, VAT included unless named otherwise, from the ledger.
+         * @example {
+         *       "chargebacks_cents": 25000,
+         *       "chargebacks_display": "R250.00",
+         *       "fees_cents": 1438,
+         *       "fees_display": "R250.00",
+         *       "gross_sales_cents": 25000,
+         *       "gross_sales_display": "R250.00",
+         *       "net_cents": 48562,
+         *       "net_display": "R250.00",
+         *       "payouts_cents": 25000,
+         *       "payouts_display": "R250.00",
+         *       "refunds_cents": 25000,
+         *       "refunds_display": "R250.00",
+         *       "revenue_ex_vat_cents": 25000,
+         *       "revenue_ex_vat_display": "R250.00",
+         *       "tickets_sold": 120,
+         *       "unallocated_received_cents": 25000,
+         *       "unallocated_refunded_cents": 25000,
+         *       "vat_output_cents": 25000,
+         *       "vat_output_display": "R250.00"
+         *     }
+         */
         ReportFigures: {
+            /** @description Chargebacks. */
             chargebacks_cents: number;
+            /** @description The amount above formatted for people, e.g. R150.00. */
             chargebacks_display: string;
+            /** @description Every provider fee (payment, payout, chargeback). */
             fees_cents: number;
+            /** @description The amount above formatted for people, e.g. R150.00. */
             fees_display: string;
+            /** @description Payments for orders that became paid. */
             gross_sales_cents: number;
+            /** @description The amount above formatted for people, e.g. R150.00. */
             gross_sales_display: string;
+            /** @description Gross minus refunds, chargebacks and fees. */
             net_cents: number;
+            /** @description The amount above formatted for people, e.g. R150.00. */
             net_display: string;
+            /** @description Paid into the organiser's bank. */
             payouts_cents: number;
+            /** @description The amount above formatted for people, e.g. R150.00. */
             payouts_display: string;
+            /** @description Refunds of those sales. */
             refunds_cents: number;
+            /** @description The amount above formatted for people, e.g. R150.00. */
             refunds_display: string;
+            /** @description Ticket revenue less refunds and chargebacks, without VAT. */
             revenue_ex_vat_cents: number;
+            /** @description The amount above formatted for people, e.g. R150.00. */
             revenue_ex_vat_display: string;
+            /** @description Tickets of the sales booked (less reversed sales). */
             tickets_sold: number;
+            /** @description Money received for orders that could not be filled. */
             unallocated_received_cents: number;
+            /** @description Of that, paid back. */
             unallocated_refunded_cents: number;
+            /** @description VAT on sales less VAT given back: owed to SARS. */
             vat_output_cents: number;
+            /** @description The amount above formatted for people, e.g. R150.00. */
             vat_output_display: string;
         };
-        /** ResendRead */
+        /**
+         * ResendRead
+         * @description The ticket e-mail was queued again.
+         * @example {
+         *       "job": "deliver_order_tickets",
+         *       "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *       "queued": false
+         *     }
+         */
         ResendRead: {
+            /**
+             * @description The job queued.
+             * @example deliver_order_tickets
+             */
             job: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The order's id (UUID).
+             */
             order_id: string;
+            /** @description Whether it was queued. */
             queued: boolean;
         };
-        /** ReservationCreate */
+        /**
+         * ReservationCreate
+         * @description Tickets to hold for a buyer.
+         * @example {
+         *       "access_code": "BORG2026",
+         *       "coupon_code": "VROEGVOEL",
+         *       "items": [
+         *         {
+         *           "quantity": 2,
+         *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *         }
+         *       ],
+         *       "session_id": "s_4f9c2e71",
+         *       "utm_campaign": "wynfees-vroegvoel",
+         *       "utm_medium": "social",
+         *       "utm_source": "instagram"
+         *     }
+         */
         ReservationCreate: {
+            /** @description A hidden type's access code (needed to reserve it). */
             access_code?: string | null;
+            /** @description A coupon to apply. */
             coupon_code?: string | null;
+            /** @description Ticket types and quantities (1-50 lines). */
             items: components["schemas"]["ReservationItem"][];
+            /**
+             * @description The browser session, to link funnel events.
+             * @example s_4f9c2e71
+             */
             session_id?: string | null;
+            /** @description The campaign (for the funnel). */
             utm_campaign?: string | null;
+            /** @description The channel (for the funnel). */
             utm_medium?: string | null;
+            /** @description Where the buyer came from (for the funnel). */
             utm_source?: string | null;
         };
-        /** ReservationItem */
+        /**
+         * ReservationItem
+         * @description Tickets of one type.
+         * @example {
+         *       "quantity": 2,
+         *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *     }
+         */
         ReservationItem: {
+            /**
+             * @description How many.
+             * @example 2
+             */
             quantity: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The ticket type's id (UUID).
+             */
             ticket_type_id: string;
         };
-        /** ReservationRead */
+        /**
+         * ReservationRead
+         * @description The held order.
+         * @example {
+         *       "access_token": "Xq3v9LmT2pZ8wY4nR6hK0sJ5dF1aC7bE-uG2iO8eN4",
+         *       "coupon_code": "VROEGVOEL",
+         *       "discount_cents": 0,
+         *       "hold_expires_at": "2026-11-20T10:45:00Z",
+         *       "lines": [
+         *         {
+         *           "discount_cents": 0,
+         *           "line_subtotal_cents": 50000,
+         *           "line_total_cents": 50000,
+         *           "quantity": 2,
+         *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
+         *           "ticket_type_name": "Algemene toegang",
+         *           "unit_price_cents": 25000
+         *         }
+         *       ],
+         *       "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *       "reference": "VG-7K3M9Q",
+         *       "replayed": false,
+         *       "status": "reserved",
+         *       "subtotal_cents": 50000,
+         *       "total_cents": 50000,
+         *       "vat_cents": 6522,
+         *       "vat_rate_bp": 1500
+         *     }
+         */
         ReservationRead: {
+            /** @description The order token: send it as X-Order-Token to read or pay the order. Shown once. */
             access_token: string | null;
+            /** @description The coupon code applied to the order (null: none). */
             coupon_code?: string | null;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             discount_cents: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When unpaid held tickets are released (UTC).
+             */
             hold_expires_at: string;
+            /** @description The order's lines. */
             lines: components["schemas"]["OrderLineRead"][];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The order's id (UUID).
+             */
             order_id: string;
+            /** @description The order's human reference, e.g. on tickets and e-mails. */
             reference: string;
-            /** @default false */
+            /**
+             * @description The same Idempotency-Key was sent before: the first order again.
+             * @default false
+             */
             replayed: boolean;
+            /** @description `reserved` while held. */
             status: components["schemas"]["OrderStatus"];
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             subtotal_cents: number;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             total_cents: number;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             vat_cents: number;
-            /** @default 0 */
+            /**
+             * @description VAT rate in basis points (1500 = 15%).
+             * @default 0
+             */
             vat_rate_bp: number;
         };
-        /** Revenue */
+        /**
+         * Revenue
+         * @description Money from paid orders.
+         * @example {
+         *       "fees_cents": 1438,
+         *       "gross_cents": 50000,
+         *       "net_cents": 48562,
+         *       "paid_orders": 58,
+         *       "vat_cents": 6522
+         *     }
+         */
         Revenue: {
+            /** @description Provider fees on them. */
             fees_cents: number;
+            /** @description Sum of paid orders' totals, VAT included. */
             gross_cents: number;
+            /** @description Gross minus fees. */
             net_cents: number;
+            /** @description Paid orders counted. */
             paid_orders: number;
+            /** @description The VAT contained in gross. */
             vat_cents: number;
         };
-        /** ReversalCreate */
+        /**
+         * ReversalCreate
+         * @description Why an entry is reversed.
+         * @example {
+         *       "explanation": "Dubbel aangeteken."
+         *     }
+         */
         ReversalCreate: {
+            /**
+             * @description Why, kept on the reversing entry.
+             * @example Dubbel aangeteken.
+             */
             explanation: string;
         };
         /**
          * Role
+         * @description A member's role in an organisation; what each may do is in auth/permissions.py.
          * @enum {string}
          */
         Role: "owner" | "admin" | "staff" | "viewer" | "scanner_only";
-        /** SalesBucket */
+        /**
+         * SalesBucket
+         * @description Sales in one time bucket.
+         * @example {
+         *       "gross_cents": 50000,
+         *       "local": "2026-12-12T18:00",
+         *       "orders": 3,
+         *       "start": "2026-11-20T10:30:00Z"
+         *     }
+         */
         SalesBucket: {
+            /** @description What they paid, VAT included. */
             gross_cents: number;
+            /**
+             * @description The same instant in the event's time zone.
+             * @example 2026-12-12T18:00
+             */
             local: string;
+            /** @description Orders paid in the bucket. */
             orders: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The bucket's start (UTC).
+             */
             start: string;
         };
-        /** SalesReport */
+        /**
+         * SalesReport
+         * @description Sales per day and in total, from the ledger.
+         * @example {
+         *       "date_from": "2026-12-12",
+         *       "date_to": "2026-12-12",
+         *       "days": [
+         *         {
+         *           "date": "2026-12-12",
+         *           "figures": {
+         *             "chargebacks_cents": 25000,
+         *             "chargebacks_display": "R250.00",
+         *             "fees_cents": 1438,
+         *             "fees_display": "R250.00",
+         *             "gross_sales_cents": 25000,
+         *             "gross_sales_display": "R250.00",
+         *             "net_cents": 48562,
+         *             "net_display": "R250.00",
+         *             "payouts_cents": 25000,
+         *             "payouts_display": "R250.00",
+         *             "refunds_cents": 25000,
+         *             "refunds_display": "R250.00",
+         *             "revenue_ex_vat_cents": 25000,
+         *             "revenue_ex_vat_display": "R250.00",
+         *             "tickets_sold": 120,
+         *             "unallocated_received_cents": 25000,
+         *             "unallocated_refunded_cents": 25000,
+         *             "vat_output_cents": 25000,
+         *             "vat_output_display": "R250.00"
+         *           }
+         *         }
+         *       ],
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "time_zone": "Africa/Johannesburg",
+         *       "totals": {
+         *         "chargebacks_cents": 25000,
+         *         "chargebacks_display": "R250.00",
+         *         "fees_cents": 1438,
+         *         "fees_display": "R250.00",
+         *         "gross_sales_cents": 25000,
+         *         "gross_sales_display": "R250.00",
+         *         "net_cents": 48562,
+         *         "net_display": "R250.00",
+         *         "payouts_cents": 25000,
+         *         "payouts_display": "R250.00",
+         *         "refunds_cents": 25000,
+         *         "refunds_display": "R250.00",
+         *         "revenue_ex_vat_cents": 25000,
+         *         "revenue_ex_vat_display": "R250.00",
+         *         "tickets_sold": 120,
+         *         "unallocated_received_cents": 25000,
+         *         "unallocated_refunded_cents": 25000,
+         *         "vat_output_cents": 25000,
+         *         "vat_output_display": "R250.00"
+         *       }
+         *     }
+         */
         SalesReport: {
-            /** Format: date */
+            /**
+             * Format: date
+             * @description First day of the range (inclusive), in the organisation's time zone.
+             */
             date_from: string;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description Last day of the range (inclusive), in the organisation's time zone.
+             */
             date_to: string;
+            /** @description One entry per day of the range. */
             days: components["schemas"]["ReportDay"][];
+            /** @description The event reported; null: the whole organisation. */
             event_id: string | null;
+            /** @description IANA time zone local times are shown in, e.g. Africa/Johannesburg. */
             time_zone: string;
+            /** @description The figures of the whole range. */
             totals: components["schemas"]["ReportFigures"];
         };
-        /** SalesSummaryRead */
+        /**
+         * SalesSummaryRead
+         * @description An event's sales.
+         * @example {
+         *       "available": 376,
+         *       "capacity": 500,
+         *       "discount_cents": 0,
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "gross_revenue_cents": 25000,
+         *       "paid_orders": 58,
+         *       "refunds_needed": 2,
+         *       "reserved": 4,
+         *       "sold": 120,
+         *       "types": [
+         *         {
+         *           "available": 376,
+         *           "gross_cents": 50000,
+         *           "name": "Algemene toegang",
+         *           "price_cents": 25000,
+         *           "quantity": 500,
+         *           "reserved": 4,
+         *           "sold": 120,
+         *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *         }
+         *       ],
+         *       "vat_cents": 6522
+         *     }
+         */
         SalesSummaryRead: {
+            /** @description Tickets still for sale (null: no limit). */
             available: number | null;
+            /** @description Most tickets the event (or venue) holds; null: no limit. */
             capacity: number | null;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             discount_cents: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
+            /** @description What paid orders paid, VAT included, after discounts. */
             gross_revenue_cents: number;
+            /** @description Paid orders. */
             paid_orders: number;
+            /** @description Orders paid after they expired or were cancelled (money to give back). */
             refunds_needed: number;
+            /** @description Tickets held by unpaid orders. */
             reserved: number;
+            /** @description Tickets sold (paid orders). */
             sold: number;
+            /** @description Per ticket type. */
             types: components["schemas"]["TypeSalesRead"][];
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             vat_cents: number;
         };
-        /** ScanFeed */
+        /**
+         * ScanFeed
+         * @description Scans after the `after` cursor, oldest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "client_time": "2026-12-12T14:32:05Z",
+         *           "device_id": "33a34d62-07fe-54df-b6d1-c36667da3265",
+         *           "device_name": "Noordhek skandeerder 1",
+         *           "direction": "entry",
+         *           "effective_time": "2026-12-12T14:32:05Z",
+         *           "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *           "gate_name": "Noordhek",
+         *           "holder_name": "Pieter van der Merwe",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "local_verdict": "ok",
+         *           "manual": false,
+         *           "offline": false,
+         *           "offline_duplicate": false,
+         *           "reason": "malformed",
+         *           "result": "ok",
+         *           "seq": 1042,
+         *           "server_time": "2026-12-12T14:32:07Z",
+         *           "session_id": "ba7f355c-2d12-53a4-901f-3a2dfae45179",
+         *           "ticket_id": "ccd578fc-db80-5522-a919-b8a618d3b187",
+         *           "ticket_type_name": "Algemene toegang"
+         *         }
+         *       ],
+         *       "last_seq": 1042
+         *     }
+         */
         ScanFeed: {
+            /** @description The scans. */
             items: components["schemas"]["ScanRead"][];
+            /** @description The highest `seq` in this answer: pass it as `after` to get only newer ones. */
             last_seq: number;
         };
-        /** ScanRead */
+        /**
+         * ScanRead
+         * @description A recorded scan.
+         * @example {
+         *       "client_time": "2026-12-12T14:32:05Z",
+         *       "device_id": "33a34d62-07fe-54df-b6d1-c36667da3265",
+         *       "device_name": "Noordhek skandeerder 1",
+         *       "direction": "entry",
+         *       "effective_time": "2026-12-12T14:32:05Z",
+         *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *       "gate_name": "Noordhek",
+         *       "holder_name": "Pieter van der Merwe",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "local_verdict": "ok",
+         *       "manual": false,
+         *       "offline": false,
+         *       "offline_duplicate": false,
+         *       "reason": "malformed",
+         *       "result": "ok",
+         *       "seq": 1042,
+         *       "server_time": "2026-12-12T14:32:07Z",
+         *       "session_id": "ba7f355c-2d12-53a4-901f-3a2dfae45179",
+         *       "ticket_id": "ccd578fc-db80-5522-a919-b8a618d3b187",
+         *       "ticket_type_name": "Algemene toegang"
+         *     }
+         */
         ScanRead: {
+            /** @description The device's clock at the scan; null when not sent. */
             client_time: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The device's id (UUID).
+             */
             device_id: string;
+            /** @description The scanner's name, as the organiser gave it when pairing. */
             device_name: string | null;
+            /** @description Entry or exit. */
             direction: components["schemas"]["Direction"];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The time the scan counts at: the device's (corrected) time for offline scans, else the server's.
+             */
             effective_time: string;
+            /** @description The gate's id (UUID). */
             gate_id: string | null;
+            /** @description The gate's name. */
             gate_name: string | null;
+            /** @description The name on the ticket (printed on it, shown at the gate). */
             holder_name: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description For an offline scan, the verdict the device showed; null online. */
             local_verdict: components["schemas"]["ScanResult"] | null;
+            /** @description The ticket code was typed in, not scanned. */
             manual: boolean;
+            /** @description Decided by the device while offline and uploaded later. */
             offline: boolean;
+            /** @description A second admission of the ticket made offline by another device. */
             offline_duplicate: boolean;
+            /** @description Why, for a refusal; null for `ok`. */
             reason: components["schemas"]["ScanReason"] | null;
+            /** @description The verdict. */
             result: components["schemas"]["ScanResult"];
+            /** @description Position in the event's scan sequence (increasing, no reuse). */
             seq: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The server's clock when it answered (UTC), to correct the device's clock.
+             */
             server_time: string;
+            /** @description The scan session (device and gate) it belongs to. */
             session_id: string | null;
+            /** @description The ticket's id (UUID). */
             ticket_id: string | null;
+            /** @description The ticket type's name. */
             ticket_type_name: string | null;
         };
         /**
@@ -4351,38 +9229,113 @@ export interface components {
          * @enum {string}
          */
         ScanReason: "malformed" | "too_long" | "unsupported_version" | "bad_signature" | "unknown_key" | "other_event" | "unknown_ticket" | "not_this_device" | "not_event_venue" | "exit_not_allowed" | "entry_not_allowed" | "too_early" | "too_late" | "inside" | "no_reentry" | "refused_on_device" | "draft" | "closed" | "cancelled" | "reserved" | "awaiting_payment" | "expired";
-        /** ScanRequest */
+        /**
+         * ScanRequest
+         * @description One scan to decide online.
+         * @example {
+         *       "client_scan_id": "94f6d0db-ecd7-5c03-9569-7db509e220dd",
+         *       "client_time": "2026-12-12T14:32:05Z",
+         *       "direction": "entry",
+         *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *       "payload": "ABCDE-FGHIJ-KLMNO-PQRST"
+         *     }
+         */
         ScanRequest: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description A UUID the scanner makes per scan; sending it again replays the first answer.
+             */
             client_scan_id: string;
+            /** @description The device's clock at the scan, to estimate its offset. */
             client_time?: string | null;
+            /** @description Entry or exit. */
             direction: components["schemas"]["Direction"];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The gate the device scans at.
+             */
             gate_id: string;
+            /**
+             * @description The QR text (`VG1:...`) or the 20-character ticket code typed in (any case or grouping).
+             * @example ABCDE-FGHIJ-KLMNO-PQRST
+             */
             payload: string;
         };
         /**
          * ScanResult
          * @description The verdict of a scan (domain/check_in/rules.py).
+         * @example already_redeemed
          * @enum {string}
          */
         ScanResult: "ok" | "already_redeemed" | "not_inside" | "invalid" | "revoked" | "cancelled" | "unpaid" | "wrong_gate" | "wrong_ticket_type" | "outside_window" | "event_not_live";
-        /** ScanVerdict */
+        /**
+         * ScanVerdict
+         * @description The verdict of one scan: show it at the gate.
+         * @example {
+         *       "admitted": {
+         *         "at": "2026-12-12T14:32:05Z",
+         *         "device_id": "33a34d62-07fe-54df-b6d1-c36667da3265",
+         *         "device_name": "Noordhek skandeerder 1",
+         *         "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *         "gate_name": "Noordhek"
+         *       },
+         *       "client_scan_id": "94f6d0db-ecd7-5c03-9569-7db509e220dd",
+         *       "direction": "entry",
+         *       "offline_duplicate": false,
+         *       "reason": "inside",
+         *       "replayed": false,
+         *       "result": "already_redeemed",
+         *       "scan_id": "ce1ab17e-d1e3-5bab-ac33-80a35da7d32d",
+         *       "server_time": "2026-12-12T14:32:07Z",
+         *       "ticket": {
+         *         "holder_name": "Pieter van der Merwe",
+         *         "serial_hash": "9f86d081884c7d659a2feaa0c55ad015",
+         *         "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
+         *         "ticket_type_name": "Algemene toegang"
+         *       }
+         *     }
+         */
         ScanVerdict: {
+            /** @description For `already_redeemed`: when and where it was admitted before. */
             admitted: components["schemas"]["AdmittedInfo"] | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description A UUID the scanner makes per scan; sending it again replays the first answer.
+             */
             client_scan_id: string;
+            /** @description Entry or exit. */
             direction: components["schemas"]["Direction"];
-            /** @default false */
+            /**
+             * @description The ticket was admitted offline elsewhere too.
+             * @default false
+             */
             offline_duplicate: boolean;
+            /**
+             * @description Why, for a refusal; null for `ok`.
+             * @example inside
+             */
             reason: components["schemas"]["ScanReason"] | null;
-            /** @default false */
+            /**
+             * @description This `client_scan_id` was sent before: the first answer again.
+             * @default false
+             */
             replayed: boolean;
+            /**
+             * @description `ok` admits (or lets out); every other word refuses.
+             * @example already_redeemed
+             */
             result: components["schemas"]["ScanResult"];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The scan's id (UUID).
+             */
             scan_id: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The server's clock when it answered (UTC), to correct the device's clock.
+             */
             server_time: string;
+            /** @description The ticket scanned; null when the payload is not a ticket of this event. */
             ticket: components["schemas"]["TicketInfo"] | null;
         };
         /**
@@ -4391,170 +9344,587 @@ export interface components {
          * @enum {string}
          */
         SeriesRepeat: "daily" | "weekly";
-        /** SessionList */
+        /**
+         * SessionList
+         * @description The event's scan sessions.
+         * @example {
+         *       "items": [
+         *         {
+         *           "clock_offset_ms": 2,
+         *           "device_id": "33a34d62-07fe-54df-b6d1-c36667da3265",
+         *           "device_name": "Noordhek skandeerder 1",
+         *           "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "last_scan_at": "2026-11-20T10:30:00Z",
+         *           "scan_count": 2,
+         *           "started_at": "2026-11-20T10:30:00Z"
+         *         }
+         *       ]
+         *     }
+         */
         SessionList: {
+            /** @description One per device and gate. */
             items: components["schemas"]["SessionRead"][];
         };
-        /** SessionRead */
+        /**
+         * SessionRead
+         * @description A device scanning at one gate.
+         * @example {
+         *       "clock_offset_ms": 2,
+         *       "device_id": "33a34d62-07fe-54df-b6d1-c36667da3265",
+         *       "device_name": "Noordhek skandeerder 1",
+         *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "last_scan_at": "2026-11-20T10:30:00Z",
+         *       "scan_count": 2,
+         *       "started_at": "2026-11-20T10:30:00Z"
+         *     }
+         */
         SessionRead: {
+            /** @description Server clock minus the device's, in milliseconds (positive: the device is behind); null when unknown. */
             clock_offset_ms: number | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The device's id (UUID).
+             */
             device_id: string;
+            /** @description The scanner's name, as the organiser gave it when pairing. */
             device_name: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The gate's id (UUID).
+             */
             gate_id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When last scan happened or happens (UTC); null: not (yet).
+             */
             last_scan_at: string;
+            /** @description Scans in this session. */
             scan_count: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When started happened or happens (UTC); null: not (yet).
+             */
             started_at: string;
         };
         /**
          * SettlementFlag
+         * @description Why a settlement row needs a look (domain/ledger/settlement.py).
          * @enum {string}
          */
         SettlementFlag: "order_not_paid" | "amount_differs" | "duplicate_payment" | "needs_refund_open" | "refund_pending" | "not_in_ledger";
-        /** SettlementRow */
+        /**
+         * SettlementRow
+         * @description One payment a provider reported as succeeded.
+         * @example {
+         *       "amount_cents": 50000,
+         *       "amount_display": "R250.00",
+         *       "completed_at": "2026-11-20T10:38:12Z",
+         *       "fee_cents": 1438,
+         *       "fee_display": "R250.00",
+         *       "flags": [
+         *         "order_not_paid"
+         *       ],
+         *       "net_cents": 48562,
+         *       "net_display": "R250.00",
+         *       "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *       "order_reference": "VG-7K3M9Q",
+         *       "order_status": "reserved",
+         *       "order_total_cents": 50000,
+         *       "provider_reference": "1789425",
+         *       "refunded_cents": 0,
+         *       "refunded_display": "R250.00",
+         *       "transaction_id": "5ea56e4c-5177-5ad5-a0ab-383f015465c2"
+         *     }
+         */
         SettlementRow: {
+            /** @description What the payment paid. */
             amount_cents: number;
+            /** @description The amount above formatted for people, e.g. R150.00. */
             amount_display: string;
+            /** @description When completed happened or happens (UTC); null: not (yet). */
             completed_at: string | null;
+            /** @description The provider's fee. */
             fee_cents: number;
+            /** @description The amount above formatted for people, e.g. R150.00. */
             fee_display: string;
+            /** @description What does not reconcile (empty: all is well). */
             flags: components["schemas"]["SettlementFlag"][];
+            /** @description Amount minus fee minus refunded. */
             net_cents: number;
+            /** @description The amount above formatted for people, e.g. R150.00. */
             net_display: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The order's id (UUID).
+             */
             order_id: string;
+            /** @description The order's human reference. */
             order_reference: string;
+            /** @description The order's status now. */
             order_status: components["schemas"]["OrderStatus"];
+            /** @description The order's total. */
             order_total_cents: number;
+            /** @description The provider's own reference for the payment or refund. */
             provider_reference: string | null;
+            /** @description Refunded of it. */
             refunded_cents: number;
+            /** @description The amount above formatted for people, e.g. R150.00. */
             refunded_display: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The payment transaction's id.
+             */
             transaction_id: string;
         };
-        /** SettlementStatement */
+        /**
+         * SettlementStatement
+         * @description A provider's payments in a date range, to reconcile with its own statement.
+         * @example {
+         *       "date_from": "2026-12-12",
+         *       "date_to": "2026-12-12",
+         *       "provider": "payfast",
+         *       "rows": [
+         *         {
+         *           "amount_cents": 50000,
+         *           "amount_display": "R250.00",
+         *           "completed_at": "2026-11-20T10:38:12Z",
+         *           "fee_cents": 1438,
+         *           "fee_display": "R250.00",
+         *           "flags": [
+         *             "order_not_paid"
+         *           ],
+         *           "net_cents": 48562,
+         *           "net_display": "R250.00",
+         *           "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *           "order_reference": "VG-7K3M9Q",
+         *           "order_status": "reserved",
+         *           "order_total_cents": 50000,
+         *           "provider_reference": "1789425",
+         *           "refunded_cents": 0,
+         *           "refunded_display": "R250.00",
+         *           "transaction_id": "5ea56e4c-5177-5ad5-a0ab-383f015465c2"
+         *         }
+         *       ],
+         *       "time_zone": "Africa/Johannesburg",
+         *       "totals": {
+         *         "amount_cents": 50000,
+         *         "amount_display": "R250.00",
+         *         "fee_cents": 1438,
+         *         "fee_display": "R250.00",
+         *         "flagged": 2,
+         *         "net_cents": 48562,
+         *         "net_display": "R250.00",
+         *         "payments": 2,
+         *         "refunded_cents": 0,
+         *         "refunded_display": "R250.00"
+         *       }
+         *     }
+         */
         SettlementStatement: {
-            /** Format: date */
+            /**
+             * Format: date
+             * @description First day of the range (inclusive), in the organisation's time zone.
+             */
             date_from: string;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description Last day of the range (inclusive), in the organisation's time zone.
+             */
             date_to: string;
+            /** @description The provider. */
             provider: components["schemas"]["PaymentProviderName"];
+            /** @description One per payment. */
             rows: components["schemas"]["SettlementRow"][];
+            /** @description IANA time zone local times are shown in, e.g. Africa/Johannesburg. */
             time_zone: string;
+            /** @description The rows' totals. */
             totals: components["schemas"]["SettlementTotals"];
         };
-        /** SettlementTotals */
+        /**
+         * SettlementTotals
+         * @description Totals of a settlement statement.
+         * @example {
+         *       "amount_cents": 50000,
+         *       "amount_display": "R250.00",
+         *       "fee_cents": 1438,
+         *       "fee_display": "R250.00",
+         *       "flagged": 2,
+         *       "net_cents": 48562,
+         *       "net_display": "R250.00",
+         *       "payments": 2,
+         *       "refunded_cents": 0,
+         *       "refunded_display": "R250.00"
+         *     }
+         */
         SettlementTotals: {
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             amount_cents: number;
+            /** @description The amount above formatted for people, e.g. R150.00. */
             amount_display: string;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             fee_cents: number;
+            /** @description The amount above formatted for people, e.g. R150.00. */
             fee_display: string;
+            /** @description Of them, with at least one flag. */
             flagged: number;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             net_cents: number;
+            /** @description The amount above formatted for people, e.g. R150.00. */
             net_display: string;
+            /** @description Payments listed. */
             payments: number;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             refunded_cents: number;
+            /** @description The amount above formatted for people, e.g. R150.00. */
             refunded_display: string;
         };
-        /** SignIn */
+        /**
+         * SignIn
+         * @description E-mail address and password of an account.
+         * @example {
+         *       "email": "thandi.nkosi@example.co.za",
+         *       "password": "Korrek-Perd-Battery-Kram"
+         *     }
+         */
         SignIn: {
+            /** @description E-mail address. */
             email: string;
+            /** @description The account's password. */
             password: string;
         };
-        /** SignUp */
+        /**
+         * SignUp
+         * @description A new account, and optionally the organisation it will own.
+         * @example {
+         *       "email": "thandi.nkosi@example.co.za",
+         *       "name": "Anri van Wyk",
+         *       "organization_name": "Voelgoed Promosies",
+         *       "password": "Korrek-Perd-Battery-Kram"
+         *     }
+         */
         SignUp: {
+            /** @description E-mail address. */
             email: string;
+            /**
+             * @description The person's name, as other members see it.
+             * @example Anri van Wyk
+             */
             name: string;
+            /**
+             * @description When given, an organisation with this name is made with the new user as its owner.
+             * @example Voelgoed Promosies
+             */
             organization_name?: string | null;
+            /** @description The password (stored only as an argon2 hash). */
             password: string;
         };
-        /** SigningKeyRead */
+        /**
+         * SigningKeyRead
+         * @description An event's public ticket-signing key: all a scanner needs to verify VG1 payloads offline
+         *     (docs/scanning-protocol.md).
+         * @example {
+         *       "algorithm": "Ed25519",
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "event_slug": "stellenbosch-wynfees-2026",
+         *       "key_id": "3fa2c9b81d07",
+         *       "payload_version": 1,
+         *       "public_key": "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+         *       "public_key_base64url": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"
+         *     }
+         */
         SigningKeyRead: {
+            /**
+             * @description Always Ed25519.
+             * @example Ed25519
+             */
             algorithm: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
+            /**
+             * @description The event's URL name.
+             * @example stellenbosch-wynfees-2026
+             */
             event_slug: string;
+            /**
+             * @description 12 lower-case hex digits; bytes 1-6 of every payload signed with this key.
+             * @example 3fa2c9b81d07
+             */
             key_id: string;
+            /** @description The payload version this key signs. */
             payload_version: number;
+            /**
+             * @description The 32 raw bytes, lower-case hex.
+             * @example d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a
+             */
             public_key: string;
+            /**
+             * @description The same bytes, base64url without padding (a JWK's x).
+             * @example 11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo
+             */
             public_key_base64url: string;
         };
-        /** SnapshotInfo */
+        /**
+         * SnapshotInfo
+         * @description Where the dashboard's figures come from.
+         * @example {
+         *       "checkin_until": "2026-11-20T10:30:00Z",
+         *       "funnel_until": "2026-11-20T10:30:00Z"
+         *     }
+         */
         SnapshotInfo: {
+            /** @description The same for check-in buckets. */
             checkin_until: string | null;
+            /** @description Funnel buckets before this instant come from snapshots, later ones are live; null: all live. */
             funnel_until: string | null;
         };
-        /** TaxDocumentRead */
+        /**
+         * TaxDocumentRead
+         * @description An issued invoice or credit note (never changed once issued).
+         * @example {
+         *       "document_number": "VG-000123",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "invoice_id": "44cf9569-5251-5592-9d6c-b1796a550078",
+         *       "issued_at": "2026-11-20T10:30:00Z",
+         *       "kind": "invoice",
+         *       "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *       "refund_id": "935efef7-e3a0-59c6-9b02-029515901fdd",
+         *       "replaced": false,
+         *       "tier": "full",
+         *       "title": "Tax Invoice",
+         *       "total_cents": 50000,
+         *       "vat_cents": 6522
+         *     }
+         */
         TaxDocumentRead: {
+            /**
+             * @description The sequential number with the organisation's prefix (credit notes: PREFIX-CN-number).
+             * @example VG-000123
+             */
             document_number: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description A credit note's invoice; null for an invoice. */
             invoice_id: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When issued happened or happens (UTC); null: not (yet).
+             */
             issued_at: string;
+            /** @description `invoice` or `credit_note`. */
             kind: components["schemas"]["DocumentKind"];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The order's id (UUID).
+             */
             order_id: string;
+            /** @description A credit note's refund; null for an invoice. */
             refund_id: string | null;
+            /** @description An invoice cancelled by a credit note and replaced by a newer one. */
             replaced: boolean;
+            /**
+             * @description `full`, `abridged`, `not_required` or `no_vat` (docs/tax.md).
+             * @example full
+             */
             tier: string | null;
+            /**
+             * @description As printed: Tax Invoice, Invoice or Credit Note.
+             * @example Tax Invoice
+             */
             title: string;
+            /** @description The document's total, VAT included. */
             total_cents: number;
+            /** @description The VAT on it. */
             vat_cents: number;
         };
-        /** TaxSettingsRead */
+        /**
+         * TaxSettingsRead
+         * @description The organisation's business and tax details (printed on its invoices and credit notes).
+         * @example {
+         *       "charged_vat_rate_bp": 1500,
+         *       "invoice_prefix": "VG",
+         *       "legal_name": "Voelgoed Promosies (Edms) Bpk",
+         *       "physical_address": "Merrimanlaan 12, Stellenbosch, 7600",
+         *       "postal_address": "Posbus 55, Stellenbosch, 7599",
+         *       "trading_name": "Voelgoed Promosies",
+         *       "vat_number": "4123456789",
+         *       "vat_rate_bp": 1500,
+         *       "vat_registered": false
+         *     }
+         */
         TaxSettingsRead: {
+            /** @description What new orders carry: vat_rate_bp when registered, else 0. */
             charged_vat_rate_bp: number;
+            /**
+             * @description Starts every document number.
+             * @example VG
+             */
             invoice_prefix: string;
+            /** @description The registered name on invoices. */
             legal_name: string | null;
+            /**
+             * @description Printed on invoices.
+             * @example Merrimanlaan 12, Stellenbosch, 7600
+             */
             physical_address: string | null;
+            /**
+             * @description Printed on invoices.
+             * @example Posbus 55, Stellenbosch, 7599
+             */
             postal_address: string | null;
+            /** @description The name buyers know. */
             trading_name: string | null;
+            /** @description South African VAT registration number (10 digits starting with 4). */
             vat_number: string | null;
+            /** @description The rate when registered, in basis points (1500 = 15%). */
             vat_rate_bp: number;
+            /** @description A VAT vendor: orders carry VAT and invoices are tax invoices. */
             vat_registered: boolean;
         };
-        /** TaxSettingsUpdate */
+        /**
+         * TaxSettingsUpdate
+         * @description Fields left out stay as they are; null clears an optional text. Registering for VAT needs
+         *     the VAT number (10 digits, starting with 4).
+         * @example {
+         *       "invoice_prefix": "VG",
+         *       "legal_name": "Voelgoed Promosies (Edms) Bpk",
+         *       "physical_address": "Merrimanlaan 12, Stellenbosch, 7600",
+         *       "postal_address": "Posbus 55, Stellenbosch, 7599",
+         *       "trading_name": "Voelgoed Promosies",
+         *       "vat_number": "4123456789",
+         *       "vat_rate_bp": 1500,
+         *       "vat_registered": false
+         *     }
+         */
         TaxSettingsUpdate: {
+            /**
+             * @description 1-12 letters, digits or hyphens starting every document number.
+             * @example VG
+             */
             invoice_prefix?: string;
+            /** @description The registered name on invoices. */
             legal_name?: string | null;
+            /**
+             * @description Printed on invoices.
+             * @example Merrimanlaan 12, Stellenbosch, 7600
+             */
             physical_address?: string | null;
+            /**
+             * @description Printed on invoices.
+             * @example Posbus 55, Stellenbosch, 7599
+             */
             postal_address?: string | null;
+            /** @description The name buyers know. */
             trading_name?: string | null;
+            /** @description South African VAT registration number (10 digits starting with 4). */
             vat_number?: string | null;
+            /** @description The VAT rate in basis points (1500 = 15%). */
             vat_rate_bp?: number;
+            /** @description A VAT vendor (then `vat_number` and a rate above 0 are needed). */
             vat_registered?: boolean;
         };
-        /** TicketDetailsInput */
+        /**
+         * TicketDetailsInput
+         * @description One ticket of the order: its type and its number within that type (1..quantity).
+         * @example {
+         *       "answers": [
+         *         {
+         *           "question_id": "c9256c6d-c104-548e-bbdc-ba60ac2ce6ac",
+         *           "value": "Vegetaries"
+         *         }
+         *       ],
+         *       "holder_name": "Pieter van der Merwe",
+         *       "number": 2,
+         *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *     }
+         */
         TicketDetailsInput: {
+            /** @description Answers to the ticket questions. */
             answers?: components["schemas"]["AnswerInput"][];
+            /**
+             * @description The name printed on the ticket.
+             * @example Pieter van der Merwe
+             */
             holder_name?: string | null;
+            /** @description Which ticket of its type in the order (from 1). */
             number: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The ticket type's id (UUID).
+             */
             ticket_type_id: string;
         };
-        /** TicketInfo */
+        /**
+         * TicketInfo
+         * @description The ticket a scan read.
+         * @example {
+         *       "holder_name": "Pieter van der Merwe",
+         *       "serial_hash": "9f86d081884c7d659a2feaa0c55ad015",
+         *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
+         *       "ticket_type_name": "Algemene toegang"
+         *     }
+         */
         TicketInfo: {
+            /** @description The name on the ticket (printed on it, shown at the gate). */
             holder_name: string | null;
+            /** @description The ticket's serial hash (32 hex digits), the key offline records are stored under. */
             serial_hash: string;
+            /** @description The ticket type's id (UUID). */
             ticket_type_id: string | null;
+            /** @description The ticket type's name. */
             ticket_type_name: string | null;
         };
-        /** TicketRead */
+        /**
+         * TicketRead
+         * @description An issued ticket.
+         * @example {
+         *       "code": "ABCDE-FGHIJ-KLMNO-PQRST",
+         *       "holder_name": "Pieter van der Merwe",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "serial": "ABCDEFGHIJKLMNOPQRST",
+         *       "status": "valid",
+         *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
+         *       "ticket_type_name": "Algemene toegang"
+         *     }
+         */
         TicketRead: {
+            /**
+             * @description The serial as printed under the QR, for typing in at the gate.
+             * @example ABCDE-FGHIJ-KLMNO-PQRST
+             */
             code: string;
+            /** @description The name on the ticket (printed on it, shown at the gate). */
             holder_name: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /**
+             * @description The ticket's serial: 20 base32 characters.
+             * @example ABCDEFGHIJKLMNOPQRST
+             */
             serial: string;
+            /** @description `valid` admits; `void` (refunded or cancelled) does not. */
             status: components["schemas"]["TicketStatus"];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The ticket type's id (UUID).
+             */
             ticket_type_id: string;
+            /** @description The ticket type's name. */
             ticket_type_name: string;
         };
         /**
@@ -4563,143 +9933,542 @@ export interface components {
          * @enum {string}
          */
         TicketStatus: "valid" | "void";
-        /** TicketTypeCreate */
+        /**
+         * TicketTypeCreate
+         * @description `price_cents` is VAT-inclusive. Sales times without an offset are read in the event's zone.
+         * @example {
+         *       "access_code": "BORG2026",
+         *       "description": "Toegang tot al die kelders en 'n proeeglas.",
+         *       "hidden": false,
+         *       "max_per_order": 10,
+         *       "min_per_order": 1,
+         *       "name": "Algemene toegang",
+         *       "price_cents": 25000,
+         *       "quantity": 500,
+         *       "sales_end_at": "2026-12-12T12:00:00Z",
+         *       "sales_start_at": "2026-11-05T07:00:00Z",
+         *       "sort_order": 0
+         *     }
+         */
         TicketTypeCreate: {
+            /**
+             * @description A hidden type's code (6-40 letters, digits, - or _); a random one is made when none is given.
+             * @example BORG2026
+             */
             access_code?: string | null;
+            /**
+             * @description Shown under the name on the public page.
+             * @example Toegang tot al die kelders en 'n proeeglas.
+             */
             description?: string | null;
-            /** @default false */
+            /**
+             * @description Not listed on the public page: sold only with its access code or secret link.
+             * @default false
+             */
             hidden: boolean;
-            /** @default 10 */
+            /**
+             * @description Most tickets of this type in one order.
+             * @default 10
+             */
             max_per_order: number;
-            /** @default 1 */
+            /**
+             * @description Fewest tickets of this type in one order.
+             * @default 1
+             */
             min_per_order: number;
+            /**
+             * @description What buyers see.
+             * @example Algemene toegang
+             */
             name: string;
+            /**
+             * @description Price per ticket in cents, VAT included; 0 for free tickets.
+             * @example 25000
+             */
             price_cents: number;
+            /**
+             * @description How many tickets of this type are for sale in total.
+             * @example 500
+             */
             quantity: number;
+            /** @description When sales close (UTC); null: no closing time of its own. */
             sales_end_at?: string | null;
+            /** @description When sales open (UTC); null: as soon as the event is published. */
             sales_start_at?: string | null;
-            /** @default 0 */
+            /**
+             * @description Where it is listed: lower numbers first.
+             * @default 0
+             */
             sort_order: number;
         };
-        /** TicketTypeFigures */
+        /**
+         * TicketTypeFigures
+         * @description One ticket type's figures.
+         * @example {
+         *       "available": 376,
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "name": "Algemene toegang",
+         *       "quantity": 500,
+         *       "reserved": 4,
+         *       "sold": 120
+         *     }
+         */
         TicketTypeFigures: {
+            /** @description Tickets still for sale (null: no limit). */
             available: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /**
+             * @description The ticket type's name.
+             * @example Algemene toegang
+             */
             name: string;
+            /**
+             * @description Tickets for sale in total.
+             * @example 500
+             */
             quantity: number;
+            /** @description Tickets held by unpaid orders. */
             reserved: number;
+            /** @description Tickets sold (paid orders). */
             sold: number;
         };
-        /** TicketTypeRead */
+        /**
+         * TicketTypeRead
+         * @description A ticket type of an event, with its stock.
+         * @example {
+         *       "access_code": "BORG2026",
+         *       "access_link": "https://kaartjies.voelgoed.example/e/stellenbosch-wynfees-2026?access=BORG2026",
+         *       "available": 376,
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "description": "Toegang tot al die kelders en 'n proeeglas.",
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "hidden": false,
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "max_per_order": 10,
+         *       "min_per_order": 1,
+         *       "name": "Algemene toegang",
+         *       "price_cents": 25000,
+         *       "quantity": 500,
+         *       "quota_id": "a71f942a-a946-56f1-8da3-7f46ca86d913",
+         *       "reserved": 4,
+         *       "sales_end_at": "2026-12-12T12:00:00Z",
+         *       "sales_start_at": "2026-11-05T07:00:00Z",
+         *       "sold": 120,
+         *       "sort_order": 0,
+         *       "updated_at": "2026-11-20T10:30:00Z",
+         *       "vat_cents": 6522
+         *     }
+         */
         TicketTypeRead: {
+            /**
+             * @description A hidden type's code; null when listed.
+             * @example BORG2026
+             */
             access_code?: string | null;
+            /** @description A hidden type's secret link to the public page with the type unlocked; null when listed. */
             access_link?: string | null;
+            /** @description Tickets still for sale (null: no limit). */
             available: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
+            /** @description Free text shown to buyers on the public page. */
             description: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
+            /** @description Hidden from the public page: sold only with its access code or secret link. */
             hidden: boolean;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /** @description Most tickets of this type per order. */
             max_per_order: number;
+            /** @description Fewest tickets of this type per order. */
             min_per_order: number;
+            /**
+             * @description What buyers see.
+             * @example Algemene toegang
+             */
             name: string;
+            /**
+             * @description Price per ticket in cents, VAT included.
+             * @example 25000
+             */
             price_cents: number;
+            /**
+             * @description How many tickets of this type are for sale in total.
+             * @example 500
+             */
             quantity: number;
+            /** @description The shared quota it draws from; null: only its own quantity limits it. */
             quota_id?: string | null;
+            /** @description Tickets held by unpaid orders. */
             reserved: number;
+            /** @description When sales close (UTC); null: no closing time of its own. */
             sales_end_at: string | null;
+            /** @description When sales open (UTC); null: as soon as the event is published. */
             sales_start_at: string | null;
+            /** @description Tickets sold (paid orders). */
             sold: number;
+            /** @description Where it is listed: lower numbers first. */
             sort_order: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it last changed (UTC).
+             */
             updated_at: string;
+            /** @description The VAT contained in the price, at the organisation's current rate. */
             vat_cents: number;
         };
-        /** TicketTypeUpdate */
+        /**
+         * TicketTypeUpdate
+         * @description Changes to a ticket type: only the fields sent change.
+         * @example {
+         *       "access_code": "BORG2026",
+         *       "description": "Toegang tot al die kelders en 'n proeeglas.",
+         *       "hidden": false,
+         *       "max_per_order": 10,
+         *       "min_per_order": 1,
+         *       "name": "Algemene toegang",
+         *       "price_cents": 25000,
+         *       "quantity": 500,
+         *       "sales_end_at": "2026-12-12T12:00:00Z",
+         *       "sales_start_at": "2026-11-05T07:00:00Z",
+         *       "sort_order": 0
+         *     }
+         */
         TicketTypeUpdate: {
+            /**
+             * @description A hidden type's code (409 when another type of the event has it).
+             * @example BORG2026
+             */
             access_code?: string;
+            /**
+             * @description Shown under the name on the public page.
+             * @example Toegang tot al die kelders en 'n proeeglas.
+             */
             description?: string | null;
+            /** @description Hidden from the public page: sold only with its access code or secret link. */
             hidden?: boolean;
+            /** @description Most tickets of this type per order. */
             max_per_order?: number;
+            /** @description Fewest tickets of this type per order. */
             min_per_order?: number;
+            /**
+             * @description What buyers see.
+             * @example Algemene toegang
+             */
             name?: string;
+            /**
+             * @description Price per ticket in cents, VAT included (orders placed keep theirs).
+             * @example 25000
+             */
             price_cents?: number;
+            /**
+             * @description Tickets for sale in total (409 below what is held and sold).
+             * @example 500
+             */
             quantity?: number;
+            /** @description When sales close (UTC); null: no closing time of its own. */
             sales_end_at?: string | null;
+            /** @description When sales open (UTC); null: as soon as the event is published. */
             sales_start_at?: string | null;
+            /** @description Where it is listed: lower numbers first. */
             sort_order?: number;
         };
-        /** TrialBalance */
+        /**
+         * TrialBalance
+         * @description Per account balances of an organisation (or one event). `total_cents` is always 0: every
+         *     entry balances, and the database refuses one that does not.
+         * @example {
+         *       "accounts": [
+         *         {
+         *           "account": "provider_clearing",
+         *           "balance_cents": 25000,
+         *           "balance_display": "R1 250.00",
+         *           "credit_cents": 25000,
+         *           "debit_cents": 25000
+         *         }
+         *       ],
+         *       "clearing_by_provider": [
+         *         {
+         *           "balance_cents": 25000,
+         *           "balance_display": "R12 500.00",
+         *           "provider": "payfast"
+         *         }
+         *       ],
+         *       "entries": 412,
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "total_cents": 50000
+         *     }
+         */
         TrialBalance: {
+            /** @description Every account with its totals. */
             accounts: components["schemas"]["AccountBalance"][];
+            /** @description What each provider still holds. */
             clearing_by_provider: components["schemas"]["ProviderClearing"][];
+            /** @description Journal entries counted. */
             entries: number;
+            /** @description The event; null: the whole organisation. */
             event_id: string | null;
+            /** @description Sum of every balance: always 0. */
             total_cents: number;
         };
-        /** TypeSalesRead */
+        /**
+         * TypeSalesRead
+         * @description One ticket type's sales.
+         * @example {
+         *       "available": 376,
+         *       "gross_cents": 50000,
+         *       "name": "Algemene toegang",
+         *       "price_cents": 25000,
+         *       "quantity": 500,
+         *       "reserved": 4,
+         *       "sold": 120,
+         *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *     }
+         */
         TypeSalesRead: {
+            /** @description Tickets still for sale (null: no limit). */
             available: number;
+            /** @description What its paid tickets brought in, VAT included. */
             gross_cents: number;
+            /**
+             * @description The ticket type's name.
+             * @example Algemene toegang
+             */
             name: string;
+            /** @description Amount in cents of rand (ZAR): 15000 is R150.00. */
             price_cents: number;
+            /**
+             * @description Tickets for sale in total.
+             * @example 500
+             */
             quantity: number;
+            /** @description Tickets held by unpaid orders. */
             reserved: number;
+            /** @description Tickets sold (paid orders). */
             sold: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The ticket type's id (UUID).
+             */
             ticket_type_id: string;
         };
-        /** UserRead */
+        /**
+         * UserRead
+         * @description A user account.
+         * @example {
+         *       "email": "thandi.nkosi@example.co.za",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "name": "Anri van Wyk"
+         *     }
+         */
         UserRead: {
+            /** @description E-mail address. */
             email: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /**
+             * @description The person's name.
+             * @example Anri van Wyk
+             */
             name: string;
         };
-        /** VenueCreate */
+        /**
+         * VenueCreate
+         * @description A new venue.
+         * @example {
+         *       "address_line1": "Merrimanlaan 12",
+         *       "address_line2": "Gebou B",
+         *       "capacity": 500,
+         *       "city": "Stellenbosch",
+         *       "country": "ZA",
+         *       "name": "Coetzenburg Stadium",
+         *       "notes": "Laaisone by die suidhek.",
+         *       "postal_code": "7600",
+         *       "province": "Western Cape",
+         *       "timezone": "Africa/Johannesburg"
+         *     }
+         */
         VenueCreate: {
+            /**
+             * @description Street address.
+             * @example Merrimanlaan 12
+             */
             address_line1: string;
+            /**
+             * @description More of the address.
+             * @example Gebou B
+             */
             address_line2?: string | null;
+            /** @description Most tickets the event (or venue) holds; null: no limit. */
             capacity?: number | null;
+            /**
+             * @description City or town.
+             * @example Stellenbosch
+             */
             city: string;
-            /** @default ZA */
+            /**
+             * @description ISO 3166-1 alpha-2 country code, e.g. ZA.
+             * @default ZA
+             */
             country: string;
+            /**
+             * @description Its name.
+             * @example Coetzenburg Stadium
+             */
             name: string;
+            /**
+             * @description For the organiser's team.
+             * @example Laaisone by die suidhek.
+             */
             notes?: string | null;
+            /** @description Postal code. */
             postal_code?: string | null;
+            /** @description Province, e.g. Western Cape. */
             province?: string | null;
-            /** @default Africa/Johannesburg */
+            /**
+             * @description IANA time zone the event's local times are shown in, e.g. Africa/Johannesburg.
+             * @default Africa/Johannesburg
+             */
             timezone: string;
         };
-        /** VenuePage */
+        /**
+         * VenuePage
+         * @description A page of venues.
+         * @example {
+         *       "items": [
+         *         {
+         *           "address_line1": "Merrimanlaan 12",
+         *           "address_line2": "Gebou B",
+         *           "capacity": 500,
+         *           "city": "Stellenbosch",
+         *           "country": "ZA",
+         *           "created_at": "2026-11-02T08:15:00Z",
+         *           "gates": [
+         *             {
+         *               "code": "NOORD",
+         *               "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *               "name": "Noordhek"
+         *             }
+         *           ],
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "name": "Coetzenburg Stadium",
+         *           "notes": "Laaisone by die suidhek.",
+         *           "postal_code": "7600",
+         *           "province": "Western Cape",
+         *           "timezone": "Africa/Johannesburg",
+         *           "updated_at": "2026-11-20T10:30:00Z"
+         *         }
+         *       ],
+         *       "page": 1,
+         *       "page_size": 25,
+         *       "total": 3
+         *     }
+         */
         VenuePage: {
+            /** @description This page's items. */
             items: components["schemas"]["VenueRead"][];
+            /** @description The page number, from 1. */
             page: number;
+            /** @description Items per page. */
             page_size: number;
+            /** @description How many items match, over all pages. */
             total: number;
         };
-        /** VenueRead */
+        /**
+         * VenueRead
+         * @description A venue.
+         * @example {
+         *       "address_line1": "Merrimanlaan 12",
+         *       "address_line2": "Gebou B",
+         *       "capacity": 500,
+         *       "city": "Stellenbosch",
+         *       "country": "ZA",
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "gates": [
+         *         {
+         *           "code": "NOORD",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "name": "Noordhek"
+         *         }
+         *       ],
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "name": "Coetzenburg Stadium",
+         *       "notes": "Laaisone by die suidhek.",
+         *       "postal_code": "7600",
+         *       "province": "Western Cape",
+         *       "timezone": "Africa/Johannesburg",
+         *       "updated_at": "2026-11-20T10:30:00Z"
+         *     }
+         */
         VenueRead: {
+            /**
+             * @description Street address.
+             * @example Merrimanlaan 12
+             */
             address_line1: string;
+            /**
+             * @description More of the address.
+             * @example Gebou B
+             */
             address_line2: string | null;
+            /** @description Most tickets the event (or venue) holds; null: no limit. */
             capacity: number | null;
+            /**
+             * @description City or town.
+             * @example Stellenbosch
+             */
             city: string;
+            /** @description ISO 3166-1 alpha-2 country code, e.g. ZA. */
             country: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
+            /** @description Its gates. */
             gates: components["schemas"]["GateRead"][];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /**
+             * @description Its name.
+             * @example Coetzenburg Stadium
+             */
             name: string;
+            /**
+             * @description For the organiser's team.
+             * @example Laaisone by die suidhek.
+             */
             notes: string | null;
+            /** @description Postal code. */
             postal_code: string | null;
+            /** @description Province, e.g. Western Cape. */
             province: string | null;
+            /** @description IANA time zone the event's local times are shown in, e.g. Africa/Johannesburg. */
             timezone: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it last changed (UTC).
+             */
             updated_at: string;
         };
         /**
@@ -4708,68 +10477,212 @@ export interface components {
          * @enum {string}
          */
         VenueSort: "name" | "created_at" | "capacity" | "city" | "-name" | "-created_at" | "-capacity" | "-city";
-        /** VenueUpdate */
+        /**
+         * VenueUpdate
+         * @description Only the fields sent are changed; send null to clear an optional field.
+         * @example {
+         *       "address_line1": "Merrimanlaan 12",
+         *       "address_line2": "Gebou B",
+         *       "capacity": 500,
+         *       "city": "Stellenbosch",
+         *       "country": "ZA",
+         *       "name": "Coetzenburg Stadium",
+         *       "notes": "Laaisone by die suidhek.",
+         *       "postal_code": "7600",
+         *       "province": "Western Cape",
+         *       "timezone": "Africa/Johannesburg"
+         *     }
+         */
         VenueUpdate: {
+            /**
+             * @description Street address.
+             * @example Merrimanlaan 12
+             */
             address_line1?: string;
+            /**
+             * @description More of the address.
+             * @example Gebou B
+             */
             address_line2?: string | null;
+            /** @description Most tickets the event (or venue) holds; null: no limit. */
             capacity?: number | null;
+            /**
+             * @description City or town.
+             * @example Stellenbosch
+             */
             city?: string;
+            /** @description ISO 3166-1 alpha-2 country code, e.g. ZA. */
             country?: string;
+            /**
+             * @description Its name.
+             * @example Coetzenburg Stadium
+             */
             name?: string;
+            /** @description Notes for the organiser's team; buyers never see them. */
             notes?: string | null;
+            /** @description Postal code. */
             postal_code?: string | null;
+            /** @description Province, e.g. Western Cape. */
             province?: string | null;
+            /** @description IANA time zone the event's local times are shown in, e.g. Africa/Johannesburg. */
             timezone?: string;
         };
-        /** WaitingListEntryRead */
+        /**
+         * WaitingListEntryRead
+         * @description An entry on an event's waiting list.
+         * @example {
+         *       "closed_at": "2026-11-20T10:30:00Z",
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "email": "thandi.nkosi@example.co.za",
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "name": "Thandi Nkosi",
+         *       "offer_expires_at": "2026-11-20T10:30:00Z",
+         *       "offer_used_at": "2026-11-20T10:30:00Z",
+         *       "offered_at": "2026-11-20T10:30:00Z",
+         *       "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *       "position": 1,
+         *       "quantity": 2,
+         *       "status": "waiting",
+         *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *     }
+         */
         WaitingListEntryRead: {
+            /** @description When it left the list (UTC). */
             closed_at: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
             created_at: string;
+            /** @description E-mail address. */
             email: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
             id: string;
+            /**
+             * @description The person's name.
+             * @example Thandi Nkosi
+             */
             name: string;
+            /** @description When the offer lapses (UTC). */
             offer_expires_at: string | null;
+            /** @description When the buyer opened the offer's checkout (UTC). */
             offer_used_at: string | null;
+            /** @description When tickets were offered (UTC). */
             offered_at: string | null;
+            /** @description The hold made for the offer. */
             order_id: string | null;
+            /** @description 1 = next in line (waiting entries only); null otherwise. */
             position: number | null;
+            /** @description Number of tickets. */
             quantity: number;
+            /** @description Where the entry is. */
             status: components["schemas"]["WaitingListStatus"];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The ticket type's id (UUID).
+             */
             ticket_type_id: string;
         };
-        /** WaitingListJoin */
+        /**
+         * WaitingListJoin
+         * @description Join the waiting list of a sold-out ticket type (`quantity`: 1 to the type's maximum per order).
+         * @example {
+         *       "email": "thandi.nkosi@example.co.za",
+         *       "name": "Thandi Nkosi",
+         *       "quantity": 2,
+         *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *     }
+         */
         WaitingListJoin: {
+            /** @description E-mail address. */
             email: string;
+            /**
+             * @description The person's name.
+             * @example Thandi Nkosi
+             */
             name: string;
-            /** @default 1 */
+            /**
+             * @description Tickets wanted.
+             * @default 1
+             * @example 2
+             */
             quantity: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The ticket type's id (UUID).
+             */
             ticket_type_id: string;
         };
-        /** WaitingListJoined */
+        /**
+         * WaitingListJoined
+         * @description The buyer's place: the same answer when the same e-mail joins the same type again.
+         * @example {
+         *       "joined_at": "2026-11-20T10:30:00Z",
+         *       "quantity": 2,
+         *       "status": "waiting",
+         *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *     }
+         */
         WaitingListJoined: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When they joined (UTC).
+             */
             joined_at: string;
+            /** @description Tickets wanted. */
             quantity: number;
+            /** @description `waiting`. */
             status: components["schemas"]["WaitingListStatus"];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The ticket type's id (UUID).
+             */
             ticket_type_id: string;
         };
-        /** WaitingListSettingsRead */
+        /**
+         * WaitingListSettingsRead
+         * @description Whether sold-out types take a waiting list.
+         * @example {
+         *       "enabled": false,
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "offer_hours": 2
+         *     }
+         */
         WaitingListSettingsRead: {
+            /** @description Sold-out types take a waiting list. */
             enabled: boolean;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
             event_id: string;
+            /** @description How long an offer holds the freed tickets for the buyer. */
             offer_hours: number;
         };
-        /** WaitingListSettingsUpdate */
+        /**
+         * WaitingListSettingsUpdate
+         * @description Changes to the waiting-list settings.
+         * @example {
+         *       "enabled": false,
+         *       "offer_hours": 24
+         *     }
+         */
         WaitingListSettingsUpdate: {
+            /** @description Sold-out types take a waiting list. */
             enabled?: boolean;
+            /**
+             * @description How long an offer holds the freed tickets (1-168 hours).
+             * @example 24
+             */
             offer_hours?: number;
         };
         /**

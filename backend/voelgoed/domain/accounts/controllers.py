@@ -107,6 +107,8 @@ class AuthController(Controller):
         settings: Settings,
         redis: Redis,
     ) -> Response[Me]:
+        """Creates a user (the password is hashed with argon2) and, with `organization_name`, an organisation they own,
+        then signs them in like `signIn` (201). An address already in use is a 409. Rate limited per client address."""
         limit = settings.limits.sign_up_rate_limit
         await ratelimit.hit(redis, f"signup:{client_address(request)}", limit=limit, window_seconds=3600)
         user = await AccountService(db_session).create_user(email=data.email, password=data.password, name=data.name)
@@ -129,6 +131,9 @@ class AuthController(Controller):
         settings: Settings,
         redis: Redis,
     ) -> Response[Me]:
+        """Starts a session: sets the `vg_session` cookie (HttpOnly) and the CSRF cookie, and answers the user as
+        `getMe` does. A wrong e-mail or password is a 401 without saying which. Rate limited per address and per
+        client address (429 with Retry-After)."""
         email = fold_email(data.email)
         # Two limits: per address (guessing one account's password) and per client (spraying).
         await ratelimit.hit(
@@ -155,6 +160,7 @@ class AuthController(Controller):
         summary="End this session",
     )
     async def sign_out(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[None]:
+        """Ends the session the cookie names and clears the session and CSRF cookies. Answers 204 with no body."""
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             await AccountService(db_session).end_session(token)
@@ -170,6 +176,7 @@ class AuthController(Controller):
         summary="The signed-in user and their organisations",
     )
     async def me(self, auth: AuthContext, db_session: AsyncSession) -> Me:
+        """The signed-in user, the session's CSRF token, and every organisation they belong to with their role in it."""
         return await build_me(db_session, auth.user, auth.session)
 
     @post(
@@ -188,6 +195,9 @@ class AuthController(Controller):
         redis: Redis,
         queue: Queue,
     ) -> None:
+        """Queues an e-mail with a single-use reset link when an account has that address. The answer is the same
+        whether or not it has one (nobody learns which addresses have accounts). Rate limited per client address and
+        per address."""
         await ratelimit.hit(redis, f"reset:ip:{client_address(request)}", 20, 3600)
         try:
             email = normalise_email(data.email)
@@ -221,5 +231,7 @@ class AuthController(Controller):
         db_session: AsyncSession,
         redis: Redis,
     ) -> None:
+        """Set a new password with the token from the reset e-mail. The token works once and for a limited time; an
+        unknown, used or expired token is refused. Rate limited per client address."""
         await ratelimit.hit(redis, f"reset-confirm:ip:{client_address(request)}", 30, 3600)
         await AccountService(db_session).finish_password_reset(data.token, data.password)

@@ -46,14 +46,18 @@ class QuestionController(Controller):
     async def list_questions(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, questions: QuestionService
     ) -> list[QuestionRead]:
-        """The event's checkout questions in the order buyers see them, archived ones last."""
+        """List checkout questions
+
+        The event's checkout questions in the order buyers see them, archived ones last."""
         return await _reads(questions.db, await questions.of_event(event_id))
 
     @post("", operation_id="createQuestion", opt=access(Permission.EVENTS_WRITE))
     async def create_question(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, data: QuestionCreate, questions: QuestionService
     ) -> QuestionRead:
-        """A new question, asked after the event's other questions."""
+        """Create a checkout question
+
+        A new question, asked after the event's other questions."""
         q = await questions.create(organization_id, event_id, msgspec.structs.asdict(data))
         return question_read(q, 0)
 
@@ -61,14 +65,18 @@ class QuestionController(Controller):
     async def reorder_questions(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, data: QuestionOrder, questions: QuestionService
     ) -> list[QuestionRead]:
-        """Put the active questions in a new order (every one listed once)."""
+        """Reorder checkout questions
+
+        Put the active questions in a new order (every one listed once)."""
         return await _reads(questions.db, await questions.reorder(event_id, data.question_ids))
 
     @get("/{question_id:uuid}", operation_id="getQuestion", opt=access(Permission.EVENTS_READ))
     async def get_question(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, question_id: uuid.UUID, questions: QuestionService
     ) -> QuestionRead:
-        """One question, with how many answers it has."""
+        """Get a checkout question
+
+        One question, with how many answers it has."""
         return (await _reads(questions.db, [await questions.get(event_id, question_id)]))[0]
 
     @patch("/{question_id:uuid}", operation_id="updateQuestion", opt=access(Permission.EVENTS_WRITE))
@@ -80,7 +88,9 @@ class QuestionController(Controller):
         data: QuestionUpdate,
         questions: QuestionService,
     ) -> QuestionRead:
-        """Change a question; `archived` takes it out of checkout (or back) and keeps its answers.
+        """Update a checkout question
+
+        Change a question; `archived` takes it out of checkout (or back) and keeps its answers.
         An answered question keeps its kind and scope (409 at the field)."""
         q = await questions.update(event_id, question_id, sent_fields(data))
         return (await _reads(questions.db, [q]))[0]
@@ -94,7 +104,9 @@ class QuestionController(Controller):
     async def delete_question(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, question_id: uuid.UUID, questions: QuestionService
     ) -> None:
-        """Delete a question nobody answered; a question with answers is archived instead, so no
+        """Delete a checkout question
+
+        Delete a question nobody answered; a question with answers is archived instead, so no
         answer is lost."""
         await questions.delete(event_id, question_id)
 
@@ -108,7 +120,9 @@ class AttendeeSettingsController(Controller):
     async def get_settings(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, questions: QuestionService
     ) -> AttendeeSettingsRead:
-        """Whether checkout asks a name for each ticket (printed on it, shown at the gate)."""
+        """Get attendee settings
+
+        Whether checkout asks a name for each ticket (printed on it, shown at the gate)."""
         return AttendeeSettingsRead(event_id=event_id, holder_names=await questions.settings(event_id))
 
     @put("", operation_id="updateAttendeeSettings", opt=access(Permission.EVENTS_WRITE))
@@ -119,6 +133,8 @@ class AttendeeSettingsController(Controller):
         data: AttendeeSettingsUpdate,
         questions: QuestionService,
     ) -> AttendeeSettingsRead:
-        """Ask a name per ticket: `off`, `optional` or `required`. Orders already placed keep theirs."""
+        """Update attendee settings
+
+        Ask a name per ticket: `off`, `optional` or `required`. Orders already placed keep theirs."""
         mode = await questions.set_holder_names(organization_id, event_id, data.holder_names)
         return AttendeeSettingsRead(event_id=event_id, holder_names=mode)

@@ -43,58 +43,146 @@ class QuestionCreate(msgspec.Struct, forbid_unknown_fields=True):
     `options`: a choice question's answers (2 to 30 distinct, each up to 100 characters); no
     other kind takes options. `ticket_type_ids`: empty means every ticket type."""
 
-    kind: QuestionKind
-    label: Label
-    purpose: Purpose
-    required: bool = False
-    scope: QuestionScope = "order"
-    ticket_type_ids: TypeIds = msgspec.field(default_factory=list)
-    options: Options = msgspec.field(default_factory=list)
+    kind: Annotated[QuestionKind, msgspec.Meta(description="What kind of answer it takes.")]
+    label: Annotated[Label, msgspec.Meta(description="The question buyers read.", examples=["Dieetvereistes"])]
+    purpose: Annotated[
+        Purpose,
+        msgspec.Meta(
+            description="Why it is asked, shown to buyers (POPIA).", examples=["So the caterer can plan meals."]
+        ),
+    ]
+    required: Annotated[bool, msgspec.Meta(description="Checkout refuses to continue without an answer.")] = False
+    scope: Annotated[
+        QuestionScope, msgspec.Meta(description="`order`: asked once per order; `ticket`: asked for each ticket.")
+    ] = "order"
+    ticket_type_ids: Annotated[
+        TypeIds,
+        msgspec.Meta(description="For a ticket question: only tickets of these types are asked (empty: every type)."),
+    ] = msgspec.field(default_factory=list)
+    options: Annotated[
+        Options,
+        msgspec.Meta(
+            description="The choices of a choice question (at least two); empty for other kinds.",
+            examples=[["Geen", "Vegetaries", "Halaal"]],
+        ),
+    ] = msgspec.field(default_factory=list)
 
 
 class QuestionUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """`archived: true` takes the question out of checkout and keeps its answers; false brings it back."""
 
-    kind: QuestionKind | msgspec.UnsetType = msgspec.UNSET
-    label: Label | msgspec.UnsetType = msgspec.UNSET
-    purpose: Purpose | msgspec.UnsetType = msgspec.UNSET
-    required: bool | msgspec.UnsetType = msgspec.UNSET
-    scope: QuestionScope | msgspec.UnsetType = msgspec.UNSET
-    ticket_type_ids: TypeIds | msgspec.UnsetType = msgspec.UNSET
-    options: Options | msgspec.UnsetType = msgspec.UNSET
-    archived: bool | msgspec.UnsetType = msgspec.UNSET
+    kind: (
+        Annotated[
+            QuestionKind,
+            msgspec.Meta(description="What kind of answer it takes (an answered question keeps its kind: 409)."),
+        ]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+    label: (
+        Annotated[Label, msgspec.Meta(description="The question buyers read.", examples=["Dieetvereistes"])]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+    purpose: (
+        Annotated[
+            Purpose,
+            msgspec.Meta(
+                description="Why it is asked, shown to buyers (POPIA).", examples=["So the caterer can plan meals."]
+            ),
+        ]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+    required: (
+        Annotated[bool, msgspec.Meta(description="Checkout refuses to continue without an answer.")] | msgspec.UnsetType
+    ) = msgspec.UNSET
+    scope: (
+        Annotated[
+            QuestionScope, msgspec.Meta(description="`order` or `ticket` (an answered question keeps its scope: 409).")
+        ]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+    ticket_type_ids: (
+        Annotated[
+            TypeIds,
+            msgspec.Meta(description="For a ticket question, the types whose tickets are asked; empty: every type."),
+        ]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+    options: (
+        Annotated[
+            Options,
+            msgspec.Meta(description="The choices of a choice question.", examples=[["Geen", "Vegetaries", "Halaal"]]),
+        ]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+    archived: (
+        Annotated[bool, msgspec.Meta(description="true takes it out of checkout (answers kept); false puts it back.")]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
 
 
 class QuestionOrder(msgspec.Struct, forbid_unknown_fields=True):
     """Every active question of the event, once, in the new order."""
 
-    question_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=500)]
+    question_ids: Annotated[
+        list[uuid.UUID],
+        msgspec.Meta(max_length=500, description="Every active question of the event, once, in the new order."),
+    ]
 
 
 class QuestionRead(msgspec.Struct):
+    """A checkout question of an event."""
+
     id: uuid.UUID
     event_id: uuid.UUID
-    kind: QuestionKind
-    label: str
-    purpose: str
-    required: bool
-    scope: QuestionScope
-    ticket_type_ids: list[uuid.UUID]  # empty: every ticket type
-    options: list[str]
-    position: int
-    archived: bool
-    answer_count: int
+    kind: Annotated[QuestionKind, msgspec.Meta(description="What kind of answer it takes.")]
+    label: Annotated[str, msgspec.Meta(description="The question buyers read.", examples=["Dieetvereistes"])]
+    purpose: Annotated[
+        str,
+        msgspec.Meta(
+            description="Why it is asked, shown to buyers (POPIA).", examples=["So the caterer can plan meals."]
+        ),
+    ]
+    required: Annotated[bool, msgspec.Meta(description="Checkout refuses to continue without an answer.")]
+    scope: Annotated[
+        QuestionScope, msgspec.Meta(description="`order`: asked once per order; `ticket`: asked for each ticket.")
+    ]
+    ticket_type_ids: Annotated[
+        list[uuid.UUID],
+        msgspec.Meta(description="For a ticket question, the types whose tickets are asked; empty: every type."),
+    ]  # empty: every ticket type
+    options: Annotated[
+        list[str],
+        msgspec.Meta(description="The choices of a choice question.", examples=[["Geen", "Vegetaries", "Halaal"]]),
+    ]
+    position: Annotated[
+        int, msgspec.Meta(description="Where buyers see it: lower first (archived questions are listed last).")
+    ]
+    archived: Annotated[bool, msgspec.Meta(description="Taken out of checkout; its answers are kept.")]
+    answer_count: Annotated[
+        int,
+        msgspec.Meta(description="How many answers it has (an answered question cannot be deleted, only archived)."),
+    ]
     created_at: datetime
     updated_at: datetime
 
 
 class AttendeeSettingsRead(msgspec.Struct):
+    """Whether checkout asks the name of each ticket's holder."""
+
     event_id: uuid.UUID
-    holder_names: HolderNameMode
+    holder_names: Annotated[
+        HolderNameMode,
+        msgspec.Meta(description="`off`: never asked; `optional`: asked; `required`: checkout needs one per ticket."),
+    ]
 
 
 class AttendeeSettingsUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    holder_names: HolderNameMode
+    """Whether checkout asks the name of each ticket's holder."""
+
+    holder_names: Annotated[
+        HolderNameMode,
+        msgspec.Meta(description="`off`: never asked; `optional`: asked; `required`: checkout needs one per ticket."),
+    ]
 
 
 class AnswerRead(msgspec.Struct):
@@ -102,24 +190,48 @@ class AnswerRead(msgspec.Struct):
     type and number in the order, and by `ticket_id` once the ticket is issued."""
 
     question_id: uuid.UUID
-    label: str
-    kind: QuestionKind
-    scope: QuestionScope
-    value: str | bool
+    label: Annotated[str, msgspec.Meta(description="The question as it was asked.", examples=["Dieetvereistes"])]
+    kind: Annotated[QuestionKind, msgspec.Meta(description="The question's kind when it was answered.")]
+    scope: Annotated[QuestionScope, msgspec.Meta(description="Asked once per order, or per ticket.")]
+    value: Annotated[
+        str | bool,
+        msgspec.Meta(
+            description="The answer: text, the chosen option, or true/false for a checkbox.", examples=["Vegetaries"]
+        ),
+    ]
     ticket_id: uuid.UUID | None = None
     ticket_type_id: uuid.UUID | None = None
-    number: int | None = None
+    number: (
+        Annotated[
+            int, msgspec.Meta(description="Which ticket of its type in the order (from 1); null for an order question.")
+        ]
+        | None
+    ) = None
 
 
 class AskedQuestionRead(msgspec.Struct):
     """A question as the buyer sees it."""
 
     id: uuid.UUID
-    kind: QuestionKind
-    label: str
-    purpose: str
-    required: bool
-    options: list[str]
+    kind: Annotated[
+        QuestionKind, msgspec.Meta(description="What kind of answer it takes (text, choice, checkbox ...).")
+    ]
+    label: Annotated[str, msgspec.Meta(description="The question buyers read.", examples=["Dieetvereistes"])]
+    purpose: Annotated[
+        str,
+        msgspec.Meta(
+            description="Why the organiser asks it (shown to buyers: POPIA asks for a purpose).",
+            examples=["So the caterer can plan meals."],
+        ),
+    ]
+    required: Annotated[bool, msgspec.Meta(description="Checkout refuses to continue without an answer.")]
+    options: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="The choices, for a choice question (empty otherwise).",
+            examples=[["Geen", "Vegetaries", "Halaal"]],
+        ),
+    ]
 
 
 class AskedTicketRead(msgspec.Struct):
@@ -127,17 +239,25 @@ class AskedTicketRead(msgspec.Struct):
 
     ticket_type_id: uuid.UUID
     ticket_type_name: str
-    number: int
-    questions: list[AskedQuestionRead]
+    number: Annotated[int, msgspec.Meta(description="Which ticket of its type in the order (from 1).")]
+    questions: Annotated[
+        list[AskedQuestionRead], msgspec.Meta(description="The per-ticket questions that apply to this ticket's type.")
+    ]
 
 
 class CheckoutQuestionsRead(msgspec.Struct):
     """What `startCheckout` asks for this order: `answers` for `order_questions`, and per ticket
     (`tickets[].ticket_type_id` + `number`) a `holder_name` (per `holder_names`) and `answers`."""
 
-    holder_names: HolderNameMode
-    order_questions: list[AskedQuestionRead]
-    tickets: list[AskedTicketRead]
+    holder_names: Annotated[
+        HolderNameMode, msgspec.Meta(description="Whether each ticket needs (or may take) its holder's name.")
+    ]
+    order_questions: Annotated[
+        list[AskedQuestionRead], msgspec.Meta(description="Questions asked once for the whole order.")
+    ]
+    tickets: Annotated[
+        list[AskedTicketRead], msgspec.Meta(description="One entry per ticket in the order, with its own questions.")
+    ]
 
 
 # --- mappers: stored rows -> response bodies ---

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get
@@ -17,22 +17,51 @@ from voelgoed.lib.pagination import PageParams, order_by, paginate
 
 
 class AuditEntryRead(msgspec.Struct):
+    """One change recorded in the audit log."""
+
     id: uuid.UUID
-    actor_user_id: uuid.UUID | None
-    actor_email: str | None
-    action: str
-    entity_type: str
-    entity_id: uuid.UUID
-    changes: dict[str, Any]
+    actor_user_id: (
+        Annotated[
+            uuid.UUID,
+            msgspec.Meta(
+                description="The member who made the change; null for the system (jobs, payment notifications)."
+            ),
+        ]
+        | None
+    )
+    actor_email: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                description="The member's e-mail address at the time.", examples=["anri.vanwyk@example.co.za"]
+            ),
+        ]
+        | None
+    )
+    action: Annotated[
+        str, msgspec.Meta(description="What happened, as `entity.verb`.", examples=["ticket_type.updated"])
+    ]
+    entity_type: Annotated[str, msgspec.Meta(description="The kind of resource changed.", examples=["ticket_type"])]
+    entity_id: Annotated[uuid.UUID, msgspec.Meta(description="The changed resource's id.")]
+    changes: Annotated[
+        dict[str, Any],
+        msgspec.Meta(
+            description="The changed fields, each as [before, after].", examples=[{"price_cents": [25000, 30000]}]
+        ),
+    ]
     created_at: datetime
 
 
 class AuditPage(msgspec.Struct):
+    """A page of audit log entries, newest first."""
+
     items: list[AuditEntryRead]
     total: int
     page: int
     page_size: int
-    time_zone: str  # the organisation's: `created_at` is UTC, shown in this zone
+    time_zone: Annotated[
+        str, msgspec.Meta(description="The organisation's time zone, to show the UTC `created_at` times in.")
+    ]  # the organisation's: `created_at` is UTC, shown in this zone
 
 
 class AuditController(Controller):
@@ -49,6 +78,10 @@ class AuditController(Controller):
         page: int = Parameter(default=1, ge=1),
         page_size: int = Parameter(default=50, ge=1, le=200),
     ) -> AuditPage:
+        """List the audit log
+
+        Who changed what in the organisation, newest first, a page at a time; filter by `entity_type` and
+        `entity_id` for one resource's history. Entries are never changed or deleted."""
         stmt = order_by(
             AuditService.query(entity_type, entity_id),
             "-created_at",

@@ -61,6 +61,10 @@ class TicketTypeController(Controller):
     async def list_types(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, types: TicketTypeService, settings: Settings
     ) -> list[TicketTypeRead]:
+        """List ticket types
+
+        The event's ticket types in their order, each with its price, VAT, sales window, stock (sold, held,
+        available) and, for a hidden type, its access code and secret link."""
         listed = await types.list(event_id)
         slug = await types.event_slug(event_id)
         rate = await charged_vat_rate_bp(types.db, organization_id)
@@ -78,6 +82,10 @@ class TicketTypeController(Controller):
         redis: Redis,
         settings: Settings,
     ) -> TicketTypeRead:
+        """Create a ticket type
+
+        A new ticket type on the event, with a price in cents (VAT included), a quantity and optional sales window
+        and per-order limits. The public page shows it at once. Audit-logged."""
         tt = await types.create(organization_id, event_id, msgspec.structs.asdict(data))
         read = type_read(
             tt,
@@ -97,6 +105,9 @@ class TicketTypeController(Controller):
         types: TicketTypeService,
         settings: Settings,
     ) -> TicketTypeRead:
+        """Get a ticket type
+
+        One ticket type with its price, VAT, sales window and stock."""
         tt = await types.get(event_id, type_id)
         return type_read(
             tt,
@@ -118,6 +129,11 @@ class TicketTypeController(Controller):
         redis: Redis,
         settings: Settings,
     ) -> TicketTypeRead:
+        """Update a ticket type
+
+        Change a ticket type; only the fields sent change. The quantity cannot go below what is held and sold (409),
+        and an access code another type of the event uses is a 409. Orders already placed keep their price.
+        Audit-logged."""
         tt = await types.update(event_id, type_id, sent_fields(data))
         read = type_read(
             tt,
@@ -143,7 +159,9 @@ class TicketTypeController(Controller):
         db_session: AsyncSession,
         settings: Settings,
     ) -> TicketTypeRead:
-        """A hidden type's new random access code: the old code and secret link stop working."""
+        """Regenerate a hidden type's access code
+
+        A hidden type's new random access code: the old code and secret link stop working."""
         tt = await types.regenerate_access_code(event_id, type_id)
         read = type_read(
             tt,
@@ -169,6 +187,10 @@ class TicketTypeController(Controller):
         db_session: AsyncSession,
         redis: Redis,
     ) -> None:
+        """Delete a ticket type
+
+        Delete a ticket type that is in no order; one in orders is a 409 (hide it, or set its quantity to what is
+        sold). Answers 204. Audit-logged."""
         await types.delete(event_id, type_id)
         await _commit_and_refresh(db_session, redis, event_id)
 
@@ -182,18 +204,28 @@ class CouponController(Controller):
     async def list_coupons(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, coupons: CouponService
     ) -> list[CouponRead]:
+        """List coupons
+
+        The event's coupons with how often each was used."""
         return [coupon_read(c) for c in await coupons.list(event_id)]
 
     @post("", operation_id="createCoupon", opt=access(Permission.EVENTS_WRITE))
     async def create_coupon(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, data: CouponCreate, coupons: CouponService
     ) -> CouponRead:
+        """Create a coupon
+
+        A discount code for the event: a percentage (1-100) or an amount in cents off, optionally for some ticket
+        types only, within a validity window and a usage limit. A code the event already has is a 409. Audit-logged."""
         return coupon_read(await coupons.create(organization_id, event_id, msgspec.structs.asdict(data)))
 
     @get("/{coupon_id:uuid}", operation_id="getCoupon", opt=access(Permission.EVENTS_READ))
     async def get_coupon(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, coupon_id: uuid.UUID, coupons: CouponService
     ) -> CouponRead:
+        """Get a coupon
+
+        One coupon with how often it was used."""
         return coupon_read(await coupons.get(event_id, coupon_id))
 
     @patch("/{coupon_id:uuid}", operation_id="updateCoupon", opt=access(Permission.EVENTS_WRITE))
@@ -205,6 +237,10 @@ class CouponController(Controller):
         data: CouponUpdate,
         coupons: CouponService,
     ) -> CouponRead:
+        """Update a coupon
+
+        Change a coupon; only the fields sent change. Its usage limit cannot go below its uses (409). Orders already
+        placed keep their discount. Audit-logged."""
         return coupon_read(await coupons.update(event_id, coupon_id, sent_fields(data)))
 
     @delete(
@@ -216,6 +252,9 @@ class CouponController(Controller):
     async def delete_coupon(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, coupon_id: uuid.UUID, coupons: CouponService
     ) -> None:
+        """Delete a coupon
+
+        The code stops working at checkout; orders that used it keep their amounts. Answers 204. Audit-logged."""
         await coupons.delete(event_id, coupon_id)
 
 
@@ -234,7 +273,9 @@ class QuotaController(Controller):
     async def list_quotas(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, quotas: QuotaService
     ) -> list[QuotaRead]:
-        """The event's shared quotas with their counters and the ticket types that draw from each."""
+        """List shared quotas
+
+        The event's shared quotas with their counters and the ticket types that draw from each."""
         listed, members = await quotas.list(event_id)
         return [quota_read(q, members.get(q.id, [])) for q in listed]
 
@@ -248,7 +289,9 @@ class QuotaController(Controller):
         db_session: AsyncSession,
         redis: Redis,
     ) -> QuotaRead:
-        """A shared quota; `ticket_type_ids` join it (409 when one is in another quota, or when the
+        """Create a shared quota
+
+        A shared quota; `ticket_type_ids` join it (409 when one is in another quota, or when the
         pool cannot take what they already hold and sell)."""
         quota = await quotas.create(organization_id, event_id, msgspec.structs.asdict(data))
         read = quota_read(quota, (await quotas.members(event_id)).get(quota.id, []))
@@ -259,7 +302,11 @@ class QuotaController(Controller):
     async def get_quota(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, quota_id: uuid.UUID, quotas: QuotaService
     ) -> QuotaRead:
-        """One shared quota."""
+        """Get a shared quota
+
+        Its size, what its ticket types hold and sell from it, and those types.
+
+        One shared quota."""
         quota = await quotas.get(event_id, quota_id)
         return quota_read(quota, (await quotas.members(event_id)).get(quota.id, []))
 
@@ -274,7 +321,9 @@ class QuotaController(Controller):
         db_session: AsyncSession,
         redis: Redis,
     ) -> QuotaRead:
-        """Rename, resize (409 below what its types hold and sell) or change its ticket types."""
+        """Update a shared quota
+
+        Rename, resize (409 below what its types hold and sell) or change its ticket types."""
         quota = await quotas.update(event_id, quota_id, sent_fields(data))
         read = quota_read(quota, (await quotas.members(event_id)).get(quota.id, []))
         await _commit_and_refresh(db_session, redis, event_id)
@@ -295,6 +344,8 @@ class QuotaController(Controller):
         db_session: AsyncSession,
         redis: Redis,
     ) -> None:
-        """Delete a quota; its types keep selling from their own quantity."""
+        """Delete a shared quota
+
+        Delete a quota; its types keep selling from their own quantity."""
         await quotas.delete(event_id, quota_id)
         await _commit_and_refresh(db_session, redis, event_id)

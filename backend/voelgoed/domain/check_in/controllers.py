@@ -50,6 +50,10 @@ class DeviceCheckinController(Controller):
 
     @get("/device", operation_id="getDeviceSession", opt=access(Access.DEVICE))
     async def get_device(self, device: DeviceContext, db_session: AsyncSession) -> DeviceSession:
+        """Get this device's session
+
+        Who this scanner is: its name, organisation, the events it may scan, the gate it is paired for, and the
+        server's clock (to correct its own)."""
         return await device_session(
             db_session, device.id, device.organization_id, device.name, device.event_ids, device.gate_id
         )
@@ -58,14 +62,18 @@ class DeviceCheckinController(Controller):
     async def report_gate(
         self, data: DeviceGateChoice, device: DeviceContext, db_session: AsyncSession
     ) -> DeviceGateChosen:
-        """The gate a person picked on this device (paired for any gate), so the organiser's
+        """Report the gate picked on this device
+
+        The gate a person picked on this device (paired for any gate), so the organiser's
         Devices list shows it before the first scan. Idempotent; the scanner sends it again on
         its next sync when it was offline. (POST, not PUT: the app's CORS allows GET and POST.)"""
         return await choose_gate(db_session, device, data.gate_id)
 
     @post("/scans", operation_id="scanTicket", opt=access(Access.DEVICE), status_code=200)
     async def scan(self, data: ScanRequest, device: DeviceContext, db_session: AsyncSession) -> ScanVerdict:
-        """Decide one scan online (idempotent by client_scan_id).
+        """Scan a ticket
+
+        Decide one scan online (idempotent by client_scan_id).
 
         `payload` is the QR text (`VG1:…`) or the ticket code printed under it, typed in by hand
         (20 characters, any case or grouping)."""
@@ -83,12 +91,16 @@ class DeviceCheckinController(Controller):
 
     @post("/offline-scans", operation_id="uploadOfflineScans", opt=access(Access.DEVICE), status_code=200)
     async def upload(self, data: OfflineUpload, device: DeviceContext, db_session: AsyncSession) -> OfflineUploadResult:
-        """Upload queued offline scans (idempotent by client_scan_id); do this before downloading."""
+        """Upload offline scans
+
+        Upload queued offline scans (idempotent by client_scan_id); do this before downloading."""
         return await offline_sync.upload(db_session, device, data)
 
     @get("/snapshot", operation_id="getCheckinSnapshot", opt=access(Access.DEVICE))
     async def snapshot(self, event_id: uuid.UUID, device: DeviceContext, db_session: AsyncSession) -> Stream:
-        """Everything an offline scanner needs for one event, streamed as one JSON object."""
+        """Download the offline snapshot
+
+        Everything an offline scanner needs for one event, streamed as one JSON object."""
         snap = await offline_sync.snapshot(db_session, device, event_id)
         return Stream(offline_sync.stream_snapshot(snap), media_type="application/json")
 
@@ -101,7 +113,9 @@ class DeviceCheckinController(Controller):
         cursor: int = Parameter(ge=0),
         limit: int = Parameter(default=2000, ge=1, le=5000),
     ) -> Response[bytes]:
-        """Ticket records changed after `cursor` (no gaps), and the next cursor."""
+        """Get ticket changes since a cursor
+
+        Ticket records changed after `cursor` (no gaps), and the next cursor."""
         body = await offline_sync.changes(db_session, device, event_id, cursor, limit)
         return Response(msgspec.json.encode(body), media_type="application/json")
 
@@ -114,7 +128,9 @@ class CheckinAdminController(Controller):
     async def get_config(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
     ) -> CheckinConfigRead:
-        """The event's check-in rules with the defaults filled in (`effective_valid_from/until`) and
+        """Get check-in rules
+
+        The event's check-in rules with the defaults filled in (`effective_valid_from/until`) and
         one entry per gate of the event's venue."""
         return await services.config_read(db_session, await services.get_event(db_session, event_id))
 
@@ -122,7 +138,9 @@ class CheckinAdminController(Controller):
     async def update_config(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, data: CheckinConfigUpdate, db_session: AsyncSession
     ) -> CheckinConfigRead:
-        """Replace the event's check-in rules: entry window (times without an offset are read in the
+        """Update check-in rules
+
+        Replace the event's check-in rules: entry window (times without an offset are read in the
         event's time zone), exits, re-entry and each gate's directions and ticket types. Online scans
         use them at once; offline scanners from their next sync."""
         event = await services.get_event(db_session, event_id)
@@ -137,7 +155,9 @@ class CheckinAdminController(Controller):
         after: int = Parameter(default=0, ge=0),
         limit: int = Parameter(default=100, ge=1, le=1000),
     ) -> ScanFeed:
-        """The live scan feed: poll with the last `last_seq` as `after`."""
+        """List scans
+
+        The live scan feed: poll with the last `last_seq` as `after`."""
         await services.get_event(db_session, event_id)
         items = await services.scan_feed(db_session, event_id, after, limit)
         return ScanFeed(items=items, last_seq=items[-1].seq if items else after)
@@ -151,7 +171,9 @@ class CheckinAdminController(Controller):
         live_hub: LiveHub,
         after: int = Parameter(default=0, ge=0),
     ) -> ServerSentEvent:
-        """Server-Sent Events: one `scan` event per scan (id = seq), pushed as the scan is recorded (no
+        """Stream scans live
+
+        Server-Sent Events: one `scan` event per scan (id = seq), pushed as the scan is recorded (no
         polling); a `ping` comment after 15 s without a scan."""
         # PostgreSQL notifies this process of the event's scans (lib/live.py); reads run on a
         # connection of their own (the request's session ends when the response starts), once per
@@ -189,12 +211,20 @@ class CheckinAdminController(Controller):
 
     @get("/checkin-counts", operation_id="getCheckinCounts", opt=access(Permission.EVENTS_READ))
     async def counts(self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession) -> CheckinCounts:
+        """Get check-in counts
+
+        Tickets admitted, and entries, exits and people inside in total and per gate, with the number of offline
+        duplicates."""
         return await services.counts(db_session, await services.get_event(db_session, event_id))
 
     @get("/offline-duplicates", operation_id="listOfflineDuplicates", opt=access(Permission.EVENTS_READ))
     async def duplicates(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
     ) -> DuplicateList:
+        """List offline duplicate scans
+
+        Tickets admitted twice while scanners were offline (each scanner admitted them on its own): each duplicate
+        scan and the scan that counted (`winner`)."""
         await services.get_event(db_session, event_id)
         return DuplicateList(items=await services.offline_duplicates(db_session, event_id))
 
@@ -202,4 +232,8 @@ class CheckinAdminController(Controller):
     async def scan_sessions(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
     ) -> SessionList:
+        """List scan sessions
+
+        Per device and gate: when it started and last scanned, how many scans, and its clock offset, so the
+        organiser sees which scanners are working."""
         return SessionList(items=await services.sessions(db_session, await services.get_event(db_session, event_id)))

@@ -37,7 +37,9 @@ class DashboardController(Controller):
     async def overview(
         self, organization_id: uuid.UUID, read_session: AsyncSession, redis: Redis, settings: Settings
     ) -> OrganizationOverview:
-        """Every event of the organisation with its key figures (sold, capacity, gross, checked in);
+        """Get the organisation's overview
+
+        Every event of the organisation with its key figures (sold, capacity, gross, checked in);
         may be up to 5 s old (plus the read replica's lag, when one is configured)."""
         return await cache.organization_overview(read_session, redis, organization_id, settings.cache.dashboard_seconds)
 
@@ -51,7 +53,9 @@ class DashboardController(Controller):
         settings: Settings,
         granularity: str = Parameter(default="hour", pattern="^(hour|day)$"),
     ) -> EventDashboard:
-        """Sales per ticket type, revenue, sales and check-ins over time, occupancy per gate."""
+        """Get an event's dashboard
+
+        Sales per ticket type, revenue, sales and check-ins over time, occupancy per gate."""
         event = await get_event(read_session, event_id)
         return await cache.event_dashboard(read_session, redis, event, granularity, settings.cache.dashboard_seconds)
 
@@ -71,7 +75,9 @@ class DashboardController(Controller):
         live_hub: LiveHub,
         granularity: str = Parameter(default="hour", pattern="^(hour|day)$"),
     ) -> ServerSentEvent:
-        """Server-Sent Events: a `summary` event (the whole dashboard, JSON) at once, then again
+        """Stream an event's dashboard live
+
+        Server-Sent Events: a `summary` event (the whole dashboard, JSON) at once, then again
         whenever a sale, hold, scan or snapshot build changes it (pushed at once, no polling); a `ping`
         comment every 15 s. The stream ends after 10 minutes and EventSource reconnects. A client
         that does not ask for `text/event-stream` in `Accept` gets the first summary only (then the
@@ -124,7 +130,9 @@ class DashboardController(Controller):
         start: datetime | None = Parameter(default=None, description="inclusive, with offset"),
         end: datetime | None = Parameter(default=None, description="exclusive, with offset"),
     ) -> Funnel:
-        """page_view -> add_to_cart -> checkout_started -> checkout_success: events per step in
+        """Get an event's sales funnel
+
+        page_view -> add_to_cart -> checkout_started -> checkout_success: events per step in
         [start, end), conversion between steps, and the same split by UTM source."""
         event = await get_event(read_session, event_id)
         return await services.funnel(read_session, event, start, end)

@@ -33,7 +33,9 @@ class DeviceController(Controller):
     async def create_pairing_code(
         self, organization_id: uuid.UUID, data: PairingCodeCreate, db_session: AsyncSession, auth: AuthContext
     ) -> PairingCodeRead:
-        """A short-lived, single-use code (text + QR content) that pairs one scanner."""
+        """Create a device pairing code
+
+        A short-lived, single-use code (text + QR content) that pairs one scanner."""
         return await services.create_pairing_code(
             db_session,
             organization_id=organization_id,
@@ -52,6 +54,10 @@ class DeviceController(Controller):
         page: int = Parameter(default=1, ge=1),
         page_size: int = Parameter(default=50, ge=1, le=200),
     ) -> DevicePage:
+        """List paired devices
+
+        The organisation's scanners, a page at a time: name, events and gate they are paired for, the gate last
+        picked, when they were last seen and whether they are revoked."""
         items, total = await services.list_devices(db_session, page=page, page_size=page_size)
         return DevicePage(items=items, total=total, page=page, page_size=page_size)
 
@@ -64,7 +70,9 @@ class DeviceController(Controller):
     async def revoke_device(
         self, organization_id: uuid.UUID, device_id: uuid.UUID, db_session: AsyncSession
     ) -> DeviceRead:
-        """The device's token stops working at its next request (401)."""
+        """Revoke a device
+
+        The device's token stops working at its next request (401)."""
         return await services.revoke(db_session, device_id)
 
 
@@ -76,7 +84,9 @@ class DevicePairController(Controller):
     async def pair(
         self, data: PairRequest, db_session: AsyncSession, redis: Redis, request: Request[Any, Any, Any]
     ) -> DeviceSession:
-        """Redeem a pairing code for a device token (shown once)."""
+        """Pair a scanner
+
+        Redeem a pairing code for a device token (shown once)."""
         ip = client_address(request)
         await ratelimit.hit(redis, f"device-pair:{ip}", limit=20, window_seconds=600)
         return await services.pair(db_session, code=data.code, device_name=data.device_name)

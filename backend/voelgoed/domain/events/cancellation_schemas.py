@@ -20,9 +20,34 @@ class EventCancellationCreate(msgspec.Struct, forbid_unknown_fields=True):
     reservations are always cancelled and their tickets released. `reason_text` is kept for the
     organisation (audit log, refunds); `message` is quoted in every buyer's e-mail."""
 
-    mode: Annotated[str, documented_as(MODES)]
-    reason_text: Annotated[str, msgspec.Meta(max_length=500)]
-    message: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    mode: Annotated[
+        Annotated[str, documented_as(MODES)],
+        msgspec.Meta(
+            description=(
+                "`refund_all`: every paid order is refunded in full; "
+                "`cancel_without_refund`: orders are cancelled, no money moves."
+            )
+        ),
+    ]
+    reason_text: Annotated[
+        str,
+        msgspec.Meta(
+            max_length=500,
+            description="Why, for the audit log and the buyers' e-mail.",
+            examples=["Swaar reën: die terrein is onbegaanbaar."],
+        ),
+    ]
+    message: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=2000,
+                description="An extra note in the buyers' e-mail.",
+                examples=["Ons hoop om julle in Maart te sien."],
+            ),
+        ]
+        | None
+    ) = None
 
 
 class EventCancellationPreview(msgspec.Struct):
@@ -30,40 +55,56 @@ class EventCancellationPreview(msgspec.Struct):
 
     event_id: uuid.UUID
     event_name: str
-    paid_orders: int
-    paid_cents: int  # what those orders paid
-    refundable_cents: int  # what refund_all would give back: paid, less refunds made or under way
-    unpaid_holds: int  # reservations not paid yet (simply cancelled)
-    can_cancel: bool  # the event's lifecycle allows cancelling (draft or published)
+    paid_orders: Annotated[int, msgspec.Meta(description="Paid orders the cancellation would cancel.")]
+    paid_cents: Annotated[int, msgspec.Meta(description="What those orders paid.")]  # what those orders paid
+    refundable_cents: Annotated[
+        int, msgspec.Meta(description="What `refund_all` would give back: paid, less refunds made or under way.")
+    ]  # what refund_all would give back: paid, less refunds made or under way
+    unpaid_holds: Annotated[
+        int, msgspec.Meta(description="Reservations not paid yet (simply cancelled).")
+    ]  # reservations not paid yet (simply cancelled)
+    can_cancel: Annotated[
+        bool, msgspec.Meta(description="The event's status allows cancelling (draft or published).")
+    ]  # the event's lifecycle allows cancelling (draft or published)
 
 
 class FailedOrder(msgspec.Struct):
+    """An order a cancellation could not cancel."""
+
     order_id: uuid.UUID
     reference: str
-    error: str
+    error: Annotated[str, msgspec.Meta(description="Why.")]
 
 
 class EventCancellationRead(msgspec.Struct):
+    """An event's cancellation job and its outcome."""
+
     id: uuid.UUID
     event_id: uuid.UUID
-    mode: CancellationMode
-    reason_text: str  # free text (a `reason` field would be a closed set in this API)
-    message: str | None
-    status: CancellationStatus  # running | finished | failed
-    orders_total: int
-    orders_done: int
-    progress: float  # 0..1
-    refunds_requested: int
-    refund_cents: int
-    emails_queued: int
-    emails_sent: int
-    failures: int
-    holds_released: int
-    started_by: uuid.UUID | None
+    mode: Annotated[CancellationMode, msgspec.Meta(description="`refund_all` or `cancel_without_refund`.")]
+    reason_text: Annotated[
+        str, msgspec.Meta(description="Why it was cancelled.", examples=["Swaar reën: die terrein is onbegaanbaar."])
+    ]  # free text (a `reason` field would be a closed set in this API)
+    message: Annotated[str, msgspec.Meta(description="The extra note in the buyers' e-mail.")] | None
+    status: Annotated[
+        CancellationStatus, msgspec.Meta(description="`running`, `finished` or `failed`.")
+    ]  # running | finished | failed
+    orders_total: Annotated[int, msgspec.Meta(description="Paid orders to cancel.")]
+    orders_done: Annotated[int, msgspec.Meta(description="Paid orders handled so far.")]
+    progress: Annotated[float, msgspec.Meta(description="orders_done / orders_total, from 0 to 1.")]  # 0..1
+    refunds_requested: Annotated[int, msgspec.Meta(description="Refunds started.")]
+    refund_cents: Annotated[int, msgspec.Meta(description="Their total.")]
+    emails_queued: Annotated[int, msgspec.Meta(description="Buyer e-mails queued.")]
+    emails_sent: Annotated[int, msgspec.Meta(description="Buyer e-mails sent.")]
+    failures: Annotated[int, msgspec.Meta(description="Orders that could not be cancelled.")]
+    holds_released: Annotated[int, msgspec.Meta(description="Unpaid reservations released.")]
+    started_by: Annotated[uuid.UUID, msgspec.Meta(description="The member who cancelled.")] | None
     started_at: datetime
     finished_at: datetime | None
-    error: str | None
-    failed_orders: list[FailedOrder]  # the first 50 orders that could not be cancelled (summary)
+    error: Annotated[str, msgspec.Meta(description="Why the job failed; null unless `failed`.")] | None
+    failed_orders: Annotated[
+        list[FailedOrder], msgspec.Meta(description="The first 50 orders that could not be cancelled.")
+    ]  # the first 50 orders that could not be cancelled (summary)
 
 
 # --- mappers: stored rows -> response bodies (the one place each response is built) ---

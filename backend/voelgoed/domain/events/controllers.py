@@ -66,23 +66,37 @@ class EventController(Controller):
         venue_id: uuid.UUID | None = None,
         sort: EventSort | None = None,
     ) -> EventPage:
+        """List events
+
+        The organisation's events, a page at a time; `q` searches the name and slug, filter by `status` or
+        `venue_id`, order by `sort`."""
         params = PageParams(page=page, page_size=page_size, sort=sort)
         items, total = await events.list(params, q=q, status=status, venue_id=venue_id)
         return EventPage(items=[event_read(e) for e in items], total=total, page=page, page_size=page_size)
 
     @post("", operation_id="createEvent", opt=access(Permission.EVENTS_WRITE))
     async def create_event(self, organization_id: uuid.UUID, data: EventCreate, events: EventService) -> EventRead:
+        """Create an event
+
+        A new event in `draft`, not yet on sale. Times without an offset are read in the event's time zone (the
+        venue's when not given); it must end after it starts, and its capacity cannot exceed the venue's. The slug
+        is made from the name unless given. Audit-logged."""
         return event_read(await events.create(organization_id, msgspec.structs.asdict(data)))
 
     @get("/{event_id:uuid}", operation_id="getEvent", opt=access(Permission.EVENTS_READ))
     async def get_event(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> EventRead:
+        """Get an event
+
+        One event with its status, the statuses it may move to, its local times and its image."""
         return event_read(await events.get(event_id))
 
     @get("/{event_id:uuid}/public-links", operation_id="getEventPublicLinks", opt=access(Permission.EVENTS_READ))
     async def public_links(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService, settings: Settings
     ) -> EventPublicLinks:
-        """The event's public page (where buyers check out) and the snippet that embeds its ticket
+        """Get an event's public links
+
+        The event's public page (where buyers check out) and the snippet that embeds its ticket
         widget on another site. The links work while the event is published."""
         event = await events.get(event_id)
         public_url = settings.server.public_url
@@ -97,6 +111,10 @@ class EventController(Controller):
     async def update_event(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, data: EventUpdate, events: EventService
     ) -> EventRead:
+        """Update an event
+
+        Change an event; only the fields sent change. A cancelled or closed event can no longer be edited (409), and
+        a published event keeps a venue. Audit-logged."""
         return event_read(await events.update(event_id, sent_fields(data)))
 
     @delete(
@@ -113,6 +131,10 @@ class EventController(Controller):
         db_session: AsyncSession,
         media: MediaStore,
     ) -> None:
+        """Delete a draft event
+
+        Delete an event that was never published; its image files go too. Any other status is a 409 (cancel a
+        published event instead). Answers 204. Audit-logged."""
         event = await events.get(event_id)
         image = (event.image_key, event.image_width)
         await events.delete(event_id)
@@ -127,6 +149,10 @@ class EventController(Controller):
         status_code=200,
     )
     async def publish(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> EventRead:
+        """Publish an event
+
+        Put a draft event on sale: its public page and checkout open. It needs a venue and a start in the future
+        (409 says what is missing); only a draft can be published. Audit-logged."""
         return event_read(await events.transition(event_id, "publish"))
 
     @post(
@@ -136,6 +162,10 @@ class EventController(Controller):
         status_code=200,
     )
     async def close(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> EventRead:
+        """Close an event
+
+        Move a published event to `closed`, a final status: it is no longer on sale and its reports stay. Only a
+        published event can be closed (409 otherwise). Audit-logged."""
         return event_read(await events.transition(event_id, "close"))
 
     @post(
@@ -145,7 +175,9 @@ class EventController(Controller):
         status_code=200,
     )
     async def cancel(self, organization_id: uuid.UUID, event_id: uuid.UUID, events: EventService) -> EventRead:
-        """Cancel an event that has no paid orders. With paid orders: 409, use
+        """Cancel an event without paid orders
+
+        Cancel an event that has no paid orders. With paid orders: 409, use
         POST .../cancellation (createEventCancellation), which asks what happens to them."""
         return event_read(await events.transition(event_id, "cancel"))
 
@@ -158,7 +190,9 @@ class EventController(Controller):
         events: EventService,
         idempotency_key: str | None = Parameter(header=IDEMPOTENCY_HEADER, default=None, min_length=1, max_length=100),
     ) -> EventRead:
-        """Duplicate the event to a new date as a draft: venue, description, capacity, ticket types
+        """Copy an event to a new date
+
+        Duplicate the event to a new date as a draft: venue, description, capacity, ticket types
         (sales windows moved by as much as the start), check-in rules and, with `include_coupons`,
         coupons. The same `Idempotency-Key` again answers the copy made before."""
         source = await events.get(event_id)
@@ -173,7 +207,9 @@ class EventController(Controller):
         events: EventService,
         idempotency_key: str | None = Parameter(header=IDEMPOTENCY_HEADER, default=None, min_length=1, max_length=100),
     ) -> EventSeriesRead:
-        """Make one draft copy of the event per date (at most 52), all or none, linked with the
+        """Repeat an event on more dates
+
+        Make one draft copy of the event per date (at most 52), all or none, linked with the
         event by one series id. The same `Idempotency-Key` again answers the copies made before."""
         source = await events.get(event_id)
         series_id, made = await event_copies.create_series(events.db, events.audit, source, data, idempotency_key)
@@ -191,7 +227,9 @@ class EventCancellationController(Controller):
     async def preview(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
     ) -> EventCancellationPreview:
-        """How many paid orders (and how much money) and unpaid reservations cancelling would touch."""
+        """Preview an event's cancellation
+
+        How many paid orders (and how much money) and unpaid reservations cancelling would touch."""
         return await event_cancellation.preview(db_session, event_id)
 
     @post("", operation_id="createEventCancellation", opt=access(Permission.REFUNDS_WRITE), status_code=202)
@@ -204,7 +242,9 @@ class EventCancellationController(Controller):
         auth: AuthContext,
         queue: Queue,
     ) -> EventCancellationRead:
-        """Cancel the event now (the checkout stops selling at once) and start the job that cancels
+        """Cancel an event with its orders
+
+        Cancel the event now (the checkout stops selling at once) and start the job that cancels
         its paid orders, refunding them in full with mode `refund_all`, releases unpaid
         reservations and e-mails each order's buyer once. Idempotent: the same request again returns
         the existing cancellation; another mode is a 409."""
@@ -221,7 +261,9 @@ class EventCancellationController(Controller):
     async def get_cancellation(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
     ) -> EventCancellationRead:
-        """Progress of the event's cancellation (poll it) and, once finished, the summary: orders
+        """Get an event's cancellation
+
+        Progress of the event's cancellation (poll it) and, once finished, the summary: orders
         cancelled, refunds requested and their total, e-mails sent, orders that failed. 404 when the
         event has none."""
         return await event_cancellation.cancellation_view(db_session, event_id)

@@ -51,7 +51,9 @@ class EventImageController(Controller):
         db_session: AsyncSession,
         media: MediaStore,
     ) -> EventRead:
-        """Set or replace the event's image: a JPEG, PNG or WebP of at most 8 MB and 50 megapixels,
+        """Upload the event's image
+
+        Set or replace the event's image: a JPEG, PNG or WebP of at most 8 MB and 50 megapixels,
         in the multipart field `file`. The type is read from the content; the image is turned upright,
         stripped of its metadata (EXIF, GPS) and stored as WebP at 400, 800 and 1600 pixels wide
         (never enlarged). A bad file is a problem at `file` and changes nothing."""
@@ -82,7 +84,9 @@ class EventImageController(Controller):
         db_session: AsyncSession,
         media: MediaStore,
     ) -> EventRead:
-        """Remove the event's image (its pages show none). Idempotent: an event without one is unchanged."""
+        """Remove the event's image
+
+        Remove the event's image (its pages show none). Idempotent: an event without one is unchanged."""
         event = await EventService(db_session, AuditService(db_session, auth)).get(event_id)
         if event.image_key is not None:
             old = images.set_event_image(event, AuditService(db_session, auth), None, None, None)

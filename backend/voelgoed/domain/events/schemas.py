@@ -25,25 +25,70 @@ TimeZone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
     """`starts_at`/`ends_at` without an offset are read in the event's time zone."""
 
-    name: Name
+    name: Annotated[Name, msgspec.Meta(description="What buyers see.", examples=["Stellenbosch Wynfees 2026"])]
     starts_at: datetime
     ends_at: datetime
-    slug: Slug | None = None
-    description: Description | None = None
-    venue_id: uuid.UUID | None = None
-    timezone: TimeZone | None = None
-    capacity: Capacity | None = None
+    slug: Annotated[Slug, msgspec.Meta(description="The URL name; default: made from the name.")] | None = None
+    description: (
+        Annotated[
+            Description,
+            msgspec.Meta(
+                description="Shown on the public page.", examples=["Proe wyne van twintig kelders onder die eike."]
+            ),
+        ]
+        | None
+    ) = None
+    venue_id: Annotated[uuid.UUID, msgspec.Meta(description="The venue (needed to publish).")] | None = None
+    timezone: (
+        Annotated[TimeZone, msgspec.Meta(description="Default: the venue's, else Africa/Johannesburg.")] | None
+    ) = None
+    capacity: (
+        Annotated[
+            Capacity,
+            msgspec.Meta(
+                description=(
+                    "Most tickets over all types; null: only the types' quantities "
+                    "limit sales (at most the venue's capacity)."
+                )
+            ),
+        ]
+        | None
+    ) = None
 
 
 class EventUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    name: Name | msgspec.UnsetType = msgspec.UNSET
-    slug: Slug | msgspec.UnsetType = msgspec.UNSET
-    description: Description | msgspec.UnsetType | None = msgspec.UNSET
-    venue_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
+    """Changes to an event: only the fields sent change."""
+
+    name: (
+        Annotated[Name, msgspec.Meta(description="What buyers see.", examples=["Stellenbosch Wynfees 2026"])]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+    slug: Annotated[Slug, msgspec.Meta(description="The URL name.")] | msgspec.UnsetType = msgspec.UNSET
+    description: (
+        Annotated[
+            Description,
+            msgspec.Meta(
+                description="Shown on the public page.", examples=["Proe wyne van twintig kelders onder die eike."]
+            ),
+        ]
+        | msgspec.UnsetType
+        | None
+    ) = msgspec.UNSET
+    venue_id: (
+        Annotated[uuid.UUID, msgspec.Meta(description="The venue (a published event keeps one).")]
+        | msgspec.UnsetType
+        | None
+    ) = msgspec.UNSET
     starts_at: datetime | msgspec.UnsetType = msgspec.UNSET
     ends_at: datetime | msgspec.UnsetType = msgspec.UNSET
-    timezone: TimeZone | msgspec.UnsetType = msgspec.UNSET
-    capacity: Capacity | msgspec.UnsetType | None = msgspec.UNSET
+    timezone: Annotated[TimeZone, msgspec.Meta(description="The event's IANA time zone.")] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    capacity: (
+        Annotated[Capacity, msgspec.Meta(description="Most tickets over all types; null: no event-wide limit.")]
+        | msgspec.UnsetType
+        | None
+    ) = msgspec.UNSET
 
 
 if TYPE_CHECKING:
@@ -60,10 +105,18 @@ class EventCopyCreate(msgspec.Struct, forbid_unknown_fields=True):
     Ticket types (sales windows moved by as much as the start), check-in rules and, with
     `include_coupons`, coupons are copied; orders, tickets and scans never are."""
 
-    starts_at: datetime
-    ends_at: datetime | None = None
-    name: Name | None = None
-    include_coupons: bool = False
+    starts_at: Annotated[datetime, msgspec.Meta(description="The copy's start.")]
+    ends_at: Annotated[datetime, msgspec.Meta(description="The copy's end; default: as long as the source.")] | None = (
+        None
+    )
+    name: (
+        Annotated[
+            Name,
+            msgspec.Meta(description="The copy's name; default: the source's.", examples=["Stellenbosch Wynfees 2027"]),
+        ]
+        | None
+    ) = None
+    include_coupons: Annotated[bool, msgspec.Meta(description="Copy the coupons too.")] = False
 
 
 class EventSeriesCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -71,16 +124,29 @@ class EventSeriesCreate(msgspec.Struct, forbid_unknown_fields=True):
     series id. Give either `starts` (start times, without an offset read in the event's zone) or
     `repeat` with `count` (dates after the event's own: every day or week at the same local time)."""
 
-    starts: Annotated[list[datetime], msgspec.Meta(max_length=1000)] | None = None
-    repeat: SeriesRepeat | None = None
-    count: Annotated[int, msgspec.Meta(ge=1, le=1000)] | None = None
-    include_coupons: bool = False
+    starts: (
+        Annotated[
+            list[datetime],
+            msgspec.Meta(max_length=1000, description="The copies' start times; or use `repeat` and `count`."),
+        ]
+        | None
+    ) = None
+    repeat: (
+        Annotated[SeriesRepeat, msgspec.Meta(description="Repeat `daily` or `weekly` after the event's own date.")]
+        | None
+    ) = None
+    count: Annotated[int, msgspec.Meta(ge=1, le=1000, description="How many copies `repeat` makes.")] | None = None
+    include_coupons: Annotated[bool, msgspec.Meta(description="Copy the coupons too.")] = False
 
 
 class ImageSize(msgspec.Struct):
+    """One stored width of an image."""
+
     width: int
     height: int
-    url: str  # absolute, cacheable for a year (a new upload is a new URL)
+    url: Annotated[
+        str, msgspec.Meta(description="Absolute URL, cacheable for a year (a new upload is a new URL).")
+    ]  # absolute, cacheable for a year (a new upload is a new URL)
 
 
 class EventImageRead(msgspec.Struct):
@@ -88,12 +154,14 @@ class EventImageRead(msgspec.Struct):
 
     width: int
     height: int
-    sizes: list[ImageSize]
+    sizes: Annotated[list[ImageSize], msgspec.Meta(description="The stored widths, smallest first.")]
 
 
 class EventRead(msgspec.Struct):
+    """An event."""
+
     id: uuid.UUID
-    name: str
+    name: Annotated[str, msgspec.Meta(description="What buyers see.", examples=["Stellenbosch Wynfees 2026"])]
     slug: str
     description: str | None
     venue_id: uuid.UUID | None
@@ -104,30 +172,49 @@ class EventRead(msgspec.Struct):
     ends_at_local: datetime
     timezone: str
     capacity: int | None
-    status: EventStatus
+    status: Annotated[EventStatus, msgspec.Meta(description="Where the event is in its lifecycle.")]
     allowed_transitions: list[str]
-    published_at: datetime | None
+    published_at: (
+        Annotated[datetime, msgspec.Meta(description="When it was first published (UTC); null: never.")] | None
+    )
     created_at: datetime
     updated_at: datetime
-    image: EventImageRead | None = None  # uploadEventImage / deleteEventImage
+    image: Annotated[EventImageRead, msgspec.Meta(description="The event's image; null: none.")] | None = (
+        None  # uploadEventImage / deleteEventImage
+    )
 
 
 class EventSeriesRead(msgspec.Struct):
-    series_id: uuid.UUID
-    events: list[EventRead]  # the new copies, earliest first
+    """Copies made together, linked by one series id."""
+
+    series_id: Annotated[uuid.UUID, msgspec.Meta(description="The series' id (the source event belongs to it too).")]
+    events: Annotated[
+        list[EventRead], msgspec.Meta(description="The new copies, earliest first.")
+    ]  # the new copies, earliest first
 
 
 class EventPublicLinks(msgspec.Struct):
     """Where buyers find the event: its page on the checkout site and the ticket widget to paste
     on the organiser's own site (docs/widget.md). They work while the event is published."""
 
-    published: bool
-    page_url: str
-    widget_script_url: str
-    widget_snippet: str
+    published: Annotated[bool, msgspec.Meta(description="The links work only while the event is published.")]
+    page_url: Annotated[str, msgspec.Meta(description="The event's page on the checkout site.")]
+    widget_script_url: Annotated[str, msgspec.Meta(description="The ticket widget's script.")]
+    widget_snippet: Annotated[
+        str,
+        msgspec.Meta(
+            description="HTML to paste on another site to embed the widget.",
+            examples=[
+                '<div data-voelgoed-event="stellenbosch-wynfees-2026"></div>\n'
+                '<script src="https://kaartjies.voelgoed.example/widget.js" async></script>'
+            ],
+        ),
+    ]
 
 
 class EventPage(msgspec.Struct):
+    """A page of events."""
+
     items: list[EventRead]
     total: int
     page: int

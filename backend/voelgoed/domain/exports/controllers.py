@@ -60,7 +60,9 @@ class ExportController(Controller):
         auth: AuthContext,
         settings: Settings,
     ) -> Stream:
-        """Stream `orders`, `attendees` or `scans` as CSV now. Over EXPORT_SYNC_MAX_ROWS rows: 409,
+        """Download a CSV now
+
+        Stream `orders`, `attendees` or `scans` as CSV now. Over EXPORT_SYNC_MAX_ROWS rows: 409,
         create an export job instead. The rows may be a few seconds old when a read replica is
         configured."""
         event = await get_event(db_session, event_id)
@@ -95,7 +97,9 @@ class ExportController(Controller):
         queue: Queue,
         idempotency_key: str | None = Parameter(header=IDEMPOTENCY_HEADER, default=None, max_length=100),
     ) -> ExportRead:
-        """Start an export job (any size); poll it, then download. The same Idempotency-Key returns
+        """Start an export
+
+        Start an export job (any size); poll it, then download. The same Idempotency-Key returns
         the same export."""
         event = await get_event(db_session, event_id)
         _kind(data.kind)
@@ -128,6 +132,9 @@ class ExportController(Controller):
     async def list_exports(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
     ) -> ExportList:
+        """List exports
+
+        The event's 50 most recent export jobs, newest first, with their status and progress."""
         await get_event(db_session, event_id)
         rows = await db_session.scalars(
             select(DataExport).where(DataExport.event_id == event_id).order_by(DataExport.created_at.desc()).limit(50)
@@ -144,7 +151,9 @@ class ExportController(Controller):
     async def get_export(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, export_id: uuid.UUID, db_session: AsyncSession
     ) -> ExportRead:
-        """Status and progress (rows written of total)."""
+        """Get an export
+
+        Status and progress (rows written of total)."""
         return export_read(await self._get(db_session, event_id, export_id))
 
     @get("/{export_id:uuid}/download", operation_id="downloadExport", opt=access(Permission.EVENTS_WRITE))
@@ -156,7 +165,9 @@ class ExportController(Controller):
         db_session: AsyncSession,
         auth: AuthContext,
     ) -> Stream:
-        """The finished CSV, streamed from storage; 409 until the export is done."""
+        """Download a finished export
+
+        The finished CSV, streamed from storage; 409 until the export is done."""
         export = await self._get(db_session, event_id, export_id)
         if export.status != "done":
             raise Conflict(f"The export is {export.status}; download it when it is done.")

@@ -15,27 +15,53 @@ if TYPE_CHECKING:
 
 
 class ExportCreate(msgspec.Struct, forbid_unknown_fields=True):
-    kind: Annotated[str, documented_as(KINDS)]  # orders | attendees | scans
+    """What to export."""
+
+    kind: Annotated[
+        Annotated[str, documented_as(KINDS)], msgspec.Meta(description="`orders`, `attendees` or `scans`.")
+    ]  # orders | attendees | scans
 
 
 class ExportRead(msgspec.Struct):
+    """An export job."""
+
     id: uuid.UUID
     event_id: uuid.UUID
-    kind: ExportKind
-    status: ExportStatus  # queued | running | done | failed
-    total_rows: int | None
-    rows_written: int
-    progress: float | None  # 0..1 once total_rows is known
+    kind: Annotated[ExportKind, msgspec.Meta(description="`orders`, `attendees` or `scans`.")]
+    status: Annotated[
+        ExportStatus, msgspec.Meta(description="`queued`, `running`, `done` or `failed`.")
+    ]  # queued | running | done | failed
+    total_rows: Annotated[int, msgspec.Meta(description="Rows to write; null until known.")] | None
+    rows_written: Annotated[int, msgspec.Meta(description="Rows written so far.")]
+    progress: (
+        Annotated[
+            float, msgspec.Meta(description="rows_written / total_rows (0 to 1); null until total_rows is known.")
+        ]
+        | None
+    )  # 0..1 once total_rows is known
     size_bytes: int
-    error: str | None
+    error: Annotated[str, msgspec.Meta(description="Why it failed; null unless `failed`.")] | None
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    download_path: str | None  # set when done
+    download_path: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                description="Where to download the CSV once done (downloadExport); null before.",
+                examples=[
+                    "/api/organizations/0f5c2b9e-3a41-5d6f-8e27-1c9b4a7d3e60/events/2bb8e6fa-8747-53ac-b00d-89b3aa826400/exports/7d3e9a10-4b2c-5e8f-9a61-0c5d7e2f1b34/download"
+                ],
+            ),
+        ]
+        | None
+    )  # set when done
 
 
 class ExportList(msgspec.Struct):
-    items: list[ExportRead]
+    """The event's 50 most recent exports, newest first."""
+
+    items: Annotated[list[ExportRead], msgspec.Meta(description="The exports.")]
 
 
 # --- mappers: stored rows -> response bodies (the one place each response is built) ---

@@ -62,7 +62,9 @@ class OrganizationTaxDocumentController(Controller):
     async def list_for_order(
         self, organization_id: uuid.UUID, order_id: uuid.UUID, db_session: AsyncSession
     ) -> list[TaxDocumentRead]:
-        """An order's invoices and credit notes, in issue order (another organisation's order: 404)."""
+        """List an order's invoices and credit notes
+
+        An order's invoices and credit notes, in issue order (another organisation's order: 404)."""
         if await db_session.scalar(select(Order.id).where(Order.id == order_id)) is None:
             raise NotFound("No such order.")
         docs, replaced = await services.documents_of_order(db_session, order_id)
@@ -77,7 +79,9 @@ class OrganizationTaxDocumentController(Controller):
     async def download(
         self, organization_id: uuid.UUID, document_id: uuid.UUID, db_session: AsyncSession
     ) -> Response[bytes]:
-        """An invoice or credit note as PDF, printed from what was recorded when it was issued."""
+        """Download an invoice or credit note (PDF)
+
+        An invoice or credit note as PDF, printed from what was recorded when it was issued."""
         doc = await services.organization_document(db_session, document_id)
         return _pdf(doc, await services.document_pdf(doc))
 
@@ -98,7 +102,9 @@ class BuyerTaxDocumentController(Controller):
         redis: Redis,
         order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
     ) -> list[TaxDocumentRead]:
-        """The order's invoice and credit notes. Download each from
+        """List my invoices and credit notes
+
+        The order's invoice and credit notes. Download each from
         `/orders/{reference}/tax-documents/{id}?token=...`."""
         await _limit(request, redis)
         order = await order_for_buyer(db_session, reference[:40], order_token)
@@ -118,7 +124,9 @@ class BuyerTaxDocumentController(Controller):
         redis: Redis,
         order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
     ) -> BillingDetailsRead | None:
-        """The billing details entered for the order's invoice (null when none)."""
+        """Get my billing details
+
+        The billing details entered for the order's invoice (null when none)."""
         await _limit(request, redis)
         order = await order_for_buyer(db_session, reference[:40], order_token)
         billing = await services.billing_of(db_session, order.id)
@@ -138,7 +146,9 @@ class BuyerTaxDocumentController(Controller):
         redis: Redis,
         order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
     ) -> BillingDetailsSaved:
-        """Name, company, address and VAT number for the invoice. Before payment: the invoice
+        """Set my billing details
+
+        Name, company, address and VAT number for the invoice. Before payment: the invoice
         issued at payment uses them. After: the invoice in force is cancelled by a credit note and
         replaced by a new one with these details (`reissued`); an issued document never changes.
         409 once a refund was credited on the invoice."""
@@ -164,7 +174,9 @@ class BuyerTaxDocumentController(Controller):
         redis: Redis,
         token: str = Parameter(min_length=1, max_length=200),
     ) -> Response[bytes]:
-        """One of the order's invoices or credit notes as PDF, behind the order's secret link
+        """Download my invoice or credit note (PDF)
+
+        One of the order's invoices or credit notes as PDF, behind the order's secret link
         (a wrong reference, token or another order's document: 404)."""
         await _limit(request, redis)
         order = await order_for_buyer(db_session, reference[:40], token)

@@ -23,6 +23,8 @@ from voelgoed.db.tenancy import OrgOwned
 
 
 class DocumentKind(enum.StrEnum):
+    """A tax document: an invoice, or a credit note that cancels (part of) one."""
+
     INVOICE = "invoice"
     CREDIT_NOTE = "credit_note"
 

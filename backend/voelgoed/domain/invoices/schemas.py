@@ -23,39 +23,89 @@ class BillingDetailsWrite(msgspec.Struct, forbid_unknown_fields=True):
     """Who the invoice is made out to. A full tax invoice (above R5,000) names the recipient with
     an address, and the recipient's VAT number when the recipient is a VAT vendor."""
 
-    name: BillingName
-    company: BillingCompany | None = None
-    address: BillingAddress | None = None
+    name: Annotated[BillingName, msgspec.Meta(description="The name on the invoice.", examples=["Thandi Nkosi"])]
+    company: (
+        Annotated[
+            BillingCompany, msgspec.Meta(description="The company, if any.", examples=["Nkosi Konsultante (Edms) Bpk"])
+        ]
+        | None
+    ) = None
+    address: (
+        Annotated[
+            BillingAddress,
+            msgspec.Meta(description="The postal or street address.", examples=["Posbus 123, Stellenbosch, 7599"]),
+        ]
+        | None
+    ) = None
     vat_number: VatNumberText | None = None
 
 
 class BillingDetailsRead(msgspec.Struct):
-    name: str
-    company: str | None
-    address: str | None
+    """The buyer's details for the order's invoice."""
+
+    name: Annotated[str, msgspec.Meta(description="The name on the invoice.", examples=["Thandi Nkosi"])]
+    company: (
+        Annotated[str, msgspec.Meta(description="The company, if any.", examples=["Nkosi Konsultante (Edms) Bpk"])]
+        | None
+    )
+    address: (
+        Annotated[
+            str, msgspec.Meta(description="The postal or street address.", examples=["Posbus 123, Stellenbosch, 7599"])
+        ]
+        | None
+    )
     vat_number: str | None
 
 
 class BillingDetailsSaved(msgspec.Struct):
-    billing: BillingDetailsRead
+    """The saved billing details."""
+
+    billing: Annotated[BillingDetailsRead, msgspec.Meta(description="The details as saved.")]
     # True when the order was invoiced already and the recipient changed: a credit note cancelled
     # that invoice and a new invoice with these details was issued.
-    reissued: bool
+    reissued: Annotated[
+        bool,
+        msgspec.Meta(
+            description="The invoice in force was cancelled by a credit note and replaced by one with these details."
+        ),
+    ]
 
 
 class TaxDocumentRead(msgspec.Struct):
+    """An issued invoice or credit note (never changed once issued)."""
+
     id: uuid.UUID
     order_id: uuid.UUID
-    kind: DocumentKind
-    title: str  # as printed: "Tax Invoice", "Invoice" or "Credit Note"
-    document_number: str
-    tier: str | None  # full | abridged | not_required | no_vat (docs/tax.md)
+    kind: Annotated[DocumentKind, msgspec.Meta(description="`invoice` or `credit_note`.")]
+    title: Annotated[
+        str, msgspec.Meta(description="As printed: Tax Invoice, Invoice or Credit Note.", examples=["Tax Invoice"])
+    ]  # as printed: "Tax Invoice", "Invoice" or "Credit Note"
+    document_number: Annotated[
+        str,
+        msgspec.Meta(
+            description="The sequential number with the organisation's prefix (credit notes: PREFIX-CN-number).",
+            examples=["VG-000123"],
+        ),
+    ]
+    tier: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                description="`full`, `abridged`, `not_required` or `no_vat` (docs/tax.md).", examples=["full"]
+            ),
+        ]
+        | None
+    )  # full | abridged | not_required | no_vat (docs/tax.md)
     issued_at: datetime
-    total_cents: int
-    vat_cents: int
-    refund_id: uuid.UUID | None
-    invoice_id: uuid.UUID | None  # a credit note's invoice
-    replaced: bool  # an invoice cancelled by a credit note and replaced by a newer one
+    total_cents: Annotated[int, msgspec.Meta(description="The document's total, VAT included.")]
+    vat_cents: Annotated[int, msgspec.Meta(description="The VAT on it.")]
+    refund_id: Annotated[uuid.UUID, msgspec.Meta(description="A credit note's refund; null for an invoice.")] | None
+    invoice_id: (
+        Annotated[uuid.UUID, msgspec.Meta(description="A credit note's invoice; null for an invoice.")] | None
+    )  # a credit note's invoice
+    replaced: Annotated[
+        bool, msgspec.Meta(description="An invoice cancelled by a credit note and replaced by a newer one.")
+    ]  # an invoice cancelled by a credit note and replaced by a newer one
 
 
 # --- mappers ---

@@ -58,7 +58,9 @@ class LedgerController(Controller):
     async def trial_balance(
         self, organization_id: uuid.UUID, read_session: AsyncSession, event_id: uuid.UUID | None = None
     ) -> TrialBalance:
-        """Debits, credits and balance per account of the organisation (or one event), and what each
+        """Get the trial balance
+
+        Debits, credits and balance per account of the organisation (or one event), and what each
         provider still holds; the balances sum to zero."""
         if event_id is not None:
             await get_event(read_session, event_id)
@@ -73,7 +75,9 @@ class LedgerController(Controller):
         page: int = Parameter(default=1, ge=1, le=1_000_000),
         page_size: int = Parameter(default=50, ge=1, le=200),
     ) -> JournalPage:
-        """Journal entries, newest first, each with its lines (debit positive, credit negative)."""
+        """List ledger journal entries
+
+        Journal entries, newest first, each with its lines (debit positive, credit negative)."""
         if event_id is not None:
             await get_event(read_session, event_id)
         items, total = await services.journal_page(read_session, event_id=event_id, page=page, page_size=page_size)
@@ -88,7 +92,9 @@ class LedgerController(Controller):
         auth: AuthContext,
         idempotency_key: str | None = Parameter(header=IDEMPOTENCY_HEADER, default=None, max_length=100),
     ) -> JournalEntryRead:
-        """Record money a provider paid into the organisation's bank (and the fee it kept for the
+        """Record a payout
+
+        Record money a provider paid into the organisation's bank (and the fee it kept for the
         payout). The same Idempotency-Key returns the payout already recorded."""
         if data.event_id is not None:
             await get_event(db_session, data.event_id)
@@ -128,7 +134,9 @@ class LedgerController(Controller):
         db_session: AsyncSession,
         auth: AuthContext,
     ) -> JournalEntryRead:
-        """Undo an entry by posting its mirror image (the entry itself is never changed). Only
+        """Reverse a journal entry
+
+        Undo an entry by posting its mirror image (the entry itself is never changed). Only
         organiser-entered payouts are reversed here; a second reversal is a 409."""
         kind = await db_session.scalar(select(JournalEntry.kind).where(JournalEntry.id == entry_id))
         if kind is None:
@@ -158,7 +166,9 @@ class MoneyReportController(Controller):
         date_from: date | None = None,
         date_to: date | None = None,
     ) -> SalesReport:
-        """Gross sales, refunds, fees, VAT output, net and tickets per day (in the event's or the
+        """Get the sales report
+
+        Gross sales, refunds, fees, VAT output, net and tickets per day (in the event's or the
         organisation's time zone) and in total, from the ledger. Default: the last 30 days."""
         zone = await _time_zone(read_session, organization_id, event_id)
         return await reports.sales_report(
@@ -174,7 +184,9 @@ class MoneyReportController(Controller):
         date_from: date | None = None,
         date_to: date | None = None,
     ) -> Response[str]:
-        """The sales report as CSV: one row per day and a total row, amounts in rand."""
+        """Download the sales report (CSV)
+
+        The sales report as CSV: one row per day and a total row, amounts in rand."""
         zone = await _time_zone(read_session, organization_id, event_id)
         report = await reports.sales_report(
             read_session, event_id=event_id, time_zone=zone, date_from=date_from, date_to=date_to
@@ -196,7 +208,9 @@ class MoneyReportController(Controller):
         date_from: date | None = None,
         date_to: date | None = None,
     ) -> SettlementStatement:
-        """Every payment the provider reported as succeeded in the range (organisation time zone),
+        """Get the settlement statement
+
+        Every payment the provider reported as succeeded in the range (organisation time zone),
         with its order, fee, refunds and net, and flags for what does not reconcile."""
         zone = await _time_zone(read_session, organization_id, None)
         return await settlement.settlement_statement(

@@ -34,6 +34,8 @@ class Account(enum.StrEnum):
 
 
 class EntryKind(enum.StrEnum):
+    """What a ledger journal entry records (domain/ledger/posting.py)."""
+
     SALE = "sale"  # a payment for an order that became paid (fee in the same entry)
     UNALLOCATED_RECEIPT = "unallocated_receipt"  # a payment for a needs_refund order: owed back
     REFUND = "refund"  # a refund of a sale (VAT back out of vat_output)

@@ -86,7 +86,9 @@ class EmailTemplateController(Controller):
     async def list_templates(
         self, organization_id: uuid.UUID, db_session: AsyncSession, locale: EmailLocale = LOCALE
     ) -> list[EmailTemplateRead]:
-        """Every buyer e-mail with its placeholders and its current wording (the organisation's own,
+        """List e-mail templates
+
+        Every buyer e-mail with its placeholders and its current wording (the organisation's own,
         or the default)."""
         kinds = await EmailTemplateService(db_session).all(organization_id, locale)
         return [email_template_read(w, locale) for w in kinds]
@@ -101,7 +103,9 @@ class EmailTemplateController(Controller):
         db_session: AsyncSession,
         locale: EmailLocale = LOCALE,
     ) -> EmailTemplateRead:
-        """Set the subject and intro of one e-mail. Plain text; placeholders {name} from the e-mail's
+        """Change an e-mail's wording
+
+        Set the subject and intro of one e-mail. Plain text; placeholders {name} from the e-mail's
         list only: an unknown or malformed one is refused (422 at the field), nothing is stored.
         Audit-logged."""
         service = EmailTemplateService(db_session, AuditService(db_session, auth))
@@ -127,7 +131,9 @@ class EmailTemplateController(Controller):
         db_session: AsyncSession,
         locale: EmailLocale = LOCALE,
     ) -> None:
-        """Back to the default wording of one e-mail (nothing happens when it already is). Audit-logged."""
+        """Reset an e-mail to the default
+
+        Back to the default wording of one e-mail (nothing happens when it already is). Audit-logged."""
         await EmailTemplateService(db_session, AuditService(db_session, auth)).reset(
             organization_id, _kind(kind), locale
         )
@@ -144,7 +150,9 @@ class EmailTemplateController(Controller):
         data: EmailDraft | None = None,
         locale: EmailLocale = LOCALE,
     ) -> EmailPreviewRead:
-        """The e-mail rendered (HTML and text) with sample order data and the given unsaved wording
+        """Preview an e-mail
+
+        The e-mail rendered (HTML and text) with sample order data and the given unsaved wording
         (or the current one). Nothing is stored or sent."""
         k = _kind(kind)
         look = await _draft_look(db_session, organization_id, k, locale, data)
@@ -176,7 +184,9 @@ class EmailTemplateController(Controller):
         data: EmailDraft | None = None,
         locale: EmailLocale = LOCALE,
     ) -> EmailTestRead:
-        """Send the e-mail, with sample order data and the given unsaved wording (or the current
+        """Send a test e-mail to myself
+
+        Send the e-mail, with sample order data and the given unsaved wording (or the current
         one), to the signed-in member's own address, and to no one else. At most 10 an hour per
         member and organisation."""
         k = _kind(kind)

@@ -16,6 +16,8 @@ from voelgoed.lib.i18n import N_
 
 
 class EmailKind(enum.StrEnum):
+    """The e-mails buyers receive whose wording an organiser can change."""
+
     ORDER_CONFIRMATION = "order_confirmation"  # with the tickets (PDF attached)
     REMINDER = "reminder"  # the day before the event
     REFUND = "refund"

@@ -18,55 +18,123 @@ _IntroIn = Annotated[str, msgspec.Meta(max_length=INTRO_MAX * 4)]
 
 
 class PlaceholderRead(msgspec.Struct):
-    name: str  # written {name} in the wording
-    description: str
+    """A placeholder an e-mail's wording may use."""
+
+    name: Annotated[
+        str, msgspec.Meta(description="Written {name} in the wording.", examples=["event_name"])
+    ]  # written {name} in the wording
+    description: Annotated[str, msgspec.Meta(description="What it is replaced by.", examples=["The event's name."])]
 
 
 class EmailTemplateRead(msgspec.Struct):
     """One buyer e-mail and its current wording: the organisation's own (`customised`) or ours."""
 
-    kind: EmailKind
-    locale: EmailLocale
-    label: str
-    description: str
-    placeholders: list[PlaceholderRead]
-    subject: str
-    intro: str
-    default_subject: str
-    default_intro: str
-    customised: bool
-    subject_max_length: int
-    intro_max_length: int
+    kind: Annotated[EmailKind, msgspec.Meta(description="Which e-mail.")]
+    locale: Annotated[EmailLocale, msgspec.Meta(description="The language of this wording.")]
+    label: Annotated[str, msgspec.Meta(description="The e-mail's name.", examples=["Order confirmation"])]
+    description: Annotated[
+        str,
+        msgspec.Meta(
+            description="When it is sent.", examples=["Sent when an order is paid, with the tickets attached."]
+        ),
+    ]
+    placeholders: Annotated[list[PlaceholderRead], msgspec.Meta(description="The placeholders its wording may use.")]
+    subject: Annotated[
+        str, msgspec.Meta(description="The current subject.", examples=["Jou kaartjies vir {event_name}"])
+    ]
+    intro: Annotated[
+        str,
+        msgspec.Meta(
+            description="The current intro.", examples=["Baie dankie, {buyer_name}! Jou kaartjies is aangeheg."]
+        ),
+    ]
+    default_subject: Annotated[
+        str,
+        msgspec.Meta(
+            description="The product's subject, used when not customised.", examples=["Your tickets for {event_name}"]
+        ),
+    ]
+    default_intro: Annotated[
+        str,
+        msgspec.Meta(
+            description="The product's intro, used when not customised.",
+            examples=["Thank you, {buyer_name}! Your tickets are attached."],
+        ),
+    ]
+    customised: Annotated[bool, msgspec.Meta(description="The organisation changed the wording (false: the default).")]
+    subject_max_length: Annotated[int, msgspec.Meta(description="Longest subject accepted.")]
+    intro_max_length: Annotated[int, msgspec.Meta(description="Longest intro accepted.")]
     updated_at: datetime | None = None
 
 
 class EmailTemplateUpdate(msgspec.Struct, forbid_unknown_fields=True):
     """The organiser's wording: plain text, placeholders written {name} from the kind's list."""
 
-    subject: _SubjectIn
-    intro: _IntroIn
+    subject: Annotated[
+        _SubjectIn,
+        msgspec.Meta(
+            description="Plain text with placeholders from the e-mail's list.",
+            examples=["Jou kaartjies vir {event_name}"],
+        ),
+    ]
+    intro: Annotated[
+        _IntroIn,
+        msgspec.Meta(
+            description="Plain text with placeholders from the e-mail's list.",
+            examples=["Baie dankie, {buyer_name}! Jou kaartjies is aangeheg."],
+        ),
+    ]
 
 
 class EmailDraft(msgspec.Struct, forbid_unknown_fields=True):
     """Wording to preview or test without saving it; a field left out is the current wording."""
 
-    subject: _SubjectIn | None = None
-    intro: _IntroIn | None = None
+    subject: (
+        Annotated[
+            _SubjectIn,
+            msgspec.Meta(
+                description="Unsaved subject to use instead of the current one.",
+                examples=["Jou kaartjies vir {event_name}"],
+            ),
+        ]
+        | None
+    ) = None
+    intro: (
+        Annotated[
+            _IntroIn,
+            msgspec.Meta(
+                description="Unsaved intro to use instead of the current one.",
+                examples=["Baie dankie, {buyer_name}! Jou kaartjies is aangeheg."],
+            ),
+        ]
+        | None
+    ) = None
 
 
 class EmailPreviewRead(msgspec.Struct):
     """The e-mail as a buyer would get it, with sample order data; nothing is sent."""
 
-    kind: EmailKind
-    sender: str  # the From header
-    reply_to: str | None
-    subject: str
-    html: str
-    text: str
+    kind: Annotated[EmailKind, msgspec.Meta(description="Which e-mail.")]
+    sender: Annotated[
+        str, msgspec.Meta(description="The From header.", examples=["Voelgoed Promosies <kaartjies@voelgoed.example>"])
+    ]  # the From header
+    reply_to: (
+        Annotated[str, msgspec.Meta(description="The Reply-To header: the organisation's contact address.")] | None
+    )
+    subject: Annotated[
+        str, msgspec.Meta(description="The subject as sent.", examples=["Jou kaartjies vir Stellenbosch Wynfees 2026"])
+    ]
+    html: Annotated[str, msgspec.Meta(description="The HTML body.", examples=["<html>...</html>"])]
+    text: Annotated[str, msgspec.Meta(description="The plain-text body.", examples=["Baie dankie, Thandi! ..."])]
 
 
 class EmailTestRead(msgspec.Struct):
-    sent_to: str  # always the signed-in member's own address
+    """Where the test e-mail went."""
+
+    sent_to: Annotated[
+        str,
+        msgspec.Meta(description="Always the signed-in member's own address.", examples=["anri.vanwyk@example.co.za"]),
+    ]  # always the signed-in member's own address
 
 
 def email_template_read(w: KindWording, locale: EmailLocale) -> EmailTemplateRead:

@@ -72,7 +72,9 @@ class OrderController(Controller):
         event_id: uuid.UUID | None = None,
         sort: services.OrderSort | None = None,
     ) -> OrderPage:
-        """Search by reference, buyer e-mail or name, or a ticket code (any grouping); filter by status and event."""
+        """List orders
+
+        Search by reference, buyer e-mail or name, or a ticket code (any grouping); filter by status and event."""
         stmt = order_by(
             services.list_query(
                 q=q,
@@ -91,6 +93,9 @@ class OrderController(Controller):
     async def get_order(
         self, organization_id: uuid.UUID, order_id: uuid.UUID, db_session: AsyncSession
     ) -> OrderDetailRead:
+        """Get an order
+
+        One order with its buyer, lines, answers, tickets, payments and refund totals."""
         o = await services.get_order(db_session, order_id)
         event = await get_event(db_session, o.event_id)
         summary = await order_summary(db_session, o)
@@ -140,7 +145,9 @@ class OrderController(Controller):
     async def resend(
         self, organization_id: uuid.UUID, order_id: uuid.UUID, db_session: AsyncSession, queue: Queue
     ) -> ResendRead:
-        """Queue the ticket e-mail again (the PDF goes to the buyer's address on the order)."""
+        """Resend an order's tickets
+
+        Queue the ticket e-mail again (the PDF goes to the buyer's address on the order)."""
         o = await services.get_order(db_session, order_id)
         if o.status != "paid":
             raise Conflict(f"Only paid orders have tickets; this one is {o.status.replace('_', ' ')}.")
@@ -151,7 +158,9 @@ class OrderController(Controller):
     async def sales(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
     ) -> SalesSummaryRead:
-        """Sold / held / available per ticket type, and the paid orders' revenue and VAT."""
+        """Get an event's sales
+
+        Sold / held / available per ticket type, and the paid orders' revenue and VAT."""
         event: Event = await get_event(db_session, event_id)
         avail = await compute_availability(await db_session.connection(), event.id)
         types = (

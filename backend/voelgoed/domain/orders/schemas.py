@@ -29,20 +29,40 @@ Provider = Annotated[str, msgspec.Meta(min_length=1, max_length=20), documented_
 
 
 class ReservationItem(msgspec.Struct, forbid_unknown_fields=True):
+    """Tickets of one type."""
+
     ticket_type_id: uuid.UUID
-    quantity: Quantity
+    quantity: Annotated[Quantity, msgspec.Meta(description="How many.", examples=[2])]
 
 
 class ReservationCreate(msgspec.Struct, forbid_unknown_fields=True):
-    items: Annotated[list[ReservationItem], msgspec.Meta(min_length=1, max_length=50)]
-    coupon_code: CouponCode | None = None
+    """Tickets to hold for a buyer."""
+
+    items: Annotated[
+        list[ReservationItem],
+        msgspec.Meta(min_length=1, max_length=50, description="Ticket types and quantities (1-50 lines)."),
+    ]
+    coupon_code: Annotated[CouponCode, msgspec.Meta(description="A coupon to apply.")] | None = None
     # The code of a hidden ticket type (from the organiser's secret link): without it, a hidden
     # type cannot be reserved.
-    access_code: Annotated[str, msgspec.Meta(max_length=60)] | None = None
-    session_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None
-    utm_source: ShortText | None = None
-    utm_medium: ShortText | None = None
-    utm_campaign: ShortText | None = None
+    access_code: (
+        Annotated[str, msgspec.Meta(max_length=60, description="A hidden type's access code (needed to reserve it).")]
+        | None
+    ) = None
+    session_id: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=64, description="The browser session, to link funnel events.", examples=["s_4f9c2e71"]
+            ),
+        ]
+        | None
+    ) = None
+    utm_source: Annotated[ShortText, msgspec.Meta(description="Where the buyer came from (for the funnel).")] | None = (
+        None
+    )
+    utm_medium: Annotated[ShortText, msgspec.Meta(description="The channel (for the funnel).")] | None = None
+    utm_campaign: Annotated[ShortText, msgspec.Meta(description="The campaign (for the funnel).")] | None = None
 
 
 class OrderLineRead(msgspec.Struct):
@@ -50,27 +70,33 @@ class OrderLineRead(msgspec.Struct):
     line_total = line_subtotal - discount. The lines' subtotals add up to the order's subtotal."""
 
     ticket_type_id: uuid.UUID
-    ticket_type_name: str | None
+    ticket_type_name: (
+        Annotated[str, msgspec.Meta(description="The ticket type's name.", examples=["Algemene toegang"])] | None
+    )
     quantity: int
-    unit_price_cents: int
-    discount_cents: int
-    line_total_cents: int
-    line_subtotal_cents: int
+    unit_price_cents: Annotated[int, msgspec.Meta(description="Price per ticket, VAT included, fixed at reservation.")]
+    discount_cents: Annotated[int, msgspec.Meta(description="The coupon's discount on this line.")]
+    line_total_cents: Annotated[int, msgspec.Meta(description="Subtotal minus discount.")]
+    line_subtotal_cents: Annotated[int, msgspec.Meta(description="quantity x unit price.")]
 
 
 class ReservationRead(msgspec.Struct):
+    """The held order."""
+
     order_id: uuid.UUID
     reference: str
     access_token: str | None  # shown once; null on a replay whose token is no longer known
-    status: OrderStatus
+    status: Annotated[OrderStatus, msgspec.Meta(description="`reserved` while held.")]
     hold_expires_at: datetime
     subtotal_cents: int
     discount_cents: int
     total_cents: int
     vat_cents: int
-    lines: list[OrderLineRead]
+    lines: Annotated[list[OrderLineRead], msgspec.Meta(description="The order's lines.")]
     coupon_code: str | None = None
-    replayed: bool = False
+    replayed: Annotated[
+        bool, msgspec.Meta(description="The same Idempotency-Key was sent before: the first order again.")
+    ] = False
     vat_rate_bp: int = 0  # fixed on the order at reservation; 0: no VAT (the seller is not a VAT vendor)
 
 
@@ -81,36 +107,70 @@ AnswerValue = Annotated[str, msgspec.Meta(max_length=10_000)] | bool
 
 
 class AnswerInput(msgspec.Struct, forbid_unknown_fields=True):
+    """An answer to a checkout question."""
+
     question_id: uuid.UUID
-    value: AnswerValue
+    value: Annotated[
+        AnswerValue,
+        msgspec.Meta(
+            description="Text, one of the question's options, or true/false for a checkbox.", examples=["Vegetaries"]
+        ),
+    ]
 
 
 class TicketDetailsInput(msgspec.Struct, forbid_unknown_fields=True):
     """One ticket of the order: its type and its number within that type (1..quantity)."""
 
     ticket_type_id: uuid.UUID
-    number: Annotated[int, msgspec.Meta(ge=1, le=10_000)]
-    holder_name: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
-    answers: Annotated[list[AnswerInput], msgspec.Meta(max_length=200)] = msgspec.field(default_factory=list)
+    number: Annotated[int, msgspec.Meta(ge=1, le=10_000, description="Which ticket of its type in the order (from 1).")]
+    holder_name: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=1000, description="The name printed on the ticket.", examples=["Pieter van der Merwe"]
+            ),
+        ]
+        | None
+    ) = None
+    answers: Annotated[
+        list[AnswerInput], msgspec.Meta(max_length=200, description="Answers to the ticket questions.")
+    ] = msgspec.field(default_factory=list)
 
 
 class CheckoutStart(msgspec.Struct, forbid_unknown_fields=True):
     """`answers` and `tickets` answer what `getCheckoutQuestions` lists for the order."""
 
-    buyer_name: BuyerName
+    buyer_name: Annotated[BuyerName, msgspec.Meta(description="The buyer's name.", examples=["Thandi Nkosi"])]
     buyer_email: Email
-    provider: Provider = "simulated"
-    buyer_phone: BuyerPhone | None = None
-    answers: Annotated[list[AnswerInput], msgspec.Meta(max_length=200)] = msgspec.field(default_factory=list)
-    tickets: Annotated[list[TicketDetailsInput], msgspec.Meta(max_length=1000)] = msgspec.field(default_factory=list)
+    provider: Annotated[
+        Provider, msgspec.Meta(description="The payment provider the buyer chose (one the checkout offers).")
+    ] = "simulated"
+    buyer_phone: Annotated[BuyerPhone, msgspec.Meta(description="The buyer's phone number (optional).")] | None = None
+    answers: Annotated[
+        list[AnswerInput], msgspec.Meta(max_length=200, description="Answers to the order questions.")
+    ] = msgspec.field(default_factory=list)
+    tickets: Annotated[
+        list[TicketDetailsInput],
+        msgspec.Meta(max_length=1000, description="Per ticket: the holder's name and answers to ticket questions."),
+    ] = msgspec.field(default_factory=list)
 
 
 class PaymentRedirectRead(msgspec.Struct):
+    """Where to send the buyer to pay."""
+
     transaction_id: uuid.UUID
     provider: PaymentProviderName
-    url: str
-    method: str
-    fields: dict[str, str]
+    url: Annotated[str, msgspec.Meta(description="The provider's payment page.")]
+    method: Annotated[
+        str, msgspec.Meta(description="`GET`: open `url`; `POST`: post `fields` to `url` as a form.", examples=["POST"])
+    ]
+    fields: Annotated[
+        dict[str, str],
+        msgspec.Meta(
+            description="Form fields for a POST (empty for GET).",
+            examples=[{"merchant_id": "10000100", "amount": "250.00"}],
+        ),
+    ]
 
 
 # The words of domain/refunds/machines.py's RefundLifecycle (refunds sit above orders, so the
@@ -123,10 +183,15 @@ class OrderRefundBrief(msgspec.Struct):
 
     id: uuid.UUID
     amount_cents: int
-    status: Annotated[str, documented_as(REFUND_STATUS_WORDS)]
-    method: str  # provider | manual
-    reason: str
-    ticket_ids: list[uuid.UUID]
+    status: Annotated[
+        Annotated[str, documented_as(REFUND_STATUS_WORDS)],
+        msgspec.Meta(description="`requested`, `pending`, `succeeded` or `failed`."),
+    ]
+    method: Annotated[str, msgspec.Meta(description="`provider` or `manual`.")]  # provider | manual
+    reason: Annotated[
+        str, msgspec.Meta(description="Why, in the organiser's words.", examples=["Kliënt kan nie meer kom nie."])
+    ]
+    ticket_ids: Annotated[list[uuid.UUID], msgspec.Meta(description="The tickets it voided.")]
     created_at: datetime
     completed_at: datetime | None
 
@@ -136,10 +201,12 @@ class PublicOrderRead(msgspec.Struct):
 
     order_id: uuid.UUID
     reference: str
-    status: OrderStatus
+    status: Annotated[OrderStatus, msgspec.Meta(description="Where the order is in its lifecycle.")]
     event_id: uuid.UUID
     event_name: str
-    event_slug: str
+    event_slug: Annotated[
+        str, msgspec.Meta(description="The event's URL name.", examples=["stellenbosch-wynfees-2026"])
+    ]
     hold_expires_at: datetime
     buyer_name: str | None
     buyer_email: str | None
@@ -148,24 +215,32 @@ class PublicOrderRead(msgspec.Struct):
     total_cents: int
     vat_cents: int
     paid_at: datetime | None
-    needs_refund: bool
-    lines: list[OrderLineRead]
+    needs_refund: Annotated[
+        bool, msgspec.Meta(description="Paid after it had expired or been cancelled: the money must go back.")
+    ]
+    lines: Annotated[list[OrderLineRead], msgspec.Meta(description="The order's lines.")]
     allowed_transitions: list[str]
     coupon_code: str | None
     vat_rate_bp: int = 0  # 0: the seller was not a VAT vendor; show no VAT
     refunded_cents: int = 0
-    refunds: list[OrderRefundBrief] = msgspec.field(default_factory=list)
+    refunds: Annotated[list[OrderRefundBrief], msgspec.Meta(description="Its refunds.")] = msgspec.field(
+        default_factory=list
+    )
 
 
 class CheckoutRead(msgspec.Struct):
-    order: PublicOrderRead
-    payment: PaymentRedirectRead
+    """The order and where to send the buyer to pay."""
+
+    order: Annotated[PublicOrderRead, msgspec.Meta(description="The order, now awaiting payment.")]
+    payment: Annotated[PaymentRedirectRead, msgspec.Meta(description="Where to send the buyer.")]
 
 
 class PaymentTransactionRead(msgspec.Struct):
+    """A payment attempt of an order."""
+
     id: uuid.UUID
     provider: PaymentProviderName
-    status: PaymentStatus
+    status: Annotated[PaymentStatus, msgspec.Meta(description="Where the payment is.")]
     amount_cents: int
     provider_reference: str | None
     failure_reason: str | None
@@ -174,22 +249,28 @@ class PaymentTransactionRead(msgspec.Struct):
 
 
 class OrderSummaryRead(msgspec.Struct):
+    """An order in a list."""
+
     id: uuid.UUID
     reference: str
     event_id: uuid.UUID
-    status: OrderStatus
+    status: Annotated[OrderStatus, msgspec.Meta(description="Where the order is in its lifecycle.")]
     buyer_name: str | None
     buyer_email: str | None
     total_cents: int
     vat_cents: int
-    tickets: int
-    needs_refund: bool
+    tickets: Annotated[int, msgspec.Meta(description="Tickets in the order.")]
+    needs_refund: Annotated[
+        bool, msgspec.Meta(description="Paid after it had expired or been cancelled: the money must go back.")
+    ]
     hold_expires_at: datetime
     paid_at: datetime | None
     created_at: datetime
 
 
 class OrderPage(msgspec.Struct):
+    """A page of orders."""
+
     items: list[OrderSummaryRead]
     total: int
     page: int
@@ -197,34 +278,44 @@ class OrderPage(msgspec.Struct):
 
 
 class ResendRead(msgspec.Struct):
+    """The ticket e-mail was queued again."""
+
     order_id: uuid.UUID
-    queued: bool
-    job: str
+    queued: Annotated[bool, msgspec.Meta(description="Whether it was queued.")]
+    job: Annotated[str, msgspec.Meta(description="The job queued.", examples=["deliver_order_tickets"])]
 
 
 class TypeSalesRead(msgspec.Struct):
+    """One ticket type's sales."""
+
     ticket_type_id: uuid.UUID
-    name: str
+    name: Annotated[str, msgspec.Meta(description="The ticket type's name.", examples=["Algemene toegang"])]
     price_cents: int
-    quantity: int
+    quantity: Annotated[int, msgspec.Meta(description="Tickets for sale in total.", examples=[500])]
     sold: int
     reserved: int
     available: int
-    gross_cents: int
+    gross_cents: Annotated[int, msgspec.Meta(description="What its paid tickets brought in, VAT included.")]
 
 
 class SalesSummaryRead(msgspec.Struct):
+    """An event's sales."""
+
     event_id: uuid.UUID
     capacity: int | None
     sold: int
     reserved: int
     available: int | None
-    paid_orders: int
-    gross_revenue_cents: int  # VAT-inclusive, after discounts, of paid orders
+    paid_orders: Annotated[int, msgspec.Meta(description="Paid orders.")]
+    gross_revenue_cents: Annotated[
+        int, msgspec.Meta(description="What paid orders paid, VAT included, after discounts.")
+    ]  # VAT-inclusive, after discounts, of paid orders
     vat_cents: int
     discount_cents: int
-    refunds_needed: int
-    types: list[TypeSalesRead]
+    refunds_needed: Annotated[
+        int, msgspec.Meta(description="Orders paid after they expired or were cancelled (money to give back).")
+    ]
+    types: Annotated[list[TypeSalesRead], msgspec.Meta(description="Per ticket type.")]
 
 
 # --- mappers: stored rows -> response bodies (the one place each response is built) ---

@@ -29,25 +29,69 @@ class BrandingSettingsUpdate(msgspec.Struct, forbid_unknown_fields=True):
     """Fields left out stay as they are; null clears one. The colour is "#rrggbb" and must be dark
     enough for white text (WCAG contrast 4.5:1 or more), which buyers' pages print on it."""
 
-    contact_email: Email | msgspec.UnsetType | None = msgspec.UNSET
-    brand_colour: ColourText | msgspec.UnsetType | None = msgspec.UNSET
-    public_description: PublicDescription | msgspec.UnsetType | None = msgspec.UNSET
+    contact_email: (
+        Annotated[Email, msgspec.Meta(description="Where buyers' replies go; null clears it.")]
+        | msgspec.UnsetType
+        | None
+    ) = msgspec.UNSET
+    brand_colour: (
+        Annotated[
+            ColourText,
+            msgspec.Meta(
+                description="`#rrggbb`, dark enough for white text; null: the product's own.", examples=["#1f5f3f"]
+            ),
+        ]
+        | msgspec.UnsetType
+        | None
+    ) = msgspec.UNSET
+    public_description: (
+        Annotated[
+            PublicDescription,
+            msgspec.Meta(
+                description="Shown on the organiser's page.", examples=["Wynfeeste en konserte in die Boland."]
+            ),
+        ]
+        | msgspec.UnsetType
+        | None
+    ) = msgspec.UNSET
 
 
 class LogoRead(msgspec.Struct):
-    web_url: str  # WebP, at most 240 x 96 (pages)
-    print_url: str  # PNG, at most 600 x 240 (ticket PDF, e-mails)
+    """The organisation's logo."""
+
+    web_url: Annotated[
+        str, msgspec.Meta(description="WebP, at most 240 x 96 (pages).")
+    ]  # WebP, at most 240 x 96 (pages)
+    print_url: Annotated[
+        str, msgspec.Meta(description="PNG, at most 600 x 240 (ticket PDF, e-mails).")
+    ]  # PNG, at most 600 x 240 (ticket PDF, e-mails)
 
 
 class BrandingSettingsRead(msgspec.Struct):
-    display_name: str  # the trading name, else the name (tax settings / organisation)
+    """What buyers see of the organisation."""
+
+    display_name: Annotated[
+        str, msgspec.Meta(description="The trading name, else the name.", examples=["Voelgoed Promosies"])
+    ]  # the trading name, else the name (tax settings / organisation)
     slug: str
-    contact_email: str | None
-    brand_colour: str | None  # null: the product's own colour, `effective_colour`
-    effective_colour: str
-    public_description: str | None
-    logo: LogoRead | None
-    public_page_path: str  # the organiser's page on the checkout site, e.g. /o/kaapstad-live
+    contact_email: Annotated[str, msgspec.Meta(description="Where buyers' replies go; null: nowhere.")] | None
+    brand_colour: (
+        Annotated[str, msgspec.Meta(description="The organisation's colour; null: the product's own.")] | None
+    )  # null: the product's own colour, `effective_colour`
+    effective_colour: Annotated[str, msgspec.Meta(description="The colour pages use.")]
+    public_description: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                description="Shown on the organiser's page.", examples=["Wynfeeste en konserte in die Boland."]
+            ),
+        ]
+        | None
+    )
+    logo: Annotated[LogoRead, msgspec.Meta(description="The logo; null: none.")] | None
+    public_page_path: Annotated[
+        str, msgspec.Meta(description="The organiser's page on the checkout site.", examples=["/o/voelgoed-promosies"])
+    ]  # the organiser's page on the checkout site, e.g. /o/kaapstad-live
 
 
 def branding_settings_read(o: Organization) -> BrandingSettingsRead:

@@ -66,11 +66,17 @@ class OrganizationController(Controller):
 
     @get("/api/organizations", operation_id="listMyOrganizations", opt=access(Access.USER))
     async def list_mine(self, auth: AuthContext, db_session: AsyncSession) -> list[OrganizationRead]:
+        """List my organisations
+
+        Every organisation the signed-in user belongs to, with their role in each."""
         memberships = await OrganizationService(db_session).memberships_of(auth.user_id)
         return [membership_organization_read(m) for m in memberships]
 
     @post("/api/organizations", operation_id="createOrganization", opt=access(Access.USER))
     async def create(self, data: OrganizationCreate, auth: AuthContext, db_session: AsyncSession) -> OrganizationRead:
+        """Create an organisation
+
+        A new organisation with the signed-in user as its owner; its slug is made from the name."""
         _, membership = await OrganizationService(db_session).create(name=data.name, owner=auth.user)
         return membership_organization_read(membership)
 
@@ -78,6 +84,9 @@ class OrganizationController(Controller):
     async def get_one(
         self, organization_id: uuid.UUID, auth: AuthContext, db_session: AsyncSession
     ) -> OrganizationRead:
+        """Get an organisation
+
+        The organisation's name, slug, time zone and the caller's role in it."""
         org = await OrganizationService(db_session).get(organization_id)
         return organization_read(org, auth.role or "")
 
@@ -89,6 +98,10 @@ class OrganizationController(Controller):
         auth: AuthContext,
         db_session: AsyncSession,
     ) -> OrganizationRead:
+        """Update an organisation
+
+        Rename the organisation or change its time zone (reports and dates without an event use it). Only the fields
+        sent change. Audit-logged."""
         service = OrganizationService(db_session, AuditService(db_session, auth))
         org = await service.get(organization_id)
         if data.name is not msgspec.UNSET:
@@ -99,7 +112,9 @@ class OrganizationController(Controller):
 
     @get(ORG + "/tax-settings", operation_id="getTaxSettings", opt=access(Permission.ORG_MANAGE))
     async def get_tax_settings(self, organization_id: uuid.UUID, db_session: AsyncSession) -> TaxSettingsRead:
-        """Business and tax details: legal and trading name, addresses, VAT registration, number and
+        """Get tax settings
+
+        Business and tax details: legal and trading name, addresses, VAT registration, number and
         rate, and the invoice number prefix (docs/tax.md)."""
         return tax_settings_read(await OrganizationService(db_session).get(organization_id))
 
@@ -107,7 +122,9 @@ class OrganizationController(Controller):
     async def update_tax_settings(
         self, organization_id: uuid.UUID, data: TaxSettingsUpdate, auth: AuthContext, db_session: AsyncSession
     ) -> TaxSettingsRead:
-        """Change business and tax details. New orders carry the new VAT rule from their reservation
+        """Update tax settings
+
+        Change business and tax details. New orders carry the new VAT rule from their reservation
         on; orders and documents already issued keep theirs. Audit-logged."""
         service = OrganizationService(db_session, AuditService(db_session, auth))
         org = await service.update_tax_settings(organization_id, sent_fields(data))
@@ -120,6 +137,9 @@ class MemberController(Controller):
 
     @get("", operation_id="listMembers", opt=access(Permission.MEMBERS_READ))
     async def list_members(self, organization_id: uuid.UUID, db_session: AsyncSession) -> list[MemberRead]:
+        """List members
+
+        Everyone in the organisation with their name, e-mail address and role."""
         rows = await OrganizationService(db_session).members()
         return [member_read(m, u) for m, u in rows]
 
@@ -132,6 +152,10 @@ class MemberController(Controller):
         auth: AuthContext,
         db_session: AsyncSession,
     ) -> MemberRead:
+        """Change a member's role
+
+        Give a member another role. Only an owner can grant, change or remove the owner role, nobody can change a
+        member whose role is above theirs (403), and the last owner cannot be demoted (409). Audit-logged."""
         service = OrganizationService(db_session, AuditService(db_session, auth))
         membership = await service.change_role(actor_role=auth.role or "", user_id=user_id, role=data.role)
         user = await db_session.get(User, membership.user_id)
@@ -147,6 +171,10 @@ class MemberController(Controller):
     async def remove_member(
         self, organization_id: uuid.UUID, user_id: uuid.UUID, auth: AuthContext, db_session: AsyncSession
     ) -> None:
+        """Remove a member
+
+        Take a member out of the organisation (their account stays). The same rules as changing a role apply: 403
+        above the caller's role, 409 for the last owner. Answers 204."""
         await OrganizationService(db_session, AuditService(db_session, auth)).remove_member(
             actor_role=auth.role or "", user_id=user_id
         )
@@ -157,6 +185,9 @@ class InvitationController(Controller):
 
     @get(ORG + "/invitations", operation_id="listInvitations", opt=access(Permission.MEMBERS_MANAGE))
     async def list_invitations(self, organization_id: uuid.UUID, db_session: AsyncSession) -> list[InvitationRead]:
+        """List invitations
+
+        The organisation's invitations, pending and past, with their status and expiry."""
         return [invitation_read(i) for i in await OrganizationService(db_session).invitations()]
 
     @post(ORG + "/invitations", operation_id="createInvitation", opt=access(Permission.MEMBERS_MANAGE))
@@ -169,6 +200,10 @@ class InvitationController(Controller):
         queue: Queue,
         settings: Settings,
     ) -> InvitationRead:
+        """Invite someone
+
+        Invite an e-mail address with a role and e-mail them a link to accept (`acceptInvitation`). Only an owner
+        can invite an owner (403); a current member is a 409. Audit-logged."""
         service = OrganizationService(db_session, AuditService(db_session, auth))
         invitation, token = await service.invite(
             organization_id=organization_id,
@@ -199,10 +234,17 @@ class InvitationController(Controller):
     async def revoke_invitation(
         self, organization_id: uuid.UUID, invitation_id: uuid.UUID, auth: AuthContext, db_session: AsyncSession
     ) -> None:
+        """Revoke an invitation
+
+        The invitation's link stops working. Answers 204; an unknown invitation is a 404."""
         await OrganizationService(db_session, AuditService(db_session, auth)).revoke_invitation(invitation_id)
 
     @get("/api/invitations/{token:str}", operation_id="getInvitation", opt=access(Access.PUBLIC))
     async def preview(self, token: str, db_session: AsyncSession) -> InvitationPreview:
+        """Preview an invitation
+
+        What an invitation link offers, before signing in: the organisation, the invited address, the role, its
+        status and expiry. An unknown token is a 404."""
         invitation, org = await OrganizationService(db_session).find_invitation(token)
         return InvitationPreview(
             organization_name=org.name,
@@ -219,6 +261,10 @@ class InvitationController(Controller):
         status_code=200,
     )
     async def accept(self, token: str, auth: AuthContext, db_session: AsyncSession) -> AcceptedInvitation:
+        """Accept an invitation
+
+        Join the organisation with the invited role. The signed-in user's e-mail address must be the invited one
+        (403 otherwise); an invitation that is not pending is a 409, as is accepting while already a member."""
         membership = await OrganizationService(db_session).accept_invitation(token, auth.user)
         org = membership.organization
         return AcceptedInvitation(
@@ -235,14 +281,18 @@ class BrandingController(Controller):
 
     @get("", operation_id="getBrandingSettings", opt=access(Permission.ORG_READ))
     async def get_branding(self, organization_id: uuid.UUID, db_session: AsyncSession) -> BrandingSettingsRead:
-        """What buyers see of the organisation: its colour, logo, contact address and public text."""
+        """Get branding
+
+        What buyers see of the organisation: its colour, logo, contact address and public text."""
         return branding_settings_read(await OrganizationService(db_session).get(organization_id))
 
     @patch("", operation_id="updateBrandingSettings", opt=access(Permission.ORG_MANAGE))
     async def update_branding(
         self, organization_id: uuid.UUID, data: BrandingSettingsUpdate, auth: AuthContext, db_session: AsyncSession
     ) -> BrandingSettingsRead:
-        """Change the contact address (buyers' replies), the colour ("#rrggbb", dark enough for white
+        """Update branding
+
+        Change the contact address (buyers' replies), the colour ("#rrggbb", dark enough for white
         text) and the public description. Audit-logged."""
         org = await OrganizationService(db_session).get(organization_id)
         branding_settings.update_branding(org, sent_fields(data), AuditService(db_session, auth))
@@ -265,7 +315,9 @@ class BrandingController(Controller):
         db_session: AsyncSession,
         media: MediaStore,
     ) -> BrandingSettingsRead:
-        """Set or replace the logo: a JPEG, PNG or WebP of at most 8 MB in the multipart field
+        """Upload the logo
+
+        Set or replace the logo: a JPEG, PNG or WebP of at most 8 MB in the multipart field
         `file`, stored without metadata as a small WebP for pages and a PNG for tickets and e-mails."""
         org = await OrganizationService(db_session).get(organization_id)
         content = await image_bytes(data)
@@ -288,7 +340,9 @@ class BrandingController(Controller):
     async def delete_logo(
         self, organization_id: uuid.UUID, auth: AuthContext, db_session: AsyncSession, media: MediaStore
     ) -> BrandingSettingsRead:
-        """Remove the logo (pages show the organiser's name alone). Idempotent."""
+        """Remove the logo
+
+        Remove the logo (pages show the organiser's name alone). Idempotent."""
         org = await OrganizationService(db_session).get(organization_id)
         if org.logo_key:
             old = branding_settings.set_logo(org, None, AuditService(db_session, auth))

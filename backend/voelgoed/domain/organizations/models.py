@@ -12,6 +12,8 @@ from voelgoed.db.tenancy import OrgOwned
 
 
 class Role(enum.StrEnum):
+    """A member's role in an organisation; what each may do is in auth/permissions.py."""
+
     OWNER = "owner"
     ADMIN = "admin"
     STAFF = "staff"

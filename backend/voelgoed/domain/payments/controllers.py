@@ -72,7 +72,9 @@ class PaymentProviderController(Controller):
     async def list_providers(
         self, organization_id: uuid.UUID, accounts: PaymentAccountService
     ) -> list[PaymentProviderRead]:
-        """Every provider this installation offers, in the organisation's checkout order, with its
+        """List payment providers
+
+        Every provider this installation offers, in the organisation's checkout order, with its
         settings; secrets show only as set or not and their last 4 characters."""
         return await _listed(accounts)
 
@@ -80,7 +82,9 @@ class PaymentProviderController(Controller):
     async def order_providers(
         self, organization_id: uuid.UUID, data: PaymentProviderOrder, accounts: PaymentAccountService
     ) -> list[PaymentProviderRead]:
-        """Set the order checkout offers providers in; those not named follow in the default order."""
+        """Order the payment providers at checkout
+
+        Set the order checkout offers providers in; those not named follow in the default order."""
         await accounts.set_order(organization_id, list(data.providers))
         return await _listed(accounts)
 
@@ -88,7 +92,9 @@ class PaymentProviderController(Controller):
     async def get_provider_account(
         self, organization_id: uuid.UUID, provider: ProviderInPath, accounts: PaymentAccountService
     ) -> PaymentProviderRead:
-        """One provider's settings (secrets only as set or not and their last 4 characters)."""
+        """Get a payment provider's settings
+
+        One provider's settings (secrets only as set or not and their last 4 characters)."""
         accounts.check(provider)
         return await _one(accounts, provider)
 
@@ -100,7 +106,9 @@ class PaymentProviderController(Controller):
         data: PaymentProviderUpdate,
         accounts: PaymentAccountService,
     ) -> PaymentProviderRead:
-        """Save credentials (secrets are encrypted at rest and write-only), sandbox or live, on or off."""
+        """Save a payment provider's settings
+
+        Save credentials (secrets are encrypted at rest and write-only), sandbox or live, on or off."""
         sent = sent_fields(data)
         await accounts.put(
             organization_id,
@@ -120,7 +128,9 @@ class PaymentProviderController(Controller):
     async def test_provider_account(
         self, organization_id: uuid.UUID, provider: ProviderInPath, accounts: PaymentAccountService
     ) -> PaymentProviderRead:
-        """Ask the provider whether the saved credentials work (its own test endpoint); the result is
+        """Test a payment provider's credentials
+
+        Ask the provider whether the saved credentials work (its own test endpoint); the result is
         stored and shown as `last_test`. 422 for a provider without a test endpoint."""
         await accounts.test(organization_id, provider)
         return await _one(accounts, provider)
@@ -140,7 +150,9 @@ class PaymentProviderController(Controller):
         gateways: GatewayAccounts,
         settings: Settings,
     ) -> GatewayConnection:
-        """For providers with `connect_step` (Yoco, Paystack): check the secret key with the provider
+        """Connect a payment provider account
+
+        For providers with `connect_step` (Yoco, Paystack): check the secret key with the provider
         and save it encrypted (never shown again). Yoco: our webhook URL is registered with the
         organiser's Yoco account and its signing secret kept; Paystack: the answer holds the webhook
         URL to paste in Paystack's dashboard. 422 at `secret_key` when the provider refuses the key,
@@ -196,13 +208,14 @@ class PayFastItnController(Controller):
     async def itn(
         self, request: Request, db_session: AsyncSession, queue: Queue, redis: Redis, settings: Settings
     ) -> Response[str]:
-        """PayFast's Instant Transaction Notification (form-encoded, posted by PayFast's servers).
+        """Receive a PayFast payment notification
+
+        PayFast's Instant Transaction Notification (form-encoded, posted by PayFast's servers).
 
         200: accepted, or a duplicate of one already processed, or one that arrived while another
         notification for the same payment was being applied (it waits for that one's commit).
         400 (problem+json): rejected by one of the four checks; recorded, nothing else changed.
-        503: PayFast's validate call failed, or lock conflicts outlasted the retries (PayFast retries).
-        """
+        503: PayFast's validate call failed, or lock conflicts outlasted the retries (PayFast retries)."""
         result = await process_itn(
             db_session,
             payments=settings.payments,

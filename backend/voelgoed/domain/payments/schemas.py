@@ -27,51 +27,106 @@ class PaymentProviderUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_def
     field left out keeps its value. An unknown field or a value not matching the field's pattern
     is a 422."""
 
-    credentials: Annotated[dict[str, CredentialValue | None], msgspec.Meta(max_length=20)] | msgspec.UnsetType = (
+    credentials: (
+        Annotated[
+            dict[str, CredentialValue | None],
+            msgspec.Meta(
+                max_length=20,
+                description=(
+                    "Credential values by field name (see `fields`); null or an empty "
+                    "string clears one, a field not sent keeps its value."
+                ),
+                examples=[{"merchant_id": "10000100", "merchant_key": "46f0cd694581a"}],
+            ),
+        ]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+    sandbox: Annotated[bool, msgspec.Meta(description="Use the provider's sandbox.")] | msgspec.UnsetType = (
         msgspec.UNSET
     )
-    sandbox: bool | msgspec.UnsetType = msgspec.UNSET
-    enabled: bool | msgspec.UnsetType = msgspec.UNSET
+    enabled: (
+        Annotated[bool, msgspec.Meta(description="Offer it at checkout (once configured).")] | msgspec.UnsetType
+    ) = msgspec.UNSET
 
 
 class PaymentProviderOrder(msgspec.Struct, forbid_unknown_fields=True):
     """Provider names in the order checkout offers them; any left out follow in the default order."""
 
-    providers: Annotated[list[ProviderNameIn], msgspec.Meta(max_length=len(PROVIDER_NAMES))]
+    providers: Annotated[
+        list[ProviderNameIn],
+        msgspec.Meta(max_length=len(PROVIDER_NAMES), description="Provider names in the order checkout offers them."),
+    ]
 
 
 class CredentialFieldRead(msgspec.Struct):
-    name: str
-    label: str
-    secret: bool
-    help: str
-    required: bool
-    set: bool
-    last4: str | None  # secrets only, when set and long enough; never more than 4 characters
-    value: str | None  # non-secret fields only
+    """One credential a provider needs."""
+
+    name: Annotated[str, msgspec.Meta(description="The field's key in `credentials`.", examples=["merchant_id"])]
+    label: Annotated[str, msgspec.Meta(description="What people see.", examples=["Merchant ID"])]
+    secret: Annotated[
+        bool, msgspec.Meta(description="A secret: write-only, shown as set or not and its last 4 characters.")
+    ]
+    help: Annotated[
+        str,
+        msgspec.Meta(
+            description="Where to find it.", examples=["In your PayFast dashboard under Settings > Developer."]
+        ),
+    ]
+    required: Annotated[bool, msgspec.Meta(description="Needed before the provider is offered at checkout.")]
+    set: Annotated[bool, msgspec.Meta(description="A value is saved.")]
+    last4: (
+        Annotated[str, msgspec.Meta(description="A secret's last 4 characters, when set; null otherwise.")] | None
+    )  # secrets only, when set and long enough; never more than 4 characters
+    value: (
+        Annotated[str, msgspec.Meta(description="A non-secret field's value; null for secrets.")] | None
+    )  # non-secret fields only
 
 
 class ConnectionTestRead(msgspec.Struct):
-    ok: bool
-    message: str
-    tested_at: datetime
+    """The result of asking the provider whether the credentials work."""
+
+    ok: Annotated[bool, msgspec.Meta(description="They work.")]
+    message: Annotated[str, msgspec.Meta(description="What the provider said.", examples=["Credentials accepted."])]
+    tested_at: Annotated[datetime, msgspec.Meta(description="When (UTC).")]
 
 
 class PaymentProviderRead(msgspec.Struct):
+    """A payment provider's settings for the organisation."""
+
     provider: PaymentProviderName
-    label: str
-    position: int  # 0-based place in this organisation's checkout order
-    configured: bool  # every required credential is set
+    label: Annotated[str, msgspec.Meta(description="The provider's name.", examples=["PayFast"])]
+    position: Annotated[
+        int, msgspec.Meta(description="0-based place in this organisation's checkout order.")
+    ]  # 0-based place in this organisation's checkout order
+    configured: Annotated[
+        bool, msgspec.Meta(description="Every required credential is set.")
+    ]  # every required credential is set
     enabled: bool
-    sandbox: bool
-    offered_at_checkout: bool  # enabled and configured (or PayFast's sandbox test merchant stands in)
-    uses_sandbox_test_merchant: bool  # PayFast's public test merchant 10000100 stands in
-    fields: list[CredentialFieldRead]
-    supports_refunds: bool
-    supports_connection_test: bool
-    connect_step: bool  # has a "Connect" step (POST .../{provider}/connect): Yoco and Paystack
-    notify_url: str | None  # paste into the provider's dashboard where it asks for one
-    last_test: ConnectionTestRead | None
+    sandbox: Annotated[bool, msgspec.Meta(description="Uses the provider's sandbox (test payments).")]
+    offered_at_checkout: Annotated[
+        bool, msgspec.Meta(description="Enabled and configured (or PayFast's sandbox test merchant stands in).")
+    ]  # enabled and configured (or PayFast's sandbox test merchant stands in)
+    uses_sandbox_test_merchant: Annotated[
+        bool, msgspec.Meta(description="PayFast's public test merchant 10000100 stands in.")
+    ]  # PayFast's public test merchant 10000100 stands in
+    fields: Annotated[list[CredentialFieldRead], msgspec.Meta(description="Its credentials.")]
+    supports_refunds: Annotated[
+        bool, msgspec.Meta(description="Refunds can go through its API (else they are manual).")
+    ]
+    supports_connection_test: Annotated[bool, msgspec.Meta(description="testPaymentProvider works for it.")]
+    connect_step: Annotated[
+        bool, msgspec.Meta(description="Has a Connect step (connectPaymentProvider): Yoco and Paystack.")
+    ]  # has a "Connect" step (POST .../{provider}/connect): Yoco and Paystack
+    notify_url: (
+        Annotated[
+            str,
+            msgspec.Meta(description="Paste into the provider's dashboard where it asks for one; null: not needed."),
+        ]
+        | None
+    )  # paste into the provider's dashboard where it asks for one
+    last_test: (
+        Annotated[ConnectionTestRead, msgspec.Meta(description="The last connection test; null: never tested.")] | None
+    )
     updated_at: datetime | None
 
 
@@ -81,16 +136,36 @@ SecretKey = Annotated[str, msgspec.Meta(max_length=200)]
 class GatewayConnect(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """Omit `secret_key` to reconnect with the key saved before (e.g. after a new PUBLIC_URL)."""
 
-    secret_key: SecretKey | None = None
+    secret_key: (
+        Annotated[
+            SecretKey,
+            msgspec.Meta(
+                description="The provider's secret key (checked with the provider, then stored encrypted).",
+                examples=["sk_test_4f2a9c..."],
+            ),
+        ]
+        | None
+    ) = None
 
 
 class GatewayConnection(msgspec.Struct):
+    """The result of connecting a provider account."""
+
     provider: PaymentProviderName
-    connected: bool
-    mode: Literal["test", "live"]  # from the key (sk_test_ / sk_live_)
-    message: str
-    webhook_url: str  # where the provider sends its notifications
-    webhook_registered: bool  # True: registered for you (Yoco); False: paste it in the provider's dashboard
+    connected: Annotated[bool, msgspec.Meta(description="The key works and is saved.")]
+    mode: Annotated[
+        Literal["test", "live"], msgspec.Meta(description="`test` or `live`, from the key.")
+    ]  # from the key (sk_test_ / sk_live_)
+    message: Annotated[str, msgspec.Meta(description="What happened.", examples=["Connected in test mode."])]
+    webhook_url: Annotated[
+        str, msgspec.Meta(description="Where the provider sends its notifications.")
+    ]  # where the provider sends its notifications
+    webhook_registered: Annotated[
+        bool,
+        msgspec.Meta(
+            description="true: registered for you (Yoco); false: paste it in the provider's dashboard (Paystack)."
+        ),
+    ]  # True: registered for you (Yoco); False: paste it in the provider's dashboard
 
 
 # --- mappers: stored rows -> response bodies (the one place each response is built) ---

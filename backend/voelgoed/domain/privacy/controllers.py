@@ -53,7 +53,9 @@ class PrivacyRequestController(Controller):
         page: int = Parameter(default=1, ge=1),
         page_size: int = Parameter(default=50, ge=1, le=200),
     ) -> PersonalDataRequestPage:
-        """Buyers' confirmed requests for a copy or the erasure of their personal data, open ones
+        """List privacy requests
+
+        Buyers' confirmed requests for a copy or the erasure of their personal data, open ones
         first, newest first. Requests the buyer never confirmed are not listed."""
         stmt = services.visible_requests(status).order_by(
             (PersonalDataRequest.status != "open"), PersonalDataRequest.created_at.desc(), PersonalDataRequest.id
@@ -74,7 +76,9 @@ class PrivacyRequestController(Controller):
     async def get_request(
         self, organization_id: uuid.UUID, request_id: uuid.UUID, db_session: AsyncSession
     ) -> PersonalDataRequestDetail:
-        """One request, with what the organisation holds for its address now, per holder."""
+        """Get a privacy request
+
+        One request, with what the organisation holds for its address now, per holder."""
         return await _detail(db_session, await services.get_request(db_session, request_id))
 
     @post("/{request_id:uuid}/complete", operation_id="completePrivacyRequest", opt=access(Permission.ORG_MANAGE),
@@ -88,7 +92,9 @@ class PrivacyRequestController(Controller):
         queue: Queue,
         settings: Settings,
     ) -> PersonalDataRequestDetail:
-        """Complete an open request. An export: the file is made now and the buyer is e-mailed a
+        """Complete a privacy request
+
+        Complete an open request. An export: the file is made now and the buyer is e-mailed a
         download link that works for 7 days. An erasure: the buyer's personal fields are replaced
         by a tombstone in every holder (orders, amounts, tax documents, the ledger and scans stay),
         and the buyer is e-mailed. A request that is not open: 409."""
@@ -109,7 +115,9 @@ class PrivacyRequestController(Controller):
         auth: AuthContext,
         queue: Queue,
     ) -> PersonalDataRequestDetail:
-        """Refuse an open request with a reason, which is e-mailed to the buyer (POPIA lets a
+        """Reject a privacy request
+
+        Refuse an open request with a reason, which is e-mailed to the buyer (POPIA lets a
         responsible party refuse, e.g. a manifestly unfounded or repeated request). Not open: 409."""
         reason = " ".join(data.explanation.split())
         if not reason:
@@ -124,7 +132,9 @@ class PrivacyRequestController(Controller):
     async def download(
         self, organization_id: uuid.UUID, request_id: uuid.UUID, db_session: AsyncSession, auth: AuthContext
     ) -> Response[bytes]:
-        """The export file of a completed export request (JSON, docs/privacy.md), while it is kept
+        """Download a privacy export
+
+        The export file of a completed export request (JSON, docs/privacy.md), while it is kept
         (7 days); 410 after."""
         request = await services.get_request(db_session, request_id)
         file = await services.export_file(db_session, request)
@@ -147,7 +157,9 @@ class PrivacySettingsController(Controller):
 
     @get("", operation_id="getPrivacySettings", opt=access(Permission.ORG_MANAGE))
     async def get_settings(self, organization_id: uuid.UUID, db_session: AsyncSession) -> PrivacySettingsRead:
-        """The attendee detail retention rule (off by default)."""
+        """Get privacy settings
+
+        The attendee detail retention rule (off by default)."""
         return PrivacySettingsRead(
             attendee_retention_days=await services.retention_days(db_session),
             min_days=RETENTION_DAYS_MIN,
@@ -158,7 +170,9 @@ class PrivacySettingsController(Controller):
     async def update_settings(
         self, organization_id: uuid.UUID, data: PrivacySettingsUpdate, db_session: AsyncSession, auth: AuthContext
     ) -> PrivacySettingsRead:
-        """Remove attendee details this many days (1..3650) after each event ends, or never (null).
+        """Update privacy settings
+
+        Remove attendee details this many days (1..3650) after each event ends, or never (null).
         An hourly job applies it to events that ended long enough ago, once per event."""
         before = await services.set_retention_days(db_session, organization_id, data.attendee_retention_days)
         if before != data.attendee_retention_days:

@@ -13,51 +13,114 @@ if TYPE_CHECKING:
 
 
 class PersonalDataRequestRead(msgspec.Struct):
+    """A buyer's confirmed request for a copy or the erasure of their personal data."""
+
     id: uuid.UUID
-    kind: PersonalDataRequestKind  # export | erasure
-    status: PersonalDataRequestStatus  # open | completed | rejected (organisers never see unconfirmed ones)
-    email: str | None  # None once an erasure is completed: only a keyed hash of it is kept
+    kind: Annotated[PersonalDataRequestKind, msgspec.Meta(description="`export` or `erasure`.")]  # export | erasure
+    status: Annotated[
+        PersonalDataRequestStatus, msgspec.Meta(description="`open`, `completed` or `rejected`.")
+    ]  # open | completed | rejected (organisers never see unconfirmed ones)
+    email: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                description="The buyer's address; null once an erasure is completed (only a keyed hash is kept)."
+            ),
+        ]
+        | None
+    )  # None once an erasure is completed: only a keyed hash of it is kept
     created_at: datetime
-    confirmed_at: datetime | None
+    confirmed_at: Annotated[datetime, msgspec.Meta(description="When the buyer confirmed it by e-mail (UTC).")] | None
     completed_at: datetime | None
-    rejection_explanation: str | None  # why the organiser refused it (e-mailed to the buyer)
+    rejection_explanation: (
+        Annotated[
+            str, msgspec.Meta(description="Why the organiser refused it (e-mailed to the buyer); null unless rejected.")
+        ]
+        | None
+    )  # why the organiser refused it (e-mailed to the buyer)
     # Completed: what was exported or erased, per holder (docs/privacy.md), e.g. {"orders": 2}.
-    summary: dict[str, int]
-    export_available: bool  # the export file is still kept (7 days after completion)
+    summary: Annotated[
+        dict[str, int],
+        msgspec.Meta(description="Records held when it was made, per holder.", examples=[{"orders": 3, "tickets": 5}]),
+    ]
+    export_available: Annotated[
+        bool, msgspec.Meta(description="The export file is still kept (7 days after completion).")
+    ]  # the export file is still kept (7 days after completion)
     export_download_expires_at: datetime | None
-    export_downloaded_at: datetime | None  # when the buyer downloaded it (the first time)
+    export_downloaded_at: (
+        Annotated[datetime, msgspec.Meta(description="When the buyer first downloaded it.")] | None
+    )  # when the buyer downloaded it (the first time)
 
 
 class PersonalDataRequestDetail(msgspec.Struct):
-    request: PersonalDataRequestRead
+    """A privacy request with what the organisation holds for its address."""
+
+    request: Annotated[PersonalDataRequestRead, msgspec.Meta(description="The request.")]
     # What the organisation holds for the address now, per holder (all 0 once erased).
-    held: dict[str, int]
+    held: Annotated[
+        dict[str, int],
+        msgspec.Meta(description="Records held for the address, per holder.", examples=[{"orders": 3, "tickets": 5}]),
+    ]
     # Holders kept as they are on erasure, with the law's reason.
-    kept_on_erasure: dict[str, str]
+    kept_on_erasure: Annotated[
+        dict[str, str],
+        msgspec.Meta(
+            description="What an erasure keeps, per holder, and why.",
+            examples=[{"orders": "amounts and dates, for tax records"}],
+        ),
+    ]
 
 
 class PersonalDataRequestPage(msgspec.Struct):
+    """A page of privacy requests, open ones first."""
+
     items: list[PersonalDataRequestRead]
     total: int
     page: int
     page_size: int
-    open_count: int  # open requests, whatever the filter
+    open_count: Annotated[
+        int, msgspec.Meta(description="Open requests, whatever the filter.")
+    ]  # open requests, whatever the filter
 
 
 class PersonalDataRequestReject(msgspec.Struct, forbid_unknown_fields=True):
-    explanation: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]  # why; e-mailed to the buyer
+    """Why a request is refused."""
+
+    explanation: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=1000,
+            description="Why; e-mailed to the buyer.",
+            examples=["Hierdie versoek is binne 'n week drie keer gerig."],
+        ),
+    ]  # why; e-mailed to the buyer
 
 
 class PrivacySettingsRead(msgspec.Struct):
     # Remove attendee details (ticket holder names, buyer phones, rendered ticket PDFs, and every
     # attendee-detail holder) this many days after each event ends; None: never (the default).
-    attendee_retention_days: int | None
-    min_days: int
-    max_days: int
+    """How long attendee details are kept."""
+
+    attendee_retention_days: (
+        Annotated[
+            int, msgspec.Meta(description="Days after an event ends that its attendee details are removed; null: kept.")
+        ]
+        | None
+    )
+    min_days: Annotated[int, msgspec.Meta(description="Smallest value accepted.")]
+    max_days: Annotated[int, msgspec.Meta(description="Largest value accepted.")]
 
 
 class PrivacySettingsUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    attendee_retention_days: int | None  # 1..3650, or null to turn it off
+    """How long attendee details are kept."""
+
+    attendee_retention_days: (
+        Annotated[
+            int, msgspec.Meta(description="Days after each event ends (1-3650); null turns it off.", examples=[365])
+        ]
+        | None
+    )  # 1..3650, or null to turn it off
 
 
 # --- mappers: stored rows -> response bodies ---

@@ -68,7 +68,9 @@ class RefundController(Controller):
         redis: Redis,
         idempotency_key: str | None = Parameter(header=IDEMPOTENCY_HEADER, default=None, min_length=1, max_length=100),
     ) -> RefundRead:
-        """Refund a whole order, chosen tickets, or an amount, with a reason. The refunded tickets are
+        """Refund an order
+
+        Refund a whole order, chosen tickets, or an amount, with a reason. The refunded tickets are
         voided at once and their stock goes back on sale; the provider is asked afterwards (the
         refund reads `succeeded` only when the provider, or for a manual refund the organiser,
         says so). The same `Idempotency-Key` answers the refund recorded before (a different body
@@ -95,7 +97,9 @@ class RefundController(Controller):
     async def of_order(
         self, organization_id: uuid.UUID, order_id: uuid.UUID, db_session: AsyncSession
     ) -> OrderRefundsRead:
-        """The order's refunds, what was refunded, what is being refunded and what is left."""
+        """List an order's refunds
+
+        The order's refunds, what was refunded, what is being refunded and what is left."""
         return await order_refunds_read(db_session, order_id)
 
     @get("/events/{event_id:uuid}/refunds", operation_id="listEventRefunds", opt=access(Permission.EVENTS_READ))
@@ -107,14 +111,18 @@ class RefundController(Controller):
         page: int = Parameter(default=1, ge=1),
         page_size: int = Parameter(default=50, ge=1, le=200),
     ) -> RefundPage:
-        """Every refund of an event, newest first."""
+        """List an event's refunds
+
+        Every refund of an event, newest first."""
         event = await get_event(db_session, event_id)
         items, total = await services.refunds_of_event(db_session, event.id, page_size, (page - 1) * page_size)
         return RefundPage(items=[refund_read(r) for r in items], total=total, page=page, page_size=page_size)
 
     @get("/refunds/{refund_id:uuid}", operation_id="getRefund", opt=access(Permission.EVENTS_READ))
     async def one(self, organization_id: uuid.UUID, refund_id: uuid.UUID, db_session: AsyncSession) -> RefundRead:
-        """One refund, with its status, attempts and the tickets it revoked."""
+        """Get a refund
+
+        One refund, with its status, attempts and the tickets it revoked."""
         return refund_read(await services.get_refund(db_session, refund_id))
 
     @post(
@@ -131,7 +139,9 @@ class RefundController(Controller):
         auth: AuthContext,
         queue: Queue,
     ) -> RefundRead:
-        """The organiser paid a manual refund out: it succeeds (booked, credited, buyer e-mailed).
+        """Confirm a manual refund was paid
+
+        The organiser paid a manual refund out: it succeeds (booked, credited, buyer e-mailed).
         Only a pending manual refund can be confirmed (409 otherwise)."""
         refund = await self._manual(db_session, refund_id)
         await outcomes.succeed(db_session, refund, confirmed_by=auth.user_id)
@@ -150,7 +160,9 @@ class RefundController(Controller):
     async def cancel(
         self, organization_id: uuid.UUID, refund_id: uuid.UUID, db_session: AsyncSession, auth: AuthContext
     ) -> RefundRead:
-        """A manual refund that will not be paid out: it fails, and its amount can be refunded again
+        """Cancel a manual refund
+
+        A manual refund that will not be paid out: it fails, and its amount can be refunded again
         (tickets it voided stay void)."""
         refund = await self._manual(db_session, refund_id)
         await outcomes.fail(db_session, refund, "Cancelled by the organiser.", actor=auth.user_id)
@@ -183,7 +195,9 @@ class RefundController(Controller):
         redis: Redis,
         settings: Settings,
     ) -> OrderCancelRead:
-        """Cancel a paid order, with or without a refund of everything not refunded yet: its tickets
+        """Cancel a paid order
+
+        Cancel a paid order, with or without a refund of everything not refunded yet: its tickets
         are voided, its stock goes back on sale. Cancelling it again changes nothing."""
         order = await get_order(db_session, order_id)  # 404 outside the organisation
         outcome = await workflow.cancel_paid_order(

@@ -27,54 +27,102 @@ class RefundCreate(msgspec.Struct, forbid_unknown_fields=True):
     after discount; amount: `amount_cents`. `method` (optional): manual for money the organiser
     pays back outside the provider; by default the provider's refund API where it has one."""
 
-    kind: Kind
-    reason: Reason
-    amount_cents: RefundCents | None = None
-    ticket_ids: Annotated[list[uuid.UUID], msgspec.Meta(max_length=1000)] = msgspec.field(default_factory=list)
-    method: Method | None = None
+    kind: Annotated[
+        Kind,
+        msgspec.Meta(description="`whole_order`, `tickets` (give `ticket_ids`) or `amount` (give `amount_cents`)."),
+    ]
+    reason: Annotated[
+        Reason, msgspec.Meta(description="Why, in the organiser's words.", examples=["Kliënt kan nie meer kom nie."])
+    ]
+    amount_cents: (
+        Annotated[RefundCents, msgspec.Meta(description="For `amount`: how much, in cents.", examples=[10000])] | None
+    ) = None
+    ticket_ids: Annotated[
+        list[uuid.UUID],
+        msgspec.Meta(max_length=1000, description="For `tickets`: the tickets to refund (they are voided)."),
+    ] = msgspec.field(default_factory=list)
+    method: (
+        Annotated[
+            Method,
+            msgspec.Meta(
+                description=(
+                    "`provider` (through its API) or `manual` (the organiser pays and "
+                    "confirms); default: provider when it supports refunds."
+                )
+            ),
+        ]
+        | None
+    ) = None
 
 
 class OrderCancel(msgspec.Struct, forbid_unknown_fields=True):
-    reason: Reason
-    refund: bool = True  # also refund everything not refunded yet
+    """Cancel a paid order."""
+
+    reason: Annotated[
+        Reason, msgspec.Meta(description="Why, in the organiser's words.", examples=["Kliënt kan nie meer kom nie."])
+    ]
+    refund: Annotated[bool, msgspec.Meta(description="Also refund everything not refunded yet.")] = (
+        True  # also refund everything not refunded yet
+    )
 
 
 class RefundRead(msgspec.Struct):
+    """A refund."""
+
     id: uuid.UUID
     order_id: uuid.UUID
     event_id: uuid.UUID
     transaction_id: uuid.UUID
-    provider: Annotated[str, documented_as(PROVIDER_NAMES)]
-    method: RefundMethod
-    kind: RefundKind
-    allocated: bool  # False: the refund of a late payment that was never a sale
+    provider: Annotated[
+        Annotated[str, documented_as(PROVIDER_NAMES)], msgspec.Meta(description="The provider of the refunded payment.")
+    ]
+    method: Annotated[RefundMethod, msgspec.Meta(description="`provider` or `manual`.")]
+    kind: Annotated[RefundKind, msgspec.Meta(description="What it pays back.")]
+    allocated: Annotated[
+        bool, msgspec.Meta(description="false: the refund of a late payment that was never a sale.")
+    ]  # False: the refund of a late payment that was never a sale
     amount_cents: int
-    vat_cents: int
-    reason: str
-    status: RefundStatus
-    provider_refund_id: str | None
+    vat_cents: Annotated[int, msgspec.Meta(description="The VAT in the amount.")]
+    reason: Annotated[
+        str, msgspec.Meta(description="Why, in the organiser's words.", examples=["Kliënt kan nie meer kom nie."])
+    ]
+    status: Annotated[RefundStatus, msgspec.Meta(description="Where the refund is.")]
+    provider_refund_id: Annotated[str, msgspec.Meta(description="The provider's refund id; null until known.")] | None
     failure_reason: str | None
-    last_error: str | None  # the last failure that will be retried (provider unreachable)
-    attempts: int
-    next_attempt_at: datetime | None
-    ticket_ids: list[uuid.UUID]
-    requested_by: uuid.UUID | None
+    last_error: (
+        Annotated[str, msgspec.Meta(description="The last failure that will be retried (provider unreachable).")] | None
+    )  # the last failure that will be retried (provider unreachable)
+    attempts: Annotated[int, msgspec.Meta(description="Attempts made.")]
+    next_attempt_at: (
+        Annotated[datetime, msgspec.Meta(description="When it is tried again (UTC); null: not scheduled.")] | None
+    )
+    ticket_ids: Annotated[list[uuid.UUID], msgspec.Meta(description="The tickets it voided.")]
+    requested_by: (
+        Annotated[uuid.UUID, msgspec.Meta(description="The member who asked; null: the system (event cancellation).")]
+        | None
+    )
     created_at: datetime
     completed_at: datetime | None
-    can_confirm: bool  # a manual refund waiting for the organiser to confirm the payout
+    can_confirm: Annotated[
+        bool, msgspec.Meta(description="A manual refund waiting for the organiser to confirm the payout.")
+    ]  # a manual refund waiting for the organiser to confirm the payout
 
 
 class OrderRefundsRead(msgspec.Struct):
+    """An order's refunds and what is left to refund."""
+
     order_id: uuid.UUID
-    order_status: OrderStatus
+    order_status: Annotated[OrderStatus, msgspec.Meta(description="The order's status.")]
     total_cents: int
-    refunded_cents: int
-    refund_pending_cents: int
-    left_to_refund_cents: int
-    refunds: list[RefundRead]
+    refunded_cents: Annotated[int, msgspec.Meta(description="Refunds that succeeded.")]
+    refund_pending_cents: Annotated[int, msgspec.Meta(description="Refunds requested or pending.")]
+    left_to_refund_cents: Annotated[int, msgspec.Meta(description="What can still be refunded.")]
+    refunds: Annotated[list[RefundRead], msgspec.Meta(description="Its refunds.")]
 
 
 class RefundPage(msgspec.Struct):
+    """A page of refunds, newest first."""
+
     items: list[RefundRead]
     total: int
     page: int
@@ -82,10 +130,14 @@ class RefundPage(msgspec.Struct):
 
 
 class OrderCancelRead(msgspec.Struct):
+    """The outcome of cancelling an order."""
+
     order_id: uuid.UUID
-    order_status: OrderStatus
-    cancelled: bool  # False: it was cancelled before; nothing changed
-    refund: RefundRead | None
+    order_status: Annotated[OrderStatus, msgspec.Meta(description="The order's status now.")]
+    cancelled: Annotated[
+        bool, msgspec.Meta(description="false: it was cancelled before; nothing changed.")
+    ]  # False: it was cancelled before; nothing changed
+    refund: Annotated[RefundRead, msgspec.Meta(description="The refund made; null: none.")] | None
 
 
 # --- mappers ---

@@ -43,7 +43,9 @@ class TicketDownloadController(Controller):
         media: MediaStore,
         token: str = Parameter(min_length=1, max_length=200),
     ) -> Response[bytes]:
-        """The buyer's tickets as one PDF (a page per ticket), behind the order's secret link.
+        """Download my tickets (PDF)
+
+        The buyer's tickets as one PDF (a page per ticket), behind the order's secret link.
 
         A wrong reference or token is a 404 either way. Rendered now if the e-mail job has not
         run yet."""
@@ -68,7 +70,9 @@ class SigningKeyController(Controller):
 
     @get("/{slug:str}/signing-key", operation_id="getEventSigningKey", opt=access(Access.PUBLIC))
     async def signing_key(self, slug: str, db_session: AsyncSession) -> SigningKeyRead:
-        """The event's Ed25519 public key for verifying ticket QR payloads offline. Public on
+        """Get an event's ticket signing key
+
+        The event's Ed25519 public key for verifying ticket QR payloads offline. Public on
         purpose: it can only verify, never sign. Published and closed events only."""
         event, key = await public_signing_key(db_session, slug[:120])
         raw = bytes(key.public_key)
@@ -97,7 +101,9 @@ class TicketHolderController(Controller):
         db_session: AsyncSession,
         auth: AuthContext,
     ) -> TicketRead:
-        """Change the name on a ticket (printed on it, shown at the gate). Audit-logged; the
+        """Change the name on a ticket
+
+        Change the name on a ticket (printed on it, shown at the gate). Audit-logged; the
         buyer's PDF download is rendered again with the new name, and scanners receive it with
         their next sync."""
         ticket = await rename_holder(db_session, AuditService(db_session, auth), order_id, ticket_id, data.holder_name)

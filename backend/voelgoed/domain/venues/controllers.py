@@ -49,21 +49,34 @@ class VenueController(Controller):
         q: str | None = Parameter(default=None, max_length=200),
         sort: VenueSort | None = None,
     ) -> VenuePage:
+        """List venues
+
+        The organisation's venues, a page at a time; `q` searches the name and city, `sort` orders them."""
         items, total = await venues.list(PageParams(page=page, page_size=page_size, sort=sort), q)
         return VenuePage(items=[venue_read(v) for v in items], total=total, page=page, page_size=page_size)
 
     @post("", operation_id="createVenue", opt=access(Permission.VENUES_WRITE))
     async def create_venue(self, organization_id: uuid.UUID, data: VenueCreate, venues: VenueService) -> VenueRead:
+        """Create a venue
+
+        A place where events happen, with an address, a capacity and a time zone. Gates are added with `createGate`.
+        Audit-logged."""
         return venue_read(await venues.create(organization_id, msgspec.structs.asdict(data)))
 
     @get("/{venue_id:uuid}", operation_id="getVenue", opt=access(Permission.VENUES_READ))
     async def get_venue(self, organization_id: uuid.UUID, venue_id: uuid.UUID, venues: VenueService) -> VenueRead:
+        """Get a venue
+
+        One venue with its gates."""
         return venue_read(await venues.get(venue_id))
 
     @patch("/{venue_id:uuid}", operation_id="updateVenue", opt=access(Permission.VENUES_WRITE))
     async def update_venue(
         self, organization_id: uuid.UUID, venue_id: uuid.UUID, data: VenueUpdate, venues: VenueService
     ) -> VenueRead:
+        """Update a venue
+
+        Change a venue; only the fields sent change. Audit-logged."""
         return venue_read(await venues.update(venue_id, sent_fields(data)))
 
     @delete(
@@ -73,12 +86,20 @@ class VenueController(Controller):
         status_code=HTTP_204_NO_CONTENT,
     )
     async def delete_venue(self, organization_id: uuid.UUID, venue_id: uuid.UUID, venues: VenueService) -> None:
+        """Delete a venue
+
+        Delete a venue no event uses; a venue with events is a 409 (move or delete them first). Answers 204.
+        Audit-logged."""
         await venues.delete(venue_id)
 
     @post("/{venue_id:uuid}/gates", operation_id="createGate", opt=access(Permission.VENUES_WRITE))
     async def create_gate(
         self, organization_id: uuid.UUID, venue_id: uuid.UUID, data: GateCreate, venues: VenueService
     ) -> GateRead:
+        """Add a gate to a venue
+
+        A gate is where scanners stand (entrance, exit). `code` is short and unique at the venue (upper-cased; 409
+        when taken); `name` defaults to the code. Audit-logged."""
         return gate_read(await venues.add_gate(venue_id, data.code, data.name))
 
     @patch(
@@ -94,6 +115,10 @@ class VenueController(Controller):
         data: GateUpdate,
         venues: VenueService,
     ) -> GateRead:
+        """Update a gate
+
+        Change a gate's code or name; only the fields sent change. A code another gate of the venue has is a 409.
+        Audit-logged."""
         return gate_read(await venues.update_gate(venue_id, gate_id, sent_fields(data)))
 
     @delete(
@@ -105,4 +130,7 @@ class VenueController(Controller):
     async def delete_gate(
         self, organization_id: uuid.UUID, venue_id: uuid.UUID, gate_id: uuid.UUID, venues: VenueService
     ) -> None:
+        """Delete a gate
+
+        Remove a gate from the venue. Answers 204. Audit-logged."""
         await venues.delete_gate(venue_id, gate_id)

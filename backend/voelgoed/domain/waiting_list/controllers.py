@@ -49,7 +49,9 @@ class WaitingListController(Controller):
         db_session: AsyncSession,
         status: WaitingListStatus | None = Parameter(default=None),
     ) -> list[WaitingListEntryRead]:
-        """The event's waiting-list entries in joining order, with each waiting entry's place in
+        """List the waiting list
+
+        The event's waiting-list entries in joining order, with each waiting entry's place in
         its type's line and each offer (its hold's order, when it expires, whether it was used)."""
         await _event(db_session, event_id)
         rows = await services.entries(db_session, event_id, status)
@@ -60,7 +62,9 @@ class WaitingListController(Controller):
     async def get_settings(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
     ) -> WaitingListSettingsRead:
-        """Whether sold-out types of the event take a waiting list, and how long an offer holds."""
+        """Get waiting-list settings
+
+        Whether sold-out types of the event take a waiting list, and how long an offer holds."""
         await _event(db_session, event_id)
         return settings_read(event_id, await services.settings_of(db_session, event_id))
 
@@ -74,7 +78,9 @@ class WaitingListController(Controller):
         queue: Queue,
         redis: Redis,
     ) -> WaitingListSettingsRead:
-        """Turn the waiting list on or off, or change how many hours (1-168) an offer holds the
+        """Update waiting-list settings
+
+        Turn the waiting list on or off, or change how many hours (1-168) an offer holds the
         freed tickets. Offers already made keep their time."""
         event = await _event(db_session, event_id)
         row = await services.update_settings(db_session, organization_id, event.id, sent_fields(data))
@@ -100,7 +106,9 @@ class WaitingListController(Controller):
         queue: Queue,
         redis: Redis,
     ) -> WaitingListEntryRead:
-        """Take an entry off the list. An open offer is withdrawn: its held tickets go to the next
+        """Remove a waiting-list entry
+
+        Take an entry off the list. An open offer is withdrawn: its held tickets go to the next
         in line. An entry already converted, expired or removed: 409."""
         entry, released = await remove_entry(db_session, event_id, entry_id)
         read = entry_read(entry)

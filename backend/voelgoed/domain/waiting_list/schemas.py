@@ -20,30 +20,52 @@ WantedQuantity = Annotated[int, msgspec.Meta(ge=1, le=1000)]
 
 
 class WaitingListSettingsRead(msgspec.Struct):
+    """Whether sold-out types take a waiting list."""
+
     event_id: uuid.UUID
-    enabled: bool
-    offer_hours: int  # how long an offer holds the freed tickets for the buyer
+    enabled: Annotated[bool, msgspec.Meta(description="Sold-out types take a waiting list.")]
+    offer_hours: Annotated[
+        int, msgspec.Meta(description="How long an offer holds the freed tickets for the buyer.")
+    ]  # how long an offer holds the freed tickets for the buyer
 
 
 class WaitingListSettingsUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
-    enabled: bool | msgspec.UnsetType = msgspec.UNSET
-    offer_hours: OfferHours | msgspec.UnsetType = msgspec.UNSET
+    """Changes to the waiting-list settings."""
+
+    enabled: Annotated[bool, msgspec.Meta(description="Sold-out types take a waiting list.")] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
+    offer_hours: (
+        Annotated[
+            OfferHours,
+            msgspec.Meta(description="How long an offer holds the freed tickets (1-168 hours).", examples=[24]),
+        ]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
 
 
 class WaitingListEntryRead(msgspec.Struct):
+    """An entry on an event's waiting list."""
+
     id: uuid.UUID
     event_id: uuid.UUID
     ticket_type_id: uuid.UUID
     email: str
-    name: str
+    name: Annotated[str, msgspec.Meta(description="The person's name.", examples=["Thandi Nkosi"])]
     quantity: int
-    status: WaitingListStatus
-    position: int | None  # 1 = next in line (waiting entries of the type only)
-    order_id: uuid.UUID | None  # the hold made for the offer
-    offered_at: datetime | None
-    offer_expires_at: datetime | None
-    offer_used_at: datetime | None  # when the buyer opened the offer's checkout
-    closed_at: datetime | None
+    status: Annotated[WaitingListStatus, msgspec.Meta(description="Where the entry is.")]
+    position: (
+        Annotated[int, msgspec.Meta(description="1 = next in line (waiting entries only); null otherwise.")] | None
+    )  # 1 = next in line (waiting entries of the type only)
+    order_id: (
+        Annotated[uuid.UUID, msgspec.Meta(description="The hold made for the offer.")] | None
+    )  # the hold made for the offer
+    offered_at: Annotated[datetime, msgspec.Meta(description="When tickets were offered (UTC).")] | None
+    offer_expires_at: Annotated[datetime, msgspec.Meta(description="When the offer lapses (UTC).")] | None
+    offer_used_at: (
+        Annotated[datetime, msgspec.Meta(description="When the buyer opened the offer's checkout (UTC).")] | None
+    )  # when the buyer opened the offer's checkout
+    closed_at: Annotated[datetime, msgspec.Meta(description="When it left the list (UTC).")] | None
     created_at: datetime
 
 
@@ -52,17 +74,17 @@ class WaitingListJoin(msgspec.Struct, forbid_unknown_fields=True):
 
     ticket_type_id: uuid.UUID
     email: Email
-    name: BuyerName
-    quantity: WantedQuantity = 1
+    name: Annotated[BuyerName, msgspec.Meta(description="The person's name.", examples=["Thandi Nkosi"])]
+    quantity: Annotated[WantedQuantity, msgspec.Meta(description="Tickets wanted.", examples=[2])] = 1
 
 
 class WaitingListJoined(msgspec.Struct):
     """The buyer's place: the same answer when the same e-mail joins the same type again."""
 
     ticket_type_id: uuid.UUID
-    quantity: int
-    status: WaitingListStatus
-    joined_at: datetime
+    quantity: Annotated[int, msgspec.Meta(description="Tickets wanted.")]
+    status: Annotated[WaitingListStatus, msgspec.Meta(description="`waiting`.")]
+    joined_at: Annotated[datetime, msgspec.Meta(description="When they joined (UTC).")]
 
 
 class OfferClaimed(msgspec.Struct):
@@ -73,7 +95,7 @@ class OfferClaimed(msgspec.Struct):
     access_token: str
     hold_expires_at: datetime
     ticket_type_id: uuid.UUID
-    quantity: int
+    quantity: Annotated[int, msgspec.Meta(description="Tickets held.")]
 
 
 def settings_read(event_id: uuid.UUID, s: WaitingListSettings | None) -> WaitingListSettingsRead:
