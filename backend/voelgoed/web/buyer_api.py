@@ -49,6 +49,7 @@ from voelgoed.domain.refunds.services import refunds_of_order
 from voelgoed.domain.waiting_list.jobs import enqueue_offer_run
 from voelgoed.lib import i18n, ratelimit
 from voelgoed.lib.client_address import client_address
+from voelgoed.lib.openapi_answers import ORDER_ACCESS_HEADER_HELP
 from voelgoed.lib.problems import NotFound, Unprocessable
 from voelgoed.settings import Settings
 from voelgoed.workflows import checkout
@@ -259,7 +260,7 @@ class PublicApiController(Controller):
         db_session: AsyncSession,
         redis: Redis,
         settings: Settings,
-        order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
+        order_token: str = Parameter(header=ORDER_TOKEN_HEADER, description=ORDER_ACCESS_HEADER_HELP, min_length=1),
     ) -> CheckoutRead:
         """Buyer details and payment: answers where to send the buyer (GET link or POST form).
         Retrying while a payment is open answers the same transaction. The buyer's e-mails and
@@ -299,7 +300,7 @@ class PublicApiController(Controller):
         db_session: AsyncSession,
         redis: Redis,
         settings: Settings,
-        order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
+        order_token: str = Parameter(header=ORDER_TOKEN_HEADER, description=ORDER_ACCESS_HEADER_HELP, min_length=1),
     ) -> CheckoutQuestionsRead:
         """What `startCheckout` asks for this order: the organiser's questions per order and per
         ticket (with why each is asked), and whether each ticket needs its holder's name."""
@@ -328,7 +329,7 @@ class PublicApiController(Controller):
         db_session: AsyncSession,
         redis: Redis,
         settings: Settings,
-        order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
+        order_token: str = Parameter(header=ORDER_TOKEN_HEADER, description=ORDER_ACCESS_HEADER_HELP, min_length=1),
     ) -> PublicOrderRead:
         await _limit(request, redis, settings)
         order = await checkout.order_for_buyer(db_session, reference, order_token)
@@ -348,7 +349,7 @@ class PublicApiController(Controller):
         redis: Redis,
         settings: Settings,
         queue: Queue,
-        order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
+        order_token: str = Parameter(header=ORDER_TOKEN_HEADER, description=ORDER_ACCESS_HEADER_HELP, min_length=1),
     ) -> PublicOrderRead:
         """Give the hold back (reserved or awaiting payment): the tickets are free again at once."""
         await _limit(request, redis, settings)
