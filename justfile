@@ -50,9 +50,12 @@ openapi:
     {{py}} -m voelgoed openapi
     npm run gen:api
 
-# Fail when the committed OpenAPI spec differs from the app, or the TypeScript types from the spec
+# Fail when the committed OpenAPI spec differs from the app, or the TypeScript types from the spec, or
+# when it breaks a client of the last released spec (shared_schemas/released/) without an entry in
+# docs/api-changelog.md under its raised version (docs/api.md, "Versions and breaking changes")
 openapi-check:
     {{py}} -m voelgoed openapi --check
+    {{py}} -m voelgoed openapi-diff
     for app in organiser_app scanner_pwa; do t=$(mktemp --suffix=.d.ts) && (cd $app && npx openapi-typescript ../shared_schemas/openapi.json -o "$t" >/dev/null) && diff -q "$t" $app/src/lib/api/schema.d.ts && echo "$app/src/lib/api/schema.d.ts is current" || exit 1; done
 
 # Validate infra/ offline (no Docker engine or cluster here): hadolint on the Dockerfile, the compose
