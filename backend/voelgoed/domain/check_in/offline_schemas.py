@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from voelgoed.domain.check_in.schemas import CheckinConfigRead
+from voelgoed.domain.events.machines import EventStatus
 
 
 class OfflineTicketRecord(msgspec.Struct):
@@ -34,7 +35,7 @@ class SnapshotEvent(msgspec.Struct):
 
     id: str
     name: str
-    status: str
+    status: EventStatus
     starts_at: datetime
     ends_at: datetime
     timezone: str

@@ -4539,7 +4539,7 @@ export interface components {
             name: string;
             /** Format: date-time */
             starts_at: string;
-            status: string;
+            status: components["schemas"]["EventStatus"];
             timezone: string;
         };
         /** SnapshotInfo */
@@ -4963,7 +4963,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Request accepted, processing continues off-line */
+            /** @description Accepted: a link is e-mailed if the address has an account (no body) */
             202: {
                 headers: {
                     [name: string]: unknown;
