@@ -51,9 +51,12 @@ openapi:
     npm run gen:api
 
 # Fail when the committed OpenAPI spec differs from the app, or the TypeScript types from the spec
-# (one generated file, in the client package both apps use: packages/api-client/src/schema.d.ts)
+# (one generated file, in the client package both apps use: packages/api-client/src/schema.d.ts), or
+# when it breaks a client of the last released spec (shared_schemas/released/) without an entry in
+# docs/api-changelog.md under its raised version (docs/api.md, "Versions and breaking changes")
 openapi-check:
     {{py}} -m voelgoed openapi --check
+    {{py}} -m voelgoed openapi-diff
     t=$(mktemp --suffix=.d.ts) && (cd packages/api-client && npx openapi-typescript ../../shared_schemas/openapi.json -o "$t" >/dev/null) && diff -q "$t" packages/api-client/src/schema.d.ts && echo "packages/api-client/src/schema.d.ts is current" || { echo "packages/api-client/src/schema.d.ts is stale: run 'just openapi'" >&2; exit 1; }
 
 # Validate infra/ offline (no Docker engine or cluster here): hadolint on the Dockerfile, the compose

@@ -15,7 +15,6 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Contact, License
 
-from voelgoed import __version__
 from voelgoed.auth.guard import authorize, provide_auth
 from voelgoed.auth.permissions import Access, describe_access
 from voelgoed.db import make_alchemy_config, pooler, replica
@@ -71,6 +70,7 @@ from voelgoed.web.devmail import DevMailController
 from voelgoed.web.health import HealthController
 from voelgoed.web.media import media_file
 from voelgoed.web.metrics import metrics
+from voelgoed.web.openapi_contract import API_VERSION, add_contract
 from voelgoed.web.ozow_notify import OzowNotifyController
 from voelgoed.web.paystack_api import PaystackWebhookController
 from voelgoed.web.public import PublicSiteController
@@ -129,7 +129,7 @@ API_CONTROLLERS: list[Any] = [
 def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="VoelgoedEvents API",
-        version=__version__,
+        version=API_VERSION,  # the API's version (web/openapi_contract.py), not the package's
         description="Event ticketing and check-in. Errors are RFC 9457 problem+json.",
         contact=Contact(name="VoelgoedEvents"),
         license=License(name="AGPL-3.0-or-later", identifier="AGPL-3.0-or-later"),
@@ -268,4 +268,5 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
     check_every_route_declares_access(app)
     add_problem_responses(app.openapi_schema)  # the served and the exported spec alike
     document_spec(app, describe_access)  # summaries, descriptions, examples from the code (lib/openapi_docs.py)
+    add_contract(app.openapi_schema, app)  # security from each handler's access rule, binary bodies
     return app

@@ -312,6 +312,34 @@ def openapi(output: str, check: bool) -> None:
     click.echo(f"wrote {path}")
 
 
+@main.command("openapi-diff")
+@click.option("--spec", default=str(REPO_ROOT / "shared_schemas" / "openapi.json"))
+@click.option("--released-dir", default=str(REPO_ROOT / "shared_schemas" / "released"))
+@click.option("--changelog", default=str(REPO_ROOT / "docs" / "api-changelog.md"))
+def openapi_diff(spec: str, released_dir: str, changelog: str) -> None:
+    """Fail on breaking changes against the last released spec unless docs/api-changelog.md lists
+    them under the spec's (raised) version (docs/api.md)."""
+    import json
+
+    from voelgoed.openapi_breaking import breaking_changes, check_acknowledged, version_key
+
+    released = sorted(Path(released_dir).glob("openapi-*.json"), key=lambda p: version_key(p.stem))
+    if not released:
+        click.echo(f"no released spec in {released_dir}", err=True)
+        sys.exit(1)
+    old, new = json.loads(released[-1].read_text()), json.loads(Path(spec).read_text())
+    old_version, new_version = old["info"]["version"], new["info"]["version"]
+    findings = breaking_changes(old, new)
+    problems = check_acknowledged(findings, Path(changelog).read_text(), new_version, old_version)
+    unlisted = "\n".join(problems)
+    for finding in findings:
+        click.echo(f"breaking ({'NOT listed' if finding in unlisted else 'listed'}): {finding}")
+    if problems:
+        click.echo("\n".join(problems), err=True)
+        sys.exit(1)
+    click.echo(f"{spec} {new_version} against released {old_version}: {len(findings)} breaking change(s), all listed")
+
+
 @main.command("stop-services")
 @click.option("--data-dir", default=None)
 def stop_services(data_dir: str | None) -> None:

@@ -4,6 +4,7 @@ problem+json (Litestar would otherwise describe its own default 400 shape)."""
 from __future__ import annotations
 
 from litestar.openapi.spec import Components, OpenAPI, Reference, Schema
+from litestar.openapi.spec import OpenAPIHeader as Header
 from litestar.openapi.spec import OpenAPIMediaType as MediaType
 from litestar.openapi.spec import OpenAPIResponse as Response
 from litestar.openapi.spec.enums import OpenAPIType
@@ -18,8 +19,10 @@ _STATUS_TEXT = {
     "409": "Conflict: duplicate value or illegal state transition",
     "413": "Request body too large",
     "422": "A business rule refused the request",
-    "429": "Rate limited (see Retry-After)",
+    "429": "Rate limited: try again after Retry-After seconds",
+    "503": "Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds",
 }
+_RETRY_AFTER = ("429", "503")  # statuses that always carry Retry-After (lib/ratelimit.py, lib/problems.py)
 
 PROBLEM_SCHEMA = Schema(
     type=OpenAPIType.OBJECT,
@@ -43,6 +46,13 @@ PROBLEM_SCHEMA = Schema(
 )
 
 
+RETRY_AFTER_HEADER = Header(
+    description="Seconds to wait before trying again",
+    required=True,
+    schema=Schema(type=OpenAPIType.INTEGER, minimum=0),
+)
+
+
 def add_problem_responses(spec: OpenAPI) -> None:
     components = spec.components if isinstance(spec.components, Components) else Components()
     components.schemas = {**(components.schemas or {}), "Problem": PROBLEM_SCHEMA}
@@ -55,5 +65,11 @@ def add_problem_responses(spec: OpenAPI) -> None:
                 continue
             responses = dict(operation.responses or {})
             for status, text in _STATUS_TEXT.items():
-                responses[status] = Response(description=text, content={PROBLEM_MEDIA_TYPE: MediaType(schema=ref)})
+                if status in responses and status != "400":  # the handler's own declaration wins (/ready's 503)
+                    continue  # (400 is Litestar's generic validation answer: always the problem shape)
+                responses[status] = Response(
+                    description=text,
+                    content={PROBLEM_MEDIA_TYPE: MediaType(schema=ref)},
+                    headers={"Retry-After": RETRY_AFTER_HEADER} if status in _RETRY_AFTER else None,
+                )
             operation.responses = responses

@@ -49,6 +49,7 @@ from voelgoed.domain.refunds.services import refunds_of_order
 from voelgoed.domain.waiting_list.jobs import enqueue_offer_run
 from voelgoed.lib import i18n, ratelimit
 from voelgoed.lib.client_address import client_address
+from voelgoed.lib.openapi_answers import ORDER_ACCESS_HEADER_HELP
 from voelgoed.lib.problems import NotFound, Unprocessable
 from voelgoed.settings import Settings
 from voelgoed.workflows import checkout
@@ -263,7 +264,7 @@ class PublicApiController(Controller):
         db_session: AsyncSession,
         redis: Redis,
         settings: Settings,
-        order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
+        order_token: str = Parameter(header=ORDER_TOKEN_HEADER, description=ORDER_ACCESS_HEADER_HELP, min_length=1),
     ) -> CheckoutRead:
         """Check out and pay
 
@@ -305,7 +306,7 @@ class PublicApiController(Controller):
         db_session: AsyncSession,
         redis: Redis,
         settings: Settings,
-        order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
+        order_token: str = Parameter(header=ORDER_TOKEN_HEADER, description=ORDER_ACCESS_HEADER_HELP, min_length=1),
     ) -> CheckoutQuestionsRead:
         """Get the checkout questions for my order
 
@@ -336,7 +337,7 @@ class PublicApiController(Controller):
         db_session: AsyncSession,
         redis: Redis,
         settings: Settings,
-        order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
+        order_token: str = Parameter(header=ORDER_TOKEN_HEADER, description=ORDER_ACCESS_HEADER_HELP, min_length=1),
     ) -> PublicOrderRead:
         """Get my order
 
@@ -361,7 +362,7 @@ class PublicApiController(Controller):
         redis: Redis,
         settings: Settings,
         queue: Queue,
-        order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
+        order_token: str = Parameter(header=ORDER_TOKEN_HEADER, description=ORDER_ACCESS_HEADER_HELP, min_length=1),
     ) -> PublicOrderRead:
         """Cancel my unpaid order
 

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Access, access
+from voelgoed.lib.openapi_answers import json_answer
 
 
 class Health(msgspec.Struct):
@@ -45,6 +46,7 @@ class HealthController(Controller):
         operation_id="ready",
         opt=access(Access.PUBLIC),
         summary="Readiness: the database answers (Redis is reported, not required)",
+        responses=json_answer(Readiness, "Not ready: the database does not answer (status `unavailable`)", 503),
     )
     async def ready(self, db_session: AsyncSession, redis: Redis) -> Response[Readiness]:
         """Answers 200 when the database answers within 2 seconds; Redis is reported but not required, since the

@@ -15,6 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.device import DeviceContext
 from voelgoed.domain.check_in import offline_records
+from voelgoed.domain.check_in.offline_schemas import (
+    CheckinChanges,
+    CheckinSnapshotHead,
+    OfflineSigningKey,
+    OfflineTicketRecord,
+    SnapshotEvent,
+)
 from voelgoed.domain.check_in.rules import CANCELLED_ORDER_STATUSES
 from voelgoed.domain.check_in.schemas import OfflineResult, OfflineUpload, OfflineUploadResult
 from voelgoed.domain.check_in.services import config_read, get_event
@@ -175,11 +182,7 @@ def _require_event(device: DeviceContext, event_id: uuid.UUID) -> None:
         raise NotFound("This device is not paired for that event.")
 
 
-class Record(msgspec.Struct):
-    h: str
-    s: str
-    a: int
-    e: str
+Record = OfflineTicketRecord
 
 
 def _status(ticket_status: str, order_status: str) -> str:
@@ -198,14 +201,16 @@ def to_record(row: Any) -> Record:
     return Record(h=h, s=_status(row[1], row[2]), a=1 if row[3] else (2 if row[4] else 0), e=e)
 
 
-async def _keys(db: AsyncSession, event: Any) -> list[dict[str, str]]:
+async def _keys(db: AsyncSession, event: Any) -> list[OfflineSigningKey]:
     key = await get_or_create_signing_key(db, event_id=event.id, organization_id=event.organization_id)
-    return [{"key_id": key.key_id, "public_key": offline_records.b64url(bytes(key.public_key)), "alg": "Ed25519"}]
+    return [
+        OfflineSigningKey(key_id=key.key_id, public_key=offline_records.b64url(bytes(key.public_key)), alg="Ed25519")
+    ]
 
 
 @dataclass
 class Snapshot:
-    head: dict[str, Any]
+    head: CheckinSnapshotHead
     rows: list[Any]
 
 
@@ -225,22 +230,22 @@ async def snapshot(db: AsyncSession, device: DeviceContext, event_id: uuid.UUID)
     keys = await _keys(db, event)
     rows = list(await db.execute(sql.EVENT_RECORDS, {"e": event_id}))
     await db.commit()
-    head = {
-        "format": 1,
-        "event_id": str(event_id),
-        "cursor": cursor,
-        "server_time": datetime.now(UTC),
-        "event": {
-            "id": str(event.id),
-            "name": event.name,
-            "status": event.status,
-            "starts_at": event.starts_at,
-            "ends_at": event.ends_at,
-            "timezone": event.timezone,
-        },
-        "keys": keys,
-        "rules": rules,
-    }
+    head = CheckinSnapshotHead(
+        format=1,
+        event_id=str(event_id),
+        cursor=cursor,
+        server_time=datetime.now(UTC),
+        event=SnapshotEvent(
+            id=str(event.id),
+            name=event.name,
+            status=event.status,
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            timezone=event.timezone,
+        ),
+        keys=keys,
+        rules=rules,
+    )
     return Snapshot(head=head, rows=rows)
 
 
@@ -267,7 +272,7 @@ async def stream_snapshot(snap: Snapshot, chunk: int = 2000) -> AsyncIterator[by
 
 async def changes(
     db: AsyncSession, device: DeviceContext, event_id: uuid.UUID, cursor: int, limit: int
-) -> dict[str, Any]:
+) -> CheckinChanges:
     _require_event(device, event_id)
     await sequence(db, event_id)
     head = int(await db.scalar(sql.FEED_HEAD, {"e": event_id}) or 0)
@@ -292,11 +297,11 @@ async def changes(
         rules = await config_read(db, event)
         keys = await _keys(db, event)
     await db.commit()
-    return {
-        "cursor": next_cursor,
-        "more": len(rows) == limit,
-        "server_time": datetime.now(UTC),
-        "tickets": records,
-        "rules": rules,
-        "keys": keys,
-    }
+    return CheckinChanges(
+        cursor=next_cursor,
+        more=len(rows) == limit,
+        server_time=datetime.now(UTC),
+        tickets=records,
+        rules=rules,
+        keys=keys,
+    )

@@ -31,6 +31,7 @@ from voelgoed.domain.organizations.services import OrganizationService
 from voelgoed.lib import ratelimit
 from voelgoed.lib.client_address import client_address
 from voelgoed.lib.contact import fold_email, normalise_email
+from voelgoed.lib.openapi_answers import no_content_answer
 from voelgoed.lib.problems import AppError
 from voelgoed.settings import Settings
 
@@ -158,6 +159,7 @@ class AuthController(Controller):
         opt=access(Access.USER),
         status_code=HTTP_204_NO_CONTENT,
         summary="End this session",
+        responses=no_content_answer("Signed out: no body; the session and CSRF cookies are cleared"),
     )
     async def sign_out(self, request: Request[Any, Any, Any], db_session: AsyncSession) -> Response[None]:
         """Ends the session the cookie names and clears the session and CSRF cookies. Answers 204 with no body."""
@@ -185,6 +187,7 @@ class AuthController(Controller):
         opt=access(Access.PUBLIC),
         status_code=HTTP_202_ACCEPTED,
         summary="E-mail a password reset link (always answers 202)",
+        responses=no_content_answer("Accepted: a link is e-mailed if the address has an account (no body)", 202),
     )
     async def request_reset(
         self,
@@ -194,7 +197,7 @@ class AuthController(Controller):
         settings: Settings,
         redis: Redis,
         queue: Queue,
-    ) -> None:
+    ) -> Response[bytes]:
         """Queues an e-mail with a single-use reset link when an account has that address. The answer is the same
         whether or not it has one (nobody learns which addresses have accounts). Rate limited per client address and
         per address."""
@@ -202,11 +205,11 @@ class AuthController(Controller):
         try:
             email = normalise_email(data.email)
         except AppError:  # a malformed address gets the same answer as an unknown one
-            return None
+            return Response(b"", status_code=HTTP_202_ACCEPTED)  # no body (not JSON null)
         await ratelimit.hit(redis, f"reset:email:{email}", 5, 3600)
         found = await AccountService(db_session).start_password_reset(email)
         if found is None:
-            return None
+            return Response(b"", status_code=HTTP_202_ACCEPTED)
         user, token = found
         await db_session.commit()  # the link must work by the time the e-mail arrives
         link = f"{settings.server.public_url}/app/reset-password?token={token}"
@@ -215,7 +218,7 @@ class AuthController(Controller):
             messages.password_reset(to=user.email, name=user.name, link=link),
             key=f"reset:{token[:16]}",
         )
-        return None
+        return Response(b"", status_code=HTTP_202_ACCEPTED)
 
     @post(
         "/password-reset/confirm",

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, get, post, put
 from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.response import ServerSentEvent, Stream
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.device import DeviceContext, provide_device
 from voelgoed.auth.permissions import Access, Permission, access
 from voelgoed.domain.check_in import services
+from voelgoed.domain.check_in.offline_schemas import CheckinChanges, CheckinSnapshot
 from voelgoed.domain.check_in.schemas import (
     CheckinConfigRead,
     CheckinConfigUpdate,
@@ -33,6 +34,7 @@ from voelgoed.domain.check_in.schemas import (
 from voelgoed.domain.devices.schemas import DeviceGateChoice, DeviceGateChosen, DeviceSession
 from voelgoed.domain.devices.services import choose_gate, device_session
 from voelgoed.lib.live import LiveHub
+from voelgoed.lib.openapi_answers import event_stream_answer, json_answer
 from voelgoed.workflows import offline_sync
 from voelgoed.workflows.check_in import ScanInput, scan_online
 
@@ -96,7 +98,12 @@ class DeviceCheckinController(Controller):
         Upload queued offline scans (idempotent by client_scan_id); do this before downloading."""
         return await offline_sync.upload(db_session, device, data)
 
-    @get("/snapshot", operation_id="getCheckinSnapshot", opt=access(Access.DEVICE))
+    @get(
+        "/snapshot",
+        operation_id="getCheckinSnapshot",
+        opt=access(Access.DEVICE),
+        responses=json_answer(CheckinSnapshot, "The event's offline snapshot, one JSON object (streamed)"),
+    )
     async def snapshot(self, event_id: uuid.UUID, device: DeviceContext, db_session: AsyncSession) -> Stream:
         """Download the offline snapshot
 
@@ -112,12 +119,11 @@ class DeviceCheckinController(Controller):
         db_session: AsyncSession,
         cursor: int = Parameter(ge=0),
         limit: int = Parameter(default=2000, ge=1, le=5000),
-    ) -> Response[bytes]:
+    ) -> CheckinChanges:
         """Get ticket changes since a cursor
 
         Ticket records changed after `cursor` (no gaps), and the next cursor."""
-        body = await offline_sync.changes(db_session, device, event_id, cursor, limit)
-        return Response(msgspec.json.encode(body), media_type="application/json")
+        return await offline_sync.changes(db_session, device, event_id, cursor, limit)
 
 
 class CheckinAdminController(Controller):
@@ -162,7 +168,12 @@ class CheckinAdminController(Controller):
         items = await services.scan_feed(db_session, event_id, after, limit)
         return ScanFeed(items=items, last_seq=items[-1].seq if items else after)
 
-    @get("/scans/stream", operation_id="streamScans", opt=access(Permission.EVENTS_READ))
+    @get(
+        "/scans/stream",
+        operation_id="streamScans",
+        opt=access(Permission.EVENTS_READ),
+        responses=event_stream_answer("Server-sent events: `scan` (a scan as JSON, id = seq) and `ping` comments"),
+    )
     async def stream(
         self,
         organization_id: uuid.UUID,

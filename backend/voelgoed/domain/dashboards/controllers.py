@@ -22,6 +22,7 @@ from voelgoed.domain.catalog.services import get_event
 from voelgoed.domain.dashboards import cache, services
 from voelgoed.domain.dashboards.schemas import EventDashboard, Funnel, OrganizationOverview
 from voelgoed.lib.live import LiveHub
+from voelgoed.lib.openapi_answers import event_stream_answer
 from voelgoed.lib.problems import NotFound
 from voelgoed.settings import Settings
 
@@ -63,6 +64,7 @@ class DashboardController(Controller):
         "/events/{event_id:uuid}/dashboard/stream",
         operation_id="streamEventDashboard",
         opt=access(Permission.EVENTS_READ),
+        responses=event_stream_answer("Server-sent events: `summary` (the EventDashboard as JSON) and `ping` comments"),
     )
     async def stream(
         self,

@@ -28,6 +28,7 @@ from voelgoed.domain.exports.jobs import enqueue_kwargs
 from voelgoed.domain.exports.models import DataExport
 from voelgoed.domain.exports.schemas import ExportCreate, ExportList, ExportRead, export_read
 from voelgoed.lib.closed_sets import path_documented_as
+from voelgoed.lib.openapi_answers import CSV, csv_answer
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
 from voelgoed.settings import Settings
 
@@ -48,7 +49,12 @@ class ExportController(Controller):
     path = "/api/organizations/{organization_id:uuid}/events/{event_id:uuid}/exports"
     tags = ["exports"]
 
-    @get("/csv/{kind:str}", operation_id="downloadEventCsv", opt=access(Permission.EVENTS_WRITE))
+    @get(
+        "/csv/{kind:str}",
+        operation_id="downloadEventCsv",
+        opt=access(Permission.EVENTS_WRITE),
+        responses=csv_answer("The rows as CSV (UTF-8), as an attachment"),
+    )
     async def direct(
         self,
         organization_id: uuid.UUID,
@@ -82,7 +88,7 @@ class ExportController(Controller):
         name = services.filename(kind, event.name, datetime.now(UTC))
         return Stream(
             services.stream_csv(read_bind(request), kind, event.id, ZoneInfo(event.timezone)),
-            media_type="text/csv; charset=utf-8",
+            media_type=CSV,
             headers=_csv_headers(name),
         )
 
@@ -156,7 +162,12 @@ class ExportController(Controller):
         Status and progress (rows written of total)."""
         return export_read(await self._get(db_session, event_id, export_id))
 
-    @get("/{export_id:uuid}/download", operation_id="downloadExport", opt=access(Permission.EVENTS_WRITE))
+    @get(
+        "/{export_id:uuid}/download",
+        operation_id="downloadExport",
+        opt=access(Permission.EVENTS_WRITE),
+        responses=csv_answer("The finished export as CSV (UTF-8), as an attachment"),
+    )
     async def download(
         self,
         organization_id: uuid.UUID,
@@ -182,6 +193,6 @@ class ExportController(Controller):
         headers = _csv_headers(name)
         return Stream(
             services.stream_file(db_session.bind, export.id),  # type: ignore[arg-type]
-            media_type="text/csv; charset=utf-8",
+            media_type=CSV,
             headers=headers,
         )

@@ -26,6 +26,7 @@ from voelgoed.domain.invoices.schemas import (
 from voelgoed.domain.orders.models import Order
 from voelgoed.lib import ratelimit
 from voelgoed.lib.client_address import client_address
+from voelgoed.lib.openapi_answers import ORDER_ACCESS_HEADER_HELP, PDF, pdf_answer
 from voelgoed.lib.problems import NotFound
 from voelgoed.workflows.checkout import order_for_buyer
 
@@ -74,7 +75,8 @@ class OrganizationTaxDocumentController(Controller):
         "/tax-documents/{document_id:uuid}/pdf",
         operation_id="downloadTaxDocument",
         opt=access(Permission.MONEY_READ),
-        media_type="application/pdf",
+        media_type=PDF,
+        responses=pdf_answer("The invoice or credit note as PDF, as an attachment"),
     )
     async def download(
         self, organization_id: uuid.UUID, document_id: uuid.UUID, db_session: AsyncSession
@@ -100,7 +102,7 @@ class BuyerTaxDocumentController(Controller):
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
         redis: Redis,
-        order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
+        order_token: str = Parameter(header=ORDER_TOKEN_HEADER, description=ORDER_ACCESS_HEADER_HELP, min_length=1),
     ) -> list[TaxDocumentRead]:
         """List my invoices and credit notes
 
@@ -122,7 +124,7 @@ class BuyerTaxDocumentController(Controller):
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
         redis: Redis,
-        order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
+        order_token: str = Parameter(header=ORDER_TOKEN_HEADER, description=ORDER_ACCESS_HEADER_HELP, min_length=1),
     ) -> BillingDetailsRead | None:
         """Get my billing details
 
@@ -144,7 +146,7 @@ class BuyerTaxDocumentController(Controller):
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
         redis: Redis,
-        order_token: str | None = Parameter(header=ORDER_TOKEN_HEADER, default=None),
+        order_token: str = Parameter(header=ORDER_TOKEN_HEADER, description=ORDER_ACCESS_HEADER_HELP, min_length=1),
     ) -> BillingDetailsSaved:
         """Set my billing details
 
@@ -163,7 +165,8 @@ class BuyerTaxDocumentController(Controller):
         "/orders/{reference:str}/tax-documents/{document_id:uuid}",
         operation_id="downloadPublicTaxDocument",
         opt=access(Access.PUBLIC),
-        media_type="application/pdf",
+        media_type=PDF,
+        responses=pdf_answer("The invoice or credit note as PDF, as an attachment"),
     )
     async def download(
         self,

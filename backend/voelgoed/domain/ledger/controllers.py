@@ -33,11 +33,12 @@ from voelgoed.domain.ledger.schemas import (
 from voelgoed.domain.organizations.models import Organization
 from voelgoed.domain.payments.providers import PaymentProviderName
 from voelgoed.domain.refunds import services as refund_services
+from voelgoed.lib.openapi_answers import CSV, csv_answer
 from voelgoed.lib.problems import Conflict, NotFound
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Litestar appends "; charset=utf-8" to a text/* type itself: naming it here would say it twice.
-CSV_MEDIA_TYPE = "text/csv"
+CSV_MEDIA_TYPE = CSV
 
 
 async def _time_zone(db: AsyncSession, organization_id: uuid.UUID, event_id: uuid.UUID | None) -> str:
@@ -175,7 +176,12 @@ class MoneyReportController(Controller):
             read_session, event_id=event_id, time_zone=zone, date_from=date_from, date_to=date_to
         )
 
-    @get("/sales.csv", operation_id="downloadSalesReportCsv", opt=access(Permission.MONEY_READ))
+    @get(
+        "/sales.csv",
+        operation_id="downloadSalesReportCsv",
+        opt=access(Permission.MONEY_READ),
+        responses=csv_answer("The sales report as CSV (UTF-8), as an attachment"),
+    )
     async def sales_csv(
         self,
         organization_id: uuid.UUID,

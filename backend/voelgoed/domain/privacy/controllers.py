@@ -4,6 +4,7 @@ rules are in services.py, the work across areas in workflows/personal_data_reque
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from litestar import Controller, Response, get, post, put
 from litestar.params import Parameter
@@ -25,6 +26,7 @@ from voelgoed.domain.privacy.schemas import (
     PrivacySettingsUpdate,
     request_read,
 )
+from voelgoed.lib.openapi_answers import json_answer
 from voelgoed.lib.pagination import PageParams, paginate
 from voelgoed.lib.problems import Unprocessable
 from voelgoed.settings import Settings
@@ -128,7 +130,12 @@ class PrivacyRequestController(Controller):
         )
         return await _detail(db_session, request)
 
-    @get("/{request_id:uuid}/export", operation_id="downloadPrivacyExport", opt=access(Permission.ORG_MANAGE))
+    @get(
+        "/{request_id:uuid}/export",
+        operation_id="downloadPrivacyExport",
+        opt=access(Permission.ORG_MANAGE),
+        responses=json_answer(dict[str, Any], "The export file: one JSON document (docs/privacy.md), as an attachment"),
+    )
     async def download(
         self, organization_id: uuid.UUID, request_id: uuid.UUID, db_session: AsyncSession, auth: AuthContext
     ) -> Response[bytes]:

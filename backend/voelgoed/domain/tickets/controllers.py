@@ -21,6 +21,7 @@ from voelgoed.domain.tickets.services import ensure_order_pdf, order_for_downloa
 from voelgoed.lib import ratelimit
 from voelgoed.lib.client_address import client_address
 from voelgoed.lib.media_store import MediaStore
+from voelgoed.lib.openapi_answers import PDF, pdf_answer
 
 DOWNLOADS_PER_IP = 60  # per 10 minutes: plenty for a family's phones, useless for guessing tokens
 
@@ -32,7 +33,8 @@ class TicketDownloadController(Controller):
         "/orders/{reference:str}/tickets.pdf",
         operation_id="downloadOrderTickets",
         opt=access(Access.PUBLIC),
-        media_type="application/pdf",
+        media_type=PDF,
+        responses=pdf_answer("The order's tickets, one page per ticket, as an attachment"),
     )
     async def download(
         self,
