@@ -33,7 +33,15 @@ class _Compare:
         self._seen: set[tuple[str, str, str, str]] = set()
 
     def resolve(self, spec: Spec, schema: Any) -> Any:
-        while isinstance(schema, dict) and "$ref" in schema:
+        while isinstance(schema, dict):
+            # `{"allOf": [{"$ref": ...}], "description": ...}` is how a described reference is
+            # written (a sibling of $ref is ignored in OpenAPI 3.0): the same schema as the $ref.
+            wrapped = schema.get("allOf")
+            if "$ref" not in schema and isinstance(wrapped, list) and len(wrapped) == 1:
+                schema = wrapped[0]
+                continue
+            if "$ref" not in schema:
+                break
             node: Any = spec
             for part in schema["$ref"].lstrip("#/").split("/"):
                 node = node[part]

@@ -74,6 +74,36 @@ def test_additions_and_loosening_are_not_breaking() -> None:
     assert changed(edit) == []
 
 
+def test_a_described_reference_is_the_same_schema() -> None:
+    # Giving a property that refers to a schema a description wraps the $ref in a one-item allOf:
+    # nothing changed for a client, so nothing is reported (the check reported every field of
+    # the referred schema as removed before).
+    def wrap(s: dict[str, Any]) -> None:
+        s["components"]["schemas"]["Wrapper"] = {
+            "type": "object",
+            "properties": {"thing": {"allOf": [{"$ref": "#/components/schemas/Thing"}], "description": "The thing."}},
+        }
+        s["paths"]["/things"]["post"]["responses"]["201"]["content"]["application/json"]["schema"] = {
+            "$ref": "#/components/schemas/Wrapper"
+        }
+
+    def plain(s: dict[str, Any]) -> None:
+        s["components"]["schemas"]["Wrapper"] = {
+            "type": "object",
+            "properties": {"thing": {"$ref": "#/components/schemas/Thing"}},
+        }
+        s["paths"]["/things"]["post"]["responses"]["201"]["content"]["application/json"]["schema"] = {
+            "$ref": "#/components/schemas/Wrapper"
+        }
+
+    old, new = copy.deepcopy(base()), copy.deepcopy(base())
+    plain(old)
+    wrap(new)
+    assert breaking_changes(old, new) == []
+    del new["components"]["schemas"]["Thing"]["properties"]["status"]
+    assert breaking_changes(old, new) == ["createThing 201.thing.status: removed"]
+
+
 def test_removed_operations_and_renamed_ids() -> None:
     assert changed(lambda s: s["paths"]["/things"].pop("get")) == ["listThings: removed (GET /things)"]
 

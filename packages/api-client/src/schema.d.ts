@@ -3772,15 +3772,18 @@ export interface components {
         CheckinChanges: {
             /** @description Pass this as `cursor` on the next call */
             cursor: number;
+            /** @description The event's signing keys, only when they changed */
             keys?: components["schemas"]["OfflineSigningKey"][] | null;
             /** @description True when `limit` rows came: call again at once */
             more: boolean;
+            /** @description The new check-in rules, only when they changed in this page */
             rules?: components["schemas"]["CheckinConfigRead"] | null;
             /**
              * Format: date-time
              * @description The server's clock when it answered (UTC), to correct the device's clock.
              */
             server_time: string;
+            /** @description Ticket records changed after `cursor` */
             tickets: components["schemas"]["OfflineTicketRecord"][];
         };
         /**
@@ -3991,20 +3994,24 @@ export interface components {
         CheckinSnapshot: {
             /** @description Ask getCheckinChanges for what changed after this */
             cursor: number;
+            /** @description The event the snapshot is for */
             event: components["schemas"]["SnapshotEvent"];
             /** @description The event's id (UUID). */
             event_id: string;
             /** @description Snapshot format version (1) */
             format: number;
+            /** @description Public keys that verify the event's ticket QR codes */
             keys: components["schemas"]["OfflineSigningKey"][];
             /** @description Hashes of tickets that must not be admitted */
             revoked: string[];
+            /** @description The event's check-in rules (gates, entry window, re-entry) */
             rules: components["schemas"]["CheckinConfigRead"];
             /**
              * Format: date-time
              * @description The server's clock when it answered (UTC), to correct the device's clock.
              */
             server_time: string;
+            /** @description Every ticket of the event, one record each */
             tickets: components["schemas"]["OfflineTicketRecord"][];
         };
         /**
@@ -6707,7 +6714,10 @@ export interface components {
          *     }
          */
         OfflineSigningKey: {
-            /** @constant */
+            /**
+             * @description Signature algorithm of the key (always Ed25519)
+             * @constant
+             */
             alg: "Ed25519";
             /** @description The key's id (UUID). */
             key_id: string;
@@ -9877,12 +9887,14 @@ export interface components {
             ends_at: string;
             /** @description Unique id (UUID). */
             id: string;
+            /** @description The event's name, shown on the scanner */
             name: string;
             /**
              * Format: date-time
              * @description When it starts (UTC; an offset in the request is respected).
              */
             starts_at: string;
+            /** @description The event's status when the snapshot was made */
             status: components["schemas"]["EventStatus"];
             /** @description IANA time zone the event's local times are shown in, e.g. Africa/Johannesburg. */
             timezone: string;

@@ -27,15 +27,15 @@ class OfflineSigningKey(msgspec.Struct):
 
     key_id: str
     public_key: Annotated[str, msgspec.Meta(description="Ed25519 public key, base64url")]
-    alg: Literal["Ed25519"]
+    alg: Annotated[Literal["Ed25519"], msgspec.Meta(description="Signature algorithm of the key (always Ed25519)")]
 
 
 class SnapshotEvent(msgspec.Struct):
     """The event the snapshot is for."""
 
     id: str
-    name: str
-    status: EventStatus
+    name: Annotated[str, msgspec.Meta(description="The event's name, shown on the scanner")]
+    status: Annotated[EventStatus, msgspec.Meta(description="The event's status when the snapshot was made")]
     starts_at: datetime
     ends_at: datetime
     timezone: str
@@ -48,15 +48,21 @@ class CheckinSnapshotHead(msgspec.Struct):
     event_id: str
     cursor: Annotated[int, msgspec.Meta(description="Ask getCheckinChanges for what changed after this")]
     server_time: datetime
-    event: SnapshotEvent
-    keys: list[OfflineSigningKey]
-    rules: CheckinConfigRead
+    event: Annotated[SnapshotEvent, msgspec.Meta(description="The event the snapshot is for")]
+    keys: Annotated[
+        list[OfflineSigningKey], msgspec.Meta(description="Public keys that verify the event's ticket QR codes")
+    ]
+    rules: Annotated[
+        CheckinConfigRead, msgspec.Meta(description="The event's check-in rules (gates, entry window, re-entry)")
+    ]
 
 
 class CheckinSnapshot(CheckinSnapshotHead):
     """One event's offline snapshot: the head, every ticket record and the revoked hashes."""
 
-    tickets: list[OfflineTicketRecord]
+    tickets: Annotated[
+        list[OfflineTicketRecord], msgspec.Meta(description="Every ticket of the event, one record each")
+    ]
     revoked: Annotated[list[str], msgspec.Meta(description="Hashes of tickets that must not be admitted")]
 
 
@@ -66,6 +72,11 @@ class CheckinChanges(msgspec.Struct):
     cursor: Annotated[int, msgspec.Meta(description="Pass this as `cursor` on the next call")]
     more: Annotated[bool, msgspec.Meta(description="True when `limit` rows came: call again at once")]
     server_time: datetime
-    tickets: list[OfflineTicketRecord]
-    rules: CheckinConfigRead | None = None  # only when they changed in this page
-    keys: list[OfflineSigningKey] | None = None
+    tickets: Annotated[list[OfflineTicketRecord], msgspec.Meta(description="Ticket records changed after `cursor`")]
+    rules: Annotated[
+        CheckinConfigRead | None,
+        msgspec.Meta(description="The new check-in rules, only when they changed in this page"),
+    ] = None
+    keys: Annotated[
+        list[OfflineSigningKey] | None, msgspec.Meta(description="The event's signing keys, only when they changed")
+    ] = None
