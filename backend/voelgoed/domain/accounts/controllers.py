@@ -170,7 +170,8 @@ class AuthController(Controller):
         summary="The signed-in user and their organisations",
     )
     async def me(self, auth: AuthContext, db_session: AsyncSession) -> Me:
-        return await build_me(db_session, auth.user, auth.session)
+        assert auth.session is not None  # USER routes take the session cookie only (auth/guard.py)
+        return await build_me(db_session, auth.require_user(), auth.session)
 
     @post(
         "/password-reset",

@@ -20,6 +20,8 @@ class AuditEntryRead(msgspec.Struct):
     id: uuid.UUID
     actor_user_id: uuid.UUID | None
     actor_email: str | None
+    actor_api_key_id: uuid.UUID | None  # set when an API key made the change
+    actor: str | None  # who, in words: the person's e-mail or "API key <name>"
     action: str
     entity_type: str
     entity_id: uuid.UUID
@@ -63,6 +65,8 @@ class AuditController(Controller):
                     id=a.id,
                     actor_user_id=a.actor_user_id,
                     actor_email=a.actor_email,
+                    actor_api_key_id=a.actor_api_key_id,
+                    actor=a.actor_label or a.actor_email,
                     action=a.action,
                     entity_type=a.entity_type,
                     entity_id=a.entity_id,

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.context import AuthContext
-from voelgoed.auth.permissions import Permission, access
+from voelgoed.auth.permissions import ApiKeyScope, Permission, access
 from voelgoed.db.replica import read_bind
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.catalog.services import get_event
@@ -48,7 +48,11 @@ class ExportController(Controller):
     path = "/api/organizations/{organization_id:uuid}/events/{event_id:uuid}/exports"
     tags = ["exports"]
 
-    @get("/csv/{kind:str}", operation_id="downloadEventCsv", opt=access(Permission.EVENTS_WRITE))
+    @get(
+        "/csv/{kind:str}",
+        operation_id="downloadEventCsv",
+        opt=access(Permission.EVENTS_WRITE, scope=ApiKeyScope.ORDERS_READ),
+    )
     async def direct(
         self,
         organization_id: uuid.UUID,
@@ -84,7 +88,12 @@ class ExportController(Controller):
             headers=_csv_headers(name),
         )
 
-    @post("/", operation_id="createExport", opt=access(Permission.EVENTS_WRITE), status_code=202)
+    @post(
+        "/",
+        operation_id="createExport",
+        opt=access(Permission.EVENTS_WRITE, scope=ApiKeyScope.ORDERS_READ),
+        status_code=202,
+    )
     async def create(
         self,
         organization_id: uuid.UUID,
@@ -124,7 +133,7 @@ class ExportController(Controller):
         await queue.enqueue("run_export", **enqueue_kwargs(export.id))
         return export_read(export)
 
-    @get("/", operation_id="listExports", opt=access(Permission.EVENTS_WRITE))
+    @get("/", operation_id="listExports", opt=access(Permission.EVENTS_WRITE, scope=ApiKeyScope.ORDERS_READ))
     async def list_exports(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
     ) -> ExportList:
@@ -140,14 +149,22 @@ class ExportController(Controller):
             raise NotFound("No such export.")
         return export
 
-    @get("/{export_id:uuid}", operation_id="getExport", opt=access(Permission.EVENTS_WRITE))
+    @get(
+        "/{export_id:uuid}",
+        operation_id="getExport",
+        opt=access(Permission.EVENTS_WRITE, scope=ApiKeyScope.ORDERS_READ),
+    )
     async def get_export(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, export_id: uuid.UUID, db_session: AsyncSession
     ) -> ExportRead:
         """Status and progress (rows written of total)."""
         return export_read(await self._get(db_session, event_id, export_id))
 
-    @get("/{export_id:uuid}/download", operation_id="downloadExport", opt=access(Permission.EVENTS_WRITE))
+    @get(
+        "/{export_id:uuid}/download",
+        operation_id="downloadExport",
+        opt=access(Permission.EVENTS_WRITE, scope=ApiKeyScope.ORDERS_READ),
+    )
     async def download(
         self,
         organization_id: uuid.UUID,

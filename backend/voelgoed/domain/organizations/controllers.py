@@ -66,12 +66,12 @@ class OrganizationController(Controller):
 
     @get("/api/organizations", operation_id="listMyOrganizations", opt=access(Access.USER))
     async def list_mine(self, auth: AuthContext, db_session: AsyncSession) -> list[OrganizationRead]:
-        memberships = await OrganizationService(db_session).memberships_of(auth.user_id)
+        memberships = await OrganizationService(db_session).memberships_of(auth.require_user().id)
         return [membership_organization_read(m) for m in memberships]
 
     @post("/api/organizations", operation_id="createOrganization", opt=access(Access.USER))
     async def create(self, data: OrganizationCreate, auth: AuthContext, db_session: AsyncSession) -> OrganizationRead:
-        _, membership = await OrganizationService(db_session).create(name=data.name, owner=auth.user)
+        _, membership = await OrganizationService(db_session).create(name=data.name, owner=auth.require_user())
         return membership_organization_read(membership)
 
     @get(ORG, operation_id="getOrganization", opt=access(Permission.ORG_READ))
@@ -172,7 +172,7 @@ class InvitationController(Controller):
         service = OrganizationService(db_session, AuditService(db_session, auth))
         invitation, token = await service.invite(
             organization_id=organization_id,
-            actor=auth.user,
+            actor=auth.require_user(),
             actor_role=auth.role or "",
             email=data.email,
             role=data.role,
@@ -183,7 +183,7 @@ class InvitationController(Controller):
         mail = messages.invitation(
             to=invitation.email,
             organization_name=org.name,
-            inviter_name=auth.user.name,
+            inviter_name=auth.require_user().name,
             role=invitation.role,
             link=link,
         )
@@ -219,7 +219,7 @@ class InvitationController(Controller):
         status_code=200,
     )
     async def accept(self, token: str, auth: AuthContext, db_session: AsyncSession) -> AcceptedInvitation:
-        membership = await OrganizationService(db_session).accept_invitation(token, auth.user)
+        membership = await OrganizationService(db_session).accept_invitation(token, auth.require_user())
         org = membership.organization
         return AcceptedInvitation(
             organization_id=org.id,
