@@ -81,3 +81,6 @@ export type PaymentProviderUpdate = BodyOf<'setPaymentProvider'>;
 export type Refund = OkOf<'getRefund'>;
 export type OrderRefunds = OkOf<'listOrderRefunds'>;
 export type RefundCreate = BodyOf<'createRefund'>;
+export type ApiKey = OkOf<'listApiKeys'>['items'][number];
+export type ApiKeyCreated = OkOf<'createApiKey'>;
+export type ApiKeyScope = ApiKey['scopes'][number];
