@@ -54,6 +54,8 @@ async def test_a_key_works_without_csrf_and_is_audited_as_the_key(client: Api, s
         assert created.status_code == 201, created.text
         listed = await integration.get(client.org("/events"))
         assert listed.status_code == 200 and [e["name"] for e in listed.json()["items"]] == ["Keyed Gig"]
+        org = await integration.get(client.org())
+        assert org.status_code == 200 and org.json()["role"] is None  # a key has scopes, not a role
 
     # A browser's cookie still needs the CSRF header on a write.
     async with httpx.AsyncClient(base_url=stack.base_url, cookies=dict(client.cookies)) as browser:

@@ -79,7 +79,7 @@ class OrganizationController(Controller):
         self, organization_id: uuid.UUID, auth: AuthContext, db_session: AsyncSession
     ) -> OrganizationRead:
         org = await OrganizationService(db_session).get(organization_id)
-        return organization_read(org, auth.role or "")
+        return organization_read(org, auth.role)
 
     @patch(ORG, operation_id="updateOrganization", opt=access(Permission.ORG_MANAGE))
     async def update(
@@ -95,7 +95,7 @@ class OrganizationController(Controller):
             org = await service.rename(organization_id, data.name)
         if data.time_zone is not msgspec.UNSET:
             org = await service.set_time_zone(organization_id, data.time_zone)
-        return organization_read(org, auth.role or "")
+        return organization_read(org, auth.role)
 
     @get(ORG + "/tax-settings", operation_id="getTaxSettings", opt=access(Permission.ORG_MANAGE))
     async def get_tax_settings(self, organization_id: uuid.UUID, db_session: AsyncSession) -> TaxSettingsRead:

@@ -75,7 +75,7 @@ class OrganizationRead(msgspec.Struct):
     id: uuid.UUID
     name: str
     slug: str
-    role: RoleName
+    role: RoleName | None  # the caller's role; null when an API key asks (a key has scopes, not a role)
     created_at: datetime
     time_zone: str
 
@@ -151,7 +151,7 @@ def membership_organization_read(m: Membership) -> OrganizationRead:
     return organization_read(o, m.role)
 
 
-def organization_read(o: Organization, role: str) -> OrganizationRead:
+def organization_read(o: Organization, role: str | None) -> OrganizationRead:
     return OrganizationRead(
         id=o.id, name=o.name, slug=o.slug, role=role, created_at=o.created_at, time_zone=o.time_zone
     )

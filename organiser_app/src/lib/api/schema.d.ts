@@ -3863,7 +3863,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
-            role: components["schemas"]["Role"];
+            role: components["schemas"]["Role"] | null;
             slug: string;
             time_zone: string;
         };
