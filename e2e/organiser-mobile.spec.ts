@@ -41,6 +41,7 @@ export const ROUTES: Route[] = [
 	{ path: '/orgs/{orgId}/settings', heading: /Settings/ },
 	{ path: '/orgs/{orgId}/audit-log', heading: 'Audit log' },
 	{ path: '/orgs/{orgId}/emails', heading: 'E-mails' },
+	{ path: '/orgs/{orgId}/api-keys', heading: 'API keys' },
 	{ path: '/orgs/{orgId}/privacy', heading: 'Privacy requests' },
 	{ path: '/orgs/new', heading: /organisation/i }
 ];

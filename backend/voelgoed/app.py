@@ -22,6 +22,7 @@ from voelgoed.db import pool as db_pool
 from voelgoed.db.timeouts import request_connect_args
 from voelgoed.devservices import normalise_database_url
 from voelgoed.domain.accounts.controllers import AuthController
+from voelgoed.domain.api_keys.controllers import ApiKeyController
 from voelgoed.domain.attendees.controllers import AttendeeSettingsController, QuestionController
 from voelgoed.domain.audit.controllers import AuditController
 from voelgoed.domain.catalog.controllers import CouponController, QuotaController, TicketTypeController
@@ -56,6 +57,7 @@ from voelgoed.lib.metrics import http_metrics_middleware
 from voelgoed.lib.openapi_docs import DocumentedStructSchemaPlugin, document_spec
 from voelgoed.lib.openapi_problems import add_problem_responses
 from voelgoed.lib.problems import exception_handlers
+from voelgoed.lib.ratelimit import quota_headers_middleware
 from voelgoed.lib.redis_client import RedisBreaker, make_request_redis
 from voelgoed.lib.requestid import request_id_middleware
 from voelgoed.lib.strict_body import strict_json_body
@@ -123,6 +125,7 @@ API_CONTROLLERS: list[Any] = [
     ExportController,
     PrivacyRequestController,
     PrivacySettingsController,
+    ApiKeyController,
 ]
 
 
@@ -240,7 +243,8 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
             "read_session": Provide(replica.provide_read_session),  # reads that may lag (db/replica.py)
         },
         # Metrics per route template (lib/metrics.py), inside the request id's context.
-        middleware=[request_id_middleware, http_metrics_middleware],
+        # RateLimit-* headers of API-key requests (auth/api_key.py) on every answer, errors included.
+        middleware=[request_id_middleware, http_metrics_middleware, quota_headers_middleware],
         exception_handlers={**exception_handlers, **db_pool.exception_handlers},
         openapi_config=openapi_config(),
         # Never applied to event streams (lib/compression.py): they must reach the browser at once.
@@ -264,6 +268,7 @@ def create_app(settings: Settings, *, database_url: str, redis_url: str) -> Lite
     app.state[replica.STATE_KEY] = read_engine
     app.state.trusted_proxies = parse_networks(settings.server.trusted_proxies)  # lib/client_address.py
     app.state.redis = redis
+    app.state.api_key_rate_limit = settings.limits.api_key_rate_limit  # requests per minute per key
     app.state.queue = queue
     check_every_route_declares_access(app)
     add_problem_responses(app.openapi_schema)  # the served and the exported spec alike

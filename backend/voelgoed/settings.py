@@ -159,6 +159,7 @@ class LimitSettings:
     public_rate_limit: int = 600  # public API requests per client IP per window (0: off)
     public_rate_window_seconds: int = 60
     sign_up_rate_limit: int = 20  # accounts created per client IP per hour
+    api_key_rate_limit: int = 600  # organiser API requests per API key per minute (docs/api-keys.md)
     # Exports (docs/dashboards.md): above this many rows a CSV is made by a SAQ job, not streamed at once.
     export_sync_max_rows: int = 50_000
 
@@ -442,6 +443,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         public_rate_limit=env.integer("PUBLIC_RATE_LIMIT", 600),
         public_rate_window_seconds=env.integer("PUBLIC_RATE_WINDOW_SECONDS", 60, minimum=1),
         sign_up_rate_limit=env.integer("SIGN_UP_RATE_LIMIT", 20, minimum=1),
+        api_key_rate_limit=env.integer("API_KEY_RATE_LIMIT", 600, minimum=1),
         export_sync_max_rows=env.integer("EXPORT_SYNC_MAX_ROWS", 50_000),
     )
     cache = CacheSettings(

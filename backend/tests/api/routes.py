@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from voelgoed.auth.permissions import ROLE_PERMISSIONS, Access, Permission
+from voelgoed.auth.permissions import ROLE_PERMISSIONS, Access, ApiKeyScope, Permission, required_scope
 from voelgoed.domain.organizations.models import Role
 
 ORG_PREFIX = "/api/organizations/{organization_id}"
@@ -32,6 +32,7 @@ class Operation:
     method: str  # upper case
     path: str  # as in the spec: /api/organizations/{organization_id}/venues
     access: Any  # Access | Permission | MISSING
+    scope: ApiKeyScope | None = None  # the API-key scope it needs (None: keys may not call it)
 
     @property
     def org_scoped(self) -> bool:
@@ -51,6 +52,7 @@ class Operation:
 
 
 def _build() -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:
+    """The spec, and each (method, path)'s handler `opt`."""
     from voelgoed.app import create_app
     from voelgoed.settings import load_settings
 
@@ -68,9 +70,7 @@ def _build() -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:
             for route in app.routes:
                 for handler in getattr(route, "route_handlers", []):
                     for method in handler.http_methods:
-                        table[(method.upper(), _TYPED_PARAM.sub(r"{\1}", route.path))] = handler.opt.get(
-                            "access", MISSING
-                        )
+                        table[(method.upper(), _TYPED_PARAM.sub(r"{\1}", route.path))] = handler.opt
     finally:
         if saved is None:
             os.environ.pop("SECRET_KEY", None)
@@ -90,8 +90,16 @@ def operations() -> tuple[Operation, ...]:
         for method, op in item.items():
             if method not in METHODS:
                 continue
-            access = table.get((method.upper(), path), MISSING)
-            found.append(Operation(op.get("operationId", f"{method} {path}"), method.upper(), path, access))
+            opt = table.get((method.upper(), path), {})
+            found.append(
+                Operation(
+                    op.get("operationId", f"{method} {path}"),
+                    method.upper(),
+                    path,
+                    opt.get("access", MISSING),
+                    required_scope(opt),
+                )
+            )
     return tuple(sorted(found, key=lambda o: (o.path, o.method)))
 
 

@@ -3,9 +3,9 @@
 the running product: an integrator creates an event, reads its orders, downloads an export (CSV) and
 the tickets PDF, and the organiser signs out; no code beyond setting the credentials.
 
-The integrator's credential is an API key made through createApiKey (docs/api.md). The API keys
-come from another branch: until it is merged `USE_API_KEY` is False and the integrator uses the
-organiser's session (cookie + CSRF header) instead, through the same generated client."""
+The integrator's credential is an API key made through createApiKey (docs/api.md); the organiser
+(who makes the key, publishes and signs out) uses the session cookie and CSRF header through the
+same generated client."""
 
 from __future__ import annotations
 
@@ -28,10 +28,6 @@ from tests.conftest import PASSWORD, Stack, future
 ROOT = Path(__file__).parents[3]
 SPEC = ROOT / "shared_schemas" / "openapi.json"
 CONFIG = ROOT / "shared_schemas" / "openapi-python-client.yaml"
-
-# >>> THE LEAD SWITCHES THIS to True once the api-keys branch (createApiKey, Bearer keys) is merged.
-USE_API_KEY = False
-
 
 @pytest.fixture(scope="module")
 def vg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
@@ -75,9 +71,7 @@ def session_credentials(vg: ModuleType, base_url: str, signed_in: Any) -> Any:
 
 
 async def integrator_credentials(vg: ModuleType, base_url: str, organiser: Any, organization_id: uuid.UUID) -> Any:
-    """THE ONE PLACE that chooses the integrator's credential (see USE_API_KEY above)."""
-    if not USE_API_KEY:
-        return organiser
+    """The integrator's credential: an API key the organiser makes, set on the generated client."""
     create_api_key = operation(vg, "createApiKey")
     body_type = typing.get_type_hints(create_api_key.asyncio_detailed)["body"]  # its model, whatever its name
     body = body_type.from_dict(

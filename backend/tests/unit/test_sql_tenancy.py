@@ -32,6 +32,8 @@ _SYSTEM = "system job over all tenants (the worker has no organisation)"
 ALLOWED: dict[str, str] = {
     # The device's own row, found by its token hash: the organisation comes from this row.
     "voelgoed.auth.queries:DEVICE_AUTH": "device path: the token identifies the device row",
+    # An API key's own row, found by its prefix (the hash is compared next): its organisation comes from it.
+    "voelgoed.auth.queries:API_KEY_BY_PREFIX": "API-key path: the key's prefix identifies its row",
     # Inserts: the organisation is a bound value of the rows written, not a filter.
     "voelgoed.domain.webhooks.outbox_sql:_INSERT_EVENT": "insert: organization_id is written as :org",
     "voelgoed.domain.webhooks.outbox_sql:_INSERT_DELIVERIES": "insert: organization_id is written as :org",

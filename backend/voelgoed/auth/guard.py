@@ -2,7 +2,10 @@
 for all of them and, in order: resolves the session cookie (401), checks the CSRF header on
 writes (403), resolves the organisation in the path and the caller's membership (404 when not a
 member, so nothing about another organisation leaks), checks the role's permission (403), and
-scopes the request's database session to that organisation (db/tenancy.py)."""
+scopes the request's database session to that organisation (db/tenancy.py).
+
+A request with `Authorization: Bearer vg_...` is an organisation's API key instead (auth/api_key.py):
+accepted on organisation routes only, limited by the key's organisation and scopes, no CSRF."""
 
 from __future__ import annotations
 
@@ -15,8 +18,9 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voelgoed.auth.api_key import authorize_api_key, looks_like_api_key
 from voelgoed.auth.context import AuthContext
-from voelgoed.auth.device import authorize_device
+from voelgoed.auth.device import authorize_device, bearer_token
 from voelgoed.auth.permissions import Access, Permission, allows
 from voelgoed.db.tenancy import scope_session
 from voelgoed.domain.accounts.services import AccountService
@@ -45,6 +49,11 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
         return
     if level == Access.DEVICE:  # scanners: bearer device token only, never the session cookie
         await authorize_device(connection, request_db(connection))
+        return
+
+    bearer = bearer_token(connection)
+    if bearer is not None and looks_like_api_key(bearer):  # an API key, never with the cookie
+        connection.state[AUTH_STATE_KEY] = await authorize_api_key(connection, handler, request_db(connection), bearer)
         return
 
     token = connection.cookies.get(SESSION_COOKIE)

@@ -3,6 +3,7 @@
 from voelgoed.db.cron_ticks import CronTick
 from voelgoed.domain.accounts.models import PasswordResetToken, User, UserSession
 from voelgoed.domain.analytics.models import AnalyticsEvent
+from voelgoed.domain.api_keys.models import ApiKey
 from voelgoed.domain.attendees.models import AttendeeAnswer, AttendeeName, AttendeeSettings, Question
 from voelgoed.domain.audit.models import AuditEntry
 from voelgoed.domain.catalog.models import Coupon, EventInventory, TicketQuota, TicketType
@@ -32,6 +33,7 @@ from voelgoed.domain.webhooks.models import WebhookAttempt, WebhookDelivery, Web
 
 __all__ = [
     "AnalyticsEvent",
+    "ApiKey",
     "AttendeeAnswer",
     "AttendeeName",
     "AttendeeRetentionRun",

@@ -210,7 +210,7 @@ def split_docstring(doc: str | None) -> tuple[str | None, str | None]:
 
 def document_operations(app: Litestar, spec: OpenAPI, describe_access: Callable[[Any], str]) -> None:
     """Summaries and descriptions from handler docstrings, plus who may call each operation
-    (`describe_access(handler.opt["access"])`)."""
+    (`describe_access(handler.opt)`)."""
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or spec.paths is None or route.path_format not in spec.paths:
             continue
@@ -227,7 +227,7 @@ def document_operations(app: Litestar, spec: OpenAPI, describe_access: Callable[
                 summary, description = handler.summary, inspect.cleandoc(handler.fn.__doc__ or "") or None
             else:
                 summary, description = first, rest
-            note = describe_access(handler.opt.get("access"))
+            note = describe_access(handler.opt)
             for method in handler.http_methods:
                 operation = getattr(path_item, method.lower(), None)
                 if operation is None:

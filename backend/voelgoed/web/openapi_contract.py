@@ -8,6 +8,7 @@ Breaking changes against the last released spec are caught by `python -m voelgoe
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Litestar
@@ -16,7 +17,7 @@ from litestar.openapi.spec.enums import OpenAPIFormat
 
 from voelgoed.auth.device import TOKEN_PREFIX as DEVICE_TOKEN_PREFIX
 from voelgoed.auth.guard import SAFE_METHODS, SESSION_COOKIE
-from voelgoed.auth.permissions import Access, Permission
+from voelgoed.auth.permissions import Access, Permission, required_scope
 from voelgoed.lib.openapi_answers import BINARY_MEDIA_TYPES
 
 # The API's own version (semantic: a breaking change raises the major), not the package's. Raise it
@@ -80,8 +81,11 @@ SECURITY_SCHEMES: dict[str, SecurityScheme] = {
 }
 
 
-def security_for(access: Any, method: str, path: str, header_params: set[str]) -> list[dict[str, list[str]]]:
-    """Who may call an operation, as OpenAPI security requirements (alternatives, each a set)."""
+def security_for(opt: Mapping[str, Any], method: str, path: str, header_params: set[str]) -> list[dict[str, list[str]]]:
+    """Who may call an operation, as OpenAPI security requirements (alternatives, each a set).
+    An API key is an alternative where its handler admits keys, with the scope it needs as the
+    requirement's role (OpenAPI 3.1 allows roles on non-OAuth schemes)."""
+    access = opt.get("access")
     if ORDER_TOKEN_HEADER.lower() in header_params:
         return [{"orderToken": []}]
     if access == Access.PUBLIC:
@@ -91,17 +95,22 @@ def security_for(access: Any, method: str, path: str, header_params: set[str]) -
     session: dict[str, list[str]] = {"sessionCookie": []}
     if method.upper() not in SAFE_METHODS:
         session["csrfHeader"] = []
-    if isinstance(access, Permission) and (path == ORG_PREFIX or path.startswith(ORG_PREFIX + "/")):
-        return [session, {"apiKey": []}]
+    scope = required_scope(opt)
+    if (
+        isinstance(access, Permission)
+        and scope is not None
+        and (path == ORG_PREFIX or path.startswith(ORG_PREFIX + "/"))
+    ):
+        return [session, {"apiKey": [scope.value]}]
     return [session]
 
 
-def _access_by_operation(app: Litestar) -> dict[tuple[str, str], Any]:
-    table: dict[tuple[str, str], Any] = {}
+def _access_by_operation(app: Litestar) -> dict[tuple[str, str], Mapping[str, Any]]:
+    table: dict[tuple[str, str], Mapping[str, Any]] = {}
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
             for method in getattr(handler, "http_methods", ()):
-                table[(method.lower(), _TYPED_PARAM.sub(r"{\1}", route.path))] = handler.opt.get("access")
+                table[(method.lower(), _TYPED_PARAM.sub(r"{\1}", route.path))] = handler.opt
     return table
 
 

@@ -55,7 +55,7 @@ async def preview(db: AsyncSession, event_id: uuid.UUID) -> EventCancellationPre
 
 
 async def start_cancellation(
-    db: AsyncSession, audit: AuditService, event_id: uuid.UUID, data: EventCancellationCreate, user_id: uuid.UUID
+    db: AsyncSession, audit: AuditService, event_id: uuid.UUID, data: EventCancellationCreate, user_id: uuid.UUID | None
 ) -> tuple[EventCancellation, bool]:
     """Cancel the event and record what happens to its orders (no commit). Returns the
     cancellation and whether it is new: a repeated request with the same mode gets the existing

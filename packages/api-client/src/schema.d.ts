@@ -15,7 +15,7 @@ export interface paths {
          * The signed-in user and their organisations
          * @description The signed-in user, the session's CSRF token, and every organisation they belong to with their role in it.
          *
-         *     Access: any signed-in user.
+         *     Access: any signed-in user (session only; API keys are refused).
          */
         get: operations["getMe"];
         put?: never;
@@ -110,7 +110,7 @@ export interface paths {
          * End this session
          * @description Ends the session the cookie names and clears the session and CSRF cookies. Answers 204 with no body.
          *
-         *     Access: any signed-in user.
+         *     Access: any signed-in user (session only; API keys are refused).
          */
         post: operations["signOut"];
         delete?: never;
@@ -339,7 +339,7 @@ export interface paths {
          * @description Join the organisation with the invited role. The signed-in user's e-mail address must be the invited one
          *     (403 otherwise); an invitation that is not pending is a 409, as is accepting while already a member.
          *
-         *     Access: any signed-in user.
+         *     Access: any signed-in user (session only; API keys are refused).
          */
         post: operations["acceptInvitation"];
         delete?: never;
@@ -359,7 +359,7 @@ export interface paths {
          * List my organisations
          * @description Every organisation the signed-in user belongs to, with their role in each.
          *
-         *     Access: any signed-in user.
+         *     Access: any signed-in user (session only; API keys are refused).
          */
         get: operations["listMyOrganizations"];
         put?: never;
@@ -367,7 +367,7 @@ export interface paths {
          * Create an organisation
          * @description A new organisation with the signed-in user as its owner; its slug is made from the name.
          *
-         *     Access: any signed-in user.
+         *     Access: any signed-in user (session only; API keys are refused).
          */
         post: operations["createOrganization"];
         delete?: never;
@@ -387,7 +387,7 @@ export interface paths {
          * Get an organisation
          * @description The organisation's name, slug, time zone and the caller's role in it.
          *
-         *     Access: the `org:read` permission (roles: owner, admin, staff, viewer, scanner_only).
+         *     Access: the `org:read` permission (roles: owner, admin, staff, viewer, scanner_only); API keys with the `events:read` scope.
          */
         get: operations["getOrganization"];
         put?: never;
@@ -400,9 +400,50 @@ export interface paths {
          * @description Rename the organisation or change its time zone (reports and dates without an event use it). Only the fields
          *     sent change. Audit-logged.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         patch: operations["updateOrganization"];
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the organisation's API keys (never their secrets): usable first, newest first. */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Create an API key.
+         * @description The answer holds the key itself (`key`), shown this once: only a digest is stored. A retry
+         *     with the same Idempotency-Key answers 409 naming the key it made.
+         *
+         *     Access: the `api-keys:manage` permission (roles: owner, admin); API keys are refused.
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/api-keys/{api_key_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke an API key: its next request answers 401. Revoking a revoked key changes nothing. */
+        post: operations["revokeApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/organizations/{organization_id}/audit-log": {
@@ -417,7 +458,7 @@ export interface paths {
          * @description Who changed what in the organisation, newest first, a page at a time; filter by `entity_type` and
          *     `entity_id` for one resource's history. Entries are never changed or deleted.
          *
-         *     Access: the `audit:read` permission (roles: owner, admin).
+         *     Access: the `audit:read` permission (roles: owner, admin); API keys are refused.
          */
         get: operations["listAuditLog"];
         put?: never;
@@ -439,7 +480,7 @@ export interface paths {
          * Get branding
          * @description What buyers see of the organisation: its colour, logo, contact address and public text.
          *
-         *     Access: the `org:read` permission (roles: owner, admin, staff, viewer, scanner_only).
+         *     Access: the `org:read` permission (roles: owner, admin, staff, viewer, scanner_only); API keys with the `events:read` scope.
          */
         get: operations["getBrandingSettings"];
         put?: never;
@@ -452,7 +493,7 @@ export interface paths {
          * @description Change the contact address (buyers' replies), the colour ("#rrggbb", dark enough for white
          *     text) and the public description. Audit-logged.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         patch: operations["updateBrandingSettings"];
         trace?: never;
@@ -471,14 +512,14 @@ export interface paths {
          * @description Set or replace the logo: a JPEG, PNG or WebP of at most 8 MB in the multipart field
          *     `file`, stored without metadata as a small WebP for pages and a PNG for tickets and e-mails.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         post: operations["uploadOrganizationLogo"];
         /**
          * Remove the logo
          * @description Remove the logo (pages show the organiser's name alone). Idempotent.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         delete: operations["deleteOrganizationLogo"];
         options?: never;
@@ -498,7 +539,7 @@ export interface paths {
          * @description Every event of the organisation with its key figures (sold, capacity, gross, checked in);
          *     may be up to 5 s old (plus the read replica's lag, when one is configured).
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["getOrganizationOverview"];
         put?: never;
@@ -521,7 +562,7 @@ export interface paths {
          * @description The organisation's scanners, a page at a time: name, events and gate they are paired for, the gate last
          *     picked, when they were last seen and whether they are revoked.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `checkin` scope.
          */
         get: operations["listDevices"];
         put?: never;
@@ -545,7 +586,7 @@ export interface paths {
          * Create a device pairing code
          * @description A short-lived, single-use code (text + QR content) that pairs one scanner.
          *
-         *     Access: the `devices:manage` permission (roles: owner, admin, staff).
+         *     Access: the `devices:manage` permission (roles: owner, admin, staff); API keys with the `checkin` scope.
          */
         post: operations["createPairingCode"];
         delete?: never;
@@ -567,7 +608,7 @@ export interface paths {
          * Revoke a device
          * @description The device's token stops working at its next request (401).
          *
-         *     Access: the `devices:manage` permission (roles: owner, admin, staff).
+         *     Access: the `devices:manage` permission (roles: owner, admin, staff); API keys with the `checkin` scope.
          */
         post: operations["revokeDevice"];
         delete?: never;
@@ -588,7 +629,7 @@ export interface paths {
          * @description Every buyer e-mail with its placeholders and its current wording (the organisation's own,
          *     or the default).
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         get: operations["listEmailTemplates"];
         put?: never;
@@ -613,7 +654,7 @@ export interface paths {
          *     list only: an unknown or malformed one is refused (422 at the field), nothing is stored.
          *     Audit-logged.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         put: operations["updateEmailTemplate"];
         post?: never;
@@ -621,7 +662,7 @@ export interface paths {
          * Reset an e-mail to the default
          * @description Back to the default wording of one e-mail (nothing happens when it already is). Audit-logged.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         delete: operations["resetEmailTemplate"];
         options?: never;
@@ -643,7 +684,7 @@ export interface paths {
          * @description The e-mail rendered (HTML and text) with sample order data and the given unsaved wording
          *     (or the current one). Nothing is stored or sent.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         post: operations["previewEmailTemplate"];
         delete?: never;
@@ -667,7 +708,7 @@ export interface paths {
          *     one), to the signed-in member's own address, and to no one else. At most 10 an hour per
          *     member and organisation.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         post: operations["sendTestEmail"];
         delete?: never;
@@ -688,7 +729,7 @@ export interface paths {
          * @description The organisation's events, a page at a time; `q` searches the name and slug, filter by `status` or
          *     `venue_id`, order by `sort`.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["listEvents"];
         put?: never;
@@ -698,7 +739,7 @@ export interface paths {
          *     venue's when not given); it must end after it starts, and its capacity cannot exceed the venue's. The slug
          *     is made from the name unless given. Audit-logged.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         post: operations["createEvent"];
         delete?: never;
@@ -718,7 +759,7 @@ export interface paths {
          * Get an event
          * @description One event with its status, the statuses it may move to, its local times and its image.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["getEvent"];
         put?: never;
@@ -728,7 +769,7 @@ export interface paths {
          * @description Delete an event that was never published; its image files go too. Any other status is a 409 (cancel a
          *     published event instead). Answers 204. Audit-logged.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         delete: operations["deleteEvent"];
         options?: never;
@@ -738,7 +779,7 @@ export interface paths {
          * @description Change an event; only the fields sent change. A cancelled or closed event can no longer be edited (409), and
          *     a published event keeps a venue. Audit-logged.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         patch: operations["updateEvent"];
         trace?: never;
@@ -754,14 +795,14 @@ export interface paths {
          * Get attendee settings
          * @description Whether checkout asks a name for each ticket (printed on it, shown at the gate).
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["getAttendeeSettings"];
         /**
          * Update attendee settings
          * @description Ask a name per ticket: `off`, `optional` or `required`. Orders already placed keep theirs.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         put: operations["updateAttendeeSettings"];
         post?: never;
@@ -785,7 +826,7 @@ export interface paths {
          * @description Cancel an event that has no paid orders. With paid orders: 409, use
          *     POST .../cancellation (createEventCancellation), which asks what happens to them.
          *
-         *     Access: the `events:publish` permission (roles: owner, admin).
+         *     Access: the `events:publish` permission (roles: owner, admin); API keys with the `events:write` scope.
          */
         post: operations["cancelEvent"];
         delete?: never;
@@ -807,7 +848,7 @@ export interface paths {
          *     cancelled, refunds requested and their total, e-mails sent, orders that failed. 404 when the
          *     event has none.
          *
-         *     Access: the `refunds:write` permission (roles: owner, admin).
+         *     Access: the `refunds:write` permission (roles: owner, admin); API keys with the `orders:write` scope.
          */
         get: operations["getEventCancellation"];
         put?: never;
@@ -818,7 +859,7 @@ export interface paths {
          *     reservations and e-mails each order's buyer once. Idempotent: the same request again returns
          *     the existing cancellation; another mode is a 409.
          *
-         *     Access: the `refunds:write` permission (roles: owner, admin).
+         *     Access: the `refunds:write` permission (roles: owner, admin); API keys with the `orders:write` scope.
          */
         post: operations["createEventCancellation"];
         delete?: never;
@@ -838,7 +879,7 @@ export interface paths {
          * Preview an event's cancellation
          * @description How many paid orders (and how much money) and unpaid reservations cancelling would touch.
          *
-         *     Access: the `refunds:write` permission (roles: owner, admin).
+         *     Access: the `refunds:write` permission (roles: owner, admin); API keys with the `orders:write` scope.
          */
         get: operations["previewEventCancellation"];
         put?: never;
@@ -861,7 +902,7 @@ export interface paths {
          * @description The event's check-in rules with the defaults filled in (`effective_valid_from/until`) and
          *     one entry per gate of the event's venue.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `checkin` scope.
          */
         get: operations["getCheckinConfig"];
         /**
@@ -870,7 +911,7 @@ export interface paths {
          *     event's time zone), exits, re-entry and each gate's directions and ticket types. Online scans
          *     use them at once; offline scanners from their next sync.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `checkin` scope.
          */
         put: operations["updateCheckinConfig"];
         post?: never;
@@ -892,7 +933,7 @@ export interface paths {
          * @description Tickets admitted, and entries, exits and people inside in total and per gate, with the number of offline
          *     duplicates.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `checkin` scope.
          */
         get: operations["getCheckinCounts"];
         put?: never;
@@ -917,7 +958,7 @@ export interface paths {
          * @description Move a published event to `closed`, a final status: it is no longer on sale and its reports stay. Only a
          *     published event can be closed (409 otherwise). Audit-logged.
          *
-         *     Access: the `events:publish` permission (roles: owner, admin).
+         *     Access: the `events:publish` permission (roles: owner, admin); API keys with the `events:write` scope.
          */
         post: operations["closeEvent"];
         delete?: never;
@@ -941,7 +982,7 @@ export interface paths {
          *     (sales windows moved by as much as the start), check-in rules and, with `include_coupons`,
          *     coupons. The same `Idempotency-Key` again answers the copy made before.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         post: operations["copyEvent"];
         delete?: never;
@@ -961,7 +1002,7 @@ export interface paths {
          * List coupons
          * @description The event's coupons with how often each was used.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["listCoupons"];
         put?: never;
@@ -970,7 +1011,7 @@ export interface paths {
          * @description A discount code for the event: a percentage (1-100) or an amount in cents off, optionally for some ticket
          *     types only, within a validity window and a usage limit. A code the event already has is a 409. Audit-logged.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         post: operations["createCoupon"];
         delete?: never;
@@ -990,7 +1031,7 @@ export interface paths {
          * Get a coupon
          * @description One coupon with how often it was used.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["getCoupon"];
         put?: never;
@@ -999,7 +1040,7 @@ export interface paths {
          * Delete a coupon
          * @description The code stops working at checkout; orders that used it keep their amounts. Answers 204. Audit-logged.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         delete: operations["deleteCoupon"];
         options?: never;
@@ -1009,7 +1050,7 @@ export interface paths {
          * @description Change a coupon; only the fields sent change. Its usage limit cannot go below its uses (409). Orders already
          *     placed keep their discount. Audit-logged.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         patch: operations["updateCoupon"];
         trace?: never;
@@ -1025,7 +1066,7 @@ export interface paths {
          * Get an event's dashboard
          * @description Sales per ticket type, revenue, sales and check-ins over time, occupancy per gate.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["getEventDashboard"];
         put?: never;
@@ -1051,7 +1092,7 @@ export interface paths {
          *     that does not ask for `text/event-stream` in `Accept` gets the first summary only (then the
          *     stream ends).
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["streamEventDashboard"];
         put?: never;
@@ -1073,7 +1114,7 @@ export interface paths {
          * List exports
          * @description The event's 50 most recent export jobs, newest first, with their status and progress.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `orders:read` scope.
          */
         get: operations["listExports"];
         put?: never;
@@ -1082,7 +1123,7 @@ export interface paths {
          * @description Start an export job (any size); poll it, then download. The same Idempotency-Key returns
          *     the same export.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `orders:read` scope.
          */
         post: operations["createExport"];
         delete?: never;
@@ -1104,7 +1145,7 @@ export interface paths {
          *     create an export job instead. The rows may be a few seconds old when a read replica is
          *     configured.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `orders:read` scope.
          */
         get: operations["downloadEventCsv"];
         put?: never;
@@ -1126,7 +1167,7 @@ export interface paths {
          * Get an export
          * @description Status and progress (rows written of total).
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `orders:read` scope.
          */
         get: operations["getExport"];
         put?: never;
@@ -1148,7 +1189,7 @@ export interface paths {
          * Download a finished export
          * @description The finished CSV, streamed from storage; 409 until the export is done.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `orders:read` scope.
          */
         get: operations["downloadExport"];
         put?: never;
@@ -1171,7 +1212,7 @@ export interface paths {
          * @description page_view -> add_to_cart -> checkout_started -> checkout_success: events per step in
          *     [start, end), conversion between steps, and the same split by UTM source.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["getEventFunnel"];
         put?: never;
@@ -1198,14 +1239,14 @@ export interface paths {
          *     stripped of its metadata (EXIF, GPS) and stored as WebP at 400, 800 and 1600 pixels wide
          *     (never enlarged). A bad file is a problem at `file` and changes nothing.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         post: operations["uploadEventImage"];
         /**
          * Remove the event's image
          * @description Remove the event's image (its pages show none). Idempotent: an event without one is unchanged.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         delete: operations["deleteEventImage"];
         options?: never;
@@ -1225,7 +1266,7 @@ export interface paths {
          * @description Tickets admitted twice while scanners were offline (each scanner admitted them on its own): each duplicate
          *     scan and the scan that counted (`winner`).
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `checkin` scope.
          */
         get: operations["listOfflineDuplicates"];
         put?: never;
@@ -1248,7 +1289,7 @@ export interface paths {
          * @description The event's public page (where buyers check out) and the snippet that embeds its ticket
          *     widget on another site. The links work while the event is published.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["getEventPublicLinks"];
         put?: never;
@@ -1273,7 +1314,7 @@ export interface paths {
          * @description Put a draft event on sale: its public page and checkout open. It needs a venue and a start in the future
          *     (409 says what is missing); only a draft can be published. Audit-logged.
          *
-         *     Access: the `events:publish` permission (roles: owner, admin).
+         *     Access: the `events:publish` permission (roles: owner, admin); API keys with the `events:write` scope.
          */
         post: operations["publishEvent"];
         delete?: never;
@@ -1293,7 +1334,7 @@ export interface paths {
          * List checkout questions
          * @description The event's checkout questions in the order buyers see them, archived ones last.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["listQuestions"];
         put?: never;
@@ -1301,7 +1342,7 @@ export interface paths {
          * Create a checkout question
          * @description A new question, asked after the event's other questions.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         post: operations["createQuestion"];
         delete?: never;
@@ -1323,7 +1364,7 @@ export interface paths {
          * Reorder checkout questions
          * @description Put the active questions in a new order (every one listed once).
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         post: operations["reorderQuestions"];
         delete?: never;
@@ -1343,7 +1384,7 @@ export interface paths {
          * Get a checkout question
          * @description One question, with how many answers it has.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["getQuestion"];
         put?: never;
@@ -1353,7 +1394,7 @@ export interface paths {
          * @description Delete a question nobody answered; a question with answers is archived instead, so no
          *     answer is lost.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         delete: operations["deleteQuestion"];
         options?: never;
@@ -1363,7 +1404,7 @@ export interface paths {
          * @description Change a question; `archived` takes it out of checkout (or back) and keeps its answers.
          *     An answered question keeps its kind and scope (409 at the field).
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         patch: operations["updateQuestion"];
         trace?: never;
@@ -1379,7 +1420,7 @@ export interface paths {
          * List shared quotas
          * @description The event's shared quotas with their counters and the ticket types that draw from each.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["listQuotas"];
         put?: never;
@@ -1388,7 +1429,7 @@ export interface paths {
          * @description A shared quota; `ticket_type_ids` join it (409 when one is in another quota, or when the
          *     pool cannot take what they already hold and sell).
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         post: operations["createQuota"];
         delete?: never;
@@ -1410,7 +1451,7 @@ export interface paths {
          *
          *     One shared quota.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["getQuota"];
         put?: never;
@@ -1419,7 +1460,7 @@ export interface paths {
          * Delete a shared quota
          * @description Delete a quota; its types keep selling from their own quantity.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         delete: operations["deleteQuota"];
         options?: never;
@@ -1428,7 +1469,7 @@ export interface paths {
          * Update a shared quota
          * @description Rename, resize (409 below what its types hold and sell) or change its ticket types.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         patch: operations["updateQuota"];
         trace?: never;
@@ -1444,7 +1485,7 @@ export interface paths {
          * List an event's refunds
          * @description Every refund of an event, newest first.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `orders:read` scope.
          */
         get: operations["listEventRefunds"];
         put?: never;
@@ -1466,7 +1507,7 @@ export interface paths {
          * Get an event's sales
          * @description Sold / held / available per ticket type, and the paid orders' revenue and VAT.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `orders:read` scope.
          */
         get: operations["getEventSales"];
         put?: never;
@@ -1489,7 +1530,7 @@ export interface paths {
          * @description Per device and gate: when it started and last scanned, how many scans, and its clock offset, so the
          *     organiser sees which scanners are working.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `checkin` scope.
          */
         get: operations["listScanSessions"];
         put?: never;
@@ -1511,7 +1552,7 @@ export interface paths {
          * List scans
          * @description The live scan feed: poll with the last `last_seq` as `after`.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `checkin` scope.
          */
         get: operations["listScans"];
         put?: never;
@@ -1534,7 +1575,7 @@ export interface paths {
          * @description Server-Sent Events: one `scan` event per scan (id = seq), pushed as the scan is recorded (no
          *     polling); a `ping` comment after 15 s without a scan.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `checkin` scope.
          */
         get: operations["streamScans"];
         put?: never;
@@ -1559,7 +1600,7 @@ export interface paths {
          * @description Make one draft copy of the event per date (at most 52), all or none, linked with the
          *     event by one series id. The same `Idempotency-Key` again answers the copies made before.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         post: operations["createEventSeries"];
         delete?: never;
@@ -1580,7 +1621,7 @@ export interface paths {
          * @description The event's ticket types in their order, each with its price, VAT, sales window, stock (sold, held,
          *     available) and, for a hidden type, its access code and secret link.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["listTicketTypes"];
         put?: never;
@@ -1589,7 +1630,7 @@ export interface paths {
          * @description A new ticket type on the event, with a price in cents (VAT included), a quantity and optional sales window
          *     and per-order limits. The public page shows it at once. Audit-logged.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         post: operations["createTicketType"];
         delete?: never;
@@ -1609,7 +1650,7 @@ export interface paths {
          * Get a ticket type
          * @description One ticket type with its price, VAT, sales window and stock.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["getTicketType"];
         put?: never;
@@ -1619,7 +1660,7 @@ export interface paths {
          * @description Delete a ticket type that is in no order; one in orders is a 409 (hide it, or set its quantity to what is
          *     sold). Answers 204. Audit-logged.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         delete: operations["deleteTicketType"];
         options?: never;
@@ -1630,7 +1671,7 @@ export interface paths {
          *     and an access code another type of the event uses is a 409. Orders already placed keep their price.
          *     Audit-logged.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         patch: operations["updateTicketType"];
         trace?: never;
@@ -1648,7 +1689,7 @@ export interface paths {
          * Regenerate a hidden type's access code
          * @description A hidden type's new random access code: the old code and secret link stop working.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         post: operations["regenerateTicketTypeAccessCode"];
         delete?: never;
@@ -1669,7 +1710,7 @@ export interface paths {
          * @description The event's waiting-list entries in joining order, with each waiting entry's place in
          *     its type's line and each offer (its hold's order, when it expires, whether it was used).
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["listWaitingList"];
         put?: never;
@@ -1691,7 +1732,7 @@ export interface paths {
          * Get waiting-list settings
          * @description Whether sold-out types of the event take a waiting list, and how long an offer holds.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["getWaitingListSettings"];
         /**
@@ -1699,7 +1740,7 @@ export interface paths {
          * @description Turn the waiting list on or off, or change how many hours (1-168) an offer holds the
          *     freed tickets. Offers already made keep their time.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         put: operations["updateWaitingListSettings"];
         post?: never;
@@ -1723,7 +1764,7 @@ export interface paths {
          * @description Take an entry off the list. An open offer is withdrawn: its held tickets go to the next
          *     in line. An entry already converted, expired or removed: 409.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         post: operations["removeWaitingListEntry"];
         delete?: never;
@@ -1743,7 +1784,7 @@ export interface paths {
          * List invitations
          * @description The organisation's invitations, pending and past, with their status and expiry.
          *
-         *     Access: the `members:manage` permission (roles: owner, admin).
+         *     Access: the `members:manage` permission (roles: owner, admin); API keys are refused.
          */
         get: operations["listInvitations"];
         put?: never;
@@ -1752,7 +1793,7 @@ export interface paths {
          * @description Invite an e-mail address with a role and e-mail them a link to accept (`acceptInvitation`). Only an owner
          *     can invite an owner (403); a current member is a 409. Audit-logged.
          *
-         *     Access: the `members:manage` permission (roles: owner, admin).
+         *     Access: the `members:manage` permission (roles: owner, admin); API keys are refused.
          */
         post: operations["createInvitation"];
         delete?: never;
@@ -1775,7 +1816,7 @@ export interface paths {
          * Revoke an invitation
          * @description The invitation's link stops working. Answers 204; an unknown invitation is a 404.
          *
-         *     Access: the `members:manage` permission (roles: owner, admin).
+         *     Access: the `members:manage` permission (roles: owner, admin); API keys are refused.
          */
         delete: operations["revokeInvitation"];
         options?: never;
@@ -1797,7 +1838,7 @@ export interface paths {
          * @description Undo an entry by posting its mirror image (the entry itself is never changed). Only
          *     organiser-entered payouts are reversed here; a second reversal is a 409.
          *
-         *     Access: the `money:read` permission (roles: owner, admin).
+         *     Access: the `money:read` permission (roles: owner, admin); API keys with the `orders:write` scope.
          */
         post: operations["reverseJournalEntry"];
         delete?: never;
@@ -1817,7 +1858,7 @@ export interface paths {
          * List ledger journal entries
          * @description Journal entries, newest first, each with its lines (debit positive, credit negative).
          *
-         *     Access: the `money:read` permission (roles: owner, admin).
+         *     Access: the `money:read` permission (roles: owner, admin); API keys with the `orders:read` scope.
          */
         get: operations["listJournalEntries"];
         put?: never;
@@ -1842,7 +1883,7 @@ export interface paths {
          * @description Record money a provider paid into the organisation's bank (and the fee it kept for the
          *     payout). The same Idempotency-Key returns the payout already recorded.
          *
-         *     Access: the `money:read` permission (roles: owner, admin).
+         *     Access: the `money:read` permission (roles: owner, admin); API keys with the `orders:write` scope.
          */
         post: operations["recordPayout"];
         delete?: never;
@@ -1863,7 +1904,7 @@ export interface paths {
          * @description Debits, credits and balance per account of the organisation (or one event), and what each
          *     provider still holds; the balances sum to zero.
          *
-         *     Access: the `money:read` permission (roles: owner, admin).
+         *     Access: the `money:read` permission (roles: owner, admin); API keys with the `orders:read` scope.
          */
         get: operations["getTrialBalance"];
         put?: never;
@@ -1885,7 +1926,7 @@ export interface paths {
          * List members
          * @description Everyone in the organisation with their name, e-mail address and role.
          *
-         *     Access: the `members:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `members:read` permission (roles: owner, admin, staff, viewer); API keys are refused.
          */
         get: operations["listMembers"];
         put?: never;
@@ -1911,7 +1952,7 @@ export interface paths {
          * @description Take a member out of the organisation (their account stays). The same rules as changing a role apply: 403
          *     above the caller's role, 409 for the last owner. Answers 204.
          *
-         *     Access: the `members:manage` permission (roles: owner, admin).
+         *     Access: the `members:manage` permission (roles: owner, admin); API keys are refused.
          */
         delete: operations["removeMember"];
         options?: never;
@@ -1921,7 +1962,7 @@ export interface paths {
          * @description Give a member another role. Only an owner can grant, change or remove the owner role, nobody can change a
          *     member whose role is above theirs (403), and the last owner cannot be demoted (409). Audit-logged.
          *
-         *     Access: the `members:manage` permission (roles: owner, admin).
+         *     Access: the `members:manage` permission (roles: owner, admin); API keys are refused.
          */
         patch: operations["updateMember"];
         trace?: never;
@@ -1937,7 +1978,7 @@ export interface paths {
          * List orders
          * @description Search by reference, buyer e-mail or name, or a ticket code (any grouping); filter by status and event.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `orders:read` scope.
          */
         get: operations["listOrders"];
         put?: never;
@@ -1959,7 +2000,7 @@ export interface paths {
          * Get an order
          * @description One order with its buyer, lines, answers, tickets, payments and refund totals.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `orders:read` scope.
          */
         get: operations["getOrder"];
         put?: never;
@@ -1984,7 +2025,7 @@ export interface paths {
          * @description Cancel a paid order, with or without a refund of everything not refunded yet: its tickets
          *     are voided, its stock goes back on sale. Cancelling it again changes nothing.
          *
-         *     Access: the `refunds:write` permission (roles: owner, admin).
+         *     Access: the `refunds:write` permission (roles: owner, admin); API keys with the `orders:write` scope.
          */
         post: operations["cancelOrder"];
         delete?: never;
@@ -2004,7 +2045,7 @@ export interface paths {
          * List an order's refunds
          * @description The order's refunds, what was refunded, what is being refunded and what is left.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `orders:read` scope.
          */
         get: operations["listOrderRefunds"];
         put?: never;
@@ -2016,7 +2057,7 @@ export interface paths {
          *     says so). The same `Idempotency-Key` answers the refund recorded before (a different body
          *     with it is a 422). More than is left to refund, or an unpaid order: 422 / 409.
          *
-         *     Access: the `refunds:write` permission (roles: owner, admin).
+         *     Access: the `refunds:write` permission (roles: owner, admin); API keys with the `orders:write` scope.
          */
         post: operations["createRefund"];
         delete?: never;
@@ -2038,7 +2079,7 @@ export interface paths {
          * Resend an order's tickets
          * @description Queue the ticket e-mail again (the PDF goes to the buyer's address on the order).
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `orders:write` scope.
          */
         post: operations["resendOrderTickets"];
         delete?: never;
@@ -2058,7 +2099,7 @@ export interface paths {
          * List an order's invoices and credit notes
          * @description An order's invoices and credit notes, in issue order (another organisation's order: 404).
          *
-         *     Access: the `money:read` permission (roles: owner, admin).
+         *     Access: the `money:read` permission (roles: owner, admin); API keys with the `orders:read` scope.
          */
         get: operations["listOrderTaxDocuments"];
         put?: never;
@@ -2088,7 +2129,7 @@ export interface paths {
          *     buyer's PDF download is rendered again with the new name, and scanners receive it with
          *     their next sync.
          *
-         *     Access: the `events:write` permission (roles: owner, admin, staff).
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `orders:write` scope.
          */
         patch: operations["updateTicketHolder"];
         trace?: never;
@@ -2105,7 +2146,7 @@ export interface paths {
          * @description Every provider this installation offers, in the organisation's checkout order, with its
          *     settings; secrets show only as set or not and their last 4 characters.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         get: operations["listPaymentProviders"];
         put?: never;
@@ -2128,7 +2169,7 @@ export interface paths {
          * Order the payment providers at checkout
          * @description Set the order checkout offers providers in; those not named follow in the default order.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         put: operations["orderPaymentProviders"];
         post?: never;
@@ -2149,14 +2190,14 @@ export interface paths {
          * Get a payment provider's settings
          * @description One provider's settings (secrets only as set or not and their last 4 characters).
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         get: operations["getPaymentProvider"];
         /**
          * Save a payment provider's settings
          * @description Save credentials (secrets are encrypted at rest and write-only), sandbox or live, on or off.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         put: operations["setPaymentProvider"];
         post?: never;
@@ -2183,7 +2224,7 @@ export interface paths {
          *     URL to paste in Paystack's dashboard. 422 at `secret_key` when the provider refuses the key,
          *     422 at `provider` for a provider without a Connect step; 503 when it cannot be reached.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         post: operations["connectPaymentProvider"];
         delete?: never;
@@ -2206,7 +2247,7 @@ export interface paths {
          * @description Ask the provider whether the saved credentials work (its own test endpoint); the result is
          *     stored and shown as `last_test`. 422 for a provider without a test endpoint.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         post: operations["testPaymentProvider"];
         delete?: never;
@@ -2227,7 +2268,7 @@ export interface paths {
          * @description Buyers' confirmed requests for a copy or the erasure of their personal data, open ones
          *     first, newest first. Requests the buyer never confirmed are not listed.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         get: operations["listPrivacyRequests"];
         put?: never;
@@ -2249,7 +2290,7 @@ export interface paths {
          * Get a privacy request
          * @description One request, with what the organisation holds for its address now, per holder.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         get: operations["getPrivacyRequest"];
         put?: never;
@@ -2276,7 +2317,7 @@ export interface paths {
          *     by a tombstone in every holder (orders, amounts, tax documents, the ledger and scans stay),
          *     and the buyer is e-mailed. A request that is not open: 409.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         post: operations["completePrivacyRequest"];
         delete?: never;
@@ -2297,7 +2338,7 @@ export interface paths {
          * @description The export file of a completed export request (JSON, docs/privacy.md), while it is kept
          *     (7 days); 410 after.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         get: operations["downloadPrivacyExport"];
         put?: never;
@@ -2322,7 +2363,7 @@ export interface paths {
          * @description Refuse an open request with a reason, which is e-mailed to the buyer (POPIA lets a
          *     responsible party refuse, e.g. a manifestly unfounded or repeated request). Not open: 409.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         post: operations["rejectPrivacyRequest"];
         delete?: never;
@@ -2342,7 +2383,7 @@ export interface paths {
          * Get privacy settings
          * @description The attendee detail retention rule (off by default).
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         get: operations["getPrivacySettings"];
         /**
@@ -2350,7 +2391,7 @@ export interface paths {
          * @description Remove attendee details this many days (1..3650) after each event ends, or never (null).
          *     An hourly job applies it to events that ended long enough ago, once per event.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         put: operations["updatePrivacySettings"];
         post?: never;
@@ -2371,7 +2412,7 @@ export interface paths {
          * Get a refund
          * @description One refund, with its status, attempts and the tickets it revoked.
          *
-         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `orders:read` scope.
          */
         get: operations["getRefund"];
         put?: never;
@@ -2396,7 +2437,7 @@ export interface paths {
          * @description A manual refund that will not be paid out: it fails, and its amount can be refunded again
          *     (tickets it voided stay void).
          *
-         *     Access: the `refunds:write` permission (roles: owner, admin).
+         *     Access: the `refunds:write` permission (roles: owner, admin); API keys with the `orders:write` scope.
          */
         post: operations["cancelManualRefund"];
         delete?: never;
@@ -2419,7 +2460,7 @@ export interface paths {
          * @description The organiser paid a manual refund out: it succeeds (booked, credited, buyer e-mailed).
          *     Only a pending manual refund can be confirmed (409 otherwise).
          *
-         *     Access: the `refunds:write` permission (roles: owner, admin).
+         *     Access: the `refunds:write` permission (roles: owner, admin); API keys with the `orders:write` scope.
          */
         post: operations["confirmManualRefund"];
         delete?: never;
@@ -2440,7 +2481,7 @@ export interface paths {
          * @description Gross sales, refunds, fees, VAT output, net and tickets per day (in the event's or the
          *     organisation's time zone) and in total, from the ledger. Default: the last 30 days.
          *
-         *     Access: the `money:read` permission (roles: owner, admin).
+         *     Access: the `money:read` permission (roles: owner, admin); API keys with the `orders:read` scope.
          */
         get: operations["getSalesReport"];
         put?: never;
@@ -2462,7 +2503,7 @@ export interface paths {
          * Download the sales report (CSV)
          * @description The sales report as CSV: one row per day and a total row, amounts in rand.
          *
-         *     Access: the `money:read` permission (roles: owner, admin).
+         *     Access: the `money:read` permission (roles: owner, admin); API keys with the `orders:read` scope.
          */
         get: operations["downloadSalesReportCsv"];
         put?: never;
@@ -2485,7 +2526,7 @@ export interface paths {
          * @description Every payment the provider reported as succeeded in the range (organisation time zone),
          *     with its order, fee, refunds and net, and flags for what does not reconcile.
          *
-         *     Access: the `money:read` permission (roles: owner, admin).
+         *     Access: the `money:read` permission (roles: owner, admin); API keys with the `orders:read` scope.
          */
         get: operations["getSettlementStatement"];
         put?: never;
@@ -2507,7 +2548,7 @@ export interface paths {
          * Download an invoice or credit note (PDF)
          * @description An invoice or credit note as PDF, printed from what was recorded when it was issued.
          *
-         *     Access: the `money:read` permission (roles: owner, admin).
+         *     Access: the `money:read` permission (roles: owner, admin); API keys with the `orders:read` scope.
          */
         get: operations["downloadTaxDocument"];
         put?: never;
@@ -2530,7 +2571,7 @@ export interface paths {
          * @description Business and tax details: legal and trading name, addresses, VAT registration, number and
          *     rate, and the invoice number prefix (docs/tax.md).
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         get: operations["getTaxSettings"];
         put?: never;
@@ -2543,7 +2584,7 @@ export interface paths {
          * @description Change business and tax details. New orders carry the new VAT rule from their reservation
          *     on; orders and documents already issued keep theirs. Audit-logged.
          *
-         *     Access: the `org:manage` permission (roles: owner, admin).
+         *     Access: the `org:manage` permission (roles: owner, admin); API keys are refused.
          */
         patch: operations["updateTaxSettings"];
         trace?: never;
@@ -2559,7 +2600,7 @@ export interface paths {
          * List venues
          * @description The organisation's venues, a page at a time; `q` searches the name and city, `sort` orders them.
          *
-         *     Access: the `venues:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `venues:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["listVenues"];
         put?: never;
@@ -2568,7 +2609,7 @@ export interface paths {
          * @description A place where events happen, with an address, a capacity and a time zone. Gates are added with `createGate`.
          *     Audit-logged.
          *
-         *     Access: the `venues:write` permission (roles: owner, admin, staff).
+         *     Access: the `venues:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         post: operations["createVenue"];
         delete?: never;
@@ -2588,7 +2629,7 @@ export interface paths {
          * Get a venue
          * @description One venue with its gates.
          *
-         *     Access: the `venues:read` permission (roles: owner, admin, staff, viewer).
+         *     Access: the `venues:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
          */
         get: operations["getVenue"];
         put?: never;
@@ -2598,7 +2639,7 @@ export interface paths {
          * @description Delete a venue no event uses; a venue with events is a 409 (move or delete them first). Answers 204.
          *     Audit-logged.
          *
-         *     Access: the `venues:write` permission (roles: owner, admin, staff).
+         *     Access: the `venues:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         delete: operations["deleteVenue"];
         options?: never;
@@ -2607,7 +2648,7 @@ export interface paths {
          * Update a venue
          * @description Change a venue; only the fields sent change. Audit-logged.
          *
-         *     Access: the `venues:write` permission (roles: owner, admin, staff).
+         *     Access: the `venues:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         patch: operations["updateVenue"];
         trace?: never;
@@ -2626,7 +2667,7 @@ export interface paths {
          * @description A gate is where scanners stand (entrance, exit). `code` is short and unique at the venue (upper-cased; 409
          *     when taken); `name` defaults to the code. Audit-logged.
          *
-         *     Access: the `venues:write` permission (roles: owner, admin, staff).
+         *     Access: the `venues:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         post: operations["createGate"];
         delete?: never;
@@ -2649,7 +2690,7 @@ export interface paths {
          * Delete a gate
          * @description Remove a gate from the venue. Answers 204. Audit-logged.
          *
-         *     Access: the `venues:write` permission (roles: owner, admin, staff).
+         *     Access: the `venues:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         delete: operations["deleteGate"];
         options?: never;
@@ -2659,7 +2700,7 @@ export interface paths {
          * @description Change a gate's code or name; only the fields sent change. A code another gate of the venue has is a 409.
          *     Audit-logged.
          *
-         *     Access: the `venues:write` permission (roles: owner, admin, staff).
+         *     Access: the `venues:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
          */
         patch: operations["updateGate"];
         trace?: never;
@@ -3333,6 +3374,149 @@ export interface components {
             value: string | boolean;
         };
         /**
+         * ApiKeyCreate
+         * @description A new API key: what it is for, what it may do, and until when.
+         * @example {
+         *       "expires_at": "2027-06-30T00:00:00Z",
+         *       "name": "CRM sync",
+         *       "scopes": [
+         *         "events:read",
+         *         "orders:read"
+         *       ]
+         *     }
+         */
+        ApiKeyCreate: {
+            /**
+             * @description When the key stops working (UTC); null: never.
+             * @example 2027-06-30T00:00:00Z
+             */
+            expires_at?: string | null;
+            /**
+             * @description What the key is for.
+             * @example CRM sync
+             */
+            name: string;
+            /**
+             * @description What the key may do; a write scope includes its read scope.
+             * @example [
+             *       "events:read",
+             *       "orders:read"
+             *     ]
+             */
+            scopes: components["schemas"]["ApiKeyScope"][];
+        };
+        /**
+         * ApiKeyCreated
+         * @description A key just created, with the key itself: shown this once, never again.
+         * @example {
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "expires_at": "2026-11-27T08:15:00Z",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "key": "vg_k3m9x2ab_Qm9vZ2xlLWJvb2dsZS1zZWNyZXQtc2VjcmV0",
+         *       "last_used_at": "2026-11-20T10:30:00Z",
+         *       "name": "name",
+         *       "prefix": "prefix",
+         *       "revoked_at": "2026-11-20T10:30:00Z",
+         *       "scopes": [
+         *         "events:read"
+         *       ]
+         *     }
+         */
+        ApiKeyCreated: {
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
+            created_at: string;
+            /** @description When expires happened or happens (UTC); null: not (yet). */
+            expires_at: string | null;
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
+            id: string;
+            /**
+             * @description The key to send as `Authorization: Bearer <key>`. Store it now: it is not shown again.
+             * @example vg_k3m9x2ab_Qm9vZ2xlLWJvb2dsZS1zZWNyZXQtc2VjcmV0
+             */
+            key: string;
+            /** @description The last request made with the key (to the minute). */
+            last_used_at: string | null;
+            name: string;
+            /** @description The key's public part: keys start vg_<prefix>_. */
+            prefix: string;
+            /** @description When revoked happened or happens (UTC); null: not (yet). */
+            revoked_at: string | null;
+            scopes: components["schemas"]["ApiKeyScope"][];
+        };
+        /**
+         * ApiKeyList
+         * @description The organisation's API keys: usable ones first, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "created_at": "2026-11-02T08:15:00Z",
+         *           "expires_at": "2026-11-27T08:15:00Z",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "last_used_at": "2026-11-20T10:30:00Z",
+         *           "name": "name",
+         *           "prefix": "prefix",
+         *           "revoked_at": "2026-11-20T10:30:00Z",
+         *           "scopes": [
+         *             "events:read"
+         *           ]
+         *         }
+         *       ]
+         *     }
+         */
+        ApiKeyList: {
+            items: components["schemas"]["ApiKeyRead"][];
+        };
+        /**
+         * ApiKeyRead
+         * @description An API key as listed: never its secret.
+         * @example {
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "expires_at": "2026-11-27T08:15:00Z",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "last_used_at": "2026-11-20T10:30:00Z",
+         *       "name": "name",
+         *       "prefix": "prefix",
+         *       "revoked_at": "2026-11-20T10:30:00Z",
+         *       "scopes": [
+         *         "events:read"
+         *       ]
+         *     }
+         */
+        ApiKeyRead: {
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
+            created_at: string;
+            /** @description When expires happened or happens (UTC); null: not (yet). */
+            expires_at: string | null;
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
+            id: string;
+            /** @description The last request made with the key (to the minute). */
+            last_used_at: string | null;
+            name: string;
+            /** @description The key's public part: keys start vg_<prefix>_. */
+            prefix: string;
+            /** @description When revoked happened or happens (UTC); null: not (yet). */
+            revoked_at: string | null;
+            scopes: components["schemas"]["ApiKeyScope"][];
+        };
+        /**
+         * ApiKeyScope
+         * @description What an API key may do (docs/api-keys.md). A write scope includes its read scope.
+         * @enum {string}
+         */
+        ApiKeyScope: "events:read" | "events:write" | "orders:read" | "orders:write" | "checkin" | "webhooks";
+        /**
          * AskedQuestionRead
          * @description A question as the buyer sees it.
          * @example {
@@ -3447,6 +3631,8 @@ export interface components {
          * @description One change recorded in the audit log.
          * @example {
          *       "action": "ticket_type.updated",
+         *       "actor": "API key Xero sync",
+         *       "actor_api_key_id": "395837e2-46a5-5f27-ac41-0b1cfb4c726c",
          *       "actor_email": "anri.vanwyk@example.co.za",
          *       "actor_user_id": "b8b73e1c-af34-5348-a831-c9544418272f",
          *       "changes": {
@@ -3467,6 +3653,13 @@ export interface components {
              * @example ticket_type.updated
              */
             action: string;
+            /**
+             * @description Who, in words: the person's e-mail or `API key <name>`.
+             * @example API key Xero sync
+             */
+            actor: string | null;
+            /** @description The API key that made the change; null when a person or the system did. */
+            actor_api_key_id: string | null;
             /**
              * @description The member's e-mail address at the time.
              * @example anri.vanwyk@example.co.za
@@ -3514,6 +3707,8 @@ export interface components {
          *       "items": [
          *         {
          *           "action": "ticket_type.updated",
+         *           "actor": "API key Xero sync",
+         *           "actor_api_key_id": "395837e2-46a5-5f27-ac41-0b1cfb4c726c",
          *           "actor_email": "anri.vanwyk@example.co.za",
          *           "actor_user_id": "b8b73e1c-af34-5348-a831-c9544418272f",
          *           "changes": {
@@ -7362,8 +7557,8 @@ export interface components {
              * @example Voelgoed Promosies
              */
             name: string;
-            /** @description The caller's role in it. */
-            role: components["schemas"]["Role"];
+            /** @description The caller's role in it; null when an API key asks (a key has scopes, not a role). */
+            role: components["schemas"]["Role"] | null;
             /** @description The URL name: lower-case letters, digits and hyphens. */
             slug: string;
             /** @description IANA time zone local times are shown in, e.g. Africa/Johannesburg. */
@@ -12880,6 +13075,334 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrganizationRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                api_key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyRead"];
                 };
             };
             /** @description Malformed request, wrong types or unknown fields */

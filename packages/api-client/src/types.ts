@@ -93,3 +93,8 @@ export type OfflineUpload = BodyOf<'uploadOfflineScans'>;
 export type OfflineScan = OfflineUpload['scans'][number];
 export type OfflineUploadResult = OkOf<'uploadOfflineScans'>;
 export type OfflineResult = OfflineUploadResult['results'][number];
+
+// API keys (organiser app, Settings > API keys).
+export type ApiKey = OkOf<'listApiKeys'>['items'][number];
+export type ApiKeyCreated = OkOf<'createApiKey'>;
+export type ApiKeyScope = ApiKey['scopes'][number];

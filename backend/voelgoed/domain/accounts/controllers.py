@@ -179,7 +179,8 @@ class AuthController(Controller):
     )
     async def me(self, auth: AuthContext, db_session: AsyncSession) -> Me:
         """The signed-in user, the session's CSRF token, and every organisation they belong to with their role in it."""
-        return await build_me(db_session, auth.user, auth.session)
+        assert auth.session is not None  # USER routes take the session cookie only (auth/guard.py)
+        return await build_me(db_session, auth.require_user(), auth.session)
 
     @post(
         "/password-reset",

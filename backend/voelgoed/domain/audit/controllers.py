@@ -38,6 +38,22 @@ class AuditEntryRead(msgspec.Struct):
         ]
         | None
     )
+    actor_api_key_id: (
+        Annotated[
+            uuid.UUID,
+            msgspec.Meta(description="The API key that made the change; null when a person or the system did."),
+        ]
+        | None
+    )
+    actor: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                description="Who, in words: the person's e-mail or `API key <name>`.", examples=["API key Xero sync"]
+            ),
+        ]
+        | None
+    )
     action: Annotated[
         str, msgspec.Meta(description="What happened, as `entity.verb`.", examples=["ticket_type.updated"])
     ]
@@ -96,6 +112,8 @@ class AuditController(Controller):
                     id=a.id,
                     actor_user_id=a.actor_user_id,
                     actor_email=a.actor_email,
+                    actor_api_key_id=a.actor_api_key_id,
+                    actor=a.actor_label or a.actor_email,
                     action=a.action,
                     entity_type=a.entity_type,
                     entity_id=a.entity_id,

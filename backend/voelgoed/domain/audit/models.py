@@ -20,6 +20,12 @@ class AuditEntry(OrgOwned, UUIDAuditBase):
         ForeignKey("user_account.id", ondelete="SET NULL"), default=None
     )
     actor_email: Mapped[str | None] = mapped_column(String(320), default=None)
+    # When an API key made the change (auth/api_key.py): which one, and "API key <name>" as it
+    # was named then (the key may be renamed or deleted later; the entry keeps its word).
+    actor_api_key_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("api_key.id", ondelete="SET NULL"), default=None
+    )
+    actor_label: Mapped[str | None] = mapped_column(String(200), default=None)
     action: Mapped[str] = mapped_column(String(60))
     entity_type: Mapped[str] = mapped_column(String(40), index=True)
     entity_id: Mapped[uuid.UUID] = mapped_column(index=True)

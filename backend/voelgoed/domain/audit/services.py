@@ -40,8 +40,10 @@ class AuditService:
         self.db.add(
             AuditEntry(
                 organization_id=self.auth.require_org(),
-                actor_user_id=self.auth.user.id,
-                actor_email=self.auth.user.email,
+                actor_user_id=self.auth.user_id,
+                actor_email=self.auth.user.email if self.auth.user is not None else None,
+                actor_api_key_id=self.auth.api_key.id if self.auth.api_key is not None else None,
+                actor_label=self.auth.actor_label,
                 action=action,
                 entity_type=entity_type,
                 entity_id=entity_id,

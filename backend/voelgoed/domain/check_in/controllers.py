@@ -16,7 +16,7 @@ from litestar.response import ServerSentEvent, Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.device import DeviceContext, provide_device
-from voelgoed.auth.permissions import Access, Permission, access
+from voelgoed.auth.permissions import Access, ApiKeyScope, Permission, access
 from voelgoed.domain.check_in import services
 from voelgoed.domain.check_in.offline_schemas import CheckinChanges, CheckinSnapshot
 from voelgoed.domain.check_in.schemas import (
@@ -130,7 +130,11 @@ class CheckinAdminController(Controller):
     path = "/api/organizations/{organization_id:uuid}/events/{event_id:uuid}"
     tags = ["check-in"]
 
-    @get("/checkin-config", operation_id="getCheckinConfig", opt=access(Permission.EVENTS_READ))
+    @get(
+        "/checkin-config",
+        operation_id="getCheckinConfig",
+        opt=access(Permission.EVENTS_READ, scope=ApiKeyScope.CHECKIN),
+    )
     async def get_config(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
     ) -> CheckinConfigRead:
@@ -140,7 +144,11 @@ class CheckinAdminController(Controller):
         one entry per gate of the event's venue."""
         return await services.config_read(db_session, await services.get_event(db_session, event_id))
 
-    @put("/checkin-config", operation_id="updateCheckinConfig", opt=access(Permission.EVENTS_WRITE))
+    @put(
+        "/checkin-config",
+        operation_id="updateCheckinConfig",
+        opt=access(Permission.EVENTS_WRITE, scope=ApiKeyScope.CHECKIN),
+    )
     async def update_config(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, data: CheckinConfigUpdate, db_session: AsyncSession
     ) -> CheckinConfigRead:
@@ -152,7 +160,7 @@ class CheckinAdminController(Controller):
         event = await services.get_event(db_session, event_id)
         return await services.update_config(db_session, event, data)
 
-    @get("/scans", operation_id="listScans", opt=access(Permission.EVENTS_READ))
+    @get("/scans", operation_id="listScans", opt=access(Permission.EVENTS_READ, scope=ApiKeyScope.CHECKIN))
     async def scans(
         self,
         organization_id: uuid.UUID,
@@ -171,7 +179,7 @@ class CheckinAdminController(Controller):
     @get(
         "/scans/stream",
         operation_id="streamScans",
-        opt=access(Permission.EVENTS_READ),
+        opt=access(Permission.EVENTS_READ, scope=ApiKeyScope.CHECKIN),
         responses=event_stream_answer("Server-sent events: `scan` (a scan as JSON, id = seq) and `ping` comments"),
     )
     async def stream(
@@ -220,7 +228,11 @@ class CheckinAdminController(Controller):
 
         return ServerSentEvent(events())
 
-    @get("/checkin-counts", operation_id="getCheckinCounts", opt=access(Permission.EVENTS_READ))
+    @get(
+        "/checkin-counts",
+        operation_id="getCheckinCounts",
+        opt=access(Permission.EVENTS_READ, scope=ApiKeyScope.CHECKIN),
+    )
     async def counts(self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession) -> CheckinCounts:
         """Get check-in counts
 
@@ -228,7 +240,11 @@ class CheckinAdminController(Controller):
         duplicates."""
         return await services.counts(db_session, await services.get_event(db_session, event_id))
 
-    @get("/offline-duplicates", operation_id="listOfflineDuplicates", opt=access(Permission.EVENTS_READ))
+    @get(
+        "/offline-duplicates",
+        operation_id="listOfflineDuplicates",
+        opt=access(Permission.EVENTS_READ, scope=ApiKeyScope.CHECKIN),
+    )
     async def duplicates(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
     ) -> DuplicateList:
@@ -239,7 +255,9 @@ class CheckinAdminController(Controller):
         await services.get_event(db_session, event_id)
         return DuplicateList(items=await services.offline_duplicates(db_session, event_id))
 
-    @get("/scan-sessions", operation_id="listScanSessions", opt=access(Permission.EVENTS_READ))
+    @get(
+        "/scan-sessions", operation_id="listScanSessions", opt=access(Permission.EVENTS_READ, scope=ApiKeyScope.CHECKIN)
+    )
     async def scan_sessions(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
     ) -> SessionList:

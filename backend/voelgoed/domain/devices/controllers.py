@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.context import AuthContext
-from voelgoed.auth.permissions import Access, Permission, access
+from voelgoed.auth.permissions import Access, ApiKeyScope, Permission, access
 from voelgoed.domain.devices import services
 from voelgoed.domain.devices.schemas import (
     DevicePage,
@@ -46,7 +46,7 @@ class DeviceController(Controller):
             ttl_minutes=data.ttl_minutes,
         )
 
-    @get("", operation_id="listDevices", opt=access(Permission.EVENTS_READ))
+    @get("", operation_id="listDevices", opt=access(Permission.EVENTS_READ, scope=ApiKeyScope.CHECKIN))
     async def list_devices(
         self,
         organization_id: uuid.UUID,

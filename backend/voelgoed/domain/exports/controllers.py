@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.context import AuthContext
-from voelgoed.auth.permissions import Permission, access
+from voelgoed.auth.permissions import ApiKeyScope, Permission, access
 from voelgoed.db.replica import read_bind
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.catalog.services import get_event
@@ -52,7 +52,7 @@ class ExportController(Controller):
     @get(
         "/csv/{kind:str}",
         operation_id="downloadEventCsv",
-        opt=access(Permission.EVENTS_WRITE),
+        opt=access(Permission.EVENTS_WRITE, scope=ApiKeyScope.ORDERS_READ),
         responses=csv_answer("The rows as CSV (UTF-8), as an attachment"),
     )
     async def direct(
@@ -92,7 +92,12 @@ class ExportController(Controller):
             headers=_csv_headers(name),
         )
 
-    @post("/", operation_id="createExport", opt=access(Permission.EVENTS_WRITE), status_code=202)
+    @post(
+        "/",
+        operation_id="createExport",
+        opt=access(Permission.EVENTS_WRITE, scope=ApiKeyScope.ORDERS_READ),
+        status_code=202,
+    )
     async def create(
         self,
         organization_id: uuid.UUID,
@@ -134,7 +139,7 @@ class ExportController(Controller):
         await queue.enqueue("run_export", **enqueue_kwargs(export.id))
         return export_read(export)
 
-    @get("/", operation_id="listExports", opt=access(Permission.EVENTS_WRITE))
+    @get("/", operation_id="listExports", opt=access(Permission.EVENTS_WRITE, scope=ApiKeyScope.ORDERS_READ))
     async def list_exports(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
     ) -> ExportList:
@@ -153,7 +158,11 @@ class ExportController(Controller):
             raise NotFound("No such export.")
         return export
 
-    @get("/{export_id:uuid}", operation_id="getExport", opt=access(Permission.EVENTS_WRITE))
+    @get(
+        "/{export_id:uuid}",
+        operation_id="getExport",
+        opt=access(Permission.EVENTS_WRITE, scope=ApiKeyScope.ORDERS_READ),
+    )
     async def get_export(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, export_id: uuid.UUID, db_session: AsyncSession
     ) -> ExportRead:
@@ -165,7 +174,7 @@ class ExportController(Controller):
     @get(
         "/{export_id:uuid}/download",
         operation_id="downloadExport",
-        opt=access(Permission.EVENTS_WRITE),
+        opt=access(Permission.EVENTS_WRITE, scope=ApiKeyScope.ORDERS_READ),
         responses=csv_answer("The finished export as CSV (UTF-8), as an attachment"),
     )
     async def download(

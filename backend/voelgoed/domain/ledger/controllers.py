@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.context import AuthContext
-from voelgoed.auth.permissions import Permission, access
+from voelgoed.auth.permissions import ApiKeyScope, Permission, access
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.catalog.services import get_event
 from voelgoed.domain.ledger import posting, reports, services, settlement
@@ -84,7 +84,12 @@ class LedgerController(Controller):
         items, total = await services.journal_page(read_session, event_id=event_id, page=page, page_size=page_size)
         return JournalPage(items=items, total=total, page=page, page_size=page_size)
 
-    @post("/payouts", operation_id="recordPayout", opt=access(Permission.MONEY_READ), status_code=201)
+    @post(
+        "/payouts",
+        operation_id="recordPayout",
+        opt=access(Permission.MONEY_READ, scope=ApiKeyScope.ORDERS_WRITE),
+        status_code=201,
+    )
     async def record_payout(
         self,
         organization_id: uuid.UUID,
@@ -124,7 +129,7 @@ class LedgerController(Controller):
     @post(
         "/entries/{entry_id:uuid}/reversal",
         operation_id="reverseJournalEntry",
-        opt=access(Permission.MONEY_READ),
+        opt=access(Permission.MONEY_READ, scope=ApiKeyScope.ORDERS_WRITE),
         status_code=201,
     )
     async def reverse(

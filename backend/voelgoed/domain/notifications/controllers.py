@@ -111,7 +111,11 @@ class EmailTemplateController(Controller):
         service = EmailTemplateService(db_session, AuditService(db_session, auth))
         try:
             saved = await service.put(
-                organization_id, _kind(kind), locale, Wording(subject=data.subject, intro=data.intro), auth.user_id
+                organization_id,
+                _kind(kind),
+                locale,
+                Wording(subject=data.subject, intro=data.intro),
+                auth.require_user().id,
             )
         except WordingError as exc:
             raise _unprocessable(exc) from None
@@ -192,7 +196,7 @@ class EmailTemplateController(Controller):
         k = _kind(kind)
         look = await _draft_look(db_session, organization_id, k, locale, data)
         await ratelimit.hit(redis, f"email-test:{organization_id}:{auth.user_id}", TESTS_PER_HOUR, 3600)
-        to = auth.user.email
+        to = auth.require_user().email
         message = sample_mail(k, look, to=to, public_url=settings.server.public_url, locale=locale)
         message = replace(message, subject=f"[Test] {message.subject}")
         await enqueue_mail(queue, message, key=f"email-test:{organization_id}:{uuid.uuid4()}")

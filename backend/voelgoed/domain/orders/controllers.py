@@ -12,7 +12,7 @@ from saq import Queue
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voelgoed.auth.permissions import Permission, access
+from voelgoed.auth.permissions import ApiKeyScope, Permission, access
 from voelgoed.domain.attendees.checkout_details import answers_of_order
 from voelgoed.domain.attendees.schemas import AnswerRead, answer_read
 from voelgoed.domain.catalog.models import TicketType
@@ -60,7 +60,7 @@ class OrderController(Controller):
     path = "/api/organizations/{organization_id:uuid}"
     tags = ["orders"]
 
-    @get("/orders", operation_id="listOrders", opt=access(Permission.EVENTS_READ))
+    @get("/orders", operation_id="listOrders", opt=access(Permission.EVENTS_READ, scope=ApiKeyScope.ORDERS_READ))
     async def list_orders(
         self,
         organization_id: uuid.UUID,
@@ -89,7 +89,11 @@ class OrderController(Controller):
         items, total = await paginate(db_session, stmt, PageParams(page=page, page_size=page_size, sort=sort))
         return OrderPage(items=[order_summary_read(o) for o in items], total=total, page=page, page_size=page_size)
 
-    @get("/orders/{order_id:uuid}", operation_id="getOrder", opt=access(Permission.EVENTS_READ))
+    @get(
+        "/orders/{order_id:uuid}",
+        operation_id="getOrder",
+        opt=access(Permission.EVENTS_READ, scope=ApiKeyScope.ORDERS_READ),
+    )
     async def get_order(
         self, organization_id: uuid.UUID, order_id: uuid.UUID, db_session: AsyncSession
     ) -> OrderDetailRead:
@@ -139,7 +143,7 @@ class OrderController(Controller):
     @post(
         "/orders/{order_id:uuid}/resend-tickets",
         operation_id="resendOrderTickets",
-        opt=access(Permission.EVENTS_WRITE),
+        opt=access(Permission.EVENTS_WRITE, scope=ApiKeyScope.ORDERS_WRITE),
         status_code=202,
     )
     async def resend(
@@ -154,7 +158,11 @@ class OrderController(Controller):
         await enqueue_delivery(queue, o.id, force=True)
         return ResendRead(order_id=o.id, queued=True, job="deliver_order_tickets")
 
-    @get("/events/{event_id:uuid}/sales", operation_id="getEventSales", opt=access(Permission.EVENTS_READ))
+    @get(
+        "/events/{event_id:uuid}/sales",
+        operation_id="getEventSales",
+        opt=access(Permission.EVENTS_READ, scope=ApiKeyScope.ORDERS_READ),
+    )
     async def sales(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, db_session: AsyncSession
     ) -> SalesSummaryRead:

@@ -69,7 +69,7 @@ class OrganizationController(Controller):
         """List my organisations
 
         Every organisation the signed-in user belongs to, with their role in each."""
-        memberships = await OrganizationService(db_session).memberships_of(auth.user_id)
+        memberships = await OrganizationService(db_session).memberships_of(auth.require_user().id)
         return [membership_organization_read(m) for m in memberships]
 
     @post("/api/organizations", operation_id="createOrganization", opt=access(Access.USER))
@@ -77,7 +77,7 @@ class OrganizationController(Controller):
         """Create an organisation
 
         A new organisation with the signed-in user as its owner; its slug is made from the name."""
-        _, membership = await OrganizationService(db_session).create(name=data.name, owner=auth.user)
+        _, membership = await OrganizationService(db_session).create(name=data.name, owner=auth.require_user())
         return membership_organization_read(membership)
 
     @get(ORG, operation_id="getOrganization", opt=access(Permission.ORG_READ))
@@ -88,7 +88,7 @@ class OrganizationController(Controller):
 
         The organisation's name, slug, time zone and the caller's role in it."""
         org = await OrganizationService(db_session).get(organization_id)
-        return organization_read(org, auth.role or "")
+        return organization_read(org, auth.role)
 
     @patch(ORG, operation_id="updateOrganization", opt=access(Permission.ORG_MANAGE))
     async def update(
@@ -108,7 +108,7 @@ class OrganizationController(Controller):
             org = await service.rename(organization_id, data.name)
         if data.time_zone is not msgspec.UNSET:
             org = await service.set_time_zone(organization_id, data.time_zone)
-        return organization_read(org, auth.role or "")
+        return organization_read(org, auth.role)
 
     @get(ORG + "/tax-settings", operation_id="getTaxSettings", opt=access(Permission.ORG_MANAGE))
     async def get_tax_settings(self, organization_id: uuid.UUID, db_session: AsyncSession) -> TaxSettingsRead:
@@ -207,7 +207,7 @@ class InvitationController(Controller):
         service = OrganizationService(db_session, AuditService(db_session, auth))
         invitation, token = await service.invite(
             organization_id=organization_id,
-            actor=auth.user,
+            actor=auth.require_user(),
             actor_role=auth.role or "",
             email=data.email,
             role=data.role,
@@ -218,7 +218,7 @@ class InvitationController(Controller):
         mail = messages.invitation(
             to=invitation.email,
             organization_name=org.name,
-            inviter_name=auth.user.name,
+            inviter_name=auth.require_user().name,
             role=invitation.role,
             link=link,
         )
@@ -265,7 +265,7 @@ class InvitationController(Controller):
 
         Join the organisation with the invited role. The signed-in user's e-mail address must be the invited one
         (403 otherwise); an invitation that is not pending is a 409, as is accepting while already a member."""
-        membership = await OrganizationService(db_session).accept_invitation(token, auth.user)
+        membership = await OrganizationService(db_session).accept_invitation(token, auth.require_user())
         org = membership.organization
         return AcceptedInvitation(
             organization_id=org.id,

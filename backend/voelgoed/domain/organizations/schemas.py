@@ -127,7 +127,15 @@ class OrganizationRead(msgspec.Struct):
     id: uuid.UUID
     name: Annotated[str, msgspec.Meta(description="Its name.", examples=["Voelgoed Promosies"])]
     slug: str
-    role: Annotated[RoleName, msgspec.Meta(description="The caller's role in it.")]
+    role: (
+        Annotated[
+            RoleName,
+            msgspec.Meta(
+                description="The caller's role in it; null when an API key asks (a key has scopes, not a role)."
+            ),
+        ]
+        | None
+    )
     created_at: datetime
     time_zone: str
 
@@ -217,7 +225,7 @@ def membership_organization_read(m: Membership) -> OrganizationRead:
     return organization_read(o, m.role)
 
 
-def organization_read(o: Organization, role: str) -> OrganizationRead:
+def organization_read(o: Organization, role: str | None) -> OrganizationRead:
     return OrganizationRead(
         id=o.id, name=o.name, slug=o.slug, role=role, created_at=o.created_at, time_zone=o.time_zone
     )

@@ -102,7 +102,7 @@ class PrivacyRequestController(Controller):
         and the buyer is e-mailed. A request that is not open: 409."""
         request = await services.get_request(db_session, request_id)
         await workflow.complete(
-            db_session, queue, settings, request, actor_id=auth.user_id, actor_email=auth.user.email
+            db_session, queue, settings, request, actor_id=auth.require_user().id, actor_email=auth.require_user().email
         )
         return await _detail(db_session, request)
 
@@ -126,7 +126,12 @@ class PrivacyRequestController(Controller):
             raise Unprocessable.field("explanation", "Say why the request is refused: the buyer is told.")
         request = await services.get_request(db_session, request_id)
         await workflow.reject(
-            db_session, queue, request, reason=reason, actor_id=auth.user_id, actor_email=auth.user.email
+            db_session,
+            queue,
+            request,
+            reason=reason,
+            actor_id=auth.require_user().id,
+            actor_email=auth.require_user().email,
         )
         return await _detail(db_session, request)
 

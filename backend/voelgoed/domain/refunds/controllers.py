@@ -12,7 +12,7 @@ from saq import Queue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.context import AuthContext
-from voelgoed.auth.permissions import Permission, access
+from voelgoed.auth.permissions import ApiKeyScope, Permission, access
 from voelgoed.domain.catalog.services import get_event
 from voelgoed.domain.notifications.jobs import enqueue_mail
 from voelgoed.domain.notifications.kinds import EmailKind
@@ -93,7 +93,11 @@ class RefundController(Controller):
         await requested.after_commit(queue=queue, redis=redis)
         return read
 
-    @get("/orders/{order_id:uuid}/refunds", operation_id="listOrderRefunds", opt=access(Permission.EVENTS_READ))
+    @get(
+        "/orders/{order_id:uuid}/refunds",
+        operation_id="listOrderRefunds",
+        opt=access(Permission.EVENTS_READ, scope=ApiKeyScope.ORDERS_READ),
+    )
     async def of_order(
         self, organization_id: uuid.UUID, order_id: uuid.UUID, db_session: AsyncSession
     ) -> OrderRefundsRead:
@@ -102,7 +106,11 @@ class RefundController(Controller):
         The order's refunds, what was refunded, what is being refunded and what is left."""
         return await order_refunds_read(db_session, order_id)
 
-    @get("/events/{event_id:uuid}/refunds", operation_id="listEventRefunds", opt=access(Permission.EVENTS_READ))
+    @get(
+        "/events/{event_id:uuid}/refunds",
+        operation_id="listEventRefunds",
+        opt=access(Permission.EVENTS_READ, scope=ApiKeyScope.ORDERS_READ),
+    )
     async def of_event(
         self,
         organization_id: uuid.UUID,
@@ -118,7 +126,11 @@ class RefundController(Controller):
         items, total = await services.refunds_of_event(db_session, event.id, page_size, (page - 1) * page_size)
         return RefundPage(items=[refund_read(r) for r in items], total=total, page=page, page_size=page_size)
 
-    @get("/refunds/{refund_id:uuid}", operation_id="getRefund", opt=access(Permission.EVENTS_READ))
+    @get(
+        "/refunds/{refund_id:uuid}",
+        operation_id="getRefund",
+        opt=access(Permission.EVENTS_READ, scope=ApiKeyScope.ORDERS_READ),
+    )
     async def one(self, organization_id: uuid.UUID, refund_id: uuid.UUID, db_session: AsyncSession) -> RefundRead:
         """Get a refund
 

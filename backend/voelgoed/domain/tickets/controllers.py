@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.context import AuthContext
-from voelgoed.auth.permissions import Access, Permission, access
+from voelgoed.auth.permissions import Access, ApiKeyScope, Permission, access
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.tickets import payload
 from voelgoed.domain.tickets.holders import rename_holder
@@ -93,7 +93,11 @@ class TicketHolderController(Controller):
     path = "/api/organizations/{organization_id:uuid}/orders/{order_id:uuid}/tickets"
     tags = ["orders"]
 
-    @patch("/{ticket_id:uuid}", operation_id="updateTicketHolder", opt=access(Permission.EVENTS_WRITE))
+    @patch(
+        "/{ticket_id:uuid}",
+        operation_id="updateTicketHolder",
+        opt=access(Permission.EVENTS_WRITE, scope=ApiKeyScope.ORDERS_WRITE),
+    )
     async def update_holder(
         self,
         organization_id: uuid.UUID,
