@@ -29,6 +29,7 @@ ROOT = Path(__file__).parents[3]
 SPEC = ROOT / "shared_schemas" / "openapi.json"
 CONFIG = ROOT / "shared_schemas" / "openapi-python-client.yaml"
 
+
 @pytest.fixture(scope="module")
 def vg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     """Generate the client into a temp folder and import it (the generator must say nothing)."""

@@ -237,10 +237,20 @@ def test_every_operation_declares_its_security() -> None:
         assert "security" in op, operation_id
         names = [set(requirement) for requirement in op["security"]]
         if path.startswith("/api/organizations/{organization_id}"):
-            assert {"apiKey"} in names, operation_id
             assert ({"sessionCookie"} if method == "GET" else {"sessionCookie", "csrfHeader"}) in names, operation_id
+            keys = [r["apiKey"] for r in op["security"] if "apiKey" in r]
+            assert keys == [] or (len(keys) == 1 and len(keys[0]) == 1), operation_id  # one scope when keys may
         if path.startswith("/api/checkin/"):
             assert names == [{"deviceToken"}], operation_id
     assert OPERATIONS["health"][2]["security"] == []
     assert OPERATIONS["signIn"][2]["security"] == []
     assert OPERATIONS["getMe"][2]["security"] == [{"sessionCookie": []}]
+    # API keys where their scope allows, with that scope; never where only people may act.
+
+    def key_scopes(operation_id: str) -> list[list[str]]:
+        return [r["apiKey"] for r in OPERATIONS[operation_id][2]["security"] if "apiKey" in r]
+
+    assert key_scopes("listEvents") == [["events:read"]]
+    assert key_scopes("listOrders") == [["orders:read"]]
+    assert key_scopes("updateOrganization") == []
+    assert key_scopes("createApiKey") == []

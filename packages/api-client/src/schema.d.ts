@@ -412,7 +412,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the organisation's API keys (never their secrets): usable first, newest first. */
+        /**
+         * List API keys
+         * @description The organisation's API keys, never their secrets: usable ones first, newest first, each with its
+         *     scopes, expiry and last use.
+         *
+         *     Access: the `api-keys:manage` permission (roles: owner, admin); API keys are refused.
+         */
         get: operations["listApiKeys"];
         put?: never;
         /**
@@ -438,7 +444,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke an API key: its next request answers 401. Revoking a revoked key changes nothing. */
+        /**
+         * Revoke an API key
+         * @description The key's next request answers 401. Revoking a revoked key changes nothing. Audit-logged.
+         *
+         *     Access: the `api-keys:manage` permission (roles: owner, admin); API keys are refused.
+         */
         post: operations["revokeApiKey"];
         delete?: never;
         options?: never;
@@ -3414,7 +3425,7 @@ export interface components {
          *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
          *       "key": "vg_k3m9x2ab_Qm9vZ2xlLWJvb2dsZS1zZWNyZXQtc2VjcmV0",
          *       "last_used_at": "2026-11-20T10:30:00Z",
-         *       "name": "name",
+         *       "name": "CRM sync",
          *       "prefix": "prefix",
          *       "revoked_at": "2026-11-20T10:30:00Z",
          *       "scopes": [
@@ -3442,11 +3453,16 @@ export interface components {
             key: string;
             /** @description The last request made with the key (to the minute). */
             last_used_at: string | null;
+            /**
+             * @description What the key is for.
+             * @example CRM sync
+             */
             name: string;
             /** @description The key's public part: keys start vg_<prefix>_. */
             prefix: string;
             /** @description When revoked happened or happens (UTC); null: not (yet). */
             revoked_at: string | null;
+            /** @description What the key may do; a write scope includes its read scope. */
             scopes: components["schemas"]["ApiKeyScope"][];
         };
         /**
@@ -3459,7 +3475,7 @@ export interface components {
          *           "expires_at": "2026-11-27T08:15:00Z",
          *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
          *           "last_used_at": "2026-11-20T10:30:00Z",
-         *           "name": "name",
+         *           "name": "CRM sync",
          *           "prefix": "prefix",
          *           "revoked_at": "2026-11-20T10:30:00Z",
          *           "scopes": [
@@ -3470,6 +3486,7 @@ export interface components {
          *     }
          */
         ApiKeyList: {
+            /** @description The keys: usable ones first, newest first. */
             items: components["schemas"]["ApiKeyRead"][];
         };
         /**
@@ -3480,7 +3497,7 @@ export interface components {
          *       "expires_at": "2026-11-27T08:15:00Z",
          *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
          *       "last_used_at": "2026-11-20T10:30:00Z",
-         *       "name": "name",
+         *       "name": "CRM sync",
          *       "prefix": "prefix",
          *       "revoked_at": "2026-11-20T10:30:00Z",
          *       "scopes": [
@@ -3503,11 +3520,16 @@ export interface components {
             id: string;
             /** @description The last request made with the key (to the minute). */
             last_used_at: string | null;
+            /**
+             * @description What the key is for.
+             * @example CRM sync
+             */
             name: string;
             /** @description The key's public part: keys start vg_<prefix>_. */
             prefix: string;
             /** @description When revoked happened or happens (UTC); null: not (yet). */
             revoked_at: string | null;
+            /** @description What the key may do; a write scope includes its read scope. */
             scopes: components["schemas"]["ApiKeyScope"][];
         };
         /**

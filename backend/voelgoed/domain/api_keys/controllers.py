@@ -53,7 +53,10 @@ class ApiKeyController(Controller):
 
     @get("", operation_id="listApiKeys", opt=access(Permission.API_KEYS_MANAGE))
     async def list_keys(self, organization_id: uuid.UUID, db_session: AsyncSession, auth: AuthContext) -> ApiKeyList:
-        """List the organisation's API keys (never their secrets): usable first, newest first."""
+        """List API keys
+
+        The organisation's API keys, never their secrets: usable ones first, newest first, each with its
+        scopes, expiry and last use."""
         return ApiKeyList(items=[api_key_read(k) for k in await _service(db_session, auth).list()])
 
     @post(
@@ -65,5 +68,7 @@ class ApiKeyController(Controller):
     async def revoke(
         self, organization_id: uuid.UUID, api_key_id: uuid.UUID, db_session: AsyncSession, auth: AuthContext
     ) -> ApiKeyRead:
-        """Revoke an API key: its next request answers 401. Revoking a revoked key changes nothing."""
+        """Revoke an API key
+
+        The key's next request answers 401. Revoking a revoked key changes nothing. Audit-logged."""
         return api_key_read(await _service(db_session, auth).revoke(api_key_id))

@@ -40,9 +40,11 @@ class ApiKeyRead(msgspec.Struct):
     """An API key as listed: never its secret."""
 
     id: uuid.UUID
-    name: str
+    name: Annotated[str, msgspec.Meta(description="What the key is for.", examples=["CRM sync"])]
     prefix: Annotated[str, msgspec.Meta(description="The key's public part: keys start vg_<prefix>_.")]
-    scopes: list[ApiKeyScope]
+    scopes: Annotated[
+        list[ApiKeyScope], msgspec.Meta(description="What the key may do; a write scope includes its read scope.")
+    ]
     expires_at: datetime | None
     created_at: datetime
     last_used_at: Annotated[
@@ -66,7 +68,7 @@ class ApiKeyCreated(ApiKeyRead):
 class ApiKeyList(msgspec.Struct):
     """The organisation's API keys: usable ones first, newest first."""
 
-    items: list[ApiKeyRead]
+    items: Annotated[list[ApiKeyRead], msgspec.Meta(description="The keys: usable ones first, newest first.")]
 
 
 def _scopes(values: list[str]) -> list[ApiKeyScope]:
