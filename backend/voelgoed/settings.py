@@ -161,6 +161,9 @@ class LimitSettings:
     sign_up_rate_limit: int = 20  # accounts created per client IP per hour
     # Exports (docs/dashboards.md): above this many rows a CSV is made by a SAQ job, not streamed at once.
     export_sync_max_rows: int = 50_000
+    # Webhook events (they copy buyers' details) are deleted this many days after every delivery
+    # of theirs finished (docs/webhooks-events.md; workflows/personal_data_jobs.py).
+    webhook_event_retention_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -443,6 +446,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         public_rate_window_seconds=env.integer("PUBLIC_RATE_WINDOW_SECONDS", 60, minimum=1),
         sign_up_rate_limit=env.integer("SIGN_UP_RATE_LIMIT", 20, minimum=1),
         export_sync_max_rows=env.integer("EXPORT_SYNC_MAX_ROWS", 50_000),
+        webhook_event_retention_days=env.integer("WEBHOOK_EVENT_RETENTION_DAYS", 30, minimum=1),
     )
     cache = CacheSettings(
         availability_seconds=env.integer("AVAILABILITY_CACHE_SECONDS", 5),

@@ -31,9 +31,7 @@ async def _worker_idle(stack: Stack) -> AsyncIterator[None]:
 
 
 def _same(data: dict[str, Any], api_answer: dict[str, Any]) -> None:
-    assert {k: v for k, v in data.items() if k not in LATER} == {
-        k: v for k, v in api_answer.items() if k not in LATER
-    }
+    assert {k: v for k, v in data.items() if k not in LATER} == {k: v for k, v in api_answer.items() if k not in LATER}
 
 
 async def _order(api: Api, order_id: str) -> dict[str, Any]:
@@ -201,9 +199,7 @@ async def test_check_in_online_and_offline(client: Api, new_client: Any, stack: 
     assert data["gate"] == {"id": gate["id"], "name": gate["name"]}
     assert data["device"] == {"id": device.device_id, "name": "Gate phone"}  # type: ignore[attr-defined]
 
-    scans = [
-        {**scan_body(t["code"], gate["id"]), "local_verdict": "ok"} for t in (tickets[1], tickets[2], tickets[2])
-    ]
+    scans = [{**scan_body(t["code"], gate["id"]), "local_verdict": "ok"} for t in (tickets[1], tickets[2], tickets[2])]
     up = await device.post("/api/checkin/offline-scans", json={"scans": scans})
     assert up.status_code == 200, up.text
     offline = (await outbox(engine, client.org_id))[1:]

@@ -55,9 +55,7 @@ async def outbox(engine: AsyncEngine, org_id: str | None = None) -> list[dict[st
                 {"org": org_id},
             )
         ).all()
-    return [
-        {"id": r[0], "type": r[1], "payload": r[2], "org": r[3], "endpoints": sorted(r[4], key=str)} for r in rows
-    ]
+    return [{"id": r[0], "type": r[1], "payload": r[2], "org": r[3], "endpoints": sorted(r[4], key=str)} for r in rows]
 
 
 def of_type(events: list[dict[str, Any]], event_type: str) -> list[dict[str, Any]]:
