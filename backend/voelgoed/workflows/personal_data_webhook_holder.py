@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Text, cast, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from voelgoed.domain.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEvent
 from voelgoed.workflows.personal_data_types import ERASED, DataSubject, PersonalDataHolder, Rows, rows_changed, scrub
@@ -20,7 +21,7 @@ def _like(value: str) -> str:
     return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _of_subject(s: DataSubject) -> list[object]:
+def _of_subject(s: DataSubject) -> list[ColumnElement[bool]]:
     """The organisation's events that name one of the subject's orders or tickets, or their address."""
     needles = [s.email, *(str(i) for i in s.order_ids), *(str(i) for i in s.ticket_ids)]
     text_of = cast(WebhookEvent.payload, Text)

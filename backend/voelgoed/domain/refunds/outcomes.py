@@ -18,7 +18,7 @@ from voelgoed.domain.refunds import services
 from voelgoed.domain.refunds.models import Refund
 from voelgoed.domain.webhooks import payloads
 from voelgoed.domain.webhooks.event_types import WebhookEventType
-from voelgoed.domain.webhooks.outbox_sql import record
+from voelgoed.domain.webhooks.outbox_sql import DataSource, record
 
 
 def audit(
@@ -109,8 +109,9 @@ async def fail(db: AsyncSession, refund: Refund, reason: str, *, actor: uuid.UUI
 async def _record(db: AsyncSession, refund: Refund, event_type: WebhookEventType) -> None:
     """The webhook event of this outcome, in the caller's transaction: refund.* carries the
     refund (getRefund), order.refunded the order (getOrder)."""
-    if event_type is WebhookEventType.ORDER_REFUNDED:
-        data = payloads.order(db, refund.order_id)
-    else:
-        data = payloads.refund(refund)
+    data: DataSource = (
+        payloads.order(db, refund.order_id)
+        if event_type is WebhookEventType.ORDER_REFUNDED
+        else payloads.refund(refund)
+    )
     await record(db, organization_id=refund.organization_id, event_type=event_type, data=data)
