@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import msgspec
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.db.tenancy import UNSCOPED
@@ -19,6 +19,7 @@ from voelgoed.domain.catalog.models import TicketType
 from voelgoed.domain.tickets.issuing import ListedTicket
 from voelgoed.domain.tickets.models import Ticket
 from voelgoed.domain.tickets.schemas import TicketRead, ticket_read
+from voelgoed.domain.webhooks.recording_sql import ADMITTING_SCANS
 
 
 class GateRef(msgspec.Struct):
@@ -45,20 +46,11 @@ class TicketCheckedInData(msgspec.Struct):
     device: DeviceRef
 
 
-# Device paths set no tenant scope: keyed by the organisation's own scan ids.
-_SCANS = text(
-    "SELECT s.id, s.ticket_id, s.effective_time, s.offline, s.gate_id, g.name, s.device_id, d.name, o.reference"
-    " FROM checkin_scan s JOIN ticket t ON t.id = s.ticket_id JOIN ticket_order o ON o.id = t.order_id"
-    " LEFT JOIN gate g ON g.id = s.gate_id LEFT JOIN device d ON d.id = s.device_id"
-    " WHERE s.id = ANY(:ids) AND s.organization_id = :org"
-)
-
-
 async def checked_in_data(
     db: AsyncSession, organization_id: uuid.UUID, scan_ids: Sequence[uuid.UUID]
 ) -> list[TicketCheckedInData]:
     """One payload per admitting scan, in the order of `scan_ids` (two queries for any number)."""
-    rows = {r[0]: r for r in await db.execute(_SCANS, {"ids": list(scan_ids), "org": organization_id})}
+    rows = {r[0]: r for r in await db.execute(ADMITTING_SCANS, {"ids": list(scan_ids), "org": organization_id})}
     ticket_ids = list({r[1] for r in rows.values()})
     tickets = {
         t.id: ListedTicket(t, name)

@@ -17,16 +17,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from voelgoed.domain.webhooks.event_types import WebhookEventType
 from voelgoed.domain.webhooks.outbox_sql import DataSource, PayloadData, record
-
-_SUBSCRIBERS_OF_TYPES = text(
-    "SELECT id, event_types FROM webhook_endpoint WHERE organization_id = :org AND status = 'enabled'"
-    " AND event_types && CAST(:types AS varchar[])"
-)
+from voelgoed.domain.webhooks.recording_sql import SUBSCRIBERS_OF_TYPES
 
 Subscribers = dict[WebhookEventType, list[uuid.UUID]]
 
@@ -37,7 +32,7 @@ async def subscribers(
     """The enabled endpoints of the organisation per event type (one indexed SELECT); a type
     nobody subscribes to is absent, so `if subs:` means "somebody listens"."""
     wanted = [str(t) for t in event_types]
-    rows = await db.execute(_SUBSCRIBERS_OF_TYPES, {"org": organization_id, "types": wanted})
+    rows = await db.execute(SUBSCRIBERS_OF_TYPES, {"org": organization_id, "types": wanted})
     out: Subscribers = {}
     for endpoint_id, types in rows:
         for t in types:
