@@ -251,3 +251,52 @@ async def test_a_rolled_back_payment_records_nothing(client: Api, new_client: An
         await db.rollback()
     assert len(await outbox(engine, client.org_id)) == before
     assert (await _order(client, order["order_id"]))["status"] == "awaiting_payment"
+
+
+async def test_event_cancellation_records_the_event_and_every_order(
+    client: Api, new_client: Any, engine: AsyncEngine
+) -> None:
+    from tests.api.test_event_cancellation import cancellation_path, wait_finished
+
+    await sign_up(client)
+    event = await on_sale_event(client, quantity=10)
+    buyer = new_client()
+    paid = []
+    for _ in range(2):
+        o = await _hold_and_start(buyer, event, 1)
+        await pay_simulated(buyer, o["payment_url"])
+        paid.append(o)
+    hold = await _hold_and_start(buyer, event, 1)
+    await add_endpoint(engine, client.org_id, ["event.cancelled", "order.cancelled", "ticket.voided"])
+
+    r = await client.post(
+        cancellation_path(client, event["id"]), json={"mode": "cancel_without_refund", "reason_text": "Rained out"}
+    )
+    assert r.status_code == 202, r.text
+    await wait_finished(client, event["id"])
+    events = await outbox(engine, client.org_id)
+    assert types(events)[0] == "event.cancelled"
+    got = await client.get(client.org(f"/events/{event['id']}"))
+    assert events[0]["payload"]["data"] == got.json()
+    cancelled = of_type(events, "order.cancelled")
+    assert sorted(e["payload"]["data"]["id"] for e in cancelled) == sorted(o["order_id"] for o in [*paid, hold])
+    for e in cancelled:
+        _same(e["payload"]["data"], await _order(client, e["payload"]["data"]["id"]))
+    assert len(of_type(events, "ticket.voided")) == 2  # the paid orders' tickets; a hold has none
+    assert len(events) == 1 + 3 + 2
+
+
+async def test_a_cancelled_manual_refund_is_refund_failed(client: Api, new_client: Any, engine: AsyncEngine) -> None:
+    await sign_up(client)
+    event = await on_sale_event(client, quantity=10)
+    buyer = new_client()
+    order = await _hold_and_start(buyer, event)
+    await pay_simulated(buyer, order["payment_url"])
+    await add_endpoint(engine, client.org_id, ["refund.failed", "refund.succeeded", "order.refunded"])
+    made = await refund(client, order["order_id"], kind="amount", amount_cents=5000, reason="x", method="manual")
+    assert made.status_code == 201, made.text
+    cancelled = await client.post(client.org(f"/refunds/{made.json()['id']}/cancel"))
+    assert cancelled.status_code == 200, cancelled.text
+    [failed] = await outbox(engine, client.org_id)
+    assert failed["type"] == "refund.failed"
+    assert failed["payload"]["data"] == (await client.get(client.org(f"/refunds/{made.json()['id']}"))).json()
