@@ -14,6 +14,7 @@ so in every process that serves requests or runs jobs).
 
 from __future__ import annotations
 
+import importlib
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
@@ -74,8 +75,11 @@ def order_payload(db: AsyncSession, order_id: uuid.UUID) -> Callable[[], Awaitab
     """`data` for record(): the order as getOrder answers it, built only if somebody subscribes."""
 
     async def build() -> PayloadData:
-        if not _order_builder:  # a process that records events imports payloads.py: a bug otherwise
-            raise RuntimeError("voelgoed.domain.webhooks.payloads was not imported: no order payload builder")
+        if not _order_builder:
+            # Every process that serves requests or runs jobs has imported payloads.py through the
+            # workflows; a script that has not must still expire holds, so load it here (by name:
+            # the areas it draws on sit above this module's callers).
+            importlib.import_module("voelgoed.domain.webhooks.payloads")
         return await _order_builder[0](db, order_id)
 
     return build
