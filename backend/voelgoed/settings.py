@@ -162,6 +162,9 @@ class LimitSettings:
     api_key_rate_limit: int = 600  # organiser API requests per API key per minute (docs/api-keys.md)
     # Exports (docs/dashboards.md): above this many rows a CSV is made by a SAQ job, not streamed at once.
     export_sync_max_rows: int = 50_000
+    # Webhook events (they copy buyers' details) are deleted this many days after every delivery
+    # of theirs finished (docs/webhooks-events.md; workflows/personal_data_jobs.py).
+    webhook_event_retention_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -445,6 +448,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sign_up_rate_limit=env.integer("SIGN_UP_RATE_LIMIT", 20, minimum=1),
         api_key_rate_limit=env.integer("API_KEY_RATE_LIMIT", 600, minimum=1),
         export_sync_max_rows=env.integer("EXPORT_SYNC_MAX_ROWS", 50_000),
+        webhook_event_retention_days=env.integer("WEBHOOK_EVENT_RETENTION_DAYS", 30, minimum=1),
     )
     cache = CacheSettings(
         availability_seconds=env.integer("AVAILABILITY_CACHE_SECONDS", 5),

@@ -25,6 +25,9 @@ from voelgoed.domain.check_in import rules as check_in_rules
 from voelgoed.domain.check_in.offline_records import serial_hash
 from voelgoed.domain.check_in.schemas import AdmittedInfo, ScanVerdict, TicketInfo
 from voelgoed.domain.tickets import payload as ticket_payload
+from voelgoed.domain.webhooks.check_in_payloads import checked_in_data
+from voelgoed.domain.webhooks.event_types import WebhookEventType
+from voelgoed.domain.webhooks.outbox_sql import record as record_webhook
 from voelgoed.lib.metrics import count_scan
 from voelgoed.workflows.check_in_sql import (
     ADMITTED,
@@ -294,6 +297,11 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
             else:
                 leave = True
 
+    # Somebody listens to ticket.checked_in: the admission and its webhook event commit together,
+    # so the write runs inside the session's transaction (else it commits on its own, as before).
+    subscribers = row[22] if row is not None and enter else None
+    if subscribers and not conn.is_in_transaction():
+        conn = await driver_connection(db, begin=True)
     stored = await _write(
         conn,
         scan.client_scan_id,
@@ -311,6 +319,8 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
         },
     )  # fmt: skip
     result, reason, claim = stored[0], stored[1], stored[2]
+    if subscribers and result == check_in_rules.OK:
+        await _record_checked_in(db, device.organization_id, scan_id, subscribers)
     if result != check_in_rules.ALREADY_REDEEMED or ticket_id is None:
         admitted = None
     elif admitted is None:  # admitted by a concurrent scan after our lookup
@@ -326,6 +336,21 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
         server_time=now,
     )
     return Recorded(verdict, ticket_id, claim)
+
+
+async def _record_checked_in(
+    db: AsyncSession, organization_id: uuid.UUID, scan_id: uuid.UUID, endpoint_ids: list[uuid.UUID]
+) -> None:
+    async def data() -> Any:
+        return (await checked_in_data(db, organization_id, [scan_id]))[0]
+
+    await record_webhook(
+        db,
+        organization_id=organization_id,
+        event_type=WebhookEventType.TICKET_CHECKED_IN,
+        data=data,
+        endpoint_ids=endpoint_ids,
+    )
 
 
 class DuplicateScan(Exception):

@@ -16,14 +16,18 @@ from sqlalchemy import text
 from voelgoed.db.driver import Statement
 
 # Everything a verdict needs about one serial in one event, plus this device's earlier scan with
-# the same client_scan_id (a replay) and who admitted the ticket (for already_redeemed).
+# the same client_scan_id (a replay), who admitted the ticket (for already_redeemed), and the
+# organisation's webhook endpoints subscribed to ticket.checked_in (NULL: none; asked here so an
+# admission nobody listens to costs no extra round trip).
 LOOKUP = Statement(
     """
     SELECT e.status, e.starts_at, e.ends_at, e.venue_id,
            c.exit_allowed, c.reentry_allowed, c.valid_from, c.valid_until, c.gates::text,
            g.venue_id, t.id, t.status, t.ticket_type_id, t.holder_name, tt.name, o.status,
            prev.id,
-           adm.effective_time, adm.gate_id, ag.name, adm.device_id, ad.name
+           adm.effective_time, adm.gate_id, ag.name, adm.device_id, ad.name,
+           (SELECT array_agg(w.id) FROM webhook_endpoint w WHERE w.organization_id = :org::uuid
+              AND w.status = 'enabled' AND 'ticket.checked_in' = ANY(w.event_types))
     FROM event e
     LEFT JOIN checkin_config c ON c.event_id = e.id
     LEFT JOIN gate g ON g.id = :gate_id::uuid AND g.organization_id = :org::uuid  -- never another tenant's gate

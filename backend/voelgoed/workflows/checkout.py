@@ -41,6 +41,10 @@ from voelgoed.domain.payments.providers.base import PaymentContext, PaymentRedir
 from voelgoed.domain.refunds.jobs import enqueue_late_payment_refund
 from voelgoed.domain.tickets.issuing import issue_for_order
 from voelgoed.domain.tickets.jobs import enqueue_delivery
+from voelgoed.domain.webhooks import payloads
+from voelgoed.domain.webhooks.event_types import WebhookEventType
+from voelgoed.domain.webhooks.outbox_sql import record as record_webhook
+from voelgoed.domain.webhooks.recording import record_each, subscribers
 from voelgoed.lib.contact import clean_phone, is_phone, normalise_email
 from voelgoed.lib.metrics import count_hold, count_sale
 from voelgoed.lib.problems import AppError, Conflict, NotFound, Unprocessable
@@ -158,6 +162,7 @@ async def cancel_order(db: AsyncSession, *, reference: str, token: str | None) -
     assert inv is not None
     order = await _relock(db, order.id)
     OrderLifecycle(order).send("cancel")  # 409 unless reserved / awaiting payment
+    await _record_order(db, order, WebhookEventType.ORDER_CANCELLED)
     counts = _line_counts(order)
     await inventory.move_type_counters(conn, {t: (-n, 0) for t, n in counts.items()}, check=False)
     await inventory.move_event_counters(conn, inv, -sum(counts.values()), 0)
@@ -228,6 +233,7 @@ async def start_checkout(
 
     await record_details(db, order, details or Details())
     order.buyer_name, order.buyer_email, order.buyer_phone = name, email, phone
+    created = order.status == "reserved"  # the first start: the hold becomes an order with a buyer
     OrderLifecycle(order).send("start_payment")
     tx = await db.scalar(
         select(PaymentTransaction)
@@ -273,6 +279,8 @@ async def start_checkout(
     if tx.status == "initiated":
         PaymentLifecycle(tx).send("begin")
     await db.flush()
+    if created:
+        await _record_order(db, order, WebhookEventType.ORDER_CREATED)
     return CheckoutStarted(order=order, transaction=tx, redirect=redirect)
 
 
@@ -400,6 +408,7 @@ async def complete_checkout(
         await _record_success(db, order)
         # Tax: the order's invoice, numbered in payment order, in this transaction (docs/tax.md).
         await issue_invoice(db, order)
+        await _record_paid(db, order)
     paid_cents = amount_cents if allocated else None
     return _result(tx, order, tickets_issued=len(tickets), paid_cents=paid_cents)
 
@@ -444,6 +453,37 @@ async def _settle(db: AsyncSession, conn: Any, inv: inventory.InventoryRow, orde
 
 async def _issue(db: AsyncSession, order: Order) -> list[Any]:
     return list(await issue_for_order(db, order))
+
+
+async def _record_order(db: AsyncSession, order: Order, event_type: WebhookEventType) -> None:
+    """A webhook event about the order, in this transaction (nothing built when nobody listens)."""
+    await db.flush()
+    await record_webhook(
+        db, organization_id=order.organization_id, event_type=event_type, data=payloads.order(db, order.id)
+    )
+
+
+async def _record_paid(db: AsyncSession, order: Order) -> None:
+    """order.paid, then ticket.issued per ticket: one subscriber check for both."""
+    await db.flush()
+    subs = await subscribers(db, order.organization_id, [WebhookEventType.ORDER_PAID, WebhookEventType.TICKET_ISSUED])
+    if not subs:
+        return
+    await record_each(
+        db,
+        organization_id=order.organization_id,
+        event_type=WebhookEventType.ORDER_PAID,
+        items=[payloads.order(db, order.id)],
+        subs=subs,
+    )
+    if WebhookEventType.TICKET_ISSUED in subs:
+        await record_each(
+            db,
+            organization_id=order.organization_id,
+            event_type=WebhookEventType.TICKET_ISSUED,
+            items=await payloads.tickets_data(db, order),
+            subs=subs,
+        )
 
 
 async def _record_success(db: AsyncSession, order: Order) -> None:

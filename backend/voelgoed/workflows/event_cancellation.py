@@ -28,6 +28,8 @@ from voelgoed.domain.events.cancellation_schemas import (
 from voelgoed.domain.events.machines import EventLifecycle, allowed_transitions
 from voelgoed.domain.events.models import Event, EventCancellation
 from voelgoed.domain.events.services import required_text
+from voelgoed.domain.events.webhooks import record_event_webhook
+from voelgoed.domain.webhooks.event_types import WebhookEventType
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
 
 
@@ -79,6 +81,7 @@ async def start_cancellation(
         return existing, False
     before = event.status
     EventLifecycle(event).send("cancel")  # a closed or cancelled event: 409
+    await record_event_webhook(db, event, WebhookEventType.EVENT_CANCELLED)
     figures = (await db.execute(queries.ORDER_FIGURES, {"e": event.id})).one()
     now = datetime.now(UTC)
     cancellation = EventCancellation(

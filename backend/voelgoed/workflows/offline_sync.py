@@ -27,6 +27,9 @@ from voelgoed.domain.check_in.schemas import OfflineResult, OfflineUpload, Offli
 from voelgoed.domain.check_in.services import config_read, get_event
 from voelgoed.domain.tickets import payload as ticket_payload
 from voelgoed.domain.tickets.signing import get_or_create_signing_key
+from voelgoed.domain.webhooks.check_in_payloads import checked_in_data
+from voelgoed.domain.webhooks.event_types import WebhookEventType
+from voelgoed.domain.webhooks.recording import record_each, subscribers
 from voelgoed.lib.metrics import count_scan
 from voelgoed.lib.problems import AppError, FieldError, NotFound
 from voelgoed.workflows import offline_sync_sql as sql
@@ -55,6 +58,7 @@ async def upload(db: AsyncSession, device: DeviceContext, body: OfflineUpload) -
     offset = clock_offset_ms(body.device_time, now)
     results: list[OfflineResult] = []
     claimed: set[uuid.UUID] = set()
+    entry_claims: list[uuid.UUID] = []  # scans of this upload that may admit (ok entries the device let in)
     for scan in body.scans:
         try:
             recorded = await record_scan(
@@ -76,6 +80,8 @@ async def upload(db: AsyncSession, device: DeviceContext, body: OfflineUpload) -
                 count_scan(verdict.result, "offline")
             if recorded.claim and recorded.ticket_id is not None:
                 claimed.add(recorded.ticket_id)
+                if scan.direction == "entry" and not verdict.replayed:
+                    entry_claims.append(verdict.scan_id)
         except DuplicateScan:  # the same scan, stored meanwhile by a concurrent upload
             prev = await stored_verdict(db, device, scan.client_scan_id)
             assert prev is not None
@@ -105,8 +111,26 @@ async def upload(db: AsyncSession, device: DeviceContext, body: OfflineUpload) -
         )
         for r in results:
             r.offline_duplicate = bool(flags.get(r.scan_id, r.offline_duplicate))
+        admitted = [sid for sid in entry_claims if not flags.get(sid, True)]
+        await _record_checked_in(db, device.organization_id, admitted)
     await db.commit()
     return OfflineUploadResult(results=results, server_time=now)
+
+
+async def _record_checked_in(db: AsyncSession, organization_id: uuid.UUID, scan_ids: list[uuid.UUID]) -> None:
+    """ticket.checked_in for each scan of the upload that admitted its ticket once resolved (a
+    claim resolved as a duplicate admitted nobody): one subscriber check for the whole upload."""
+    if not scan_ids:
+        return
+    subs = await subscribers(db, organization_id, [WebhookEventType.TICKET_CHECKED_IN])
+    if subs:
+        await record_each(
+            db,
+            organization_id=organization_id,
+            event_type=WebhookEventType.TICKET_CHECKED_IN,
+            items=await checked_in_data(db, organization_id, scan_ids),
+            subs=subs,
+        )
 
 
 async def resolve_ticket(db: AsyncSession, ticket_id: uuid.UUID) -> None:

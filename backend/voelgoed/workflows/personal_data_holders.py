@@ -57,6 +57,7 @@ from voelgoed.workflows.personal_data_types import (  # re-exported: the registr
     scrub,
 )
 from voelgoed.workflows.personal_data_waiting_list_holder import WAITING_LIST, waiting_list_names
+from voelgoed.workflows.personal_data_webhook_holder import WEBHOOK_EVENTS
 
 __all__ = ["ERASED", "HOLDERS", "DataSubject", "PersonalDataHolder", "Rows", "resolve_subject", "scrub"]
 
@@ -485,7 +486,8 @@ ORDER_HOLDERS: list[PersonalDataHolder] = [
 # Every holder, in the order erasure runs them. The waiting list goes first: withdrawing an open
 # offer takes the event's inventory lock, which comes before order rows in the lock order
 # (catalog/inventory.py), and `orders` below updates order rows.
-HOLDERS: list[PersonalDataHolder] = [WAITING_LIST, *ORDER_HOLDERS, QUESTION_ANSWERS, ATTENDEE_NAMES]
+# Webhook events go last: they are scrubbed of the personal values resolved before anything ran.
+HOLDERS: list[PersonalDataHolder] = [WAITING_LIST, *ORDER_HOLDERS, QUESTION_ANSWERS, ATTENDEE_NAMES, WEBHOOK_EVENTS]
 
 
 async def resolve_subject(db: AsyncSession, organization_id: uuid.UUID, email: str) -> DataSubject:

@@ -28,9 +28,11 @@ from voelgoed.domain.privacy.machines import PersonalDataRequestLifecycle
 from voelgoed.domain.privacy.models import AttendeeRetentionRun, PersonalDataRequest, PrivacySettings
 from voelgoed.domain.privacy.services import audit
 from voelgoed.domain.tickets.models import OrderDocument
+from voelgoed.settings import job_settings
 from voelgoed.worker_context import db_session, worker_job
 from voelgoed.workflows import personal_data
 from voelgoed.workflows.personal_data_types import ERASED, rows_changed
+from voelgoed.workflows.personal_data_webhook_holder import purge_finished_webhook_events
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +123,14 @@ async def purge_erased_ticket_documents(ctx: Any) -> int:
         return await rows_changed(db, delete(OrderDocument).where(OrderDocument.order_id.in_(erased)))
 
 
+async def purge_webhook_events(ctx: Any) -> int:
+    """Webhook events copy buyers' details: deleted WEBHOOK_EVENT_RETENTION_DAYS after their
+    deliveries finished."""
+    days = job_settings(ctx).limits.webhook_event_retention_days
+    async with db_session(ctx) as db, db.begin():
+        return await purge_finished_webhook_events(db, days)
+
+
 @worker_job
 async def personal_data_sweep(ctx: Any) -> dict[str, int]:
     done = {
@@ -128,6 +138,7 @@ async def personal_data_sweep(ctx: Any) -> dict[str, int]:
         "requests_expired": await expire_unconfirmed(ctx),
         "exports_purged": await purge_expired_exports(ctx),
         "erased_ticket_documents": await purge_erased_ticket_documents(ctx),
+        "webhook_events_purged": await purge_webhook_events(ctx),
     }
     if any(done.values()):
         log.info("personal data sweep at %s: %s", datetime.now(UTC).isoformat(), done, extra={"job": "personal_data"})

@@ -45,6 +45,10 @@ from voelgoed.domain.refunds.services import RefundRequest
 from voelgoed.domain.tickets.machines import TicketLifecycle
 from voelgoed.domain.tickets.models import Ticket
 from voelgoed.domain.waiting_list.jobs import enqueue_offer_run
+from voelgoed.domain.webhooks import payloads
+from voelgoed.domain.webhooks.event_types import WebhookEventType
+from voelgoed.domain.webhooks.outbox_sql import record as record_webhook
+from voelgoed.domain.webhooks.recording import record_each, subscribers
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
 from voelgoed.workflows.payment_confirmation import ATTEMPTS, is_lock_conflict
 
@@ -83,16 +87,35 @@ async def _lock(db: AsyncSession, order_id: uuid.UUID) -> tuple[inventory.Invent
 async def _void(db: AsyncSession, inv: inventory.InventoryRow, order: Order, tickets: list[Ticket]) -> int:
     """Void tickets and, for a paid order (its tickets count as sold), put their stock back."""
     counts: Counter[uuid.UUID] = Counter()
+    voided: list[uuid.UUID] = []
     for ticket in tickets:
         if ticket.status != "valid":
             continue
         TicketLifecycle(ticket).send("void")
         counts[ticket.ticket_type_id] += 1
+        voided.append(ticket.id)
+    await _record_voided(db, order, voided)
     if counts and order.status == "paid":
         conn = await db.connection()
         await inventory.move_type_counters(conn, {t: (0, -n) for t, n in counts.items()}, check=False)
         await inventory.move_event_counters(conn, inv, 0, -sum(counts.values()))
     return sum(counts.values())
+
+
+async def _record_voided(db: AsyncSession, order: Order, ticket_ids: list[uuid.UUID]) -> None:
+    """ticket.voided per ticket, in this transaction: one subscriber check for all of them."""
+    if not ticket_ids:
+        return
+    subs = await subscribers(db, order.organization_id, [WebhookEventType.TICKET_VOIDED])
+    if subs:
+        await db.flush()
+        await record_each(
+            db,
+            organization_id=order.organization_id,
+            event_type=WebhookEventType.TICKET_VOIDED,
+            items=await payloads.tickets_data(db, order, ticket_ids),
+            subs=subs,
+        )
 
 
 def _method(provider: str, wanted: str | None) -> str:
@@ -209,6 +232,13 @@ async def cancel_paid_order(
         )
     voided = await _void(db, inv, order, await services.order_tickets(db, order.id))
     OrderLifecycle(order).send("cancel_paid")
+    await db.flush()
+    await record_webhook(
+        db,
+        organization_id=order.organization_id,
+        event_type=WebhookEventType.ORDER_CANCELLED,
+        data=payloads.order(db, order.id),
+    )
     outcomes.audit(
         db,
         organization_id=order.organization_id,

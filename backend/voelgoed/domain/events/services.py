@@ -16,6 +16,7 @@ from voelgoed.domain.audit.services import AuditService, diff
 from voelgoed.domain.events import queries
 from voelgoed.domain.events.machines import EventLifecycle
 from voelgoed.domain.events.models import Event
+from voelgoed.domain.events.webhooks import WEBHOOK_EVENT_OF, record_event_webhook
 from voelgoed.domain.organizations.services import slugify
 from voelgoed.domain.venues.models import DEFAULT_TIMEZONE, Venue
 from voelgoed.lib.closed_sets import closed_set, sorts_of
@@ -199,6 +200,8 @@ class EventService:
             )
         machine.send(name)  # refuses illegal transitions (409 via the problem handler)
         await self.db.flush()
+        if name in WEBHOOK_EVENT_OF:
+            await record_event_webhook(self.db, event, WEBHOOK_EVENT_OF[name])
         self.audit.record(
             action=f"event.{name}",
             entity_type="event",

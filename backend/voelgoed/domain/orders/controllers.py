@@ -13,47 +13,26 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import ApiKeyScope, Permission, access
-from voelgoed.domain.attendees.checkout_details import answers_of_order
-from voelgoed.domain.attendees.schemas import AnswerRead, answer_read
 from voelgoed.domain.catalog.models import TicketType
 from voelgoed.domain.catalog.services import get_event
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders import services
 from voelgoed.domain.orders.availability import compute_availability
-from voelgoed.domain.orders.machines import OrderLifecycle, OrderStatus
+from voelgoed.domain.orders.machines import OrderStatus
 from voelgoed.domain.orders.models import Order, OrderLine
-from voelgoed.domain.orders.pricing import order_summary
 from voelgoed.domain.orders.schemas import (
     OrderPage,
     ResendRead,
     SalesSummaryRead,
     TypeSalesRead,
     order_summary_read,
-    payment_transaction_read,
 )
-from voelgoed.domain.payments.models import PaymentTransaction
-from voelgoed.domain.refunds import services as refund_services
-from voelgoed.domain.refunds.schemas import refund_brief
+from voelgoed.domain.refunds.order_detail import order_detail_read
 from voelgoed.domain.tickets import services as ticket_services
 from voelgoed.domain.tickets.jobs import enqueue_delivery
-from voelgoed.domain.tickets.schemas import OrderDetailRead, TicketRead, ticket_read
+from voelgoed.domain.tickets.schemas import OrderDetailRead
 from voelgoed.lib.pagination import PageParams, order_by, paginate
 from voelgoed.lib.problems import Conflict
-
-
-async def _tickets(db: AsyncSession, order_id: uuid.UUID) -> list[TicketRead]:
-    from voelgoed.domain.tickets.issuing import listed_tickets
-
-    # in the order the buyer's page, PDF and e-mail use
-    return [ticket_read(t) for t in await listed_tickets(db, order_id)]
-
-
-async def _answers(db: AsyncSession, order: Order) -> list[AnswerRead]:
-    from voelgoed.domain.tickets.issuing import order_tickets
-
-    ticket_ids = {(t.order_line_id, t.position): t.id for t in await order_tickets(db, order.id)}
-    type_of_line = {line.id: line.ticket_type_id for line in order.lines}
-    return [answer_read(a, q, ticket_ids, type_of_line) for a, q in await answers_of_order(db, order.id)]
 
 
 class OrderController(Controller):
@@ -100,45 +79,7 @@ class OrderController(Controller):
         """Get an order
 
         One order with its buyer, lines, answers, tickets, payments and refund totals."""
-        o = await services.get_order(db_session, order_id)
-        event = await get_event(db_session, o.event_id)
-        summary = await order_summary(db_session, o)
-        payments = await db_session.scalars(
-            select(PaymentTransaction)
-            .where(PaymentTransaction.order_id == o.id)
-            .order_by(PaymentTransaction.created_at)
-        )
-        return OrderDetailRead(
-            id=o.id,
-            reference=o.reference,
-            event_id=o.event_id,
-            event_name=event.name,
-            status=o.status,
-            allowed_transitions=OrderLifecycle(o).allowed(),
-            buyer_name=o.buyer_name,
-            buyer_email=o.buyer_email,
-            buyer_phone=o.buyer_phone,
-            subtotal_cents=summary.subtotal_cents,
-            discount_cents=summary.discount_cents,
-            total_cents=summary.total_cents,
-            vat_cents=summary.vat_cents,
-            vat_rate_bp=summary.vat_rate_bp,
-            fees_cents=o.fees_cents,
-            coupon_code=summary.coupon_code,
-            needs_refund=o.needs_refund,
-            hold_expires_at=o.hold_expires_at,
-            paid_at=o.paid_at,
-            tickets_emailed_at=o.tickets_emailed_at,
-            created_at=o.created_at,
-            lines=summary.lines,
-            payments=[payment_transaction_read(p) for p in payments],
-            tickets=await _tickets(db_session, o.id),
-            refunded_cents=o.refunded_cents,
-            refund_pending_cents=o.refund_pending_cents,
-            left_to_refund_cents=refund_services.left_to_refund(o),
-            refunds=[refund_brief(r) for r in await refund_services.refunds_of_order(db_session, o.id)],
-            answers=await _answers(db_session, o),
-        )
+        return await order_detail_read(db_session, order_id)
 
     @post(
         "/orders/{order_id:uuid}/resend-tickets",

@@ -33,6 +33,8 @@ from voelgoed.domain.catalog.inventory import (
 from voelgoed.domain.orders.availability import invalidate_availability
 from voelgoed.domain.orders.machines import HOLDING_STATUSES, OrderLifecycle
 from voelgoed.domain.orders.models import LINE, ORD
+from voelgoed.domain.webhooks.event_types import WebhookEventType
+from voelgoed.domain.webhooks.recording import record_orders_on_connection
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +81,7 @@ async def cancel_holds(conn: AsyncConnection, inv: InventoryRow, order_ids: list
 async def _release_holds(
     conn: AsyncConnection, inv: InventoryRow, now: datetime, transition: str, condition: Any, limit: int
 ) -> Released:
-    stmt = select(ORD.c.id, ORD.c.status, ORD.c.coupon_id).where(
+    stmt = select(ORD.c.id, ORD.c.status, ORD.c.coupon_id, ORD.c.organization_id).where(
         ORD.c.event_id == inv.event_id, ORD.c.status.in_(HOLDING_STATUSES)
     )
     if condition is not None:
@@ -109,6 +111,13 @@ async def _release_holds(
     await move_event_counters(conn, inv, -out.total, 0)
     for coupon_id, n in sorted(out.per_coupon.items()):
         await conn.execute(update(CPN).where(CPN.c.id == coupon_id).values(used=func.greatest(CPN.c.used - n, 0)))
+    # One webhook event per order, in this transaction; one subscriber check for the whole batch.
+    await record_orders_on_connection(
+        conn,
+        organization_id=rows[0].organization_id,  # an event's orders are its organisation's
+        event_type=WebhookEventType.ORDER_EXPIRED if transition == "expire" else WebhookEventType.ORDER_CANCELLED,
+        order_ids=out.order_ids,
+    )
     log.info("released %d holds of event %s (%s)", len(out.order_ids), inv.event_id, transition)
     return out
 

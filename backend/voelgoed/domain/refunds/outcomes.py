@@ -16,6 +16,9 @@ from voelgoed.domain.invoices.issuing import issue_credit_note
 from voelgoed.domain.ledger.posting import record_refund
 from voelgoed.domain.refunds import services
 from voelgoed.domain.refunds.models import Refund
+from voelgoed.domain.webhooks import payloads
+from voelgoed.domain.webhooks.event_types import WebhookEventType
+from voelgoed.domain.webhooks.outbox_sql import DataSource, record
 
 
 def audit(
@@ -47,6 +50,7 @@ async def succeed(
 ) -> None:
     """The money went back (the provider said so, or the organiser confirmed a manual payout)."""
     order = await services.lock_order(db, refund.order_id)
+    status_before = order.status
     services.settle_succeeded(refund, order, provider_refund_id)
     await record_refund(
         db,
@@ -81,6 +85,9 @@ async def succeed(
         changes={"status": ["pending", "succeeded"], "order_status": order.status},
     )
     await db.flush()
+    await _record(db, refund, WebhookEventType.REFUND_SUCCEEDED)
+    if order.status == "refunded" and status_before != "refunded":  # this refund completed the order's
+        await _record(db, refund, WebhookEventType.ORDER_REFUNDED)
 
 
 async def fail(db: AsyncSession, refund: Refund, reason: str, *, actor: uuid.UUID | None = None) -> None:
@@ -96,3 +103,15 @@ async def fail(db: AsyncSession, refund: Refund, reason: str, *, actor: uuid.UUI
         changes={"status": "failed", "failure_reason": refund.failure_reason},
     )
     await db.flush()
+    await _record(db, refund, WebhookEventType.REFUND_FAILED)
+
+
+async def _record(db: AsyncSession, refund: Refund, event_type: WebhookEventType) -> None:
+    """The webhook event of this outcome, in the caller's transaction: refund.* carries the
+    refund (getRefund), order.refunded the order (getOrder)."""
+    data: DataSource = (
+        payloads.order(db, refund.order_id)
+        if event_type is WebhookEventType.ORDER_REFUNDED
+        else payloads.refund(refund)
+    )
+    await record(db, organization_id=refund.organization_id, event_type=event_type, data=data)
