@@ -25,12 +25,30 @@ from voelgoed.domain.organizations.models import Invitation, Membership, Organiz
 from voelgoed.domain.payments.models import PaymentNotification, PaymentProviderAccount, PaymentTransaction
 from voelgoed.domain.privacy.models import AttendeeRetentionRun, PersonalDataRequest, PrivacySettings
 from voelgoed.domain.refunds.models import Refund, RefundTicket
+from voelgoed.domain.seating.models import (
+    EventSeat,
+    EventSeatCategory,
+    EventSeating,
+    Seat,
+    SeatCategory,
+    SeatingPlan,
+    SeatRow,
+    SeatSection,
+)
 from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument, Ticket
 from voelgoed.domain.venues.models import Gate, Venue
 from voelgoed.domain.waiting_list.models import WaitingListEntry, WaitingListSettings
 from voelgoed.domain.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
+    "SeatSection",
+    "SeatRow",
+    "SeatingPlan",
+    "SeatCategory",
+    "Seat",
+    "EventSeating",
+    "EventSeatCategory",
+    "EventSeat",
     "AnalyticsEvent",
     "AttendeeAnswer",
     "AttendeeName",
