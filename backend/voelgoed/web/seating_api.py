@@ -184,44 +184,54 @@ class PublicSeatingController(Controller):
             raise Unprocessable.field("seat_ids", "Send either seat_ids or best_available.")
         engine = _engine(request)
         key = _idempotency_key(idempotency_key)
-        try:
+        for attempt in (1, 2):
             event_id = await _event_id_for(engine, slug)
-        except NotFound:
-            _slugs.pop(slug, None)
-            raise
-        hold = SeatHoldRequest(
-            event_id=event_id,
-            seat_ids=data.seat_ids,
-            category=data.best_available.category if data.best_available else None,
-            quantity=data.best_available.quantity if data.best_available else None,
-            session_id=data.session_id,
-            idempotency_key=key,
-            hold_minutes=settings.limits.hold_minutes,
-        )
-        try:
-            async with engine.begin() as conn:
-                replayed = await _replay(conn, event_id, key) if key else None
-                result = replayed or await hold_seats(conn, hold)
-        except SeatsTaken as taken:
-            count_hold(made=False)
-            raise await _taken_answer(engine, event_id, data.seat_ids or [], taken) from None
-        except IntegrityError:
-            if key is None:
-                raise
-            async with engine.connect() as conn:  # the same key raced us: answer its order
-                result_or_none = await _replay(conn, event_id, key)
-            if result_or_none is None:
-                raise
-            result = result_or_none
-        except (NotFound, Unprocessable, Conflict):
-            count_hold(made=False)
-            raise
+            try:
+                result = await _hold(engine, event_id, data, key, settings)
+            except NotFound:
+                _slugs.pop(slug, None)  # the cached slug may be stale (renamed, unpublished)
+                if attempt == 2:
+                    raise
+                continue
+            break
         if not result.hold.replayed:
             count_hold(made=True)
             await invalidate_availability(redis, event_id)
         return SeatReservationRead(
             reservation=reservation_read(result.hold), seats=[held_seat_read(s) for s in result.seats]
         )
+
+
+async def _hold(
+    engine: Any, event_id: uuid.UUID, data: SeatReservationCreate, key: str | None, settings: Settings
+) -> SeatHoldResult:
+    hold = SeatHoldRequest(
+        event_id=event_id,
+        seat_ids=data.seat_ids,
+        category=data.best_available.category if data.best_available else None,
+        quantity=data.best_available.quantity if data.best_available else None,
+        session_id=data.session_id,
+        idempotency_key=key,
+        hold_minutes=settings.limits.hold_minutes,
+    )
+    try:
+        async with engine.begin() as conn:
+            replayed = await _replay(conn, event_id, key) if key else None
+            return replayed or await hold_seats(conn, hold)
+    except SeatsTaken as taken:
+        count_hold(made=False)
+        raise await _taken_answer(engine, event_id, data.seat_ids or [], taken) from None
+    except IntegrityError:
+        if key is None:
+            raise
+        async with engine.connect() as conn:  # the same key raced us: answer its order
+            found = await _replay(conn, event_id, key)
+        if found is None:
+            raise
+        return found
+    except (Unprocessable, Conflict):
+        count_hold(made=False)
+        raise
 
 
 async def _taken_answer(engine: Any, event_id: uuid.UUID, asked: list[uuid.UUID], taken: SeatsTaken) -> Conflict:

@@ -21,7 +21,7 @@ from datetime import datetime
 import msgspec
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import case, exists, select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voelgoed.domain.catalog.inventory import utcnow
@@ -56,15 +56,13 @@ async def compute_seat_map(conn: AsyncConnection, event_id: uuid.UUID, now: date
     ).first()
     if plan is None:
         return None
-    live_hold = (
-        (ES.c.status == "held")
-        & (ES.c.held_until > now)
-        & exists().where(ORD.c.id == ES.c.order_id, ORD.c.status.in_(HOLDING_STATUSES))
-    )
+    # The same rule as holds.py's TAKEABLE: a hold is live while its order holds and its time runs.
+    live_hold = (ES.c.status == "held") & ORD.c.status.in_(HOLDING_STATUSES) & (ORD.c.hold_expires_at > now)
     shown = case((ES.c.status == "held", case((live_hold, "held"), else_="available")), else_=ES.c.status)
     rows = (
         await conn.execute(
-            select(shown.label("status"), case((live_hold, ES.c.held_until), else_=None).label("until"))
+            select(shown.label("status"), case((live_hold, ORD.c.hold_expires_at), else_=None).label("until"))
+            .select_from(ES.outerjoin(ORD, ORD.c.id == ES.c.order_id))
             .where(ES.c.event_id == event_id)
             .order_by(ES.c.position)
         )

@@ -274,13 +274,17 @@ class EventSeatingService:
         live_orders = (
             set(
                 await self.db.scalars(
-                    select(Order.id).where(Order.id.in_([r.order_id for r in held]), Order.status.in_(HOLDING_STATUSES))
+                    select(Order.id).where(
+                        Order.id.in_([r.order_id for r in held]),
+                        Order.status.in_(HOLDING_STATUSES),
+                        Order.hold_expires_at > now,
+                    )
                 )
             )
             if held
             else set()
         )
-        return {r.id for r in held if r.held_until is None or r.held_until <= now or r.order_id not in live_orders}
+        return {r.id for r in held if r.order_id not in live_orders}
 
     async def block(self, event_id: uuid.UUID, seat_ids: list[uuid.UUID], reason: str) -> int:
         rows = await self._seat_rows_for(event_id, seat_ids)

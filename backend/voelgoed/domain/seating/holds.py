@@ -64,14 +64,15 @@ MAX_SEATS_PER_REQUEST = 50  # on top of each ticket type's own max_per_order
 ES = EVENT_SEAT
 CAT = SeatCategory.__table__
 
-# A held seat whose hold lapsed: its time passed, or its order stopped holding.
-_LAPSED = and_(
-    ES.c.status == "held",
-    or_(
-        ES.c.held_until <= bindparam("now"),
-        ~exists().where(ORD.c.id == ES.c.order_id, ORD.c.status.in_(HOLDING_STATUSES)),
-    ),
+# A held seat whose hold lapsed: its order stopped holding (cancelled, expired) or its time
+# passed. The order's `hold_expires_at` decides, as for GA holds (`held_until` is its copy for
+# readers of the seat row), so the seat and the order's counters can never disagree.
+_LIVE_HOLD = exists().where(
+    ORD.c.id == ES.c.order_id,
+    ORD.c.status.in_(HOLDING_STATUSES),
+    ORD.c.hold_expires_at > bindparam("now"),
 )
+_LAPSED = and_(ES.c.status == "held", ~_LIVE_HOLD)
 _HOLD_FROM = sources("hold")  # ('available', 'held'): the machine's sources of `hold`
 assert set(_HOLD_FROM) == {"available", "held"}
 # What a new hold may take: available, or held with the hold lapsed.
@@ -79,8 +80,8 @@ TAKEABLE = or_(ES.c.status == "available", _LAPSED)
 
 _TAKE = (
     update(ES)
-    .where(ES.c.event_id == bindparam("event_id"), ES.c.id.in_(bindparam("ids", expanding=True)), TAKEABLE)
-    .values(status="held", order_id=bindparam("order_id"), held_until=bindparam("expires"), updated_at=bindparam("now"))
+    .where(ES.c.event_id == bindparam("b_event"), ES.c.id.in_(bindparam("ids", expanding=True)), TAKEABLE)
+    .values(status="held", order_id=bindparam("b_owner"), held_until=bindparam("expires"), updated_at=bindparam("now"))
     .returning(ES.c.id)
 )
 
@@ -396,7 +397,7 @@ async def hold_seats(conn: AsyncConnection, r: SeatHoldRequest) -> SeatHoldResul
     took = {
         row.id
         for row in await conn.execute(
-            _TAKE, {"event_id": r.event_id, "ids": ids, "order_id": order_id, "expires": expires, "now": now}
+            _TAKE, {"b_event": r.event_id, "ids": ids, "b_owner": order_id, "expires": expires, "now": now}
         )
     }
     if len(took) != len(ids):

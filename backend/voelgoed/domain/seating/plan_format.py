@@ -84,7 +84,7 @@ class PlanSection(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True
     id: uuid.UUID | None = None
 
 
-class SeatingPlanDocument(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+class SeatingPlanDocument(msgspec.Struct, forbid_unknown_fields=True):
     """A seating plan in VoelgoedEvents' portable JSON format (docs/seating.md)."""
 
     name: Annotated[str, Meta(min_length=1, max_length=200, examples=["Main hall"])]
@@ -95,7 +95,7 @@ class SeatingPlanDocument(msgspec.Struct, forbid_unknown_fields=True, omit_defau
     width: Annotated[float, Meta(gt=0, le=1_000_000)] = 1000.0
     height: Annotated[float, Meta(gt=0, le=1_000_000)] = 1000.0
     focus: Point = msgspec.field(default_factory=lambda: Point(500.0, 0.0))
-    # Filled in on reads: the stored plan this document is, and its version.
+    # Filled in on reads: the stored plan this document is, and its version (null in exports).
     id: uuid.UUID | None = None
     version: int | None = None
 

@@ -25,7 +25,7 @@ _SELL = (
     update(ES)
     .where(
         ES.c.id.in_(bindparam("ids", expanding=True)),
-        ES.c.order_id == bindparam("order_id"),
+        ES.c.order_id == bindparam("b_owner"),
         ES.c.status.in_(sources("sell")),
     )
     .values(status="sold", held_until=None, updated_at=bindparam("now"))
@@ -33,14 +33,14 @@ _SELL = (
 )
 _RELEASE = (
     update(ES)
-    .where(ES.c.order_id == bindparam("order_id"), ES.c.status.in_(sources("release")))
+    .where(ES.c.order_id == bindparam("b_owner"), ES.c.status.in_(sources("release")))
     .values(status="available", order_id=None, held_until=None, updated_at=bindparam("now"))
 )
 _RELEASE_SOLD = (
     update(ES)
     .where(
         ES.c.id.in_(bindparam("ids", expanding=True)),
-        ES.c.order_id == bindparam("order_id"),
+        ES.c.order_id == bindparam("b_owner"),
         ES.c.status.in_(sources("release_sold")),
     )
     .values(status="available", order_id=None, held_until=None, updated_at=bindparam("now"))
@@ -58,16 +58,16 @@ async def sell_seats(conn: AsyncConnection, order_id: uuid.UUID, seat_ids: Seque
     treats the payment like one that came too late for its stock (money owed back)."""
     if not seat_ids:
         return True
-    done = await conn.execute(_SELL, {"ids": list(seat_ids), "order_id": order_id, "now": utcnow()})
+    done = await conn.execute(_SELL, {"ids": list(seat_ids), "b_owner": order_id, "now": utcnow()})
     return len(done.all()) == len(set(seat_ids))
 
 
 async def release_seats(conn: AsyncConnection, order_id: uuid.UUID) -> None:
     """The order stopped holding (the buyer cancelled): its held seats are available again."""
-    await conn.execute(_RELEASE, {"order_id": order_id, "now": utcnow()})
+    await conn.execute(_RELEASE, {"b_owner": order_id, "now": utcnow()})
 
 
 async def release_sold_seats(conn: AsyncConnection, order_id: uuid.UUID, seat_ids: Sequence[uuid.UUID]) -> None:
     """Tickets of these seats were voided (refunded, or the paid order cancelled): on sale again."""
     if seat_ids:
-        await conn.execute(_RELEASE_SOLD, {"ids": list(seat_ids), "order_id": order_id, "now": utcnow()})
+        await conn.execute(_RELEASE_SOLD, {"ids": list(seat_ids), "b_owner": order_id, "now": utcnow()})
