@@ -106,4 +106,4 @@ async def hold(
 async def seat_map(http: httpx.AsyncClient, slug: str) -> str:
     r = await http.get(f"/api/public/events/{slug}/seating/availability")
     assert r.status_code == 200, r.text
-    return str(r.json()["status"])
+    return str(r.json()["seat_codes"])

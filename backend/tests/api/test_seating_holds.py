@@ -216,11 +216,11 @@ async def test_availability_etag_and_public_plan(client: Api, new_client: Callab
     url = f"/api/public/events/{seated.slug}/seating/availability"
     first = await buyer.get(url)
     etag = first.headers["etag"]
-    assert first.json()["plan_version"] == 1 and len(first.json()["status"]) == 18
+    assert first.json()["plan_version"] == 1 and len(first.json()["seat_codes"]) == 18
     assert (await buyer.get(url, headers={"If-None-Match": etag})).status_code == 304
     await hold(buyer, seated.slug, [seated.seat("A", "1")])
     changed = await buyer.get(url, headers={"If-None-Match": etag})
-    assert changed.status_code == 200 and changed.json()["status"][0] == "h"  # refreshed at once
+    assert changed.status_code == 200 and changed.json()["seat_codes"][0] == "h"  # refreshed at once
     plan = (await buyer.get(f"/api/public/events/{seated.slug}/seating")).json()
     assert plan["categories"][0]["price_cents"] == 25000
     ids = [s["id"] for r in plan["plan"]["sections"][0]["rows"] for s in r["seats"]]

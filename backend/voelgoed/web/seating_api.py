@@ -158,7 +158,7 @@ class PublicSeatingController(Controller):
             event_id=event.id,
             plan_id=found.plan_id,
             plan_version=found.plan_version,
-            status=found.status,
+            seat_codes=found.status,
             etag=found.etag,
         )
         return Response(body, headers=headers)

@@ -128,7 +128,7 @@ def generate_section(
     counts = [seats_per_row] * rows if isinstance(seats_per_row, int) else list(seats_per_row)
     if len(counts) != rows:
         raise ValueError("seats_per_row must give one count per row")
-    names = row_labels(rows, labels) if labels in ("letters", "numbers") else list(labels)  # type: ignore[arg-type]
+    names = row_labels(rows, labels) if labels in ("letters", "numbers") else list(labels)
     if len(names) != rows:
         raise ValueError("labels must give one label per row")
     skipped = list(skip)

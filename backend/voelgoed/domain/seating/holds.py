@@ -52,9 +52,9 @@ from voelgoed.domain.seating.models import (
     EVENT_SEATING,
     PLAN,
     SEAT,
+    SEAT_CATEGORY,
     SEAT_ROW,
     SEAT_SECTION,
-    SeatCategory,
 )
 from voelgoed.lib.problems import Conflict, FieldError, NotFound, Unprocessable
 
@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 
 MAX_SEATS_PER_REQUEST = 50  # on top of each ticket type's own max_per_order
 ES = EVENT_SEAT
-CAT = SeatCategory.__table__
+CAT = SEAT_CATEGORY
 
 # A held seat whose hold lapsed: its order stopped holding (cancelled, expired) or its time
 # passed. The order's `hold_expires_at` decides, as for GA holds (`held_until` is its copy for

@@ -203,7 +203,7 @@ class SeatingPlanService:
 
     async def _bulk(self, model: Any, rows: builtins.list[dict[str, Any]], chunk: int = 5000) -> None:
         for start in range(0, len(rows), chunk):
-            await self.db.execute(insert(model.__table__), rows[start : start + chunk])
+            await self.db.execute(insert(model), rows[start : start + chunk])
 
     async def document(self, plan: SeatingPlan) -> SeatingPlanDocument:
         """The stored plan as a document, every id filled in (export drops them: without_ids)."""

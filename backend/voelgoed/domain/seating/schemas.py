@@ -111,7 +111,7 @@ class SeatAvailabilityRead(msgspec.Struct):
     event_id: uuid.UUID
     plan_id: uuid.UUID
     plan_version: int
-    status: Annotated[str, Meta(examples=["aaahssab"])]
+    seat_codes: Annotated[str, Meta(description="One letter per seat, in plan order.", examples=["aaahssab"])]
     etag: str
 
 
