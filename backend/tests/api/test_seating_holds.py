@@ -225,3 +225,20 @@ async def test_availability_etag_and_public_plan(client: Api, new_client: Callab
     assert plan["categories"][0]["price_cents"] == 25000
     ids = [s["id"] for r in plan["plan"]["sections"][0]["rows"] for s in r["seats"]]
     assert ids[0] == seated.seat("A", "1") and len(ids) == 18  # the availability string's order
+
+
+async def test_cancelling_a_paid_order_puts_its_seats_back_on_sale(
+    client: Api, new_client: Callable[[], Api], engine: AsyncEngine
+) -> None:
+    seated = await seated_event(client)
+    buyer = new_client()
+    seats = [seated.seat("A", "5"), seated.seat("A", "6")]
+    res = (await hold(buyer, seated.slug, seats)).json()["reservation"]
+    await _pay(buyer, res)
+    assert (await seat_map(client, seated.slug))[4:6] == "ss"
+    r = await client.post(client.org(f"/orders/{res['order_id']}/cancel"), json={"reason": "Double booking"})
+    assert r.status_code == 200, r.text
+    assert (await seat_map(client, seated.slug))[4:6] == "aa"
+    assert await counters(engine, seated.ticket_type["id"]) == (100, 0, 0)
+    again = await hold(new_client(), seated.slug, seats)
+    assert again.status_code == 201, again.text  # sold again: the voided tickets no longer hold them
