@@ -111,7 +111,9 @@ class PublicSeatingController(Controller):
     async def get_plan(
         self, slug: str, request: Request[Any, Any, Any], db_session: AsyncSession, redis: Redis, settings: Settings
     ) -> PublicSeatingRead:
-        """The event's seating plan for the seat picker: sections, rows and seats (with ids, in the
+        """Get an event's seating plan for the seat picker.
+
+        Sections, rows and seats (with ids, in the
         order of the availability string) and each category's ticket type and price. 404 when the
         event sells no reserved seats."""
         await _limit(request, redis, settings)
@@ -140,7 +142,9 @@ class PublicSeatingController(Controller):
     async def get_availability(
         self, slug: str, request: Request[Any, Any, Any], db_session: AsyncSession, redis: Redis, settings: Settings
     ) -> Response[SeatAvailabilityRead]:
-        """Every seat's status as one string, one letter per seat in the plan's seat order (`a`
+        """Get an event's live seat availability.
+
+        Every seat's status as one string, one letter per seat in the plan's seat order (`a`
         available, `h` held, `s` sold, `b` blocked), with the plan version it belongs to. Cached
         and refreshed on every change; send the ETag back as If-None-Match for a 304."""
         await _limit(request, redis, settings)
@@ -173,7 +177,9 @@ class PublicSeatingController(Controller):
         settings: Settings,
         idempotency_key: str | None = Parameter(header=IDEMPOTENCY_HEADER, default=None, max_length=100),
     ) -> SeatReservationRead:
-        """Hold reserved seats for HOLD_MINUTES: `seat_ids` (specific seats) or `best_available`
+        """Hold reserved seats.
+
+        For HOLD_MINUTES: `seat_ids` (specific seats) or `best_available`
         (N seats of a category, together in one row where possible, then nearest the stage).
         The answer is a reservation like createReservation's (its `access_token` shown once) with
         the seats. A seat taken meanwhile: 409 whose `taken_seats` names them and `alternatives`

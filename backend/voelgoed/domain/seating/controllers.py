@@ -45,7 +45,9 @@ class SeatingPlanController(Controller):
     async def list_plans(
         self, organization_id: uuid.UUID, venue_id: uuid.UUID, plans: SeatingPlanService
     ) -> list[SeatingPlanSummary]:
-        """Every version of every seating plan of the venue, newest version first per plan."""
+        """List the venue's seating plans.
+
+        Every version of every seating plan of the venue, newest version first per plan."""
         found = await plans.list(venue_id)
         used = await plans.in_use([p.id for p in found])
         return [plan_summary(p, p.id in used) for p in found]
@@ -54,23 +56,29 @@ class SeatingPlanController(Controller):
     async def create_plan(
         self, organization_id: uuid.UUID, venue_id: uuid.UUID, data: SeatingPlanDocument, plans: SeatingPlanService
     ) -> SeatingPlanSummary:
-        """Create a plan from a document in the seating JSON format (this is the import; ids in the
-        document are ignored). 422 at the field for a broken plan (a category that does not
-        exist, a seat label twice in a row, a standing area without capacity, ...)."""
+        """Create (import) a seating plan.
+
+        The body is a document in the seating JSON format (docs/seating.md); ids in it are
+        ignored. 422 at the field for a broken plan (a category that does not exist, a seat label
+        twice in a row, a standing area without capacity, ...)."""
         return plan_summary(await plans.create(venue_id, data), False)
 
     @get("/{plan_id:uuid}", operation_id="getSeatingPlan", opt=access(Permission.VENUES_READ))
     async def get_plan(
         self, organization_id: uuid.UUID, venue_id: uuid.UUID, plan_id: uuid.UUID, plans: SeatingPlanService
     ) -> SeatingPlanDocument:
-        """The plan version as a document with every id (sections, rows, seats, categories)."""
+        """Get a seating plan version.
+
+        The plan version as a document with every id (sections, rows, seats, categories)."""
         return await plans.document(await plans.get(venue_id, plan_id))
 
     @get("/{plan_id:uuid}/export", operation_id="exportSeatingPlan", opt=access(Permission.VENUES_READ))
     async def export_plan(
         self, organization_id: uuid.UUID, venue_id: uuid.UUID, plan_id: uuid.UUID, plans: SeatingPlanService
     ) -> SeatingPlanDocument:
-        """The plan version in the portable JSON format (no ids): createSeatingPlan imports it."""
+        """Export a seating plan version.
+
+        The plan version in the portable JSON format (no ids): createSeatingPlan imports it."""
         return without_ids(await plans.document(await plans.get(venue_id, plan_id)))
 
     @put("/{plan_id:uuid}", operation_id="replaceSeatingPlan", opt=access(Permission.VENUES_WRITE))
@@ -82,8 +90,10 @@ class SeatingPlanController(Controller):
         data: SeatingPlanDocument,
         plans: SeatingPlanService,
     ) -> SeatingPlanSummary:
-        """Replace the plan's contents. A version an event sells (or an older version) is never
-        changed: the answer is then the lineage's next version, with a new id."""
+        """Replace a seating plan's contents.
+
+        A version an event sells (or an older version) is never changed: the answer is then the
+        lineage's next version, with a new id. A version no event uses is replaced in place."""
         check_plan(data)
         plan = await plans.replace(venue_id, plan_id, data)
         return plan_summary(plan, bool(await plans.in_use([plan.id])))
@@ -97,7 +107,9 @@ class SeatingPlanController(Controller):
     async def delete_plan(
         self, organization_id: uuid.UUID, venue_id: uuid.UUID, plan_id: uuid.UUID, plans: SeatingPlanService
     ) -> None:
-        """Delete a plan version; 409 while an event sells it."""
+        """Delete a seating plan version.
+
+        409 while an event sells it."""
         await plans.delete(venue_id, plan_id)
 
 
@@ -110,7 +122,9 @@ class EventSeatingController(Controller):
     async def get_seating(
         self, organization_id: uuid.UUID, event_id: uuid.UUID, seating: EventSeatingService
     ) -> EventSeatingRead:
-        """The plan version the event sells, its categories with their ticket types, and how many
+        """Get an event's seating.
+
+        The plan version the event sells, its categories with their ticket types, and how many
         seats are available, held, sold and blocked. 404 when the event has no seating."""
         return await seating.read(event_id)
 
@@ -124,7 +138,9 @@ class EventSeatingController(Controller):
         db_session: AsyncSession,
         redis: Redis,
     ) -> EventSeatingRead:
-        """Sell the event with this plan version (of the event's venue), each category as a ticket
+        """Assign a seating plan to an event.
+
+        Sell the event with this plan version (of the event's venue), each category as a ticket
         type of the event (its price; its quantity must cover the category's seats). Another
         version while seats are held or sold: 409. The same version with another map keeps every
         seat's status (blocks included)."""
@@ -143,7 +159,9 @@ class EventSeatingController(Controller):
         db_session: AsyncSession,
         redis: Redis,
     ) -> None:
-        """Stop selling the event with reserved seats (409 while seats are held or sold)."""
+        """Remove an event's seating.
+
+        Stop selling the event with reserved seats (409 while seats are held or sold)."""
         await seating.remove(event_id)
         await db_session.commit()
         await invalidate_availability(redis, event_id)
@@ -158,7 +176,9 @@ class EventSeatingController(Controller):
         db_session: AsyncSession,
         redis: Redis,
     ) -> EventSeatingRead:
-        """Keep seats off sale with a reason (cameras, sponsors, comps, ...). Seats held or sold:
+        """Block seats of an event.
+
+        Keep seats off sale with a reason (cameras, sponsors, comps, ...). Seats held or sold:
         409 naming them, nothing changed. Blocking a blocked seat again sets the new reason."""
         await seating.block(event_id, data.seat_ids, data.reason)
         read = await seating.read(event_id)
@@ -176,7 +196,9 @@ class EventSeatingController(Controller):
         db_session: AsyncSession,
         redis: Redis,
     ) -> EventSeatingRead:
-        """Put blocked seats back on sale (seats not blocked are left as they are)."""
+        """Unblock seats of an event.
+
+        Put blocked seats back on sale (seats not blocked are left as they are)."""
         await seating.unblock(event_id, data.seat_ids)
         read = await seating.read(event_id)
         await db_session.commit()

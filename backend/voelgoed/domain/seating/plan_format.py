@@ -34,70 +34,78 @@ SectionKind = Literal["seated", "standing"]
 class Point(msgspec.Struct, forbid_unknown_fields=True):
     """A point on the plan, in plan units."""
 
-    x: Coordinate
-    y: Coordinate
+    x: Annotated[Coordinate, Meta(description="Across, in plan units.")]
+    y: Annotated[Coordinate, Meta(description="Down, in plan units (0: the top of the drawing).")]
 
 
 class PlanCategory(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """A price category of the plan; each event maps it to one of its ticket types."""
 
-    key: Key
-    name: Name
-    color: Annotated[str, Meta(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#d04040"])] = "#888888"
-    id: uuid.UUID | None = None
+    key: Annotated[Key, Meta(description="The plan's own short name of the category; seats refer to it.")]
+    name: Annotated[Name, Meta(description="What buyers see, e.g. Front stalls.")]
+    color: Annotated[
+        str, Meta(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#d04040"], description="Colour on the seat map (#rrggbb).")
+    ] = "#888888"
+    id: Annotated[uuid.UUID | None, Meta(description="The stored category's id (reads only).")] = None
 
 
 class PlanSeat(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """One seat: its label within the row, where it is drawn, its category and flags."""
 
-    label: Label
-    x: Coordinate
-    y: Coordinate
-    category: Key
-    accessible: bool = False
-    restricted_view: bool = False
-    id: uuid.UUID | None = None  # filled in by getSeatingPlan; ignored on import
+    label: Annotated[Label, Meta(description="The seat's number or name within its row.")]
+    x: Annotated[Coordinate, Meta(description="Across, in plan units (absolute).")]
+    y: Annotated[Coordinate, Meta(description="Down, in plan units (absolute).")]
+    category: Annotated[Key, Meta(description="The key of the seat's category.")]
+    accessible: Annotated[bool, Meta(description="A wheelchair or accessible seat.")] = False
+    restricted_view: Annotated[bool, Meta(description="The view of the stage is partly blocked.")] = False
+    id: Annotated[uuid.UUID | None, Meta(description="The seat's id (reads only; ignored on import).")] = None
 
 
 class PlanRow(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """A row of seats, listed left to right as drawn (neighbours in the list are adjacent seats).
     Rows are listed nearest the stage first."""
 
-    label: Label
-    seats: list[PlanSeat]
-    id: uuid.UUID | None = None
+    label: Annotated[Label, Meta(description="The row's label, e.g. A.")]
+    seats: Annotated[list[PlanSeat], Meta(description="The row's seats, left to right as drawn.")]
+    id: Annotated[uuid.UUID | None, Meta(description="The stored row's id (reads only).")] = None
 
 
 class PlanSection(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """A seated section (rows of seats) or a standing area (a capacity, no seats)."""
 
-    key: Key
-    name: Name
-    kind: SectionKind = "seated"
-    capacity: Annotated[int, Meta(ge=0, le=1_000_000)] | None = None  # standing areas only
-    category: Key | None = None  # standing areas only: what a place in it costs
-    x: Coordinate = 0.0
-    y: Coordinate = 0.0
-    rotation: Annotated[float, Meta(ge=-360, le=360)] = 0.0
-    curve: Annotated[float, Meta(ge=-1, le=1)] = 0.0
-    rows: list[PlanRow] = msgspec.field(default_factory=list)
-    id: uuid.UUID | None = None
+    key: Annotated[Key, Meta(description="The plan's own short name of the section, unique in the plan.")]
+    name: Annotated[Name, Meta(description="What buyers see, e.g. Stalls.")]
+    kind: Annotated[SectionKind, Meta(description="seated (rows of seats) or standing (a capacity).")] = "seated"
+    capacity: Annotated[
+        Annotated[int, Meta(ge=0, le=1_000_000)] | None,
+        Meta(description="Places in a standing area (standing areas only)."),
+    ] = None
+    category: Annotated[Key | None, Meta(description="A standing area's category (standing areas only).")] = None
+    x: Annotated[Coordinate, Meta(description="Where the editor placed the section: across.")] = 0.0
+    y: Annotated[Coordinate, Meta(description="Where the editor placed the section: down.")] = 0.0
+    rotation: Annotated[float, Meta(ge=-360, le=360, description="The section's turn, in degrees.")] = 0.0
+    curve: Annotated[float, Meta(ge=-1, le=1, description="How much the rows bend towards the stage, -1..1.")] = 0.0
+    rows: Annotated[list[PlanRow], Meta(description="Rows of a seated section, nearest the stage first.")] = (
+        msgspec.field(default_factory=list)
+    )
+    id: Annotated[uuid.UUID | None, Meta(description="The stored section's id (reads only).")] = None
 
 
 class SeatingPlanDocument(msgspec.Struct, forbid_unknown_fields=True):
     """A seating plan in VoelgoedEvents' portable JSON format (docs/seating.md)."""
 
-    name: Annotated[str, Meta(min_length=1, max_length=200, examples=["Main hall"])]
-    categories: list[PlanCategory]
-    sections: list[PlanSection]
-    format: Literal["voelgoed-seating"] = FORMAT_NAME
-    format_version: Literal[1] = FORMAT_VERSION
-    width: Annotated[float, Meta(gt=0, le=1_000_000)] = 1000.0
-    height: Annotated[float, Meta(gt=0, le=1_000_000)] = 1000.0
-    focus: Point = msgspec.field(default_factory=lambda: Point(500.0, 0.0))
-    # Filled in on reads: the stored plan this document is, and its version (null in exports).
-    id: uuid.UUID | None = None
-    version: int | None = None
+    name: Annotated[str, Meta(min_length=1, max_length=200, examples=["Main hall"], description="The plan's name.")]
+    categories: Annotated[list[PlanCategory], Meta(description="The price categories seats belong to.")]
+    sections: Annotated[list[PlanSection], Meta(description="Seated sections and standing areas, in order.")]
+    format: Annotated[Literal["voelgoed-seating"], Meta(description="Names this format.")] = FORMAT_NAME
+    format_version: Annotated[Literal[1], Meta(description="The format's version.")] = FORMAT_VERSION
+    width: Annotated[float, Meta(gt=0, le=1_000_000, description="The drawing's width, in plan units.")] = 1000.0
+    height: Annotated[float, Meta(gt=0, le=1_000_000, description="The drawing's height, in plan units.")] = 1000.0
+    focus: Annotated[Point, Meta(description="The stage: best available prefers seats nearest it.")] = msgspec.field(
+        default_factory=lambda: Point(500.0, 0.0)
+    )
+    id: Annotated[uuid.UUID | None, Meta(description="The stored plan version (reads; null in exports).")] = None
+    version: Annotated[int | None, Meta(description="The plan's version (reads; null in exports).")] = None
 
 
 def plan_json_schema() -> dict[str, object]:

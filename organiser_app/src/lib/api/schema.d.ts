@@ -1269,13 +1269,17 @@ export interface paths {
         };
         /**
          * GetSeating
-         * @description The plan version the event sells, its categories with their ticket types, and how many
+         * @description Get an event's seating.
+         *
+         *     The plan version the event sells, its categories with their ticket types, and how many
          *     seats are available, held, sold and blocked. 404 when the event has no seating.
          */
         get: operations["getEventSeating"];
         /**
          * AssignSeating
-         * @description Sell the event with this plan version (of the event's venue), each category as a ticket
+         * @description Assign a seating plan to an event.
+         *
+         *     Sell the event with this plan version (of the event's venue), each category as a ticket
          *     type of the event (its price; its quantity must cover the category's seats). Another
          *     version while seats are held or sold: 409. The same version with another map keeps every
          *     seat's status (blocks included).
@@ -1284,7 +1288,9 @@ export interface paths {
         post?: never;
         /**
          * RemoveSeating
-         * @description Stop selling the event with reserved seats (409 while seats are held or sold).
+         * @description Remove an event's seating.
+         *
+         *     Stop selling the event with reserved seats (409 while seats are held or sold).
          */
         delete: operations["removeEventSeating"];
         options?: never;
@@ -1303,7 +1309,9 @@ export interface paths {
         put?: never;
         /**
          * BlockSeats
-         * @description Keep seats off sale with a reason (cameras, sponsors, comps, ...). Seats held or sold:
+         * @description Block seats of an event.
+         *
+         *     Keep seats off sale with a reason (cameras, sponsors, comps, ...). Seats held or sold:
          *     409 naming them, nothing changed. Blocking a blocked seat again sets the new reason.
          */
         post: operations["blockSeats"];
@@ -1324,7 +1332,9 @@ export interface paths {
         put?: never;
         /**
          * UnblockSeats
-         * @description Put blocked seats back on sale (seats not blocked are left as they are).
+         * @description Unblock seats of an event.
+         *
+         *     Put blocked seats back on sale (seats not blocked are left as they are).
          */
         post: operations["unblockSeats"];
         delete?: never;
@@ -2271,15 +2281,19 @@ export interface paths {
         };
         /**
          * ListPlans
-         * @description Every version of every seating plan of the venue, newest version first per plan.
+         * @description List the venue's seating plans.
+         *
+         *     Every version of every seating plan of the venue, newest version first per plan.
          */
         get: operations["listSeatingPlans"];
         put?: never;
         /**
          * CreatePlan
-         * @description Create a plan from a document in the seating JSON format (this is the import; ids in the
-         *     document are ignored). 422 at the field for a broken plan (a category that does not
-         *     exist, a seat label twice in a row, a standing area without capacity, ...).
+         * @description Create (import) a seating plan.
+         *
+         *     The body is a document in the seating JSON format (docs/seating.md); ids in it are
+         *     ignored. 422 at the field for a broken plan (a category that does not exist, a seat label
+         *     twice in a row, a standing area without capacity, ...).
          */
         post: operations["createSeatingPlan"];
         delete?: never;
@@ -2297,19 +2311,25 @@ export interface paths {
         };
         /**
          * GetPlan
-         * @description The plan version as a document with every id (sections, rows, seats, categories).
+         * @description Get a seating plan version.
+         *
+         *     The plan version as a document with every id (sections, rows, seats, categories).
          */
         get: operations["getSeatingPlan"];
         /**
          * ReplacePlan
-         * @description Replace the plan's contents. A version an event sells (or an older version) is never
-         *     changed: the answer is then the lineage's next version, with a new id.
+         * @description Replace a seating plan's contents.
+         *
+         *     A version an event sells (or an older version) is never changed: the answer is then the
+         *     lineage's next version, with a new id. A version no event uses is replaced in place.
          */
         put: operations["replaceSeatingPlan"];
         post?: never;
         /**
          * DeletePlan
-         * @description Delete a plan version; 409 while an event sells it.
+         * @description Delete a seating plan version.
+         *
+         *     409 while an event sells it.
          */
         delete: operations["deleteSeatingPlan"];
         options?: never;
@@ -2326,7 +2346,9 @@ export interface paths {
         };
         /**
          * ExportPlan
-         * @description The plan version in the portable JSON format (no ids): createSeatingPlan imports it.
+         * @description Export a seating plan version.
+         *
+         *     The plan version in the portable JSON format (no ids): createSeatingPlan imports it.
          */
         get: operations["exportSeatingPlan"];
         put?: never;
@@ -2518,7 +2540,9 @@ export interface paths {
         put?: never;
         /**
          * CreateSeatReservation
-         * @description Hold reserved seats for HOLD_MINUTES: `seat_ids` (specific seats) or `best_available`
+         * @description Hold reserved seats.
+         *
+         *     For HOLD_MINUTES: `seat_ids` (specific seats) or `best_available`
          *     (N seats of a category, together in one row where possible, then nearest the stage).
          *     The answer is a reservation like createReservation's (its `access_token` shown once) with
          *     the seats. A seat taken meanwhile: 409 whose `taken_seats` names them and `alternatives`
@@ -2541,7 +2565,9 @@ export interface paths {
         };
         /**
          * GetPlan
-         * @description The event's seating plan for the seat picker: sections, rows and seats (with ids, in the
+         * @description Get an event's seating plan for the seat picker.
+         *
+         *     Sections, rows and seats (with ids, in the
          *     order of the availability string) and each category's ticket type and price. 404 when the
          *     event sells no reserved seats.
          */
@@ -2563,7 +2589,9 @@ export interface paths {
         };
         /**
          * GetAvailability
-         * @description Every seat's status as one string, one letter per seat in the plan's seat order (`a`
+         * @description Get an event's live seat availability.
+         *
+         *     Every seat's status as one string, one letter per seat in the plan's seat order (`a`
          *     available, `h` held, `s` sold, `b` blocked), with the plan version it belongs to. Cached
          *     and refreshed on every change; send the ETag back as If-None-Match for a 304.
          */
@@ -2974,8 +3002,12 @@ export interface components {
         };
         /** BestAvailable */
         BestAvailable: {
-            /** @example stalls */
+            /**
+             * @description The key of the category to choose from.
+             * @example stalls
+             */
             category: string;
+            /** @description How many seats. */
             quantity: number;
         };
         /** BillingDetailsRead */
@@ -2999,7 +3031,7 @@ export interface components {
         };
         /**
          * BlockReason
-         * @description Why an organiser kept a seat off sale.
+         * @description Why the seats are kept off sale.
          * @enum {string}
          */
         BlockReason: "cameras" | "sponsors" | "comps" | "technical" | "other";
@@ -3022,9 +3054,15 @@ export interface components {
         };
         /** CategoryMapping */
         CategoryMapping: {
-            /** @example stalls */
+            /**
+             * @description The key of a category of the plan.
+             * @example stalls
+             */
             category: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description A ticket type of the event: the price and counters of these seats.
+             */
             ticket_type_id: string;
         };
         /** CheckinBucketRead */
@@ -3359,12 +3397,19 @@ export interface components {
         EventCancellationStatus: "running" | "finished" | "failed";
         /** EventCategoryRead */
         EventCategoryRead: {
+            /** @description The category's colour (#rrggbb). */
             color: string;
+            /** @description The category's key in the plan. */
             key: string;
+            /** @description The category's name. */
             name: string;
+            /** @description That ticket type's price in cents (VAT-inclusive). */
             price_cents: number | null;
+            /** @description Seats of this category in the plan. */
             seats: number;
+            /** @description The ticket type it is sold as; null: not on sale at this event. */
             ticket_type_id: string | null;
+            /** @description That ticket type's name. */
             ticket_type_name: string | null;
         };
         /** EventCopyCreate */
@@ -3472,19 +3517,33 @@ export interface components {
         };
         /** EventSeatingAssign */
         EventSeatingAssign: {
+            /** @description Which ticket type each category is sold as; unmapped categories are not on sale. */
             categories: components["schemas"]["CategoryMapping"][];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description A plan version of the event's venue.
+             */
             plan_id: string;
         };
         /** EventSeatingRead */
         EventSeatingRead: {
+            /** @description The plan's categories with what they are sold as. */
             categories: components["schemas"]["EventCategoryRead"][];
+            /** @description Seats per status. */
             counts: components["schemas"]["SeatCounts"];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event.
+             */
             event_id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The plan version the event sells.
+             */
             plan_id: string;
+            /** @description That plan's name. */
             plan_name: string;
+            /** @description That plan's version number. */
             plan_version: number;
         };
         /** EventSeriesCreate */
@@ -3678,13 +3737,23 @@ export interface components {
         };
         /** HeldSeatRead */
         HeldSeatRead: {
+            /** @description The seat's label in its row. */
             label: string;
+            /** @description The seat's price in cents (VAT-inclusive). */
             price_cents: number;
+            /** @description The row's label. */
             row: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The plan's seat id.
+             */
             seat_id: string;
+            /** @description The section's name. */
             section: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The ticket type the seat is sold as.
+             */
             ticket_type_id: string;
         };
         /**
@@ -4204,65 +4273,120 @@ export interface components {
         /** PlanCategory */
         PlanCategory: {
             /**
+             * @description Colour on the seat map (#rrggbb).
              * @default #888888
              * @example #d04040
              */
             color: string;
+            /** @description The stored category's id (reads only). */
             id?: string | null;
-            /** @example stalls */
+            /**
+             * @description The plan's own short name of the category; seats refer to it.
+             * @example stalls
+             */
             key: string;
-            /** @example Stalls */
+            /**
+             * @description What buyers see, e.g. Front stalls.
+             * @example Stalls
+             */
             name: string;
         };
         /** PlanRow */
         PlanRow: {
+            /** @description The stored row's id (reads only). */
             id?: string | null;
-            /** @example 12 */
+            /**
+             * @description The row's label, e.g. A.
+             * @example 12
+             */
             label: string;
+            /** @description The row's seats, left to right as drawn. */
             seats: components["schemas"]["PlanSeat"][];
         };
         /** PlanSeat */
         PlanSeat: {
-            /** @default false */
+            /**
+             * @description A wheelchair or accessible seat.
+             * @default false
+             */
             accessible: boolean;
-            /** @example stalls */
+            /**
+             * @description The key of the seat's category.
+             * @example stalls
+             */
             category: string;
+            /** @description The seat's id (reads only; ignored on import). */
             id?: string | null;
-            /** @example 12 */
+            /**
+             * @description The seat's number or name within its row.
+             * @example 12
+             */
             label: string;
-            /** @default false */
+            /**
+             * @description The view of the stage is partly blocked.
+             * @default false
+             */
             restricted_view: boolean;
+            /** @description Across, in plan units (absolute). */
             x: number;
+            /** @description Down, in plan units (absolute). */
             y: number;
         };
         /** PlanSection */
         PlanSection: {
+            /** @description Places in a standing area (standing areas only). */
             capacity?: number | null;
-            /** @example stalls */
+            /** @description A standing area's category (standing areas only). */
             category?: string | null;
-            /** @default 0 */
+            /**
+             * @description How much the rows bend towards the stage, -1..1.
+             * @default 0
+             */
             curve: number;
+            /** @description The stored section's id (reads only). */
             id?: string | null;
-            /** @example stalls */
+            /**
+             * @description The plan's own short name of the section, unique in the plan.
+             * @example stalls
+             */
             key: string;
             /**
+             * @description seated (rows of seats) or standing (a capacity).
              * @default seated
              * @enum {string}
              */
             kind: "seated" | "standing";
-            /** @example Stalls */
+            /**
+             * @description What buyers see, e.g. Stalls.
+             * @example Stalls
+             */
             name: string;
-            /** @default 0 */
+            /**
+             * @description The section's turn, in degrees.
+             * @default 0
+             */
             rotation: number;
+            /** @description Rows of a seated section, nearest the stage first. */
             rows?: components["schemas"]["PlanRow"][];
-            /** @default 0 */
+            /**
+             * @description Where the editor placed the section: across.
+             * @default 0
+             */
             x: number;
-            /** @default 0 */
+            /**
+             * @description Where the editor placed the section: down.
+             * @default 0
+             */
             y: number;
         };
-        /** Point */
+        /**
+         * Point
+         * @description The stage: best available prefers seats nearest it.
+         */
         Point: {
+            /** @description Across, in plan units. */
             x: number;
+            /** @description Down, in plan units (0: the top of the drawing). */
             y: number;
         };
         /** PrivacySettingsRead */
@@ -4351,18 +4475,30 @@ export interface components {
         };
         /** PublicSeatCategoryRead */
         PublicSeatCategoryRead: {
+            /** @description The category's colour (#rrggbb). */
             color: string;
+            /** @description The category's key (seats in the plan name it). */
             key: string;
+            /** @description The category's name. */
             name: string;
+            /** @description The price of one seat, in cents (VAT-inclusive). */
             price_cents: number;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The ticket type a seat of this category is sold as.
+             */
             ticket_type_id: string;
         };
         /** PublicSeatingRead */
         PublicSeatingRead: {
+            /** @description Categories on sale, with their prices. */
             categories: components["schemas"]["PublicSeatCategoryRead"][];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event.
+             */
             event_id: string;
+            /** @description The plan's drawing with every id; seats in the availability string's order. */
             plan: components["schemas"]["SeatingPlanDocument"];
         };
         /** PublicTicketTypeRead */
@@ -4741,11 +4877,19 @@ export interface components {
         };
         /** SeatAvailabilityRead */
         SeatAvailabilityRead: {
+            /** @description Changes whenever a letter changes (also sent as the ETag header). */
             etag: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The event.
+             */
             event_id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The plan version the letters belong to.
+             */
             plan_id: string;
+            /** @description That plan's version number. */
             plan_version: number;
             /**
              * @description One letter per seat, in plan order.
@@ -4755,26 +4899,39 @@ export interface components {
         };
         /** SeatBlock */
         SeatBlock: {
+            /** @description Why the seats are kept off sale. */
             reason: components["schemas"]["BlockReason"];
             /** @description Seat ids of the plan. */
             seat_ids: string[];
         };
-        /** SeatCounts */
+        /**
+         * SeatCounts
+         * @description Seats per status.
+         */
         SeatCounts: {
+            /** @description Seats on sale now (lapsed holds included). */
             available: number;
+            /** @description Seats kept off sale by the organiser. */
             blocked: number;
+            /** @description Seats in a live hold. */
             held: number;
+            /** @description Seats of paid orders. */
             sold: number;
         };
         /** SeatReservationCreate */
         SeatReservationCreate: {
+            /** @description Or: the best seats of a category. */
             best_available?: components["schemas"]["BestAvailable"] | null;
+            /** @description Specific seats (plan seat ids), each once. */
             seat_ids?: string[] | null;
+            /** @description The checkout site's analytics session, if any. */
             session_id?: string | null;
         };
         /** SeatReservationRead */
         SeatReservationRead: {
+            /** @description The held order, as createReservation answers it. */
             reservation: components["schemas"]["ReservationRead"];
+            /** @description The held seats. */
             seats: components["schemas"]["HeldSeatRead"][];
         };
         /** SeatUnblock */
@@ -4782,35 +4939,60 @@ export interface components {
             /** @description Seat ids of the plan. */
             seat_ids: string[];
         };
-        /** SeatingPlanDocument */
+        /**
+         * SeatingPlanDocument
+         * @description The plan's drawing with every id; seats in the availability string's order.
+         */
         SeatingPlanDocument: {
+            /** @description The price categories seats belong to. */
             categories: components["schemas"]["PlanCategory"][];
+            /** @description The stage: best available prefers seats nearest it. */
             focus?: components["schemas"]["Point"];
             /**
+             * @description Names this format.
              * @default voelgoed-seating
              * @constant
              */
             format: "voelgoed-seating";
             /**
+             * @description The format's version.
              * @default 1
              * @constant
              */
             format_version: 1;
-            /** @default 1000 */
+            /**
+             * @description The drawing's height, in plan units.
+             * @default 1000
+             */
             height: number;
+            /** @description The stored plan version (reads; null in exports). */
             id?: string | null;
-            /** @example Main hall */
+            /**
+             * @description The plan's name.
+             * @example Main hall
+             */
             name: string;
+            /** @description Seated sections and standing areas, in order. */
             sections: components["schemas"]["PlanSection"][];
+            /** @description The plan's version (reads; null in exports). */
             version?: number | null;
-            /** @default 1000 */
+            /**
+             * @description The drawing's width, in plan units.
+             * @default 1000
+             */
             width: number;
         };
         /** SeatingPlanSummary */
         SeatingPlanSummary: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When this version was written.
+             */
             created_at: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The plan version's id.
+             */
             id: string;
             /** @description An event sells this version: a change makes a new version. */
             in_use: boolean;
@@ -4819,12 +5001,21 @@ export interface components {
              * @description Shared by every version of this plan.
              */
             lineage_id: string;
+            /** @description The plan's name. */
             name: string;
+            /** @description Seats in this version (standing places not counted). */
             seat_count: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When this version last changed.
+             */
             updated_at: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The venue the plan belongs to.
+             */
             venue_id: string;
+            /** @description The version number within the lineage (1, 2, ...). */
             version: number;
         };
         /**

@@ -84,7 +84,10 @@ def upgrade() -> None:
     op.create_index("ix_webhook_delivery_organization_id", "webhook_delivery", ["organization_id"])
     op.create_index("ix_webhook_delivery_endpoint_created", "webhook_delivery", ["endpoint_id", "created_at"])
     op.create_index(
-        "ix_webhook_delivery_due", "webhook_delivery", ["next_attempt_at"], postgresql_where=sa.text("status = 'pending'")
+        "ix_webhook_delivery_due",
+        "webhook_delivery",
+        ["next_attempt_at"],
+        postgresql_where=sa.text("status = 'pending'"),
     )
 
     op.create_table(
