@@ -242,3 +242,23 @@ async def test_cancelling_a_paid_order_puts_its_seats_back_on_sale(
     assert await counters(engine, seated.ticket_type["id"]) == (100, 0, 0)
     again = await hold(new_client(), seated.slug, seats)
     assert again.status_code == 201, again.text  # sold again: the voided tickets no longer hold them
+
+
+async def test_a_rush_of_best_available_buyers_sells_each_seat_once(
+    client: Api, new_client: Callable[[], Api], engine: AsyncEngine
+) -> None:
+    """30 buyers each ask for the best 2 of 18 seats at once: 9 get a pair side by side, 21 a 409;
+    no seat is held twice and the counters agree with the seats."""
+    seated = await seated_event(client)
+    answers = await asyncio.gather(*(hold(new_client(), seated.slug, best=("A", 2)) for _ in range(30)))
+    won = [a.json() for a in answers if a.status_code == 201]
+    assert len(won) == 9 and sum(a.status_code == 409 for a in answers) == 21
+    seats = [s["seat_id"] for w in won for s in w["seats"]]
+    assert len(seats) == len(set(seats)) == 18
+    for w in won:
+        (r1, l1), (r2, l2) = ((s["row"], int(s["label"])) for s in w["seats"])
+        assert r1 == r2 and abs(l1 - l2) == 1  # together
+    assert (await seat_map(client, seated.slug)) == "h" * 18
+    assert await counters(engine, seated.ticket_type["id"]) == (100, 18, 0)
+    owners = await scalar(engine, "SELECT count(DISTINCT order_id) FROM event_seat WHERE status = 'held'")
+    assert owners == 9
