@@ -45,6 +45,7 @@ from voelgoed.domain.organizations.controllers import (
 from voelgoed.domain.payments.controllers import PayFastItnController, PaymentProviderController
 from voelgoed.domain.privacy.controllers import PrivacyRequestController, PrivacySettingsController
 from voelgoed.domain.refunds.controllers import RefundController
+from voelgoed.domain.seating.controllers import EventSeatingController, SeatingPlanController
 from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController, TicketHolderController
 from voelgoed.domain.venues.controllers import VenueController
 from voelgoed.domain.waiting_list.controllers import WaitingListController
@@ -76,6 +77,7 @@ from voelgoed.web.openapi_contract import API_VERSION, add_contract
 from voelgoed.web.ozow_notify import OzowNotifyController
 from voelgoed.web.paystack_api import PaystackWebhookController
 from voelgoed.web.public import PublicSiteController
+from voelgoed.web.seating_api import PublicSeatingController
 from voelgoed.web.simulated_pay import SimulatedPaymentController
 from voelgoed.web.spa import spa_handlers
 from voelgoed.web.waiting_list_api import WaitingListPublicController
@@ -102,6 +104,9 @@ API_CONTROLLERS: list[Any] = [
     QuestionController,
     AttendeeSettingsController,
     PublicApiController,
+    PublicSeatingController,
+    SeatingPlanController,
+    EventSeatingController,
     WaitingListPublicController,
     OrderController,
     RefundController,

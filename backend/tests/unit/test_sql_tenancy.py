@@ -238,7 +238,8 @@ def test_hand_written_sql_only_in_query_modules() -> None:
 
 # The measured hot path of holds, payments and availability: the catalog's counters and the
 # orders' hold and line tables (hold expiry and availability moved to orders, which own the rows).
-HOT_PATH_TABLES = {"domain/catalog/inventory.py", "domain/orders/models.py"}
+# Reserved seating's seat holds are the same hot path for seats (domain/seating/holds.py).
+HOT_PATH_TABLES = {"domain/catalog/inventory.py", "domain/orders/models.py", "domain/seating/models.py"}
 
 
 def test_core_tables_only_in_the_measured_hot_path() -> None:

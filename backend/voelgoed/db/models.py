@@ -26,6 +26,16 @@ from voelgoed.domain.organizations.models import Invitation, Membership, Organiz
 from voelgoed.domain.payments.models import PaymentNotification, PaymentProviderAccount, PaymentTransaction
 from voelgoed.domain.privacy.models import AttendeeRetentionRun, PersonalDataRequest, PrivacySettings
 from voelgoed.domain.refunds.models import Refund, RefundTicket
+from voelgoed.domain.seating.models import (
+    EventSeat,
+    EventSeatCategory,
+    EventSeating,
+    Seat,
+    SeatCategory,
+    SeatingPlan,
+    SeatRow,
+    SeatSection,
+)
 from voelgoed.domain.tickets.models import EventSigningKey, OrderDocument, Ticket
 from voelgoed.domain.venues.models import Gate, Venue
 from voelgoed.domain.waiting_list.models import WaitingListEntry, WaitingListSettings
@@ -56,6 +66,9 @@ __all__ = [
     "EventCancellation",
     "EventCancellationOrder",
     "EventInventory",
+    "EventSeat",
+    "EventSeatCategory",
+    "EventSeating",
     "EventSigningKey",
     "FunnelBucket",
     "Gate",
@@ -78,6 +91,11 @@ __all__ = [
     "Refund",
     "RefundTicket",
     "ScanSession",
+    "Seat",
+    "SeatCategory",
+    "SeatRow",
+    "SeatSection",
+    "SeatingPlan",
     "TaxDocument",
     "TaxDocumentCounter",
     "Ticket",

@@ -52,11 +52,21 @@ class AppError(Exception):
     slug = "bad-request"
     title = "Bad request"
 
-    def __init__(self, detail: str, *, errors: list[FieldError] | None = None, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
+    ):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
         self.headers = headers or {}
+        # RFC 9457 extension members, added at the top level of the problem document (e.g. the
+        # seats taken and the alternatives offered: domain/seating/holds.py).
+        self.extensions = extensions
 
 
 class Unauthorized(AppError):
@@ -88,12 +98,16 @@ class TooManyRequests(AppError):
 
 
 def _problem_response(
-    request: Request[Any, Any, Any], problem: Problem, headers: dict[str, str] | None = None
+    request: Request[Any, Any, Any],
+    problem: Problem,
+    headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> Response[Any]:
     problem.instance = request.url.path
     problem.request_id = current_request_id()
+    body = {**extensions, **msgspec.to_builtins(problem)} if extensions else problem
     return Response(
-        content=msgspec.json.encode(problem),
+        content=msgspec.json.encode(body),
         status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
@@ -225,7 +239,7 @@ def _body_errors(request: Request[Any, Any, Any]) -> list[FieldError]:
 
 def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[Any]:
     problem = Problem(type=_type(exc.slug), title=exc.title, status=exc.status, detail=exc.detail, errors=exc.errors)
-    return _problem_response(request, problem, exc.headers)
+    return _problem_response(request, problem, exc.headers, exc.extensions)
 
 
 def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:

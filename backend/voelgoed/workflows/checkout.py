@@ -39,6 +39,7 @@ from voelgoed.domain.orders.services import normalise_reference, token_matches
 from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.payments.providers.base import PaymentContext, PaymentRedirect
 from voelgoed.domain.refunds.jobs import enqueue_late_payment_refund
+from voelgoed.domain.seating import sales as seat_sales
 from voelgoed.domain.tickets.issuing import issue_for_order
 from voelgoed.domain.tickets.jobs import enqueue_delivery
 from voelgoed.domain.webhooks import payloads
@@ -163,6 +164,8 @@ async def cancel_order(db: AsyncSession, *, reference: str, token: str | None) -
     order = await _relock(db, order.id)
     OrderLifecycle(order).send("cancel")  # 409 unless reserved / awaiting payment
     await _record_order(db, order, WebhookEventType.ORDER_CANCELLED)
+    if seat_sales.seats_of_lines(order.lines):
+        await seat_sales.release_seats(conn, order.id)  # reserved seats: on sale again at once
     counts = _line_counts(order)
     await inventory.move_type_counters(conn, {t: (-n, 0) for t, n in counts.items()}, check=False)
     await inventory.move_event_counters(conn, inv, -sum(counts.values()), 0)
@@ -418,7 +421,16 @@ async def _settle(db: AsyncSession, conn: Any, inv: inventory.InventoryRow, orde
     when this payment paid the order; False when it was flagged `needs_refund` (money owed back)."""
     counts = _line_counts(order)
     lifecycle = OrderLifecycle(order)
+    seats = seat_sales.seats_of_lines(order.lines)  # reserved seats (domain/seating); none for GA
     if order.status in HOLDING_STATUSES:  # still held (even if the time ran out, nobody released it)
+        if seats and not await _sell_seats(db, conn, order.id, seats):
+            # The hold lapsed and another buyer took a seat: this payment cannot be a sale.
+            await inventory.move_type_counters(conn, {t: (-n, 0) for t, n in counts.items()}, check=False)
+            await inventory.move_event_counters(conn, inv, -sum(counts.values()), 0)
+            lifecycle.send("expire")
+            order.needs_refund = True
+            log.warning("payment for %s: a seat was taken after the hold lapsed, flagged for refund", order.reference)
+            return False
         await inventory.move_type_counters(conn, {t: (-n, n) for t, n in counts.items()})
         await inventory.move_event_counters(conn, inv, -sum(counts.values()), sum(counts.values()))
         if order.status == "reserved":
@@ -430,6 +442,8 @@ async def _settle(db: AsyncSession, conn: Any, inv: inventory.InventoryRow, orde
             async with db.begin_nested():
                 await inventory.move_type_counters(conn, {t: (0, n) for t, n in counts.items()})
                 await inventory.move_event_counters(conn, inv, 0, sum(counts.values()))
+                if seats and not await seat_sales.sell_seats(conn, order.id, seats):
+                    raise inventory.StockShort("seats")  # a seat was taken meanwhile
         except inventory.StockShort:  # the savepoint undid any partial move
             order.needs_refund = True
             log.warning("late payment for %s: stock gone, flagged for refund", order.reference)
@@ -449,6 +463,17 @@ async def _settle(db: AsyncSession, conn: Any, inv: inventory.InventoryRow, orde
     order.needs_refund = True
     log.warning("payment for %s order %s: flagged for refund", order.status, order.reference)
     return False
+
+
+async def _sell_seats(db: AsyncSession, conn: Any, order_id: uuid.UUID, seats: list[uuid.UUID]) -> bool:
+    """Mark the order's seats sold, or change nothing (savepoint) when one is no longer its own."""
+    try:
+        async with db.begin_nested():
+            if not await seat_sales.sell_seats(conn, order_id, seats):
+                raise inventory.StockShort("seats")
+    except inventory.StockShort:
+        return False
+    return True
 
 
 async def _issue(db: AsyncSession, order: Order) -> list[Any]:

@@ -42,6 +42,7 @@ from voelgoed.domain.refunds import outcomes, services
 from voelgoed.domain.refunds.jobs import enqueue_refund
 from voelgoed.domain.refunds.models import Refund
 from voelgoed.domain.refunds.services import RefundRequest
+from voelgoed.domain.seating import sales as seat_sales
 from voelgoed.domain.tickets.machines import TicketLifecycle
 from voelgoed.domain.tickets.models import Ticket
 from voelgoed.domain.waiting_list.jobs import enqueue_offer_run
@@ -88,15 +89,19 @@ async def _void(db: AsyncSession, inv: inventory.InventoryRow, order: Order, tic
     """Void tickets and, for a paid order (its tickets count as sold), put their stock back."""
     counts: Counter[uuid.UUID] = Counter()
     voided: list[uuid.UUID] = []
+    seats: list[uuid.UUID] = []
     for ticket in tickets:
         if ticket.status != "valid":
             continue
         TicketLifecycle(ticket).send("void")
         counts[ticket.ticket_type_id] += 1
         voided.append(ticket.id)
+        if ticket.event_seat_id is not None:
+            seats.append(ticket.event_seat_id)
     await _record_voided(db, order, voided)
     if counts and order.status == "paid":
         conn = await db.connection()
+        await seat_sales.release_sold_seats(conn, order.id, seats)  # reserved seats: on sale again
         await inventory.move_type_counters(conn, {t: (0, -n) for t, n in counts.items()}, check=False)
         await inventory.move_event_counters(conn, inv, 0, -sum(counts.values()))
     return sum(counts.values())

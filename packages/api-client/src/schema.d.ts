@@ -1597,6 +1597,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/organizations/{organization_id}/events/{event_id}/seating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an event's seating.
+         * @description The plan version the event sells, its categories with their ticket types, and how many
+         *     seats are available, held, sold and blocked. 404 when the event has no seating.
+         *
+         *     Access: the `events:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
+         */
+        get: operations["getEventSeating"];
+        /**
+         * Assign a seating plan to an event.
+         * @description Sell the event with this plan version (of the event's venue), each category as a ticket
+         *     type of the event (its price; its quantity must cover the category's seats). Another
+         *     version while seats are held or sold: 409. The same version with another map keeps every
+         *     seat's status (blocks included).
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
+         */
+        put: operations["assignEventSeating"];
+        post?: never;
+        /**
+         * Remove an event's seating.
+         * @description Stop selling the event with reserved seats (409 while seats are held or sold).
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
+         */
+        delete: operations["removeEventSeating"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/events/{event_id}/seating/block": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Block seats of an event.
+         * @description Keep seats off sale with a reason (cameras, sponsors, comps, ...). Seats held or sold:
+         *     409 naming them, nothing changed. Blocking a blocked seat again sets the new reason.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
+         */
+        post: operations["blockSeats"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/events/{event_id}/seating/unblock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unblock seats of an event.
+         * @description Put blocked seats back on sale (seats not blocked are left as they are).
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
+         */
+        post: operations["unblockSeats"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/organizations/{organization_id}/events/{event_id}/series": {
         parameters: {
             query?: never;
@@ -2716,6 +2799,93 @@ export interface paths {
         patch: operations["updateGate"];
         trace?: never;
     };
+    "/api/organizations/{organization_id}/venues/{venue_id}/seating-plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the venue's seating plans.
+         * @description Every version of every seating plan of the venue, newest version first per plan.
+         *
+         *     Access: the `venues:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
+         */
+        get: operations["listSeatingPlans"];
+        put?: never;
+        /**
+         * Create (import) a seating plan.
+         * @description The body is a document in the seating JSON format (docs/seating.md); ids in it are
+         *     ignored. 422 at the field for a broken plan (a category that does not exist, a seat label
+         *     twice in a row, a standing area without capacity, ...).
+         *
+         *     Access: the `venues:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
+         */
+        post: operations["createSeatingPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/venues/{venue_id}/seating-plans/{plan_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a seating plan version.
+         * @description The plan version as a document with every id (sections, rows, seats, categories).
+         *
+         *     Access: the `venues:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
+         */
+        get: operations["getSeatingPlan"];
+        /**
+         * Replace a seating plan's contents.
+         * @description A version an event sells (or an older version) is never changed: the answer is then the
+         *     lineage's next version, with a new id. A version no event uses is replaced in place.
+         *
+         *     Access: the `venues:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
+         */
+        put: operations["replaceSeatingPlan"];
+        post?: never;
+        /**
+         * Delete a seating plan version.
+         * @description 409 while an event sells it.
+         *
+         *     Access: the `venues:write` permission (roles: owner, admin, staff); API keys with the `events:write` scope.
+         */
+        delete: operations["deleteSeatingPlan"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/venues/{venue_id}/seating-plans/{plan_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export a seating plan version.
+         * @description The plan version in the portable JSON format (no ids): createSeatingPlan imports it.
+         *
+         *     Access: the `venues:read` permission (roles: owner, admin, staff, viewer); API keys with the `events:read` scope.
+         */
+        get: operations["exportSeatingPlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/payments/ozow/notify": {
         parameters: {
             query?: never;
@@ -2894,6 +3064,81 @@ export interface paths {
          *     Access: public, no sign-in needed.
          */
         post: operations["createReservation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/events/{slug}/seat-reservations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hold reserved seats.
+         * @description For HOLD_MINUTES: `seat_ids` (specific seats) or `best_available`
+         *     (N seats of a category, together in one row where possible, then nearest the stage).
+         *     The answer is a reservation like createReservation's (its `access_token` shown once) with
+         *     the seats. A seat taken meanwhile: 409 whose `taken_seats` names them and `alternatives`
+         *     offers the nearest free seats of the same category. A seat not of this event, the same
+         *     seat twice, more than the ticket type's per-order maximum: 422. Idempotent per key.
+         *
+         *     Access: public, no sign-in needed.
+         */
+        post: operations["createSeatReservation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/events/{slug}/seating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an event's seating plan for the seat picker.
+         * @description Sections, rows and seats (with ids, in the
+         *     order of the availability string) and each category's ticket type and price. 404 when the
+         *     event sells no reserved seats.
+         *
+         *     Access: public, no sign-in needed.
+         */
+        get: operations["getPublicSeatingPlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/events/{slug}/seating/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an event's live seat availability.
+         * @description Every seat's status as one string, one letter per seat in the plan's seat order (`a`
+         *     available, `h` held, `s` sold, `b` blocked), with the plan version it belongs to. Cached
+         *     and refreshed on every change; send the ETag back as If-None-Match for a 304.
+         *
+         *     Access: public, no sign-in needed.
+         */
+        get: operations["getPublicSeatAvailability"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3764,6 +4009,24 @@ export interface components {
             total: number;
         };
         /**
+         * BestAvailable
+         * @description The best `quantity` free seats of a category: together in one row where possible, then
+         *     nearest the stage (docs/seating.md).
+         * @example {
+         *       "category": "stalls",
+         *       "quantity": 2
+         *     }
+         */
+        BestAvailable: {
+            /**
+             * @description The key of the category to choose from.
+             * @example stalls
+             */
+            category: string;
+            /** @description How many seats. */
+            quantity: number;
+        };
+        /**
          * BillingDetailsRead
          * @description The buyer's details for the order's invoice.
          * @example {
@@ -3842,6 +4105,12 @@ export interface components {
             vat_number?: string | null;
         };
         /**
+         * BlockReason
+         * @description Why an organiser kept a seat off sale.
+         * @enum {string}
+         */
+        BlockReason: "cameras" | "sponsors" | "comps" | "technical" | "other";
+        /**
          * BrandingSettingsRead
          * @description What buyers see of the organisation.
          * @example {
@@ -3908,6 +4177,26 @@ export interface components {
              * @example Wynfeeste en konserte in die Boland.
              */
             public_description?: string | null;
+        };
+        /**
+         * CategoryMapping
+         * @description Seats of this category are sold as this ticket type (its price, its counters).
+         * @example {
+         *       "category": "stalls",
+         *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *     }
+         */
+        CategoryMapping: {
+            /**
+             * @description The key of a category of the plan.
+             * @example stalls
+             */
+            category: string;
+            /**
+             * Format: uuid
+             * @description A ticket type of the event: the price and counters of these seats.
+             */
+            ticket_type_id: string;
         };
         /**
          * CheckinBucketRead
@@ -5340,6 +5629,35 @@ export interface components {
          */
         EventCancellationStatus: "running" | "finished" | "failed";
         /**
+         * EventCategoryRead
+         * @description A seat category of the event's plan, with its seat count and the ticket type it sells as.
+         * @example {
+         *       "color": "color",
+         *       "key": "key",
+         *       "name": "name",
+         *       "price_cents": 25000,
+         *       "seats": 2,
+         *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
+         *       "ticket_type_name": "Algemene toegang"
+         *     }
+         */
+        EventCategoryRead: {
+            /** @description The category's colour (#rrggbb). */
+            color: string;
+            /** @description The category's key in the plan. */
+            key: string;
+            /** @description The category's name. */
+            name: string;
+            /** @description That ticket type's price in cents (VAT-inclusive). */
+            price_cents: number | null;
+            /** @description Seats of this category in the plan. */
+            seats: number;
+            /** @description The ticket type it is sold as; null: not on sale at this event. */
+            ticket_type_id: string | null;
+            /** @description That ticket type's name. */
+            ticket_type_name: string | null;
+        };
+        /**
          * EventCopyCreate
          * @description A draft copy of an event at a new date (workflows/event_copies.py). Times without an offset
          *     are read in the event's time zone; without `ends_at` the copy lasts as long as the source.
@@ -5763,6 +6081,75 @@ export interface components {
             venue_id: string | null;
             /** @description The venue's name. */
             venue_name: string | null;
+        };
+        /**
+         * EventSeatingAssign
+         * @description The plan version an event sells and which ticket type each category is sold as.
+         * @example {
+         *       "categories": [
+         *         {
+         *           "category": "stalls",
+         *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *         }
+         *       ],
+         *       "plan_id": "8c41720f-3530-55eb-839c-c3ea0f480f2d"
+         *     }
+         */
+        EventSeatingAssign: {
+            /** @description Which ticket type each category is sold as; unmapped categories are not on sale. */
+            categories: components["schemas"]["CategoryMapping"][];
+            /**
+             * Format: uuid
+             * @description A plan version of the event's venue.
+             */
+            plan_id: string;
+        };
+        /**
+         * EventSeatingRead
+         * @description An event's seating: the plan version, the category map, seats per status.
+         * @example {
+         *       "categories": [
+         *         {
+         *           "color": "color",
+         *           "key": "key",
+         *           "name": "name",
+         *           "price_cents": 25000,
+         *           "seats": 2,
+         *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
+         *           "ticket_type_name": "Algemene toegang"
+         *         }
+         *       ],
+         *       "counts": {
+         *         "available": 376,
+         *         "blocked": 2,
+         *         "held": 2,
+         *         "sold": 120
+         *       },
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "plan_id": "8c41720f-3530-55eb-839c-c3ea0f480f2d",
+         *       "plan_name": "plan name",
+         *       "plan_version": 2
+         *     }
+         */
+        EventSeatingRead: {
+            /** @description The plan's categories with what they are sold as. */
+            categories: components["schemas"]["EventCategoryRead"][];
+            /** @description Seats per status. */
+            counts: components["schemas"]["SeatCounts"];
+            /**
+             * Format: uuid
+             * @description The event.
+             */
+            event_id: string;
+            /**
+             * Format: uuid
+             * @description The plan version the event sells.
+             */
+            plan_id: string;
+            /** @description That plan's name. */
+            plan_name: string;
+            /** @description That plan's version number. */
+            plan_version: number;
         };
         /**
          * EventSeriesCreate
@@ -6392,6 +6779,38 @@ export interface components {
              * @constant
              */
             status: "ok";
+        };
+        /**
+         * HeldSeatRead
+         * @description A seat held for the order: where it is (section, row, seat).
+         * @example {
+         *       "label": "label",
+         *       "price_cents": 25000,
+         *       "row": "row",
+         *       "seat_id": "5fe3eb47-6c43-5d9b-88e2-a6bb40ed2a3c",
+         *       "section": "section",
+         *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *     }
+         */
+        HeldSeatRead: {
+            /** @description The seat's label in its row. */
+            label: string;
+            /** @description The seat's price in cents (VAT-inclusive). */
+            price_cents: number;
+            /** @description The row's label. */
+            row: string;
+            /**
+             * Format: uuid
+             * @description The plan's seat id.
+             */
+            seat_id: string;
+            /** @description The section's name. */
+            section: string;
+            /**
+             * Format: uuid
+             * @description The ticket type the seat is sold as.
+             */
+            ticket_type_id: string;
         };
         /**
          * HolderNameMode
@@ -8166,6 +8585,201 @@ export interface components {
             name: string;
         };
         /**
+         * PlanCategory
+         * @description A price category of the plan; each event maps it to one of its ticket types.
+         * @example {
+         *       "color": "#d04040",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "key": "stalls",
+         *       "name": "Stalls"
+         *     }
+         */
+        PlanCategory: {
+            /**
+             * @description Colour on the seat map (#rrggbb).
+             * @default #888888
+             * @example #d04040
+             */
+            color: string;
+            /** @description The stored category's id (reads only). */
+            id?: string | null;
+            /**
+             * @description The plan's own short name of the category; seats refer to it.
+             * @example stalls
+             */
+            key: string;
+            /**
+             * @description What buyers see, e.g. Front stalls.
+             * @example Stalls
+             */
+            name: string;
+        };
+        /**
+         * PlanRow
+         * @description A row of seats, listed left to right as drawn (neighbours in the list are adjacent seats).
+         *     Rows are listed nearest the stage first.
+         * @example {
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "label": "12",
+         *       "seats": [
+         *         {
+         *           "accessible": false,
+         *           "category": "stalls",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "label": "12",
+         *           "restricted_view": false,
+         *           "x": 1.5,
+         *           "y": 1.5
+         *         }
+         *       ]
+         *     }
+         */
+        PlanRow: {
+            /** @description The stored row's id (reads only). */
+            id?: string | null;
+            /**
+             * @description The row's label, e.g. A.
+             * @example 12
+             */
+            label: string;
+            /** @description The row's seats, left to right as drawn. */
+            seats: components["schemas"]["PlanSeat"][];
+        };
+        /**
+         * PlanSeat
+         * @description One seat: its label within the row, where it is drawn, its category and flags.
+         * @example {
+         *       "accessible": false,
+         *       "category": "stalls",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "label": "12",
+         *       "restricted_view": false,
+         *       "x": 1.5,
+         *       "y": 1.5
+         *     }
+         */
+        PlanSeat: {
+            /**
+             * @description A wheelchair or accessible seat.
+             * @default false
+             */
+            accessible: boolean;
+            /**
+             * @description The key of the seat's category.
+             * @example stalls
+             */
+            category: string;
+            /** @description The seat's id (reads only; ignored on import). */
+            id?: string | null;
+            /**
+             * @description The seat's number or name within its row.
+             * @example 12
+             */
+            label: string;
+            /**
+             * @description The view of the stage is partly blocked.
+             * @default false
+             */
+            restricted_view: boolean;
+            /** @description Across, in plan units (absolute). */
+            x: number;
+            /** @description Down, in plan units (absolute). */
+            y: number;
+        };
+        /**
+         * PlanSection
+         * @description A seated section (rows of seats) or a standing area (a capacity, no seats).
+         * @example {
+         *       "capacity": 500,
+         *       "category": "stalls",
+         *       "curve": 0,
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "key": "stalls",
+         *       "kind": "seated",
+         *       "name": "Stalls",
+         *       "rotation": 0,
+         *       "rows": [
+         *         {
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "label": "12",
+         *           "seats": [
+         *             {
+         *               "accessible": false,
+         *               "category": "stalls",
+         *               "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *               "label": "12",
+         *               "restricted_view": false,
+         *               "x": 1.5,
+         *               "y": 1.5
+         *             }
+         *           ]
+         *         }
+         *       ],
+         *       "x": 0,
+         *       "y": 0
+         *     }
+         */
+        PlanSection: {
+            /** @description Places in a standing area (standing areas only). */
+            capacity?: number | null;
+            /** @description A standing area's category (standing areas only). */
+            category?: string | null;
+            /**
+             * @description How much the rows bend towards the stage, -1..1.
+             * @default 0
+             */
+            curve: number;
+            /** @description The stored section's id (reads only). */
+            id?: string | null;
+            /**
+             * @description The plan's own short name of the section, unique in the plan.
+             * @example stalls
+             */
+            key: string;
+            /**
+             * @description seated (rows of seats) or standing (a capacity).
+             * @default seated
+             * @enum {string}
+             */
+            kind: "seated" | "standing";
+            /**
+             * @description What buyers see, e.g. Stalls.
+             * @example Stalls
+             */
+            name: string;
+            /**
+             * @description The section's turn, in degrees.
+             * @default 0
+             */
+            rotation: number;
+            /** @description Rows of a seated section, nearest the stage first. */
+            rows?: components["schemas"]["PlanRow"][];
+            /**
+             * @description Where the editor placed the section: across.
+             * @default 0
+             */
+            x: number;
+            /**
+             * @description Where the editor placed the section: down.
+             * @default 0
+             */
+            y: number;
+        };
+        /**
+         * Point
+         * @description A point on the plan, in plan units.
+         * @example {
+         *       "x": 1.5,
+         *       "y": 1.5
+         *     }
+         */
+        Point: {
+            /** @description Across, in plan units. */
+            x: number;
+            /** @description Down, in plan units (0: the top of the drawing). */
+            y: number;
+        };
+        /**
          * PrivacySettingsRead
          * @description How long attendee details are kept.
          * @example {
@@ -8461,6 +9075,112 @@ export interface components {
              * @default 0
              */
             vat_rate_bp: number;
+        };
+        /**
+         * PublicSeatCategoryRead
+         * @description A seat category as buyers see it: name, colour, and the ticket type (price) it sells as.
+         * @example {
+         *       "color": "color",
+         *       "key": "key",
+         *       "name": "name",
+         *       "price_cents": 25000,
+         *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *     }
+         */
+        PublicSeatCategoryRead: {
+            /** @description The category's colour (#rrggbb). */
+            color: string;
+            /** @description The category's key (seats in the plan name it). */
+            key: string;
+            /** @description The category's name. */
+            name: string;
+            /** @description The price of one seat, in cents (VAT-inclusive). */
+            price_cents: number;
+            /**
+             * Format: uuid
+             * @description The ticket type a seat of this category is sold as.
+             */
+            ticket_type_id: string;
+        };
+        /**
+         * PublicSeatingRead
+         * @description The event's seating plan for the seat picker: the drawing (with seat ids) and what each
+         *     category costs. Seats' live status: getPublicSeatAvailability.
+         * @example {
+         *       "categories": [
+         *         {
+         *           "color": "color",
+         *           "key": "key",
+         *           "name": "name",
+         *           "price_cents": 25000,
+         *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *         }
+         *       ],
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "plan": {
+         *         "categories": [
+         *           {
+         *             "color": "#d04040",
+         *             "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *             "key": "stalls",
+         *             "name": "Stalls"
+         *           }
+         *         ],
+         *         "focus": {
+         *           "x": 1.5,
+         *           "y": 1.5
+         *         },
+         *         "format": "voelgoed-seating",
+         *         "format_version": 1,
+         *         "height": 1.5,
+         *         "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *         "name": "Main hall",
+         *         "sections": [
+         *           {
+         *             "capacity": 500,
+         *             "category": "stalls",
+         *             "curve": 0,
+         *             "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *             "key": "stalls",
+         *             "kind": "seated",
+         *             "name": "Stalls",
+         *             "rotation": 0,
+         *             "rows": [
+         *               {
+         *                 "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *                 "label": "12",
+         *                 "seats": [
+         *                   {
+         *                     "accessible": false,
+         *                     "category": "stalls",
+         *                     "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *                     "label": "12",
+         *                     "restricted_view": false,
+         *                     "x": 1.5,
+         *                     "y": 1.5
+         *                   }
+         *                 ]
+         *               }
+         *             ],
+         *             "x": 0,
+         *             "y": 0
+         *           }
+         *         ],
+         *         "version": 2,
+         *         "width": 1.5
+         *       }
+         *     }
+         */
+        PublicSeatingRead: {
+            /** @description Categories on sale, with their prices. */
+            categories: components["schemas"]["PublicSeatCategoryRead"][];
+            /**
+             * Format: uuid
+             * @description The event.
+             */
+            event_id: string;
+            /** @description The plan's drawing with every id; seats in the availability string's order. */
+            plan: components["schemas"]["SeatingPlanDocument"];
         };
         /**
          * PublicTicketTypeRead
@@ -9748,6 +10468,302 @@ export interface components {
             server_time: string;
             /** @description The ticket scanned; null when the payload is not a ticket of this event. */
             ticket: components["schemas"]["TicketInfo"] | null;
+        };
+        /**
+         * SeatAvailabilityRead
+         * @description One status letter per seat in the plan's seat order (sections, rows, seats as listed):
+         *     `a` available, `h` held, `s` sold, `b` blocked.
+         * @example {
+         *       "etag": "etag",
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "plan_id": "8c41720f-3530-55eb-839c-c3ea0f480f2d",
+         *       "plan_version": 2,
+         *       "seat_codes": "aaahssab"
+         *     }
+         */
+        SeatAvailabilityRead: {
+            /** @description Changes whenever a letter changes (also sent as the ETag header). */
+            etag: string;
+            /**
+             * Format: uuid
+             * @description The event.
+             */
+            event_id: string;
+            /**
+             * Format: uuid
+             * @description The plan version the letters belong to.
+             */
+            plan_id: string;
+            /** @description That plan's version number. */
+            plan_version: number;
+            /**
+             * @description One letter per seat, in plan order.
+             * @example aaahssab
+             */
+            seat_codes: string;
+        };
+        /**
+         * SeatBlock
+         * @description Keep seats off sale (cameras, sponsors, comps, ...).
+         * @example {
+         *       "reason": "cameras",
+         *       "seat_ids": [
+         *         "5fe3eb47-6c43-5d9b-88e2-a6bb40ed2a3c"
+         *       ]
+         *     }
+         */
+        SeatBlock: {
+            /** @description Why the seats are kept off sale. */
+            reason: components["schemas"]["BlockReason"];
+            /** @description Seat ids of the plan. */
+            seat_ids: string[];
+        };
+        /**
+         * SeatCounts
+         * @description Seats per status.
+         * @example {
+         *       "available": 376,
+         *       "blocked": 2,
+         *       "held": 2,
+         *       "sold": 120
+         *     }
+         */
+        SeatCounts: {
+            /** @description Seats on sale now (lapsed holds included). */
+            available: number;
+            /** @description Seats kept off sale by the organiser. */
+            blocked: number;
+            /** @description Seats in a live hold. */
+            held: number;
+            /** @description Seats of paid orders. */
+            sold: number;
+        };
+        /**
+         * SeatReservationCreate
+         * @description Hold specific seats (`seat_ids`) or the best available (`best_available`): exactly one.
+         * @example {
+         *       "best_available": {
+         *         "category": "stalls",
+         *         "quantity": 2
+         *       },
+         *       "seat_ids": [
+         *         "5fe3eb47-6c43-5d9b-88e2-a6bb40ed2a3c"
+         *       ],
+         *       "session_id": "session id"
+         *     }
+         */
+        SeatReservationCreate: {
+            /** @description Or: the best seats of a category. */
+            best_available?: components["schemas"]["BestAvailable"] | null;
+            /** @description Specific seats (plan seat ids), each once. */
+            seat_ids?: string[] | null;
+            /** @description The checkout site's analytics session, if any. */
+            session_id?: string | null;
+        };
+        /**
+         * SeatReservationRead
+         * @description The held order (as createReservation answers it) and its seats.
+         * @example {
+         *       "reservation": {
+         *         "access_token": "Xq3v9LmT2pZ8wY4nR6hK0sJ5dF1aC7bE-uG2iO8eN4",
+         *         "coupon_code": "VROEGVOEL",
+         *         "discount_cents": 0,
+         *         "hold_expires_at": "2026-11-20T10:45:00Z",
+         *         "lines": [
+         *           {
+         *             "discount_cents": 0,
+         *             "line_subtotal_cents": 50000,
+         *             "line_total_cents": 50000,
+         *             "quantity": 2,
+         *             "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
+         *             "ticket_type_name": "Algemene toegang",
+         *             "unit_price_cents": 25000
+         *           }
+         *         ],
+         *         "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *         "reference": "VG-7K3M9Q",
+         *         "replayed": false,
+         *         "status": "reserved",
+         *         "subtotal_cents": 50000,
+         *         "total_cents": 50000,
+         *         "vat_cents": 6522,
+         *         "vat_rate_bp": 1500
+         *       },
+         *       "seats": [
+         *         {
+         *           "label": "label",
+         *           "price_cents": 25000,
+         *           "row": "row",
+         *           "seat_id": "5fe3eb47-6c43-5d9b-88e2-a6bb40ed2a3c",
+         *           "section": "section",
+         *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *         }
+         *       ]
+         *     }
+         */
+        SeatReservationRead: {
+            /** @description The held order, as createReservation answers it. */
+            reservation: components["schemas"]["ReservationRead"];
+            /** @description The held seats. */
+            seats: components["schemas"]["HeldSeatRead"][];
+        };
+        /**
+         * SeatUnblock
+         * @description Seats to put back on sale (blocked seats only).
+         * @example {
+         *       "seat_ids": [
+         *         "5fe3eb47-6c43-5d9b-88e2-a6bb40ed2a3c"
+         *       ]
+         *     }
+         */
+        SeatUnblock: {
+            /** @description Seat ids of the plan. */
+            seat_ids: string[];
+        };
+        /**
+         * SeatingPlanDocument
+         * @description A seating plan in VoelgoedEvents' portable JSON format (docs/seating.md).
+         * @example {
+         *       "categories": [
+         *         {
+         *           "color": "#d04040",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "key": "stalls",
+         *           "name": "Stalls"
+         *         }
+         *       ],
+         *       "focus": {
+         *         "x": 1.5,
+         *         "y": 1.5
+         *       },
+         *       "format": "voelgoed-seating",
+         *       "format_version": 1,
+         *       "height": 1.5,
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "name": "Main hall",
+         *       "sections": [
+         *         {
+         *           "capacity": 500,
+         *           "category": "stalls",
+         *           "curve": 0,
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "key": "stalls",
+         *           "kind": "seated",
+         *           "name": "Stalls",
+         *           "rotation": 0,
+         *           "rows": [
+         *             {
+         *               "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *               "label": "12",
+         *               "seats": [
+         *                 {
+         *                   "accessible": false,
+         *                   "category": "stalls",
+         *                   "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *                   "label": "12",
+         *                   "restricted_view": false,
+         *                   "x": 1.5,
+         *                   "y": 1.5
+         *                 }
+         *               ]
+         *             }
+         *           ],
+         *           "x": 0,
+         *           "y": 0
+         *         }
+         *       ],
+         *       "version": 2,
+         *       "width": 1.5
+         *     }
+         */
+        SeatingPlanDocument: {
+            /** @description The price categories seats belong to. */
+            categories: components["schemas"]["PlanCategory"][];
+            /** @description The stage: best available prefers seats nearest it. */
+            focus?: components["schemas"]["Point"];
+            /**
+             * @description Names this format.
+             * @default voelgoed-seating
+             * @constant
+             */
+            format: "voelgoed-seating";
+            /**
+             * @description The format's version.
+             * @default 1
+             * @constant
+             */
+            format_version: 1;
+            /**
+             * @description The drawing's height, in plan units.
+             * @default 1000
+             */
+            height: number;
+            /** @description The stored plan version (reads; null in exports). */
+            id?: string | null;
+            /**
+             * @description The plan's name.
+             * @example Main hall
+             */
+            name: string;
+            /** @description Seated sections and standing areas, in order. */
+            sections: components["schemas"]["PlanSection"][];
+            /** @description The plan's version (reads; null in exports). */
+            version?: number | null;
+            /**
+             * @description The drawing's width, in plan units.
+             * @default 1000
+             */
+            width: number;
+        };
+        /**
+         * SeatingPlanSummary
+         * @description A stored seating plan version (the document itself: getSeatingPlan / exportSeatingPlan).
+         * @example {
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "in_use": false,
+         *       "lineage_id": "125cd135-9427-5ee8-b7a1-91f82dc3bc70",
+         *       "name": "name",
+         *       "seat_count": 2,
+         *       "updated_at": "2026-11-20T10:30:00Z",
+         *       "venue_id": "8cfd852a-4ad2-5ff1-89a2-e9910065f8d7",
+         *       "version": 2
+         *     }
+         */
+        SeatingPlanSummary: {
+            /**
+             * Format: date-time
+             * @description When this version was written.
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description The plan version's id.
+             */
+            id: string;
+            /** @description An event sells this version: a change makes a new version. */
+            in_use: boolean;
+            /**
+             * Format: uuid
+             * @description Shared by every version of this plan.
+             */
+            lineage_id: string;
+            /** @description The plan's name. */
+            name: string;
+            /** @description Seats in this version (standing places not counted). */
+            seat_count: number;
+            /**
+             * Format: date-time
+             * @description When this version last changed.
+             */
+            updated_at: string;
+            /**
+             * Format: uuid
+             * @description The venue the plan belongs to.
+             */
+            venue_id: string;
+            /** @description The version number within the lineage (1, 2, ...). */
+            version: number;
         };
         /**
          * SeriesRepeat
@@ -20552,6 +21568,556 @@ export interface operations {
             };
         };
     };
+    getEventSeating: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventSeatingRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    assignEventSeating: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventSeatingAssign"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventSeatingRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeEventSeating: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    blockSeats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeatBlock"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventSeatingRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unblockSeats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeatUnblock"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventSeatingRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createEventSeries: {
         parameters: {
             query?: never;
@@ -27032,6 +28598,664 @@ export interface operations {
             };
         };
     };
+    listSeatingPlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                venue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatingPlanSummary"][];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSeatingPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                venue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeatingPlanDocument"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatingPlanSummary"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSeatingPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                venue_id: string;
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatingPlanDocument"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replaceSeatingPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                venue_id: string;
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeatingPlanDocument"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatingPlanSummary"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSeatingPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                venue_id: string;
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportSeatingPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                venue_id: string;
+                plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatingPlanDocument"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     receiveOzowNotification: {
         parameters: {
             query?: never;
@@ -27695,6 +29919,333 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReservationRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSeatReservation: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeatReservationCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatReservationRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPublicSeatingPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicSeatingRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPublicSeatAvailability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatAvailabilityRead"];
                 };
             };
             /** @description Malformed request, wrong types or unknown fields */

@@ -9,6 +9,8 @@ the code were wrong.
 Lock order, everywhere, to avoid deadlocks:
   1. the event's `event_inventory` row (it serialises every counter change of one event),
   2. orders,
+     2b. an event's seats (`event_seat`: conditional UPDATEs of seat holds, payments and releases,
+         domain/seating/holds.py and sales.py),
   3. ticket types, sorted by id,
   4. shared quotas (`ticket_quota`), sorted by id,
   5. coupons,

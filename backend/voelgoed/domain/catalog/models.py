@@ -63,6 +63,9 @@ class TicketType(OrgOwned, UUIDAuditBase):
     # so hiding it later brings the same link back.
     access_code: Mapped[str | None] = mapped_column(String(40), default=None)
     sort_order: Mapped[int] = mapped_column(default=0)
+    # Sold with reserved seats (a seating category maps to it: domain/seating/services.py): only
+    # seat holds sell it, the GA hold batcher refuses it (orders/holds.py).
+    seated: Mapped[bool] = mapped_column(default=False, server_default="false")
     # The shared quota this type also draws from (at most one; docs/inventory.md). The type keeps
     # its own `quantity`: what is left is the smaller of the two.
     quota_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -45,6 +45,13 @@ def cache_key(event_id: uuid.UUID) -> str:
     return f"avail:{event_id}"
 
 
+def seat_map_cache_key(event_id: uuid.UUID) -> str:
+    """The cache of the event's seat map (domain/seating/availability.py). Kept here so that every
+    path that drops an event's availability (hold, payment, cancel, refund, expiry job) drops the
+    seat map with it; seating sits above orders and cannot be called from here."""
+    return f"seatmap:{event_id}"
+
+
 async def compute_availability(conn: AsyncConnection, event_id: uuid.UUID, now: datetime | None = None) -> Availability:
     """From PostgreSQL: quantity - reserved - sold per type, capped by its shared quota's and the
     event's room (the same rule as holds.py's `_room`), with holds that have expired but are not
@@ -129,6 +136,6 @@ async def invalidate_availability(redis: Redis | None, *event_ids: uuid.UUID) ->
     if redis is None or not event_ids:
         return
     try:
-        await redis.delete(*[cache_key(e) for e in event_ids])
+        await redis.delete(*[cache_key(e) for e in event_ids], *[seat_map_cache_key(e) for e in event_ids])
     except (RedisError, OSError):  # an outage is logged once per period by lib/redis_client.py
         log.debug("availability cache unavailable; entries expire on their own")

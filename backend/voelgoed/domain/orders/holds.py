@@ -425,6 +425,8 @@ async def _allocate_one(
         # A hidden type without its access code answers exactly as a type that does not exist.
         if tt is None or (tt.hidden and (access is None or tt.access_code != access)):
             raise Unprocessable.field(_items_field(i, "ticket_type_id"), "Not a ticket type of this event.")
+        if tt.seated:  # sold with reserved seats only (domain/seating/holds.py)
+            raise Unprocessable.field(_items_field(i, "ticket_type_id"), f"Choose your seats for {tt.name}.")
         wanted[item.ticket_type_id] += item.quantity
         first_index.setdefault(item.ticket_type_id, i)
     for tt_id, qty in wanted.items():

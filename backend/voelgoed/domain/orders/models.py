@@ -80,6 +80,11 @@ class OrderLine(OrgOwned, UUIDAuditBase):
     unit_price_cents: Mapped[int] = mapped_column()
     discount_cents: Mapped[int] = mapped_column(default=0)
     line_total_cents: Mapped[int] = mapped_column()
+    # A reserved seat (domain/seating): its line has quantity 1. SET NULL: a line of an order that
+    # ended unpaid may lose its seat when the event's plan is changed; sold seats block that change.
+    event_seat_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("event_seat.id", ondelete="SET NULL"), default=None, index=True
+    )
 
     order: Mapped[Order] = relationship(back_populates="lines")
 

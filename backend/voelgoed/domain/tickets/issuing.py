@@ -81,6 +81,7 @@ async def issue_for_order(db: AsyncSession, order: Order) -> list[Ticket]:
                 "order_line_id": line_id,
                 "position": position,
                 "ticket_type_id": wanted[(line_id, position)].ticket_type_id,
+                "event_seat_id": wanted[(line_id, position)].event_seat_id,  # a reserved seat, if any
                 "serial": payload.serial_to_text(payload.new_serial()),
                 # the name the buyer gave for this ticket; else the buyer's own name
                 "holder_name": func.coalesce(name_given_for(line_id, position), order.buyer_name),

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from advanced_alchemy.base import UUIDAuditBase
-from sqlalchemy import DateTime, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voelgoed.db.tenancy import OrgOwned
@@ -16,7 +16,11 @@ class Ticket(OrgOwned, UUIDAuditBase):
     """One admission. `status` (valid | void) changes only through TicketLifecycle."""
 
     __tablename__ = "ticket"
-    __table_args__ = (UniqueConstraint("order_line_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("order_line_id", "position"),
+        # A seat is never sold twice: at most one valid ticket per event seat (domain/seating).
+        Index("uq_ticket_valid_event_seat", "event_seat_id", unique=True, postgresql_where=text("status = 'valid'")),
+    )
 
     event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("event.id", ondelete="RESTRICT"), index=True)
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ticket_order.id", ondelete="CASCADE"), index=True)
@@ -26,6 +30,10 @@ class Ticket(OrgOwned, UUIDAuditBase):
     serial: Mapped[str] = mapped_column(String(32), unique=True)  # random, carried in the signed QR payload
     holder_name: Mapped[str | None] = mapped_column(String(200), default=None)
     status: Mapped[str] = mapped_column(String(20), default="valid", index=True)
+    # The reserved seat (section, row, seat: domain/seating), copied from the order line.
+    event_seat_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("event_seat.id", ondelete="SET NULL"), default=None
+    )
 
 
 class EventSigningKey(OrgOwned, UUIDAuditBase):

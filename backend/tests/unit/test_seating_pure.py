@@ -1,0 +1,155 @@
+"""Seating's pure parts: numbering schemes, section generation, best available, the plan format's
+rules and the seat machine that the bulk UPDATEs are built from."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+import pytest
+
+from voelgoed.domain.seating.best import FreeSeat, best_seats
+from voelgoed.domain.seating.generation import generate_section, row_labels, seat_numbers
+from voelgoed.domain.seating.machines import SeatLifecycle, sources
+from voelgoed.domain.seating.plan_format import (
+    PlanCategory,
+    SeatingPlanDocument,
+    check_plan,
+    decode_plan,
+    plan_json_schema,
+    without_ids,
+)
+from voelgoed.lib.problems import Unprocessable
+
+
+def test_numbering_schemes() -> None:
+    assert seat_numbers(6) == ["1", "2", "3", "4", "5", "6"]
+    assert seat_numbers(4, "right_to_left") == ["4", "3", "2", "1"]
+    assert seat_numbers(4, "odd_left_to_right") == ["1", "3", "5", "7"]
+    assert seat_numbers(3, "odd_right_to_left") == ["5", "3", "1"]
+    assert seat_numbers(3, "even_left_to_right") == ["2", "4", "6"]
+    assert seat_numbers(3, "even_right_to_left") == ["6", "4", "2"]
+    assert seat_numbers(6, "odd_even_from_centre") == ["5", "3", "1", "2", "4", "6"]
+    assert seat_numbers(5, "odd_even_from_centre") == ["5", "3", "1", "2", "4"]
+    # skipped numbers are passed over, not left as gaps; `start` moves the first number
+    assert seat_numbers(5, skip=[13], start=11) == ["11", "12", "14", "15", "16"]
+    assert seat_numbers(3, "odd_left_to_right", start=10, skip=[13]) == ["11", "15", "17"]
+    assert seat_numbers(0) == []
+    with pytest.raises(ValueError):
+        seat_numbers(-1)
+
+
+def test_row_labels_skip_i_and_o_and_go_on_to_two_letters() -> None:
+    labels = row_labels(30)
+    assert labels[:9] == ["A", "B", "C", "D", "E", "F", "G", "H", "J"]
+    assert "I" not in labels and "O" not in labels
+    assert labels[24:26] == ["AA", "AB"]
+    assert row_labels(3, "numbers", start=5) == ["5", "6", "7"]
+
+
+def test_generate_section_lays_out_rows_by_seats() -> None:
+    section = generate_section(
+        key="stalls", name="Stalls", rows=3, seats_per_row=[4, 5, 6], category="A", numbering="right_to_left"
+    )
+    assert [r.label for r in section.rows] == ["A", "B", "C"]
+    assert [len(r.seats) for r in section.rows] == [4, 5, 6]
+    assert [s.label for s in section.rows[0].seats] == ["4", "3", "2", "1"]
+    xs = [s.x for s in section.rows[0].seats]
+    assert xs == sorted(xs) and xs[0] == -xs[-1]  # centred on the origin, left to right
+    assert section.rows[1].seats[0].y > section.rows[0].seats[0].y  # rows go away from the stage
+    curved = generate_section(key="c", name="C", rows=1, seats_per_row=5, category="A", curve=0.5)
+    ends, middle = curved.rows[0].seats[0].y, curved.rows[0].seats[2].y
+    assert ends < middle  # the ends bend towards the stage
+    turned = generate_section(key="t", name="T", rows=1, seats_per_row=2, category="A", rotation=90)
+    assert abs(turned.rows[0].seats[0].x) < 1e-6  # turned a quarter: the row runs down the page
+    with pytest.raises(ValueError):
+        generate_section(key="x", name="X", rows=2, seats_per_row=[1], category="A")
+
+
+def _seat(row: int, index: int, x: float, y: float, row_id: uuid.UUID) -> FreeSeat:
+    return FreeSeat(uuid.uuid4(), uuid.uuid4(), row_id, (0, row), index, x, y)
+
+
+def test_best_prefers_together_then_nearest_the_stage() -> None:
+    rows = [uuid.uuid4() for _ in range(3)]
+    free = []
+    # row 0 (nearest): seats 0,2,4 free (no two together); row 1: 1,2 together off to the side;
+    # row 2: 4,5 together in the middle
+    for i in (0, 2, 4):
+        free.append(_seat(0, i, i * 10.0, 0.0, rows[0]))
+    for i in (1, 2):
+        free.append(_seat(1, i, i * 10.0, 10.0, rows[1]))
+    for i in (4, 5):
+        free.append(_seat(2, i, i * 10.0 - 5, 20.0, rows[2]))
+    picked = best_seats(free, 2, focus=(40.0, 0.0))
+    assert picked is not None and [s.row_index for s in picked] == [4, 5] and picked[0].row_id == rows[2]
+    # nearer the side block: that pair wins
+    picked = best_seats(free, 2, focus=(15.0, 0.0))
+    assert picked is not None and picked[0].row_id == rows[1]
+    # a single seat: the one nearest the stage point
+    one = best_seats(free, 1, focus=(20.0, 0.0))
+    assert one is not None and (one[0].row_id, one[0].row_index) == (rows[0], 2)
+    # three together exist nowhere: the three nearest, one by one, nearest rows first
+    three = best_seats(free, 3, focus=(20.0, 0.0))
+    assert three is not None
+    assert [(rows.index(s.row_id), s.row_index) for s in three] == [(0, 2), (1, 1), (1, 2)]
+    assert best_seats(free, 8, focus=(0.0, 0.0)) is None
+
+
+def _doc(**overrides: object) -> SeatingPlanDocument:
+    base = {
+        "name": "Hall",
+        "categories": [{"key": "A", "name": "Front"}],
+        "sections": [
+            {
+                "key": "stalls",
+                "name": "Stalls",
+                "rows": [{"label": "A", "seats": [{"label": "1", "x": 0, "y": 0, "category": "A"}]}],
+            },
+            {"key": "floor", "name": "Floor", "kind": "standing", "capacity": 100, "category": "A"},
+        ],
+        **overrides,
+    }
+    return msgspec.convert(base, SeatingPlanDocument)
+
+
+def test_plan_rules() -> None:
+    check_plan(_doc())
+    bad = _doc()
+    bad.sections[0].rows[0].seats.append(bad.sections[0].rows[0].seats[0])
+    bad.sections[0].rows[0].seats[0] = msgspec.structs.replace(bad.sections[0].rows[0].seats[0], category="Z")
+    with pytest.raises(Unprocessable) as err:
+        check_plan(bad)
+    fields = {e.field for e in err.value.errors or []}
+    assert fields == {"sections.0.rows.0.seats.0.category", "sections.0.rows.0.seats.1.label"}
+    standing = _doc()
+    standing.sections[1] = msgspec.structs.replace(standing.sections[1], capacity=None)
+    with pytest.raises(Unprocessable):
+        check_plan(standing)
+    twice = _doc(categories=[{"key": "A", "name": "x"}, {"key": "A", "name": "y"}])
+    with pytest.raises(Unprocessable):
+        check_plan(twice)
+    with pytest.raises(Unprocessable):
+        decode_plan(b'{"name": "x", "categories": [], "sections": [], "extra": 1}')
+    assert "SeatingPlanDocument" in str(plan_json_schema())
+
+
+def test_document_round_trips_through_json() -> None:
+    doc = _doc()
+    raw = msgspec.json.encode(doc)
+    assert decode_plan(raw) == doc
+    with_ids = msgspec.structs.replace(doc, id=uuid.uuid4(), categories=[PlanCategory("A", "Front", id=uuid.uuid4())])
+    assert without_ids(with_ids) == doc
+
+
+def test_bulk_updates_follow_the_seat_machine() -> None:
+    assert sources("hold") == ("available", "held")
+    assert sources("sell") == ("held", "sold")
+    assert sources("release") == ("held",)
+    assert sources("release_sold") == ("sold",)
+
+    class Row:
+        status = "sold"
+
+    with pytest.raises(Exception):  # noqa: B017 (TransitionNotAllowed)
+        SeatLifecycle(Row()).send("block")  # a sold seat cannot be blocked

@@ -1,0 +1,68 @@
+"""Which free seats are "best": a pure function over free seats and a focus point.
+
+The rule (docs/seating.md):
+1. Together first: a block of N seats next to each other in one row (consecutive in the row's
+   left-to-right order, `row_index`, with no seat between them that is taken, blocked or missing).
+2. Among blocks, the one whose centre is nearest the focus (the plan's stage point for "best
+   available"; the requested seats' centre when offering alternatives to seats that were taken).
+   Ties: the row nearer the stage (section order, then row order), then the leftmost block.
+3. When no row has N together: the N free seats nearest the focus, one by one.
+
+Distances are plain Euclidean in plan units, so "nearest the stage" and "nearest the centre" of a
+curved or rotated section both come from where the seats are drawn, not from their labels.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FreeSeat:
+    event_seat_id: uuid.UUID
+    seat_id: uuid.UUID
+    row_id: uuid.UUID
+    row_rank: tuple[int, int]  # (section sort order, row sort order): smaller is nearer the stage
+    row_index: int  # left to right within the row
+    x: float
+    y: float
+
+
+def _distance(x: float, y: float, focus: tuple[float, float]) -> float:
+    return math.hypot(x - focus[0], y - focus[1])
+
+
+def best_seats(free: Sequence[FreeSeat], n: int, focus: tuple[float, float]) -> list[FreeSeat] | None:
+    """The best `n` of `free` (see the module's rule), or None when fewer than `n` are free."""
+    if n < 1 or len(free) < n:
+        return None
+    rows: dict[uuid.UUID, list[FreeSeat]] = defaultdict(list)
+    for seat in free:
+        rows[seat.row_id].append(seat)
+    best: tuple[float, tuple[int, int], int] | None = None
+    chosen: list[FreeSeat] | None = None
+    for seats in rows.values():
+        if len(seats) < n:
+            continue
+        seats.sort(key=lambda s: s.row_index)
+        for i in range(len(seats) - n + 1):
+            block = seats[i : i + n]
+            if block[-1].row_index - block[0].row_index != n - 1:
+                continue  # a gap: not together
+            cx = sum(s.x for s in block) / n
+            cy = sum(s.y for s in block) / n
+            score = (round(_distance(cx, cy, focus), 6), block[0].row_rank, block[0].row_index)
+            if best is None or score < best:
+                best, chosen = score, block
+    if chosen is not None:
+        return chosen
+    ranked = sorted(free, key=lambda s: (round(_distance(s.x, s.y, focus), 6), s.row_rank, s.row_index))
+    return sorted(ranked[:n], key=lambda s: (s.row_rank, s.row_index))
+
+
+def centre_of(seats: Sequence[FreeSeat]) -> tuple[float, float]:
+    return (sum(s.x for s in seats) / len(seats), sum(s.y for s in seats) / len(seats))

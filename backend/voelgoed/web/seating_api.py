@@ -1,0 +1,256 @@
+"""The public seating API for buyers: an event's plan for the seat picker, its live seat map, and
+seat holds (specific seats or best available). Same rate limit and order token as the rest of
+the buyer API (web/buyer_api.py); a seat hold is an ordinary order afterwards (checkout, pay,
+cancel with the same operations)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
+from redis.asyncio import Redis
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from voelgoed.auth.permissions import Access, access
+from voelgoed.domain.catalog.inventory import TT, utcnow
+from voelgoed.domain.events.models import Event
+from voelgoed.domain.orders.availability import invalidate_availability
+from voelgoed.domain.orders.holds import HoldResult
+from voelgoed.domain.orders.models import LINE, ORD
+from voelgoed.domain.orders.pricing import Amounts, PricedLine
+from voelgoed.domain.orders.schemas import reservation_read
+from voelgoed.domain.seating import availability
+from voelgoed.domain.seating.holds import (
+    _SEAT_COLUMNS,
+    _SEAT_JOIN,
+    ES,
+    HeldSeat,
+    SeatHoldRequest,
+    SeatHoldResult,
+    SeatsTaken,
+    hold_seats,
+    nearest_free,
+    seat_conflict,
+)
+from voelgoed.domain.seating.models import EventSeatCategory, EventSeating, SeatCategory, SeatingPlan
+from voelgoed.domain.seating.plans import plan_document
+from voelgoed.domain.seating.schemas import (
+    PublicSeatCategoryRead,
+    PublicSeatingRead,
+    SeatAvailabilityRead,
+    SeatReservationCreate,
+    SeatReservationRead,
+    held_seat_read,
+)
+from voelgoed.lib.metrics import count_hold
+from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
+from voelgoed.settings import Settings
+from voelgoed.web.buyer_api import IDEMPOTENCY_HEADER, _engine, _event_id_for, _idempotency_key, _limit, _slugs
+
+
+async def _event(db: AsyncSession, slug: str) -> Event:
+    event = await db.scalar(select(Event).where(Event.slug == slug, Event.status.in_(("published", "closed"))))
+    if event is None:
+        raise NotFound("No such event.")
+    return event
+
+
+async def _replay(conn: AsyncConnection, event_id: uuid.UUID, key: str) -> SeatHoldResult | None:
+    """The order an earlier request with this Idempotency-Key made (its token is not shown again)."""
+    order = (await conn.execute(select(ORD).where(ORD.c.idempotency_key == key))).first()
+    if order is None:
+        return None
+    if order.event_id != event_id:
+        raise Conflict("This Idempotency-Key was already used for a different reservation.")
+    seats = (
+        await conn.execute(
+            select(*_SEAT_COLUMNS, LINE.c.ticket_type_id, LINE.c.unit_price_cents)
+            .select_from(_SEAT_JOIN.join(LINE, LINE.c.event_seat_id == ES.c.id))
+            .where(LINE.c.order_id == order.id)
+            .order_by(ES.c.position)
+        )
+    ).all()
+    per_type: dict[uuid.UUID, PricedLine] = {}
+    for s in seats:
+        line = per_type.setdefault(s.ticket_type_id, PricedLine(s.ticket_type_id, 0, s.unit_price_cents))
+        line.quantity += 1
+    hold = HoldResult(
+        order_id=order.id,
+        organization_id=order.organization_id,
+        event_id=order.event_id,
+        reference=order.reference,
+        access_token=None,
+        status=order.status,
+        hold_expires_at=order.hold_expires_at,
+        lines=list(per_type.values()),
+        amounts=Amounts(
+            order.subtotal_cents, order.discount_cents, order.total_cents, order.vat_cents, order.vat_rate_bp
+        ),
+        replayed=True,
+    )
+    return SeatHoldResult(
+        hold=hold,
+        seats=[
+            HeldSeat(
+                s.seat_id, s.event_seat_id, s.section_name, s.row_label, s.label, s.ticket_type_id, s.unit_price_cents
+            )
+            for s in seats
+        ],
+    )
+
+
+class PublicSeatingController(Controller):
+    path = "/api/public/events/{slug:str}"
+    tags = ["public", "seating"]
+
+    @get("/seating", operation_id="getPublicSeatingPlan", opt=access(Access.PUBLIC))
+    async def get_plan(
+        self, slug: str, request: Request[Any, Any, Any], db_session: AsyncSession, redis: Redis, settings: Settings
+    ) -> PublicSeatingRead:
+        """Get an event's seating plan for the seat picker.
+
+        Sections, rows and seats (with ids, in the
+        order of the availability string) and each category's ticket type and price. 404 when the
+        event sells no reserved seats."""
+        await _limit(request, redis, settings)
+        event = await _event(db_session, slug)
+        seating = await db_session.scalar(select(EventSeating).where(EventSeating.event_id == event.id))
+        if seating is None:
+            raise NotFound("This event has no seating plan.")
+        plan = await db_session.scalar(select(SeatingPlan).where(SeatingPlan.id == seating.plan_id))
+        assert plan is not None
+        mapped = (
+            await db_session.execute(
+                select(SeatCategory.key, SeatCategory.name, SeatCategory.color, TT.c.id, TT.c.price_cents)
+                .join(EventSeatCategory, EventSeatCategory.category_id == SeatCategory.id)
+                .join(TT, TT.c.id == EventSeatCategory.ticket_type_id)
+                .where(EventSeatCategory.event_id == event.id)
+                .order_by(SeatCategory.key)
+            )
+        ).all()
+        return PublicSeatingRead(
+            event_id=event.id,
+            plan=await plan_document(db_session, plan),
+            categories=[PublicSeatCategoryRead(m[0], m[1], m[2], m[3], m[4]) for m in mapped],
+        )
+
+    @get("/seating/availability", operation_id="getPublicSeatAvailability", opt=access(Access.PUBLIC))
+    async def get_availability(
+        self, slug: str, request: Request[Any, Any, Any], db_session: AsyncSession, redis: Redis, settings: Settings
+    ) -> Response[SeatAvailabilityRead]:
+        """Get an event's live seat availability.
+
+        Every seat's status as one string, one letter per seat in the plan's seat order (`a`
+        available, `h` held, `s` sold, `b` blocked), with the plan version it belongs to. Cached
+        and refreshed on every change; send the ETag back as If-None-Match for a 304."""
+        await _limit(request, redis, settings)
+        event = await _event(db_session, slug)
+        found = await availability.seat_map(
+            await db_session.connection(), redis, event.id, cache=settings.cache.availability_seconds > 0
+        )
+        if found is None:
+            raise NotFound("This event has no seating plan.")
+        etag = f'"{found.etag}"'
+        headers = {"ETag": etag, "Cache-Control": "no-cache"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(None, status_code=304, headers=headers)  # type: ignore[arg-type]
+        body = SeatAvailabilityRead(
+            event_id=event.id,
+            plan_id=found.plan_id,
+            plan_version=found.plan_version,
+            seat_codes=found.status,
+            etag=found.etag,
+        )
+        return Response(body, headers=headers)
+
+    @post("/seat-reservations", operation_id="createSeatReservation", opt=access(Access.PUBLIC), status_code=201)
+    async def create_seat_reservation(
+        self,
+        slug: str,
+        data: SeatReservationCreate,
+        request: Request[Any, Any, Any],
+        redis: Redis,
+        settings: Settings,
+        idempotency_key: str | None = Parameter(header=IDEMPOTENCY_HEADER, default=None, max_length=100),
+    ) -> SeatReservationRead:
+        """Hold reserved seats.
+
+        For HOLD_MINUTES: `seat_ids` (specific seats) or `best_available`
+        (N seats of a category, together in one row where possible, then nearest the stage).
+        The answer is a reservation like createReservation's (its `access_token` shown once) with
+        the seats. A seat taken meanwhile: 409 whose `taken_seats` names them and `alternatives`
+        offers the nearest free seats of the same category. A seat not of this event, the same
+        seat twice, more than the ticket type's per-order maximum: 422. Idempotent per key."""
+        await _limit(request, redis, settings)
+        if (data.seat_ids is None) == (data.best_available is None):
+            raise Unprocessable.field("seat_ids", "Send either seat_ids or best_available.")
+        engine = _engine(request)
+        key = _idempotency_key(idempotency_key)
+        for attempt in (1, 2):
+            event_id = await _event_id_for(engine, slug)
+            try:
+                result = await _hold(engine, event_id, data, key, settings)
+            except NotFound:
+                _slugs.pop(slug, None)  # the cached slug may be stale (renamed, unpublished)
+                if attempt == 2:
+                    raise
+                continue
+            break
+        if not result.hold.replayed:
+            count_hold(made=True)
+            await invalidate_availability(redis, event_id)
+        return SeatReservationRead(
+            reservation=reservation_read(result.hold), seats=[held_seat_read(s) for s in result.seats]
+        )
+
+
+async def _hold(
+    engine: Any, event_id: uuid.UUID, data: SeatReservationCreate, key: str | None, settings: Settings
+) -> SeatHoldResult:
+    hold = SeatHoldRequest(
+        event_id=event_id,
+        seat_ids=data.seat_ids,
+        category=data.best_available.category if data.best_available else None,
+        quantity=data.best_available.quantity if data.best_available else None,
+        session_id=data.session_id,
+        idempotency_key=key,
+        hold_minutes=settings.limits.hold_minutes,
+    )
+    try:
+        async with engine.begin() as conn:
+            replayed = await _replay(conn, event_id, key) if key else None
+            return replayed or await hold_seats(conn, hold)
+    except SeatsTaken as taken:
+        count_hold(made=False)
+        raise await _taken_answer(engine, event_id, data.seat_ids or [], taken) from None
+    except IntegrityError:
+        if key is None:
+            raise
+        async with engine.connect() as conn:  # the same key raced us: answer its order
+            found = await _replay(conn, event_id, key)
+        if found is None:
+            raise
+        return found
+    except (Unprocessable, Conflict):
+        count_hold(made=False)
+        raise
+
+
+async def _taken_answer(engine: Any, event_id: uuid.UUID, asked: list[uuid.UUID], taken: SeatsTaken) -> Conflict:
+    """409 with the taken seats and, for them, the nearest free seats (a fresh read: the hold's
+    transaction rolled back)."""
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(*_SEAT_COLUMNS)
+                .select_from(_SEAT_JOIN)
+                .where(ES.c.event_id == event_id, ES.c.seat_id.in_(taken.taken))
+            )
+        ).all()
+        alternatives = await nearest_free(conn, event_id, list(rows), set(asked), utcnow())
+    names = ", ".join(f"{r.row_label}{r.label}" for r in rows) or "seats"
+    return seat_conflict(f"Sorry, {names} {'was' if len(rows) == 1 else 'were'} just taken.", list(rows), alternatives)
