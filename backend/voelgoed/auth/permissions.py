@@ -30,6 +30,7 @@ class Permission(enum.StrEnum):
     DEVICES_MANAGE = "devices:manage"
     MONEY_READ = "money:read"  # reports, the ledger, settlement statements, tax documents
     REFUNDS_WRITE = "refunds:write"  # refund and cancel orders, cancel events with their orders
+    WEBHOOKS_MANAGE = "webhooks:manage"  # webhook endpoints, their secrets, delivery logs, redelivery
 
 
 _READ = {Permission.ORG_READ, Permission.MEMBERS_READ, Permission.VENUES_READ, Permission.EVENTS_READ}
@@ -41,6 +42,7 @@ _MANAGE = {
     Permission.AUDIT_READ,
     Permission.MONEY_READ,
     Permission.REFUNDS_WRITE,
+    Permission.WEBHOOKS_MANAGE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
