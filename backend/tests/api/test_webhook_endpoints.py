@@ -258,19 +258,28 @@ async def test_delivery_log_and_redeliver_keep_the_event(client: Api, engine: As
     r = await client.post(hooks(client, f"/{endpoint['id']}/deliveries/{failed_id}/redeliver"))
     assert r.status_code == 202, r.text
     again = r.json()
-    assert again["id"] == failed_id and again["status"] == "pending" and again["attempts"] == 0
+    assert again["id"] == failed_id and again["status"] == "pending"
     assert again["event_id"] == event_id and again["message_id"] == "msg_" + uuid.UUID(event_id).hex
     assert abs(datetime.fromisoformat(again["next_attempt_at"]) - datetime.now(UTC)) < timedelta(minutes=1)
     async with engine.connect() as conn:
         count = await conn.execute(text("SELECT count(*) FROM webhook_event"))
         assert count.scalar_one() == 2  # no new event: the same webhook-id goes out again
 
-    async with engine.begin() as conn:  # as if the worker were sending it now
-        await conn.execute(text("UPDATE webhook_delivery SET status = 'pending' WHERE id = :id"), {"id": failed_id})
-    assert_problem(await client.post(hooks(client, f"/{endpoint['id']}/deliveries/{failed_id}/redeliver")), 409)
+    # A pending one (retrying later) is only made due now.
+    later = datetime.now(UTC) + timedelta(hours=2)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE webhook_delivery SET next_attempt_at = :later WHERE id = :id"),
+            {"id": failed_id, "later": later},
+        )
+    r = await client.post(hooks(client, f"/{endpoint['id']}/deliveries/{failed_id}/redeliver"))
+    assert r.status_code == 202 and r.json()["status"] == "pending"
+    assert datetime.fromisoformat(r.json()["next_attempt_at"]) < later - timedelta(hours=1)
     r = await client.post(hooks(client, f"/{endpoint['id']}/deliveries/{old_id}/redeliver"))  # succeeded: fine
     assert r.status_code == 202 and r.json()["status"] == "pending"
     assert_problem(await client.post(hooks(client, f"/{endpoint['id']}/deliveries/{uuid.uuid4()}/redeliver")), 404)
+    await client.patch(hooks(client, f"/{endpoint['id']}"), json={"enabled": False})
+    assert_problem(await client.post(hooks(client, f"/{endpoint['id']}/deliveries/{old_id}/redeliver")), 409)
 
 
 async def test_staff_and_viewers_are_refused(client: Api, new_client: Callable[[], Api], stack: Stack) -> None:

@@ -197,6 +197,6 @@ class WebhookEndpointController(Controller):
         self, organization_id: uuid.UUID, endpoint_id: uuid.UUID, delivery_id: uuid.UUID, webhooks: WebhookService
     ) -> WebhookDeliveryRead:
         """Send a succeeded, failed or cancelled delivery again, now: the same event with the same
-        `webhook-id`, with a fresh retry schedule. Still pending, or a disabled endpoint: 409."""
+        `webhook-id`. A pending one is made due now. A disabled endpoint: 409."""
         delivery, event_type = await webhooks.redeliver(endpoint_id, delivery_id)
         return delivery_read(delivery, event_type)

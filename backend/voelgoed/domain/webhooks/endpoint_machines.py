@@ -6,12 +6,12 @@ re-enabling clears why it was disabled and its run of failures.
 
 A delivery: pending -> succeeded | failed | cancelled as delivery goes, and back to pending when an
 organiser asks for a redelivery (same event, so the same `webhook-id`). The management API uses
-only `redeliver`; the delivery engine (worker) drives the rest.
+only `redeliver`; the delivery engine (worker) drives the rest. (The delivery engine's branch has
+the same two machines in machines.py: keep one of the two when merging.)
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from statemachine import State, StateMachine
@@ -47,15 +47,6 @@ class WebhookDeliveryLifecycle(StateMachine):
 
     def __init__(self, delivery: Any) -> None:
         super().__init__(model=delivery, state_field="status")
-
-    def on_redeliver(self) -> None:
-        # Due now, with nothing claimed: the next worker sweep (or an enqueue) sends it again.
-        self.model.next_attempt_at = datetime.now(UTC)
-        self.model.leased_until = None
-        self.model.delivered_at = None
-        # A full retry schedule again (the attempts stay in the log): a delivery that had used up its
-        # retries must not be given up after its first new failure.
-        self.model.attempts = 0
 
 
 if TYPE_CHECKING:

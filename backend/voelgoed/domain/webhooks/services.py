@@ -123,11 +123,10 @@ class WebhookService:
 
     def _set_enabled(self, endpoint: WebhookEndpoint, enabled: bool) -> None:
         """Through the machine; asking for the state it is already in changes nothing."""
-        machine = WebhookEndpointLifecycle(endpoint)
         if enabled and endpoint.status == "disabled":
-            machine.enable()
+            WebhookEndpointLifecycle(endpoint).enable()
         elif not enabled and endpoint.status == "enabled":
-            machine.disable()
+            WebhookEndpointLifecycle(endpoint).disable()
             endpoint.disabled_reason = DISABLED_BY_ORGANISER
 
     async def delete(self, endpoint_id: uuid.UUID) -> None:
@@ -230,15 +229,18 @@ class WebhookService:
         return list(rows)
 
     async def redeliver(self, endpoint_id: uuid.UUID, delivery_id: uuid.UUID) -> tuple[WebhookDelivery, str]:
-        """Send a finished delivery again: pending, due now, the same event (the same `webhook-id`).
-        A delivery still pending: 409 (it is being sent); a disabled endpoint: 409."""
+        """Send a delivery again now: the same event, so the same `webhook-id`. A finished one
+        (succeeded, failed, cancelled) goes back to pending; a pending one is only made due now.
+        A disabled endpoint: 409 (enable it first)."""
         endpoint = await self.get(endpoint_id)
         delivery, event = await self.delivery(endpoint_id, delivery_id)
         if endpoint.status != "enabled":
             raise Conflict("This endpoint is disabled; enable it to redeliver.")
-        if delivery.status == "pending":
-            raise Conflict("This delivery is still being sent; it can be redelivered once it succeeded or failed.")
-        WebhookDeliveryLifecycle(delivery).redeliver()
+        if delivery.status != "pending":
+            WebhookDeliveryLifecycle(delivery).redeliver()
+        # Due now and claimed by nobody: the workers' next look (or sweep) sends it.
+        delivery.next_attempt_at = datetime.now(UTC)
+        delivery.leased_until = None
         await self.db.flush()
         self.audit.record(
             action="webhook_delivery.redelivered",

@@ -2299,7 +2299,7 @@ export interface paths {
         /**
          * Redeliver a delivery
          * @description Send a succeeded, failed or cancelled delivery again, now: the same event with the same
-         *     `webhook-id`, with a fresh retry schedule. Still pending, or a disabled endpoint: 409.
+         *     `webhook-id`. A pending one is made due now. A disabled endpoint: 409.
          */
         post: operations["redeliverWebhookDelivery"];
         delete?: never;
