@@ -121,7 +121,7 @@ test('webhooks at 390 px: add an endpoint, see the secret once, send a test even
 			await expect(row).toHaveAttribute('data-status', 'pending');
 			await row.getByRole('button', { name: 'Attempts' }).click();
 			await expect(page.getByTestId('delivery-attempts')).toContainText('No attempt yet');
-			await page.getByRole('heading', { name: 'Delivery log' }).scrollIntoViewIfNeeded();
+			await page.getByTestId('delivery-attempts').scrollIntoViewIfNeeded();
 			await shot(page, 'organiser-webhooks-endpoint-390.png');
 			return;
 		}
@@ -135,7 +135,7 @@ test('webhooks at 390 px: add an endpoint, see the secret once, send a test even
 		expect(verifies(first!, secret), 'webhook-signature verifies with the secret shown once').toBe(true);
 		await row.getByRole('button', { name: 'Attempts' }).click();
 		await expect(page.getByTestId('delivery-attempts')).toContainText('HTTP 204');
-		await page.getByRole('heading', { name: 'Delivery log' }).scrollIntoViewIfNeeded();
+		await page.getByTestId('delivery-attempts').scrollIntoViewIfNeeded();
 		await shot(page, 'organiser-webhooks-endpoint-390.png');
 
 		await row.getByRole('button', { name: 'Redeliver' }).click();

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from voelgoed.domain.webhooks.endpoint_urls import check_endpoint_url, is_public_address
+from voelgoed.domain.webhooks.endpoint_urls import UrlRules, check_endpoint_url, is_public_address
 from voelgoed.lib.problems import Unprocessable
+
+PRODUCTION = UrlRules.for_environment("production")
+DEVELOPMENT = UrlRules.for_environment("development")
 
 
 def resolver(*addresses: str):  # type: ignore[no-untyped-def]
@@ -35,8 +38,7 @@ def test_public_addresses(address: str) -> None:
 async def test_production_needs_https_and_a_public_host() -> None:
     public = resolver("93.184.215.14")
     assert (
-        await check_endpoint_url(" https://example.com/hook ", production=True, resolve=public)
-        == "https://example.com/hook"
+        await check_endpoint_url(" https://example.com/hook ", PRODUCTION, resolve=public) == "https://example.com/hook"
     )
     for url, resolve in [
         ("http://example.com/hook", public),
@@ -48,15 +50,14 @@ async def test_production_needs_https_and_a_public_host() -> None:
         ("https://nowhere.invalid/hook", resolver()),
     ]:
         with pytest.raises(Unprocessable) as refused:
-            await check_endpoint_url(url, production=True, resolve=resolve)
+            await check_endpoint_url(url, PRODUCTION, resolve=resolve)
         assert refused.value.errors and refused.value.errors[0].field == "url", url
 
 
 async def test_outside_production_local_receivers_are_allowed() -> None:
     never = resolver()  # not asked: no address checks outside production
     assert (
-        await check_endpoint_url("http://127.0.0.1:8080/in", production=False, resolve=never)
-        == "http://127.0.0.1:8080/in"
+        await check_endpoint_url("http://127.0.0.1:8080/in", DEVELOPMENT, resolve=never) == "http://127.0.0.1:8080/in"
     )
 
 
@@ -67,4 +68,4 @@ async def test_outside_production_local_receivers_are_allowed() -> None:
 )  # fmt: skip
 async def test_refused_everywhere(url: str) -> None:
     with pytest.raises(Unprocessable):
-        await check_endpoint_url(url, production=False)
+        await check_endpoint_url(url, DEVELOPMENT)

@@ -16,6 +16,7 @@ from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.webhooks.endpoint_machines import WebhookDeliveryStatus
+from voelgoed.domain.webhooks.endpoint_urls import UrlRules
 from voelgoed.domain.webhooks.schemas import (
     WebhookDeliveryDetail,
     WebhookDeliveryPage,
@@ -38,8 +39,9 @@ MANAGE = access(Permission.WEBHOOKS_MANAGE)
 
 
 async def provide_webhook_service(db_session: AsyncSession, auth: AuthContext, settings: Settings) -> WebhookService:
-    production = settings.server.environment == "production"
-    return WebhookService(db_session, AuditService(db_session, auth), production=production)
+    # Production: https only, public hosts only (the delivery engine checks again when it connects).
+    rules = UrlRules.for_environment(settings.server.environment)
+    return WebhookService(db_session, AuditService(db_session, auth), rules)
 
 
 class WebhookEndpointController(Controller):

@@ -15,6 +15,7 @@ import asyncio
 import ipaddress
 import socket
 from collections.abc import Awaitable, Callable
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from voelgoed.lib.problems import Unprocessable
@@ -50,7 +51,19 @@ def _refuse(message: str) -> Unprocessable:
     return Unprocessable.field("url", message)
 
 
-async def check_endpoint_url(raw: str, *, production: bool, resolve: Resolver = resolve_host) -> str:
+class UrlRules(NamedTuple):
+    """What production demands (both on there, off elsewhere so local receivers work)."""
+
+    require_https: bool
+    public_hosts_only: bool
+
+    @classmethod
+    def for_environment(cls, environment: str) -> UrlRules:
+        production = environment == "production"
+        return cls(require_https=production, public_hosts_only=production)
+
+
+async def check_endpoint_url(raw: str, rules: UrlRules, *, resolve: Resolver = resolve_host) -> str:
     """The URL, trimmed, or a 422 at `url` saying what is wrong with it."""
     url = raw.strip()
     if not url:
@@ -65,14 +78,14 @@ async def check_endpoint_url(raw: str, *, production: bool, resolve: Resolver = 
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         raise _refuse("The URL must start with https:// (or http:// for local testing).")
-    if production and scheme != "https":
+    if rules.require_https and scheme != "https":
         raise _refuse("The URL must use https://.")
     if parts.username is not None or parts.password is not None:
         raise _refuse("Remove the user name and password from the URL; it is shown in the delivery log.")
     host = parts.hostname
     if not host:
         raise _refuse("The URL needs a host name, e.g. https://example.com/webhooks.")
-    if production:
+    if rules.public_hosts_only:
         await _check_public_host(host, port or (443 if scheme == "https" else 80), resolve)
     return url
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.domain.audit.services import AuditService, diff
 from voelgoed.domain.webhooks import secrets
 from voelgoed.domain.webhooks.endpoint_machines import WebhookDeliveryLifecycle, WebhookEndpointLifecycle
-from voelgoed.domain.webhooks.endpoint_urls import check_endpoint_url
+from voelgoed.domain.webhooks.endpoint_urls import UrlRules, check_endpoint_url
 from voelgoed.domain.webhooks.event_types import SUBSCRIBABLE, WebhookEventType
 from voelgoed.domain.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from voelgoed.domain.webhooks.outbox_sql import record
@@ -43,10 +43,10 @@ def subscribed_types(words: Iterable[str]) -> list[str]:
 
 
 class WebhookService:
-    def __init__(self, db: AsyncSession, audit: AuditService, *, production: bool) -> None:
+    def __init__(self, db: AsyncSession, audit: AuditService, url_rules: UrlRules) -> None:
         self.db = db
         self.audit = audit
-        self.production = production
+        self.url_rules = url_rules
 
     # --- endpoints -------------------------------------------------------------------------
     async def list_endpoints(self) -> list[WebhookEndpoint]:
@@ -76,7 +76,7 @@ class WebhookService:
         self, organization_id: uuid.UUID, *, url: str, description: str, event_types: list[str]
     ) -> tuple[WebhookEndpoint, str]:
         """The new endpoint (enabled) and its signing secret, shown this once."""
-        clean_url = await check_endpoint_url(url, production=self.production)
+        clean_url = await check_endpoint_url(url, self.url_rules)
         types = subscribed_types(event_types)
         secret = secrets.new_secret()
         endpoint = WebhookEndpoint(
@@ -102,7 +102,7 @@ class WebhookService:
         endpoint = await self.get(endpoint_id)
         wanted: dict[str, Any] = {}
         if "url" in changes:
-            wanted["url"] = await check_endpoint_url(changes["url"], production=self.production)
+            wanted["url"] = await check_endpoint_url(changes["url"], self.url_rules)
         if "description" in changes:
             wanted["description"] = changes["description"].strip()
         if "event_types" in changes:
