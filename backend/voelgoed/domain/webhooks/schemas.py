@@ -26,8 +26,28 @@ EndpointUrl = Annotated[
 EndpointDescription = Annotated[
     str, msgspec.Meta(max_length=300, description="A note for people: what receives these events.")
 ]
+
+
 # Words of SUBSCRIBABLE; the service refuses another word with a 422 at `event_types` (a sentence,
 # not the decoder's 400), while the spec lists the words as the items' enum.
+def described(description: str, **extra: Any) -> msgspec.Meta:
+    return msgspec.Meta(description=description, **extra)
+
+
+EventTypeField = Annotated[WebhookEventType, described("What happened (the message's `type`).")]
+DeliveryStatusField = Annotated[
+    WebhookDeliveryStatus, described("pending until a 2xx answer; succeeded, failed (retries used up) or cancelled.")
+]
+LastStatusCode = Annotated[
+    int | None, described("The HTTP status of the latest answer; null before any, or when none came (see last_error).")
+]
+SecretField = Annotated[
+    str,
+    described(
+        "The signing secret: `whsec_` + base64 of 32 bytes; the HMAC-SHA256 key is the base64-decoded part.",
+        examples=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYo="],
+    ),
+]
 SubscribedTypes = Annotated[
     list[Annotated[str, msgspec.Meta(max_length=40)]],
     msgspec.Meta(
@@ -61,9 +81,9 @@ class WebhookDeliveryBrief(msgspec.Struct):
     """The outcome of an endpoint's latest delivery, for the endpoints list."""
 
     id: uuid.UUID
-    event_type: WebhookEventType
-    status: WebhookDeliveryStatus
-    last_status_code: int | None
+    event_type: EventTypeField
+    status: DeliveryStatusField
+    last_status_code: LastStatusCode
     created_at: datetime
     delivered_at: datetime | None
 
@@ -74,22 +94,28 @@ class WebhookEndpointRead(msgspec.Struct):
     id: uuid.UUID
     url: str
     description: str
-    event_types: list[WebhookEventType]
-    status: WebhookEndpointStatus
-    disabled_reason: str | None
-    failing_since: datetime | None
+    event_types: Annotated[list[WebhookEventType], described("The event types it receives, in the catalogue's order.")]
+    status: Annotated[
+        WebhookEndpointStatus, described("enabled: receives events; disabled: by an organiser, a 410 or long failure.")
+    ]
+    disabled_reason: Annotated[str | None, described("Why it is disabled, in a sentence; null while enabled.")]
+    failing_since: Annotated[
+        datetime | None, described("The first failure of its current run of failures; null after a success.")
+    ]
     previous_secret_expires_at: datetime | None
     created_at: datetime
     updated_at: datetime
-    last_delivery: WebhookDeliveryBrief | None = None
+    last_delivery: Annotated[
+        WebhookDeliveryBrief | None, described("Its latest delivery's outcome; null before the first.")
+    ] = None
 
 
 class WebhookEndpointCreated(msgspec.Struct):
     """The new endpoint, and its signing secret: store it now (revealWebhookEndpointSecret shows it
     again to owners and admins)."""
 
-    endpoint: WebhookEndpointRead
-    secret: Annotated[str, msgspec.Meta(examples=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])]
+    endpoint: Annotated[WebhookEndpointRead, described("The endpoint as stored.")]
+    secret: SecretField
 
 
 class WebhookSecretRead(msgspec.Struct):
@@ -97,8 +123,10 @@ class WebhookSecretRead(msgspec.Struct):
     message is also signed with the previous one."""
 
     endpoint_id: uuid.UUID
-    secret: Annotated[str, msgspec.Meta(examples=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])]
-    previous_secret_expires_at: datetime | None
+    secret: SecretField
+    previous_secret_expires_at: Annotated[
+        datetime | None, described("Until when the previous secret also signs (24 h after a rotation); null: none.")
+    ]
 
 
 class WebhookDeliveryRead(msgspec.Struct):
@@ -109,12 +137,14 @@ class WebhookDeliveryRead(msgspec.Struct):
     endpoint_id: uuid.UUID
     event_id: uuid.UUID
     message_id: Annotated[str, msgspec.Meta(examples=["msg_5f0e3c9a2b7d4e1f8a6c0b9d3e2f1a4c"])]
-    event_type: WebhookEventType
-    status: WebhookDeliveryStatus
-    attempts: int
+    event_type: EventTypeField
+    status: DeliveryStatusField
+    attempts: Annotated[int, described("HTTP attempts made so far (each is in the delivery's attempts).")]
     next_attempt_at: datetime | None
-    last_status_code: int | None
-    last_error: str | None
+    last_status_code: LastStatusCode
+    last_error: Annotated[
+        str | None, described("Why the latest attempt failed (timeout, refused, HTTP 500 ...); null after a success.")
+    ]
     delivered_at: datetime | None
     created_at: datetime
 
@@ -133,19 +163,33 @@ class WebhookAttemptRead(msgspec.Struct):
 
     id: uuid.UUID
     attempted_at: datetime
-    duration_ms: int
-    request_excerpt: str
-    response_status: int | None
-    response_excerpt: str
+    duration_ms: Annotated[int, described("How long the attempt took, in milliseconds.", examples=[182])]
+    request_excerpt: Annotated[str, described("The request as sent: method, URL, headers and the body's first 2 KB.")]
+    response_status: Annotated[int | None, described("The answer's HTTP status; null when none came.", examples=[200])]
+    response_excerpt: Annotated[str, described("The answer's body, its first 2 KB.")]
     error: str | None
 
 
 class WebhookDeliveryDetail(msgspec.Struct):
     """A delivery with the message as sent (the envelope) and its attempts, oldest first."""
 
-    delivery: WebhookDeliveryRead
-    payload: dict[str, Any]
-    attempts: list[WebhookAttemptRead]
+    delivery: Annotated[WebhookDeliveryRead, described("The delivery.")]
+    payload: Annotated[
+        dict[str, Any],
+        described(
+            "The message body as sent: {id, type, timestamp, payload_version, data}.",
+            examples=[
+                {
+                    "id": "msg_5f0e3c9a2b7d4e1f8a6c0b9d3e2f1a4c",
+                    "type": "webhook.test",
+                    "timestamp": "2026-11-30T10:15:00Z",
+                    "payload_version": "2026-11-30",
+                    "data": {"message": "A test event from VoelgoedEvents."},
+                }
+            ],
+        ),
+    ]
+    attempts: Annotated[list[WebhookAttemptRead], described("Every HTTP attempt, oldest first.")]
 
 
 def endpoint_read(e: WebhookEndpoint, last: WebhookDeliveryBrief | None = None) -> WebhookEndpointRead:

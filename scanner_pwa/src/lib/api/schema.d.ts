@@ -4964,12 +4964,22 @@ export interface components {
         WebhookAttemptRead: {
             /** Format: date-time */
             attempted_at: string;
+            /**
+             * @description How long the attempt took, in milliseconds.
+             * @example 182
+             */
             duration_ms: number;
             error: string | null;
             /** Format: uuid */
             id: string;
+            /** @description The request as sent: method, URL, headers and the body's first 2 KB. */
             request_excerpt: string;
+            /** @description The answer's body, its first 2 KB. */
             response_excerpt: string;
+            /**
+             * @description The answer's HTTP status; null when none came.
+             * @example 200
+             */
             response_status: number | null;
         };
         /** WebhookDeliveryBrief */
@@ -4977,16 +4987,33 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             delivered_at: string | null;
+            /** @description What happened (the message's `type`). */
             event_type: components["schemas"]["WebhookEventType"];
             /** Format: uuid */
             id: string;
+            /** @description The HTTP status of the latest answer; null before any, or when none came (see last_error). */
             last_status_code: number | null;
+            /** @description pending until a 2xx answer; succeeded, failed (retries used up) or cancelled. */
             status: components["schemas"]["WebhookDeliveryStatus"];
         };
         /** WebhookDeliveryDetail */
         WebhookDeliveryDetail: {
+            /** @description Every HTTP attempt, oldest first. */
             attempts: components["schemas"]["WebhookAttemptRead"][];
+            /** @description The delivery. */
             delivery: components["schemas"]["WebhookDeliveryRead"];
+            /**
+             * @description The message body as sent: {id, type, timestamp, payload_version, data}.
+             * @example {
+             *       "data": {
+             *         "message": "A test event from VoelgoedEvents."
+             *       },
+             *       "id": "msg_5f0e3c9a2b7d4e1f8a6c0b9d3e2f1a4c",
+             *       "payload_version": "2026-11-30",
+             *       "timestamp": "2026-11-30T10:15:00Z",
+             *       "type": "webhook.test"
+             *     }
+             */
             payload: {
                 [key: string]: unknown;
             };
@@ -4998,8 +5025,12 @@ export interface components {
             page_size: number;
             total: number;
         };
-        /** WebhookDeliveryRead */
+        /**
+         * WebhookDeliveryRead
+         * @description The delivery.
+         */
         WebhookDeliveryRead: {
+            /** @description HTTP attempts made so far (each is in the delivery's attempts). */
             attempts: number;
             /** Format: date-time */
             created_at: string;
@@ -5008,19 +5039,23 @@ export interface components {
             endpoint_id: string;
             /** Format: uuid */
             event_id: string;
+            /** @description What happened (the message's `type`). */
             event_type: components["schemas"]["WebhookEventType"];
             /** Format: uuid */
             id: string;
+            /** @description Why the latest attempt failed (timeout, refused, HTTP 500 ...); null after a success. */
             last_error: string | null;
+            /** @description The HTTP status of the latest answer; null before any, or when none came (see last_error). */
             last_status_code: number | null;
             /** @example msg_5f0e3c9a2b7d4e1f8a6c0b9d3e2f1a4c */
             message_id: string;
             next_attempt_at: string | null;
+            /** @description pending until a 2xx answer; succeeded, failed (retries used up) or cancelled. */
             status: components["schemas"]["WebhookDeliveryStatus"];
         };
         /**
          * WebhookDeliveryStatus
-         * @description Where one event's delivery to one endpoint is (domain/webhooks/endpoint_machines.py).
+         * @description pending until a 2xx answer; succeeded, failed (retries used up) or cancelled.
          * @enum {string}
          */
         WebhookDeliveryStatus: "pending" | "succeeded" | "failed" | "cancelled";
@@ -5047,22 +5082,34 @@ export interface components {
         };
         /** WebhookEndpointCreated */
         WebhookEndpointCreated: {
+            /** @description The endpoint as stored. */
             endpoint: components["schemas"]["WebhookEndpointRead"];
-            /** @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw */
+            /**
+             * @description The signing secret: `whsec_` + base64 of 32 bytes; the HMAC-SHA256 key is the base64-decoded part.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYo=
+             */
             secret: string;
         };
-        /** WebhookEndpointRead */
+        /**
+         * WebhookEndpointRead
+         * @description The endpoint as stored.
+         */
         WebhookEndpointRead: {
             /** Format: date-time */
             created_at: string;
             description: string;
+            /** @description Why it is disabled, in a sentence; null while enabled. */
             disabled_reason: string | null;
+            /** @description The event types it receives, in the catalogue's order. */
             event_types: components["schemas"]["WebhookEventType"][];
+            /** @description The first failure of its current run of failures; null after a success. */
             failing_since: string | null;
             /** Format: uuid */
             id: string;
+            /** @description Its latest delivery's outcome; null before the first. */
             last_delivery?: components["schemas"]["WebhookDeliveryBrief"] | null;
             previous_secret_expires_at: string | null;
+            /** @description enabled: receives events; disabled: by an organiser, a 410 or long failure. */
             status: components["schemas"]["WebhookEndpointStatus"];
             /** Format: date-time */
             updated_at: string;
@@ -5070,7 +5117,7 @@ export interface components {
         };
         /**
          * WebhookEndpointStatus
-         * @description Whether an endpoint receives events (domain/webhooks/endpoint_machines.py).
+         * @description enabled: receives events; disabled: by an organiser, a 410 or long failure.
          * @enum {string}
          */
         WebhookEndpointStatus: "enabled" | "disabled";
@@ -5095,6 +5142,7 @@ export interface components {
         };
         /**
          * WebhookEventType
+         * @description What happened: the `type` of a webhook message (docs/webhooks.md lists each one's `data`).
          * @enum {string}
          */
         WebhookEventType: "order.created" | "order.paid" | "order.cancelled" | "order.expired" | "order.refunded" | "ticket.issued" | "ticket.checked_in" | "ticket.voided" | "event.published" | "event.cancelled" | "refund.succeeded" | "refund.failed" | "webhook.test";
@@ -5102,8 +5150,12 @@ export interface components {
         WebhookSecretRead: {
             /** Format: uuid */
             endpoint_id: string;
+            /** @description Until when the previous secret also signs (24 h after a rotation); null: none. */
             previous_secret_expires_at: string | null;
-            /** @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw */
+            /**
+             * @description The signing secret: `whsec_` + base64 of 32 bytes; the HMAC-SHA256 key is the base64-decoded part.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYo=
+             */
             secret: string;
         };
     };
