@@ -1,7 +1,7 @@
 // Words and groups for the webhook screens. The maps are keyed by the API's own closed sets
 // (`satisfies Record<...>`): an event type the backend adds fails `npm run check` until it has a
 // label here, and then shows up in the form's checkboxes by itself.
-import type { SubscribableEventType, WebhookDeliveryStatus, WebhookEndpointStatus, WebhookEventType } from './api/types';
+import type { SubscribableEventType, WebhookDeliveryStatus, WebhookEndpointStatus, WebhookEventType } from './webhook-types';
 
 export const EVENT_TYPE_LABEL = {
 	'order.created': 'Order created (checkout started)',

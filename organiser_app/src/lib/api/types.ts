@@ -81,15 +81,3 @@ export type PaymentProviderUpdate = BodyOf<'setPaymentProvider'>;
 export type Refund = OkOf<'getRefund'>;
 export type OrderRefunds = OkOf<'listOrderRefunds'>;
 export type RefundCreate = BodyOf<'createRefund'>;
-export type WebhookEndpoint = OkOf<'getWebhookEndpoint'>;
-export type WebhookEndpointCreated = OkOf<'createWebhookEndpoint'>;
-export type WebhookEndpointCreate = BodyOf<'createWebhookEndpoint'>;
-export type WebhookSecret = OkOf<'revealWebhookEndpointSecret'>;
-export type WebhookDeliveryPage = OkOf<'listWebhookDeliveries'>;
-export type WebhookDelivery = WebhookDeliveryPage['items'][number];
-export type WebhookDeliveryDetail = OkOf<'getWebhookDelivery'>;
-export type WebhookEventType = Schemas['WebhookEventType'];
-/** The types an endpoint can subscribe to (every type but the test event). */
-export type SubscribableEventType = WebhookEndpointCreate['event_types'][number];
-export type WebhookEndpointStatus = Schemas['WebhookEndpointStatus'];
-export type WebhookDeliveryStatus = Schemas['WebhookDeliveryStatus'];
