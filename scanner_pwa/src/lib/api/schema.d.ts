@@ -5090,10 +5090,7 @@ export interface components {
              */
             secret: string;
         };
-        /**
-         * WebhookEndpointRead
-         * @description The endpoint as stored.
-         */
+        /** WebhookEndpointRead */
         WebhookEndpointRead: {
             /** Format: date-time */
             created_at: string;
