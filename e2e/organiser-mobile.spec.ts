@@ -4,7 +4,7 @@ import { shot } from './support';
 
 // The organiser app on a phone (390 x 844): every route of the app, with seeded content, has no
 // horizontal page scroll, and every event tab is visible and one tap away. A new route is one
-// line in ROUTES (placeholders: {orgId} {eventId} {orderId} {venueId}); a new event tab needs
+// line in ROUTES (placeholders: {orgId} {eventId} {orderId} {venueId} {webhookId}); a new event tab needs
 // nothing here, the tab check reads the tab bar.
 
 const PHONE = { width: 390, height: 844 };
@@ -43,6 +43,9 @@ export const ROUTES: Route[] = [
 	{ path: '/orgs/{orgId}/emails', heading: 'E-mails' },
 	{ path: '/orgs/{orgId}/api-keys', heading: 'API keys' },
 	{ path: '/orgs/{orgId}/privacy', heading: 'Privacy requests' },
+	{ path: '/orgs/{orgId}/webhooks', heading: 'Webhooks' },
+	{ path: '/orgs/{orgId}/webhooks/new', heading: 'New webhook endpoint' },
+	{ path: '/orgs/{orgId}/webhooks/{webhookId}', heading: 'Webhook endpoint' },
 	{ path: '/orgs/new', heading: /organisation/i }
 ];
 
@@ -96,7 +99,13 @@ test('every route of the organiser app fits a 390 px phone, and every event tab 
 	const seeded = await seedEvent(o, { days: 20 });
 	await buyTickets(baseURL!, seeded.event.slug, seeded.types[0].id, 2, o.stamp);
 	const orders = await o.call('get', `${o.org}/orders?event_id=${seeded.event.id}`);
-	const fill = { orgId: o.orgId, eventId: seeded.event.id, orderId: orders.items[0].id, venueId: seeded.venue.id };
+	const webhook = await o.call('post', `${o.org}/webhook-endpoints`, {
+		url: 'http://127.0.0.1:9/hooks/voelgoed-events-with-a-long-path', // nothing listens: nothing leaves the machine
+		description: 'CRM sync',
+		event_types: ['order.paid', 'ticket.checked_in']
+	});
+	await o.call('post', `${o.org}/webhook-endpoints/${webhook.endpoint.id}/test`); // a row in its delivery log
+	const fill = { orgId: o.orgId, eventId: seeded.event.id, orderId: orders.items[0].id, venueId: seeded.venue.id, webhookId: webhook.endpoint.id };
 
 	for (const route of ROUTES) await visit(page, route, fill);
 

@@ -49,6 +49,7 @@ from voelgoed.domain.seating.controllers import EventSeatingController, SeatingP
 from voelgoed.domain.tickets.controllers import SigningKeyController, TicketDownloadController, TicketHolderController
 from voelgoed.domain.venues.controllers import VenueController
 from voelgoed.domain.waiting_list.controllers import WaitingListController
+from voelgoed.domain.webhooks.controllers import WebhookEndpointController
 from voelgoed.lib.client_address import parse_networks
 from voelgoed.lib.compression import EventStreamSafeCompression
 from voelgoed.lib.live import LiveHub
@@ -131,6 +132,7 @@ API_CONTROLLERS: list[Any] = [
     PrivacyRequestController,
     PrivacySettingsController,
     ApiKeyController,
+    WebhookEndpointController,
 ]
 
 

@@ -70,6 +70,8 @@ async def _snapshot(a: Api, ids: dict[str, str]) -> dict[str, Any]:
         f"/venues/{ids['venue_id']}",
         f"/events/{ids['event_id']}",
         f"/events/{ids['draft_id']}",
+        "/webhook-endpoints",
+        f"/webhook-endpoints/{ids['endpoint_id']}/deliveries",
     ]
     snap = {}
     for path in paths:
@@ -104,6 +106,8 @@ async def world(stack: Stack, engine: AsyncEngine, redis: Redis) -> AsyncIterato
     draft = await make_event(a, venue["id"], name="A Draft")
     member = await add_member(a, new_client, stack, "staff")
     invitation = await invite(a, unique_email("a-invitee"), "viewer")
+    hook = await a.post(a.org("/webhook-endpoints"), json={"url": "http://127.0.0.1:9/", "event_types": ["order.paid"]})
+    assert hook.status_code == 201, hook.text
 
     b = new_client()
     await sign_up(b, organization="Org B")
@@ -119,6 +123,7 @@ async def world(stack: Stack, engine: AsyncEngine, redis: Redis) -> AsyncIterato
         "user_id": member.me["user"]["id"],
         "owner_id": a.me["user"]["id"],
         "invitation_id": invitation["id"],
+        "endpoint_id": hook.json()["endpoint"]["id"],
     }
     yield World(a, b, ids, b_venue, b_event, new_client)
     for api in opened:

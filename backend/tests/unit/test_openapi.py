@@ -36,6 +36,8 @@ CLOSED_SET_NAMES = ("status", "role", "verdict", "reason", "sort", "kind", "prov
 FREE_TEXT = {"failure_reason"}
 # The organiser's own words on why money goes back (refunds, cancellations).
 FREE_TEXT_FIELDS = {"OrderCancel.reason", "OrderRefundBrief.reason", "RefundCreate.reason", "RefundRead.reason"}
+# Why a webhook endpoint was disabled, in a sentence ("Answered 410 Gone", "Disabled by an organiser.").
+FREE_TEXT_FIELDS |= {"WebhookEndpointRead.disabled_reason"}
 
 
 def _names_a_closed_set(name: str) -> bool:

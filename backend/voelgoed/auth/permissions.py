@@ -33,6 +33,7 @@ class Permission(enum.StrEnum):
     MONEY_READ = "money:read"  # reports, the ledger, settlement statements, tax documents
     REFUNDS_WRITE = "refunds:write"  # refund and cancel orders, cancel events with their orders
     API_KEYS_MANAGE = "api-keys:manage"  # create, list and revoke the organisation's API keys
+    WEBHOOKS_MANAGE = "webhooks:manage"  # webhook endpoints, their secrets, delivery logs, redelivery
 
 
 class ApiKeyScope(enum.StrEnum):
@@ -56,6 +57,7 @@ _MANAGE = {
     Permission.MONEY_READ,
     Permission.REFUNDS_WRITE,
     Permission.API_KEYS_MANAGE,
+    Permission.WEBHOOKS_MANAGE,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -92,6 +94,7 @@ PERMISSION_SCOPES: dict[Permission, ApiKeyScope | None] = {
     Permission.MONEY_READ: ApiKeyScope.ORDERS_READ,
     Permission.REFUNDS_WRITE: ApiKeyScope.ORDERS_WRITE,
     Permission.API_KEYS_MANAGE: None,
+    Permission.WEBHOOKS_MANAGE: ApiKeyScope.WEBHOOKS,
 }
 
 # A write scope grants its read scope too: a key that may change orders may read them.

@@ -2886,6 +2886,210 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/organizations/{organization_id}/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook endpoints
+         * @description The organisation's webhook endpoints, oldest first, each with its latest delivery's outcome.
+         *
+         *     Access: the `webhooks:manage` permission (roles: owner, admin); API keys with the `webhooks` scope.
+         */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Create a webhook endpoint
+         * @description Register a URL to receive the chosen event types, signed the Standard Webhooks way. The
+         *     answer carries the signing secret (`whsec_...`): store it now. A URL that is not http(s),
+         *     has a user name or password in it, or (in production) is not https or points at a private,
+         *     loopback or link-local address: 422 at `url`. No event types, or an unknown one: 422 at
+         *     `event_types`.
+         *
+         *     Access: the `webhooks:manage` permission (roles: owner, admin); API keys with the `webhooks` scope.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/webhook-endpoints/{endpoint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook endpoint
+         * @description One endpoint with its latest delivery's outcome (never its secret).
+         *
+         *     Access: the `webhooks:manage` permission (roles: owner, admin); API keys with the `webhooks` scope.
+         */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook endpoint
+         * @description Delete the endpoint with its delivery log; nothing more is sent to it.
+         *
+         *     Access: the `webhooks:manage` permission (roles: owner, admin); API keys with the `webhooks` scope.
+         */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a webhook endpoint
+         * @description Change the URL, description or event types, or enable or disable the endpoint. Enabling
+         *     an endpoint that delivery disabled (after a 410 or long failure) clears the reason.
+         *
+         *     Access: the `webhooks:manage` permission (roles: owner, admin); API keys with the `webhooks` scope.
+         */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/webhook-endpoints/{endpoint_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an endpoint's deliveries
+         * @description The endpoint's delivery log, newest first, optionally only deliveries in one status.
+         *
+         *     Access: the `webhooks:manage` permission (roles: owner, admin); API keys with the `webhooks` scope.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a delivery with its attempts
+         * @description One delivery: the message as sent, and every attempt with excerpts of the request and
+         *     the response, the status code, the error and how long it took.
+         *
+         *     Access: the `webhooks:manage` permission (roles: owner, admin); API keys with the `webhooks` scope.
+         */
+        get: operations["getWebhookDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver a delivery
+         * @description Send a succeeded, failed or cancelled delivery again, now: the same event with the same
+         *     `webhook-id`. A pending one is made due now. A disabled endpoint: 409.
+         *
+         *     Access: the `webhooks:manage` permission (roles: owner, admin); API keys with the `webhooks` scope.
+         */
+        post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/webhook-endpoints/{endpoint_id}/reveal-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Show an endpoint's signing secret
+         * @description The endpoint's current signing secret. Each reveal is written to the audit log.
+         *
+         *     Access: the `webhooks:manage` permission (roles: owner, admin); API keys with the `webhooks` scope.
+         */
+        post: operations["revealWebhookEndpointSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/webhook-endpoints/{endpoint_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an endpoint's signing secret
+         * @description Give the endpoint a new signing secret (in the answer). For 24 hours every message is
+         *     signed with both the new and the previous secret (two `v1,` signatures), so the receiver
+         *     can switch without losing a message.
+         *
+         *     Access: the `webhooks:manage` permission (roles: owner, admin); API keys with the `webhooks` scope.
+         */
+        post: operations["rotateWebhookEndpointSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/organizations/{organization_id}/webhook-endpoints/{endpoint_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event to an endpoint
+         * @description Queue a `webhook.test` event for this endpoint only; the answer is its delivery (pending).
+         *     Follow it in the delivery log. A disabled endpoint: 409.
+         *
+         *     Access: the `webhooks:manage` permission (roles: owner, admin); API keys with the `webhooks` scope.
+         */
+        post: operations["sendWebhookTestEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/payments/ozow/notify": {
         parameters: {
             query?: never;
@@ -12150,6 +12354,440 @@ export interface components {
          * @enum {string}
          */
         WaitingListStatus: "waiting" | "offered" | "converted" | "expired" | "removed";
+        /**
+         * WebhookAttemptRead
+         * @description One HTTP attempt: excerpts of what was sent and answered (the first 2 KB), or the error.
+         * @example {
+         *       "attempted_at": "2026-11-20T10:30:00Z",
+         *       "duration_ms": 182,
+         *       "error": "The payment provider did not answer within 10 seconds.",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "request_excerpt": "request excerpt",
+         *       "response_excerpt": "response excerpt",
+         *       "response_status": 200
+         *     }
+         */
+        WebhookAttemptRead: {
+            /**
+             * Format: date-time
+             * @description When attempted happened or happens (UTC); null: not (yet).
+             */
+            attempted_at: string;
+            /**
+             * @description How long the attempt took, in milliseconds.
+             * @example 182
+             */
+            duration_ms: number;
+            /** @description What went wrong (null when nothing did). */
+            error: string | null;
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
+            id: string;
+            /** @description The request as sent: method, URL, headers and the body's first 2 KB. */
+            request_excerpt: string;
+            /** @description The answer's body, its first 2 KB. */
+            response_excerpt: string;
+            /**
+             * @description The answer's HTTP status; null when none came.
+             * @example 200
+             */
+            response_status: number | null;
+        };
+        /**
+         * WebhookDeliveryBrief
+         * @description The outcome of an endpoint's latest delivery, for the endpoints list.
+         * @example {
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "delivered_at": "2026-11-20T10:30:00Z",
+         *       "event_type": "order.created",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "last_status_code": 2,
+         *       "status": "pending"
+         *     }
+         */
+        WebhookDeliveryBrief: {
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
+            created_at: string;
+            /** @description When delivered happened or happens (UTC); null: not (yet). */
+            delivered_at: string | null;
+            /** @description What happened (the message's `type`). */
+            event_type: components["schemas"]["WebhookEventType"];
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
+            id: string;
+            /** @description The HTTP status of the latest answer; null before any, or when none came (see last_error). */
+            last_status_code: number | null;
+            /** @description pending until a 2xx answer; succeeded, failed (retries used up) or cancelled. */
+            status: components["schemas"]["WebhookDeliveryStatus"];
+        };
+        /**
+         * WebhookDeliveryDetail
+         * @description A delivery with the message as sent (the envelope) and its attempts, oldest first.
+         * @example {
+         *       "attempts": [
+         *         {
+         *           "attempted_at": "2026-11-20T10:30:00Z",
+         *           "duration_ms": 182,
+         *           "error": "The payment provider did not answer within 10 seconds.",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "request_excerpt": "request excerpt",
+         *           "response_excerpt": "response excerpt",
+         *           "response_status": 200
+         *         }
+         *       ],
+         *       "delivery": {
+         *         "attempts": 1,
+         *         "created_at": "2026-11-02T08:15:00Z",
+         *         "delivered_at": "2026-11-20T10:30:00Z",
+         *         "endpoint_id": "235d4a27-0ab2-59b1-98db-b6b2fdc62c1b",
+         *         "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *         "event_type": "order.created",
+         *         "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *         "last_error": "Provider unreachable: timed out after 10 s; will retry.",
+         *         "last_status_code": 2,
+         *         "message_id": "msg_5f0e3c9a2b7d4e1f8a6c0b9d3e2f1a4c",
+         *         "next_attempt_at": "2026-11-20T10:30:00Z",
+         *         "status": "pending"
+         *       },
+         *       "payload": {
+         *         "data": {
+         *           "message": "A test event from VoelgoedEvents."
+         *         },
+         *         "id": "msg_5f0e3c9a2b7d4e1f8a6c0b9d3e2f1a4c",
+         *         "payload_version": "2026-11-30",
+         *         "timestamp": "2026-11-30T10:15:00Z",
+         *         "type": "webhook.test"
+         *       }
+         *     }
+         */
+        WebhookDeliveryDetail: {
+            /** @description Every HTTP attempt, oldest first. */
+            attempts: components["schemas"]["WebhookAttemptRead"][];
+            /** @description The delivery. */
+            delivery: components["schemas"]["WebhookDeliveryRead"];
+            /**
+             * @description The message body as sent: {id, type, timestamp, payload_version, data}.
+             * @example {
+             *       "data": {
+             *         "message": "A test event from VoelgoedEvents."
+             *       },
+             *       "id": "msg_5f0e3c9a2b7d4e1f8a6c0b9d3e2f1a4c",
+             *       "payload_version": "2026-11-30",
+             *       "timestamp": "2026-11-30T10:15:00Z",
+             *       "type": "webhook.test"
+             *     }
+             */
+            payload: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * WebhookDeliveryPage
+         * @description A page of an endpoint's deliveries, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "attempts": 1,
+         *           "created_at": "2026-11-02T08:15:00Z",
+         *           "delivered_at": "2026-11-20T10:30:00Z",
+         *           "endpoint_id": "235d4a27-0ab2-59b1-98db-b6b2fdc62c1b",
+         *           "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *           "event_type": "order.created",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "last_error": "Provider unreachable: timed out after 10 s; will retry.",
+         *           "last_status_code": 2,
+         *           "message_id": "msg_5f0e3c9a2b7d4e1f8a6c0b9d3e2f1a4c",
+         *           "next_attempt_at": "2026-11-20T10:30:00Z",
+         *           "status": "pending"
+         *         }
+         *       ],
+         *       "page": 1,
+         *       "page_size": 25,
+         *       "total": 3
+         *     }
+         */
+        WebhookDeliveryPage: {
+            /** @description This page's items. */
+            items: components["schemas"]["WebhookDeliveryRead"][];
+            /** @description The page number, from 1. */
+            page: number;
+            /** @description Items per page. */
+            page_size: number;
+            /** @description How many items match, over all pages. */
+            total: number;
+        };
+        /**
+         * WebhookDeliveryRead
+         * @description One event to one endpoint. `message_id` is the `webhook-id` header: the same on every retry
+         *     and redelivery, so receivers de-duplicate on it.
+         * @example {
+         *       "attempts": 1,
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "delivered_at": "2026-11-20T10:30:00Z",
+         *       "endpoint_id": "235d4a27-0ab2-59b1-98db-b6b2fdc62c1b",
+         *       "event_id": "2bb8e6fa-8747-53ac-b00d-89b3aa826465",
+         *       "event_type": "order.created",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "last_error": "Provider unreachable: timed out after 10 s; will retry.",
+         *       "last_status_code": 2,
+         *       "message_id": "msg_5f0e3c9a2b7d4e1f8a6c0b9d3e2f1a4c",
+         *       "next_attempt_at": "2026-11-20T10:30:00Z",
+         *       "status": "pending"
+         *     }
+         */
+        WebhookDeliveryRead: {
+            /** @description HTTP attempts made so far (each is in the delivery's attempts). */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
+            created_at: string;
+            /** @description When delivered happened or happens (UTC); null: not (yet). */
+            delivered_at: string | null;
+            /**
+             * Format: uuid
+             * @description The endpoint's id (UUID).
+             */
+            endpoint_id: string;
+            /**
+             * Format: uuid
+             * @description The event's id (UUID).
+             */
+            event_id: string;
+            /** @description What happened (the message's `type`). */
+            event_type: components["schemas"]["WebhookEventType"];
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
+            id: string;
+            /** @description Why the latest attempt failed (timeout, refused, HTTP 500 ...); null after a success. */
+            last_error: string | null;
+            /** @description The HTTP status of the latest answer; null before any, or when none came (see last_error). */
+            last_status_code: number | null;
+            /**
+             * @description The message's id (UUID).
+             * @example msg_5f0e3c9a2b7d4e1f8a6c0b9d3e2f1a4c
+             */
+            message_id: string;
+            /** @description When next attempt happened or happens (UTC); null: not (yet). */
+            next_attempt_at: string | null;
+            /** @description pending until a 2xx answer; succeeded, failed (retries used up) or cancelled. */
+            status: components["schemas"]["WebhookDeliveryStatus"];
+        };
+        /**
+         * WebhookDeliveryStatus
+         * @description Where one event's delivery to one endpoint is (domain/webhooks/endpoint_machines.py).
+         * @enum {string}
+         */
+        WebhookDeliveryStatus: "pending" | "succeeded" | "failed" | "cancelled";
+        /**
+         * WebhookEndpointCreate
+         * @description A new endpoint. It starts enabled, with a new signing secret shown once in the answer.
+         * @example {
+         *       "description": "Toegang tot al die kelders en 'n proeeglas.",
+         *       "event_types": [
+         *         "order.paid",
+         *         "ticket.checked_in"
+         *       ],
+         *       "url": "https://crm.example.com/hooks/voelgoed"
+         *     }
+         */
+        WebhookEndpointCreate: {
+            /**
+             * @description A note for people: what receives these events.
+             * @default
+             */
+            description: string;
+            /**
+             * @description The event types to receive (at least one; `webhook.test` is sent by the test button only).
+             * @example [
+             *       "order.paid",
+             *       "ticket.checked_in"
+             *     ]
+             */
+            event_types: ("order.created" | "order.paid" | "order.cancelled" | "order.expired" | "order.refunded" | "ticket.issued" | "ticket.checked_in" | "ticket.voided" | "event.published" | "event.cancelled" | "refund.succeeded" | "refund.failed")[];
+            /**
+             * @description Where events are POSTed: https (http only outside production), no user name or password.
+             * @example https://crm.example.com/hooks/voelgoed
+             */
+            url: string;
+        };
+        /**
+         * WebhookEndpointCreated
+         * @description The new endpoint, and its signing secret: store it now (revealWebhookEndpointSecret shows it
+         *     again to owners and admins).
+         * @example {
+         *       "endpoint": {
+         *         "created_at": "2026-11-02T08:15:00Z",
+         *         "description": "Toegang tot al die kelders en 'n proeeglas.",
+         *         "disabled_reason": "disabled reason",
+         *         "event_types": [
+         *           "order.created"
+         *         ],
+         *         "failing_since": "2026-11-20T10:30:00Z",
+         *         "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *         "last_delivery": {
+         *           "created_at": "2026-11-02T08:15:00Z",
+         *           "delivered_at": "2026-11-20T10:30:00Z",
+         *           "event_type": "order.created",
+         *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "last_status_code": 2,
+         *           "status": "pending"
+         *         },
+         *         "previous_secret_expires_at": "2026-11-20T10:30:00Z",
+         *         "status": "enabled",
+         *         "updated_at": "2026-11-20T10:30:00Z",
+         *         "url": "https://media.voelgoed.example/events/3f2a/1280.webp"
+         *       },
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYo="
+         *     }
+         */
+        WebhookEndpointCreated: {
+            /** @description The endpoint as stored. */
+            endpoint: components["schemas"]["WebhookEndpointRead"];
+            /**
+             * @description The signing secret: `whsec_` + base64 of 32 bytes; the HMAC-SHA256 key is the base64-decoded part.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYo=
+             */
+            secret: string;
+        };
+        /**
+         * WebhookEndpointRead
+         * @description An endpoint of the organisation (its secret only through revealWebhookEndpointSecret).
+         * @example {
+         *       "created_at": "2026-11-02T08:15:00Z",
+         *       "description": "Toegang tot al die kelders en 'n proeeglas.",
+         *       "disabled_reason": "disabled reason",
+         *       "event_types": [
+         *         "order.created"
+         *       ],
+         *       "failing_since": "2026-11-20T10:30:00Z",
+         *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "last_delivery": {
+         *         "created_at": "2026-11-02T08:15:00Z",
+         *         "delivered_at": "2026-11-20T10:30:00Z",
+         *         "event_type": "order.created",
+         *         "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *         "last_status_code": 2,
+         *         "status": "pending"
+         *       },
+         *       "previous_secret_expires_at": "2026-11-20T10:30:00Z",
+         *       "status": "enabled",
+         *       "updated_at": "2026-11-20T10:30:00Z",
+         *       "url": "https://media.voelgoed.example/events/3f2a/1280.webp"
+         *     }
+         */
+        WebhookEndpointRead: {
+            /**
+             * Format: date-time
+             * @description When it was created (UTC).
+             */
+            created_at: string;
+            /** @description Free text shown to buyers on the public page. */
+            description: string;
+            /** @description Why it is disabled, in a sentence; null while enabled. */
+            disabled_reason: string | null;
+            /** @description The event types it receives, in the catalogue's order. */
+            event_types: components["schemas"]["WebhookEventType"][];
+            /** @description The first failure of its current run of failures; null after a success. */
+            failing_since: string | null;
+            /**
+             * Format: uuid
+             * @description Unique id (UUID).
+             */
+            id: string;
+            /** @description Its latest delivery's outcome; null before the first. */
+            last_delivery?: components["schemas"]["WebhookDeliveryBrief"] | null;
+            /** @description When previous secret expires happened or happens (UTC); null: not (yet). */
+            previous_secret_expires_at: string | null;
+            /** @description enabled: receives events; disabled: by an organiser, a 410 or long failure. */
+            status: components["schemas"]["WebhookEndpointStatus"];
+            /**
+             * Format: date-time
+             * @description When it last changed (UTC).
+             */
+            updated_at: string;
+            /** @description An absolute URL. */
+            url: string;
+        };
+        /**
+         * WebhookEndpointStatus
+         * @description Whether an endpoint receives events (domain/webhooks/endpoint_machines.py).
+         * @enum {string}
+         */
+        WebhookEndpointStatus: "enabled" | "disabled";
+        /**
+         * WebhookEndpointUpdate
+         * @description Change an endpoint; fields left out stay. `enabled: true` re-enables a disabled endpoint
+         *     (clearing why it was disabled), `false` stops deliveries to it.
+         * @example {
+         *       "description": "Toegang tot al die kelders en 'n proeeglas.",
+         *       "enabled": false,
+         *       "event_types": [
+         *         "order.paid",
+         *         "ticket.checked_in"
+         *       ],
+         *       "url": "https://crm.example.com/hooks/voelgoed"
+         *     }
+         */
+        WebhookEndpointUpdate: {
+            /** @description A note for people: what receives these events. */
+            description?: string;
+            /** @description Whether it is switched on. */
+            enabled?: boolean;
+            /**
+             * @description The event types to receive (at least one; `webhook.test` is sent by the test button only).
+             * @example [
+             *       "order.paid",
+             *       "ticket.checked_in"
+             *     ]
+             */
+            event_types?: string[];
+            /**
+             * @description Where events are POSTed: https (http only outside production), no user name or password.
+             * @example https://crm.example.com/hooks/voelgoed
+             */
+            url?: string;
+        };
+        /**
+         * WebhookEventType
+         * @description What happened: the `type` of a webhook message (docs/webhooks.md lists each one's `data`).
+         * @enum {string}
+         */
+        WebhookEventType: "order.created" | "order.paid" | "order.cancelled" | "order.expired" | "order.refunded" | "ticket.issued" | "ticket.checked_in" | "ticket.voided" | "event.published" | "event.cancelled" | "refund.succeeded" | "refund.failed" | "webhook.test";
+        /**
+         * WebhookSecretRead
+         * @description The endpoint's signing secret; after a rotation, until `previous_secret_expires_at`, every
+         *     message is also signed with the previous one.
+         * @example {
+         *       "endpoint_id": "235d4a27-0ab2-59b1-98db-b6b2fdc62c1b",
+         *       "previous_secret_expires_at": "2026-11-20T10:30:00Z",
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYo="
+         *     }
+         */
+        WebhookSecretRead: {
+            /**
+             * Format: uuid
+             * @description The endpoint's id (UUID).
+             */
+            endpoint_id: string;
+            /** @description Until when the previous secret also signs (24 h after a rotation); null: none. */
+            previous_secret_expires_at: string | null;
+            /**
+             * @description The signing secret: `whsec_` + base64 of 32 bytes; the HMAC-SHA256 key is the base64-decoded part.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwMfKQ9r8GKYo=
+             */
+            secret: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -29167,6 +29805,1204 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SeatingPlanDocument"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointRead"][];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointCreated"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, nothing follows */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointUpdate"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["WebhookDeliveryStatus"] | null;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path: {
+                organization_id: string;
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                endpoint_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryDetail"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliverWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                endpoint_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revealWebhookEndpointSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookEndpointSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretRead"];
+                };
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sendWebhookTestEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: string;
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryRead"];
                 };
             };
             /** @description Malformed request, wrong types or unknown fields */

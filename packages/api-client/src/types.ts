@@ -98,3 +98,17 @@ export type OfflineResult = OfflineUploadResult['results'][number];
 export type ApiKey = OkOf<'listApiKeys'>['items'][number];
 export type ApiKeyCreated = OkOf<'createApiKey'>;
 export type ApiKeyScope = ApiKey['scopes'][number];
+
+// Webhooks (organiser app, Webhooks).
+export type WebhookEndpoint = OkOf<'getWebhookEndpoint'>;
+export type WebhookEndpointCreated = OkOf<'createWebhookEndpoint'>;
+export type WebhookEndpointCreate = BodyOf<'createWebhookEndpoint'>;
+export type WebhookSecret = OkOf<'revealWebhookEndpointSecret'>;
+export type WebhookDeliveryPage = OkOf<'listWebhookDeliveries'>;
+export type WebhookDelivery = WebhookDeliveryPage['items'][number];
+export type WebhookDeliveryDetail = OkOf<'getWebhookDelivery'>;
+export type WebhookEventType = Schemas['WebhookEventType'];
+/** The types an endpoint can subscribe to (every type but the test event). */
+export type SubscribableEventType = WebhookEndpointCreate['event_types'][number];
+export type WebhookEndpointStatus = Schemas['WebhookEndpointStatus'];
+export type WebhookDeliveryStatus = Schemas['WebhookDeliveryStatus'];

@@ -10,6 +10,8 @@ PAYLOAD_VERSION = "2026-11-30"
 
 
 class WebhookEventType(enum.StrEnum):
+    """What happened: the `type` of a webhook message (docs/webhooks.md lists each one's `data`)."""
+
     ORDER_CREATED = "order.created"  # a hold became an order with buyer details (checkout started)
     ORDER_PAID = "order.paid"
     ORDER_CANCELLED = "order.cancelled"
