@@ -215,8 +215,8 @@ class WebhookSettings:
     timeout_seconds: float = 10.0  # one attempt, end to end (resolve, connect, send, read)
     # An endpoint failing without a single success for longer than this is disabled (and e-mailed).
     disable_after_hours: float = 72.0
-    batch_size: int = 50  # deliveries one run claims at once
-    concurrency: int = 20  # requests in flight per worker process
+    batch_size: int = 10  # deliveries one run claims at once
+    concurrency: int = 20  # requests in flight per worker process (batch_size each per lane)
     poll_seconds: float = 1.0  # the worker's due-deliveries poll (NOTIFY wakes it sooner)
 
 
@@ -497,7 +497,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         require_https=env.flag("WEBHOOKS_REQUIRE_HTTPS", environment == "production"),
         timeout_seconds=env.number("WEBHOOKS_TIMEOUT_SECONDS", 10.0, minimum=0.1),
         disable_after_hours=env.number("WEBHOOKS_DISABLE_AFTER_HOURS", 72.0, minimum=0.0),
-        batch_size=env.integer("WEBHOOKS_BATCH_SIZE", 50, minimum=1),
+        batch_size=env.integer("WEBHOOKS_BATCH_SIZE", 10, minimum=1),
         concurrency=env.integer("WEBHOOKS_CONCURRENCY", 20, minimum=1),
         poll_seconds=env.number("WEBHOOKS_POLL_SECONDS", 1.0, minimum=0.05),
     )

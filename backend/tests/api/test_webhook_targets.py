@@ -7,6 +7,7 @@ the settings under test: private targets refused, a one-second timeout.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import socket
@@ -67,10 +68,8 @@ async def not_due_deliveries(engine: AsyncEngine, org: str, endpoint_ids: list[u
 async def listeners() -> AsyncIterator[list[Receiver]]:
     """Receivers on loopback (v4 and, where the machine has it, v6) that count every connection."""
     started = [await Receiver().start()]
-    try:
+    with contextlib.suppress(OSError):
         started.append(await Receiver(host="::1").start())
-    except OSError:
-        pass
     yield started
     for r in started:
         await r.stop()

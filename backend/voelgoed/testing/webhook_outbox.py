@@ -26,7 +26,7 @@ from voelgoed.domain.webhooks.event_types import WebhookEventType
 from voelgoed.lib.crypto import encrypt_str
 from voelgoed.settings import REPO_ROOT
 
-SECRET_KEY = "webhook-outbox-secret-key-0123456789"
+SECRET_KEY = "webhook-outbox-secret-key-0123456789"  # noqa: S105 (a throw-away outbox's)
 
 
 @dataclass
@@ -44,11 +44,14 @@ class Outbox:
         from voelgoed.devservices import resolve_urls
         from voelgoed.seed import create_user_account
 
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (once, before anything runs)
         db_url, redis_url = await asyncio.to_thread(resolve_urls, data_dir, None, None)
         await asyncio.to_thread(run_migrations, db_url)  # Alembic's env runs its own event loop
         await create_user_account(
-            db_url, email="owner@outbox.example.co.za", name="Owner", password="outbox-pass-123", organization="Outbox"
+            db_url,
+            email="owner@outbox.example.co.za",
+            name="Owner",
+            password="outbox-pass-123",  # noqa: S106 organization="Outbox"
         )
         engine = create_async_engine(db_url, pool_size=5)
         async with engine.connect() as conn:
@@ -75,8 +78,10 @@ class Outbox:
             )
         return endpoint_id, secret
 
-    async def record(self, n: int, *, per_transaction: int = 500) -> list[uuid.UUID]:
-        """`n` order.paid events, each to every endpoint."""
+    async def record(
+        self, n: int, *, per_transaction: int = 500, spread_over: list[uuid.UUID] | None = None
+    ) -> list[uuid.UUID]:
+        """`n` order.paid events, each to every endpoint (or, `spread_over`, each to one of these in turn)."""
         ids: list[uuid.UUID] = []
         while len(ids) < n:
             async with AsyncSession(self.engine) as session, session.begin():
@@ -86,12 +91,15 @@ class Outbox:
                         organization_id=self.organization_id,
                         event_type=WebhookEventType.ORDER_PAID,
                         data={"order": {"reference": f"VG-{len(ids):06d}", "total_cents": 25000}},
+                        endpoint_ids=[spread_over[len(ids) % len(spread_over)]] if spread_over else None,
                     )
                     assert event_id is not None
                     ids.append(event_id)
         return ids
 
-    def start_worker(self, extra_env: dict[str, str] | None = None, log_name: str | None = None) -> subprocess.Popen[bytes]:
+    def start_worker(
+        self, extra_env: dict[str, str] | None = None, log_name: str | None = None
+    ) -> subprocess.Popen[bytes]:
         env = {
             **os.environ,
             "DATABASE_URL": self.database_url,

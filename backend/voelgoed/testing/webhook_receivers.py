@@ -57,9 +57,10 @@ class Receiver:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2)
 
-    async def wait_for(self, n: int, timeout: float = 15.0) -> list[Received]:
+    async def wait_for(self, n: int, timeout: float = 15.0) -> list[Received]:  # noqa: ASYNC109
+        """The requests once `n` have arrived, or when `timeout` has passed (the caller asserts)."""
         deadline = time.monotonic() + timeout
-        while self.count < n and time.monotonic() < deadline:
+        while self.count < n and time.monotonic() < deadline:  # noqa: ASYNC110 (a test's poll)
             await asyncio.sleep(0.02)
         return self.requests
 

@@ -179,7 +179,7 @@ def delivery_client(ws: WebhookSettings) -> httpx.AsyncClient:
     """The one HTTP client a worker delivers with: guarded, no redirects followed (a 3xx is a
     failed attempt: following it would leave the checked host), no cookies kept between endpoints."""
     return httpx.AsyncClient(
-        transport=GuardedTransport(ws, max_connections=max(ws.concurrency * 2, 10)),
+        transport=GuardedTransport(ws, max_connections=ws.concurrency),  # httpcore's pool is O(connections) per request
         timeout=httpx.Timeout(ws.timeout_seconds),
         follow_redirects=False,
         trust_env=False,
