@@ -51,7 +51,8 @@ class Outbox:
             db_url,
             email="owner@outbox.example.co.za",
             name="Owner",
-            password="outbox-pass-123",  # noqa: S106 organization="Outbox"
+            password="outbox-pass-123",  # noqa: S106
+            organization="Outbox",
         )
         engine = create_async_engine(db_url, pool_size=5)
         async with engine.connect() as conn:
@@ -109,7 +110,8 @@ class Outbox:
             "SECRET_KEY": SECRET_KEY,
             "WORKER_NICE": "0",
             "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(REPO_ROOT / "backend") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+            # This checkout's code, whichever install the interpreter has (worktrees share one venv).
+            "PYTHONPATH": str(REPO_ROOT / "backend"),
             **(extra_env or {}),
         }
         env.pop("SMTP_HOST", None)
