@@ -251,3 +251,23 @@ async def test_a_test_event_goes_to_the_one_endpoint_named(engine: AsyncEngine, 
     finally:
         await a.stop()
         await b.stop()
+
+
+async def test_a_slow_endpoints_backlog_does_not_hold_up_another(engine: AsyncEngine, org: str) -> None:
+    """No endpoint takes more than half of a worker's requests in flight (10 of 20), and finished
+    attempts are recorded without waiting for slow ones: a fast endpoint's events, recorded after
+    a slow endpoint's backlog, arrive during the slow one's first round."""
+    slow, fast = await Receiver(delay=2).start(), await Receiver().start()
+    try:
+        slow_id, _ = await add_endpoint(engine, org, slow.url)
+        fast_id, _ = await add_endpoint(engine, org, fast.url)
+        await record_events(engine, org, 40, endpoint_ids=[slow_id])
+        await record_events(engine, org, 5, endpoint_ids=[fast_id])
+        await fast.wait_for(5, timeout=10)
+        assert fast.count == 5
+        assert slow.count <= 10  # the first round only
+        await slow.wait_for(40, timeout=30)
+        assert slow.count == 40
+    finally:
+        await slow.stop()
+        await fast.stop()

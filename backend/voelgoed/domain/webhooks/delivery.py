@@ -146,6 +146,39 @@ async def attempt(client: httpx.AsyncClient, ws: WebhookSettings, c: Claimed) ->
     )
 
 
+def lease_for(ws: WebhookSettings, now: datetime) -> datetime:
+    """Until when a claim keeps other workers off: the request ends within the timeout, then a short
+    transaction records it."""
+    return now + timedelta(seconds=ws.timeout_seconds * 2 + 5)
+
+
+async def claim_due(
+    engine: AsyncEngine,
+    ws: WebhookSettings,
+    limit: int,
+    *,
+    ids: Sequence[uuid.UUID] | None = None,
+    skip_endpoints: Sequence[uuid.UUID] = (),
+) -> list[Claimed]:
+    now = datetime.now(UTC)
+    async with engine.begin() as conn:
+        return await delivery_sql.claim(
+            conn, now=now, lease_until=lease_for(ws, now), limit=limit, ids=ids, skip_endpoints=skip_endpoints
+        )
+
+
+async def record_results(
+    engine: AsyncEngine, results: Sequence[Result], ws: WebhookSettings, on_disabled: DisabledHook | None
+) -> None:
+    """Record attempts (one transaction), then tell `on_disabled` of endpoints this disabled."""
+    disabled = await _record(engine, results, ws)
+    if disabled and on_disabled is not None:
+        try:
+            await on_disabled(disabled)
+        except Exception:  # the e-mail is a courtesy; the endpoint is disabled either way
+            log.exception("webhook endpoints disabled, e-mail not queued")
+
+
 async def deliver_batch(
     engine: AsyncEngine,
     client: httpx.AsyncClient,
@@ -155,14 +188,9 @@ async def deliver_batch(
     ids: Sequence[uuid.UUID] | None = None,
     on_disabled: DisabledHook | None = None,
 ) -> int:
-    """Claim, send and record one batch; the number of deliveries attempted (0: nothing was due)."""
-    now = datetime.now(UTC)
-    # Every request of the batch ends within the timeout; then one short transaction records them.
-    lease_until = now + timedelta(seconds=ws.timeout_seconds * 2 + 5)
-    async with engine.begin() as conn:
-        claimed = await delivery_sql.claim(
-            conn, now=now, lease_until=lease_until, limit=limit or ws.batch_size, ids=ids
-        )
+    """Claim, send and record one batch; the number of deliveries attempted (0: nothing was due).
+    (The sweep and tests; the dispatcher pipelines the same steps, dispatcher.py.)"""
+    claimed = await claim_due(engine, ws, limit or ws.batch_size, ids=ids)
     if not claimed:
         return 0
     gate = asyncio.Semaphore(ws.concurrency)
@@ -173,12 +201,7 @@ async def deliver_batch(
 
     results = await asyncio.gather(*(one(c) for c in claimed))
     client.cookies.clear()  # no receiver's cookie goes to another
-    disabled = await _record(engine, results, ws)
-    if disabled and on_disabled is not None:
-        try:
-            await on_disabled(disabled)
-        except Exception:  # the e-mail is a courtesy; the endpoint is disabled either way
-            log.exception("webhook endpoints disabled, e-mail not queued")
+    await record_results(engine, results, ws, on_disabled)
     return len(claimed)
 
 

@@ -44,6 +44,7 @@ WITH due AS (
     SELECT id FROM webhook_delivery
     WHERE status = 'pending' AND {where}
       AND (leased_until IS NULL OR leased_until < :now)
+      AND endpoint_id <> ALL(CAST(:skip AS uuid[]))
     ORDER BY next_attempt_at
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
@@ -64,11 +65,18 @@ CLAIM_IDS = text(_CLAIM.format(where="id = ANY(CAST(:ids AS uuid[]))"))
 
 
 async def claim(
-    conn: AsyncConnection, *, now: datetime, lease_until: datetime, limit: int, ids: Sequence[uuid.UUID] | None = None
+    conn: AsyncConnection,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    ids: Sequence[uuid.UUID] | None = None,
+    skip_endpoints: Sequence[uuid.UUID] = (),
 ) -> list[Claimed]:
     """Claim up to `limit` due deliveries (or exactly those of `ids` that are pending and unleased,
-    due or not). Commit right after: the lease is what keeps other workers off them."""
-    params: dict[str, Any] = {"now": now, "lease_until": lease_until, "limit": limit}
+    due or not), none of `skip_endpoints` (a worker's endpoints with their fair share in flight).
+    Commit right after: the lease is what keeps other workers off them."""
+    params: dict[str, Any] = {"now": now, "lease_until": lease_until, "limit": limit, "skip": list(skip_endpoints)}
     if ids is not None:
         params["ids"] = list(ids)
     rows = await conn.execute(CLAIM_IDS if ids is not None else CLAIM_DUE, params)

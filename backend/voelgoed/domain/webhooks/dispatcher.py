@@ -4,8 +4,10 @@ Each worker process runs one `Dispatcher` beside its SAQ jobs (worker.py starts 
 It LISTENs on `voelgoed_webhooks` (a trigger NOTIFYs on every committed insert of deliveries,
 migration 0026, and a redelivery NOTIFYs itself; a rolled-back transaction notifies nobody) and
 also looks every WEBHOOKS_POLL_SECONDS, so a lost listener, a notification missed while
-reconnecting, or a retry that became due costs at most that long. `lanes` loops claim batches
-in parallel (delivery.py), SKIP LOCKED keeping them and every other worker apart.
+reconnecting, or a retry that became due costs at most that long. One pump keeps up to
+WEBHOOKS_CONCURRENCY requests in flight, claiming as slots free up (SKIP LOCKED keeps workers
+apart) and recording attempts as they finish, so a slow receiver delays no one else's deliveries;
+no endpoint holds more than half of a worker's slots.
 
 Nothing here is needed for correctness: the cron sweep (jobs.py) delivers whatever is due even
 when this task is gone, and what is due is only ever read from PostgreSQL.
@@ -16,14 +18,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
+import uuid
+from collections import Counter
 
 import asyncpg
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from voelgoed.domain.webhooks.delivery import DisabledHook, deliver_batch
-from voelgoed.domain.webhooks.delivery_sql import CHANNEL
+from voelgoed.domain.webhooks.delivery import DisabledHook, attempt, claim_due, record_results
+from voelgoed.domain.webhooks.delivery_sql import CHANNEL, Result
 from voelgoed.settings import WebhookSettings
 
 log = logging.getLogger(__name__)
@@ -44,25 +47,26 @@ class Dispatcher:
         self.ws = ws
         self.listen_dsn = listen_dsn.replace("postgresql+asyncpg://", "postgresql://", 1) if listen_dsn else None
         self.on_disabled = on_disabled
-        self.lanes = max(1, math.ceil(ws.concurrency / ws.batch_size))
-        self._wakers = [asyncio.Event() for _ in range(self.lanes)]
+        # One endpoint never holds more than half of this worker's requests: a slow or dead
+        # receiver with a backlog leaves room for everyone else's.
+        self.per_endpoint = max(1, ws.concurrency // 2)
+        self._waker = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.delivered = 0
 
     def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._lane(w), name=f"webhooks-lane-{i}") for i, w in enumerate(self._wakers)
-        ]
+        for task in self._tasks:  # a restart: whatever is left of the previous run goes
+            task.cancel()
+        self._tasks = [asyncio.create_task(self._pump(), name="webhooks-pump")]
         if self.listen_dsn:
             self._tasks.append(asyncio.create_task(self._listen(), name="webhooks-listen"))
 
     @property
     def running(self) -> bool:
-        return bool(self._tasks) and not all(t.done() for t in self._tasks)
+        return bool(self._tasks) and not any(t.done() for t in self._tasks)
 
     def wake(self, *_: object) -> None:
-        for waker in self._wakers:
-            waker.set()
+        self._waker.set()
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -72,20 +76,44 @@ class Dispatcher:
                 await task
         self._tasks = []
 
-    async def _lane(self, waker: asyncio.Event) -> None:
+    async def _pump(self) -> None:
+        """Keep up to WEBHOOKS_CONCURRENCY requests in flight: claim as slots free up, record each
+        group of finished attempts as it finishes (no batch waits for its slowest request)."""
+        inflight: dict[asyncio.Task[Result], uuid.UUID] = {}
         while True:
-            waker.clear()  # before claiming: a NOTIFY arriving meanwhile is not missed
+            self._waker.clear()  # before claiming: a NOTIFY arriving meanwhile is not missed
+            free = self.ws.concurrency - len(inflight)
+            claimed = []
+            if free > 0:
+                busy = Counter(inflight.values())
+                full = [endpoint for endpoint, n in busy.items() if n >= self.per_endpoint]
+                try:
+                    claimed = await claim_due(self.engine, self.ws, min(free, self.ws.batch_size), skip_endpoints=full)
+                except Exception:  # the database away: try again after a poll interval
+                    log.exception("claiming webhook deliveries failed")
+            for c in claimed:
+                inflight[asyncio.create_task(attempt(self.client, self.ws, c))] = c.endpoint_id
+            if claimed and len(claimed) == min(free, self.ws.batch_size) and len(inflight) < self.ws.concurrency:
+                continue  # more may be due: claim again before waiting
+            waker = asyncio.create_task(self._waker.wait())
             try:
-                n = await deliver_batch(self.engine, self.client, self.ws, on_disabled=self.on_disabled)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database away: try again after a poll interval
-                log.exception("webhook delivery batch failed")
-                n = 0
-            self.delivered += n
-            if n == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(waker.wait(), self.ws.poll_seconds)
+                await asyncio.wait([*inflight, waker], timeout=self.ws.poll_seconds, return_when="FIRST_COMPLETED")
+            finally:
+                waker.cancel()
+            finished = [task for task in inflight if task.done()]
+            if not finished:
+                continue
+            if len(finished) < len(inflight) and len(finished) < self.ws.batch_size:
+                await asyncio.sleep(0.005)  # let neighbours finish: one transaction records a group
+                finished = [task for task in inflight if task.done()]
+            for task in finished:
+                del inflight[task]
+            results = [task.result() for task in finished]  # attempt() never raises
+            try:
+                await record_results(self.engine, results, self.ws, self.on_disabled)
+                self.delivered += len(results)
+            except Exception:  # not recorded: their leases run out and they are sent again
+                log.exception("recording webhook attempts failed")
 
     async def _listen(self) -> None:
         assert self.listen_dsn is not None

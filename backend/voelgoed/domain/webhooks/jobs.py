@@ -4,8 +4,9 @@ to an organisation whose endpoint was disabled.
 `start_dispatcher`/`stop_dispatcher` run from the worker's start-up and shutdown (worker.py): one
 guarded HTTP client and one Dispatcher per worker process (dispatcher.py: the fast path). The sweep
 (`sweep_webhook_deliveries`, every minute, once per tick across workers; every worker's dispatcher
-also polls each second) is the safety net: it delivers whatever PostgreSQL says is due, and restarts a
-dispatcher whose tasks died. A Redis that lost everything loses no webhook.
+also polls each second) is the safety net: it restarts a dispatcher whose tasks died and wakes it
+to deliver whatever PostgreSQL says is due (run outside a worker, it delivers itself). A Redis that
+lost everything loses no webhook.
 """
 
 from __future__ import annotations
@@ -102,23 +103,20 @@ async def stop_dispatcher(ctx: dict[str, Any]) -> None:
 
 @worker_job
 async def sweep_webhook_deliveries(ctx: dict[str, Any]) -> int:
-    """Deliver every due delivery (the safety net; module docstring)."""
+    """The safety net (module docstring): wake this worker's dispatcher, restarting it if its tasks
+    died; with no dispatcher (a job run outside a worker), deliver whatever is due right here."""
     settings = job_settings(ctx)
     dispatcher: Dispatcher | None = ctx.get(DISPATCHER_KEY)
-    if dispatcher is not None and not dispatcher.running:
-        log.warning("webhook dispatcher had stopped: restarted")
-        dispatcher.start()
     if dispatcher is not None:
-        client, own = dispatcher.client, False
-    else:
-        client, own = delivery_client(settings.webhooks), True
-    try:
+        if not dispatcher.running:
+            log.warning("webhook dispatcher had stopped: restarted")
+            dispatcher.start()
+        dispatcher.wake()
+        return 0
+    async with delivery_client(settings.webhooks) as client:
         n = await deliver_until_idle(
             db_engine(ctx), client, settings.webhooks, within=SWEEP_SECONDS, on_disabled=mail_hook(ctx, settings)
         )
-    finally:
-        if own:
-            await client.aclose()
     if n:
         log.info("webhook sweep delivered %s", n, extra={"job": "sweep_webhook_deliveries"})
     return n
