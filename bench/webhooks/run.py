@@ -7,8 +7,10 @@
 2. Raw baseline in the same run: plain unsigned POSTs of the same body size from this one process
    with the same HTTP client (httpx), 20 in flight, to the same receivers: requests/s.
 3. W `voelgoed worker` processes start (`--workers`, 2); N events (`--events`, default 100,000)
-   are recorded with `outbox_sql.record` in transactions of 100 while they deliver, each event to
-   one of the 10 endpoints in turn (`--endpoints`): N deliveries.
+   are recorded with `outbox_sql.record` while they deliver, each event to one of the 10 endpoints
+   in turn (`--endpoints`): N deliveries. Flat out in transactions of 100 (then commit -> delivery
+   measures the backlog: recording outpaces delivery), or `--rate` events/s in transactions of 10
+   (commit -> delivery of a product below its capacity).
 4. When a third of the deliveries have arrived, one worker is killed with SIGKILL and started again.
 5. Figures: deliveries/s (end to end and per worker) and its ratio to the raw baseline per
    process; p50/p99 from an event's commit (its `created_at`, written just before the commit) to
@@ -44,6 +46,18 @@ from voelgoed.testing.webhook_outbox import Outbox  # noqa: E402
 from voelgoed.testing.webhook_receivers import Received, Receiver  # noqa: E402
 
 BODY = b'{"id":"msg_0","type":"order.paid","timestamp":"2026-11-30T10:00:00Z","payload_version":"2026-11-30","data":{"order":{"reference":"VG-000001","total_cents":25000}}}'  # noqa: E501
+
+
+async def record_paced(outbox: Outbox, n: int, rate: float, spread: list[Any]) -> None:
+    """`n` events in transactions of 10 (paced to `rate` events/s) or of 100 (rate 0: flat out)."""
+    per = 10 if rate else 100
+    t0, done = time.perf_counter(), 0
+    while done < n:
+        k = min(per, n - done)
+        await outbox.record(k, per_transaction=k, spread_over=spread)
+        done += k
+        if rate:
+            await asyncio.sleep(max(0.0, t0 + done / rate - time.perf_counter()))
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -95,7 +109,7 @@ async def main(args: argparse.Namespace) -> int:
         await asyncio.sleep(3)  # the workers start (imports, pools) before the clock does
         total = args.events
         t0 = time.perf_counter()
-        recording = asyncio.create_task(outbox.record(args.events, per_transaction=100, spread_over=endpoint_ids))
+        recording = asyncio.create_task(record_paced(outbox, args.events, args.rate, endpoint_ids))
         killed_at = None
         while sum(r.count for r in receivers) < total // 3:
             await asyncio.sleep(0.05)
@@ -120,6 +134,7 @@ async def main(args: argparse.Namespace) -> int:
         summary = {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "events": args.events,
+            "rate": args.rate or "max",
             "endpoints": args.endpoints,
             "workers": args.workers,
             "deliveries": total,
@@ -162,6 +177,7 @@ if __name__ == "__main__":
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--rate", type=float, default=0, help="events/s to record (0: as fast as possible)")
     parser.add_argument("--baseline", type=int, default=5000, help="raw baseline requests")
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for the last delivery")
     sys.exit(asyncio.run(main(parser.parse_args())))
