@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from voelgoed.domain.webhooks import outbox_sql, signing
 from voelgoed.domain.webhooks.event_types import WebhookEventType
@@ -54,7 +54,9 @@ class Outbox:
             password="outbox-pass-123",  # noqa: S106
             organization="Outbox",
         )
-        engine = create_async_engine(db_url, pool_size=5)
+        from voelgoed.db.pool import worker_engine
+
+        engine = worker_engine(db_url, concurrency=5)
         async with engine.connect() as conn:
             org = await conn.scalar(text("SELECT id FROM organization LIMIT 1"))
         return cls(data_dir, db_url, redis_url, engine, organization_id=org)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from voelgoed.domain.webhooks.machines import delivery_transition, endpoint_transition
 
 CHANNEL = "voelgoed_webhooks"  # NOTIFY'd by the webhook_delivery insert trigger (migration 0026)
+KEEPALIVE = "SELECT 1"  # the dispatcher's listener finds a dead connection with it
 
 
 @dataclass(frozen=True, slots=True)

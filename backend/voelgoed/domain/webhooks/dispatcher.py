@@ -26,7 +26,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from voelgoed.domain.webhooks.delivery import DisabledHook, attempt, claim_due, record_results
-from voelgoed.domain.webhooks.delivery_sql import CHANNEL, Result
+from voelgoed.domain.webhooks.delivery_sql import CHANNEL, KEEPALIVE, Result
 from voelgoed.settings import WebhookSettings
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ class Dispatcher:
                 self.wake()  # whatever was committed while not listening
                 while not conn.is_closed():
                     await asyncio.sleep(15)
-                    await conn.execute("SELECT 1")  # finds a connection no one closed
+                    await conn.execute(KEEPALIVE)  # finds a connection no one closed
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
