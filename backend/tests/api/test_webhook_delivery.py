@@ -19,12 +19,15 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from standardwebhooks import Webhook
+from statemachine.exceptions import TransitionNotAllowed
 
 from tests.api.webhook_helpers import add_endpoint, attempts, deliveries, record_events, rows
 from tests.conftest import Api, Stack, sign_up, wait_for_mail
+from voelgoed.db import models  # noqa: F401 (every table registered for the ORM sessions below)
 from voelgoed.domain.webhooks import delivery_services, signing
 from voelgoed.domain.webhooks.event_types import PAYLOAD_VERSION
 from voelgoed.domain.webhooks.models import WebhookDelivery, WebhookEndpoint
+from voelgoed.lib.problems import Conflict
 from voelgoed.testing.webhook_receivers import Received, Receiver
 
 
@@ -271,3 +274,35 @@ async def test_a_slow_endpoints_backlog_does_not_hold_up_another(engine: AsyncEn
     finally:
         await slow.stop()
         await fast.stop()
+
+
+async def test_disabling_cancels_pending_deliveries_and_enabling_receives_again(
+    engine: AsyncEngine, receiver: Receiver, org: str
+) -> None:
+    """The admin API's calls (delivery_services): machines decide, an illegal move raises (409)."""
+    receiver.status = 500
+    endpoint_id, _ = await add_endpoint(engine, org, receiver.url)
+    await record_events(engine, org)
+    await receiver.wait_for(1)
+    await asyncio.sleep(0.5)
+    assert (await deliveries(engine, endpoint_id))[0]["status"] == "pending"  # its retry is scheduled
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        endpoint = await session.get(WebhookEndpoint, endpoint_id)
+        assert endpoint is not None
+        await delivery_services.disable_endpoint(session, endpoint, "paused by the organiser")
+    (d,) = await deliveries(engine, endpoint_id)
+    assert (d["status"], d["last_error"]) == ("cancelled", "HTTP 500")
+    async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+        endpoint = await session.get(WebhookEndpoint, endpoint_id)
+        assert endpoint is not None and endpoint.disabled_reason == "paused by the organiser"
+        with pytest.raises(TransitionNotAllowed):
+            await delivery_services.disable_endpoint(session, endpoint)
+        delivery = await session.get(WebhookDelivery, d["id"])
+        assert delivery is not None
+        with pytest.raises(Conflict):  # redelivery waits for the endpoint to be enabled
+            await delivery_services.redeliver(session, delivery, endpoint)
+        await delivery_services.enable_endpoint(session, endpoint)
+    receiver.status = 204
+    await record_events(engine, org)
+    await receiver.wait_for(2)
+    assert receiver.count == 2
