@@ -45,20 +45,26 @@ class Outbox:
         from voelgoed.seed import create_user_account
 
         data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (once, before anything runs)
-        db_url, redis_url = await asyncio.to_thread(resolve_urls, data_dir, None, None)
-        await asyncio.to_thread(run_migrations, db_url)  # Alembic's env runs its own event loop
-        await create_user_account(
-            db_url,
-            email="owner@outbox.example.co.za",
-            name="Owner",
-            password="outbox-pass-123",  # noqa: S106
-            organization="Outbox",
-        )
-        from voelgoed.db.pool import worker_engine
+        try:
+            db_url, redis_url = await asyncio.to_thread(resolve_urls, data_dir, None, None)
+            await asyncio.to_thread(run_migrations, db_url)  # Alembic's env runs its own event loop
+            await create_user_account(
+                db_url,
+                email="owner@outbox.example.co.za",
+                name="Owner",
+                password="outbox-pass-123",  # noqa: S106
+                organization="Outbox",
+            )
+            from voelgoed.db.pool import worker_engine
 
-        engine = worker_engine(db_url, concurrency=5)
-        async with engine.connect() as conn:
-            org = await conn.scalar(text("SELECT id FROM organization LIMIT 1"))
+            engine = worker_engine(db_url, concurrency=5)
+            async with engine.connect() as conn:
+                org = await conn.scalar(text("SELECT id FROM organization LIMIT 1"))
+        except BaseException:  # no embedded server left running behind a failed start
+            from voelgoed.devservices import stop_all
+
+            stop_all(data_dir)
+            raise
         return cls(data_dir, db_url, redis_url, engine, organization_id=org)
 
     async def add_endpoint(self, url: str) -> tuple[uuid.UUID, str]:
