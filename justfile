@@ -92,7 +92,7 @@ seed:
     {{py}} -m voelgoed seed
 
 # Benchmarks (print figures and a JSON summary)
-bench: bench-flash-sale bench-checkout-journey bench-gate-rush bench-dashboards bench-scanner bench-memory bench-payment-providers bench-refund-all
+bench: bench-flash-sale bench-checkout-journey bench-gate-rush bench-dashboards bench-scanner bench-memory bench-payment-providers bench-refund-all bench-webhooks
 
 # Install Debian's wrk (the lean HTTP load generator the benchmarks use) when it is missing
 wrk:
@@ -148,3 +148,7 @@ bench-memory *args:
 # Refund-all: cancel an event with N paid orders (default 10,000); job time, refunds/s, one e-mail per order, ledger balanced
 bench-refund-all *args:
     {{py}} bench/refund_all/run.py {{args}}
+
+# Webhooks benchmark: 100k events to 10 local receivers, deliveries/s per worker, p99 commit -> delivery, none lost across a SIGKILL
+bench-webhooks *args:
+    {{py}} bench/webhooks/run.py {{args}}

@@ -209,6 +209,22 @@ class MediaSettings:
 
 
 @dataclass(frozen=True)
+class WebhookSettings:
+    """Outgoing webhooks' delivery (docs/webhooks.md)."""
+
+    # Deliver to private, loopback, link-local ... addresses (and plain http): off in production
+    # (SSRF), on elsewhere so that local receivers work in development and tests.
+    allow_private_targets: bool = True
+    require_https: bool = False  # on in production
+    timeout_seconds: float = 10.0  # one attempt, end to end (resolve, connect, send, read)
+    # An endpoint failing without a single success for longer than this is disabled (and e-mailed).
+    disable_after_hours: float = 72.0
+    batch_size: int = 10  # deliveries one run claims at once
+    concurrency: int = 20  # requests in flight per worker process (batch_size each per lane)
+    poll_seconds: float = 1.0  # the worker's due-deliveries poll (NOTIFY wakes it sooner)
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings
     database: DatabaseSettings
@@ -221,6 +237,7 @@ class Settings:
     logging: LoggingSettings
     observability: ObservabilitySettings = ObservabilitySettings()
     media: MediaSettings = MediaSettings()
+    webhooks: WebhookSettings = WebhookSettings()
 
     @property
     def embedded(self) -> bool:
@@ -481,6 +498,15 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         public_base_url=(env.url("MEDIA_PUBLIC_BASE_URL", ("http", "https")) or "").rstrip("/") or None,
         disk_dir=Path(media_dir).resolve() if (media_dir := env.optional("MEDIA_DIR")) else None,
     )
+    webhooks = WebhookSettings(
+        allow_private_targets=env.flag("WEBHOOKS_ALLOW_PRIVATE_TARGETS", environment != "production"),
+        require_https=env.flag("WEBHOOKS_REQUIRE_HTTPS", environment == "production"),
+        timeout_seconds=env.number("WEBHOOKS_TIMEOUT_SECONDS", 10.0, minimum=0.1),
+        disable_after_hours=env.number("WEBHOOKS_DISABLE_AFTER_HOURS", 72.0, minimum=0.0),
+        batch_size=env.integer("WEBHOOKS_BATCH_SIZE", 10, minimum=1),
+        concurrency=env.integer("WEBHOOKS_CONCURRENCY", 20, minimum=1),
+        poll_seconds=env.number("WEBHOOKS_POLL_SECONDS", 1.0, minimum=0.05),
+    )
     if media.s3_bucket is None and media.s3_endpoint_url is not None:
         env.problems.append("MEDIA_S3_ENDPOINT_URL is set but MEDIA_S3_BUCKET is not: name the bucket")
     if environment == "production" and media.public_base_url and not media.public_base_url.startswith("https://"):
@@ -522,6 +548,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         logging=logging,
         observability=observability,
         media=media,
+        webhooks=webhooks,
     )
 
 

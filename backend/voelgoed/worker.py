@@ -27,6 +27,7 @@ from voelgoed.domain.notifications.reminders import QUEUE_EVENT_REMINDERS_CRON, 
 from voelgoed.domain.orders.jobs import RELEASE_EXPIRED_HOLDS_CRON
 from voelgoed.domain.refunds.jobs import SWEEP_REFUNDS_CRON, notify_refund, process_refund, refund_late_payment
 from voelgoed.domain.tickets.jobs import REDELIVER_MISSED_TICKETS_CRON, deliver_order_tickets
+from voelgoed.domain.webhooks.jobs import SWEEP_WEBHOOK_DELIVERIES_CRON, start_dispatcher, stop_dispatcher
 from voelgoed.lib.media_store import configure_media_urls, urls_for
 from voelgoed.lib.memory import limit_malloc_arenas, release_free_memory
 from voelgoed.lib.metrics import QUEUE_DEPTH, observe_job, serve_metrics
@@ -107,6 +108,7 @@ CRON_JOBS: list[Any] = [
         PERSONAL_DATA_SWEEP_CRON,
         OFFER_WAITING_LISTS_CRON,
         QUEUE_EVENT_REMINDERS_CRON,
+        SWEEP_WEBHOOK_DELIVERIES_CRON,
     )
 ]
 
@@ -146,6 +148,7 @@ def worker_settings(queue: Queue, settings: Settings) -> SettingsDict:
         # Logo and image URLs in e-mails (organizations/branding.py) use the same addresses as the API.
         configure_media_urls(urls_for(settings.media, settings.server.public_url))
         await worker_context.startup(ctx)  # what every job uses (database, Redis, the queue)
+        await start_dispatcher(ctx)  # webhooks within a second of their commit (domain/webhooks/dispatcher.py)
         obs = settings.observability
         start_tracing(obs.otlp_endpoint, obs.service_name, role="worker")
         if obs.worker_metrics_port:
@@ -167,6 +170,7 @@ def worker_settings(queue: Queue, settings: Settings) -> SettingsDict:
         server = ctx.pop("metrics_server", None)
         if server is not None:
             server.close()
+        await stop_dispatcher(ctx)
         await worker_context.shutdown(ctx)
 
     return {

@@ -37,6 +37,18 @@ ALLOWED: dict[str, str] = {
     # Inserts: the organisation is a bound value of the rows written, not a filter.
     "voelgoed.domain.webhooks.outbox_sql:_INSERT_EVENT": "insert: organization_id is written as :org",
     "voelgoed.domain.webhooks.outbox_sql:_INSERT_DELIVERIES": "insert: organization_id is written as :org",
+    # Webhook delivery: the worker's system job over every organisation's due deliveries; every other
+    # statement is keyed by the delivery or endpoint ids it claimed (or, from the admin API, by an
+    # endpoint loaded through the tenant-scoped ORM), and inserts write the claimed row's organisation.
+    "voelgoed.domain.webhooks.delivery_sql:CLAIM_DUE": _SYSTEM,
+    "voelgoed.domain.webhooks.delivery_sql:CLAIM_IDS": _SYSTEM + " (ids given by the caller)",
+    "voelgoed.domain.webhooks.delivery_sql:_INSERT_ATTEMPTS": "insert: each claimed delivery's organization_id",
+    "voelgoed.domain.webhooks.delivery_sql:_UPDATE_DELIVERIES": "keyed by the delivery ids it claimed",
+    "voelgoed.domain.webhooks.delivery_sql:_ENDPOINTS_SUCCEEDED": "keyed by the claimed deliveries' endpoint ids",
+    "voelgoed.domain.webhooks.delivery_sql:_ENDPOINTS_FAILING": "keyed by the claimed deliveries' endpoint ids",
+    "voelgoed.domain.webhooks.delivery_sql:_TOO_LONG_FAILING": "keyed by the claimed deliveries' endpoint ids",
+    "voelgoed.domain.webhooks.delivery_sql:_DISABLE_ENDPOINT": "keyed by a claimed delivery's endpoint id",
+    "voelgoed.domain.webhooks.delivery_sql:_CANCEL_PENDING": "keyed by an endpoint id (claimed, or loaded via the ORM)",
     "voelgoed.domain.check_in.queries:SCAN_FEED": _EVENT,
     "voelgoed.domain.check_in.queries:OFFLINE_DUPLICATES": _EVENT,
     "voelgoed.domain.check_in.queries:DUPLICATE_WINNERS": _EVENT + " (ticket ids of its duplicates)",
@@ -114,6 +126,7 @@ TEXT_ALLOWED_FILES = {
     "web/health.py": "readiness probe `SELECT 1`: touches no table",
     "db/driver.py": "`SELECT 1` to open the session's transaction: touches no table",
     "testing/seeding.py": "test and benchmark data",
+    "testing/webhook_outbox.py": "test and benchmark data (an outbox of its own)",
 }
 
 _TABLE_REF = re.compile(r"\b(?:FROM|JOIN|UPDATE|INTO)\s+([a-z_][a-z0-9_]*)", re.IGNORECASE)

@@ -36,6 +36,17 @@ def _common(table: str) -> list[Any]:
     ]  # fmt: skip
 
 
+# Workers LISTEN on this channel (domain/webhooks/dispatcher.py): a committed insert of deliveries
+# wakes them at once; a rolled-back one sends nothing (NOTIFY is delivered on commit only).
+NOTIFY_FUNCTION = """CREATE FUNCTION webhook_delivery_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('voelgoed_webhooks', '');
+    RETURN NULL;
+END $$"""
+NOTIFY_TRIGGER = """CREATE TRIGGER webhook_delivery_inserted AFTER INSERT ON webhook_delivery
+    FOR EACH STATEMENT EXECUTE FUNCTION webhook_delivery_notify()"""
+
+
 def upgrade() -> None:
     op.create_table(
         "webhook_endpoint",
@@ -104,9 +115,13 @@ def upgrade() -> None:
     )  # fmt: skip
     op.create_index("ix_webhook_attempt_organization_id", "webhook_attempt", ["organization_id"])
     op.create_index("ix_webhook_attempt_delivery_id", "webhook_attempt", ["delivery_id"])
+    op.execute(NOTIFY_FUNCTION)
+    op.execute(NOTIFY_TRIGGER)
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER IF EXISTS webhook_delivery_inserted ON webhook_delivery")
+    op.execute("DROP FUNCTION IF EXISTS webhook_delivery_notify()")
     op.drop_table("webhook_attempt")
     op.drop_table("webhook_delivery")
     op.drop_table("webhook_event")
