@@ -64,8 +64,23 @@ async def test_erasure_scrubs_webhook_payloads_and_attempt_excerpts(
         sent = json.dumps(e["payload"])
         assert me not in sent and "Thandi" not in sent and "Nkosi" not in sent and "111 2222" not in sent
     assert any("Pieter Botha" in json.dumps(e["payload"]) for e in after)  # the other buyer's stay
-    excerpts = await rows(engine, "SELECT request_excerpt, response_excerpt FROM webhook_attempt")
-    assert excerpts == [{"request_excerpt": "Erased", "response_excerpt": "ok"}]
+    # Every attempt about this buyer's events is scrubbed: the one written above, and any the
+    # delivery workers made meanwhile (to an address that does not resolve); others' stay.
+    attempts = await rows(
+        engine,
+        "SELECT d.event_id::text AS event_id, a.request_excerpt, a.response_excerpt FROM webhook_attempt a"
+        " JOIN webhook_delivery d ON d.id = a.delivery_id",
+    )
+    mine_ids = {str(e["id"]) for e in about_me}
+    about_me_attempts = [a for a in attempts if a["event_id"] in mine_ids]
+    assert {
+        "event_id": str(about_me[0]["id"]),
+        "request_excerpt": "Erased",
+        "response_excerpt": "ok",
+    } in about_me_attempts
+    assert all(a["request_excerpt"] == "Erased" for a in about_me_attempts)
+    for a in attempts:
+        assert me not in a["request_excerpt"] and "Thandi" not in a["request_excerpt"]
     assert theirs["reference"] != mine["reference"]
 
 
