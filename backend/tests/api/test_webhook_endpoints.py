@@ -191,7 +191,7 @@ async def test_rotate_keeps_the_previous_secret_for_a_day_and_reveal_is_audited(
     assert timedelta(hours=23, minutes=59) < expires - datetime.now(UTC) <= timedelta(hours=24)
     assert (await client.post(hooks(client, f"/{endpoint_id}/reveal-secret"))).json()["secret"] == second
 
-    from voelgoed.domain.webhooks.secrets import SECRET_PURPOSE
+    from voelgoed.domain.webhooks.signing import PURPOSE as SECRET_PURPOSE
     from voelgoed.lib.crypto import decrypt_str
 
     async with engine.connect() as conn:
