@@ -60,8 +60,9 @@ class WebhookEndpointController(Controller):
     ) -> WebhookEndpointCreated:
         """Register a URL to receive the chosen event types, signed the Standard Webhooks way. The
         answer carries the signing secret (`whsec_...`): store it now. A URL that is not http(s),
-        has a user name or password in it, or (in production) is not https or points at a private,
-        loopback or link-local address: 422 at `url`. No event types, or an unknown one: 422 at
+        has a user name or password in it, or (in production: WEBHOOKS_REQUIRE_HTTPS, no
+        WEBHOOKS_ALLOW_PRIVATE_TARGETS) is not https or names or resolves to a private, loopback
+        or link-local address: 422 at `url`. No event types, or an unknown one: 422 at
         `event_types`."""
         endpoint, secret = await webhooks.create(
             organization_id, url=data.url, description=data.description, event_types=data.event_types
