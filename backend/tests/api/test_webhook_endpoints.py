@@ -191,7 +191,7 @@ async def test_rotate_keeps_the_previous_secret_for_a_day_and_reveal_is_audited(
     assert timedelta(hours=23, minutes=59) < expires - datetime.now(UTC) <= timedelta(hours=24)
     assert (await client.post(hooks(client, f"/{endpoint_id}/reveal-secret"))).json()["secret"] == second
 
-    from voelgoed.domain.webhooks.secrets import SECRET_PURPOSE
+    from voelgoed.domain.webhooks.signing import PURPOSE as SECRET_PURPOSE
     from voelgoed.lib.crypto import decrypt_str
 
     async with engine.connect() as conn:
@@ -318,3 +318,47 @@ async def test_another_organisation_sees_nothing(
     assert_problem(await other.get(hooks(client, f"/{endpoint['id']}")), 404)
     still = await client.get(hooks(client, f"/{endpoint['id']}"))
     assert still.status_code == 200 and still.json()["description"] == "CRM"
+
+
+async def test_the_admin_api_goes_through_the_delivery_engine(client: Api, engine: AsyncEngine) -> None:
+    """Disabling cancels the endpoint's pending deliveries; the test event and a redelivery wake
+    the workers (NOTIFY on the delivery engine's channel) when their transaction commits."""
+    import asyncio
+
+    from voelgoed.domain.webhooks.delivery_sql import CHANNEL
+
+    await sign_up(client)
+    endpoint = (await make_endpoint(client))["endpoint"]
+    heard: list[str] = []
+    async with engine.connect() as conn:
+        listener = (await conn.get_raw_connection()).driver_connection
+        assert listener is not None
+
+        def hear(*_: object) -> None:
+            heard.append(CHANNEL)
+
+        await listener.add_listener(CHANNEL, hear)
+
+        async def woken(count: int) -> None:
+            async with asyncio.timeout(5):
+                while len(heard) < count:
+                    await asyncio.sleep(0.02)
+
+        sent = (await client.post(hooks(client, f"/{endpoint['id']}/test"))).json()
+        await woken(1)  # the insert's trigger (migration 0026)
+        async with engine.begin() as db:  # still waiting for a retry, as a failed first attempt leaves it
+            await db.execute(
+                text("UPDATE webhook_delivery SET next_attempt_at = now() + interval '1 hour' WHERE id = :id"),
+                {"id": sent["id"]},
+            )
+        r = await client.patch(hooks(client, f"/{endpoint['id']}"), json={"enabled": False})
+        assert r.status_code == 200 and r.json()["status"] == "disabled"
+        detail = (await client.get(hooks(client, f"/{endpoint['id']}/deliveries/{sent['id']}"))).json()
+        assert detail["delivery"]["status"] == "cancelled"
+
+        await client.patch(hooks(client, f"/{endpoint['id']}"), json={"enabled": True})
+        before = len(heard)
+        r = await client.post(hooks(client, f"/{endpoint['id']}/deliveries/{sent['id']}/redeliver"))
+        assert r.status_code == 202 and r.json()["status"] == "pending"
+        await woken(before + 1)
+        await listener.remove_listener(CHANNEL, hear)

@@ -1,15 +1,17 @@
-"""Which URLs may be webhook endpoints: the production rules (https, public hosts only) with a
-stand-in resolver, and the rules everywhere."""
+"""Which URLs may be webhook endpoints (safe_http.check_target_url, the one rule set used at
+creation/update and, through url_refusal and GuardedBackend, at send time): the production rules
+(https, public hosts only) with a stand-in resolver, and the rules everywhere."""
 
 from __future__ import annotations
 
 import pytest
 
-from voelgoed.domain.webhooks.endpoint_urls import UrlRules, check_endpoint_url, is_public_address
+from voelgoed.domain.webhooks.safe_http import check_target_url, is_public_address, url_refusal
 from voelgoed.lib.problems import Unprocessable
+from voelgoed.settings import WebhookSettings
 
-PRODUCTION = UrlRules.for_environment("production")
-DEVELOPMENT = UrlRules.for_environment("development")
+PRODUCTION = WebhookSettings(allow_private_targets=False, require_https=True)
+DEVELOPMENT = WebhookSettings(allow_private_targets=True, require_https=False)
 
 
 def resolver(*addresses: str):  # type: ignore[no-untyped-def]
@@ -38,7 +40,7 @@ def test_public_addresses(address: str) -> None:
 async def test_production_needs_https_and_a_public_host() -> None:
     public = resolver("93.184.215.14")
     assert (
-        await check_endpoint_url(" https://example.com/hook ", PRODUCTION, resolve=public) == "https://example.com/hook"
+        await check_target_url(" https://example.com/hook ", PRODUCTION, resolve=public) == "https://example.com/hook"
     )
     for url, resolve in [
         ("http://example.com/hook", public),
@@ -50,15 +52,16 @@ async def test_production_needs_https_and_a_public_host() -> None:
         ("https://nowhere.invalid/hook", resolver()),
     ]:
         with pytest.raises(Unprocessable) as refused:
-            await check_endpoint_url(url, PRODUCTION, resolve=resolve)
+            await check_target_url(url, PRODUCTION, resolve=resolve)
         assert refused.value.errors and refused.value.errors[0].field == "url", url
+        if not url.startswith("https://nowhere") and "example.com" not in url:
+            assert url_refusal(url, PRODUCTION), url  # the same rules refuse it at send time
 
 
 async def test_outside_production_local_receivers_are_allowed() -> None:
-    never = resolver()  # not asked: no address checks outside production
-    assert (
-        await check_endpoint_url("http://127.0.0.1:8080/in", DEVELOPMENT, resolve=never) == "http://127.0.0.1:8080/in"
-    )
+    never = resolver()  # not asked: no address checks while private targets are allowed
+    assert await check_target_url("http://127.0.0.1:8080/in", DEVELOPMENT, resolve=never) == "http://127.0.0.1:8080/in"
+    assert url_refusal("http://127.0.0.1:8080/in", DEVELOPMENT) is None
 
 
 @pytest.mark.parametrize(
@@ -68,4 +71,5 @@ async def test_outside_production_local_receivers_are_allowed() -> None:
 )  # fmt: skip
 async def test_refused_everywhere(url: str) -> None:
     with pytest.raises(Unprocessable):
-        await check_endpoint_url(url, DEVELOPMENT)
+        await check_target_url(url, DEVELOPMENT)
+    assert url_refusal(url, DEVELOPMENT) is not None and url_refusal(url, PRODUCTION) is not None

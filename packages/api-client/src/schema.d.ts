@@ -2905,8 +2905,9 @@ export interface paths {
          * Create a webhook endpoint
          * @description Register a URL to receive the chosen event types, signed the Standard Webhooks way. The
          *     answer carries the signing secret (`whsec_...`): store it now. A URL that is not http(s),
-         *     has a user name or password in it, or (in production) is not https or points at a private,
-         *     loopback or link-local address: 422 at `url`. No event types, or an unknown one: 422 at
+         *     has a user name or password in it, or (in production: WEBHOOKS_REQUIRE_HTTPS, no
+         *     WEBHOOKS_ALLOW_PRIVATE_TARGETS) is not https or names or resolves to a private, loopback
+         *     or link-local address: 422 at `url`. No event types, or an unknown one: 422 at
          *     `event_types`.
          *
          *     Access: the `webhooks:manage` permission (roles: owner, admin); API keys with the `webhooks` scope.
@@ -12585,7 +12586,7 @@ export interface components {
         };
         /**
          * WebhookDeliveryStatus
-         * @description Where one event's delivery to one endpoint is (domain/webhooks/endpoint_machines.py).
+         * @description Where one event's delivery to one endpoint is (domain/webhooks/machines.py).
          * @enum {string}
          */
         WebhookDeliveryStatus: "pending" | "succeeded" | "failed" | "cancelled";
@@ -12721,7 +12722,7 @@ export interface components {
         };
         /**
          * WebhookEndpointStatus
-         * @description Whether an endpoint receives events (domain/webhooks/endpoint_machines.py).
+         * @description Whether a webhook endpoint receives events (domain/webhooks/machines.py).
          * @enum {string}
          */
         WebhookEndpointStatus: "enabled" | "disabled";

@@ -15,8 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.services import AuditService
-from voelgoed.domain.webhooks.endpoint_machines import WebhookDeliveryStatus
-from voelgoed.domain.webhooks.endpoint_urls import UrlRules
+from voelgoed.domain.webhooks.machines import WebhookDeliveryStatus
 from voelgoed.domain.webhooks.schemas import (
     WebhookDeliveryDetail,
     WebhookDeliveryPage,
@@ -39,9 +38,8 @@ MANAGE = access(Permission.WEBHOOKS_MANAGE)
 
 
 async def provide_webhook_service(db_session: AsyncSession, auth: AuthContext, settings: Settings) -> WebhookService:
-    # Production: https only, public hosts only (the delivery engine checks again when it connects).
-    rules = UrlRules.for_environment(settings.server.environment)
-    return WebhookService(db_session, AuditService(db_session, auth), rules)
+    # settings.webhooks: in production https only, public hosts only (safe_http.py, checked again at send).
+    return WebhookService(db_session, AuditService(db_session, auth), settings.webhooks)
 
 
 class WebhookEndpointController(Controller):
@@ -62,8 +60,9 @@ class WebhookEndpointController(Controller):
     ) -> WebhookEndpointCreated:
         """Register a URL to receive the chosen event types, signed the Standard Webhooks way. The
         answer carries the signing secret (`whsec_...`): store it now. A URL that is not http(s),
-        has a user name or password in it, or (in production) is not https or points at a private,
-        loopback or link-local address: 422 at `url`. No event types, or an unknown one: 422 at
+        has a user name or password in it, or (in production: WEBHOOKS_REQUIRE_HTTPS, no
+        WEBHOOKS_ALLOW_PRIVATE_TARGETS) is not https or names or resolves to a private, loopback
+        or link-local address: 422 at `url`. No event types, or an unknown one: 422 at
         `event_types`."""
         endpoint, secret = await webhooks.create(
             organization_id, url=data.url, description=data.description, event_types=data.event_types

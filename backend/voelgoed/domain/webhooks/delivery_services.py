@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voelgoed.domain.webhooks import delivery_sql
 from voelgoed.domain.webhooks.machines import DeliveryLifecycle, EndpointLifecycle
 from voelgoed.domain.webhooks.models import WebhookDelivery, WebhookEndpoint
+from voelgoed.lib.problems import Conflict
 
 
 async def wake_workers(session: AsyncSession) -> None:
@@ -25,9 +26,7 @@ async def redeliver(session: AsyncSession, delivery: WebhookDelivery, endpoint: 
     """Send this delivery again now (same `webhook-id`): a finished one goes back to pending, a
     pending one is moved to now. 409 while its endpoint is disabled (enable it first)."""
     if endpoint.status != "enabled":
-        from voelgoed.lib.problems import Conflict
-
-        raise Conflict("this endpoint is disabled: enable it before sending again")
+        raise Conflict("This endpoint is disabled; enable it to redeliver.")
     if delivery.status != "pending":
         DeliveryLifecycle(delivery).send("redeliver")
     delivery.next_attempt_at = datetime.now(UTC)

@@ -1,4 +1,10 @@
-"""Where webhooks may go: SSRF protection at endpoint creation and at every connection.
+"""Where webhooks may go: the one set of URL rules, at endpoint creation/update and at every
+connection, driven by settings.webhooks (`allow_private_targets`, `require_https`).
+
+Everywhere: http(s), a host, no user name or password in the URL (they would be logged and shown
+in the delivery log), at most 2000 characters. `check_target_url` applies them when an organiser
+saves a URL (422 at `url`, with a reason they can act on); `url_refusal` applies them again before
+every delivery.
 
 An organiser types the URL; without a check a webhook would be a way to make our servers send
 requests into our own network (the cloud's metadata service at 169.254.169.254, a database's
@@ -19,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,6 +39,9 @@ from voelgoed.settings import Settings, WebhookSettings
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # Names that mean "this machine or its network" whatever a resolver says.
 _LOCAL_NAMES = ("localhost", ".localhost", ".local", ".internal", ".localdomain", ".home.arpa")
+MAX_URL_LENGTH = 2000
+RESOLVE_TIMEOUT_SECONDS = 5.0  # at creation: a name that does not resolve by then "cannot be found"
+Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
 class TargetRefused(Exception):
@@ -79,41 +88,87 @@ def check_addresses(host: str, addresses: Iterable[str]) -> list[str]:
     return checked
 
 
-def check_target_url(url: str, settings: Settings | WebhookSettings) -> None:
-    """Whether `url` may be a webhook endpoint, without resolving it (endpoint creation and
-    update). Raises `Unprocessable` (422) with the reason. Deliveries check again, resolved."""
+def is_public_address(address: str) -> bool:
+    """Whether webhooks may go to this address (an IPv6 zone id is ignored)."""
+    return address_refusal(ipaddress.ip_address(address.split("%", 1)[0])) is None
+
+
+async def check_target_url(raw: str, settings: Settings | WebhookSettings, *, resolve: Resolver | None = None) -> str:
+    """The URL, trimmed, when it may be a webhook endpoint (creation and update); else a 422 at
+    `url` saying why. Unless private targets are allowed, a host name is resolved too (`resolve`,
+    default the system's) so a mistake is refused at the form; this is the early, friendly
+    refusal: every delivery checks again where it connects (`GuardedBackend`)."""
+    ws = settings.webhooks if isinstance(settings, Settings) else settings
+    url = raw.strip()
     try:
-        _check_url(url, settings.webhooks if isinstance(settings, Settings) else settings)
+        host = _check_url(url, ws)
+        if not ws.allow_private_targets and host is not None:
+            await _check_resolved(host, _default_port(url), resolve or _resolve_once)
     except TargetRefused as exc:
-        raise Unprocessable(str(exc)) from None
+        raise Unprocessable.field("url", str(exc)) from None
+    return url
 
 
-def _check_url(url: str, ws: WebhookSettings) -> None:
+def _default_port(url: str) -> int:
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise TargetRefused("a webhook URL starts with https:// (or http://)")
-    if ws.require_https and parts.scheme != "https":
-        raise TargetRefused("a webhook URL must start with https://")
-    if parts.username or parts.password:
-        raise TargetRefused("a webhook URL may not carry a user name or password")
-    host = (parts.hostname or "").rstrip(".").lower()
-    if not host:
-        raise TargetRefused("a webhook URL needs a host name")
+    return parts.port or (443 if parts.scheme.lower() == "https" else 80)
+
+
+async def _resolve_once(host: str, port: int) -> list[str]:
+    async with asyncio.timeout(RESOLVE_TIMEOUT_SECONDS):
+        return await resolve(host, port)
+
+
+async def _check_resolved(host: str, port: int, resolver: Resolver) -> None:
     try:
+        addresses = await resolver(host, port)
+    except (OSError, UnicodeError, TimeoutError):
+        raise TargetRefused(f"The host {host} cannot be found.") from None
+    if not addresses:
+        raise TargetRefused(f"The host {host} cannot be found.")
+    for address in addresses:
+        reason = address_refusal(ipaddress.ip_address(address.split("%", 1)[0]))
+        if reason:
+            raise TargetRefused(
+                f"The host {host} resolves to a non-public address ({reason}); webhooks go to public hosts only."
+            )
+
+
+def _check_url(url: str, ws: WebhookSettings) -> str | None:
+    """The URL's own rules (no resolving): TargetRefused with a reason an organiser can act on.
+    Returns the host when it is a name still to be resolved, None when nothing more to check."""
+    if not url:
+        raise TargetRefused("Enter the URL that should receive the events.")
+    if len(url) > MAX_URL_LENGTH:
+        raise TargetRefused(f"The URL must be at most {MAX_URL_LENGTH} characters.")
+    try:
+        parts = urlsplit(url)
         _ = parts.port
     except ValueError:
-        raise TargetRefused("the webhook URL's port is not a number from 0 to 65535") from None
+        raise TargetRefused("This is not a valid URL (is the port a number from 0 to 65535?).") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise TargetRefused("The URL must start with https:// (or http:// for local testing).")
+    if ws.require_https and scheme != "https":
+        raise TargetRefused("The URL must use https://.")
+    if parts.username is not None or parts.password is not None:
+        # They would be logged and shown in the delivery log.
+        raise TargetRefused("Remove the user name and password from the URL; it is shown in the delivery log.")
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not host:
+        raise TargetRefused("The URL needs a host name, e.g. https://example.com/webhooks.")
     if ws.allow_private_targets:
-        return
+        return None
     if host == "localhost" or host.endswith(_LOCAL_NAMES):
-        raise TargetRefused(f"refused: {host} is a local name")
+        raise TargetRefused(f"The host {host} is a local name; webhooks go to public hosts only.")
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
-        return  # a name: checked when it is resolved, at every delivery
+        return host  # a name: resolved at creation (check_target_url) and at every delivery
     reason = address_refusal(ip)
     if reason:
-        raise TargetRefused(f"refused: {reason}")
+        raise TargetRefused(f"The address {reason}; webhooks go to public hosts only.")
+    return None
 
 
 async def resolve(host: str, port: int) -> list[str]:
@@ -187,9 +242,10 @@ def delivery_client(ws: WebhookSettings) -> httpx.AsyncClient:
 
 
 def url_refusal(url: str, ws: WebhookSettings) -> str | None:
-    """Why a delivery to `url` is refused before any connection (the URL's own rules), or None."""
+    """Why a delivery to `url` is refused before any connection (the URL's own rules, the same
+    as at creation; the settings may have changed since), or None."""
     try:
         _check_url(url, ws)
     except TargetRefused as exc:
-        return str(exc)
+        return f"refused: {exc}"
     return None

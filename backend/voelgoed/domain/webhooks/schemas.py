@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 
-from voelgoed.domain.webhooks.endpoint_machines import WebhookDeliveryStatus, WebhookEndpointStatus
 from voelgoed.domain.webhooks.event_types import SUBSCRIBABLE, WebhookEventType
+from voelgoed.domain.webhooks.machines import WebhookDeliveryStatus, WebhookEndpointStatus
 from voelgoed.domain.webhooks.outbox_sql import message_id
 
 if TYPE_CHECKING:

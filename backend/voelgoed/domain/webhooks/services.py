@@ -13,15 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.audit.services import AuditService, diff
-from voelgoed.domain.webhooks import secrets
-from voelgoed.domain.webhooks.endpoint_machines import WebhookDeliveryLifecycle, WebhookEndpointLifecycle
-from voelgoed.domain.webhooks.endpoint_urls import UrlRules, check_endpoint_url
+from voelgoed.domain.webhooks import delivery_services, signing
 from voelgoed.domain.webhooks.event_types import SUBSCRIBABLE, WebhookEventType
 from voelgoed.domain.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from voelgoed.domain.webhooks.outbox_sql import record
+from voelgoed.domain.webhooks.safe_http import check_target_url
 from voelgoed.domain.webhooks.schemas import WebhookDeliveryBrief, delivery_brief
 from voelgoed.lib.pagination import PageParams, paginate
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
+from voelgoed.settings import WebhookSettings
 
 ENTITY = "webhook_endpoint"
 DISABLED_BY_ORGANISER = "Disabled by an organiser."
@@ -43,10 +43,10 @@ def subscribed_types(words: Iterable[str]) -> list[str]:
 
 
 class WebhookService:
-    def __init__(self, db: AsyncSession, audit: AuditService, url_rules: UrlRules) -> None:
+    def __init__(self, db: AsyncSession, audit: AuditService, settings: WebhookSettings) -> None:
         self.db = db
         self.audit = audit
-        self.url_rules = url_rules
+        self.settings = settings  # the URL rules (safe_http.py), the same at send time
 
     # --- endpoints -------------------------------------------------------------------------
     async def list_endpoints(self) -> list[WebhookEndpoint]:
@@ -76,16 +76,16 @@ class WebhookService:
         self, organization_id: uuid.UUID, *, url: str, description: str, event_types: list[str]
     ) -> tuple[WebhookEndpoint, str]:
         """The new endpoint (enabled) and its signing secret, shown this once."""
-        clean_url = await check_endpoint_url(url, self.url_rules)
+        clean_url = await check_target_url(url, self.settings)
         types = subscribed_types(event_types)
-        secret = secrets.new_secret()
+        secret = signing.new_secret()
         endpoint = WebhookEndpoint(
             organization_id=organization_id,
             url=clean_url,
             description=description.strip(),
             event_types=types,
             status="enabled",  # the machine's initial state
-            secret_encrypted=secrets.encrypt_secret(secret),
+            secret_encrypted=signing.encrypt_secret(secret),
             created_by=self.audit.auth.user_id,
         )
         self.db.add(endpoint)
@@ -102,7 +102,7 @@ class WebhookService:
         endpoint = await self.get(endpoint_id)
         wanted: dict[str, Any] = {}
         if "url" in changes:
-            wanted["url"] = await check_endpoint_url(changes["url"], self.url_rules)
+            wanted["url"] = await check_target_url(changes["url"], self.settings)
         if "description" in changes:
             wanted["description"] = changes["description"].strip()
         if "event_types" in changes:
@@ -114,20 +114,20 @@ class WebhookService:
             setattr(endpoint, key, value)
         if "enabled" in changes:
             before["status"] = endpoint.status
-            self._set_enabled(endpoint, bool(changes["enabled"]))
+            await self._set_enabled(endpoint, bool(changes["enabled"]))
             wanted["status"] = endpoint.status
         await self.db.flush()
         if d := diff(before, wanted):
             self.audit.record(action="webhook_endpoint.updated", entity_type=ENTITY, entity_id=endpoint.id, changes=d)
         return endpoint
 
-    def _set_enabled(self, endpoint: WebhookEndpoint, enabled: bool) -> None:
-        """Through the machine; asking for the state it is already in changes nothing."""
+    async def _set_enabled(self, endpoint: WebhookEndpoint, enabled: bool) -> None:
+        """Through the delivery engine (machines.py): disabling cancels the pending deliveries.
+        Asking for the state it is already in changes nothing."""
         if enabled and endpoint.status == "disabled":
-            WebhookEndpointLifecycle(endpoint).enable()
+            await delivery_services.enable_endpoint(self.db, endpoint)
         elif not enabled and endpoint.status == "enabled":
-            WebhookEndpointLifecycle(endpoint).disable()
-            endpoint.disabled_reason = DISABLED_BY_ORGANISER
+            await delivery_services.disable_endpoint(self.db, endpoint, DISABLED_BY_ORGANISER)
 
     async def delete(self, endpoint_id: uuid.UUID) -> None:
         """The endpoint and, by the foreign keys' cascade, its deliveries and their attempts."""
@@ -142,7 +142,7 @@ class WebhookService:
     # --- secrets ---------------------------------------------------------------------------
     async def rotate_secret(self, endpoint_id: uuid.UUID) -> tuple[WebhookEndpoint, str]:
         endpoint = await self.get(endpoint_id)
-        fresh = secrets.rotate(endpoint)
+        fresh = signing.rotate(endpoint)  # the old secret keeps signing for 24 hours
         await self.db.flush()
         self.audit.record(
             action="webhook_endpoint.secret_rotated",
@@ -155,7 +155,7 @@ class WebhookService:
     async def reveal_secret(self, endpoint_id: uuid.UUID) -> tuple[WebhookEndpoint, str]:
         endpoint = await self.get(endpoint_id)
         self.audit.record(action="webhook_endpoint.secret_revealed", entity_type=ENTITY, entity_id=endpoint.id)
-        return endpoint, secrets.current_secret(endpoint)
+        return endpoint, signing.decrypt_secret(endpoint.secret_encrypted)
 
     # --- deliveries ------------------------------------------------------------------------
     async def send_test(self, endpoint_id: uuid.UUID) -> tuple[WebhookDelivery, str]:
@@ -170,6 +170,7 @@ class WebhookService:
             "message": "A test event from VoelgoedEvents: your endpoint receives and verifies our webhooks.",
             "sent_at": now.isoformat().replace("+00:00", "Z"),
         }
+        # Inserting the delivery wakes the workers on commit (a trigger NOTIFYs, migration 0026).
         event_id = await record(
             self.db,
             organization_id=endpoint.organization_id,
@@ -234,14 +235,7 @@ class WebhookService:
         A disabled endpoint: 409 (enable it first)."""
         endpoint = await self.get(endpoint_id)
         delivery, event = await self.delivery(endpoint_id, delivery_id)
-        if endpoint.status != "enabled":
-            raise Conflict("This endpoint is disabled; enable it to redeliver.")
-        if delivery.status != "pending":
-            WebhookDeliveryLifecycle(delivery).redeliver()
-        # Due now and claimed by nobody: the workers' next look (or sweep) sends it.
-        delivery.next_attempt_at = datetime.now(UTC)
-        delivery.leased_until = None
-        await self.db.flush()
+        await delivery_services.redeliver(self.db, delivery, endpoint)  # 409 while disabled; wakes the workers
         self.audit.record(
             action="webhook_delivery.redelivered",
             entity_type=ENTITY,
