@@ -10,8 +10,9 @@ off, as they would need their own CDN assets."""
 from __future__ import annotations
 
 import mimetypes
+from typing import Any
 
-from litestar import get
+from litestar import Request, get
 from litestar.exceptions import NotFoundException
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.response import File
@@ -24,8 +25,20 @@ ASSETS_PATH = f"/schema/assets/{swagger_ui_path.name}"
 ASSETS = frozenset({"swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "swagger-ui.css", "favicon-32x32.png"})
 
 
+class InlineSafeSwaggerRenderPlugin(SwaggerRenderPlugin):
+    """Litestar writes the spec into an inline <script> as plain JSON. A description or example
+    holding `</script>` (the widget snippet's example does) then ends the script early and the page
+    shows the rest of the spec as text. `<`, `>` and `&` are written as JSON escapes instead: the
+    same JSON to the parser, nothing an HTML parser can read as a tag."""
+
+    @staticmethod
+    def render_json(request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        raw = SwaggerRenderPlugin.render_json(request, openapi_schema)
+        return raw.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+
+
 def swagger_render_plugin() -> SwaggerRenderPlugin:
-    return SwaggerRenderPlugin(
+    return InlineSafeSwaggerRenderPlugin(
         path="/swagger",
         js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
         css_url=f"{ASSETS_PATH}/swagger-ui.css",
