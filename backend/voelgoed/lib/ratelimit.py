@@ -32,19 +32,9 @@ def _level(exc: Exception) -> int:
 
 async def hit(redis: Redis, key: str, limit: int, window_seconds: int) -> None:
     """Count one attempt under `key`; raise 429 once more than `limit` happen in the window."""
-    full_key = f"rl:{key}"
-    try:
-        # SET NX starts the window; INCR counts (works on Redis 6.2, which has no EXPIRE NX).
-        async with redis.pipeline(transaction=True) as pipe:
-            pipe.set(full_key, 0, ex=window_seconds, nx=True)
-            pipe.incr(full_key)
-            pipe.ttl(full_key)
-            _, count, ttl = await pipe.execute()
-    except RedisError as exc:
-        log.log(_level(exc), "rate limiter unavailable; allowing %s", key)
-        return
-    if int(count) > limit:
-        retry = max(int(ttl), 1)
+    quota = await consume(redis, key, limit, window_seconds)
+    if quota is not None and quota.exceeded:
+        retry = max(quota.reset_seconds, 1)
         raise TooManyRequests(f"Too many attempts. Try again in {retry} seconds.", headers={"Retry-After": str(retry)})
 
 
@@ -80,6 +70,7 @@ async def consume(redis: Redis, key: str, limit: int, window_seconds: int) -> Qu
     nothing is enforced, as with `hit`). The caller decides what to do when `exceeded`."""
     full_key = f"rl:{key}"
     try:
+        # SET NX starts the window; INCR counts (works on Redis 6.2, which has no EXPIRE NX).
         async with redis.pipeline(transaction=True) as pipe:
             pipe.set(full_key, 0, ex=window_seconds, nx=True)
             pipe.incr(full_key)

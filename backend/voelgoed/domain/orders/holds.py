@@ -312,8 +312,9 @@ class HoldBatcher:
 
 # Built once (see inventory.py: per-call expressions leave garbage only the cyclic GC frees).
 # The organisation's VAT rule comes with the event in the same query (no round trip more per
-# batch): the rate is fixed on each order here, at reservation (docs/tax.md).
-_EVENT_FOR_HOLD = (
+# batch): the rate is fixed on each order here, at reservation (docs/tax.md). Seat holds
+# (domain/seating/holds.py) read the event with it too.
+EVENT_FOR_HOLD = (
     select(
         EVT.c.id,
         EVT.c.organization_id,
@@ -338,7 +339,7 @@ async def allocate(
 ) -> list[HoldResult | BaseException]:
     """Process a batch of holds for one event inside the caller's transaction."""
     now = utcnow()
-    event = (await conn.execute(_EVENT_FOR_HOLD, {"event_id": event_id})).first()
+    event = (await conn.execute(EVENT_FOR_HOLD, {"event_id": event_id})).first()
     if event is None or event.status != "published":
         return [NotFound("No such event, or it is not on sale.") for _ in requests]
     if event.ends_at <= now:

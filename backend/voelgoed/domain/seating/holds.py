@@ -32,18 +32,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voelgoed.domain.catalog import inventory
-from voelgoed.domain.catalog.inventory import EVT, TT, utcnow
+from voelgoed.domain.catalog.inventory import TT, utcnow
 from voelgoed.domain.orders import expiry
-from voelgoed.domain.orders.holds import HoldResult
+from voelgoed.domain.orders.holds import EVENT_FOR_HOLD, HoldResult
 from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import LINE, ORD
 from voelgoed.domain.orders.pricing import PricedLine, totals
 from voelgoed.domain.orders.services import new_access_token, new_reference
-from voelgoed.domain.organizations.models import Organization
 from voelgoed.domain.seating.best import FreeSeat, best_seats, centre_of
 from voelgoed.domain.seating.machines import sources
 from voelgoed.domain.seating.models import (
@@ -83,18 +82,6 @@ _TAKE = (
     .where(ES.c.event_id == bindparam("b_event"), ES.c.id.in_(bindparam("ids", expanding=True)), TAKEABLE)
     .values(status="held", order_id=bindparam("b_owner"), held_until=bindparam("expires"), updated_at=bindparam("now"))
     .returning(ES.c.id)
-)
-
-_EVENT = (
-    select(
-        EVT.c.id,
-        EVT.c.organization_id,
-        EVT.c.status,
-        EVT.c.ends_at,
-        case((Organization.vat_registered, Organization.vat_rate_bp), else_=0).label("vat_rate_bp"),
-    )
-    .join(Organization, Organization.id == EVT.c.organization_id)
-    .where(EVT.c.id == bindparam("event_id"))
 )
 
 # A seat of the event with what a buyer is told about it.
@@ -327,7 +314,7 @@ async def hold_seats(conn: AsyncConnection, r: SeatHoldRequest) -> SeatHoldResul
     404 (no such event on sale, no seating), 422 (bad seats, limits), 409 (seats taken: a
     SeatsTaken; nothing left in the category; the ticket type's quantity reached)."""
     now = utcnow()
-    event = (await conn.execute(_EVENT, {"event_id": r.event_id})).first()
+    event = (await conn.execute(EVENT_FOR_HOLD, {"event_id": r.event_id})).first()
     if event is None or event.status != "published":
         raise NotFound("No such event, or it is not on sale.")
     if event.ends_at <= now:
