@@ -75,30 +75,35 @@
     box.appendChild(tools);
     svg = el('svg', { class: 'map', 'aria-hidden': 'true', focusable: 'false', preserveAspectRatio: 'xMidYMid meet' }, box);
     setView(full);
-    var pos = 0, layer = el('g', {}, svg);
+    // One string for every seat, parsed once: far quicker than thousands of DOM calls on a slow phone.
+    var pos = 0, layer = el('g', {}, svg), parts = [], boxes = [];
+    var num = function (v) { return +v || 0; };
     m.s.forEach(function (sec) {
       var sx = 1e9, sy = 1e9, ex = -1e9, ey = -1e9;
       sec[1].forEach(function (row) {
         for (var k = 0; k < row[1]; k++, pos++) {
-          var b = pos * 5, x = p[b + 1], y = p[b + 2], cat = m.c[p[b + 3]], free = m.a[pos] === 'a';
+          var b = pos * 5, x = num(p[b + 1]), y = num(p[b + 2]), cat = m.c[p[b + 3]], free = m.a[pos] === 'a';
           sx = Math.min(sx, x); ex = Math.max(ex, x); sy = Math.min(sy, y); ey = Math.max(ey, y);
-          labels[pos] = sec[0] + ' ' + t('row') + ' ' + row[0] + '-' + p[b];
-          var c = el('circle', { cx: x, cy: y, r: r, 'data-p': pos, class: 's' }, layer);
-          c.setAttribute('fill', free && cat ? cat[2] : '#c8ccd4');
-          if (!free) c.setAttribute('data-x', '');
-          if (p[b + 4] & 1) el('rect', { x: x - r / 2, y: y - r / 2, width: r, height: r, fill: '#fff', 'pointer-events': 'none' }, layer);
-          circles[pos] = c;
+          labels[pos] = sec[0] + ' ' + row[0] + p[b];
+          var fill = free && cat ? String(cat[2]).replace(/[^#0-9a-fA-F]/g, '') : '#c8ccd4';
+          parts.push('<circle class="s" cx="' + x + '" cy="' + y + '" r="' + r + '" fill="' + fill + '" data-p="' + pos + '"' + (free ? '' : ' data-x=""') + '/>');
+          if (p[b + 4] & 1) parts.push('<rect x="' + (x - r / 2) + '" y="' + (y - r / 2) + '" width="' + r + '" height="' + r + '" fill="#fff" pointer-events="none"/>');
         }
       });
-      if (box.getAttribute('data-sections-first') === '1') {
-        var g = el('g', { class: 'sec' }, svg);
-        var rect = el('rect', { x: sx - pad, y: sy - pad, width: ex - sx + 2 * pad, height: ey - sy + 2 * pad, fill: '#1f3a5f', 'fill-opacity': '0.55', rx: pad }, g);
-        var label = el('text', { x: (sx + ex) / 2, y: (sy + ey) / 2, 'text-anchor': 'middle', fill: '#fff', 'font-size': Math.max(r * 4, (ex - sx) / 10) }, g);
-        label.textContent = sec[0];
-        rect.setAttribute('data-zoom', [sx - pad, sy - pad, ex - sx + 2 * pad, ey - sy + 2 * pad].join(' '));
-        overlays.push(g);
-      }
+      boxes.push([sec[0], sx, sy, ex, ey]);
     });
+    layer.innerHTML = parts.join('');
+    Array.prototype.forEach.call(layer.querySelectorAll('circle'), function (c) { circles[c.getAttribute('data-p')] = c; });
+    if (box.getAttribute('data-sections-first') === '1') {
+      boxes.forEach(function (q) {
+        var sx = q[1], sy = q[2], ex = q[3], ey = q[4];
+        var g = el('g', { class: 'sec' }, svg);
+        el('rect', { x: sx - pad, y: sy - pad, width: ex - sx + 2 * pad, height: ey - sy + 2 * pad, fill: '#1f3a5f', 'fill-opacity': '0.55', rx: pad, 'data-zoom': [sx - pad, sy - pad, ex - sx + 2 * pad, ey - sy + 2 * pad].join(' ') }, g);
+        var label = el('text', { x: (sx + ex) / 2, y: (sy + ey) / 2, 'text-anchor': 'middle', fill: '#fff', 'pointer-events': 'none', 'font-size': Math.max(r * 4, (ex - sx) / 10) }, g);
+        label.textContent = q[0];
+        overlays.push(g);
+      });
+    }
     button('+', t('in'), function () { zoom(0.6); }, tools);
     button('−', t('out'), function () { zoom(1 / 0.6); }, tools);
     if (overlays.length) button(t('all'), '', function () { setView(full); showSections(true); }, tools);
@@ -113,6 +118,7 @@
     pointers();
     box.hidden = false;
     say();
+    box.setAttribute('data-drawn', String(Math.round(performance.now())));  // for e2e/seat-picker.spec.ts
   }
 
   // Pointer gestures: a tap (little movement) picks; one finger drags; two fingers pinch.
