@@ -23,6 +23,8 @@ from voelgoed.web.checkout.render import (
     FAVICON_SVG_NAME,
     JS_BYTES,
     JS_VERSION,
+    SEATS_JS_BYTES,
+    SEATS_JS_URL,
     render,
 )
 from voelgoed.web.checkout.security import Visit
@@ -59,6 +61,7 @@ class PublicSiteController(Controller):
             f"site.{CSS_VERSION}.css": (CSS_BYTES, "text/css; charset=utf-8"),
             f"site.{JS_VERSION}.js": (JS_BYTES, "text/javascript; charset=utf-8"),
             FAVICON_SVG_NAME: (FAVICON_SVG, "image/svg+xml"),
+            SEATS_JS_URL.removeprefix("/assets/"): (SEATS_JS_BYTES, "text/javascript; charset=utf-8"),
             f"widget.{WIDGET_VERSION}.js": (WIDGET_BYTES, "text/javascript; charset=utf-8"),
         }
         if name not in files:

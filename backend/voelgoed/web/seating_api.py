@@ -193,19 +193,29 @@ class PublicSeatingController(Controller):
         for attempt in (1, 2):
             event_id = await _event_id_for(engine, slug)
             try:
-                result = await _hold(engine, event_id, data, key, settings)
+                result = await place_seat_hold(engine, redis, event_id, data, key, settings)
             except NotFound:
                 _slugs.pop(slug, None)  # the cached slug may be stale (renamed, unpublished)
                 if attempt == 2:
                     raise
                 continue
             break
-        if not result.hold.replayed:
-            count_hold(made=True)
-            await invalidate_availability(redis, event_id)
         return SeatReservationRead(
             reservation=reservation_read(result.hold), seats=[held_seat_read(s) for s in result.seats]
         )
+
+
+async def place_seat_hold(
+    engine: Any, redis: Redis, event_id: uuid.UUID, data: SeatReservationCreate, key: str | None, settings: Settings
+) -> SeatHoldResult:
+    """Hold seats for a buyer: what createSeatReservation does, shared with the checkout site's
+    seat picker (web/checkout/seat_pages.py). Raises the same problems (404, 409 with
+    `taken_seats`/`alternatives`, 422)."""
+    result = await _hold(engine, event_id, data, key, settings)
+    if not result.hold.replayed:
+        count_hold(made=True)
+        await invalidate_availability(redis, event_id)
+    return result
 
 
 async def _hold(

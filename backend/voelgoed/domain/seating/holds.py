@@ -440,3 +440,18 @@ async def _move_counters(
         "Not enough tickets left for these seats: the seats' ticket type or the event is sold out.",
         errors=[FieldError(field="seat_ids", message="The ticket type of these seats is sold out.")],
     )
+
+
+async def seats_of_order(conn: AsyncConnection, order_id: uuid.UUID) -> list[Any]:
+    """The seats an order's lines hold or bought (section_name, row_label, label), in map order:
+    what the checkout and order pages show."""
+    return list(
+        (
+            await conn.execute(
+                select(*_SEAT_COLUMNS)
+                .select_from(_SEAT_JOIN.join(LINE, LINE.c.event_seat_id == ES.c.id))
+                .where(LINE.c.order_id == order_id)
+                .order_by(ES.c.position)
+            )
+        ).all()
+    )

@@ -10,10 +10,12 @@ from voelgoed.web.checkout.checkout_pages import CheckoutController, OrderPagesC
 from voelgoed.web.checkout.event_pages import EventPagesController
 from voelgoed.web.checkout.language import LanguageController
 from voelgoed.web.checkout.privacy_pages import PrivacyPagesController
+from voelgoed.web.checkout.seat_pages import SeatPagesController
 from voelgoed.web.checkout.waiting_list_pages import WaitingListPagesController
 
 CHECKOUT_SITE_HANDLERS: list[Any] = [
     EventPagesController,
+    SeatPagesController,
     CheckoutController,
     OrderPagesController,
     BillingPagesController,

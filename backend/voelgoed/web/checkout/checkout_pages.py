@@ -34,6 +34,7 @@ from voelgoed.settings import Settings
 from voelgoed.web.checkout import attendee_form, workflow_bridge
 from voelgoed.web.checkout.billing_sections import tax_section
 from voelgoed.web.checkout.render import render
+from voelgoed.web.checkout.seat_map import order_seat_names
 from voelgoed.web.checkout.security import Visit, order_cookie_name, record_step
 
 LOOKUPS_PER_IP = 5  # per 15 minutes
@@ -94,6 +95,7 @@ async def _checkout_page(
         order=order,
         event=event,
         summary=await order_summary(db, order),
+        seats=await order_seat_names(db, order.id),
         providers=providers,
         values=shown,
         errors=errors or {},
@@ -149,6 +151,7 @@ async def order_page(
         order=order,
         event=event,
         summary=await order_summary(db, order),
+        seats=await order_seat_names(db, order.id),
         tickets=tickets if order.paid_at is not None else [],  # revoked ones too, marked
         refunds=await refunds_of_order(db, order.id),
         pdf_url=f"/orders/{order.reference}/tickets.pdf?token={token}",

@@ -35,6 +35,7 @@ from voelgoed.web.checkout import workflow_bridge
 from voelgoed.web.checkout.branding_pages import HERO_SIZES, absolute, organization_of_event, share_links, srcset
 from voelgoed.web.checkout.event_listing import event_by_slug, ticket_types
 from voelgoed.web.checkout.render import render
+from voelgoed.web.checkout.seat_map import seated_type_ids
 from voelgoed.web.checkout.security import Visit, order_cookie, record_step
 
 RESERVES_PER_VISIT = 30  # per 10 minutes: plenty for a person, a brake for a script
@@ -116,6 +117,7 @@ async def event_page(
         if cfg is not None and cfg.enabled:
             waitlist_types = [t for t in types if t.state == "sold_out"]
     canonical = f"{settings.server.public_url}/events/{event.slug}"
+    seated = await seated_type_ids(db, event.id)  # sold through the seat picker (seat_pages.py)
     image = event_image_read(event, absolute=False)
     org = await organization_of_event(db, event)
     return render(
@@ -127,6 +129,8 @@ async def event_page(
         event=event,
         address=_address(event),
         types=types,
+        seated=seated,
+        ga_on_sale=any(t.state == "on_sale" and t.id not in seated for t in types),
         on_sale=on_sale and event.status == "published",
         notice=notice,
         error=error,
