@@ -47,7 +47,8 @@ test('an organiser builds a seating plan, exports it, and sells it at an event w
 	await expect(row).toContainText('18');
 	const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Export Main hall v1' }).click()]);
 	expect(download.suggestedFilename()).toBe('main-hall-v1.seating.json');
-	const exported = JSON.parse(fs.readFileSync((await download.path())!, 'utf8'));
+	const exportedFile = (await download.path())!;
+	const exported = JSON.parse(fs.readFileSync(exportedFile, 'utf8'));
 	expect(exported.format).toBe('voelgoed-seating');
 	expect(exported.id).toBeNull();
 	const rowA = exported.sections[0].rows[0];
@@ -86,4 +87,12 @@ test('an organiser builds a seating plan, exports it, and sells it at an event w
 	await page.getByRole('button', { name: 'Save plan' }).click();
 	await expect(page.getByTestId('banner-success')).toContainText('saved as a new version 2');
 	await expect(page.getByRole('heading', { level: 1, name: 'Main hall 2027 (v2)' })).toBeVisible();
+
+	// --- the exported file imports as a new plan ---
+	await page.getByRole('link', { name: '‹ Seating plans' }).click();
+	await page
+		.getByLabel('Import JSON')
+		.setInputFiles({ name: 'main-hall-v1.seating.json', mimeType: 'application/json', buffer: fs.readFileSync(exportedFile) });
+	await expect(page.getByTestId('banner-success')).toContainText('Imported “Main hall” (18 seats).');
+	await expect(row).toHaveCount(3); // v2, v1 and the import
 });
