@@ -83,6 +83,11 @@ test('an organiser builds a seating plan, exports it, and sells it at an event w
 	await row.getByRole('button', { name: 'Delete Main hall v1' }).click();
 	await expect(page.getByTestId('banner-error')).toContainText('is in use by an event and cannot be deleted');
 	await row.getByRole('link', { name: 'Main hall' }).click();
+	await page.getByRole('button', { name: 'Stalls row A seat 1', exact: true }).tap();
+	await page.getByLabel('Seat label').fill('3'); // row A already has a seat 3: the 422 names the seat
+	await page.getByRole('button', { name: 'Save plan' }).click();
+	await expect(page.getByTestId('banner-error')).toContainText("“Stalls”, row A, seat 3 (label): Seat '3' is in this row twice.");
+	await page.getByLabel('Seat label').fill('1');
 	await page.getByLabel('Plan name').fill('Main hall 2027');
 	await page.getByRole('button', { name: 'Save plan' }).click();
 	await expect(page.getByTestId('banner-success')).toContainText('saved as a new version 2');
