@@ -4,7 +4,7 @@ import { shot } from './support';
 
 // The organiser app on a phone (390 x 844): every route of the app, with seeded content, has no
 // horizontal page scroll, and every event tab is visible and one tap away. A new route is one
-// line in ROUTES (placeholders: {orgId} {eventId} {orderId} {venueId} {webhookId}); a new event tab needs
+// line in ROUTES (placeholders: {orgId} {eventId} {orderId} {venueId} {webhookId} {planId}); a new event tab needs
 // nothing here, the tab check reads the tab bar.
 
 const PHONE = { width: 390, height: 844 };
@@ -23,6 +23,7 @@ export const ROUTES: Route[] = [
 	{ path: '/orgs/{orgId}/events/{eventId}', heading: /Vastrap Nights/, shot: 'organiser-mobile-event.png' },
 	{ path: '/orgs/{orgId}/events/{eventId}/dashboard', heading: 'Dashboard' },
 	{ path: '/orgs/{orgId}/events/{eventId}/ticket-types', heading: 'Ticket types' },
+	{ path: '/orgs/{orgId}/events/{eventId}/seating', heading: 'Seating' },
 	{ path: '/orgs/{orgId}/events/{eventId}/coupons', heading: 'Coupons' },
 	{ path: '/orgs/{orgId}/events/{eventId}/questions', heading: 'Questions' },
 	{ path: '/orgs/{orgId}/events/{eventId}/waiting-list', heading: 'Waiting list' },
@@ -35,6 +36,9 @@ export const ROUTES: Route[] = [
 	{ path: '/orgs/{orgId}/venues', heading: 'Venues' },
 	{ path: '/orgs/{orgId}/venues/new', heading: 'New venue' },
 	{ path: '/orgs/{orgId}/venues/{venueId}', heading: 'Oude Libertas Amphitheatre' },
+	{ path: '/orgs/{orgId}/venues/{venueId}/seating', heading: 'Seating plans' },
+	{ path: '/orgs/{orgId}/venues/{venueId}/seating/new', heading: 'New seating plan' },
+	{ path: '/orgs/{orgId}/venues/{venueId}/seating/{planId}', heading: /^Main hall/ },
 	{ path: '/orgs/{orgId}/members', heading: 'Members' },
 	{ path: '/orgs/{orgId}/reports', heading: /Reports|Money/ },
 	{ path: '/orgs/{orgId}/payments', heading: /Payments/ },
@@ -105,7 +109,33 @@ test('every route of the organiser app fits a 390 px phone, and every event tab 
 		event_types: ['order.paid', 'ticket.checked_in']
 	});
 	await o.call('post', `${o.org}/webhook-endpoints/${webhook.endpoint.id}/test`); // a row in its delivery log
-	const fill = { orgId: o.orgId, eventId: seeded.event.id, orderId: orders.items[0].id, venueId: seeded.venue.id, webhookId: webhook.endpoint.id };
+	// A seating plan of 2 rows x 8 seats, sold at the event as VIP (the seat map on the Seating tab).
+	const seats = (y: number) => Array.from({ length: 8 }, (_, i) => ({ label: String(i + 1), x: 465 + i * 10, y, category: 'A' }));
+	const plan = await o.call('post', `${o.org}/venues/${seeded.venue.id}/seating-plans`, {
+		name: 'Main hall',
+		categories: [{ key: 'A', name: 'Stalls', color: '#3070c0' }],
+		sections: [
+			{
+				key: 'stalls',
+				name: 'Stalls',
+				x: 500,
+				y: 100,
+				rows: [
+					{ label: 'A', seats: seats(100) },
+					{ label: 'B', seats: seats(112) }
+				]
+			}
+		]
+	});
+	await o.call('put', `${o.org}/events/${seeded.event.id}/seating`, { plan_id: plan.id, categories: [{ category: 'A', ticket_type_id: seeded.types[1].id }] });
+	const fill = {
+		orgId: o.orgId,
+		eventId: seeded.event.id,
+		orderId: orders.items[0].id,
+		venueId: seeded.venue.id,
+		webhookId: webhook.endpoint.id,
+		planId: plan.id
+	};
 
 	for (const route of ROUTES) await visit(page, route, fill);
 

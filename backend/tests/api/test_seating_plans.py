@@ -109,6 +109,8 @@ async def test_event_mapping_rules_and_blocking(client: Api) -> None:
     assert r.json()["counts"]["blocked"] == 2
     status = await seat_map(client, seated.slug)
     assert status[2:4] == "bb" and status.count("a") == 16
+    organiser_map = (await client.get(f"{url}/seats")).json()  # the organiser app's map: same letters
+    assert organiser_map["seat_codes"] == status and organiser_map["plan_version"] == 1
     assert_problem(await hold(client, seated.slug, [cams[0]]), 409)
     assert_problem(await client.post(f"{url}/block", json={"seat_ids": cams, "reason": "lasers"}), 400)
     held = await hold(client, seated.slug, [seated.seat("B", "1")])
@@ -136,6 +138,7 @@ async def test_organisation_b_cannot_read_or_change_a_plans(client: Api, new_cli
         ("DELETE", f"{a_base}/{plan_id}", None),
         ("POST", a_base, plan_doc()),
         ("GET", f"/events/{seated.event['id']}/seating", None),
+        ("GET", f"/events/{seated.event['id']}/seating/seats", None),
         (
             "POST",
             f"/events/{seated.event['id']}/seating/block",

@@ -112,3 +112,15 @@ export type WebhookEventType = Schemas['WebhookEventType'];
 export type SubscribableEventType = WebhookEndpointCreate['event_types'][number];
 export type WebhookEndpointStatus = Schemas['WebhookEndpointStatus'];
 export type WebhookDeliveryStatus = Schemas['WebhookDeliveryStatus'];
+
+// Reserved seating (docs/seating.md): the plan document is the one JSON format of plan_format.py.
+export type SeatingPlanSummary = OkOf<'listSeatingPlans'>[number];
+export type SeatingPlanDocument = Schemas['SeatingPlanDocument'];
+export type PlanCategory = SeatingPlanDocument['categories'][number];
+export type PlanSection = SeatingPlanDocument['sections'][number];
+export type PlanRow = NonNullable<PlanSection['rows']>[number];
+export type PlanSeat = PlanRow['seats'][number];
+export type EventSeating = OkOf<'getEventSeating'>;
+export type EventSeatingAssign = BodyOf<'assignEventSeating'>;
+export type EventSeatMap = OkOf<'getEventSeatMap'>;
+export type BlockReason = BodyOf<'blockSeats'>['reason'];

@@ -15,17 +15,20 @@ from voelgoed.auth.context import AuthContext
 from voelgoed.auth.permissions import Permission, access
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.orders.availability import invalidate_availability
+from voelgoed.domain.seating import availability
 from voelgoed.domain.seating.event_seating import EventSeatingService
 from voelgoed.domain.seating.plan_format import SeatingPlanDocument, check_plan, without_ids
 from voelgoed.domain.seating.plans import SeatingPlanService
 from voelgoed.domain.seating.schemas import (
     EventSeatingAssign,
     EventSeatingRead,
+    SeatAvailabilityRead,
     SeatBlock,
     SeatingPlanSummary,
     SeatUnblock,
     plan_summary,
 )
+from voelgoed.lib.problems import NotFound
 
 
 async def provide_plans(db_session: AsyncSession, auth: AuthContext) -> SeatingPlanService:
@@ -127,6 +130,28 @@ class EventSeatingController(Controller):
         The plan version the event sells, its categories with their ticket types, and how many
         seats are available, held, sold and blocked. 404 when the event has no seating."""
         return await seating.read(event_id)
+
+    @get("/seats", operation_id="getEventSeatMap", opt=access(Permission.EVENTS_READ))
+    async def get_seat_map(
+        self, organization_id: uuid.UUID, event_id: uuid.UUID, seating: EventSeatingService, db_session: AsyncSession
+    ) -> SeatAvailabilityRead:
+        """Get every seat's status for the organiser.
+
+        One letter per seat in the plan's seat order (`a` available, `h` held, `s` sold, `b`
+        blocked), as getPublicSeatAvailability answers it but for draft events too and never from
+        the cache: the organiser app's seat map (block and unblock). 404 when the event has no
+        seating."""
+        await seating.read(event_id)  # the event is this organisation's and has seating (404 otherwise)
+        found = await availability.seat_map(await db_session.connection(), None, event_id, cache=False)
+        if found is None:
+            raise NotFound("This event has no seating plan.")
+        return SeatAvailabilityRead(
+            event_id=event_id,
+            plan_id=found.plan_id,
+            plan_version=found.plan_version,
+            seat_codes=found.status,
+            etag=found.etag,
+        )
 
     @put("", operation_id="assignEventSeating", opt=access(Permission.EVENTS_WRITE))
     async def assign_seating(
