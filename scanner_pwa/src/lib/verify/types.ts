@@ -45,6 +45,8 @@ export interface GateRule {
 	exit: boolean;
 	ticket_type_ids: string[] | null;
 	type_refs?: string[] | null;
+	/** Seated events: only seats in these sections (plan section keys) pass; null: every section. */
+	sections?: string[] | null;
 }
 
 export interface Rules {
