@@ -204,7 +204,7 @@ def test_huge_input_is_refused_before_decoding() -> None:
 
 def test_other_version_and_non_text_inputs() -> None:
     with pytest.raises(ticket_payload.UnsupportedVersion):
-        ticket_payload.verify_payload("VG2:AAAA", bytes.fromhex(VECTOR_PUBLIC_KEY))
+        ticket_payload.verify_payload("VG3:AAAA", bytes.fromhex(VECTOR_PUBLIC_KEY))
     raw = raw_of(VECTOR_PAYLOAD)
     raw[0] = 2
     with pytest.raises(ticket_payload.UnsupportedVersion):

@@ -35,12 +35,13 @@ class SeededEvent:
     ticket_type_ids: list[uuid.UUID]
     tickets: list[SeededTicket] = field(default_factory=list)
 
-    def sign(self, ticket: SeededTicket, **validity: int) -> str:
+    def sign(self, ticket: SeededTicket, valid_from: int | None = None, valid_until: int | None = None) -> str:
         claims = ticket_payload.TicketClaims(
             ticket_payload.key_id_from_text(self.key_id),
             ticket_payload.serial_from_text(ticket.serial),
             ticket_payload.ticket_type_ref(ticket.ticket_type_id),
-            **validity,
+            valid_from=valid_from,
+            valid_until=valid_until,
         )
         return ticket_payload.sign_payload(claims, self.private_key)
 

@@ -25,6 +25,7 @@ from voelgoed.domain.check_in import rules as check_in_rules
 from voelgoed.domain.check_in.offline_records import serial_hash
 from voelgoed.domain.check_in.schemas import AdmittedInfo, ScanVerdict, TicketInfo
 from voelgoed.domain.tickets import payload as ticket_payload
+from voelgoed.domain.tickets.schemas import SeatRead
 from voelgoed.domain.webhooks.check_in_payloads import checked_in_data
 from voelgoed.domain.webhooks.event_types import WebhookEventType
 from voelgoed.domain.webhooks.outbox_sql import record as record_webhook
@@ -154,9 +155,16 @@ class Recorded:
     claim: bool
 
 
-def _ticket_info(serial: bytes, type_id: Any, type_name: Any, holder: Any) -> TicketInfo:
+def _ticket_info(serial: bytes, type_id: Any, type_name: Any, holder: Any, seat: Any = None) -> TicketInfo:
+    """`seat`: the (section key, section, row, seat) columns of a lookup, all None without a seat."""
     return TicketInfo(
-        serial_hash=serial_hash(serial), ticket_type_id=type_id, ticket_type_name=type_name, holder_name=holder
+        serial_hash=serial_hash(serial),
+        ticket_type_id=type_id,
+        ticket_type_name=type_name,
+        holder_name=holder,
+        seat=SeatRead(section=seat[1], row=seat[2], seat=seat[3], section_key=seat[0])
+        if seat is not None and seat[0] is not None
+        else None,
     )
 
 
@@ -182,7 +190,7 @@ async def stored_verdict(db: AsyncSession, device: DeviceContext, client_scan_id
         direction=row[3],
         ticket=None
         if row[5] is None
-        else _ticket_info(ticket_payload.serial_from_text(row[5]), row[6], row[7], row[8]),
+        else _ticket_info(ticket_payload.serial_from_text(row[5]), row[6], row[7], row[8], row[10:14]),
         admitted=admitted,
         server_time=datetime.now(UTC),
         replayed=True,
@@ -270,12 +278,12 @@ async def record_scan(db: AsyncSession, device: DeviceContext, scan: ScanInput) 
         )  # fmt: skip
         facts = check_in_rules.TicketFacts(
             event_status=row[0], event_venue_id=row[3], gate_venue_id=row[9], ticket_id=row[10],
-            ticket_status=row[11], ticket_type_id=row[12], order_status=row[15],
+            ticket_status=row[11], ticket_type_id=row[12], order_status=row[15], section_key=row[23],
         )  # fmt: skip
         gate_ok = row[9] is not None
         ticket_id = row[10]
         if ticket_id is not None:
-            info = _ticket_info(checked.serial, row[12], row[14], row[13])
+            info = _ticket_info(checked.serial, row[12], row[14], row[13], row[23:27])
         if row[17] is not None:
             admitted = AdmittedInfo(
                 at=row[17], gate_id=row[18], gate_name=row[19], device_id=row[20], device_name=row[21]

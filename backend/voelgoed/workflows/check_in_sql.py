@@ -27,7 +27,8 @@ LOOKUP = Statement(
            prev.id,
            adm.effective_time, adm.gate_id, ag.name, adm.device_id, ad.name,
            (SELECT array_agg(w.id) FROM webhook_endpoint w WHERE w.organization_id = :org::uuid
-              AND w.status = 'enabled' AND 'ticket.checked_in' = ANY(w.event_types))
+              AND w.status = 'enabled' AND 'ticket.checked_in' = ANY(w.event_types)),
+           sec.key, sec.name, sr.label, se.label
     FROM event e
     LEFT JOIN checkin_config c ON c.event_id = e.id
     LEFT JOIN gate g ON g.id = :gate_id::uuid AND g.organization_id = :org::uuid  -- never another tenant's gate
@@ -39,6 +40,12 @@ LOOKUP = Statement(
     LEFT JOIN checkin_scan adm ON adm.id = st.admitted_scan_id
     LEFT JOIN gate ag ON ag.id = adm.gate_id
     LEFT JOIN device ad ON ad.id = adm.device_id
+    -- A reserved seat (section, row, seat): joins on a null event_seat_id for GA tickets, no extra
+    -- statement either way.
+    LEFT JOIN event_seat es ON es.id = t.event_seat_id
+    LEFT JOIN seat se ON se.id = es.seat_id
+    LEFT JOIN seat_row sr ON sr.id = se.row_id
+    LEFT JOIN seat_section sec ON sec.id = se.section_id
     WHERE e.id = :event_id::uuid
     """
 )
@@ -113,10 +120,14 @@ CODE_LOOKUP = Statement(
 STORED = text(
     """
     SELECT s.id, s.result, s.reason, s.direction, s.offline_duplicate, t.serial, t.ticket_type_id, tt.name,
-           t.holder_name, s.ticket_id
+           t.holder_name, s.ticket_id, sec.key, sec.name, sr.label, se.label
     FROM checkin_scan s
     LEFT JOIN ticket t ON t.id = s.ticket_id
     LEFT JOIN ticket_type tt ON tt.id = t.ticket_type_id
+    LEFT JOIN event_seat es ON es.id = t.event_seat_id
+    LEFT JOIN seat se ON se.id = es.seat_id
+    LEFT JOIN seat_row sr ON sr.id = se.row_id
+    LEFT JOIN seat_section sec ON sec.id = se.section_id
     WHERE s.device_id = :d AND s.client_scan_id = :csid
     """
 )

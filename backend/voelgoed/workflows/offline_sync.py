@@ -221,7 +221,8 @@ def _status(ticket_status: str, order_status: str) -> str:
 
 def to_record(row: Any) -> Record:
     serial = ticket_payload.serial_from_text(row[0])
-    h, e = offline_records.seal(serial, offline_records.Details(n=row[5], t=row[6], i=str(row[7])))
+    seat = [row[8], row[9], row[10], row[11]] if row[8] is not None else None
+    h, e = offline_records.seal(serial, offline_records.Details(n=row[5], t=row[6], i=str(row[7]), s=seat))
     return Record(h=h, s=_status(row[1], row[2]), a=1 if row[3] else (2 if row[4] else 0), e=e)
 
 

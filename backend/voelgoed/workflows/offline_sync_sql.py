@@ -51,11 +51,15 @@ CHANGES_AFTER = text(
 # One offline record per ticket (offline_sync.to_record reads the columns in this order).
 _RECORDS = """
     SELECT t.serial, t.status, o.status, coalesce(st.inside, false), coalesce(st.entries, 0),
-           t.holder_name, tt.name, t.ticket_type_id
+           t.holder_name, tt.name, t.ticket_type_id, sec.key, sec.name, sr.label, se.label
     FROM ticket t
     JOIN ticket_order o ON o.id = t.order_id
     JOIN ticket_type tt ON tt.id = t.ticket_type_id
     LEFT JOIN ticket_checkin_state st ON st.ticket_id = t.id
+    LEFT JOIN event_seat es ON es.id = t.event_seat_id  -- a reserved seat; null for GA
+    LEFT JOIN seat se ON se.id = es.seat_id
+    LEFT JOIN seat_row sr ON sr.id = se.row_id
+    LEFT JOIN seat_section sec ON sec.id = se.section_id
 """
 EVENT_RECORDS = text(_RECORDS + " WHERE t.event_id = :e")
 TICKET_RECORDS = text(_RECORDS + " WHERE t.id = ANY(:ids)")

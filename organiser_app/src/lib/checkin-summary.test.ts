@@ -38,4 +38,15 @@ describe('check-in summary', () => {
 		expect(gateSentence(rules(), { ...gate, entry: false }, names, TZ)).toBe('North (A): exit only; nobody is let in here.');
 		expect(gateSentence(rules({ exit_allowed: false }), { ...gate, ticket_type_ids: [] }, names, TZ)).toContain('admits no ticket type');
 	});
+
+	it('names the seat sections a gate is limited to', () => {
+		const sections = new Map([
+			['stalls', 'Stalls'],
+			['balcony', 'Balcony']
+		]);
+		expect(gateSentence(rules(), { ...gate, ticket_type_ids: null, sections: ['stalls', 'balcony'] }, names, TZ, sections)).toBe(
+			'North (A): admits every ticket type, reserved seats only in Stalls and Balcony from Sat 12 Dec 17:00 to 23:30 SAST; a ticket can come back in after leaving.'
+		);
+		expect(gateSentence(rules(), { ...gate, sections: null }, names, TZ, sections)).not.toContain('reserved seats');
+	});
 });

@@ -12,6 +12,8 @@ export interface GateRuleView {
 	entry: boolean;
 	exit: boolean;
 	ticket_type_ids: string[] | null;
+	/** Seated events: the plan's section keys whose seats pass here; null/absent: every section. */
+	sections?: string[] | null;
 }
 
 export interface RulesView {
@@ -51,7 +53,13 @@ export function gateLabel(g: Pick<GateRuleView, 'gate_code' | 'gate_name'>): str
 
 /** One sentence per gate, e.g. "North entrance (N1): admits General and VIP from Sat 12 Dec 17:00
  * to 23:30 SAST; a ticket can come back in after leaving." */
-export function gateSentence(rules: RulesView, gate: GateRuleView, typeNames: Map<string, string>, tz: string): string {
+export function gateSentence(
+	rules: RulesView,
+	gate: GateRuleView,
+	typeNames: Map<string, string>,
+	tz: string,
+	sectionNames: Map<string, string> = new Map()
+): string {
 	const label = gateLabel(gate);
 	const canExit = gate.exit && rules.exit_allowed;
 	if (!gate.entry) return canExit ? `${label}: exit only; nobody is let in here.` : `${label}: closed; every scan here is refused.`;
@@ -59,6 +67,11 @@ export function gateSentence(rules: RulesView, gate: GateRuleView, typeNames: Ma
 	if (gate.ticket_type_ids === null) who = 'admits every ticket type';
 	else if (gate.ticket_type_ids.length === 0) who = 'admits no ticket type';
 	else who = `admits ${listOf(gate.ticket_type_ids.map((id) => typeNames.get(id) ?? 'a removed type'))}`;
+	// Sections limit only tickets with a reserved seat (rules.py): general admission is not affected.
+	if (gate.sections != null) {
+		const names = gate.sections.map((k) => sectionNames.get(k) ?? k);
+		who += names.length === 0 ? ', but no reserved seat' : `, reserved seats only in ${listOf(names)}`;
+	}
 	const when = windowPhrase(rules.from, rules.until, tz);
 	let after: string;
 	if (!canExit) after = 'people cannot scan out here';
@@ -67,6 +80,6 @@ export function gateSentence(rules: RulesView, gate: GateRuleView, typeNames: Ma
 	return `${label}: ${who}${when ? ` ${when}` : ''}; ${after}.`;
 }
 
-export function summary(rules: RulesView, typeNames: Map<string, string>, tz: string): string[] {
-	return rules.gates.map((g) => gateSentence(rules, g, typeNames, tz));
+export function summary(rules: RulesView, typeNames: Map<string, string>, tz: string, sectionNames: Map<string, string> = new Map()): string[] {
+	return rules.gates.map((g) => gateSentence(rules, g, typeNames, tz, sectionNames));
 }

@@ -4481,6 +4481,10 @@ export interface components {
          *             "gate_code": "NOORD",
          *             "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
          *             "gate_name": "Noordhek",
+         *             "sections": [
+         *               "stalls",
+         *               "balcony"
+         *             ],
          *             "ticket_type_ids": [
          *               "f487eae8-c3be-584f-bac9-72ea3c80fb84"
          *             ],
@@ -4490,6 +4494,12 @@ export interface components {
          *           }
          *         ],
          *         "reentry_allowed": false,
+         *         "seat_sections": [
+         *           {
+         *             "key": "stalls",
+         *             "name": "Stalls"
+         *           }
+         *         ],
          *         "updated_at": "2026-11-20T10:30:00Z",
          *         "valid_from": "2026-11-05T07:00:00Z",
          *         "valid_until": "2026-11-30T22:00:00Z"
@@ -4539,6 +4549,10 @@ export interface components {
          *           "gate_code": "NOORD",
          *           "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
          *           "gate_name": "Noordhek",
+         *           "sections": [
+         *             "stalls",
+         *             "balcony"
+         *           ],
          *           "ticket_type_ids": [
          *             "f487eae8-c3be-584f-bac9-72ea3c80fb84"
          *           ],
@@ -4548,6 +4562,12 @@ export interface components {
          *         }
          *       ],
          *       "reentry_allowed": false,
+         *       "seat_sections": [
+         *         {
+         *           "key": "stalls",
+         *           "name": "Stalls"
+         *         }
+         *       ],
          *       "updated_at": "2026-11-20T10:30:00Z",
          *       "valid_from": "2026-11-05T07:00:00Z",
          *       "valid_until": "2026-11-30T22:00:00Z"
@@ -4585,6 +4605,8 @@ export interface components {
             gates: components["schemas"]["GateRuleRead"][];
             /** @description A ticket that went out may come in again. */
             reentry_allowed: boolean;
+            /** @description The seated sections a gate can be limited to; empty when the event has no seating. */
+            seat_sections?: components["schemas"]["SeatSectionChoice"][];
             /** @description When it last changed (UTC). */
             updated_at: string | null;
             /** @description Scans accepted from this time (UTC); null: the default, three hours before the start. */
@@ -4604,6 +4626,10 @@ export interface components {
          *           "entry": true,
          *           "exit": true,
          *           "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *           "sections": [
+         *             "stalls",
+         *             "balcony"
+         *           ],
          *           "ticket_type_ids": [
          *             "f487eae8-c3be-584f-bac9-72ea3c80fb84"
          *           ]
@@ -4703,6 +4729,10 @@ export interface components {
          *             "gate_code": "NOORD",
          *             "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
          *             "gate_name": "Noordhek",
+         *             "sections": [
+         *               "stalls",
+         *               "balcony"
+         *             ],
          *             "ticket_type_ids": [
          *               "f487eae8-c3be-584f-bac9-72ea3c80fb84"
          *             ],
@@ -4712,6 +4742,12 @@ export interface components {
          *           }
          *         ],
          *         "reentry_allowed": false,
+         *         "seat_sections": [
+         *           {
+         *             "key": "stalls",
+         *             "name": "Stalls"
+         *           }
+         *         ],
          *         "updated_at": "2026-11-20T10:30:00Z",
          *         "valid_from": "2026-11-05T07:00:00Z",
          *         "valid_until": "2026-11-30T22:00:00Z"
@@ -6867,6 +6903,10 @@ export interface components {
          *       "entry": true,
          *       "exit": true,
          *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
+         *       "sections": [
+         *         "stalls",
+         *         "balcony"
+         *       ],
          *       "ticket_type_ids": [
          *         "f487eae8-c3be-584f-bac9-72ea3c80fb84"
          *       ]
@@ -6888,6 +6928,14 @@ export interface components {
              * @description The gate's id (UUID).
              */
             gate_id: string;
+            /**
+             * @description Seated events: only seats in these sections (the plan's section keys) pass; tickets without a seat are not limited by it; null: every section.
+             * @example [
+             *       "stalls",
+             *       "balcony"
+             *     ]
+             */
+            sections?: string[] | null;
             /** @description Only tickets of these types pass; null: every type. */
             ticket_type_ids?: string[] | null;
         };
@@ -6900,6 +6948,10 @@ export interface components {
          *       "gate_code": "NOORD",
          *       "gate_id": "a0d20730-b812-53cf-a1ad-d09fe8b26398",
          *       "gate_name": "Noordhek",
+         *       "sections": [
+         *         "stalls",
+         *         "balcony"
+         *       ],
          *       "ticket_type_ids": [
          *         "f487eae8-c3be-584f-bac9-72ea3c80fb84"
          *       ],
@@ -6925,6 +6977,14 @@ export interface components {
             gate_id: string;
             /** @description The gate's name. */
             gate_name: string;
+            /**
+             * @description Seated events: only seats in these sections (the plan's section keys) pass; tickets without a seat are not limited by it; null: every section.
+             * @example [
+             *       "stalls",
+             *       "balcony"
+             *     ]
+             */
+            sections?: string[] | null;
             /** @description Only tickets of these types pass; null: every type. */
             ticket_type_ids: string[] | null;
             /** @description The same types as the short references offline scanners use; null: every type. */
@@ -7807,6 +7867,12 @@ export interface components {
          *           "code": "ABCDE-FGHIJ-KLMNO-PQRST",
          *           "holder_name": "Pieter van der Merwe",
          *           "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *           "seat": {
+         *             "row": "A",
+         *             "seat": "12",
+         *             "section": "Stalls",
+         *             "section_key": "stalls"
+         *           },
          *           "serial": "ABCDEFGHIJKLMNOPQRST",
          *           "status": "valid",
          *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
@@ -10589,7 +10655,7 @@ export interface components {
          * @description Why a scan got its verdict (domain/check_in/rules.py).
          * @enum {string}
          */
-        ScanReason: "malformed" | "too_long" | "unsupported_version" | "bad_signature" | "unknown_key" | "other_event" | "unknown_ticket" | "not_this_device" | "not_event_venue" | "exit_not_allowed" | "entry_not_allowed" | "too_early" | "too_late" | "inside" | "no_reentry" | "refused_on_device" | "draft" | "closed" | "cancelled" | "reserved" | "awaiting_payment" | "expired";
+        ScanReason: "malformed" | "too_long" | "unsupported_version" | "bad_signature" | "unknown_key" | "other_event" | "unknown_ticket" | "not_this_device" | "not_event_venue" | "exit_not_allowed" | "entry_not_allowed" | "too_early" | "too_late" | "inside" | "no_reentry" | "refused_on_device" | "wrong_section" | "draft" | "closed" | "cancelled" | "reserved" | "awaiting_payment" | "expired";
         /**
          * ScanRequest
          * @description One scan to decide online.
@@ -10650,6 +10716,12 @@ export interface components {
          *       "server_time": "2026-12-12T14:32:07Z",
          *       "ticket": {
          *         "holder_name": "Pieter van der Merwe",
+         *         "seat": {
+         *           "row": "A",
+         *           "seat": "12",
+         *           "section": "Stalls",
+         *           "section_key": "stalls"
+         *         },
          *         "serial_hash": "9f86d081884c7d659a2feaa0c55ad015",
          *         "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
          *         "ticket_type_name": "Algemene toegang"
@@ -10769,6 +10841,38 @@ export interface components {
             sold: number;
         };
         /**
+         * SeatRead
+         * @description A reserved seat as printed on the ticket (docs/seating.md, "Tickets and scanning").
+         * @example {
+         *       "row": "A",
+         *       "seat": "12",
+         *       "section": "Stalls",
+         *       "section_key": "stalls"
+         *     }
+         */
+        SeatRead: {
+            /**
+             * @description The row's label.
+             * @example A
+             */
+            row: string;
+            /**
+             * @description The seat's label.
+             * @example 12
+             */
+            seat: string;
+            /**
+             * @description The section's name.
+             * @example Stalls
+             */
+            section: string;
+            /**
+             * @description The plan's short name of the section (gate rules use it).
+             * @example stalls
+             */
+            section_key: string;
+        };
+        /**
          * SeatReservationCreate
          * @description Hold specific seats (`seat_ids`) or the best available (`best_available`): exactly one.
          * @example {
@@ -10836,6 +10940,26 @@ export interface components {
             reservation: components["schemas"]["ReservationRead"];
             /** @description The held seats. */
             seats: components["schemas"]["HeldSeatRead"][];
+        };
+        /**
+         * SeatSectionChoice
+         * @description A seated section of the plan the event sells: what a gate can be limited to.
+         * @example {
+         *       "key": "stalls",
+         *       "name": "Stalls"
+         *     }
+         */
+        SeatSectionChoice: {
+            /**
+             * @description The plan's section key.
+             * @example stalls
+             */
+            key: string;
+            /**
+             * @description The section's name.
+             * @example Stalls
+             */
+            name: string;
         };
         /**
          * SeatUnblock
@@ -11560,6 +11684,12 @@ export interface components {
          * @description The ticket a scan read.
          * @example {
          *       "holder_name": "Pieter van der Merwe",
+         *       "seat": {
+         *         "row": "A",
+         *         "seat": "12",
+         *         "section": "Stalls",
+         *         "section_key": "stalls"
+         *       },
          *       "serial_hash": "9f86d081884c7d659a2feaa0c55ad015",
          *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
          *       "ticket_type_name": "Algemene toegang"
@@ -11568,6 +11698,8 @@ export interface components {
         TicketInfo: {
             /** @description The name on the ticket (printed on it, shown at the gate). */
             holder_name: string | null;
+            /** @description The reserved seat; null on a general-admission ticket. */
+            seat?: components["schemas"]["SeatRead"] | null;
             /** @description The ticket's serial hash (32 hex digits), the key offline records are stored under. */
             serial_hash: string;
             /** @description The ticket type's id (UUID). */
@@ -11582,6 +11714,12 @@ export interface components {
          *       "code": "ABCDE-FGHIJ-KLMNO-PQRST",
          *       "holder_name": "Pieter van der Merwe",
          *       "id": "2a4baea3-7af4-5e5c-8734-32f76e249bfb",
+         *       "seat": {
+         *         "row": "A",
+         *         "seat": "12",
+         *         "section": "Stalls",
+         *         "section_key": "stalls"
+         *       },
          *       "serial": "ABCDEFGHIJKLMNOPQRST",
          *       "status": "valid",
          *       "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84",
@@ -11601,6 +11739,8 @@ export interface components {
              * @description Unique id (UUID).
              */
             id: string;
+            /** @description The reserved seat; null on a general-admission ticket. */
+            seat?: components["schemas"]["SeatRead"] | null;
             /**
              * @description The ticket's serial: 20 base32 characters.
              * @example ABCDEFGHIJKLMNOPQRST

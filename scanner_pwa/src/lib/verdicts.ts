@@ -37,6 +37,7 @@ export const REASON_TEXT = {
 	too_early: 'reason.too_early',
 	too_late: 'reason.too_late',
 	refused_on_device: 'reason.refused_on_device',
+	wrong_section: 'reason.wrong_section',
 	draft: 'reason.draft',
 	closed: 'reason.closed',
 	cancelled: 'reason.cancelled',
@@ -81,4 +82,11 @@ export function admittedText(v: Verdict, tr: Translate = currentT, lang?: string
 			? 'verdict.admitted_device'
 			: 'verdict.admitted';
 	return tr(key, { values });
+}
+
+/** "Section Stalls · Row B · Seat 12" in the current language; null without a reserved seat. */
+export function seatText(v: Pick<Verdict, 'ticket'>, tr: Translate = currentT): string | null {
+	const s = v.ticket?.seat;
+	if (!s) return null;
+	return tr('verdict.seat', { values: { section: s.section, row: s.row, seat: s.seat } });
 }

@@ -1,7 +1,7 @@
 """What a scanner may keep offline about a ticket, and nothing readable without the ticket.
 
 Per ticket the snapshot carries `h` (a one-way hash of the serial, the lookup key) and `e` (the
-holder's name and ticket type, AES-256-GCM encrypted under a key derived from the serial). The
+holder's name, ticket type and seat, AES-256-GCM encrypted under a key derived from the serial). The
 serial is 96 random bits printed only in the ticket's QR, so a stolen device reveals nothing: only
 scanning the ticket yields the key. The scanner (WebCrypto) implements exactly this; the layout
 and a test vector are in docs/scanning-protocol.md ("Offline records").
@@ -26,12 +26,15 @@ HASH_HEX_LEN = 32  # 128 bits of SHA-256, hex
 NONCE_LEN = 12
 
 
-class Details(msgspec.Struct, frozen=True):
-    """The plaintext: n = holder name (may be null), t = ticket type name, i = ticket type id."""
+class Details(msgspec.Struct, frozen=True, omit_defaults=True):
+    """The plaintext: n = holder name (may be null), t = ticket type name, i = ticket type id,
+    s = a reserved seat as [section key, section name, row, seat] (left out for general admission,
+    so a GA record is byte for byte what it was; older scanners ignore the extra key)."""
 
     n: str | None
     t: str
     i: str
+    s: list[str] | None = None
 
 
 _encoder = msgspec.json.Encoder()

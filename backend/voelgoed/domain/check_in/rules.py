@@ -41,7 +41,7 @@ CANCELLED_ORDER_STATUSES = frozenset({"cancelled", "refunded"})
 REASONS = (
     "malformed", "too_long", "unsupported_version", "bad_signature", "unknown_key", "other_event", "unknown_ticket",
     "not_this_device", "not_event_venue", "exit_not_allowed", "entry_not_allowed", "too_early", "too_late",
-    "inside", "no_reentry", "refused_on_device",
+    "inside", "no_reentry", "refused_on_device", "wrong_section",
     *(s for s in states_of(EventLifecycle) if s not in LIVE_EVENT_STATUSES),
     *(s for s in states_of(OrderLifecycle) if s != "paid" and s not in CANCELLED_ORDER_STATUSES),
 )  # fmt: skip
@@ -60,6 +60,9 @@ class GateRule:
     entry: bool = True
     exit: bool = True
     ticket_type_ids: frozenset[uuid.UUID] | None = None  # None: every type
+    # Seated events: the section keys whose seats pass here; None: every section. A ticket without
+    # a seat (general admission, standing) is not limited by it: ticket types limit those.
+    sections: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,10 +81,12 @@ def parse_gate_rules(raw: list[dict[str, Any]] | None) -> dict[uuid.UUID, GateRu
     out = {}
     for item in raw or []:
         types = item.get("ticket_type_ids")
+        sections = item.get("sections")
         out[uuid.UUID(str(item["gate_id"]))] = GateRule(
             entry=bool(item.get("entry", True)),
             exit=bool(item.get("exit", True)),
             ticket_type_ids=None if types is None else frozenset(uuid.UUID(str(t)) for t in types),
+            sections=None if sections is None else frozenset(str(k) for k in sections),
         )
     return out
 
@@ -116,6 +121,7 @@ class TicketFacts:
     ticket_status: str | None
     ticket_type_id: uuid.UUID | None
     order_status: str | None
+    section_key: str | None = None  # the ticket's seat's section; None: no reserved seat
 
 
 def precheck(
@@ -151,6 +157,8 @@ def precheck(
         return WRONG_GATE, "entry_not_allowed"
     if gate.ticket_type_ids is not None and facts.ticket_type_id not in gate.ticket_type_ids:
         return WRONG_TICKET_TYPE, None
+    if gate.sections is not None and facts.section_key is not None and facts.section_key not in gate.sections:
+        return WRONG_GATE, "wrong_section"
     ts = at.timestamp()
     if at < rules.valid_from or (claim_valid_from is not None and ts < claim_valid_from):
         return OUTSIDE_WINDOW, "too_early"

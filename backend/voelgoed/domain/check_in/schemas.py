@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import msgspec
 
 from voelgoed.domain.check_in.rules import RESULTS, ScanReason, ScanResult
+from voelgoed.domain.tickets.schemas import SeatRead
 from voelgoed.lib.closed_sets import closed_set, documented_as
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ class TicketInfo(msgspec.Struct):
     ticket_type_id: uuid.UUID | None
     ticket_type_name: str | None
     holder_name: str | None
+    seat: Annotated[
+        SeatRead | None, msgspec.Meta(description="The reserved seat; null on a general-admission ticket.")
+    ] = None
 
 
 class AdmittedInfo(msgspec.Struct):
@@ -159,6 +163,20 @@ class GateRuleIn(msgspec.Struct, forbid_unknown_fields=True):
         Annotated[list[uuid.UUID], msgspec.Meta(description="Only tickets of these types pass; null: every type.")]
         | None
     ) = None
+    sections: (
+        Annotated[
+            list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
+            msgspec.Meta(
+                max_length=200,
+                description=(
+                    "Seated events: only seats in these sections (the plan's section keys) pass; "
+                    "tickets without a seat are not limited by it; null: every section."
+                ),
+                examples=[["stalls", "balcony"]],
+            ),
+        ]
+        | None
+    ) = None
 
 
 class CheckinConfigUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -220,6 +238,27 @@ class GateRuleRead(msgspec.Struct):
         ]
         | None
     )
+    sections: (
+        Annotated[
+            list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
+            msgspec.Meta(
+                max_length=200,
+                description=(
+                    "Seated events: only seats in these sections (the plan's section keys) pass; "
+                    "tickets without a seat are not limited by it; null: every section."
+                ),
+                examples=[["stalls", "balcony"]],
+            ),
+        ]
+        | None
+    ) = None
+
+
+class SeatSectionChoice(msgspec.Struct):
+    """A seated section of the plan the event sells: what a gate can be limited to."""
+
+    key: Annotated[str, msgspec.Meta(description="The plan's section key.", examples=["stalls"])]
+    name: Annotated[str, msgspec.Meta(description="The section's name.", examples=["Stalls"])]
 
 
 class CheckinConfigRead(msgspec.Struct):
@@ -262,6 +301,10 @@ class CheckinConfigRead(msgspec.Struct):
     ]
     gates: Annotated[list[GateRuleRead], msgspec.Meta(description="One rule per gate of the event's venue.")]
     updated_at: datetime | None
+    seat_sections: Annotated[
+        list[SeatSectionChoice],
+        msgspec.Meta(description="The seated sections a gate can be limited to; empty when the event has no seating."),
+    ] = msgspec.field(default_factory=list)
 
 
 class ScanRead(msgspec.Struct):

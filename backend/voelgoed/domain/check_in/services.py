@@ -22,10 +22,12 @@ from voelgoed.domain.check_in.schemas import (
     GateCount,
     GateRuleRead,
     ScanRead,
+    SeatSectionChoice,
     SessionRead,
 )
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.events.services import to_utc
+from voelgoed.domain.seating.labels import event_sections
 from voelgoed.domain.tickets.payload import ticket_type_ref
 from voelgoed.domain.venues.models import Gate
 from voelgoed.lib.problems import FieldError, NotFound, Unprocessable
@@ -75,6 +77,7 @@ async def config_read(db: AsyncSession, event: Event) -> CheckinConfigRead:
                 exit=rule.exit and rules.exit_allowed,
                 ticket_type_ids=types,
                 type_refs=[ticket_type_ref(t).hex() for t in types] if types is not None else None,
+                sections=sorted(rule.sections) if rule.sections is not None else None,
             )
         )
     return CheckinConfigRead(
@@ -89,6 +92,7 @@ async def config_read(db: AsyncSession, event: Event) -> CheckinConfigRead:
         default_valid_until=event.ends_at,
         gates=out,
         updated_at=config.updated_at if config else None,
+        seat_sections=[SeatSectionChoice(key=k, name=n) for k, n in await event_sections(db, event.id)],
     )
 
 
@@ -113,6 +117,9 @@ async def update_config(db: AsyncSession, event: Event, data: CheckinConfigUpdat
         known = set(await db.scalars(select(TicketType.id).where(TicketType.event_id == event.id)))
         if type_ids - known:
             errors.append(FieldError(field="gates", message="unknown ticket type for this event"))
+    section_keys = {k for g in data.gates for k in (g.sections or [])}
+    if section_keys and section_keys - {k for k, _ in await event_sections(db, event.id)}:
+        errors.append(FieldError(field="gates", message="unknown seat section for this event's seating plan"))
     if errors:
         raise Unprocessable("The check-in rules are not valid.", errors=errors)
     gates: list[dict[str, Any]] = [
@@ -121,6 +128,7 @@ async def update_config(db: AsyncSession, event: Event, data: CheckinConfigUpdat
             "entry": g.entry,
             "exit": g.exit,
             "ticket_type_ids": None if g.ticket_type_ids is None else [str(t) for t in g.ticket_type_ids],
+            **({} if g.sections is None else {"sections": sorted(set(g.sections))}),
         }
         for g in data.gates
     ]

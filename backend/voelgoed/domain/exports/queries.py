@@ -22,18 +22,24 @@ ROWS = {
     "attendees": text(
         "SELECT t.serial, t.holder_name, tt.name, t.status, o.reference, o.status, o.buyer_email,"
         " coalesce(cs.entries, 0) > 0, coalesce(cs.inside, false), cs.admitted_at,"
+        " sec.name, sr.label, se.label,"  # the reserved seat (services.py drops them without seating)
         # the ticket's answers and its order's, {question id: value}
         " (SELECT jsonb_object_agg(a.question_id::text, a.value) FROM attendee_answer a WHERE a.order_id = t.order_id"
         "   AND (a.order_line_id IS NULL OR (a.order_line_id = t.order_line_id AND a.position = t.position)))"
         " FROM ticket t JOIN ticket_type tt ON tt.id = t.ticket_type_id JOIN ticket_order o ON o.id = t.order_id"
         " LEFT JOIN ticket_checkin_state cs ON cs.ticket_id = t.id"
+        " LEFT JOIN event_seat es ON es.id = t.event_seat_id LEFT JOIN seat se ON se.id = es.seat_id"
+        " LEFT JOIN seat_row sr ON sr.id = se.row_id LEFT JOIN seat_section sec ON sec.id = se.section_id"
         " WHERE t.event_id = :e ORDER BY o.created_at, t.id"
     ),
     "scans": text(
         "SELECT s.seq, s.server_time, s.effective_time, g.name, d.name, s.direction, s.result, s.reason,"
-        " s.offline, s.offline_duplicate, s.manual, t.serial, t.holder_name"
+        " s.offline, s.offline_duplicate, s.manual, t.serial, t.holder_name, sec.name, sr.label, se.label"
         " FROM checkin_scan s LEFT JOIN gate g ON g.id = s.gate_id LEFT JOIN device d ON d.id = s.device_id"
-        " LEFT JOIN ticket t ON t.id = s.ticket_id WHERE s.event_id = :e ORDER BY s.seq"
+        " LEFT JOIN ticket t ON t.id = s.ticket_id"
+        " LEFT JOIN event_seat es ON es.id = t.event_seat_id LEFT JOIN seat se ON se.id = es.seat_id"
+        " LEFT JOIN seat_row sr ON sr.id = se.row_id LEFT JOIN seat_section sec ON sec.id = se.section_id"
+        " WHERE s.event_id = :e ORDER BY s.seq"
     ),
 }
 
@@ -43,6 +49,9 @@ QUESTIONS = text(
     "SELECT id::text, label, scope FROM question WHERE event_id = :e"
     " ORDER BY archived_at IS NOT NULL, position, created_at"
 )
+
+# Whether the event sells reserved seats: its CSVs then have section, row and seat columns.
+IS_SEATED = text("SELECT EXISTS (SELECT 1 FROM event_seating WHERE event_id = :e)")
 
 COUNT_ROWS = {
     "orders": text("SELECT count(*) FROM ticket_order WHERE event_id = :e"),

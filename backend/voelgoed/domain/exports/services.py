@@ -75,6 +75,10 @@ _COLUMNS: dict[str, list[str]] = {
         "holder_name",
     ],
 }
+# The kinds that list tickets: after their own columns, the reserved seat's section, row and seat
+# (selected always, written only for an event with seating, so a GA export is as it was).
+SEAT_COLUMNS = ["section", "row", "seat"]
+_WITH_SEATS = {"attendees", "scans"}
 _MONEY_COLUMNS = {"subtotal_zar", "discount_zar", "total_zar", "vat_zar", "fees_zar"}
 
 
@@ -98,9 +102,15 @@ async def question_columns(conn: AsyncConnection | Any, kind: str, event_id: uui
     return [QuestionColumn(str(qid), str(label), str(scope)) for qid, label, scope in rows if scope in scopes]
 
 
-def header(kind: str, questions: Sequence[QuestionColumn] = ()) -> list[str]:
+async def is_seated(conn: AsyncConnection | Any, kind: str, event_id: uuid.UUID) -> bool:
+    if kind not in _WITH_SEATS:
+        return False
+    return bool((await conn.execute(queries.IS_SEATED, {"e": event_id})).scalar())
+
+
+def header(kind: str, questions: Sequence[QuestionColumn] = (), *, seated: bool = False) -> list[str]:
     """The columns; a question's column is headed by its label (numbered when two read alike)."""
-    names = list(_COLUMNS[kind])
+    names = list(_COLUMNS[kind]) + (SEAT_COLUMNS if seated and kind in _WITH_SEATS else [])
     for q in questions:
         name, n = q.label, 1
         while name in names:
@@ -144,15 +154,18 @@ def encode_rows(
     *,
     with_header: bool = False,
     questions: Sequence[QuestionColumn] = (),
+    seated: bool = False,
 ) -> bytes:
-    columns = header(kind)
+    columns = header(kind, seated=seated)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     if with_header:
-        writer.writerow(header(kind, questions))
+        writer.writerow(header(kind, questions, seated=seated))
     answers = kind in _WITH_ANSWERS
     for row in rows:
         fixed = row[:-1] if answers else row
+        if kind in _WITH_SEATS and not seated:  # the seat columns the query always selects
+            fixed = fixed[: -len(SEAT_COLUMNS)]
         cells = [_cell(c, v, tz) for c, v in zip(columns, fixed, strict=True)]
         if answers:
             cells += [_cell("answer", v, tz) for v in _answer_cells(row[-1], questions)]
@@ -170,10 +183,11 @@ async def stream_chunks(
     """(CSV bytes, rows in them) per chunk, the header first; one consistent snapshot (the caller's
     transaction), fetched by a server-side cursor."""
     questions = await question_columns(conn, kind, event_id)
-    yield encode_rows(kind, [], tz, with_header=True, questions=questions), 0
+    seated = await is_seated(conn, kind, event_id)
+    yield encode_rows(kind, [], tz, with_header=True, questions=questions, seated=seated), 0
     result = await conn.stream(queries.ROWS[kind], {"e": event_id})
     async for rows in result.partitions(chunk_rows):
-        yield encode_rows(kind, rows, tz, questions=questions), len(rows)
+        yield encode_rows(kind, rows, tz, questions=questions, seated=seated), len(rows)
 
 
 async def stream_csv(engine: AsyncEngine, kind: str, event_id: uuid.UUID, tz: ZoneInfo) -> AsyncIterator[bytes]:

@@ -96,6 +96,9 @@ class TicketsMail(OrderFacts):
 
     summary: OrderSummary | None = None
     tickets: list[tuple[str, str]] = field(default_factory=list)
+    # Beside `tickets`, one per ticket: (section, row, seat) of a reserved seat, None for GA;
+    # empty when no ticket has a seat.
+    seats: list[tuple[str, str, str] | None] = field(default_factory=list)
 
 
 def tickets_delivery(m: TicketsMail, look: MailLook, locale: str = "en") -> Mail:

@@ -18,6 +18,7 @@ from voelgoed.db.tenancy import UNSCOPED
 from voelgoed.domain.attendees.checkout_details import name_given_for
 from voelgoed.domain.catalog.models import TicketType
 from voelgoed.domain.orders.models import Order, OrderLine
+from voelgoed.domain.seating.labels import SeatLabel, seat_labels
 from voelgoed.domain.tickets import payload
 from voelgoed.domain.tickets.models import Ticket
 from voelgoed.domain.tickets.signing import get_or_create_signing_key
@@ -33,6 +34,7 @@ class TicketIssueError(ValueError):
 class ListedTicket:
     ticket: Ticket
     type_name: str
+    seat: SeatLabel | None = None  # a reserved seat's section, row and seat; None: general admission
 
     @property
     def code(self) -> str:
@@ -54,7 +56,12 @@ async def listed_tickets(db: AsyncSession, order_id: uuid.UUID) -> list[ListedTi
         .order_by(*_TICKET_ORDER)
         .execution_options(**UNSCOPED)
     )
-    return [ListedTicket(ticket, name) for ticket, name in rows.tuples()]
+    listed = list(rows.tuples())
+    seats = await seat_labels(db, (ticket.event_seat_id for ticket, _ in listed))  # no query for GA orders
+    return [
+        ListedTicket(ticket, name, seats.get(ticket.event_seat_id) if ticket.event_seat_id else None)
+        for ticket, name in listed
+    ]
 
 
 async def order_tickets(db: AsyncSession, order_id: uuid.UUID) -> list[Ticket]:

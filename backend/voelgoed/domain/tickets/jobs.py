@@ -82,6 +82,7 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
         doc = await build_document(db, order, media) if pdf is None else None
         event = await load_event(db, order.event_id)
         look = await mail_look(db, order.organization_id, EmailKind.ORDER_CONFIRMATION, order.locale)
+        listed = await listed_tickets(db, order.id)
         message = tickets_delivery(
             TicketsMail(
                 to=order.buyer_email,
@@ -94,7 +95,10 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
                 summary=await order_summary(db, order),
                 # The buyer's own token is not stored: the link carries the order-link token.
                 order_url=f"{settings.server.public_url}/orders/{order.reference}?token={order_link_token(order)}",
-                tickets=[(t.type_name, t.code) for t in await listed_tickets(db, order.id)],
+                tickets=[(t.type_name, t.code) for t in listed],
+                seats=[(t.seat.section, t.seat.row, t.seat.seat) if t.seat else None for t in listed]
+                if any(t.seat for t in listed)
+                else [],
             ),
             look,
             order.locale,

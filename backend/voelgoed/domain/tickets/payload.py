@@ -13,7 +13,12 @@ docs/scanning-protocol.md, which scanners implement):
     ..     4/0  valid_until, Unix seconds (uint32), when flag bit 1
     ..     64   Ed25519 signature over every byte before it
 
-Text form: "VG1:" + RFC 4648 base32 of those bytes, upper case, no padding. Every character is
+Version 2 ("VG2:", version byte 0x02) is the same layout with the ticket's seat after the validity
+times, before the signature: one length byte n (1..120), then n bytes of UTF-8 text
+"section_key US row US seat" (US = 0x1F). Only seated tickets use it, so a general-admission
+ticket's payload is exactly the version 1 bytes it always was, and every old ticket still verifies.
+
+Text form: "VG1:" (or "VG2:") + RFC 4648 base32 of those bytes, upper case, no padding. Every character is
 in the QR alphanumeric set, so the 88-byte payload (145 characters) fits a version 6 QR code at
 error correction level M (version 7 with both validity times).
 
@@ -43,6 +48,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 PREFIX = "VG1:"
 VERSION = 1
+SEAT_PREFIX = "VG2:"
+SEAT_VERSION = 2
+SEAT_SEPARATOR = "\x1f"
+MAX_SEAT_BYTES = 120
 KEY_ID_LEN = 6
 SERIAL_LEN = 12
 TYPE_REF_LEN = 4
@@ -52,8 +61,10 @@ FLAG_VALID_UNTIL = 0x02
 _HEADER_LEN = 1 + KEY_ID_LEN + SERIAL_LEN + TYPE_REF_LEN + 1  # up to and including flags
 MIN_BYTES = _HEADER_LEN + SIGNATURE_LEN
 MAX_BYTES = MIN_BYTES + 8
+MAX_SEAT_BYTES_TOTAL = MAX_BYTES + 1 + MAX_SEAT_BYTES  # version 2
 # Anything longer cannot be ours; checked before any decoding work.
 MAX_TEXT_LEN = len(PREFIX) + (MAX_BYTES * 8 + 4) // 5
+MAX_SEAT_TEXT_LEN = len(SEAT_PREFIX) + (MAX_SEAT_BYTES_TOTAL * 8 + 4) // 5
 _BASE32 = re.compile(r"[A-Z2-7]+")
 # What "trim" removes: ASCII white space only, the same six characters JavaScript's trim() removes
 # from ASCII text (str.strip() would also drop \x1c-\x1f, and any Unicode space).
@@ -94,6 +105,8 @@ class TicketClaims:
     type_ref: bytes
     valid_from: int | None = None  # Unix seconds, UTC
     valid_until: int | None = None
+    # (section key, row label, seat label) of a reserved seat; None: general admission (version 1)
+    seat: tuple[str, str, str] | None = None
 
     def __post_init__(self) -> None:
         if len(self.key_id) != KEY_ID_LEN or len(self.serial) != SERIAL_LEN or len(self.type_ref) != TYPE_REF_LEN:
@@ -101,6 +114,12 @@ class TicketClaims:
         for value in (self.valid_from, self.valid_until):
             if value is not None and not 0 <= value <= _UINT32_MAX:
                 raise ValueError("validity times are Unix seconds between 1970 and 2106")
+        if self.seat is not None:
+            seat_bytes(self.seat)  # raises on an empty or oversized seat
+
+    @property
+    def version(self) -> int:
+        return VERSION if self.seat is None else SEAT_VERSION
 
     @property
     def key_id_text(self) -> str:
@@ -115,12 +134,35 @@ class TicketClaims:
         flags = (FLAG_VALID_FROM if self.valid_from is not None else 0) | (
             FLAG_VALID_UNTIL if self.valid_until is not None else 0
         )
-        out = bytes([VERSION]) + self.key_id + self.serial + self.type_ref + bytes([flags])
+        out = bytes([self.version]) + self.key_id + self.serial + self.type_ref + bytes([flags])
         if self.valid_from is not None:
             out += struct.pack(">I", self.valid_from)
         if self.valid_until is not None:
             out += struct.pack(">I", self.valid_until)
+        if self.seat is not None:
+            seat = seat_bytes(self.seat)
+            out += bytes([len(seat)]) + seat
         return out
+
+
+def seat_bytes(seat: tuple[str, str, str]) -> bytes:
+    """The seat as signed: UTF-8 "section_key US row US seat"; each part non-empty, without US."""
+    if len(seat) != 3 or any(not part or SEAT_SEPARATOR in part for part in seat):
+        raise ValueError("a seat is (section key, row, seat), each non-empty")
+    data = SEAT_SEPARATOR.join(seat).encode("utf-8")
+    if len(data) > MAX_SEAT_BYTES:
+        raise ValueError(f"a seat takes at most {MAX_SEAT_BYTES} bytes")
+    return data
+
+
+def _seat_from_bytes(data: bytes) -> tuple[str, str, str]:
+    try:
+        parts = data.decode("utf-8").split(SEAT_SEPARATOR)
+    except UnicodeDecodeError as exc:
+        raise MalformedPayload("seat is not UTF-8") from exc
+    if len(parts) != 3 or not all(parts):
+        raise MalformedPayload("a seat has a section, a row and a seat")
+    return parts[0], parts[1], parts[2]
 
 
 # --- identifiers -----------------------------------------------------------------------------
@@ -219,7 +261,7 @@ def ticket_type_ref(ticket_type_id: uuid.UUID) -> bytes:
 
 def sign_payload(claims: TicketClaims, private_key: Ed25519PrivateKey) -> str:
     body = claims.body()
-    return PREFIX + _b32(body + private_key.sign(body))
+    return (PREFIX if claims.seat is None else SEAT_PREFIX) + _b32(body + private_key.sign(body))
 
 
 def parse_payload(text: str) -> tuple[TicketClaims, bytes, bytes]:
@@ -229,24 +271,34 @@ def parse_payload(text: str) -> tuple[TicketClaims, bytes, bytes]:
     """
     if not isinstance(text, str):
         raise MalformedPayload("a payload is text")
-    if len(text) > MAX_TEXT_LEN + 8:  # a little slack for surrounding whitespace
+    if len(text) > MAX_SEAT_TEXT_LEN + 8:  # a little slack for surrounding whitespace
         raise MalformedPayload("too long to be a ticket")
     text = ascii_text(text)
-    if len(text) > MAX_TEXT_LEN:
+    prefix = text[: len(PREFIX)].upper()
+    if len(text) > (MAX_SEAT_TEXT_LEN if prefix == SEAT_PREFIX else MAX_TEXT_LEN):
         raise MalformedPayload("too long to be a ticket")
-    if text[: len(PREFIX)].upper() != PREFIX:
+    if prefix not in (PREFIX, SEAT_PREFIX):
         if text[:2].upper() == "VG" and text[3:4] == ":":
             raise UnsupportedVersion("unknown payload version")
         raise MalformedPayload("not a VoelgoedEvents ticket")
+    version = VERSION if prefix == PREFIX else SEAT_VERSION
     raw = _unb32(text[len(PREFIX) :].upper())
     if len(raw) < MIN_BYTES:
         raise MalformedPayload("truncated")
-    if raw[0] != VERSION:
+    if raw[0] != version:  # the text's version and the signed byte must agree
         raise UnsupportedVersion(f"unknown payload version {raw[0]}")
     flags = raw[_HEADER_LEN - 1]
     if flags & ~(FLAG_VALID_FROM | FLAG_VALID_UNTIL):
         raise MalformedPayload("unknown flags")
     body_len = _HEADER_LEN + 4 * bin(flags).count("1")
+    seat_len = 0
+    if version == SEAT_VERSION:
+        if len(raw) <= body_len:
+            raise MalformedPayload("truncated")
+        seat_len = raw[body_len]
+        if not 1 <= seat_len <= MAX_SEAT_BYTES:
+            raise MalformedPayload("bad seat length")
+        body_len += 1 + seat_len
     if len(raw) != body_len + SIGNATURE_LEN:
         raise MalformedPayload("truncated" if len(raw) < body_len + SIGNATURE_LEN else "trailing bytes")
     pos = 1
@@ -263,7 +315,8 @@ def parse_payload(text: str) -> tuple[TicketClaims, bytes, bytes]:
     if flags & FLAG_VALID_UNTIL:
         (valid_until,) = struct.unpack_from(">I", raw, pos)
         pos += 4
-    claims = TicketClaims(key_id, serial, type_ref, valid_from, valid_until)
+    seat = _seat_from_bytes(raw[pos + 1 : pos + 1 + seat_len]) if seat_len else None
+    claims = TicketClaims(key_id, serial, type_ref, valid_from, valid_until, seat)
     return claims, raw[:body_len], raw[body_len:]
 
 

@@ -60,6 +60,10 @@ class TicketPage:
     payload: str
     ticket_type: str
     holder: str | None
+    # A reserved seat (domain/seating/labels.py); all three None on a general-admission ticket.
+    section: str | None = None
+    row: str | None = None
+    seat: str | None = None
 
 
 @dataclass

@@ -12,6 +12,7 @@ import msgspec
 from voelgoed.domain.attendees.schemas import AnswerRead
 from voelgoed.domain.orders.machines import OrderStatus
 from voelgoed.domain.orders.schemas import OrderLineRead, OrderRefundBrief, PaymentTransactionRead
+from voelgoed.domain.seating.labels import SeatLabel
 from voelgoed.domain.tickets.machines import TicketStatus
 
 if TYPE_CHECKING:
@@ -73,6 +74,26 @@ class TicketRead(msgspec.Struct):
         TicketStatus, msgspec.Meta(description="`valid` admits; `void` (refunded or cancelled) does not.")
     ]
     ticket_type_name: str
+    seat: Annotated[
+        SeatRead | None, msgspec.Meta(description="The reserved seat; null on a general-admission ticket.")
+    ] = None
+
+
+class SeatRead(msgspec.Struct):
+    """A reserved seat as printed on the ticket (docs/seating.md, "Tickets and scanning")."""
+
+    section: Annotated[str, msgspec.Meta(description="The section's name.", examples=["Stalls"])]
+    row: Annotated[str, msgspec.Meta(description="The row's label.", examples=["A"])]
+    seat: Annotated[str, msgspec.Meta(description="The seat's label.", examples=["12"])]
+    section_key: Annotated[
+        str, msgspec.Meta(description="The plan's short name of the section (gate rules use it).", examples=["stalls"])
+    ]
+
+
+def seat_read(label: SeatLabel | None) -> SeatRead | None:
+    if label is None:
+        return None
+    return SeatRead(section=label.section, row=label.row, seat=label.seat, section_key=label.section_key)
 
 
 class HolderNameUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -144,4 +165,5 @@ def ticket_read(t: ListedTicket) -> TicketRead:
         holder_name=t.ticket.holder_name,
         status=t.ticket.status,
         ticket_type_name=t.type_name,
+        seat=seat_read(t.seat),
     )

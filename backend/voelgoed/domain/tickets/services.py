@@ -99,11 +99,17 @@ async def build_document(db: AsyncSession, order: Order, media: MediaStore | Non
         tickets=[
             TicketPage(
                 serial=t.ticket.serial,
-                payload=sign_ticket(key, t.ticket, signer),
+                payload=sign_ticket(
+                    key, t.ticket, signer, (label.section_key, label.row, label.seat) if label else None
+                ),
                 ticket_type=t.type_name,
                 holder=t.ticket.holder_name,
+                section=label.section if label else None,
+                row=label.row if label else None,
+                seat=label.seat if label else None,
             )
             for t in tickets
+            for label in [t.seat]
         ],
         summary=await order_summary(db, order),
         locale=order.locale,

@@ -58,14 +58,24 @@ def private_key(key: EventSigningKey) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(crypto.decrypt(key.private_key_encrypted, purpose=PURPOSE))
 
 
-def ticket_claims(key: EventSigningKey, ticket: Ticket) -> payload.TicketClaims:
+def ticket_claims(
+    key: EventSigningKey, ticket: Ticket, seat: tuple[str, str, str] | None = None
+) -> payload.TicketClaims:
+    """`seat`: (section key, row, seat) of a reserved seat: the payload becomes version 2."""
     return payload.TicketClaims(
         key_id=payload.key_id_from_text(key.key_id),
         serial=payload.serial_from_text(ticket.serial),
         type_ref=payload.ticket_type_ref(ticket.ticket_type_id),
+        seat=seat,
     )
 
 
-def sign_ticket(key: EventSigningKey, ticket: Ticket, signer: Ed25519PrivateKey | None = None) -> str:
-    """The QR payload of a ticket. Pass `signer` (private_key(key)) when signing many."""
-    return payload.sign_payload(ticket_claims(key, ticket), signer or private_key(key))
+def sign_ticket(
+    key: EventSigningKey,
+    ticket: Ticket,
+    signer: Ed25519PrivateKey | None = None,
+    seat: tuple[str, str, str] | None = None,
+) -> str:
+    """The QR payload of a ticket. Pass `signer` (private_key(key)) when signing many, and the
+    ticket's `seat` when it has one (domain/seating/labels.py)."""
+    return payload.sign_payload(ticket_claims(key, ticket, seat), signer or private_key(key))

@@ -140,7 +140,13 @@ async def order_page(
     errors back (billing_pages.py)."""
     event = await workflow_bridge.event_of(db, order)
     tickets = [
-        {"code": t.code, "holder_name": t.ticket.holder_name, "status": t.ticket.status, "type_name": t.type_name}
+        {
+            "code": t.code,
+            "holder_name": t.ticket.holder_name,
+            "status": t.ticket.status,
+            "type_name": t.type_name,
+            "seat": t.seat,
+        }
         for t in await listed_tickets(db, order.id)  # the order the PDF and e-mail use
     ]
     failed = await workflow_bridge.last_payment_failed(db, order)

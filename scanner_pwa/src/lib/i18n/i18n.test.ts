@@ -77,3 +77,23 @@ describe('scanner messages', () => {
 		expect(render(Verdict, { props: { verdict, ondismiss: () => undefined } }).body).toContain('Tap to scan next');
 	});
 });
+
+describe('the seat on the verdict screen', () => {
+	it('shows section, row and seat in English and Afrikaans, and nothing for GA', async () => {
+		const verdict = {
+			result: 'ok',
+			reason: null,
+			direction: 'entry',
+			offline: false,
+			ticket: { ticket_type_name: 'Stalls', holder_name: 'Anrie Botha', seat: { section: 'Stalls', row: 'B', seat: '12', section_key: 'stalls' } },
+			admitted: null
+		} as unknown as VerdictT;
+		await locale.set('en');
+		expect(render(Verdict, { props: { verdict, ondismiss: () => undefined } }).body).toContain('Section Stalls · Row B · Seat 12');
+		await locale.set('af');
+		expect(render(Verdict, { props: { verdict, ondismiss: () => undefined } }).body).toContain('Seksie Stalls · Ry B · Sitplek 12');
+		await locale.set('en');
+		const ga = { ...verdict, ticket: { ticket_type_name: 'General', holder_name: null } } as unknown as VerdictT;
+		expect(render(Verdict, { props: { verdict: ga, ondismiss: () => undefined } }).body).not.toContain('data-testid="seat"');
+	});
+});

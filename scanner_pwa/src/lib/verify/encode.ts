@@ -3,7 +3,7 @@
  * scanner itself never signs or seals anything). Tree-shaken out of the app bundle.
  */
 import { ascii, base32Encode, base64urlEncode, buf, concat, fromHex } from './codec';
-import { formatTypedCode, PREFIX } from './payload';
+import { formatTypedCode, PREFIX, SEAT_PREFIX, SEAT_SEPARATOR } from './payload';
 import { detailsKey, serialHash, type Details } from './records';
 
 export interface ClaimsIn {
@@ -12,6 +12,8 @@ export interface ClaimsIn {
 	typeRef: string; // 8 hex
 	validFrom?: number | null;
 	validUntil?: number | null;
+	/** A reserved seat: the payload becomes version 2 ("VG2:"). */
+	seat?: { sectionKey: string; row: string; seat: string } | null;
 }
 
 export function payloadBody(c: ClaimsIn): Uint8Array {
@@ -24,13 +26,16 @@ export function payloadBody(c: ClaimsIn): Uint8Array {
 		pos += 4;
 	}
 	if (c.validUntil != null) view.setUint32(pos, c.validUntil);
-	return concat(new Uint8Array([1]), fromHex(c.keyId), c.serial, fromHex(c.typeRef), new Uint8Array([flags]), times);
+	const head = concat(new Uint8Array([c.seat ? 2 : 1]), fromHex(c.keyId), c.serial, fromHex(c.typeRef), new Uint8Array([flags]), times);
+	if (!c.seat) return head;
+	const seat = new TextEncoder().encode([c.seat.sectionKey, c.seat.row, c.seat.seat].join(SEAT_SEPARATOR));
+	return concat(head, new Uint8Array([seat.length]), seat);
 }
 
 export async function signPayload(c: ClaimsIn, privateKey: CryptoKey): Promise<string> {
 	const body = payloadBody(c);
 	const sig = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, privateKey, buf(body)));
-	return PREFIX + base32Encode(concat(body, sig));
+	return (c.seat ? SEAT_PREFIX : PREFIX) + base32Encode(concat(body, sig));
 }
 
 /** An Ed25519 private key from its 32-byte seed (PKCS#8 wrapping). */

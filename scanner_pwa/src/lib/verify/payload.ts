@@ -4,7 +4,11 @@
  *
  *   version(1)=0x01 key_id(6) serial(12) type_ref(4) flags(1) [valid_from u32] [valid_until u32] sig(64)
  *
- * Text form: "VG1:" + upper-case base32 without padding. The Ed25519 signature covers every byte
+ * Version 2 ("VG2:", version byte 0x02), for reserved seats: the same layout with, after the
+ * validity times, one length byte n (1..120) and n bytes of UTF-8 "section_key US row US seat"
+ * (US = 0x1F), signed like the rest. General-admission tickets stay version 1, byte for byte.
+ *
+ * Text form: "VG1:" (or "VG2:") + upper-case base32 without padding. The Ed25519 signature covers every byte
  * before it. Nothing parsed here is trusted before the signature has been checked.
  *
  * One ticket has exactly one code: any character outside ASCII is refused before anything is
@@ -16,6 +20,10 @@ import { base32Decode, toHex } from './codec';
 
 export const PREFIX = 'VG1:';
 export const VERSION = 1;
+export const SEAT_PREFIX = 'VG2:';
+export const SEAT_VERSION = 2;
+export const SEAT_SEPARATOR = '\x1f';
+export const MAX_SEAT_BYTES = 120;
 const KEY_ID_LEN = 6;
 const SERIAL_LEN = 12;
 const TYPE_REF_LEN = 4;
@@ -24,6 +32,8 @@ const HEADER_LEN = 1 + KEY_ID_LEN + SERIAL_LEN + TYPE_REF_LEN + 1;
 const MIN_BYTES = HEADER_LEN + SIG_LEN;
 const MAX_BYTES = MIN_BYTES + 8;
 export const MAX_TEXT_LEN = PREFIX.length + Math.floor((MAX_BYTES * 8 + 4) / 5);
+/** A version 2 payload may be longer by the seat (length byte + at most 120 bytes). */
+export const MAX_SEAT_TEXT_LEN = SEAT_PREFIX.length + Math.floor(((MAX_BYTES + 1 + MAX_SEAT_BYTES) * 8 + 4) / 5);
 /** The server does not parse payloads longer than this: invalid/too_long. */
 export const SERVER_MAX_LEN = 512;
 
@@ -33,6 +43,8 @@ export interface Claims {
 	typeRef: string; // 8 lower-case hex
 	validFrom: number | null; // Unix seconds
 	validUntil: number | null;
+	/** A reserved seat (version 2): section key, row, seat; null for general admission. */
+	seat?: { sectionKey: string; row: string; seat: string } | null;
 }
 
 export interface Parsed {
@@ -62,17 +74,30 @@ export function parsePayload(text: unknown): Parsed | ParseError {
 	if (typeof text !== 'string') return 'malformed';
 	if (text.length > SERVER_MAX_LEN) return 'too_long';
 	const t = asciiText(text);
-	if (t === null || t.length > MAX_TEXT_LEN) return 'malformed';
-	if (t.slice(0, PREFIX.length).toUpperCase() !== PREFIX) {
+	if (t === null) return 'malformed';
+	const prefix = t.slice(0, PREFIX.length).toUpperCase();
+	if (t.length > (prefix === SEAT_PREFIX ? MAX_SEAT_TEXT_LEN : MAX_TEXT_LEN)) return 'malformed';
+	if (prefix !== PREFIX && prefix !== SEAT_PREFIX) {
 		if (t.slice(0, 2).toUpperCase() === 'VG' && t.slice(3, 4) === ':') return 'unsupported_version';
 		return 'malformed';
 	}
+	const version = prefix === PREFIX ? VERSION : SEAT_VERSION;
 	const raw = base32Decode(t.slice(PREFIX.length).toUpperCase());
 	if (!raw || raw.length < MIN_BYTES) return 'malformed';
-	if (raw[0] !== VERSION) return 'unsupported_version';
+	if (raw[0] !== version) return 'unsupported_version';
 	const flags = raw[HEADER_LEN - 1];
 	if (flags & ~0x03) return 'malformed';
-	const bodyLen = HEADER_LEN + 4 * ((flags & 1) + ((flags >> 1) & 1));
+	let bodyLen = HEADER_LEN + 4 * ((flags & 1) + ((flags >> 1) & 1));
+	let seat: Claims['seat'] = null;
+	if (version === SEAT_VERSION) {
+		if (raw.length <= bodyLen) return 'malformed';
+		const seatLen = raw[bodyLen];
+		if (seatLen < 1 || seatLen > MAX_SEAT_BYTES || raw.length < bodyLen + 1 + seatLen) return 'malformed';
+		const parts = decodeSeat(raw.subarray(bodyLen + 1, bodyLen + 1 + seatLen));
+		if (!parts) return 'malformed';
+		seat = parts;
+		bodyLen += 1 + seatLen;
+	}
 	if (raw.length !== bodyLen + SIG_LEN) return 'malformed';
 	const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
 	let pos = HEADER_LEN;
@@ -91,11 +116,24 @@ export function parsePayload(text: unknown): Parsed | ParseError {
 			serial: raw.slice(7, 19),
 			typeRef: toHex(raw.subarray(19, 23)),
 			validFrom,
-			validUntil
+			validUntil,
+			seat
 		},
 		body: raw.slice(0, bodyLen),
 		signature: raw.slice(bodyLen)
 	};
+}
+
+function decodeSeat(bytes: Uint8Array): Claims['seat'] {
+	let text: string;
+	try {
+		text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+	} catch {
+		return null;
+	}
+	const parts = text.split(SEAT_SEPARATOR);
+	if (parts.length !== 3 || parts.some((p) => p === '')) return null;
+	return { sectionKey: parts[0], row: parts[1], seat: parts[2] };
 }
 
 /**

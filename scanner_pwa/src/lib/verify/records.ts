@@ -14,6 +14,8 @@ export interface Details {
 	n: string | null; // holder name
 	t: string; // ticket type name
 	i: string; // ticket type id
+	/** A reserved seat: [section key, section name, row, seat]; absent for general admission. */
+	s?: [string, string, string, string] | null;
 }
 
 export async function serialHash(serial: Uint8Array): Promise<string> {
@@ -41,6 +43,7 @@ export async function openRecord(serial: Uint8Array, h: string, e: string): Prom
 		const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: buf(raw.subarray(0, 12)), additionalData: buf(ascii(h)) }, key, buf(raw.subarray(12)));
 		const d = JSON.parse(new TextDecoder().decode(plain)) as Details;
 		if (typeof d !== 'object' || d === null || typeof d.t !== 'string') return null;
+		if (d.s != null && !(Array.isArray(d.s) && d.s.length === 4 && d.s.every((x) => typeof x === 'string'))) d.s = null;
 		return d;
 	} catch {
 		return null;

@@ -45,6 +45,8 @@ export interface GateRule {
 	exit: boolean;
 	ticket_type_ids: string[] | null;
 	type_refs?: string[] | null;
+	/** Seated events: only seats in these sections (plan section keys) pass; null: every section. */
+	sections?: string[] | null;
 }
 
 export interface Rules {
@@ -117,6 +119,15 @@ export interface TicketInfo {
 	ticket_type_id?: string | null;
 	ticket_type_name?: string | null;
 	holder_name?: string | null;
+	/** A reserved seat (the server's verdict, or the sealed record / the QR offline). */
+	seat?: SeatInfo | null;
+}
+
+export interface SeatInfo {
+	section: string;
+	row: string;
+	seat: string;
+	section_key: string;
 }
 
 export interface Verdict {

@@ -9,7 +9,7 @@
 import { base64urlDecode, buf } from './codec';
 import { isTicketCode, parsePayload, serialFromCode, type Claims } from './payload';
 import { openRecord, serialHash } from './records';
-import type { Direction, EventStatus, LocalState, PublicKey, Reason, Result, Rules, TicketInfo, TicketRecord, Verdict, Admitted } from './types';
+import type { Direction, EventStatus, LocalState, PublicKey, Reason, Result, Rules, SeatInfo, TicketInfo, TicketRecord, Verdict, Admitted } from './types';
 
 export interface OfflineEvent {
 	id: string;
@@ -84,7 +84,7 @@ export async function verifyOffline(input: ScanInput, ctx: VerifyContext): Promi
 		// A typed code has no signature: it names a ticket only if this device's snapshot has it.
 		const serial = serialFromCode(input.payload);
 		if (!serial) return refuse('invalid', 'malformed');
-		claims = { keyId: '', serial, typeRef: '', validFrom: null, validUntil: null };
+		claims = { keyId: '', serial, typeRef: '', validFrom: null, validUntil: null, seat: null };
 		h = await serialHash(serial);
 		rec = await ctx.record(h);
 		const evId = rec?.ev ?? (ctx.events.size === 1 ? [...ctx.events.keys()][0] : undefined);
@@ -109,11 +109,19 @@ export async function verifyOffline(input: ScanInput, ctx: VerifyContext): Promi
 
 	// Only now, for this one scanned ticket, open its sealed details.
 	const details = await openRecord(claims.serial, h, rec.e);
+	// The seat: the sealed record names the section; a signed VG2 payload carries its key too.
+	const sealedSeat = details?.s ?? null;
+	const seat: SeatInfo | null = sealedSeat
+		? { section_key: sealedSeat[0], section: sealedSeat[1], row: sealedSeat[2], seat: sealedSeat[3] }
+		: claims.seat
+			? { section_key: claims.seat.sectionKey, section: claims.seat.sectionKey, row: claims.seat.row, seat: claims.seat.seat }
+			: null;
 	const ticket: TicketInfo = {
 		serial_hash: h,
 		ticket_type_id: details?.i ?? null,
 		ticket_type_name: details?.t ?? null,
-		holder_name: details?.n ?? null
+		holder_name: details?.n ?? null,
+		...(seat ? { seat } : {})
 	};
 	const out = (result: Result, reason: Reason | null, admitted: Admitted | null = null) => refuse(result, reason, ticket, admitted, h, ev.id);
 
@@ -133,6 +141,8 @@ export async function verifyOffline(input: ScanInput, ctx: VerifyContext): Promi
 		const byId = details ? gate.ticket_type_ids.includes(details.i) : false;
 		if (!byRef && !byId) return out('wrong_ticket_type', null);
 	}
+	// A gate limited to seat sections (server: rules.py precheck); tickets without a seat pass.
+	if (gate && gate.sections && seat && !gate.sections.includes(seat.section_key)) return out('wrong_gate', 'wrong_section');
 	const at = input.at.getTime();
 	const [from, until] = windowOf(ev);
 	if (at < from || (claims.validFrom !== null && at / 1000 < claims.validFrom)) return out('outside_window', 'too_early');
