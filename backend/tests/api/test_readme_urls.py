@@ -50,4 +50,6 @@ async def test_api_base_url_links_to_the_spec_and_the_docs(stack: Stack) -> None
         links = index.json()
         for name in ("openapi", "docs", "health", "ready"):
             assert (await api.get(links[name])).status_code == 200, (name, links[name])
-        assert (await api.get(links["openapi"])).json()["info"]["title"] == links["name"]
+        spec = (await api.get(links["openapi"])).json()
+        assert spec["info"]["title"] == links["name"]
+        assert spec["info"]["version"] == links["version"]  # the API's version, not the package's

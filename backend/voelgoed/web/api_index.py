@@ -10,11 +10,13 @@ from litestar import get
 
 from voelgoed import __version__
 from voelgoed.auth.permissions import Access, access
+from voelgoed.web.openapi_contract import API_VERSION
 
 
 class ApiIndex(msgspec.Struct):
     name: str
-    version: str
+    version: str  # the API's version: the spec's info.version (docs/api-changelog.md)
+    server_version: str  # the product's own release
     openapi: str
     docs: str
     health: str
@@ -25,7 +27,8 @@ class ApiIndex(msgspec.Struct):
 def api_index() -> ApiIndex:
     return ApiIndex(
         name="VoelgoedEvents API",
-        version=__version__,
+        version=API_VERSION,
+        server_version=__version__,
         openapi="/schema/openapi.json",
         docs="/schema/swagger",
         health="/health",
