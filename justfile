@@ -92,7 +92,7 @@ seed:
     {{py}} -m voelgoed seed
 
 # Benchmarks (print figures and a JSON summary)
-bench: bench-flash-sale bench-checkout-journey bench-gate-rush bench-dashboards bench-scanner bench-memory bench-payment-providers bench-refund-all bench-webhooks
+bench: bench-flash-sale bench-checkout-journey bench-gate-rush bench-dashboards bench-scanner bench-memory bench-payment-providers bench-refund-all bench-webhooks bench-seating
 
 # Install Debian's wrk (the lean HTTP load generator the benchmarks use) when it is missing
 wrk:
@@ -127,6 +127,10 @@ bench-dashboards *args: wrk
 bench-scanner *args: chromium
     npm run build -w scanner_pwa
     node bench/scanner_offline/run.mjs {{args}}
+
+# Reserved seating: 2,000 buyers x 2 seats on a 50,000-seat stadium (wrk), holds/s vs raw PostgreSQL, p99, double-sold 0; seat picker bytes and time to draw (Chromium, 4x CPU)
+bench-seating *args: wrk chromium
+    {{py}} bench/seating/run.py {{args}}
 
 # Scale-out: flash sale and gate rush against 1, 2, 4 API processes behind PgBouncer (infra/local/topology.py, Debian packages), 1,000 live-stream watchers
 bench-scale-out *args: wrk

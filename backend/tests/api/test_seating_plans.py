@@ -3,6 +3,7 @@ versioning, bad plans, the event's category map, blocking, and organisation B se
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from tests.api.helpers import assert_problem, make_venue
@@ -153,3 +154,19 @@ async def test_organisation_b_cannot_read_or_change_a_plans(client: Api, new_cli
     assert_problem(await b.put(b.org(f"/events/{b_event['id']}/seating"), json=body), 422, "plan_id")
     assert (await client.get(client.org(f"{a_base}/{plan_id}"))).status_code == 200
     assert (await seat_map(client, seated.slug)).count("a") == 18
+
+
+async def test_a_stadium_plan_larger_than_the_app_wide_body_limit_imports_and_saves(client: Api) -> None:
+    """bench/seating found a 50,000-seat plan refused with 413: the app-wide MAX_BODY_BYTES (1 MB) fits
+    ~18,000 seats, the format allows 100,000. createSeatingPlan and replaceSeatingPlan take a plan's size."""
+    await sign_up(client)
+    venue = await make_venue(client)
+    doc = plan_doc(rows=100, seats=250)
+    assert len(json.dumps(doc)) > 1_000_000
+    created = await create_plan(client, venue["id"], doc)
+    assert created["seat_count"] == 25_000
+    base = client.org(f"/venues/{venue['id']}/seating-plans")
+    detail = (await client.get(f"{base}/{created['id']}")).json()  # with ids, as the editor saves it back
+    detail["name"] = "Stadium"
+    r = await client.put(f"{base}/{created['id']}", json=detail)
+    assert r.status_code == 200, r.text[:300]

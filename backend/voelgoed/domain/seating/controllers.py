@@ -17,7 +17,7 @@ from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.orders.availability import invalidate_availability
 from voelgoed.domain.seating import availability
 from voelgoed.domain.seating.event_seating import EventSeatingService
-from voelgoed.domain.seating.plan_format import SeatingPlanDocument, check_plan, without_ids
+from voelgoed.domain.seating.plan_format import MAX_PLAN_BODY_BYTES, SeatingPlanDocument, check_plan, without_ids
 from voelgoed.domain.seating.plans import SeatingPlanService
 from voelgoed.domain.seating.schemas import (
     EventSeatingAssign,
@@ -55,7 +55,13 @@ class SeatingPlanController(Controller):
         used = await plans.in_use([p.id for p in found])
         return [plan_summary(p, p.id in used) for p in found]
 
-    @post("", operation_id="createSeatingPlan", opt=access(Permission.VENUES_WRITE), status_code=201)
+    @post(
+        "",
+        operation_id="createSeatingPlan",
+        opt=access(Permission.VENUES_WRITE),
+        status_code=201,
+        request_max_body_size=MAX_PLAN_BODY_BYTES,
+    )
     async def create_plan(
         self, organization_id: uuid.UUID, venue_id: uuid.UUID, data: SeatingPlanDocument, plans: SeatingPlanService
     ) -> SeatingPlanSummary:
@@ -84,7 +90,12 @@ class SeatingPlanController(Controller):
         The plan version in the portable JSON format (no ids): createSeatingPlan imports it."""
         return without_ids(await plans.document(await plans.get(venue_id, plan_id)))
 
-    @put("/{plan_id:uuid}", operation_id="replaceSeatingPlan", opt=access(Permission.VENUES_WRITE))
+    @put(
+        "/{plan_id:uuid}",
+        operation_id="replaceSeatingPlan",
+        opt=access(Permission.VENUES_WRITE),
+        request_max_body_size=MAX_PLAN_BODY_BYTES,
+    )
     async def replace_plan(
         self,
         organization_id: uuid.UUID,

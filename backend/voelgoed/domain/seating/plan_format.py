@@ -23,6 +23,10 @@ from voelgoed.lib.problems import FieldError, Unprocessable
 FORMAT_NAME: Literal["voelgoed-seating"] = "voelgoed-seating"
 FORMAT_VERSION: Literal[1] = 1
 MAX_SEATS = 100_000
+# The request body a plan of MAX_SEATS may need (createSeatingPlan, replaceSeatingPlan): a seat is
+# ~60 bytes without its id and ~110 with it (the editor sends back what getSeatingPlan gave it), so
+# the app-wide MAX_BODY_BYTES (1 MB, ~18,000 seats) would refuse a stadium with 413.
+MAX_PLAN_BODY_BYTES = 16_000_000
 
 Key = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$", examples=["stalls"])]
 Label = Annotated[str, Meta(min_length=1, max_length=20, examples=["12"])]
