@@ -150,3 +150,15 @@ async def test_box_office_and_a_buyer_race_for_one_seat(
         )
         assert owners == 1
         seat = seated.seat("B", str(_ + 1))
+
+
+async def test_the_same_key_twice_at_once_makes_one_order(client: Api, engine: AsyncEngine) -> None:
+    seated = await seated_event(client)
+    seats = [seated.seat("C", "5"), seated.seat("C", "6")]
+    answers = await asyncio.gather(*(allocate(client, seated.event["id"], seats, key="double-click") for _ in range(3)))
+    assert [a.status_code for a in answers] == [201, 201, 201], [a.text for a in answers]
+    assert len({a.json()["order_id"] for a in answers}) == 1
+    orders = await scalar(
+        engine, "SELECT count(*) FROM ticket_order WHERE event_id = :e", e=uuid.UUID(seated.event["id"])
+    )
+    assert orders == 1

@@ -16,7 +16,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.db.tenancy import UNSCOPED
@@ -78,6 +78,9 @@ async def allocate_seats(
     name, email, _ = _clean_buyer(buyer_name, buyer_email, None)
     key = _stored_key(organization_id, idempotency_key) if idempotency_key else None
     if key is not None:
+        # Requests with one key take turns (until commit): a double click waits for the first
+        # and then answers its order, instead of failing on the orders' unique key.
+        await db.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
         earlier = await db.scalar(select(Order).where(Order.idempotency_key == key))
         if earlier is not None:
             if earlier.event_id != event_id:
