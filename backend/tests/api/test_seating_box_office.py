@@ -162,3 +162,20 @@ async def test_the_same_key_twice_at_once_makes_one_order(client: Api, engine: A
         engine, "SELECT count(*) FROM ticket_order WHERE event_id = :e", e=uuid.UUID(seated.event["id"])
     )
     assert orders == 1
+
+
+async def test_api_keys_need_orders_write(client: Api, stack: Stack) -> None:
+    from tests.api.api_key_helpers import key_client, make_key
+
+    seated = await seated_event(client)
+    path = client.org(f"/events/{seated.event['id']}/seating/allocations")
+    body = {"seat_ids": [seated.seat("A", "6")], "buyer_name": "CRM", "buyer_email": "crm@example.com", "comp": True}
+    events_only = key_client(stack.base_url, (await make_key(client, ["events:write"]))["key"])
+    orders = key_client(stack.base_url, (await make_key(client, ["orders:write"]))["key"])
+    try:
+        assert_problem(await events_only.post(path, json=body), 403)
+        made = await orders.post(path, json=body)
+        assert made.status_code == 201, made.text
+    finally:
+        await events_only.aclose()
+        await orders.aclose()
