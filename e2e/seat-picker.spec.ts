@@ -97,7 +97,7 @@ async function seatedEvent(baseURL: string, sections: Section[], width: number, 
 
 async function payAndSeeSeats(page: Page, seats: string[]) {
 	await expect(page).toHaveURL(/\/checkout\/VG-[A-Z0-9]+$/);
-	for (const s of seats) await expect(page.getByText(s)).toBeVisible();
+	for (const s of seats) await expect(page.getByText(s, { exact: true })).toBeVisible();
 	await shot(page, 'seat-picker-details.png');
 	await page.getByLabel('Full name', { exact: true }).fill('Sipho Ndlovu');
 	await page.getByLabel('E-mail address', { exact: true }).fill(`sipho-${Date.now()}@example.test`);
@@ -105,7 +105,7 @@ async function payAndSeeSeats(page: Page, seats: string[]) {
 	await expect(page).toHaveURL(/\/pay\/simulated\//);
 	await page.getByRole('button', { name: 'Pay', exact: true }).click();
 	await expect(page.getByText('Paid. Thank you!')).toBeVisible();
-	for (const s of seats) await expect(page.getByText(s)).toBeVisible();
+	for (const s of seats) await expect(page.getByText(s, { exact: true })).toBeVisible();
 }
 
 test('a buyer taps two seats on the map, pays, and the order page shows them', async ({ page, baseURL }) => {

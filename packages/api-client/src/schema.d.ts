@@ -1635,6 +1635,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/organizations/{organization_id}/events/{event_id}/seating/allocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Allocate seats to a person (box office, comps).
+         * @description Sell chosen seats (available, or blocked e.g. for comps) to a named person by hand: a paid
+         *     order (`comp`: at 0 cents; otherwise at the seats' prices, paid at the box office and
+         *     booked as a manual payment), its tickets issued and e-mailed like any order's, the seats
+         *     sold, the allocation in the audit log. A seat not of this event: 422 at `seat_ids.N`; a
+         *     seat held or sold: 409 naming it (nothing allocated); an event not published: 409. The
+         *     same `Idempotency-Key` answers the order made before.
+         *
+         *     Access: the `events:write` permission (roles: owner, admin, staff); API keys with the `orders:write` scope.
+         */
+        post: operations["allocateSeats"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/organizations/{organization_id}/events/{event_id}/seating/block": {
         parameters: {
             query?: never;
@@ -10770,6 +10797,88 @@ export interface components {
             server_time: string;
             /** @description The ticket scanned; null when the payload is not a ticket of this event. */
             ticket: components["schemas"]["TicketInfo"] | null;
+        };
+        /**
+         * SeatAllocationCreate
+         * @description Seats to allocate by hand to a person (the box office): available or blocked seats.
+         * @example {
+         *       "buyer_email": "thandi@example.com",
+         *       "buyer_name": "Thandi Mokoena",
+         *       "comp": false,
+         *       "seat_ids": [
+         *         "5fe3eb47-6c43-5d9b-88e2-a6bb40ed2a3c"
+         *       ]
+         *     }
+         */
+        SeatAllocationCreate: {
+            /**
+             * @description Where the tickets are e-mailed.
+             * @example thandi@example.com
+             */
+            buyer_email: string;
+            /**
+             * @description The person the tickets are for.
+             * @example Thandi Mokoena
+             */
+            buyer_name: string;
+            /**
+             * @description Complimentary: the tickets cost nothing. Otherwise the seats' prices, paid at the box office.
+             * @default false
+             */
+            comp: boolean;
+            /** @description Seat ids of the plan. */
+            seat_ids: string[];
+        };
+        /**
+         * SeatAllocationRead
+         * @description The paid order the allocated seats belong to (its tickets are issued and e-mailed).
+         * @example {
+         *       "buyer_email": "thandi.nkosi@example.co.za",
+         *       "buyer_name": "Thandi Nkosi",
+         *       "comp": false,
+         *       "order_id": "c41f0df7-58f4-51c9-ba22-59d1d963874e",
+         *       "reference": "VG-7K3M9Q",
+         *       "replayed": false,
+         *       "seats": [
+         *         {
+         *           "label": "label",
+         *           "price_cents": 25000,
+         *           "row": "row",
+         *           "seat_id": "5fe3eb47-6c43-5d9b-88e2-a6bb40ed2a3c",
+         *           "section": "section",
+         *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
+         *         }
+         *       ],
+         *       "status": "status",
+         *       "total_cents": 50000
+         *     }
+         */
+        SeatAllocationRead: {
+            /** @description The buyer's e-mail address (tickets are sent there). */
+            buyer_email: string;
+            /** @description The buyer's name. */
+            buyer_name: string;
+            comp: boolean;
+            /**
+             * Format: uuid
+             * @description The order's id (UUID).
+             */
+            order_id: string;
+            /**
+             * @description The order's reference.
+             * @example VG-7K3M9Q
+             */
+            reference: string;
+            /**
+             * @description True when an earlier request with this Idempotency-Key made it.
+             * @default false
+             */
+            replayed: boolean;
+            seats: components["schemas"]["HeldSeatRead"][];
+            /** @description `paid`. */
+            status: string;
+            /** @description What the order cost (0 for comps), VAT-inclusive. */
+            total_cents: number;
         };
         /**
          * SeatAvailabilityRead
@@ -22610,6 +22719,120 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request, wrong types or unknown fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or expired session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Role too low, or missing CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another organisation's resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: duplicate value or illegal state transition */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A business rule refused the request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: try again after Retry-After seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Busy (no database connection in time) or a dependency is down: try again after Retry-After seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    allocateSeats: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                organization_id: string;
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeatAllocationCreate"];
+            };
+        };
+        responses: {
+            /** @description Document created, URL follows */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatAllocationRead"];
+                };
             };
             /** @description Malformed request, wrong types or unknown fields */
             400: {

@@ -7,12 +7,14 @@ import uuid
 
 from litestar import Controller, delete, get, post, put
 from litestar.di import Provide
+from litestar.params import Parameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 from redis.asyncio import Redis
+from saq import Queue
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.context import AuthContext
-from voelgoed.auth.permissions import Permission, access
+from voelgoed.auth.permissions import ApiKeyScope, Permission, access
 from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.orders.availability import invalidate_availability
 from voelgoed.domain.seating import availability
@@ -22,13 +24,19 @@ from voelgoed.domain.seating.plans import SeatingPlanService
 from voelgoed.domain.seating.schemas import (
     EventSeatingAssign,
     EventSeatingRead,
+    SeatAllocationCreate,
+    SeatAllocationRead,
     SeatAvailabilityRead,
     SeatBlock,
     SeatingPlanSummary,
     SeatUnblock,
+    held_seat_read,
     plan_summary,
 )
 from voelgoed.lib.problems import NotFound
+from voelgoed.workflows import box_office
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 async def provide_plans(db_session: AsyncSession, auth: AuthContext) -> SeatingPlanService:
@@ -239,4 +247,58 @@ class EventSeatingController(Controller):
         read = await seating.read(event_id)
         await db_session.commit()
         await invalidate_availability(redis, event_id)
+        return read
+
+    @post(
+        "/allocations",
+        operation_id="allocateSeats",
+        opt=access(Permission.EVENTS_WRITE, scope=ApiKeyScope.ORDERS_WRITE),
+        status_code=201,
+    )
+    async def allocate_seats(
+        self,
+        organization_id: uuid.UUID,
+        event_id: uuid.UUID,
+        data: SeatAllocationCreate,
+        seating: EventSeatingService,
+        db_session: AsyncSession,
+        redis: Redis,
+        queue: Queue,
+        idempotency_key: str | None = Parameter(header=IDEMPOTENCY_HEADER, default=None, min_length=1, max_length=100),
+    ) -> SeatAllocationRead:
+        """Allocate seats to a person (box office, comps).
+
+        Sell chosen seats (available, or blocked e.g. for comps) to a named person by hand: a paid
+        order (`comp`: at 0 cents; otherwise at the seats' prices, paid at the box office and
+        booked as a manual payment), its tickets issued and e-mailed like any order's, the seats
+        sold, the allocation in the audit log. A seat not of this event: 422 at `seat_ids.N`; a
+        seat held or sold: 409 naming it (nothing allocated); an event not published: 409. The
+        same `Idempotency-Key` answers the order made before."""
+        await seating.read(event_id)  # this organisation's event, with seating (404 otherwise)
+        made = await box_office.allocate_seats(
+            db_session,
+            seating.audit,
+            organization_id=organization_id,
+            event_id=event_id,
+            seat_ids=data.seat_ids,
+            buyer_name=data.buyer_name,
+            buyer_email=data.buyer_email,
+            comp=data.comp,
+            idempotency_key=idempotency_key,
+        )
+        order = made.order
+        read = SeatAllocationRead(
+            order_id=order.id,
+            reference=order.reference,
+            status=order.status,
+            total_cents=order.total_cents,
+            comp=order.total_cents == 0,
+            buyer_name=order.buyer_name or "",
+            buyer_email=order.buyer_email or "",
+            seats=[held_seat_read(s) for s in made.seats],
+            replayed=made.completion is None,
+        )
+        await db_session.commit()
+        if made.completion is not None:
+            await made.completion.after_commit(queue=queue, redis=redis)
         return read

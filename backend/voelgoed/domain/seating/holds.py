@@ -83,6 +83,23 @@ _TAKE = (
     .values(status="held", order_id=bindparam("b_owner"), held_until=bindparam("expires"), updated_at=bindparam("now"))
     .returning(ES.c.id)
 )
+# The box office (workflows/box_office.py) may also take blocked seats (e.g. kept aside as comps).
+_TAKE_BOX_OFFICE = (
+    update(ES)
+    .where(
+        ES.c.event_id == bindparam("b_event"),
+        ES.c.id.in_(bindparam("ids", expanding=True)),
+        or_(TAKEABLE, ES.c.status == "blocked"),
+    )
+    .values(
+        status="held",
+        order_id=bindparam("b_owner"),
+        held_until=bindparam("expires"),
+        block_reason=None,
+        updated_at=bindparam("now"),
+    )
+    .returning(ES.c.id)
+)
 
 # A seat of the event with what a buyer is told about it.
 _SEAT_COLUMNS = (
@@ -116,6 +133,9 @@ class SeatHoldRequest:
     session_id: str | None = None
     idempotency_key: str | None = None
     hold_minutes: int = 15
+    # The organiser's box office: blocked seats too, no sales window or per-order limits.
+    box_office: bool = False
+    comp: bool = False  # complimentary: every seat at 0 cents
 
 
 @dataclass(frozen=True)
@@ -282,6 +302,8 @@ async def _chosen_seats(conn: AsyncConnection, r: SeatHoldRequest, seating: Seat
             raise Unprocessable.field(f"seat_ids.{i}", "Not a seat of this event.")
         if rows[seat_id].category_id not in seating.types_by_category:
             raise Unprocessable.field(f"seat_ids.{i}", "This seat is not on sale.")
+    if r.box_office:
+        return [rows[seat_id] for seat_id in ids]
     per_type: Counter[uuid.UUID] = Counter(seating.types_by_category[row.category_id].id for row in rows.values())
     for tt_id, count in per_type.items():
         tt = next(t for t in seating.types_by_category.values() if t.id == tt_id)
@@ -330,7 +352,7 @@ async def hold_seats(conn: AsyncConnection, r: SeatHoldRequest) -> SeatHoldResul
     expires = now + timedelta(minutes=r.hold_minutes)
     types = [seating.types_by_category[s.category_id] for s in chosen]
     per_type: Counter[uuid.UUID] = Counter(t.id for t in types)
-    price = {t.id: t.price_cents for t in types}
+    price = {t.id: 0 if r.comp else t.price_cents for t in types}
     priced = [PricedLine(tt_id, n, price[tt_id]) for tt_id, n in per_type.items()]
     amounts = totals(priced, event.vat_rate_bp)
     token, token_hash = new_access_token()
@@ -370,9 +392,9 @@ async def hold_seats(conn: AsyncConnection, r: SeatHoldRequest) -> SeatHoldResul
                 "order_id": order_id,
                 "ticket_type_id": tt.id,
                 "quantity": 1,
-                "unit_price_cents": tt.price_cents,
+                "unit_price_cents": price[tt.id],
                 "discount_cents": 0,
-                "line_total_cents": tt.price_cents,
+                "line_total_cents": price[tt.id],
                 "event_seat_id": seat.event_seat_id,
                 "created_at": now,
                 "updated_at": now,
@@ -384,7 +406,8 @@ async def hold_seats(conn: AsyncConnection, r: SeatHoldRequest) -> SeatHoldResul
     took = {
         row.id
         for row in await conn.execute(
-            _TAKE, {"b_event": r.event_id, "ids": ids, "b_owner": order_id, "expires": expires, "now": now}
+            _TAKE_BOX_OFFICE if r.box_office else _TAKE,
+            {"b_event": r.event_id, "ids": ids, "b_owner": order_id, "expires": expires, "now": now},
         )
     }
     if len(took) != len(ids):
@@ -409,7 +432,7 @@ async def hold_seats(conn: AsyncConnection, r: SeatHoldRequest) -> SeatHoldResul
             row=s.row_label,
             label=s.label,
             ticket_type_id=tt.id,
-            price_cents=tt.price_cents,
+            price_cents=price[tt.id],
         )
         for s, tt in zip(chosen, types, strict=True)
     ]

@@ -97,6 +97,40 @@ class SeatBlock(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[BlockReason, Meta(description="Why the seats are kept off sale.")]
 
 
+class SeatAllocationCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """Seats to allocate by hand to a person (the box office): available or blocked seats."""
+
+    seat_ids: SeatIds
+    buyer_name: Annotated[
+        str, Meta(max_length=200, description="The person the tickets are for.", examples=["Thandi Mokoena"])
+    ]
+    buyer_email: Annotated[
+        str, Meta(max_length=254, description="Where the tickets are e-mailed.", examples=["thandi@example.com"])
+    ]
+    comp: Annotated[
+        bool,
+        Meta(
+            description="Complimentary: the tickets cost nothing. Otherwise the seats' prices, paid at the box office."
+        ),
+    ] = False
+
+
+class SeatAllocationRead(msgspec.Struct):
+    """The paid order the allocated seats belong to (its tickets are issued and e-mailed)."""
+
+    order_id: uuid.UUID
+    reference: Annotated[str, Meta(description="The order's reference.", examples=["VG-7K3M9Q"])]
+    status: Annotated[str, Meta(description="`paid`.")]
+    total_cents: Annotated[int, Meta(description="What the order cost (0 for comps), VAT-inclusive.")]
+    comp: bool
+    buyer_name: str
+    buyer_email: str
+    seats: list[HeldSeatRead]
+    replayed: Annotated[bool, Meta(description="True when an earlier request with this Idempotency-Key made it.")] = (
+        False
+    )
+
+
 class SeatUnblock(msgspec.Struct, forbid_unknown_fields=True):
     """Seats to put back on sale (blocked seats only)."""
 
