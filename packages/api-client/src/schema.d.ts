@@ -10849,7 +10849,7 @@ export interface components {
          *           "ticket_type_id": "f487eae8-c3be-584f-bac9-72ea3c80fb84"
          *         }
          *       ],
-         *       "status": "status",
+         *       "status": "reserved",
          *       "total_cents": 50000
          *     }
          */
@@ -10858,6 +10858,7 @@ export interface components {
             buyer_email: string;
             /** @description The buyer's name. */
             buyer_name: string;
+            /** @description True for complimentary seats (0 cents). */
             comp: boolean;
             /**
              * Format: uuid
@@ -10874,9 +10875,10 @@ export interface components {
              * @default false
              */
             replayed: boolean;
+            /** @description The allocated seats: section, row and seat. */
             seats: components["schemas"]["HeldSeatRead"][];
-            /** @description `paid`. */
-            status: string;
+            /** @description `paid`: the tickets are issued. */
+            status: components["schemas"]["OrderStatus"];
             /** @description What the order cost (0 for comps), VAT-inclusive. */
             total_cents: number;
         };

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import msgspec
 from msgspec import Meta
 
+from voelgoed.domain.orders.machines import OrderStatus
 from voelgoed.domain.orders.schemas import ReservationRead
 from voelgoed.domain.seating.machines import BlockReason
 from voelgoed.domain.seating.plan_format import Key, SeatingPlanDocument
@@ -120,12 +121,12 @@ class SeatAllocationRead(msgspec.Struct):
 
     order_id: uuid.UUID
     reference: Annotated[str, Meta(description="The order's reference.", examples=["VG-7K3M9Q"])]
-    status: Annotated[str, Meta(description="`paid`.")]
+    status: Annotated[OrderStatus, Meta(description="`paid`: the tickets are issued.")]
     total_cents: Annotated[int, Meta(description="What the order cost (0 for comps), VAT-inclusive.")]
-    comp: bool
+    comp: Annotated[bool, Meta(description="True for complimentary seats (0 cents).")]
     buyer_name: str
     buyer_email: str
-    seats: list[HeldSeatRead]
+    seats: Annotated[list[HeldSeatRead], Meta(description="The allocated seats: section, row and seat.")]
     replayed: Annotated[bool, Meta(description="True when an earlier request with this Idempotency-Key made it.")] = (
         False
     )

@@ -109,7 +109,7 @@ async def deliver_order_tickets(ctx: dict[str, Any] | None, *, order_id: str, fo
         # CPU work outside any transaction: no locks are held while WeasyPrint runs.
         rendered = await asyncio.to_thread(render_tickets_pdf, doc)
         async with db_session(ctx) as db, db.begin():
-            pdf = await store_pdf(db, order, rendered)
+            pdf = await store_pdf(db, order, rendered, doc)
     assert pdf is not None
 
     async with db_session(ctx) as db, db.begin():

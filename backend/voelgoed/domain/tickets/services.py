@@ -126,8 +126,21 @@ async def stored_pdf(db: AsyncSession, order_id: uuid.UUID) -> bytes | None:
     return bytes(stored) if stored is not None else None
 
 
-async def store_pdf(db: AsyncSession, order: Order, pdf: bytes) -> bytes:
-    """Keep the rendered PDF; when two renders race, the first stored wins and is returned."""
+async def store_pdf(db: AsyncSession, order: Order, pdf: bytes, doc: TicketsDocument) -> bytes:
+    """Keep the rendered PDF; when two renders race, the first stored wins and is returned.
+
+    Not kept when a holder was renamed while it rendered: the rename deletes the stored PDF at its
+    commit, and a render that read the old names and stored after that would have put them back
+    for good (test_questions caught it under load). The tickets are locked FOR SHARE while
+    compared, so a rename waits for this commit and then deletes what was stored."""
+    current = await db.execute(
+        select(Ticket.serial, Ticket.holder_name)
+        .where(Ticket.order_id == order.id)
+        .with_for_update(read=True)
+        .execution_options(**UNSCOPED)
+    )
+    if {serial: holder for serial, holder in current} != {t.serial: t.holder for t in doc.tickets}:
+        return pdf  # this render is already out of date: the next download renders afresh
     await db.execute(
         insert(OrderDocument)
         .values(
@@ -148,7 +161,7 @@ async def ensure_order_pdf(db: AsyncSession, order: Order, media: MediaStore | N
     if stored is not None:
         return stored
     doc = await build_document(db, order, media)
-    return await store_pdf(db, order, await asyncio.to_thread(render_tickets_pdf, doc))
+    return await store_pdf(db, order, await asyncio.to_thread(render_tickets_pdf, doc), doc)
 
 
 async def order_for_download(db: AsyncSession, reference: str, token: str) -> Order:
