@@ -299,7 +299,9 @@ async def test_each_cron_job_runs_once_per_tick_across_both_workers(topology: To
             await queue.enqueue(Job(function=name, key=f"again:{name}:{tick:%H%M}", scheduled=int(tick.timestamp())))
     finally:
         await queue.disconnect()
-    deadline = time.monotonic() + (tick - now).total_seconds() + 45
+    # Generous: on a loaded 2-core CI machine every due job (nine of them, each enqueued twice) waits
+    # for a worker slot; what is tested is that each body runs once, not how soon.
+    deadline = time.monotonic() + (tick - now).total_seconds() + 150
     while time.monotonic() < deadline:
         seen = cron_lines(topology, tick)
         if all(seen[(name, "run")] and seen[(name, "already run, skipped")] for name in due):
