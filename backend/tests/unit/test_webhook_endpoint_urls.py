@@ -4,9 +4,10 @@ creation/update and, through url_refusal and GuardedBackend, at send time): the 
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
-from voelgoed.domain.webhooks.safe_http import check_target_url, is_public_address, url_refusal
+from voelgoed.domain.webhooks.safe_http import check_target_url, delivery_client, is_public_address, url_refusal
 from voelgoed.lib.problems import Unprocessable
 from voelgoed.settings import WebhookSettings
 
@@ -73,3 +74,14 @@ async def test_refused_everywhere(url: str) -> None:
     with pytest.raises(Unprocessable):
         await check_target_url(url, DEVELOPMENT)
     assert url_refusal(url, DEVELOPMENT) is not None and url_refusal(url, PRODUCTION) is not None
+
+
+async def test_the_delivery_client_keeps_no_cookies() -> None:
+    """A receiver's Set-Cookie is never stored: it would go with other organisations' deliveries
+    to the same host (the dispatcher's client lives as long as its worker)."""
+    async with delivery_client(DEVELOPMENT) as client:
+        request = httpx.Request("POST", "https://hooks.example.com/org-a")
+        answer = httpx.Response(200, headers={"set-cookie": "sid=org-a; Path=/"}, request=request)
+        client.cookies.extract_cookies(answer)
+        assert len(client.cookies.jar) == 0
+        assert "cookie" not in client.build_request("POST", "https://hooks.example.com/org-b").headers

@@ -200,7 +200,6 @@ async def deliver_batch(
             return await attempt(client, ws, c)
 
     results = await asyncio.gather(*(one(c) for c in claimed))
-    client.cookies.clear()  # no receiver's cookie goes to another
     await record_results(engine, results, ws, on_disabled)
     return len(claimed)
 

@@ -23,6 +23,7 @@ certificate check use the hostname, and pooled connections are per hostname.
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import ipaddress
 import socket
 from collections.abc import Awaitable, Callable, Iterable
@@ -232,12 +233,15 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
 
 def delivery_client(ws: WebhookSettings) -> httpx.AsyncClient:
     """The one HTTP client a worker delivers with: guarded, no redirects followed (a 3xx is a
-    failed attempt: following it would leave the checked host), no cookies kept between endpoints."""
+    failed attempt: following it would leave the checked host), no cookies kept: its jar refuses
+    every Set-Cookie, so one organisation's receiver never sets a cookie that goes with another's
+    deliveries to the same host (the dispatcher's client lives as long as its worker)."""
     return httpx.AsyncClient(
         transport=GuardedTransport(ws, max_connections=ws.concurrency),  # httpcore's pool is O(connections) per request
         timeout=httpx.Timeout(ws.timeout_seconds),
         follow_redirects=False,
         trust_env=False,
+        cookies=http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),
     )
 
 
