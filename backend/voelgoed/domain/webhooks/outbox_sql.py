@@ -12,26 +12,28 @@ paths' case: every scan calls this), the cost is one indexed SELECT and the payl
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from voelgoed.domain.webhooks.event_types import PAYLOAD_VERSION, WebhookEventType
 
 PayloadData = Mapping[str, Any] | msgspec.Struct
 DataSource = PayloadData | Callable[[], Awaitable[PayloadData]]
+Subscribers = dict[WebhookEventType, list[uuid.UUID]]
 
 # Session.info key: the ids of events recorded in this transaction (delivery may use them to
 # start work right after the commit; correctness never depends on it).
 RECORDED_KEY = "webhook_events_recorded"
 
+# The organisation's enabled endpoints subscribed to any of the types (one question per batch).
 _SUBSCRIBERS = text(
-    "SELECT id FROM webhook_endpoint WHERE organization_id = :org AND status = 'enabled'"
-    " AND CAST(:event_type AS varchar) = ANY(event_types)"
+    "SELECT id, event_types FROM webhook_endpoint WHERE organization_id = :org AND status = 'enabled'"
+    " AND event_types && CAST(:types AS varchar[])"
 )
 _INSERT_EVENT = text(
     "INSERT INTO webhook_event (id, organization_id, event_type, payload, created_at, updated_at)"
@@ -60,6 +62,21 @@ def envelope(event_id: uuid.UUID, event_type: str, data: Any, at: datetime) -> d
     }
 
 
+async def subscribers(
+    db: AsyncSession | AsyncConnection, organization_id: uuid.UUID, event_types: Iterable[WebhookEventType]
+) -> Subscribers:
+    """The enabled endpoints of the organisation per event type (one indexed SELECT); a type
+    nobody subscribes to is absent, so `if subs:` means "somebody listens"."""
+    wanted = [str(t) for t in event_types]
+    rows = await db.execute(_SUBSCRIBERS, {"org": organization_id, "types": wanted})
+    out: Subscribers = {}
+    for endpoint_id, types in rows:
+        for t in types:
+            if t in wanted:
+                out.setdefault(WebhookEventType(t), []).append(endpoint_id)
+    return out
+
+
 async def record(
     session: AsyncSession,
     *,
@@ -75,8 +92,7 @@ async def record(
     to exactly those endpoints of the organisation instead of the subscribers (the test event).
     """
     if endpoint_ids is None:
-        rows = await session.execute(_SUBSCRIBERS, {"org": organization_id, "event_type": str(event_type)})
-        endpoint_ids = [row[0] for row in rows]
+        endpoint_ids = (await subscribers(session, organization_id, [event_type])).get(event_type, [])
     if not endpoint_ids:
         return None
     resolved = await data() if callable(data) else data

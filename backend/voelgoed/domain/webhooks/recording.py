@@ -2,9 +2,9 @@
 
 `outbox_sql.record()` asks PostgreSQL once per event who subscribes. Where one change produces
 many events (an order's tickets issued or voided, a batch of expired holds, an offline upload of
-many admissions), `subscribers()` asks once for the whole batch, for several types at a time, and
-`record_each()` writes one event per resource to exactly those endpoints; with no subscriber
-nothing is built and nothing is written.
+many admissions), `outbox_sql.subscribers()` (the question record() asks) asks once for the
+whole batch, for several types at a time, and `record_each()` writes one event per resource to
+exactly those endpoints; with no subscriber nothing is built and nothing is written.
 
 Expiry (domain/orders/expiry.py) reports orders but sits below the areas an order's payload is made
 of (tickets, refunds). It reaches the builder through `order_payload()`, which
@@ -16,30 +16,12 @@ from __future__ import annotations
 
 import importlib
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from voelgoed.domain.webhooks.event_types import WebhookEventType
-from voelgoed.domain.webhooks.outbox_sql import DataSource, PayloadData, record
-from voelgoed.domain.webhooks.recording_sql import SUBSCRIBERS_OF_TYPES
-
-Subscribers = dict[WebhookEventType, list[uuid.UUID]]
-
-
-async def subscribers(
-    db: AsyncSession | AsyncConnection, organization_id: uuid.UUID, event_types: Iterable[WebhookEventType]
-) -> Subscribers:
-    """The enabled endpoints of the organisation per event type (one indexed SELECT); a type
-    nobody subscribes to is absent, so `if subs:` means "somebody listens"."""
-    wanted = [str(t) for t in event_types]
-    rows = await db.execute(SUBSCRIBERS_OF_TYPES, {"org": organization_id, "types": wanted})
-    out: Subscribers = {}
-    for endpoint_id, types in rows:
-        for t in types:
-            if t in wanted:
-                out.setdefault(WebhookEventType(t), []).append(endpoint_id)
-    return out
+from voelgoed.domain.webhooks.outbox_sql import DataSource, PayloadData, Subscribers, record, subscribers
 
 
 async def record_each(

@@ -1,14 +1,8 @@
-"""Hand-written SQL of recording webhook events (recording.py, check_in_payloads.py)."""
+"""Hand-written SQL of ticket.checked_in's payloads (check_in_payloads.py)."""
 
 from __future__ import annotations
 
 from sqlalchemy import text
-
-# The organisation's enabled endpoints subscribed to any of several types (one question per batch).
-SUBSCRIBERS_OF_TYPES = text(
-    "SELECT id, event_types FROM webhook_endpoint WHERE organization_id = :org AND status = 'enabled'"
-    " AND event_types && CAST(:types AS varchar[])"
-)
 
 # ticket.checked_in's admission facts per scan. Device paths set no tenant scope: keyed by the
 # organisation's own scan ids.
