@@ -144,10 +144,20 @@ def _excerpt(value: str) -> str:
     return value.replace("\x00", "")  # PostgreSQL text holds no NUL
 
 
+# A verdict's new delivery status, through the machine (decided once, at import).
+_MOVES = {
+    "succeed": delivery_transition("pending", "succeed"),
+    "give_up": delivery_transition("pending", "give_up"),
+    "cancel": delivery_transition("pending", "cancel"),
+    "retry": "pending",  # no transition: still pending, later
+}
+
+
 async def record(conn: AsyncConnection, results: Sequence[Result], *, now: datetime) -> None:
     """The attempts and their deliveries' new state (one transaction: the caller's)."""
     if not results:
         return
+    errors = [(r.error or None) and _excerpt(r.error or "")[:500] for r in results]
     await conn.execute(
         _INSERT_ATTEMPTS,
         {
@@ -159,22 +169,19 @@ async def record(conn: AsyncConnection, results: Sequence[Result], *, now: datet
             "reqs": [_excerpt(r.request_excerpt) for r in results],
             "statuses": [r.status_code for r in results],
             "resps": [_excerpt(r.response_excerpt) for r in results],
-            "errs": [(r.error or None) and _excerpt(r.error or "")[:500] for r in results],
+            "errs": errors,
         },
     )
-    moves = {v: delivery_transition("pending", e) for v, e in (("succeed", "succeed"), ("give_up", "give_up"))}
-    moves["retry"] = "pending"  # no transition: still pending, later
-    moves["cancel"] = delivery_transition("pending", "cancel")
     await conn.execute(
         _UPDATE_DELIVERIES,
         {
             "now": now,
             "ids": [r.claimed.id for r in results],
-            "statuses": [moves[r.verdict] for r in results],
+            "statuses": [_MOVES[r.verdict] for r in results],
             "counted": [0 if r.verdict == "cancel" else 1 for r in results],
             "next_ats": [r.next_attempt_at for r in results],
             "codes": [r.status_code for r in results],
-            "errs": [(r.error or None) and _excerpt(r.error or "")[:500] for r in results],
+            "errs": errors,
             "delivered": [r.attempted_at if r.verdict == "succeed" else None for r in results],
         },
     )

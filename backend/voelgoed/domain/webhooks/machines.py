@@ -5,9 +5,9 @@ Endpoint: enabled <-> disabled (by its organiser, by a 410 Gone, or after failin
 Delivery: pending -> succeeded (a 2xx) | failed (attempts exhausted) | cancelled (its endpoint
 was disabled); succeeded | failed | cancelled -> pending again by a manual redelivery.
 
-The delivery engine writes many rows with one SQL statement (delivery_sql.py); it runs each row's
-transition through the machine on a stand-in object first (`delivery_transition`), so an illegal
-move raises there as anywhere else, and only the machine's resulting status is written.
+The delivery engine writes many rows with one SQL statement (delivery_sql.py); the status it
+writes for each verdict is the machine's, found by running the transition on a stand-in object
+(`delivery_transition`), so an illegal move raises there as anywhere else.
 """
 
 from __future__ import annotations
