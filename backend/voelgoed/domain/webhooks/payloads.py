@@ -26,7 +26,6 @@ from voelgoed.domain.refunds.order_detail import order_detail_read
 from voelgoed.domain.refunds.schemas import RefundRead, refund_read
 from voelgoed.domain.tickets.issuing import listed_tickets
 from voelgoed.domain.tickets.schemas import OrderDetailRead, TicketRead, ticket_read
-from voelgoed.domain.webhooks.recording import install_order_payload, order_payload
 
 
 class TicketEventData(msgspec.Struct):
@@ -39,17 +38,14 @@ class TicketEventData(msgspec.Struct):
     event_id: uuid.UUID
 
 
-async def order_data(db: AsyncSession, order_id: uuid.UUID) -> OrderDetailRead:
-    """order.*: the order as getOrder answers it now (in the transaction of the change)."""
-    return await order_detail_read(db, order_id)
-
-
-install_order_payload(order_data)
-
-
 def order(db: AsyncSession, order_id: uuid.UUID) -> Callable[[], Awaitable[OrderDetailRead]]:
-    """`data=` for an order event: built only when somebody subscribes."""
-    return order_payload(db, order_id)  # type: ignore[return-value]
+    """`data=` for an order event (order.*): the order as getOrder answers it then (in the
+    transaction of the change), built only when somebody subscribes."""
+
+    async def build() -> OrderDetailRead:
+        return await order_detail_read(db, order_id)
+
+    return build
 
 
 async def tickets_data(

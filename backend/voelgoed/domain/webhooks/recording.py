@@ -7,9 +7,8 @@ whole batch, for several types at a time, and `record_each()` writes one event p
 exactly those endpoints; with no subscriber nothing is built and nothing is written.
 
 Expiry (domain/orders/expiry.py) reports orders but sits below the areas an order's payload is made
-of (tickets, refunds). It reaches the builder through `order_payload()`, which
-domain/webhooks/payloads.py installs when it is imported (by every workflow that records events,
-so in every process that serves requests or runs jobs).
+of (tickets, refunds). It reaches the builder, payloads.order(), through `order_payload()`, which
+imports domain/webhooks/payloads.py by name when somebody subscribes (any process, any import order).
 """
 
 from __future__ import annotations
@@ -45,26 +44,12 @@ async def record_each(
 
 # --- the order's payload, for areas below the ones it is made of -----------------------------
 
-OrderPayloadBuilder = Callable[[AsyncSession, uuid.UUID], Awaitable[PayloadData]]
-_order_builder: list[OrderPayloadBuilder] = []
-
-
-def install_order_payload(builder: OrderPayloadBuilder) -> None:
-    _order_builder[:] = [builder]
-
 
 def order_payload(db: AsyncSession, order_id: uuid.UUID) -> Callable[[], Awaitable[PayloadData]]:
-    """`data` for record(): the order as getOrder answers it, built only if somebody subscribes."""
-
-    async def build() -> PayloadData:
-        if not _order_builder:
-            # Every process that serves requests or runs jobs has imported payloads.py through the
-            # workflows; a script that has not must still expire holds, so load it here (by name:
-            # the areas it draws on sit above this module's callers).
-            importlib.import_module("voelgoed.domain.webhooks.payloads")
-        return await _order_builder[0](db, order_id)
-
-    return build
+    """`data` for record(): the order as getOrder answers it, built only if somebody subscribes.
+    (By name: the areas payloads.py draws on sit above this module's callers.)"""
+    payloads = importlib.import_module("voelgoed.domain.webhooks.payloads")
+    return payloads.order(db, order_id)
 
 
 async def record_orders_on_connection(
