@@ -220,7 +220,7 @@ class WebhookSettings:
     # An endpoint failing without a single success for longer than this is disabled (and e-mailed).
     disable_after_hours: float = 72.0
     batch_size: int = 10  # deliveries one run claims at once
-    concurrency: int = 20  # requests in flight per worker process (batch_size each per lane)
+    concurrency: int = 20  # requests in flight per worker process (claimed batch_size at a time)
     poll_seconds: float = 1.0  # the worker's due-deliveries poll (NOTIFY wakes it sooner)
 
 

@@ -26,10 +26,6 @@ PayloadData = Mapping[str, Any] | msgspec.Struct
 DataSource = PayloadData | Callable[[], Awaitable[PayloadData]]
 Subscribers = dict[WebhookEventType, list[uuid.UUID]]
 
-# Session.info key: the ids of events recorded in this transaction (delivery may use them to
-# start work right after the commit; correctness never depends on it).
-RECORDED_KEY = "webhook_events_recorded"
-
 # The organisation's enabled endpoints subscribed to any of the types (one question per batch).
 _SUBSCRIBERS = text(
     "SELECT id, event_types FROM webhook_endpoint WHERE organization_id = :org AND status = 'enabled'"
@@ -104,5 +100,4 @@ async def record(
     await session.execute(
         _INSERT_DELIVERIES, {"org": organization_id, "event_id": event_id, "endpoint_ids": endpoint_ids, "now": now}
     )
-    session.sync_session.info.setdefault(RECORDED_KEY, []).append(event_id)
     return event_id
