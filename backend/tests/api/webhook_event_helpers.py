@@ -1,5 +1,5 @@
-"""Set-up for the webhook event tests: endpoints inserted as rows (the admin API is built
-elsewhere), and the outbox read back per organisation."""
+"""Set-up for the webhook event tests: endpoints inserted as rows (webhook_helpers.py), and the
+outbox read back per organisation."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.api import webhook_helpers
 from voelgoed.domain.webhooks.event_types import SUBSCRIBABLE
-from voelgoed.lib.crypto import encrypt_str
 
 ALL_TYPES = [str(t) for t in SUBSCRIBABLE]
 
@@ -18,24 +18,14 @@ ALL_TYPES = [str(t) for t in SUBSCRIBABLE]
 async def add_endpoint(
     engine: AsyncEngine, org_id: str, types: list[str] | None = None, *, status: str = "enabled"
 ) -> uuid.UUID:
-    endpoint_id = uuid.uuid4()
-    secret = encrypt_str("whsec_" + "dGVzdHNlY3JldHRlc3RzZWNyZXQ=", purpose="webhook-secret", secret_key="t" * 32)
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO webhook_endpoint (id, organization_id, url, description, event_types, status,"
-                " secret_encrypted, created_at, updated_at)"
-                " VALUES (:id, :org, :url, '', :types, :status, :secret, now(), now())"
-            ),
-            {
-                "id": endpoint_id,
-                "org": uuid.UUID(org_id),
-                "url": f"https://hooks.example.com/{endpoint_id.hex[:8]}",
-                "types": ALL_TYPES if types is None else types,
-                "status": status,
-                "secret": secret,
-            },
-        )
+    """An endpoint of the organisation subscribed to `types` (every subscribable one by default)."""
+    endpoint_id, _ = await webhook_helpers.add_endpoint(
+        engine,
+        org_id,
+        "https://hooks.example.com/events",
+        event_types=tuple(ALL_TYPES if types is None else types),
+        status=status,
+    )
     return endpoint_id
 
 

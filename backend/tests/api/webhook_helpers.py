@@ -30,8 +30,9 @@ async def add_endpoint(
     previous_until: datetime | None = None,
     failing_since: datetime | None = None,
     event_types: tuple[str, ...] = ("order.paid",),
+    status: str = "enabled",
 ) -> tuple[uuid.UUID, str]:
-    """An enabled endpoint (id, its clear secret), written as the admin API would."""
+    """An endpoint, enabled unless told (id, its clear secret), written as the admin API would."""
     endpoint_id = uuid.uuid4()
     secret = secret or signing.new_secret()
     now = datetime.now(UTC)
@@ -41,13 +42,14 @@ async def add_endpoint(
                 "INSERT INTO webhook_endpoint (id, organization_id, url, description, event_types, status,"
                 " secret_encrypted, previous_secret_encrypted, previous_secret_expires_at, failing_since,"
                 " created_at, updated_at)"
-                " VALUES (:id, :org, :url, '', :types, 'enabled', :secret, :prev, :prev_until, :failing, :now, :now)"
+                " VALUES (:id, :org, :url, '', :types, :status, :secret, :prev, :prev_until, :failing, :now, :now)"
             ),
             {
                 "id": endpoint_id,
                 "org": uuid.UUID(str(org)),
                 "url": url,
                 "types": list(event_types),
+                "status": status,
                 "secret": encrypt(secret),
                 "prev": encrypt(previous) if previous else None,
                 "prev_until": previous_until,
