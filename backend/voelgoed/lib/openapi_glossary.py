@@ -91,6 +91,7 @@ FIELD_GLOSSARY: dict[str, str] = {
     "date_from": "First day of the range (inclusive), in the organisation's time zone.",
     "date_to": "Last day of the range (inclusive), in the organisation's time zone.",
     "generated_at": "When these figures were computed (UTC).",
+    "needs_refund": "Paid after it had expired or been cancelled: the money must go back.",
 }
 
 # Suffix rules for the names that follow the money and time conventions.

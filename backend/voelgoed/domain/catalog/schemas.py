@@ -62,7 +62,7 @@ class TicketTypeCreate(msgspec.Struct, forbid_unknown_fields=True):
     hidden: Annotated[
         bool, msgspec.Meta(description="Not listed on the public page: sold only with its access code or secret link.")
     ] = False
-    sort_order: Annotated[SortOrder, msgspec.Meta(description="Where it is listed: lower numbers first.")] = 0
+    sort_order: SortOrder = 0
     access_code: (
         Annotated[
             AccessCode,
