@@ -18,14 +18,13 @@ from litestar.openapi.spec.enums import OpenAPIFormat
 from voelgoed.auth.device import TOKEN_PREFIX as DEVICE_TOKEN_PREFIX
 from voelgoed.auth.guard import SAFE_METHODS, SESSION_COOKIE
 from voelgoed.auth.permissions import Access, Permission, required_scope
-from voelgoed.lib.openapi_answers import BINARY_MEDIA_TYPES
+from voelgoed.lib.openapi_answers import BINARY_MEDIA_TYPES, ORDER_TOKEN_HEADER
 
 # The API's own version (semantic: a breaking change raises the major), not the package's. Raise it
 # with an entry in docs/api-changelog.md; `just openapi-check` compares against the last released
 # copy in shared_schemas/released/.
 API_VERSION = "1.0.0"
 
-ORDER_TOKEN_HEADER = "X-Order-Token"  # noqa: S105 (a header name, as in web/buyer_api.py)
 ORG_PREFIX = "/api/organizations/{organization_id}"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TYPED_PARAM = re.compile(r"\{(\w+):[^}]+\}")
