@@ -15,6 +15,18 @@ if TYPE_CHECKING:
 else:
     Direction = closed_set("Direction", ("entry", "exit"), "Which way a person goes through the gate.")
 ScanDirection = Annotated[Direction, msgspec.Meta(description="Entry or exit.")]
+# A gate's section limit (seated events), as set and as read back.
+GateSections = Annotated[
+    list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
+    msgspec.Meta(
+        max_length=200,
+        description=(
+            "Seated events: only seats in these sections (the plan's section keys) pass; "
+            "tickets without a seat are not limited by it; null: every section."
+        ),
+        examples=[["stalls", "balcony"]],
+    ),
+]
 # Longer text cannot be a ticket; accepted here so that it gets a clean `invalid` verdict.
 PayloadText = Annotated[str, msgspec.Meta(max_length=200_000)]
 
@@ -164,20 +176,7 @@ class GateRuleIn(msgspec.Struct, forbid_unknown_fields=True):
         Annotated[list[uuid.UUID], msgspec.Meta(description="Only tickets of these types pass; null: every type.")]
         | None
     ) = None
-    sections: (
-        Annotated[
-            list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
-            msgspec.Meta(
-                max_length=200,
-                description=(
-                    "Seated events: only seats in these sections (the plan's section keys) pass; "
-                    "tickets without a seat are not limited by it; null: every section."
-                ),
-                examples=[["stalls", "balcony"]],
-            ),
-        ]
-        | None
-    ) = None
+    sections: GateSections | None = None
 
 
 class CheckinConfigUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -239,20 +238,7 @@ class GateRuleRead(msgspec.Struct):
         ]
         | None
     )
-    sections: (
-        Annotated[
-            list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
-            msgspec.Meta(
-                max_length=200,
-                description=(
-                    "Seated events: only seats in these sections (the plan's section keys) pass; "
-                    "tickets without a seat are not limited by it; null: every section."
-                ),
-                examples=[["stalls", "balcony"]],
-            ),
-        ]
-        | None
-    ) = None
+    sections: GateSections | None = None
 
 
 class SeatSectionChoice(msgspec.Struct):
