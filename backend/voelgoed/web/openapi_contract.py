@@ -104,7 +104,8 @@ def security_for(opt: Mapping[str, Any], method: str, path: str, header_params: 
     return [session]
 
 
-def _access_by_operation(app: Litestar) -> dict[tuple[str, str], Mapping[str, Any]]:
+def handler_opts(app: Litestar) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """Each operation's handler `opt`, by (lower-case method, path as the spec writes it)."""
     table: dict[tuple[str, str], Mapping[str, Any]] = {}
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
@@ -127,7 +128,7 @@ def add_contract(spec: OpenAPI, app: Litestar) -> None:
     components = spec.components if isinstance(spec.components, Components) else Components()
     components.security_schemes = {**(components.security_schemes or {}), **SECURITY_SCHEMES}
     spec.components = components
-    access = _access_by_operation(app)
+    access = handler_opts(app)
     for path, item in (spec.paths or {}).items():
         for method in METHODS:
             operation = getattr(item, method, None)
