@@ -23,7 +23,6 @@ ORG_PREFIX = "/api/organizations/{organization_id}"
 STREAM_WAIT = 3.0
 METHODS = ("get", "post", "put", "patch", "delete")
 MISSING = object()
-_TYPED_PARAM = re.compile(r"\{(\w+):[^}]+\}")
 
 
 @dataclass(frozen=True)
@@ -55,6 +54,7 @@ def _build() -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:
     """The spec, and each (method, path)'s handler `opt`."""
     from voelgoed.app import create_app
     from voelgoed.settings import load_settings
+    from voelgoed.web.openapi_contract import handler_opts
 
     saved = os.environ.get("SECRET_KEY")
     os.environ["SECRET_KEY"] = saved or "route-table"
@@ -66,11 +66,7 @@ def _build() -> tuple[dict[str, Any], dict[tuple[str, str], Any]]:
                 settings, database_url="postgresql+asyncpg://unused@localhost/unused", redis_url="redis://localhost:1"
             )
             spec = app.openapi_schema.to_schema()
-            table: dict[tuple[str, str], Any] = {}
-            for route in app.routes:
-                for handler in getattr(route, "route_handlers", []):
-                    for method in handler.http_methods:
-                        table[(method.upper(), _TYPED_PARAM.sub(r"{\1}", route.path))] = handler.opt
+            table = handler_opts(app)
     finally:
         if saved is None:
             os.environ.pop("SECRET_KEY", None)
@@ -90,7 +86,7 @@ def operations() -> tuple[Operation, ...]:
         for method, op in item.items():
             if method not in METHODS:
                 continue
-            opt = table.get((method.upper(), path), {})
+            opt = table.get((method, path), {})
             found.append(
                 Operation(
                     op.get("operationId", f"{method} {path}"),

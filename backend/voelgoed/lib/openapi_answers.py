@@ -51,6 +51,9 @@ def no_content_answer(description: str, status: int = 204) -> dict[int, Response
     return {status: ResponseSpec(data_container=None, description=description)}
 
 
+# The header a buyer sends the order's token in; the spec's `orderToken` security follows it
+# (web/openapi_contract.py), so every handler names it from here.
+ORDER_TOKEN_HEADER = "X-Order-Token"  # noqa: S105 (a header name)
 ORDER_ACCESS_HEADER_HELP = (
     "The order's secret access token (`access_token` of createReservation, or of a claimed waiting-list "
     "offer). A wrong token, or another order's, answers 404."

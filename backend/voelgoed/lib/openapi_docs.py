@@ -29,7 +29,6 @@ from litestar.routes import HTTPRoute
 from voelgoed.lib.openapi_glossary import (
     DATETIME_DEFAULT,
     DATETIME_EXAMPLES,
-    FIELD_GLOSSARY,
     INT_EXAMPLES,
     NAME_EXAMPLES,
     SCHEMA_DOCS,
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
     from litestar.typing import FieldDefinition
 
 _EXAMPLE_NAMESPACE = uuid.UUID("6f1c2a4e-9a5b-4c1e-8d0a-2b7c3e5f6a10")
-_METHODS = ("get", "put", "post", "delete", "patch")
 
 
 def example_uuid(name: str) -> str:
@@ -267,7 +265,6 @@ def document_spec(app: Litestar, describe_access: Callable[[Any], str]) -> None:
 
 
 __all__ = [
-    "FIELD_GLOSSARY",
     "DocumentedStructSchemaPlugin",
     "document_spec",
     "struct_example",

@@ -91,16 +91,14 @@ FIELD_GLOSSARY: dict[str, str] = {
     "date_from": "First day of the range (inclusive), in the organisation's time zone.",
     "date_to": "Last day of the range (inclusive), in the organisation's time zone.",
     "generated_at": "When these figures were computed (UTC).",
+    "needs_refund": "Paid after it had expired or been cancelled: the money must go back.",
 }
 
-# Suffix rules for the names that follow the money and time conventions.
-_SUFFIXES: tuple[tuple[str, str], ...] = (
-    ("_cents", "Amount in cents of rand (ZAR): 15000 is R150.00."),
-    ("_display", "The amount above formatted for people, e.g. R150.00."),
-    ("_at", "Date and time (UTC)."),
-    ("_ids", "Ids (UUIDs)."),
-    ("_id", "Id (UUID)."),
-)
+# Suffix rules for the names that follow the money, id and time conventions.
+_SUFFIXES: dict[str, str] = {
+    "_cents": "Amount in cents of rand (ZAR): 15000 is R150.00.",
+    "_display": "The amount above formatted for people, e.g. R150.00.",
+}
 
 
 _PAGE_FIELDS = {"items", "total"}  # generic only on a page (a schema with `page`)
@@ -111,14 +109,15 @@ def glossary_for(name: str, siblings: Iterable[str] = ()) -> str | None:
         return None
     if name in FIELD_GLOSSARY:
         return FIELD_GLOSSARY[name]
-    for suffix, text in _SUFFIXES:
+    for suffix, text in _SUFFIXES.items():
         if name.endswith(suffix):
-            noun = name.removesuffix(suffix).replace("_", " ")
-            if suffix in ("_id", "_ids"):
-                return f"The {noun}'s id (UUID)." if suffix == "_id" else f"Ids (UUIDs) of the {noun}s."
-            if suffix == "_at":
-                return f"When {noun} happened or happens (UTC); null: not (yet)."
             return text
+    if name.endswith("_ids"):
+        return f"Ids (UUIDs) of the {name.removesuffix('_ids').replace('_', ' ')}s."
+    if name.endswith("_id"):
+        return f"The {name.removesuffix('_id').replace('_', ' ')}'s id (UUID)."
+    if name.endswith("_at"):
+        return f"When {name.removesuffix('_at').replace('_', ' ')} happened or happens (UTC); null: not (yet)."
     return None
 
 

@@ -49,12 +49,11 @@ from voelgoed.domain.refunds.services import refunds_of_order
 from voelgoed.domain.waiting_list.jobs import enqueue_offer_run
 from voelgoed.lib import i18n, ratelimit
 from voelgoed.lib.client_address import client_address
-from voelgoed.lib.openapi_answers import ORDER_ACCESS_HEADER_HELP
+from voelgoed.lib.openapi_answers import ORDER_ACCESS_HEADER_HELP, ORDER_TOKEN_HEADER
 from voelgoed.lib.problems import NotFound, Unprocessable
 from voelgoed.settings import Settings
 from voelgoed.workflows import checkout
 
-ORDER_TOKEN_HEADER = "X-Order-Token"  # noqa: S105 (a header name)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _SLUG_TTL = 5.0
 _slugs: dict[str, tuple[float, uuid.UUID]] = {}

@@ -18,14 +18,13 @@ from litestar.openapi.spec.enums import OpenAPIFormat
 from voelgoed.auth.device import TOKEN_PREFIX as DEVICE_TOKEN_PREFIX
 from voelgoed.auth.guard import SAFE_METHODS, SESSION_COOKIE
 from voelgoed.auth.permissions import Access, Permission, required_scope
-from voelgoed.lib.openapi_answers import BINARY_MEDIA_TYPES
+from voelgoed.lib.openapi_answers import BINARY_MEDIA_TYPES, ORDER_TOKEN_HEADER
 
 # The API's own version (semantic: a breaking change raises the major), not the package's. Raise it
 # with an entry in docs/api-changelog.md; `just openapi-check` compares against the last released
 # copy in shared_schemas/released/.
 API_VERSION = "1.0.0"
 
-ORDER_TOKEN_HEADER = "X-Order-Token"  # noqa: S105 (a header name, as in web/buyer_api.py)
 ORG_PREFIX = "/api/organizations/{organization_id}"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TYPED_PARAM = re.compile(r"\{(\w+):[^}]+\}")
@@ -105,7 +104,8 @@ def security_for(opt: Mapping[str, Any], method: str, path: str, header_params: 
     return [session]
 
 
-def _access_by_operation(app: Litestar) -> dict[tuple[str, str], Mapping[str, Any]]:
+def handler_opts(app: Litestar) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """Each operation's handler `opt`, by (lower-case method, path as the spec writes it)."""
     table: dict[tuple[str, str], Mapping[str, Any]] = {}
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
@@ -128,7 +128,7 @@ def add_contract(spec: OpenAPI, app: Litestar) -> None:
     components = spec.components if isinstance(spec.components, Components) else Components()
     components.security_schemes = {**(components.security_schemes or {}), **SECURITY_SCHEMES}
     spec.components = components
-    access = _access_by_operation(app)
+    access = handler_opts(app)
     for path, item in (spec.paths or {}).items():
         for method in METHODS:
             operation = getattr(item, method, None)

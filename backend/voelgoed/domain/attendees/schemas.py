@@ -36,6 +36,7 @@ Purpose = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 # Lengths and counts of options are checked by the service, so the answer names the option.
 Options = Annotated[list[Annotated[str, msgspec.Meta(max_length=1000)]], msgspec.Meta(max_length=200)]
 TypeIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=200)]
+RequiredAnswer = Annotated[bool, msgspec.Meta(description="Checkout refuses to continue without an answer.")]
 
 
 class QuestionCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -51,7 +52,7 @@ class QuestionCreate(msgspec.Struct, forbid_unknown_fields=True):
             description="Why it is asked, shown to buyers (POPIA).", examples=["So the caterer can plan meals."]
         ),
     ]
-    required: Annotated[bool, msgspec.Meta(description="Checkout refuses to continue without an answer.")] = False
+    required: RequiredAnswer = False
     scope: Annotated[
         QuestionScope, msgspec.Meta(description="`order`: asked once per order; `ticket`: asked for each ticket.")
     ] = "order"
@@ -142,7 +143,7 @@ class QuestionRead(msgspec.Struct):
             description="Why it is asked, shown to buyers (POPIA).", examples=["So the caterer can plan meals."]
         ),
     ]
-    required: Annotated[bool, msgspec.Meta(description="Checkout refuses to continue without an answer.")]
+    required: RequiredAnswer
     scope: Annotated[
         QuestionScope, msgspec.Meta(description="`order`: asked once per order; `ticket`: asked for each ticket.")
     ]
@@ -224,7 +225,7 @@ class AskedQuestionRead(msgspec.Struct):
             examples=["So the caterer can plan meals."],
         ),
     ]
-    required: Annotated[bool, msgspec.Meta(description="Checkout refuses to continue without an answer.")]
+    required: RequiredAnswer
     options: Annotated[
         list[str],
         msgspec.Meta(

@@ -32,6 +32,9 @@ else:
     CouponKind = closed_set("CouponKind", ("percent", "fixed"), "How a coupon's value reads: a percentage or cents.")
 CouponValue = Annotated[int, msgspec.Meta(ge=1, le=100_000_000)]
 UsageLimit = Annotated[int, msgspec.Meta(ge=1, le=10_000_000)]
+# A coupon's validity window, described once for CouponCreate, CouponUpdate and CouponRead.
+ValidFrom = Annotated[datetime, msgspec.Meta(description="The code works from this time (UTC); null: at once.")]
+ValidUntil = Annotated[datetime, msgspec.Meta(description="The code works until this time (UTC); null: no end.")]
 
 
 class TicketTypeCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -62,7 +65,7 @@ class TicketTypeCreate(msgspec.Struct, forbid_unknown_fields=True):
     hidden: Annotated[
         bool, msgspec.Meta(description="Not listed on the public page: sold only with its access code or secret link.")
     ] = False
-    sort_order: Annotated[SortOrder, msgspec.Meta(description="Where it is listed: lower numbers first.")] = 0
+    sort_order: SortOrder = 0
     access_code: (
         Annotated[
             AccessCode,
@@ -251,12 +254,8 @@ class CouponCreate(msgspec.Struct, forbid_unknown_fields=True):
         ]
         | None
     ) = None
-    valid_from: (
-        Annotated[datetime, msgspec.Meta(description="The code works from this time (UTC); null: at once.")] | None
-    ) = None
-    valid_until: (
-        Annotated[datetime, msgspec.Meta(description="The code works until this time (UTC); null: no end.")] | None
-    ) = None
+    valid_from: ValidFrom | None = None
+    valid_until: ValidUntil | None = None
     usage_limit: (
         Annotated[UsageLimit, msgspec.Meta(description="How many orders may use it; null: no limit.", examples=[100])]
         | None
@@ -285,16 +284,8 @@ class CouponUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tru
         | msgspec.UnsetType
         | None
     ) = msgspec.UNSET
-    valid_from: (
-        Annotated[datetime, msgspec.Meta(description="The code works from this time (UTC); null: at once.")]
-        | msgspec.UnsetType
-        | None
-    ) = msgspec.UNSET
-    valid_until: (
-        Annotated[datetime, msgspec.Meta(description="The code works until this time (UTC); null: no end.")]
-        | msgspec.UnsetType
-        | None
-    ) = msgspec.UNSET
+    valid_from: ValidFrom | msgspec.UnsetType | None = msgspec.UNSET
+    valid_until: ValidUntil | msgspec.UnsetType | None = msgspec.UNSET
     usage_limit: (
         Annotated[
             UsageLimit,
@@ -325,12 +316,8 @@ class CouponRead(msgspec.Struct):
         ]
         | None
     )
-    valid_from: (
-        Annotated[datetime, msgspec.Meta(description="The code works from this time (UTC); null: at once.")] | None
-    )
-    valid_until: (
-        Annotated[datetime, msgspec.Meta(description="The code works until this time (UTC); null: no end.")] | None
-    )
+    valid_from: ValidFrom | None
+    valid_until: ValidUntil | None
     usage_limit: (
         Annotated[int, msgspec.Meta(description="How many orders may use it; null: no limit.", examples=[100])] | None
     )

@@ -14,6 +14,19 @@ if TYPE_CHECKING:
     Direction = str
 else:
     Direction = closed_set("Direction", ("entry", "exit"), "Which way a person goes through the gate.")
+ScanDirection = Annotated[Direction, msgspec.Meta(description="Entry or exit.")]
+# A gate's section limit (seated events), as set and as read back.
+GateSections = Annotated[
+    list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
+    msgspec.Meta(
+        max_length=200,
+        description=(
+            "Seated events: only seats in these sections (the plan's section keys) pass; "
+            "tickets without a seat are not limited by it; null: every section."
+        ),
+        examples=[["stalls", "balcony"]],
+    ),
+]
 # Longer text cannot be a ticket; accepted here so that it gets a clean `invalid` verdict.
 PayloadText = Annotated[str, msgspec.Meta(max_length=200_000)]
 
@@ -29,7 +42,7 @@ class ScanRequest(msgspec.Struct, forbid_unknown_fields=True):
         ),
     ]
     gate_id: Annotated[uuid.UUID, msgspec.Meta(description="The gate the device scans at.")]
-    direction: Annotated[Direction, msgspec.Meta(description="Entry or exit.")]
+    direction: ScanDirection
     client_scan_id: uuid.UUID
     client_time: (
         Annotated[datetime, msgspec.Meta(description="The device's clock at the scan, to estimate its offset.")] | None
@@ -77,7 +90,7 @@ class ScanVerdict(msgspec.Struct):
     )
     scan_id: uuid.UUID
     client_scan_id: uuid.UUID
-    direction: Annotated[Direction, msgspec.Meta(description="Entry or exit.")]
+    direction: ScanDirection
     ticket: (
         Annotated[
             TicketInfo,
@@ -106,7 +119,7 @@ class OfflineScan(msgspec.Struct, forbid_unknown_fields=True):
     client_scan_id: uuid.UUID
     payload: PayloadText
     gate_id: uuid.UUID
-    direction: Annotated[Direction, msgspec.Meta(description="Entry or exit.")]
+    direction: ScanDirection
     client_time: Annotated[datetime, msgspec.Meta(description="When the device scanned (its own clock).")]
     local_verdict: Annotated[
         str,
@@ -163,20 +176,7 @@ class GateRuleIn(msgspec.Struct, forbid_unknown_fields=True):
         Annotated[list[uuid.UUID], msgspec.Meta(description="Only tickets of these types pass; null: every type.")]
         | None
     ) = None
-    sections: (
-        Annotated[
-            list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
-            msgspec.Meta(
-                max_length=200,
-                description=(
-                    "Seated events: only seats in these sections (the plan's section keys) pass; "
-                    "tickets without a seat are not limited by it; null: every section."
-                ),
-                examples=[["stalls", "balcony"]],
-            ),
-        ]
-        | None
-    ) = None
+    sections: GateSections | None = None
 
 
 class CheckinConfigUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -238,20 +238,7 @@ class GateRuleRead(msgspec.Struct):
         ]
         | None
     )
-    sections: (
-        Annotated[
-            list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
-            msgspec.Meta(
-                max_length=200,
-                description=(
-                    "Seated events: only seats in these sections (the plan's section keys) pass; "
-                    "tickets without a seat are not limited by it; null: every section."
-                ),
-                examples=[["stalls", "balcony"]],
-            ),
-        ]
-        | None
-    ) = None
+    sections: GateSections | None = None
 
 
 class SeatSectionChoice(msgspec.Struct):
@@ -316,7 +303,7 @@ class ScanRead(msgspec.Struct):
     device_name: str | None
     gate_id: uuid.UUID | None
     gate_name: str | None
-    direction: Annotated[Direction, msgspec.Meta(description="Entry or exit.")]
+    direction: ScanDirection
     result: Annotated[ScanResult, msgspec.Meta(description="The verdict.")]
     reason: Annotated[ScanReason, msgspec.Meta(description="Why, for a refusal; null for `ok`.")] | None
     offline: Annotated[bool, msgspec.Meta(description="Decided by the device while offline and uploaded later.")]

@@ -26,11 +26,10 @@ from voelgoed.domain.invoices.schemas import (
 from voelgoed.domain.orders.models import Order
 from voelgoed.lib import ratelimit
 from voelgoed.lib.client_address import client_address
-from voelgoed.lib.openapi_answers import ORDER_ACCESS_HEADER_HELP, PDF, pdf_answer
+from voelgoed.lib.openapi_answers import ORDER_ACCESS_HEADER_HELP, ORDER_TOKEN_HEADER, PDF, pdf_answer
 from voelgoed.lib.problems import NotFound
 from voelgoed.workflows.checkout import order_for_buyer
 
-ORDER_TOKEN_HEADER = "X-Order-Token"  # noqa: S105 (a header name, as in web/buyer_api.py)
 BUYER_CALLS_PER_IP = 60  # per 10 minutes: as the ticket download; useless for guessing tokens
 
 

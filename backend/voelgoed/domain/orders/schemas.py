@@ -70,9 +70,7 @@ class OrderLineRead(msgspec.Struct):
     line_total = line_subtotal - discount. The lines' subtotals add up to the order's subtotal."""
 
     ticket_type_id: uuid.UUID
-    ticket_type_name: (
-        Annotated[str, msgspec.Meta(description="The ticket type's name.", examples=["Algemene toegang"])] | None
-    )
+    ticket_type_name: Annotated[str, msgspec.Meta(examples=["Algemene toegang"])] | None
     quantity: int
     unit_price_cents: Annotated[int, msgspec.Meta(description="Price per ticket, VAT included, fixed at reservation.")]
     discount_cents: Annotated[int, msgspec.Meta(description="The coupon's discount on this line.")]
@@ -140,7 +138,7 @@ class TicketDetailsInput(msgspec.Struct, forbid_unknown_fields=True):
 class CheckoutStart(msgspec.Struct, forbid_unknown_fields=True):
     """`answers` and `tickets` answer what `getCheckoutQuestions` lists for the order."""
 
-    buyer_name: Annotated[BuyerName, msgspec.Meta(description="The buyer's name.", examples=["Thandi Nkosi"])]
+    buyer_name: Annotated[BuyerName, msgspec.Meta(examples=["Thandi Nkosi"])]
     buyer_email: Email
     provider: Annotated[
         Provider, msgspec.Meta(description="The payment provider the buyer chose (one the checkout offers).")
@@ -215,9 +213,7 @@ class PublicOrderRead(msgspec.Struct):
     total_cents: int
     vat_cents: int
     paid_at: datetime | None
-    needs_refund: Annotated[
-        bool, msgspec.Meta(description="Paid after it had expired or been cancelled: the money must go back.")
-    ]
+    needs_refund: bool
     lines: Annotated[list[OrderLineRead], msgspec.Meta(description="The order's lines.")]
     allowed_transitions: list[str]
     coupon_code: str | None
@@ -260,9 +256,7 @@ class OrderSummaryRead(msgspec.Struct):
     total_cents: int
     vat_cents: int
     tickets: Annotated[int, msgspec.Meta(description="Tickets in the order.")]
-    needs_refund: Annotated[
-        bool, msgspec.Meta(description="Paid after it had expired or been cancelled: the money must go back.")
-    ]
+    needs_refund: bool
     hold_expires_at: datetime
     paid_at: datetime | None
     created_at: datetime

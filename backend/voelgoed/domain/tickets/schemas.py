@@ -128,9 +128,7 @@ class OrderDetailRead(msgspec.Struct):
     vat_cents: int
     fees_cents: Annotated[int, msgspec.Meta(description="Provider fees on its payments.")]
     coupon_code: str | None
-    needs_refund: Annotated[
-        bool, msgspec.Meta(description="Paid after it had expired or been cancelled: the money must go back.")
-    ]
+    needs_refund: bool
     hold_expires_at: datetime
     paid_at: datetime | None
     tickets_emailed_at: (
