@@ -16,9 +16,10 @@ export interface Organiser {
 	stamp: string;
 }
 
-export async function signedInOrganiser(page: Page, who: string): Promise<Organiser> {
+/** An organiser signed up through `request`, whose `call` sends the session's CSRF token. */
+async function signUp(request: APIRequestContext, who: string): Promise<Organiser> {
 	const stamp = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-	const signUp = await page.request.post('/api/auth/sign-up', {
+	const signUp = await request.post('/api/auth/sign-up', {
 		data: {
 			email: `${who}-${stamp}@example.test`,
 			password: 'a-long-and-unguessable-passphrase',
@@ -31,11 +32,22 @@ export async function signedInOrganiser(page: Page, who: string): Promise<Organi
 	const orgId: string = me.memberships[0].organization_id;
 	const csrf: string = me.csrf_token;
 	const call: Call = async (method, url, data, headers) => {
-		const r = await page.request[method](url, { data, headers: { 'X-CSRF-Token': csrf, ...headers } });
+		const r = await request[method](url, { data, headers: { 'X-CSRF-Token': csrf, ...headers } });
 		expect(r.ok(), `${method} ${url}: ${r.status()} ${await r.text()}`).toBeTruthy();
 		return r.json();
 	};
 	return { orgId, org: `/api/organizations/${orgId}`, call, stamp };
+}
+
+/** An organiser signed in in the browser: the page's request context shares its cookies. */
+export async function signedInOrganiser(page: Page, who: string): Promise<Organiser> {
+	return signUp(page.request, who);
+}
+
+/** An organiser in a request context of its own (no browser), which the caller disposes of. */
+export async function apiOrganiser(baseURL: string, who: string): Promise<Organiser & { api: APIRequestContext }> {
+	const api = await playwrightRequest.newContext({ baseURL });
+	return { ...(await signUp(api, who)), api };
 }
 
 export interface SeededEvent {

@@ -1,7 +1,8 @@
-import { chromium, expect, request as playwrightRequest, test, type APIRequestContext } from '@playwright/test';
+import { chromium, expect, request as playwrightRequest, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { apiOrganiser } from './organiser-seed';
 import { PYTHON, localInput, qrPayloadsOfPdf, shot, ticketCodesOfPdf } from './support';
 
 // The gate scanner end to end: an organiser sets up an event and sells two tickets through the
@@ -12,29 +13,6 @@ import { PYTHON, localInput, qrPayloadsOfPdf, shot, ticketCodesOfPdf } from './s
 // queue drains and the organiser's scan feed has every scan.
 
 const CHROMIUM = process.env.VG_CHROMIUM ?? '/usr/bin/chromium';
-
-async function organiserApi(baseURL: string) {
-	const api: APIRequestContext = await playwrightRequest.newContext({ baseURL });
-	const stamp = Date.now().toString(36);
-	const signUp = await api.post('/api/auth/sign-up', {
-		data: {
-			email: `gate-organiser-${stamp}@example.test`,
-			password: 'a-long-and-unguessable-passphrase',
-			name: 'Thandi Mokoena',
-			organization_name: `Gate Crew ${stamp}`
-		}
-	});
-	expect(signUp.status(), await signUp.text()).toBe(201);
-	const me = await signUp.json();
-	const csrf: string = me.csrf_token;
-	const org = `/api/organizations/${me.memberships[0].organization_id}`;
-	const call = async (method: 'post' | 'put' | 'get', url: string, data?: unknown) => {
-		const r = await api[method](url, { data, headers: { 'X-CSRF-Token': csrf } });
-		expect(r.ok(), `${method} ${url}: ${r.status()} ${await r.text()}`).toBeTruthy();
-		return r.json();
-	};
-	return { api, org, call, stamp };
-}
 
 /** A 640x480 Y4M video (2 s at 10 fps) showing `text` as a QR code, for Chromium's fake camera. */
 function qrVideo(text: string, out: string): void {
@@ -60,7 +38,7 @@ with open(sys.argv[2], 'wb') as f:
 
 test('pair, scan through the camera, go offline, scan more, sync every scan', async ({ baseURL }) => {
 	test.setTimeout(120_000);
-	const { api, org, call, stamp } = await organiserApi(baseURL!);
+	const { api, org, call, stamp } = await apiOrganiser(baseURL!, 'gate-organiser');
 
 	// --- organiser: venue with a gate, event, ticket type, published; check-in open now ---
 	const venue = await call('post', `${org}/venues`, {

@@ -1,6 +1,7 @@
-import { chromium, expect, request as playwrightRequest, test, type APIRequestContext } from '@playwright/test';
+import { chromium, expect, request as playwrightRequest, test } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
+import { apiOrganiser } from './organiser-seed';
 import { localInput, qrPayloadsOfPdf, shot, ticketCodesOfPdf } from './support';
 
 // Reserved seats at the gate (docs/seating.md, "Tickets and scanning"): an organiser sells a small
@@ -10,31 +11,9 @@ import { localInput, qrPayloadsOfPdf, shot, ticketCodesOfPdf } from './support';
 
 const CHROMIUM = process.env.VG_CHROMIUM ?? '/usr/bin/chromium';
 
-async function organiserApi(baseURL: string) {
-	const api: APIRequestContext = await playwrightRequest.newContext({ baseURL });
-	const stamp = Date.now().toString(36);
-	const signUp = await api.post('/api/auth/sign-up', {
-		data: {
-			email: `seat-organiser-${stamp}@example.test`,
-			password: 'a-long-and-unguessable-passphrase',
-			name: 'Lerato Dube',
-			organization_name: `Seat Crew ${stamp}`
-		}
-	});
-	expect(signUp.status(), await signUp.text()).toBe(201);
-	const me = await signUp.json();
-	const org = `/api/organizations/${me.memberships[0].organization_id}`;
-	const call = async (method: 'post' | 'put' | 'get', url: string, data?: unknown) => {
-		const r = await api[method](url, { data, headers: { 'X-CSRF-Token': me.csrf_token } });
-		expect(r.ok(), `${method} ${url}: ${r.status()} ${await r.text()}`).toBeTruthy();
-		return r.json();
-	};
-	return { api, org, call, stamp };
-}
-
 test('the scanner shows the seat online and offline (390 px)', async ({ baseURL }) => {
 	test.setTimeout(120_000);
-	const { api, org, call, stamp } = await organiserApi(baseURL!);
+	const { api, org, call, stamp } = await apiOrganiser(baseURL!, 'seat-organiser');
 
 	const venue = await call('post', `${org}/venues`, { name: 'Artscape Theatre', address_line1: 'DF Malan Street', city: 'Cape Town', capacity: 100 });
 	await call('post', `${org}/venues/${venue.id}/gates`, { code: 'N1', name: 'North entrance' });
