@@ -67,13 +67,3 @@ export function eventTypesSummary(types: readonly WebhookEventType[], shown = 3)
 	const words = types.slice(0, shown);
 	return types.length > shown ? `${words.join(', ')} +${types.length - shown} more` : words.join(', ');
 }
-
-/** Copy text to the clipboard; false when there is no clipboard (the caller selects the text instead). */
-export async function copyText(text: string): Promise<boolean> {
-	try {
-		await navigator.clipboard.writeText(text);
-		return true;
-	} catch {
-		return false;
-	}
-}
