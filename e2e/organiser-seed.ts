@@ -94,7 +94,20 @@ export async function buyTickets(baseURL: string, slug: string, typeId: string, 
 	const buyer: APIRequestContext = await playwrightRequest.newContext({ baseURL });
 	const held = await buyer.post(`/api/public/events/${slug}/reservations`, { data: { items: [{ ticket_type_id: typeId, quantity }] } });
 	expect(held.status(), await held.text()).toBe(201);
-	const order = await held.json();
+	const pdfPath = await payAndSavePdf(buyer, baseURL, await held.json(), stamp);
+	await buyer.dispose();
+	return qrPayloadsOfPdf(pdfPath);
+}
+
+/** Pays a held order with the simulated provider and saves its tickets' PDF in a new folder named
+ * `folder`…; the PDF's path. `buyer` is the context that holds the order. */
+export async function payAndSavePdf(
+	buyer: APIRequestContext,
+	baseURL: string,
+	order: { reference: string; access_token: string },
+	stamp: string,
+	folder = 'tickets-'
+): Promise<string> {
 	const started = await buyer.post(`/api/public/orders/${order.reference}/checkout`, {
 		data: { buyer_name: 'Sipho Ndlovu', buyer_email: `sipho-${stamp}@example.test`, provider: 'simulated' },
 		headers: { 'X-Order-Token': order.access_token }
@@ -107,11 +120,10 @@ export async function buyTickets(baseURL: string, slug: string, typeId: string, 
 	expect(paid.status()).toBe(303);
 	const pdf = await buyer.get(`/orders/${order.reference}/tickets.pdf?token=${encodeURIComponent(order.access_token)}`);
 	expect(pdf.status()).toBe(200);
-	const work = fs.mkdtempSync(path.join(process.env.VG_E2E_DATA_DIR ?? '/tmp', 'tickets-'));
+	const work = fs.mkdtempSync(path.join(process.env.VG_E2E_DATA_DIR ?? '/tmp', folder));
 	const pdfPath = path.join(work, 'tickets.pdf');
 	fs.writeFileSync(pdfPath, await pdf.body());
-	await buyer.dispose();
-	return qrPayloadsOfPdf(pdfPath);
+	return pdfPath;
 }
 
 /** A scanner paired over the API for the event (any gate); returns a function that scans a payload. */

@@ -1,8 +1,7 @@
 import { chromium, expect, request as playwrightRequest, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import { apiOrganiser } from './organiser-seed';
+import { apiOrganiser, payAndSavePdf } from './organiser-seed';
 import { PYTHON, localInput, qrPayloadsOfPdf, shot, ticketCodesOfPdf } from './support';
 
 // The gate scanner end to end: an organiser sets up an event and sells two tickets through the
@@ -73,24 +72,10 @@ test('pair, scan through the camera, go offline, scan more, sync every scan', as
 		data: { items: [{ ticket_type_id: type.id, quantity: 2 }] }
 	});
 	expect(held.status(), await held.text()).toBe(201);
-	const order = await held.json();
-	const started = await buyer.post(`/api/public/orders/${order.reference}/checkout`, {
-		data: { buyer_name: 'Sipho Ndlovu', buyer_email: `sipho-${stamp}@example.test`, provider: 'simulated' },
-		headers: { 'X-Order-Token': order.access_token }
-	});
-	expect(started.status(), await started.text()).toBe(200);
-	const payUrl = new URL((await started.json()).payment.url, baseURL);
-	const payPage = await (await buyer.get(payUrl.pathname + payUrl.search)).text();
-	const form = Object.fromEntries([...payPage.matchAll(/<input type=hidden name=(\w+) value='([^']*)'>/g)].map((m) => [m[1], m[2]]));
-	const paid = await buyer.post(payUrl.pathname, { form: { ...form, outcome: 'pay' }, maxRedirects: 0 });
-	expect(paid.status()).toBe(303);
+	const pdfPath = await payAndSavePdf(buyer, baseURL!, await held.json(), stamp, 'scanner-');
 
 	// --- the real ticket QR codes, from the buyer's PDF ---
-	const pdf = await buyer.get(`/orders/${order.reference}/tickets.pdf?token=${encodeURIComponent(order.access_token)}`);
-	expect(pdf.status()).toBe(200);
-	const work = fs.mkdtempSync(path.join(process.env.VG_E2E_DATA_DIR ?? '/tmp', 'scanner-'));
-	const pdfPath = path.join(work, 'tickets.pdf');
-	fs.writeFileSync(pdfPath, await pdf.body());
+	const work = path.dirname(pdfPath);
 	const payloads = qrPayloadsOfPdf(pdfPath);
 	expect(payloads).toHaveLength(2);
 	expect(payloads[0]).toMatch(/^VG1:[A-Z2-7]+$/);

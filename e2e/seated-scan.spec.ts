@@ -1,7 +1,5 @@
 import { chromium, expect, request as playwrightRequest, test } from '@playwright/test';
-import fs from 'node:fs';
-import path from 'node:path';
-import { apiOrganiser } from './organiser-seed';
+import { apiOrganiser, payAndSavePdf } from './organiser-seed';
 import { localInput, qrPayloadsOfPdf, shot, ticketCodesOfPdf } from './support';
 
 // Reserved seats at the gate (docs/seating.md, "Tickets and scanning"): an organiser sells a small
@@ -50,21 +48,7 @@ test('the scanner shows the seat online and offline (390 px)', async ({ baseURL 
 	const held = await buyer.post(`/api/public/events/${event.slug}/seat-reservations`, { data: { seat_ids: seatIds } });
 	expect(held.status(), await held.text()).toBe(201);
 	const order = (await held.json()).reservation;
-	const started = await buyer.post(`/api/public/orders/${order.reference}/checkout`, {
-		data: { buyer_name: 'Pieter Fourie', buyer_email: `pieter-${stamp}@example.test`, provider: 'simulated' },
-		headers: { 'X-Order-Token': order.access_token }
-	});
-	expect(started.status(), await started.text()).toBe(200);
-	const payUrl = new URL((await started.json()).payment.url, baseURL);
-	const payPage = await (await buyer.get(payUrl.pathname + payUrl.search)).text();
-	const form = Object.fromEntries([...payPage.matchAll(/<input type=hidden name=(\w+) value='([^']*)'>/g)].map((m) => [m[1], m[2]]));
-	expect((await buyer.post(payUrl.pathname, { form: { ...form, outcome: 'pay' }, maxRedirects: 0 })).status()).toBe(303);
-
-	const pdf = await buyer.get(`/orders/${order.reference}/tickets.pdf?token=${encodeURIComponent(order.access_token)}`);
-	expect(pdf.status()).toBe(200);
-	const work = fs.mkdtempSync(path.join(process.env.VG_E2E_DATA_DIR ?? '/tmp', 'seated-'));
-	const pdfPath = path.join(work, 'tickets.pdf');
-	fs.writeFileSync(pdfPath, await pdf.body());
+	const pdfPath = await payAndSavePdf(buyer, baseURL!, order, stamp, 'seated-');
 	const payloads = qrPayloadsOfPdf(pdfPath);
 	expect(payloads).toHaveLength(2);
 	for (const p of payloads) expect(p).toMatch(/^VG2:[A-Z2-7]+$/);
