@@ -16,9 +16,10 @@ export interface Organiser {
 	stamp: string;
 }
 
-export async function signedInOrganiser(page: Page, who: string): Promise<Organiser> {
+/** An organiser signed up through `request`, whose `call` sends the session's CSRF token. */
+async function signUp(request: APIRequestContext, who: string): Promise<Organiser> {
 	const stamp = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-	const signUp = await page.request.post('/api/auth/sign-up', {
+	const signUp = await request.post('/api/auth/sign-up', {
 		data: {
 			email: `${who}-${stamp}@example.test`,
 			password: 'a-long-and-unguessable-passphrase',
@@ -31,11 +32,22 @@ export async function signedInOrganiser(page: Page, who: string): Promise<Organi
 	const orgId: string = me.memberships[0].organization_id;
 	const csrf: string = me.csrf_token;
 	const call: Call = async (method, url, data, headers) => {
-		const r = await page.request[method](url, { data, headers: { 'X-CSRF-Token': csrf, ...headers } });
+		const r = await request[method](url, { data, headers: { 'X-CSRF-Token': csrf, ...headers } });
 		expect(r.ok(), `${method} ${url}: ${r.status()} ${await r.text()}`).toBeTruthy();
 		return r.json();
 	};
 	return { orgId, org: `/api/organizations/${orgId}`, call, stamp };
+}
+
+/** An organiser signed in in the browser: the page's request context shares its cookies. */
+export async function signedInOrganiser(page: Page, who: string): Promise<Organiser> {
+	return signUp(page.request, who);
+}
+
+/** An organiser in a request context of its own (no browser), which the caller disposes of. */
+export async function apiOrganiser(baseURL: string, who: string): Promise<Organiser & { api: APIRequestContext }> {
+	const api = await playwrightRequest.newContext({ baseURL });
+	return { ...(await signUp(api, who)), api };
 }
 
 export interface SeededEvent {
@@ -82,7 +94,20 @@ export async function buyTickets(baseURL: string, slug: string, typeId: string, 
 	const buyer: APIRequestContext = await playwrightRequest.newContext({ baseURL });
 	const held = await buyer.post(`/api/public/events/${slug}/reservations`, { data: { items: [{ ticket_type_id: typeId, quantity }] } });
 	expect(held.status(), await held.text()).toBe(201);
-	const order = await held.json();
+	const pdfPath = await payAndSavePdf(buyer, baseURL, await held.json(), stamp);
+	await buyer.dispose();
+	return qrPayloadsOfPdf(pdfPath);
+}
+
+/** Pays a held order with the simulated provider and saves its tickets' PDF in a new folder named
+ * `folder`…; the PDF's path. `buyer` is the context that holds the order. */
+export async function payAndSavePdf(
+	buyer: APIRequestContext,
+	baseURL: string,
+	order: { reference: string; access_token: string },
+	stamp: string,
+	folder = 'tickets-'
+): Promise<string> {
 	const started = await buyer.post(`/api/public/orders/${order.reference}/checkout`, {
 		data: { buyer_name: 'Sipho Ndlovu', buyer_email: `sipho-${stamp}@example.test`, provider: 'simulated' },
 		headers: { 'X-Order-Token': order.access_token }
@@ -95,11 +120,10 @@ export async function buyTickets(baseURL: string, slug: string, typeId: string, 
 	expect(paid.status()).toBe(303);
 	const pdf = await buyer.get(`/orders/${order.reference}/tickets.pdf?token=${encodeURIComponent(order.access_token)}`);
 	expect(pdf.status()).toBe(200);
-	const work = fs.mkdtempSync(path.join(process.env.VG_E2E_DATA_DIR ?? '/tmp', 'tickets-'));
+	const work = fs.mkdtempSync(path.join(process.env.VG_E2E_DATA_DIR ?? '/tmp', folder));
 	const pdfPath = path.join(work, 'tickets.pdf');
 	fs.writeFileSync(pdfPath, await pdf.body());
-	await buyer.dispose();
-	return qrPayloadsOfPdf(pdfPath);
+	return pdfPath;
 }
 
 /** A scanner paired over the API for the event (any gate); returns a function that scans a payload. */

@@ -1,7 +1,7 @@
-import { chromium, expect, request as playwrightRequest, test, type APIRequestContext } from '@playwright/test';
+import { chromium, expect, request as playwrightRequest, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
+import { apiOrganiser, payAndSavePdf } from './organiser-seed';
 import { PYTHON, localInput, qrPayloadsOfPdf, shot, ticketCodesOfPdf } from './support';
 
 // The gate scanner end to end: an organiser sets up an event and sells two tickets through the
@@ -12,29 +12,6 @@ import { PYTHON, localInput, qrPayloadsOfPdf, shot, ticketCodesOfPdf } from './s
 // queue drains and the organiser's scan feed has every scan.
 
 const CHROMIUM = process.env.VG_CHROMIUM ?? '/usr/bin/chromium';
-
-async function organiserApi(baseURL: string) {
-	const api: APIRequestContext = await playwrightRequest.newContext({ baseURL });
-	const stamp = Date.now().toString(36);
-	const signUp = await api.post('/api/auth/sign-up', {
-		data: {
-			email: `gate-organiser-${stamp}@example.test`,
-			password: 'a-long-and-unguessable-passphrase',
-			name: 'Thandi Mokoena',
-			organization_name: `Gate Crew ${stamp}`
-		}
-	});
-	expect(signUp.status(), await signUp.text()).toBe(201);
-	const me = await signUp.json();
-	const csrf: string = me.csrf_token;
-	const org = `/api/organizations/${me.memberships[0].organization_id}`;
-	const call = async (method: 'post' | 'put' | 'get', url: string, data?: unknown) => {
-		const r = await api[method](url, { data, headers: { 'X-CSRF-Token': csrf } });
-		expect(r.ok(), `${method} ${url}: ${r.status()} ${await r.text()}`).toBeTruthy();
-		return r.json();
-	};
-	return { api, org, call, stamp };
-}
 
 /** A 640x480 Y4M video (2 s at 10 fps) showing `text` as a QR code, for Chromium's fake camera. */
 function qrVideo(text: string, out: string): void {
@@ -60,7 +37,7 @@ with open(sys.argv[2], 'wb') as f:
 
 test('pair, scan through the camera, go offline, scan more, sync every scan', async ({ baseURL }) => {
 	test.setTimeout(120_000);
-	const { api, org, call, stamp } = await organiserApi(baseURL!);
+	const { api, org, call, stamp } = await apiOrganiser(baseURL!, 'gate-organiser');
 
 	// --- organiser: venue with a gate, event, ticket type, published; check-in open now ---
 	const venue = await call('post', `${org}/venues`, {
@@ -95,24 +72,10 @@ test('pair, scan through the camera, go offline, scan more, sync every scan', as
 		data: { items: [{ ticket_type_id: type.id, quantity: 2 }] }
 	});
 	expect(held.status(), await held.text()).toBe(201);
-	const order = await held.json();
-	const started = await buyer.post(`/api/public/orders/${order.reference}/checkout`, {
-		data: { buyer_name: 'Sipho Ndlovu', buyer_email: `sipho-${stamp}@example.test`, provider: 'simulated' },
-		headers: { 'X-Order-Token': order.access_token }
-	});
-	expect(started.status(), await started.text()).toBe(200);
-	const payUrl = new URL((await started.json()).payment.url, baseURL);
-	const payPage = await (await buyer.get(payUrl.pathname + payUrl.search)).text();
-	const form = Object.fromEntries([...payPage.matchAll(/<input type=hidden name=(\w+) value='([^']*)'>/g)].map((m) => [m[1], m[2]]));
-	const paid = await buyer.post(payUrl.pathname, { form: { ...form, outcome: 'pay' }, maxRedirects: 0 });
-	expect(paid.status()).toBe(303);
+	const pdfPath = await payAndSavePdf(buyer, baseURL!, await held.json(), stamp, 'scanner-');
 
 	// --- the real ticket QR codes, from the buyer's PDF ---
-	const pdf = await buyer.get(`/orders/${order.reference}/tickets.pdf?token=${encodeURIComponent(order.access_token)}`);
-	expect(pdf.status()).toBe(200);
-	const work = fs.mkdtempSync(path.join(process.env.VG_E2E_DATA_DIR ?? '/tmp', 'scanner-'));
-	const pdfPath = path.join(work, 'tickets.pdf');
-	fs.writeFileSync(pdfPath, await pdf.body());
+	const work = path.dirname(pdfPath);
 	const payloads = qrPayloadsOfPdf(pdfPath);
 	expect(payloads).toHaveLength(2);
 	expect(payloads[0]).toMatch(/^VG1:[A-Z2-7]+$/);

@@ -1,4 +1,5 @@
-import { expect, request as playwrightRequest, test, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
+import { apiOrganiser } from './organiser-seed';
 import { localInput, shot } from './support';
 
 // The seat picker on a phone (docs/seating.md#seat-picker): an organiser sets up a seated event
@@ -8,29 +9,6 @@ import { localInput, shot } from './support';
 // 5,000-seat theatre (bytes on the wire and time until the map is drawn, 4x CPU throttling).
 
 test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 });
-
-async function organiserApi(baseURL: string) {
-	const api: APIRequestContext = await playwrightRequest.newContext({ baseURL });
-	const stamp = Date.now().toString(36) + Math.random().toString(36).slice(2, 6);
-	const signUp = await api.post('/api/auth/sign-up', {
-		data: {
-			email: `seats-${stamp}@example.test`,
-			password: 'a-long-and-unguessable-passphrase',
-			name: 'Thandi Mokoena',
-			organization_name: `Baxter Theatre ${stamp}`
-		}
-	});
-	expect(signUp.status(), await signUp.text()).toBe(201);
-	const me = await signUp.json();
-	const csrf: string = me.csrf_token;
-	const org = `/api/organizations/${me.memberships[0].organization_id}`;
-	const send = async (method: 'post' | 'put', url: string, data?: unknown) => {
-		const r = await api[method](url, { data, headers: { 'X-CSRF-Token': csrf } });
-		expect(r.ok(), `${url}: ${r.status()} ${await r.text()}`).toBeTruthy();
-		return r.json();
-	};
-	return { org, send, stamp };
-}
 
 type Section = { key: string; name: string; kind: 'seated'; rows: { label: string; seats: object[] }[] };
 
@@ -55,9 +33,9 @@ function section(key: string, name: string, rows: number, perRow: number, dx = 0
 }
 
 async function seatedEvent(baseURL: string, sections: Section[], width: number, height: number) {
-	const { org, send, stamp } = await organiserApi(baseURL);
-	const venue = await send('post', `${org}/venues`, { name: 'Baxter Theatre', address_line1: 'Main Road', city: 'Rondebosch', capacity: 6000 });
-	const event = await send('post', `${org}/events`, {
+	const { org, call, stamp } = await apiOrganiser(baseURL, 'seats');
+	const venue = await call('post', `${org}/venues`, { name: 'Baxter Theatre', address_line1: 'Main Road', city: 'Rondebosch', capacity: 6000 });
+	const event = await call('post', `${org}/events`, {
 		name: `Die Storie van ’n Sitplek ${stamp}`,
 		venue_id: venue.id,
 		starts_at: localInput(20, 19),
@@ -66,14 +44,14 @@ async function seatedEvent(baseURL: string, sections: Section[], width: number, 
 	});
 	const all = sections.flatMap((s) => s.rows.flatMap((r) => r.seats as { category: string }[]));
 	const inA = all.filter((seat) => seat.category === 'A').length;
-	const front = await send('post', `${org}/events/${event.id}/ticket-types`, { name: 'Stalls', price_cents: 25000, quantity: inA, max_per_order: 8 });
-	const back = await send('post', `${org}/events/${event.id}/ticket-types`, {
+	const front = await call('post', `${org}/events/${event.id}/ticket-types`, { name: 'Stalls', price_cents: 25000, quantity: inA, max_per_order: 8 });
+	const back = await call('post', `${org}/events/${event.id}/ticket-types`, {
 		name: 'Back stalls',
 		price_cents: 18000,
 		quantity: all.length - inA,
 		max_per_order: 8
 	});
-	const plan = await send('post', `${org}/venues/${venue.id}/seating-plans`, {
+	const plan = await call('post', `${org}/venues/${venue.id}/seating-plans`, {
 		name: 'Main house',
 		width,
 		height,
@@ -84,14 +62,14 @@ async function seatedEvent(baseURL: string, sections: Section[], width: number, 
 		],
 		sections
 	});
-	await send('put', `${org}/events/${event.id}/seating`, {
+	await call('put', `${org}/events/${event.id}/seating`, {
 		plan_id: plan.id,
 		categories: [
 			{ category: 'A', ticket_type_id: front.id },
 			{ category: 'B', ticket_type_id: back.id }
 		]
 	});
-	await send('post', `${org}/events/${event.id}/publish`);
+	await call('post', `${org}/events/${event.id}/publish`);
 	return event;
 }
 

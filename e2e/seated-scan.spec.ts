@@ -1,6 +1,5 @@
-import { chromium, expect, request as playwrightRequest, test, type APIRequestContext } from '@playwright/test';
-import fs from 'node:fs';
-import path from 'node:path';
+import { chromium, expect, request as playwrightRequest, test } from '@playwright/test';
+import { apiOrganiser, payAndSavePdf } from './organiser-seed';
 import { localInput, qrPayloadsOfPdf, shot, ticketCodesOfPdf } from './support';
 
 // Reserved seats at the gate (docs/seating.md, "Tickets and scanning"): an organiser sells a small
@@ -10,31 +9,9 @@ import { localInput, qrPayloadsOfPdf, shot, ticketCodesOfPdf } from './support';
 
 const CHROMIUM = process.env.VG_CHROMIUM ?? '/usr/bin/chromium';
 
-async function organiserApi(baseURL: string) {
-	const api: APIRequestContext = await playwrightRequest.newContext({ baseURL });
-	const stamp = Date.now().toString(36);
-	const signUp = await api.post('/api/auth/sign-up', {
-		data: {
-			email: `seat-organiser-${stamp}@example.test`,
-			password: 'a-long-and-unguessable-passphrase',
-			name: 'Lerato Dube',
-			organization_name: `Seat Crew ${stamp}`
-		}
-	});
-	expect(signUp.status(), await signUp.text()).toBe(201);
-	const me = await signUp.json();
-	const org = `/api/organizations/${me.memberships[0].organization_id}`;
-	const call = async (method: 'post' | 'put' | 'get', url: string, data?: unknown) => {
-		const r = await api[method](url, { data, headers: { 'X-CSRF-Token': me.csrf_token } });
-		expect(r.ok(), `${method} ${url}: ${r.status()} ${await r.text()}`).toBeTruthy();
-		return r.json();
-	};
-	return { api, org, call, stamp };
-}
-
 test('the scanner shows the seat online and offline (390 px)', async ({ baseURL }) => {
 	test.setTimeout(120_000);
-	const { api, org, call, stamp } = await organiserApi(baseURL!);
+	const { api, org, call, stamp } = await apiOrganiser(baseURL!, 'seat-organiser');
 
 	const venue = await call('post', `${org}/venues`, { name: 'Artscape Theatre', address_line1: 'DF Malan Street', city: 'Cape Town', capacity: 100 });
 	await call('post', `${org}/venues/${venue.id}/gates`, { code: 'N1', name: 'North entrance' });
@@ -71,21 +48,7 @@ test('the scanner shows the seat online and offline (390 px)', async ({ baseURL 
 	const held = await buyer.post(`/api/public/events/${event.slug}/seat-reservations`, { data: { seat_ids: seatIds } });
 	expect(held.status(), await held.text()).toBe(201);
 	const order = (await held.json()).reservation;
-	const started = await buyer.post(`/api/public/orders/${order.reference}/checkout`, {
-		data: { buyer_name: 'Pieter Fourie', buyer_email: `pieter-${stamp}@example.test`, provider: 'simulated' },
-		headers: { 'X-Order-Token': order.access_token }
-	});
-	expect(started.status(), await started.text()).toBe(200);
-	const payUrl = new URL((await started.json()).payment.url, baseURL);
-	const payPage = await (await buyer.get(payUrl.pathname + payUrl.search)).text();
-	const form = Object.fromEntries([...payPage.matchAll(/<input type=hidden name=(\w+) value='([^']*)'>/g)].map((m) => [m[1], m[2]]));
-	expect((await buyer.post(payUrl.pathname, { form: { ...form, outcome: 'pay' }, maxRedirects: 0 })).status()).toBe(303);
-
-	const pdf = await buyer.get(`/orders/${order.reference}/tickets.pdf?token=${encodeURIComponent(order.access_token)}`);
-	expect(pdf.status()).toBe(200);
-	const work = fs.mkdtempSync(path.join(process.env.VG_E2E_DATA_DIR ?? '/tmp', 'seated-'));
-	const pdfPath = path.join(work, 'tickets.pdf');
-	fs.writeFileSync(pdfPath, await pdf.body());
+	const pdfPath = await payAndSavePdf(buyer, baseURL!, order, stamp, 'seated-');
 	const payloads = qrPayloadsOfPdf(pdfPath);
 	expect(payloads).toHaveLength(2);
 	for (const p of payloads) expect(p).toMatch(/^VG2:[A-Z2-7]+$/);

@@ -2,6 +2,7 @@
 // (@voelgoed/api-client): `satisfies Record<X, string>` makes svelte-check fail when the backend
 // adds a word nobody labelled; `Partial<Record<...>>` where a <select> offers a chosen few.
 import type {
+	ApiKeyScope,
 	CouponKind,
 	EventSort,
 	HolderNameMode,
@@ -13,7 +14,10 @@ import type {
 	OrderStatus,
 	Role,
 	ScanResult,
-	VenueSort
+	VenueSort,
+	WebhookDeliveryStatus,
+	WebhookEndpointStatus,
+	WebhookEventType
 } from '@voelgoed/api-client';
 
 export type Option = { value: string; label: string };
@@ -28,6 +32,15 @@ export function options(labels: Partial<Record<string, string>>, any?: string): 
 export function known<K extends string>(labels: Partial<Record<K, string>>, word: string | null | undefined): K | '' {
 	return word && Object.hasOwn(labels, word) ? (word as K) : '';
 }
+
+export const API_KEY_SCOPE_LABEL = {
+	'events:read': 'Read events and venues',
+	'events:write': 'Change events and venues (includes read)',
+	'orders:read': 'Read orders, sales and exports',
+	'orders:write': 'Change orders and refund (includes read)',
+	checkin: 'Check-in: scans, counts and devices',
+	webhooks: 'Manage webhooks'
+} satisfies Record<ApiKeyScope, string>;
 
 export const ORDER_STATUS_LABEL = {
 	paid: 'Paid',
@@ -118,3 +131,31 @@ export const VENUE_SORT_LABEL = {
 	'-capacity': 'Largest capacity',
 	capacity: 'Smallest capacity'
 } satisfies Partial<Record<VenueSort, string>>;
+
+export const WEBHOOK_EVENT_LABEL = {
+	'order.created': 'Order created (checkout started)',
+	'order.paid': 'Order paid',
+	'order.cancelled': 'Order cancelled',
+	'order.expired': 'Order expired (never paid)',
+	'order.refunded': 'Order wholly refunded',
+	'ticket.issued': 'Ticket issued',
+	'ticket.checked_in': 'Ticket checked in',
+	'ticket.voided': 'Ticket voided',
+	'event.published': 'Event published',
+	'event.cancelled': 'Event cancelled',
+	'refund.succeeded': 'Refund succeeded',
+	'refund.failed': 'Refund failed',
+	'webhook.test': 'Test event'
+} satisfies Record<WebhookEventType, string>;
+
+export const WEBHOOK_ENDPOINT_STATUS_LABEL = {
+	enabled: 'Enabled',
+	disabled: 'Disabled'
+} satisfies Record<WebhookEndpointStatus, string>;
+
+export const WEBHOOK_DELIVERY_STATUS_LABEL = {
+	pending: 'Pending',
+	succeeded: 'Delivered',
+	failed: 'Failed',
+	cancelled: 'Cancelled'
+} satisfies Record<WebhookDeliveryStatus, string>;

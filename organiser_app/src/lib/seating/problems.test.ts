@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, type SeatingPlanDocument } from '@voelgoed/api-client';
-import { describePath, planProblems } from './problems';
+import { describePath, planError, planProblems } from './problems';
 import { generateSection } from './generation';
 
 describe('describePath', () => {
@@ -36,5 +36,11 @@ describe('describePath', () => {
 		const e = new ApiError(422, { detail: 'x', errors: [{ field: 'sections.0.rows.0.seats.1.label', message: "Seat '1' is in this row twice." }] });
 		expect(planProblems(doc, e)).toBe("The plan was not saved: “Stalls”, row A, seat 2 (label): Seat '1' is in this row twice.");
 		expect(planProblems(doc, new ApiError(409, { detail: 'x' }))).toBeNull();
+	});
+	it('throws a 422 as an Error in words and any other failure as it was', () => {
+		const e = new ApiError(422, { detail: 'x', errors: [{ field: 'sections.0.capacity', message: 'Too many.' }] });
+		expect((planError(doc, e) as Error).message).toBe('The plan was not saved: “Stalls” (capacity): Too many.');
+		const conflict = new ApiError(409, { detail: 'x' });
+		expect(planError(doc, conflict)).toBe(conflict);
 	});
 });

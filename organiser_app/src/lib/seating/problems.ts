@@ -27,3 +27,10 @@ export function planProblems(doc: SeatingPlanDocument, e: unknown): string | nul
 	}
 	return null;
 }
+
+/** What to throw for a failed save: a 422 about seats and rows as an Error in words (the banner
+ * shows its message), any other failure as it was. */
+export function planError(doc: SeatingPlanDocument, e: unknown): unknown {
+	const words = planProblems(doc, e);
+	return words ? new Error(words) : e;
+}
