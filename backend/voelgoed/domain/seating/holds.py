@@ -219,6 +219,19 @@ async def load_seating(conn: AsyncConnection, event_id: uuid.UUID) -> Seating:
     )
 
 
+async def event_seats(conn: AsyncConnection, event_id: uuid.UUID, seat_ids: list[uuid.UUID]) -> list[Any]:
+    """The event's seats of these plan seat ids (rows with labels), whatever their status."""
+    return list(
+        (
+            await conn.execute(
+                select(*_SEAT_COLUMNS)
+                .select_from(_SEAT_JOIN)
+                .where(ES.c.event_id == event_id, ES.c.seat_id.in_(seat_ids))
+            )
+        ).all()
+    )
+
+
 async def free_seats(
     conn: AsyncConnection, event_id: uuid.UUID, category_ids: list[uuid.UUID], now: datetime
 ) -> list[Any]:
@@ -289,14 +302,7 @@ async def _chosen_seats(conn: AsyncConnection, r: SeatHoldRequest, seating: Seat
         if seat_id in first:
             raise Unprocessable.field(f"seat_ids.{i}", "This seat is listed twice.")
         first[seat_id] = i
-    rows = {
-        row.seat_id: row
-        for row in (
-            await conn.execute(
-                select(*_SEAT_COLUMNS).select_from(_SEAT_JOIN).where(ES.c.event_id == r.event_id, ES.c.seat_id.in_(ids))
-            )
-        ).all()
-    }
+    rows = {row.seat_id: row for row in await event_seats(conn, r.event_id, ids)}
     for seat_id, i in first.items():
         if seat_id not in rows:
             raise Unprocessable.field(f"seat_ids.{i}", "Not a seat of this event.")
@@ -466,12 +472,13 @@ async def _move_counters(
 
 
 async def seats_of_order(conn: AsyncConnection, order_id: uuid.UUID) -> list[Any]:
-    """The seats an order's lines hold or bought (section_name, row_label, label), in map order:
-    what the checkout and order pages show."""
+    """The seats an order's lines hold or bought (section_name, row_label, label, with the line's
+    ticket_type_id and unit_price_cents), in map order: what the checkout and order pages show
+    and what a replayed hold answers."""
     return list(
         (
             await conn.execute(
-                select(*_SEAT_COLUMNS)
+                select(*_SEAT_COLUMNS, LINE.c.ticket_type_id, LINE.c.unit_price_cents)
                 .select_from(_SEAT_JOIN.join(LINE, LINE.c.event_seat_id == ES.c.id))
                 .where(LINE.c.order_id == order_id)
                 .order_by(ES.c.position)

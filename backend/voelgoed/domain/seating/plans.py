@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import builtins
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.audit.services import AuditService
+from voelgoed.domain.catalog.inventory import TT
 from voelgoed.domain.seating.models import (
+    EventSeatCategory,
     EventSeating,
     Seat,
     SeatCategory,
@@ -277,3 +280,31 @@ async def plan_document(db: AsyncSession, plan: SeatingPlan) -> SeatingPlanDocum
             for s in sections
         ],
     )
+
+
+@dataclass
+class EventPlan:
+    """What a seated event's buyers see of its plan (getPublicSeatingPlan, the seat picker)."""
+
+    document: SeatingPlanDocument
+    # The categories on sale, by key: rows of (key, name, color, ticket type id, price_cents).
+    categories: list[Any]
+
+
+async def event_plan(db: AsyncSession, event_id: uuid.UUID) -> EventPlan | None:
+    """The event's plan version and its categories on sale; None when it sells no reserved seats."""
+    seating = await db.scalar(select(EventSeating).where(EventSeating.event_id == event_id))
+    if seating is None:
+        return None
+    plan = await db.scalar(select(SeatingPlan).where(SeatingPlan.id == seating.plan_id))
+    assert plan is not None
+    mapped = (
+        await db.execute(
+            select(SeatCategory.key, SeatCategory.name, SeatCategory.color, TT.c.id, TT.c.price_cents)
+            .join(EventSeatCategory, EventSeatCategory.category_id == SeatCategory.id)
+            .join(TT, TT.c.id == EventSeatCategory.ticket_type_id)
+            .where(EventSeatCategory.event_id == event_id)
+            .order_by(SeatCategory.key)
+        )
+    ).all()
+    return EventPlan(document=await plan_document(db, plan), categories=list(mapped))
