@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import builtins
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.audit.services import AuditService
-from voelgoed.domain.catalog.inventory import TT
+from voelgoed.domain.catalog.inventory import TT, utcnow
 from voelgoed.domain.seating.models import (
     EventSeatCategory,
     EventSeating,
@@ -116,6 +118,7 @@ class SeatingPlanService:
             self.db.add(plan)
         else:
             plan = current
+            plan.updated_at = utcnow()  # new contents under the same id: event_plan's cache key moves
             for model in (Seat, SeatRow, SeatSection, SeatCategory):
                 await self.db.execute(delete(model).where(model.plan_id == plan.id))
         self._describe(plan, doc)
@@ -307,4 +310,25 @@ async def event_plan(db: AsyncSession, event_id: uuid.UUID) -> EventPlan | None:
             .order_by(SeatCategory.key)
         )
     ).all()
-    return EventPlan(document=await plan_document(db, plan), categories=list(mapped))
+    return EventPlan(document=await _sold_plan_document(db, plan), categories=list(mapped))
+
+
+# The documents of plan versions events sell, per process (the seat picker and its map read one
+# per request; a stadium's is 50,000 seats). Keyed by the version's id and updated_at: its contents
+# change only by an in-place replace, which moves updated_at, so an entry is never stale, and each
+# process fills its own. Read-only: callers must not change a document they get.
+_DOCUMENTS: OrderedDict[tuple[uuid.UUID, datetime], SeatingPlanDocument] = OrderedDict()
+_DOCUMENTS_KEPT = 4  # a 50,000-seat document is some 15 MB of objects
+
+
+async def _sold_plan_document(db: AsyncSession, plan: SeatingPlan) -> SeatingPlanDocument:
+    key = (plan.id, plan.updated_at)
+    doc = _DOCUMENTS.get(key)
+    if doc is None:
+        doc = await plan_document(db, plan)
+        _DOCUMENTS[key] = doc
+        while len(_DOCUMENTS) > _DOCUMENTS_KEPT:
+            _DOCUMENTS.popitem(last=False)
+    else:
+        _DOCUMENTS.move_to_end(key)
+    return doc
