@@ -102,8 +102,8 @@ class SeatingPlanService:
     async def replace(self, venue_id: uuid.UUID, plan_id: uuid.UUID, doc: SeatingPlanDocument) -> SeatingPlan:
         """The plan's new contents: in place when no event sells this version and it is the
         newest; else as the lineage's next version (answered; the old one stays as it was)."""
-        current = await self.get(venue_id, plan_id)
         check_plan(doc)
+        current = await self.get(venue_id, plan_id)
         newest = await self.db.scalar(
             select(func.max(SeatingPlan.version)).where(SeatingPlan.lineage_id == current.lineage_id)
         )
