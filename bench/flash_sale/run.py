@@ -166,6 +166,12 @@ def run_wrk(base: str, ev: dict[str, Any], buyers: int, concurrency: int, thread
         "BENCH_THREADS": str(threads),
     }
     cmd = ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", "300s", "--latency", "-s", str(LUA), base]
+    return wrk_until_done(cmd, env, threads)[0]
+
+
+def wrk_until_done(cmd: list[str], env: dict[str, str], threads: int) -> tuple[dict[str, Any], list[str]]:
+    """Runs wrk with a script that stops each thread after its share (reserve.lua's protocol) and
+    returns the script's `JSON ...` summary (with `stopped_early`) and wrk's other stderr lines."""
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None and proc.stdout is not None
     done_threads = 0
@@ -185,7 +191,7 @@ def run_wrk(base: str, ev: dict[str, Any], buyers: int, concurrency: int, thread
         raise SystemExit("wrk gave no summary:\n" + out + "".join(other_stderr))
     result = dict(json.loads(match.group(1)))
     result["stopped_early"] = done_threads == threads
-    return result
+    return result, other_stderr
 
 
 async def httpx_load(base: str, ev: dict[str, Any], buyers: int, concurrency: int) -> dict[str, Any]:

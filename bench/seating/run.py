@@ -30,7 +30,6 @@ import json
 import math
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -52,6 +51,7 @@ from run import (  # type: ignore[import-not-found]  # noqa: E402  (bench/flash_
     sign_up_organiser,
     start_product,
     stop_product,
+    wrk_until_done,
 )
 
 LUA = HERE / "seats.lua"
@@ -215,25 +215,7 @@ def run_wrk(
     }
     cmd = ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", "600s", "--timeout", "120s", "--latency"]
     cmd += ["-s", str(LUA), base]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stderr is not None and proc.stdout is not None
-    done_threads = 0
-    other: list[str] = []
-    for line in proc.stderr:
-        if line.startswith("VG-THREAD-DONE"):
-            done_threads += 1
-            if done_threads == threads:
-                proc.send_signal(signal.SIGINT)
-        else:
-            other.append(line)
-    out = proc.stdout.read()
-    if proc.wait() != 0:
-        raise SystemExit(f"wrk failed ({proc.returncode}):\n{out}{''.join(other)}")
-    match = re.search(r"^JSON (.*)$", out, re.M)
-    if not match:
-        raise SystemExit("wrk gave no summary:\n" + out + "".join(other))
-    result = dict(json.loads(match.group(1)))
-    result["stopped_early"] = done_threads == threads
+    result, other = wrk_until_done(cmd, env, threads)
     result["other_samples"] = [line.strip() for line in other if line.startswith("VG-OTHER")]
     return result
 

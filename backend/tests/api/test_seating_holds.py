@@ -5,6 +5,7 @@ job, payment marks seats sold and tickets carry them, cancellation frees them, b
 from __future__ import annotations
 
 import asyncio
+import random
 import uuid
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
@@ -15,6 +16,16 @@ from tests.api.helpers import assert_problem
 from tests.api.sales_helpers import counters, expire_hold, held_in_orders, organiser_with_event, scalar
 from tests.api.seating_helpers import hold, seat_map, seated_event
 from tests.conftest import Api
+from voelgoed.domain.catalog.inventory import utcnow
+from voelgoed.domain.seating.best import best_seats
+from voelgoed.domain.seating.holds import (
+    SeatHoldRequest,
+    _best_seats,
+    _rows_of_nearest_blocks,
+    as_free,
+    free_seats,
+    load_seating,
+)
 
 
 async def _pay(buyer: Api, held: dict[str, object]) -> None:
@@ -262,3 +273,44 @@ async def test_a_rush_of_best_available_buyers_sells_each_seat_once(
     assert await counters(engine, seated.ticket_type["id"]) == (100, 18, 0)
     owners = await scalar(engine, "SELECT count(DISTINCT order_id) FROM event_seat WHERE status = 'held'")
     assert owners == 9
+
+
+async def test_best_available_in_sql_chooses_what_the_rule_chooses_from_every_free_seat(
+    client: Api, new_client: Callable[[], Api], engine: AsyncEngine
+) -> None:
+    """holds.py finds the nearest blocks in PostgreSQL and lets best_seats choose among those rows'
+    seats: on a symmetric plan (ties left and right) with seats taken at random, for every quantity
+    (together, and none together: nearest one by one), the same seats as best_seats over every free
+    seat of the category."""
+    seated = await seated_event(client, rows=8, seats=12)
+    event_id = uuid.UUID(str(seated.event["id"]))
+    every = [str(s["id"]) for r in seated.plan["sections"][0]["rows"] for s in r["seats"]]
+    rng = random.Random(15)
+    narrowed = 0
+    for _ in range(6):
+        async with engine.connect() as conn:
+            seating = await load_seating(conn, event_id)
+            now = utcnow()
+            category_id = seating.category_ids_by_key["A"]
+            free = await free_seats(conn, event_id, [category_id], now)
+            for n in range(1, 11):
+                rule = best_seats([as_free(r) for r in free], n, seating.focus)
+                if rule is None:
+                    continue
+                near = await _rows_of_nearest_blocks(conn, event_id, category_id, n, seating.focus, now)
+                narrowed += bool(near) and len(near) < 8
+                if near:  # the rows read instead of every free seat hold the rule's block
+                    assert {s.row_id for s in rule} <= set(near), n
+                request = SeatHoldRequest(event_id=event_id, category="A", quantity=n)
+                chosen = await _best_seats(conn, request, seating, now)
+                assert [c.event_seat_id for c in chosen] == [s.event_seat_id for s in rule], n
+        taken = set(await seat_map_ids(new_client(), seated.slug, every))
+        pick = rng.sample([s for s in every if s not in taken], 10)
+        for i in range(0, 10, 2):
+            assert (await hold(new_client(), seated.slug, pick[i : i + 2])).status_code == 201
+    assert narrowed > 10
+
+
+async def seat_map_ids(http: Api, slug: str, every: list[str]) -> list[str]:
+    """The seats not shown available (held, sold, blocked)."""
+    return [s for s, code in zip(every, await seat_map(http, slug), strict=True) if code != "a"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from tests.api.helpers import assert_problem, make_venue
 from tests.api.sales_helpers import add_type, organiser_with_event, reserve
@@ -80,6 +81,33 @@ async def test_a_plan_in_use_keeps_its_version_and_changes_make_a_new_one(client
     in_place = (await client.put(f"{base}/{new['id']}", json=plan_doc(rows=2, seats=2))).json()
     assert in_place["id"] == new["id"] and in_place["version"] == 2 and in_place["seat_count"] == 4
     assert (await client.delete(f"{base}/{new['id']}")).status_code == 204
+
+
+async def test_buyers_see_a_plan_replaced_in_place_while_no_event_sold_it(client: Api) -> None:
+    """The buyers' plan document is kept per plan version (plans.py's event_plan): a version replaced
+    in place (no event used it then) and sold again shows its new seats, never the kept ones."""
+    seated = await seated_event(client)
+    base = client.org(f"/venues/{seated.venue_id}/seating-plans")
+    public = f"/api/public/events/{seated.slug}/seating"
+
+    def seats(read: dict[str, Any]) -> int:
+        return sum(len(r["seats"]) for s in read["plan"]["sections"] for r in s.get("rows") or [])
+
+    assert seats((await client.get(public)).json()) == 18
+    event_url = client.org(f"/events/{seated.event['id']}/seating")
+    other = await create_plan(client, seated.venue_id, plan_doc(rows=2, seats=2, name="Other"))
+    mapping = [{"category": "A", "ticket_type_id": seated.ticket_type["id"]}]
+    assert (await client.put(event_url, json={"plan_id": other["id"], "categories": mapping})).status_code == 200
+    assert seats((await client.get(public)).json()) == 4
+    # the same name, size and seat count (nothing of the plan's own row changes), one seat renamed
+    doc = plan_doc()
+    doc["sections"][0]["rows"][0]["seats"][0]["label"] = "1a"
+    in_place = (await client.put(f"{base}/{seated.plan['id']}", json=doc)).json()
+    assert in_place["id"] == seated.plan["id"] and in_place["version"] == 1
+    assert (await client.put(event_url, json={"plan_id": in_place["id"], "categories": mapping})).status_code == 200
+    read = (await client.get(public)).json()
+    assert read["plan"]["id"] == seated.plan["id"] and seats(read) == 18
+    assert read["plan"]["sections"][0]["rows"][0]["seats"][0]["label"] == "1a"
 
 
 async def test_event_mapping_rules_and_blocking(client: Api) -> None:

@@ -16,28 +16,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from voelgoed.auth.permissions import Access, access
-from voelgoed.domain.catalog.inventory import TT, utcnow
+from voelgoed.domain.catalog.inventory import utcnow
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.availability import invalidate_availability
 from voelgoed.domain.orders.holds import HoldResult
-from voelgoed.domain.orders.models import LINE, ORD
+from voelgoed.domain.orders.models import ORD
 from voelgoed.domain.orders.pricing import Amounts, PricedLine
 from voelgoed.domain.orders.schemas import reservation_read
 from voelgoed.domain.seating import availability
 from voelgoed.domain.seating.holds import (
-    _SEAT_COLUMNS,
-    _SEAT_JOIN,
-    ES,
     HeldSeat,
     SeatHoldRequest,
     SeatHoldResult,
     SeatsTaken,
+    event_seats,
     hold_seats,
     nearest_free,
     seat_conflict,
+    seats_of_order,
 )
-from voelgoed.domain.seating.models import EventSeatCategory, EventSeating, SeatCategory, SeatingPlan
-from voelgoed.domain.seating.plans import plan_document
+from voelgoed.domain.seating.plans import event_plan
 from voelgoed.domain.seating.schemas import (
     PublicSeatCategoryRead,
     PublicSeatingRead,
@@ -66,14 +64,7 @@ async def _replay(conn: AsyncConnection, event_id: uuid.UUID, key: str) -> SeatH
         return None
     if order.event_id != event_id:
         raise Conflict("This Idempotency-Key was already used for a different reservation.")
-    seats = (
-        await conn.execute(
-            select(*_SEAT_COLUMNS, LINE.c.ticket_type_id, LINE.c.unit_price_cents)
-            .select_from(_SEAT_JOIN.join(LINE, LINE.c.event_seat_id == ES.c.id))
-            .where(LINE.c.order_id == order.id)
-            .order_by(ES.c.position)
-        )
-    ).all()
+    seats = await seats_of_order(conn, order.id)
     per_type: dict[uuid.UUID, PricedLine] = {}
     for s in seats:
         line = per_type.setdefault(s.ticket_type_id, PricedLine(s.ticket_type_id, 0, s.unit_price_cents))
@@ -118,24 +109,13 @@ class PublicSeatingController(Controller):
         event sells no reserved seats."""
         await _limit(request, redis, settings)
         event = await _event(db_session, slug)
-        seating = await db_session.scalar(select(EventSeating).where(EventSeating.event_id == event.id))
-        if seating is None:
+        found = await event_plan(db_session, event.id)
+        if found is None:
             raise NotFound("This event has no seating plan.")
-        plan = await db_session.scalar(select(SeatingPlan).where(SeatingPlan.id == seating.plan_id))
-        assert plan is not None
-        mapped = (
-            await db_session.execute(
-                select(SeatCategory.key, SeatCategory.name, SeatCategory.color, TT.c.id, TT.c.price_cents)
-                .join(EventSeatCategory, EventSeatCategory.category_id == SeatCategory.id)
-                .join(TT, TT.c.id == EventSeatCategory.ticket_type_id)
-                .where(EventSeatCategory.event_id == event.id)
-                .order_by(SeatCategory.key)
-            )
-        ).all()
         return PublicSeatingRead(
             event_id=event.id,
-            plan=await plan_document(db_session, plan),
-            categories=[PublicSeatCategoryRead(m[0], m[1], m[2], m[3], m[4]) for m in mapped],
+            plan=found.document,
+            categories=[PublicSeatCategoryRead(m[0], m[1], m[2], m[3], m[4]) for m in found.categories],
         )
 
     @get("/seating/availability", operation_id="getPublicSeatAvailability", opt=access(Access.PUBLIC))
@@ -254,13 +234,7 @@ async def _taken_answer(engine: Any, event_id: uuid.UUID, asked: list[uuid.UUID]
     """409 with the taken seats and, for them, the nearest free seats (a fresh read: the hold's
     transaction rolled back)."""
     async with engine.connect() as conn:
-        rows = (
-            await conn.execute(
-                select(*_SEAT_COLUMNS)
-                .select_from(_SEAT_JOIN)
-                .where(ES.c.event_id == event_id, ES.c.seat_id.in_(taken.taken))
-            )
-        ).all()
-        alternatives = await nearest_free(conn, event_id, list(rows), set(asked), utcnow())
+        rows = await event_seats(conn, event_id, taken.taken)
+        alternatives = await nearest_free(conn, event_id, rows, set(asked), utcnow())
     names = ", ".join(f"{r.row_label}{r.label}" for r in rows) or "seats"
-    return seat_conflict(f"Sorry, {names} {'was' if len(rows) == 1 else 'were'} just taken.", list(rows), alternatives)
+    return seat_conflict(f"Sorry, {names} {'was' if len(rows) == 1 else 'were'} just taken.", rows, alternatives)

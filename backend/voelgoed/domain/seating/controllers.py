@@ -19,7 +19,7 @@ from voelgoed.domain.audit.services import AuditService
 from voelgoed.domain.orders.availability import invalidate_availability
 from voelgoed.domain.seating import availability
 from voelgoed.domain.seating.event_seating import EventSeatingService
-from voelgoed.domain.seating.plan_format import MAX_PLAN_BODY_BYTES, SeatingPlanDocument, check_plan, without_ids
+from voelgoed.domain.seating.plan_format import MAX_PLAN_BODY_BYTES, SeatingPlanDocument, without_ids
 from voelgoed.domain.seating.plans import SeatingPlanService
 from voelgoed.domain.seating.schemas import (
     EventSeatingAssign,
@@ -116,7 +116,6 @@ class SeatingPlanController(Controller):
 
         A version an event sells (or an older version) is never changed: the answer is then the
         lineage's next version, with a new id. A version no event uses is replaced in place."""
-        check_plan(data)
         plan = await plans.replace(venue_id, plan_id, data)
         return plan_summary(plan, bool(await plans.in_use([plan.id])))
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voelgoed.domain.catalog import inventory
@@ -219,20 +219,88 @@ async def load_seating(conn: AsyncConnection, event_id: uuid.UUID) -> Seating:
     )
 
 
-async def free_seats(
-    conn: AsyncConnection, event_id: uuid.UUID, category_ids: list[uuid.UUID], now: datetime
-) -> list[Any]:
-    """The event's seats of these categories that a hold may take now (rows with labels)."""
+async def event_seats(conn: AsyncConnection, event_id: uuid.UUID, seat_ids: list[uuid.UUID]) -> list[Any]:
+    """The event's seats of these plan seat ids (rows with labels), whatever their status."""
     return list(
         (
             await conn.execute(
                 select(*_SEAT_COLUMNS)
                 .select_from(_SEAT_JOIN)
-                .where(ES.c.event_id == event_id, ES.c.category_id.in_(category_ids), TAKEABLE),
-                {"now": now},
+                .where(ES.c.event_id == event_id, ES.c.seat_id.in_(seat_ids))
             )
         ).all()
     )
+
+
+async def free_seats(
+    conn: AsyncConnection,
+    event_id: uuid.UUID,
+    category_ids: list[uuid.UUID],
+    now: datetime,
+    row_ids: list[uuid.UUID] | None = None,
+) -> list[Any]:
+    """The event's seats of these categories that a hold may take now (rows with labels); only
+    those of `row_ids` when given."""
+    query = (
+        select(*_SEAT_COLUMNS)
+        .select_from(_SEAT_JOIN)
+        .where(ES.c.event_id == event_id, ES.c.category_id.in_(category_ids), TAKEABLE)
+    )
+    if row_ids is not None:
+        query = query.where(SEAT.c.row_id.in_(row_ids))
+    return list((await conn.execute(query, {"now": now})).all())
+
+
+# Blocks whose centre is within this many plan units of the nearest block's are all handed to
+# best_seats: far more than PostgreSQL's and Python's float arithmetic can differ, so the block
+# best_seats would choose from every free seat is always among them (its distances are rounded
+# to 1e-6 before comparing).
+_NEAR_BLOCK_MARGIN = 1e-3
+
+
+async def _rows_of_nearest_blocks(
+    conn: AsyncConnection,
+    event_id: uuid.UUID,
+    category_id: uuid.UUID,
+    n: int,
+    focus: tuple[float, float],
+    now: datetime,
+) -> list[uuid.UUID]:
+    """The rows holding a block of `n` free seats together (best.py's rule 1) whose centre is
+    nearest the focus (rule 2, within _NEAR_BLOCK_MARGIN); [] when no row has `n` together.
+    In SQL, so a hold reads a few rows' seats instead of every free seat of the category while
+    it holds the event's lock. A run of free seats in a row is `row_index - row_number()`
+    (consecutive row_index, nothing taken, blocked or missing between); each window of `n` in a run
+    is a block."""
+    free = (
+        select(
+            SEAT.c.row_id,
+            SEAT.c.row_index,
+            SEAT.c.x,
+            SEAT.c.y,
+            (SEAT.c.row_index - func.row_number().over(partition_by=SEAT.c.row_id, order_by=SEAT.c.row_index)).label(
+                "run"
+            ),
+        )
+        .select_from(ES.join(SEAT, SEAT.c.id == ES.c.seat_id))
+        .where(ES.c.event_id == event_id, ES.c.category_id == category_id, TAKEABLE)
+        .subquery("free")
+    )
+
+    def over_block(f: Any) -> Any:
+        return f.over(partition_by=(free.c.row_id, free.c.run), order_by=free.c.row_index, rows=(0, n - 1))
+
+    windows = select(
+        free.c.row_id,
+        over_block(func.count()).label("size"),
+        over_block(func.avg(free.c.x)).label("cx"),
+        over_block(func.avg(free.c.y)).label("cy"),
+    ).subquery("windows")
+    distance = func.sqrt(func.power(windows.c.cx - focus[0], 2) + func.power(windows.c.cy - focus[1], 2))
+    blocks = select(windows.c.row_id, distance.label("d")).where(windows.c.size == n).cte("blocks")
+    nearest = select(func.min(blocks.c.d)).scalar_subquery()
+    query = select(blocks.c.row_id).distinct().where(blocks.c.d <= nearest + _NEAR_BLOCK_MARGIN)
+    return list((await conn.scalars(query, {"now": now})).all())
 
 
 def as_free(row: Any) -> FreeSeat:
@@ -289,14 +357,7 @@ async def _chosen_seats(conn: AsyncConnection, r: SeatHoldRequest, seating: Seat
         if seat_id in first:
             raise Unprocessable.field(f"seat_ids.{i}", "This seat is listed twice.")
         first[seat_id] = i
-    rows = {
-        row.seat_id: row
-        for row in (
-            await conn.execute(
-                select(*_SEAT_COLUMNS).select_from(_SEAT_JOIN).where(ES.c.event_id == r.event_id, ES.c.seat_id.in_(ids))
-            )
-        ).all()
-    }
+    rows = {row.seat_id: row for row in await event_seats(conn, r.event_id, ids)}
     for seat_id, i in first.items():
         if seat_id not in rows:
             raise Unprocessable.field(f"seat_ids.{i}", "Not a seat of this event.")
@@ -321,7 +382,10 @@ async def _best_seats(conn: AsyncConnection, r: SeatHoldRequest, seating: Seatin
     if quantity > MAX_SEATS_PER_REQUEST:
         raise Unprocessable.field("best_available.quantity", f"At most {MAX_SEATS_PER_REQUEST} seats per order.")
     _check_type(seating.types_by_category[category_id], quantity, "best_available.quantity", now)
-    rows = await free_seats(conn, r.event_id, [category_id], now)
+    near = await _rows_of_nearest_blocks(conn, r.event_id, category_id, quantity, seating.focus, now)
+    # Only the rows that hold the nearest blocks (their free seats, for best_seats to choose among);
+    # when no row has `quantity` together, every free seat of the category (rule 3).
+    rows = await free_seats(conn, r.event_id, [category_id], now, row_ids=near or None)
     picked = best_seats([as_free(row) for row in rows], quantity, seating.focus)
     if picked is None:
         left = len(rows)
@@ -466,12 +530,13 @@ async def _move_counters(
 
 
 async def seats_of_order(conn: AsyncConnection, order_id: uuid.UUID) -> list[Any]:
-    """The seats an order's lines hold or bought (section_name, row_label, label), in map order:
-    what the checkout and order pages show."""
+    """The seats an order's lines hold or bought (section_name, row_label, label, with the line's
+    ticket_type_id and unit_price_cents), in map order: what the checkout and order pages show
+    and what a replayed hold answers."""
     return list(
         (
             await conn.execute(
-                select(*_SEAT_COLUMNS)
+                select(*_SEAT_COLUMNS, LINE.c.ticket_type_id, LINE.c.unit_price_cents)
                 .select_from(_SEAT_JOIN.join(LINE, LINE.c.event_seat_id == ES.c.id))
                 .where(LINE.c.order_id == order_id)
                 .order_by(ES.c.position)

@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import builtins
 import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.domain.audit.services import AuditService
+from voelgoed.domain.catalog.inventory import TT, utcnow
 from voelgoed.domain.seating.models import (
+    EventSeatCategory,
     EventSeating,
     Seat,
     SeatCategory,
@@ -97,8 +102,8 @@ class SeatingPlanService:
     async def replace(self, venue_id: uuid.UUID, plan_id: uuid.UUID, doc: SeatingPlanDocument) -> SeatingPlan:
         """The plan's new contents: in place when no event sells this version and it is the
         newest; else as the lineage's next version (answered; the old one stays as it was)."""
-        current = await self.get(venue_id, plan_id)
         check_plan(doc)
+        current = await self.get(venue_id, plan_id)
         newest = await self.db.scalar(
             select(func.max(SeatingPlan.version)).where(SeatingPlan.lineage_id == current.lineage_id)
         )
@@ -113,6 +118,7 @@ class SeatingPlanService:
             self.db.add(plan)
         else:
             plan = current
+            plan.updated_at = utcnow()  # new contents under the same id: event_plan's cache key moves
             for model in (Seat, SeatRow, SeatSection, SeatCategory):
                 await self.db.execute(delete(model).where(model.plan_id == plan.id))
         self._describe(plan, doc)
@@ -277,3 +283,52 @@ async def plan_document(db: AsyncSession, plan: SeatingPlan) -> SeatingPlanDocum
             for s in sections
         ],
     )
+
+
+@dataclass
+class EventPlan:
+    """What a seated event's buyers see of its plan (getPublicSeatingPlan, the seat picker)."""
+
+    document: SeatingPlanDocument
+    # The categories on sale, by key: rows of (key, name, color, ticket type id, price_cents).
+    categories: list[Any]
+
+
+async def event_plan(db: AsyncSession, event_id: uuid.UUID) -> EventPlan | None:
+    """The event's plan version and its categories on sale; None when it sells no reserved seats."""
+    seating = await db.scalar(select(EventSeating).where(EventSeating.event_id == event_id))
+    if seating is None:
+        return None
+    plan = await db.scalar(select(SeatingPlan).where(SeatingPlan.id == seating.plan_id))
+    assert plan is not None
+    mapped = (
+        await db.execute(
+            select(SeatCategory.key, SeatCategory.name, SeatCategory.color, TT.c.id, TT.c.price_cents)
+            .join(EventSeatCategory, EventSeatCategory.category_id == SeatCategory.id)
+            .join(TT, TT.c.id == EventSeatCategory.ticket_type_id)
+            .where(EventSeatCategory.event_id == event_id)
+            .order_by(SeatCategory.key)
+        )
+    ).all()
+    return EventPlan(document=await _sold_plan_document(db, plan), categories=list(mapped))
+
+
+# The documents of plan versions events sell, per process (the seat picker and its map read one
+# per request; a stadium's is 50,000 seats). Keyed by the version's id and updated_at: its contents
+# change only by an in-place replace, which moves updated_at, so an entry is never stale, and each
+# process fills its own. Read-only: callers must not change a document they get.
+_DOCUMENTS: OrderedDict[tuple[uuid.UUID, datetime], SeatingPlanDocument] = OrderedDict()
+_DOCUMENTS_KEPT = 4  # a 50,000-seat document is some 15 MB of objects
+
+
+async def _sold_plan_document(db: AsyncSession, plan: SeatingPlan) -> SeatingPlanDocument:
+    key = (plan.id, plan.updated_at)
+    doc = _DOCUMENTS.get(key)
+    if doc is None:
+        doc = await plan_document(db, plan)
+        _DOCUMENTS[key] = doc
+        while len(_DOCUMENTS) > _DOCUMENTS_KEPT:
+            _DOCUMENTS.popitem(last=False)
+    else:
+        _DOCUMENTS.move_to_end(key)
+    return doc

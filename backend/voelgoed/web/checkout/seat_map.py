@@ -33,8 +33,7 @@ from voelgoed.domain.catalog.inventory import TT
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.seating import availability
 from voelgoed.domain.seating.holds import seats_of_order
-from voelgoed.domain.seating.models import EventSeatCategory, EventSeating, SeatCategory, SeatingPlan
-from voelgoed.domain.seating.plans import plan_document
+from voelgoed.domain.seating.plans import event_plan
 from voelgoed.lib import i18n
 from voelgoed.lib.templates import money
 
@@ -108,22 +107,11 @@ class Picker:
 
 async def load_picker(db: AsyncSession, redis: Redis, event: Event, *, cache: bool) -> Picker | None:
     """The event's plan with live status; None when the event sells no reserved seats."""
-    seating = await db.scalar(select(EventSeating).where(EventSeating.event_id == event.id))
-    if seating is None:
+    found_plan = await event_plan(db, event.id)
+    if found_plan is None:
         return None
-    plan = await db.scalar(select(SeatingPlan).where(SeatingPlan.id == seating.plan_id))
-    assert plan is not None
-    doc = await plan_document(db, plan)
-    mapped = (
-        await db.execute(
-            select(SeatCategory.key, SeatCategory.name, SeatCategory.color, TT.c.id, TT.c.price_cents)
-            .join(EventSeatCategory, EventSeatCategory.category_id == SeatCategory.id)
-            .join(TT, TT.c.id == EventSeatCategory.ticket_type_id)
-            .where(EventSeatCategory.event_id == event.id)
-            .order_by(SeatCategory.key)
-        )
-    ).all()
-    categories = [PickerCategory(m[0], m[1], m[2], m[3], m[4]) for m in mapped]
+    doc = found_plan.document
+    categories = [PickerCategory(m[0], m[1], m[2], m[3], m[4]) for m in found_plan.categories]
     on_sale = {c.key for c in categories}
     found = await availability.seat_map(await db.connection(), redis, event.id, cache=cache)
     status = found.status if found is not None else ""
