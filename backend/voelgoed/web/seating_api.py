@@ -25,15 +25,14 @@ from voelgoed.domain.orders.pricing import Amounts, PricedLine
 from voelgoed.domain.orders.schemas import reservation_read
 from voelgoed.domain.seating import availability
 from voelgoed.domain.seating.holds import (
-    HeldSeat,
     SeatHoldRequest,
     SeatHoldResult,
     SeatsTaken,
     event_seats,
+    held_seats_of_order,
     hold_seats,
     nearest_free,
     seat_conflict,
-    seats_of_order,
 )
 from voelgoed.domain.seating.plans import event_plan
 from voelgoed.domain.seating.schemas import (
@@ -64,10 +63,10 @@ async def _replay(conn: AsyncConnection, event_id: uuid.UUID, key: str) -> SeatH
         return None
     if order.event_id != event_id:
         raise Conflict("This Idempotency-Key was already used for a different reservation.")
-    seats = await seats_of_order(conn, order.id)
+    seats = await held_seats_of_order(conn, order.id)
     per_type: dict[uuid.UUID, PricedLine] = {}
     for s in seats:
-        line = per_type.setdefault(s.ticket_type_id, PricedLine(s.ticket_type_id, 0, s.unit_price_cents))
+        line = per_type.setdefault(s.ticket_type_id, PricedLine(s.ticket_type_id, 0, s.price_cents))
         line.quantity += 1
     hold = HoldResult(
         order_id=order.id,
@@ -83,15 +82,7 @@ async def _replay(conn: AsyncConnection, event_id: uuid.UUID, key: str) -> SeatH
         ),
         replayed=True,
     )
-    return SeatHoldResult(
-        hold=hold,
-        seats=[
-            HeldSeat(
-                s.seat_id, s.event_seat_id, s.section_name, s.row_label, s.label, s.ticket_type_id, s.unit_price_cents
-            )
-            for s in seats
-        ],
-    )
+    return SeatHoldResult(hold=hold, seats=seats)
 
 
 class PublicSeatingController(Controller):

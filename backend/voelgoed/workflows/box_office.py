@@ -26,20 +26,16 @@ from voelgoed.domain.orders.machines import OrderLifecycle
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.seating.holds import (
-    _SEAT_COLUMNS,
-    _SEAT_JOIN,
-    ES,
     HeldSeat,
     SeatHoldRequest,
     SeatsTaken,
+    event_seats,
+    held_seats_of_order,
     hold_seats,
-    seats_of_order,
 )
-from voelgoed.domain.webhooks import payloads
 from voelgoed.domain.webhooks.event_types import WebhookEventType
-from voelgoed.domain.webhooks.outbox_sql import record as record_webhook
 from voelgoed.lib.problems import Conflict, FieldError, NotFound
-from voelgoed.workflows.checkout import CompletionResult, _clean_buyer, complete_checkout
+from voelgoed.workflows.checkout import CompletionResult, clean_buyer, complete_checkout, record_order_event
 
 PROVIDER = "manual"  # the ledger's name for money the organiser handled outside any provider
 
@@ -75,7 +71,7 @@ async def allocate_seats(
     event = await db.scalar(select(Event).where(Event.id == event_id))  # tenant-scoped: org B gets 404
     if event is None:
         raise NotFound("No such event.")
-    name, email, _ = _clean_buyer(buyer_name, buyer_email, None)
+    name, email, _ = clean_buyer(buyer_name, buyer_email, None)
     key = _stored_key(organization_id, idempotency_key) if idempotency_key else None
     if key is not None:
         # Requests with one key take turns (until commit): a double click waits for the first
@@ -85,7 +81,9 @@ async def allocate_seats(
         if earlier is not None:
             if earlier.event_id != event_id:
                 raise Conflict("This Idempotency-Key was already used for another event's allocation.")
-            return Allocation(order=earlier, seats=await _seats(db, earlier), completion=None)
+            return Allocation(
+                order=earlier, seats=await held_seats_of_order(await db.connection(), earlier.id), completion=None
+            )
     if event.status != "published":
         raise Conflict("Publish the event before allocating seats.")
     conn = await db.connection()
@@ -110,13 +108,7 @@ async def allocate_seats(
         amount_cents=order.total_cents,
     )
     db.add(tx)
-    await db.flush()
-    await record_webhook(
-        db,
-        organization_id=order.organization_id,
-        event_type=WebhookEventType.ORDER_CREATED,
-        data=payloads.order(db, order.id),
-    )
+    await record_order_event(db, order, WebhookEventType.ORDER_CREATED)  # flushes the transaction first
     completion = await complete_checkout(
         db,
         transaction_id=tx.id,
@@ -142,43 +134,9 @@ async def allocate_seats(
     return Allocation(order=order, seats=held.seats, completion=completion)
 
 
-async def _seats(db: AsyncSession, order: Order) -> list[HeldSeat]:
-    from voelgoed.domain.orders.models import LINE
-
-    rows = await seats_of_order(await db.connection(), order.id)
-    lines = {
-        r.event_seat_id: r
-        for r in (
-            await db.execute(
-                select(LINE.c.event_seat_id, LINE.c.ticket_type_id, LINE.c.unit_price_cents).where(
-                    LINE.c.order_id == order.id
-                )
-            )
-        ).all()
-    }
-    return [
-        HeldSeat(
-            r.seat_id,
-            r.event_seat_id,
-            r.section_name,
-            r.row_label,
-            r.label,
-            lines[r.event_seat_id].ticket_type_id,
-            lines[r.event_seat_id].unit_price_cents,
-        )
-        for r in rows
-    ]
-
-
 async def _taken(db: AsyncSession, event_id: uuid.UUID, taken: SeatsTaken) -> Conflict:
     """409 naming each seat another order holds or bought (read before the rollback)."""
-    rows = (
-        await db.execute(
-            select(*_SEAT_COLUMNS, ES.c.status)
-            .select_from(_SEAT_JOIN)
-            .where(ES.c.event_id == event_id, ES.c.seat_id.in_(taken.taken))
-        )
-    ).all()
+    rows = await event_seats(await db.connection(), event_id, taken.taken)
     word = {"held": "held by another order", "sold": "sold"}
     names = [f"{r.section_name} row {r.row_label} seat {r.label}" for r in rows]
     detail = "; ".join(f"{n} is {word.get(r.status, r.status)}" for n, r in zip(names, rows, strict=True))

@@ -163,7 +163,7 @@ async def cancel_order(db: AsyncSession, *, reference: str, token: str | None) -
     assert inv is not None
     order = await _relock(db, order.id)
     OrderLifecycle(order).send("cancel")  # 409 unless reserved / awaiting payment
-    await _record_order(db, order, WebhookEventType.ORDER_CANCELLED)
+    await record_order_event(db, order, WebhookEventType.ORDER_CANCELLED)
     if seat_sales.seats_of_lines(order.lines):
         await seat_sales.release_seats(conn, order.id)  # reserved seats: on sale again at once
     counts = _line_counts(order)
@@ -187,7 +187,7 @@ class CheckoutStarted:
     redirect: PaymentRedirect
 
 
-def _clean_buyer(name: str, email: str, phone: str | None) -> tuple[str, str, str | None]:
+def clean_buyer(name: str, email: str, phone: str | None) -> tuple[str, str, str | None]:
     name = " ".join(name.split())
     phone = clean_phone(phone)
     if not name:
@@ -223,7 +223,7 @@ async def start_checkout(
     from voelgoed.domain.payments.providers import get_provider
     from voelgoed.domain.payments.services import provider_setup
 
-    name, email, phone = _clean_buyer(buyer_name, buyer_email, buyer_phone)
+    name, email, phone = clean_buyer(buyer_name, buyer_email, buyer_phone)
     order = await order_for_buyer(db, reference, token, lock=True)
     if order.status == "paid":
         raise Conflict("This order is already paid.")
@@ -283,7 +283,7 @@ async def start_checkout(
         PaymentLifecycle(tx).send("begin")
     await db.flush()
     if created:
-        await _record_order(db, order, WebhookEventType.ORDER_CREATED)
+        await record_order_event(db, order, WebhookEventType.ORDER_CREATED)
     return CheckoutStarted(order=order, transaction=tx, redirect=redirect)
 
 
@@ -480,8 +480,9 @@ async def _issue(db: AsyncSession, order: Order) -> list[Any]:
     return list(await issue_for_order(db, order))
 
 
-async def _record_order(db: AsyncSession, order: Order, event_type: WebhookEventType) -> None:
-    """A webhook event about the order, in this transaction (nothing built when nobody listens)."""
+async def record_order_event(db: AsyncSession, order: Order, event_type: WebhookEventType) -> None:
+    """A webhook event about the order, in this transaction (nothing built when nobody listens).
+    Every order event of the workflows goes through here (the box office too)."""
     await db.flush()
     await record_webhook(
         db, organization_id=order.organization_id, event_type=event_type, data=payloads.order(db, order.id)

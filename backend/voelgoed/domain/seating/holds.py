@@ -220,11 +220,12 @@ async def load_seating(conn: AsyncConnection, event_id: uuid.UUID) -> Seating:
 
 
 async def event_seats(conn: AsyncConnection, event_id: uuid.UUID, seat_ids: list[uuid.UUID]) -> list[Any]:
-    """The event's seats of these plan seat ids (rows with labels), whatever their status."""
+    """The event's seats of these plan seat ids (rows with labels and their status), whatever
+    their status."""
     return list(
         (
             await conn.execute(
-                select(*_SEAT_COLUMNS)
+                select(*_SEAT_COLUMNS, ES.c.status)
                 .select_from(_SEAT_JOIN)
                 .where(ES.c.event_id == event_id, ES.c.seat_id.in_(seat_ids))
             )
@@ -543,3 +544,11 @@ async def seats_of_order(conn: AsyncConnection, order_id: uuid.UUID) -> list[Any
             )
         ).all()
     )
+
+
+async def held_seats_of_order(conn: AsyncConnection, order_id: uuid.UUID) -> list[HeldSeat]:
+    """An order's seats as a hold answers them (a replayed hold, a repeated box-office request)."""
+    return [
+        HeldSeat(s.seat_id, s.event_seat_id, s.section_name, s.row_label, s.label, s.ticket_type_id, s.unit_price_cents)
+        for s in await seats_of_order(conn, order_id)
+    ]
