@@ -37,7 +37,6 @@ from voelgoed.domain.seating.holds import (
 )
 from voelgoed.domain.webhooks import payloads
 from voelgoed.domain.webhooks.event_types import WebhookEventType
-from voelgoed.domain.webhooks.outbox_sql import record as record_webhook
 from voelgoed.lib.problems import Conflict, FieldError, NotFound
 from voelgoed.workflows.checkout import CompletionResult, _clean_buyer, complete_checkout
 
@@ -111,11 +110,8 @@ async def allocate_seats(
     )
     db.add(tx)
     await db.flush()
-    await record_webhook(
-        db,
-        organization_id=order.organization_id,
-        event_type=WebhookEventType.ORDER_CREATED,
-        data=payloads.order(db, order.id),
+    await payloads.record_order_event(
+        db, WebhookEventType.ORDER_CREATED, organization_id=order.organization_id, order_id=order.id
     )
     completion = await complete_checkout(
         db,
