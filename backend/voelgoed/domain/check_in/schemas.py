@@ -153,6 +153,20 @@ class OfflineUploadResult(msgspec.Struct):
     server_time: datetime
 
 
+# A gate rule's seat sections (the plan's section keys), as stored and as read back.
+GateSections = Annotated[
+    list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
+    msgspec.Meta(
+        max_length=200,
+        description=(
+            "Seated events: only seats in these sections (the plan's section keys) pass; "
+            "tickets without a seat are not limited by it; null: every section."
+        ),
+        examples=[["stalls", "balcony"]],
+    ),
+]
+
+
 class GateRuleIn(msgspec.Struct, forbid_unknown_fields=True):
     """What one gate allows."""
 
@@ -163,20 +177,7 @@ class GateRuleIn(msgspec.Struct, forbid_unknown_fields=True):
         Annotated[list[uuid.UUID], msgspec.Meta(description="Only tickets of these types pass; null: every type.")]
         | None
     ) = None
-    sections: (
-        Annotated[
-            list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
-            msgspec.Meta(
-                max_length=200,
-                description=(
-                    "Seated events: only seats in these sections (the plan's section keys) pass; "
-                    "tickets without a seat are not limited by it; null: every section."
-                ),
-                examples=[["stalls", "balcony"]],
-            ),
-        ]
-        | None
-    ) = None
+    sections: GateSections | None = None
 
 
 class CheckinConfigUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -238,20 +239,7 @@ class GateRuleRead(msgspec.Struct):
         ]
         | None
     )
-    sections: (
-        Annotated[
-            list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
-            msgspec.Meta(
-                max_length=200,
-                description=(
-                    "Seated events: only seats in these sections (the plan's section keys) pass; "
-                    "tickets without a seat are not limited by it; null: every section."
-                ),
-                examples=[["stalls", "balcony"]],
-            ),
-        ]
-        | None
-    ) = None
+    sections: GateSections | None = None
 
 
 class SeatSectionChoice(msgspec.Struct):
