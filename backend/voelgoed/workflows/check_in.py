@@ -24,8 +24,9 @@ from voelgoed.db.driver import driver_connection
 from voelgoed.domain.check_in import rules as check_in_rules
 from voelgoed.domain.check_in.offline_records import serial_hash
 from voelgoed.domain.check_in.schemas import AdmittedInfo, ScanVerdict, TicketInfo
+from voelgoed.domain.seating.labels import SeatLabel
 from voelgoed.domain.tickets import payload as ticket_payload
-from voelgoed.domain.tickets.schemas import SeatRead
+from voelgoed.domain.tickets.schemas import seat_read
 from voelgoed.domain.webhooks.check_in_payloads import checked_in_data
 from voelgoed.domain.webhooks.event_types import WebhookEventType
 from voelgoed.domain.webhooks.outbox_sql import record as record_webhook
@@ -162,9 +163,7 @@ def _ticket_info(serial: bytes, type_id: Any, type_name: Any, holder: Any, seat:
         ticket_type_id=type_id,
         ticket_type_name=type_name,
         holder_name=holder,
-        seat=SeatRead(section=seat[1], row=seat[2], seat=seat[3], section_key=seat[0])
-        if seat is not None and seat[0] is not None
-        else None,
+        seat=seat_read(SeatLabel(*seat)) if seat is not None and seat[0] is not None else None,
     )
 
 

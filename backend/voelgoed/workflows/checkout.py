@@ -44,7 +44,6 @@ from voelgoed.domain.tickets.issuing import issue_for_order
 from voelgoed.domain.tickets.jobs import enqueue_delivery
 from voelgoed.domain.webhooks import payloads
 from voelgoed.domain.webhooks.event_types import WebhookEventType
-from voelgoed.domain.webhooks.outbox_sql import record as record_webhook
 from voelgoed.domain.webhooks.recording import record_each, subscribers
 from voelgoed.lib.contact import clean_phone, is_phone, normalise_email
 from voelgoed.lib.metrics import count_hold, count_sale
@@ -483,10 +482,7 @@ async def _issue(db: AsyncSession, order: Order) -> list[Any]:
 async def record_order_event(db: AsyncSession, order: Order, event_type: WebhookEventType) -> None:
     """A webhook event about the order, in this transaction (nothing built when nobody listens).
     Every order event of the workflows goes through here (the box office too)."""
-    await db.flush()
-    await record_webhook(
-        db, organization_id=order.organization_id, event_type=event_type, data=payloads.order(db, order.id)
-    )
+    await payloads.record_order_event(db, event_type, organization_id=order.organization_id, order_id=order.id)
 
 
 async def _record_paid(db: AsyncSession, order: Order) -> None:
@@ -502,14 +498,7 @@ async def _record_paid(db: AsyncSession, order: Order) -> None:
         items=[payloads.order(db, order.id)],
         subs=subs,
     )
-    if WebhookEventType.TICKET_ISSUED in subs:
-        await record_each(
-            db,
-            organization_id=order.organization_id,
-            event_type=WebhookEventType.TICKET_ISSUED,
-            items=await payloads.tickets_data(db, order),
-            subs=subs,
-        )
+    await payloads.record_ticket_events(db, order, WebhookEventType.TICKET_ISSUED, subs)
 
 
 async def _record_success(db: AsyncSession, order: Order) -> None:

@@ -48,8 +48,7 @@ from voelgoed.domain.tickets.models import Ticket
 from voelgoed.domain.waiting_list.jobs import enqueue_offer_run
 from voelgoed.domain.webhooks import payloads
 from voelgoed.domain.webhooks.event_types import WebhookEventType
-from voelgoed.domain.webhooks.outbox_sql import record as record_webhook
-from voelgoed.domain.webhooks.recording import record_each, subscribers
+from voelgoed.domain.webhooks.recording import subscribers
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
 from voelgoed.workflows.payment_confirmation import ATTEMPTS, is_lock_conflict
 
@@ -114,13 +113,7 @@ async def _record_voided(db: AsyncSession, order: Order, ticket_ids: list[uuid.U
     subs = await subscribers(db, order.organization_id, [WebhookEventType.TICKET_VOIDED])
     if subs:
         await db.flush()
-        await record_each(
-            db,
-            organization_id=order.organization_id,
-            event_type=WebhookEventType.TICKET_VOIDED,
-            items=await payloads.tickets_data(db, order, ticket_ids),
-            subs=subs,
-        )
+        await payloads.record_ticket_events(db, order, WebhookEventType.TICKET_VOIDED, subs, ticket_ids)
 
 
 def _method(provider: str, wanted: str | None) -> str:
@@ -237,12 +230,8 @@ async def cancel_paid_order(
         )
     voided = await _void(db, inv, order, await services.order_tickets(db, order.id))
     OrderLifecycle(order).send("cancel_paid")
-    await db.flush()
-    await record_webhook(
-        db,
-        organization_id=order.organization_id,
-        event_type=WebhookEventType.ORDER_CANCELLED,
-        data=payloads.order(db, order.id),
+    await payloads.record_order_event(
+        db, WebhookEventType.ORDER_CANCELLED, organization_id=order.organization_id, order_id=order.id
     )
     outcomes.audit(
         db,

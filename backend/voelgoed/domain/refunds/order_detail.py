@@ -20,17 +20,12 @@ from voelgoed.domain.orders.schemas import payment_transaction_read
 from voelgoed.domain.payments.models import PaymentTransaction
 from voelgoed.domain.refunds import services as refund_services
 from voelgoed.domain.refunds.schemas import refund_brief
-from voelgoed.domain.tickets.issuing import listed_tickets, order_tickets
-from voelgoed.domain.tickets.schemas import OrderDetailRead, TicketRead, ticket_read
+from voelgoed.domain.tickets.issuing import ListedTicket, listed_tickets
+from voelgoed.domain.tickets.schemas import OrderDetailRead, ticket_read
 
 
-async def _tickets(db: AsyncSession, order_id: uuid.UUID) -> list[TicketRead]:
-    # in the order the buyer's page, PDF and e-mail use
-    return [ticket_read(t) for t in await listed_tickets(db, order_id)]
-
-
-async def _answers(db: AsyncSession, order: Order) -> list[AnswerRead]:
-    ticket_ids = {(t.order_line_id, t.position): t.id for t in await order_tickets(db, order.id)}
+async def _answers(db: AsyncSession, order: Order, tickets: list[ListedTicket]) -> list[AnswerRead]:
+    ticket_ids = {(t.ticket.order_line_id, t.ticket.position): t.ticket.id for t in tickets}
     type_of_line = {line.id: line.ticket_type_id for line in order.lines}
     return [answer_read(a, q, ticket_ids, type_of_line) for a, q in await answers_of_order(db, order.id)]
 
@@ -44,6 +39,7 @@ async def order_detail_read(db: AsyncSession, order_id: uuid.UUID) -> OrderDetai
     payments = await db.scalars(
         select(PaymentTransaction).where(PaymentTransaction.order_id == o.id).order_by(PaymentTransaction.created_at)
     )
+    tickets = await listed_tickets(db, o.id)  # in the order the buyer's page, PDF and e-mail use
     return OrderDetailRead(
         id=o.id,
         reference=o.reference,
@@ -68,10 +64,10 @@ async def order_detail_read(db: AsyncSession, order_id: uuid.UUID) -> OrderDetai
         created_at=o.created_at,
         lines=summary.lines,
         payments=[payment_transaction_read(p) for p in payments],
-        tickets=await _tickets(db, o.id),
+        tickets=[ticket_read(t) for t in tickets],
         refunded_cents=o.refunded_cents,
         refund_pending_cents=o.refund_pending_cents,
         left_to_refund_cents=refund_services.left_to_refund(o),
         refunds=[refund_brief(r) for r in await refund_services.refunds_of_order(db, o.id)],
-        answers=await _answers(db, o),
+        answers=await _answers(db, o, tickets),
     )

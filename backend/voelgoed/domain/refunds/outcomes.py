@@ -18,7 +18,7 @@ from voelgoed.domain.refunds import services
 from voelgoed.domain.refunds.models import Refund
 from voelgoed.domain.webhooks import payloads
 from voelgoed.domain.webhooks.event_types import WebhookEventType
-from voelgoed.domain.webhooks.outbox_sql import DataSource, record
+from voelgoed.domain.webhooks.outbox_sql import record
 
 
 def audit(
@@ -87,7 +87,9 @@ async def succeed(
     await db.flush()
     await _record(db, refund, WebhookEventType.REFUND_SUCCEEDED)
     if order.status == "refunded" and status_before != "refunded":  # this refund completed the order's
-        await _record(db, refund, WebhookEventType.ORDER_REFUNDED)
+        await payloads.record_order_event(
+            db, WebhookEventType.ORDER_REFUNDED, organization_id=order.organization_id, order_id=order.id
+        )
 
 
 async def fail(db: AsyncSession, refund: Refund, reason: str, *, actor: uuid.UUID | None = None) -> None:
@@ -107,11 +109,5 @@ async def fail(db: AsyncSession, refund: Refund, reason: str, *, actor: uuid.UUI
 
 
 async def _record(db: AsyncSession, refund: Refund, event_type: WebhookEventType) -> None:
-    """The webhook event of this outcome, in the caller's transaction: refund.* carries the
-    refund (getRefund), order.refunded the order (getOrder)."""
-    data: DataSource = (
-        payloads.order(db, refund.order_id)
-        if event_type is WebhookEventType.ORDER_REFUNDED
-        else payloads.refund(refund)
-    )
-    await record(db, organization_id=refund.organization_id, event_type=event_type, data=data)
+    """refund.* in the caller's transaction, carrying the refund as getRefund answers it."""
+    await record(db, organization_id=refund.organization_id, event_type=event_type, data=payloads.refund(refund))

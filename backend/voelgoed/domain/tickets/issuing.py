@@ -47,7 +47,7 @@ class ListedTicket:
 _TICKET_ORDER = (TicketType.sort_order, TicketType.name, TicketType.id, OrderLine.id, Ticket.position)
 
 
-async def listed_tickets(db: AsyncSession, order_id: uuid.UUID) -> list[ListedTicket]:
+async def _ticket_rows(db: AsyncSession, order_id: uuid.UUID) -> list[tuple[Ticket, str]]:
     rows = await db.execute(
         select(Ticket, TicketType.name)
         .join(OrderLine, OrderLine.id == Ticket.order_line_id)
@@ -56,7 +56,11 @@ async def listed_tickets(db: AsyncSession, order_id: uuid.UUID) -> list[ListedTi
         .order_by(*_TICKET_ORDER)
         .execution_options(**UNSCOPED)
     )
-    listed = list(rows.tuples())
+    return list(rows.tuples())
+
+
+async def listed_tickets(db: AsyncSession, order_id: uuid.UUID) -> list[ListedTicket]:
+    listed = await _ticket_rows(db, order_id)
     seats = await seat_labels(db, (ticket.event_seat_id for ticket, _ in listed))  # no query for GA orders
     return [
         ListedTicket(ticket, name, seats.get(ticket.event_seat_id) if ticket.event_seat_id else None)
@@ -65,7 +69,8 @@ async def listed_tickets(db: AsyncSession, order_id: uuid.UUID) -> list[ListedTi
 
 
 async def order_tickets(db: AsyncSession, order_id: uuid.UUID) -> list[Ticket]:
-    return [t.ticket for t in await listed_tickets(db, order_id)]
+    """The tickets alone, in the same order (no seat labels: issuing and refunds need none)."""
+    return [ticket for ticket, _ in await _ticket_rows(db, order_id)]
 
 
 async def issue_for_order(db: AsyncSession, order: Order) -> list[Ticket]:

@@ -26,6 +26,9 @@ from voelgoed.domain.refunds.order_detail import order_detail_read
 from voelgoed.domain.refunds.schemas import RefundRead, refund_read
 from voelgoed.domain.tickets.issuing import listed_tickets
 from voelgoed.domain.tickets.schemas import OrderDetailRead, TicketRead, ticket_read
+from voelgoed.domain.webhooks.event_types import WebhookEventType
+from voelgoed.domain.webhooks.outbox_sql import Subscribers, record
+from voelgoed.domain.webhooks.recording import record_each
 
 
 class TicketEventData(msgspec.Struct):
@@ -48,6 +51,15 @@ def order(db: AsyncSession, order_id: uuid.UUID) -> Callable[[], Awaitable[Order
     return build
 
 
+async def record_order_event(
+    db: AsyncSession, event_type: WebhookEventType, *, organization_id: uuid.UUID, order_id: uuid.UUID
+) -> None:
+    """An order.* event in the caller's transaction, its data the order as getOrder answers it
+    after the change (flushed first); nothing is built when nobody subscribes."""
+    await db.flush()
+    await record(db, organization_id=organization_id, event_type=event_type, data=order(db, order_id))
+
+
 async def tickets_data(
     db: AsyncSession, o: Order, ticket_ids: Iterable[uuid.UUID] | None = None
 ) -> list[TicketEventData]:
@@ -58,6 +70,26 @@ async def tickets_data(
         for t in await listed_tickets(db, o.id)
         if wanted is None or t.ticket.id in wanted
     ]
+
+
+async def record_ticket_events(
+    db: AsyncSession,
+    o: Order,
+    event_type: WebhookEventType,
+    subs: Subscribers,
+    ticket_ids: Iterable[uuid.UUID] | None = None,
+) -> int:
+    """ticket.* per ticket of the order (those of `ticket_ids`, else all), to the endpoints
+    `recording.subscribers()` found for the type; nothing read when there are none."""
+    if not subs.get(event_type):
+        return 0
+    return await record_each(
+        db,
+        organization_id=o.organization_id,
+        event_type=event_type,
+        items=await tickets_data(db, o, ticket_ids),
+        subs=subs,
+    )
 
 
 def refund(r: Refund) -> Callable[[], Awaitable[RefundRead]]:
