@@ -41,12 +41,15 @@ from voelgoed.workflows.event_cancellation_jobs import (
     send_event_cancelled_email,
 )
 from voelgoed.workflows.personal_data_jobs import PERSONAL_DATA_SWEEP_CRON
-from voelgoed.workflows.waiting_list_jobs import OFFER_WAITING_LISTS_CRON, offer_waiting_list
+from voelgoed.workflows.waiting_list_jobs import OFFER_WAITING_LISTS_CRON
 
 __all__ = ["CRON_JOBS", "FUNCTIONS", "QUEUE_NAME", "make_queue", "make_request_queue", "worker_settings"]
 
 log = logging.getLogger("voelgoed.worker")
 
+# Jobs enqueued by name. A cron job's function is not listed again: SAQ registers both lists by
+# name in no fixed order, and the plain function could replace the claiming wrapper (once_per_tick),
+# which already runs an unscheduled enqueue (`offer_waiting_list(event_id=...)`) unclaimed.
 FUNCTIONS: list[Any] = [
     send_email,
     deliver_order_tickets,
@@ -56,7 +59,6 @@ FUNCTIONS: list[Any] = [
     process_refund,
     notify_refund,
     refund_late_payment,
-    offer_waiting_list,
     send_event_reminder,
 ]
 # Jobs that build large native buffers (WeasyPrint, CSV chunks): their freed memory goes back to

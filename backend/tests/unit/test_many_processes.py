@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from saq import Worker
 
 from voelgoed.db import pooler
 from voelgoed.settings import SettingsError, load_settings
-from voelgoed.worker import CRON_JOBS, tick_of
+from voelgoed.worker import CRON_JOBS, FUNCTIONS, make_queue, tick_of
 
 BASE = {"SECRET_KEY": "unit-test-secret", "DATABASE_URL": "postgresql://u:p@pgbouncer:6432/voelgoed"}
 
@@ -51,3 +52,13 @@ def test_every_cron_job_claims_its_tick() -> None:
     names = {cron.function.__qualname__ for cron in CRON_JOBS}
     assert {"release_expired_holds", "build_dashboard_snapshots", "sweep_refunds"} <= names
     assert all(hasattr(cron.function, "__wrapped__") for cron in CRON_JOBS)  # worker.once_per_tick
+
+
+def test_a_worker_runs_the_claiming_wrapper_of_every_cron_job() -> None:
+    # SAQ registers `functions` and the cron jobs' functions by name from one set, in no fixed
+    # order: a plain function of the same name as a cron job replaced the claiming wrapper in some
+    # worker processes, and their scheduled runs then ran unclaimed (twice per tick, unlogged).
+    cron_names = {cron.function.__qualname__ for cron in CRON_JOBS}
+    assert not cron_names & {f.__qualname__ for f in FUNCTIONS}
+    worker = Worker(make_queue("redis://127.0.0.1:1"), functions=FUNCTIONS, cron_jobs=CRON_JOBS)
+    assert all(worker.functions[cron.function.__qualname__] is cron.function for cron in CRON_JOBS)
