@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.helpers import assert_problem
@@ -17,14 +18,16 @@ from tests.api.sales_helpers import counters, expire_hold, held_in_orders, organ
 from tests.api.seating_helpers import hold, seat_map, seated_event
 from tests.conftest import Api
 from voelgoed.domain.catalog.inventory import utcnow
+from voelgoed.domain.seating import allocation
+from voelgoed.domain.seating.allocation import allocate_seats
 from voelgoed.domain.seating.best import best_seats
 from voelgoed.domain.seating.holds import (
     SeatHoldRequest,
-    _best_seats,
-    _rows_of_nearest_blocks,
+    SeatHoldResult,
     as_free,
     free_seats,
     load_seating,
+    ranked_rows,
 )
 
 
@@ -276,39 +279,56 @@ async def test_a_rush_of_best_available_buyers_sells_each_seat_once(
 
 
 async def test_best_available_in_sql_chooses_what_the_rule_chooses_from_every_free_seat(
-    client: Api, new_client: Callable[[], Api], engine: AsyncEngine
+    client: Api, new_client: Callable[[], Api], engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """holds.py finds the nearest blocks in PostgreSQL and lets best_seats choose among those rows'
-    seats: on a symmetric plan (ties left and right) with seats taken at random, for every quantity
-    (together, and none together: nearest one by one), the same seats as best_seats over every free
-    seat of the category."""
+    """allocation.py ranks the rows of the nearest blocks in PostgreSQL and lets best.py choose among
+    those rows' seats: on a symmetric plan (ties left and right) with seats taken at random, for
+    every quantity (together, and none together: nearest one by one), a hold gets the same seats as
+    best_seats over every free seat of the category; and a batch of holds gets what the rule gives
+    one request after the other."""
+    monkeypatch.setattr(allocation, "_ROWS_MARGIN", 0)  # read as few rows as can be: more reads, more ties
     seated = await seated_event(client, rows=8, seats=12)
     event_id = uuid.UUID(str(seated.event["id"]))
     every = [str(s["id"]) for r in seated.plan["sections"][0]["rows"] for s in r["seats"]]
     rng = random.Random(15)
-    narrowed = 0
     for _ in range(6):
         async with engine.connect() as conn:
             seating = await load_seating(conn, event_id)
             now = utcnow()
             category_id = seating.category_ids_by_key["A"]
-            free = await free_seats(conn, event_id, [category_id], now)
+            free = [as_free(r) for r in await free_seats(conn, event_id, [category_id], now)]
             for n in range(1, 11):
-                rule = best_seats([as_free(r) for r in free], n, seating.focus)
+                rule = best_seats(free, n, seating.focus)
                 if rule is None:
                     continue
-                near = await _rows_of_nearest_blocks(conn, event_id, category_id, n, seating.focus, now)
-                narrowed += bool(near) and len(near) < 8
-                if near:  # the rows read instead of every free seat hold the rule's block
-                    assert {s.row_id for s in rule} <= set(near), n
-                request = SeatHoldRequest(event_id=event_id, category="A", quantity=n)
-                chosen = await _best_seats(conn, request, seating, now)
-                assert [c.event_seat_id for c in chosen] == [s.event_seat_id for s in rule], n
+                ranked = await ranked_rows(conn, event_id, category_id, n, seating.focus, now, limit=None)
+                together = len({s.row_id for s in rule}) == 1 and rule[-1].row_index - rule[0].row_index == n - 1
+                assert bool(ranked) == together, n  # rows ranked only when some row has n together
+                assert await _allocated(engine, event_id, [n]) == [[s.event_seat_id for s in rule]], n
+            # Four requests in one batch: the rule applied one after the other.
+            left, expected = list(free), []
+            for n in (2, 3, 2, 4):
+                picked = best_seats(left, n, seating.focus) or []
+                expected.append([s.event_seat_id for s in picked])
+                left = [s for s in left if s not in picked]
+            assert await _allocated(engine, event_id, [2, 3, 2, 4]) == expected
         taken = set(await seat_map_ids(new_client(), seated.slug, every))
         pick = rng.sample([s for s in every if s not in taken], 10)
         for i in range(0, 10, 2):
             assert (await hold(new_client(), seated.slug, pick[i : i + 2])).status_code == 201
-    assert narrowed > 10
+
+
+async def _allocated(engine: AsyncEngine, event_id: uuid.UUID, quantities: list[int]) -> list[list[uuid.UUID]]:
+    """The seats one batch of best-available holds of category A gets (rolled back after)."""
+    async with engine.connect() as conn:
+        tx = await conn.begin()
+        try:
+            out = await allocate_seats(
+                conn, event_id, [SeatHoldRequest(event_id=event_id, category="A", quantity=n) for n in quantities]
+            )
+        finally:
+            await tx.rollback()
+    return [[s.event_seat_id for s in o.seats] if isinstance(o, SeatHoldResult) else [] for o in out]
 
 
 async def seat_map_ids(http: Api, slug: str, every: list[str]) -> list[str]:

@@ -12,16 +12,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 from redis.asyncio import Redis
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.catalog.inventory import utcnow
 from voelgoed.domain.events.models import Event
-from voelgoed.domain.orders.availability import invalidate_availability
-from voelgoed.domain.orders.holds import HoldResult
-from voelgoed.domain.orders.models import ORD
-from voelgoed.domain.orders.pricing import Amounts, PricedLine
 from voelgoed.domain.orders.schemas import reservation_read
 from voelgoed.domain.seating import availability
 from voelgoed.domain.seating.holds import (
@@ -29,8 +24,6 @@ from voelgoed.domain.seating.holds import (
     SeatHoldResult,
     SeatsTaken,
     event_seats,
-    held_seats_of_order,
-    hold_seats,
     nearest_free,
     seat_conflict,
 )
@@ -43,10 +36,12 @@ from voelgoed.domain.seating.schemas import (
     SeatReservationRead,
     held_seat_read,
 )
+from voelgoed.domain.seating.seat_batcher import SeatHoldBatcher
 from voelgoed.lib.metrics import count_hold
 from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
 from voelgoed.settings import Settings
 from voelgoed.web.buyer_api import IDEMPOTENCY_HEADER, _engine, _event_id_for, _idempotency_key, _limit, _slugs
+from voelgoed.workflows.checkout import get_batcher
 
 
 async def _event(db: AsyncSession, slug: str) -> Event:
@@ -54,35 +49,6 @@ async def _event(db: AsyncSession, slug: str) -> Event:
     if event is None:
         raise NotFound("No such event.")
     return event
-
-
-async def _replay(conn: AsyncConnection, event_id: uuid.UUID, key: str) -> SeatHoldResult | None:
-    """The order an earlier request with this Idempotency-Key made (its token is not shown again)."""
-    order = (await conn.execute(select(ORD).where(ORD.c.idempotency_key == key))).first()
-    if order is None:
-        return None
-    if order.event_id != event_id:
-        raise Conflict("This Idempotency-Key was already used for a different reservation.")
-    seats = await held_seats_of_order(conn, order.id)
-    per_type: dict[uuid.UUID, PricedLine] = {}
-    for s in seats:
-        line = per_type.setdefault(s.ticket_type_id, PricedLine(s.ticket_type_id, 0, s.price_cents))
-        line.quantity += 1
-    hold = HoldResult(
-        order_id=order.id,
-        organization_id=order.organization_id,
-        event_id=order.event_id,
-        reference=order.reference,
-        access_token=None,
-        status=order.status,
-        hold_expires_at=order.hold_expires_at,
-        lines=list(per_type.values()),
-        amounts=Amounts(
-            order.subtotal_cents, order.discount_cents, order.total_cents, order.vat_cents, order.vat_rate_bp
-        ),
-        replayed=True,
-    )
-    return SeatHoldResult(hold=hold, seats=seats)
 
 
 class PublicSeatingController(Controller):
@@ -179,19 +145,10 @@ class PublicSeatingController(Controller):
 async def place_seat_hold(
     engine: Any, redis: Redis, event_id: uuid.UUID, data: SeatReservationCreate, key: str | None, settings: Settings
 ) -> SeatHoldResult:
-    """Hold seats for a buyer: what createSeatReservation does, shared with the checkout site's
-    seat picker (web/checkout/seat_pages.py). Raises the same problems (404, 409 with
+    """Hold seats for a buyer through the process's seat batcher (domain/seating/seat_batcher.py):
+    what createSeatReservation does, shared with the checkout site's seat picker
+    (web/checkout/seat_pages.py). Raises the same problems (404, 409 with
     `taken_seats`/`alternatives`, 422)."""
-    result = await _hold(engine, event_id, data, key, settings)
-    if not result.hold.replayed:
-        count_hold(made=True)
-        await invalidate_availability(redis, event_id)
-    return result
-
-
-async def _hold(
-    engine: Any, event_id: uuid.UUID, data: SeatReservationCreate, key: str | None, settings: Settings
-) -> SeatHoldResult:
     hold = SeatHoldRequest(
         event_id=event_id,
         seat_ids=data.seat_ids,
@@ -202,23 +159,16 @@ async def _hold(
         hold_minutes=settings.limits.hold_minutes,
     )
     try:
-        async with engine.begin() as conn:
-            replayed = await _replay(conn, event_id, key) if key else None
-            return replayed or await hold_seats(conn, hold)
+        result: SeatHoldResult = await get_batcher(engine, settings, redis, SeatHoldBatcher).submit(hold)
     except SeatsTaken as taken:
         count_hold(made=False)
         raise await _taken_answer(engine, event_id, data.seat_ids or [], taken) from None
-    except IntegrityError:
-        if key is None:
-            raise
-        async with engine.connect() as conn:  # the same key raced us: answer its order
-            found = await _replay(conn, event_id, key)
-        if found is None:
-            raise
-        return found
     except (Unprocessable, Conflict):
         count_hold(made=False)
         raise
+    if not result.hold.replayed:
+        count_hold(made=True)
+    return result
 
 
 async def _taken_answer(engine: Any, event_id: uuid.UUID, asked: list[uuid.UUID], taken: SeatsTaken) -> Conflict:

@@ -2,7 +2,7 @@
 a complimentary ticket), issue #15.
 
 No path of its own for the money or the tickets: the seats are taken by the seat-hold service
-(domain/seating/holds.py, with `box_office=True`: blocked seats too, no sales window or per-order
+(domain/seating/allocation.py, with `box_office=True`: blocked seats too, no sales window or per-order
 limits; `comp=True` prices every seat at 0 cents), the buyer's details are set on the order, and
 the order is paid through the checkout's completion (`complete_checkout`) with a payment
 transaction of provider `manual` (money taken outside any provider, or none for a comp). So the
@@ -25,13 +25,13 @@ from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.machines import OrderLifecycle
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.payments.models import PaymentTransaction
+from voelgoed.domain.seating.allocation import hold_seats
 from voelgoed.domain.seating.holds import (
     HeldSeat,
     SeatHoldRequest,
     SeatsTaken,
     event_seats,
     held_seats_of_order,
-    hold_seats,
 )
 from voelgoed.domain.webhooks.event_types import WebhookEventType
 from voelgoed.lib.problems import Conflict, FieldError, NotFound

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 from saq import Queue
@@ -53,7 +53,8 @@ from voelgoed.settings import Settings
 log = logging.getLogger(__name__)
 
 
-_batchers: dict[int, HoldBatcher] = {}
+_batchers: dict[tuple[int, type[HoldBatcher]], HoldBatcher] = {}
+B = TypeVar("B", bound=HoldBatcher)
 
 
 def _engine_of(db: AsyncSession | AsyncEngine) -> AsyncEngine:
@@ -65,11 +66,17 @@ def _engine_of(db: AsyncSession | AsyncEngine) -> AsyncEngine:
     raise RuntimeError("reserve() needs a session bound to an AsyncEngine")
 
 
-def get_batcher(engine: AsyncEngine, settings: Settings, redis: Redis | None = None) -> HoldBatcher:
-    """The process's group-commit batcher for this database (created on first use)."""
-    batcher = _batchers.get(id(engine))
-    if batcher is None or batcher.engine is not engine:
-        batcher = HoldBatcher(
+def get_batcher(
+    engine: AsyncEngine,
+    settings: Settings,
+    redis: Redis | None = None,
+    kind: type[B] = HoldBatcher,  # type: ignore[assignment]
+) -> B:
+    """The process's group-commit batcher of this kind (GA holds; seat holds: domain/seating/
+    seat_batcher.py) for this database, created on first use."""
+    batcher = _batchers.get((id(engine), kind))
+    if not isinstance(batcher, kind) or batcher.engine is not engine:
+        batcher = kind(
             engine,
             window_ms=settings.limits.reserve_batch_window_ms,
             max_batch=settings.limits.reserve_batch_max,
@@ -81,7 +88,7 @@ def get_batcher(engine: AsyncEngine, settings: Settings, redis: Redis | None = N
                 lock_timeout_ms=settings.database.lock_timeout_ms,
             ),
         )
-        _batchers[id(engine)] = batcher
+        _batchers[(id(engine), kind)] = batcher
     elif batcher.redis is None and redis is not None:
         batcher.redis = redis
     return batcher

@@ -40,6 +40,13 @@ def best_seats(free: Sequence[FreeSeat], n: int, focus: tuple[float, float]) -> 
     """The best `n` of `free` (see the module's rule), or None when fewer than `n` are free."""
     if n < 1 or len(free) < n:
         return None
+    found = best_block(free, n, focus)
+    return found[0] if found is not None else nearest_singles(free, n, focus)
+
+
+def best_block(free: Sequence[FreeSeat], n: int, focus: tuple[float, float]) -> tuple[list[FreeSeat], float] | None:
+    """Rules 1 and 2: the block of `n` together whose centre is nearest the focus, with that
+    distance (rounded as compared); None when no row of `free` has `n` together."""
     rows: dict[uuid.UUID, list[FreeSeat]] = defaultdict(list)
     for seat in free:
         rows[seat.row_id].append(seat)
@@ -58,8 +65,11 @@ def best_seats(free: Sequence[FreeSeat], n: int, focus: tuple[float, float]) -> 
             score = (round(_distance(cx, cy, focus), 6), block[0].row_rank, block[0].row_index)
             if best is None or score < best:
                 best, chosen = score, block
-    if chosen is not None:
-        return chosen
+    return None if chosen is None or best is None else (chosen, best[0])
+
+
+def nearest_singles(free: Sequence[FreeSeat], n: int, focus: tuple[float, float]) -> list[FreeSeat]:
+    """Rule 3: the `n` free seats nearest the focus, one by one, in map order."""
     ranked = sorted(free, key=lambda s: (round(_distance(s.x, s.y, focus), 6), s.row_rank, s.row_index))
     return sorted(ranked[:n], key=lambda s: (s.row_rank, s.row_index))
 

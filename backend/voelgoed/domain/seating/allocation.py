@@ -1,0 +1,380 @@
+"""Seat holds in batches: many buyers' seat holds of one event in ONE transaction.
+
+Seat holds go through the same group-commit batcher as general-admission holds (orders/holds.py's
+HoldBatcher; seat_batcher.py): concurrent requests for one event share one transaction, one lock
+of the event's inventory row and one commit, which is what lets an on-sale go faster than
+PostgreSQL can hand one hot row from transaction to transaction. Inside that transaction
+(`allocate_seats`), in the house lock order (catalog/inventory.py): the inventory row, the ticket
+types (id order), then, in memory and in arrival order, each request's seats:
+
+- chosen seats: read once for the whole batch (with whether each is takeable now: holds.py's
+  TAKEABLE), each request checked (in this plan, each once, on sale, within limits) and refused
+  with SeatsTaken when one of its seats is not free or went to an earlier request of the batch;
+- best available: the rows holding the nearest blocks, ranked in SQL (holds.ranked_rows), their
+  free seats read once per batch and category and shared by the batch's requests; a request takes
+  a block from them only when no unread row can hold a nearer one (else more rows are read);
+- the ticket types' room (the locked counters), releasing the event's expired holds once before
+  saying no, as GA holds do.
+
+Then one INSERT of the orders, one of the lines, ONE conditional UPDATE of every seat won
+(holds.py's TAKEABLE again: the guarantee, whatever was read) whose row count must be the number
+of seats, and the counters once. A request that is refused does not touch the others; when the
+batch transaction fails (the UPDATE found a seat gone, a race on an Idempotency-Key), the
+batcher retries each request alone, where the failure is that request's answer.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from voelgoed.domain.catalog import inventory
+from voelgoed.domain.catalog.inventory import utcnow
+from voelgoed.domain.orders import expiry
+from voelgoed.domain.orders.holds import EVENT_FOR_HOLD, HoldResult
+from voelgoed.domain.orders.models import LINE, ORD
+from voelgoed.domain.orders.pricing import PricedLine, totals
+from voelgoed.domain.orders.services import new_access_token, new_reference
+from voelgoed.domain.seating.best import FreeSeat, best_block, nearest_singles
+from voelgoed.domain.seating.holds import (
+    MAX_SEATS_PER_REQUEST,
+    NEAR_BLOCK_MARGIN,
+    TAKE_SEATS,
+    HeldSeat,
+    SeatHoldRequest,
+    SeatHoldResult,
+    Seating,
+    SeatsTaken,
+    as_free,
+    event_seats_now,
+    free_seats,
+    load_seating,
+    ranked_rows,
+)
+from voelgoed.lib.problems import AppError, Conflict, FieldError, NotFound, Unprocessable
+
+# Rows of nearest blocks read per best-available request of a batch, plus a margin for blocks the
+# batch's earlier requests took (more are read when those run out).
+_ROWS_PER_REQUEST = 1
+_ROWS_MARGIN = 8
+
+
+@dataclass
+class _Candidates:
+    """Free seats of the nearest rows for one (category, quantity) in this batch."""
+
+    seats: list[FreeSeat]
+    rows: list[Any]  # the free seats' rows (labels), by event_seat_id below
+    by_id: dict[uuid.UUID, Any]
+    bound: float  # no unread row has a block nearer than this (inf: every row was read)
+    limit: int | None
+
+
+@dataclass
+class _SeatBatch:
+    event: Any
+    inv: inventory.InventoryRow
+    seating: Seating
+    left: dict[uuid.UUID, int]  # per ticket type: quantity - reserved - sold (locked rows)
+    now: datetime
+    chosen_rows: dict[uuid.UUID, Any] = field(default_factory=dict)  # plan seat id -> seat row
+    taken: set[uuid.UUID] = field(default_factory=set)  # event_seat ids won in this batch
+    candidates: dict[tuple[uuid.UUID, int], _Candidates] = field(default_factory=dict)
+    wanted_best: Counter[tuple[uuid.UUID, int]] = field(default_factory=Counter)
+    released: bool = False
+
+
+async def hold_seats(conn: AsyncConnection, r: SeatHoldRequest) -> SeatHoldResult:
+    """One seat hold in the caller's transaction (the box office's; it must roll back on any
+    exception). Raises 404 (no such event on sale, no seating), 422 (bad seats, limits), 409
+    (SeatsTaken; nothing left in the category; the ticket type's quantity reached)."""
+    outcome = (await allocate_seats(conn, r.event_id, [r]))[0]
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+async def allocate_seats(
+    conn: AsyncConnection, event_id: uuid.UUID, requests: list[SeatHoldRequest], *, replays: Any = None
+) -> list[SeatHoldResult | BaseException]:
+    """Process a batch of seat holds for one event inside the caller's transaction: one answer per
+    request. Raises (the whole batch fails) only when the final seat UPDATE or a counter refuses
+    what the locked rows allowed, or on a database error."""
+    now = utcnow()
+    event = (await conn.execute(EVENT_FOR_HOLD, {"event_id": event_id})).first()
+    if event is None or event.status != "published":
+        return [NotFound("No such event, or it is not on sale.") for _ in requests]
+    if event.ends_at <= now:
+        return [Unprocessable("This event has ended; tickets are no longer sold.") for _ in requests]
+    try:
+        seating = await load_seating(conn, event_id)
+    except NotFound as exc:
+        return [exc for _ in requests]
+    inv = await inventory.lock_inventory(conn, event_id)  # lock 1: before any seat or counter
+    assert inv is not None
+    types = await inventory.lock_type_rows(conn, event_id)  # lock 2, id order
+    b = _SeatBatch(event, inv, seating, {t.id: t.quantity - t.reserved - t.sold for t in types}, now)
+    asked = [s for r in requests if r.seat_ids for s in r.seat_ids[:MAX_SEATS_PER_REQUEST]]
+    if asked:
+        b.chosen_rows = {row.seat_id: row for row in await event_seats_now(conn, event_id, list(set(asked)), now)}
+    for r in requests:
+        if r.seat_ids is None:
+            b.wanted_best[(seating.category_ids_by_key.get(r.category or "", uuid.UUID(int=0)), r.quantity or 0)] += 1
+    replayed: dict[str, SeatHoldResult] = await replays(conn, requests) if replays else {}
+
+    outcomes: list[SeatHoldResult | BaseException] = []
+    orders: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
+    takes: list[tuple[uuid.UUID, uuid.UUID, datetime, bool]] = []  # event seat, order, until, box office
+    won: dict[uuid.UUID, Any] = {}  # event seat id -> its row
+    per_type: Counter[uuid.UUID] = Counter()
+    for r in requests:
+        if r.idempotency_key and r.idempotency_key in replayed:
+            outcomes.append(replayed[r.idempotency_key])
+            continue
+        try:
+            chosen = _chosen(b, r) if r.seat_ids is not None else await _best(conn, b, r)
+            wanted = Counter(seating.types_by_category[s.category_id].id for s in chosen)
+            await _make_room(conn, b, wanted)
+        except (AppError, SeatsTaken) as exc:
+            outcomes.append(exc.with_traceback(None))  # no traceback: it would hold this frame
+            continue
+        result, order_row, line_rows = _order(b, r, chosen)
+        for s in chosen:
+            b.taken.add(s.event_seat_id)
+            won[s.event_seat_id] = s
+            takes.append((s.event_seat_id, result.hold.order_id, result.hold.hold_expires_at, r.box_office))
+        for tt_id, n in wanted.items():
+            b.left[tt_id] -= n
+            per_type[tt_id] += n
+        outcomes.append(result)
+        orders.append(order_row)
+        lines.extend(line_rows)
+
+    if orders:
+        await conn.execute(insert(ORD), orders)
+        await conn.execute(insert(LINE), lines)
+        ids, owners, untils, box = (list(c) for c in zip(*takes, strict=True))
+        took = {
+            row.id
+            for row in await conn.execute(
+                TAKE_SEATS,
+                {"b_event": event_id, "ids": ids, "owners": owners, "untils": untils, "box": box, "now": now},
+            )
+        }
+        if len(took) != len(ids):  # someone took a seat between the read and now: retried alone
+            raise SeatsTaken([won[i].seat_id for i in ids if i not in took])
+        try:
+            await inventory.move_event_counters(conn, inv, sum(per_type.values()), 0)
+            await inventory.move_type_counters(conn, {t: (n, 0) for t, n in per_type.items()})
+        except inventory.StockShort:  # a shared quota ran out (not in the room check)
+            raise _sold_out() from None
+    return outcomes
+
+
+def _sold_out() -> Conflict:
+    return Conflict(
+        "Not enough tickets left for these seats: the seats' ticket type or the event is sold out.",
+        errors=[FieldError(field="seat_ids", message="The ticket type of these seats is sold out.")],
+    )
+
+
+def _check_type(tt: Any, count: int, at: str, now: datetime) -> None:
+    if tt.sales_start_at is not None and now < tt.sales_start_at:
+        raise Unprocessable.field(at, f"Sales for {tt.name} have not started.")
+    if tt.sales_end_at is not None and now >= tt.sales_end_at:
+        raise Unprocessable.field(at, f"Sales for {tt.name} have ended.")
+    if count > tt.max_per_order:
+        raise Unprocessable.field(at, f"At most {tt.max_per_order} {tt.name} seats per order.")
+    if count < tt.min_per_order:
+        raise Unprocessable.field(at, f"At least {tt.min_per_order} {tt.name} seats per order.")
+
+
+def _chosen(b: _SeatBatch, r: SeatHoldRequest) -> list[Any]:
+    """The specific seats asked for, checked: in this event's plan, each once, on sale, within
+    limits, and free (not taken, nor won by an earlier request of the batch)."""
+    ids = r.seat_ids or []
+    if not ids:
+        raise Unprocessable.field("seat_ids", "Choose at least one seat.")
+    if len(ids) > MAX_SEATS_PER_REQUEST:
+        raise Unprocessable.field("seat_ids", f"At most {MAX_SEATS_PER_REQUEST} seats per order.")
+    first: dict[uuid.UUID, int] = {}
+    for i, seat_id in enumerate(ids):
+        if seat_id in first:
+            raise Unprocessable.field(f"seat_ids.{i}", "This seat is listed twice.")
+        first[seat_id] = i
+    types = b.seating.types_by_category
+    for seat_id, i in first.items():
+        row = b.chosen_rows.get(seat_id)
+        if row is None:
+            raise Unprocessable.field(f"seat_ids.{i}", "Not a seat of this event.")
+        if row.category_id not in types:
+            raise Unprocessable.field(f"seat_ids.{i}", "This seat is not on sale.")
+    rows = [b.chosen_rows[seat_id] for seat_id in ids]
+    if not r.box_office:
+        for tt_id, count in Counter(types[row.category_id].id for row in rows).items():
+            tt = next(t for t in types.values() if t.id == tt_id)
+            _check_type(tt, count, "seat_ids", b.now)
+    taken = [
+        row.seat_id
+        for row in rows
+        if row.event_seat_id in b.taken or not (row.takeable or (r.box_office and row.status == "blocked"))
+    ]
+    if taken:
+        raise SeatsTaken(taken)
+    return rows
+
+
+async def _best(conn: AsyncConnection, b: _SeatBatch, r: SeatHoldRequest) -> list[Any]:
+    """The best `quantity` free seats of the category (best.py's rule), of what is left after the
+    batch's earlier requests."""
+    category_id = b.seating.category_ids_by_key.get(r.category or "")
+    if category_id is None or category_id not in b.seating.types_by_category:
+        raise Unprocessable.field("best_available.category", "No such seating category on sale at this event.")
+    n = r.quantity or 0
+    if n < 1:
+        raise Unprocessable.field("best_available.quantity", "Choose at least 1 seat.")
+    if n > MAX_SEATS_PER_REQUEST:
+        raise Unprocessable.field("best_available.quantity", f"At most {MAX_SEATS_PER_REQUEST} seats per order.")
+    _check_type(b.seating.types_by_category[category_id], n, "best_available.quantity", b.now)
+    key = (category_id, n)
+    c = b.candidates.get(key)
+    if c is None:
+        c = await _read_candidates(conn, b, category_id, n, b.wanted_best[key] * _ROWS_PER_REQUEST + _ROWS_MARGIN)
+    while True:
+        free = [s for s in c.seats if s.event_seat_id not in b.taken]
+        found = best_block(free, n, b.seating.focus)
+        # Taken only when no unread row can hold a block as near (ties included: they may win).
+        if found is not None and (c.limit is None or found[1] < c.bound - NEAR_BLOCK_MARGIN):
+            return [c.by_id[s.event_seat_id] for s in found[0]]
+        if c.limit is None:
+            break
+        c = await _read_candidates(conn, b, category_id, n, c.limit * 4 if c.limit < 400 else None)
+    # No row has `n` together: the nearest one by one, from every free seat of the category.
+    rows = [row for row in await free_seats(conn, b.event.id, [category_id], b.now) if row.event_seat_id not in b.taken]
+    if len(rows) < n:
+        left = len(rows)
+        msg = "No seats are left in this category." if left == 0 else f"Only {left} seat(s) left in this category."
+        raise Conflict(msg, errors=[FieldError(field="best_available.quantity", message=msg)])
+    by_id = {row.event_seat_id: row for row in rows}
+    return [by_id[s.event_seat_id] for s in nearest_singles([as_free(row) for row in rows], n, b.seating.focus)]
+
+
+async def _read_candidates(
+    conn: AsyncConnection, b: _SeatBatch, category_id: uuid.UUID, n: int, limit: int | None
+) -> _Candidates:
+    ranked = await ranked_rows(conn, b.event.id, category_id, n, b.seating.focus, b.now, limit=limit)
+    complete = limit is None or len(ranked) < limit
+    rows = (
+        await free_seats(conn, b.event.id, [category_id], b.now, row_ids=[r.row_id for r in ranked]) if ranked else []
+    )
+    c = _Candidates(
+        seats=[as_free(row) for row in rows],
+        rows=rows,
+        by_id={row.event_seat_id: row for row in rows},
+        bound=math.inf if complete else ranked[-1].d,
+        limit=None if complete else limit,
+    )
+    b.candidates[(category_id, n)] = c
+    return c
+
+
+async def _make_room(conn: AsyncConnection, b: _SeatBatch, wanted: Counter[uuid.UUID]) -> None:
+    """The seats' ticket types must have room (the locked counters). A seat taken from a lapsed
+    hold may still be counted for its old order: release the event's expired holds once per
+    batch before saying no."""
+    if all(n <= b.left[t] for t, n in wanted.items()):
+        return
+    if not b.released:
+        b.released = True
+        released = await expiry.release_expired(conn, b.inv, b.now)
+        for tt_id, n in released.per_type.items():
+            if tt_id in b.left:
+                b.left[tt_id] += n
+        if all(n <= b.left[t] for t, n in wanted.items()):
+            return
+    raise _sold_out()
+
+
+def _order(
+    b: _SeatBatch, r: SeatHoldRequest, chosen: list[Any]
+) -> tuple[SeatHoldResult, dict[str, Any], list[dict[str, Any]]]:
+    """The new order (in `reserved`, the machine's initial state), its seat lines and the answer."""
+    event, now = b.event, b.now
+    order_id = uuid.uuid4()
+    expires = now + timedelta(minutes=r.hold_minutes)
+    types = [b.seating.types_by_category[s.category_id] for s in chosen]
+    per_type: Counter[uuid.UUID] = Counter(t.id for t in types)
+    price = {t.id: 0 if r.comp else t.price_cents for t in types}
+    priced = [PricedLine(tt_id, n, price[tt_id]) for tt_id, n in per_type.items()]
+    amounts = totals(priced, event.vat_rate_bp)
+    token, token_hash = new_access_token()
+    reference = new_reference()
+    order_row = {
+        "id": order_id,
+        "organization_id": event.organization_id,
+        "event_id": event.id,
+        "reference": reference,
+        "status": "reserved",
+        "hold_expires_at": expires,
+        "subtotal_cents": amounts.subtotal_cents,
+        "discount_cents": amounts.discount_cents,
+        "total_cents": amounts.total_cents,
+        "vat_cents": amounts.vat_cents,
+        "vat_rate_bp": amounts.vat_rate_bp,
+        "fees_cents": 0,
+        "coupon_id": None,
+        "access_token_hash": token_hash,
+        "idempotency_key": r.idempotency_key,
+        "session_id": r.session_id,
+        "needs_refund": False,
+        "created_at": now,
+        "updated_at": now,
+    }
+    line_rows = [
+        {
+            "id": uuid.uuid4(),
+            "organization_id": event.organization_id,
+            "order_id": order_id,
+            "ticket_type_id": tt.id,
+            "quantity": 1,
+            "unit_price_cents": price[tt.id],
+            "discount_cents": 0,
+            "line_total_cents": price[tt.id],
+            "event_seat_id": seat.event_seat_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for seat, tt in zip(chosen, types, strict=True)
+    ]
+    hold = HoldResult(
+        order_id=order_id,
+        organization_id=event.organization_id,
+        event_id=event.id,
+        reference=reference,
+        access_token=token,
+        status="reserved",
+        hold_expires_at=expires,
+        lines=priced,
+        amounts=amounts,
+    )
+    seats = [
+        HeldSeat(
+            seat_id=s.seat_id,
+            event_seat_id=s.event_seat_id,
+            section=s.section_name,
+            row=s.row_label,
+            label=s.label,
+            ticket_type_id=tt.id,
+            price_cents=price[tt.id],
+        )
+        for s, tt in zip(chosen, types, strict=True)
+    ]
+    return SeatHoldResult(hold=hold, seats=seats), order_row, line_rows
