@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api.helpers import assert_problem
@@ -18,7 +17,6 @@ from tests.api.sales_helpers import counters, expire_hold, held_in_orders, organ
 from tests.api.seating_helpers import hold, seat_map, seated_event
 from tests.conftest import Api
 from voelgoed.domain.catalog.inventory import utcnow
-from voelgoed.domain.seating import allocation
 from voelgoed.domain.seating.allocation import allocate_seats
 from voelgoed.domain.seating.best import best_seats
 from voelgoed.domain.seating.holds import (
@@ -27,7 +25,6 @@ from voelgoed.domain.seating.holds import (
     as_free,
     free_seats,
     load_seating,
-    ranked_rows,
 )
 
 
@@ -279,14 +276,13 @@ async def test_a_rush_of_best_available_buyers_sells_each_seat_once(
 
 
 async def test_best_available_in_sql_chooses_what_the_rule_chooses_from_every_free_seat(
-    client: Api, new_client: Callable[[], Api], engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+    client: Api, new_client: Callable[[], Api], engine: AsyncEngine
 ) -> None:
-    """allocation.py ranks the rows of the nearest blocks in PostgreSQL and lets best.py choose among
-    those rows' seats: on a symmetric plan (ties left and right) with seats taken at random, for
-    every quantity (together, and none together: nearest one by one), a hold gets the same seats as
-    best_seats over every free seat of the category; and a batch of holds gets what the rule gives
-    one request after the other."""
-    monkeypatch.setattr(allocation, "_ROWS_MARGIN", 0)  # read as few rows as can be: more reads, more ties
+    """nearest.py applies best.py's rule in memory to the plan's geometry and the free seats,
+    walking rows nearest first and stopping early: on a symmetric plan (ties left and right) with
+    seats taken at random, for every quantity (together, and none together: nearest one by one),
+    a hold gets the same seats as best_seats over every free seat of the category; and a batch of
+    holds gets what the rule gives one request after the other."""
     seated = await seated_event(client, rows=8, seats=12)
     event_id = uuid.UUID(str(seated.event["id"]))
     every = [str(s["id"]) for r in seated.plan["sections"][0]["rows"] for s in r["seats"]]
@@ -301,9 +297,6 @@ async def test_best_available_in_sql_chooses_what_the_rule_chooses_from_every_fr
                 rule = best_seats(free, n, seating.focus)
                 if rule is None:
                     continue
-                ranked = await ranked_rows(conn, event_id, category_id, n, seating.focus, now, limit=None)
-                together = len({s.row_id for s in rule}) == 1 and rule[-1].row_index - rule[0].row_index == n - 1
-                assert bool(ranked) == together, n  # rows ranked only when some row has n together
                 assert await _allocated(engine, event_id, [n]) == [[s.event_seat_id for s in rule]], n
             # Four requests in one batch: the rule applied one after the other.
             left, expected = list(free), []

@@ -3,6 +3,8 @@ rules and the seat machine that the bulk UPDATEs are built from."""
 
 from __future__ import annotations
 
+import math
+import random
 import uuid
 
 import msgspec
@@ -11,6 +13,7 @@ import pytest
 from voelgoed.domain.seating.best import FreeSeat, best_seats
 from voelgoed.domain.seating.generation import generate_section, row_labels, seat_numbers
 from voelgoed.domain.seating.machines import SeatLifecycle, sources
+from voelgoed.domain.seating.nearest import FreeNearest, PlanGeometry, _Row
 from voelgoed.domain.seating.plan_format import (
     PlanCategory,
     SeatingPlanDocument,
@@ -153,3 +156,52 @@ def test_bulk_updates_follow_the_seat_machine() -> None:
 
     with pytest.raises(Exception):  # noqa: B017 (TransitionNotAllowed)
         SeatLifecycle(Row()).send("block")  # a sold seat cannot be blocked
+
+
+def _ring(sections: int, rows: int, per_row: int, curved: bool) -> tuple[PlanGeometry, list[FreeSeat]]:
+    """bench/seating's bowl (sections on a circle around the focus) with straight or curved rows."""
+    seats: list[FreeSeat] = []
+    geometry = PlanGeometry(rows={}, row_of={})
+    category = uuid.uuid4()
+    for s in range(sections):
+        angle = 2 * math.pi * s / sections
+        for r in range(rows):
+            row = _Row(uuid.uuid4())
+            for i in range(per_row):
+                if curved:  # an arc around the focus: block centres are nearer than any seat
+                    a = angle + (i - per_row / 2) * 0.004
+                    x, y = (900 + 12 * r) * math.cos(a), (900 + 12 * r) * math.sin(a)
+                else:
+                    x, y = 900 * math.cos(angle) + (i - per_row / 2) * 10, 900 * math.sin(angle) + r * 12
+                seat = FreeSeat(None, uuid.uuid4(), row.row_id, (s, r), i, round(x, 1), round(y, 1), len(seats))
+                row.seats.append(seat)
+                row.box = (
+                    min(row.box[0], seat.x),
+                    max(row.box[1], seat.x),
+                    min(row.box[2], seat.y),
+                    max(row.box[3], seat.y),
+                )
+                geometry.row_of[seat.seat_id] = row
+                seats.append(seat)
+            geometry.rows.setdefault(category, []).append(row)
+    return geometry, seats
+
+
+@pytest.mark.parametrize("curved", [False, True])
+def test_free_nearest_walks_few_rows_and_picks_what_the_rule_picks(curved: bool) -> None:
+    """nearest.py's in-memory walk (rows by box distance, stopping once no row can hold a nearer
+    block) against best_seats over every free seat, as seats go, request after request, for sizes
+    1 to 6 and foci at the centre and off it (ties between mirrored sections included)."""
+    geometry, seats = _ring(8, 6, 20, curved)
+    category = next(iter(geometry.rows))
+    rng = random.Random(7)
+    for focus in ((0.0, 0.0), (300.0, -120.0)):
+        free = {s.position for s in seats if rng.random() < 0.7}
+        taken: set[uuid.UUID] = set()
+        walks: dict[int, FreeNearest] = {}  # one per size, reused as a batch does
+        for n in (2, 1, 3, 6, 2, 4, 5, 2) * 3:
+            near = walks.setdefault(n, FreeNearest(geometry, free, [category], n, focus))
+            rule = best_seats([s for s in seats if s.position in free and s.seat_id not in taken], n, focus)
+            picked = near.pick(taken)
+            assert (picked and [s.seat_id for s in picked]) == (rule and [s.seat_id for s in rule])
+            taken |= {s.seat_id for s in picked or []}

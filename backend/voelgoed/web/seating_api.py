@@ -24,9 +24,9 @@ from voelgoed.domain.seating.holds import (
     SeatHoldResult,
     SeatsTaken,
     event_seats,
-    nearest_free,
     seat_conflict,
 )
+from voelgoed.domain.seating.nearest import nearest_free
 from voelgoed.domain.seating.plans import event_plan
 from voelgoed.domain.seating.schemas import (
     PublicSeatCategoryRead,

@@ -10,9 +10,9 @@ types (id order), then, in memory and in arrival order, each request's seats:
 - chosen seats: read once for the whole batch (with whether each is takeable now: holds.py's
   TAKEABLE), each request checked (in this plan, each once, on sale, within limits) and refused
   with SeatsTaken when one of its seats is not free or went to an earlier request of the batch;
-- best available: the rows holding the nearest blocks, ranked in SQL (holds.ranked_rows), their
-  free seats read once per batch and category and shared by the batch's requests; a request takes
-  a block from them only when no unread row can hold a nearer one (else more rows are read);
+- best available: nearest.py's FreeNearest (rows visited nearest first, their free seats read a
+  few rows at a time, once per batch, category and size and shared by the batch's requests, more
+  rows read only when an unread row could hold a nearer block);
 - the ticket types' room (the locked counters), releasing the event's expired holds once before
   saying no, as GA holds do.
 
@@ -25,7 +25,6 @@ batcher retries each request alone, where the failure is that request's answer.
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -42,39 +41,20 @@ from voelgoed.domain.orders.holds import EVENT_FOR_HOLD, HoldResult
 from voelgoed.domain.orders.models import LINE, ORD
 from voelgoed.domain.orders.pricing import PricedLine, totals
 from voelgoed.domain.orders.services import new_access_token, new_reference
-from voelgoed.domain.seating.best import FreeSeat, best_block, nearest_singles
 from voelgoed.domain.seating.holds import (
     MAX_SEATS_PER_REQUEST,
-    NEAR_BLOCK_MARGIN,
     TAKE_SEATS,
     HeldSeat,
     SeatHoldRequest,
     SeatHoldResult,
     Seating,
     SeatsTaken,
-    as_free,
+    event_seats,
     event_seats_now,
-    free_seats,
     load_seating,
-    ranked_rows,
 )
+from voelgoed.domain.seating.nearest import FreeNearest, PlanGeometry, free_positions, plan_geometry
 from voelgoed.lib.problems import AppError, Conflict, FieldError, NotFound, Unprocessable
-
-# Rows of nearest blocks read per best-available request of a batch, plus a margin for blocks the
-# batch's earlier requests took (more are read when those run out).
-_ROWS_PER_REQUEST = 1
-_ROWS_MARGIN = 8
-
-
-@dataclass
-class _Candidates:
-    """Free seats of the nearest rows for one (category, quantity) in this batch."""
-
-    seats: list[FreeSeat]
-    rows: list[Any]  # the free seats' rows (labels), by event_seat_id below
-    by_id: dict[uuid.UUID, Any]
-    bound: float  # no unread row has a block nearer than this (inf: every row was read)
-    limit: int | None
 
 
 @dataclass
@@ -85,9 +65,10 @@ class _SeatBatch:
     left: dict[uuid.UUID, int]  # per ticket type: quantity - reserved - sold (locked rows)
     now: datetime
     chosen_rows: dict[uuid.UUID, Any] = field(default_factory=dict)  # plan seat id -> seat row
-    taken: set[uuid.UUID] = field(default_factory=set)  # event_seat ids won in this batch
-    candidates: dict[tuple[uuid.UUID, int], _Candidates] = field(default_factory=dict)
-    wanted_best: Counter[tuple[uuid.UUID, int]] = field(default_factory=Counter)
+    taken: set[uuid.UUID] = field(default_factory=set)  # plan seat ids won in this batch
+    candidates: dict[tuple[uuid.UUID, int], FreeNearest] = field(default_factory=dict)
+    free: dict[uuid.UUID, set[int]] = field(default_factory=dict)  # category -> free positions (read once)
+    geometry: PlanGeometry | None = None
     released: bool = False
 
 
@@ -124,37 +105,45 @@ async def allocate_seats(
     asked = [s for r in requests if r.seat_ids for s in r.seat_ids[:MAX_SEATS_PER_REQUEST]]
     if asked:
         b.chosen_rows = {row.seat_id: row for row in await event_seats_now(conn, event_id, list(set(asked)), now)}
-    for r in requests:
-        if r.seat_ids is None:
-            b.wanted_best[(seating.category_ids_by_key.get(r.category or "", uuid.UUID(int=0)), r.quantity or 0)] += 1
     replayed: dict[str, SeatHoldResult] = await replays(conn, requests) if replays else {}
 
-    outcomes: list[SeatHoldResult | BaseException] = []
-    orders: list[dict[str, Any]] = []
-    lines: list[dict[str, Any]] = []
-    takes: list[tuple[uuid.UUID, uuid.UUID, datetime, bool]] = []  # event seat, order, until, box office
-    won: dict[uuid.UUID, Any] = {}  # event seat id -> its row
-    per_type: Counter[uuid.UUID] = Counter()
+    # Phase 1, in arrival order: each request checked and given its seats (plan seat ids).
+    outcomes: list[SeatHoldResult | BaseException | None] = []
+    accepted: list[tuple[int, SeatHoldRequest, list[uuid.UUID], Counter[uuid.UUID]]] = []
     for r in requests:
         if r.idempotency_key and r.idempotency_key in replayed:
             outcomes.append(replayed[r.idempotency_key])
             continue
         try:
-            chosen = _chosen(b, r) if r.seat_ids is not None else await _best(conn, b, r)
-            wanted = Counter(seating.types_by_category[s.category_id].id for s in chosen)
+            seat_ids, categories = _chosen(b, r) if r.seat_ids is not None else await _best(conn, b, r)
+            wanted = Counter(seating.types_by_category[c].id for c in categories)
             await _make_room(conn, b, wanted)
         except (AppError, SeatsTaken) as exc:
             outcomes.append(exc.with_traceback(None))  # no traceback: it would hold this frame
             continue
-        result, order_row, line_rows = _order(b, r, chosen)
-        for s in chosen:
-            b.taken.add(s.event_seat_id)
-            won[s.event_seat_id] = s
-            takes.append((s.event_seat_id, result.hold.order_id, result.hold.hold_expires_at, r.box_office))
+        b.taken.update(seat_ids)
         for tt_id, n in wanted.items():
             b.left[tt_id] -= n
-            per_type[tt_id] += n
-        outcomes.append(result)
+        accepted.append((len(outcomes), r, seat_ids, wanted))
+        outcomes.append(None)
+
+    # Phase 2: the best-available seats' rows (labels, event seat ids) in one read, the orders.
+    unread = [sid for _, _, ids, _ in accepted for sid in ids if sid not in b.chosen_rows]
+    if unread:
+        b.chosen_rows.update({row.seat_id: row for row in await event_seats(conn, event_id, unread)})
+    orders: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
+    takes: list[tuple[uuid.UUID, uuid.UUID, datetime, bool]] = []  # event seat, order, until, box office
+    won: dict[uuid.UUID, Any] = {}  # event seat id -> its row
+    per_type: Counter[uuid.UUID] = Counter()
+    for at, r, seat_ids, wanted in accepted:
+        chosen = [b.chosen_rows[sid] for sid in seat_ids]
+        result, order_row, line_rows = _order(b, r, chosen)
+        for s in chosen:
+            won[s.event_seat_id] = s
+            takes.append((s.event_seat_id, result.hold.order_id, result.hold.hold_expires_at, r.box_office))
+        per_type.update(wanted)
+        outcomes[at] = result
         orders.append(order_row)
         lines.extend(line_rows)
 
@@ -176,7 +165,7 @@ async def allocate_seats(
             await inventory.move_type_counters(conn, {t: (n, 0) for t, n in per_type.items()})
         except inventory.StockShort:  # a shared quota ran out (not in the room check)
             raise _sold_out() from None
-    return outcomes
+    return [o for o in outcomes if o is not None]
 
 
 def _sold_out() -> Conflict:
@@ -197,7 +186,7 @@ def _check_type(tt: Any, count: int, at: str, now: datetime) -> None:
         raise Unprocessable.field(at, f"At least {tt.min_per_order} {tt.name} seats per order.")
 
 
-def _chosen(b: _SeatBatch, r: SeatHoldRequest) -> list[Any]:
+def _chosen(b: _SeatBatch, r: SeatHoldRequest) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
     """The specific seats asked for, checked: in this event's plan, each once, on sale, within
     limits, and free (not taken, nor won by an earlier request of the batch)."""
     ids = r.seat_ids or []
@@ -225,16 +214,16 @@ def _chosen(b: _SeatBatch, r: SeatHoldRequest) -> list[Any]:
     taken = [
         row.seat_id
         for row in rows
-        if row.event_seat_id in b.taken or not (row.takeable or (r.box_office and row.status == "blocked"))
+        if row.seat_id in b.taken or not (row.takeable or (r.box_office and row.status == "blocked"))
     ]
     if taken:
         raise SeatsTaken(taken)
-    return rows
+    return list(ids), [row.category_id for row in rows]
 
 
-async def _best(conn: AsyncConnection, b: _SeatBatch, r: SeatHoldRequest) -> list[Any]:
+async def _best(conn: AsyncConnection, b: _SeatBatch, r: SeatHoldRequest) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
     """The best `quantity` free seats of the category (best.py's rule), of what is left after the
-    batch's earlier requests."""
+    batch's earlier requests: the free seats read once per batch and category (nearest.py)."""
     category_id = b.seating.category_ids_by_key.get(r.category or "")
     if category_id is None or category_id not in b.seating.types_by_category:
         raise Unprocessable.field("best_available.category", "No such seating category on sale at this event.")
@@ -244,46 +233,20 @@ async def _best(conn: AsyncConnection, b: _SeatBatch, r: SeatHoldRequest) -> lis
     if n > MAX_SEATS_PER_REQUEST:
         raise Unprocessable.field("best_available.quantity", f"At most {MAX_SEATS_PER_REQUEST} seats per order.")
     _check_type(b.seating.types_by_category[category_id], n, "best_available.quantity", b.now)
-    key = (category_id, n)
-    c = b.candidates.get(key)
-    if c is None:
-        c = await _read_candidates(conn, b, category_id, n, b.wanted_best[key] * _ROWS_PER_REQUEST + _ROWS_MARGIN)
-    while True:
-        free = [s for s in c.seats if s.event_seat_id not in b.taken]
-        found = best_block(free, n, b.seating.focus)
-        # Taken only when no unread row can hold a block as near (ties included: they may win).
-        if found is not None and (c.limit is None or found[1] < c.bound - NEAR_BLOCK_MARGIN):
-            return [c.by_id[s.event_seat_id] for s in found[0]]
-        if c.limit is None:
-            break
-        c = await _read_candidates(conn, b, category_id, n, c.limit * 4 if c.limit < 400 else None)
-    # No row has `n` together: the nearest one by one, from every free seat of the category.
-    rows = [row for row in await free_seats(conn, b.event.id, [category_id], b.now) if row.event_seat_id not in b.taken]
-    if len(rows) < n:
-        left = len(rows)
+    near = b.candidates.get((category_id, n))
+    if near is None:  # shared by the batch's requests of this category and size
+        if b.geometry is None:
+            b.geometry = await plan_geometry(conn, b.seating.plan_id, b.seating.plan_version)
+        if category_id not in b.free:
+            b.free[category_id] = await free_positions(conn, b.event.id, [category_id], b.now)
+        near = FreeNearest(b.geometry, b.free[category_id], [category_id], n, b.seating.focus)
+        b.candidates[(category_id, n)] = near
+    picked = near.pick(b.taken)
+    if picked is None:
+        left = near.left()
         msg = "No seats are left in this category." if left == 0 else f"Only {left} seat(s) left in this category."
         raise Conflict(msg, errors=[FieldError(field="best_available.quantity", message=msg)])
-    by_id = {row.event_seat_id: row for row in rows}
-    return [by_id[s.event_seat_id] for s in nearest_singles([as_free(row) for row in rows], n, b.seating.focus)]
-
-
-async def _read_candidates(
-    conn: AsyncConnection, b: _SeatBatch, category_id: uuid.UUID, n: int, limit: int | None
-) -> _Candidates:
-    ranked = await ranked_rows(conn, b.event.id, category_id, n, b.seating.focus, b.now, limit=limit)
-    complete = limit is None or len(ranked) < limit
-    rows = (
-        await free_seats(conn, b.event.id, [category_id], b.now, row_ids=[r.row_id for r in ranked]) if ranked else []
-    )
-    c = _Candidates(
-        seats=[as_free(row) for row in rows],
-        rows=rows,
-        by_id={row.event_seat_id: row for row in rows},
-        bound=math.inf if complete else ranked[-1].d,
-        limit=None if complete else limit,
-    )
-    b.candidates[(category_id, n)] = c
-    return c
+    return [s.seat_id for s in picked], [category_id] * n
 
 
 async def _make_room(conn: AsyncConnection, b: _SeatBatch, wanted: Counter[uuid.UUID]) -> None:

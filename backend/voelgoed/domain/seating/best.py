@@ -23,13 +23,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FreeSeat:
-    event_seat_id: uuid.UUID
+    event_seat_id: uuid.UUID | None  # None: a seat of the plan (nearest.py's geometry)
     seat_id: uuid.UUID
     row_id: uuid.UUID
     row_rank: tuple[int, int]  # (section sort order, row sort order): smaller is nearer the stage
     row_index: int  # left to right within the row
     x: float
     y: float
+    position: int = -1  # in the plan's seat order
 
 
 def _distance(x: float, y: float, focus: tuple[float, float]) -> float:

@@ -35,7 +35,7 @@ from voelgoed.domain.catalog.inventory import TT
 from voelgoed.domain.orders.holds import HoldResult
 from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import LINE, ORD
-from voelgoed.domain.seating.best import FreeSeat, best_seats, centre_of
+from voelgoed.domain.seating.best import FreeSeat
 from voelgoed.domain.seating.machines import sources
 from voelgoed.domain.seating.models import (
     EVENT_SEAT,
@@ -92,7 +92,7 @@ TAKE_SEATS = (
 )
 
 # A seat of the event with what a buyer is told about it.
-_SEAT_COLUMNS = (
+SEAT_COLUMNS = (
     ES.c.id.label("event_seat_id"),
     ES.c.seat_id,
     ES.c.category_id,
@@ -107,7 +107,7 @@ _SEAT_COLUMNS = (
     SEAT_SECTION.c.name.label("section_name"),
     SEAT_SECTION.c.sort_order.label("section_order"),
 )
-_SEAT_JOIN = (
+SEAT_JOIN = (
     ES.join(SEAT, SEAT.c.id == ES.c.seat_id)
     .join(SEAT_ROW, SEAT_ROW.c.id == SEAT.c.row_id)
     .join(SEAT_SECTION, SEAT_SECTION.c.id == SEAT.c.section_id)
@@ -155,6 +155,7 @@ class Seating:
     """The event's seating as a hold needs it."""
 
     plan_id: uuid.UUID
+    plan_version: datetime  # the plan's updated_at: what is kept per process about it is keyed by it
     focus: tuple[float, float]
     types_by_category: dict[uuid.UUID, Any]  # category id -> ticket type row
     category_ids_by_key: dict[str, uuid.UUID]
@@ -191,7 +192,7 @@ def _brief(s: Any) -> dict[str, Any]:
 async def load_seating(conn: AsyncConnection, event_id: uuid.UUID) -> Seating:
     found = (
         await conn.execute(
-            select(EVENT_SEATING.c.plan_id, PLAN.c.focus_x, PLAN.c.focus_y)
+            select(EVENT_SEATING.c.plan_id, PLAN.c.updated_at, PLAN.c.focus_x, PLAN.c.focus_y)
             .join(PLAN, PLAN.c.id == EVENT_SEATING.c.plan_id)
             .where(EVENT_SEATING.c.event_id == event_id)
         )
@@ -208,6 +209,7 @@ async def load_seating(conn: AsyncConnection, event_id: uuid.UUID) -> Seating:
     keys = (await conn.execute(select(CAT.c.key, CAT.c.id).where(CAT.c.plan_id == found.plan_id))).all()
     return Seating(
         plan_id=found.plan_id,
+        plan_version=found.updated_at,
         focus=(found.focus_x, found.focus_y),
         types_by_category={t.category_id: t for t in types},
         category_ids_by_key={k.key: k.id for k in keys},
@@ -220,8 +222,8 @@ async def event_seats(conn: AsyncConnection, event_id: uuid.UUID, seat_ids: list
     return list(
         (
             await conn.execute(
-                select(*_SEAT_COLUMNS, ES.c.status)
-                .select_from(_SEAT_JOIN)
+                select(*SEAT_COLUMNS, ES.c.status)
+                .select_from(SEAT_JOIN)
                 .where(ES.c.event_id == event_id, ES.c.seat_id.in_(seat_ids))
             )
         ).all()
@@ -235,8 +237,8 @@ async def event_seats_now(
     return list(
         (
             await conn.execute(
-                select(*_SEAT_COLUMNS, ES.c.status, TAKEABLE.label("takeable"))
-                .select_from(_SEAT_JOIN)
+                select(*SEAT_COLUMNS, ES.c.status, TAKEABLE.label("takeable"))
+                .select_from(SEAT_JOIN)
                 .where(ES.c.event_id == event_id, ES.c.seat_id.in_(seat_ids)),
                 {"now": now},
             )
@@ -254,68 +256,12 @@ async def free_seats(
     """The event's seats of these categories that a hold may take now (rows with labels); only
     those of `row_ids` when given."""
     query = (
-        select(*_SEAT_COLUMNS)
-        .select_from(_SEAT_JOIN)
+        select(*SEAT_COLUMNS)
+        .select_from(SEAT_JOIN)
         .where(ES.c.event_id == event_id, ES.c.category_id.in_(category_ids), TAKEABLE)
     )
     if row_ids is not None:
         query = query.where(SEAT.c.row_id.in_(row_ids))
-    return list((await conn.execute(query, {"now": now})).all())
-
-
-# Distances closer than this (plan units) count as a tie: far more than PostgreSQL's and Python's
-# float arithmetic can differ (best.py rounds to 1e-6 before comparing).
-NEAR_BLOCK_MARGIN = 1e-3
-
-
-async def ranked_rows(
-    conn: AsyncConnection,
-    event_id: uuid.UUID,
-    category_id: uuid.UUID,
-    n: int,
-    focus: tuple[float, float],
-    now: datetime,
-    *,
-    limit: int | None,
-) -> list[Any]:
-    """The rows holding a block of `n` free seats together (best.py's rule 1), nearest block
-    first (rule 2): (row_id, d) with d the distance of the row's nearest block's centre to the
-    focus; the first `limit` (all with None); [] when no row has `n` together.
-    In SQL, so a hold reads a few rows' seats instead of every free seat of the category while
-    it holds the event's lock. A run of free seats in a row is `row_index - row_number()`
-    (consecutive row_index, nothing taken, blocked or missing between); each window of `n` in a run
-    is a block."""
-    free = (
-        select(
-            SEAT.c.row_id,
-            SEAT.c.row_index,
-            SEAT.c.x,
-            SEAT.c.y,
-            (SEAT.c.row_index - func.row_number().over(partition_by=SEAT.c.row_id, order_by=SEAT.c.row_index)).label(
-                "run"
-            ),
-        )
-        .select_from(ES.join(SEAT, SEAT.c.id == ES.c.seat_id))
-        .where(ES.c.event_id == event_id, ES.c.category_id == category_id, TAKEABLE)
-        .subquery("free")
-    )
-
-    def over_block(f: Any) -> Any:
-        return f.over(partition_by=(free.c.row_id, free.c.run), order_by=free.c.row_index, rows=(0, n - 1))
-
-    windows = select(
-        free.c.row_id,
-        over_block(func.count()).label("size"),
-        over_block(func.avg(free.c.x)).label("cx"),
-        over_block(func.avg(free.c.y)).label("cy"),
-    ).subquery("windows")
-    distance = func.sqrt(func.power(windows.c.cx - focus[0], 2) + func.power(windows.c.cy - focus[1], 2))
-    d = func.min(distance).label("d")
-    query = (
-        select(windows.c.row_id, d).where(windows.c.size == n).group_by(windows.c.row_id).order_by(d, windows.c.row_id)
-    )
-    if limit is not None:
-        query = query.limit(limit)
     return list((await conn.execute(query, {"now": now})).all())
 
 
@@ -331,25 +277,6 @@ def as_free(row: Any) -> FreeSeat:
     )
 
 
-async def nearest_free(
-    conn: AsyncConnection, event_id: uuid.UUID, around: list[Any], exclude: set[uuid.UUID], now: datetime
-) -> list[Any]:
-    """As many free seats as `around` has, of the same categories, nearest them (together where
-    possible): what a buyer whose seats were taken is offered instead."""
-    if not around:
-        return []
-    rows = [
-        r
-        for r in await free_seats(conn, event_id, list({s.category_id for s in around}), now)
-        if r.seat_id not in exclude
-    ]
-    by_id = {r.event_seat_id: r for r in rows}
-    picked = best_seats(
-        [as_free(r) for r in rows], min(len(around), len(rows)), centre_of([as_free(s) for s in around])
-    )
-    return [by_id[p.event_seat_id] for p in picked or []]
-
-
 async def seats_of_order(conn: AsyncConnection, order_id: uuid.UUID) -> list[Any]:
     """The seats an order's lines hold or bought (section_name, row_label, label, with the line's
     ticket_type_id and unit_price_cents), in map order: what the checkout and order pages show
@@ -357,8 +284,8 @@ async def seats_of_order(conn: AsyncConnection, order_id: uuid.UUID) -> list[Any
     return list(
         (
             await conn.execute(
-                select(*_SEAT_COLUMNS, LINE.c.ticket_type_id, LINE.c.unit_price_cents)
-                .select_from(_SEAT_JOIN.join(LINE, LINE.c.event_seat_id == ES.c.id))
+                select(*SEAT_COLUMNS, LINE.c.ticket_type_id, LINE.c.unit_price_cents)
+                .select_from(SEAT_JOIN.join(LINE, LINE.c.event_seat_id == ES.c.id))
                 .where(LINE.c.order_id == order_id)
                 .order_by(ES.c.position)
             )
