@@ -495,31 +495,8 @@ async def _allocate_one(
         applies = set(coupon.ticket_type_ids) if coupon.ticket_type_ids else None
         apply_coupon(priced, coupon.kind, coupon.value, applies)
     amounts = totals(priced, b.event.vat_rate_bp)
-    token, token_hash = new_access_token()
-    order_id = uuid.uuid4()
-    expires = now + timedelta(minutes=r.hold_minutes)
-    reference = new_reference()
-    order_row = {
-        "id": order_id,
-        "organization_id": b.event.organization_id,
-        "event_id": b.event.id,
-        "reference": reference,
-        "status": "reserved",  # the machine's initial state
-        "hold_expires_at": expires,
-        "subtotal_cents": amounts.subtotal_cents,
-        "discount_cents": amounts.discount_cents,
-        "total_cents": amounts.total_cents,
-        "vat_cents": amounts.vat_cents,
-        "vat_rate_bp": amounts.vat_rate_bp,
-        "fees_cents": 0,
-        "coupon_id": coupon.id if coupon is not None else None,
-        "access_token_hash": token_hash,
-        "idempotency_key": r.idempotency_key,
-        "session_id": r.session_id,
-        "needs_refund": False,
-        "created_at": now,
-        "updated_at": now,
-    }
+    result, order_row = new_hold(b.event, r, priced, amounts, now, coupon=coupon)
+    order_id = result.order_id
     line_rows = [
         {
             "id": uuid.uuid4(),
@@ -535,10 +512,43 @@ async def _allocate_one(
         }
         for ln in priced
     ]
+    return result, order_row, line_rows
+
+
+def new_hold(
+    event: Any, r: Any, priced: list[PricedLine], amounts: Amounts, now: datetime, *, coupon: Any = None
+) -> tuple[HoldResult, dict[str, Any]]:
+    """A new order in `reserved` (the order machine's initial state) until now + the request's
+    hold minutes: its row and the answer (GA holds here, seat holds: domain/seating/allocation.py)."""
+    token, token_hash = new_access_token()
+    order_id = uuid.uuid4()
+    expires = now + timedelta(minutes=r.hold_minutes)
+    reference = new_reference()
+    row = {
+        "id": order_id,
+        "organization_id": event.organization_id,
+        "event_id": event.id,
+        "reference": reference,
+        "status": "reserved",
+        "hold_expires_at": expires,
+        "subtotal_cents": amounts.subtotal_cents,
+        "discount_cents": amounts.discount_cents,
+        "total_cents": amounts.total_cents,
+        "vat_cents": amounts.vat_cents,
+        "vat_rate_bp": amounts.vat_rate_bp,
+        "fees_cents": 0,
+        "coupon_id": coupon.id if coupon is not None else None,
+        "access_token_hash": token_hash,
+        "idempotency_key": r.idempotency_key,
+        "session_id": r.session_id,
+        "needs_refund": False,
+        "created_at": now,
+        "updated_at": now,
+    }
     result = HoldResult(
         order_id=order_id,
-        organization_id=b.event.organization_id,
-        event_id=b.event.id,
+        organization_id=event.organization_id,
+        event_id=event.id,
         reference=reference,
         access_token=token,
         status="reserved",
@@ -547,7 +557,7 @@ async def _allocate_one(
         amounts=amounts,
         coupon_code=coupon.code if coupon is not None else None,
     )
-    return result, order_row, line_rows
+    return result, row
 
 
 def _room(b: _Batch, tt_id: uuid.UUID, offer: bool) -> int:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
@@ -37,10 +37,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from voelgoed.domain.catalog import inventory
 from voelgoed.domain.catalog.inventory import utcnow
 from voelgoed.domain.orders import expiry
-from voelgoed.domain.orders.holds import EVENT_FOR_HOLD, HoldResult
+from voelgoed.domain.orders.holds import EVENT_FOR_HOLD, new_hold
 from voelgoed.domain.orders.models import LINE, ORD
 from voelgoed.domain.orders.pricing import PricedLine, totals
-from voelgoed.domain.orders.services import new_access_token, new_reference
 from voelgoed.domain.seating.holds import (
     MAX_SEATS_PER_REQUEST,
     TAKE_SEATS,
@@ -271,36 +270,12 @@ def _order(
 ) -> tuple[SeatHoldResult, dict[str, Any], list[dict[str, Any]]]:
     """The new order (in `reserved`, the machine's initial state), its seat lines and the answer."""
     event, now = b.event, b.now
-    order_id = uuid.uuid4()
-    expires = now + timedelta(minutes=r.hold_minutes)
     types = [b.seating.types_by_category[s.category_id] for s in chosen]
     per_type: Counter[uuid.UUID] = Counter(t.id for t in types)
     price = {t.id: 0 if r.comp else t.price_cents for t in types}
     priced = [PricedLine(tt_id, n, price[tt_id]) for tt_id, n in per_type.items()]
-    amounts = totals(priced, event.vat_rate_bp)
-    token, token_hash = new_access_token()
-    reference = new_reference()
-    order_row = {
-        "id": order_id,
-        "organization_id": event.organization_id,
-        "event_id": event.id,
-        "reference": reference,
-        "status": "reserved",
-        "hold_expires_at": expires,
-        "subtotal_cents": amounts.subtotal_cents,
-        "discount_cents": amounts.discount_cents,
-        "total_cents": amounts.total_cents,
-        "vat_cents": amounts.vat_cents,
-        "vat_rate_bp": amounts.vat_rate_bp,
-        "fees_cents": 0,
-        "coupon_id": None,
-        "access_token_hash": token_hash,
-        "idempotency_key": r.idempotency_key,
-        "session_id": r.session_id,
-        "needs_refund": False,
-        "created_at": now,
-        "updated_at": now,
-    }
+    hold, order_row = new_hold(event, r, priced, totals(priced, event.vat_rate_bp), now)
+    order_id = hold.order_id
     line_rows = [
         {
             "id": uuid.uuid4(),
@@ -317,17 +292,6 @@ def _order(
         }
         for seat, tt in zip(chosen, types, strict=True)
     ]
-    hold = HoldResult(
-        order_id=order_id,
-        organization_id=event.organization_id,
-        event_id=event.id,
-        reference=reference,
-        access_token=token,
-        status="reserved",
-        hold_expires_at=expires,
-        lines=priced,
-        amounts=amounts,
-    )
     seats = [
         HeldSeat(
             seat_id=s.seat_id,
