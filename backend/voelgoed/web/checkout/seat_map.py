@@ -7,7 +7,9 @@ availability string) in the picker's forms and its map data: a form field `seat=
 36-character UUID keeps a 5,000-seat map small (seat ids are random, so they do not compress).
 The position is turned back into the plan's seat id here, before the hold.
 
-The compact map (`map_json`), for the picker's script (static/seats.js):
+The compact map (`map_json`), for the picker's script (static/seats.js); the page carries it as
+`<script type="application/json" id="seat-map-data">` (`map_script_text`), and
+`/events/{slug}/seats/map.json` serves the same bytes:
 
     {"w": width, "h": height, "f": [focus x, focus y],
      "c": [[key, name, colour, price text], ...],          # categories on sale
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
+from markupsafe import Markup
 from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -174,6 +177,14 @@ def map_json(picker: Picker) -> bytes:
         "a": status,
     }
     return msgspec.json.encode(body)
+
+
+def map_script_text(picker: Picker) -> Markup:
+    """The compact map as the text of the page's `<script type="application/json">` (read by
+    seats.js without a second request): every `<` escaped as `\\u003c`, so no `</script>` or `<!--`
+    in a name can end the element early. Data, not a script: CSP's script-src does not apply."""
+    text = map_json(picker).replace(b"<", b"\\u003c").decode()
+    return Markup(text)  # noqa: S704  (JSON with no "<" left: nothing in it can be markup)
 
 
 async def order_seat_names(db: AsyncSession, order_id: uuid.UUID) -> list[dict[str, str]]:

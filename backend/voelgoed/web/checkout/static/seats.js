@@ -1,5 +1,5 @@
 // The seat picker's SVG map (progressive enhancement: the page is a working form without it).
-// Draws the compact map of /events/<slug>/seats/map.json (web/checkout/seat_map.py) and ticks the
+// Draws the compact map (web/checkout/seat_map.py; in the page, else /events/<slug>/seats/map.json) and ticks the
 // page's own seat checkboxes, so the list, the map and the server see one choice. Seats of a
 // section not listed on the page travel as hidden `seat` fields. Tap toggles, drag pans, pinch,
 // the wheel and the +/- buttons zoom; a large venue starts with its sections (tap one to zoom in).
@@ -191,6 +191,11 @@
     }, { passive: false });
   }
 
+  // The map's data comes in the page (<script type="application/json">, no second request);
+  // map.json is the fallback for a page without it.
+  var inline = document.getElementById('seat-map-data'), data = null;
+  try { data = inline && inline.textContent ? JSON.parse(inline.textContent) : null; } catch (e) { data = null; }
+  if (data) { draw(data); return; }
   fetch(box.getAttribute('data-seat-map'), { credentials: 'same-origin' })
     .then(function (r) { return r.ok ? r.json() : null; })
     .then(function (data) { if (data) draw(data); })
