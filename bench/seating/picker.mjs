@@ -33,6 +33,7 @@ try {
 		const tries = [];
 		for (let run = 0; run < runs; run++) tries.push(await load(ev));
 		const times = tries.map((r) => r.drawn_ms);
+		for (const t of tries) console.log(`  ${ev.name} run: drawn ${t.drawn_ms} ms`, t.nav);
 		const r = { ...tries[0], drawn_ms: [...times].sort((a, b) => a - b)[Math.floor((times.length - 1) / 2)], drawn_runs_ms: times };
 		console.log(
 			`${ev.name}: ${ev.seats} seats, ${(r.total_bytes / 1024).toFixed(1)} KB transferred, map drawn ${r.drawn_ms} ms (4x CPU; runs ${times.join(', ')}), ${r.circles} circles`,
@@ -73,6 +74,11 @@ async function load(ev) {
 	await page.goto(`/events/${ev.slug}/seats`);
 	await page.locator('[data-seat-map][data-drawn]').waitFor({ state: 'attached', timeout: 120_000 });
 	const drawn = Number(await page.locator('[data-seat-map]').getAttribute('data-drawn'));
+	// where the time went: the page's first byte and end of parsing (navigation timing, ms)
+	const nav = await page.evaluate(() => {
+		const n = performance.getEntriesByType('navigation')[0];
+		return { response_start: Math.round(n.responseStart), response_end: Math.round(n.responseEnd), dom_interactive: Math.round(n.domInteractive) };
+	});
 	await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
 	const circles = await page.locator('svg.map circle').count();
 	const inline = (await page.locator('#seat-map-data').count()) > 0; // the map's data in the page, no map.json
@@ -80,5 +86,5 @@ async function load(ev) {
 	await Promise.all(pending);
 	const total = Object.values(bytes).reduce((a, b) => a + b, 0);
 	await context.close();
-	return { name: ev.name, seats: ev.seats, total_bytes: total, bytes, map_encoding: inline ? 'in page' : mapEncoding, drawn_ms: drawn, circles };
+	return { name: ev.name, seats: ev.seats, total_bytes: total, bytes, map_encoding: inline ? 'in page' : mapEncoding, drawn_ms: drawn, nav, circles };
 }

@@ -282,6 +282,8 @@ def run_picker(base: str, events: list[tuple[str, dict[str, Any]]], runs: int = 
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
     if out.returncode != 0:
         raise SystemExit(f"picker.mjs failed:\n{out.stdout}{out.stderr}")
+    if runs > 1:  # each load's time and navigation timing (the page's first byte, end of parsing)
+        print("\n".join(line for line in out.stdout.splitlines() if " run: drawn " in line))
     match = re.search(r"^JSON (.*)$", out.stdout, re.M)
     assert match, out.stdout
     return list(json.loads(match.group(1)))
