@@ -7,9 +7,10 @@ availability string) in the picker's forms and its map data: a form field `seat=
 36-character UUID keeps a 5,000-seat map small (seat ids are random, so they do not compress).
 The position is turned back into the plan's seat id here, before the hold.
 
-The compact map (`map_json`), for the picker's script (static/seats.js); the page carries it as
-`<script type="application/json" id="seat-map-data">` (`map_script_text`), and
-`/events/{slug}/seats/map.json` serves the same bytes:
+The compact map (`map_json`), for the picker's script (static/seats.js); up to INLINE_MAP_UP_TO
+seats the page carries it as `<script type="application/json" id="seat-map-data">`
+(`map_script_text`); `/events/{slug}/seats/map.json` serves the same bytes (preloaded by the page
+of a larger map):
 
     {"w": width, "h": height, "f": [focus x, focus y],
      "c": [[key, name, colour, price text], ...],          # categories on sale
@@ -42,6 +43,11 @@ from voelgoed.lib.templates import money
 
 # Above this many seats the picker starts with the sections (list and map), then one section's seats.
 SECTIONS_FIRST_OVER = 600
+# Up to this many seats the page carries the map's data (seats.js draws it without a second request);
+# a larger map is fetched as map.json, preloaded from the page's head, so that building and
+# compressing it (~0.3-0.9 s for 50,000 seats on a busy 2-core machine) does not hold back the
+# page itself. Measured in bench/seating (picker.mjs): inline is faster at 5,000 seats, slower at 50,000.
+INLINE_MAP_UP_TO = 10_000
 
 
 @dataclass
