@@ -276,14 +276,32 @@ async def double_sold(dsn: str, ev: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_picker(base: str, events: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    cmd = ["node", str(PICKER), "--url", base, *[f"--event={name}:{ev['slug']}:{ev['seats']}" for name, ev in events]]
+def run_picker(base: str, events: list[tuple[str, dict[str, Any]]], runs: int = 1) -> list[dict[str, Any]]:
+    cmd = ["node", str(PICKER), "--url", base, "--runs", str(runs)]
+    cmd += [f"--event={name}:{ev['slug']}:{ev['seats']}" for name, ev in events]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
     if out.returncode != 0:
         raise SystemExit(f"picker.mjs failed:\n{out.stdout}{out.stderr}")
+    if runs > 1:  # each load's time and navigation timing (the page's first byte, end of parsing)
+        print("\n".join(line for line in out.stdout.splitlines() if " run: drawn " in line))
     match = re.search(r"^JSON (.*)$", out.stdout, re.M)
     assert match, out.stdout
     return list(json.loads(match.group(1)))
+
+
+def picker_lines(picker: list[dict[str, Any]]) -> list[str]:
+    return [
+        f"  picker {p['name']:<8} {p['seats']} seats: {p['total_bytes'] / 1024:.1f} KB transferred "
+        f"(page {p['bytes'].get('page', 0) / 1024:.1f}, seats.js {p['bytes'].get('seats.js', 0) / 1024:.1f}, "
+        f"map.json {p['bytes'].get('map.json', 0) / 1024:.1f} KB, {p['map_encoding']}); "
+        f"map drawn {p['drawn_ms']} ms at 4x CPU throttling"
+        + (
+            f" (median of {len(p['drawn_runs_ms'])}: {', '.join(map(str, p['drawn_runs_ms']))})"
+            if len(p.get("drawn_runs_ms", [])) > 1
+            else ""
+        )
+        for p in picker
+    ]
 
 
 def main() -> None:
@@ -294,6 +312,12 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--picker-seats", type=int, default=5000, help="seats of the small theatre timed in the picker")
     ap.add_argument("--skip-picker", action="store_true")
+    ap.add_argument(
+        "--picker-only",
+        action="store_true",
+        help="only the picker on the theatre and the stadium (no holds, no PostgreSQL checks, no seating.json)",
+    )
+    ap.add_argument("--picker-runs", type=int, default=1, help="times each picker page is loaded (median reported)")
     ap.add_argument("--url", help="use a running product instead of starting one")
     ap.add_argument("--database-url", help="its database (needed with --url)")
     args = ap.parse_args()
@@ -314,10 +338,15 @@ def main() -> None:
                 org = await sign_up_organiser(api)
                 stadium = await seated_event(api, org, stadium_doc(args.seats))
                 theatre = await seated_event(api, org, theatre_doc(args.picker_seats))
-                warm = await seated_event(api, org, theatre_doc(1000))
+                warm = {} if args.picker_only else await seated_event(api, org, theatre_doc(1000))
             return stadium, theatre, warm
 
         stadium, theatre, warm = asyncio.run(setup())
+        if args.picker_only:
+            picker = run_picker(base, [("theatre", theatre), ("stadium", stadium)], args.picker_runs)
+            print(f"picker only ({os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f})")
+            print("\n".join(picker_lines(picker)))
+            return
         seats_file = Path(tempfile.mkstemp(prefix="vg-seats-", suffix=".txt")[1])
         try:
             seats_file.write_text("\n".join(warm["seat_ids"]) + "\n")
@@ -328,7 +357,9 @@ def main() -> None:
             seats_file.unlink(missing_ok=True)
         db = asyncio.run(double_sold(dsn, stadium))
         raw = asyncio.run(raw_rate(dsn, args.concurrency, 20000))
-        picker = [] if args.skip_picker else run_picker(base, [("theatre", theatre), ("stadium", stadium)])
+        picker = (
+            [] if args.skip_picker else run_picker(base, [("theatre", theatre), ("stadium", stadium)], args.picker_runs)
+        )
 
         seconds = load["duration_us"] / 1e6
         holds_per_s = load["ok"] / seconds if seconds else 0.0
@@ -399,14 +430,7 @@ def main() -> None:
             f"  ratio           {summary['ratio_holds_vs_raw']} (seat holds/s vs raw tx/s)",
             *(f"  {s}" for s in h["other_samples"]),
         ]
-        for p in picker:
-            lines.append(
-                f"  picker {p['name']:<8} {p['seats']} seats: {p['total_bytes'] / 1024:.1f} KB transferred "
-                f"(page {p['bytes'].get('page', 0) / 1024:.1f}, seats.js {p['bytes'].get('seats.js', 0) / 1024:.1f}, "
-                f"map.json {p['bytes'].get('map.json', 0) / 1024:.1f} KB, {p['map_encoding']}); "
-                f"map drawn {p['drawn_ms']} ms "
-                f"at 4x CPU throttling"
-            )
+        lines += picker_lines(picker)
         lines.append(f"  JSON            {RESULTS / 'seating.json'}")
         print("\n".join(lines))
         failed = double or not counts_match or h["other_answers"]

@@ -3,11 +3,12 @@
 The page is a real HTML form first: every seat is a checkbox grouped by section and row (for a
 large venue, one section at a time: `?section=KEY`), and each category has a "Best available"
 form with a quantity. Both POST here and work without JavaScript. static/seats.js draws the SVG
-map from `/events/{slug}/seats/map.json` (seat_map.py's compact encoding) and ticks the same
-checkboxes, so there is one submit path. Holds go through the same service as the public
-createSeatReservation (web/seating_api.py: place_seat_hold); the result is an ordinary held
-order and the buyer continues at /checkout/{reference}. A seat taken meanwhile re-renders the
-page with a 409, the backend's message and its nearest free seats ticked instead.
+map from seat_map.py's compact encoding, which the page carries as JSON data (a large map is
+fetched from `/events/{slug}/seats/map.json`, preloaded), and ticks the same checkboxes, so there is one submit path.
+Holds go through the same service as the public createSeatReservation (web/seating_api.py:
+place_seat_hold); the result is an ordinary held order and the buyer continues at
+/checkout/{reference}. A seat taken meanwhile re-renders the page with a 409, the backend's
+message and its nearest free seats ticked instead.
 """
 
 from __future__ import annotations
@@ -36,7 +37,14 @@ from voelgoed.web.checkout.branding_pages import organization_of_event
 from voelgoed.web.checkout.event_listing import event_by_slug
 from voelgoed.web.checkout.event_pages import RESERVES_PER_VISIT, not_found
 from voelgoed.web.checkout.render import SEATS_JS_URL, render
-from voelgoed.web.checkout.seat_map import SECTIONS_FIRST_OVER, Picker, load_picker, map_json
+from voelgoed.web.checkout.seat_map import (
+    INLINE_MAP_UP_TO,
+    SECTIONS_FIRST_OVER,
+    Picker,
+    load_picker,
+    map_json,
+    map_script_text,
+)
 from voelgoed.web.checkout.security import Visit, order_cookie, record_step
 from voelgoed.web.seating_api import place_seat_hold
 
@@ -64,6 +72,8 @@ async def seats_page(
     if sections_first:
         shown = [s for s in picker.sections if s.key == section_key]
     chosen = chosen or set()
+    on_sale = event.status == "published"
+    inline_map = picker.seat_count <= INLINE_MAP_UP_TO
     listed = {s.position for sec in shown for r in sec.rows for s in r.seats}
     by_position = picker.by_position()
     org = await organization_of_event(db, event)
@@ -77,7 +87,7 @@ async def seats_page(
         sections_first=sections_first,
         section_key=section_key,
         category_of={c.key: c for c in picker.categories},
-        on_sale=event.status == "published",
+        on_sale=on_sale,
         error=error,
         errors=errors or [],
         chosen=chosen,
@@ -87,6 +97,10 @@ async def seats_page(
         quantities=QUANTITIES,
         csrf=visit.form_token(f"seats:{event.slug}"),
         map_url=f"/events/{event.slug}/seats/map.json",
+        # the map's data in the page: seats.js draws without waiting for a second request (and the
+        # server reads the plan once, not twice); a large map is preloaded instead (seat_map.py)
+        map_data=map_script_text(picker) if on_sale and inline_map else "",
+        preload_map=on_sale and not inline_map,
         seats_js_url=SEATS_JS_URL,
         shows_vat=org.charged_vat_rate_bp > 0,
         hold_minutes=settings.limits.hold_minutes,

@@ -1,5 +1,5 @@
 // The seat picker's SVG map (progressive enhancement: the page is a working form without it).
-// Draws the compact map of /events/<slug>/seats/map.json (web/checkout/seat_map.py) and ticks the
+// Draws the compact map (web/checkout/seat_map.py; in the page, else /events/<slug>/seats/map.json) and ticks the
 // page's own seat checkboxes, so the list, the map and the server see one choice. Seats of a
 // section not listed on the page travel as hidden `seat` fields. Tap toggles, drag pans, pinch,
 // the wheel and the +/- buttons zoom; a large venue starts with its sections (tap one to zoom in).
@@ -18,14 +18,21 @@
     if (parent) parent.appendChild(n);
     return n;
   };
-  var circles = {}, labels = {}, chosen = {}, m, svg, view, full, overlays = [];
+  // circles: the live list of the map's circles, in seat order; rows: [first position, "Section Row"].
+  var circles = [], rows = [], chosen = {}, m, svg, view, full, overlays = [];
+
+  function label(p) {  // "Stalls B5": the row holding position p (binary search over the rows' starts)
+    var lo = 0, hi = rows.length - 1, mid;
+    while (lo < hi) { mid = (lo + hi + 1) >> 1; if (rows[mid][0] <= p) lo = mid; else hi = mid - 1; }
+    return rows.length ? rows[lo][1] + m.p[p * 5] : '';
+  }
 
   function checkbox(p) { return document.getElementById('seat-' + p); }
   function extra(p) { return form.querySelector('input[data-extra][value="' + p + '"]'); }
   function setChosen(p, on) {
     if (on) chosen[p] = true; else delete chosen[p];
     var c = circles[p];
-    if (c) c.setAttribute('class', 's' + (on ? ' on' : ''));
+    if (c) c.setAttribute('class', on ? 'on' : '');
     var cb = checkbox(p);
     if (cb) cb.checked = on;
     else if (on && !extra(p)) {
@@ -36,7 +43,7 @@
     say();
   }
   function say() {
-    var names = Object.keys(chosen).map(function (p) { return labels[p]; });
+    var names = Object.keys(chosen).map(function (p) { return label(+p); });
     if (status) status.textContent = names.length ? t('chosen').replace('{seats}', names.join(', ')) : t('none');
   }
   function setView(v) {
@@ -62,38 +69,45 @@
 
   function draw(data) {
     m = data;
-    var p = m.p, n = p.length / 5, minX = 1e9, minY = 1e9, maxX = -1e9, maxY = -1e9, gap = 1e9;
-    for (var i = 0; i < n; i++) {
-      var x = p[i * 5 + 1], y = p[i * 5 + 2];
-      minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
-      if (i) { var d = Math.hypot(x - p[i * 5 - 4], y - p[i * 5 - 3]); if (d > 0) gap = Math.min(gap, d); }
-    }
-    var r = gap < 1e9 ? gap * 0.42 : 4, pad = r * 3;
+    var p = m.p, n = p.length / 5, pos = 0, i, b, x, y, d, gap = 1e9, boxes = [];
+    var minX = 1e9, minY = 1e9, maxX = -1e9, maxY = -1e9;
+    // Pass 1: bounds (the view, each section's box) and the smallest seat spacing (the radius).
+    m.s.forEach(function (sec) {
+      var sx = 1e9, sy = 1e9, ex = -1e9, ey = -1e9;
+      sec[1].forEach(function (row) {
+        rows.push([pos, sec[0] + ' ' + row[0]]);
+        for (var k = 0; k < row[1]; k++, pos++) {
+          b = pos * 5; x = +p[b + 1] || 0; y = +p[b + 2] || 0;
+          if (x < sx) sx = x; if (x > ex) ex = x; if (y < sy) sy = y; if (y > ey) ey = y;
+          if (pos) { d = Math.hypot(x - p[b - 4], y - p[b - 3]); if (d > 0 && d < gap) gap = d; }
+        }
+      });
+      boxes.push([sec[0], sx, sy, ex, ey]);
+      if (sx < minX) minX = sx; if (ex > maxX) maxX = ex; if (sy < minY) minY = sy; if (ey > maxY) maxY = ey;
+    });
+    n = pos;
+    var r = gap < 1e9 ? gap * 0.42 : 4, pad = r * 3, h = r / 2;
     full = { x: minX - pad, y: minY - pad, w: maxX - minX + 2 * pad, h: maxY - minY + 2 * pad };
     var tools = document.createElement('div');
     tools.className = 'map-tools';
     box.appendChild(tools);
-    svg = el('svg', { class: 'map', 'aria-hidden': 'true', focusable: 'false', preserveAspectRatio: 'xMidYMid meet' }, box);
+    svg = el('svg', { class: 'map', 'aria-hidden': 'true', focusable: 'false', preserveAspectRatio: 'xMidYMid meet' });
     setView(full);
-    // One string for every seat, parsed once: far quicker than thousands of DOM calls on a slow phone.
-    var pos = 0, layer = el('g', {}, svg), parts = [], boxes = [];
-    var num = function (v) { return +v || 0; };
-    m.s.forEach(function (sec) {
-      var sx = 1e9, sy = 1e9, ex = -1e9, ey = -1e9;
-      sec[1].forEach(function (row) {
-        for (var k = 0; k < row[1]; k++, pos++) {
-          var b = pos * 5, x = num(p[b + 1]), y = num(p[b + 2]), cat = m.c[p[b + 3]], free = m.a[pos] === 'a';
-          sx = Math.min(sx, x); ex = Math.max(ex, x); sy = Math.min(sy, y); ey = Math.max(ey, y);
-          labels[pos] = sec[0] + ' ' + row[0] + p[b];
-          var fill = free && cat ? String(cat[2]).replace(/[^#0-9a-fA-F]/g, '') : '#c8ccd4';
-          parts.push('<circle class="s" cx="' + x + '" cy="' + y + '" r="' + r + '" fill="' + fill + '" data-p="' + pos + '"' + (free ? '' : ' data-x=""') + '/>');
-          if (p[b + 4] & 1) parts.push('<rect x="' + (x - r / 2) + '" y="' + (y - r / 2) + '" width="' + r + '" height="' + r + '" fill="#fff" pointer-events="none"/>');
-        }
-      });
-      boxes.push([sec[0], sx, sy, ex, ey]);
-    });
-    layer.innerHTML = parts.join('');
-    Array.prototype.forEach.call(layer.querySelectorAll('circle'), function (c) { circles[c.getAttribute('data-p')] = c; });
+    // Pass 2: one string for every seat, parsed once (far quicker than thousands of DOM calls on a
+    // slow phone). Neighbouring seats of one colour share a <g fill>, so a circle carries only its
+    // place and position; the seats stay in seat order (circles[p] is the p-th circle).
+    var fills = m.c.map(function (c) { return String(c[2]).replace(/[^#0-9a-fA-F]/g, ''); });
+    var out = '<g>', fill = null, f, c, taken;
+    for (pos = 0; pos < n; pos++) {
+      b = pos * 5; x = +p[b + 1] || 0; y = +p[b + 2] || 0; c = p[b + 3];
+      taken = m.a.charAt(pos) !== 'a';
+      f = !taken && c >= 0 && c < fills.length ? fills[c] : '#c8ccd4';
+      if (f !== fill) { out += (fill === null ? '' : '</g>') + '<g fill="' + f + '">'; fill = f; }
+      out += '<circle cx="' + x + '" cy="' + y + '" r="' + r + '" data-p="' + pos + (taken ? '" data-x=""/>' : '"/>');
+      if (p[b + 4] & 1) out += '<rect x="' + (x - h) + '" y="' + (y - h) + '" width="' + r + '" height="' + r + '" fill="#fff" pointer-events="none"/>';
+    }
+    svg.innerHTML = out + (fill === null ? '' : '</g>') + '</g>';
+    circles = svg.getElementsByTagName('circle');
     if (box.getAttribute('data-sections-first') === '1') {
       boxes.forEach(function (q) {
         var sx = q[1], sy = q[2], ex = q[3], ey = q[4];
@@ -104,6 +118,7 @@
         overlays.push(g);
       });
     }
+    box.appendChild(svg);
     button('+', t('in'), function () { zoom(0.6); }, tools);
     button('−', t('out'), function () { zoom(1 / 0.6); }, tools);
     if (overlays.length) button(t('all'), '', function () { setView(full); showSections(true); }, tools);
@@ -176,6 +191,11 @@
     }, { passive: false });
   }
 
+  // The map's data comes in the page (<script type="application/json">, no second request);
+  // map.json is the fallback for a page without it.
+  var inline = document.getElementById('seat-map-data'), data = null;
+  try { data = inline && inline.textContent ? JSON.parse(inline.textContent) : null; } catch (e) { data = null; }
+  if (data) { draw(data); return; }
   fetch(box.getAttribute('data-seat-map'), { credentials: 'same-origin' })
     .then(function (r) { return r.ok ? r.json() : null; })
     .then(function (data) { if (data) draw(data); })
