@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from voelgoed.domain.seating.best import FreeSeat, best_block, centre_of, nearest_singles
@@ -112,9 +112,12 @@ async def plan_geometry(conn: AsyncConnection, plan_id: uuid.UUID, version: date
 async def free_positions(
     conn: AsyncConnection, event_id: uuid.UUID, category_ids: list[uuid.UUID], now: datetime
 ) -> set[int]:
-    """The plan positions of the event's seats of these categories that a hold may take now."""
-    query = select(ES.c.position).where(ES.c.event_id == event_id, ES.c.category_id.in_(category_ids), TAKEABLE)
-    return set((await conn.scalars(query, {"now": now})).all())
+    """The plan positions of the event's seats of these categories that a hold may take now, as one
+    array (~17,000 of a 50,000-seat stadium's category: one row decoded by asyncpg, not 17,000)."""
+    query = select(func.array_agg(ES.c.position)).where(
+        ES.c.event_id == event_id, ES.c.category_id.in_(category_ids), TAKEABLE
+    )
+    return set((await conn.scalar(query, {"now": now})) or ())
 
 
 class FreeNearest:
