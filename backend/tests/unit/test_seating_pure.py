@@ -161,7 +161,7 @@ def test_bulk_updates_follow_the_seat_machine() -> None:
 def _ring(sections: int, rows: int, per_row: int, curved: bool) -> tuple[PlanGeometry, list[FreeSeat]]:
     """bench/seating's bowl (sections on a circle around the focus) with straight or curved rows."""
     seats: list[FreeSeat] = []
-    geometry = PlanGeometry(rows={}, row_of={})
+    geometry = PlanGeometry(rows={}, row_of={}, row_at={})
     category = uuid.uuid4()
     for s in range(sections):
         angle = 2 * math.pi * s / sections
@@ -182,6 +182,7 @@ def _ring(sections: int, rows: int, per_row: int, curved: bool) -> tuple[PlanGeo
                     max(row.box[3], seat.y),
                 )
                 geometry.row_of[seat.seat_id] = row
+                geometry.row_at[seat.position] = row
                 seats.append(seat)
             geometry.rows.setdefault(category, []).append(row)
     return geometry, seats
@@ -191,17 +192,24 @@ def _ring(sections: int, rows: int, per_row: int, curved: bool) -> tuple[PlanGeo
 def test_free_nearest_walks_few_rows_and_picks_what_the_rule_picks(curved: bool) -> None:
     """nearest.py's in-memory walk (rows by box distance, stopping once no row can hold a nearer
     block) against best_seats over every free seat, as seats go, request after request, for sizes
-    1 to 6 and foci at the centre and off it (ties between mirrored sections included)."""
+    1 to 6 and foci at the centre and off it (ties between mirrored sections included); and batch
+    after batch (`refresh` with the free seats read again: taken, freed, a batch rolled back)."""
     geometry, seats = _ring(8, 6, 20, curved)
     category = next(iter(geometry.rows))
     rng = random.Random(7)
     for focus in ((0.0, 0.0), (300.0, -120.0)):
         free = {s.position for s in seats if rng.random() < 0.7}
-        taken: set[uuid.UUID] = set()
-        walks: dict[int, FreeNearest] = {}  # one per size, reused as a batch does
-        for n in (2, 1, 3, 6, 2, 4, 5, 2) * 3:
-            near = walks.setdefault(n, FreeNearest(geometry, free, [category], n, focus))
-            rule = best_seats([s for s in seats if s.position in free and s.seat_id not in taken], n, focus)
-            picked = near.pick(taken)
-            assert (picked and [s.seat_id for s in picked]) == (rule and [s.seat_id for s in rule])
-            taken |= {s.seat_id for s in picked or []}
+        walks: dict[int, FreeNearest] = {}  # one per size, kept from batch to batch as kept_walk does
+        for batch in range(4):
+            for walk in walks.values():
+                walk.refresh(free)
+            taken: set[uuid.UUID] = set()
+            for n in (2, 1, 3, 6, 2, 4, 5, 2):
+                near = walks.setdefault(n, FreeNearest(geometry, free, [category], n, focus))
+                rule = best_seats([s for s in seats if s.position in free and s.seat_id not in taken], n, focus)
+                picked = near.pick(taken)
+                assert (picked and [s.seat_id for s in picked]) == (rule and [s.seat_id for s in rule])
+                taken |= {s.seat_id for s in picked or []}
+            if batch != 2:  # the batch committed (batch 2 rolled back: its seats stay free)
+                free = free - {s.position for s in seats if s.seat_id in taken}
+            free = free | {s.position for s in rng.sample(seats, 12)}  # some holds lapsed or were cancelled

@@ -52,7 +52,7 @@ from voelgoed.domain.seating.holds import (
     event_seats_now,
     load_seating,
 )
-from voelgoed.domain.seating.nearest import FreeNearest, PlanGeometry, free_positions, plan_geometry
+from voelgoed.domain.seating.nearest import FreeNearest, PlanGeometry, free_positions, kept_walk, plan_geometry
 from voelgoed.lib.problems import AppError, Conflict, FieldError, NotFound, Unprocessable
 
 
@@ -238,7 +238,7 @@ async def _best(conn: AsyncConnection, b: _SeatBatch, r: SeatHoldRequest) -> tup
             b.geometry = await plan_geometry(conn, b.seating.plan_id, b.seating.plan_version)
         if category_id not in b.free:
             b.free[category_id] = await free_positions(conn, b.event.id, [category_id], b.now)
-        near = FreeNearest(b.geometry, b.free[category_id], [category_id], n, b.seating.focus)
+        near = kept_walk(b.geometry, b.event.id, category_id, n, b.seating.focus, b.free[category_id])
         b.candidates[(category_id, n)] = near
     picked = near.pick(b.taken)
     if picked is None:

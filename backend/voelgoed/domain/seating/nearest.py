@@ -59,6 +59,7 @@ class PlanGeometry:
 
     rows: dict[uuid.UUID, list[_Row]]
     row_of: dict[uuid.UUID, _Row]  # plan seat id -> its row (of its category)
+    row_at: dict[int, _Row]  # plan position -> its row
 
 
 _GEOMETRIES: OrderedDict[tuple[uuid.UUID, datetime], PlanGeometry] = OrderedDict()
@@ -71,38 +72,44 @@ async def plan_geometry(conn: AsyncConnection, plan_id: uuid.UUID, version: date
     if found is not None:
         _GEOMETRIES.move_to_end(key)
         return found
-    seats = await conn.execute(
-        select(
-            SEAT.c.position,
-            SEAT.c.id,
-            SEAT.c.category_id,
-            SEAT.c.row_id,
-            SEAT.c.row_index,
-            SEAT.c.x,
-            SEAT.c.y,
-            SEAT_SECTION.c.sort_order.label("section_order"),
-            SEAT_ROW.c.sort_order.label("row_order"),
-        )
-        .select_from(SEAT.join(SEAT_ROW, SEAT_ROW.c.id == SEAT.c.row_id))
-        .join(SEAT_SECTION, SEAT_SECTION.c.id == SEAT.c.section_id)
-        .where(SEAT.c.plan_id == plan_id)
+    # One row of arrays (asyncpg decodes them in C): a 50,000-seat plan in one value per column.
+    columns = (
+        SEAT.c.position,
+        SEAT.c.id,
+        SEAT.c.category_id,
+        SEAT.c.row_id,
+        SEAT.c.row_index,
+        SEAT.c.x,
+        SEAT.c.y,
+        SEAT_SECTION.c.sort_order,
+        SEAT_ROW.c.sort_order,
     )
-    rows: dict[tuple[uuid.UUID, uuid.UUID], _Row] = {}
-    for s in seats:
-        row = rows.get((s.category_id, s.row_id))
-        if row is None:
-            row = rows[(s.category_id, s.row_id)] = _Row(s.row_id)
-        row.seats.append(
-            FreeSeat(None, s.id, s.row_id, (s.section_order, s.row_order), s.row_index, s.x, s.y, s.position)
+    found_arrays = (
+        await conn.execute(
+            select(*(func.array_agg(c) for c in columns))
+            .select_from(SEAT.join(SEAT_ROW, SEAT_ROW.c.id == SEAT.c.row_id))
+            .join(SEAT_SECTION, SEAT_SECTION.c.id == SEAT.c.section_id)
+            .where(SEAT.c.plan_id == plan_id)
         )
-        min_x, max_x, min_y, max_y = row.box
-        row.box = (min(min_x, s.x), max(max_x, s.x), min(min_y, s.y), max(max_y, s.y))
-    geometry = PlanGeometry(rows={}, row_of={})
+    ).one()
+    rows: dict[tuple[uuid.UUID, uuid.UUID], _Row] = {}
+    for position, seat_id, category_id, row_id, row_index, x, y, section_order, row_order in zip(
+        *(a or () for a in found_arrays), strict=True
+    ):
+        row = rows.get((category_id, row_id))
+        if row is None:
+            row = rows[(category_id, row_id)] = _Row(row_id)
+        row.seats.append(FreeSeat(None, seat_id, row_id, (section_order, row_order), row_index, x, y, position))
+    for row in rows.values():
+        xs, ys = [f.x for f in row.seats], [f.y for f in row.seats]
+        row.box = (min(xs), max(xs), min(ys), max(ys))
+    geometry = PlanGeometry(rows={}, row_of={}, row_at={})
     for (category_id, _), row in rows.items():
         row.seats.sort(key=lambda f: f.row_index)
         geometry.rows.setdefault(category_id, []).append(row)
         for f in row.seats:
             geometry.row_of[f.seat_id] = row
+            geometry.row_at[f.position] = row
     _GEOMETRIES[key] = geometry
     while len(_GEOMETRIES) > _GEOMETRIES_KEPT:
         _GEOMETRIES.popitem(last=False)
@@ -138,6 +145,19 @@ class FreeNearest:
         self.row_best: dict[int, Any] = {}  # id(row) -> (score, block) or None, kept per row
         self.excluded: set[uuid.UUID] = set()
 
+    def refresh(self, free: set[int]) -> None:
+        """The same walk for the next batch: the free seats as read again; the rows whose seats
+        changed, or had seats excluded by the last batch, forget their best block."""
+        for position in self.free ^ free:
+            row = self.geometry.row_at.get(position)
+            if row is not None:
+                self.row_best.pop(id(row), None)
+        for seat_id in self.excluded:
+            row = self.geometry.row_of.get(seat_id)
+            if row is not None:
+                self.row_best.pop(id(row), None)
+        self.free, self.excluded = free, set()
+
     def pick(self, exclude: set[uuid.UUID]) -> list[FreeSeat] | None:
         """The rule's `n` seats of the free seats not in `exclude` (plan seat ids), or None when
         fewer than `n` are free."""
@@ -171,6 +191,34 @@ class FreeNearest:
 
     def _free_in(self, i: int) -> list[FreeSeat]:
         return [s for s in self.rows[i].seats if s.position in self.free and s.seat_id not in self.excluded]
+
+
+_WALKS: OrderedDict[tuple[Any, ...], FreeNearest] = OrderedDict()
+_WALKS_KEPT = 64
+
+
+def kept_walk(
+    geometry: PlanGeometry,
+    event_id: uuid.UUID,
+    category_id: uuid.UUID,
+    n: int,
+    focus: tuple[float, float],
+    free: set[int],
+) -> FreeNearest:
+    """Best available's walk for this event, category and size, kept from batch to batch in this
+    process: each batch hands it the free seats it read in its own transaction (`refresh`), so
+    only the rows that changed are looked at again. Called under the event's inventory lock
+    (allocation.py), so one batch at a time uses it."""
+    key = (event_id, category_id, n, focus)
+    walk = _WALKS.get(key)
+    if walk is None or walk.geometry is not geometry:
+        walk = _WALKS[key] = FreeNearest(geometry, free, [category_id], n, focus)
+    else:
+        walk.refresh(free)
+        _WALKS.move_to_end(key)
+    while len(_WALKS) > _WALKS_KEPT:
+        _WALKS.popitem(last=False)
+    return walk
 
 
 async def event_plan_version(conn: AsyncConnection, event_id: uuid.UUID) -> tuple[uuid.UUID, datetime]:
