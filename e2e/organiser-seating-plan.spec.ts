@@ -34,6 +34,11 @@ test('an organiser builds a seating plan, exports it, and sells it at an event w
 	await page.getByRole('button', { name: 'Stalls row A seat 1', exact: true }).tap();
 	await expect(page.getByTestId('picked-seats')).toContainText('Stalls, row A, seat 1');
 	await page.getByLabel('Accessible (wheelchair)').check();
+	if (process.env.SCREENSHOTS === '1') {
+		await page.getByRole('button', { name: 'Stalls row A seat 1', exact: true }).evaluate((el) => el.scrollIntoView({ block: 'start' }));
+		await page.evaluate(() => window.scrollBy(0, -170)); // the preview's heading and the seat above the fold
+	}
+	await shot(page, 'organiser-seating-plan-editor.png');
 	await page.getByRole('button', { name: 'Create plan' }).click();
 	await expect(page.getByTestId('banner-success')).toContainText('Plan created.');
 	await expect(page.getByRole('heading', { level: 1, name: 'Main hall (v1)' })).toBeVisible();
