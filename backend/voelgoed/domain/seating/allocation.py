@@ -67,6 +67,7 @@ class _SeatBatch:
     taken: set[uuid.UUID] = field(default_factory=set)  # plan seat ids won in this batch
     candidates: dict[tuple[uuid.UUID, int], FreeNearest] = field(default_factory=dict)
     free: dict[uuid.UUID, set[int]] = field(default_factory=dict)  # category -> free positions (read once)
+    best_categories: set[uuid.UUID] = field(default_factory=set)  # asked for best available in this batch
     geometry: PlanGeometry | None = None
     released: bool = False
 
@@ -105,6 +106,11 @@ async def allocate_seats(
     if asked:
         b.chosen_rows = {row.seat_id: row for row in await event_seats_now(conn, event_id, list(set(asked)), now)}
     replayed: dict[str, SeatHoldResult] = await replays(conn, requests) if replays else {}
+    b.best_categories = {
+        seating.category_ids_by_key[r.category]
+        for r in requests
+        if r.seat_ids is None and r.category in seating.category_ids_by_key
+    }
 
     # Phase 1, in arrival order: each request checked and given its seats (plan seat ids).
     outcomes: list[SeatHoldResult | BaseException | None] = []
@@ -236,8 +242,8 @@ async def _best(conn: AsyncConnection, b: _SeatBatch, r: SeatHoldRequest) -> tup
     if near is None:  # shared by the batch's requests of this category and size
         if b.geometry is None:
             b.geometry = await plan_geometry(conn, b.seating.plan_id, b.seating.plan_version)
-        if category_id not in b.free:
-            b.free[category_id] = await free_positions(conn, b.event.id, [category_id], b.now)
+        if category_id not in b.free:  # every category the batch asks best available of, at once
+            b.free.update(await free_positions(conn, b.event.id, sorted(b.best_categories | {category_id}), b.now))
         near = kept_walk(b.geometry, b.event.id, category_id, n, b.seating.focus, b.free[category_id])
         b.candidates[(category_id, n)] = near
     picked = near.pick(b.taken)
