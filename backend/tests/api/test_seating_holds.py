@@ -18,14 +18,16 @@ from tests.api.seating_helpers import hold, seat_map, seated_event
 from tests.conftest import Api
 from voelgoed.domain.catalog.inventory import utcnow
 from voelgoed.domain.seating.allocation import allocate_seats
-from voelgoed.domain.seating.best import best_seats
+from voelgoed.domain.seating.best import best_seats, centre_of
 from voelgoed.domain.seating.holds import (
     SeatHoldRequest,
     SeatHoldResult,
     as_free,
+    event_seats,
     free_seats,
     load_seating,
 )
+from voelgoed.domain.seating.nearest import nearest_free
 
 
 async def _pay(buyer: Api, held: dict[str, object]) -> None:
@@ -327,3 +329,31 @@ async def _allocated(engine: AsyncEngine, event_id: uuid.UUID, quantities: list[
 async def seat_map_ids(http: Api, slug: str, every: list[str]) -> list[str]:
     """The seats not shown available (held, sold, blocked)."""
     return [s for s, code in zip(every, await seat_map(http, slug), strict=True) if code != "a"]
+
+
+async def test_alternatives_are_the_rule_over_every_free_seat(
+    client: Api, new_client: Callable[[], Api], engine: AsyncEngine
+) -> None:
+    """A 409's alternatives (nearest.py's walk from the taken seats' centre) are what best_seats
+    gives over every free seat of the category, for taken pairs all over a 24-row plan with seats
+    taken at random."""
+    seated = await seated_event(client, rows=24, seats=10, quantity=240)
+    event_id = uuid.UUID(str(seated.event["id"]))
+    every = [str(s["id"]) for r in seated.plan["sections"][0]["rows"] for s in r["seats"]]
+    rng = random.Random(9)
+    for _ in range(30):
+        pair = rng.sample(every, 2)
+        await hold(new_client(), seated.slug, pair)  # some collide: fine, either way seats go
+    async with engine.connect() as conn:
+        now = utcnow()
+        for start in range(0, len(every) - 1, 17):
+            around = await event_seats(conn, event_id, [uuid.UUID(every[start]), uuid.UUID(every[start + 1])])
+            exclude = {r.seat_id for r in around}
+            free = [
+                as_free(r)
+                for r in await free_seats(conn, event_id, list({r.category_id for r in around}), now)
+                if r.seat_id not in exclude
+            ]
+            rule = best_seats(free, len(around), centre_of([as_free(r) for r in around])) or []
+            got = await nearest_free(conn, event_id, around, exclude, now)
+            assert [r.seat_id for r in got] == [s.seat_id for s in rule], start

@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import NullType
 
 from voelgoed.domain.seating.best import FreeSeat, best_block, centre_of, nearest_singles
 from voelgoed.domain.seating.holds import ES, TAKEABLE, as_free, event_seats
@@ -123,7 +124,7 @@ async def free_positions(
     statement, one array per category (~17,000 of a 50,000-seat stadium's category: one value
     decoded by asyncpg, not 17,000 rows)."""
     query = (
-        select(ES.c.category_id, func.array_agg(ES.c.position))
+        select(ES.c.category_id, func.array_agg(ES.c.position, type_=NullType()))  # no per-item processing
         .where(ES.c.event_id == event_id, ES.c.category_id.in_(category_ids), TAKEABLE)
         .group_by(ES.c.category_id)
     )
