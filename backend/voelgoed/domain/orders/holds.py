@@ -327,6 +327,17 @@ EVENT_FOR_HOLD = (
 )
 
 
+async def event_for_hold(conn: AsyncConnection, event_id: uuid.UUID, now: datetime) -> Any:
+    """The event a hold is for, with its VAT rate (EVENT_FOR_HOLD): 404 when it is not on sale,
+    422 when it has ended (GA holds here, seat holds: domain/seating/allocation.py)."""
+    event = (await conn.execute(EVENT_FOR_HOLD, {"event_id": event_id})).first()
+    if event is None or event.status != "published":
+        raise NotFound("No such event, or it is not on sale.")
+    if event.ends_at <= now:
+        raise Unprocessable("This event has ended; tickets are no longer sold.")
+    return event
+
+
 def _key_reused() -> Conflict:
     return Conflict(
         "This Idempotency-Key was already used for a different reservation.",
@@ -339,11 +350,10 @@ async def allocate(
 ) -> list[HoldResult | BaseException]:
     """Process a batch of holds for one event inside the caller's transaction."""
     now = utcnow()
-    event = (await conn.execute(EVENT_FOR_HOLD, {"event_id": event_id})).first()
-    if event is None or event.status != "published":
-        return [NotFound("No such event, or it is not on sale.") for _ in requests]
-    if event.ends_at <= now:
-        return [Unprocessable("This event has ended; tickets are no longer sold.") for _ in requests]
+    try:
+        event = await event_for_hold(conn, event_id, now)
+    except AppError as exc:
+        return [exc for _ in requests]
     inv = await inventory.lock_inventory(conn, event_id)
     assert inv is not None
     types = {t.id: t for t in await inventory.lock_type_rows(conn, event_id)}

@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from voelgoed.domain.catalog import inventory
 from voelgoed.domain.catalog.inventory import utcnow
 from voelgoed.domain.orders import expiry
-from voelgoed.domain.orders.holds import EVENT_FOR_HOLD, new_hold
+from voelgoed.domain.orders.holds import event_for_hold, new_hold
 from voelgoed.domain.orders.models import LINE, ORD
 from voelgoed.domain.orders.pricing import PricedLine, totals
 from voelgoed.domain.seating.holds import (
@@ -53,7 +53,7 @@ from voelgoed.domain.seating.holds import (
     load_seating,
 )
 from voelgoed.domain.seating.nearest import FreeNearest, PlanGeometry, free_positions, kept_walk, plan_geometry
-from voelgoed.lib.problems import AppError, Conflict, FieldError, NotFound, Unprocessable
+from voelgoed.lib.problems import AppError, Conflict, FieldError, Unprocessable
 
 
 @dataclass
@@ -89,14 +89,10 @@ async def allocate_seats(
     request. Raises (the whole batch fails) only when the final seat UPDATE or a counter refuses
     what the locked rows allowed, or on a database error."""
     now = utcnow()
-    event = (await conn.execute(EVENT_FOR_HOLD, {"event_id": event_id})).first()
-    if event is None or event.status != "published":
-        return [NotFound("No such event, or it is not on sale.") for _ in requests]
-    if event.ends_at <= now:
-        return [Unprocessable("This event has ended; tickets are no longer sold.") for _ in requests]
     try:
+        event = await event_for_hold(conn, event_id, now)
         seating = await load_seating(conn, event_id)
-    except NotFound as exc:
+    except AppError as exc:
         return [exc for _ in requests]
     inv = await inventory.lock_inventory(conn, event_id)  # lock 1: before any seat or counter
     assert inv is not None
