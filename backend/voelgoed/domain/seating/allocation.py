@@ -29,7 +29,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -139,7 +139,7 @@ async def allocate_seats(
     per_type: Counter[uuid.UUID] = Counter()
     for at, r, seat_ids, wanted in accepted:
         chosen = [b.chosen_rows[sid] for sid in seat_ids]
-        result, order_row, line_rows = _order(b, r, chosen)
+        result, order_row, line_rows = _order(b, r, chosen, wanted)
         for s in chosen:
             won[s.event_seat_id] = s
             takes.append((s.event_seat_id, result.hold.order_id, result.hold.hold_expires_at, r.box_office))
@@ -166,7 +166,8 @@ async def allocate_seats(
             await inventory.move_type_counters(conn, {t: (n, 0) for t, n in per_type.items()})
         except inventory.StockShort:  # a shared quota ran out (not in the room check)
             raise _sold_out() from None
-    return [o for o in outcomes if o is not None]
+    assert all(o is not None for o in outcomes)  # phase 2 answered every request phase 1 accepted
+    return cast(list[SeatHoldResult | BaseException], outcomes)
 
 
 def _sold_out() -> Conflict:
@@ -268,12 +269,12 @@ async def _make_room(conn: AsyncConnection, b: _SeatBatch, wanted: Counter[uuid.
 
 
 def _order(
-    b: _SeatBatch, r: SeatHoldRequest, chosen: list[Any]
+    b: _SeatBatch, r: SeatHoldRequest, chosen: list[Any], per_type: Counter[uuid.UUID]
 ) -> tuple[SeatHoldResult, dict[str, Any], list[dict[str, Any]]]:
-    """The new order (in `reserved`, the machine's initial state), its seat lines and the answer."""
+    """The new order (in `reserved`, the machine's initial state), its seat lines and the answer;
+    `per_type`: its seats per ticket type (phase 1's room check counted them)."""
     event, now = b.event, b.now
     types = [b.seating.types_by_category[s.category_id] for s in chosen]
-    per_type: Counter[uuid.UUID] = Counter(t.id for t in types)
     price = {t.id: 0 if r.comp else t.price_cents for t in types}
     priced = [PricedLine(tt_id, n, price[tt_id]) for tt_id, n in per_type.items()]
     hold, order_row = new_hold(event, r, priced, totals(priced, event.vat_rate_bp), now)
