@@ -17,7 +17,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import delete, func, insert, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from statemachine.exceptions import TransitionNotAllowed
 
@@ -232,6 +232,10 @@ class EventSeatingService:
                 ).where(SEAT.c.plan_id == plan_id, SEAT.c.organization_id == event.organization_id),
             )
         )
+        # Fresh statistics for the planner (it counts this transaction's own new rows): with the
+        # table's old ones it takes a stadium's 50,000 new seats for a handful and plans a hold's
+        # seat UPDATE as a scan of them all (5 ms instead of 0.5) until autovacuum next looks.
+        await self.db.execute(text("ANALYZE event_seat"))
 
     async def _drop_seats(self, event_id: uuid.UUID) -> None:
         if await self._taken(event_id):

@@ -82,6 +82,9 @@ TAKE_SEATS = (
     update(ES)
     .where(
         ES.c.id == _WON.c.id,
+        # The seats by primary key whatever the planner thinks of `won` (an unnest it cannot
+        # count): without it, it may hash-join every takeable seat of the event (14 ms for 46,000).
+        ES.c.id == func.any(bindparam("ids", type_=ARRAY(PG_UUID(as_uuid=True)))),
         ES.c.event_id == bindparam("b_event"),
         or_(TAKEABLE, and_(_WON.c.box, ES.c.status == "blocked")),
     )
