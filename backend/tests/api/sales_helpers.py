@@ -85,3 +85,11 @@ async def expire_hold(engine: AsyncEngine, order_id: str) -> None:
             text("UPDATE ticket_order SET hold_expires_at = now() - interval '1 minute' WHERE id = :id"),
             {"id": uuid.UUID(order_id)},
         )
+        # Its reserved seats' copy of the time too (domain/seating/free_seats.py reads that copy).
+        await conn.execute(
+            text(
+                "UPDATE event_seat SET held_until = now() - interval '1 minute'"
+                " WHERE order_id = :id AND status = 'held'"
+            ),
+            {"id": uuid.UUID(order_id)},
+        )

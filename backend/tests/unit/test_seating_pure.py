@@ -6,11 +6,13 @@ from __future__ import annotations
 import math
 import random
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 import pytest
 
 from voelgoed.domain.seating.best import FreeSeat, best_seats
+from voelgoed.domain.seating.free_seats import FreeSeats
 from voelgoed.domain.seating.generation import generate_section, row_labels, seat_numbers
 from voelgoed.domain.seating.machines import SeatLifecycle, sources
 from voelgoed.domain.seating.nearest import FreeNearest, PlanGeometry, _Row
@@ -166,7 +168,7 @@ def _ring(sections: int, rows: int, per_row: int, curved: bool) -> tuple[PlanGeo
     for s in range(sections):
         angle = 2 * math.pi * s / sections
         for r in range(rows):
-            row = _Row(uuid.uuid4())
+            row = _Row(uuid.uuid4(), category)
             for i in range(per_row):
                 if curved:  # an arc around the focus: block centres are nearer than any seat
                     a = angle + (i - per_row / 2) * 0.004
@@ -193,19 +195,22 @@ def test_free_nearest_walks_few_rows_and_picks_what_the_rule_picks(curved: bool)
     """nearest.py's in-memory walk (rows by box distance, stopping once no row can hold a nearer
     block) against best_seats over every free seat, as seats go, request after request, for sizes
     1 to 6 and foci at the centre and off it (ties between mirrored sections included); and batch
-    after batch (`refresh` with the free seats read again: taken, freed, a batch rolled back)."""
+    after batch (free_seats.py told what changed: taken, freed, a batch rolled back)."""
     geometry, seats = _ring(8, 6, 20, curved)
     category = next(iter(geometry.rows))
     rng = random.Random(7)
     for focus in ((0.0, 0.0), (300.0, -120.0)):
         free = {s.position for s in seats if rng.random() < 0.7}
+        kept = FreeSeats(uuid.uuid4(), geometry)
         walks: dict[int, FreeNearest] = {}  # one per size, kept from batch to batch as kept_walk does
         for batch in range(4):
+            for s in seats:  # what the batch's read of the changed seats brings
+                kept.mark(s.position, s.position in free)
             for walk in walks.values():
-                walk.refresh(free)
+                walk.next_batch()
             taken: set[uuid.UUID] = set()
             for n in (2, 1, 3, 6, 2, 4, 5, 2):
-                near = walks.setdefault(n, FreeNearest(geometry, free, [category], n, focus))
+                near = walks.setdefault(n, FreeNearest(geometry, kept, [category], n, focus))
                 rule = best_seats([s for s in seats if s.position in free and s.seat_id not in taken], n, focus)
                 picked = near.pick(taken)
                 assert (picked and [s.seat_id for s in picked]) == (rule and [s.seat_id for s in rule])
@@ -213,3 +218,34 @@ def test_free_nearest_walks_few_rows_and_picks_what_the_rule_picks(curved: bool)
             if batch != 2:  # the batch committed (batch 2 rolled back: its seats stay free)
                 free = free - {s.position for s in seats if s.seat_id in taken}
             free = free | {s.position for s in rng.sample(seats, 12)}  # some holds lapsed or were cancelled
+
+
+def test_free_seats_applies_rows_as_read_and_lapses_holds_when_their_time_comes() -> None:
+    """free_seats.py: each row read is applied as its state (re-reading one changes nothing), a
+    held seat is free once its time passed (without any row changing), a seat held again, sold
+    or blocked before its old hold's time is not freed by that old time; each change bumps its
+    row's generation (what the kept walks look at again) and nothing else does."""
+    geometry, _ = _ring(1, 2, 4, False)  # positions 0-3 in one row, 4-7 in the next
+    kept = FreeSeats(uuid.uuid4(), geometry)
+    t0 = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    minute = timedelta(minutes=1)
+    available, held, sold = 0, 1, 2
+    kept.apply(range(8), [available] * 8, [None] * 8, t0)
+    assert [kept.is_free(p) for p in range(8)] == [True] * 8
+    row_a, row_b = (id(geometry.row_at[0]), id(geometry.row_at[4]))
+    gen_b = kept.row_gen[row_b]
+    kept.apply([0, 1, 2], [held, held, held], [t0 + minute, t0 + 2 * minute, t0 + minute], t0)
+    assert [kept.is_free(p) for p in range(4)] == [False, False, False, True]
+    assert kept.row_gen[row_b] == gen_b  # row b did not change
+    kept.apply([0, 1, 2], [held, held, held], [t0 + minute, t0 + 2 * minute, t0 + minute], t0)  # read again
+    kept.apply([2], [sold], [None], t0)  # seat 2's order paid before its hold ran out
+    gen_a = kept.row_gen[row_a]
+    kept.apply([], [], [], t0 + minute)  # seat 0's hold lapsed; seat 2's old time means nothing now
+    assert [kept.is_free(p) for p in range(4)] == [True, False, False, True]
+    assert kept.row_gen[row_a] > gen_a
+    kept.apply([0], [held], [t0 + 5 * minute], t0 + minute)  # taken again by a new hold
+    kept.apply([], [], [], t0 + 3 * minute)  # seat 1 lapsed; seat 0's new hold has not
+    assert [kept.is_free(p) for p in range(4)] == [False, True, False, True]
+    kept.apply([3, 4], [2, available], [None, None], t0 + 3 * minute)  # blocked; row b re-read as it was
+    assert [kept.is_free(p) for p in range(8)] == [False, True, False, False] + [True] * 4
+    assert kept.row_gen[row_b] == gen_b

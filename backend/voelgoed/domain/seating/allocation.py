@@ -10,9 +10,10 @@ types (id order), then, in memory and in arrival order, each request's seats:
 - chosen seats: read once for the whole batch (with whether each is takeable now: holds.py's
   TAKEABLE), each request checked (in this plan, each once, on sale, within limits) and refused
   with SeatsTaken when one of its seats is not free or went to an earlier request of the batch;
-- best available: nearest.py's FreeNearest (rows visited nearest first, their free seats read a
-  few rows at a time, once per batch, category and size and shared by the batch's requests, more
-  rows read only when an unread row could hold a nearer block);
+- best available: nearest.py's FreeNearest over free_seats.py's free seats of the event (kept per
+  process, brought up to date once per batch, right after the locks and before anything is
+  written, from the seats changed since), one walk per category and size kept from batch to
+  batch;
 - the ticket types' room (the locked counters), releasing the event's expired holds once before
   saying no, as GA holds do.
 
@@ -20,7 +21,9 @@ Then one INSERT of the orders, one of the lines, ONE conditional UPDATE of every
 (holds.py's TAKEABLE again: the guarantee, whatever was read) whose row count must be the number
 of seats, and the counters once. A request that is refused does not touch the others; when the
 batch transaction fails (the UPDATE found a seat gone, a race on an Idempotency-Key), the
-batcher retries each request alone, where the failure is that request's answer.
+batcher retries each request alone, where the failure is that request's answer. When the UPDATE
+comes back short, the process first forgets what it kept of the event's free seats
+(free_seats.py `forget`), so the retries read them whole.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from voelgoed.domain.orders import expiry
 from voelgoed.domain.orders.holds import event_for_hold, new_hold
 from voelgoed.domain.orders.models import LINE, ORD
 from voelgoed.domain.orders.pricing import PricedLine, totals
+from voelgoed.domain.seating import free_seats
+from voelgoed.domain.seating.free_seats import FreeSeats
 from voelgoed.domain.seating.holds import (
     MAX_SEATS_PER_REQUEST,
     TAKE_SEATS,
@@ -52,7 +57,7 @@ from voelgoed.domain.seating.holds import (
     event_seats_now,
     load_seating,
 )
-from voelgoed.domain.seating.nearest import FreeNearest, PlanGeometry, free_positions, kept_walk, plan_geometry
+from voelgoed.domain.seating.nearest import FreeNearest, kept_walk, plan_geometry
 from voelgoed.lib.problems import AppError, Conflict, FieldError, Unprocessable
 
 
@@ -66,9 +71,7 @@ class _SeatBatch:
     chosen_rows: dict[uuid.UUID, Any] = field(default_factory=dict)  # plan seat id -> seat row
     taken: set[uuid.UUID] = field(default_factory=set)  # plan seat ids won in this batch
     candidates: dict[tuple[uuid.UUID, int], FreeNearest] = field(default_factory=dict)
-    free: dict[uuid.UUID, set[int]] = field(default_factory=dict)  # category -> free positions (read once)
-    best_categories: set[uuid.UUID] = field(default_factory=set)  # asked for best available in this batch
-    geometry: PlanGeometry | None = None
+    free: FreeSeats | None = None  # the event's free seats, when the batch asks for best available
     released: bool = False
 
 
@@ -102,11 +105,9 @@ async def allocate_seats(
     if asked:
         b.chosen_rows = {row.seat_id: row for row in await event_seats_now(conn, event_id, list(set(asked)), now)}
     replayed: dict[str, SeatHoldResult] = await replays(conn, requests) if replays else {}
-    b.best_categories = {
-        seating.category_ids_by_key[r.category]
-        for r in requests
-        if r.seat_ids is None and r.category in seating.category_ids_by_key
-    }
+    if any(r.seat_ids is None for r in requests):  # before anything is written (free_seats.py)
+        geometry = await plan_geometry(conn, seating.plan_id, seating.plan_version)
+        b.free = await free_seats.free_seats_now(conn, event_id, geometry, now)
 
     # Phase 1, in arrival order: each request checked and given its seats (plan seat ids).
     outcomes: list[SeatHoldResult | BaseException | None] = []
@@ -116,7 +117,7 @@ async def allocate_seats(
             outcomes.append(replayed[r.idempotency_key])
             continue
         try:
-            seat_ids, categories = _chosen(b, r) if r.seat_ids is not None else await _best(conn, b, r)
+            seat_ids, categories = _chosen(b, r) if r.seat_ids is not None else _best(b, r)
             wanted = Counter(seating.types_by_category[c].id for c in categories)
             await _make_room(conn, b, wanted)
         except (AppError, SeatsTaken) as exc:
@@ -159,7 +160,8 @@ async def allocate_seats(
                 {"b_event": event_id, "ids": ids, "owners": owners, "untils": untils, "box": box, "now": now},
             )
         }
-        if len(took) != len(ids):  # someone took a seat between the read and now: retried alone
+        if len(took) != len(ids):  # a seat went between the read and now: retried alone, read whole
+            free_seats.forget(event_id)
             raise SeatsTaken([won[i].seat_id for i in ids if i not in took])
         try:
             await inventory.move_event_counters(conn, inv, sum(per_type.values()), 0)
@@ -223,9 +225,9 @@ def _chosen(b: _SeatBatch, r: SeatHoldRequest) -> tuple[list[uuid.UUID], list[uu
     return list(ids), [row.category_id for row in rows]
 
 
-async def _best(conn: AsyncConnection, b: _SeatBatch, r: SeatHoldRequest) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+def _best(b: _SeatBatch, r: SeatHoldRequest) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
     """The best `quantity` free seats of the category (best.py's rule), of what is left after the
-    batch's earlier requests: the free seats read once per batch and category (nearest.py)."""
+    batch's earlier requests (nearest.py, over free_seats.py's free seats)."""
     category_id = b.seating.category_ids_by_key.get(r.category or "")
     if category_id is None or category_id not in b.seating.types_by_category:
         raise Unprocessable.field("best_available.category", "No such seating category on sale at this event.")
@@ -237,12 +239,8 @@ async def _best(conn: AsyncConnection, b: _SeatBatch, r: SeatHoldRequest) -> tup
     _check_type(b.seating.types_by_category[category_id], n, "best_available.quantity", b.now)
     near = b.candidates.get((category_id, n))
     if near is None:  # shared by the batch's requests of this category and size
-        if b.geometry is None:
-            b.geometry = await plan_geometry(conn, b.seating.plan_id, b.seating.plan_version)
-        if category_id not in b.free:  # every category the batch asks best available of, at once
-            b.free.update(await free_positions(conn, b.event.id, sorted(b.best_categories | {category_id}), b.now))
-        near = kept_walk(b.geometry, b.event.id, category_id, n, b.seating.focus, b.free[category_id])
-        b.candidates[(category_id, n)] = near
+        assert b.free is not None  # read at the start of a batch with best-available requests
+        near = b.candidates[(category_id, n)] = kept_walk(b.free, category_id, n, b.seating.focus)
     picked = near.pick(b.taken)
     if picked is None:
         left = near.left()

@@ -22,8 +22,9 @@ from datetime import datetime
 from typing import cast
 
 from advanced_alchemy.base import UUIDAuditBase
-from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Float, ForeignKey, Index, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import text
 
 from voelgoed.db.tenancy import OrgOwned
 
@@ -148,6 +149,7 @@ class EventSeat(OrgOwned, UUIDAuditBase):
         UniqueConstraint("event_id", "seat_id", name="uq_event_seat_event_seat"),
         UniqueConstraint("event_id", "position", name="uq_event_seat_event_position"),
         Index("ix_event_seat_best", "event_id", "category_id", "status"),
+        Index("ix_event_seat_changes", "event_id", "changed_xid"),
         CheckConstraint("status IN ('available', 'held', 'sold', 'blocked')", name="event_seat_status"),
         CheckConstraint("(status IN ('held', 'sold')) = (order_id IS NOT NULL)", name="event_seat_owner"),
         CheckConstraint("status <> 'held' OR held_until IS NOT NULL", name="event_seat_hold_expiry"),
@@ -163,6 +165,9 @@ class EventSeat(OrgOwned, UUIDAuditBase):
     order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ticket_order.id"), default=None, index=True)
     held_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     block_reason: Mapped[str | None] = mapped_column(String(20), default=None)
+    # The writing transaction's id, set by a trigger on every insert and update (migration 0028):
+    # free_seats.py reads only the seats changed since it last looked. Never written from here.
+    changed_xid: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
 
 # Tables for the statement-level paths (holds.py, availability.py): core SQL, no ORM events.

@@ -1,4 +1,4 @@
-"""The best free seats near a point, chosen in memory from one cheap read: best.py's rule, fast.
+"""The best free seats near a point, chosen in memory: best.py's rule, fast.
 
 A 50,000-seat stadium has ~17,000 free seats per category at the start of an on-sale. Reading them
 with their labels and positions for every best-available hold (under the event's lock), ranking
@@ -6,16 +6,17 @@ them in SQL, or reading the nearest rows' seats a few at a time (the frontier of
 spans hundreds of rows) each cost a batch of holds 100 ms or more. Instead:
 
 1. The plan's geometry (each seat's row, place in the row, x/y; each row's box per category) is
-   read once per plan version and process (`plan_geometry`): a version's seats never change while
-   it is sold (a change makes a new version or moves `updated_at`, the cache's key), so nothing
-   kept here can be stale.
-2. What is free is read fresh from PostgreSQL, in the caller's transaction: one query returning
-   the positions of the seats a hold may take now (`free_positions`: ints, one index range).
+   read once per plan version and process (`plan_geometry`, one read even when many ask at once):
+   a version's seats never change while it is sold (a change makes a new version or moves
+   `updated_at`, the cache's key), so nothing kept here can be stale.
+2. What is free comes from free_seats.py: kept per process and event, brought up to date in the
+   caller's transaction from the seats changed since its last read.
 3. `FreeNearest` applies best.py's rule in memory. A block's centre lies inside its seats' box, so
    a row's box distance to the focus is a lower bound of its blocks: rows are visited nearest box
    first and the walk stops once a row's box is farther than the nearest block found (plus
-   NEAR_BLOCK_MARGIN, so ties are still decided by best.py's tie-breaks). When no row has N
-   together, rule 3 takes the N free seats nearest the focus.
+   NEAR_BLOCK_MARGIN, so ties are still decided by best.py's tie-breaks). Each row's best block is
+   kept until free_seats.py says the row changed. When no row has N together, rule 3 takes the N
+   free seats nearest the focus.
 
 Seats already promised in this transaction (an earlier request of the same batch) are skipped by
 `exclude` (plan seat ids).
@@ -23,6 +24,7 @@ Seats already promised in this transaction (an earlier request of the same batch
 
 from __future__ import annotations
 
+import asyncio
 import math
 import uuid
 from collections import OrderedDict
@@ -32,10 +34,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import NullType
 
 from voelgoed.domain.seating.best import FreeSeat, best_block, centre_of, nearest_singles
-from voelgoed.domain.seating.holds import ES, TAKEABLE, as_free, event_seats
+from voelgoed.domain.seating.free_seats import FreeSeats, free_seats_now
+from voelgoed.domain.seating.holds import as_free, event_seats
 from voelgoed.domain.seating.models import EVENT_SEATING, PLAN, SEAT, SEAT_ROW, SEAT_SECTION
 
 # Distances closer than this (plan units) count as a tie: far more than float arithmetic can differ.
@@ -46,6 +48,7 @@ _GEOMETRIES_KEPT = 4  # plan versions per process (a 50,000-seat plan is ~15 MB 
 @dataclass
 class _Row:
     row_id: uuid.UUID
+    category_id: uuid.UUID | None = None
     seats: list[FreeSeat] = field(default_factory=list)  # left to right (row_index)
     box: tuple[float, float, float, float] = (math.inf, -math.inf, math.inf, -math.inf)  # min/max x, y
 
@@ -64,15 +67,39 @@ class PlanGeometry:
 
 
 _GEOMETRIES: OrderedDict[tuple[uuid.UUID, datetime], PlanGeometry] = OrderedDict()
+_READING: dict[tuple[uuid.UUID, datetime], asyncio.Future[PlanGeometry | None]] = {}
 
 
 async def plan_geometry(conn: AsyncConnection, plan_id: uuid.UUID, version: datetime) -> PlanGeometry:
-    """The plan version's geometry (one query per version and process)."""
+    """The plan version's geometry: one read per version and process, however many ask at once (a
+    stadium's takes ~70 ms; at the start of an on-sale every 409 would otherwise read it too)."""
     key = (plan_id, version)
-    found = _GEOMETRIES.get(key)
-    if found is not None:
-        _GEOMETRIES.move_to_end(key)
-        return found
+    while True:
+        found = _GEOMETRIES.get(key)
+        if found is not None:
+            _GEOMETRIES.move_to_end(key)
+            return found
+        reading = _READING.get(key)
+        if reading is None:
+            break
+        if (read := await asyncio.shield(reading)) is not None:
+            return read
+        # that reader failed (its transaction's problem): read it here
+    done: asyncio.Future[PlanGeometry | None] = asyncio.get_running_loop().create_future()
+    _READING[key] = done
+    geometry: PlanGeometry | None = None
+    try:
+        geometry = await _read_geometry(conn, plan_id)
+        _GEOMETRIES[key] = geometry
+        while len(_GEOMETRIES) > _GEOMETRIES_KEPT:
+            _GEOMETRIES.popitem(last=False)
+        return geometry
+    finally:
+        _READING.pop(key, None)
+        done.set_result(geometry)
+
+
+async def _read_geometry(conn: AsyncConnection, plan_id: uuid.UUID) -> PlanGeometry:
     # One row of arrays (asyncpg decodes them in C): a 50,000-seat plan in one value per column.
     columns = (
         SEAT.c.position,
@@ -99,7 +126,7 @@ async def plan_geometry(conn: AsyncConnection, plan_id: uuid.UUID, version: date
     ):
         row = rows.get((category_id, row_id))
         if row is None:
-            row = rows[(category_id, row_id)] = _Row(row_id)
+            row = rows[(category_id, row_id)] = _Row(row_id, category_id)
         row.seats.append(FreeSeat(None, seat_id, row_id, (section_order, row_order), row_index, x, y, position))
     for row in rows.values():
         xs, ys = [f.x for f in row.seats], [f.y for f in row.seats]
@@ -111,77 +138,54 @@ async def plan_geometry(conn: AsyncConnection, plan_id: uuid.UUID, version: date
         for f in row.seats:
             geometry.row_of[f.seat_id] = row
             geometry.row_at[f.position] = row
-    _GEOMETRIES[key] = geometry
-    while len(_GEOMETRIES) > _GEOMETRIES_KEPT:
-        _GEOMETRIES.popitem(last=False)
     return geometry
-
-
-async def free_positions(
-    conn: AsyncConnection, event_id: uuid.UUID, category_ids: list[uuid.UUID], now: datetime
-) -> dict[uuid.UUID, set[int]]:
-    """Per category, the plan positions of the event's seats that a hold may take now: one
-    statement, one array per category (~17,000 of a 50,000-seat stadium's category: one value
-    decoded by asyncpg, not 17,000 rows)."""
-    query = (
-        select(ES.c.category_id, func.array_agg(ES.c.position, type_=NullType()))  # no per-item processing
-        .where(ES.c.event_id == event_id, ES.c.category_id.in_(category_ids), TAKEABLE)
-        .group_by(ES.c.category_id)
-    )
-    found = {c: set(positions) for c, positions in (await conn.execute(query, {"now": now})).all()}
-    return {c: found.get(c, set()) for c in category_ids}
 
 
 class FreeNearest:
     """Choosing `n` free seats of some categories nearest a focus, request after request (a
-    batch's best-available holds of one category and size share one), in memory."""
+    batch's best-available holds of one category and size share one; kept from batch to batch by
+    `kept_walk`), in memory, from free_seats.py's free seats."""
 
     def __init__(
         self,
         geometry: PlanGeometry,
-        free: set[int],
+        seats: FreeSeats,
         category_ids: list[uuid.UUID],
         n: int,
         focus: tuple[float, float],
     ) -> None:
-        self.geometry, self.free, self.n, self.focus = geometry, free, n, focus
+        self.geometry, self.seats, self.n, self.focus = geometry, seats, n, focus
         self.rows = [row for c in category_ids for row in geometry.rows.get(c, [])]
         self.order = sorted(((row.distance(focus), i) for i, row in enumerate(self.rows)), key=lambda t: t[0])
-        self.row_best: dict[int, Any] = {}  # id(row) -> (score, block) or None, kept per row
+        # id(row) -> (free_seats' generation when found, (score, block) or None)
+        self.row_best: dict[int, tuple[int, Any]] = {}
         self.excluded: set[uuid.UUID] = set()
 
-    def refresh(self, free: set[int]) -> None:
-        """The same walk for the next batch: the free seats as read again; the rows whose seats
-        changed, or had seats excluded by the last batch, forget their best block."""
-        for position in self.free ^ free:
-            row = self.geometry.row_at.get(position)
-            if row is not None:
-                self.row_best.pop(id(row), None)
-        for seat_id in self.excluded:
-            row = self.geometry.row_of.get(seat_id)
-            if row is not None:
-                self.row_best.pop(id(row), None)
-        self.free, self.excluded = free, set()
+    def next_batch(self) -> None:
+        """A new batch: the seats the last one promised are no longer excluded here (they are
+        taken or free as free_seats.py reads them), so their rows are looked at again."""
+        self._forget_rows(self.excluded)
+        self.excluded = set()
 
     def pick(self, exclude: set[uuid.UUID]) -> list[FreeSeat] | None:
         """The rule's `n` seats of the free seats not in `exclude` (plan seat ids), or None when
         fewer than `n` are free."""
-        for seat_id in exclude - self.excluded:
-            row = self.geometry.row_of.get(seat_id)
-            if row is not None:
-                self.row_best.pop(id(row), None)  # that row's best block may be gone
+        self._forget_rows(exclude - self.excluded)  # those rows' best blocks may be gone
         self.excluded = self.excluded | exclude
+        changed, gen = self.seats.row_gen, self.seats.gen
         best: tuple[tuple[float, tuple[int, int], int], list[FreeSeat]] | None = None
         for d, i in self.order:
             if best is not None and d > best[0][0] + NEAR_BLOCK_MARGIN:
                 break  # no block of this row or any after it can be as near
             key = id(self.rows[i])
-            if key not in self.row_best:
+            kept = self.row_best.get(key)
+            if kept is None or changed.get(key, 0) > kept[0]:
                 found = best_block(self._free_in(i), self.n, self.focus)
-                self.row_best[key] = (
-                    None if found is None else ((found[1], found[0][0].row_rank, found[0][0].row_index), found[0])
+                kept = self.row_best[key] = (
+                    gen,
+                    None if found is None else ((found[1], found[0][0].row_rank, found[0][0].row_index), found[0]),
                 )
-            mine = self.row_best[key]
+            mine = kept[1]
             if mine is not None and (best is None or mine[0] < best[0]):
                 best = mine
         if best is not None:
@@ -194,32 +198,32 @@ class FreeNearest:
         """How many of the free seats are not excluded."""
         return sum(len(self._free_in(i)) for i in range(len(self.rows)))
 
+    def _forget_rows(self, seat_ids: set[uuid.UUID]) -> None:
+        for seat_id in seat_ids:
+            row = self.geometry.row_of.get(seat_id)
+            if row is not None:
+                self.row_best.pop(id(row), None)
+
     def _free_in(self, i: int) -> list[FreeSeat]:
-        return [s for s in self.rows[i].seats if s.position in self.free and s.seat_id not in self.excluded]
+        row = self.rows[i]
+        free = self.seats.free.get(row.category_id, set())
+        return [s for s in row.seats if s.position in free and s.seat_id not in self.excluded]
 
 
 _WALKS: OrderedDict[tuple[Any, ...], FreeNearest] = OrderedDict()
 _WALKS_KEPT = 64
 
 
-def kept_walk(
-    geometry: PlanGeometry,
-    event_id: uuid.UUID,
-    category_id: uuid.UUID,
-    n: int,
-    focus: tuple[float, float],
-    free: set[int],
-) -> FreeNearest:
+def kept_walk(seats: FreeSeats, category_id: uuid.UUID, n: int, focus: tuple[float, float]) -> FreeNearest:
     """Best available's walk for this event, category and size, kept from batch to batch in this
-    process: each batch hands it the free seats it read in its own transaction (`refresh`), so
-    only the rows that changed are looked at again. Called under the event's inventory lock
-    (allocation.py), so one batch at a time uses it."""
-    key = (event_id, category_id, n, focus)
+    process: free_seats.py says which rows changed since, so only those are looked at again.
+    Called under the event's inventory lock (allocation.py), so one batch at a time uses it."""
+    key = (seats.event_id, category_id, n, focus)
     walk = _WALKS.get(key)
-    if walk is None or walk.geometry is not geometry:
-        walk = _WALKS[key] = FreeNearest(geometry, free, [category_id], n, focus)
+    if walk is None or walk.seats is not seats:
+        walk = _WALKS[key] = FreeNearest(seats.geometry, seats, [category_id], n, focus)
     else:
-        walk.refresh(free)
+        walk.next_batch()
         _WALKS.move_to_end(key)
     while len(_WALKS) > _WALKS_KEPT:
         _WALKS.popitem(last=False)
@@ -241,18 +245,18 @@ async def nearest_free(
     conn: AsyncConnection, event_id: uuid.UUID, around: list[Any], exclude: set[uuid.UUID], now: datetime
 ) -> list[Any]:
     """As many free seats as `around` has (or as are left), of the same categories, nearest them
-    (together where possible): what a buyer whose seats were taken is offered instead."""
+    (together where possible): what a buyer whose seats were taken is offered instead. From this
+    process's free seats of the event, brought up to date first (free_seats.py)."""
     if not around:
         return []
     geometry = await plan_geometry(conn, *await event_plan_version(conn, event_id))
+    seats = await free_seats_now(conn, event_id, geometry, now)
     categories = list({s.category_id for s in around})
-    by_category = await free_positions(conn, event_id, categories, now)
-    free = set().union(*by_category.values())
     focus = centre_of([as_free(s) for s in around])
-    near = FreeNearest(geometry, free, categories, len(around), focus)
+    near = FreeNearest(geometry, seats, categories, len(around), focus)
     picked = near.pick(exclude)
     if picked is None and (left := near.left()):  # fewer left than were taken: offer those that are
-        picked = FreeNearest(geometry, free, categories, left, focus).pick(exclude)
+        picked = FreeNearest(geometry, seats, categories, left, focus).pick(exclude)
     if not picked:
         return []
     rows = {r.seat_id: r for r in await event_seats(conn, event_id, [s.seat_id for s in picked])}
