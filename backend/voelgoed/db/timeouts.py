@@ -12,11 +12,12 @@ transaction, so a setting made when our connection was opened (asyncpg sends `se
 the startup packet, which PgBouncer does not even pass on) is not in force on the server connection
 a later transaction gets. `SET LOCAL` lives exactly as long as the transaction, on whichever server
 connection runs it, so it is right behind PgBouncer and directly on PostgreSQL alike, and it never
-leaks into another client's transaction. The cost is one round trip per transaction, sent right
-after BEGIN (a few tens of microseconds on a local network).
+leaks into another client's transaction. It costs no round trip: the `SET LOCAL`s travel in the
+same simple-protocol message as the BEGIN (a round trip more per transaction was ~2 ms of every
+seat-hold batch's time under the event's lock, on a busy process).
 
-How: asyncpg lets the engine name the class of its connections (`connection_class`); ours starts
-each top-level transaction with the BEGIN SQLAlchemy asked for, then the `SET LOCAL`s. Statements a
+How: asyncpg lets the engine name the class of its connections (`connection_class`); ours sends
+each top-level transaction's BEGIN, the one SQLAlchemy asked for, with the `SET LOCAL`s after it. Statements a
 hot path runs outside any transaction (db/driver.py without `begin`) are single autocommit
 statements and carry no limit: keep them to statements that take no lock another transaction holds
 long.
@@ -30,7 +31,6 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-from asyncpg.transaction import Transaction
 
 
 def set_local_sql(statement_timeout_ms: int, lock_timeout_ms: int) -> str:
@@ -43,20 +43,17 @@ def set_local_sql(statement_timeout_ms: int, lock_timeout_ms: int) -> str:
     return "; ".join(parts)
 
 
-class _LimitedTransaction(Transaction):
-    async def start(self) -> None:
-        await super().start()
-        own: Any = self  # asyncpg's attributes (no stubs for them)
-        sql = getattr(own._connection, "vg_set_local", "")
-        if sql and not own._nested:  # a savepoint inherits the transaction's settings
-            await own._connection.execute(sql)
-
-
 class _LimitedConnection(asyncpg.Connection):
     vg_set_local = ""
 
-    def transaction(self, *, isolation: Any = None, readonly: bool = False, deferrable: bool = False) -> Any:
-        return _LimitedTransaction(self, isolation, readonly, deferrable)
+    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:  # noqa: ASYNC109 (asyncpg's signature)
+        # asyncpg's Transaction.start sends a top-level transaction's "BEGIN ...;" here, without
+        # arguments (a savepoint's is "SAVEPOINT ...;" and inherits the settings): the limits
+        # go in the same message. One message of several statements is PostgreSQL's simple
+        # protocol, which asyncpg uses for an execute without arguments.
+        if not args and query.startswith("BEGIN") and self.vg_set_local:
+            query = f"{query.rstrip().rstrip(';')}; {self.vg_set_local};"
+        return await super().execute(query, *args, timeout=timeout)
 
 
 _classes: dict[str, type[_LimitedConnection]] = {}

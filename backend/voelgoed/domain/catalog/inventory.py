@@ -103,12 +103,14 @@ class StockShort(Exception):
     """A conditional counter update found too little stock (caller decides what to do)."""
 
 
-async def lock_inventory(conn: AsyncConnection, event_id: uuid.UUID) -> InventoryRow | None:
+async def lock_inventory(conn: AsyncConnection, event_id: uuid.UUID, event: Any = None) -> InventoryRow | None:
     """Lock the event's inventory row (creating it on first use, capacity mirrored from the event).
 
     Returns None for an unknown event. Keeps `capacity` in sync with `event.capacity`: a capacity
-    lowered below what is already held/sold caps at that (nothing more is sold)."""
-    ev = (await conn.execute(_EVENT_CAPACITY, {"event_id": event_id})).first()
+    lowered below what is already held/sold caps at that (nothing more is sold). `event`: the
+    event's row with `organization_id` and `capacity`, when the caller read it in this transaction
+    already (the hold batches: a round trip less under the lock)."""
+    ev = event if event is not None else (await conn.execute(_EVENT_CAPACITY, {"event_id": event_id})).first()
     if ev is None:
         return None
     row = (await conn.execute(_LOCK_INVENTORY, {"event_id": event_id})).first()

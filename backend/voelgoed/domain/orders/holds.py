@@ -320,6 +320,7 @@ EVENT_FOR_HOLD = (
         EVT.c.organization_id,
         EVT.c.status,
         EVT.c.ends_at,
+        EVT.c.capacity,  # for inventory.lock_inventory (no second read of the event)
         case((Organization.vat_registered, Organization.vat_rate_bp), else_=0).label("vat_rate_bp"),
     )
     .join(Organization, Organization.id == EVT.c.organization_id)
@@ -331,11 +332,17 @@ async def event_for_hold(conn: AsyncConnection, event_id: uuid.UUID, now: dateti
     """The event a hold is for, with its VAT rate (EVENT_FOR_HOLD): 404 when it is not on sale,
     422 when it has ended (GA holds here, seat holds: domain/seating/allocation.py)."""
     event = (await conn.execute(EVENT_FOR_HOLD, {"event_id": event_id})).first()
+    check_on_sale(event, now)
+    return event
+
+
+def check_on_sale(event: Any, now: datetime) -> None:
+    """404 unless the event (a row of EVENT_FOR_HOLD's columns, or None) is published; 422 once it
+    has ended."""
     if event is None or event.status != "published":
         raise NotFound("No such event, or it is not on sale.")
     if event.ends_at <= now:
         raise Unprocessable("This event has ended; tickets are no longer sold.")
-    return event
 
 
 def _key_reused() -> Conflict:
@@ -354,7 +361,7 @@ async def allocate(
         event = await event_for_hold(conn, event_id, now)
     except AppError as exc:
         return [exc for _ in requests]
-    inv = await inventory.lock_inventory(conn, event_id)
+    inv = await inventory.lock_inventory(conn, event_id, event)
     assert inv is not None
     types = {t.id: t for t in await inventory.lock_type_rows(conn, event_id)}
     quotas = await inventory.lock_quota_rows(conn, event_id) if any(t.quota_id for t in types.values()) else []

@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from voelgoed.domain.catalog import inventory
 from voelgoed.domain.catalog.inventory import utcnow
 from voelgoed.domain.orders import expiry
-from voelgoed.domain.orders.holds import event_for_hold, new_hold
+from voelgoed.domain.orders.holds import new_hold
 from voelgoed.domain.orders.models import LINE, ORD
 from voelgoed.domain.orders.pricing import PricedLine, totals
 from voelgoed.domain.seating import free_seats
@@ -53,9 +53,10 @@ from voelgoed.domain.seating.holds import (
     SeatHoldResult,
     Seating,
     SeatsTaken,
+    event_and_seating,
     event_seats,
     event_seats_now,
-    load_seating,
+    seating_of,
 )
 from voelgoed.domain.seating.nearest import FreeNearest, kept_walk, plan_geometry
 from voelgoed.lib.problems import AppError, Conflict, FieldError, Unprocessable
@@ -93,13 +94,13 @@ async def allocate_seats(
     what the locked rows allowed, or on a database error."""
     now = utcnow()
     try:
-        event = await event_for_hold(conn, event_id, now)
-        seating = await load_seating(conn, event_id)
+        event = await event_and_seating(conn, event_id, now)  # the event and its seating: one read
     except AppError as exc:
         return [exc for _ in requests]
-    inv = await inventory.lock_inventory(conn, event_id)  # lock 1: before any seat or counter
+    inv = await inventory.lock_inventory(conn, event_id, event)  # lock 1: before any seat or counter
     assert inv is not None
     types = await inventory.lock_type_rows(conn, event_id)  # lock 2, id order
+    seating = seating_of(event, types)
     b = _SeatBatch(event, inv, seating, {t.id: t.quantity - t.reserved - t.sold for t in types}, now)
     asked = [s for r in requests if r.seat_ids for s in r.seat_ids[:MAX_SEATS_PER_REQUEST]]
     if asked:

@@ -69,6 +69,25 @@ def best_block(free: Sequence[FreeSeat], n: int, focus: tuple[float, float]) -> 
     return None if chosen is None or best is None else (chosen, best[0])
 
 
+def row_block(seats: Sequence[FreeSeat], n: int, focus: tuple[float, float]) -> tuple[list[FreeSeat], float] | None:
+    """best_block for the free seats of ONE row given left to right (nearest.py's walk, per row):
+    the same answer with the same arithmetic (each centre summed left to right, as there), and
+    ties to the leftmost block, without the grouping, sorting and slicing."""
+    if len(seats) < n:
+        return None
+    fx, fy = focus
+    xs, ys, places = [s.x for s in seats], [s.y for s in seats], [s.row_index for s in seats]
+    best: float | None = None
+    at = -1
+    for i in range(len(seats) - n + 1):
+        if places[i + n - 1] - places[i] != n - 1:
+            continue  # a gap: not together
+        d = round(math.hypot(sum(xs[i : i + n]) / n - fx, sum(ys[i : i + n]) / n - fy), 6)
+        if best is None or d < best:
+            best, at = d, i
+    return None if best is None else (list(seats[at : at + n]), best)
+
+
 def nearest_singles(free: Sequence[FreeSeat], n: int, focus: tuple[float, float]) -> list[FreeSeat]:
     """Rule 3: the `n` free seats nearest the focus, one by one, in map order."""
     ranked = sorted(free, key=lambda s: (round(_distance(s.x, s.y, focus), 6), s.row_rank, s.row_index))

@@ -29,10 +29,11 @@ from typing import Any
 
 from sqlalchemy import ARRAY, Boolean, DateTime, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voelgoed.domain.catalog.inventory import TT
-from voelgoed.domain.orders.holds import HoldResult
+from voelgoed.domain.catalog.inventory import EVT, TT, utcnow
+from voelgoed.domain.orders.holds import EVENT_FOR_HOLD, HoldResult, check_on_sale
 from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import LINE, ORD
 from voelgoed.domain.seating.best import FreeSeat
@@ -192,31 +193,65 @@ def _brief(s: Any) -> dict[str, Any]:
     return {"seat_id": str(s.seat_id), "section": s.section_name, "row": s.row_label, "label": s.label}
 
 
-async def load_seating(conn: AsyncConnection, event_id: uuid.UUID) -> Seating:
-    found = (
-        await conn.execute(
-            select(EVENT_SEATING.c.plan_id, PLAN.c.updated_at, PLAN.c.focus_x, PLAN.c.focus_y)
-            .join(PLAN, PLAN.c.id == EVENT_SEATING.c.plan_id)
-            .where(EVENT_SEATING.c.event_id == event_id)
-        )
-    ).first()
-    if found is None:
+# The event a seat hold is for (orders/holds.py's EVENT_FOR_HOLD: status, end, VAT, capacity) and
+# its seating in ONE statement (four round trips per batch before): the plan version and focus,
+# the category -> ticket type map and the plan's category keys as arrays, each pair in one order.
+_ESC = EVENT_SEAT_CATEGORY
+EVENT_AND_SEATING = (
+    EVENT_FOR_HOLD.outerjoin(EVENT_SEATING, EVENT_SEATING.c.event_id == EVT.c.id)
+    .outerjoin(PLAN, PLAN.c.id == EVENT_SEATING.c.plan_id)
+    .add_columns(
+        EVENT_SEATING.c.plan_id,
+        PLAN.c.updated_at.label("plan_version"),
+        PLAN.c.focus_x,
+        PLAN.c.focus_y,
+        *(
+            select(func.array_agg(aggregate_order_by(column, _ESC.c.category_id)))
+            .where(_ESC.c.event_id == EVT.c.id)
+            .scalar_subquery()
+            .label(name)
+            for column, name in ((_ESC.c.category_id, "mapped_categories"), (_ESC.c.ticket_type_id, "mapped_types"))
+        ),
+        *(
+            select(func.array_agg(aggregate_order_by(column, CAT.c.id)))
+            .where(CAT.c.plan_id == EVENT_SEATING.c.plan_id)
+            .scalar_subquery()
+            .label(name)
+            for column, name in ((CAT.c.key, "category_keys"), (CAT.c.id, "category_ids"))
+        ),
+    )
+)
+
+
+async def event_and_seating(conn: AsyncConnection, event_id: uuid.UUID, now: datetime) -> Any:
+    """The event's row (EVENT_AND_SEATING) for a seat hold: 404 when it is not on sale or has no
+    seating plan, 422 when it has ended. Its seating: `seating_of` (with the ticket type rows)."""
+    found: Any = (await conn.execute(EVENT_AND_SEATING, {"event_id": event_id})).first()
+    check_on_sale(found, now)
+    if found.plan_id is None:
         raise NotFound("This event has no seating plan.")
-    types = (
-        await conn.execute(
-            select(EVENT_SEAT_CATEGORY.c.category_id, TT)
-            .join(TT, TT.c.id == EVENT_SEAT_CATEGORY.c.ticket_type_id)
-            .where(EVENT_SEAT_CATEGORY.c.event_id == event_id)
-        )
-    ).all()
-    keys = (await conn.execute(select(CAT.c.key, CAT.c.id).where(CAT.c.plan_id == found.plan_id))).all()
+    return found
+
+
+def seating_of(found: Any, types: list[Any]) -> Seating:
+    """The Seating of an EVENT_AND_SEATING row, with the event's ticket type rows (the batch's
+    locked ones)."""
+    by_id = {t.id: t for t in types}
+    mapped = zip(found.mapped_categories or (), found.mapped_types or (), strict=True)
     return Seating(
         plan_id=found.plan_id,
-        plan_version=found.updated_at,
+        plan_version=found.plan_version,
         focus=(found.focus_x, found.focus_y),
-        types_by_category={t.category_id: t for t in types},
-        category_ids_by_key={k.key: k.id for k in keys},
+        types_by_category={c: by_id[t] for c, t in mapped if t in by_id},
+        category_ids_by_key=dict(zip(found.category_keys or (), found.category_ids or (), strict=True)),
     )
+
+
+async def load_seating(conn: AsyncConnection, event_id: uuid.UUID) -> Seating:
+    """The seating of an event on sale, outside a hold (its ticket types read, not locked)."""
+    found = await event_and_seating(conn, event_id, utcnow())
+    types = (await conn.execute(select(TT).where(TT.c.event_id == event_id))).all()
+    return seating_of(found, list(types))
 
 
 async def event_seats(conn: AsyncConnection, event_id: uuid.UUID, seat_ids: list[uuid.UUID]) -> list[Any]:

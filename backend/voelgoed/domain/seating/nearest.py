@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voelgoed.domain.seating.best import FreeSeat, best_block, centre_of, nearest_singles
+from voelgoed.domain.seating.best import FreeSeat, centre_of, nearest_singles, row_block
 from voelgoed.domain.seating.free_seats import FreeSeats, free_seats_now
 from voelgoed.domain.seating.holds import as_free, event_seats
 from voelgoed.domain.seating.models import EVENT_SEATING, PLAN, SEAT, SEAT_ROW, SEAT_SECTION
@@ -180,7 +180,7 @@ class FreeNearest:
             key = id(self.rows[i])
             kept = self.row_best.get(key)
             if kept is None or changed.get(key, 0) > kept[0]:
-                found = best_block(self._free_in(i), self.n, self.focus)
+                found = row_block(self._free_in(i), self.n, self.focus)
                 kept = self.row_best[key] = (
                     gen,
                     None if found is None else ((found[1], found[0][0].row_rank, found[0][0].row_index), found[0]),
