@@ -18,11 +18,13 @@ import math
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class FreeSeat:
+class FreeSeat(NamedTuple):
+    """A seat as the rule sees it. A tuple: a stadium's geometry makes 50,000 of them (a frozen
+    dataclass took three times as long)."""
+
     event_seat_id: uuid.UUID | None  # None: a seat of the plan (nearest.py's geometry)
     seat_id: uuid.UUID
     row_id: uuid.UUID

@@ -33,7 +33,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import NullType
 
 from voelgoed.domain.seating.best import FreeSeat, centre_of, nearest_singles, row_block
 from voelgoed.domain.seating.free_seats import FreeSeats, free_seats_now
@@ -100,40 +102,33 @@ async def plan_geometry(conn: AsyncConnection, plan_id: uuid.UUID, version: date
 
 
 async def _read_geometry(conn: AsyncConnection, plan_id: uuid.UUID) -> PlanGeometry:
-    # One row of arrays (asyncpg decodes them in C): a 50,000-seat plan in one value per column.
-    columns = (
-        SEAT.c.position,
-        SEAT.c.id,
-        SEAT.c.category_id,
-        SEAT.c.row_id,
-        SEAT.c.row_index,
-        SEAT.c.x,
-        SEAT.c.y,
-        SEAT_SECTION.c.sort_order,
-        SEAT_ROW.c.sort_order,
-    )
-    found_arrays = (
+    # One row per row of the plan and category, its seats as arrays in row order (asyncpg decodes
+    # them in C; NullType: its values as they are, its UUIDs are uuid.UUIDs, without SQLAlchemy's
+    # per-item processing). Per seat only its id is a UUID: a row's ids are decoded once per row.
+    seats = (SEAT.c.position, SEAT.c.id, SEAT.c.row_index, SEAT.c.x, SEAT.c.y)
+    found = (
         await conn.execute(
-            select(*(func.array_agg(c) for c in columns))
+            select(
+                SEAT.c.category_id,
+                SEAT.c.row_id,
+                SEAT_SECTION.c.sort_order,
+                SEAT_ROW.c.sort_order,
+                *(func.array_agg(aggregate_order_by(c, SEAT.c.row_index), type_=NullType()) for c in seats),
+            )
             .select_from(SEAT.join(SEAT_ROW, SEAT_ROW.c.id == SEAT.c.row_id))
             .join(SEAT_SECTION, SEAT_SECTION.c.id == SEAT.c.section_id)
             .where(SEAT.c.plan_id == plan_id)
+            .group_by(SEAT.c.category_id, SEAT.c.row_id, SEAT_SECTION.c.sort_order, SEAT_ROW.c.sort_order)
         )
-    ).one()
-    rows: dict[tuple[uuid.UUID, uuid.UUID], _Row] = {}
-    for position, seat_id, category_id, row_id, row_index, x, y, section_order, row_order in zip(
-        *(a or () for a in found_arrays), strict=True
-    ):
-        row = rows.get((category_id, row_id))
-        if row is None:
-            row = rows[(category_id, row_id)] = _Row(row_id, category_id)
-        row.seats.append(FreeSeat(None, seat_id, row_id, (section_order, row_order), row_index, x, y, position))
-    for row in rows.values():
-        xs, ys = [f.x for f in row.seats], [f.y for f in row.seats]
-        row.box = (min(xs), max(xs), min(ys), max(ys))
+    ).all()
     geometry = PlanGeometry(rows={}, row_of={}, row_at={})
-    for (category_id, _), row in rows.items():
-        row.seats.sort(key=lambda f: f.row_index)
+    for category_id, row_id, section_order, row_order, positions, ids, places, xs, ys in found:
+        rank = (section_order, row_order)
+        row = _Row(row_id, category_id, box=(min(xs), max(xs), min(ys), max(ys)))
+        row.seats = [
+            FreeSeat(None, seat_id, row_id, rank, place, x, y, position)
+            for position, seat_id, place, x, y in zip(positions, ids, places, xs, ys, strict=True)
+        ]
         geometry.rows.setdefault(category_id, []).append(row)
         for f in row.seats:
             geometry.row_of[f.seat_id] = row
