@@ -171,11 +171,7 @@ class HoldBatcher:
         if key:
             self._inflight[key] = (request.fingerprint(), fut)
         self._queues.setdefault(request.event_id, []).append(_Pending(request, fut))
-        if request.event_id not in self._draining:
-            self._draining.add(request.event_id)
-            task = asyncio.create_task(self._drain(request.event_id))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        self._start_draining(request.event_id)
         try:
             return await asyncio.shield(fut)
         finally:
@@ -194,6 +190,17 @@ class HoldBatcher:
                 self.engine, pool_size=self.pool_size, pool_timeout=self.pool_timeout, connect_args=self.connect_args
             )
         return self._pool
+
+    def _start_draining(self, event_id: uuid.UUID) -> None:
+        """A request was queued: make sure a drainer runs for its event (one at a time here)."""
+        if event_id not in self._draining:
+            self._draining.add(event_id)
+            self._spawn(self._drain(event_id))
+
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)  # a reference until it ends (asyncio keeps only weak ones)
+        task.add_done_callback(self._tasks.discard)
 
     async def _drain(self, event_id: uuid.UUID) -> None:
         first = True
@@ -214,17 +221,26 @@ class HoldBatcher:
         try:
             outcomes = await self._transact(event_id, [p.request for p in batch])
         except Exception as exc:
-            # One by one finds the request that broke the batch; a lock or statement timeout is
-            # no request's fault, and each retry would wait out the timeout again: all fail (503).
-            if len(batch) > 1 and not is_busy(exc):
-                log.warning("hold batch of %d failed (%s); retrying one by one", len(batch), exc)
-                for p in batch:
-                    await self._run(event_id, [p])
-                return
-            outcome: HoldResult | BaseException = exc
-            if isinstance(exc, IntegrityError) and batch[0].request.idempotency_key:
-                outcome = await self._replay_after_race(batch[0].request)
-            outcomes = [outcome] * len(batch)
+            await self._failed(event_id, batch, exc)
+            return
+        await self._answer(event_id, batch, outcomes)
+
+    async def _failed(self, event_id: uuid.UUID, batch: list[_Pending], exc: Exception) -> None:
+        """The batch's transaction failed (it rolled back): retried request by request, or each
+        answered with the failure."""
+        # One by one finds the request that broke the batch; a lock or statement timeout is
+        # no request's fault, and each retry would wait out the timeout again: all fail (503).
+        if len(batch) > 1 and not is_busy(exc):
+            log.warning("hold batch of %d failed (%s); retrying one by one", len(batch), exc)
+            for p in batch:
+                await self._run(event_id, [p])
+            return
+        outcome: HoldResult | BaseException = exc
+        if isinstance(exc, IntegrityError) and batch[0].request.idempotency_key:
+            outcome = await self._replay_after_race(batch[0].request)
+        await self._answer(event_id, batch, [outcome] * len(batch))
+
+    async def _answer(self, event_id: uuid.UUID, batch: list[_Pending], outcomes: list[Any]) -> None:
         self.batches += 1
         self.requests += len(batch)
         await self._after_commit(event_id, outcomes, batch)

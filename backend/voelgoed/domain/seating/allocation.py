@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -87,33 +88,53 @@ async def hold_seats(conn: AsyncConnection, r: SeatHoldRequest) -> SeatHoldResul
 
 
 async def allocate_seats(
-    conn: AsyncConnection, event_id: uuid.UUID, requests: list[SeatHoldRequest], *, replays: Any = None
+    conn: AsyncConnection,
+    event_id: uuid.UUID,
+    requests: list[SeatHoldRequest] | Callable[[], list[SeatHoldRequest]],
+    *,
+    replays: Any = None,
 ) -> list[SeatHoldResult | BaseException]:
     """Process a batch of seat holds for one event inside the caller's transaction: one answer per
-    request. Raises (the whole batch fails) only when the final seat UPDATE or a counter refuses
-    what the locked rows allowed, or on a database error."""
-    now = utcnow()
+    request. `requests` may be a function giving them, called once the event is locked
+    (seat_batcher.py's pipeline: the batch is whatever queued until then). Raises (the whole batch
+    fails) only when the final seat UPDATE or a counter refuses what the locked rows allowed, or
+    on a database error."""
+    if isinstance(requests, list):
+        given = requests
+
+        def take() -> list[SeatHoldRequest]:
+            return given
+    else:
+        take = requests
     try:
-        event = await event_and_seating(conn, event_id, now)  # the event and its seating: one read
+        event = await event_and_seating(conn, event_id, utcnow())  # the event and its seating: one read
     except AppError as exc:
-        return [exc for _ in requests]
+        return [exc for _ in take()]
+    # Before the lock (a pipelined batch overlaps this with the batch holding it): the plan's
+    # geometry and, the first time, the event's free seats read whole (kept per process).
+    geometry = await plan_geometry(conn, event.plan_id, event.plan_version)
+    if not free_seats.is_kept(event_id, geometry):
+        await free_seats.free_seats_now(conn, event_id, geometry, utcnow())
     inv = await inventory.lock_inventory(conn, event_id, event)  # lock 1: before any seat or counter
     assert inv is not None
     types = await inventory.lock_type_rows(conn, event_id)  # lock 2, id order
+    batch = take()
+    if not batch:
+        return []
+    now = utcnow()  # after the lock: a pipelined batch may have waited for it
     seating = seating_of(event, types)
     b = _SeatBatch(event, inv, seating, {t.id: t.quantity - t.reserved - t.sold for t in types}, now)
-    asked = [s for r in requests if r.seat_ids for s in r.seat_ids[:MAX_SEATS_PER_REQUEST]]
+    asked = [s for r in batch if r.seat_ids for s in r.seat_ids[:MAX_SEATS_PER_REQUEST]]
     if asked:
         b.chosen_rows = {row.seat_id: row for row in await event_seats_now(conn, event_id, list(set(asked)), now)}
-    replayed: dict[str, SeatHoldResult] = await replays(conn, requests) if replays else {}
-    if any(r.seat_ids is None for r in requests):  # before anything is written (free_seats.py)
-        geometry = await plan_geometry(conn, seating.plan_id, seating.plan_version)
+    replayed: dict[str, SeatHoldResult] = await replays(conn, batch) if replays else {}
+    if any(r.seat_ids is None for r in batch):  # before anything is written (free_seats.py)
         b.free = await free_seats.free_seats_now(conn, event_id, geometry, now)
 
     # Phase 1, in arrival order: each request checked and given its seats (plan seat ids).
     outcomes: list[SeatHoldResult | BaseException | None] = []
     accepted: list[tuple[int, SeatHoldRequest, list[uuid.UUID], Counter[uuid.UUID]]] = []
-    for r in requests:
+    for r in batch:
         if r.idempotency_key and r.idempotency_key in replayed:
             outcomes.append(replayed[r.idempotency_key])
             continue

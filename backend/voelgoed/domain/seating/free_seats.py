@@ -155,6 +155,12 @@ async def free_seats_now(
     return seats
 
 
+def is_kept(event_id: uuid.UUID, geometry: PlanGeometry) -> bool:
+    """Whether this process keeps the event's free seats (of this plan version) already."""
+    seats = _KEPT.get(event_id)
+    return seats is not None and seats.geometry is geometry
+
+
 def forget(event_id: uuid.UUID) -> None:
     """Read the event whole next time (a batch found a seat taken that this process had free)."""
     _KEPT.pop(event_id, None)

@@ -1,6 +1,14 @@
-"""The seat holds' group-commit batcher: orders/holds.py's HoldBatcher (one queue and one
-drainer per event, its own connection pool, a failed batch retried request by request), with
-allocation.py's transaction instead of the GA one.
+"""The seat holds' group-commit batcher: orders/holds.py's HoldBatcher (one queue per event, its
+own connection pool, a failed batch retried request by request), with allocation.py's transaction
+instead of the GA one, and two drainers per event instead of one (a pipeline):
+
+A batch's transaction first reads the event and its seating, then waits for the event's inventory
+lock, and only then takes its requests from the queue (allocation.py calls `take`). So while one
+batch holds the lock, the next has already begun and read what it needs, and it takes every
+request that queued meanwhile the moment the lock is its own. The lock still lets one batch at a
+time choose and write seats (and use this process's kept free seats and walks): the pipeline only
+overlaps what comes before the lock (and answering the last batch's buyers) with the batch under
+it. A batch that finds the queue empty commits nothing.
 
 An Idempotency-Key seen again is answered with the order it made (its token is not shown again);
 a key used before at another event is refused (409). After each batch the event's cached
@@ -9,6 +17,7 @@ availability and seat map are dropped once for the whole batch.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -23,15 +32,66 @@ from voelgoed.domain.seating.allocation import allocate_seats
 from voelgoed.domain.seating.holds import SeatHoldRequest, SeatHoldResult, held_seats_of_order
 from voelgoed.lib.problems import Conflict
 
+PIPELINE = 2  # drainers (batches in flight) per event and process
+
 
 class SeatHoldBatcher(HoldBatcher):
-    """Seat holds of one event share one transaction (allocation.py)."""
+    """Seat holds of one event share one transaction (allocation.py), two batches in flight."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._drainers: dict[uuid.UUID, int] = {}
 
     async def submit(self, request: Any) -> Any:
         """A SeatHoldRequest's SeatHoldResult (or its refusal raised: 404, 409, 422, SeatsTaken)."""
         return await super().submit(request)
 
+    def _start_draining(self, event_id: uuid.UUID) -> None:
+        running = self._drainers.get(event_id, 0)
+        if running < PIPELINE:
+            self._drainers[event_id] = running + 1
+            self._spawn(self._drain_pipelined(event_id, first=running == 0))
+
+    async def _drain_pipelined(self, event_id: uuid.UUID, *, first: bool) -> None:
+        try:
+            queue = self._queues.get(event_id)
+            if first and queue and len(queue) < self.max_batch and self.window:
+                await asyncio.sleep(self.window)  # let concurrent requests join
+            while self._queues.get(event_id):
+                await self._run_taking(event_id)
+        finally:  # no await from the last look at the queue to here: no request is left unseen
+            self._drainers[event_id] -= 1
+            if not self._drainers[event_id]:
+                del self._drainers[event_id]
+                if not self._queues.get(event_id):
+                    self._queues.pop(event_id, None)
+
+    async def _run_taking(self, event_id: uuid.UUID) -> None:
+        """One batch whose requests are taken from the queue once its transaction holds the
+        event's lock (allocation.py calls `take`)."""
+        taken: list[Any] = []
+
+        def take() -> list[Any]:
+            queue = self._queues.get(event_id) or []
+            batch = queue[: self.max_batch]
+            del queue[: self.max_batch]
+            taken.extend(batch)
+            return [p.request for p in batch]
+
+        try:
+            async with self._connections().connect() as conn, conn.begin():
+                outcomes = await allocate_seats(conn, event_id, take, replays=self._replays)
+        except Exception as exc:
+            if not taken:  # it failed before taking a batch: the queued requests get the failure
+                take()
+            if taken:
+                await self._failed(event_id, taken, exc)
+            return
+        if taken:
+            await self._answer(event_id, taken, outcomes)
+
     async def _transact(self, event_id: uuid.UUID, requests: list[Any]) -> list[Any]:
+        # A batch of known requests: a failed batch's requests retried one by one (HoldBatcher).
         async with self._connections().connect() as conn, conn.begin():
             return await allocate_seats(conn, event_id, requests, replays=self._replays)
 
