@@ -34,6 +34,9 @@ ALLOWED: dict[str, str] = {
     "voelgoed.auth.queries:DEVICE_AUTH": "device path: the token identifies the device row",
     # An API key's own row, found by its prefix (the hash is compared next): its organisation comes from it.
     "voelgoed.auth.queries:API_KEY_BY_PREFIX": "API-key path: the key's prefix identifies its row",
+    # A seat-hold batch's read of its event's changed seats: keyed by the event the public hold
+    # names (published, checked in the same transaction), as every public hold is.
+    "voelgoed.domain.seating.free_seats_sql:CHANGED_SEATS": "public seat hold: keyed by the on-sale event's id",
     # Inserts: the organisation is a bound value of the rows written, not a filter.
     "voelgoed.domain.webhooks.outbox_sql:_INSERT_EVENT": "insert: organization_id is written as :org",
     "voelgoed.domain.webhooks.outbox_sql:_INSERT_DELIVERIES": "insert: organization_id is written as :org",

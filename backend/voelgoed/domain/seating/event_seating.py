@@ -17,7 +17,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select, text, update
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from statemachine.exceptions import TransitionNotAllowed
 
@@ -28,6 +28,7 @@ from voelgoed.domain.events.models import Event
 from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import Order
 from voelgoed.domain.seating import availability
+from voelgoed.domain.seating.free_seats_sql import ANALYZE_EVENT_SEATS
 from voelgoed.domain.seating.machines import SeatLifecycle
 from voelgoed.domain.seating.models import (
     EVENT_SEAT,
@@ -235,7 +236,7 @@ class EventSeatingService:
         # Fresh statistics for the planner (it counts this transaction's own new rows): with the
         # table's old ones it takes a stadium's 50,000 new seats for a handful and plans a hold's
         # seat UPDATE as a scan of them all (5 ms instead of 0.5) until autovacuum next looks.
-        await self.db.execute(text("ANALYZE event_seat"))
+        await self.db.execute(ANALYZE_EVENT_SEATS)
 
     async def _drop_seats(self, event_id: uuid.UUID) -> None:
         if await self._taken(event_id):

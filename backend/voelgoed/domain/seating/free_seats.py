@@ -37,8 +37,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from voelgoed.domain.seating.free_seats_sql import CHANGED_SEATS
 
 if TYPE_CHECKING:
     from voelgoed.domain.seating.nearest import PlanGeometry
@@ -46,17 +47,6 @@ if TYPE_CHECKING:
 WHOLE_READ_EVERY = timedelta(minutes=10)
 _EVENTS_KEPT = 16
 
-# One row of arrays (asyncpg decodes them in C). A statement's snapshot is pg_current_snapshot().
-_CHANGED = text(
-    """
-    SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
-           array_agg(position) AS positions,
-           array_agg(CASE status WHEN 'available' THEN 0 WHEN 'held' THEN 1 ELSE 2 END) AS codes,
-           array_agg(held_until) AS untils
-      FROM event_seat
-     WHERE event_id = :event_id AND changed_xid >= :since
-    """
-)
 _AVAILABLE, _HELD = 0, 1
 
 
@@ -102,7 +92,7 @@ class FreeSeats:
         async with self._lock:
             whole = self._whole_at is None or now - self._whole_at > WHOLE_READ_EVERY
             found = (
-                await conn.execute(_CHANGED, {"event_id": self.event_id, "since": 0 if whole else self._since})
+                await conn.execute(CHANGED_SEATS, {"event_id": self.event_id, "since": 0 if whole else self._since})
             ).one()
             if whole:
                 self._forget_state()
