@@ -56,11 +56,10 @@ from voelgoed.domain.seating.holds import (
     Seating,
     SeatsTaken,
     event_and_seating,
-    event_seats,
     event_seats_now,
     seating_of,
 )
-from voelgoed.domain.seating.nearest import FreeNearest, kept_walk, plan_geometry
+from voelgoed.domain.seating.nearest import FreeNearest, kept_walk, placed, plan_geometry
 from voelgoed.lib.problems import AppError, Conflict, FieldError, Unprocessable
 
 
@@ -72,6 +71,7 @@ class _SeatBatch:
     left: dict[uuid.UUID, int]  # per ticket type: quantity - reserved - sold (locked rows)
     now: datetime
     chosen_rows: dict[uuid.UUID, Any] = field(default_factory=dict)  # plan seat id -> seat row
+    picked: dict[uuid.UUID, Any] = field(default_factory=dict)  # plan seat id -> best available's PlacedSeat
     taken: set[uuid.UUID] = field(default_factory=set)  # plan seat ids won in this batch
     candidates: dict[tuple[uuid.UUID, int], FreeNearest] = field(default_factory=dict)
     free: FreeSeats | None = None  # the event's free seats, when the batch asks for best available
@@ -152,17 +152,14 @@ async def allocate_seats(
         accepted.append((len(outcomes), r, seat_ids, wanted))
         outcomes.append(None)
 
-    # Phase 2: the best-available seats' rows (labels, event seat ids) in one read, the orders.
-    unread = [sid for _, _, ids, _ in accepted for sid in ids if sid not in b.chosen_rows]
-    if unread:
-        b.chosen_rows.update({row.seat_id: row for row in await event_seats(conn, event_id, unread)})
+    # Phase 2: the orders (best-available seats as placed by the kept geometry and free seats).
     orders: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
     takes: list[tuple[uuid.UUID, uuid.UUID, datetime, bool]] = []  # event seat, order, until, box office
     won: dict[uuid.UUID, Any] = {}  # event seat id -> its row
     per_type: Counter[uuid.UUID] = Counter()
     for at, r, seat_ids, wanted in accepted:
-        chosen = [b.chosen_rows[sid] for sid in seat_ids]
+        chosen = [b.picked.get(sid) or b.chosen_rows[sid] for sid in seat_ids]
         result, order_row, line_rows = _order(b, r, chosen, wanted)
         for s in chosen:
             won[s.event_seat_id] = s
@@ -276,6 +273,8 @@ def _best(b: _SeatBatch, r: SeatHoldRequest) -> tuple[list[uuid.UUID], list[uuid
         left = near.left()
         msg = "No seats are left in this category." if left == 0 else f"Only {left} seat(s) left in this category."
         raise Conflict(msg, errors=[FieldError(field="best_available.quantity", message=msg)])
+    for s in picked:  # their labels and event seat ids, for the order lines and the answer
+        b.picked[s.seat_id] = placed(near.geometry, s, near.seats.ids[s.position])
     return [s.seat_id for s in picked], [category_id] * n
 
 

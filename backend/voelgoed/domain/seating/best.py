@@ -33,6 +33,7 @@ class FreeSeat(NamedTuple):
     x: float
     y: float
     position: int = -1  # in the plan's seat order
+    label: str = ""  # the seat's label (nearest.py's geometry keeps it for answers)
 
 
 def _distance(x: float, y: float, focus: tuple[float, float]) -> float:

@@ -60,6 +60,7 @@ class FreeSeats:
         self.geometry = geometry
         self.free: dict[uuid.UUID | None, set[int]] = {c: set() for c in geometry.rows}
         self.held: dict[int, datetime] = {}  # position -> held_until, for seats read as held
+        self.ids: dict[int, uuid.UUID] = {}  # position -> the event seat's id (a hold's lines name it)
         self._lapses: list[tuple[datetime, int]] = []  # (held_until, position), soonest first
         self.gen = 0
         self.row_gen: dict[int, int] = {}  # id(row) -> the generation its free seats last changed
@@ -98,6 +99,7 @@ class FreeSeats:
                 self._forget_state()
                 self._whole_at = now
             self._since = max(self._since, found.xmin)
+            self.ids.update(zip(found.positions or (), found.ids or (), strict=True))
             self.apply(found.positions or (), found.codes or (), found.untils or (), now)
 
     def apply(self, positions: Iterable[int], codes: Iterable[int], untils: Iterable[Any], now: datetime) -> None:
@@ -124,6 +126,7 @@ class FreeSeats:
             for position in list(seats):
                 self.mark(position, False)  # each row that had free seats is looked at again
         self.held.clear()
+        self.ids.clear()
         self._lapses.clear()
 
 

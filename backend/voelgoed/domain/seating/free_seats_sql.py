@@ -12,7 +12,8 @@ CHANGED_SEATS = text(
     SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin,
            array_agg(position) AS positions,
            array_agg(CASE status WHEN 'available' THEN 0 WHEN 'held' THEN 1 ELSE 2 END) AS codes,
-           array_agg(held_until) AS untils
+           array_agg(held_until) AS untils,
+           array_agg(id) AS ids
       FROM event_seat
      WHERE event_id = :event_id AND changed_xid >= :since
     """

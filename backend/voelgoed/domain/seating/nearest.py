@@ -30,7 +30,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -39,7 +39,7 @@ from sqlalchemy.types import NullType
 
 from voelgoed.domain.seating.best import FreeSeat, centre_of, nearest_singles, row_block
 from voelgoed.domain.seating.free_seats import FreeSeats, free_seats_now
-from voelgoed.domain.seating.holds import as_free, event_seats
+from voelgoed.domain.seating.holds import as_free
 from voelgoed.domain.seating.models import EVENT_SEATING, PLAN, SEAT, SEAT_ROW, SEAT_SECTION
 
 # Distances closer than this (plan units) count as a tie: far more than float arithmetic can differ.
@@ -51,6 +51,8 @@ _GEOMETRIES_KEPT = 4  # plan versions per process (a 50,000-seat plan is ~15 MB 
 class _Row:
     row_id: uuid.UUID
     category_id: uuid.UUID | None = None
+    label: str = ""
+    section_name: str = ""
     seats: list[FreeSeat] = field(default_factory=list)  # left to right (row_index)
     box: tuple[float, float, float, float] = (math.inf, -math.inf, math.inf, -math.inf)  # min/max x, y
 
@@ -66,6 +68,26 @@ class PlanGeometry:
     rows: dict[uuid.UUID, list[_Row]]
     row_of: dict[uuid.UUID, _Row]  # plan seat id -> its row (of its category)
     row_at: dict[int, _Row]  # plan position -> its row
+
+
+class PlacedSeat(NamedTuple):
+    """A seat as a hold's answer and order lines need it (the fields of holds.py's SEAT_COLUMNS
+    they read), from the kept geometry instead of a read."""
+
+    event_seat_id: uuid.UUID | None
+    seat_id: uuid.UUID
+    category_id: uuid.UUID | None
+    position: int
+    section_name: str
+    row_label: str
+    label: str
+
+
+def placed(geometry: PlanGeometry, seat: FreeSeat, event_seat_id: uuid.UUID | None = None) -> PlacedSeat:
+    row = geometry.row_at[seat.position]
+    return PlacedSeat(
+        event_seat_id, seat.seat_id, row.category_id, seat.position, row.section_name, row.label, seat.label
+    )
 
 
 _GEOMETRIES: OrderedDict[tuple[uuid.UUID, datetime], PlanGeometry] = OrderedDict()
@@ -105,29 +127,30 @@ async def _read_geometry(conn: AsyncConnection, plan_id: uuid.UUID) -> PlanGeome
     # One row per row of the plan and category, its seats as arrays in row order (asyncpg decodes
     # them in C; NullType: its values as they are, its UUIDs are uuid.UUIDs, without SQLAlchemy's
     # per-item processing). Per seat only its id is a UUID: a row's ids are decoded once per row.
-    seats = (SEAT.c.position, SEAT.c.id, SEAT.c.row_index, SEAT.c.x, SEAT.c.y)
+    seats = (SEAT.c.position, SEAT.c.id, SEAT.c.row_index, SEAT.c.x, SEAT.c.y, SEAT.c.label)
+    per_row = (SEAT.c.category_id, SEAT.c.row_id, SEAT_SECTION.c.sort_order, SEAT_ROW.c.sort_order)
     found = (
         await conn.execute(
             select(
-                SEAT.c.category_id,
-                SEAT.c.row_id,
-                SEAT_SECTION.c.sort_order,
-                SEAT_ROW.c.sort_order,
+                *per_row,
+                SEAT_ROW.c.label,
+                SEAT_SECTION.c.name,
                 *(func.array_agg(aggregate_order_by(c, SEAT.c.row_index), type_=NullType()) for c in seats),
             )
             .select_from(SEAT.join(SEAT_ROW, SEAT_ROW.c.id == SEAT.c.row_id))
             .join(SEAT_SECTION, SEAT_SECTION.c.id == SEAT.c.section_id)
             .where(SEAT.c.plan_id == plan_id)
-            .group_by(SEAT.c.category_id, SEAT.c.row_id, SEAT_SECTION.c.sort_order, SEAT_ROW.c.sort_order)
+            .group_by(*per_row, SEAT_ROW.c.label, SEAT_SECTION.c.name)
         )
     ).all()
     geometry = PlanGeometry(rows={}, row_of={}, row_at={})
-    for category_id, row_id, section_order, row_order, positions, ids, places, xs, ys in found:
+    for category_id, row_id, section_order, row_order, row_label, section, *arrays in found:
+        positions, ids, places, xs, ys, labels = arrays
         rank = (section_order, row_order)
-        row = _Row(row_id, category_id, box=(min(xs), max(xs), min(ys), max(ys)))
+        row = _Row(row_id, category_id, row_label, section, box=(min(xs), max(xs), min(ys), max(ys)))
         row.seats = [
-            FreeSeat(None, seat_id, row_id, rank, place, x, y, position)
-            for position, seat_id, place, x, y in zip(positions, ids, places, xs, ys, strict=True)
+            FreeSeat(None, seat_id, row_id, rank, place, x, y, position, label)
+            for position, seat_id, place, x, y, label in zip(positions, ids, places, xs, ys, labels, strict=True)
         ]
         geometry.rows.setdefault(category_id, []).append(row)
         for f in row.seats:
@@ -252,7 +275,4 @@ async def nearest_free(
     picked = near.pick(exclude)
     if picked is None and (left := near.left()):  # fewer left than were taken: offer those that are
         picked = FreeNearest(geometry, seats, categories, left, focus).pick(exclude)
-    if not picked:
-        return []
-    rows = {r.seat_id: r for r in await event_seats(conn, event_id, [s.seat_id for s in picked])}
-    return [rows[s.seat_id] for s in picked]
+    return [placed(geometry, s) for s in picked or ()]
