@@ -5,16 +5,19 @@ order than they wrote (a writer that began first and commits last is not missed)
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.api.sales_helpers import expire_hold
+from tests.api.sales_helpers import expire_hold, organiser_with_event
 from tests.api.seating_helpers import SeatedEvent, hold, seated_event
 from tests.conftest import Api
 from voelgoed.domain.catalog.inventory import utcnow
+from voelgoed.domain.seating import free_seats as free_seats_module
+from voelgoed.domain.seating import nearest
 from voelgoed.domain.seating.free_seats import FreeSeats
 from voelgoed.domain.seating.holds import free_seats
 from voelgoed.domain.seating.nearest import event_plan_version, plan_geometry
@@ -84,3 +87,22 @@ async def test_kept_free_seats_follow_every_change_in_any_commit_order(
     assert {6, 7, 17} <= now_free  # B1, B2 (lapsed) and C6 (cancelled) are free again
     assert await _kept(engine, kept) == now_free
     assert len(now_free) == 18 - 2 - 2  # the two blocked and the two best-available seats
+
+
+async def test_serving_the_seat_map_loads_the_seating_ahead_of_the_holds(client: Api, engine: AsyncEngine) -> None:
+    """nearest.warm_soon (called by the seat map's endpoints and the picker page): the plan's
+    geometry and the event's free seats are loaded in the background, once; an event without
+    seating is only logged."""
+    seated = await seated_event(client)
+    event_id = uuid.UUID(str(seated.event["id"]))
+    assert not free_seats_module.is_kept_any(event_id)
+    nearest.warm_soon(engine, event_id)
+    nearest.warm_soon(engine, event_id)  # already on its way: no second task
+    assert len(nearest._WARM_TASKS) == 1
+    await asyncio.gather(*nearest._WARM_TASKS)
+    assert free_seats_module.is_kept_any(event_id)
+    assert set().union(*free_seats_module._KEPT[event_id].free.values()) == await _takeable(engine, seated)
+    plain = await organiser_with_event(client)  # no seating: nothing kept, nothing raised
+    nearest.warm_soon(engine, uuid.UUID(str(plain["id"])))
+    await asyncio.gather(*nearest._WARM_TASKS)
+    assert not free_seats_module.is_kept_any(uuid.UUID(str(plain["id"])))

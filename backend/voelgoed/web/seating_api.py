@@ -26,7 +26,7 @@ from voelgoed.domain.seating.holds import (
     event_seats,
     seat_conflict,
 )
-from voelgoed.domain.seating.nearest import nearest_free
+from voelgoed.domain.seating.nearest import nearest_free, warm_soon
 from voelgoed.domain.seating.plans import event_plan
 from voelgoed.domain.seating.schemas import (
     PublicSeatCategoryRead,
@@ -67,6 +67,8 @@ class PublicSeatingController(Controller):
         await _limit(request, redis, settings)
         event = await _event(db_session, slug)
         found = await event_plan(db_session, event.id)
+        if found is not None:
+            warm_soon(_engine(request), event.id)  # its buyers are about to take seats
         if found is None:
             raise NotFound("This event has no seating plan.")
         return PublicSeatingRead(
@@ -86,6 +88,7 @@ class PublicSeatingController(Controller):
         and refreshed on every change; send the ETag back as If-None-Match for a 304."""
         await _limit(request, redis, settings)
         event = await _event(db_session, slug)
+        warm_soon(_engine(request), event.id)  # its buyers are about to take seats
         found = await availability.seat_map(
             await db_session.connection(), redis, event.id, cache=settings.cache.availability_seconds > 0
         )

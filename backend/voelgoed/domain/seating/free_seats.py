@@ -154,6 +154,11 @@ def is_kept(event_id: uuid.UUID, geometry: PlanGeometry) -> bool:
     return seats is not None and seats.geometry is geometry
 
 
+def is_kept_any(event_id: uuid.UUID) -> bool:
+    """Whether this process keeps the event's free seats (of any plan version)."""
+    return event_id in _KEPT
+
+
 def forget(event_id: uuid.UUID) -> None:
     """Read the event whole next time (a batch found a seat taken that this process had free)."""
     _KEPT.pop(event_id, None)

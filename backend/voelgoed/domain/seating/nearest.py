@@ -25,6 +25,7 @@ Seats already promised in this transaction (an earlier request of the same batch
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import uuid
 from collections import OrderedDict
@@ -37,6 +38,8 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import NullType
 
+from voelgoed.domain.catalog.inventory import utcnow
+from voelgoed.domain.seating import free_seats
 from voelgoed.domain.seating.best import FreeSeat, centre_of, nearest_singles, row_block
 from voelgoed.domain.seating.free_seats import FreeSeats, free_seats_now
 from voelgoed.domain.seating.holds import as_free
@@ -257,6 +260,36 @@ async def event_plan_version(conn: AsyncConnection, event_id: uuid.UUID) -> tupl
         )
     ).one()
     return row[0], row[1]
+
+
+log = logging.getLogger(__name__)
+_WARMING: set[uuid.UUID] = set()
+_WARM_TASKS: set[asyncio.Task[None]] = set()
+
+
+def warm_soon(engine: Any, event_id: uuid.UUID) -> None:
+    """Load in the background what this process's seat holds of the event need first (the plan's
+    geometry, the event's free seats), unless it keeps them already. Called when a process serves
+    an event's seat map: buyers look at the map before they take seats, and a stadium's first read
+    (~250 ms) then no longer holds up the first batch of an on-sale. Best effort: a failure only
+    leaves the first batch to read them, as it would anyway."""
+    if event_id in _WARMING or free_seats.is_kept_any(event_id):
+        return
+    _WARMING.add(event_id)
+    task = asyncio.get_running_loop().create_task(_warm(engine, event_id))
+    _WARM_TASKS.add(task)
+    task.add_done_callback(_WARM_TASKS.discard)
+
+
+async def _warm(engine: Any, event_id: uuid.UUID) -> None:
+    try:
+        async with engine.connect() as conn:
+            geometry = await plan_geometry(conn, *await event_plan_version(conn, event_id))
+            await free_seats_now(conn, event_id, geometry, utcnow())
+    except Exception as exc:
+        log.info("could not load event %s's seating ahead of its holds: %s", event_id, exc)
+    finally:
+        _WARMING.discard(event_id)
 
 
 async def nearest_free(

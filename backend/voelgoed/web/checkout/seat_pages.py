@@ -25,6 +25,7 @@ from voelgoed.auth.permissions import Access, access
 from voelgoed.domain.events.models import Event
 from voelgoed.domain.organizations.branding import branding_of
 from voelgoed.domain.seating.holds import MAX_SEATS_PER_REQUEST
+from voelgoed.domain.seating.nearest import warm_soon
 from voelgoed.domain.seating.schemas import BestAvailable, SeatReservationCreate
 from voelgoed.lib import ratelimit
 from voelgoed.lib.digits import parse_whole_number
@@ -134,6 +135,7 @@ class SeatPagesController(Controller):
         if found is None:
             return not_found(visit)
         event, picker = found
+        warm_soon(_engine(request), event.id)  # the buyer is about to take seats
         section = str(request.query_params.get("section") or "")[:100]
         return await seats_page(
             db=db_session, redis=redis, settings=settings, visit=visit, event=event, picker=picker, section_key=section
