@@ -355,5 +355,8 @@ async def test_alternatives_are_the_rule_over_every_free_seat(
                 if r.seat_id not in exclude
             ]
             rule = best_seats(free, len(around), centre_of([as_free(r) for r in around])) or []
-            got = await nearest_free(conn, event_id, around, exclude, now)
+            placed, got = await nearest_free(conn, event_id, [r.seat_id for r in around], exclude, now)
             assert [r.seat_id for r in got] == [s.seat_id for s in rule], start
+            assert [(p.seat_id, p.row_label, p.label) for p in placed] == [
+                (r.seat_id, r.row_label, r.label) for r in around
+            ]

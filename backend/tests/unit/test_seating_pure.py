@@ -249,3 +249,6 @@ def test_free_seats_applies_rows_as_read_and_lapses_holds_when_their_time_comes(
     kept.apply([3, 4], [2, available], [None, None], t0 + 3 * minute)  # blocked; row b re-read as it was
     assert [kept.is_free(p) for p in range(8)] == [False, True, False, False] + [True] * 4
     assert kept.row_gen[row_b] == gen_b
+    # A batch of this process committed a hold of seat 1: noted at once (until far ahead).
+    kept.committed([(1, datetime(2100, 1, 1, tzinfo=UTC))])
+    assert not kept.is_free(1) and kept.row_gen[row_a] == kept.gen

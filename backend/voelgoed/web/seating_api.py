@@ -23,7 +23,6 @@ from voelgoed.domain.seating.holds import (
     SeatHoldRequest,
     SeatHoldResult,
     SeatsTaken,
-    event_seats,
     seat_conflict,
 )
 from voelgoed.domain.seating.nearest import nearest_free, warm_soon
@@ -178,7 +177,6 @@ async def _taken_answer(engine: Any, event_id: uuid.UUID, asked: list[uuid.UUID]
     """409 with the taken seats and, for them, the nearest free seats (a fresh read: the hold's
     transaction rolled back)."""
     async with engine.connect() as conn:
-        rows = await event_seats(conn, event_id, taken.taken)
-        alternatives = await nearest_free(conn, event_id, rows, set(asked), utcnow())
+        rows, alternatives = await nearest_free(conn, event_id, taken.taken, set(asked), utcnow())
     names = ", ".join(f"{r.row_label}{r.label}" for r in rows) or "seats"
     return seat_conflict(f"Sorry, {names} {'was' if len(rows) == 1 else 'were'} just taken.", rows, alternatives)

@@ -94,12 +94,14 @@ async def allocate_seats(
     requests: list[SeatHoldRequest] | Callable[[], list[SeatHoldRequest]],
     *,
     replays: Any = None,
+    held: list[tuple[int, datetime]] | None = None,
 ) -> list[SeatHoldResult | BaseException]:
     """Process a batch of seat holds for one event inside the caller's transaction: one answer per
     request. `requests` may be a function giving them, called once the event is locked
     (seat_batcher.py's pipeline: the batch is whatever queued until then). Raises (the whole batch
     fails) only when the final seat UPDATE or a counter refuses what the locked rows allowed, or
-    on a database error."""
+    on a database error. `held` receives the (position, held_until) of every seat taken, for the
+    caller to note once the transaction has committed (free_seats.committed)."""
     if isinstance(requests, list):
         given = requests
 
@@ -189,6 +191,8 @@ async def allocate_seats(
             raise SeatsTaken([won[i].seat_id for i in ids if i not in took])
         if short:  # the room check said yes under the lock: only a bug gets here
             raise _sold_out()
+        if held is not None:
+            held.extend((won[i].position, until) for i, until in zip(ids, untils, strict=True))
         if done is None:
             try:
                 await inventory.move_event_counters(conn, inv, sum(per_type.values()), 0)

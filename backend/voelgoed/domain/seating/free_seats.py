@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -66,6 +67,7 @@ class FreeSeats:
         self.row_gen: dict[int, int] = {}  # id(row) -> the generation its free seats last changed
         self._since = 0
         self._whole_at: datetime | None = None
+        self.fresh_at = 0.0  # time.monotonic() of the last read, or of a batch's commit noted here
         self._lock = asyncio.Lock()
 
     def is_free(self, position: int) -> bool:
@@ -87,9 +89,14 @@ class FreeSeats:
         self.gen += 1
         self.row_gen[id(row)] = self.gen
 
-    async def refresh(self, conn: AsyncConnection, now: datetime) -> None:
+    async def refresh(self, conn: AsyncConnection, now: datetime, max_age: float = 0.0) -> None:
         """Apply the seats changed since the last read (every seat on the first read and every
-        WHOLE_READ_EVERY), then the holds lapsed by `now`. One refresh at a time per process."""
+        WHOLE_READ_EVERY), then the holds lapsed by `now`. One refresh at a time per process.
+        `max_age`: no read when the last one (or a noted commit) is at most that many seconds old
+        (a 409's alternatives only; a batch always reads)."""
+        if max_age and self._whole_at is not None and time.monotonic() - self.fresh_at <= max_age:
+            self.apply((), (), (), now)
+            return
         async with self._lock:
             whole = self._whole_at is None or now - self._whole_at > WHOLE_READ_EVERY
             found = (
@@ -101,6 +108,14 @@ class FreeSeats:
             self._since = max(self._since, found.xmin)
             self.ids.update(zip(found.positions or (), found.ids or (), strict=True))
             self.apply(found.positions or (), found.codes or (), found.untils or (), now)
+            self.fresh_at = time.monotonic()
+
+    def committed(self, held: list[tuple[int, datetime]]) -> None:
+        """A batch of this process committed these holds (position, held_until): applied at once,
+        so the 409 alternatives computed right after it do not offer them. The next read brings
+        the same rows again (a re-read changes nothing)."""
+        self.apply([p for p, _ in held], [_HELD] * len(held), [u for _, u in held], datetime.now(UTC))
+        self.fresh_at = time.monotonic()
 
     def apply(self, positions: Iterable[int], codes: Iterable[int], untils: Iterable[Any], now: datetime) -> None:
         """Seat rows as read (status code, held_until), then the lapses due by `now`."""
@@ -134,7 +149,7 @@ _KEPT: OrderedDict[uuid.UUID, FreeSeats] = OrderedDict()
 
 
 async def free_seats_now(
-    conn: AsyncConnection, event_id: uuid.UUID, geometry: PlanGeometry, now: datetime
+    conn: AsyncConnection, event_id: uuid.UUID, geometry: PlanGeometry, now: datetime, max_age: float = 0.0
 ) -> FreeSeats:
     """The event's free seats in this process, brought up to date in `conn`'s transaction (called
     before the transaction writes any seat: a read must never see what may roll back)."""
@@ -144,7 +159,7 @@ async def free_seats_now(
     _KEPT.move_to_end(event_id)
     while len(_KEPT) > _EVENTS_KEPT:
         _KEPT.popitem(last=False)
-    await seats.refresh(conn, now)
+    await seats.refresh(conn, now, max_age)
     return seats
 
 
@@ -152,6 +167,13 @@ def is_kept(event_id: uuid.UUID, geometry: PlanGeometry) -> bool:
     """Whether this process keeps the event's free seats (of this plan version) already."""
     seats = _KEPT.get(event_id)
     return seats is not None and seats.geometry is geometry
+
+
+def committed(event_id: uuid.UUID, held: list[tuple[int, datetime]]) -> None:
+    """A seat batch of this process committed: see FreeSeats.committed."""
+    seats = _KEPT.get(event_id)
+    if seats is not None and held:
+        seats.committed(held)
 
 
 def is_kept_any(event_id: uuid.UUID) -> bool:

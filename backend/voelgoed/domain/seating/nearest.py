@@ -42,7 +42,6 @@ from voelgoed.domain.catalog.inventory import utcnow
 from voelgoed.domain.seating import free_seats
 from voelgoed.domain.seating.best import FreeSeat, centre_of, nearest_singles, row_block
 from voelgoed.domain.seating.free_seats import FreeSeats, free_seats_now
-from voelgoed.domain.seating.holds import as_free
 from voelgoed.domain.seating.models import EVENT_SEATING, PLAN, SEAT, SEAT_ROW, SEAT_SECTION
 
 # Distances closer than this (plan units) count as a tie: far more than float arithmetic can differ.
@@ -263,6 +262,10 @@ async def event_plan_version(conn: AsyncConnection, event_id: uuid.UUID) -> tupl
 
 
 log = logging.getLogger(__name__)
+# A 409's alternatives are a suggestion: free seats this process read, or saw its own batch
+# commit, this recently need no read of their own (at a busy on-sale one read per 409 queued
+# behind the batches' reads).
+ALTERNATIVES_FRESH_SECONDS = 0.1
 _WARMING: set[uuid.UUID] = set()
 _WARM_TASKS: set[asyncio.Task[None]] = set()
 
@@ -293,19 +296,23 @@ async def _warm(engine: Any, event_id: uuid.UUID) -> None:
 
 
 async def nearest_free(
-    conn: AsyncConnection, event_id: uuid.UUID, around: list[Any], exclude: set[uuid.UUID], now: datetime
-) -> list[Any]:
-    """As many free seats as `around` has (or as are left), of the same categories, nearest them
-    (together where possible): what a buyer whose seats were taken is offered instead. From this
-    process's free seats of the event, brought up to date first (free_seats.py)."""
-    if not around:
-        return []
+    conn: AsyncConnection, event_id: uuid.UUID, taken: list[uuid.UUID], exclude: set[uuid.UUID], now: datetime
+) -> tuple[list[PlacedSeat], list[PlacedSeat]]:
+    """The `taken` seats (plan seat ids) as placed on the map, and as many free seats (or as many
+    as are left), of the same categories, nearest them (together where possible): what a buyer
+    whose seats were taken is offered instead. From the kept geometry and this process's free
+    seats of the event (free_seats.py), read again unless a read or a batch of this process
+    brought them up to date within the last ALTERNATIVES_FRESH_SECONDS."""
     geometry = await plan_geometry(conn, *await event_plan_version(conn, event_id))
-    seats = await free_seats_now(conn, event_id, geometry, now)
-    categories = list({s.category_id for s in around})
-    focus = centre_of([as_free(s) for s in around])
-    near = FreeNearest(geometry, seats, categories, len(around), focus)
+    rows = [(seat_id, geometry.row_of.get(seat_id)) for seat_id in taken]
+    around = [f for seat_id, row in rows if row is not None for f in row.seats if f.seat_id == seat_id]
+    if not around:
+        return [], []
+    seats = await free_seats_now(conn, event_id, geometry, now, max_age=ALTERNATIVES_FRESH_SECONDS)
+    categories = list({geometry.row_at[f.position].category_id for f in around})
+    focus = centre_of(around)
+    near = FreeNearest(geometry, seats, [c for c in categories if c is not None], len(around), focus)
     picked = near.pick(exclude)
     if picked is None and (left := near.left()):  # fewer left than were taken: offer those that are
-        picked = FreeNearest(geometry, seats, categories, left, focus).pick(exclude)
-    return [placed(geometry, s) for s in picked or ()]
+        picked = FreeNearest(geometry, seats, [c for c in categories if c is not None], left, focus).pick(exclude)
+    return [placed(geometry, f) for f in around], [placed(geometry, f) for f in picked or ()]

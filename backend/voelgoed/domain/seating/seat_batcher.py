@@ -28,6 +28,7 @@ from voelgoed.domain.orders.availability import invalidate_availability
 from voelgoed.domain.orders.holds import HoldBatcher, HoldResult
 from voelgoed.domain.orders.models import ORD
 from voelgoed.domain.orders.pricing import Amounts, PricedLine
+from voelgoed.domain.seating import free_seats
 from voelgoed.domain.seating.allocation import allocate_seats
 from voelgoed.domain.seating.holds import SeatHoldRequest, SeatHoldResult, held_seats_of_order
 from voelgoed.lib.problems import Conflict
@@ -78,9 +79,11 @@ class SeatHoldBatcher(HoldBatcher):
             taken.extend(batch)
             return [p.request for p in batch]
 
+        held: list[Any] = []
         try:
             async with self._connections().connect() as conn, conn.begin():
-                outcomes = await allocate_seats(conn, event_id, take, replays=self._replays)
+                outcomes = await allocate_seats(conn, event_id, take, replays=self._replays, held=held)
+            free_seats.committed(event_id, held)  # committed: the 409s answered next see them
         except Exception as exc:
             if not taken:  # it failed before taking a batch: the queued requests get the failure
                 take()
@@ -92,8 +95,11 @@ class SeatHoldBatcher(HoldBatcher):
 
     async def _transact(self, event_id: uuid.UUID, requests: list[Any]) -> list[Any]:
         # A batch of known requests: a failed batch's requests retried one by one (HoldBatcher).
+        held: list[Any] = []
         async with self._connections().connect() as conn, conn.begin():
-            return await allocate_seats(conn, event_id, requests, replays=self._replays)
+            outcomes = await allocate_seats(conn, event_id, requests, replays=self._replays, held=held)
+        free_seats.committed(event_id, held)
+        return outcomes
 
     async def _replays(self, conn: AsyncConnection, requests: list[Any]) -> dict[str, Any]:
         keys = {r.idempotency_key: r.event_id for r in requests if r.idempotency_key}
