@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import msgspec
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
@@ -18,6 +19,11 @@ from voelgoed.domain.catalog.services import CouponService, TicketTypeService
 from voelgoed.domain.events.services import EventService
 from voelgoed.domain.orders.expiry import release_expired
 from voelgoed.domain.organizations.services import OrganizationService
+from voelgoed.domain.seating.event_seating import EventSeatingService
+from voelgoed.domain.seating.generation import generate_section
+from voelgoed.domain.seating.plan_format import SeatingPlanDocument
+from voelgoed.domain.seating.plans import SeatingPlanService
+from voelgoed.domain.seating.schemas import CategoryMapping
 from voelgoed.domain.venues.services import VenueService
 
 DEMO_EMAIL = "demo@voelgoed.local"
@@ -112,6 +118,7 @@ async def seed_demo(database_url: str) -> str:
             early = CouponCreate(code="EARLYBIRD", kind="percent", value=10)
             await CouponService(db, audit).create(org.id, jazz.id, msgspec.structs.asdict(early))
             await events.transition(jazz.id, "publish")
+            await _seated_gala(db, audit, org.id, artscape.id, events, types, soon + timedelta(days=7))
             later = soon + timedelta(days=30)
             await events.create(
                 org.id,
@@ -127,3 +134,48 @@ async def seed_demo(database_url: str) -> str:
             return f"demo data loaded (sign in as {DEMO_EMAIL} / {DEMO_PASSWORD})"
     finally:
         await engine.dispose()
+
+
+async def _seated_gala(
+    db: Any, audit: AuditService, org_id: Any, venue_id: Any, events: EventService, types: Any, when: datetime
+) -> None:
+    """A published event with reserved seats (docs/seating.md): the Artscape stalls, rows A-D in
+    "Front stalls" and E-L in "Stalls", each sold as its own ticket type, so the demo shows the
+    seat picker, best available and seats on tickets."""
+    stalls = generate_section(key="stalls", name="Stalls", rows=12, seats_per_row=20, category="back", curve=0.3)
+    doc = msgspec.convert(
+        {
+            "name": "Artscape stalls",
+            "width": 260.0,
+            "height": 200.0,
+            "focus": {"x": 0.0, "y": -30.0},  # the stage, in front of row A's middle (sections are centred)
+            "categories": [
+                {"key": "front", "name": "Front stalls", "color": "#b8860b"},
+                {"key": "back", "name": "Stalls", "color": "#2f6db5"},
+            ],
+            "sections": [msgspec.to_builtins(stalls)],
+        },
+        SeatingPlanDocument,
+    )
+    for row in doc.sections[0].rows[:4]:
+        for seat in row.seats:
+            seat.category = "front"
+    plan = await SeatingPlanService(db, audit).create(venue_id, doc)
+    gala = await events.create(
+        org_id,
+        {
+            "name": "Artscape Orchestra Gala",
+            "venue_id": venue_id,
+            "starts_at": when,
+            "ends_at": when + timedelta(hours=3),
+            "capacity": 240,
+            "description": "The Cape Philharmonic in the Artscape Opera House. Choose your seats.",
+        },
+    )
+    mappings = []
+    for key, name, price, qty in (("front", "Front stalls", 45000, 80), ("back", "Stalls", 30000, 160)):
+        tt = TicketTypeCreate(name=name, price_cents=price, quantity=qty)
+        created = await types.create(org_id, gala.id, msgspec.structs.asdict(tt))
+        mappings.append(CategoryMapping(category=key, ticket_type_id=created.id))
+    await EventSeatingService(db, audit).assign(gala.id, plan.id, mappings)
+    await events.transition(gala.id, "publish")
