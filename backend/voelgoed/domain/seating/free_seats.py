@@ -35,11 +35,12 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from voelgoed.domain.catalog.inventory import utcnow
 from voelgoed.domain.seating.free_seats_sql import CHANGED_SEATS
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ class FreeSeats:
         """A batch of this process committed these holds (position, held_until): applied at once,
         so the 409 alternatives computed right after it do not offer them. The next read brings
         the same rows again (a re-read changes nothing)."""
-        self.apply([p for p, _ in held], [_HELD] * len(held), [u for _, u in held], datetime.now(UTC))
+        self.apply([p for p, _ in held], [_HELD] * len(held), [u for _, u in held], utcnow())
         self.fresh_at = time.monotonic()
 
     def apply(self, positions: Iterable[int], codes: Iterable[int], untils: Iterable[Any], now: datetime) -> None:
@@ -163,10 +164,11 @@ async def free_seats_now(
     return seats
 
 
-def is_kept(event_id: uuid.UUID, geometry: PlanGeometry) -> bool:
-    """Whether this process keeps the event's free seats (of this plan version) already."""
+def is_kept(event_id: uuid.UUID, geometry: PlanGeometry | None = None) -> bool:
+    """Whether this process keeps the event's free seats already (of this plan version, when
+    `geometry` is given)."""
     seats = _KEPT.get(event_id)
-    return seats is not None and seats.geometry is geometry
+    return seats is not None and (geometry is None or seats.geometry is geometry)
 
 
 def committed(event_id: uuid.UUID, held: list[tuple[int, datetime]]) -> None:
@@ -174,11 +176,6 @@ def committed(event_id: uuid.UUID, held: list[tuple[int, datetime]]) -> None:
     seats = _KEPT.get(event_id)
     if seats is not None and held:
         seats.committed(held)
-
-
-def is_kept_any(event_id: uuid.UUID) -> bool:
-    """Whether this process keeps the event's free seats (of any plan version)."""
-    return event_id in _KEPT
 
 
 def forget(event_id: uuid.UUID) -> None:

@@ -276,7 +276,7 @@ def warm_soon(engine: Any, event_id: uuid.UUID) -> None:
     an event's seat map: buyers look at the map before they take seats, and a stadium's first read
     (~250 ms) then no longer holds up the first batch of an on-sale. Best effort: a failure only
     leaves the first batch to read them, as it would anyway."""
-    if event_id in _WARMING or free_seats.is_kept_any(event_id):
+    if event_id in _WARMING or free_seats.is_kept(event_id):
         return
     _WARMING.add(event_id)
     task = asyncio.get_running_loop().create_task(_warm(engine, event_id))

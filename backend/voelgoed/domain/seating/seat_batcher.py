@@ -79,11 +79,8 @@ class SeatHoldBatcher(HoldBatcher):
             taken.extend(batch)
             return [p.request for p in batch]
 
-        held: list[Any] = []
         try:
-            async with self._connections().connect() as conn, conn.begin():
-                outcomes = await allocate_seats(conn, event_id, take, replays=self._replays, held=held)
-            free_seats.committed(event_id, held)  # committed: the 409s answered next see them
+            outcomes = await self._transact(event_id, take)
         except Exception as exc:
             if not taken:  # it failed before taking a batch: the queued requests get the failure
                 take()
@@ -93,12 +90,13 @@ class SeatHoldBatcher(HoldBatcher):
         if taken:
             await self._answer(event_id, taken, outcomes)
 
-    async def _transact(self, event_id: uuid.UUID, requests: list[Any]) -> list[Any]:
-        # A batch of known requests: a failed batch's requests retried one by one (HoldBatcher).
+    async def _transact(self, event_id: uuid.UUID, requests: Any) -> list[Any]:
+        """One batch's transaction: `requests` as a list (HoldBatcher's retries one by one) or
+        the function that takes them once the lock is held (`_run_taking`)."""
         held: list[Any] = []
         async with self._connections().connect() as conn, conn.begin():
             outcomes = await allocate_seats(conn, event_id, requests, replays=self._replays, held=held)
-        free_seats.committed(event_id, held)
+        free_seats.committed(event_id, held)  # committed: the 409s answered next see them
         return outcomes
 
     async def _replays(self, conn: AsyncConnection, requests: list[Any]) -> dict[str, Any]:
