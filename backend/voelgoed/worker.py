@@ -34,7 +34,7 @@ from voelgoed.lib.metrics import QUEUE_DEPTH, observe_job, serve_metrics
 from voelgoed.lib.redis_client import DeferringQueue, RedisBreaker, make_request_redis
 from voelgoed.lib.tracing import start_tracing
 from voelgoed.settings import Settings
-from voelgoed.worker_context import QUEUE_NAME, make_queue
+from voelgoed.worker_context import DEQUEUE_TIMEOUT_SECONDS, QUEUE_NAME, make_queue
 from voelgoed.workflows.event_cancellation_jobs import (
     RESUME_EVENT_CANCELLATIONS_CRON,
     run_event_cancellation,
@@ -180,6 +180,7 @@ def worker_settings(queue: Queue, settings: Settings) -> SettingsDict:
         "functions": FUNCTIONS,
         "cron_jobs": CRON_JOBS,
         "concurrency": settings.server.worker_concurrency,
+        "dequeue_timeout": DEQUEUE_TIMEOUT_SECONDS,  # under the client's read timeout (worker_context.py)
         "startup": startup,
         "shutdown": shutdown,
         "before_process": _before,

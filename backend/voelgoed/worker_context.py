@@ -41,13 +41,31 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def make_queue(redis_url: str) -> Queue:
-    """The worker's queue, patient with Redis: it has no request waiting on it."""
+# How long one of the worker's BLMOVEs waits in Redis for a job before it returns empty and the
+# worker asks again. It must stay well under QUEUE_SOCKET_TIMEOUT: a BLMOVE still blocked when the
+# client's read times out is retried on a new connection, and a job Redis handed to the old one
+# in that instant is moved to SAQ's active list but never run (until SAQ's sweep). redis-py 6+
+# reads with a 5 s default timeout, so SAQ's default (block forever) lost an e-mail now and then
+# (tests/unit/test_worker_queue.py).
+DEQUEUE_TIMEOUT_SECONDS = 1.0
+QUEUE_SOCKET_TIMEOUT_SECONDS = 10.0
+
+
+def make_queue(redis_url: str, name: str = QUEUE_NAME) -> Queue:
+    """The worker's queue, patient with Redis: it has no request waiting on it. (`name`: tests.)"""
     # Built from a client rather than Queue.from_url, which rejects unix:// socket URLs.
     # Back off while Redis is unreachable instead of retrying in a tight loop.
     retry = Retry(ExponentialBackoff(cap=5.0, base=0.2), retries=8)
-    client = Redis.from_url(redis_url, retry=retry, retry_on_error=[ConnectionError, TimeoutError])
-    return RedisQueue(client, name=QUEUE_NAME)
+    # TCP keepalive notices a Redis host that vanished (a unix socket has no such option).
+    keepalive = {} if redis_url.startswith("unix:") else {"socket_keepalive": True}
+    client = Redis.from_url(
+        redis_url,
+        socket_timeout=QUEUE_SOCKET_TIMEOUT_SECONDS,  # explicit: never a library default again
+        retry=retry,
+        retry_on_error=[ConnectionError, TimeoutError],
+        **keepalive,
+    )
+    return RedisQueue(client, name=name)
 
 
 @dataclass(frozen=True, slots=True)
