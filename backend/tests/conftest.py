@@ -293,7 +293,19 @@ async def wait_for_mail(stack: Stack, to: str, subject_contains: str = "", timeo
     lines = log.read_text(errors="replace").splitlines() if log.exists() else []
     wanted = ("job", "Redis", "e-mail", "mail", "Traceback", "Error")
     recent = "\n".join(line[:300] for line in lines if any(w in line for w in wanted))[-6000:]
-    raise AssertionError(f"no e-mail to {to} containing {subject_contains!r} within {timeout}s\n{recent}")
+    raise AssertionError(
+        f"no e-mail to {to} containing {subject_contains!r} within {timeout}s\n{await _queue_state(stack)}\n{recent}"
+    )
+
+
+async def _queue_state(stack: Stack) -> str:
+    """SAQ's lists as Redis has them: a job in `active` that no worker logged is one a worker's
+    connection took and lost (tests/unit/test_worker_queue.py); one still `queued`, a busy worker."""
+    from redis.asyncio import Redis
+
+    async with Redis.from_url(stack.redis_url, decode_responses=True) as redis:
+        lists = {name: await redis.lrange(f"saq:voelgoed:{name}", 0, 20) for name in ("queued", "active")}
+    return "SAQ " + ", ".join(f"{name}: {[str(k)[-60:] for k in keys]}" for name, keys in lists.items())
 
 
 def mail_text(msg: EmailMessage) -> str:
