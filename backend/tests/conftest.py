@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import email.parser
 import email.policy
 import os
 import shutil
@@ -278,13 +279,28 @@ async def sign_up(
     return api.me
 
 
-async def wait_for_mail(stack: Stack, to: str, subject_contains: str = "", timeout: float = 15) -> EmailMessage:
+# (To, Subject) of each mail file read so far: the sink only adds files, and a session's run
+# gathers thousands (tickets with PDFs), too many to parse whole on every poll.
+_mail_headers: dict[Path, tuple[str, str]] = {}
+
+
+def _headers_of(path: Path) -> tuple[str, str]:
+    found = _mail_headers.get(path)
+    if found is None:
+        with path.open("rb") as f:
+            head = email.parser.BytesHeaderParser(policy=email.policy.default).parse(f)
+        found = _mail_headers[path] = (str(head["To"]), str(head["Subject"]))
+    return found
+
+
+async def wait_for_mail(stack: Stack, to: str, subject_contains: str = "", timeout: float = 30) -> EmailMessage:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if stack.mail_dir.is_dir():
             for path in sorted(stack.mail_dir.glob("*.eml")):
-                msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-                if to in str(msg["To"]) and subject_contains in str(msg["Subject"]):
+                msg_to, subject = _headers_of(path)
+                if to in msg_to and subject_contains in subject:
+                    msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
                     assert isinstance(msg, EmailMessage)
                     return msg
         await asyncio.sleep(0.1)
