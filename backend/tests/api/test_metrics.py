@@ -11,13 +11,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.api import refund_helpers
 from tests.api.checkin_support import live_event, pair, scan_body
 from tests.api.sales_helpers import add_type, organiser_with_event, reserve
 from tests.api.test_payments_simulated import hidden_fields, on_sale_event, page_path, reserve_and_checkout
-from tests.conftest import METRICS_TOKEN, Api, Stack, sign_up
+from tests.conftest import METRICS_TOKEN, Api, Stack, reset_state, sign_up
 
 AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$")  # label values may hold braces
@@ -102,6 +103,30 @@ async def test_a_reservation_counts_a_hold_and_a_refusal(client: Api, new_client
             before, "voelgoed_holds_total", outcome=outcome
         )
         assert grown == 1, outcome
+
+
+async def test_a_hold_after_a_stale_cached_slug_counts_no_refusal(
+    client: Api, new_client: Any, engine: AsyncEngine, redis: Redis
+) -> None:
+    """The API keeps event slugs per process; when the event behind one is gone and another took
+    its slug, the reservation asks once more with a fresh lookup. That first 404 is no refusal
+    (it made the test after the coupon tests count one refusal too many)."""
+    gone = await organiser_with_event(client)
+    tt = await add_type(client, gone["id"], quantity=5)
+    assert (await reserve(new_client(), gone["slug"], {tt["id"]: 1})).status_code == 201  # slug kept
+    await reset_state(engine, redis)  # the event is gone
+    organiser = new_client()
+    event = await organiser_with_event(organiser)
+    assert event["slug"] == gone["slug"]  # and a new one has its slug
+    tt = await add_type(organiser, event["id"], quantity=5)
+    before = await scrape(organiser)
+    assert (await reserve(new_client(), event["slug"], {tt["id"]: 1})).status_code == 201
+    after = await scrape(organiser)
+    grown = {
+        o: value(after, "voelgoed_holds_total", outcome=o) - value(before, "voelgoed_holds_total", outcome=o)
+        for o in ("made", "refused")
+    }
+    assert grown == {"made": 1, "refused": 0}
 
 
 async def test_a_paid_order_counts_a_sale_and_its_amount(client: Api, new_client: Any) -> None:

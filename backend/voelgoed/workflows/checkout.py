@@ -47,7 +47,7 @@ from voelgoed.domain.webhooks.event_types import WebhookEventType
 from voelgoed.domain.webhooks.recording import record_each, subscribers
 from voelgoed.lib.contact import clean_phone, is_phone, normalise_email
 from voelgoed.lib.metrics import count_hold, count_sale
-from voelgoed.lib.problems import AppError, Conflict, NotFound, Unprocessable
+from voelgoed.lib.problems import Conflict, NotFound, Unprocessable
 from voelgoed.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -125,10 +125,12 @@ async def reserve(
     )
     try:
         held = await get_batcher(_engine_of(db), settings, redis).submit(request)
-    except AppError:  # sold out, a rule said no: the batcher committed nothing
+    except (Unprocessable, Conflict):  # sold out, a rule said no: the batcher committed nothing
+        # (A 404 is no refusal: buyer_api.py asks again after one, when its cached slug was stale.)
         count_hold(made=False)
         raise
-    count_hold(made=True)  # committed by the batcher before it answers
+    if not held.replayed:  # committed by the batcher before it answers
+        count_hold(made=True)
     return held
 
 
