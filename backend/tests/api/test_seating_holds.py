@@ -10,24 +10,34 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from tests.api.helpers import assert_problem
 from tests.api.sales_helpers import counters, expire_hold, held_in_orders, organiser_with_event, scalar
 from tests.api.seating_helpers import hold, seat_map, seated_event
 from tests.conftest import Api
-from voelgoed.domain.catalog.inventory import utcnow
+from voelgoed.domain.catalog.inventory import TT, utcnow
 from voelgoed.domain.seating.allocation import allocate_seats
 from voelgoed.domain.seating.best import best_seats, centre_of
 from voelgoed.domain.seating.holds import (
     SeatHoldRequest,
     SeatHoldResult,
+    Seating,
     as_free,
+    event_and_seating,
     event_seats,
     free_seats,
-    load_seating,
+    seating_of,
 )
 from voelgoed.domain.seating.nearest import nearest_free
+
+
+async def load_seating(conn: AsyncConnection, event_id: uuid.UUID) -> Seating:
+    """The seating of an event on sale, as a hold batch sees it (its ticket types read, not locked)."""
+    found = await event_and_seating(conn, event_id, utcnow())
+    types = (await conn.execute(select(TT).where(TT.c.event_id == event_id))).all()
+    return seating_of(found, list(types))
 
 
 async def _pay(buyer: Api, held: dict[str, object]) -> None:

@@ -66,10 +66,9 @@ class PublicSeatingController(Controller):
         await _limit(request, redis, settings)
         event = await _event(db_session, slug)
         found = await event_plan(db_session, event.id)
-        if found is not None:
-            warm_soon(_engine(request), event.id)  # its buyers are about to take seats
         if found is None:
             raise NotFound("This event has no seating plan.")
+        warm_soon(_engine(request), event.id)  # its buyers are about to take seats
         return PublicSeatingRead(
             event_id=event.id,
             plan=found.document,
@@ -174,8 +173,8 @@ async def place_seat_hold(
 
 
 async def _taken_answer(engine: Any, event_id: uuid.UUID, asked: list[uuid.UUID], taken: SeatsTaken) -> Conflict:
-    """409 with the taken seats and, for them, the nearest free seats (a fresh read: the hold's
-    transaction rolled back)."""
+    """409 with the taken seats and, for them, the nearest free seats (nearest.py's nearest_free:
+    this process's free seats, read again unless a read or a batch made them current just now)."""
     async with engine.connect() as conn:
         rows, alternatives = await nearest_free(conn, event_id, taken.taken, set(asked), utcnow())
     names = ", ".join(f"{r.row_label}{r.label}" for r in rows) or "seats"

@@ -133,6 +133,9 @@ class _Batch:
 
 
 class HoldBatcher:
+    # Drainers (batches in flight) per event and process: one here, a batch after the other.
+    PIPELINE = 1
+
     def __init__(
         self,
         engine: AsyncEngine,
@@ -153,7 +156,7 @@ class HoldBatcher:
         self.max_batch = max(max_batch, 1)
         self.redis = redis
         self._queues: dict[uuid.UUID, list[_Pending]] = {}
-        self._draining: set[uuid.UUID] = set()
+        self._drainers: dict[uuid.UUID, int] = {}  # per event, drainers running (up to PIPELINE)
         self._inflight: dict[str, tuple[str, asyncio.Future[HoldResult]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.batches = 0  # for the benchmark's report
@@ -192,30 +195,38 @@ class HoldBatcher:
         return self._pool
 
     def _start_draining(self, event_id: uuid.UUID) -> None:
-        """A request was queued: make sure a drainer runs for its event (one at a time here)."""
-        if event_id not in self._draining:
-            self._draining.add(event_id)
-            self._spawn(self._drain(event_id))
+        """A request was queued: make sure its event has its drainers (up to PIPELINE)."""
+        running = self._drainers.get(event_id, 0)
+        if running < self.PIPELINE:
+            self._drainers[event_id] = running + 1
+            self._spawn(self._drain(event_id, first=running == 0))
 
     def _spawn(self, work: Any) -> None:
         task = asyncio.create_task(work)
         self._tasks.add(task)  # a reference until it ends (asyncio keeps only weak ones)
         task.add_done_callback(self._tasks.discard)
 
-    async def _drain(self, event_id: uuid.UUID) -> None:
-        first = True
+    async def _drain(self, event_id: uuid.UUID, *, first: bool) -> None:
         try:
-            while queue := self._queues.get(event_id):
-                if first and len(queue) < self.max_batch and self.window:
-                    await asyncio.sleep(self.window)  # let concurrent requests join
-                first = False
-                batch = queue[: self.max_batch]
-                del queue[: self.max_batch]
-                await self._run(event_id, batch)
-        finally:
-            self._draining.discard(event_id)
-            if not self._queues.get(event_id):
-                self._queues.pop(event_id, None)
+            queue = self._queues.get(event_id)
+            if first and queue and len(queue) < self.max_batch and self.window:
+                await asyncio.sleep(self.window)  # let concurrent requests join
+            while self._queues.get(event_id):
+                await self._next_batch(event_id)
+        finally:  # no await from the last look at the queue to here: no request is left unseen
+            self._drainers[event_id] -= 1
+            if not self._drainers[event_id]:
+                del self._drainers[event_id]
+                if not self._queues.get(event_id):
+                    self._queues.pop(event_id, None)
+
+    async def _next_batch(self, event_id: uuid.UUID) -> None:
+        """Take the next batch off the event's queue and run it (seat_batcher.py takes its
+        batches later, once the transaction holds the event's lock)."""
+        queue = self._queues[event_id]
+        batch = queue[: self.max_batch]
+        del queue[: self.max_batch]
+        await self._run(event_id, batch)
 
     async def _run(self, event_id: uuid.UUID, batch: list[_Pending]) -> None:
         try:

@@ -32,7 +32,7 @@ from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from voelgoed.domain.catalog.inventory import EVT, TT, utcnow
+from voelgoed.domain.catalog.inventory import EVT
 from voelgoed.domain.orders.holds import EVENT_FOR_HOLD, HoldResult, check_on_sale
 from voelgoed.domain.orders.machines import HOLDING_STATUSES
 from voelgoed.domain.orders.models import LINE, ORD
@@ -245,13 +245,6 @@ def seating_of(found: Any, types: list[Any]) -> Seating:
         types_by_category={c: by_id[t] for c, t in mapped if t in by_id},
         category_ids_by_key=dict(zip(found.category_keys or (), found.category_ids or (), strict=True)),
     )
-
-
-async def load_seating(conn: AsyncConnection, event_id: uuid.UUID) -> Seating:
-    """The seating of an event on sale, outside a hold (its ticket types read, not locked)."""
-    found = await event_and_seating(conn, event_id, utcnow())
-    types = (await conn.execute(select(TT).where(TT.c.event_id == event_id))).all()
-    return seating_of(found, list(types))
 
 
 async def event_seats(conn: AsyncConnection, event_id: uuid.UUID, seat_ids: list[uuid.UUID]) -> list[Any]:

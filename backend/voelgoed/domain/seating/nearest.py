@@ -44,6 +44,8 @@ from voelgoed.domain.seating.best import FreeSeat, centre_of, nearest_singles, r
 from voelgoed.domain.seating.free_seats import FreeSeats, free_seats_now
 from voelgoed.domain.seating.models import EVENT_SEATING, PLAN, SEAT, SEAT_ROW, SEAT_SECTION
 
+log = logging.getLogger(__name__)
+
 # Distances closer than this (plan units) count as a tie: far more than float arithmetic can differ.
 NEAR_BLOCK_MARGIN = 1e-3
 _GEOMETRIES_KEPT = 4  # plan versions per process (a 50,000-seat plan is ~15 MB here)
@@ -261,7 +263,6 @@ async def event_plan_version(conn: AsyncConnection, event_id: uuid.UUID) -> tupl
     return row[0], row[1]
 
 
-log = logging.getLogger(__name__)
 # A 409's alternatives are a suggestion: free seats this process read, or saw its own batch
 # commit, this recently need no read of their own (at a busy on-sale one read per 409 queued
 # behind the batches' reads).
@@ -309,10 +310,10 @@ async def nearest_free(
     if not around:
         return [], []
     seats = await free_seats_now(conn, event_id, geometry, now, max_age=ALTERNATIVES_FRESH_SECONDS)
-    categories = list({geometry.row_at[f.position].category_id for f in around})
+    categories = [c for c in {geometry.row_at[f.position].category_id for f in around} if c is not None]
     focus = centre_of(around)
-    near = FreeNearest(geometry, seats, [c for c in categories if c is not None], len(around), focus)
+    near = FreeNearest(geometry, seats, categories, len(around), focus)
     picked = near.pick(exclude)
     if picked is None and (left := near.left()):  # fewer left than were taken: offer those that are
-        picked = FreeNearest(geometry, seats, [c for c in categories if c is not None], left, focus).pick(exclude)
+        picked = FreeNearest(geometry, seats, categories, left, focus).pick(exclude)
     return [placed(geometry, f) for f in around], [placed(geometry, f) for f in picked or ()]

@@ -17,7 +17,6 @@ availability and seat map are dropped once for the whole batch.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Any
 
@@ -33,41 +32,18 @@ from voelgoed.domain.seating.allocation import allocate_seats
 from voelgoed.domain.seating.holds import SeatHoldRequest, SeatHoldResult, held_seats_of_order
 from voelgoed.lib.problems import Conflict
 
-PIPELINE = 2  # drainers (batches in flight) per event and process
-
 
 class SeatHoldBatcher(HoldBatcher):
     """Seat holds of one event share one transaction (allocation.py), two batches in flight."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._drainers: dict[uuid.UUID, int] = {}
+    PIPELINE = 2
 
     async def submit(self, request: Any) -> Any:
-        """A SeatHoldRequest's SeatHoldResult (or its refusal raised: 404, 409, 422, SeatsTaken)."""
+        """A SeatHoldRequest's SeatHoldResult (or its refusal raised: 404, 409, 422, SeatsTaken).
+        Only the types differ from HoldBatcher's."""
         return await super().submit(request)
 
-    def _start_draining(self, event_id: uuid.UUID) -> None:
-        running = self._drainers.get(event_id, 0)
-        if running < PIPELINE:
-            self._drainers[event_id] = running + 1
-            self._spawn(self._drain_pipelined(event_id, first=running == 0))
-
-    async def _drain_pipelined(self, event_id: uuid.UUID, *, first: bool) -> None:
-        try:
-            queue = self._queues.get(event_id)
-            if first and queue and len(queue) < self.max_batch and self.window:
-                await asyncio.sleep(self.window)  # let concurrent requests join
-            while self._queues.get(event_id):
-                await self._run_taking(event_id)
-        finally:  # no await from the last look at the queue to here: no request is left unseen
-            self._drainers[event_id] -= 1
-            if not self._drainers[event_id]:
-                del self._drainers[event_id]
-                if not self._queues.get(event_id):
-                    self._queues.pop(event_id, None)
-
-    async def _run_taking(self, event_id: uuid.UUID) -> None:
+    async def _next_batch(self, event_id: uuid.UUID) -> None:
         """One batch whose requests are taken from the queue once its transaction holds the
         event's lock (allocation.py calls `take`)."""
         taken: list[Any] = []
@@ -92,7 +68,7 @@ class SeatHoldBatcher(HoldBatcher):
 
     async def _transact(self, event_id: uuid.UUID, requests: Any) -> list[Any]:
         """One batch's transaction: `requests` as a list (HoldBatcher's retries one by one) or
-        the function that takes them once the lock is held (`_run_taking`)."""
+        the function that takes them once the lock is held (`_next_batch`)."""
         held: list[Any] = []
         async with self._connections().connect() as conn, conn.begin():
             outcomes = await allocate_seats(conn, event_id, requests, replays=self._replays, held=held)
